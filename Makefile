@@ -1,0 +1,108 @@
+# roomctl — build, install dependencies, run the demo, test.
+# `make run` and `make test` each work alone on a fresh Debian 12 machine.
+
+CC      ?= gcc
+BUILD   := build
+PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 libwebsockets jansson libsodium sqlite3 poppler-glib
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
+           -Icontroller -Icontroller/api -Icontroller/net \
+           -DRC_VERSION='"$(VERSION)"' -DRC_WEB_ROOT='"$(CURDIR)/web"' \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+VERSION := 0.1.0
+
+# Debian packages the build, the demo and the tests need.
+APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
+  libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libgstrtspserver-1.0-dev \
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
+  libwebsockets-dev libsqlite3-dev sqlite3 libsodium-dev libjansson-dev \
+  libpoppler-glib-dev poppler-utils portaudio19-dev alsa-utils \
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-core \
+  chromium curl perl
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+CORE_SRC := $(filter-out controller/main.c,$(wildcard controller/*.c controller/api/*.c controller/net/*.c))
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+DEMO_TXT := $(wildcard configs/demo/docs/*.txt)
+DEMO_PDF := $(DEMO_TXT:configs/demo/docs/%.txt=$(BUILD)/demo/%.pdf)
+
+.PHONY: all deps run test unit integration browser bench clean distclean check-config
+all: $(BUILD)/roomctl $(BUILD)/mkpdf $(DEMO_PDF) web/vendor/.stamp
+
+# ---- dependencies -----------------------------------------------------------
+# A stamp per input: apt runs only when a package is missing, npm ci only when a
+# lock file changed.
+deps: $(BUILD)/.apt-stamp tests/node_modules/.stamp web/vendor/.stamp
+
+$(BUILD)/.apt-stamp: Makefile
+	@mkdir -p $(BUILD)
+	@missing=$$(for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing $$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@touch $@
+
+tests/node_modules/.stamp: tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web/node_modules/.stamp: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Front-end libraries are copied from npm packages into web/vendor (git-ignored).
+web/vendor/.stamp: web/node_modules/.stamp
+	@mkdir -p web/vendor/pdfjs
+	cp web/node_modules/pdfjs-dist/build/pdf.min.mjs web/node_modules/pdfjs-dist/build/pdf.worker.min.mjs web/vendor/pdfjs/
+	@touch $@
+
+# ---- build ------------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c | $(BUILD)/.apt-stamp
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"; $(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/roomctl: $(BUILD)/obj/controller/main.o $(CORE_OBJ)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/mkpdf: controller/tools/mkpdf.c | $(BUILD)/.apt-stamp
+	$(CC) $(CFLAGS) $< -o $@ $$(pkg-config --cflags --libs pangocairo cairo glib-2.0)
+
+$(BUILD)/demo/%.pdf: configs/demo/docs/%.txt $(BUILD)/mkpdf
+	@mkdir -p $(dir $@)
+	SOURCE_DATE_EPOCH=1790000000 $(BUILD)/mkpdf $< $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# ---- run --------------------------------------------------------------------
+run: deps all
+	$(BUILD)/roomctl --config configs/roomctl.conf --data-dir .data --demo
+
+check-config: $(BUILD)/roomctl
+	$(BUILD)/roomctl --check-config configs/roomctl.conf
+
+# ---- tests ------------------------------------------------------------------
+test: deps all $(UNIT_BIN)
+	tests/run
+
+unit: $(UNIT_BIN)
+	tests/run unit
+
+bench: deps all
+	tests/bench/run
+
+clean:
+	rm -rf $(BUILD) web/vendor
+
+distclean: clean
+	rm -rf tests/node_modules web/node_modules .data
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,300 @@
+/* api-people — REST routes for health, login/logout, users and sites. */
+#define G_LOG_DOMAIN "roomctl-api"
+#include "api-private.h"
+
+static const char *const role_choices[] = {"admin", "secretariat", "chair", "delegate", "technician", NULL};
+static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
+static const char *const transport_choices[] = {"rtp", "rtsp", "srt", NULL};
+
+static const rc_api_field login_fields[] = {
+  {"username", RC_FIELD_STRING, TRUE, 1, 64, NULL},
+  {"password", RC_FIELD_STRING, TRUE, 1, 128, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field user_create_fields[] = {
+  {"username", RC_FIELD_USERNAME, TRUE, 0, 0, NULL},
+  {"full_name", RC_FIELD_STRING, TRUE, 1, 100, NULL},
+  {"role", RC_FIELD_ENUM, TRUE, 0, 0, role_choices},
+  {"password", RC_FIELD_STRING, TRUE, 6, 128, NULL},
+  {"title", RC_FIELD_STRING, FALSE, 0, 100, NULL},
+  {"unit", RC_FIELD_STRING, FALSE, 0, 100, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field user_update_fields[] = {
+  {"full_name", RC_FIELD_STRING, FALSE, 1, 100, NULL},
+  {"role", RC_FIELD_ENUM, FALSE, 0, 0, role_choices},
+  {"password", RC_FIELD_STRING, FALSE, 6, 128, NULL},
+  {"title", RC_FIELD_STRING, FALSE, 0, 100, NULL},
+  {"unit", RC_FIELD_STRING, FALSE, 0, 100, NULL},
+  {"active", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+#define SITE_FIELDS(req)                                       \
+  {"code", RC_FIELD_CODE, req, 0, 0, NULL},                    \
+  {"name", RC_FIELD_STRING, req, 1, 200, NULL},                \
+  {"level", RC_FIELD_ENUM, req, 0, 0, level_choices},          \
+  {"parent_id", RC_FIELD_ID_OR_NULL, FALSE, 0, 0, NULL},       \
+  {"transport", RC_FIELD_ENUM, FALSE, 0, 0, transport_choices}, \
+  {"address", RC_FIELD_STRING, FALSE, 0, 500, NULL},           \
+  {NULL, 0, 0, 0, 0, NULL}
+static const rc_api_field site_create_fields[] = {SITE_FIELDS(TRUE)};
+static const rc_api_field site_update_fields[] = {SITE_FIELDS(FALSE)};
+
+#define PARAM(call, i) ((call)->match->params[i])
+
+static const char *
+query(rc_api_call *call, const char *name)
+{
+  return call->request->query ? g_hash_table_lookup(call->request->query, name) : NULL;
+}
+
+static gboolean
+healthz(rc_api_call *call, GError **error)
+{
+  (void)error;
+  rc_api_reply_json(call->reply, 200,
+                    json_pack("{ss ss si}", "status", "ok", "version", RC_VERSION, "schema",
+                              rc_store_schema_version(call->api->store)));
+  return TRUE;
+}
+
+/* ---- login ---- */
+
+typedef struct {
+  rc_api *api;
+  char *username;
+  char *peer;
+  rc_api_reply_fn later;
+  gpointer later_data;
+} login_request;
+
+static void
+login_finished(json_t *user, const char *token, gint64 expires_unix, const GError *error, gpointer data)
+{
+  login_request *lr = data;
+  rc_api_reply reply = {0};
+  if (!user) {
+    g_message("login refused for '%s' from %s", lr->username, lr->peer);
+    rc_api_audit(lr->api, 0, "login.failed", "user:%s", lr->username);
+    rc_api_reply_wire(&reply, error && error->domain == RC_ERROR && error->code == RC_ERROR_FORBIDDEN
+                                  ? RC_WIRE_BAD_CREDENTIALS : RC_WIRE_INTERNAL,
+                      error ? error->message : "login failed");
+  } else {
+    g_autoptr(GDateTime) exp = g_date_time_new_from_unix_utc(expires_unix);
+    g_autofree char *exp_text = g_date_time_format(exp, "%Y-%m-%dT%H:%M:%SZ");
+    rc_api_audit(lr->api, RC_USER_ID(user), "login", "user:%s", lr->username);
+    rc_api_reply_json(&reply, 200, json_pack("{ss ss sO}", "token", token, "expires_at", exp_text, "user", user));
+    reply.set_cookie = g_strdup_printf("rc_token=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%" G_GINT64_FORMAT,
+                                       token, expires_unix - g_get_real_time() / G_USEC_PER_SEC);
+  }
+  lr->later(&reply, lr->later_data);
+  rc_api_reply_clear(&reply);
+  g_free(lr->username);
+  g_free(lr->peer);
+  g_free(lr);
+}
+
+static gboolean
+login(rc_api_call *call, GError **error)
+{
+  (void)error;
+  login_request *lr = g_new0(login_request, 1);
+  lr->api = call->api;
+  lr->username = g_strdup(json_string_value(json_object_get(call->body, "username")));
+  lr->peer = g_strdup(call->request->peer ? call->request->peer : "?");
+  lr->later = call->later;
+  lr->later_data = call->later_data;
+  rc_auth_login(call->api->auth, lr->username, json_string_value(json_object_get(call->body, "password")),
+                login_finished, lr);
+  return TRUE; /* reply->status stays 0: the answer comes later */
+}
+
+static gboolean
+logout(rc_api_call *call, GError **error)
+{
+  if (!rc_auth_logout(call->api->auth, call->request->token, error))
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, "logout", "user:%" G_GINT64_FORMAT, call->user_id);
+  rc_api_reply_json(call->reply, 204, NULL);
+  call->reply->set_cookie = g_strdup("rc_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  return TRUE;
+}
+
+static gboolean
+me(rc_api_call *call, GError **error)
+{
+  (void)error;
+  rc_api_reply_json(call->reply, 200, json_incref(call->user));
+  return TRUE;
+}
+
+/* ---- users ---- */
+
+static gboolean
+users_list(rc_api_call *call, GError **error)
+{
+  const char *role = query(call, "role");
+  if (role && !rc_auth_role_parse(role)) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "role: unknown role '%s'", role);
+    return FALSE;
+  }
+  json_t *users = rc_store_users_list(call->api->store, role, error);
+  if (!users)
+    return FALSE;
+  rc_api_reply_json(call->reply, 200, json_pack("{so}", "users", users));
+  return TRUE;
+}
+
+static gboolean
+user_get(rc_api_call *call, GError **error)
+{
+  json_t *user = rc_store_user_get(call->api->store, PARAM(call, 0), error);
+  if (!user)
+    return FALSE;
+  rc_api_reply_json(call->reply, 200, user);
+  return TRUE;
+}
+
+static gboolean
+user_create(rc_api_call *call, GError **error)
+{
+  json_t *b = call->body;
+  g_autofree char *hash = rc_auth_hash_password(call->api->auth, json_string_value(json_object_get(b, "password")), error);
+  if (!hash)
+    return FALSE;
+  gint64 id = rc_store_user_create(call->api->store, json_string_value(json_object_get(b, "username")),
+                                   json_string_value(json_object_get(b, "full_name")),
+                                   json_string_value(json_object_get(b, "role")), hash,
+                                   json_string_value(json_object_get(b, "title")),
+                                   json_string_value(json_object_get(b, "unit")), error);
+  if (!id)
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, "user.create", "user:%" G_GINT64_FORMAT, id);
+  json_t *user = rc_store_user_get(call->api->store, id, error);
+  if (!user)
+    return FALSE;
+  rc_api_reply_json(call->reply, 201, user);
+  return TRUE;
+}
+
+static gboolean
+user_update(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  g_autoptr(json_t) fields = json_deep_copy(call->body);
+  g_autofree char *hash = NULL;
+  json_t *pw = json_object_get(fields, "password");
+  if (pw && !(hash = rc_auth_hash_password(call->api->auth, json_string_value(pw), error)))
+    return FALSE;
+  json_object_del(fields, "password");
+  if (id == call->user_id && (json_object_get(fields, "role") || json_is_false(json_object_get(fields, "active")))) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "you cannot change your own role or deactivate yourself");
+    return FALSE;
+  }
+  if (!rc_store_user_update(call->api->store, id, fields, hash, error))
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, json_object_get(fields, "role") ? "user.role" : "user.update",
+               "user:%" G_GINT64_FORMAT, id);
+  return user_get(call, error);
+}
+
+static gboolean
+user_delete(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  if (id == call->user_id) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "you cannot delete yourself");
+    return FALSE;
+  }
+  if (!rc_store_user_delete(call->api->store, id, error))
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, "user.delete", "user:%" G_GINT64_FORMAT, id);
+  rc_api_reply_json(call->reply, 204, NULL);
+  return TRUE;
+}
+
+/* ---- sites ---- */
+
+static gboolean
+sites_list(rc_api_call *call, GError **error)
+{
+  const char *level = query(call, "level");
+  const char *parent = query(call, "parent_id");
+  gint64 parent_id = parent ? g_ascii_strtoll(parent, NULL, 10) : 0;
+  if (level && !g_strv_contains(level_choices, level)) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "level: unknown level '%s'", level);
+    return FALSE;
+  }
+  json_t *sites = rc_store_sites_list(call->api->store, level, parent_id, error);
+  if (!sites)
+    return FALSE;
+  rc_api_reply_json(call->reply, 200, json_pack("{so}", "sites", sites));
+  return TRUE;
+}
+
+static gboolean
+site_get(rc_api_call *call, GError **error)
+{
+  json_t *site = rc_store_site_get(call->api->store, PARAM(call, 0), error);
+  if (!site)
+    return FALSE;
+  rc_api_reply_json(call->reply, 200, site);
+  return TRUE;
+}
+
+static gboolean
+site_create(rc_api_call *call, GError **error)
+{
+  gint64 id = rc_store_site_create(call->api->store, call->body, error);
+  if (!id)
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, "site.create", "site:%" G_GINT64_FORMAT, id);
+  json_t *site = rc_store_site_get(call->api->store, id, error);
+  if (!site)
+    return FALSE;
+  rc_api_reply_json(call->reply, 201, site);
+  return TRUE;
+}
+
+static gboolean
+site_update(rc_api_call *call, GError **error)
+{
+  if (!rc_store_site_update(call->api->store, PARAM(call, 0), call->body, error))
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, "site.update", "site:%" G_GINT64_FORMAT, PARAM(call, 0));
+  return site_get(call, error);
+}
+
+static gboolean
+site_delete(rc_api_call *call, GError **error)
+{
+  if (!rc_store_site_delete(call->api->store, PARAM(call, 0), error))
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, "site.delete", "site:%" G_GINT64_FORMAT, PARAM(call, 0));
+  rc_api_reply_json(call->reply, 204, NULL);
+  return TRUE;
+}
+
+#define ANYONE 0
+#define ANY RC_ROLES_ANY
+#define EDITORS RC_ROLES_EDITORS
+#define ADMIN RC_ROLE_ADMIN
+#define SITE_READERS (RC_ROLES_STAFF)
+
+const rc_api_route rc_api_routes_people[] = {
+  {"GET", "/healthz", ANYONE, RC_BODY_NONE, NULL, healthz},
+  {"POST", "/api/v1/login", ANYONE, RC_BODY_JSON, login_fields, login},
+  {"POST", "/api/v1/logout", ANY, RC_BODY_NONE, NULL, logout},
+  {"GET", "/api/v1/me", ANY, RC_BODY_NONE, NULL, me},
+  {"GET", "/api/v1/users", EDITORS, RC_BODY_NONE, NULL, users_list},
+  {"POST", "/api/v1/users", ADMIN, RC_BODY_JSON, user_create_fields, user_create},
+  {"GET", "/api/v1/users/{id}", EDITORS, RC_BODY_NONE, NULL, user_get},
+  {"PATCH", "/api/v1/users/{id}", ADMIN, RC_BODY_JSON, user_update_fields, user_update},
+  {"DELETE", "/api/v1/users/{id}", ADMIN, RC_BODY_NONE, NULL, user_delete},
+  {"GET", "/api/v1/sites", SITE_READERS, RC_BODY_NONE, NULL, sites_list},
+  {"POST", "/api/v1/sites", EDITORS, RC_BODY_JSON, site_create_fields, site_create},
+  {"GET", "/api/v1/sites/{id}", SITE_READERS, RC_BODY_NONE, NULL, site_get},
+  {"PATCH", "/api/v1/sites/{id}", EDITORS, RC_BODY_JSON, site_update_fields, site_update},
+  {"DELETE", "/api/v1/sites/{id}", EDITORS, RC_BODY_NONE, NULL, site_delete},
+  {NULL, NULL, 0, 0, NULL, NULL},
+};

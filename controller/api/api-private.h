@@ -1,0 +1,60 @@
+/* api-private — what the api-*.c files share. */
+#pragma once
+#include "api.h"
+#include "rc-error.h"
+
+struct rc_api {
+  rc_config *config;
+  rc_store *store;
+  rc_auth *auth;
+  rc_meeting *meeting;
+  rc_api_ws_io io;
+};
+
+/* One REST call being handled. */
+typedef struct {
+  rc_api *api;
+  const rc_api_match *match;
+  json_t *user;     /* the caller; {} for anonymous routes */
+  gint64 user_id;   /* 0 for anonymous */
+  rc_role role;     /* 0 for anonymous */
+  const rc_api_request *request;
+  json_t *body;     /* validated JSON body or NULL */
+  rc_api_reply *reply;
+  rc_api_reply_fn later;
+  gpointer later_data;
+} rc_api_call;
+
+/* Returns FALSE with @error set; TRUE with the reply filled; or, for a
+ * deferred reply, TRUE with call->reply->status left 0. */
+typedef gboolean (*rc_api_rest_fn)(rc_api_call *call, GError **error);
+
+struct rc_api_route {
+  const char *method;
+  const char *pattern;  /* "/api/v1/sessions/{id}/agenda" */
+  guint roles;          /* allowed roles; 0 = anyone, even anonymous */
+  rc_api_body_kind body;
+  const rc_api_field *fields; /* RC_BODY_JSON */
+  rc_api_rest_fn handler;
+};
+
+extern const rc_api_route rc_api_routes_people[];   /* api-people.c */
+extern const rc_api_route rc_api_routes_sessions[]; /* api-sessions.c */
+
+/* Access to one session: staff see every session, delegates only their own. */
+gboolean rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **error);
+/* Emits one of session.updated, agenda.updated, delegates.updated,
+ * sites.updated with the current state from the store. */
+void rc_api_emit_session_part(rc_api *api, gint64 session_id, const char *type);
+/* Emits attendance.updated for @entry (transfer none). */
+void rc_api_emit_attendance(rc_api *api, gint64 session_id, json_t *entry);
+/* Audit helper; failures are logged, not fatal. */
+void rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+/* Check in / out shared by REST and WebSocket: checks state and role, stores,
+ * emits. Returns the entry (transfer full). */
+json_t *rc_api_attendance_change(rc_api *api, json_t *caller, gint64 session_id, gint64 user_id,
+                                 const char *event, const char *method, GError **error);
+
+#define RC_USER_ID(user) ((gint64)json_integer_value(json_object_get((user), "id")))
+#define RC_USER_ROLE(user) rc_auth_role_parse(json_string_value(json_object_get((user), "role")))

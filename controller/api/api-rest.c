@@ -1,0 +1,293 @@
+/* api-rest — the REST router: matches a route, authenticates and authorizes
+ * the caller before the body is read, validates the body, runs the handler,
+ * and shapes replies and errors. Also the helpers handlers share. */
+#define G_LOG_DOMAIN "roomctl-api"
+#include "api-private.h"
+
+#include <string.h>
+
+static const rc_api_route *const route_tables[] = {rc_api_routes_people, rc_api_routes_sessions};
+
+rc_api *
+rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meeting,
+           const rc_api_ws_io *io)
+{
+  rc_api *api = g_new0(rc_api, 1);
+  api->config = config;
+  api->store = store;
+  api->auth = auth;
+  api->meeting = meeting;
+  if (io)
+    api->io = *io;
+  return api;
+}
+
+void
+rc_api_free(rc_api *api)
+{
+  g_free(api);
+}
+
+/* ---- replies ---- */
+
+void
+rc_api_reply_clear(rc_api_reply *r)
+{
+  g_clear_pointer(&r->body, g_bytes_unref);
+  g_clear_pointer(&r->file_path, g_free);
+  g_clear_pointer(&r->etag, g_free);
+  g_clear_pointer(&r->set_cookie, g_free);
+  g_clear_pointer(&r->content_disposition, g_free);
+  g_clear_pointer(&r->location, g_free);
+  r->status = 0;
+  r->content_type = NULL;
+}
+
+void
+rc_api_reply_json(rc_api_reply *r, int status, json_t *body)
+{
+  g_clear_pointer(&r->body, g_bytes_unref);
+  r->status = status;
+  r->content_type = "application/json; charset=utf-8";
+  if (body) {
+    char *text = json_dumps(body, JSON_COMPACT);
+    r->body = g_bytes_new_take(text, strlen(text));
+    json_decref(body);
+  }
+}
+
+void
+rc_api_reply_error(rc_api_reply *r, const GError *error)
+{
+  rc_wire_code code = rc_wire_code_from_error(error);
+  if (code == RC_WIRE_INTERNAL)
+    g_warning("internal error: %s", error->message);
+  rc_api_reply_json(r, rc_wire_http_status(code), json_pack("{so}", "error", rc_wire_error_object(error)));
+}
+
+void
+rc_api_reply_wire(rc_api_reply *r, rc_wire_code code, const char *reason)
+{
+  g_autoptr(GError) error = g_error_new_literal(RC_API_ERROR, code, reason);
+  rc_api_reply_error(r, error);
+}
+
+/* ---- routing ---- */
+
+/* Matches @path against @pattern; {id} segments must be positive integers. */
+static gboolean
+path_matches(const char *pattern, const char *path, gint64 *params)
+{
+  g_auto(GStrv) want = g_strsplit(pattern, "/", -1);
+  g_auto(GStrv) got = g_strsplit(path, "/", -1);
+  if (g_strv_length(want) != g_strv_length(got))
+    return FALSE;
+  int n = 0;
+  for (int i = 0; want[i]; i++) {
+    if (g_str_equal(want[i], "{id}")) {
+      char *end = NULL;
+      guint64 v = g_ascii_strtoull(got[i], &end, 10);
+      if (!g_ascii_isdigit(got[i][0]) || *end || v == 0 || v > G_MAXINT64 || n >= 2)
+        return FALSE;
+      params[n++] = (gint64)v;
+    } else if (!g_str_equal(want[i], got[i])) {
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+rc_api_rest_match(rc_api *api, const char *method, const char *path, rc_api_match *match,
+                  rc_api_reply *reply)
+{
+  (void)api;
+  gboolean path_known = FALSE;
+  memset(match, 0, sizeof *match);
+  for (guint t = 0; t < G_N_ELEMENTS(route_tables); t++) {
+    for (const rc_api_route *r = route_tables[t]; r->method; r++) {
+      gint64 params[2] = {0, 0};
+      if (!path_matches(r->pattern, path, params))
+        continue;
+      path_known = TRUE;
+      if (g_str_equal(r->method, method)) {
+        match->route = r;
+        memcpy(match->params, params, sizeof params);
+        return TRUE;
+      }
+    }
+  }
+  if (path_known)
+    rc_api_reply_wire(reply, RC_WIRE_METHOD_NOT_ALLOWED, "this method is not allowed on this path");
+  else
+    rc_api_reply_wire(reply, RC_WIRE_NOT_FOUND, "no such API route");
+  return FALSE;
+}
+
+rc_api_body_kind
+rc_api_rest_body_kind(const rc_api_match *match)
+{
+  return match->route->body;
+}
+
+json_t *
+rc_api_rest_authorize(rc_api *api, const rc_api_match *match, const char *token, rc_api_reply *reply)
+{
+  if (match->route->roles == 0)
+    return json_object();
+  if (!token || !*token) {
+    rc_api_reply_wire(reply, RC_WIRE_UNAUTHENTICATED, "log in first: no bearer token");
+    return NULL;
+  }
+  g_autoptr(GError) error = NULL;
+  json_t *user = rc_auth_check_token(api->auth, token, &error);
+  if (!user) {
+    gboolean expired = g_error_matches(error, RC_ERROR, RC_ERROR_INVALID_STATE);
+    rc_api_reply_wire(reply, expired ? RC_WIRE_TOKEN_EXPIRED : RC_WIRE_UNAUTHENTICATED,
+                      expired ? "the login has expired; log in again" : "unknown or revoked token");
+    return NULL;
+  }
+  if (!(RC_USER_ROLE(user) & match->route->roles)) {
+    g_autofree char *why = g_strdup_printf("the role '%s' may not do this",
+                                           json_string_value(json_object_get(user, "role")));
+    rc_api_reply_wire(reply, RC_WIRE_FORBIDDEN, why);
+    json_decref(user);
+    return NULL;
+  }
+  return user;
+}
+
+static json_t *
+parse_body(const rc_api_request *req, const rc_api_field *fields, GError **error)
+{
+  gsize len = 0;
+  const char *data = req->body ? g_bytes_get_data(req->body, &len) : NULL;
+  if (len == 0) {
+    g_set_error(error, RC_API_ERROR, RC_WIRE_BAD_JSON, "a JSON object body is required");
+    return NULL;
+  }
+  json_error_t jerr;
+  json_t *body = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (!body) {
+    g_set_error(error, RC_API_ERROR, RC_WIRE_BAD_JSON, "malformed JSON at line %d column %d: %s",
+                jerr.line, jerr.column, jerr.text);
+    return NULL;
+  }
+  if (!rc_api_validate(body, fields, error)) {
+    json_decref(body);
+    return NULL;
+  }
+  return body;
+}
+
+gboolean
+rc_api_rest_handle(rc_api *api, const rc_api_match *match, json_t *user, const rc_api_request *req,
+                   rc_api_reply *reply, rc_api_reply_fn later, gpointer later_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) body = NULL;
+  if (match->route->body == RC_BODY_JSON && !(body = parse_body(req, match->route->fields, &error))) {
+    rc_api_reply_error(reply, error);
+    return TRUE;
+  }
+  rc_api_call call = {
+    .api = api, .match = match, .user = user, .user_id = RC_USER_ID(user),
+    .role = RC_USER_ROLE(user), .request = req, .body = body, .reply = reply,
+    .later = later, .later_data = later_data,
+  };
+  if (!match->route->handler(&call, &error)) {
+    rc_api_reply_clear(reply);
+    rc_api_reply_error(reply, error);
+    return TRUE;
+  }
+  return reply->status != 0;
+}
+
+/* ---- shared helpers ---- */
+
+gboolean
+rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **error)
+{
+  if (RC_USER_ROLE(user) & RC_ROLES_STAFF)
+    return TRUE;
+  if (rc_store_session_has_delegate(api->store, session_id, RC_USER_ID(user)))
+    return TRUE;
+  /* Do not tell a stranger whether the session exists. */
+  g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "session not found");
+  return FALSE;
+}
+
+static json_t *
+session_part(rc_api *api, gint64 session_id, const char *type, GError **error)
+{
+  if (g_str_equal(type, "session.updated"))
+    return rc_store_session_get(api->store, session_id, error);
+  json_t *part = NULL;
+  const char *key = NULL;
+  if (g_str_equal(type, "agenda.updated"))
+    part = rc_store_agenda_tree(api->store, session_id, error), key = "agenda";
+  else if (g_str_equal(type, "delegates.updated"))
+    part = rc_store_session_delegates(api->store, session_id, error), key = "delegates";
+  else if (g_str_equal(type, "sites.updated"))
+    part = rc_store_session_sites(api->store, session_id, error), key = "sites";
+  return part ? json_pack("{so}", key, part) : NULL;
+}
+
+void
+rc_api_emit_session_part(rc_api *api, gint64 session_id, const char *type)
+{
+  g_autoptr(GError) error = NULL;
+  json_t *body = session_part(api, session_id, type, &error);
+  if (!body) {
+    g_warning("session %" G_GINT64_FORMAT ": cannot build %s: %s", session_id, type,
+              error ? error->message : "unknown part");
+    return;
+  }
+  rc_meeting_emit(api->meeting, session_id, type, body);
+}
+
+void
+rc_api_emit_attendance(rc_api *api, gint64 session_id, json_t *entry)
+{
+  g_autoptr(json_t) all = rc_store_attendance(api->store, session_id, NULL);
+  if (!all)
+    return;
+  rc_meeting_emit(api->meeting, session_id, "attendance.updated",
+                  json_pack("{sO sO sO}", "entry", entry, "present", json_object_get(all, "present"),
+                            "expected", json_object_get(all, "expected")));
+}
+
+void
+rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
+{
+  va_list args;
+  va_start(args, target_fmt);
+  g_autofree char *target = g_strdup_vprintf(target_fmt, args);
+  va_end(args);
+  g_autoptr(GError) error = NULL;
+  if (!rc_store_audit(api->store, user_id, action, target, NULL, &error))
+    g_warning("audit %s %s: %s", action, target, error->message);
+}
+
+json_t *
+rc_api_attendance_change(rc_api *api, json_t *caller, gint64 session_id, gint64 user_id,
+                         const char *event, const char *method, GError **error)
+{
+  rc_role role = RC_USER_ROLE(caller);
+  if (!(role & RC_ROLES_EDITORS) && user_id != RC_USER_ID(caller)) {
+    g_set_error(error, RC_ERROR, RC_ERROR_FORBIDDEN, "a delegate can only check themselves in or out");
+    return NULL;
+  }
+  if (!rc_api_session_access(api, caller, session_id, error))
+    return NULL;
+  g_autoptr(json_t) session = rc_store_session_get(api->store, session_id, error);
+  if (!session || !rc_meeting_attendance_open(json_string_value(json_object_get(session, "status")), error))
+    return NULL;
+  json_t *entry = rc_store_attendance_record(api->store, session_id, user_id, event, method, error);
+  if (!entry)
+    return NULL;
+  g_info("session %" G_GINT64_FORMAT ": user %" G_GINT64_FORMAT " checked %s (%s)", session_id, user_id,
+         event, method);
+  rc_api_emit_attendance(api, session_id, entry);
+  return entry;
+}

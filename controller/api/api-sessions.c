@@ -1,0 +1,552 @@
+/* api-sessions — REST routes for sessions, their agenda, documents,
+ * assigned delegates and sites, and attendance. Every change is stored,
+ * then announced to the session's subscribers. */
+#define G_LOG_DOMAIN "roomctl-api"
+#include "api-private.h"
+#include "documents.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#define PARAM(call, i) ((call)->match->params[i])
+
+static const rc_api_field session_create_fields[] = {
+  {"title", RC_FIELD_STRING, TRUE, 1, 200, NULL},
+  {"room", RC_FIELD_STRING, FALSE, 0, 100, NULL},
+  {"description", RC_FIELD_TEXT, FALSE, 0, 2000, NULL},
+  {"starts_at", RC_FIELD_TIME, TRUE, 0, 0, NULL},
+  {"ends_at", RC_FIELD_TIME, TRUE, 0, 0, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field session_update_fields[] = {
+  {"title", RC_FIELD_STRING, FALSE, 1, 200, NULL},
+  {"room", RC_FIELD_STRING, FALSE, 0, 100, NULL},
+  {"description", RC_FIELD_TEXT, FALSE, 0, 2000, NULL},
+  {"starts_at", RC_FIELD_TIME, FALSE, 0, 0, NULL},
+  {"ends_at", RC_FIELD_TIME, FALSE, 0, 0, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field item_create_fields[] = {
+  {"title", RC_FIELD_STRING, TRUE, 1, 200, NULL},
+  {"presenter", RC_FIELD_STRING, FALSE, 0, 100, NULL},
+  {"planned_minutes", RC_FIELD_INT, FALSE, 0, 600, NULL},
+  {"parent_id", RC_FIELD_ID_OR_NULL, FALSE, 0, 0, NULL},
+  {"position", RC_FIELD_INT, FALSE, 0, 10000, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field item_update_fields[] = {
+  {"title", RC_FIELD_STRING, FALSE, 1, 200, NULL},
+  {"presenter", RC_FIELD_STRING, FALSE, 0, 100, NULL},
+  {"planned_minutes", RC_FIELD_INT, FALSE, 0, 600, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field item_move_fields[] = {
+  {"parent_id", RC_FIELD_ID_OR_NULL, TRUE, 0, 0, NULL},
+  {"position", RC_FIELD_INT, TRUE, 0, 10000, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field delegates_fields[] = {
+  {"user_ids", RC_FIELD_ID_LIST, TRUE, 0, 5000, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field sites_fields[] = {
+  {"site_ids", RC_FIELD_ID_LIST, TRUE, 0, 5000, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const char *const attendance_actions[] = {"in", "out", NULL};
+static const rc_api_field attendance_fields[] = {
+  {"user_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+  {"action", RC_FIELD_ENUM, TRUE, 0, 0, attendance_actions},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+
+static const char *
+query(rc_api_call *call, const char *name)
+{
+  return call->request->query ? g_hash_table_lookup(call->request->query, name) : NULL;
+}
+
+static gboolean
+reply_object(rc_api_call *call, int status, json_t *obj)
+{
+  if (!obj)
+    return FALSE;
+  rc_api_reply_json(call->reply, status, obj);
+  return TRUE;
+}
+
+/* The session's status, after checking the caller may see it. (transfer full) */
+static char *
+session_status(rc_api_call *call, gint64 session_id, GError **error)
+{
+  if (!rc_api_session_access(call->api, call->user, session_id, error))
+    return NULL;
+  g_autoptr(json_t) s = rc_store_session_get(call->api->store, session_id, error);
+  return s ? g_strdup(json_string_value(json_object_get(s, "status"))) : NULL;
+}
+
+static gboolean
+editable(rc_api_call *call, gint64 session_id, GError **error)
+{
+  g_autofree char *status = session_status(call, session_id, error);
+  return status && rc_meeting_session_editable(status, error);
+}
+
+static gboolean
+check_times(json_t *merged, GError **error)
+{
+  const char *a = json_string_value(json_object_get(merged, "starts_at"));
+  const char *b = json_string_value(json_object_get(merged, "ends_at"));
+  if (a && b && strcmp(a, b) >= 0) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "ends_at: must be after starts_at");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- sessions ---- */
+
+static gboolean
+sessions_list(rc_api_call *call, GError **error)
+{
+  const char *status = query(call, "status");
+  static const char *const statuses[] = {"scheduled", "live", "ended", NULL};
+  if (status && !g_strv_contains(statuses, status)) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "status: must be scheduled, live or ended");
+    return FALSE;
+  }
+  gint64 only_for = (call->role & RC_ROLES_STAFF) ? 0 : call->user_id;
+  json_t *list = rc_store_sessions_list(call->api->store, status, only_for, error);
+  return list && reply_object(call, 200, json_pack("{so}", "sessions", list));
+}
+
+static gboolean
+session_get(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  return rc_api_session_access(call->api, call->user, id, error) &&
+         reply_object(call, 200, rc_store_session_detail(call->api->store, id, error));
+}
+
+static gboolean
+session_create(rc_api_call *call, GError **error)
+{
+  if (!check_times(call->body, error))
+    return FALSE;
+  gint64 id = rc_store_session_create(call->api->store, call->body, error);
+  if (!id)
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, "session.create", "session:%" G_GINT64_FORMAT, id);
+  return reply_object(call, 201, rc_store_session_get(call->api->store, id, error));
+}
+
+static gboolean
+session_update(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  g_autoptr(json_t) old = rc_store_session_get(call->api->store, id, error);
+  if (!old || !editable(call, id, error))
+    return FALSE;
+  json_object_update(old, call->body);
+  if (!check_times(old, error) || !rc_store_session_update(call->api->store, id, call->body, error))
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, "session.update", "session:%" G_GINT64_FORMAT, id);
+  rc_api_emit_session_part(call->api, id, "session.updated");
+  return reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
+}
+
+static gboolean
+session_delete(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  g_autofree char *status = session_status(call, id, error);
+  if (!status || !rc_meeting_session_deletable(status, error) ||
+      !rc_store_session_delete(call->api->store, id, error))
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, "session.delete", "session:%" G_GINT64_FORMAT, id);
+  rc_meeting_emit(call->api->meeting, id, "session.deleted", json_object());
+  rc_meeting_forget(call->api->meeting, id);
+  rc_api_reply_json(call->reply, 204, NULL);
+  return TRUE;
+}
+
+static gboolean
+session_transition(rc_api_call *call, const char *action, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  g_autofree char *status = session_status(call, id, error);
+  const char *next = NULL;
+  if (!status || !rc_meeting_session_transition(status, action, &next, error) ||
+      !rc_store_session_set_status(call->api->store, id, next, error))
+    return FALSE;
+  g_message("session %" G_GINT64_FORMAT ": %s -> %s by user %" G_GINT64_FORMAT, id, status, next, call->user_id);
+  rc_api_audit(call->api, call->user_id, g_str_equal(action, "start") ? "session.start" : "session.end",
+               "session:%" G_GINT64_FORMAT, id);
+  rc_api_emit_session_part(call->api, id, "session.updated");
+  return reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
+}
+
+static gboolean
+session_start(rc_api_call *call, GError **error)
+{
+  return session_transition(call, "start", error);
+}
+
+static gboolean
+session_end(rc_api_call *call, GError **error)
+{
+  return session_transition(call, "end", error);
+}
+
+/* ---- agenda ---- */
+
+static gboolean
+reply_agenda(rc_api_call *call, gint64 session_id, int status, GError **error)
+{
+  json_t *tree = rc_store_agenda_tree(call->api->store, session_id, error);
+  return tree && reply_object(call, status, json_pack("{so}", "agenda", tree));
+}
+
+static gboolean
+agenda_get(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  g_autofree char *status = session_status(call, id, error);
+  return status && reply_agenda(call, id, 200, error);
+}
+
+/* Finds the session of agenda item @item_id and checks it can be edited. */
+static gint64
+item_session_editable(rc_api_call *call, gint64 item_id, GError **error)
+{
+  gint64 session_id = rc_store_agenda_item_session(call->api->store, item_id);
+  if (!session_id) {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "agenda item not found");
+    return 0;
+  }
+  return editable(call, session_id, error) ? session_id : 0;
+}
+
+static gboolean
+item_create(rc_api_call *call, GError **error)
+{
+  gint64 session_id = PARAM(call, 0);
+  json_t *pos = json_object_get(call->body, "position");
+  if (!editable(call, session_id, error))
+    return FALSE;
+  gint64 id = rc_store_agenda_item_create(call->api->store, session_id,
+                                          json_integer_value(json_object_get(call->body, "parent_id")),
+                                          pos ? (int)json_integer_value(pos) : -1, call->body, error);
+  if (!id)
+    return FALSE;
+  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  return reply_object(call, 201, rc_store_agenda_item_get(call->api->store, id, error));
+}
+
+static gboolean
+item_update(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  gint64 session_id = item_session_editable(call, id, error);
+  if (!session_id || !rc_store_agenda_item_update(call->api->store, id, call->body, error))
+    return FALSE;
+  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  return reply_object(call, 200, rc_store_agenda_item_get(call->api->store, id, error));
+}
+
+static gboolean
+item_move(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  gint64 session_id = item_session_editable(call, id, error);
+  if (!session_id ||
+      !rc_store_agenda_item_move(call->api->store, id, json_integer_value(json_object_get(call->body, "parent_id")),
+                                 (int)json_integer_value(json_object_get(call->body, "position")), error))
+    return FALSE;
+  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  return reply_agenda(call, session_id, 200, error);
+}
+
+/* Removes stored PDFs no document row uses any more. */
+static void
+remove_blob(rc_api *api, const char *sha256)
+{
+  g_autofree char *path = rc_documents_path(api->store, sha256);
+  if (g_unlink(path) != 0)
+    g_warning("cannot remove %s: %s", path, g_strerror(errno));
+}
+
+static gboolean
+item_delete(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  gint64 session_id = item_session_editable(call, id, error);
+  if (!session_id || !rc_store_agenda_item_delete(call->api->store, id, error))
+    return FALSE;
+  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  rc_api_reply_json(call->reply, 204, NULL);
+  return TRUE;
+}
+
+/* ---- documents ---- */
+
+static char *
+clean_name(const char *raw, const char *fallback, glong max)
+{
+  if (!raw || !*raw || !g_utf8_validate(raw, -1, NULL))
+    return g_strdup(fallback);
+  g_autofree char *base = g_path_get_basename(raw);
+  char *name = g_utf8_substring(base, 0, MIN(g_utf8_strlen(base, -1), max));
+  for (char *p = name; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\')
+      *p = '_';
+  return name;
+}
+
+static gboolean
+document_upload(rc_api_call *call, GError **error)
+{
+  gint64 item_id = PARAM(call, 0);
+  const rc_api_request *req = call->request;
+  gint64 session_id = item_session_editable(call, item_id, error);
+  if (!session_id)
+    return FALSE;
+  if (!req->upload_path || req->upload_size == 0) {
+    g_set_error(error, RC_ERROR, RC_ERROR_UNSUPPORTED, "the upload is empty");
+    return FALSE;
+  }
+  int pages = rc_documents_inspect(req->upload_path, error);
+  if (pages < 0 || !rc_documents_keep(call->api->store, req->upload_path, req->upload_sha256, TRUE, error))
+    return FALSE;
+  g_autofree char *filename = clean_name(query(call, "filename"), "document.pdf", 200);
+  g_autofree char *title = clean_name(query(call, "title"), filename, 200);
+  const char *conf = query(call, "confidential");
+  gint64 id = rc_store_document_create(call->api->store, item_id, title, filename, req->upload_sha256,
+                                       req->upload_size, pages, g_strcmp0(conf, "true") == 0,
+                                       call->user_id, error);
+  if (!id)
+    return FALSE;
+  g_message("session %" G_GINT64_FORMAT ": document %" G_GINT64_FORMAT " '%s' uploaded (%d pages, %" G_GINT64_FORMAT
+            " bytes)", session_id, id, title, pages, req->upload_size);
+  rc_api_audit(call->api, call->user_id, "document.upload", "document:%" G_GINT64_FORMAT, id);
+  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  return reply_object(call, 201, rc_store_document_get(call->api->store, id, error));
+}
+
+static gboolean
+document_readable(rc_api_call *call, gint64 id, GError **error)
+{
+  gint64 session_id = rc_store_document_session(call->api->store, id);
+  if (!session_id) {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "document not found");
+    return FALSE;
+  }
+  return rc_api_session_access(call->api, call->user, session_id, error);
+}
+
+static gboolean
+document_get(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  return document_readable(call, id, error) &&
+         reply_object(call, 200, rc_store_document_get(call->api->store, id, error));
+}
+
+static gboolean
+document_content(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  g_autoptr(json_t) doc = document_readable(call, id, error) ? rc_store_document_get(call->api->store, id, error) : NULL;
+  if (!doc)
+    return FALSE;
+  const char *sha = json_string_value(json_object_get(doc, "sha256"));
+  rc_api_reply *r = call->reply;
+  r->etag = g_strdup_printf("\"%s\"", sha);
+  if (call->request->if_none_match && strstr(call->request->if_none_match, sha)) {
+    r->status = 304;
+    return TRUE;
+  }
+  r->file_path = rc_documents_path(call->api->store, sha);
+  if (!g_file_test(r->file_path, G_FILE_TEST_IS_REGULAR)) {
+    g_warning("document %" G_GINT64_FORMAT ": file %s is missing", id, r->file_path);
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "the document's file is missing on the server");
+    return FALSE;
+  }
+  g_autofree char *escaped = g_uri_escape_string(json_string_value(json_object_get(doc, "filename")), NULL, FALSE);
+  r->content_disposition = g_strdup_printf("inline; filename*=UTF-8''%s", escaped);
+  r->status = 200;
+  r->content_type = "application/pdf";
+  return TRUE;
+}
+
+static gboolean
+document_delete(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  gint64 session_id = rc_store_document_session(call->api->store, id);
+  if (!session_id) {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "document not found");
+    return FALSE;
+  }
+  g_autofree char *orphan = NULL;
+  if (!editable(call, session_id, error) || !rc_store_document_delete(call->api->store, id, &orphan, error))
+    return FALSE;
+  if (orphan)
+    remove_blob(call->api, orphan);
+  rc_api_audit(call->api, call->user_id, "document.delete", "document:%" G_GINT64_FORMAT, id);
+  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  rc_api_reply_json(call->reply, 204, NULL);
+  return TRUE;
+}
+
+/* ---- delegates and sites ---- */
+
+static gboolean
+delegates_get(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  g_autofree char *status = session_status(call, id, error);
+  json_t *list = status ? rc_store_session_delegates(call->api->store, id, error) : NULL;
+  return list && reply_object(call, 200, json_pack("{so}", "delegates", list));
+}
+
+static gboolean
+delegates_put(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  if (!editable(call, id, error) ||
+      !rc_store_session_set_delegates(call->api->store, id, json_object_get(call->body, "user_ids"), error))
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, "session.delegates", "session:%" G_GINT64_FORMAT, id);
+  rc_api_emit_session_part(call->api, id, "delegates.updated");
+  return delegates_get(call, error);
+}
+
+static gboolean
+sites_get(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  g_autofree char *status = session_status(call, id, error);
+  json_t *list = status ? rc_store_session_sites(call->api->store, id, error) : NULL;
+  return list && reply_object(call, 200, json_pack("{so}", "sites", list));
+}
+
+static gboolean
+sites_put(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  if (!editable(call, id, error) ||
+      !rc_store_session_set_sites(call->api->store, id, json_object_get(call->body, "site_ids"), error))
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, "session.sites", "session:%" G_GINT64_FORMAT, id);
+  rc_api_emit_session_part(call->api, id, "sites.updated");
+  return sites_get(call, error);
+}
+
+/* ---- attendance ---- */
+
+static void
+csv_field(GString *out, json_t *v)
+{
+  const char *s = json_is_string(v) ? json_string_value(v) : "";
+  g_autofree char *num = json_is_integer(v) ? g_strdup_printf("%" JSON_INTEGER_FORMAT, json_integer_value(v)) : NULL;
+  if (num)
+    s = num;
+  /* RFC 4180 quoting; a leading = + - @ is defused so spreadsheets do not run it. */
+  gboolean formula = strchr("=+-@", s[0]) && s[0];
+  g_string_append_c(out, '"');
+  if (formula)
+    g_string_append_c(out, '\'');
+  for (; *s; s++) {
+    if (*s == '"')
+      g_string_append_c(out, '"');
+    g_string_append_c(out, *s);
+  }
+  g_string_append_c(out, '"');
+}
+
+static GBytes *
+attendance_csv(json_t *attendance)
+{
+  static const char *const cols[] = {"user_id", "username", "full_name", "title", "unit",
+                                     "status", "first_in", "last_out", "method"};
+  GString *out = g_string_new("\xEF\xBB\xBF"); /* BOM: spreadsheet apps then read UTF-8 */
+  for (guint i = 0; i < G_N_ELEMENTS(cols); i++)
+    g_string_append_printf(out, "%s%s", i ? "," : "", cols[i]);
+  g_string_append(out, "\r\n");
+  size_t n;
+  json_t *entry;
+  json_array_foreach(json_object_get(attendance, "delegates"), n, entry) {
+    for (guint i = 0; i < G_N_ELEMENTS(cols); i++) {
+      if (i)
+        g_string_append_c(out, ',');
+      csv_field(out, json_object_get(entry, cols[i]));
+    }
+    g_string_append(out, "\r\n");
+  }
+  return g_string_free_to_bytes(out);
+}
+
+static gboolean
+attendance_get(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  g_autofree char *status = session_status(call, id, error);
+  json_t *att = status ? rc_store_attendance(call->api->store, id, error) : NULL;
+  if (!att)
+    return FALSE;
+  const char *format = query(call, "format");
+  if (g_strcmp0(format, "csv") != 0)
+    return reply_object(call, 200, att);
+  rc_api_reply *r = call->reply;
+  r->status = 200;
+  r->content_type = "text/csv; charset=utf-8";
+  r->body = attendance_csv(att);
+  r->content_disposition = g_strdup_printf("attachment; filename=\"attendance-session-%" G_GINT64_FORMAT ".csv\"", id);
+  json_decref(att);
+  return TRUE;
+}
+
+static gboolean
+attendance_post(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  gint64 user_id = json_integer_value(json_object_get(call->body, "user_id"));
+  const char *action = json_string_value(json_object_get(call->body, "action"));
+  json_t *entry = rc_api_attendance_change(call->api, call->user, id, user_id, action, "console", error);
+  if (entry)
+    rc_api_audit(call->api, call->user_id, "attendance.manual", "session:%" G_GINT64_FORMAT " user:%" G_GINT64_FORMAT,
+                 id, user_id);
+  return reply_object(call, 200, entry);
+}
+
+#define ANY RC_ROLES_ANY
+#define STAFF RC_ROLES_STAFF
+#define EDITORS RC_ROLES_EDITORS
+#define RUNNERS (RC_ROLES_EDITORS | RC_ROLE_CHAIR)
+
+const rc_api_route rc_api_routes_sessions[] = {
+  {"GET", "/api/v1/sessions", ANY, RC_BODY_NONE, NULL, sessions_list},
+  {"POST", "/api/v1/sessions", EDITORS, RC_BODY_JSON, session_create_fields, session_create},
+  {"GET", "/api/v1/sessions/{id}", ANY, RC_BODY_NONE, NULL, session_get},
+  {"PATCH", "/api/v1/sessions/{id}", EDITORS, RC_BODY_JSON, session_update_fields, session_update},
+  {"DELETE", "/api/v1/sessions/{id}", EDITORS, RC_BODY_NONE, NULL, session_delete},
+  {"POST", "/api/v1/sessions/{id}/start", RUNNERS, RC_BODY_NONE, NULL, session_start},
+  {"POST", "/api/v1/sessions/{id}/end", RUNNERS, RC_BODY_NONE, NULL, session_end},
+  {"GET", "/api/v1/sessions/{id}/agenda", ANY, RC_BODY_NONE, NULL, agenda_get},
+  {"POST", "/api/v1/sessions/{id}/agenda", EDITORS, RC_BODY_JSON, item_create_fields, item_create},
+  {"PATCH", "/api/v1/agenda/{id}", EDITORS, RC_BODY_JSON, item_update_fields, item_update},
+  {"POST", "/api/v1/agenda/{id}/move", EDITORS, RC_BODY_JSON, item_move_fields, item_move},
+  {"DELETE", "/api/v1/agenda/{id}", EDITORS, RC_BODY_NONE, NULL, item_delete},
+  {"POST", "/api/v1/agenda/{id}/documents", EDITORS, RC_BODY_PDF, NULL, document_upload},
+  {"GET", "/api/v1/documents/{id}", ANY, RC_BODY_NONE, NULL, document_get},
+  {"GET", "/api/v1/documents/{id}/content", ANY, RC_BODY_NONE, NULL, document_content},
+  {"DELETE", "/api/v1/documents/{id}", EDITORS, RC_BODY_NONE, NULL, document_delete},
+  {"GET", "/api/v1/sessions/{id}/delegates", STAFF, RC_BODY_NONE, NULL, delegates_get},
+  {"PUT", "/api/v1/sessions/{id}/delegates", EDITORS, RC_BODY_JSON, delegates_fields, delegates_put},
+  {"GET", "/api/v1/sessions/{id}/sites", STAFF, RC_BODY_NONE, NULL, sites_get},
+  {"PUT", "/api/v1/sessions/{id}/sites", EDITORS, RC_BODY_JSON, sites_fields, sites_put},
+  {"GET", "/api/v1/sessions/{id}/attendance", STAFF, RC_BODY_NONE, NULL, attendance_get},
+  {"POST", "/api/v1/sessions/{id}/attendance", EDITORS, RC_BODY_JSON, attendance_fields, attendance_post},
+  {NULL, NULL, 0, 0, NULL, NULL},
+};

@@ -1,0 +1,274 @@
+/* api-ws — the WebSocket message catalogue (subprotocol roomctl.v1): one
+ * table entry per message type with its body fields and allowed roles.
+ * Envelope: {"type":..,"id":<client txn>,"body":{..}}; every message gets an
+ * ack or an error with the same id, and the connection stays open. */
+#define G_LOG_DOMAIN "roomctl-api"
+#include "api-private.h"
+
+#include <string.h>
+
+typedef struct {
+  rc_api *api;
+  rc_api_ws_peer *peer;
+  json_t *body;
+  json_t *ack; /* filled by the handler; sent as the ack body */
+} ws_call;
+
+typedef gboolean (*ws_fn)(ws_call *call, GError **error);
+
+typedef struct {
+  const char *type;
+  guint roles; /* 0 = before authentication (auth itself) */
+  const rc_api_field *fields;
+  ws_fn handler;
+} ws_message;
+
+static const rc_api_field envelope_fields[] = {
+  {"type", RC_FIELD_STRING, TRUE, 1, 64, NULL},
+  {"id", RC_FIELD_INT, FALSE, 0, G_MAXINT64, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field auth_fields[] = {
+  {"token", RC_FIELD_STRING, TRUE, 1, 128, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field subscribe_fields[] = {
+  {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+  {"last_seq", RC_FIELD_INT, FALSE, 0, G_MAXINT64, NULL},
+  {"epoch", RC_FIELD_STRING, FALSE, 0, 64, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field session_fields[] = {
+  {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field attendance_fields[] = {
+  {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+  {"user_id", RC_FIELD_ID, FALSE, 0, 0, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field no_fields[] = {{NULL, 0, 0, 0, 0, NULL}};
+
+static gint64
+body_int(ws_call *call, const char *key)
+{
+  return json_integer_value(json_object_get(call->body, key));
+}
+
+static void
+send_json(rc_api *api, rc_api_ws_peer *peer, json_t *msg /* transfer full */)
+{
+  char *text = json_dumps(msg, JSON_COMPACT);
+  g_autoptr(GBytes) frame = g_bytes_new_take(text, strlen(text));
+  json_decref(msg);
+  if (api->io.send)
+    api->io.send(peer->conn, frame);
+}
+
+static void
+send_error(rc_api *api, rc_api_ws_peer *peer, json_t *id, const GError *error)
+{
+  send_json(api, peer, json_pack("{ss sO so}", "type", "error", "id", id ? id : json_null(), "body",
+                                 rc_wire_error_object(error)));
+}
+
+static gboolean
+ws_auth(ws_call *call, GError **error)
+{
+  g_autoptr(GError) why = NULL;
+  json_t *user = rc_auth_check_token(call->api->auth, json_string_value(json_object_get(call->body, "token")), &why);
+  if (!user) {
+    gboolean expired = g_error_matches(why, RC_ERROR, RC_ERROR_INVALID_STATE);
+    g_set_error(error, RC_API_ERROR, expired ? RC_WIRE_TOKEN_EXPIRED : RC_WIRE_UNAUTHENTICATED,
+                expired ? "the login has expired; log in again" : "unknown or revoked token");
+    return FALSE;
+  }
+  g_clear_pointer(&call->peer->user, json_decref);
+  call->peer->user = user;
+  call->ack = json_pack("{sO}", "user", user);
+  return TRUE;
+}
+
+static gboolean
+ws_subscribe(ws_call *call, GError **error)
+{
+  rc_api *api = call->api;
+  gint64 id = body_int(call, "session_id");
+  if (!rc_api_session_access(api, call->peer->user, id, error))
+    return FALSE;
+  g_autoptr(json_t) detail = rc_store_session_detail(api->store, id, error);
+  json_t *attendance = detail ? rc_store_attendance(api->store, id, error) : NULL;
+  if (!attendance)
+    return FALSE;
+  api->io.subscribe(call->peer->conn, id, TRUE);
+  const char *epoch = rc_meeting_epoch(api->meeting);
+  gint64 seq = rc_meeting_seq(api->meeting, id);
+  json_t *last = json_object_get(call->body, "last_seq");
+  g_autoptr(GPtrArray) missed =
+      last ? rc_meeting_replay(api->meeting, id, json_string_value(json_object_get(call->body, "epoch")),
+                               json_integer_value(last))
+           : NULL;
+  call->ack = json_pack("{sI ss sI sb}", "session_id", (json_int_t)id, "epoch", epoch, "seq", (json_int_t)seq,
+                        "replay", missed != NULL);
+  /* The ack goes first (the caller sends it), then the catch-up below is
+   * queued behind it by send order: send the ack now ourselves. */
+  send_json(api, call->peer, json_pack("{ss sO sO}", "type", "ack", "id", json_object_get(call->body, "__id"),
+                                       "body", call->ack));
+  g_clear_pointer(&call->ack, json_decref);
+  if (missed) {
+    for (guint i = 0; i < missed->len; i++)
+      api->io.send(call->peer->conn, missed->pdata[i]);
+    json_decref(attendance);
+  } else {
+    send_json(api, call->peer,
+              json_pack("{ss sI sI ss s{sO so}}", "type", "snapshot", "session_id", (json_int_t)id, "seq",
+                        (json_int_t)seq, "epoch", epoch, "body", "session", detail, "attendance", attendance));
+  }
+  return TRUE;
+}
+
+static gboolean
+ws_unsubscribe(ws_call *call, GError **error)
+{
+  (void)error;
+  call->api->io.subscribe(call->peer->conn, body_int(call, "session_id"), FALSE);
+  call->ack = json_object();
+  return TRUE;
+}
+
+static gboolean
+ws_attendance(ws_call *call, const char *event, GError **error)
+{
+  json_t *user = call->peer->user;
+  gint64 target = body_int(call, "user_id");
+  json_t *entry = rc_api_attendance_change(call->api, user, body_int(call, "session_id"),
+                                           target ? target : RC_USER_ID(user), event,
+                                           (RC_USER_ROLE(user) & RC_ROLES_EDITORS) ? "console" : "tablet", error);
+  if (!entry)
+    return FALSE;
+  call->ack = json_pack("{so}", "attendance", entry);
+  return TRUE;
+}
+
+static gboolean
+ws_checkin(ws_call *call, GError **error)
+{
+  return ws_attendance(call, "in", error);
+}
+
+static gboolean
+ws_checkout(ws_call *call, GError **error)
+{
+  return ws_attendance(call, "out", error);
+}
+
+static gboolean
+ws_ping(ws_call *call, GError **error)
+{
+  (void)error;
+  g_autofree char *now = rc_store_now();
+  call->ack = json_pack("{ss}", "time", now);
+  return TRUE;
+}
+
+static const ws_message messages[] = {
+  {"auth", 0, auth_fields, ws_auth},
+  {"subscribe", RC_ROLES_ANY, subscribe_fields, ws_subscribe},
+  {"unsubscribe", RC_ROLES_ANY, session_fields, ws_unsubscribe},
+  {"checkin", RC_ROLE_DELEGATE | RC_ROLE_CHAIR | RC_ROLES_EDITORS, attendance_fields, ws_checkin},
+  {"checkout", RC_ROLE_DELEGATE | RC_ROLE_CHAIR | RC_ROLES_EDITORS, attendance_fields, ws_checkout},
+  {"ping", RC_ROLES_ANY, no_fields, ws_ping},
+};
+
+static const ws_message *
+find_message(const char *type)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(messages); i++)
+    if (g_str_equal(messages[i].type, type))
+      return &messages[i];
+  return NULL;
+}
+
+/* Parses and checks the envelope; returns the message or NULL with @error. */
+static json_t *
+parse_envelope(const char *data, size_t len, GError **error)
+{
+  json_error_t jerr;
+  g_autoptr(json_t) msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (!msg) {
+    g_set_error(error, RC_API_ERROR, RC_WIRE_BAD_JSON, "malformed JSON at column %d: %s", jerr.column, jerr.text);
+    return NULL;
+  }
+  json_t *body = json_is_object(msg) ? json_object_get(msg, "body") : NULL;
+  if (body && !json_is_object(body)) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "body: must be an object");
+    return NULL;
+  }
+  /* The body is checked against its message's fields later. */
+  g_autoptr(json_t) shell = json_is_object(msg) ? json_deep_copy(msg) : json_incref(msg);
+  if (json_is_object(shell))
+    json_object_del(shell, "body");
+  if (!rc_api_validate(shell, envelope_fields, error))
+    return NULL;
+  return g_steal_pointer(&msg);
+}
+
+static gboolean
+dispatch(rc_api *api, rc_api_ws_peer *peer, json_t *msg, json_t **ack, GError **error)
+{
+  const char *type = json_string_value(json_object_get(msg, "type"));
+  const ws_message *m = find_message(type);
+  if (!m) {
+    g_set_error(error, RC_API_ERROR, RC_WIRE_UNKNOWN_TYPE, "unknown message type '%s'", type);
+    return FALSE;
+  }
+  if (m->roles && !peer->user) {
+    g_set_error(error, RC_API_ERROR, RC_WIRE_UNAUTHENTICATED, "send auth with a token first");
+    return FALSE;
+  }
+  if (m->roles && !(RC_USER_ROLE(peer->user) & m->roles)) {
+    g_set_error(error, RC_API_ERROR, RC_WIRE_FORBIDDEN, "the role '%s' may not send %s",
+                json_string_value(json_object_get(peer->user, "role")), type);
+    return FALSE;
+  }
+  json_t *given = json_object_get(msg, "body");
+  g_autoptr(json_t) body = given ? json_deep_copy(given) : json_object();
+  if (!rc_api_validate(body, m->fields, error))
+    return FALSE;
+  /* Handlers that answer out of order (subscribe) need the txn id. */
+  json_object_set(body, "__id", json_object_get(msg, "id") ? json_object_get(msg, "id") : json_null());
+  ws_call call = {.api = api, .peer = peer, .body = body};
+  if (!m->handler(&call, error))
+    return FALSE;
+  *ack = call.ack;
+  return TRUE;
+}
+
+void
+rc_api_ws_message(rc_api *api, rc_api_ws_peer *peer, const char *data, size_t len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) msg = parse_envelope(data, len, &error);
+  json_t *ack = NULL;
+  json_t *id = msg ? json_object_get(msg, "id") : NULL;
+  if (!msg || !dispatch(api, peer, msg, &ack, &error)) {
+    send_error(api, peer, id, error);
+    return;
+  }
+  if (ack)
+    send_json(api, peer, json_pack("{ss sO so}", "type", "ack", "id", id ? id : json_null(), "body", ack));
+}
+
+void
+rc_api_ws_too_large(rc_api *api, rc_api_ws_peer *peer, size_t limit)
+{
+  g_autoptr(GError) error = g_error_new(RC_API_ERROR, RC_WIRE_TOO_LARGE,
+                                        "message over the limit of %zu bytes; it was dropped", limit);
+  send_error(api, peer, NULL, error);
+}
+
+void
+rc_api_ws_peer_clear(rc_api_ws_peer *peer)
+{
+  g_clear_pointer(&peer->user, json_decref);
+}

@@ -1,0 +1,99 @@
+/* api — the message catalogue of roomctl: REST routes and WebSocket message
+ * types, each declared once with its body fields, limits and the roles
+ * allowed, validated before any handler runs. Handlers talk to the store and
+ * the meeting model; only this layer turns errors into wire codes.
+ * The net layer (net/) feeds requests in and carries replies out. */
+#pragma once
+#include "api-errors.h"
+#include "api-schema.h"
+#include "auth.h"
+#include "config.h"
+#include "meeting.h"
+#include "store.h"
+
+typedef struct rc_api rc_api;
+
+/* What the api needs from the WebSocket transport. @conn is the net
+ * layer's connection; frames are JSON texts (transfer none). */
+typedef struct {
+  void (*send)(gpointer conn, GBytes *frame);
+  void (*subscribe)(gpointer conn, gint64 session_id, gboolean subscribe);
+} rc_api_ws_io;
+
+/* All borrowed; they must outlive the api. (transfer full) */
+rc_api *rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meeting,
+                   const rc_api_ws_io *io);
+void rc_api_free(rc_api *api);
+
+/* ---- REST ---- */
+
+typedef enum { RC_BODY_NONE, RC_BODY_JSON, RC_BODY_PDF } rc_api_body_kind;
+
+typedef struct rc_api_route rc_api_route;
+
+typedef struct {
+  const rc_api_route *route;
+  gint64 params[2]; /* the {id} segments of the path, in order */
+} rc_api_match;
+
+typedef struct {
+  int status;
+  const char *content_type; /* static string */
+  GBytes *body;
+  char *file_path;          /* serve this file as the body instead */
+  char *etag;               /* quoted */
+  char *set_cookie;
+  char *content_disposition;
+  char *location;
+} rc_api_reply;
+
+typedef struct {
+  const char *token;         /* bearer token or cookie, may be NULL */
+  GHashTable *query;         /* char* -> char*, decoded; may be NULL */
+  GBytes *body;              /* RC_BODY_JSON: the raw body, may be NULL */
+  const char *upload_path;   /* RC_BODY_PDF: the body, stored in a temp file */
+  gint64 upload_size;
+  const char *upload_sha256; /* hex */
+  const char *if_none_match;
+  const char *peer;          /* client address, for the log */
+} rc_api_request;
+
+/* Later replies (login) come through this, on the main loop. */
+typedef void (*rc_api_reply_fn)(rc_api_reply *reply, gpointer data);
+
+void rc_api_reply_clear(rc_api_reply *reply);
+/* Sets a JSON reply. @body: (transfer full), NULL for an empty body. */
+void rc_api_reply_json(rc_api_reply *reply, int status, json_t *body);
+void rc_api_reply_error(rc_api_reply *reply, const GError *error);
+void rc_api_reply_wire(rc_api_reply *reply, rc_wire_code code, const char *reason);
+
+/* Step 1: which route. FALSE with @reply set (not_found, method_not_allowed). */
+gboolean rc_api_rest_match(rc_api *api, const char *method, const char *path, rc_api_match *match,
+                           rc_api_reply *reply);
+rc_api_body_kind rc_api_rest_body_kind(const rc_api_match *match);
+/* Step 2, before the body is read: who is calling and may they. Returns the
+ * user (transfer full), or NULL with @reply set (401/403). For anonymous
+ * routes returns an empty object. */
+json_t *rc_api_rest_authorize(rc_api *api, const rc_api_match *match, const char *token,
+                              rc_api_reply *reply);
+/* Step 3: run the handler. TRUE when @reply is complete now; FALSE when it
+ * will be handed to @later (at most once, on the main loop). */
+gboolean rc_api_rest_handle(rc_api *api, const rc_api_match *match, json_t *user,
+                            const rc_api_request *request, rc_api_reply *reply,
+                            rc_api_reply_fn later, gpointer later_data);
+
+/* ---- WebSocket ---- */
+
+/* Per-connection state the api keeps; embedded in the net layer's
+ * per-connection data, zeroed at connect. */
+typedef struct {
+  gpointer conn;
+  json_t *user; /* NULL until authenticated */
+} rc_api_ws_peer;
+
+/* Handles one complete text message. Replies (ack/error) and snapshots go
+ * out through io->send; the connection always stays usable. */
+void rc_api_ws_message(rc_api *api, rc_api_ws_peer *peer, const char *data, size_t len);
+/* The message could not be read whole (over the size limit). */
+void rc_api_ws_too_large(rc_api *api, rc_api_ws_peer *peer, size_t limit);
+void rc_api_ws_peer_clear(rc_api_ws_peer *peer);

@@ -1,0 +1,193 @@
+/* auth — roles, argon2id password hashes, bearer tokens. */
+#define G_LOG_DOMAIN "roomctl-auth"
+#include "auth.h"
+#include "rc-error.h"
+
+#include <sodium.h>
+#include <string.h>
+
+static const char *const role_names[] = {"admin", "secretariat", "chair", "delegate", "technician"};
+
+rc_role
+rc_auth_role_parse(const char *name)
+{
+  for (guint i = 0; name && i < G_N_ELEMENTS(role_names); i++)
+    if (g_str_equal(name, role_names[i]))
+      return (rc_role)(1u << i);
+  return 0;
+}
+
+const char *
+rc_auth_role_name(rc_role role)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(role_names); i++)
+    if (role == (rc_role)(1u << i))
+      return role_names[i];
+  return "none";
+}
+
+struct rc_auth {
+  rc_store *store;
+  unsigned long long opslimit;
+  size_t memlimit;
+  int token_ttl_hours;
+  GThreadPool *pool;
+  char *dummy_hash; /* verified against when the user does not exist */
+  GMainContext *main_context;
+};
+
+typedef struct {
+  rc_auth *auth;
+  gint64 user_id; /* 0 = no such user */
+  char *hash;
+  char *password;
+  gboolean ok;
+  rc_auth_login_cb cb;
+  gpointer user_data;
+} login_job;
+
+static void
+login_job_free(login_job *job)
+{
+  if (job->password)
+    sodium_memzero(job->password, strlen(job->password));
+  g_free(job->password);
+  g_free(job->hash);
+  g_free(job);
+}
+
+static char *
+random_token(void)
+{
+  unsigned char raw[32];
+  char hex[65];
+  randombytes_buf(raw, sizeof raw);
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  return g_strdup(hex);
+}
+
+char *
+rc_auth_token_hash(const char *token)
+{
+  return g_compute_checksum_for_string(G_CHECKSUM_SHA256, token, -1);
+}
+
+/* Back on the main loop: make the token, store it, answer. */
+static gboolean
+login_done(gpointer data)
+{
+  login_job *job = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) user = NULL;
+  g_autofree char *token = NULL;
+  gint64 expires = 0;
+  if (!job->ok || job->user_id == 0) {
+    g_set_error(&error, RC_ERROR, RC_ERROR_FORBIDDEN, "wrong username or password");
+  } else {
+    token = random_token();
+    g_autofree char *hash = rc_auth_token_hash(token);
+    expires = g_get_real_time() / G_USEC_PER_SEC + (gint64)job->auth->token_ttl_hours * 3600;
+    if (rc_store_token_add(job->auth->store, hash, job->user_id, expires, &error))
+      user = rc_store_user_get(job->auth->store, job->user_id, &error);
+  }
+  job->cb(user, user ? token : NULL, expires, user ? NULL : error, job->user_data);
+  login_job_free(job);
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: only the hash check happens here. */
+static void
+verify_in_thread(gpointer data, gpointer pool_data)
+{
+  login_job *job = data;
+  rc_auth *auth = pool_data;
+  job->ok = crypto_pwhash_str_verify(job->hash, job->password, strlen(job->password)) == 0;
+  g_main_context_invoke(auth->main_context, login_done, job);
+}
+
+rc_auth *
+rc_auth_new(rc_store *store, rc_pwhash_cost cost, int token_ttl_hours)
+{
+  if (sodium_init() < 0)
+    g_error("libsodium cannot initialise");
+  rc_auth *auth = g_new0(rc_auth, 1);
+  auth->store = store;
+  auth->token_ttl_hours = token_ttl_hours;
+  switch (cost) {
+  case RC_PWHASH_MIN:
+    auth->opslimit = crypto_pwhash_OPSLIMIT_MIN;
+    auth->memlimit = 64 * 1024; /* tests only: argon2id's real minimum is too weak to matter */
+    break;
+  case RC_PWHASH_MODERATE:
+    auth->opslimit = crypto_pwhash_OPSLIMIT_MODERATE;
+    auth->memlimit = crypto_pwhash_MEMLIMIT_MODERATE;
+    break;
+  default:
+    auth->opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    auth->memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+  }
+  /* Two workers: each check takes memlimit bytes, so the pool bounds memory. */
+  auth->pool = g_thread_pool_new(verify_in_thread, auth, 2, FALSE, NULL);
+  auth->main_context = g_main_context_ref_thread_default();
+  auth->dummy_hash = rc_auth_hash_password(auth, "no such user", NULL);
+  return auth;
+}
+
+void
+rc_auth_free(rc_auth *auth)
+{
+  if (!auth)
+    return;
+  g_thread_pool_free(auth->pool, FALSE, TRUE);
+  /* Jobs that finished during the wait may still be queued on the context. */
+  while (g_main_context_pending(auth->main_context))
+    g_main_context_iteration(auth->main_context, FALSE);
+  g_main_context_unref(auth->main_context);
+  g_free(auth->dummy_hash);
+  g_free(auth);
+}
+
+char *
+rc_auth_hash_password(rc_auth *auth, const char *password, GError **error)
+{
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password, strlen(password), auth->opslimit, auth->memlimit) != 0) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INTERNAL, "out of memory hashing a password");
+    return NULL;
+  }
+  return g_strdup(out);
+}
+
+void
+rc_auth_login(rc_auth *auth, const char *username, const char *password, rc_auth_login_cb cb,
+              gpointer user_data)
+{
+  login_job *job = g_new0(login_job, 1);
+  job->auth = auth;
+  job->cb = cb;
+  job->user_data = user_data;
+  job->password = g_strdup(password);
+  if (!rc_store_user_credentials(auth->store, username, &job->user_id, &job->hash, NULL)) {
+    job->user_id = 0;
+    job->hash = g_strdup(auth->dummy_hash);
+  }
+  g_thread_pool_push(auth->pool, job, NULL);
+}
+
+json_t *
+rc_auth_check_token(rc_auth *auth, const char *token, GError **error)
+{
+  if (!token || strlen(token) != 64) {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "not a roomctl token");
+    return NULL;
+  }
+  g_autofree char *hash = rc_auth_token_hash(token);
+  return rc_store_token_user(auth->store, hash, g_get_real_time() / G_USEC_PER_SEC, error);
+}
+
+gboolean
+rc_auth_logout(rc_auth *auth, const char *token, GError **error)
+{
+  g_autofree char *hash = rc_auth_token_hash(token);
+  return rc_store_token_delete(auth->store, hash, error);
+}

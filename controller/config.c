@@ -1,0 +1,175 @@
+/* config — loads and validates configs/roomctl.conf (GKeyFile).
+ * Unknown groups or keys are errors, so a typo never silently falls back to
+ * a default. */
+#include "config.h"
+
+#include <errno.h>
+
+#define RC_CONFIG_ERROR rc_config_error_quark()
+G_DEFINE_QUARK(rc-config-error, rc_config_error)
+
+typedef enum { KEY_INT, KEY_STRING, KEY_PATH, KEY_BOOL, KEY_COST } key_kind;
+
+typedef struct {
+  const char *group;
+  const char *key;
+  key_kind kind;
+  gsize offset;
+  int min, max; /* KEY_INT only */
+} key_spec;
+
+#define F(member) G_STRUCT_OFFSET(rc_config, member)
+static const key_spec keys[] = {
+  {"server", "listen", KEY_STRING, F(listen), 0, 0},
+  {"server", "port", KEY_INT, F(port), 0, 65535},
+  {"server", "data_dir", KEY_PATH, F(data_dir), 0, 0},
+  {"server", "web_root", KEY_PATH, F(web_root), 0, 0},
+  {"server", "public_url", KEY_STRING, F(public_url), 0, 0},
+  {"http", "max_body_kb", KEY_INT, F(max_body_kb), 1, 16384},
+  {"http", "max_upload_mb", KEY_INT, F(max_upload_mb), 1, 4096},
+  {"ws", "max_message_kb", KEY_INT, F(ws_max_message_kb), 1, 16384},
+  {"ws", "max_queue", KEY_INT, F(ws_max_queue), 16, 1000000},
+  {"ws", "event_backlog", KEY_INT, F(ws_event_backlog), 0, 100000},
+  {"auth", "token_ttl_hours", KEY_INT, F(token_ttl_hours), 1, 24 * 365},
+  {"auth", "pwhash_cost", KEY_COST, F(pwhash_cost), 0, 0},
+  {"auth", "initial_admin_password", KEY_STRING, F(initial_admin_password), 0, 0},
+  {"demo", "seed", KEY_BOOL, F(demo_seed), 0, 0},
+  {"demo", "dir", KEY_PATH, F(demo_dir), 0, 0},
+  {"demo", "pdf_dir", KEY_PATH, F(demo_pdf_dir), 0, 0},
+};
+#undef F
+
+rc_config *
+rc_config_new_default(void)
+{
+  rc_config *c = g_new0(rc_config, 1);
+  c->listen = g_strdup("0.0.0.0");
+  c->port = 8080;
+  c->data_dir = g_strdup("/var/lib/roomctl");
+  c->web_root = g_strdup(RC_WEB_ROOT);
+  c->public_url = g_strdup("");
+  c->max_body_kb = 64;
+  c->max_upload_mb = 100;
+  c->ws_max_message_kb = 64;
+  c->ws_max_queue = 4096;
+  c->ws_event_backlog = 512;
+  c->token_ttl_hours = 12;
+  c->pwhash_cost = RC_PWHASH_INTERACTIVE;
+  c->initial_admin_password = g_strdup("");
+  c->demo_seed = FALSE;
+  c->demo_dir = g_strdup("");
+  c->demo_pdf_dir = g_strdup("");
+  return c;
+}
+
+void
+rc_config_free(rc_config *c)
+{
+  if (!c)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (keys[i].kind == KEY_STRING || keys[i].kind == KEY_PATH)
+      g_free(G_STRUCT_MEMBER(char *, c, keys[i].offset));
+  g_free(c->path);
+  g_free(c);
+}
+
+static const key_spec *
+find_key(const char *group, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (g_str_equal(keys[i].group, group) && g_str_equal(keys[i].key, key))
+      return &keys[i];
+  return NULL;
+}
+
+static gboolean
+parse_cost(const char *s, rc_pwhash_cost *out)
+{
+  if (g_str_equal(s, "min"))
+    *out = RC_PWHASH_MIN;
+  else if (g_str_equal(s, "interactive"))
+    *out = RC_PWHASH_INTERACTIVE;
+  else if (g_str_equal(s, "moderate"))
+    *out = RC_PWHASH_MODERATE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* Reads one key into @c. On error, @c keeps the old value. */
+static gboolean
+read_key(GKeyFile *kf, const key_spec *k, const char *base_dir, rc_config *c, GError **error)
+{
+  g_autofree char *raw = g_key_file_get_value(kf, k->group, k->key, error);
+  if (!raw)
+    return FALSE;
+  g_strstrip(raw);
+  char **str = &G_STRUCT_MEMBER(char *, c, k->offset);
+  switch (k->kind) {
+  case KEY_INT: {
+    char *end = NULL;
+    errno = 0;
+    gint64 v = g_ascii_strtoll(raw, &end, 10);
+    if (errno || !*raw || *end || v < k->min || v > k->max) {
+      g_set_error(error, RC_CONFIG_ERROR, 1, "[%s] %s: '%s' is not a whole number from %d to %d",
+                  k->group, k->key, raw, k->min, k->max);
+      return FALSE;
+    }
+    G_STRUCT_MEMBER(int, c, k->offset) = (int)v;
+    return TRUE;
+  }
+  case KEY_BOOL:
+    if (g_str_equal(raw, "true") || g_str_equal(raw, "false")) {
+      G_STRUCT_MEMBER(gboolean, c, k->offset) = g_str_equal(raw, "true");
+      return TRUE;
+    }
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[%s] %s: '%s' is not true or false", k->group, k->key, raw);
+    return FALSE;
+  case KEY_COST:
+    if (parse_cost(raw, &G_STRUCT_MEMBER(rc_pwhash_cost, c, k->offset)))
+      return TRUE;
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[%s] %s: '%s' is not min, interactive or moderate",
+                k->group, k->key, raw);
+    return FALSE;
+  case KEY_PATH:
+    g_free(*str);
+    *str = (*raw && !g_path_is_absolute(raw)) ? g_canonicalize_filename(raw, base_dir) : g_strdup(raw);
+    return TRUE;
+  case KEY_STRING:
+    g_free(*str);
+    *str = g_strdup(raw);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+rc_config *
+rc_config_load(const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error))
+    return NULL;
+  g_autoptr(rc_config) c = rc_config_new_default();
+  g_autofree char *abs = g_canonicalize_filename(path, NULL);
+  g_autofree char *base_dir = g_path_get_dirname(abs);
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+  for (char **g = groups; *g; g++) {
+    g_auto(GStrv) names = g_key_file_get_keys(kf, *g, NULL, error);
+    if (!names)
+      return NULL;
+    for (char **k = names; *k; k++) {
+      const key_spec *spec = find_key(*g, *k);
+      if (!spec) {
+        g_set_error(error, RC_CONFIG_ERROR, 1, "%s: unknown key [%s] %s", path, *g, *k);
+        return NULL;
+      }
+      if (!read_key(kf, spec, base_dir, c, error)) {
+        g_prefix_error(error, "%s: ", path);
+        return NULL;
+      }
+    }
+  }
+  c->path = g_steal_pointer(&abs);
+  return g_steal_pointer(&c);
+}

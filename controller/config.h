@@ -1,0 +1,43 @@
+/* config — roomctl's settings, read from a GKeyFile.
+ * Owns the rc_config struct; every key and its default is documented in
+ * configs/roomctl.conf. Relative paths in the file are taken relative to the
+ * directory that holds the file. */
+#pragma once
+#include <glib.h>
+
+typedef enum { RC_PWHASH_MIN, RC_PWHASH_INTERACTIVE, RC_PWHASH_MODERATE } rc_pwhash_cost;
+
+typedef struct rc_config {
+  char *path;             /* the file read, or NULL for built-in defaults */
+  /* [server] */
+  char *listen;           /* address to bind, "0.0.0.0" = all */
+  int port;
+  char *data_dir;
+  char *web_root;
+  char *public_url;       /* printed in the start-up banner; "" = derived */
+  /* [http] */
+  int max_body_kb;        /* JSON request bodies */
+  int max_upload_mb;      /* PDF uploads */
+  /* [ws] */
+  int ws_max_message_kb;
+  int ws_max_queue;       /* queued frames per connection before it is dropped */
+  int ws_event_backlog;   /* events kept per session for resync */
+  /* [auth] */
+  int token_ttl_hours;
+  rc_pwhash_cost pwhash_cost;
+  char *initial_admin_password; /* "" = generate and log once */
+  /* [demo] */
+  gboolean demo_seed;
+  char *demo_dir;
+  char *demo_pdf_dir;
+} rc_config;
+
+/* Returns the built-in defaults. (transfer full) */
+rc_config *rc_config_new_default(void);
+
+/* Reads @path over the defaults and validates every value.
+ * On error, NULL is returned with @error set naming the key. (transfer full) */
+rc_config *rc_config_load(const char *path, GError **error);
+
+void rc_config_free(rc_config *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(rc_config, rc_config_free)

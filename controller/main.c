@@ -1,0 +1,207 @@
+/* main — roomctl's entry point: reads the arguments and the config, starts
+ * the modules in order on one GLib main loop, and stops them in reverse on
+ * SIGINT/SIGTERM. All state belongs to the modules; this file only wires
+ * them together. */
+#define G_LOG_DOMAIN "roomctl"
+#include "api.h"
+#include "auth.h"
+#include "config.h"
+#include "demo.h"
+#include "meeting.h"
+#include "net.h"
+#include "store.h"
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <gst/gst.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct {
+  char *config_path;
+  char *check_path;
+  char *data_dir;
+  char *listen;
+  int port;
+  gboolean demo;
+  gboolean version;
+} options;
+
+typedef struct {
+  rc_config *config;
+  rc_store *store;
+  rc_auth *auth;
+  rc_meeting *meeting;
+  rc_api *api;
+  rc_net *net;
+  GMainLoop *loop;
+} roomctl;
+
+static gboolean
+parse_options(int *argc, char ***argv, options *o, GError **error)
+{
+  o->port = -1;
+  GOptionEntry entries[] = {
+    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_path, "Configuration file (GKeyFile)", "FILE"},
+    {"check-config", 0, 0, G_OPTION_ARG_FILENAME, &o->check_path, "Validate FILE and exit", "FILE"},
+    {"port", 'p', 0, G_OPTION_ARG_INT, &o->port, "HTTP/WebSocket port (overrides [server] port)", "N"},
+    {"listen", 0, 0, G_OPTION_ARG_STRING, &o->listen, "Address to bind (overrides [server] listen)", "ADDR"},
+    {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o->data_dir, "Data directory (overrides [server] data_dir)", "DIR"},
+    {"demo", 0, 0, G_OPTION_ARG_NONE, &o->demo, "Seed the demo province into an empty database", NULL},
+    {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL},
+    G_OPTION_ENTRY_NULL,
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("- videoconference and paperless meeting controller");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_option_context_add_group(ctx, gst_init_get_option_group());
+  return g_option_context_parse(ctx, argc, argv, error);
+}
+
+static rc_config *
+load_config(options *o, GError **error)
+{
+  rc_config *c = o->config_path ? rc_config_load(o->config_path, error) : rc_config_new_default();
+  if (!c)
+    return NULL;
+  if (o->port >= 0) {
+    if (o->port > 65535) {
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--port %d is not a port", o->port);
+      rc_config_free(c);
+      return NULL;
+    }
+    c->port = o->port;
+  }
+  if (o->data_dir) {
+    g_free(c->data_dir);
+    c->data_dir = g_canonicalize_filename(o->data_dir, NULL);
+  }
+  if (o->listen) {
+    g_free(c->listen);
+    c->listen = g_strdup(o->listen);
+  }
+  if (o->demo)
+    c->demo_seed = TRUE;
+  return c;
+}
+
+/* An empty database gets an admin (and the demo, when asked for). */
+static gboolean
+first_start(roomctl *rc, GError **error)
+{
+  if (rc_store_user_count(rc->store) > 0)
+    return TRUE;
+  rc_config *c = rc->config;
+  if (c->demo_seed)
+    return rc_demo_seed(rc->store, rc->auth, c->demo_dir, c->demo_pdf_dir, error);
+  g_autofree char *password = NULL;
+  if (*c->initial_admin_password) {
+    password = g_strdup(c->initial_admin_password);
+  } else {
+    unsigned char raw[9];
+    randombytes_buf(raw, sizeof raw);
+    password = g_base64_encode(raw, sizeof raw);
+    g_message("first start: created user 'admin' with password '%s' (change it)", password);
+  }
+  g_autofree char *hash = rc_auth_hash_password(rc->auth, password, error);
+  return hash && rc_store_user_create(rc->store, "admin", "Quản trị hệ thống", "admin", hash, "", "", error);
+}
+
+static gboolean
+on_signal(gpointer loop)
+{
+  g_message("stopping");
+  g_main_loop_quit(loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+print_banner(roomctl *rc)
+{
+  int port = rc_net_port(rc->net);
+  const char *host = g_str_equal(rc->config->listen, "0.0.0.0") ? "localhost" : rc->config->listen;
+  g_autofree char *base = *rc->config->public_url ? g_strdup(rc->config->public_url)
+                                                  : g_strdup_printf("http://%s:%d", host, port);
+  printf("roomctl %s listening on port %d (data in %s)\n"
+         "  Secretariat console: %s/console/\n"
+         "  Delegate tablets:    %s/tablet/\n"
+         "  Technicians:         %s/tech/\n"
+         "  Health:              %s/healthz\n",
+         RC_VERSION, port, rc->config->data_dir, base, base, base, base);
+  if (rc->config->demo_seed)
+    printf("  Demo logins: admin/admin123  thuky/thuky123 (secretariat)  chutoa/chutoa123 (chair)\n"
+           "               kythuat/kythuat123 (technician)  db01..db90/123456 (delegates)\n");
+  fflush(stdout);
+}
+
+static gboolean
+start(roomctl *rc, GError **error)
+{
+  rc->loop = g_main_loop_new(NULL, FALSE);
+  if (!(rc->store = rc_store_open(rc->config->data_dir, error)))
+    return FALSE;
+  rc->auth = rc_auth_new(rc->store, rc->config->pwhash_cost, rc->config->token_ttl_hours);
+  if (!first_start(rc, error))
+    return FALSE;
+  rc->meeting = rc_meeting_new(rc->config->ws_event_backlog);
+  rc->api = rc_api_new(rc->config, rc->store, rc->auth, rc->meeting, rc_net_ws_io());
+  if (!(rc->net = rc_net_new(rc->config, rc->api, rc->meeting, rc->loop, error)))
+    return FALSE;
+  g_unix_signal_add(SIGINT, on_signal, rc->loop);
+  g_unix_signal_add(SIGTERM, on_signal, rc->loop);
+  return TRUE;
+}
+
+static void
+stop(roomctl *rc)
+{
+  g_clear_pointer(&rc->net, rc_net_free);
+  g_clear_pointer(&rc->api, rc_api_free);
+  g_clear_pointer(&rc->meeting, rc_meeting_free);
+  g_clear_pointer(&rc->auth, rc_auth_free);
+  g_clear_pointer(&rc->store, rc_store_close);
+  g_clear_pointer(&rc->loop, g_main_loop_unref);
+  g_clear_pointer(&rc->config, rc_config_free);
+}
+
+int
+main(int argc, char **argv)
+{
+  options o = {0};
+  roomctl rc = {0};
+  g_autoptr(GError) error = NULL;
+  int status = EXIT_FAILURE;
+  /* Names are Vietnamese: keep log lines UTF-8 even under the C locale. */
+  setlocale(LC_ALL, "");
+  if (!g_get_charset(NULL))
+    setlocale(LC_ALL, "C.UTF-8");
+  if (!parse_options(&argc, &argv, &o, &error))
+    goto out;
+  if (o.version) {
+    printf("roomctl %s\n", RC_VERSION);
+    status = EXIT_SUCCESS;
+    goto out;
+  }
+  if (o.check_path) {
+    g_autoptr(rc_config) c = rc_config_load(o.check_path, &error);
+    if (c)
+      printf("%s: OK\n", o.check_path);
+    status = c ? EXIT_SUCCESS : EXIT_FAILURE;
+    goto out;
+  }
+  if (!(rc.config = load_config(&o, &error)) || !start(&rc, &error))
+    goto out;
+  g_message("GStreamer %s ready", gst_version_string());
+  print_banner(&rc);
+  g_main_loop_run(rc.loop);
+  status = EXIT_SUCCESS;
+out:
+  if (error)
+    fprintf(stderr, "roomctl: %s\n", error->message);
+  stop(&rc);
+  g_free(o.config_path);
+  g_free(o.check_path);
+  g_free(o.data_dir);
+  g_free(o.listen);
+  return status;
+}

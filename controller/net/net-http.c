@@ -1,0 +1,484 @@
+/* net-http — the HTTP side of the server: static files from web/, and the
+ * /api routes, whose bodies are read (within their limits) only after the
+ * caller is known to be allowed. One struct per connection, reset for each
+ * request on a kept-alive connection. */
+#define G_LOG_DOMAIN "roomctl-net"
+#include "net-private.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef enum { REQ_IDLE, REQ_BODY, REQ_WAITING, REQ_SENDING } req_state;
+
+typedef struct pending pending;
+
+typedef struct {
+  req_state state;
+  rc_api_match match;
+  json_t *user;
+  char *token;
+  GHashTable *query;
+  char *if_none_match;
+  char peer[64];
+  /* body */
+  rc_api_body_kind body_kind;
+  gint64 body_limit;
+  GByteArray *body;
+  int upload_fd;
+  gboolean upload_open;
+  char *upload_path;
+  GChecksum *upload_sum;
+  gint64 upload_size;
+  gboolean body_too_large;
+  /* reply */
+  rc_api_reply reply;
+  gsize sent;
+  gboolean headers_sent;
+  gboolean close_after;
+  pending *pending; /* a reply that will come later (login) */
+} http_req;
+
+/* Outlives the connection: a late reply finds req NULL and is dropped. */
+struct pending {
+  struct lws *wsi;
+  http_req *req;
+};
+
+size_t
+rc_net_http_session_size(void)
+{
+  return sizeof(http_req);
+}
+
+static void
+req_reset(http_req *req)
+{
+  if (req->pending)
+    req->pending->req = NULL; /* the late reply will be dropped */
+  req->pending = NULL;
+  g_clear_pointer(&req->user, json_decref);
+  g_clear_pointer(&req->token, g_free);
+  g_clear_pointer(&req->query, g_hash_table_unref);
+  g_clear_pointer(&req->if_none_match, g_free);
+  g_clear_pointer(&req->body, g_byte_array_unref);
+  if (req->upload_open)
+    close(req->upload_fd);
+  if (req->upload_path)
+    g_unlink(req->upload_path); /* kept uploads were renamed away already */
+  g_clear_pointer(&req->upload_path, g_free);
+  g_clear_pointer(&req->upload_sum, g_checksum_free);
+  rc_api_reply_clear(&req->reply);
+  memset(req, 0, sizeof *req);
+}
+
+/* ---- writing replies ---- */
+
+static int
+add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p, unsigned char *end)
+{
+  if (!value)
+    return 0;
+  return lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)value,
+                                     (int)strlen(value), p, end);
+}
+
+static int
+write_headers(struct lws *wsi, http_req *req)
+{
+  unsigned char buf[LWS_PRE + 2048];
+  unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+  rc_api_reply *r = &req->reply;
+  gsize len = r->body ? g_bytes_get_size(r->body) : 0;
+  if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->content_type, len, &p, end) ||
+      add_header(wsi, "cache-control:", "no-store", &p, end) ||
+      add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
+      add_header(wsi, "etag:", r->etag, &p, end) || add_header(wsi, "set-cookie:", r->set_cookie, &p, end) ||
+      add_header(wsi, "content-disposition:", r->content_disposition, &p, end) ||
+      add_header(wsi, "location:", r->location, &p, end) ||
+      (req->close_after && add_header(wsi, "connection:", "close", &p, end)) ||
+      lws_finalize_write_http_header(wsi, start, &p, end))
+    return -1;
+  req->headers_sent = TRUE;
+  return 0;
+}
+
+/* Returns what the callback should return once the transaction is over. */
+static int
+finish(struct lws *wsi, http_req *req)
+{
+  gboolean close_after = req->close_after;
+  req_reset(req);
+  if (close_after)
+    return -1;
+  return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int
+serve_file(struct lws *wsi, http_req *req, const char *path, const char *mime)
+{
+  g_autoptr(GString) extra = g_string_new("x-content-type-options: nosniff\r\n");
+  rc_api_reply *r = &req->reply;
+  if (r->etag)
+    g_string_append_printf(extra, "etag: %s\r\ncache-control: private, no-cache\r\n", r->etag);
+  else
+    g_string_append(extra, "cache-control: no-cache\r\n");
+  if (r->content_disposition)
+    g_string_append_printf(extra, "content-disposition: %s\r\n", r->content_disposition);
+  req->state = REQ_SENDING;
+  int n = lws_serve_http_file(wsi, path, mime, extra->str, (int)extra->len);
+  if (n < 0)
+    return -1;
+  if (n > 0)
+    return finish(wsi, req);
+  return 0;
+}
+
+/* The reply in req->reply is complete: send it. */
+static int
+start_reply(struct lws *wsi, http_req *req)
+{
+  if (req->reply.file_path && req->reply.status == 200) {
+    g_autofree char *path = g_strdup(req->reply.file_path);
+    return serve_file(wsi, req, path, req->reply.content_type);
+  }
+  req->state = REQ_SENDING;
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+static int
+on_writeable(struct lws *wsi, http_req *req)
+{
+  if (req->state != REQ_SENDING)
+    return 0;
+  if (!req->headers_sent && write_headers(wsi, req))
+    return -1;
+  gsize total = req->reply.body ? g_bytes_get_size(req->reply.body) : 0;
+  if (req->sent < total) {
+    gsize chunk = MIN(total - req->sent, 16384);
+    GByteArray *scratch = rc_net_of(wsi)->scratch;
+    g_byte_array_set_size(scratch, LWS_PRE + chunk);
+    memcpy(scratch->data + LWS_PRE, (const guint8 *)g_bytes_get_data(req->reply.body, NULL) + req->sent, chunk);
+    gboolean last = req->sent + chunk == total;
+    if (lws_write(wsi, scratch->data + LWS_PRE, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)chunk)
+      return -1;
+    req->sent += chunk;
+    if (!last) {
+      lws_callback_on_writable(wsi);
+      return 0;
+    }
+  }
+  return finish(wsi, req);
+}
+
+static int
+reply_wire(struct lws *wsi, http_req *req, rc_wire_code code, const char *reason)
+{
+  rc_api_reply_clear(&req->reply);
+  rc_api_reply_wire(&req->reply, code, reason);
+  return start_reply(wsi, req);
+}
+
+/* ---- reading requests ---- */
+
+static char *
+header(struct lws *wsi, enum lws_token_indexes h)
+{
+  int len = lws_hdr_total_length(wsi, h);
+  if (len <= 0)
+    return NULL;
+  char *value = g_malloc((gsize)len + 1);
+  if (lws_hdr_copy(wsi, value, len + 1, h) < 0) {
+    g_free(value);
+    return NULL;
+  }
+  return value;
+}
+
+/* Bearer token from Authorization, else the rc_token cookie. */
+static char *
+request_token(struct lws *wsi)
+{
+  g_autofree char *auth = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+  if (auth && g_ascii_strncasecmp(auth, "Bearer ", 7) == 0)
+    return g_strstrip(g_strdup(auth + 7));
+  g_autofree char *cookie = header(wsi, WSI_TOKEN_HTTP_COOKIE);
+  if (!cookie)
+    return NULL;
+  g_auto(GStrv) parts = g_strsplit(cookie, ";", -1);
+  for (char **c = parts; *c; c++) {
+    char *kv = g_strstrip(*c);
+    if (g_str_has_prefix(kv, "rc_token="))
+      return g_strdup(kv + 9);
+  }
+  return NULL;
+}
+
+static GHashTable *
+request_query(struct lws *wsi)
+{
+  GHashTable *q = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  char buf[1024];
+  for (int n = 0; lws_hdr_copy_fragment(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_URI_ARGS, n) > 0; n++) {
+    char *eq = strchr(buf, '=');
+    if (!eq)
+      continue;
+    *eq = '\0';
+    g_hash_table_replace(q, g_strdup(buf), g_strdup(eq + 1));
+  }
+  return q;
+}
+
+static const char *
+method_name(int m)
+{
+  switch (m) {
+  case LWSHUMETH_GET: return "GET";
+  case LWSHUMETH_POST: return "POST";
+  case LWSHUMETH_PUT: return "PUT";
+  case LWSHUMETH_PATCH: return "PATCH";
+  case LWSHUMETH_DELETE: return "DELETE";
+  case LWSHUMETH_HEAD: return "HEAD";
+  case LWSHUMETH_OPTIONS: return "OPTIONS";
+  default: return "?";
+  }
+}
+
+/* A late (login) reply arrives on the main loop. */
+static void
+later_reply(rc_api_reply *reply, gpointer data)
+{
+  pending *p = data;
+  http_req *req = p->req;
+  if (req && req->pending == p) {
+    rc_api_reply_clear(&req->reply);
+    req->reply = *reply;
+    memset(reply, 0, sizeof *reply);
+    req->pending = NULL;
+    req->state = REQ_SENDING;
+    lws_callback_on_writable(p->wsi);
+  }
+  g_free(p);
+}
+
+static int
+run_handler(struct lws *wsi, http_req *req)
+{
+  rc_net *net = rc_net_of(wsi);
+  g_autoptr(GBytes) body = req->body ? g_bytes_new(req->body->data, req->body->len) : NULL;
+  g_autofree char *sha = req->upload_sum ? g_strdup(g_checksum_get_string(req->upload_sum)) : NULL;
+  rc_api_request request = {
+    .token = req->token, .query = req->query, .body = body, .upload_path = req->upload_path,
+    .upload_size = req->upload_size, .upload_sha256 = sha, .if_none_match = req->if_none_match,
+    .peer = req->peer,
+  };
+  pending *p = g_new0(pending, 1);
+  p->wsi = wsi;
+  p->req = req;
+  req->pending = p;
+  if (!rc_api_rest_handle(net->api, &req->match, req->user, &request, &req->reply, later_reply, p)) {
+    req->state = REQ_WAITING;
+    return 0;
+  }
+  req->pending = NULL; /* not handed out: the handler answered now */
+  g_free(p);
+  return start_reply(wsi, req);
+}
+
+static gboolean
+open_upload(rc_net *net, http_req *req)
+{
+  g_autofree char *tmpl = g_build_filename(net->upload_dir, "upload-XXXXXX", NULL);
+  req->upload_fd = g_mkstemp(tmpl);
+  if (req->upload_fd < 0)
+    return FALSE;
+  req->upload_open = TRUE;
+  req->upload_path = g_steal_pointer(&tmpl);
+  req->upload_sum = g_checksum_new(G_CHECKSUM_SHA256);
+  return TRUE;
+}
+
+/* Decides whether to read a body, after the caller is authorized. */
+static int
+begin_body(struct lws *wsi, http_req *req)
+{
+  rc_net *net = rc_net_of(wsi);
+  req->body_kind = rc_api_rest_body_kind(&req->match);
+  g_autofree char *cl = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+  gint64 length = cl ? g_ascii_strtoll(cl, NULL, 10) : 0;
+  req->body_limit = req->body_kind == RC_BODY_PDF ? (gint64)net->config->max_upload_mb << 20
+                                                  : (gint64)net->config->max_body_kb << 10;
+  if (req->body_kind == RC_BODY_NONE || length <= 0)
+    return run_handler(wsi, req);
+  if (length > req->body_limit) {
+    req->close_after = TRUE; /* the body is not read */
+    return reply_wire(wsi, req, RC_WIRE_TOO_LARGE, req->body_kind == RC_BODY_PDF
+                                                       ? "the upload is over the size limit"
+                                                       : "the request body is over the size limit");
+  }
+  if (req->body_kind == RC_BODY_PDF && !open_upload(net, req))
+    return reply_wire(wsi, req, RC_WIRE_INTERNAL, "cannot store the upload");
+  if (req->body_kind == RC_BODY_JSON)
+    req->body = g_byte_array_sized_new((guint)length);
+  req->state = REQ_BODY;
+  return 0;
+}
+
+static int
+on_body(http_req *req, const void *in, size_t len)
+{
+  if (req->state != REQ_BODY || req->body_too_large)
+    return 0;
+  req->upload_size += (gint64)len;
+  if (req->upload_size > req->body_limit) {
+    req->body_too_large = TRUE;
+    return 0;
+  }
+  if (req->body) {
+    g_byte_array_append(req->body, in, (guint)len);
+    return 0;
+  }
+  g_checksum_update(req->upload_sum, in, (gssize)len);
+  return write(req->upload_fd, in, len) == (ssize_t)len ? 0 : -1;
+}
+
+static int
+on_body_complete(struct lws *wsi, http_req *req)
+{
+  if (req->state != REQ_BODY)
+    return 0;
+  if (req->body_too_large)
+    return reply_wire(wsi, req, RC_WIRE_TOO_LARGE, "the request body is over the size limit");
+  if (req->upload_open) {
+    close(req->upload_fd);
+    req->upload_open = FALSE;
+  }
+  return run_handler(wsi, req);
+}
+
+static int
+on_api_request(struct lws *wsi, http_req *req, const char *method, const char *path)
+{
+  rc_net *net = rc_net_of(wsi);
+  if (!rc_api_rest_match(net->api, method, path, &req->match, &req->reply)) {
+    req->close_after = g_str_equal(method, "POST") || g_str_equal(method, "PUT") || g_str_equal(method, "PATCH");
+    return start_reply(wsi, req);
+  }
+  req->token = request_token(wsi);
+  req->query = request_query(wsi);
+  req->if_none_match = header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+  req->user = rc_api_rest_authorize(net->api, &req->match, req->token, &req->reply);
+  if (!req->user) {
+    req->close_after = rc_api_rest_body_kind(&req->match) != RC_BODY_NONE;
+    return start_reply(wsi, req);
+  }
+  return begin_body(wsi, req);
+}
+
+/* ---- static files ---- */
+
+static const char *
+mime_of(const char *path)
+{
+  static const char *const types[][2] = {
+    {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+    {".svg", "image/svg+xml"}, {".png", "image/png"}, {".ico", "image/x-icon"},
+    {".json", "application/json"}, {".pdf", "application/pdf"}, {".woff2", "font/woff2"},
+    {".txt", "text/plain; charset=utf-8"}, {".map", "application/json"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(types); i++)
+    if (g_str_has_suffix(path, types[i][0]))
+      return types[i][1];
+  return "application/octet-stream";
+}
+
+/* Only plain names below web/: no "..", no dotfiles, no node_modules. */
+static gboolean
+static_path_ok(const char *path, size_t len)
+{
+  if (strlen(path) != len || path[0] != '/')
+    return FALSE;
+  g_auto(GStrv) segs = g_strsplit(path + 1, "/", -1);
+  for (char **s = segs; *s; s++)
+    if ((*s)[0] == '.' || g_str_equal(*s, "node_modules") || strchr(*s, '\\'))
+      return FALSE;
+  return TRUE;
+}
+
+static int
+redirect(struct lws *wsi, http_req *req, const char *to)
+{
+  rc_api_reply_json(&req->reply, 302, NULL);
+  req->reply.location = g_strdup(to);
+  return start_reply(wsi, req);
+}
+
+static int
+on_static(struct lws *wsi, http_req *req, const char *path, size_t len)
+{
+  rc_net *net = rc_net_of(wsi);
+  if (g_str_equal(path, "/"))
+    return redirect(wsi, req, "/console/");
+  if (!static_path_ok(path, len))
+    return reply_wire(wsi, req, RC_WIRE_BAD_PATH, "this path is not allowed");
+  g_autofree char *full = g_build_filename(net->web_root, path, NULL);
+  if (g_file_test(full, G_FILE_TEST_IS_DIR)) {
+    if (!g_str_has_suffix(path, "/")) {
+      g_autofree char *to = g_strconcat(path, "/", NULL);
+      return redirect(wsi, req, to);
+    }
+    g_free(full);
+    full = g_build_filename(net->web_root, path, "index.html", NULL);
+  }
+  g_autofree char *real = realpath(full, NULL);
+  if (!real || !g_str_has_prefix(real, net->web_root) || !g_file_test(real, G_FILE_TEST_IS_REGULAR))
+    return reply_wire(wsi, req, RC_WIRE_NOT_FOUND, "no such page");
+  return serve_file(wsi, req, real, mime_of(real));
+}
+
+static int
+on_http(struct lws *wsi, http_req *req, const char *in, size_t len)
+{
+  req_reset(req);
+  lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
+  char *uri = NULL;
+  int uri_len = 0;
+  int m = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
+  const char *method = method_name(m);
+  g_autofree char *path = g_strndup(in, len);
+  g_debug("%s %s %s", req->peer, method, path);
+  if (g_str_has_prefix(path, "/api/") || g_str_equal(path, "/healthz"))
+    return on_api_request(wsi, req, method, path);
+  if (m != LWSHUMETH_GET && m != LWSHUMETH_HEAD) {
+    req->close_after = TRUE;
+    return reply_wire(wsi, req, RC_WIRE_METHOD_NOT_ALLOWED, "static files are read-only");
+  }
+  return on_static(wsi, req, path, len);
+}
+
+int
+rc_net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+  http_req *req = user;
+  switch (reason) {
+  case LWS_CALLBACK_HTTP:
+    return on_http(wsi, req, in, len);
+  case LWS_CALLBACK_HTTP_BODY:
+    return on_body(req, in, len);
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    return on_body_complete(wsi, req);
+  case LWS_CALLBACK_HTTP_WRITEABLE:
+    return on_writeable(wsi, req);
+  case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+    return finish(wsi, req);
+  case LWS_CALLBACK_CLOSED_HTTP:
+  case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    if (req)
+      req_reset(req);
+    return 0;
+  default:
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+  }
+}

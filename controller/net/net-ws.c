@@ -1,0 +1,196 @@
+/* net-ws — the /ws WebSocket (subprotocol roomctl.v1): reassembles text
+ * messages up to the size limit, hands them to the api, and sends frames
+ * from a per-connection queue, one lws_write per WRITEABLE. Keeps the topic
+ * (meeting session) subscriptions and fans events out to them. */
+#define G_LOG_DOMAIN "roomctl-net"
+#include "net-private.h"
+
+#include <string.h>
+
+typedef struct {
+  rc_api_ws_peer peer; /* first: peer.conn points back to this struct */
+  struct lws *wsi;
+  rc_net *net;
+  GQueue queue;        /* GBytes frames waiting to be written */
+  GByteArray *rx;      /* the message being reassembled */
+  gboolean rx_dropping;
+  gboolean closing;
+  GArray *topics;      /* gint64 session ids subscribed */
+  char peer_name[64];
+} ws_conn;
+
+size_t
+rc_net_ws_session_size(void)
+{
+  return sizeof(ws_conn);
+}
+
+static void
+conn_send(gpointer conn, GBytes *frame)
+{
+  ws_conn *c = conn;
+  if (c->closing)
+    return;
+  if ((int)c->queue.length >= c->net->config->ws_max_queue) {
+    /* A client this far behind is gone or hostile: drop it, say so once. */
+    g_warning("ws %s: send queue full (%u frames), closing", c->peer_name, c->queue.length);
+    c->closing = TRUE;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+    return;
+  }
+  g_queue_push_tail(&c->queue, g_bytes_ref(frame));
+  lws_callback_on_writable(c->wsi);
+}
+
+static void
+topic_set(rc_net *net, ws_conn *c, gint64 session_id, gboolean on)
+{
+  GHashTable *members = g_hash_table_lookup(net->topics, &session_id);
+  if (on && !members) {
+    members = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_hash_table_insert(net->topics, g_memdup2(&session_id, sizeof session_id), members);
+  }
+  if (!members)
+    return;
+  if (on && g_hash_table_add(members, c)) {
+    g_array_append_val(c->topics, session_id);
+  } else if (!on && g_hash_table_remove(members, c)) {
+    for (guint i = 0; i < c->topics->len; i++)
+      if (g_array_index(c->topics, gint64, i) == session_id)
+        g_array_remove_index_fast(c->topics, i--);
+    if (g_hash_table_size(members) == 0)
+      g_hash_table_remove(net->topics, &session_id);
+  }
+}
+
+static void
+conn_subscribe(gpointer conn, gint64 session_id, gboolean on)
+{
+  ws_conn *c = conn;
+  topic_set(c->net, c, session_id, on);
+}
+
+const rc_api_ws_io *
+rc_net_ws_io(void)
+{
+  static const rc_api_ws_io io = {conn_send, conn_subscribe};
+  return &io;
+}
+
+void
+rc_net_ws_publish(gint64 session_id, GBytes *frame, gpointer data)
+{
+  rc_net *net = data;
+  GHashTable *members = g_hash_table_lookup(net->topics, &session_id);
+  if (!members)
+    return;
+  GHashTableIter it;
+  gpointer c;
+  g_hash_table_iter_init(&it, members);
+  while (g_hash_table_iter_next(&it, &c, NULL))
+    conn_send(c, frame);
+}
+
+static void
+conn_open(struct lws *wsi, ws_conn *c)
+{
+  memset(c, 0, sizeof *c);
+  c->wsi = wsi;
+  c->net = rc_net_of(wsi);
+  c->peer.conn = c;
+  g_queue_init(&c->queue);
+  c->topics = g_array_new(FALSE, FALSE, sizeof(gint64));
+  lws_get_peer_simple(wsi, c->peer_name, sizeof c->peer_name);
+  c->net->ws_clients++;
+  g_debug("ws %s: connected", c->peer_name);
+}
+
+static void
+conn_close(ws_conn *c)
+{
+  if (!c->wsi)
+    return;
+  while (c->topics->len)
+    topic_set(c->net, c, g_array_index(c->topics, gint64, 0), FALSE);
+  g_array_free(c->topics, TRUE);
+  g_queue_clear_full(&c->queue, (GDestroyNotify)g_bytes_unref);
+  g_clear_pointer(&c->rx, g_byte_array_unref);
+  rc_api_ws_peer_clear(&c->peer);
+  c->net->ws_clients--;
+  g_debug("ws %s: closed", c->peer_name);
+  c->wsi = NULL;
+}
+
+static int
+on_receive(struct lws *wsi, ws_conn *c, const void *in, size_t len)
+{
+  size_t limit = (size_t)c->net->config->ws_max_message_kb << 10;
+  if (lws_frame_is_binary(wsi) && lws_is_first_fragment(wsi))
+    c->rx_dropping = TRUE; /* roomctl.v1 is JSON text only */
+  if (!c->rx_dropping) {
+    if (!c->rx)
+      c->rx = g_byte_array_new();
+    if (c->rx->len + len > limit) {
+      c->rx_dropping = TRUE;
+      g_clear_pointer(&c->rx, g_byte_array_unref);
+    } else {
+      g_byte_array_append(c->rx, in, (guint)len);
+    }
+  }
+  if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+    return 0;
+  if (c->rx_dropping) {
+    g_message("ws %s: message over %zu bytes or binary, dropped", c->peer_name, limit);
+    rc_api_ws_too_large(c->net->api, &c->peer, limit);
+  } else {
+    g_autoptr(GByteArray) msg = g_steal_pointer(&c->rx);
+    rc_api_ws_message(c->net->api, &c->peer, (const char *)msg->data, msg->len);
+  }
+  c->rx_dropping = FALSE;
+  return 0;
+}
+
+static int
+on_writeable(ws_conn *c)
+{
+  GBytes *frame = g_queue_pop_head(&c->queue);
+  if (!frame)
+    return 0;
+  gsize len;
+  const guint8 *data = g_bytes_get_data(frame, &len);
+  GByteArray *scratch = c->net->scratch;
+  g_byte_array_set_size(scratch, LWS_PRE + len);
+  memcpy(scratch->data + LWS_PRE, data, len);
+  g_bytes_unref(frame);
+  if (lws_write(c->wsi, scratch->data + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
+    return -1;
+  if (c->queue.length)
+    lws_callback_on_writable(c->wsi);
+  return 0;
+}
+
+int
+rc_net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+  ws_conn *c = user;
+  switch (reason) {
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+    char uri[64];
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 || strcmp(uri, "/ws") != 0)
+      return 1; /* the WebSocket lives at /ws only */
+    return 0;
+  }
+  case LWS_CALLBACK_ESTABLISHED:
+    conn_open(wsi, c);
+    return 0;
+  case LWS_CALLBACK_RECEIVE:
+    return on_receive(wsi, c, in, len);
+  case LWS_CALLBACK_SERVER_WRITEABLE:
+    return c->closing ? -1 : on_writeable(c);
+  case LWS_CALLBACK_CLOSED:
+    conn_close(c);
+    return 0;
+  default:
+    return 0;
+  }
+}

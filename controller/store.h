@@ -1,0 +1,119 @@
+/* store — the only owner of the SQLite database (sqlite3 *).
+ * Schema migrations by PRAGMA user_version, WAL, foreign keys, cached
+ * prepared statements. Read functions return jansson objects shaped as the
+ * API shows them (spec in README.md "Objects"); every write is committed
+ * before the function returns, so a caller may tell a client "saved".
+ * Errors: RC_ERROR domain (rc-error.h). Main loop only. */
+#pragma once
+#include <glib.h>
+#include "rc-json.h"
+
+typedef struct rc_store rc_store;
+
+/* Opens (creating if needed) DIR/roomctl.db and DIR/documents/, migrates the
+ * schema. (transfer full) */
+rc_store *rc_store_open(const char *dir, GError **error);
+void rc_store_close(rc_store *store);
+const char *rc_store_documents_dir(rc_store *store);
+int rc_store_schema_version(rc_store *store);
+
+/* Groups of writes (savepoints): they nest; the outermost commit is durable. */
+gboolean rc_store_begin(rc_store *store, GError **error);
+gboolean rc_store_commit(rc_store *store, GError **error);
+void rc_store_rollback(rc_store *store);
+
+/* Current time as ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ". (transfer full) */
+char *rc_store_now(void);
+
+/* Appends to the append-only audit log; @user_id 0 = anonymous/system. */
+gboolean rc_store_audit(rc_store *store, gint64 user_id, const char *action,
+                        const char *target, const char *detail, GError **error);
+/* Audit rows, newest first, at most @limit. (transfer full) */
+json_t *rc_store_audit_list(rc_store *store, int limit, GError **error);
+
+/* ---- users and tokens (store-people.c) ---- */
+json_t *rc_store_user_get(rc_store *store, gint64 id, GError **error);
+json_t *rc_store_users_list(rc_store *store, const char *role_or_null, GError **error);
+gint64 rc_store_user_count(rc_store *store);
+/* Returns the new id, or 0 on error (RC_ERROR_CONFLICT for a taken name). */
+gint64 rc_store_user_create(rc_store *store, const char *username, const char *full_name,
+                            const char *role, const char *password_hash, const char *title,
+                            const char *unit, GError **error);
+/* @fields: validated subset of full_name, role, title, unit, active;
+ * @password_hash may be NULL (unchanged). */
+gboolean rc_store_user_update(rc_store *store, gint64 id, json_t *fields,
+                              const char *password_hash, GError **error);
+gboolean rc_store_user_delete(rc_store *store, gint64 id, GError **error);
+/* Looks up a login. Returns FALSE with RC_ERROR_NOT_FOUND if no such active user. */
+gboolean rc_store_user_credentials(rc_store *store, const char *username, gint64 *id,
+                                   char **password_hash, GError **error);
+
+gboolean rc_store_token_add(rc_store *store, const char *token_hash, gint64 user_id,
+                            gint64 expires_unix, GError **error);
+/* Returns the token's user (transfer full), or NULL: RC_ERROR_NOT_FOUND for an
+ * unknown token, RC_ERROR_INVALID_STATE for an expired one. */
+json_t *rc_store_token_user(rc_store *store, const char *token_hash, gint64 now_unix,
+                            GError **error);
+gboolean rc_store_token_delete(rc_store *store, const char *token_hash, GError **error);
+
+/* ---- sites (store-people.c) ---- */
+json_t *rc_store_site_get(rc_store *store, gint64 id, GError **error);
+json_t *rc_store_sites_list(rc_store *store, const char *level_or_null, gint64 parent_id,
+                            GError **error); /* parent_id 0 = any */
+gint64 rc_store_site_create(rc_store *store, json_t *fields, GError **error);
+gboolean rc_store_site_update(rc_store *store, gint64 id, json_t *fields, GError **error);
+gboolean rc_store_site_delete(rc_store *store, gint64 id, GError **error);
+/* Id of the site with @code, 0 if none. */
+gint64 rc_store_site_id_by_code(rc_store *store, const char *code);
+
+/* ---- sessions, agenda, documents, attendance (store-sessions.c) ---- */
+json_t *rc_store_session_get(rc_store *store, gint64 id, GError **error);
+/* @status_or_null filters; @delegate_id > 0 keeps sessions that user is assigned to. */
+json_t *rc_store_sessions_list(rc_store *store, const char *status_or_null, gint64 delegate_id,
+                               GError **error);
+/* Session + agenda tree + delegates + sites. */
+json_t *rc_store_session_detail(rc_store *store, gint64 id, GError **error);
+gint64 rc_store_session_create(rc_store *store, json_t *fields, GError **error);
+gboolean rc_store_session_update(rc_store *store, gint64 id, json_t *fields, GError **error);
+gboolean rc_store_session_set_status(rc_store *store, gint64 id, const char *status, GError **error);
+gboolean rc_store_session_delete(rc_store *store, gint64 id, GError **error);
+gboolean rc_store_session_has_delegate(rc_store *store, gint64 session_id, gint64 user_id);
+
+json_t *rc_store_agenda_tree(rc_store *store, gint64 session_id, GError **error);
+json_t *rc_store_agenda_item_get(rc_store *store, gint64 id, GError **error);
+/* 0 = not found. */
+gint64 rc_store_agenda_item_session(rc_store *store, gint64 item_id);
+/* @parent_id 0 = top level; @position < 0 = last. */
+gint64 rc_store_agenda_item_create(rc_store *store, gint64 session_id, gint64 parent_id,
+                                   int position, json_t *fields, GError **error);
+gboolean rc_store_agenda_item_update(rc_store *store, gint64 id, json_t *fields, GError **error);
+gboolean rc_store_agenda_item_move(rc_store *store, gint64 id, gint64 parent_id, int position,
+                                   GError **error);
+gboolean rc_store_agenda_item_delete(rc_store *store, gint64 id, GError **error);
+
+gint64 rc_store_document_create(rc_store *store, gint64 item_id, const char *title,
+                                const char *filename, const char *sha256, gint64 size, int pages,
+                                gboolean confidential, gint64 uploaded_by, GError **error);
+json_t *rc_store_document_get(rc_store *store, gint64 id, GError **error);
+/* Deletes the row; *@orphan_sha256 gets the hash when no other row uses the
+ * blob any more (caller removes the file), else NULL. */
+gboolean rc_store_document_delete(rc_store *store, gint64 id, char **orphan_sha256, GError **error);
+gint64 rc_store_document_session(rc_store *store, gint64 document_id);
+
+json_t *rc_store_session_delegates(rc_store *store, gint64 session_id, GError **error);
+json_t *rc_store_session_sites(rc_store *store, gint64 session_id, GError **error);
+/* Replace the assignment lists (ids must exist; delegates must be role
+ * delegate or chair). All or nothing. */
+gboolean rc_store_session_set_delegates(rc_store *store, gint64 session_id, json_t *user_ids,
+                                        GError **error);
+gboolean rc_store_session_set_sites(rc_store *store, gint64 session_id, json_t *site_ids,
+                                    GError **error);
+
+/* Records a check-in ("in") or check-out ("out"); returns the delegate's
+ * attendance entry after the change. (transfer full) */
+json_t *rc_store_attendance_record(rc_store *store, gint64 session_id, gint64 user_id,
+                                   const char *event, const char *method, GError **error);
+json_t *rc_store_attendance_entry(rc_store *store, gint64 session_id, gint64 user_id,
+                                  GError **error);
+/* {"session_id","present","expected","delegates":[entry...]} (transfer full) */
+json_t *rc_store_attendance(rc_store *store, gint64 session_id, GError **error);

@@ -1,0 +1,198 @@
+// roomctl secretariat console: entry point. Owns the login state, the header,
+// the WebSocket connection and the hash router; the pages live in their own
+// modules (sessions.js, session-page.js and its tabs).
+//
+// Routes:  #/sessions            list of sessions
+//          #/sessions/12[/tab]   one session; tab = agenda|delegates|sites|attendance
+
+import { register, t, onLangChange, applyI18n } from '../common/i18n.js';
+import { api, session, onUnauthorized, RoomSocket } from '../common/api.js';
+import { h, clear, mountHeader, toast, showError, field, button } from '../common/ui.js';
+import { CONSOLE_MESSAGES } from './messages.js';
+import { renderSessionList } from './sessions.js';
+import { SessionPage } from './session-page.js';
+
+register(CONSOLE_MESSAGES);
+
+const main = document.getElementById('main');
+const EDIT_ROLES = ['admin', 'secretariat'];
+
+/** Shared state and capabilities handed to every page. */
+const ctx = {
+  me: null,
+  ws: null,
+  get canEdit() { return !!this.me && EDIT_ROLES.includes(this.me.role); },
+  get canRun() { return !!this.me && ['admin', 'secretariat', 'chair'].includes(this.me.role); },
+  get canSeeAttendance() { return !!this.me && ['admin', 'secretariat', 'chair', 'technician'].includes(this.me.role); },
+  get canListUsers() { return !!this.me && EDIT_ROLES.includes(this.me.role); },
+  get canListSites() { return !!this.me && ['admin', 'secretariat', 'chair', 'technician'].includes(this.me.role); },
+  get isStaff() { return !!this.me && this.me.role !== 'delegate'; },
+  navigate(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  },
+};
+
+const header = mountHeader(document.getElementById('header'), {
+  sectionKey: 'console.section',
+  homeHref: '#/sessions',
+  onLogout: () => logout(),
+});
+
+let page = null;   // the current page object (has destroy()), if any
+
+// ---------- login / logout ----------
+
+function showLogin(notice) {
+  destroyPage();
+  header.setUser(null);
+  header.setConn(null);
+  document.title = `roomctl · ${t('login.title')}`;
+  const user = h('input', { type: 'text', name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', maxlength: 32 });
+  const pass = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', maxlength: 128 });
+  const errBox = h('div', { class: 'callout callout-danger', role: 'alert', hidden: true });
+  const submit = button(t('login.submit'), { kind: 'primary', size: 'lg', type: 'submit' });
+  submit.classList.add('btn-block');
+  const form = h('form', { class: 'card login-card', novalidate: true, 'aria-labelledby': 'login-title' },
+    h('div', { class: 'card-body' },
+      h('h1', { id: 'login-title' }, t('login.title')),
+      h('p', { class: 'sub' }, t('login.subtitle')),
+      notice ? h('div', { class: 'callout', role: 'status', style: { marginBottom: '1rem' } }, notice) : null,
+      field(t('login.username'), user, { required: true }),
+      field(t('login.password'), pass, { required: true }),
+      errBox,
+      h('div', { style: { marginTop: '1rem' } }, submit)));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    errBox.hidden = true;
+    if (!user.value.trim() || !pass.value) {
+      errBox.textContent = t('form.required');
+      errBox.hidden = false;
+      (user.value.trim() ? pass : user).focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const res = await api.post('/api/v1/login', { username: user.value.trim(), password: pass.value });
+      session.save(res.token, res.user);
+      startApp(res.user);
+    } catch (err) {
+      errBox.textContent = err.reason || t('login.failed');
+      errBox.hidden = false;
+      showError(err, t('login.failed'));
+      pass.select();
+      pass.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  clear(main).append(h('div', { class: 'login-wrap' }, form));
+  user.focus();
+}
+
+async function logout() {
+  try { await api.post('/api/v1/logout'); } catch { /* the token is dropped anyway */ }
+  endApp();
+  showLogin(t('login.logged_out'));
+}
+
+function endApp() {
+  destroyPage();
+  if (ctx.ws) ctx.ws.stop();
+  ctx.ws = null;
+  ctx.me = null;
+  session.clear();
+}
+
+let expiredShown = false;
+onUnauthorized(() => {
+  if (!ctx.me || expiredShown) return;
+  expiredShown = true;
+  endApp();
+  showLogin(t('login.expired'));
+  setTimeout(() => { expiredShown = false; }, 1000);
+});
+
+function startApp(user) {
+  ctx.me = user;
+  header.setUser(user);
+  ctx.ws = new RoomSocket({
+    onStatus: (s) => header.setConn(s),
+    onAuthFailed: () => {
+      if (!ctx.me) return;
+      endApp();
+      showLogin(t('login.expired'));
+    },
+  });
+  ctx.ws.on('error', (msg) => showError({ errorName: msg.body?.name, reason: msg.body?.reason }, t('console.ws_error')));
+  ctx.ws.start();
+  if (!location.hash || location.hash === '#' || location.hash === '#/') location.hash = '#/sessions';
+  else route();
+}
+
+// ---------- router ----------
+
+function destroyPage() {
+  if (page && page.destroy) page.destroy();
+  page = null;
+}
+
+function parseHash() {
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  if (parts[0] === 'sessions' && parts[1] && /^\d+$/.test(parts[1])) {
+    return { name: 'session', id: Number(parts[1]), tab: parts[2] || null };
+  }
+  return { name: 'sessions' };
+}
+
+function route() {
+  if (!ctx.me) return;
+  const r = parseHash();
+  if (r.name === 'session') {
+    if (page instanceof SessionPage && page.id === r.id) {
+      page.showTab(r.tab);
+      return;
+    }
+    destroyPage();
+    page = new SessionPage(ctx, main, r.id, r.tab);
+    return;
+  }
+  destroyPage();
+  document.title = `roomctl · ${t('nav.sessions')}`;
+  page = renderSessionList(ctx, main);
+}
+
+window.addEventListener('hashchange', route);
+
+onLangChange(() => {
+  header.refresh();
+  if (!ctx.me) { showLogin(); return; }
+  if (page && page.relabel) page.relabel();
+  else route();
+});
+
+// ---------- boot ----------
+
+async function boot() {
+  applyI18n(document);
+  if (!session.token) { showLogin(); return; }
+  try {
+    const me = await api.get('/api/v1/me');
+    session.save(null, me);
+    startApp(me);
+  } catch (err) {
+    if (err.isAuth) { session.clear(); showLogin(t('login.expired')); return; }
+    showError(err, t('console.boot_failed'));
+    clear(main).append(h('div', { class: 'page' }, h('div', { class: 'card' }, h('div', { class: 'empty' },
+      h('strong', null, t('console.boot_failed')), h('p', null, err.reason || ''),
+      button(t('app.retry'), { kind: 'primary', onClick: boot })))));
+  }
+}
+
+window.addEventListener('unhandledrejection', (e) => {
+  showError(e.reason);
+});
+
+boot();
+
+export { ctx, toast };

@@ -1,0 +1,186 @@
+// The list of meeting sessions (filter by status, search) and the
+// create/edit session dialog, which the session page reuses.
+
+import { t, formatRange } from '../common/i18n.js';
+import { api } from '../common/api.js';
+import {
+  h, clear, button, statusBadge, toast, showError, openModal, confirmDialog, field,
+  fold, isoToLocalInput, localInputToIso,
+} from '../common/ui.js';
+
+const FILTERS = ['all', 'scheduled', 'live', 'ended'];
+const STATUS_ORDER = { live: 0, scheduled: 1, ended: 2 };
+
+/** Live first, then upcoming (soonest first), then ended (latest first). */
+function sortSessions(list) {
+  return list.slice().sort((a, b) => {
+    const s = (STATUS_ORDER[a.status] ?? 3) - (STATUS_ORDER[b.status] ?? 3);
+    if (s) return s;
+    const d = new Date(a.starts_at) - new Date(b.starts_at);
+    return a.status === 'ended' ? -d : d;
+  });
+}
+
+export function renderSessionList(ctx, main) {
+  const state = { sessions: null, filter: 'all', query: '' };
+  let alive = true;
+
+  const tbody = h('tbody');
+  const counts = {};
+  const seg = h('div', { class: 'seg', role: 'group', 'aria-label': t('sessions.filter') },
+    FILTERS.map((f) => {
+      counts[f] = h('span', { class: 'muted' });
+      return h('button', {
+        type: 'button', 'aria-pressed': String(f === state.filter), dataset: { filter: f },
+        onclick: () => { state.filter = f; for (const b of seg.children) b.setAttribute('aria-pressed', String(b.dataset.filter === f)); paint(); },
+      }, t(`sessions.filter.${f}`), ' ', counts[f]);
+    }));
+  const search = h('input', {
+    type: 'search', class: 'search-input', placeholder: t('sessions.search'), 'aria-label': t('sessions.search'),
+    style: { maxWidth: '280px' }, oninput: () => { state.query = fold(search.value.trim()); paint(); },
+  });
+
+  const root = h('div', { class: 'page' },
+    h('div', { class: 'page-head' },
+      h('div', null,
+        h('h1', null, t('nav.sessions')),
+        h('div', { class: 'sub' }, t('sessions.subtitle'))),
+      h('span', { class: 'spacer' }),
+      ctx.canEdit ? button(t('sessions.new'), { kind: 'primary', ic: 'plus', onClick: () => openSessionForm(ctx, null, (s) => ctx.navigate(`#/sessions/${s.id}/agenda`)) }) : null),
+    ctx.canEdit ? null : h('div', { class: 'callout', style: { marginBottom: '1rem' } }, t('console.readonly')),
+    h('div', { class: 'card card-flush' },
+      h('div', { class: 'card-header' }, seg, h('span', { class: 'spacer' }), search,
+        button(t('sessions.refresh'), { size: 'sm', ic: 'refresh', iconOnly: true, onClick: () => load() })),
+      h('div', { class: 'table-wrap' },
+        h('table', { class: 'table', 'aria-label': t('nav.sessions') },
+          h('thead', null, h('tr', null,
+            h('th', { scope: 'col' }, t('sessions.col.title')),
+            h('th', { scope: 'col' }, t('sessions.col.time')),
+            h('th', { scope: 'col' }, t('sessions.col.room')),
+            h('th', { scope: 'col' }, t('sessions.col.status')),
+            h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, t('sessions.col.actions'))))),
+          tbody))));
+  clear(main).append(root);
+
+  function paint() {
+    clear(tbody);
+    if (!state.sessions) {
+      tbody.append(h('tr', null, h('td', { colspan: 5, class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('app.loading'))));
+      return;
+    }
+    for (const f of FILTERS) {
+      const n = f === 'all' ? state.sessions.length : state.sessions.filter((s) => s.status === f).length;
+      counts[f].textContent = `(${n})`;
+    }
+    const rows = sortSessions(state.sessions).filter((s) =>
+      (state.filter === 'all' || s.status === state.filter) &&
+      (!state.query || fold(`${s.title} ${s.room} ${s.description}`).includes(state.query)));
+    if (!rows.length) {
+      tbody.append(h('tr', null, h('td', { colspan: 5 }, h('div', { class: 'empty' },
+        h('strong', null, state.sessions.length ? t('sessions.none_match') : t('sessions.none')),
+        ctx.canEdit && !state.sessions.length ? t('sessions.none_hint') : null))));
+      return;
+    }
+    for (const s of rows) tbody.append(sessionRow(s));
+  }
+
+  function sessionRow(s) {
+    const href = `#/sessions/${s.id}`;
+    return h('tr', { class: 'clickable', dataset: { sessionId: s.id }, onclick: (e) => { if (!e.target.closest('a,button')) ctx.navigate(href); } },
+      h('td', null,
+        h('a', { href, class: 'cell-title' }, s.title),
+        s.description ? h('div', { class: 'cell-sub' }, s.description.length > 110 ? `${s.description.slice(0, 110)}…` : s.description) : null),
+      h('td', { class: 'nowrap' }, formatRange(s.starts_at, s.ends_at)),
+      h('td', null, s.room || h('span', { class: 'muted' }, '—')),
+      h('td', null, statusBadge(s.status)),
+      h('td', { class: 'col-actions' },
+        h('div', { class: 'btn-group' },
+          ctx.canEdit && s.status !== 'ended' ? button(t('app.edit'), { size: 'sm', kind: 'ghost', ic: 'edit', iconOnly: true, onClick: () => openSessionForm(ctx, s, () => load()) }) : null,
+          ctx.canEdit && s.status !== 'live' ? button(t('app.delete'), { size: 'sm', kind: 'ghost', ic: 'trash', iconOnly: true, onClick: () => deleteSession(ctx, s, () => load()) }) : null,
+          h('a', { class: 'btn btn-sm', href }, t('sessions.open')))));
+  }
+
+  async function load() {
+    try {
+      const res = await api.get('/api/v1/sessions');
+      if (!alive) return;
+      state.sessions = res.sessions || [];
+      paint();
+    } catch (err) {
+      if (!alive) return;
+      showError(err, t('sessions.load_failed'));
+      state.sessions = state.sessions || [];
+      paint();
+    }
+  }
+
+  paint();
+  load();
+  return { destroy() { alive = false; } };
+}
+
+/** Create (session = null) or edit dialog. onSaved(session) after success. */
+export function openSessionForm(ctx, s, onSaved) {
+  const editing = !!s;
+  const now = new Date();
+  const defStart = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 8, 0);
+  const defEnd = new Date(defStart.getTime() + 3.5 * 3600 * 1000);
+  const title = h('input', { type: 'text', name: 'title', maxlength: 200, value: s ? s.title : '' });
+  const room = h('input', { type: 'text', name: 'room', maxlength: 100, value: s ? s.room || '' : '' });
+  const starts = h('input', { type: 'datetime-local', name: 'starts_at', value: isoToLocalInput(s ? s.starts_at : defStart.toISOString()) });
+  const ends = h('input', { type: 'datetime-local', name: 'ends_at', value: isoToLocalInput(s ? s.ends_at : defEnd.toISOString()) });
+  const desc = h('textarea', { name: 'description', maxlength: 2000, rows: 3 });
+  desc.value = s ? s.description || '' : '';
+  ends._check = () => (starts.value && ends.value && new Date(ends.value) <= new Date(starts.value) ? t('session.form.end_before_start') : '');
+  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+  openModal({
+    title: editing ? t('session.form.edit_title') : t('session.form.new_title'),
+    submitLabel: editing ? t('app.save') : t('session.form.create'),
+    body: h('div', null,
+      field(t('session.field.title'), title, { required: true }),
+      field(t('session.field.room'), room),
+      h('div', { class: 'grid-2' },
+        field(t('session.field.starts_at'), starts, { required: true, hint: t('session.form.tz', { tz }) }),
+        field(t('session.field.ends_at'), ends, { required: true })),
+      field(t('session.field.description'), desc)),
+    onSubmit: async () => {
+      const body = {
+        title: title.value.trim(),
+        room: room.value.trim(),
+        starts_at: localInputToIso(starts.value),
+        ends_at: localInputToIso(ends.value),
+        description: desc.value.trim(),
+      };
+      let saved;
+      if (editing) {
+        const patch = {};
+        for (const [k, v] of Object.entries(body)) if (v !== (s[k] ?? '')) patch[k] = v;
+        saved = Object.keys(patch).length ? await api.patch(`/api/v1/sessions/${s.id}`, patch) : s;
+      } else {
+        saved = await api.post('/api/v1/sessions', body);
+      }
+      toast(editing ? t('session.saved') : t('session.created', { title: saved.title }), { kind: 'success' });
+      if (onSaved) onSaved(saved);
+    },
+  });
+}
+
+export async function deleteSession(ctx, s, onDeleted) {
+  const ok = await confirmDialog({
+    title: t('session.delete.title'),
+    message: t('session.delete.message', { title: s.title }),
+    detail: t('session.delete.detail'),
+    confirmLabel: t('app.delete'),
+    danger: true,
+  });
+  if (!ok) return;
+  try {
+    await api.del(`/api/v1/sessions/${s.id}`);
+    toast(t('session.deleted', { title: s.title }), { kind: 'success' });
+    if (onDeleted) onDeleted();
+  } catch (err) {
+    showError(err, t('session.delete.failed'));
+  }
+}
+
