@@ -69,7 +69,7 @@ $(BUILD)/obj/%.o: %.c | $(BUILD)/.apt-stamp
 	@echo "  CC $<"; $(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/roomctl: $(BUILD)/obj/controller/main.o $(CORE_OBJ)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	@echo "  LD $@"; $(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/mkpdf: controller/tools/mkpdf.c | $(BUILD)/.apt-stamp
 	$(CC) $(CFLAGS) $< -o $@ $$(pkg-config --cflags --libs pangocairo cairo glib-2.0)
@@ -80,7 +80,7 @@ $(BUILD)/demo/%.pdf: configs/demo/docs/%.txt $(BUILD)/mkpdf
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	@echo "  LD $@"; $(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # ---- run --------------------------------------------------------------------
 run: deps all

@@ -14,13 +14,14 @@ static char *
 read_field(reader *r, gboolean *eol, GError **error)
 {
   GString *out = g_string_new(NULL);
+  guint start_line = r->line;
   gboolean quoted = r->p < r->end && *r->p == '"';
   if (quoted)
     r->p++;
   for (;;) {
     if (r->p >= r->end) {
       if (quoted) {
-        g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "line %u: a quoted field is not closed", r->line);
+        g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "line %u: a quoted field is not closed", start_line);
         return g_string_free(out, TRUE), NULL;
       }
       *eol = TRUE;

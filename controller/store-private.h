@@ -24,7 +24,7 @@ gboolean rc_store_exec_stmt(rc_store *store, sqlite3_stmt *stmt, GError **error)
 json_t *rc_store_rows(rc_store *store, sqlite3_stmt *stmt, GError **error);
 /* The first row as an object, or NULL with RC_ERROR_NOT_FOUND naming @what. */
 json_t *rc_store_row(rc_store *store, sqlite3_stmt *stmt, const char *what, GError **error);
-/* Binds a jansson scalar (string, integer, boolean, null). */
+/* Binds a jansson scalar (string, integer, boolean, null); NULL binds NULL. */
 int rc_store_bind_json(sqlite3_stmt *stmt, int index, json_t *value);
 /* UPDATE @table SET <each key of @fields> WHERE id = @id. Keys must be in
  * @allowed (NULL-terminated); a key outside it is a programmer error. */

@@ -220,6 +220,8 @@ rc_store_scalar(rc_store *store, sqlite3_stmt *stmt, gint64 fallback)
 int
 rc_store_bind_json(sqlite3_stmt *stmt, int index, json_t *value)
 {
+  if (!value)
+    return sqlite3_bind_null(stmt, index);
   switch (json_typeof(value)) {
   case JSON_STRING:
     return sqlite3_bind_text(stmt, index, json_string_value(value), (int)json_string_length(value),

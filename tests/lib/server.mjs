@@ -50,7 +50,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * opts: binary (path), config (extra sections, see testConfig), args (extra
- * argv), env, timeoutMs (default 15000), stdio ('pipe' collects output).
+ * argv), env, timeoutMs (default 15000), stdio ('pipe' collects output),
+ * dataDir (reuse this directory and never remove it), keep (do not remove
+ * the temporary data dir on stop).
  */
 export async function startServer(opts = {}) {
   const binary = opts.binary || process.env.ROOMCTL_BIN || DEFAULT_BINARY;
@@ -60,7 +62,9 @@ export async function startServer(opts = {}) {
     throw new Error(`roomctl binary not found or not executable: ${binary} (run make in ${REPO_ROOT})`);
   }
   const port = await freePort();
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-test-'));
+  // opts.dataDir: reuse a directory (a restart); the caller owns it then.
+  const ownDir = !opts.dataDir;
+  const dataDir = opts.dataDir || await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-test-'));
   const confPath = path.join(dataDir, 'roomctl-test.conf');
   await fs.writeFile(confPath, testConfig(opts.config));
   const argv = ['--config', confPath, '--port', String(port), '--data-dir', dataDir, ...(opts.args || [])];
@@ -78,7 +82,7 @@ export async function startServer(opts = {}) {
   const base = `http://127.0.0.1:${port}`;
 
   const removeDir = async () => {
-    if (process.env.ROOMCTL_TEST_KEEP) return;
+    if (process.env.ROOMCTL_TEST_KEEP || opts.keep || !ownDir) return;
     await fs.rm(dataDir, { recursive: true, force: true });
   };
 
@@ -164,4 +168,33 @@ export async function api(base, token, method, urlPath, body, opts = {}) {
   if (!res.ok) throw new HttpError(method, urlPath, res.status, parsed);
   if (res.status === 204 || !text) return null;
   return parsed;
+}
+
+/**
+ * One REST call that never throws on an HTTP status (for tests of error
+ * answers). body: object (JSON), Buffer/Uint8Array (raw, opts.contentType),
+ * or string (raw). opts.headers adds headers. Returns {status, headers,
+ * text, json (parsed or null), bytes (Buffer)}.
+ */
+export async function request(base, token, method, urlPath, body, opts = {}) {
+  const headers = { ...(opts.headers || {}) };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let payload;
+  if (body instanceof Uint8Array || typeof body === 'string') {
+    payload = body;
+    if (opts.contentType) headers['Content-Type'] = opts.contentType;
+  } else if (body !== undefined && body !== null) {
+    payload = JSON.stringify(body);
+    headers['Content-Type'] = 'application/json';
+  }
+  const res = await fetch(base + urlPath, {
+    method, headers, body: payload, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+  });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const text = bytes.toString('utf8');
+  let json = null;
+  if ((res.headers.get('content-type') || '').includes('json') && text) {
+    try { json = JSON.parse(text); } catch { /* leave null */ }
+  }
+  return { status: res.status, headers: res.headers, text, json, bytes };
 }

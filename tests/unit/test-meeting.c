@@ -1,0 +1,124 @@
+/* Unit tests for meeting: event sequencing, the resync backlog, and the
+ * rules of a session's life. */
+#include "meeting.h"
+#include "rc-error.h"
+
+#include <string.h>
+
+typedef struct {
+  GPtrArray *frames; /* what the sink received */
+  GArray *sessions;
+} sink_log;
+
+static void
+record(gint64 session_id, GBytes *frame, gpointer data)
+{
+  sink_log *log = data;
+  g_ptr_array_add(log->frames, g_bytes_ref(frame));
+  g_array_append_val(log->sessions, session_id);
+}
+
+static json_t *
+frame_json(GBytes *frame)
+{
+  gsize len;
+  const char *data = g_bytes_get_data(frame, &len);
+  return json_loadb(data, len, 0, NULL);
+}
+
+static void
+test_seq_per_session(void)
+{
+  rc_meeting *m = rc_meeting_new(10);
+  sink_log log = {g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref), g_array_new(FALSE, FALSE, sizeof(gint64))};
+  rc_meeting_set_sink(m, record, &log);
+  g_assert_cmpint(rc_meeting_seq(m, 1), ==, 0);
+  g_assert_cmpint(rc_meeting_emit(m, 1, "a", json_pack("{si}", "x", 1)), ==, 1);
+  g_assert_cmpint(rc_meeting_emit(m, 1, "b", NULL), ==, 2);
+  g_assert_cmpint(rc_meeting_emit(m, 2, "c", NULL), ==, 1);
+  g_assert_cmpint(rc_meeting_seq(m, 1), ==, 2);
+  g_assert_cmpuint(log.frames->len, ==, 3);
+  g_autoptr(json_t) first = frame_json(log.frames->pdata[0]);
+  g_assert_cmpstr(json_string_value(json_object_get(first, "type")), ==, "a");
+  g_assert_cmpint(json_integer_value(json_object_get(first, "seq")), ==, 1);
+  g_assert_cmpint(json_integer_value(json_object_get(first, "session_id")), ==, 1);
+  g_assert_cmpint(json_integer_value(json_object_get(json_object_get(first, "body"), "x")), ==, 1);
+  g_assert_cmpint(g_array_index(log.sessions, gint64, 2), ==, 2);
+  rc_meeting_free(m);
+  g_ptr_array_unref(log.frames);
+  g_array_unref(log.sessions);
+}
+
+static void
+test_replay(void)
+{
+  rc_meeting *m = rc_meeting_new(3);
+  const char *epoch = rc_meeting_epoch(m);
+  for (int i = 0; i < 5; i++)
+    rc_meeting_emit(m, 7, "e", json_pack("{si}", "i", i + 1));
+  /* backlog holds seq 3, 4, 5 */
+  g_autoptr(GPtrArray) up_to_date = rc_meeting_replay(m, 7, epoch, 5);
+  g_assert_nonnull(up_to_date);
+  g_assert_cmpuint(up_to_date->len, ==, 0);
+  g_autoptr(GPtrArray) two = rc_meeting_replay(m, 7, epoch, 3);
+  g_assert_cmpuint(two->len, ==, 2);
+  g_autoptr(json_t) f = frame_json(two->pdata[0]);
+  g_assert_cmpint(json_integer_value(json_object_get(f, "seq")), ==, 4);
+  g_autoptr(GPtrArray) three = rc_meeting_replay(m, 7, epoch, 2);
+  g_assert_cmpuint(three->len, ==, 3);
+  /* seq 2 itself has left the backlog: 1 → needs a snapshot */
+  g_assert_null(rc_meeting_replay(m, 7, epoch, 1));
+  g_assert_null(rc_meeting_replay(m, 7, "another-epoch", 4));
+  g_assert_null(rc_meeting_replay(m, 7, epoch, 6)); /* from the future */
+  g_assert_null(rc_meeting_replay(m, 7, NULL, 4));
+  rc_meeting_forget(m, 7);
+  g_assert_null(rc_meeting_replay(m, 7, epoch, 4));
+  g_assert_cmpint(rc_meeting_emit(m, 7, "after", NULL), ==, 6);
+  rc_meeting_free(m);
+}
+
+static void
+test_epoch_changes(void)
+{
+  rc_meeting *a = rc_meeting_new(1), *b = rc_meeting_new(1);
+  g_assert_cmpstr(rc_meeting_epoch(a), !=, rc_meeting_epoch(b));
+  g_assert_cmpuint(strlen(rc_meeting_epoch(a)), ==, 16);
+  rc_meeting_free(a);
+  rc_meeting_free(b);
+}
+
+static void
+test_session_life(void)
+{
+  const char *next = NULL;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(rc_meeting_session_transition("scheduled", "start", &next, &error));
+  g_assert_cmpstr(next, ==, "live");
+  g_assert_true(rc_meeting_session_transition("live", "end", &next, &error));
+  g_assert_cmpstr(next, ==, "ended");
+  const char *refused[][2] = {{"scheduled", "end"}, {"live", "start"}, {"ended", "start"}, {"ended", "end"}};
+  for (guint i = 0; i < G_N_ELEMENTS(refused); i++) {
+    g_clear_error(&error);
+    g_assert_false(rc_meeting_session_transition(refused[i][0], refused[i][1], &next, &error));
+    g_assert_error(error, RC_ERROR, RC_ERROR_INVALID_STATE);
+  }
+  g_clear_error(&error);
+  g_assert_true(rc_meeting_session_editable("live", NULL));
+  g_assert_false(rc_meeting_session_editable("ended", &error));
+  g_assert_error(error, RC_ERROR, RC_ERROR_INVALID_STATE);
+  g_assert_true(rc_meeting_session_deletable("ended", NULL));
+  g_assert_false(rc_meeting_session_deletable("live", NULL));
+  g_assert_true(rc_meeting_attendance_open("scheduled", NULL));
+  g_assert_false(rc_meeting_attendance_open("ended", NULL));
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/meeting/seq-per-session", test_seq_per_session);
+  g_test_add_func("/meeting/replay", test_replay);
+  g_test_add_func("/meeting/epoch", test_epoch_changes);
+  g_test_add_func("/meeting/session-life", test_session_life);
+  return g_test_run();
+}
