@@ -124,10 +124,8 @@ print_banner(roomctl *rc)
                                                   : g_strdup_printf("http://%s:%d", host, port);
   printf("roomctl %s listening on port %d (data in %s)\n"
          "  Secretariat console: %s/console/\n"
-         "  Delegate tablets:    %s/tablet/\n"
-         "  Technicians:         %s/tech/\n"
          "  Health:              %s/healthz\n",
-         RC_VERSION, port, rc->config->data_dir, base, base, base, base);
+         RC_VERSION, port, rc->config->data_dir, base, base);
   if (rc->config->demo_seed)
     printf("  Demo logins: admin/admin123  thuky/thuky123 (secretariat)  chutoa/chutoa123 (chair)\n"
            "               kythuat/kythuat123 (technician)  db01..db90/123456 (delegates)\n");
@@ -156,9 +154,10 @@ static void
 stop(roomctl *rc)
 {
   g_clear_pointer(&rc->net, rc_net_free);
+  /* Before the api: finishing password checks still answer through it. */
+  g_clear_pointer(&rc->auth, rc_auth_free);
   g_clear_pointer(&rc->api, rc_api_free);
   g_clear_pointer(&rc->meeting, rc_meeting_free);
-  g_clear_pointer(&rc->auth, rc_auth_free);
   g_clear_pointer(&rc->store, rc_store_close);
   g_clear_pointer(&rc->loop, g_main_loop_unref);
   g_clear_pointer(&rc->config, rc_config_free);
