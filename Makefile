@@ -4,10 +4,10 @@
 CC      ?= gcc
 BUILD   := build
 PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 libwebsockets jansson libsodium sqlite3 poppler-glib
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
+OPT     ?= -O2 -g
+CFLAGS  += $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
            -Icontroller -Icontroller/api -Icontroller/net \
-           -DRC_VERSION='"$(VERSION)"' -DRC_WEB_ROOT='"$(CURDIR)/web"' \
+           -DG_LOG_USE_STRUCTURED -DRC_VERSION='"$(VERSION)"' -DRC_WEB_ROOT='"$(CURDIR)/web"' \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 VERSION := 0.1.0
@@ -30,7 +30,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEMO_TXT := $(wildcard configs/demo/docs/*.txt)
 DEMO_PDF := $(DEMO_TXT:configs/demo/docs/%.txt=$(BUILD)/demo/%.pdf)
 
-.PHONY: all deps run test unit integration browser bench clean distclean check-config
+.PHONY: all deps run test unit integration browser bench clean distclean check-config check-asan
 all: $(BUILD)/roomctl $(BUILD)/mkpdf $(DEMO_PDF) web/vendor/.stamp
 
 # ---- dependencies -----------------------------------------------------------
@@ -95,6 +95,15 @@ test: deps all $(UNIT_BIN)
 
 unit: $(UNIT_BIN)
 	tests/run unit
+
+# The same unit and integration suites against an ASan + UBSan build.
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+check-asan: deps all
+	$(MAKE) --no-print-directory BUILD=build/asan OPT="$(ASAN_CFLAGS)" build/asan/roomctl \
+	  $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+	RC_BUILD=build/asan ROOMCTL_BIN=$(CURDIR)/build/asan/roomctl \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  UBSAN_OPTIONS=print_stacktrace=1 tests/run unit integration
 
 bench: deps all
 	tests/bench/run

@@ -113,10 +113,10 @@ check_value(json_t *v, const rc_api_field *f, GError **error)
     return TRUE;
   case RC_FIELD_ID_LIST:
     return check_id_list(v, f, error);
-  case RC_FIELD_TIME:
-    return json_is_string(v) && rc_api_normalize_time(json_string_value(v))
-               ? TRUE
-               : fail(error, f->name, "must be an ISO 8601 time with a zone, e.g. 2026-11-25T08:00:00+07:00");
+  case RC_FIELD_TIME: {
+    g_autofree char *utc = json_is_string(v) ? rc_api_normalize_time(json_string_value(v)) : NULL;
+    return utc ? TRUE : fail(error, f->name, "must be an ISO 8601 time with a zone, e.g. 2026-11-25T08:00:00+07:00");
+  }
   case RC_FIELD_ENUM:
     for (const char *const *c = f->choices; json_is_string(v) && *c; c++)
       if (g_str_equal(*c, json_string_value(v)))

@@ -172,7 +172,7 @@ describe('secretariat console', { timeout: 180_000 }, () => {
     };
     await addItem(page.getByRole('button', { name: 'Thêm mục' }), 'Khai mạc kỳ họp', 'Chủ tịch HĐND tỉnh', 15);
     await addItem(page.getByRole('button', { name: 'Thêm mục' }), 'Thảo luận và biểu quyết', '', 90);
-    await addItem(row(page, 'Khai mạc kỳ họp').getByRole('button', { name: 'Mục con' }), 'Báo cáo thẩm tra của Ban Kinh tế - Ngân sách', 'Trưởng ban', 20);
+    await addItem(row(page, 'Khai mạc kỳ họp').getByRole('button', { name: 'Mục con', exact: true }), 'Báo cáo thẩm tra của Ban Kinh tế - Ngân sách', 'Trưởng ban', 20);
 
     const numbers = async () => page.locator('.agenda-item').evaluateAll((els) => els.map((e) => `${e.dataset.number} ${e.querySelector('.agenda-title').textContent}`));
     assert.deepEqual(await numbers(), [
@@ -428,10 +428,12 @@ describe('secretariat console', { timeout: 180_000 }, () => {
     assert.match(await r.textContent(), /Kỳ họp thứ 12 HĐND tỉnh khóa X/);
     assert.match(await r.locator('.badge').textContent(), /Đã kết thúc/);
     await shot('13-sessions');
+    const uiToken = await page.evaluate(() => sessionStorage.getItem('roomctl.token'));
+    assert.equal((await api(srv.base, uiToken, 'GET', '/api/v1/me')).username, 'admin');
     await page.getByRole('button', { name: 'Đăng xuất' }).click();
     await page.getByLabel('Tên đăng nhập').waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('roomctl.token')), null);
-    await assert.rejects(api(srv.base, adminToken, 'GET', '/api/v1/me'), (e) => e.status === 401, 'the token is revoked');
+    await assert.rejects(api(srv.base, uiToken, 'GET', '/api/v1/me'), (e) => e.status === 401, 'the token is revoked');
   });
 
   it('is read-only for the chair', async () => {
