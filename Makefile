@@ -64,7 +64,7 @@ web/vendor/.stamp: web/node_modules/.stamp
 	@touch $@
 
 # ---- build ------------------------------------------------------------------
-$(BUILD)/obj/%.o: %.c | $(BUILD)/.apt-stamp
+$(BUILD)/obj/%.o: %.c Makefile | $(BUILD)/.apt-stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"; $(CC) $(CFLAGS) -c $< -o $@
 
