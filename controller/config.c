@@ -8,7 +8,7 @@
 #define RC_CONFIG_ERROR rc_config_error_quark()
 G_DEFINE_QUARK(rc-config-error, rc_config_error)
 
-typedef enum { KEY_INT, KEY_STRING, KEY_PATH, KEY_BOOL, KEY_COST } key_kind;
+typedef enum { KEY_INT, KEY_STRING, KEY_PATH, KEY_BOOL, KEY_COST, KEY_MAJORITY } key_kind;
 
 typedef struct {
   const char *group;
@@ -30,6 +30,13 @@ static const key_spec keys[] = {
   {"ws", "max_message_kb", KEY_INT, F(ws_max_message_kb), 1, 16384},
   {"ws", "max_queue", KEY_INT, F(ws_max_queue), 16, 1000000},
   {"ws", "event_backlog", KEY_INT, F(ws_event_backlog), 0, 100000},
+  {"ws", "rate_per_second", KEY_INT, F(ws_rate_per_second), 1, 100000},
+  {"ws", "rate_burst", KEY_INT, F(ws_rate_burst), 1, 100000},
+  {"meeting", "speaking_seconds", KEY_INT, F(speaking_seconds), 0, 7200},
+  {"votes", "allow_change", KEY_BOOL, F(vote_allow_change), 0, 0},
+  {"votes", "majority", KEY_MAJORITY, F(vote_majority_of_members), 0, 0},
+  {"votes", "majority_percent", KEY_INT, F(vote_majority_percent), 1, 99},
+  {"votes", "quorum_percent", KEY_INT, F(vote_quorum_percent), 0, 100},
   {"auth", "token_ttl_hours", KEY_INT, F(token_ttl_hours), 1, 24 * 365},
   {"auth", "pwhash_cost", KEY_COST, F(pwhash_cost), 0, 0},
   {"auth", "initial_admin_password", KEY_STRING, F(initial_admin_password), 0, 0},
@@ -53,6 +60,13 @@ rc_config_new_default(void)
   c->ws_max_message_kb = 64;
   c->ws_max_queue = 4096;
   c->ws_event_backlog = 512;
+  c->ws_rate_per_second = 20;
+  c->ws_rate_burst = 60;
+  c->speaking_seconds = 180;
+  c->vote_allow_change = TRUE;
+  c->vote_majority_of_members = TRUE;
+  c->vote_majority_percent = 50;
+  c->vote_quorum_percent = 50;
   c->token_ttl_hours = 12;
   c->pwhash_cost = RC_PWHASH_INTERACTIVE;
   c->initial_admin_password = g_strdup("");
@@ -131,6 +145,13 @@ read_key(GKeyFile *kf, const key_spec *k, const char *base_dir, rc_config *c, GE
       return TRUE;
     g_set_error(error, RC_CONFIG_ERROR, 1, "[%s] %s: '%s' is not min, interactive or moderate",
                 k->group, k->key, raw);
+    return FALSE;
+  case KEY_MAJORITY:
+    if (g_str_equal(raw, "members") || g_str_equal(raw, "present")) {
+      G_STRUCT_MEMBER(gboolean, c, k->offset) = g_str_equal(raw, "members");
+      return TRUE;
+    }
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[%s] %s: '%s' is not members or present", k->group, k->key, raw);
     return FALSE;
   case KEY_PATH:
     g_free(*str);

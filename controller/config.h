@@ -22,6 +22,15 @@ typedef struct rc_config {
   int ws_max_message_kb;
   int ws_max_queue;       /* queued frames per connection before it is dropped */
   int ws_event_backlog;   /* events kept per session for resync */
+  int ws_rate_per_second; /* messages a connection may send, sustained */
+  int ws_rate_burst;      /* ... and in a burst */
+  /* [meeting] */
+  int speaking_seconds;   /* default speaking-time limit, 0 = none */
+  /* [votes] */
+  gboolean vote_allow_change;
+  gboolean vote_majority_of_members; /* else of those present */
+  int vote_majority_percent;
+  int vote_quorum_percent;
   /* [auth] */
   int token_ttl_hours;
   rc_pwhash_cost pwhash_cost;

@@ -143,6 +143,7 @@ start(roomctl *rc, GError **error)
     return FALSE;
   rc->meeting = rc_meeting_new(rc->config->ws_event_backlog);
   rc->api = rc_api_new(rc->config, rc->store, rc->auth, rc->meeting, rc_net_ws_io());
+  rc_api_live_restore(rc->api);
   if (!(rc->net = rc_net_new(rc->config, rc->api, rc->meeting, rc->loop, error)))
     return FALSE;
   g_unix_signal_add(SIGINT, on_signal, rc->loop);

@@ -8,12 +8,19 @@
 typedef struct {
   gint64 seq;     /* last seq given */
   GQueue backlog; /* GBytes frames, oldest first; frame i has seq (seq - len + 1 + i) */
+  rc_floor *floor;
 } session_events;
+
+typedef struct {
+  gint64 session_id;
+  rc_vote *vote;
+} held_vote;
 
 struct rc_meeting {
   int backlog;
   char epoch[17];
   GHashTable *sessions; /* gint64* id -> session_events* */
+  GHashTable *votes;    /* gint64* vote id -> held_vote* */
   rc_meeting_sink sink;
   gpointer sink_data;
 };
@@ -23,7 +30,16 @@ session_events_free(gpointer data)
 {
   session_events *ev = data;
   g_queue_clear_full(&ev->backlog, (GDestroyNotify)g_bytes_unref);
+  rc_floor_free(ev->floor);
   g_free(ev);
+}
+
+static void
+held_vote_free(gpointer data)
+{
+  held_vote *h = data;
+  rc_vote_free(h->vote);
+  g_free(h);
 }
 
 rc_meeting *
@@ -33,6 +49,7 @@ rc_meeting_new(int backlog)
   m->backlog = backlog;
   g_snprintf(m->epoch, sizeof m->epoch, "%08x%08x", g_random_int(), g_random_int());
   m->sessions = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, session_events_free);
+  m->votes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, held_vote_free);
   return m;
 }
 
@@ -41,6 +58,7 @@ rc_meeting_free(rc_meeting *m)
 {
   if (!m)
     return;
+  g_hash_table_destroy(m->votes);
   g_hash_table_destroy(m->sessions);
   g_free(m);
 }
@@ -119,6 +137,54 @@ rc_meeting_forget(rc_meeting *m, gint64 session_id)
   session_events *ev = events_for(m, session_id, FALSE);
   if (ev)
     g_queue_clear_full(&ev->backlog, (GDestroyNotify)g_bytes_unref);
+}
+
+rc_floor *
+rc_meeting_floor(rc_meeting *m, gint64 session_id)
+{
+  session_events *ev = events_for(m, session_id, TRUE);
+  if (!ev->floor)
+    ev->floor = rc_floor_new();
+  return ev->floor;
+}
+
+void
+rc_meeting_add_vote(rc_meeting *m, gint64 session_id, rc_vote *vote)
+{
+  held_vote *h = g_new0(held_vote, 1);
+  gint64 id = rc_vote_id(vote);
+  h->session_id = session_id;
+  h->vote = vote;
+  g_hash_table_replace(m->votes, g_memdup2(&id, sizeof id), h);
+}
+
+rc_vote *
+rc_meeting_vote(rc_meeting *m, gint64 vote_id, gint64 *session_id)
+{
+  held_vote *h = g_hash_table_lookup(m->votes, &vote_id);
+  if (h && session_id)
+    *session_id = h->session_id;
+  return h ? h->vote : NULL;
+}
+
+rc_vote *
+rc_meeting_open_vote(rc_meeting *m, gint64 session_id)
+{
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, m->votes);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    held_vote *h = value;
+    if (h->session_id == session_id && rc_vote_is_open(h->vote))
+      return h->vote;
+  }
+  return NULL;
+}
+
+void
+rc_meeting_drop_vote(rc_meeting *m, gint64 vote_id)
+{
+  g_hash_table_remove(m->votes, &vote_id);
 }
 
 gboolean

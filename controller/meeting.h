@@ -4,8 +4,9 @@
  * Pure state, no I/O: events leave through the sink the net layer sets.
  * Main loop only. */
 #pragma once
-#include <glib.h>
+#include "floor.h"
 #include "rc-json.h"
+#include "vote.h"
 
 typedef struct rc_meeting rc_meeting;
 
@@ -37,6 +38,18 @@ GPtrArray *rc_meeting_replay(rc_meeting *meeting, gint64 session_id, const char 
 
 /* Drops the backlog of a deleted session (its seq keeps counting). */
 void rc_meeting_forget(rc_meeting *meeting, gint64 session_id);
+
+/* The speaker queue of @session_id, created on first use. (transfer none) */
+rc_floor *rc_meeting_floor(rc_meeting *meeting, gint64 session_id);
+
+/* Votes being held. @vote: (transfer full). A session has at most one open
+ * vote; closed votes are dropped (their results live in the store). */
+void rc_meeting_add_vote(rc_meeting *meeting, gint64 session_id, rc_vote *vote);
+/* The vote with @vote_id and its session, or NULL. (transfer none) */
+rc_vote *rc_meeting_vote(rc_meeting *meeting, gint64 vote_id, gint64 *session_id);
+/* The open vote of @session_id, or NULL. (transfer none) */
+rc_vote *rc_meeting_open_vote(rc_meeting *meeting, gint64 session_id);
+void rc_meeting_drop_vote(rc_meeting *meeting, gint64 vote_id);
 
 /* Session life. @action is "start" or "end"; on success *@next is the new
  * status (static string). RC_ERROR_INVALID_STATE otherwise. */

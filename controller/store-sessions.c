@@ -4,8 +4,9 @@
 #include "store-private.h"
 
 #define SESSION_COLUMNS \
-  "id, title, room, description, starts_at, ends_at, status, started_at, ended_at, created_at, updated_at"
-#define ITEM_COLUMNS "id, session_id, parent_id, position, title, presenter, planned_minutes"
+  "id, title, room, description, starts_at, ends_at, status, started_at, ended_at, created_at, updated_at," \
+  " current_item_id, presented_document_id, presented_page"
+#define ITEM_COLUMNS "id, session_id, parent_id, position, title, presenter, planned_minutes, speaking_seconds"
 #define DOC_COLUMNS \
   "d.id, d.agenda_item_id, d.title, d.filename, d.sha256, d.size, d.pages, d.confidential, d.uploaded_at"
 
@@ -322,8 +323,8 @@ rc_store_agenda_item_create(rc_store *store, gint64 session_id, gint64 parent_id
     return 0;
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
-      "INSERT INTO agenda_items (session_id, parent_id, position, title, presenter, planned_minutes)"
-      " VALUES (?, nullif(?, 0), 1000000, ?, coalesce(?, ''), coalesce(?, 0))",
+      "INSERT INTO agenda_items (session_id, parent_id, position, title, presenter, planned_minutes,"
+      " speaking_seconds) VALUES (?, nullif(?, 0), 1000000, ?, coalesce(?, ''), coalesce(?, 0), coalesce(?, 0))",
       error);
   gint64 id = 0;
   if (stmt) {
@@ -332,6 +333,7 @@ rc_store_agenda_item_create(rc_store *store, gint64 session_id, gint64 parent_id
     rc_store_bind_json(stmt, 3, json_object_get(f, "title"));
     rc_store_bind_json(stmt, 4, json_object_get(f, "presenter"));
     rc_store_bind_json(stmt, 5, json_object_get(f, "planned_minutes"));
+    rc_store_bind_json(stmt, 6, json_object_get(f, "speaking_seconds"));
     if (rc_store_exec_stmt(store, stmt, error))
       id = sqlite3_last_insert_rowid(store->db);
   }
@@ -346,7 +348,7 @@ rc_store_agenda_item_create(rc_store *store, gint64 session_id, gint64 parent_id
 gboolean
 rc_store_agenda_item_update(rc_store *store, gint64 id, json_t *fields, GError **error)
 {
-  static const char *const allowed[] = {"title", "presenter", "planned_minutes", NULL};
+  static const char *const allowed[] = {"title", "presenter", "planned_minutes", "speaking_seconds", NULL};
   return rc_store_update_fields(store, "agenda_items", id, fields, allowed, error);
 }
 

@@ -117,3 +117,53 @@ json_t *rc_store_attendance_entry(rc_store *store, gint64 session_id, gint64 use
                                   GError **error);
 /* {"session_id","present","expected","delegates":[entry...]} (transfer full) */
 json_t *rc_store_attendance(rc_store *store, gint64 session_id, GError **error);
+
+/* ---- the live meeting (store-live.c) ---- */
+
+/* Sets the current agenda item and the presented document and page
+ * (0 = none). */
+gboolean rc_store_presentation_set(rc_store *store, gint64 session_id, gint64 item_id, gint64 document_id,
+                                   int page, GError **error);
+
+/* Speakers log: a request, a withdrawal, a turn granted, a turn ended. */
+gboolean rc_store_speaker_request(rc_store *store, gint64 session_id, gint64 item_id, gint64 user_id,
+                                  GError **error);
+gboolean rc_store_speaker_withdraw(rc_store *store, gint64 session_id, gint64 user_id, GError **error);
+gboolean rc_store_speaker_grant(rc_store *store, gint64 session_id, gint64 item_id, gint64 user_id,
+                                int limit_seconds, GError **error);
+gboolean rc_store_speaker_end(rc_store *store, gint64 session_id, gint64 user_id, gint64 seconds,
+                              GError **error);
+/* Queued and speaking rows of a session, oldest first (for a restart). */
+json_t *rc_store_speakers_active(rc_store *store, gint64 session_id, GError **error);
+/* Every finished turn: who spoke on which item, when and how long. */
+json_t *rc_store_speakers_log(rc_store *store, gint64 session_id, GError **error);
+
+/* @options: JSON array of strings (transfer none). Returns the vote id. */
+gint64 rc_store_vote_create(rc_store *store, gint64 session_id, gint64 item_id, const char *question,
+                            json_t *options, gboolean secret, gboolean allow_change, const char *closes_at,
+                            gint64 opened_by, GError **error);
+/* An open-vote ballot (replaces an earlier choice). */
+gboolean rc_store_ballot_put(rc_store *store, gint64 vote_id, gint64 user_id, int option, GError **error);
+/* A secret ballot: marks @user_id as having voted and adds one to @option's
+ * count, in one transaction. */
+gboolean rc_store_secret_ballot_put(rc_store *store, gint64 vote_id, gint64 user_id, const char *ballot_key,
+                                    int option, GError **error);
+/* The ballot key a secret voter used, or NULL. (transfer full) */
+char *rc_store_secret_ballot_key(rc_store *store, gint64 vote_id, gint64 user_id);
+gboolean rc_store_vote_close(rc_store *store, gint64 vote_id, json_t *result, GError **error);
+/* Votes of a session, newest first, with "options" and "result" parsed. */
+json_t *rc_store_votes_list(rc_store *store, gint64 session_id, GError **error);
+json_t *rc_store_vote_get(rc_store *store, gint64 vote_id, GError **error);
+/* Ids of every open vote (for a restart). */
+json_t *rc_store_votes_open(rc_store *store, GError **error);
+/* Open vote: [{"user_id","option"}]; secret vote: voters [{"user_id"}] and
+ * counts [{"option","count"}]. */
+json_t *rc_store_vote_ballots(rc_store *store, gint64 vote_id, GError **error);
+json_t *rc_store_vote_voters(rc_store *store, gint64 vote_id, GError **error);
+json_t *rc_store_vote_tally(rc_store *store, gint64 vote_id, GError **error);
+
+/* Private notes. An empty @text deletes the note. */
+gboolean rc_store_note_put(rc_store *store, gint64 user_id, gint64 document_id, int page, const char *text,
+                           GError **error);
+/* @document_id 0 = every note of the user; rows carry document and session titles. */
+json_t *rc_store_notes_list(rc_store *store, gint64 user_id, gint64 document_id, GError **error);

@@ -9,7 +9,38 @@ struct rc_api {
   rc_auth *auth;
   rc_meeting *meeting;
   rc_api_ws_io io;
+  GHashTable *vote_timers; /* gint64* vote id -> vote_timers (api-live.c) */
 };
+
+/* One WebSocket message being handled. */
+typedef struct {
+  rc_api *api;
+  rc_api_ws_peer *peer;
+  json_t *body;
+  json_t *ack; /* filled by the handler; sent as the ack body */
+} rc_api_ws_call;
+
+typedef gboolean (*rc_api_ws_fn)(rc_api_ws_call *call, GError **error);
+
+typedef struct {
+  const char *type;
+  guint roles; /* 0 = before authentication (auth itself) */
+  const rc_api_field *fields;
+  rc_api_ws_fn handler;
+} rc_api_ws_type;
+
+extern const rc_api_ws_type rc_api_ws_live_messages[]; /* api-live.c, {NULL}-terminated */
+
+static inline gint64
+rc_api_ws_int(rc_api_ws_call *call, const char *key)
+{
+  return json_integer_value(json_object_get(call->body, key));
+}
+/* Sends @msg (transfer full) to one connection. */
+void rc_api_ws_send_json(rc_api *api, rc_api_ws_peer *peer, json_t *msg);
+/* The live part of a snapshot for @user: presentation, speakers, votes. */
+json_t *rc_api_live_snapshot(rc_api *api, gint64 session_id, json_t *user);
+GDestroyNotify rc_api_live_timers_free_func(void);
 
 /* One REST call being handled. */
 typedef struct {
@@ -40,6 +71,7 @@ struct rc_api_route {
 
 extern const rc_api_route rc_api_routes_people[];   /* api-people.c */
 extern const rc_api_route rc_api_routes_sessions[]; /* api-sessions.c */
+extern const rc_api_route rc_api_routes_live[];     /* api-records.c */
 
 /* Access to one session: staff see every session, delegates only their own. */
 gboolean rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **error);

@@ -6,7 +6,8 @@
 
 #include <string.h>
 
-static const rc_api_route *const route_tables[] = {rc_api_routes_people, rc_api_routes_sessions};
+static const rc_api_route *const route_tables[] = {rc_api_routes_people, rc_api_routes_sessions,
+                                                   rc_api_routes_live};
 
 rc_api *
 rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meeting,
@@ -19,12 +20,16 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->meeting = meeting;
   if (io)
     api->io = *io;
+  api->vote_timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, rc_api_live_timers_free_func());
   return api;
 }
 
 void
 rc_api_free(rc_api *api)
 {
+  if (!api)
+    return;
+  g_hash_table_destroy(api->vote_timers);
   g_free(api);
 }
 

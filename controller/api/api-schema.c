@@ -88,6 +88,19 @@ check_id_list(json_t *v, const rc_api_field *f, GError **error)
 }
 
 static gboolean
+check_string_list(json_t *v, const rc_api_field *f, GError **error)
+{
+  if (!json_is_array(v) || json_array_size(v) < (size_t)f->min || json_array_size(v) > (size_t)f->max)
+    return fail(error, f->name, "must be a list of %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT " texts", f->min,
+                f->max);
+  rc_api_field item = {f->name, RC_FIELD_STRING, TRUE, 1, 100, NULL};
+  size_t i;
+  json_t *s;
+  json_array_foreach(v, i, s) if (!check_string(s, &item, error)) return FALSE;
+  return TRUE;
+}
+
+static gboolean
 check_value(json_t *v, const rc_api_field *f, GError **error)
 {
   switch (f->type) {
@@ -113,6 +126,8 @@ check_value(json_t *v, const rc_api_field *f, GError **error)
     return TRUE;
   case RC_FIELD_ID_LIST:
     return check_id_list(v, f, error);
+  case RC_FIELD_STRING_LIST:
+    return check_string_list(v, f, error);
   case RC_FIELD_TIME: {
     g_autofree char *utc = json_is_string(v) ? rc_api_normalize_time(json_string_value(v)) : NULL;
     return utc ? TRUE : fail(error, f->name, "must be an ISO 8601 time with a zone, e.g. 2026-11-25T08:00:00+07:00");

@@ -19,6 +19,7 @@ typedef enum {
   RC_FIELD_ENUM,     /* one of choices */
   RC_FIELD_USERNAME, /* 3..32 of [a-z0-9._-] */
   RC_FIELD_CODE,     /* 1..32 of [A-Z0-9_-] */
+  RC_FIELD_STRING_LIST, /* min..max strings of 1..100 characters each */
 } rc_field_type;
 
 typedef struct {

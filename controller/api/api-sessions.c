@@ -30,6 +30,7 @@ static const rc_api_field item_create_fields[] = {
   {"title", RC_FIELD_STRING, TRUE, 1, 200, NULL},
   {"presenter", RC_FIELD_STRING, FALSE, 0, 100, NULL},
   {"planned_minutes", RC_FIELD_INT, FALSE, 0, 600, NULL},
+  {"speaking_seconds", RC_FIELD_INT, FALSE, 0, 3600, NULL},
   {"parent_id", RC_FIELD_ID_OR_NULL, FALSE, 0, 0, NULL},
   {"position", RC_FIELD_INT, FALSE, 0, 10000, NULL},
   {NULL, 0, 0, 0, 0, NULL},
@@ -38,6 +39,7 @@ static const rc_api_field item_update_fields[] = {
   {"title", RC_FIELD_STRING, FALSE, 1, 200, NULL},
   {"presenter", RC_FIELD_STRING, FALSE, 0, 100, NULL},
   {"planned_minutes", RC_FIELD_INT, FALSE, 0, 600, NULL},
+  {"speaking_seconds", RC_FIELD_INT, FALSE, 0, 3600, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const rc_api_field item_move_fields[] = {

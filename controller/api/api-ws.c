@@ -7,21 +7,6 @@
 
 #include <string.h>
 
-typedef struct {
-  rc_api *api;
-  rc_api_ws_peer *peer;
-  json_t *body;
-  json_t *ack; /* filled by the handler; sent as the ack body */
-} ws_call;
-
-typedef gboolean (*ws_fn)(ws_call *call, GError **error);
-
-typedef struct {
-  const char *type;
-  guint roles; /* 0 = before authentication (auth itself) */
-  const rc_api_field *fields;
-  ws_fn handler;
-} ws_message;
 
 static const rc_api_field envelope_fields[] = {
   {"type", RC_FIELD_STRING, TRUE, 1, 64, NULL},
@@ -49,14 +34,9 @@ static const rc_api_field attendance_fields[] = {
 };
 static const rc_api_field no_fields[] = {{NULL, 0, 0, 0, 0, NULL}};
 
-static gint64
-body_int(ws_call *call, const char *key)
-{
-  return json_integer_value(json_object_get(call->body, key));
-}
 
-static void
-send_json(rc_api *api, rc_api_ws_peer *peer, json_t *msg /* transfer full */)
+void
+rc_api_ws_send_json(rc_api *api, rc_api_ws_peer *peer, json_t *msg /* transfer full */)
 {
   char *text = json_dumps(msg, JSON_COMPACT);
   g_autoptr(GBytes) frame = g_bytes_new_take(text, strlen(text));
@@ -68,12 +48,12 @@ send_json(rc_api *api, rc_api_ws_peer *peer, json_t *msg /* transfer full */)
 static void
 send_error(rc_api *api, rc_api_ws_peer *peer, json_t *id, const GError *error)
 {
-  send_json(api, peer, json_pack("{ss sO so}", "type", "error", "id", id ? id : json_null(), "body",
+  rc_api_ws_send_json(api, peer, json_pack("{ss sO so}", "type", "error", "id", id ? id : json_null(), "body",
                                  rc_wire_error_object(error)));
 }
 
 static gboolean
-ws_auth(ws_call *call, GError **error)
+ws_auth(rc_api_ws_call *call, GError **error)
 {
   g_autoptr(GError) why = NULL;
   json_t *user = rc_auth_check_token(call->api->auth, json_string_value(json_object_get(call->body, "token")), &why);
@@ -90,10 +70,10 @@ ws_auth(ws_call *call, GError **error)
 }
 
 static gboolean
-ws_subscribe(ws_call *call, GError **error)
+ws_subscribe(rc_api_ws_call *call, GError **error)
 {
   rc_api *api = call->api;
-  gint64 id = body_int(call, "session_id");
+  gint64 id = rc_api_ws_int(call, "session_id");
   if (!rc_api_session_access(api, call->peer->user, id, error))
     return FALSE;
   g_autoptr(json_t) detail = rc_store_session_detail(api->store, id, error);
@@ -112,7 +92,7 @@ ws_subscribe(ws_call *call, GError **error)
                         "replay", missed != NULL);
   /* The ack goes first (the caller sends it), then the catch-up below is
    * queued behind it by send order: send the ack now ourselves. */
-  send_json(api, call->peer, json_pack("{ss sO sO}", "type", "ack", "id", json_object_get(call->body, "__id"),
+  rc_api_ws_send_json(api, call->peer, json_pack("{ss sO sO}", "type", "ack", "id", json_object_get(call->body, "__id"),
                                        "body", call->ack));
   g_clear_pointer(&call->ack, json_decref);
   if (missed) {
@@ -120,28 +100,29 @@ ws_subscribe(ws_call *call, GError **error)
       api->io.send(call->peer->conn, missed->pdata[i]);
     json_decref(attendance);
   } else {
-    send_json(api, call->peer,
-              json_pack("{ss sI sI ss s{sO so}}", "type", "snapshot", "session_id", (json_int_t)id, "seq",
-                        (json_int_t)seq, "epoch", epoch, "body", "session", detail, "attendance", attendance));
+    rc_api_ws_send_json(api, call->peer,
+              json_pack("{ss sI sI ss s{sO so so}}", "type", "snapshot", "session_id", (json_int_t)id, "seq",
+                        (json_int_t)seq, "epoch", epoch, "body", "session", detail, "attendance", attendance,
+                        "live", rc_api_live_snapshot(api, id, call->peer->user)));
   }
   return TRUE;
 }
 
 static gboolean
-ws_unsubscribe(ws_call *call, GError **error)
+ws_unsubscribe(rc_api_ws_call *call, GError **error)
 {
   (void)error;
-  call->api->io.subscribe(call->peer->conn, body_int(call, "session_id"), FALSE);
+  call->api->io.subscribe(call->peer->conn, rc_api_ws_int(call, "session_id"), FALSE);
   call->ack = json_object();
   return TRUE;
 }
 
 static gboolean
-ws_attendance(ws_call *call, const char *event, GError **error)
+ws_attendance(rc_api_ws_call *call, const char *event, GError **error)
 {
   json_t *user = call->peer->user;
-  gint64 target = body_int(call, "user_id");
-  json_t *entry = rc_api_attendance_change(call->api, user, body_int(call, "session_id"),
+  gint64 target = rc_api_ws_int(call, "user_id");
+  json_t *entry = rc_api_attendance_change(call->api, user, rc_api_ws_int(call, "session_id"),
                                            target ? target : RC_USER_ID(user), event,
                                            (RC_USER_ROLE(user) & RC_ROLES_EDITORS) ? "console" : "tablet", error);
   if (!entry)
@@ -151,19 +132,19 @@ ws_attendance(ws_call *call, const char *event, GError **error)
 }
 
 static gboolean
-ws_checkin(ws_call *call, GError **error)
+ws_checkin(rc_api_ws_call *call, GError **error)
 {
   return ws_attendance(call, "in", error);
 }
 
 static gboolean
-ws_checkout(ws_call *call, GError **error)
+ws_checkout(rc_api_ws_call *call, GError **error)
 {
   return ws_attendance(call, "out", error);
 }
 
 static gboolean
-ws_ping(ws_call *call, GError **error)
+ws_ping(rc_api_ws_call *call, GError **error)
 {
   (void)error;
   g_autofree char *now = rc_store_now();
@@ -171,7 +152,7 @@ ws_ping(ws_call *call, GError **error)
   return TRUE;
 }
 
-static const ws_message messages[] = {
+static const rc_api_ws_type messages[] = {
   {"auth", 0, auth_fields, ws_auth},
   {"subscribe", RC_ROLES_ANY, subscribe_fields, ws_subscribe},
   {"unsubscribe", RC_ROLES_ANY, session_fields, ws_unsubscribe},
@@ -180,12 +161,15 @@ static const ws_message messages[] = {
   {"ping", RC_ROLES_ANY, no_fields, ws_ping},
 };
 
-static const ws_message *
+static const rc_api_ws_type *
 find_message(const char *type)
 {
   for (guint i = 0; i < G_N_ELEMENTS(messages); i++)
     if (g_str_equal(messages[i].type, type))
       return &messages[i];
+  for (const rc_api_ws_type *m = rc_api_ws_live_messages; m->type; m++)
+    if (g_str_equal(m->type, type))
+      return m;
   return NULL;
 }
 
@@ -217,7 +201,7 @@ static gboolean
 dispatch(rc_api *api, rc_api_ws_peer *peer, json_t *msg, json_t **ack, GError **error)
 {
   const char *type = json_string_value(json_object_get(msg, "type"));
-  const ws_message *m = find_message(type);
+  const rc_api_ws_type *m = find_message(type);
   if (!m) {
     g_set_error(error, RC_API_ERROR, RC_WIRE_UNKNOWN_TYPE, "unknown message type '%s'", type);
     return FALSE;
@@ -237,7 +221,7 @@ dispatch(rc_api *api, rc_api_ws_peer *peer, json_t *msg, json_t **ack, GError **
     return FALSE;
   /* Handlers that answer out of order (subscribe) need the txn id. */
   json_object_set(body, "__id", json_object_get(msg, "id") ? json_object_get(msg, "id") : json_null());
-  ws_call call = {.api = api, .peer = peer, .body = body};
+  rc_api_ws_call call = {.api = api, .peer = peer, .body = body};
   if (!m->handler(&call, error))
     return FALSE;
   *ack = call.ack;
@@ -256,7 +240,7 @@ rc_api_ws_message(rc_api *api, rc_api_ws_peer *peer, const char *data, size_t le
     return;
   }
   if (ack)
-    send_json(api, peer, json_pack("{ss sO so}", "type", "ack", "id", id ? id : json_null(), "body", ack));
+    rc_api_ws_send_json(api, peer, json_pack("{ss sO so}", "type", "ack", "id", id ? id : json_null(), "body", ack));
 }
 
 void

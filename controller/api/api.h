@@ -24,6 +24,8 @@ typedef struct {
 rc_api *rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meeting,
                    const rc_api_ws_io *io);
 void rc_api_free(rc_api *api);
+/* Rebuilds open votes and speaker queues from the store after a restart. */
+void rc_api_live_restore(rc_api *api);
 
 /* ---- REST ---- */
 

@@ -99,9 +99,20 @@ describe('secretariat console', { timeout: 180_000 }, () => {
     st.districtSites = [dist.id, c1.id, c2.id].sort((a, b) => a - b);
 
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
+    // A Vietnamese secretariat's browser: Vietnamese locale, Indochina time (UTC+7).
+    const context = await browser.newContext({
+      viewport: { width: 1366, height: 900 }, acceptDownloads: true, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh',
+    });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
+    // Test-only instrumentation: remember the page's WebSockets so a step can drop one.
+    await page.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.__sockets = [];
+      window.WebSocket = class extends Native {
+        constructor(...args) { super(...args); window.__sockets.push(this); }
+      };
+    });
     page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`); });
   });
@@ -150,12 +161,11 @@ describe('secretariat console', { timeout: 180_000 }, () => {
     st.sessionId = Number(/#\/sessions\/(\d+)/.exec(page.url())[1]);
 
     const s = await api(srv.base, adminToken, 'GET', `/api/v1/sessions/${st.sessionId}`);
-    const expectStart = await page.evaluate(() => new Date('2026-11-25T08:00').toISOString().replace('.000Z', 'Z'));
     assert.equal(s.title, SESSION_TITLE);
     assert.equal(s.room, 'Hội trường A');
     assert.equal(s.status, 'scheduled');
-    assert.equal(new Date(s.starts_at).toISOString(), new Date(expectStart).toISOString());
-    assert.match(s.starts_at, /Z$/);
+    assert.equal(s.starts_at, '2026-11-25T01:00:00Z', '08:00 in Hanoi is 01:00 UTC');
+    assert.equal(s.ends_at, '2026-11-25T04:30:00Z');
     assert.equal(await page.locator('.session-card .badge').textContent(), 'Sắp diễn ra');
     assert.match(await page.locator('.session-meta').textContent(), /25\/11\/2026 08:00 – 11:30/);
   });
@@ -255,7 +265,7 @@ describe('secretariat console', { timeout: 180_000 }, () => {
     const doc = page.locator('.doc', { hasText: 'Tờ trình số 12/TTr-UBND' });
     assert.equal(await doc.locator('.doc-pages').textContent(), '3 trang');
     assert.match(await doc.locator('.doc-meta').textContent(), /to-trinh-12\.pdf/);
-    assert.match(await doc.locator('.doc-size').textContent(), /^3,0 MB$/);
+    assert.match(await doc.locator('.doc-size').textContent(), /^3(,0)? MB$/);
 
     const flat = await flattenAgenda(st.sessionId);
     const docs = flat.find((f) => f.it.id === st.itemReport).it.documents;
@@ -378,6 +388,21 @@ describe('secretariat console', { timeout: 180_000 }, () => {
     await shot('10-attendance-after');
   });
 
+  it('catches up after the WebSocket drops (reconnect with last seq)', async () => {
+    await page.evaluate(() => window.__sockets.filter((w) => w.readyState === 1).forEach((w) => w.close()));
+    await page.locator('.conn[data-state=offline], .conn[data-state=connecting]').waitFor();
+    // Changed while the console is not connected.
+    await api(srv.base, adminToken, 'POST', `/api/v1/sessions/${st.sessionId}/attendance`, { user_id: st.delegate2.id, action: 'out' });
+    await page.locator('.conn[data-state=online]').waitFor();
+    await attRow(page, DELEGATE2.full_name).locator('.badge', { hasText: 'Đã rời' }).waitFor();
+    assert.match(await page.locator('.stat[data-stat=present] .stat-value').textContent(), /^0\s*\/\s*2$/);
+    // And live again afterwards.
+    await api(srv.base, adminToken, 'POST', `/api/v1/sessions/${st.sessionId}/attendance`, { user_id: st.delegate2.id, action: 'in' });
+    await attRow(page, DELEGATE2.full_name).locator('.badge', { hasText: 'Có mặt' }).waitFor();
+    assert.match(await page.locator('.stat[data-stat=present] .stat-value').textContent(), /^1\s*\/\s*2$/);
+    assert.equal(await page.evaluate(() => window.__noReload), 'still here');
+  });
+
   it('downloads the attendance as CSV', async () => {
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -455,8 +480,8 @@ describe('secretariat console', { timeout: 180_000 }, () => {
   });
 
   it('raised no page errors', () => {
-    // 401s from the deliberately wrong password are reported by chromium as resource errors.
-    const unexpected = pageErrors.filter((e) => !/status of 401/.test(e));
+    // The deliberately wrong password (401) and broken PDF (415) show up as resource errors.
+    const unexpected = pageErrors.filter((e) => !/Failed to load resource: .* status of (401|415)/.test(e));
     assert.deepEqual(unexpected, []);
   });
 });

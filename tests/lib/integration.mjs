@@ -95,13 +95,23 @@ export async function assertAlive(srv, what = '') {
   assert.equal(res.json.status, 'ok');
 }
 
+/** True when @buf holds one whole HTTP response (headers + Content-Length body). */
+function completeResponse(buf) {
+  const text = buf.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return false;
+  const m = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, end));
+  return !!m && buf.length >= end + 4 + Number(m[1]);
+}
+
 /**
  * Writes @data on a fresh TCP connection to 127.0.0.1:@port and collects
- * what comes back until the server closes, or timeoutMs passes. Returns
+ * what comes back until one whole response has arrived (unless
+ * wholeConnection), the server closes, or timeoutMs passes. Returns
  * {data: Buffer, text, status (HTTP status of the first line or null),
  * closedByServer, error}.
  */
-export function rawExchange(port, data, { timeoutMs = 3000, halfClose = false } = {}) {
+export function rawExchange(port, data, { timeoutMs = 3000, halfClose = false, wholeConnection = false } = {}) {
   return new Promise((resolve) => {
     const chunks = [];
     let error = null;
@@ -122,7 +132,10 @@ export function rawExchange(port, data, { timeoutMs = 3000, halfClose = false } 
     sock.on('connect', () => {
       sock.write(data, () => { if (halfClose) sock.end(); });
     });
-    sock.on('data', (d) => chunks.push(d));
+    sock.on('data', (d) => {
+      chunks.push(d);
+      if (!wholeConnection && completeResponse(Buffer.concat(chunks))) finish();
+    });
     sock.on('end', () => { closedByServer = true; finish(); });
     sock.on('close', () => { closedByServer = true; finish(); });
     sock.on('error', (e) => { error = e.code || e.message; });

@@ -89,8 +89,12 @@ export async function startServer(opts = {}) {
   const stop = async () => {
     if (!exited) {
       proc.kill('SIGTERM');
-      const timer = sleep(5000).then(() => 'timeout');
-      if ((await Promise.race([exitPromise, timer])) === 'timeout') {
+      // The timer is cleared so a stopped server does not keep node alive 5 s.
+      let handle;
+      const timer = new Promise((resolve) => { handle = setTimeout(() => resolve('timeout'), 5000); });
+      const winner = await Promise.race([exitPromise, timer]);
+      clearTimeout(handle);
+      if (winner === 'timeout') {
         proc.kill('SIGKILL');
         await exitPromise;
       }

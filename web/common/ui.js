@@ -79,6 +79,8 @@ const ICONS = {
   stop: 'M6 6h12v12H6z',
   refresh: 'M17.7 6.3A8 8 0 1 0 20 12h-2a6 6 0 1 1-1.8-4.2L13 11h7V4z',
   calendar: 'M7 2h2v2h6V2h2v2h3v17H4V4h3zm-1 7v10h12V9zm2 2h3v3H8z',
+  chevron: 'M9.4 5.6L16 12l-6.6 6.4L8 17l5.2-5L8 7z',
+  clock: 'M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm0 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16zm-1 3h2v5.6l3.7 2.2-1 1.7L11 13.7z',
   room: 'M4 21V3h11v1h5v17h-2V6h-3v15zm4-9v2h2v-2z',
   users: 'M9 12a4 4 0 1 1 0-8 4 4 0 0 1 0 8zm-7 8c0-3.3 3.1-6 7-6s7 2.7 7 6zm15-8.5a3 3 0 1 0 0-6v6zm1.5 2.6c2.1.7 3.5 2.4 3.5 4.9h-3.3c0-1.9-.1-3.5-.2-4.9z',
   site: 'M12 2a7 7 0 0 1 7 7c0 5-7 13-7 13S5 14 5 9a7 7 0 0 1 7-7zm0 4.5a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5z',
@@ -178,17 +180,44 @@ function toastHost() {
   return host;
 }
 
+/** Toasts must show above an open modal <dialog> (top layer): the host is a
+ *  manual popover, re-shown so it lands on top of whatever opened since. */
+function raiseToasts(host) {
+  if (typeof host.showPopover !== 'function') return;
+  if (!host.hasAttribute('popover')) host.setAttribute('popover', 'manual');
+  if (host.matches(':popover-open')) host.hidePopover();
+  if (host.childElementCount) host.showPopover();
+}
+
 /** toast('Đã lưu', {kind: 'success'|'error'|'warn'|'info', detail, timeout}) */
+const MAX_TOASTS = 3;
+
 export function toast(title, { kind = 'info', detail = '', timeout } = {}) {
-  const ms = timeout ?? (kind === 'error' ? 9000 : 4000);
+  const ms = timeout ?? (kind === 'error' ? 9000 : 3000);
+  const host = toastHost();
+  // The same message again replaces the old one; only the newest few stay.
+  for (const old of host.querySelectorAll('.toast')) {
+    if (old.querySelector('.toast-title')?.textContent === title) old.remove();
+  }
+  while (host.childElementCount >= MAX_TOASTS) host.firstElementChild.remove();
   const el = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
     h('div', { class: 'toast-body' },
       h('div', { class: 'toast-title' }, title),
       detail ? h('div', { class: 'toast-detail' }, detail) : null),
-    h('button', { class: 'toast-close', type: 'button', 'aria-label': t('app.close'), onclick: () => el.remove() }, '×'));
-  toastHost().append(el);
-  if (ms > 0) setTimeout(() => el.remove(), ms);
+    h('button', { class: 'toast-close', type: 'button', 'aria-label': t('app.close') }, '×'));
+  host.append(el);
+  raiseToasts(host);
+  const remove = () => { el.remove(); if (!host.childElementCount && host.matches?.(':popover-open')) host.hidePopover(); };
+  el.querySelector('.toast-close').onclick = remove;
+  if (ms > 0) setTimeout(remove, ms);
   return el;
+}
+
+export function clearToasts() {
+  const host = document.getElementById('toasts');
+  if (!host) return;
+  host.replaceChildren();
+  if (host.matches(':popover-open')) host.hidePopover();
 }
 
 /** Human text for an ApiError (or any Error): the server's reason, with a title in the UI language. */
@@ -257,6 +286,7 @@ export function openModal({ title, body, submitLabel, submitKind = 'primary', ca
   });
   document.body.append(dialog);
   dialog.showModal();
+  raiseToasts(toastHost());
   const first = form.querySelector('.modal-body input:not([type=hidden]):not([disabled]), .modal-body select, .modal-body textarea');
   if (first) first.focus();
   return { dialog, form, close, submitBtn };

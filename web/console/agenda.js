@@ -106,7 +106,7 @@ export class AgendaTab {
         h('div', { class: 'agenda-title', id: `agenda-title-${item.id}` }, item.title),
         h('div', { class: 'agenda-sub' },
           item.presenter ? h('span', null, t('agenda.presenter_label'), ': ', h('strong', null, item.presenter)) : null,
-          item.planned_minutes ? h('span', null, icon('calendar'), minutesText(item.planned_minutes)) : null,
+          item.planned_minutes ? h('span', null, icon('clock'), minutesText(item.planned_minutes)) : null,
           docs.length ? h('span', null, icon('file'), t('agenda.doc_count', { n: docs.length })) : null)),
       this.editable ? this.itemTools(item, info) : null);
     if (this.editable) this.wireDrag(row, item);

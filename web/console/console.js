@@ -7,7 +7,7 @@
 
 import { register, t, onLangChange, applyI18n } from '../common/i18n.js';
 import { api, session, onUnauthorized, RoomSocket } from '../common/api.js';
-import { h, clear, mountHeader, toast, showError, field, button } from '../common/ui.js';
+import { h, clear, mountHeader, toast, showError, clearToasts, field, button } from '../common/ui.js';
 import { CONSOLE_MESSAGES } from './messages.js';
 import { renderSessionList } from './sessions.js';
 import { SessionPage } from './session-page.js';
@@ -98,6 +98,7 @@ async function logout() {
 
 function endApp() {
   destroyPage();
+  clearToasts();   // nothing of the previous user's work stays on screen
   if (ctx.ws) ctx.ws.stop();
   ctx.ws = null;
   ctx.me = null;

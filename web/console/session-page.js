@@ -120,13 +120,14 @@ export class SessionPage {
     }
   }
 
-  onSessionUpdated(s) {
+  /** announce: say so when the status changed (it was someone else's doing). */
+  onSessionUpdated(s, { announce = true } = {}) {
     if (!this.detail || !s) return;
     const prevStatus = this.detail.status;
     Object.assign(this.detail, s);
     this.renderHead();
     if (prevStatus !== s.status) {
-      toast(t('session.now_status', { status: t(`status.${s.status}`) }), { kind: 'info' });
+      if (announce && s.status !== this.pendingStatus) toast(t('session.now_status', { status: t(`status.${s.status}`) }), { kind: 'info' });
       this.renderPanel();
     }
   }
@@ -187,12 +188,15 @@ export class SessionPage {
       confirmLabel: t('session.start'),
     });
     if (!ok) return;
+    this.pendingStatus = 'live';   // our own change: the event need not announce it
     try {
       const s = await api.post(`/api/v1/sessions/${this.id}/start`);
-      this.onSessionUpdated(s);
+      this.onSessionUpdated(s, { announce: false });
       toast(t('session.started'), { kind: 'success' });
     } catch (err) {
       showError(err, t('session.start.failed'));
+    } finally {
+      this.pendingStatus = null;
     }
   }
 
@@ -205,12 +209,15 @@ export class SessionPage {
       danger: true,
     });
     if (!ok) return;
+    this.pendingStatus = 'ended';   // our own change: the event need not announce it
     try {
       const s = await api.post(`/api/v1/sessions/${this.id}/end`);
-      this.onSessionUpdated(s);
+      this.onSessionUpdated(s, { announce: false });
       toast(t('session.ended'), { kind: 'success' });
     } catch (err) {
       showError(err, t('session.end.failed'));
+    } finally {
+      this.pendingStatus = null;
     }
   }
 
@@ -263,7 +270,7 @@ export class SessionPage {
     const ctx = this.ctx;
     this.statsEl = h('div', { class: 'session-stats' });
     const actions = h('div', { class: 'session-actions' },
-      ctx.canEdit && d.status !== 'ended' ? button(t('session.edit'), { ic: 'edit', onClick: () => openSessionForm(ctx, d, (s) => this.onSessionUpdated(s)) }) : null,
+      ctx.canEdit && d.status !== 'ended' ? button(t('session.edit'), { ic: 'edit', onClick: () => openSessionForm(ctx, d, (s) => this.onSessionUpdated(s, { announce: false })) }) : null,
       ctx.canEdit && d.status !== 'live' ? button(t('app.delete'), { kind: 'danger-outline', ic: 'trash', onClick: () => deleteSession(ctx, d, () => ctx.navigate('#/sessions')) }) : null,
       ctx.canRun && d.status === 'scheduled' ? button(t('session.start'), { kind: 'success', ic: 'play', onClick: () => this.start() }) : null,
       ctx.canRun && d.status === 'live' ? button(t('session.end'), { kind: 'danger', ic: 'stop', onClick: () => this.end() }) : null);

@@ -132,7 +132,8 @@ export function openSessionForm(ctx, s, onSaved) {
   const desc = h('textarea', { name: 'description', maxlength: 2000, rows: 3 });
   desc.value = s ? s.description || '' : '';
   ends._check = () => (starts.value && ends.value && new Date(ends.value) <= new Date(starts.value) ? t('session.form.end_before_start') : '');
-  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const off = -new Date().getTimezoneOffset();
+  const tz = `UTC${off >= 0 ? '+' : '−'}${String(Math.floor(Math.abs(off) / 60)).padStart(2, '0')}:${String(Math.abs(off) % 60).padStart(2, '0')}`;
 
   openModal({
     title: editing ? t('session.form.edit_title') : t('session.form.new_title'),

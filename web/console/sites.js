@@ -6,7 +6,7 @@
 
 import { t } from '../common/i18n.js';
 import { api } from '../common/api.js';
-import { h, clear, button, toast, showError, fold } from '../common/ui.js';
+import { h, clear, button, icon, toast, showError, fold } from '../common/ui.js';
 
 const LEVEL_ORDER = { province: 0, department: 1, district: 2, commune: 3 };
 
@@ -117,7 +117,7 @@ export class SitesTab {
       type: 'button', class: 'group-toggle', 'aria-expanded': 'false', 'aria-controls': listId,
       onclick: () => this.setOpen(ge, toggle.getAttribute('aria-expanded') !== 'true', true),
     },
-    h('span', { class: 'chev', 'aria-hidden': 'true' }),
+    icon('chevron', 'chev'),
     h('span', { class: 'group-name' }, g.title),
     h('span', { class: 'muted small' }, t('sites.group_size', { n: g.sites.length })));
     const el = h('section', { class: 'site-group', dataset: { group: g.key } },
