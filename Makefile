@@ -7,7 +7,8 @@ PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 libwebsockets jansson libsodium sqlite
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
            -Icontroller -Icontroller/api -Icontroller/net \
-           -DG_LOG_USE_STRUCTURED -DRC_VERSION='"$(VERSION)"' -DRC_WEB_ROOT='"$(CURDIR)/web"' \
+           -DG_LOG_USE_STRUCTURED -DRC_VERSION='"$(VERSION)"' -DRC_WEB_ROOT='"$(CURDIR)/web"' -DRC_DEMO_DIR='"$(CURDIR)/configs/demo"' \
+           -DRC_DEMO_PDF_DIR='"$(CURDIR)/build/demo"' \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 VERSION := 0.1.0

@@ -71,8 +71,8 @@ rc_config_new_default(void)
   c->pwhash_cost = RC_PWHASH_INTERACTIVE;
   c->initial_admin_password = g_strdup("");
   c->demo_seed = FALSE;
-  c->demo_dir = g_strdup("");
-  c->demo_pdf_dir = g_strdup("");
+  c->demo_dir = g_strdup(RC_DEMO_DIR);
+  c->demo_pdf_dir = g_strdup(RC_DEMO_PDF_DIR);
   return c;
 }
 

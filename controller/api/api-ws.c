@@ -252,6 +252,15 @@ rc_api_ws_too_large(rc_api *api, rc_api_ws_peer *peer, size_t limit)
 }
 
 void
+rc_api_ws_rate_limited(rc_api *api, rc_api_ws_peer *peer, int per_second)
+{
+  g_autoptr(GError) error = g_error_new(RC_API_ERROR, RC_WIRE_RATE_LIMITED,
+                                        "over %d messages per second; messages are dropped until you slow down",
+                                        per_second);
+  send_error(api, peer, NULL, error);
+}
+
+void
 rc_api_ws_peer_clear(rc_api_ws_peer *peer)
 {
   g_clear_pointer(&peer->user, json_decref);

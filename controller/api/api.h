@@ -98,4 +98,6 @@ typedef struct {
 void rc_api_ws_message(rc_api *api, rc_api_ws_peer *peer, const char *data, size_t len);
 /* The message could not be read whole (over the size limit). */
 void rc_api_ws_too_large(rc_api *api, rc_api_ws_peer *peer, size_t limit);
+/* The connection sends faster than @per_second messages; its message was dropped. */
+void rc_api_ws_rate_limited(rc_api *api, rc_api_ws_peer *peer, int per_second);
 void rc_api_ws_peer_clear(rc_api_ws_peer *peer);

@@ -17,6 +17,10 @@ typedef struct {
   gboolean closing;
   GArray *topics;      /* gint64 session ids subscribed */
   char peer_name[64];
+  double tokens;       /* rate limit: a token bucket of messages */
+  gint64 tokens_at;    /* µs, monotonic, of the last refill */
+  guint64 refused;     /* messages refused for rate, since connect */
+  gint64 refused_told; /* µs of the last rate error sent */
 } ws_conn;
 
 size_t
@@ -101,6 +105,8 @@ conn_open(struct lws *wsi, ws_conn *c)
   g_queue_init(&c->queue);
   c->topics = g_array_new(FALSE, FALSE, sizeof(gint64));
   lws_get_peer_simple(wsi, c->peer_name, sizeof c->peer_name);
+  c->tokens = c->net->config->ws_rate_burst;
+  c->tokens_at = g_get_monotonic_time();
   c->net->ws_clients++;
   g_debug("ws %s: connected", c->peer_name);
 }
@@ -117,8 +123,33 @@ conn_close(ws_conn *c)
   g_clear_pointer(&c->rx, g_byte_array_unref);
   rc_api_ws_peer_clear(&c->peer);
   c->net->ws_clients--;
+  if (c->refused)
+    g_message("ws %s: closed after %" G_GUINT64_FORMAT " messages refused for rate", c->peer_name, c->refused);
   g_debug("ws %s: closed", c->peer_name);
   c->wsi = NULL;
+}
+
+/* Takes one token; FALSE when the connection is over its rate. A flooding
+ * client is told at most once a second and logged once; others are not
+ * slowed by it. */
+static gboolean
+within_rate(ws_conn *c)
+{
+  rc_config *cfg = c->net->config;
+  gint64 now = g_get_monotonic_time();
+  c->tokens = MIN(cfg->ws_rate_burst, c->tokens + (now - c->tokens_at) * cfg->ws_rate_per_second / 1e6);
+  c->tokens_at = now;
+  if (c->tokens >= 1) {
+    c->tokens -= 1;
+    return TRUE;
+  }
+  if (c->refused++ == 0)
+    g_message("ws %s: over %d messages/s, refusing until it slows down", c->peer_name, cfg->ws_rate_per_second);
+  if (now - c->refused_told >= G_USEC_PER_SEC) {
+    c->refused_told = now;
+    rc_api_ws_rate_limited(c->net->api, &c->peer, cfg->ws_rate_per_second);
+  }
+  return FALSE;
 }
 
 static int
@@ -142,6 +173,8 @@ on_receive(struct lws *wsi, ws_conn *c, const void *in, size_t len)
   if (c->rx_dropping) {
     g_message("ws %s: message over %zu bytes or binary, dropped", c->peer_name, limit);
     rc_api_ws_too_large(c->net->api, &c->peer, limit);
+  } else if (!within_rate(c)) {
+    g_clear_pointer(&c->rx, g_byte_array_unref);
   } else {
     g_autoptr(GByteArray) msg = g_steal_pointer(&c->rx);
     rc_api_ws_message(c->net->api, &c->peer, (const char *)msg->data, msg->len);

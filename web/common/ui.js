@@ -154,7 +154,9 @@ export function mountHeader(el, { sectionKey, homeHref = './', onLogout } = {}) 
           LANGS.map((l) => h('option', { value: l.code, selected: l.code === getLang() }, l.code.toUpperCase() + ' · ' + l.label))),
         user ? h('div', { class: 'app-user' },
           h('span', { class: 'app-user-name', dataset: { testid: 'user-name' } }, user.full_name || user.username),
-          h('span', { class: 'app-user-role', dataset: { testid: 'user-role' } }, roleLabel(user.role))) : null,
+          h('span', { class: 'app-user-sub' },
+            h('span', { dataset: { testid: 'user-role' } }, roleLabel(user.role)),
+            user.full_name ? h('span', { class: 'app-user-login' }, ` · ${user.username}`) : null)) : null,
         user && onLogout ? button(t('app.logout'), { kind: 'header', size: 'sm', ic: 'logout', onClick: onLogout }) : null));
   };
   render();

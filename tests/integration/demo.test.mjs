@@ -1,0 +1,107 @@
+// --demo seeds the fictional province (configs/demo): its sites, people and
+// one session whose PDFs download intact; a second start does not seed again.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { REPO_ROOT } from '../lib/server.mjs';
+import { assertAlive, assertOk, login, request, sha256, startLocalServer, walkAgenda } from '../lib/integration.mjs';
+
+const DEMO = {
+  args: ['--demo'],
+  config: { demo: { dir: path.join(REPO_ROOT, 'configs', 'demo'), pdf_dir: path.join(REPO_ROOT, 'build', 'demo') } },
+};
+
+describe('demo data', () => {
+  let srv;
+  let base;
+  let admin;
+  let dataDir;
+
+  before(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-demo-'));
+    srv = await startLocalServer({ ...DEMO, dataDir });
+    base = srv.base;
+    admin = await login(base, 'admin', 'admin123');
+  });
+  after(async () => {
+    if (srv) await srv.stop();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('602 sites: 1 province, 27 districts, 560 communes, 14 departments', async () => {
+    const sites = assertOk(await request(base, admin, 'GET', '/api/v1/sites')).sites;
+    assert.equal(sites.length, 602);
+    const byLevel = {};
+    for (const s of sites) byLevel[s.level] = (byLevel[s.level] || 0) + 1;
+    assert.deepEqual(byLevel, { province: 1, district: 27, commune: 560, department: 14 });
+    const ids = new Set(sites.map((s) => s.id));
+    for (const s of sites) if (s.level !== 'province') assert.ok(ids.has(s.parent_id), `site ${s.code} has a parent`);
+    const districts = assertOk(await request(base, admin, 'GET', '/api/v1/sites?level=district')).sites;
+    assert.equal(districts.length, 27);
+  });
+
+  test('96 users, and the demo logins work with their roles', async () => {
+    const users = assertOk(await request(base, admin, 'GET', '/api/v1/users')).users;
+    assert.equal(users.length, 96);
+    const delegates = assertOk(await request(base, admin, 'GET', '/api/v1/users?role=delegate')).users;
+    assert.equal(delegates.length, 90);
+    for (const [name, password, role] of [['thuky', 'thuky123', 'secretariat'], ['chutoa', 'chutoa123', 'chair'],
+      ['kythuat', 'kythuat123', 'technician'], ['db01', '123456', 'delegate'], ['db90', '123456', 'delegate']]) {
+      const token = await login(base, name, password);
+      const me = assertOk(await request(base, token, 'GET', '/api/v1/me'));
+      assert.equal(me.role, role, name);
+    }
+    const db01 = users.find((u) => u.username === 'db01');
+    assert.equal(db01.full_name, 'Lý Quốc Kiên');
+  });
+
+  test('session 1: agenda of 15 items (6 top level), 6 documents that download as PDFs', async () => {
+    const s = assertOk(await request(base, admin, 'GET', '/api/v1/sessions/1'));
+    assert.equal(s.title, 'Kỳ họp thứ Mười hai, Hội đồng nhân dân tỉnh khóa XVII');
+    assert.equal(s.status, 'scheduled');
+    assert.equal(s.agenda.length, 6);
+    let items = 0;
+    const docs = [];
+    walkAgenda(s.agenda, (it) => { items++; docs.push(...it.documents); });
+    assert.equal(items, 15);
+    assert.equal(docs.length, 6);
+    for (const d of docs) {
+      const res = await request(base, admin, 'GET', d.url);
+      assert.equal(res.status, 200, d.url);
+      assert.equal(res.headers.get('content-type'), 'application/pdf');
+      assert.equal(res.bytes.subarray(0, 5).toString('latin1'), '%PDF-', `${d.filename} starts with %PDF-`);
+      assert.equal(res.bytes.length, d.size, d.filename);
+      assert.equal(sha256(res.bytes), d.sha256, d.filename);
+      assert.equal(res.headers.get('etag'), `"${d.sha256}"`);
+      assert.ok(d.pages >= 2 && d.pages <= 7, `${d.filename}: ${d.pages} pages`);
+    }
+    assert.ok(s.delegates.length >= 90, `delegates assigned: ${s.delegates.length}`);
+    assert.equal(s.sites.length, 602);
+  });
+
+  test('a demo delegate sees session 1 and reads its documents', async () => {
+    const token = await login(base, 'db01', '123456');
+    const list = assertOk(await request(base, token, 'GET', '/api/v1/sessions')).sessions;
+    assert.deepEqual(list.map((x) => x.id), [1]);
+    const s = assertOk(await request(base, token, 'GET', '/api/v1/sessions/1'));
+    const docs = [];
+    walkAgenda(s.agenda, (it) => docs.push(...it.documents));
+    const res = await request(base, token, 'GET', docs[0].url);
+    assert.equal(res.status, 200);
+    assert.equal(res.bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+  });
+
+  test('a second start with --demo on the same data does not seed again', async () => {
+    await srv.stop();
+    srv = await startLocalServer({ ...DEMO, dataDir });
+    base = srv.base;
+    admin = await login(base, 'admin', 'admin123');
+    assert.equal(assertOk(await request(base, admin, 'GET', '/api/v1/users')).users.length, 96);
+    assert.equal(assertOk(await request(base, admin, 'GET', '/api/v1/sites')).sites.length, 602);
+    assert.equal(assertOk(await request(base, admin, 'GET', '/api/v1/sessions')).sessions.length, 1);
+    await assertAlive(srv, 'the demo restart');
+  });
+});
