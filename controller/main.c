@@ -12,11 +12,13 @@
 #include "store.h"
 
 #include <glib-unix.h>
+#include <errno.h>
 #include <locale.h>
 #include <gst/gst.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 typedef struct {
   char *config_path;
@@ -132,9 +134,23 @@ print_banner(roomctl *rc)
   fflush(stdout);
 }
 
+/* Hundreds of tablets, each with a socket and an open document file: lift
+ * the soft file limit to the hard one before libwebsockets sizes its tables. */
+static void
+raise_file_limit(void)
+{
+  struct rlimit r;
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &r) != 0)
+      g_warning("cannot raise the open-file limit: %s", g_strerror(errno));
+  }
+}
+
 static gboolean
 start(roomctl *rc, GError **error)
 {
+  raise_file_limit();
   rc->loop = g_main_loop_new(NULL, FALSE);
   if (!(rc->store = rc_store_open(rc->config->data_dir, error)))
     return FALSE;

@@ -190,6 +190,28 @@ describe('secretariat console', { timeout: 180_000 }, () => {
     assert.match(await page.locator('.session-meta').textContent(), /25\/11\/2026 08:00 – 11:30/);
   });
 
+  it('edits the session; changes made elsewhere appear live', async () => {
+    await page.getByRole('button', { name: 'Sửa thông tin' }).click();
+    const dlg = page.locator('dialog[open]');
+    assert.equal(await dlg.getByLabel('Bắt đầu').inputValue(), '2026-11-25T08:00', 'the form shows local time');
+    await dlg.getByLabel('Phòng họp').fill('Hội trường B');
+    await dlg.getByLabel('Kết thúc').fill('2026-11-25T12:00');
+    await dlg.getByRole('button', { name: 'Lưu' }).click();
+    await page.locator('.session-meta', { hasText: 'Hội trường B' }).waitFor();
+    assert.match(await page.locator('.session-meta').textContent(), /25\/11\/2026 08:00 – 12:00/);
+    const s = await api(srv.base, adminToken, 'GET', `/api/v1/sessions/${st.sessionId}`);
+    assert.equal(s.room, 'Hội trường B');
+    assert.equal(s.ends_at, '2026-11-25T05:00:00Z');
+    assert.equal(s.starts_at, '2026-11-25T01:00:00Z', 'unchanged fields stay');
+
+    // Another secretary adds an agenda item: it shows up here without a reload.
+    const item = await api(srv.base, adminToken, 'POST', `/api/v1/sessions/${st.sessionId}/agenda`, { title: 'Mục do thư ký khác thêm' });
+    await row(page, 'Mục do thư ký khác thêm').waitFor();
+    await api(srv.base, adminToken, 'DELETE', `/api/v1/agenda/${item.id}`);
+    await row(page, 'Mục do thư ký khác thêm').waitFor({ state: 'detached' });
+    await page.locator('.toast').evaluateAll((els) => els.forEach((e) => e.remove()));
+  });
+
   it('builds a nested agenda and reorders it', async () => {
     const addItem = async (opener, title, presenter, minutes) => {
       await opener.click();
@@ -234,6 +256,20 @@ describe('secretariat console', { timeout: 180_000 }, () => {
       '1.1 Báo cáo thẩm tra của Ban Kinh tế - Ngân sách',
       '2 Thảo luận và biểu quyết',
     ]);
+
+    // Drag and drop: onto the middle of item 1 nests it (→ 1.2); onto the lower edge of item 1 it follows it (→ 2).
+    const target = row(page, 'Khai mạc kỳ họp');
+    let box = await target.boundingBox();
+    await row(page, 'Thảo luận và biểu quyết').dragTo(target, { targetPosition: { x: box.width / 2, y: box.height / 2 } });
+    await page.locator('.agenda-item[data-number="1.2"]', { hasText: 'Thảo luận và biểu quyết' }).waitFor();
+    flat = await flattenAgenda(st.sessionId);
+    assert.equal(flat.find((f) => f.it.title === 'Thảo luận và biểu quyết').n, '1.2');
+    box = await target.boundingBox();
+    await row(page, 'Thảo luận và biểu quyết').dragTo(target, { targetPosition: { x: box.width / 2, y: box.height - 4 } });
+    await page.locator('.agenda-item[data-number="2"]', { hasText: 'Thảo luận và biểu quyết' }).waitFor();
+    flat = await flattenAgenda(st.sessionId);
+    assert.deepEqual(flat.map((f) => `${f.n} ${f.it.title}`), [
+      '1 Khai mạc kỳ họp', '1.1 Báo cáo thẩm tra của Ban Kinh tế - Ngân sách', '2 Thảo luận và biểu quyết']);
   });
 
   it('rejects a broken PDF with the server\'s reason', async () => {
@@ -487,6 +523,20 @@ describe('secretariat console', { timeout: 180_000 }, () => {
     assert.match(await r.textContent(), /Kỳ họp thứ 12 HĐND tỉnh khóa X/);
     assert.match(await r.locator('.badge').textContent(), /Đã kết thúc/);
     await shot('13-sessions');
+
+    // Delete another session from the list, after confirmation.
+    const other = await api(srv.base, adminToken, 'POST', '/api/v1/sessions',
+      { title: 'Phiên họp thử để xóa', starts_at: '2026-12-01T01:00:00Z', ends_at: '2026-12-01T02:00:00Z' });
+    await page.getByRole('button', { name: 'Làm mới' }).click();
+    const otherRow = page.locator(`tr[data-session-id="${other.id}"]`);
+    await otherRow.getByRole('button', { name: 'Xóa' }).click();
+    const dlg = page.locator('dialog[open]');
+    assert.match(await dlg.textContent(), /Xóa phiên họp “Phiên họp thử để xóa”\?/);
+    await dlg.getByRole('button', { name: 'Xóa' }).click();
+    await otherRow.waitFor({ state: 'detached' });
+    await assert.rejects(api(srv.base, adminToken, 'GET', `/api/v1/sessions/${other.id}`), (e) => e.status === 404);
+    // An ended session can still be deleted, but no longer edited.
+    assert.equal(await r.getByRole('button', { name: 'Sửa' }).count(), 0);
     const uiToken = await page.evaluate(() => sessionStorage.getItem('roomctl.token'));
     assert.equal((await api(srv.base, uiToken, 'GET', '/api/v1/me')).username, 'admin');
     await page.getByRole('button', { name: 'Đăng xuất' }).click();

@@ -121,6 +121,20 @@ describe('stop and restart', () => {
     }
   });
 
+  test('log lines keep Vietnamese text intact under the C locale', async () => {
+    const srv = await startLocalServer({ env: { LC_ALL: 'C', LANG: 'C' } });
+    servers.push(srv);
+    const token = await login(srv.base, 'admin', ADMIN_PASSWORD);
+    const s = await createSession(srv.base, token, { title: 'Kỳ họp thứ Mười hai' });
+    assertOk(await request(srv.base, token, 'POST', `/api/v1/sessions/${s.id}/start`));
+    assertOk(await request(srv.base, token, 'POST', '/api/v1/login', { username: 'admin', password: ADMIN_PASSWORD }));
+    await request(srv.base, null, 'POST', '/api/v1/login', { username: 'người.lạ', password: 'sai mật khẩu' });
+    await srv.stop();
+    const log = srv.stderr + srv.stdout;
+    assert.ok(log.includes('người.lạ'), `the refused login is logged with its UTF-8 name:\n${log.slice(-1500)}`);
+    assert.ok(!/ng\?\?i/.test(log), 'no ? in place of Vietnamese letters');
+  });
+
   test('a restart on the same data dir keeps the data and changes the epoch', async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-restart-'));
     const first = await startLocalServer({ dataDir });

@@ -113,7 +113,7 @@ describe('websocket', () => {
     });
 
     test('unknown type -> 1002 with the same id', async () => {
-      await assert.rejects(c.send({ type: 'vote.cast', id: 501, body: {} }), isError(1002));
+      await assert.rejects(c.send({ type: 'no.such.message', id: 501, body: {} }), isError(1002));
       await c.request('ping');
     });
 
@@ -245,6 +245,20 @@ describe('websocket', () => {
     const delEv = await a.waitForEvent('delegates.updated', session.id);
     assert.equal(delEv.seq, ackA.seq + 4);
     assert.equal(delEv.body.delegates.length, 2);
+  });
+
+  test('subscribing twice does not double the events', async () => {
+    const c = await connect(sec.token);
+    const ack = await c.request('subscribe', { session_id: session.id });
+    await c.waitFor((m) => m.type === 'snapshot');
+    await c.request('subscribe', { session_id: session.id });
+    await c.waitFor((m) => m.type === 'snapshot');
+    assertOk(await request(base, admin, 'PATCH', `/api/v1/sessions/${session.id}`, { description: 'một lần' }));
+    const ev = await c.waitForEvent('session.updated', session.id);
+    assert.equal(ev.seq, ack.seq + 1);
+    await c.request('ping');
+    await (await connect(admin)).request('ping');
+    assert.deepEqual(c.drain().filter((m) => m.type === 'session.updated'), [], 'one event, not two');
   });
 
   test('unsubscribe stops the events', async () => {
@@ -386,5 +400,46 @@ describe('websocket', () => {
     assert.equal((await request(base, t, 'POST', '/api/v1/logout')).status, 204);
     await c.request('ping').catch(() => {});
     await assertAlive(srv, 'logout under an open socket');
+  });
+});
+
+describe('websocket resync with a small event backlog', () => {
+  let srv;
+  after(async () => { if (srv) await srv.stop(); });
+
+  test('events older than the backlog -> a snapshot; within it -> a replay', async () => {
+    srv = await startLocalServer({ config: { ws: { event_backlog: 2 } } });
+    const admin = await login(srv.base, 'admin', ADMIN_PASSWORD);
+    const s = await createSession(srv.base, admin, { title: 'Backlog nhỏ' });
+    const c = await WsClient.connect(srv.port, { token: admin });
+    try {
+      const ack = await c.request('subscribe', { session_id: s.id });
+      await c.waitFor((m) => m.type === 'snapshot');
+      for (const d of ['một', 'hai', 'ba']) {
+        assertOk(await request(srv.base, admin, 'PATCH', `/api/v1/sessions/${s.id}`, { description: d }));
+        await c.waitForEvent('session.updated', s.id);
+      }
+      const c2 = await WsClient.connect(srv.port, { token: admin });
+      try {
+        // 3 missed, 2 kept: a snapshot.
+        const full = await c2.request('subscribe', { session_id: s.id, last_seq: ack.seq, epoch: ack.epoch });
+        assert.equal(full.replay, false);
+        const snap = await c2.waitFor((m) => m.type === 'snapshot');
+        assert.equal(snap.seq, ack.seq + 3);
+        assert.equal(snap.body.session.description, 'ba');
+        // 2 missed, 2 kept: a replay of exactly those.
+        const part = await c2.request('subscribe', { session_id: s.id, last_seq: ack.seq + 1, epoch: ack.epoch });
+        assert.equal(part.replay, true);
+        const e1 = await c2.waitForEvent('session.updated', s.id);
+        const e2 = await c2.waitForEvent('session.updated', s.id);
+        assert.deepEqual([e1.seq, e2.seq], [ack.seq + 2, ack.seq + 3]);
+        assert.deepEqual([e1.body.description, e2.body.description], ['hai', 'ba']);
+      } finally {
+        await c2.close();
+      }
+    } finally {
+      await c.close();
+    }
+    await assertAlive(srv, 'small backlog resync');
   });
 });

@@ -27,9 +27,9 @@ export class ApiError extends Error {
   get isAuth() { return this.code === 1100 || this.code === 1102; }
 }
 
-// ---------- token ----------
+// ---------- login token (per tab) ----------
 
-export const session = {
+export const auth = {
   get token() { return sessionStorage.getItem(TOKEN_KEY); },
   get user() {
     try { return JSON.parse(sessionStorage.getItem(USER_KEY) || 'null'); } catch { return null; }
@@ -48,9 +48,10 @@ let unauthorizedHandler = null;
 /** fn(err) is called once per failing request whose token is missing/expired. */
 export function onUnauthorized(fn) { unauthorizedHandler = fn; }
 
-function authHeaders(extra = {}) {
+/** The Authorization header (when logged in) merged into extra. */
+export function authHeaders(extra = {}) {
   const h = { ...extra };
-  const tok = session.token;
+  const tok = auth.token;
   if (tok) h.Authorization = `Bearer ${tok}`;
   return h;
 }
@@ -204,7 +205,7 @@ const WS_SUBPROTOCOL = 'roomctl.v1';
  * dropped.
  */
 export class RoomSocket {
-  constructor({ url, getToken = () => session.token, onStatus, onAuthFailed,
+  constructor({ url, getToken = () => auth.token, onStatus, onAuthFailed,
     requestTimeoutMs = 10_000, pingIntervalMs = 25_000 } = {}) {
     this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     this.getToken = getToken;
@@ -254,9 +255,15 @@ export class RoomSocket {
     return () => this._handlers.get(type)?.delete(fn);
   }
 
-  /** Sends {type, id, body}; resolves with the ack body, rejects with ApiError. */
-  request(type, body = {}) {
+  /**
+   * Sends {type, id, body}; resolves with the ack body, rejects with ApiError.
+   * Made while offline, the request waits for the next connection, unless
+   * opts.queue is false: then it fails at once with a 'network' ApiError
+   * (for actions the caller keeps and resends itself, such as a ballot).
+   */
+  request(type, body = {}, { queue = true } = {}) {
     if (this._stopped) return Promise.reject(new ApiError({ name: 'closed', reason: t('err.ws_closed') }));
+    if (!this._authed && !queue) return Promise.reject(new ApiError({ name: 'network', reason: t('err.ws_closed') }));
     if (!this._authed) {
       return new Promise((resolve, reject) => this._waiting.push({ type, body, resolve, reject }));
     }
@@ -348,6 +355,9 @@ export class RoomSocket {
       const cur = this._subs.get(sid);
       // A snapshot (new epoch) or the replayed events follow the ack and set seq.
       if (cur && ack && ack.epoch && ack.epoch !== cur.epoch) { cur.epoch = ack.epoch; cur.seq = null; }
+      // 'subscribed' {session_id, epoch, seq, replay}: replay true means the
+      // missed events follow (no snapshot).
+      this._dispatch('subscribed', { type: 'subscribed', session_id: sid, body: ack || {} });
       return ack;
     });
   }

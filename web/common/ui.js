@@ -90,6 +90,21 @@ const ICONS = {
   back: 'M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z',
   open: 'M14 3h7v7h-2V6.4l-9.3 9.3-1.4-1.4L17.6 5H14zM5 5h6v2H6v11h11v-5h2v7H4V5z',
   star: 'M12 2.5l2.9 6.6 7.1.6-5.4 4.7 1.6 7-6.2-3.8-6.2 3.8 1.6-7L2 9.7l7.1-.6z',
+  mic: 'M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1a7 7 0 0 0 6-6.9z',
+  ballot: 'M4 4h16v16H4zm2 2v12h12V6zm1.8 6.2l1.4-1.4 1.8 1.8 4.8-4.8 1.4 1.4-6.2 6.2z',
+  note: 'M5 3h14v12l-6 6H5zm2 2v14h5v-5h5V5zm2 3h6v1.5H9zm0 3h6v1.5H9z',
+  search: 'M10 2a8 8 0 0 1 6.32 12.9l5.39 5.4-1.41 1.41-5.4-5.39A8 8 0 1 1 10 2zm0 2a6 6 0 1 0 0 12 6 6 0 0 0 0-12z',
+  grid: 'M4 4h7v7H4zm9 0h7v7h-7zM4 13h7v7H4zm9 0h7v7h-7z',
+  zoomIn: 'M10 2a8 8 0 0 1 6.32 12.9l5.39 5.4-1.41 1.41-5.4-5.39A8 8 0 1 1 10 2zm0 2a6 6 0 1 0 0 12 6 6 0 0 0 0-12zM9 6.5h2V9h2.5v2H11v2.5H9V11H6.5V9H9z',
+  zoomOut: 'M10 2a8 8 0 0 1 6.32 12.9l5.39 5.4-1.41 1.41-5.4-5.39A8 8 0 1 1 10 2zm0 2a6 6 0 1 0 0 12 6 6 0 0 0 0-12zM6.5 9h7v2h-7z',
+  fit: 'M2 4h2v16H2zm18 0h2v16h-2zM6 12l4-4v3h4V8l4 4-4 4v-3h-4v3z',
+  prev: 'M14.6 5.6L8 12l6.6 6.4L16 17l-5.2-5L16 7z',
+  follow: 'M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm0 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16zm0 3a5 5 0 1 1 0 10 5 5 0 0 1 0-10zm0 3a2 2 0 1 0 0 4 2 2 0 0 0 0-4z',
+  present: 'M3 4h18v12h-8v2h3v2H8v-2h3v-2H3zm2 2v8h14V6z',
+  textSize: 'M3 6h10v2.5H9.3V19H6.7V8.5H3zm11 5h7v2h-2.5v6h-2v-6H14z',
+  contrast: 'M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm0 2v16a8 8 0 0 0 0-16z',
+  close: 'M6.4 5L12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z',
+  warn: 'M12 2l10 18H2zm-1 7v5h2V9zm0 7v2h2v-2z',
 };
 
 export function icon(name, cls = 'ico') {
@@ -131,9 +146,11 @@ function provinceName() {
 
 /**
  * Renders the header bar into el. Returns {setUser(user|null), setConn(state|null), refresh()}.
- * opts: sectionKey (i18n key of the app's name, e.g. "console.section"), homeHref, onLogout.
+ * opts: sectionKey (i18n key of the app's name, e.g. "console.section"), homeHref, onLogout,
+ * tools: () => Node|Node[] — the app's own controls, put before the language
+ * choice (called again on every render, so their labels follow the language).
  */
-export function mountHeader(el, { sectionKey, homeHref = './', onLogout } = {}) {
+export function mountHeader(el, { sectionKey, homeHref = './', onLogout, tools } = {}) {
   let user = null;
   let conn = null;
   const render = () => {
@@ -149,6 +166,7 @@ export function mountHeader(el, { sectionKey, homeHref = './', onLogout } = {}) 
       h('span', { class: 'spacer' }),
       h('div', { class: 'app-header-tools' },
         conn ? h('span', { class: 'conn', dataset: { state: conn }, role: 'status', title: t('conn.title') }, t(`conn.${conn}`)) : null,
+        tools ? tools() : null,
         h('label', { class: 'sr-only', for: langId }, t('app.language')),
         h('select', { id: langId, class: 'lang-select', onchange: (e) => setLang(e.target.value) },
           LANGS.map((l) => h('option', { value: l.code, selected: l.code === getLang() }, l.code.toUpperCase() + ' · ' + l.label))),

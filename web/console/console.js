@@ -6,8 +6,8 @@
 //          #/sessions/12[/tab]   one session; tab = agenda|delegates|sites|attendance
 
 import { register, t, onLangChange, applyI18n } from '../common/i18n.js';
-import { api, session, onUnauthorized, RoomSocket } from '../common/api.js';
-import { h, clear, mountHeader, toast, showError, clearToasts, field, button } from '../common/ui.js';
+import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
+import { h, clear, mountHeader, showError, clearToasts, field, button } from '../common/ui.js';
 import { CONSOLE_MESSAGES } from './messages.js';
 import { renderSessionList } from './sessions.js';
 import { SessionPage } from './session-page.js';
@@ -74,7 +74,7 @@ function showLogin(notice) {
     submit.disabled = true;
     try {
       const res = await api.post('/api/v1/login', { username: user.value.trim(), password: pass.value });
-      session.save(res.token, res.user);
+      auth.save(res.token, res.user);
       startApp(res.user);
     } catch (err) {
       errBox.textContent = err.reason || t('login.failed');
@@ -102,7 +102,7 @@ function endApp() {
   if (ctx.ws) ctx.ws.stop();
   ctx.ws = null;
   ctx.me = null;
-  session.clear();
+  auth.clear();
 }
 
 let expiredShown = false;
@@ -176,13 +176,13 @@ onLangChange(() => {
 
 async function boot() {
   applyI18n(document);
-  if (!session.token) { showLogin(); return; }
+  if (!auth.token) { showLogin(); return; }
   try {
     const me = await api.get('/api/v1/me');
-    session.save(null, me);
+    auth.save(null, me);
     startApp(me);
   } catch (err) {
-    if (err.isAuth) { session.clear(); showLogin(t('login.expired')); return; }
+    if (err.isAuth) { auth.clear(); showLogin(t('login.expired')); return; }
     showError(err, t('console.boot_failed'));
     clear(main).append(h('div', { class: 'page' }, h('div', { class: 'card' }, h('div', { class: 'empty' },
       h('strong', null, t('console.boot_failed')), h('p', null, err.reason || ''),
@@ -195,5 +195,3 @@ window.addEventListener('unhandledrejection', (e) => {
 });
 
 boot();
-
-export { ctx, toast };

@@ -1,0 +1,51 @@
+// Shared by the benchmarks: percentiles, controller CPU and memory from
+// /proc, and a plain-text table.
+
+import fs from 'node:fs';
+
+export function percentile(values, p) {
+  if (!values.length) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds (user + system) used so far by @pid. */
+export function cpuSeconds(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+/** {rssMiB, hwmMiB, threads} of @pid. */
+export function memory(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key) => Number((status.match(new RegExp(`^${key}:\\s+(\\d+)`, 'm')) || [0, 0])[1]);
+  return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024, threads: kb('Threads') };
+}
+
+/** Measures CPU cores used by @pid while @fn runs. */
+export async function cpuDuring(pid, fn) {
+  const c0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  const result = await fn();
+  const cores = (cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000);
+  return { result, cores };
+}
+
+/** Prints rows [[metric, value, target, verdict]] as an aligned table. */
+export function printTable(title, rows) {
+  const head = ['metric', 'measured', 'target', ''];
+  const all = [head, ...rows.map((r) => r.map((c) => String(c ?? '')))];
+  const widths = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(`\n${title}`);
+  console.log(line(head));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of all.slice(1)) console.log(line(r));
+}
+
+export const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+export const verdict = (ok) => (ok ? 'ok' : 'MISSED');
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
