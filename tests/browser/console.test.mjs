@@ -435,6 +435,7 @@ describe('secretariat console', { timeout: 180_000 }, () => {
     assert.equal(await attRow(page, DELEGATE.full_name).locator('td').nth(6).textContent(), 'Máy tính bảng');
     assert.equal(await page.locator('.tab[data-tab=attendance] .count').textContent(), '1/2');
     assert.equal(await page.evaluate(() => window.__noReload), 'still here', 'updated without a reload');
+    await page.locator('.toast').evaluateAll((els) => els.forEach((e) => e.remove()));
     await shot('09-attendance-live');
 
     // The secretariat checks the second delegate in by hand.
@@ -522,6 +523,7 @@ describe('secretariat console', { timeout: 180_000 }, () => {
     await r.waitFor();
     assert.match(await r.textContent(), /Kỳ họp thứ 12 HĐND tỉnh khóa X/);
     assert.match(await r.locator('.badge').textContent(), /Đã kết thúc/);
+    await page.locator('.toast').evaluateAll((els) => els.forEach((e) => e.remove()));
     await shot('13-sessions');
 
     // Delete another session from the list, after confirmation.

@@ -112,6 +112,31 @@ test_session_life(void)
   g_assert_false(rc_meeting_attendance_open("ended", NULL));
 }
 
+static void
+test_live_state(void)
+{
+  rc_meeting *m = rc_meeting_new(4);
+  rc_floor *f1 = rc_meeting_floor(m, 1);
+  g_assert_true(rc_meeting_floor(m, 1) == f1); /* one queue per session */
+  g_assert_true(rc_meeting_floor(m, 2) != f1);
+  rc_floor_request(f1, 9, 1, NULL);
+  g_assert_cmpuint(rc_floor_queue_length(rc_meeting_floor(m, 1)), ==, 1);
+  g_assert_null(rc_meeting_open_vote(m, 1));
+  rc_meeting_add_vote(m, 1, rc_vote_new(10, 3, TRUE, FALSE));
+  rc_meeting_add_vote(m, 2, rc_vote_new(11, 2, FALSE, TRUE));
+  gint64 session = 0;
+  rc_vote *v = rc_meeting_vote(m, 10, &session);
+  g_assert_nonnull(v);
+  g_assert_cmpint(session, ==, 1);
+  g_assert_true(rc_meeting_open_vote(m, 1) == v);
+  rc_vote_close(v);
+  g_assert_null(rc_meeting_open_vote(m, 1)); /* closed votes are not "the open vote" */
+  rc_meeting_drop_vote(m, 10);
+  g_assert_null(rc_meeting_vote(m, 10, NULL));
+  g_assert_nonnull(rc_meeting_open_vote(m, 2));
+  rc_meeting_free(m); /* frees the remaining vote and floors */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -120,5 +145,6 @@ main(int argc, char **argv)
   g_test_add_func("/meeting/replay", test_replay);
   g_test_add_func("/meeting/epoch", test_epoch_changes);
   g_test_add_func("/meeting/session-life", test_session_life);
+  g_test_add_func("/meeting/live-state", test_live_state);
   return g_test_run();
 }
