@@ -292,15 +292,29 @@ item_delete(rc_api_call *call, GError **error)
 
 /* ---- documents ---- */
 
+/* A display name from the query: valid UTF-8, no control characters, at
+ * most @max characters; @fallback when empty. */
 static char *
-clean_name(const char *raw, const char *fallback, glong max)
+clean_text(const char *raw, const char *fallback, glong max)
 {
   if (!raw || !*raw || !g_utf8_validate(raw, -1, NULL))
     return g_strdup(fallback);
-  g_autofree char *base = g_path_get_basename(raw);
-  char *name = g_utf8_substring(base, 0, MIN(g_utf8_strlen(base, -1), max));
+  char *name = g_utf8_substring(raw, 0, MIN(g_utf8_strlen(raw, -1), max));
   for (char *p = name; *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\')
+    if ((unsigned char)*p < 0x20)
+      *p = ' ';
+  return name;
+}
+
+/* A file name: the last path segment only (document numbers in titles keep
+ * their "/", file names do not). */
+static char *
+clean_filename(const char *raw)
+{
+  g_autofree char *base = raw && *raw ? g_path_get_basename(raw) : NULL;
+  char *name = clean_text(base && !g_str_equal(base, "/") && !g_str_equal(base, ".") ? base : NULL, "document.pdf", 200);
+  for (char *p = name; *p; p++)
+    if (*p == '"' || *p == '\\')
       *p = '_';
   return name;
 }
@@ -320,8 +334,8 @@ document_upload(rc_api_call *call, GError **error)
   int pages = rc_documents_inspect(req->upload_path, error);
   if (pages < 0 || !rc_documents_keep(call->api->store, req->upload_path, req->upload_sha256, TRUE, error))
     return FALSE;
-  g_autofree char *filename = clean_name(query(call, "filename"), "document.pdf", 200);
-  g_autofree char *title = clean_name(query(call, "title"), filename, 200);
+  g_autofree char *filename = clean_filename(query(call, "filename"));
+  g_autofree char *title = clean_text(query(call, "title"), filename, 200);
   const char *conf = query(call, "confidential");
   gint64 id = rc_store_document_create(call->api->store, item_id, title, filename, req->upload_sha256,
                                        req->upload_size, pages, g_strcmp0(conf, "true") == 0,

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  ADMIN_PASSWORD, assertAlive, assertOk, assertWireError, createSession, createUser, login, request,
+  ADMIN_PASSWORD, assertAlive, stopClean, assertOk, assertWireError, createSession, createUser, login, request,
   siteBody, startLocalServer,
 } from '../lib/integration.mjs';
 
@@ -42,7 +42,7 @@ describe('assignments and attendance', () => {
   after(async () => {
     if (srv) {
       await assertAlive(srv, 'the assignment tests');
-      await srv.stop();
+      await stopClean(srv, 'the assignment tests');
     }
   });
 

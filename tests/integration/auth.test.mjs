@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import {
-  ADMIN_PASSWORD, assertAlive, assertOk, assertWireError, createSession, createUser, login, request,
+  ADMIN_PASSWORD, assertAlive, stopClean, assertOk, assertWireError, createSession, createUser, login, request,
   sessionBody, sha256, startLocalServer,
 } from '../lib/integration.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
@@ -32,7 +32,7 @@ describe('authentication and roles', () => {
   after(async () => {
     if (srv) {
       await assertAlive(srv, 'the auth tests');
-      await srv.stop();
+      await stopClean(srv, 'the auth tests');
     }
   });
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT } from '../lib/server.mjs';
 import {
-  ADMIN_PASSWORD, assertAlive, assertOk, assertWireError, createItem, createSession, createUser, login,
+  ADMIN_PASSWORD, assertAlive, stopClean, assertOk, assertWireError, createItem, createSession, createUser, login,
   rawExchange, request, sessionBody, startLocalServer,
 } from '../lib/integration.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
@@ -39,7 +39,7 @@ describe('bad input', () => {
   after(async () => {
     if (srv) {
       await assertAlive(srv, 'the bad-input tests');
-      await srv.stop();
+      await stopClean(srv, 'the bad-input tests');
     }
   });
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT } from '../lib/server.mjs';
-import { assertAlive, assertOk, login, request, sha256, startLocalServer, walkAgenda } from '../lib/integration.mjs';
+import { assertAlive, assertOk, stopClean, login, request, sha256, startLocalServer, walkAgenda } from '../lib/integration.mjs';
 
 const DEMO = {
   args: ['--demo'],
@@ -27,7 +27,7 @@ describe('demo data', () => {
     admin = await login(base, 'admin', 'admin123');
   });
   after(async () => {
-    if (srv) await srv.stop();
+    if (srv) await stopClean(srv, 'the demo tests');
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   });
 

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  ADMIN_PASSWORD, assertAlive, assertOk, assertWireError, createItem, createSession, createUser, login,
+  ADMIN_PASSWORD, assertAlive, stopClean, assertOk, assertWireError, createItem, createSession, createUser, login,
   rawExchange, request, sha256, startLocalServer, walkAgenda,
 } from '../lib/integration.mjs';
 import { makePdf } from '../lib/pdf.mjs';
@@ -31,7 +31,7 @@ describe('documents', () => {
   after(async () => {
     if (srv) {
       await assertAlive(srv, 'the document tests');
-      await srv.stop();
+      await stopClean(srv, 'the document tests');
     }
   });
 

@@ -53,6 +53,7 @@ describe('config checking', () => {
   test('--check-config accepts the shipped configs/roomctl.conf', async () => {
     const r = await run(['--check-config', path.join(REPO_ROOT, 'configs', 'roomctl.conf')]);
     assert.equal(r.code, 0, `exit code; stderr: ${r.stderr}`);
+    assert.match(r.stdout, /OK/);
   });
 
   test('--check-config accepts the test configuration', async () => {
@@ -115,7 +116,7 @@ describe('stop and restart', () => {
       srv.proc.kill('SIGTERM');
       const res = await exitWithin(srv.proc, 5000);
       assert.notEqual(res, 'timeout', 'roomctl did not stop within 5 s of SIGTERM');
-      assert.deepEqual(res, { code: 0, signal: null });
+      assert.deepEqual(res, { code: 0, signal: null }, `exit status; stderr:\n${srv.stderr.slice(-3000)}`);
     } finally {
       await ws.close();
     }
@@ -149,7 +150,7 @@ describe('stop and restart', () => {
     await ws1.close();
 
     const stopped = await first.stop();
-    assert.deepEqual(stopped, { code: 0, signal: null }, 'first run stopped cleanly');
+    assert.deepEqual(stopped, { code: 0, signal: null }, `first run stopped cleanly; stderr:\n${first.stderr.slice(-3000)}`);
 
     const second = await startLocalServer({ dataDir });
     servers.push(second);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  ADMIN_PASSWORD, assertAlive, assertContiguous, assertOk, assertWireError, createItem, createSession,
+  ADMIN_PASSWORD, assertAlive, stopClean, assertContiguous, assertOk, assertWireError, createItem, createSession,
   itemBody, login, request, sessionBody, siteBody, startLocalServer, walkAgenda,
 } from '../lib/integration.mjs';
 
@@ -22,7 +22,7 @@ describe('sessions', () => {
   after(async () => {
     if (srv) {
       await assertAlive(srv, 'the session tests');
-      await srv.stop();
+      await stopClean(srv, 'the session tests');
     }
   });
 

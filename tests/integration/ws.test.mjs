@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import {
-  ADMIN_PASSWORD, assertAlive, assertOk, createItem, createSession, createUser, login, request, startLocalServer,
+  ADMIN_PASSWORD, assertAlive, stopClean, assertOk, assertWireError, createItem, createSession, createUser, login, request, startLocalServer,
 } from '../lib/integration.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
@@ -52,7 +52,7 @@ describe('websocket', () => {
     for (const c of clients) await c.close();
     if (srv) {
       await assertAlive(srv, 'the websocket tests');
-      await srv.stop();
+      await stopClean(srv, 'the websocket tests');
     }
   });
 
@@ -393,19 +393,11 @@ describe('websocket', () => {
     assert.equal(ev.seq, ack.seq + 1);
     assert.deepEqual(ev.body, {});
   });
-
-  test('a revoked token on an open connection: REST logout does not crash the socket', async () => {
-    const t = await login(base, 'db01', d1.password);
-    const c = await connect(t);
-    assert.equal((await request(base, t, 'POST', '/api/v1/logout')).status, 204);
-    await c.request('ping').catch(() => {});
-    await assertAlive(srv, 'logout under an open socket');
-  });
 });
 
 describe('websocket resync with a small event backlog', () => {
   let srv;
-  after(async () => { if (srv) await srv.stop(); });
+  after(async () => { if (srv) await stopClean(srv, 'the backlog test'); });
 
   test('events older than the backlog -> a snapshot; within it -> a replay', async () => {
     srv = await startLocalServer({ config: { ws: { event_backlog: 2 } } });
@@ -441,5 +433,94 @@ describe('websocket resync with a small event backlog', () => {
       await c.close();
     }
     await assertAlive(srv, 'small backlog resync');
+  });
+});
+
+// Access changes (unassignment, deactivation, logout) must reach sockets that
+// are already open, not only new logins.
+describe('websocket: access changes apply to open connections', () => {
+  let srv;
+  let base;
+  let admin;
+  let session;
+  const clients = [];
+  const connect = async (token) => {
+    const c = await WsClient.connect(srv.port, { token });
+    clients.push(c);
+    return c;
+  };
+  const subscribed = async (token) => {
+    const c = await connect(token);
+    await c.request('subscribe', { session_id: session.id });
+    await c.waitFor((m) => m.type === 'snapshot');
+    return c;
+  };
+
+  before(async () => {
+    srv = await startLocalServer();
+    base = srv.base;
+    admin = await login(base, 'admin', ADMIN_PASSWORD);
+    session = await createSession(base, admin, { title: 'Phiên kiểm soát truy cập' });
+    assertOk(await request(base, admin, 'POST', `/api/v1/sessions/${session.id}/start`));
+  });
+  after(async () => {
+    for (const c of clients) await c.close();
+    if (srv) {
+      await assertAlive(srv, 'the access-change tests');
+      await stopClean(srv, 'the access-change tests');
+    }
+  });
+
+  test('a delegate removed from the session stops receiving its events', async () => {
+    const keep = await createUser(base, admin, 'db10', 'delegate');
+    const gone = await createUser(base, admin, 'db11', 'delegate');
+    assertOk(await request(base, admin, 'PUT', `/api/v1/sessions/${session.id}/delegates`, { user_ids: [keep.user.id, gone.user.id] }));
+    const c = await subscribed(gone.token);
+    assertOk(await request(base, admin, 'PUT', `/api/v1/sessions/${session.id}/delegates`, { user_ids: [keep.user.id] }));
+    assertOk(await request(base, admin, 'PATCH', `/api/v1/sessions/${session.id}`, { description: 'chỉ cho người còn trong phiên' }));
+    const witness = await subscribed(admin);
+    assertOk(await request(base, admin, 'PATCH', `/api/v1/sessions/${session.id}`, { room: 'Phòng kín' }));
+    await witness.waitForEvent('session.updated', session.id);
+    await c.request('ping');
+    const leaked = c.drain().filter((m) => m.type === 'session.updated' || m.type === 'attendance.updated' || m.type === 'agenda.updated');
+    assert.deepEqual(leaked.map((m) => `${m.type} seq ${m.seq}`), [], 'events after the delegate was removed');
+  });
+
+  test('a deactivated user\'s open socket can no longer check in', async () => {
+    const d = await createUser(base, admin, 'db12', 'delegate');
+    const ids = assertOk(await request(base, admin, 'GET', `/api/v1/sessions/${session.id}/delegates`)).delegates.map((x) => x.id);
+    assertOk(await request(base, admin, 'PUT', `/api/v1/sessions/${session.id}/delegates`, { user_ids: [...ids, d.user.id] }));
+    const c = await subscribed(d.token);
+    assertOk(await request(base, admin, 'PATCH', `/api/v1/users/${d.user.id}`, { active: false }));
+    await assert.rejects(c.request('checkin', { session_id: session.id }), (e) => [1100, 1101, 1102].includes(e.body && e.body.code));
+    const att = assertOk(await request(base, admin, 'GET', `/api/v1/sessions/${session.id}/attendance`));
+    assert.equal(att.delegates.find((e) => e.user_id === d.user.id).status, 'absent');
+  });
+
+  test('subscribers of a deleted session get nothing from a session created after it', async () => {
+    const d = await createUser(base, admin, 'db13', 'delegate');
+    const doomed = await createSession(base, admin, { title: 'Phiên sẽ bị xóa' });
+    assertOk(await request(base, admin, 'PUT', `/api/v1/sessions/${doomed.id}/delegates`, { user_ids: [d.user.id] }));
+    const c = await connect(d.token);
+    await c.request('subscribe', { session_id: doomed.id });
+    await c.waitFor((m) => m.type === 'snapshot');
+    assert.equal((await request(base, admin, 'DELETE', `/api/v1/sessions/${doomed.id}`)).status, 204);
+    await c.waitForEvent('session.deleted', doomed.id);
+    // A new session the delegate is not part of (SQLite may give it the same id).
+    const fresh = await createSession(base, admin, { title: 'Phiên mới, không có db13' });
+    assertOk(await request(base, admin, 'PATCH', `/api/v1/sessions/${fresh.id}`, { description: 'nội bộ' }));
+    assertWireError(await request(base, d.token, 'GET', `/api/v1/sessions/${fresh.id}`), 1200);
+    await c.request('ping');
+    await (await connect(admin)).request('ping');
+    const leaked = c.drain().filter((m) => m.session_id !== undefined);
+    assert.deepEqual(leaked.map((m) => `${m.type} session ${m.session_id} seq ${m.seq}`), [],
+      `events after session ${doomed.id} was deleted (new session id ${fresh.id})`);
+  });
+
+  test('after logout, the socket authenticated with that token is no longer authenticated', async () => {
+    const t = await login(base, 'admin', ADMIN_PASSWORD);
+    const c = await connect(t);
+    assert.equal((await request(base, t, 'POST', '/api/v1/logout')).status, 204);
+    await assert.rejects(c.request('subscribe', { session_id: session.id }), isError(1100));
   });
 });

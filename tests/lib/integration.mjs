@@ -104,6 +104,13 @@ function completeResponse(buf) {
   return !!m && buf.length >= end + 4 + Number(m[1]);
 }
 
+/** Stops the daemon (SIGTERM) and asserts a clean exit: code 0, no signal
+ *  (under check-asan a leak or sanitizer report makes it abort). */
+export async function stopClean(srv, what = '') {
+  const status = await srv.stop();
+  assert.deepEqual(status, { code: 0, signal: null }, `roomctl exit after ${what}; stderr:\n${srv.stderr.slice(-3000)}`);
+}
+
 /**
  * Writes @data on a fresh TCP connection to 127.0.0.1:@port and collects
  * what comes back until one whole response has arrived (unless

@@ -41,6 +41,13 @@ function append(el, children) {
 
 export function clear(el) { el.replaceChildren(); return el; }
 
+/** Replaces el's children; like h(), skips null/false children (DOM append would print "null"). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 let idSeq = 0;
 export function uid(prefix = 'rc') { idSeq += 1; return `${prefix}-${idSeq}`; }
 

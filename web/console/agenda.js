@@ -5,7 +5,7 @@
 
 import { t, formatBytes, formatDateTime } from '../common/i18n.js';
 import { api, upload, fetchBlob, saveBlob } from '../common/api.js';
-import { h, clear, button, icon, toast, showError, openModal, confirmDialog, field } from '../common/ui.js';
+import { h, fill, button, icon, toast, showError, openModal, confirmDialog, field } from '../common/ui.js';
 
 export function countAgenda(tree) {
   let items = 0;
@@ -78,7 +78,7 @@ export class AgendaTab {
     const totals = countAgenda(tree);
     const list = h('ol', { class: 'tree agenda-tree', 'aria-label': t('tab.agenda') });
     for (const item of sortedKids(tree)) list.append(this.itemNode(item));
-    clear(container).append(h('div', { class: 'card' },
+    fill(container, h('div', { class: 'card' },
       h('div', { class: 'card-header' },
         h('h2', null, t('agenda.title')),
         totals.items ? h('span', { class: 'muted small' }, t('agenda.totals', { items: totals.items, docs: totals.documents }),
@@ -369,7 +369,7 @@ export class AgendaTab {
       addFiles([...e.dataTransfer.files].filter((f) => /\.pdf$/i.test(f.name) || f.type === 'application/pdf'));
     });
     const paintList = () => {
-      clear(list).append(...queue.map((q) => q.row));
+      fill(list, ...queue.map((q) => q.row));
       dlg.submitBtn.disabled = !queue.some((q) => !q.done);
     };
     const makeRow = (file) => {

@@ -5,7 +5,7 @@
 
 import { t, formatTime, formatDateTime, formatNumber } from '../common/i18n.js';
 import { api, fetchBlob, saveBlob } from '../common/api.js';
-import { h, clear, button, statusBadge, toast, showError, fold, compareNames } from '../common/ui.js';
+import { h, fill, button, statusBadge, toast, showError, fold, compareNames } from '../common/ui.js';
 
 export class AttendanceTab {
   constructor(page) {
@@ -26,11 +26,11 @@ export class AttendanceTab {
   render(container) {
     this.container = container;
     if (!this.page.ctx.canSeeAttendance) {
-      clear(container).append(h('div', { class: 'card' }, h('div', { class: 'empty' }, h('strong', null, t('attendance.not_allowed')))));
+      fill(container, h('div', { class: 'card' }, h('div', { class: 'empty' }, h('strong', null, t('attendance.not_allowed')))));
       return;
     }
     if (!this.att) {
-      clear(container).append(h('div', { class: 'card' }, h('div', { class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('app.loading'))));
+      fill(container, h('div', { class: 'card' }, h('div', { class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('app.loading'))));
       return;
     }
     this.statsEl = h('div', { class: 'stats' });
@@ -53,14 +53,15 @@ export class AttendanceTab {
       !entries.length && this.page.ctx.canEdit ? h('span', null, t('attendance.none_hint')) : null);
 
     const status = this.page.status;
-    clear(container).append(
+    fill(container,
       h('div', { class: 'attendance-summary' },
         this.statsEl,
         h('div', { class: 'card attendance-rate' }, h('div', { class: 'card-body' },
           h('div', { class: 'row' }, h('strong', null, t('attendance.rate')), h('span', { class: 'spacer' }), this.rateText = h('span', { class: 'num' })),
           this.progEl,
           status === 'scheduled' ? h('p', { class: 'muted small', style: { margin: '.5rem 0 0' } }, t('attendance.not_started')) : null,
-          status === 'live' ? h('p', { class: 'muted small live-note', style: { margin: '.5rem 0 0' } }, t('attendance.live_note')) : null))),
+          status === 'live' ? h('p', { class: 'muted small live-note', style: { margin: '.5rem 0 0' } }, t('attendance.live_note')) : null,
+          status === 'ended' ? h('p', { class: 'muted small', style: { margin: '.5rem 0 0' } }, t('attendance.final')) : null))),
       h('div', { class: 'card card-flush', style: { marginTop: '1rem' } },
         h('div', { class: 'card-header' },
           h('h2', null, t('attendance.title')),
@@ -98,7 +99,7 @@ export class AttendanceTab {
     const busy = this.busy.has(e.user_id);
     const inBtn = () => button(t('attendance.check_in'), { size: 'sm', kind: 'success', ic: 'check', disabled: busy, onClick: () => this.check(e, 'in'), attrs: { 'data-action': 'in', 'aria-label': t('attendance.check_in_for', { name: e.full_name || e.username }) } });
     const outBtn = () => button(t('attendance.check_out'), { size: 'sm', disabled: busy, onClick: () => this.check(e, 'out'), attrs: { 'data-action': 'out', 'aria-label': t('attendance.check_out_for', { name: e.full_name || e.username }) } });
-    clear(tr).append(
+    fill(tr,
       h('td', { class: 'num muted' }, tr.dataset.no || ''),
       h('td', null, h('div', { class: 'cell-title' }, e.full_name || e.username), h('div', { class: 'cell-sub' }, [e.title, e.username].filter(Boolean).join(' · '))),
       h('td', null, e.unit || ''),
@@ -137,7 +138,7 @@ export class AttendanceTab {
     const pct = expected ? Math.round((present / expected) * 100) : 0;
     const stat = (key, label, value, cls) => h('div', { class: `stat ${cls || ''}`, dataset: { stat: key } },
       h('div', { class: 'stat-label' }, label), h('div', { class: 'stat-value' }, value));
-    clear(this.statsEl).append(
+    fill(this.statsEl,
       stat('present', t('attendance.present'), h('span', null, formatNumber(present), h('small', null, ` / ${formatNumber(expected)}`)), 'ok'),
       stat('absent', t('attendance.absent'), formatNumber(absent), absent ? 'bad' : ''),
       stat('left', t('attendance.left'), formatNumber(left)),

@@ -7,7 +7,7 @@
 
 import { register, t, onLangChange, applyI18n } from '../common/i18n.js';
 import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
-import { h, clear, mountHeader, showError, clearToasts, field, button } from '../common/ui.js';
+import { h, fill, mountHeader, showError, clearToasts, field, button } from '../common/ui.js';
 import { CONSOLE_MESSAGES } from './messages.js';
 import { renderSessionList } from './sessions.js';
 import { SessionPage } from './session-page.js';
@@ -86,7 +86,7 @@ function showLogin(notice) {
       submit.disabled = false;
     }
   });
-  clear(main).append(h('div', { class: 'login-wrap' }, form));
+  fill(main, h('div', { class: 'login-wrap' }, form));
   user.focus();
 }
 
@@ -166,6 +166,7 @@ function route() {
 window.addEventListener('hashchange', route);
 
 onLangChange(() => {
+  clearToasts();   // they were written in the other language
   header.refresh();
   if (!ctx.me) { showLogin(); return; }
   if (page && page.relabel) page.relabel();
@@ -184,7 +185,7 @@ async function boot() {
   } catch (err) {
     if (err.isAuth) { auth.clear(); showLogin(t('login.expired')); return; }
     showError(err, t('console.boot_failed'));
-    clear(main).append(h('div', { class: 'page' }, h('div', { class: 'card' }, h('div', { class: 'empty' },
+    fill(main, h('div', { class: 'page' }, h('div', { class: 'card' }, h('div', { class: 'empty' },
       h('strong', null, t('console.boot_failed')), h('p', null, err.reason || ''),
       button(t('app.retry'), { kind: 'primary', onClick: boot })))));
   }

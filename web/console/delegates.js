@@ -6,7 +6,7 @@
 
 import { t } from '../common/i18n.js';
 import { api } from '../common/api.js';
-import { h, clear, button, toast, showError, fold, roleLabel, compareNames } from '../common/ui.js';
+import { h, fill, button, toast, showError, fold, roleLabel, compareNames } from '../common/ui.js';
 
 export class DelegatesTab {
   constructor(page) {
@@ -38,7 +38,7 @@ export class DelegatesTab {
     this.container = container;
     if (!this.editable) { this.renderReadOnly(container); return; }
     if (!this.users) {
-      clear(container).append(h('div', { class: 'card' }, h('div', { class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('app.loading'))));
+      fill(container, h('div', { class: 'card' }, h('div', { class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('app.loading'))));
       this.loadUsers();
       return;
     }
@@ -61,7 +61,7 @@ export class DelegatesTab {
     this.revertBtn = button(t('common.revert'), { onClick: () => { this.selected = null; this.render(container); } });
     this.selAll = h('input', { type: 'checkbox', 'aria-label': t('delegates.select_shown'), onchange: () => this.toggleShown(this.selAll.checked) });
 
-    clear(container).append(h('div', { class: 'card card-checklist' },
+    fill(container, h('div', { class: 'card card-checklist' },
       h('div', { class: 'card-header' },
         h('h2', null, t('delegates.title')),
         this.counter,
@@ -177,7 +177,7 @@ export class DelegatesTab {
 
   renderReadOnly(container) {
     const list = this.assigned.slice().sort(compareNames);
-    clear(container).append(h('div', { class: 'card card-flush' },
+    fill(container, h('div', { class: 'card card-flush' },
       h('div', { class: 'card-header' }, h('h2', null, t('delegates.assigned')), h('span', { class: 'muted' }, t('delegates.count', { n: list.length }))),
       list.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
         h('thead', null, h('tr', null,

@@ -7,7 +7,7 @@
 
 import { t, formatRange, formatDateTime } from '../common/i18n.js';
 import { api } from '../common/api.js';
-import { h, clear, button, icon, statusBadge, toast, showError, confirmDialog } from '../common/ui.js';
+import { h, clear, fill, button, icon, statusBadge, toast, showError, confirmDialog } from '../common/ui.js';
 import { openSessionForm, deleteSession } from './sessions.js';
 import { AgendaTab, countAgenda } from './agenda.js';
 import { DelegatesTab } from './delegates.js';
@@ -66,7 +66,7 @@ export class SessionPage {
     } catch (err) {
       if (!this.alive) return;
       showError(err, t('session.load_failed'));
-      clear(this.headEl).append(h('div', { class: 'card' }, h('div', { class: 'empty' },
+      fill(this.headEl, h('div', { class: 'card' }, h('div', { class: 'empty' },
         h('strong', null, t('session.load_failed')), h('p', null, err.reason || ''),
         h('a', { class: 'btn', href: '#/sessions' }, t('session.back')))));
       clear(this.panelEl);
@@ -237,7 +237,7 @@ export class SessionPage {
     this.headEl = h('div', { class: 'session-head' }, h('div', { class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('app.loading')));
     this.tabsEl = h('nav', { class: 'tabs', 'aria-label': t('session.sections') });
     this.panelEl = h('section', { class: 'tab-panel', 'aria-live': 'off' });
-    clear(this.main).append(h('div', { class: 'page' },
+    fill(this.main, h('div', { class: 'page' },
       h('div', { class: 'breadcrumb' }, h('a', { href: '#/sessions' }, '‹ ', t('nav.sessions'))),
       this.headEl, this.tabsEl, this.panelEl));
     this.renderTabs();
@@ -253,7 +253,7 @@ export class SessionPage {
       attendance: att ? `${att.present}/${att.expected}` : null,
     };
     const icons = { agenda: 'checklist', delegates: 'users', sites: 'site', attendance: 'check' };
-    clear(this.tabsEl).append(...TABS
+    fill(this.tabsEl, ...TABS
       .filter((k) => k !== 'attendance' || this.ctx.canSeeAttendance)
       .map((k) => h('a', {
         class: 'tab', href: `#/sessions/${this.id}/${k}`, 'aria-current': k === this.tab ? 'page' : null, dataset: { tab: k },
@@ -274,7 +274,7 @@ export class SessionPage {
       ctx.canEdit && d.status !== 'live' ? button(t('app.delete'), { kind: 'danger-outline', ic: 'trash', onClick: () => deleteSession(ctx, d, () => ctx.navigate('#/sessions')) }) : null,
       ctx.canRun && d.status === 'scheduled' ? button(t('session.start'), { kind: 'success', ic: 'play', onClick: () => this.start() }) : null,
       ctx.canRun && d.status === 'live' ? button(t('session.end'), { kind: 'danger', ic: 'stop', onClick: () => this.end() }) : null);
-    clear(this.headEl).append(h('div', { class: `card session-card status-${d.status}` },
+    fill(this.headEl, h('div', { class: `card session-card status-${d.status}` },
       h('div', { class: 'card-body' },
         h('div', { class: 'session-title-row' },
           h('div', { class: 'session-title-block' },
@@ -296,7 +296,7 @@ export class SessionPage {
     const agenda = countAgenda(d.agenda || []);
     const att = this.attendance;
     const stat = (label, value, key) => h('div', { class: 'mini-stat', dataset: { stat: key } }, h('span', { class: 'mini-stat-value num' }, value), h('span', { class: 'mini-stat-label' }, label));
-    clear(this.statsEl).append(
+    fill(this.statsEl,
       stat(t('session.stat.items'), String(agenda.items), 'items'),
       stat(t('session.stat.documents'), String(agenda.documents), 'documents'),
       stat(t('session.stat.delegates'), String((d.delegates || []).length), 'delegates'),

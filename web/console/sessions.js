@@ -4,7 +4,7 @@
 import { t, formatRange } from '../common/i18n.js';
 import { api } from '../common/api.js';
 import {
-  h, clear, button, statusBadge, toast, showError, openModal, confirmDialog, field,
+  h, clear, fill, button, statusBadge, toast, showError, openModal, confirmDialog, field,
   fold, isoToLocalInput, localInputToIso,
 } from '../common/ui.js';
 
@@ -60,7 +60,7 @@ export function renderSessionList(ctx, main) {
             h('th', { scope: 'col' }, t('sessions.col.status')),
             h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, t('sessions.col.actions'))))),
           tbody))));
-  clear(main).append(root);
+  fill(main, root);
 
   function paint() {
     clear(tbody);

@@ -6,7 +6,7 @@
 
 import { t } from '../common/i18n.js';
 import { api } from '../common/api.js';
-import { h, clear, button, icon, toast, showError, fold } from '../common/ui.js';
+import { h, fill, button, icon, toast, showError, fold } from '../common/ui.js';
 
 const LEVEL_ORDER = { province: 0, department: 1, district: 2, commune: 3 };
 
@@ -65,7 +65,7 @@ export class SitesTab {
     this.container = container;
     if (!this.editable) { this.renderReadOnly(container); return; }
     if (!this.sites) {
-      clear(container).append(h('div', { class: 'card' }, h('div', { class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('app.loading'))));
+      fill(container, h('div', { class: 'card' }, h('div', { class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('app.loading'))));
       this.loadSites();
       return;
     }
@@ -85,7 +85,7 @@ export class SitesTab {
     this.revertBtn = button(t('common.revert'), { onClick: () => { this.selected = null; this.render(container); } });
     this.emptyEl = h('div', { class: 'empty', hidden: true }, h('strong', null, t('sites.none_match')));
 
-    clear(container).append(h('div', { class: 'card card-checklist' },
+    fill(container, h('div', { class: 'card card-checklist' },
       h('div', { class: 'card-header' },
         h('h2', null, t('sites.title')),
         this.counter,
@@ -242,7 +242,7 @@ export class SitesTab {
 
   renderReadOnly(container) {
     const groups = groupSites(this.assigned);
-    clear(container).append(h('div', { class: 'card' },
+    fill(container, h('div', { class: 'card' },
       h('div', { class: 'card-header' }, h('h2', null, t('sites.assigned')), h('span', { class: 'muted' }, t('sites.count', { n: this.assigned.length }))),
       h('div', { class: 'card-body' }, this.assigned.length
         ? groups.map((g) => h('section', { class: 'site-group-ro' },

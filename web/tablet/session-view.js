@@ -1,0 +1,464 @@
+// One meeting session on the tablet: the session bar (title, who speaks,
+// the open vote, check-in), the panes (agenda, speakers, votes) and the
+// document viewer with notes; following the chair's page, and in chair
+// mode presenting it.
+//
+// Layout: on a wide screen (landscape tablet, laptop) the panes sit left of
+// the document; on a narrow one (portrait) one thing shows at a time, chosen
+// by the tab bar, and the document comes forward when the chair presents.
+
+import { h, clear, button, icon, showError, toast, confirmDialog, statusBadge } from '../common/ui.js';
+import { t, formatRange, formatTime, formatNumber } from '../common/i18n.js';
+import { Meeting } from './meeting.js';
+import { AgendaPane } from './agenda.js';
+import { SpeakersPane, FloorClock, speakerStrip } from './speakers.js';
+import { Votes, VotesPane } from './votes.js';
+import { DocViewer } from './viewer.js';
+import { NotesPanel } from './notes.js';
+
+const WIDE = '(min-width: 1000px)';
+const CHAIR_ROLES = ['chair', 'admin', 'secretariat'];
+
+export class SessionView {
+  constructor(main, { me, ws, sessionId, serverClock, onLeave }) {
+    this.main = main;
+    this.me = me;
+    this.ws = ws;
+    this.id = sessionId;
+    this.serverClock = serverClock;
+    this.onLeave = onLeave;
+    this.chairMode = CHAIR_ROLES.includes(me.role);
+    this.meeting = new Meeting(sessionId, me);
+    this.clock = new FloorClock();
+    this.tab = 'agenda';
+    this.docFocus = false;
+    this.presenting = false;
+    this.followKey = `roomctl.follow.${sessionId}`;
+    this.following = sessionStorage.getItem(this.followKey) !== '0';
+    this.checkinState = 'idle';       // idle | sending | waiting
+    this.alive = true;
+    this.wide = window.matchMedia(WIDE);
+    this.onWide = () => this.applyLayout();
+    this.wide.addEventListener('change', this.onWide);
+
+    this.votes = new Votes({
+      meeting: this.meeting, ws, chairMode: this.chairMode, serverClock,
+      onChange: () => this.alive && this.renderVoteBits(),
+    });
+    this.offMeeting = this.meeting.onChange((d) => this.onMeeting(d));
+    const mine = (fn) => (msg) => { if (this.alive && msg.session_id === this.id) fn(msg); };
+    this.offWs = [
+      ws.on('snapshot', mine((msg) => this.meeting.applySnapshot(msg.body || {}))),
+      ws.on('*', mine((msg) => { if (msg.type !== 'snapshot') this.meeting.applyEvent(msg); })),
+    ];
+    this.showLoading();
+    ws.subscribe(sessionId).catch((err) => {
+      if (!this.alive) return;
+      if (err.code === 1200 || err.code === 1101) { toast(t('tb.session.gone'), { kind: 'error' }); this.onLeave(); return; }
+      showError(err, t('tb.session.subscribe_failed'));
+    });
+  }
+
+  destroy() {
+    this.alive = false;
+    this.offMeeting();
+    for (const off of this.offWs) off();
+    this.wide.removeEventListener('change', this.onWide);
+    this.teardown();
+    this.votes.destroy();
+    this.clock.stop();
+    this.ws.unsubscribe(this.id);
+  }
+
+  teardown() {
+    if (this.notes) this.notes.flush();
+    if (this.speakersPane) this.speakersPane.destroy();
+    if (this.strip) this.strip.destroy();
+    clearTimeout(this.presentTimer);
+    this.built = false;
+  }
+
+  showLoading() {
+    clear(this.main).append(h('div', { class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('tb.session.loading')));
+  }
+
+  /** The connection changed: 'online' | 'connecting' | 'offline' | 'stopped'. */
+  onConnection(state) {
+    if (!this.alive) return;
+    if (this.offlineBanner) this.offlineBanner.hidden = state === 'online' || !this.built;
+    if (state === 'online') {
+      this.votes.resendAll();
+      if (this.notes) this.notes.resendPending();
+    }
+    if (this.built) this.renderBar();
+  }
+
+  // ---------- meeting changes ----------
+
+  onMeeting(d) {
+    const m = this.meeting;
+    if (d.topic === 'reset') {
+      this.clock.update(m.speakers.speaker, { fresh: true });
+      if (!this.built) this.build();
+      else this.renderAll();
+      this.votes.onMeeting(d);
+      this.followChair();
+      return;
+    }
+    if (!this.built) return;
+    if (m.deleted) {
+      toast(t('tb.session.deleted'), { kind: 'error' });
+      this.onLeave();
+      return;
+    }
+    switch (d.topic) {
+      case 'session':
+        this.renderBar();
+        this.renderPanes();
+        break;
+      case 'agenda':
+      case 'delegates':
+        this.renderPanes();
+        this.renderBar();
+        break;
+      case 'attendance':
+        if (d.entry && d.entry.user_id === this.me.id) this.checkinState = 'idle';
+        this.renderBar();
+        this.speakersPane.render();
+        break;
+      case 'presentation':
+        this.agendaPane.render();
+        this.renderMode();
+        this.followChair();
+        break;
+      case 'speakers':
+        this.clock.update(m.speakers.speaker);
+        this.speakersPane.render();
+        this.renderTabs();
+        break;
+      default:
+        break;
+    }
+    this.votes.onMeeting(d);
+    if (d.topic === 'votes' || d.topic === 'attendance') this.votesPane.render();
+  }
+
+  // ---------- building ----------
+
+  build() {
+    const m = this.meeting;
+    document.title = `${m.session.title} · roomctl`;
+    this.barEl = h('section', { class: 'tb-bar', 'aria-label': t('tb.session.bar') });
+    this.offlineBanner = h('div', { class: 'tb-offline', role: 'alert', hidden: this.ws.status === 'online' },
+      icon('warn'), h('span', null, t('tb.conn.offline_banner')));
+    this.checkinBanner = h('div', { class: 'tb-checkin' });
+    this.tabsEl = h('div', { class: 'tb-tabs', role: 'tablist', 'aria-label': t('tb.tabs') });
+    this.panes = {
+      agenda: h('section', { class: 'pane', id: 'pane-agenda', role: 'tabpanel', 'aria-labelledby': 'tab-agenda' }),
+      speakers: h('section', { class: 'pane', id: 'pane-speakers', role: 'tabpanel', 'aria-labelledby': 'tab-speakers' }),
+      votes: h('section', { class: 'pane', id: 'pane-votes', role: 'tabpanel', 'aria-labelledby': 'tab-votes' }),
+    };
+    this.side = h('div', { class: 'tb-side' }, Object.values(this.panes));
+    this.docHost = h('div', { class: 'tb-doc', id: 'pane-doc', role: 'tabpanel', 'aria-labelledby': 'tab-doc' });
+    this.shell = h('div', { class: `tb${this.chairMode ? ' chair-mode' : ''}` },
+      this.barEl, this.offlineBanner, this.checkinBanner, this.tabsEl,
+      h('div', { class: 'tb-body' }, this.side, this.docHost));
+    clear(this.main).append(this.shell);
+
+    this.strip = speakerStrip(m, this.clock);
+    this.agendaPane = new AgendaPane(this.panes.agenda, {
+      meeting: m, ws: this.ws, chairMode: this.chairMode,
+      onOpenDocument: (id) => this.openDocument(id), openDocId: () => this.viewer?.docId,
+    });
+    this.speakersPane = new SpeakersPane(this.panes.speakers, { meeting: m, ws: this.ws, clock: this.clock, chairMode: this.chairMode });
+    this.votesPane = new VotesPane(this.panes.votes, { meeting: m, ws: this.ws, votes: this.votes, chairMode: this.chairMode });
+
+    const lastDoc = this.viewer ? { id: this.viewer.docId, page: this.viewer.page, zoom: this.viewer.zoom } : null;
+    this.viewer = new DocViewer(this.docHost, { resolve: (id) => m.document(id) });
+    this.notes = new NotesPanel(this.viewer.sideSlot, {
+      ws: this.ws, me: this.me,
+      onGoToPage: (p) => this.viewer.goTo(p, { user: true }),
+      onNotesChanged: (pages) => this.viewer.markNotes(pages),
+    });
+    this.notesBtn = button(t('tb.notes.title'), {
+      ic: 'note', kind: 'tool', attrs: { 'aria-pressed': 'false', 'data-testid': 'notes-toggle' },
+      onClick: () => this.toggleNotes(),
+    });
+    this.viewer.toolSlot.append(this.notesBtn);
+    this.viewer.addEventListener('pagechange', (e) => this.onPageChange(e.detail));
+    this.viewer.close();
+    this.built = true;
+    this.renderAll();
+    if (lastDoc && lastDoc.id != null) {
+      this.viewer.zoom = lastDoc.zoom;
+      this.viewer.open(lastDoc.id, lastDoc.page);
+    }
+  }
+
+  /** Rebuilds every label (language change), keeping the open document and page. */
+  rebuild() {
+    if (!this.built) return;
+    this.teardown();
+    this.build();
+    this.followChair();
+  }
+
+  renderAll() {
+    this.renderBar();
+    this.renderTabs();
+    this.renderPanes();
+    this.renderMode();
+    this.applyLayout();
+  }
+
+  renderPanes() {
+    this.agendaPane.render();
+    this.speakersPane.render();
+    this.votesPane.render();
+  }
+
+  applyLayout() {
+    if (!this.built) return;
+    const wide = this.wide.matches;
+    this.shell.dataset.layout = wide ? 'wide' : 'narrow';
+    this.shell.dataset.focus = !wide && this.docFocus ? 'doc' : 'side';
+    for (const [name, el] of Object.entries(this.panes)) el.hidden = name !== this.tab;
+    this.renderTabs();
+  }
+
+  select(tab) {
+    if (tab === 'doc') this.docFocus = true;
+    else { this.tab = tab; this.docFocus = false; }
+    this.applyLayout();
+    if (tab === 'doc' && this.viewer) this.viewer.render();
+  }
+
+  renderTabs() {
+    if (!this.built) return;
+    const m = this.meeting;
+    const wide = this.wide.matches;
+    const selected = !wide && this.docFocus ? 'doc' : this.tab;
+    const open = m.openVote;
+    const needVote = open && m.isMember && this.votes.myState(open) === 'none';
+    const tabs = [
+      ['agenda', 'tb.tab.agenda', 'checklist', null],
+      wide ? null : ['doc', 'tb.tab.doc', 'file', null],
+      ['speakers', 'tb.tab.speakers', 'mic', m.speakers.queue.length || null],
+      ['votes', 'tb.tab.votes', 'ballot', open ? '!' : null],
+    ].filter(Boolean);
+    clear(this.tabsEl);
+    for (const [name, key, ic, count] of tabs) {
+      this.tabsEl.append(h('button', {
+        type: 'button', role: 'tab', class: 'tb-tab', id: `tab-${name}`, 'aria-controls': `pane-${name}`,
+        'aria-selected': String(name === selected), tabindex: name === selected ? '0' : '-1',
+        onclick: () => this.select(name),
+        onkeydown: (e) => this.tabKeys(e, tabs.map((x) => x[0]), name),
+      }, icon(ic), h('span', null, t(key)),
+      count != null ? h('span', { class: `count${name === 'votes' && needVote ? ' alert' : ''}` }, String(count)) : null));
+    }
+  }
+
+  tabKeys(e, names, name) {
+    const i = names.indexOf(name);
+    let j = null;
+    if (e.key === 'ArrowRight') j = (i + 1) % names.length;
+    if (e.key === 'ArrowLeft') j = (i - 1 + names.length) % names.length;
+    if (j == null) return;
+    e.preventDefault();
+    this.select(names[j]);
+    this.tabsEl.querySelector(`#tab-${names[j]}`)?.focus();
+  }
+
+  // ---------- session bar ----------
+
+  renderBar() {
+    const m = this.meeting;
+    const s = m.session;
+    const me = m.myAttendance;
+    clear(this.barEl);
+    const title = h('div', { class: 'tb-bar-main' },
+      h('div', { class: 'tb-title-row' },
+        h('h1', { class: 'tb-title' }, s.title),
+        button(t('tb.session.switch'), { kind: 'ghost', size: 'sm', onClick: () => this.onLeave() })),
+      h('div', { class: 'tb-meta' },
+        statusBadge(m.status),
+        this.chairMode ? h('span', { class: 'badge badge-chair' }, t('tb.session.chair_mode')) : null,
+        s.room ? h('span', { class: 'tb-meta-item' }, icon('room'), s.room) : null,
+        h('span', { class: 'tb-meta-item' }, icon('clock'), formatRange(s.starts_at, s.ends_at)),
+        h('span', { class: 'tb-meta-item', dataset: { testid: 'present-count' } }, icon('users'),
+          t('tb.session.present_count', { present: formatNumber(m.attendance.present), expected: formatNumber(m.attendance.expected) }))));
+    this.votePill = h('div', { class: 'tb-vote-pill-slot' });
+    const side = h('div', { class: 'tb-bar-side' }, this.strip, this.votePill, this.attendanceBlock(me));
+    this.barEl.append(title, side);
+    this.renderVoteBits();
+    this.renderCheckinBanner(me);
+  }
+
+  attendanceBlock(entry) {
+    const m = this.meeting;
+    if (!m.isMember) return h('span', { class: 'tb-att muted' }, t('tb.session.observer'));
+    const present = entry && entry.status === 'present';
+    if (present) {
+      return h('div', { class: 'tb-att present', dataset: { testid: 'checkin-state' } },
+        h('span', { class: 'tb-att-ok' }, icon('check'), h('span', null, t('tb.checkin.done_at', { time: formatTime(entry.first_in) }))),
+        !m.isEnded ? button(t('tb.checkin.out'), { kind: 'ghost', size: 'sm', onClick: () => this.checkout() }) : null);
+    }
+    return h('div', { class: 'tb-att absent', dataset: { testid: 'checkin-state' } },
+      h('span', { class: 'badge badge-absent' }, entry && entry.status === 'left' ? t('tb.checkin.left') : t('tb.checkin.not_yet')));
+  }
+
+  renderCheckinBanner(entry) {
+    const m = this.meeting;
+    clear(this.checkinBanner);
+    const show = m.isMember && !m.isEnded && !(entry && entry.status === 'present');
+    this.checkinBanner.hidden = !show;
+    if (!show) return;
+    const sending = this.checkinState !== 'idle';
+    this.checkinBanner.append(
+      h('div', { class: 'tb-checkin-text' },
+        h('strong', null, t('tb.checkin.prompt_title')),
+        h('span', null, this.checkinState === 'waiting' ? t('tb.checkin.waiting') : t('tb.checkin.prompt', { name: this.me.full_name || this.me.username }))),
+      button(sending ? t('tb.checkin.sending') : t('tb.checkin.button'), {
+        kind: 'success', size: 'xl', ic: 'check', disabled: sending,
+        attrs: { 'data-testid': 'checkin-button' }, onClick: () => this.checkin(),
+      }));
+  }
+
+  async checkin() {
+    // Made while offline, the check-in waits for the connection (RoomSocket queues it).
+    this.checkinState = this.ws.status === 'online' ? 'sending' : 'waiting';
+    this.renderCheckinBanner(this.meeting.myAttendance);
+    try {
+      const ack = await this.ws.request('checkin', { session_id: this.id });
+      if (ack && ack.attendance) this.meeting.applyEvent({ type: 'attendance.updated', body: { entry: ack.attendance } });
+      toast(t('tb.checkin.ok'), { kind: 'success' });
+    } catch (err) {
+      showError(err, t('tb.checkin.failed'));
+    } finally {
+      this.checkinState = 'idle';
+      if (this.alive && this.built) this.renderBar();
+    }
+  }
+
+  async checkout() {
+    const ok = await confirmDialog({ title: t('tb.checkin.out_title'), message: t('tb.checkin.out_confirm'), confirmLabel: t('tb.checkin.out') });
+    if (!ok) return;
+    try {
+      await this.ws.request('checkout', { session_id: this.id }, { queue: false });
+    } catch (err) { showError(err, t('tb.checkin.out_failed')); }
+  }
+
+  renderVoteBits() {
+    if (!this.built || !this.votePill) return;
+    const m = this.meeting;
+    const v = m.openVote;
+    clear(this.votePill);
+    if (v) {
+      const state = m.isMember ? this.votes.myState(v) : 'observer';
+      this.votePill.append(h('button', {
+        type: 'button', class: `tb-vote-pill state-${state}`, dataset: { testid: 'vote-pill' },
+        onclick: () => { this.votes.dismissed.delete(v.id); this.votes.showVote(v.id); },
+      }, icon('ballot'), h('span', null, t(`tb.vote.pill_${state}`))));
+    }
+    this.renderTabs();
+    if (this.votesPane) this.votesPane.render();
+  }
+
+  // ---------- documents, following and presenting ----------
+
+  openDocument(id) {
+    const p = this.meeting.presentation;
+    if (this.following && !this.presenting && p.document_id !== id) this.setFollowing(false, { quiet: false });
+    if (!this.wide.matches) this.select('doc');
+    // The document the chair shows opens at the chair's page; others at page 1.
+    if (this.viewer.docId !== id) this.viewer.open(id, p.document_id === id ? p.page : 1, { user: true });
+    this.agendaPane.render();
+  }
+
+  onPageChange({ docId, page, user }) {
+    const p = this.meeting.presentation;
+    this.notes.setDocument(docId, page);
+    this.agendaPane.render();
+    if (this.presenting && docId != null) {
+      clearTimeout(this.presentTimer);
+      this.presentTimer = setTimeout(() => this.sendPresent(docId, page), 120);
+    } else if (user && this.following && (docId !== p.document_id || page !== p.page)) {
+      this.setFollowing(false, { quiet: false });
+    }
+    this.renderMode();
+  }
+
+  async sendPresent(docId, page) {
+    try {
+      await this.ws.request('present', { session_id: this.id, document_id: docId, page }, { queue: false });
+    } catch (err) { showError(err, t('tb.present.failed')); }
+  }
+
+  followChair() {
+    if (!this.built || !this.following || this.presenting) return;
+    const p = this.meeting.presentation;
+    if (p.document_id == null) return;
+    if (!this.meeting.document(p.document_id)) return;
+    if (!this.wide.matches && !this.docFocus) this.select('doc');
+    this.viewer.open(p.document_id, p.page || 1);
+  }
+
+  setFollowing(on, { quiet = true } = {}) {
+    this.following = on;
+    sessionStorage.setItem(this.followKey, on ? '1' : '0');
+    if (on) this.followChair();
+    else if (!quiet) toast(t('tb.follow.stopped_toast'), { kind: 'info' });
+    this.renderMode();
+  }
+
+  setPresenting(on) {
+    this.presenting = on;
+    if (on) {
+      if (this.viewer.docId != null) this.sendPresent(this.viewer.docId, this.viewer.page);
+      else toast(t('tb.present.open_first'), { kind: 'warn' });
+    } else if (this.following) {
+      this.followChair();
+    }
+    this.renderMode();
+  }
+
+  renderMode() {
+    if (!this.built) return;
+    const slot = this.viewer.modeSlot;
+    const p = this.meeting.presentation;
+    clear(slot);
+    if (this.chairMode && !this.meeting.isEnded) {
+      slot.append(button(this.presenting ? t('tb.present.on') : t('tb.present.start'), {
+        kind: this.presenting ? 'success' : 'secondary', ic: 'present',
+        attrs: { 'aria-pressed': String(this.presenting), 'data-testid': 'present-toggle' },
+        onClick: () => this.setPresenting(!this.presenting),
+      }));
+      if (this.presenting) {
+        slot.append(h('span', { class: 'mode-note' }, this.viewer.docId != null
+          ? t('tb.present.status', { page: this.viewer.page }) : t('tb.present.open_first')));
+        return;
+      }
+    }
+    const presented = p.document_id != null ? this.meeting.document(p.document_id) : null;
+    if (this.following) {
+      slot.append(h('span', { class: 'follow-state on', dataset: { testid: 'follow-state' } }, icon('follow'),
+        h('span', null, presented ? t('tb.follow.on') : t('tb.follow.waiting'))));
+      slot.append(button(t('tb.follow.stop'), {
+        kind: 'secondary', attrs: { 'data-testid': 'follow-stop' }, onClick: () => this.setFollowing(false),
+      }));
+    } else {
+      slot.append(button(t('tb.follow.start'), {
+        kind: 'primary', ic: 'follow', attrs: { 'data-testid': 'follow-start' }, onClick: () => this.setFollowing(true),
+      }));
+      if (presented) slot.append(h('span', { class: 'mode-note' }, t('tb.follow.chair_at', { page: p.page })));
+    }
+  }
+
+  toggleNotes(force) {
+    const on = force ?? !this.notes.visible;
+    this.notes.visible = on;
+    this.notesBtn.setAttribute('aria-pressed', String(on));
+    if (on) this.notes.text.focus();
+    else this.notes.flush();
+  }
+}

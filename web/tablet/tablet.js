@@ -1,0 +1,278 @@
+// roomctl delegate tablet: entry point. Owns the login, the header (with the
+// connection state and the display preferences), the WebSocket connection,
+// the choice of the session and the session view (session-view.js).
+//
+// The login lasts for the browser tab (sessionStorage), so a reload keeps it;
+// display preferences and the language are remembered on the device.
+
+import { register, t, onLangChange, applyI18n, formatRange } from '../common/i18n.js';
+import { api, session, onUnauthorized, RoomSocket } from '../common/api.js';
+import { h, clear, mountHeader, toast, showError, clearToasts, button, icon, statusBadge } from '../common/ui.js';
+import { applyPrefs, getPref, togglePref } from '../common/prefs.js';
+import { TABLET_MESSAGES } from './messages.js';
+import { SessionView } from './session-view.js';
+import { onDocumentUnauthorized } from './doc-cache.js';
+
+register(TABLET_MESSAGES);
+applyPrefs();
+
+const main = document.getElementById('main');
+const SESSION_KEY = 'roomctl.tablet.session';
+
+const state = { me: null, ws: null, view: null, loginMode: 'password' };
+
+/** The server's clock minus ours (ms), measured with ping; 0 until known. */
+const serverClock = {
+  offset: 0,
+  skew() { return this.offset; },
+  async measure(ws) {
+    try {
+      const t0 = Date.now();
+      const ack = await ws.request('ping', {}, { queue: false });
+      const t1 = Date.now();
+      const server = Date.parse(ack.time);
+      if (!Number.isNaN(server)) this.offset = server + 500 - (t0 + t1) / 2;   // the time has whole seconds
+    } catch { /* keep the old estimate */ }
+  },
+};
+
+// ---------- header ----------
+
+function prefButton(name, ic, labelKey) {
+  const on = getPref(name);
+  return h('button', {
+    type: 'button', class: `btn btn-header btn-icon pref-btn${on ? ' on' : ''}`, 'aria-pressed': String(on),
+    title: t(labelKey), dataset: { pref: name },
+    onclick: (e) => {
+      const v = togglePref(name);
+      e.currentTarget.setAttribute('aria-pressed', String(v));
+      e.currentTarget.classList.toggle('on', v);
+      if (state.view) state.view.viewer?.render();
+    },
+  }, icon(ic), h('span', { class: 'sr-only' }, t(labelKey)));
+}
+
+const header = mountHeader(document.getElementById('header'), {
+  sectionKey: 'tb.section',
+  homeHref: './',
+  onLogout: () => logout(),
+  tools: () => h('div', { class: 'pref-group', role: 'group', 'aria-label': t('tb.prefs') },
+    prefButton('largeText', 'textSize', 'tb.prefs.large'),
+    prefButton('highContrast', 'contrast', 'tb.prefs.contrast')),
+});
+
+// ---------- login ----------
+
+function showLogin(notice) {
+  leaveSession();
+  header.setUser(null);
+  header.setConn(null);
+  document.title = `roomctl · ${t('tb.login.title')}`;
+  const pin = state.loginMode === 'pin';
+  const user = h('input', {
+    type: 'text', id: 'login-user', name: 'username', autocomplete: 'username', autocapitalize: 'none',
+    spellcheck: 'false', maxlength: 32, required: true,
+  });
+  const pass = h('input', {
+    type: 'password', id: 'login-pass', name: 'password', autocomplete: pin ? 'one-time-code' : 'current-password', maxlength: 128, required: true,
+    inputmode: pin ? 'numeric' : null, pattern: pin ? '[0-9]*' : null, class: pin ? 'pin-input' : null,
+  });
+  const errBox = h('div', { class: 'callout callout-danger', role: 'alert', hidden: true });
+  const submit = button(t('login.submit'), { kind: 'primary', size: 'xl', type: 'submit' });
+  submit.classList.add('btn-block');
+  const modeBtn = (mode, key) => h('button', {
+    type: 'button', 'aria-pressed': String(state.loginMode === mode),
+    onclick: () => { const u = user.value; state.loginMode = mode; showLogin(notice); document.getElementById('login-user').value = u; },
+  }, t(key));
+  const keypad = pin ? h('div', { class: 'pin-pad', role: 'group', 'aria-label': t('tb.login.keypad') },
+    ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'del', '0', 'ok'].map((k) => {
+      if (k === 'del') return h('button', { type: 'button', class: 'pin-key fn', 'aria-label': t('tb.login.delete'), onclick: () => { pass.value = pass.value.slice(0, -1); pass.focus(); } }, '⌫');
+      if (k === 'ok') return h('button', { type: 'submit', class: 'pin-key ok', 'aria-label': t('login.submit') }, icon('check'));
+      return h('button', { type: 'button', class: 'pin-key', onclick: () => { pass.value += k; } }, k);
+    })) : null;
+  const form = h('form', { class: 'card login-card tb-login', novalidate: true, 'aria-labelledby': 'login-title' },
+    h('div', { class: 'card-body' },
+      h('h1', { id: 'login-title' }, t('tb.login.title')),
+      h('p', { class: 'sub' }, t('tb.login.subtitle')),
+      notice ? h('div', { class: 'callout', role: 'status', style: { marginBottom: '1rem' } }, notice) : null,
+      h('div', { class: 'field' }, h('label', { for: 'login-user' }, t('login.username')), user),
+      h('div', { class: 'seg login-mode', role: 'group', 'aria-label': t('tb.login.mode') },
+        modeBtn('password', 'tb.login.mode_password'), modeBtn('pin', 'tb.login.mode_pin')),
+      h('div', { class: 'field' }, h('label', { for: 'login-pass' }, t(pin ? 'tb.login.pin' : 'login.password')), pass),
+      keypad,
+      errBox,
+      h('div', { class: 'login-submit' }, submit)));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    errBox.hidden = true;
+    if (!user.value.trim() || !pass.value) {
+      errBox.textContent = t('form.required');
+      errBox.hidden = false;
+      (user.value.trim() ? pass : user).focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const res = await api.post('/api/v1/login', { username: user.value.trim().toLowerCase(), password: pass.value });
+      session.save(res.token, res.user);
+      startApp(res.user);
+    } catch (err) {
+      errBox.textContent = err.code === 1103 ? t(pin ? 'tb.login.bad_pin' : 'tb.login.bad_password') : (err.reason || t('login.failed'));
+      errBox.hidden = false;
+      pass.value = '';
+      pass.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  clear(main).append(h('div', { class: 'login-wrap' }, form));
+  user.focus();
+}
+
+async function logout() {
+  if (state.view) state.view.notes?.flush();
+  try { await api.post('/api/v1/logout'); } catch { /* the token is dropped anyway */ }
+  endApp();
+  showLogin(t('login.logged_out'));
+}
+
+function endApp() {
+  leaveSession();
+  clearToasts();
+  if (state.ws) state.ws.stop();
+  state.ws = null;
+  state.me = null;
+  session.clear();
+  sessionStorage.removeItem(SESSION_KEY);
+}
+
+let expiredShown = false;
+function expired() {
+  if (!state.me || expiredShown) return;
+  expiredShown = true;
+  endApp();
+  showLogin(t('login.expired'));
+  setTimeout(() => { expiredShown = false; }, 1000);
+}
+onUnauthorized(expired);
+onDocumentUnauthorized(expired);
+
+function startApp(user) {
+  state.me = user;
+  header.setUser(user);
+  state.ws = new RoomSocket({
+    onStatus: (s) => {
+      header.setConn(s);
+      if (s === 'online' && state.ws) serverClock.measure(state.ws);
+      if (state.view) state.view.onConnection(s);
+    },
+    onAuthFailed: () => expired(),
+  });
+  state.ws.on('error', (msg) => showError({ errorName: msg.body?.name, reason: msg.body?.reason }, t('tb.ws_error')));
+  state.ws.start();
+  chooseSession();
+}
+
+// ---------- choosing the session ----------
+
+function leaveSession() {
+  if (state.view) state.view.destroy();
+  state.view = null;
+}
+
+function isToday(iso) {
+  const d = new Date(iso);
+  const n = new Date();
+  return d.getFullYear() === n.getFullYear() && d.getMonth() === n.getMonth() && d.getDate() === n.getDate();
+}
+
+async function chooseSession({ pick = false } = {}) {
+  leaveSession();
+  document.title = `roomctl · ${t('tb.section')}`;
+  clear(main).append(h('div', { class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('app.loading')));
+  let sessions;
+  try {
+    sessions = (await api.get('/api/v1/sessions')).sessions || [];
+  } catch (err) {
+    if (err.isAuth) return;
+    clear(main).append(h('div', { class: 'page' }, h('div', { class: 'card' }, h('div', { class: 'empty' },
+      h('strong', null, t('tb.pick.load_failed')), h('p', null, err.reason || ''),
+      button(t('app.retry'), { kind: 'primary', size: 'lg', onClick: () => chooseSession({ pick }) })))));
+    return;
+  }
+  const active = sessions.filter((s) => s.status !== 'ended');
+  const saved = Number(sessionStorage.getItem(SESSION_KEY));
+  if (!pick) {
+    const again = sessions.find((s) => s.id === saved);
+    if (again) { openSession(again.id); return; }
+    const live = active.filter((s) => s.status === 'live');
+    if (live.length === 1) { openSession(live[0].id); return; }
+    if (!live.length && active.length === 1) { openSession(active[0].id); return; }
+  }
+  showPicker(sessions);
+}
+
+function showPicker(sessions) {
+  const rank = (s) => (s.status === 'live' ? 0 : isToday(s.starts_at) ? 1 : s.status === 'scheduled' ? 2 : 3);
+  const list = [...sessions].sort((a, b) => rank(a) - rank(b) || (rank(a) === 3 ? b.starts_at.localeCompare(a.starts_at) : a.starts_at.localeCompare(b.starts_at)));
+  const body = list.length
+    ? h('ul', { class: 'pick-list' }, list.map((s) => h('li', null, h('button', {
+      type: 'button', class: `pick-card card status-${s.status}`, onclick: () => openSession(s.id),
+    },
+    h('div', { class: 'pick-top' }, statusBadge(s.status), isToday(s.starts_at) ? h('span', { class: 'badge badge-today' }, t('tb.pick.today')) : null),
+    h('span', { class: 'pick-title' }, s.title),
+    h('span', { class: 'pick-meta' }, icon('clock'), formatRange(s.starts_at, s.ends_at)),
+    s.room ? h('span', { class: 'pick-meta' }, icon('room'), s.room) : null,
+    h('span', { class: 'pick-go' }, t('tb.pick.enter'), icon('chevron'))))))
+    : h('div', { class: 'card' }, h('div', { class: 'empty' }, h('strong', null, t('tb.pick.none')), h('p', null, t('tb.pick.none_hint')),
+      button(t('app.retry'), { kind: 'primary', size: 'lg', ic: 'refresh', onClick: () => chooseSession({ pick: true }) })));
+  clear(main).append(h('div', { class: 'page pick' },
+    h('h1', null, t('tb.pick.title')),
+    h('p', { class: 'text-2' }, t('tb.pick.subtitle')),
+    body));
+}
+
+function openSession(id) {
+  leaveSession();
+  sessionStorage.setItem(SESSION_KEY, String(id));
+  state.view = new SessionView(main, {
+    me: state.me, ws: state.ws, sessionId: id, serverClock,
+    onLeave: () => { sessionStorage.removeItem(SESSION_KEY); chooseSession({ pick: true }); },
+  });
+  state.view.onConnection(state.ws.status);
+}
+
+// ---------- language ----------
+
+onLangChange(() => {
+  header.refresh();
+  if (!state.me) { showLogin(); return; }
+  if (state.view) state.view.rebuild();
+  else chooseSession({ pick: true });
+});
+
+// ---------- boot ----------
+
+async function boot() {
+  applyI18n(document);
+  if (!session.token) { showLogin(); return; }
+  try {
+    const me = await api.get('/api/v1/me');
+    session.save(null, me);
+    startApp(me);
+  } catch (err) {
+    if (err.isAuth) { session.clear(); showLogin(t('login.expired')); return; }
+    clear(main).append(h('div', { class: 'page' }, h('div', { class: 'card' }, h('div', { class: 'empty' },
+      h('strong', null, t('tb.boot_failed')), h('p', null, err.reason || ''),
+      button(t('app.retry'), { kind: 'primary', size: 'lg', onClick: boot })))));
+  }
+}
+
+window.addEventListener('unhandledrejection', (e) => {
+  if (e.reason && e.reason.name === 'RenderingCancelledException') return;
+  showError(e.reason);
+});
+
+boot();
+
+export { state, toast };
