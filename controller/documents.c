@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <poppler.h>
+#include <errno.h>
 #include <string.h>
 
 int
@@ -58,6 +59,18 @@ rc_documents_keep(rc_store *store, const char *path, const char *sha256, gboolea
     return TRUE;
   g_set_error(error, RC_ERROR, RC_ERROR_INTERNAL, "cannot store %s: %s", dest, ioerr->message);
   return FALSE;
+}
+
+void
+rc_documents_release(rc_store *store, char **hashes)
+{
+  for (char **h = hashes; h && *h; h++) {
+    if (rc_store_document_hash_used(store, *h))
+      continue;
+    g_autofree char *path = rc_documents_path(store, *h);
+    if (g_unlink(path) != 0 && errno != ENOENT)
+      g_warning("cannot remove %s: %s", path, g_strerror(errno));
+  }
 }
 
 char *

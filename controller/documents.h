@@ -16,5 +16,8 @@ char *rc_documents_path(rc_store *store, const char *sha256);
 gboolean rc_documents_keep(rc_store *store, const char *path, const char *sha256, gboolean move,
                            GError **error);
 
+/* Removes the kept files of @hashes that no document uses any more. */
+void rc_documents_release(rc_store *store, char **hashes);
+
 /* SHA-256 hex of the file at @path. (transfer full) */
 char *rc_documents_hash_file(const char *path, gint64 *size, GError **error);

@@ -120,6 +120,8 @@ on_signal(gpointer loop)
 static void
 print_banner(roomctl *rc)
 {
+  g_autofree char *gst = gst_version_string();
+  g_message("%s ready", gst);
   int port = rc_net_port(rc->net);
   const char *host = g_str_equal(rc->config->listen, "0.0.0.0") ? "localhost" : rc->config->listen;
   g_autofree char *base = *rc->config->public_url ? g_strdup(rc->config->public_url)
@@ -158,10 +160,11 @@ start(roomctl *rc, GError **error)
   if (!first_start(rc, error))
     return FALSE;
   rc->meeting = rc_meeting_new(rc->config->ws_event_backlog);
-  rc->api = rc_api_new(rc->config, rc->store, rc->auth, rc->meeting, rc_net_ws_io());
+  rc->api = rc_api_new(rc->config, rc->store, rc->auth, rc->meeting);
   rc_api_live_restore(rc->api);
   if (!(rc->net = rc_net_new(rc->config, rc->api, rc->meeting, rc->loop, error)))
     return FALSE;
+  rc_api_set_ws_io(rc->api, rc_net_ws_io(rc->net));
   g_unix_signal_add(SIGINT, on_signal, rc->loop);
   g_unix_signal_add(SIGTERM, on_signal, rc->loop);
   return TRUE;
@@ -207,7 +210,6 @@ main(int argc, char **argv)
   }
   if (!(rc.config = load_config(&o, &error)) || !start(&rc, &error))
     goto out;
-  g_message("GStreamer %s ready", gst_version_string());
   print_banner(&rc);
   g_main_loop_run(rc.loop);
   status = EXIT_SUCCESS;

@@ -459,6 +459,36 @@ rc_store_document_delete(rc_store *store, gint64 id, char **orphan_sha256, GErro
   return TRUE;
 }
 
+GStrv
+rc_store_document_hashes(rc_store *store, gint64 session_id, gint64 item_id)
+{
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new();
+  sqlite3_stmt *stmt = rc_store_stmt(
+      store,
+      "WITH RECURSIVE sub(id) AS (SELECT id FROM agenda_items WHERE (?2 = 0 AND session_id = ?1) OR id = ?2"
+      " UNION SELECT a.id FROM agenda_items a JOIN sub ON a.parent_id = sub.id)"
+      " SELECT DISTINCT d.sha256 FROM documents d JOIN sub ON d.agenda_item_id = sub.id",
+      NULL);
+  if (stmt) {
+    sqlite3_bind_int64(stmt, 1, session_id);
+    sqlite3_bind_int64(stmt, 2, item_id);
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+      g_strv_builder_add(out, (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_reset(stmt);
+  }
+  return g_strv_builder_end(out);
+}
+
+gboolean
+rc_store_document_hash_used(rc_store *store, const char *sha256)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store, "SELECT count(*) FROM documents WHERE sha256 = ?", NULL);
+  if (!stmt)
+    return TRUE; /* when in doubt, keep the file */
+  sqlite3_bind_text(stmt, 1, sha256, -1, SQLITE_TRANSIENT);
+  return rc_store_scalar(store, stmt, 1) > 0;
+}
+
 /* ---- assignments ---- */
 
 json_t *
@@ -507,8 +537,8 @@ set_assignment(rc_store *store, gint64 session_id, json_t *ids, const char *dele
       break;
     gint64 id = json_integer_value(v);
     if (scalar_bound(store, check_sql, id, 0) != 1) {
-      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "%s %" G_GINT64_FORMAT " cannot be assigned",
-                  what, id);
+      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "%s_ids: %s %" G_GINT64_FORMAT " cannot be assigned",
+                  what, what, id);
       ok = FALSE;
       break;
     }

@@ -99,6 +99,10 @@ json_t *rc_store_document_get(rc_store *store, gint64 id, GError **error);
  * blob any more (caller removes the file), else NULL. */
 gboolean rc_store_document_delete(rc_store *store, gint64 id, char **orphan_sha256, GError **error);
 gint64 rc_store_document_session(rc_store *store, gint64 document_id);
+/* Content hashes of the documents of a session (@item_id 0) or of an agenda
+ * item and everything below it. (transfer full) */
+GStrv rc_store_document_hashes(rc_store *store, gint64 session_id, gint64 item_id);
+gboolean rc_store_document_hash_used(rc_store *store, const char *sha256);
 
 json_t *rc_store_session_delegates(rc_store *store, gint64 session_id, GError **error);
 json_t *rc_store_session_sites(rc_store *store, gint64 session_id, GError **error);

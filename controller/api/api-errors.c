@@ -17,6 +17,7 @@ static const struct {
   {RC_WIRE_TOO_LARGE, "too_large", 413},
   {RC_WIRE_UNSUPPORTED_MEDIA, "unsupported_media", 415},
   {RC_WIRE_BAD_PATH, "bad_path", 400},
+  {RC_WIRE_LENGTH_REQUIRED, "length_required", 411},
   {RC_WIRE_UNAUTHENTICATED, "unauthenticated", 401},
   {RC_WIRE_FORBIDDEN, "forbidden", 403},
   {RC_WIRE_TOKEN_EXPIRED, "token_expired", 401},

@@ -115,6 +115,7 @@ logout(rc_api_call *call, GError **error)
   if (!rc_auth_logout(call->api->auth, call->request->token, error))
     return FALSE;
   rc_api_audit(call->api, call->user_id, "logout", "user:%" G_GINT64_FORMAT, call->user_id);
+  rc_api_drop_user(call->api, call->user_id, call->request->token);
   rc_api_reply_json(call->reply, 204, NULL);
   call->reply->set_cookie = g_strdup("rc_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   return TRUE;
@@ -195,6 +196,8 @@ user_update(rc_api_call *call, GError **error)
     return FALSE;
   rc_api_audit(call->api, call->user_id, json_object_get(fields, "role") ? "user.role" : "user.update",
                "user:%" G_GINT64_FORMAT, id);
+  if (hash || json_object_get(fields, "role") || json_object_get(fields, "active"))
+    rc_api_drop_user(call->api, id, NULL); /* their open sockets reconnect as they are now */
   return user_get(call, error);
 }
 
@@ -209,6 +212,7 @@ user_delete(rc_api_call *call, GError **error)
   if (!rc_store_user_delete(call->api->store, id, error))
     return FALSE;
   rc_api_audit(call->api, call->user_id, "user.delete", "user:%" G_GINT64_FORMAT, id);
+  rc_api_drop_user(call->api, id, NULL);
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
 }

@@ -36,6 +36,12 @@ rc_api_ws_int(rc_api_ws_call *call, const char *key)
 {
   return json_integer_value(json_object_get(call->body, key));
 }
+gboolean rc_api_ws_refresh_user(rc_api *api, rc_api_ws_peer *peer, GError **error);
+/* Drops the subscribers of @session_id who may no longer see it (all of
+ * them when @everyone), telling each with a session.revoked message. */
+void rc_api_revoke_subscribers(rc_api *api, gint64 session_id, gboolean everyone);
+/* Closes the WebSockets of @user_id (of one login when @token is given). */
+void rc_api_drop_user(rc_api *api, gint64 user_id, const char *token);
 /* Sends @msg (transfer full) to one connection. */
 void rc_api_ws_send_json(rc_api *api, rc_api_ws_peer *peer, json_t *msg);
 /* The live part of a snapshot for @user: presentation, speakers, votes. */

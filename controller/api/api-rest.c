@@ -9,17 +9,20 @@
 static const rc_api_route *const route_tables[] = {rc_api_routes_people, rc_api_routes_sessions,
                                                    rc_api_routes_live};
 
+void
+rc_api_set_ws_io(rc_api *api, const rc_api_ws_io *io)
+{
+  api->io = *io;
+}
+
 rc_api *
-rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meeting,
-           const rc_api_ws_io *io)
+rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meeting)
 {
   rc_api *api = g_new0(rc_api, 1);
   api->config = config;
   api->store = store;
   api->auth = auth;
   api->meeting = meeting;
-  if (io)
-    api->io = *io;
   api->vote_timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, rc_api_live_timers_free_func());
   return api;
 }
@@ -209,6 +212,44 @@ rc_api_rest_handle(rc_api *api, const rc_api_match *match, json_t *user, const r
 }
 
 /* ---- shared helpers ---- */
+
+static void
+tell_revoked(rc_api *api, rc_api_ws_peer *peer, gint64 session_id)
+{
+  rc_api_ws_send_json(api, peer, json_pack("{ss sI s{}}", "type", "session.revoked", "session_id",
+                                           (json_int_t)session_id, "body"));
+}
+
+static gboolean
+keep_if_allowed(rc_api *api, rc_api_ws_peer *peer, gint64 session_id)
+{
+  if (peer->user && rc_api_ws_refresh_user(api, peer, NULL) &&
+      rc_api_session_access(api, peer->user, session_id, NULL))
+    return TRUE;
+  tell_revoked(api, peer, session_id);
+  return FALSE;
+}
+
+static gboolean
+keep_none(rc_api *api, rc_api_ws_peer *peer, gint64 session_id)
+{
+  tell_revoked(api, peer, session_id);
+  return FALSE;
+}
+
+void
+rc_api_revoke_subscribers(rc_api *api, gint64 session_id, gboolean everyone)
+{
+  if (api->io.prune)
+    api->io.prune(api->io.owner, session_id, everyone ? keep_none : keep_if_allowed, api);
+}
+
+void
+rc_api_drop_user(rc_api *api, gint64 user_id, const char *token)
+{
+  if (api->io.drop)
+    api->io.drop(api->io.owner, user_id, token);
+}
 
 gboolean
 rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **error)

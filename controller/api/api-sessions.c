@@ -162,12 +162,15 @@ session_delete(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
   g_autofree char *status = session_status(call, id, error);
+  g_auto(GStrv) hashes = status ? rc_store_document_hashes(call->api->store, id, 0) : NULL;
   if (!status || !rc_meeting_session_deletable(status, error) ||
       !rc_store_session_delete(call->api->store, id, error))
     return FALSE;
+  rc_documents_release(call->api->store, hashes);
   rc_api_audit(call->api, call->user_id, "session.delete", "session:%" G_GINT64_FORMAT, id);
   rc_meeting_emit(call->api->meeting, id, "session.deleted", json_object());
   rc_meeting_forget(call->api->meeting, id);
+  rc_api_revoke_subscribers(call->api, id, TRUE);
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
 }
@@ -269,22 +272,15 @@ item_move(rc_api_call *call, GError **error)
   return reply_agenda(call, session_id, 200, error);
 }
 
-/* Removes stored PDFs no document row uses any more. */
-static void
-remove_blob(rc_api *api, const char *sha256)
-{
-  g_autofree char *path = rc_documents_path(api->store, sha256);
-  if (g_unlink(path) != 0)
-    g_warning("cannot remove %s: %s", path, g_strerror(errno));
-}
-
 static gboolean
 item_delete(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
   gint64 session_id = item_session_editable(call, id, error);
+  g_auto(GStrv) hashes = session_id ? rc_store_document_hashes(call->api->store, session_id, id) : NULL;
   if (!session_id || !rc_store_agenda_item_delete(call->api->store, id, error))
     return FALSE;
+  rc_documents_release(call->api->store, hashes);
   rc_api_emit_session_part(call->api, session_id, "agenda.updated");
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
@@ -407,8 +403,8 @@ document_delete(rc_api_call *call, GError **error)
   g_autofree char *orphan = NULL;
   if (!editable(call, session_id, error) || !rc_store_document_delete(call->api->store, id, &orphan, error))
     return FALSE;
-  if (orphan)
-    remove_blob(call->api, orphan);
+  char *released[] = {orphan, NULL};
+  rc_documents_release(call->api->store, released);
   rc_api_audit(call->api, call->user_id, "document.delete", "document:%" G_GINT64_FORMAT, id);
   rc_api_emit_session_part(call->api, session_id, "agenda.updated");
   rc_api_reply_json(call->reply, 204, NULL);
@@ -435,6 +431,7 @@ delegates_put(rc_api_call *call, GError **error)
     return FALSE;
   rc_api_audit(call->api, call->user_id, "session.delegates", "session:%" G_GINT64_FORMAT, id);
   rc_api_emit_session_part(call->api, id, "delegates.updated");
+  rc_api_revoke_subscribers(call->api, id, FALSE);
   return delegates_get(call, error);
 }
 

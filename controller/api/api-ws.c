@@ -64,7 +64,9 @@ ws_auth(rc_api_ws_call *call, GError **error)
     return FALSE;
   }
   g_clear_pointer(&call->peer->user, json_decref);
+  g_free(call->peer->token);
   call->peer->user = user;
+  call->peer->token = g_strdup(json_string_value(json_object_get(call->body, "token")));
   call->ack = json_pack("{sO}", "user", user);
   return TRUE;
 }
@@ -174,11 +176,16 @@ find_message(const char *type)
 }
 
 /* Parses and checks the envelope; returns the message or NULL with @error. */
+/* On error *@id still gets the message's id when it has a usable one, so
+ * the client can match the error to its request. */
 static json_t *
-parse_envelope(const char *data, size_t len, GError **error)
+parse_envelope(const char *data, size_t len, json_t **id, GError **error)
 {
   json_error_t jerr;
   g_autoptr(json_t) msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+  json_t *given = json_is_object(msg) ? json_object_get(msg, "id") : NULL;
+  if (json_is_integer(given) && json_integer_value(given) >= 0)
+    *id = json_incref(given);
   if (!msg) {
     g_set_error(error, RC_API_ERROR, RC_WIRE_BAD_JSON, "malformed JSON at column %d: %s", jerr.column, jerr.text);
     return NULL;
@@ -210,6 +217,8 @@ dispatch(rc_api *api, rc_api_ws_peer *peer, json_t *msg, json_t **ack, GError **
     g_set_error(error, RC_API_ERROR, RC_WIRE_UNAUTHENTICATED, "send auth with a token first");
     return FALSE;
   }
+  if (m->roles && !rc_api_ws_refresh_user(api, peer, error))
+    return FALSE;
   if (m->roles && !(RC_USER_ROLE(peer->user) & m->roles)) {
     g_set_error(error, RC_API_ERROR, RC_WIRE_FORBIDDEN, "the role '%s' may not send %s",
                 json_string_value(json_object_get(peer->user, "role")), type);
@@ -232,9 +241,9 @@ void
 rc_api_ws_message(rc_api *api, rc_api_ws_peer *peer, const char *data, size_t len)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(json_t) msg = parse_envelope(data, len, &error);
+  g_autoptr(json_t) id = NULL;
+  g_autoptr(json_t) msg = parse_envelope(data, len, &id, &error);
   json_t *ack = NULL;
-  json_t *id = msg ? json_object_get(msg, "id") : NULL;
   if (!msg || !dispatch(api, peer, msg, &ack, &error)) {
     send_error(api, peer, id, error);
     return;
@@ -260,8 +269,30 @@ rc_api_ws_rate_limited(rc_api *api, rc_api_ws_peer *peer, int per_second)
   send_error(api, peer, NULL, error);
 }
 
+/* The login may have ended (logout, expiry, deactivation) or the role
+ * changed since auth: every message is judged by the user as they are now. */
+gboolean
+rc_api_ws_refresh_user(rc_api *api, rc_api_ws_peer *peer, GError **error)
+{
+  g_autoptr(GError) why = NULL;
+  json_t *user = peer->token ? rc_auth_check_token(api->auth, peer->token, &why) : NULL;
+  if (!user) {
+    gboolean expired = why && g_error_matches(why, RC_ERROR, RC_ERROR_INVALID_STATE);
+    g_set_error(error, RC_API_ERROR, expired ? RC_WIRE_TOKEN_EXPIRED : RC_WIRE_UNAUTHENTICATED,
+                expired ? "the login has expired; log in again" : "the login has ended; log in again");
+    g_clear_pointer(&peer->user, json_decref);
+    if (api->io.unsubscribe_all)
+      api->io.unsubscribe_all(peer->conn);
+    return FALSE;
+  }
+  json_decref(peer->user);
+  peer->user = user;
+  return TRUE;
+}
+
 void
 rc_api_ws_peer_clear(rc_api_ws_peer *peer)
 {
   g_clear_pointer(&peer->user, json_decref);
+  g_clear_pointer(&peer->token, g_free);
 }

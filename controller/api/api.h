@@ -12,17 +12,30 @@
 #include "store.h"
 
 typedef struct rc_api rc_api;
+typedef struct rc_api_ws_peer rc_api_ws_peer;
+
+/* Decides, for each subscriber, whether it keeps its subscription. */
+typedef gboolean (*rc_api_ws_keep_fn)(rc_api *api, rc_api_ws_peer *peer, gint64 session_id);
 
 /* What the api needs from the WebSocket transport. @conn is the net
- * layer's connection; frames are JSON texts (transfer none). */
+ * layer's connection, @owner the transport itself; frames are JSON texts
+ * (transfer none). */
 typedef struct {
+  gpointer owner;
   void (*send)(gpointer conn, GBytes *frame);
   void (*subscribe)(gpointer conn, gint64 session_id, gboolean subscribe);
+  void (*unsubscribe_all)(gpointer conn);
+  /* Asks @keep about every subscriber of @session_id; drops the others. */
+  void (*prune)(gpointer owner, gint64 session_id, rc_api_ws_keep_fn keep, rc_api *api);
+  /* Closes the connections of @user_id (only those logged in with @token,
+   * when given). */
+  void (*drop)(gpointer owner, gint64 user_id, const char *token);
 } rc_api_ws_io;
 
 /* All borrowed; they must outlive the api. (transfer full) */
-rc_api *rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meeting,
-                   const rc_api_ws_io *io);
+rc_api *rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meeting);
+/* Connects the WebSocket transport (once it exists). */
+void rc_api_set_ws_io(rc_api *api, const rc_api_ws_io *io);
 void rc_api_free(rc_api *api);
 /* Rebuilds open votes and speaker queues from the store after a restart. */
 void rc_api_live_restore(rc_api *api);
@@ -88,10 +101,11 @@ gboolean rc_api_rest_handle(rc_api *api, const rc_api_match *match, json_t *user
 
 /* Per-connection state the api keeps; embedded in the net layer's
  * per-connection data, zeroed at connect. */
-typedef struct {
+struct rc_api_ws_peer {
   gpointer conn;
-  json_t *user; /* NULL until authenticated */
-} rc_api_ws_peer;
+  json_t *user; /* NULL until authenticated; refreshed from the token on every message */
+  char *token;
+};
 
 /* Handles one complete text message. Replies (ack/error) and snapshots go
  * out through io->send; the connection always stays usable. */

@@ -11,6 +11,10 @@
 
 typedef enum { REQ_IDLE, REQ_BODY, REQ_WAITING, REQ_SENDING } req_state;
 
+/* A body at most this much over its limit is read and dropped before the
+ * 413; a larger one is refused at once and the connection closed. */
+#define DRAIN_MAX ((gint64)64 << 20)
+
 typedef struct pending pending;
 
 typedef struct {
@@ -309,13 +313,22 @@ begin_body(struct lws *wsi, http_req *req)
   gint64 length = cl ? g_ascii_strtoll(cl, NULL, 10) : 0;
   req->body_limit = req->body_kind == RC_BODY_PDF ? (gint64)net->config->max_upload_mb << 20
                                                   : (gint64)net->config->max_body_kb << 10;
+  if (req->body_kind != RC_BODY_NONE && !cl && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+    req->close_after = TRUE; /* a chunked body we do not read */
+    return reply_wire(wsi, req, RC_WIRE_LENGTH_REQUIRED, "send the body with a Content-Length");
+  }
   if (req->body_kind == RC_BODY_NONE || length <= 0)
     return run_handler(wsi, req);
+  if (length > req->body_limit + DRAIN_MAX) {
+    req->close_after = TRUE; /* far too large: answer now, do not read it */
+    return reply_wire(wsi, req, RC_WIRE_TOO_LARGE, "the body is over the size limit");
+  }
   if (length > req->body_limit) {
-    req->close_after = TRUE; /* the body is not read */
-    return reply_wire(wsi, req, RC_WIRE_TOO_LARGE, req->body_kind == RC_BODY_PDF
-                                                       ? "the upload is over the size limit"
-                                                       : "the request body is over the size limit");
+    /* Read and drop it, then answer: closing on a client that is still
+     * sending makes its kernel see a reset instead of our 413. */
+    req->body_too_large = TRUE;
+    req->state = REQ_BODY;
+    return 0;
   }
   if (req->body_kind == RC_BODY_PDF && !open_upload(net, req))
     return reply_wire(wsi, req, RC_WIRE_INTERNAL, "cannot store the upload");
@@ -349,7 +362,8 @@ on_body_complete(struct lws *wsi, http_req *req)
   if (req->state != REQ_BODY)
     return 0;
   if (req->body_too_large)
-    return reply_wire(wsi, req, RC_WIRE_TOO_LARGE, "the request body is over the size limit");
+    return reply_wire(wsi, req, RC_WIRE_TOO_LARGE, req->body_kind == RC_BODY_PDF ? "the upload is over the size limit"
+                                                                                 : "the request body is over the size limit");
   if (req->upload_open) {
     close(req->upload_fd);
     req->upload_open = FALSE;

@@ -15,6 +15,8 @@ struct rc_net {
   GHashTable *topics;    /* gint64* session id -> GHashTable set of rc_ws_conn* */
   guint ws_clients;
   GByteArray *scratch;   /* LWS_PRE + frame, for lws_write */
+  GHashTable *conns;     /* set of every open WebSocket connection */
+  rc_api_ws_io io;
 };
 
 int rc_net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

@@ -74,11 +74,62 @@ conn_subscribe(gpointer conn, gint64 session_id, gboolean on)
   topic_set(c->net, c, session_id, on);
 }
 
-const rc_api_ws_io *
-rc_net_ws_io(void)
+static void
+conn_unsubscribe_all(gpointer conn)
 {
-  static const rc_api_ws_io io = {conn_send, conn_subscribe};
-  return &io;
+  ws_conn *c = conn;
+  while (c->topics->len)
+    topic_set(c->net, c, g_array_index(c->topics, gint64, 0), FALSE);
+}
+
+static void
+net_prune(gpointer owner, gint64 session_id, rc_api_ws_keep_fn keep, rc_api *api)
+{
+  rc_net *net = owner;
+  GHashTable *members = g_hash_table_lookup(net->topics, &session_id);
+  if (!members)
+    return;
+  g_autoptr(GPtrArray) gone = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer c;
+  g_hash_table_iter_init(&it, members);
+  while (g_hash_table_iter_next(&it, &c, NULL))
+    if (!keep(api, &((ws_conn *)c)->peer, session_id))
+      g_ptr_array_add(gone, c);
+  for (guint i = 0; i < gone->len; i++) {
+    ws_conn *conn = gone->pdata[i];
+    topic_set(net, conn, session_id, FALSE);
+    g_debug("ws %s: no longer subscribed to session %" G_GINT64_FORMAT, conn->peer_name, session_id);
+  }
+}
+
+static void
+net_drop(gpointer owner, gint64 user_id, const char *token)
+{
+  rc_net *net = owner;
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, net->conns);
+  while (g_hash_table_iter_next(&it, &key, NULL)) {
+    ws_conn *c = key;
+    json_t *user = c->peer.user;
+    if (!user || json_integer_value(json_object_get(user, "id")) != user_id || c->closing)
+      continue;
+    if (token && g_strcmp0(token, c->peer.token) != 0)
+      continue;
+    g_message("ws %s: closing, user %" G_GINT64_FORMAT " lost this login", c->peer_name, user_id);
+    conn_unsubscribe_all(c);
+    c->closing = TRUE;
+    lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"login ended", 11);
+    lws_callback_on_writable(c->wsi);
+  }
+}
+
+const rc_api_ws_io *
+rc_net_ws_io(rc_net *net)
+{
+  net->io = (rc_api_ws_io){net, conn_send, conn_subscribe, conn_unsubscribe_all, net_prune, net_drop};
+  return &net->io;
 }
 
 void
@@ -108,6 +159,7 @@ conn_open(struct lws *wsi, ws_conn *c)
   c->tokens = c->net->config->ws_rate_burst;
   c->tokens_at = g_get_monotonic_time();
   c->net->ws_clients++;
+  g_hash_table_add(c->net->conns, c);
   g_debug("ws %s: connected", c->peer_name);
 }
 
@@ -116,8 +168,8 @@ conn_close(ws_conn *c)
 {
   if (!c->wsi)
     return;
-  while (c->topics->len)
-    topic_set(c->net, c, g_array_index(c->topics, gint64, 0), FALSE);
+  conn_unsubscribe_all(c);
+  g_hash_table_remove(c->net->conns, c);
   g_array_free(c->topics, TRUE);
   g_queue_clear_full(&c->queue, (GDestroyNotify)g_bytes_unref);
   g_clear_pointer(&c->rx, g_byte_array_unref);

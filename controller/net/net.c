@@ -34,6 +34,7 @@ rc_net_new(rc_config *config, rc_api *api, rc_meeting *meeting, GMainLoop *loop,
   net->upload_dir = g_build_filename(config->data_dir, "tmp", NULL);
   net->topics = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)g_hash_table_unref);
   net->scratch = g_byte_array_new();
+  net->conns = g_hash_table_new(g_direct_hash, g_direct_equal);
   if (!net->web_root || g_mkdir_with_parents(net->upload_dir, 0700) != 0) {
     g_set_error(error, RC_ERROR, RC_ERROR_INTERNAL, "web root %s or %s is not usable", config->web_root,
                 net->upload_dir);
@@ -91,6 +92,7 @@ rc_net_free(rc_net *net)
   if (net->context)
     lws_context_destroy(net->context);
   g_hash_table_destroy(net->topics);
+  g_hash_table_destroy(net->conns);
   g_byte_array_unref(net->scratch);
   free(net->web_root);
   g_free(net->upload_dir);

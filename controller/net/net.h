@@ -10,8 +10,9 @@
 
 typedef struct rc_net rc_net;
 
-/* What the api needs to send on WebSockets; pass it to rc_api_new(). */
-const rc_api_ws_io *rc_net_ws_io(void);
+/* What the api needs to send on WebSockets; pass it to rc_api_set_ws_io().
+ * (transfer none) */
+const rc_api_ws_io *rc_net_ws_io(rc_net *net);
 
 /* Starts listening on config->listen:config->port (0 = any free port).
  * Borrowed: @config, @api, @meeting (its sink is set to the topics).

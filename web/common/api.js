@@ -227,18 +227,31 @@ export class RoomSocket {
     this._reconnectTimer = null;
     this._pingTimer = null;
     this._onOnline = () => { if (!this._stopped && !this._ws) this._connectNow(); };
+    // The device says the network is gone: the socket is dead even if it has
+    // not noticed yet; close it so the state shows offline and requests fail
+    // fast instead of waiting for their timeout.
+    this._onOffline = () => {
+      const ws = this._ws;
+      if (this._stopped || !ws) return;
+      ws.onclose = null;
+      ws.onmessage = null;
+      try { ws.close(); } catch { /* already closing */ }
+      this._onClose(ws);   // the close handshake cannot finish offline: do not wait for it
+    };
   }
 
   start() {
     if (!this._stopped) return;
     this._stopped = false;
     window.addEventListener('online', this._onOnline);
+    window.addEventListener('offline', this._onOffline);
     this._connectNow();
   }
 
   stop() {
     this._stopped = true;
     window.removeEventListener('online', this._onOnline);
+    window.removeEventListener('offline', this._onOffline);
     clearTimeout(this._reconnectTimer);
     clearInterval(this._pingTimer);
     this._subs.clear();

@@ -161,8 +161,8 @@ export class SessionView {
     this.side = h('div', { class: 'tb-side' }, Object.values(this.panes));
     this.docHost = h('div', { class: 'tb-doc', id: 'pane-doc', role: 'tabpanel', 'aria-labelledby': 'tab-doc' });
     this.shell = h('div', { class: `tb${this.chairMode ? ' chair-mode' : ''}` },
-      this.barEl, this.offlineBanner, this.checkinBanner, this.tabsEl,
-      h('div', { class: 'tb-body' }, this.side, this.docHost));
+      this.barEl, this.offlineBanner, this.checkinBanner,
+      h('div', { class: 'tb-body' }, this.tabsEl, this.side, this.docHost));
     clear(this.main).append(this.shell);
 
     this.strip = speakerStrip(m, this.clock);

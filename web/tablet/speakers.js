@@ -92,7 +92,7 @@ export class SpeakersPane {
       const person = m.person(sp.user_id);
       this.countdownEl = h('div', { class: 'floor-countdown num', dataset: { testid: 'floor-countdown' }, 'aria-label': t('tb.speak.remaining') });
       this.barEl = h('div', { class: 'progress-bar' });
-      speakerCard.append(
+      speakerCard.append(...[
         h('div', { class: 'floor-who' },
           h('span', { class: 'floor-mic' }, icon('mic')),
           h('div', { class: 'floor-name-block' },
@@ -104,7 +104,7 @@ export class SpeakersPane {
           button(iSpeak && !this.chairMode ? t('tb.speak.end_mine') : t('tb.speak.end'), {
             kind: 'danger-outline', size: 'lg', ic: 'stop', disabled: this.busy,
             onClick: () => this.send('speak.end', { session_id: sid }, 'tb.speak.end_failed'),
-          })) : null);
+          })) : null].filter(Boolean));
     } else {
       this.countdownEl = null;
       speakerCard.append(h('p', { class: 'muted floor-none' }, t('tb.speak.nobody')));
@@ -126,12 +126,12 @@ export class SpeakersPane {
           }));
       } else {
         const can = m.amPresent && m.isLive;
-        mine.append(
+        mine.append(...[
           button(t('tb.speak.request'), {
             kind: 'primary', size: 'xl', ic: 'mic', disabled: this.busy || !can, attrs: { 'data-testid': 'speak-request' },
             onClick: () => this.send('speak.request', { session_id: sid }, 'tb.speak.request_failed'),
           }),
-          !can ? h('p', { class: 'hint' }, m.isLive ? t('tb.speak.checkin_first') : t('tb.speak.not_live')) : null);
+          !can ? h('p', { class: 'hint' }, m.isLive ? t('tb.speak.checkin_first') : t('tb.speak.not_live')) : null].filter(Boolean));
       }
       this.el.append(mine);
     }

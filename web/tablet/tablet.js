@@ -6,7 +6,7 @@
 // display preferences and the language are remembered on the device.
 
 import { register, t, onLangChange, applyI18n, formatRange } from '../common/i18n.js';
-import { api, session, onUnauthorized, RoomSocket } from '../common/api.js';
+import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
 import { h, clear, mountHeader, toast, showError, clearToasts, button, icon, statusBadge } from '../common/ui.js';
 import { applyPrefs, getPref, togglePref } from '../common/prefs.js';
 import { TABLET_MESSAGES } from './messages.js';
@@ -114,7 +114,7 @@ function showLogin(notice) {
     submit.disabled = true;
     try {
       const res = await api.post('/api/v1/login', { username: user.value.trim().toLowerCase(), password: pass.value });
-      session.save(res.token, res.user);
+      auth.save(res.token, res.user);
       startApp(res.user);
     } catch (err) {
       errBox.textContent = err.code === 1103 ? t(pin ? 'tb.login.bad_pin' : 'tb.login.bad_password') : (err.reason || t('login.failed'));
@@ -142,7 +142,7 @@ function endApp() {
   if (state.ws) state.ws.stop();
   state.ws = null;
   state.me = null;
-  session.clear();
+  auth.clear();
   sessionStorage.removeItem(SESSION_KEY);
 }
 
@@ -255,13 +255,13 @@ onLangChange(() => {
 
 async function boot() {
   applyI18n(document);
-  if (!session.token) { showLogin(); return; }
+  if (!auth.token) { showLogin(); return; }
   try {
     const me = await api.get('/api/v1/me');
-    session.save(null, me);
+    auth.save(null, me);
     startApp(me);
   } catch (err) {
-    if (err.isAuth) { session.clear(); showLogin(t('login.expired')); return; }
+    if (err.isAuth) { auth.clear(); showLogin(t('login.expired')); return; }
     clear(main).append(h('div', { class: 'page' }, h('div', { class: 'card' }, h('div', { class: 'empty' },
       h('strong', null, t('tb.boot_failed')), h('p', null, err.reason || ''),
       button(t('app.retry'), { kind: 'primary', size: 'lg', onClick: boot })))));

@@ -11,7 +11,7 @@
 //   await v.open(docId, page, {user})                   // user: the reader did it
 //   v.goTo(page, {user});  v.modeSlot (follow/present controls), v.sideSlot (notes)
 
-import { h, clear, icon, button, fold } from '../common/ui.js';
+import { h, clear, fill, icon, button, fold } from '../common/ui.js';
 import { t, formatNumber } from '../common/i18n.js';
 import { loadDocumentBytes } from './doc-cache.js';
 
@@ -189,11 +189,9 @@ export class DocViewer extends EventTarget {
     this.emitPage(user);
     let entry;
     try {
-      entry = await loadPdf(found.doc, {
-        onProgress: ({ loaded: n, total }) => {
-          if (seq !== this.openSeq) return;
-          this.showMessage(total ? t('tb.viewer.loading_pct', { pct: Math.round((n / total) * 100) }) : t('tb.viewer.loading'), 'loading');
-        },
+      entry = await loadPdf(found.doc, ({ loaded: n, total }) => {
+        if (seq !== this.openSeq) return;
+        this.showMessage(total ? t('tb.viewer.loading_pct', { pct: Math.round((n / total) * 100) }) : t('tb.viewer.loading'), 'loading');
       });
     } catch (err) {
       if (seq !== this.openSeq) return false;
@@ -225,10 +223,9 @@ export class DocViewer extends EventTarget {
   }
 
   showMessage(text, kind, retry) {
-    clear(this.message);
     this.message.hidden = false;
     this.message.dataset.kind = kind;
-    this.message.append(
+    fill(this.message,
       kind === 'loading' ? h('span', { class: 'spinner', 'aria-hidden': 'true' }) : null,
       kind === 'empty' ? icon('file', 'viewer-empty-ico') : null,
       h('p', { role: kind === 'error' ? 'alert' : 'status' }, text),

@@ -144,8 +144,9 @@ export class Votes {
         const v = m.votes.get(b.vote_id);
         if (b.state !== 'recorded' && v && v.status !== 'open') this.lost(b);
       }
+      // After a reload or a reconnect the card comes back only if the delegate still has to act.
       const open = m.openVote;
-      if (open && this.shouldPopUp(open)) this.showVote(open.id);
+      if (open && this.shouldPopUp(open) && m.isMember && ['none', 'unsent', 'refused'].includes(this.myState(open))) this.showVote(open.id);
       else if (this.dialogVote != null) this.renderDialog();
     }
     if (detail.topic === 'votes') {
@@ -421,6 +422,7 @@ export class VotesPane {
         button(m.isMember && state === 'none' ? t('tb.vote.go_vote') : t('tb.vote.show_card'), {
           kind: 'primary', size: 'lg', ic: 'ballot', onClick: () => { this.votes.dismissed.delete(open.id); this.votes.showVote(open.id); },
         })));
+      if (this.chairMode) this.el.append(this.votes.chairBlock(open));
     } else if (this.chairMode && m.isLive) {
       this.el.append(this.openForm(draft));
       if (hadFocus) this.form.querySelector(`[name=${hadFocus}]`)?.focus();
