@@ -49,12 +49,12 @@ export class AgendaPane {
           h('div', { class: 'agenda-title' }, item.title),
           (item.presenter || item.planned_minutes) ? h('div', { class: 'agenda-sub' },
             [item.presenter, item.planned_minutes ? t('tb.agenda.minutes', { n: formatNumber(item.planned_minutes) }) : null].filter(Boolean).join(' · ')) : null,
-          isCurrent ? h('span', { class: 'badge badge-current' }, t('tb.agenda.current')) : null),
-        this.chairMode && !isCurrent && !m.isEnded ? button(t('tb.agenda.make_current'), {
-          kind: 'ghost', size: 'sm', ic: 'play',
-          attrs: { 'aria-label': t('tb.agenda.make_current_named', { title: `${number}. ${item.title}` }) },
-          onClick: () => this.setCurrent(item.id),
-        }) : null),
+          isCurrent ? h('span', { class: 'badge badge-current' }, t('tb.agenda.current')) : null,
+          this.chairMode && !isCurrent && !m.isEnded ? button(t('tb.agenda.make_current'), {
+            kind: 'ghost', size: 'sm', ic: 'play',
+            attrs: { 'aria-label': t('tb.agenda.make_current_named', { title: `${number}. ${item.title}` }) },
+            onClick: () => this.setCurrent(item.id),
+          }) : null)),
       docs.length ? h('ul', { class: 'agenda-docs' }, docs.map((d) => h('li', null,
         h('button', {
           type: 'button', class: `doc-button${d.id === openDoc ? ' open' : ''}`, dataset: { docId: String(d.id) },

@@ -65,7 +65,7 @@ export const TABLET_MESSAGES = {
     'tb.agenda.current': 'Đang thảo luận',
     'tb.agenda.minutes': '{n} phút',
     'tb.agenda.pages': '{n} tr.',
-    'tb.agenda.make_current': 'Chuyển đến',
+    'tb.agenda.make_current': 'Chuyển đến mục này',
     'tb.agenda.make_current_named': 'Chuyển phiên họp đến mục {title}',
     'tb.agenda.current_failed': 'Không chuyển được mục chương trình',
 
@@ -100,9 +100,11 @@ export const TABLET_MESSAGES = {
     'tb.viewer.search_none': 'Không tìm thấy “{q}”',
 
     'tb.follow.on': 'Đang theo chủ tọa',
+    'tb.follow.on_chair': 'Đang theo trình chiếu',
     'tb.follow.waiting': 'Theo chủ tọa — chờ trình chiếu',
     'tb.follow.stop': 'Xem tự do',
     'tb.follow.start': 'Theo chủ tọa',
+    'tb.follow.start_chair': 'Theo trình chiếu',
     'tb.follow.chair_at': 'Chủ tọa đang ở trang {page}',
     'tb.follow.stopped_toast': 'Bạn đang xem tự do. Nhấn “Theo chủ tọa” để quay lại trang chủ tọa trình chiếu.',
     'tb.present.start': 'Trình chiếu',
@@ -213,6 +215,9 @@ export const TABLET_MESSAGES = {
     'tb.vote.pill_unsent': 'Phiếu chưa gửi',
     'tb.vote.pill_refused': 'Phiếu bị từ chối',
     'tb.vote.pill_observer': 'Đang biểu quyết',
+    'tb.vote.opt.Đồng ý': 'Đồng ý',
+    'tb.vote.opt.Không đồng ý': 'Không đồng ý',
+    'tb.vote.opt.Không biểu quyết': 'Không biểu quyết',
   },
   en: {
     'tb.section': 'Delegate tablet',
@@ -278,7 +283,7 @@ export const TABLET_MESSAGES = {
     'tb.agenda.current': 'Under discussion',
     'tb.agenda.minutes': '{n} min',
     'tb.agenda.pages': '{n} p.',
-    'tb.agenda.make_current': 'Go to',
+    'tb.agenda.make_current': 'Make current',
     'tb.agenda.make_current_named': 'Move the session to item {title}',
     'tb.agenda.current_failed': 'Could not change the agenda item',
 
@@ -313,9 +318,11 @@ export const TABLET_MESSAGES = {
     'tb.viewer.search_none': 'No match for “{q}”',
 
     'tb.follow.on': 'Following the chair',
+    'tb.follow.on_chair': 'Following the presentation',
     'tb.follow.waiting': 'Following the chair — nothing presented yet',
     'tb.follow.stop': 'Browse freely',
     'tb.follow.start': 'Follow the chair',
+    'tb.follow.start_chair': 'Follow the presentation',
     'tb.follow.chair_at': 'The chair is on page {page}',
     'tb.follow.stopped_toast': 'You are browsing freely. Tap “Follow the chair” to go back to the presented page.',
     'tb.present.start': 'Present',
@@ -426,5 +433,9 @@ export const TABLET_MESSAGES = {
     'tb.vote.pill_unsent': 'Ballot not sent',
     'tb.vote.pill_refused': 'Ballot refused',
     'tb.vote.pill_observer': 'Vote in progress',
+    // The server's default options, shown in English.
+    'tb.vote.opt.Đồng ý': 'In favour',
+    'tb.vote.opt.Không đồng ý': 'Against',
+    'tb.vote.opt.Không biểu quyết': 'Abstain',
   },
 };

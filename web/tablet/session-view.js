@@ -34,7 +34,10 @@ export class SessionView {
     this.docFocus = false;
     this.presenting = false;
     this.followKey = `roomctl.follow.${sessionId}`;
-    this.following = sessionStorage.getItem(this.followKey) !== '0';
+    // Delegates follow the chair unless they chose not to; in chair mode the
+    // tablet leads, so it follows only when asked.
+    const kept = sessionStorage.getItem(this.followKey);
+    this.following = kept ? kept === '1' : !this.chairMode;
     this.checkinState = 'idle';       // idle | sending | waiting
     this.alive = true;
     this.wide = window.matchMedia(WIDE);
@@ -228,7 +231,11 @@ export class SessionView {
 
   select(tab) {
     if (tab === 'doc') this.docFocus = true;
-    else { this.tab = tab; this.docFocus = false; }
+    else {
+      if (tab !== this.tab) this.side.scrollTop = 0;
+      this.tab = tab;
+      this.docFocus = false;
+    }
     this.applyLayout();
     if (tab === 'doc' && this.viewer) this.viewer.render();
   }
@@ -331,7 +338,6 @@ export class SessionView {
     try {
       const ack = await this.ws.request('checkin', { session_id: this.id });
       if (ack && ack.attendance) this.meeting.applyEvent({ type: 'attendance.updated', body: { entry: ack.attendance } });
-      toast(t('tb.checkin.ok'), { kind: 'success' });
     } catch (err) {
       showError(err, t('tb.checkin.failed'));
     } finally {
@@ -407,7 +413,7 @@ export class SessionView {
     this.following = on;
     sessionStorage.setItem(this.followKey, on ? '1' : '0');
     if (on) this.followChair();
-    else if (!quiet) toast(t('tb.follow.stopped_toast'), { kind: 'info' });
+    else if (!quiet && !this.chairMode) toast(t('tb.follow.stopped_toast'), { kind: 'info' });
     this.renderMode();
   }
 
@@ -442,12 +448,12 @@ export class SessionView {
     const presented = p.document_id != null ? this.meeting.document(p.document_id) : null;
     if (this.following) {
       slot.append(h('span', { class: 'follow-state on', dataset: { testid: 'follow-state' } }, icon('follow'),
-        h('span', null, presented ? t('tb.follow.on') : t('tb.follow.waiting'))));
+        h('span', null, presented ? t(this.chairMode ? 'tb.follow.on_chair' : 'tb.follow.on') : t('tb.follow.waiting'))));
       slot.append(button(t('tb.follow.stop'), {
         kind: 'secondary', attrs: { 'data-testid': 'follow-stop' }, onClick: () => this.setFollowing(false),
       }));
     } else {
-      slot.append(button(t('tb.follow.start'), {
+      slot.append(button(t(this.chairMode ? 'tb.follow.start_chair' : 'tb.follow.start'), {
         kind: 'primary', ic: 'follow', attrs: { 'data-testid': 'follow-start' }, onClick: () => this.setFollowing(true),
       }));
       if (presented) slot.append(h('span', { class: 'mode-note' }, t('tb.follow.chair_at', { page: p.page })));

@@ -424,18 +424,40 @@ export class DocViewer extends EventTarget {
     else { this.query = ''; this.hits = []; clear(this.hl); }
   }
 
+  /**
+   * The text of page p for searching: pdf.js splits words into several items
+   * (a Vietnamese letter often comes from another font), so the items are
+   * joined without spaces, a space only at line ends. folded: the joined text
+   * without diacritics, lower case; starts[i]: where item i begins in it.
+   */
   async pageText(entry, p) {
     if (!entry.texts.has(p)) {
       entry.texts.set(p, entry.pdf.getPage(p).then((page) => page.getTextContent()).then((tc) => {
         const items = tc.items.filter((it) => typeof it.str === 'string');
-        return { items, folded: items.map((it) => fold(it.str)) };
+        const parts = items.map((it) => fold(it.str));
+        const starts = [];
+        let folded = '';
+        let plain = '';
+        items.forEach((it, i) => {
+          starts.push(folded.length);
+          folded += parts[i];
+          plain += it.str.length === parts[i].length ? it.str : parts[i];
+          if (it.hasEOL) { folded += ' '; plain += ' '; }
+        });
+        return { items, parts, starts, folded, plain };
       }));
     }
     return entry.texts.get(p);
   }
 
+  static matches(folded, q) {
+    const out = [];
+    for (let at = folded.indexOf(q); at >= 0; at = folded.indexOf(q, at + q.length)) out.push(at);
+    return out;
+  }
+
   async search(raw) {
-    const q = fold(raw.trim());
+    const q = fold(raw).replace(/\s+/g, ' ').trim();
     this.query = q;
     clear(this.searchList);
     this.hits = [];
@@ -443,32 +465,18 @@ export class DocViewer extends EventTarget {
     const entry = this.entry;
     this.searchInfo.textContent = t('tb.viewer.searching');
     for (let p = 1; p <= entry.pdf.numPages; p++) {
-      const { items, folded } = await this.pageText(entry, p);
+      const { folded, plain } = await this.pageText(entry, p);
       if (entry !== this.entry || q !== this.query) return;
-      // Match across the page's text joined with spaces, so a phrase split over items is found.
-      const joined = folded.join(' ');
-      let from = 0;
-      let count = 0;
-      let first = -1;
-      for (;;) {
-        const at = joined.indexOf(q, from);
-        if (at < 0) break;
-        if (first < 0) first = at;
-        count++;
-        from = at + q.length;
-      }
-      if (count) {
-        const text = items.map((it) => it.str).join(' ');
-        const a = Math.max(0, first - 40);
-        const snippet = `${a > 0 ? '…' : ''}${text.slice(a, first)}`;
-        const match = text.slice(first, first + q.length);
-        const after = `${text.slice(first + q.length, first + q.length + 60)}…`;
-        this.hits.push({ page: p, count });
-        this.searchList.append(h('li', null, h('button', {
-          type: 'button', class: 'hit', onclick: () => this.goTo(p, { user: true }).then(() => this.render()),
-        }, h('span', { class: 'hit-page' }, t('tb.viewer.page_n', { page: p })),
-        h('span', { class: 'hit-text' }, snippet, h('mark', null, match), after))));
-      }
+      const found = DocViewer.matches(folded, q);
+      if (!found.length) continue;
+      const first = found[0];
+      const a = Math.max(0, first - 40);
+      this.hits.push({ page: p, count: found.length });
+      this.searchList.append(h('li', null, h('button', {
+        type: 'button', class: 'hit', onclick: () => (p === this.page ? this.render() : this.goTo(p, { user: true })),
+      }, h('span', { class: 'hit-page' }, t('tb.viewer.page_n', { page: p })),
+      h('span', { class: 'hit-text' }, `${a > 0 ? '…' : ''}${plain.slice(a, first)}`,
+        h('mark', null, plain.slice(first, first + q.length)), `${plain.slice(first + q.length, first + q.length + 60)}…`))));
     }
     const total = this.hits.reduce((n, x) => n + x.count, 0);
     this.searchInfo.textContent = total
@@ -481,22 +489,25 @@ export class DocViewer extends EventTarget {
   async drawHighlights(page, viewport, seq) {
     clear(this.hl);
     if (!this.query || !this.entry) return;
-    const { items, folded } = await this.pageText(this.entry, page.pageNumber);
+    const { items, parts, starts, folded } = await this.pageText(this.entry, page.pageNumber);
     if (seq !== this.renderSeq) return;
     const lib = this.entry.lib;
     const q = this.query;
-    items.forEach((it, i) => {
-      const f = folded[i];
-      let at = f.indexOf(q);
-      while (at >= 0 && it.str.length) {
+    for (const at of DocViewer.matches(folded, q)) {
+      const end = at + q.length;
+      items.forEach((it, i) => {
+        const len = parts[i].length;
+        const from = Math.max(at, starts[i]) - starts[i];
+        const to = Math.min(end, starts[i] + len) - starts[i];
+        if (to <= from || !len) return;
         const tx = lib.Util.transform(viewport.transform, it.transform);
         const fontH = Math.hypot(tx[2], tx[3]);
         const w = it.width * viewport.scale;
-        const left = tx[4] + (w * at) / it.str.length;
-        const width = Math.max((w * q.length) / it.str.length, 6);
-        this.hl.append(h('span', { class: 'hl', style: { left: `${left}px`, top: `${tx[5] - fontH}px`, width: `${width}px`, height: `${fontH * 1.2}px` } }));
-        at = f.indexOf(q, at + q.length);
-      }
-    });
+        this.hl.append(h('span', {
+          class: 'hl',
+          style: { left: `${tx[4] + (w * from) / len}px`, top: `${tx[5] - fontH}px`, width: `${Math.max((w * (to - from)) / len, 3)}px`, height: `${fontH * 1.25}px` },
+        }));
+      });
+    }
   }
 }

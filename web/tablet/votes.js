@@ -10,10 +10,15 @@
 // choice of a secret ballot is not kept on the tablet once acknowledged.
 
 import { h, clear, button, icon, showError, toast, confirmDialog, uid } from '../common/ui.js';
-import { t, formatNumber, formatTime } from '../common/i18n.js';
+import { t, has, formatNumber, formatTime } from '../common/i18n.js';
 import { formatClock } from './speakers.js';
 
 const NETWORK_ERRORS = new Set(['network', 'timeout', 'closed']);
+
+/** An option as shown: the server's default options follow the UI language. */
+export function optionLabel(label) {
+  return has(`tb.vote.opt.${label}`) ? t(`tb.vote.opt.${label}`) : label;
+}
 
 function newBallotKey() {
   const b = new Uint8Array(16);
@@ -278,7 +283,7 @@ export class Votes {
           type: 'button', role: 'radio', class: `ballot-option opt-${i}${isChosen ? ' chosen' : ''}`,
           'aria-checked': String(isChosen), disabled: !canVote || locked, dataset: { option: String(i), focusKey: `o${i}` },
           onclick: () => { this.selection = { vote: v.id, option: i }; this.renderDialog(); },
-        }, h('span', { class: 'ballot-radio', 'aria-hidden': 'true' }), h('span', null, label)));
+        }, h('span', { class: 'ballot-radio', 'aria-hidden': 'true' }), h('span', null, optionLabel(label))));
       });
       card.append(group);
       if (!canVote) {
@@ -308,7 +313,7 @@ export class Votes {
   }
 
   stateLine(v, state, b) {
-    const opt = b && !v.secret ? v.options[b.option] : (b ? v.options[b.option] : null);
+    const opt = b ? optionLabel(v.options[b.option]) : null;
     const lines = {
       none: [null, ''],
       sending: ['sending', t('tb.vote.sending')],
@@ -370,7 +375,7 @@ export function resultTable(v) {
     const n = (r.counts || [])[i] || 0;
     const pct = cast ? Math.round((n / cast) * 1000) / 10 : 0;
     return h('div', { class: `result-row opt-${i}`, dataset: { option: String(i) } },
-      h('span', { class: 'result-label' }, label),
+      h('span', { class: 'result-label' }, optionLabel(label)),
       h('span', { class: 'result-bar', 'aria-hidden': 'true' }, h('span', { style: { width: `${pct}%` } })),
       h('span', { class: 'result-count num', dataset: { testid: `count-${i}` } }, formatNumber(n)),
       h('span', { class: 'result-pct num muted' }, `${formatNumber(pct)} %`));
@@ -417,7 +422,7 @@ export class VotesPane {
         h('div', { class: 'row' }, h('span', { class: 'badge badge-live' }, t('tb.vote.in_progress')),
           h('span', { class: `badge ${open.secret ? 'badge-secret' : 'badge-open-vote'}` }, open.secret ? t('tb.vote.secret') : t('tb.vote.open_ballot'))),
         h('h3', { class: 'vote-q' }, open.question),
-        h('p', { class: 'muted' }, t('tb.vote.progress_line', { cast: formatNumber(p.cast), present: formatNumber(p.present) })),
+        this.chairMode ? null : h('p', { class: 'muted' }, t('tb.vote.progress_line', { cast: formatNumber(p.cast), present: formatNumber(p.present) })),
         m.isMember ? h('p', { class: `vote-mine state-${state}` }, t(`tb.vote.mine_${state}`)) : null,
         button(m.isMember && state === 'none' ? t('tb.vote.go_vote') : t('tb.vote.show_card'), {
           kind: 'primary', size: 'lg', ic: 'ballot', onClick: () => { this.votes.dismissed.delete(open.id); this.votes.showVote(open.id); },

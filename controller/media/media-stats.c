@@ -1,0 +1,143 @@
+/* media-stats — per-stream receive statistics after RFC 3550. */
+#include "media-stats.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MAX_DROPOUT 3000
+#define MAX_MISORDER 100
+#define MIN_SEQUENTIAL 2
+#define RTP_SEQ_MOD (1u << 16)
+
+void
+rc_stream_stats_init(rc_stream_stats *s, guint clock_rate)
+{
+  memset(s, 0, sizeof *s);
+  s->clock_rate = clock_rate;
+}
+
+static void
+init_seq(rc_stream_stats *s, guint16 seq)
+{
+  s->base_seq = seq;
+  s->max_seq = seq;
+  s->bad_seq = RTP_SEQ_MOD + 1;
+  s->cycles = 0;
+  s->received = 0;
+}
+
+/* RFC 3550 A.1: returns FALSE for a packet that is not counted (a source
+ * still on probation, or a big jump that may be a restart). */
+static gboolean
+update_seq(rc_stream_stats *s, guint16 seq)
+{
+  guint16 udelta = (guint16)(seq - s->max_seq);
+  if (s->probation) {
+    if (seq == (guint16)(s->max_seq + 1)) {
+      s->probation--;
+      s->max_seq = seq;
+      if (s->probation == 0) {
+        /* The packets seen on probation count too: they were in sequence. */
+        init_seq(s, seq);
+        s->pre_base = MIN_SEQUENTIAL - 1;
+        s->received += MIN_SEQUENTIAL;
+        return TRUE;
+      }
+    } else {
+      s->probation = MIN_SEQUENTIAL - 1;
+      s->max_seq = seq;
+    }
+    return FALSE;
+  }
+  if (udelta < MAX_DROPOUT) {
+    if (seq < s->max_seq)
+      s->cycles += RTP_SEQ_MOD; /* wrapped */
+    s->max_seq = seq;
+  } else if (udelta <= RTP_SEQ_MOD - MAX_MISORDER) {
+    if (seq == s->bad_seq) { /* two in a row: the source restarted */
+      init_seq(s, seq);
+      s->pre_base = 0;
+    } else {
+      s->bad_seq = (seq + 1u) & (RTP_SEQ_MOD - 1);
+      return FALSE;
+    }
+  }
+  /* else a duplicate or a late, reordered packet: counted below */
+  s->received++;
+  return TRUE;
+}
+
+static void
+update_jitter(rc_stream_stats *s, guint32 rtp_ts, gint64 arrival_us)
+{
+  gint64 arrival = arrival_us * (gint64)s->clock_rate / 1000000;
+  gint64 transit = arrival - (gint64)rtp_ts;
+  if (s->have_transit) {
+    gint64 d = transit - s->transit;
+    /* RTP timestamps wrap at 2^32: take the nearest difference. */
+    d = (gint64)(gint32)(guint32)d;
+    s->jitter += (fabs((double)d) - s->jitter) / 16.0;
+  }
+  s->transit = transit;
+  s->have_transit = TRUE;
+}
+
+static void
+update_rate(rc_stream_stats *s, gsize size, gint64 now)
+{
+  if (now - s->window_start_us >= 1000000) {
+    gint64 span = now - s->window_start_us;
+    /* A gap of more than two windows means nothing was received meanwhile. */
+    s->bitrate_bps = span < 2000000 ? s->window_bytes * 8 * 1000000 / (guint64)span : 0;
+    s->window_start_us = now;
+    s->window_bytes = 0;
+  }
+  s->window_bytes += size;
+}
+
+void
+rc_stream_stats_update(rc_stream_stats *s, const rc_rtp_packet *p, gsize size, gint64 arrival_us, gboolean keyframe)
+{
+  if (!s->started) {
+    s->started = TRUE;
+    init_seq(s, p->seq);
+    s->max_seq = (guint16)(p->seq - 1);
+    s->probation = MIN_SEQUENTIAL;
+    s->first_us = arrival_us;
+    s->window_start_us = arrival_us;
+  }
+  s->packets++;
+  s->bytes += size;
+  s->last_us = arrival_us;
+  update_rate(s, size, arrival_us);
+  if (update_seq(s, p->seq))
+    update_jitter(s, p->timestamp, arrival_us);
+  if (keyframe) {
+    if (s->last_keyframe_us && arrival_us - s->last_keyframe_us > 100000)
+      s->keyframe_interval_s = (double)(arrival_us - s->last_keyframe_us) / 1e6;
+    if (!s->last_keyframe_us || arrival_us - s->last_keyframe_us > 100000) {
+      s->keyframes++;
+      s->last_keyframe_us = arrival_us;
+    }
+  }
+}
+
+void
+rc_stream_stats_report(const rc_stream_stats *s, rc_stream_report *out)
+{
+  memset(out, 0, sizeof *out);
+  out->packets = s->packets;
+  out->bytes = s->bytes;
+  out->last_packet_us = s->last_us;
+  out->keyframes = s->keyframes;
+  out->keyframe_interval_s = s->keyframe_interval_s;
+  out->last_keyframe_us = s->last_keyframe_us;
+  out->bitrate_bps = s->bitrate_bps;
+  out->jitter_ms = s->clock_rate ? s->jitter * 1000.0 / s->clock_rate : 0;
+  if (!s->started || s->probation)
+    return;
+  guint64 extended_max = s->cycles + s->max_seq;
+  out->expected = extended_max - s->base_seq + 1 + s->pre_base;
+  out->lost = (gint64)out->expected - (gint64)s->received;
+  out->loss_ratio = out->expected && out->lost > 0 ? (double)out->lost / (double)out->expected : 0;
+}

@@ -1,0 +1,58 @@
+/* media-stats — what one received RTP stream (a site's video or audio)
+ * looks like, computed inline per packet with no allocation: packets, bytes,
+ * bitrate, loss from sequence numbers (RFC 3550 A.1, with wrap-around and
+ * restarts), interarrival jitter (RFC 3550 A.8), last packet time, keyframe
+ * interval. Not thread-safe: one writer (the streaming thread that owns it);
+ * others read copies. */
+#pragma once
+#include "media-rtp.h"
+
+typedef struct {
+  guint clock_rate;
+  gboolean started;
+  /* RFC 3550 A.1 */
+  guint16 max_seq;
+  guint32 cycles;
+  guint32 base_seq;
+  guint32 bad_seq;
+  guint32 probation;
+  guint64 received; /* in-sequence packets counted for loss */
+  guint32 pre_base; /* packets before base_seq that count (probation) */
+  /* RFC 3550 A.8, in timestamp units */
+  gboolean have_transit;
+  gint64 transit;
+  double jitter;
+  /* totals */
+  guint64 packets;
+  guint64 bytes;
+  gint64 first_us, last_us;
+  /* bitrate over whole seconds */
+  gint64 window_start_us;
+  guint64 window_bytes;
+  guint64 bitrate_bps;
+  /* keyframes */
+  guint64 keyframes;
+  gint64 last_keyframe_us;
+  double keyframe_interval_s;
+} rc_stream_stats;
+
+typedef struct {
+  guint64 packets, bytes;
+  guint64 expected;
+  gint64 lost;          /* expected - received; negative with duplicates */
+  double loss_ratio;    /* lost / expected, 0..1 */
+  double jitter_ms;
+  guint64 bitrate_bps;
+  gint64 last_packet_us; /* 0 = never */
+  guint64 keyframes;
+  double keyframe_interval_s;
+  gint64 last_keyframe_us;
+} rc_stream_report;
+
+void rc_stream_stats_init(rc_stream_stats *s, guint clock_rate);
+/* Accounts one packet that arrived at @arrival_us (monotonic or wall clock,
+ * but the same for every call). */
+void rc_stream_stats_update(rc_stream_stats *s, const rc_rtp_packet *p, gsize size, gint64 arrival_us,
+                            gboolean keyframe);
+/* A consistent summary of the stream so far. */
+void rc_stream_stats_report(const rc_stream_stats *s, rc_stream_report *out);
