@@ -3,11 +3,12 @@
 
 CC      ?= gcc
 BUILD   := build
-PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 gstreamer-app-1.0 gstreamer-net-1.0 gstreamer-rtsp-server-1.0 \
+PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 gstreamer-app-1.0 gstreamer-net-1.0 gstreamer-video-1.0 \
+           gstreamer-rtsp-server-1.0 portaudio-2.0 \
            libwebsockets jansson libsodium sqlite3 poppler-glib
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
-           -Icontroller -Icontroller/api -Icontroller/net -Icontroller/media \
+           -Icontroller -Icontroller/api -Icontroller/net -Icontroller/media -Idevices \
            -DG_LOG_USE_STRUCTURED -DRC_VERSION='"$(VERSION)"' -DRC_WEB_ROOT='"$(CURDIR)/web"' -DRC_DEMO_DIR='"$(CURDIR)/configs/demo"' \
            -DRC_DEMO_PDF_DIR='"$(CURDIR)/build/demo"' \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -26,7 +27,7 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CORE_SRC := $(filter-out controller/main.c,$(wildcard controller/*.c controller/api/*.c controller/net/*.c \
-              controller/media/*.c))
+              controller/media/*.c devices/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

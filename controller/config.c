@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 #define RC_CONFIG_ERROR rc_config_error_quark()
 G_DEFINE_QUARK(rc-config-error, rc_config_error)
@@ -33,6 +34,22 @@ static const key_spec keys[] = {
   {"ws", "rate_per_second", KEY_INT, F(ws_rate_per_second), 1, 100000},
   {"ws", "rate_burst", KEY_INT, F(ws_rate_burst), 1, 100000},
   {"meeting", "speaking_seconds", KEY_INT, F(speaking_seconds), 0, 7200},
+  {"media", "enabled", KEY_BOOL, F(media_enabled), 0, 0},
+  {"media", "listen", KEY_STRING, F(media_listen), 0, 0},
+  {"media", "video_port", KEY_INT, F(media_video_port), 1, 65534},
+  {"media", "audio_port", KEY_INT, F(media_audio_port), 1, 65534},
+  {"media", "chair_site", KEY_STRING, F(media_chair_site), 0, 0},
+  {"media", "mode", KEY_STRING, F(media_mode), 0, 0},
+  {"media", "fps", KEY_INT, F(media_fps), 1, 60},
+  {"media", "idr_seconds", KEY_INT, F(media_idr_seconds), 1, 10},
+  {"media", "tiers", KEY_STRING, F(media_tiers), 0, 0},
+  {"media", "record", KEY_BOOL, F(media_record), 0, 0},
+  {"media", "record_dir", KEY_PATH, F(media_record_dir), 0, 0},
+  {"media", "record_segment_minutes", KEY_INT, F(media_record_segment_minutes), 1, 240},
+  {"media", "rtsp_port", KEY_INT, F(media_rtsp_port), 0, 65535},
+  {"media", "rtsp_host", KEY_STRING, F(media_rtsp_host), 0, 0},
+  {"audio", "input_device", KEY_STRING, F(audio_input_device), 0, 0},
+  {"audio", "output_device", KEY_STRING, F(audio_output_device), 0, 0},
   {"votes", "allow_change", KEY_BOOL, F(vote_allow_change), 0, 0},
   {"votes", "majority", KEY_MAJORITY, F(vote_majority_of_members), 0, 0},
   {"votes", "majority_percent", KEY_INT, F(vote_majority_percent), 1, 99},
@@ -63,6 +80,22 @@ rc_config_new_default(void)
   c->ws_rate_per_second = 20;
   c->ws_rate_burst = 60;
   c->speaking_seconds = 180;
+  c->media_enabled = TRUE;
+  c->media_listen = g_strdup("0.0.0.0");
+  c->media_video_port = 5004;
+  c->media_audio_port = 5006;
+  c->media_chair_site = g_strdup("");
+  c->media_mode = g_strdup("switch");
+  c->media_fps = 25;
+  c->media_idr_seconds = 2;
+  c->media_tiers = g_strdup("1280x720@2000,640x360@600");
+  c->media_record = TRUE;
+  c->media_record_dir = g_strdup("");
+  c->media_record_segment_minutes = 10;
+  c->media_rtsp_port = 8554;
+  c->media_rtsp_host = g_strdup("");
+  c->audio_input_device = g_strdup("");
+  c->audio_output_device = g_strdup("");
   c->vote_allow_change = TRUE;
   c->vote_majority_of_members = TRUE;
   c->vote_majority_percent = 50;
@@ -165,6 +198,33 @@ read_key(GKeyFile *kf, const key_spec *k, const char *base_dir, rc_config *c, GE
   return FALSE;
 }
 
+/* Values that need more than one key's type check. */
+static gboolean
+validate(rc_config *c, GError **error)
+{
+  if (!g_str_equal(c->media_mode, "switch") && !g_str_equal(c->media_mode, "compose")) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[media] mode: '%s' is not switch or compose", c->media_mode);
+    return FALSE;
+  }
+  g_auto(GStrv) tiers = g_strsplit(c->media_tiers, ",", -1);
+  for (char **t = tiers; *t; t++) {
+    int w = 0, h = 0, kbps = 0;
+    char end = 0;
+    if (sscanf(g_strstrip(*t), "%dx%d@%d%c", &w, &h, &kbps, &end) != 3 || w < 64 || h < 64 || w > 3840 ||
+        h > 2160 || kbps < 50 || kbps > 20000) {
+      g_set_error(error, RC_CONFIG_ERROR, 1, "[media] tiers: '%s' is not WIDTHxHEIGHT@KBPS", *t);
+      return FALSE;
+    }
+  }
+  if (!tiers[0] || c->media_video_port == c->media_audio_port ||
+      ABS(c->media_video_port - c->media_audio_port) < 2) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[media] needs at least one tier, and video_port and audio_port "
+                                           "two apart (RTCP uses port + 1)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 rc_config *
 rc_config_load(const char *path, GError **error)
 {
@@ -190,6 +250,10 @@ rc_config_load(const char *path, GError **error)
         return NULL;
       }
     }
+  }
+  if (!validate(c, error)) {
+    g_prefix_error(error, "%s: ", path);
+    return NULL;
   }
   c->path = g_steal_pointer(&abs);
   return g_steal_pointer(&c);

@@ -26,6 +26,24 @@ typedef struct rc_config {
   int ws_rate_burst;      /* ... and in a burst */
   /* [meeting] */
   int speaking_seconds;   /* default speaking-time limit, 0 = none */
+  /* [media] */
+  gboolean media_enabled;
+  char *media_listen;
+  int media_video_port;   /* RTCP on +1 */
+  int media_audio_port;   /* RTCP on +1 */
+  char *media_chair_site; /* site code; "" = the session's province-level site */
+  char *media_mode;       /* switch | compose */
+  int media_fps;
+  int media_idr_seconds;
+  char *media_tiers;      /* "1280x720@2000,640x360@600" */
+  gboolean media_record;
+  char *media_record_dir; /* "" = DATA_DIR/recordings */
+  int media_record_segment_minutes;
+  int media_rtsp_port;    /* 0 = no RTSP output */
+  char *media_rtsp_host;  /* shown in the RTSP URL */
+  /* [audio] */
+  char *audio_input_device;  /* PortAudio device name (substring); "" = none */
+  char *audio_output_device;
   /* [votes] */
   gboolean vote_allow_change;
   gboolean vote_majority_of_members; /* else of those present */

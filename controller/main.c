@@ -7,6 +7,7 @@
 #include "auth.h"
 #include "config.h"
 #include "demo.h"
+#include "media.h"
 #include "meeting.h"
 #include "net.h"
 #include "store.h"
@@ -36,6 +37,7 @@ typedef struct {
   rc_auth *auth;
   rc_meeting *meeting;
   rc_api *api;
+  rc_media *media;
   rc_net *net;
   GMainLoop *loop;
 } roomctl;
@@ -161,6 +163,9 @@ start(roomctl *rc, GError **error)
     return FALSE;
   rc->meeting = rc_meeting_new(rc->config->ws_event_backlog);
   rc->api = rc_api_new(rc->config, rc->store, rc->auth, rc->meeting);
+  rc->media = rc_media_new(rc->config);
+  rc_media_set_callbacks(rc->media, NULL, rc_api_media_switched, rc->api);
+  rc_api_set_media(rc->api, rc->media);
   rc_api_live_restore(rc->api);
   if (!(rc->net = rc_net_new(rc->config, rc->api, rc->meeting, rc->loop, error)))
     return FALSE;
@@ -174,6 +179,7 @@ static void
 stop(roomctl *rc)
 {
   g_clear_pointer(&rc->net, rc_net_free);
+  g_clear_pointer(&rc->media, rc_media_free); /* finishes the recording */
   /* Before the api: finishing password checks still answer through it. */
   g_clear_pointer(&rc->auth, rc_auth_free);
   g_clear_pointer(&rc->api, rc_api_free);

@@ -281,6 +281,37 @@ rc_store_vote_tally(rc_store *store, gint64 vote_id, GError **error)
   return rows_ints(store, "SELECT option, count FROM secret_tally WHERE vote_id = ?", error, 1, vote_id);
 }
 
+/* ---- floor ---- */
+
+gboolean
+rc_store_floor_log(rc_store *store, gint64 session_id, gint64 site_id, gint64 user_id, gint64 granted_by,
+                   GError **error)
+{
+  return exec_with_now(store,
+                       "INSERT INTO floor_log (session_id, site_id, user_id, granted_by, granted_at)"
+                       " VALUES (?2, nullif(?3, 0), nullif(?4, 0), nullif(?5, 0), ?1)",
+                       error, session_id, site_id, user_id, granted_by);
+}
+
+gboolean
+rc_store_floor_switched(rc_store *store, gint64 session_id, gint64 switched_ms, GError **error)
+{
+  return exec_ints(store,
+                   "UPDATE floor_log SET switched_ms = ?1 WHERE id = (SELECT max(id) FROM floor_log"
+                   " WHERE session_id = ?2) AND switched_ms IS NULL",
+                   error, 2, switched_ms, session_id);
+}
+
+json_t *
+rc_store_floor_list(rc_store *store, gint64 session_id, GError **error)
+{
+  return rows_ints(store,
+                   "SELECT f.site_id, s.code AS site_code, s.name AS site_name, f.user_id, f.granted_by,"
+                   " f.granted_at, f.switched_ms FROM floor_log f LEFT JOIN sites s ON s.id = f.site_id"
+                   " WHERE f.session_id = ? ORDER BY f.id",
+                   error, 1, session_id);
+}
+
 /* ---- notes ---- */
 
 gboolean

@@ -3,7 +3,7 @@
 #define G_LOG_DOMAIN "roomctl-store"
 #include "store-private.h"
 
-#define USER_COLUMNS "id, username, full_name, role, title, unit, active"
+#define USER_COLUMNS "id, username, full_name, role, title, unit, active, site_id"
 #define SITE_COLUMNS "id, code, name, level, parent_id, transport, address"
 
 json_t *
@@ -62,7 +62,7 @@ gboolean
 rc_store_user_update(rc_store *store, gint64 id, json_t *fields, const char *password_hash,
                      GError **error)
 {
-  static const char *const allowed[] = {"full_name", "role", "title", "unit", "active",
+  static const char *const allowed[] = {"full_name", "role", "title", "unit", "active", "site_id",
                                         "password_hash", NULL};
   g_autoptr(json_t) set = json_deep_copy(fields);
   if (password_hash)
@@ -144,7 +144,7 @@ rc_store_token_user(rc_store *store, const char *token_hash, gint64 now_unix, GE
 {
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
-      "SELECT u.id, u.username, u.full_name, u.role, u.title, u.unit, u.active, t.expires_unix"
+      "SELECT u.id, u.username, u.full_name, u.role, u.title, u.unit, u.active, u.site_id, t.expires_unix"
       " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND u.active",
       error);
   if (!stmt)

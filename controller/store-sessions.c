@@ -496,7 +496,7 @@ rc_store_session_delegates(rc_store *store, gint64 session_id, GError **error)
 {
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
-      "SELECT u.id, u.username, u.full_name, u.role, u.title, u.unit, u.active"
+      "SELECT u.id, u.username, u.full_name, u.role, u.title, u.unit, u.active, u.site_id"
       " FROM session_delegates sd JOIN users u ON u.id = sd.user_id"
       " WHERE sd.session_id = ? ORDER BY u.username",
       error);

@@ -154,6 +154,17 @@ static const char *const migrations[] = {
   "  text TEXT NOT NULL,"
   "  updated_at TEXT NOT NULL,"
   "  PRIMARY KEY (user_id, document_id, page)) WITHOUT ROWID;",
+  /* 3: the media: a delegate's home site, and who held the floor */
+  "ALTER TABLE users ADD COLUMN site_id INTEGER REFERENCES sites(id) ON DELETE SET NULL;"
+  "CREATE TABLE floor_log ("
+  "  id INTEGER PRIMARY KEY,"
+  "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+  "  site_id INTEGER REFERENCES sites(id) ON DELETE SET NULL,"
+  "  user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+  "  granted_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+  "  granted_at TEXT NOT NULL,"
+  "  switched_ms INTEGER);"
+  "CREATE INDEX floor_log_session ON floor_log(session_id, id);",
 };
 
 void

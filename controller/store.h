@@ -166,6 +166,13 @@ json_t *rc_store_vote_ballots(rc_store *store, gint64 vote_id, GError **error);
 json_t *rc_store_vote_voters(rc_store *store, gint64 vote_id, GError **error);
 json_t *rc_store_vote_tally(rc_store *store, gint64 vote_id, GError **error);
 
+/* Who held the floor (a site, and the delegate when one was granted). */
+gboolean rc_store_floor_log(rc_store *store, gint64 session_id, gint64 site_id, gint64 user_id, gint64 granted_by,
+                            GError **error);
+/* Records how long the program took to show the last grant. */
+gboolean rc_store_floor_switched(rc_store *store, gint64 session_id, gint64 switched_ms, GError **error);
+json_t *rc_store_floor_list(rc_store *store, gint64 session_id, GError **error);
+
 /* Private notes. An empty @text deletes the note. */
 gboolean rc_store_note_put(rc_store *store, gint64 user_id, gint64 document_id, int page, const char *text,
                            GError **error);

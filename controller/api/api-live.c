@@ -67,8 +67,11 @@ static gboolean
 set_presentation(rc_api_ws_call *call, gint64 session_id, gint64 item_id, gint64 doc_id, int page, GError **error)
 {
   rc_api *api = call->api;
+  g_autoptr(json_t) before = rc_store_session_get(api->store, session_id, NULL);
   if (!rc_store_presentation_set(api->store, session_id, item_id, doc_id, page, error))
     return FALSE;
+  if (before && json_integer_value(json_object_get(before, "current_item_id")) != item_id)
+    rc_api_media_item(api, session_id, item_id);
   g_autoptr(json_t) s = rc_store_session_get(api->store, session_id, error);
   if (!s)
     return FALSE;
@@ -205,6 +208,11 @@ ws_speak_grant(rc_api_ws_call *call, GError **error)
     return FALSE;
   rc_api_audit(api, RC_USER_ID(call->peer->user), "floor.grant", "session:%" G_GINT64_FORMAT " user:%" G_GINT64_FORMAT,
                sid, uid);
+  g_autoptr(json_t) speaker = rc_store_user_get(api->store, uid, NULL);
+  gint64 site = speaker ? json_integer_value(json_object_get(speaker, "site_id")) : 0;
+  g_autoptr(GError) media_error = NULL;
+  if (site && !rc_api_media_floor(api, sid, site, uid, RC_USER_ID(call->peer->user), &media_error))
+    g_message("session %" G_GINT64_FORMAT ": the program cannot follow the floor: %s", sid, media_error->message);
   emit_speakers(api, sid);
   call->ack = rc_floor_to_json(floor, now_ms());
   return TRUE;
@@ -227,6 +235,7 @@ ws_speak_end(rc_api_ws_call *call, GError **error)
   rc_floor_turn ended;
   if (!rc_floor_end(floor, now_ms(), &ended, error) || !store_turn_end(api, sid, &ended, error))
     return FALSE;
+  rc_api_media_floor(api, sid, 0, 0, RC_USER_ID(call->peer->user), NULL); /* back to the chair */
   emit_speakers(api, sid);
   call->ack = rc_floor_to_json(floor, now_ms());
   return TRUE;
@@ -611,7 +620,10 @@ rc_api_live_restore(rc_api *api)
   json_t *r;
   json_array_foreach(votes, i, r)
     restore_vote(api, json_integer_value(json_object_get(r, "id")), json_integer_value(json_object_get(r, "session_id")));
-  json_array_foreach(live, i, r) restore_floor(api, json_integer_value(json_object_get(r, "id")));
+  json_array_foreach(live, i, r) {
+    restore_floor(api, json_integer_value(json_object_get(r, "id")));
+    rc_api_media_session_live(api, json_integer_value(json_object_get(r, "id")), TRUE);
+  }
 }
 
 GDestroyNotify

@@ -27,6 +27,7 @@ static const rc_api_field user_update_fields[] = {
   {"title", RC_FIELD_STRING, FALSE, 0, 100, NULL},
   {"unit", RC_FIELD_STRING, FALSE, 0, 100, NULL},
   {"active", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
+  {"site_id", RC_FIELD_ID_OR_NULL, FALSE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 #define SITE_FIELDS(req)                                       \

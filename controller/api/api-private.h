@@ -10,6 +10,7 @@ struct rc_api {
   rc_meeting *meeting;
   rc_api_ws_io io;
   GHashTable *vote_timers; /* gint64* vote id -> vote_timers (api-live.c) */
+  struct rc_media *media;  /* or NULL */
 };
 
 /* One WebSocket message being handled. */
@@ -30,6 +31,14 @@ typedef struct {
 } rc_api_ws_type;
 
 extern const rc_api_ws_type rc_api_ws_live_messages[]; /* api-live.c, {NULL}-terminated */
+extern const rc_api_ws_type rc_api_ws_media_messages[]; /* api-media.c */
+
+/* api-media.c: the meeting's side of the media */
+void rc_api_media_session_live(rc_api *api, gint64 session_id, gboolean live);
+void rc_api_media_sites_changed(rc_api *api, gint64 session_id);
+gboolean rc_api_media_floor(rc_api *api, gint64 session_id, gint64 site_id, gint64 user_id, gint64 by,
+                            GError **error);
+void rc_api_media_item(rc_api *api, gint64 session_id, gint64 item_id);
 
 static inline gint64
 rc_api_ws_int(rc_api_ws_call *call, const char *key)
@@ -78,6 +87,7 @@ struct rc_api_route {
 extern const rc_api_route rc_api_routes_people[];   /* api-people.c */
 extern const rc_api_route rc_api_routes_sessions[]; /* api-sessions.c */
 extern const rc_api_route rc_api_routes_live[];     /* api-records.c */
+extern const rc_api_route rc_api_routes_media[];    /* api-media.c */
 
 /* Access to one session: staff see every session, delegates only their own. */
 gboolean rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **error);

@@ -188,6 +188,7 @@ session_transition(rc_api_call *call, const char *action, GError **error)
   rc_api_audit(call->api, call->user_id, g_str_equal(action, "start") ? "session.start" : "session.end",
                "session:%" G_GINT64_FORMAT, id);
   rc_api_emit_session_part(call->api, id, "session.updated");
+  rc_api_media_session_live(call->api, id, g_str_equal(next, "live"));
   return reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
 }
 
@@ -453,6 +454,7 @@ sites_put(rc_api_call *call, GError **error)
     return FALSE;
   rc_api_audit(call->api, call->user_id, "session.sites", "session:%" G_GINT64_FORMAT, id);
   rc_api_emit_session_part(call->api, id, "sites.updated");
+  rc_api_media_sites_changed(call->api, id);
   return sites_get(call, error);
 }
 

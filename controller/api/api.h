@@ -39,6 +39,11 @@ void rc_api_set_ws_io(rc_api *api, const rc_api_ws_io *io);
 void rc_api_free(rc_api *api);
 /* Rebuilds open votes and speaker queues from the store after a restart. */
 void rc_api_live_restore(rc_api *api);
+struct rc_media;
+/* Connects the conference media (optional). */
+void rc_api_set_media(rc_api *api, struct rc_media *media);
+/* The media's switch callback (rc_media_switch_fn), with the api as data. */
+void rc_api_media_switched(gint64 site_id, gint64 grant_to_switch_us, gpointer api);
 
 /* ---- REST ---- */
 

@@ -90,7 +90,7 @@ async function openTablet(name, viewport) {
   // Frames the tablet receives, to see how the server answered its ballots.
   t.frames = [];
   page.on('websocket', (ws) => ws.on('framereceived', (f) => {
-    if (typeof f.payload === 'string' && f.payload.includes('"recorded"')) t.frames.push(JSON.parse(f.payload));
+    if (typeof f.payload === 'string' && /"recorded"|"replay"/.test(f.payload)) t.frames.push(JSON.parse(f.payload));
   }));
   page.on('response', (res) => {
     if (res.url().includes(`/api/v1/documents/${DOC}/content`)) {
@@ -358,7 +358,7 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     await p1.locator('dialog[open] [data-testid=ballot-state][data-state=recorded]').waitFor();
     assert.ok(await p1.evaluate((n) => window.__sockets.length > n, socketsBefore), 'the tablet reconnected');
     // The first ack was lost with the connection; the resend was acknowledged as a duplicate.
-    assert.deepEqual(tab.d1.frames.map((f) => f.body.duplicate), [true], JSON.stringify(tab.d1.frames));
+    assert.deepEqual(tab.d1.frames.filter((f) => 'recorded' in f.body).map((f) => f.body.duplicate), [true], JSON.stringify(tab.d1.frames));
     assert.equal(await p1.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('roomctl.ballots.')).length), 0,
       'an acknowledged ballot is not kept on the tablet');
 
@@ -389,12 +389,25 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     assert.match(kept[0][voteId].ballot_key, /^[0-9a-f]{32}$/);
     await shot('14-ballot-offline', 'd2');
     assert.equal(sql(`SELECT count(*) FROM voted WHERE vote_id = ${voteId}`), '1', 'only delegate 1 so far');
+    // Meanwhile delegate 1 asks to speak: delegate 2 misses that event.
+    await tabTo(p1, 'Phát biểu');
+    await p1.getByTestId('speak-request').click();
+    await p1.getByTestId('my-queue-position').waitFor();
 
     // Back online: the tablet reconnects, resends, and the ballot is recorded.
+    tab.d2.frames.length = 0;
     await tab.d2.context.setOffline(false);
     await p2.locator('dialog[open] [data-testid=ballot-state][data-state=recorded]').waitFor();
     await p2.locator('.conn[data-state=online]').waitFor();
     assert.equal(await p2.locator('.tb-offline').isVisible(), false);
+    // Chromium logs the reconnect attempts made while offline: expected here.
+    tab.d2.errors = tab.d2.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e));
+    // It resubscribed with its last seq and got the missed events replayed.
+    const resub = tab.d2.frames.find((f) => f.type === 'ack' && 'replay' in f.body);
+    assert.ok(resub && resub.body.replay === true, JSON.stringify(tab.d2.frames));
+    await p2.getByRole('tab', { name: /Phát biểu/ }).locator('.count', { hasText: '1' }).waitFor();
+    await p1.getByTestId('speak-withdraw').click();
+    await p2.getByRole('tab', { name: /Phát biểu/ }).locator('.count').waitFor({ state: 'detached' });
 
     const chairCard = chair.locator('#pane-votes');
     await chairCard.getByTestId('vote-cast').filter({ hasText: /^2$/ }).waitFor();
@@ -472,11 +485,54 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     await expectPage(p1, 3);
   });
 
+  it('the chair moves the agenda on; every tablet highlights the new current item', async () => {
+    const chair = tab.chair.page;
+    await tabTo(chair, 'Chương trình');
+    await chair.getByRole('button', { name: 'Chuyển phiên họp đến mục 3.1. Tờ trình về dự toán thu, chi ngân sách và phân bổ ngân sách cấp tỉnh năm 2027' }).click();
+    await tabTo(tab.d2.page, 'Chương trình');
+    for (const name of ['chair', 'd1', 'd2']) {
+      const cur = tab[name].page.locator('[data-testid=agenda-item].current');
+      await cur.filter({ hasText: 'Tờ trình về dự toán thu' }).waitFor();
+      assert.equal(await cur.count(), 1);
+      assert.match(await cur.locator('.badge-current').textContent(), /Đang thảo luận/);
+    }
+    await shot('19-agenda-current-portrait', 'd2');
+    await shot('20-chair-agenda', 'chair');
+    // Nothing is presented now; the chair presents again and the tablets follow.
+    assert.equal(await chair.getByTestId('present-toggle').getAttribute('aria-pressed'), 'false');
+    await chair.getByTestId('present-toggle').click();
+    await chair.getByRole('button', { name: 'Trang sau' }).click();
+    await expectPage(chair, 4);
+    await expectPage(tab.d1.page, 4);
+    await expectPage(tab.d2.page, 4);
+  });
+
+  it('lists the sessions to choose from', async () => {
+    const secToken = await login(srv.base, 'thuky', 'thuky123');
+    const today = new Date();
+    const at = (h) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), h)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const s2 = await api(srv.base, secToken, 'POST', '/api/v1/sessions', {
+      title: 'Phiên họp chuyên đề về đầu tư công', room: 'Phòng họp số 2', starts_at: at(7), ends_at: at(9),
+    });
+    await api(srv.base, secToken, 'PUT', `/api/v1/sessions/${s2.id}/delegates`, { user_ids: [st.ids.db02] });
+    const p2 = tab.d2.page;
+    await p2.getByRole('button', { name: 'Đổi phiên' }).click();
+    await p2.getByRole('heading', { name: 'Chọn phiên họp' }).waitFor();
+    const cards = p2.locator('.pick-card');
+    assert.equal(await cards.count(), 2);
+    assert.match(await cards.nth(0).textContent(), /Kỳ họp thứ Mười hai.*Đang diễn ra|Đang diễn ra.*Kỳ họp thứ Mười hai/s, 'the live session first');
+    assert.match(await cards.nth(1).textContent(), /Phiên họp chuyên đề về đầu tư công/);
+    await shot('21-session-picker-portrait', 'd2');
+    await cards.nth(0).click();
+    await p2.locator('h1.tb-title', { hasText: 'Kỳ họp thứ Mười hai' }).waitFor();
+    await p2.locator('[data-testid=checkin-state].present').waitFor();
+  });
+
   it('switches to English, large text and high contrast, remembered after a reload', async () => {
     const p2 = tab.d2.page;
     await p2.locator('select.lang-select').selectOption('en');
     await p2.getByRole('tab', { name: 'Agenda' }).waitFor();
-    await waitFor(async () => (await pageIndicator(p2).textContent()) === 'Page 3 / 7', 'English page indicator');
+    await waitFor(async () => (await pageIndicator(p2).textContent()) === 'Page 4 / 7', 'English page indicator');
     await p2.getByRole('button', { name: 'Large text' }).click();
     await p2.getByRole('button', { name: 'High contrast' }).click();
     assert.equal(await p2.getByRole('button', { name: 'Large text' }).getAttribute('aria-pressed'), 'true');
@@ -486,8 +542,8 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     const cls = await p2.locator('html').getAttribute('class');
     assert.match(cls, /rc-large-text/);
     assert.match(cls, /rc-high-contrast/);
-    await waitFor(async () => (await pageIndicator(p2).textContent()) === 'Page 3 / 7', 'English page indicator');
-    await p2.locator(`[data-testid=page-canvas][data-rendered-page="3"]`).waitFor();
+    await waitFor(async () => (await pageIndicator(p2).textContent()) === 'Page 4 / 7', 'English page indicator');
+    await p2.locator(`[data-testid=page-canvas][data-rendered-page="4"]`).waitFor();
     await p2.getByRole('tab', { name: 'Speakers' }).waitFor();
     await shot('17-english-large-contrast-portrait', 'd2');
     await p2.getByRole('tab', { name: 'Agenda' }).click();
@@ -496,6 +552,21 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     await p2.getByRole('button', { name: 'Large text' }).click();
     await p2.getByRole('button', { name: 'High contrast' }).click();
     await p2.locator('select.lang-select').selectOption('vi');
+  });
+
+  it('logs out: back to the login, the kept documents are gone', async () => {
+    const p2 = tab.d2.page;
+    assert.ok(await p2.evaluate(() => new Promise((resolve) => {
+      const req = indexedDB.open('roomctl-tablet');
+      req.onsuccess = () => { const c = req.result.transaction('documents').objectStore('documents').count(); c.onsuccess = () => resolve(c.result); };
+    })) >= 1, 'the document is kept on the tablet');
+    await p2.getByRole('button', { name: 'Đăng xuất' }).click();
+    await p2.getByText('Bạn đã đăng xuất.').waitFor();
+    assert.equal(await p2.evaluate(() => sessionStorage.getItem('roomctl.token')), null);
+    assert.equal(await p2.evaluate(() => new Promise((resolve) => {
+      const req = indexedDB.open('roomctl-tablet');
+      req.onsuccess = () => { const c = req.result.transaction('documents').objectStore('documents').count(); c.onsuccess = () => resolve(c.result); };
+    })), 0);
   });
 
   it('no errors in any tablet console', () => {

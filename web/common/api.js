@@ -202,7 +202,10 @@ const WS_SUBPROTOCOL = 'roomctl.v1';
  * again and re-subscribes with the last seq and epoch seen, so the server can
  * replay what was missed or send a fresh snapshot. An event whose seq skips
  * ahead triggers the same re-subscribe. Events with a seq already seen are
- * dropped.
+ * dropped. After each subscribe ack a local 'subscribed' message
+ * {session_id, body: {epoch, seq, replay}} is dispatched: with replay true,
+ * the events up to that seq that follow are a replay of what was missed.
+ * When the device reports it went offline the socket is dropped at once.
  */
 export class RoomSocket {
   constructor({ url, getToken = () => auth.token, onStatus, onAuthFailed,

@@ -17,6 +17,7 @@ import { t } from '../common/i18n.js';
 const DB_NAME = 'roomctl-tablet';
 const STORE = 'documents';
 const REVALIDATE_TIMEOUT_MS = 4000;
+const KEEP_MS = 60 * 24 * 3600 * 1000;   // a copy unused for 60 days is dropped
 
 let dbPromise = null;
 const checked = new Set();   // sha256 revalidated since the app started
@@ -30,7 +31,7 @@ function openDb() {
       const db = req.result;
       if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: 'sha256' });
     };
-    req.onsuccess = () => resolve(req.result);
+    req.onsuccess = () => { resolve(req.result); prune(req.result); };
     req.onerror = () => resolve(null);      // private mode etc.: work without a cache
     req.onblocked = () => resolve(null);
   });
@@ -48,6 +49,33 @@ function tx(db, mode, fn) {
     transaction.onerror = () => reject(transaction.error);
     transaction.onabort = () => reject(transaction.error);
   });
+}
+
+/** Drops the copies not used for KEEP_MS (documents never change, so a later use fetches again). */
+function prune(db) {
+  try {
+    const store = db.transaction(STORE, 'readwrite').objectStore(STORE);
+    store.openCursor().onsuccess = (e) => {
+      const cur = e.target.result;
+      if (!cur) return;
+      if (Date.now() - (cur.value.used_at || cur.value.stored_at || 0) > KEEP_MS) cur.delete();
+      cur.continue();
+    };
+  } catch { /* not worth an error */ }
+}
+
+/** Forgets every kept document (at logout: nothing of one reader stays for the next). */
+export async function clearDocuments() {
+  const db = await openDb();
+  checked.clear();
+  if (!db) return;
+  try { await tx(db, 'readwrite', (s) => s.clear()); } catch { /* gone anyway */ }
+}
+
+async function touch(entry) {
+  const db = await openDb();
+  if (!db) return;
+  try { await tx(db, 'readwrite', (s) => s.put({ ...entry, used_at: Date.now() })); } catch { /* best effort */ }
 }
 
 export async function cachedDocument(sha256) {
@@ -116,6 +144,7 @@ export async function loadDocumentBytes(doc, { onProgress } = {}) {
   clearTimeout(timer);
   if (res.status === 304 && cached) {
     checked.add(doc.sha256);
+    touch(cached);
     return new Uint8Array(cached.bytes.slice(0));
   }
   if (!res.ok) {

@@ -18,6 +18,7 @@ export class Meeting extends EventTarget {
     this.votes = new Map();          // vote id -> vote (newest last)
     this.progress = new Map();       // vote id -> {cast, present, members}
     this.deleted = false;
+    this.replaying = false;          // true while an event replayed after a reconnect is applied
   }
 
   _emit(topic, extra = {}) {

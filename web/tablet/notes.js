@@ -225,10 +225,4 @@ export class NotesPanel {
       this.exportBtn.disabled = false;
     }
   }
-
-  relabel() {
-    this.text.placeholder = t('tb.notes.placeholder');
-    this.exportBtn.querySelector('span').textContent = t('tb.notes.export');
-    this.render();
-  }
 }

@@ -50,9 +50,18 @@ export class SessionView {
     });
     this.offMeeting = this.meeting.onChange((d) => this.onMeeting(d));
     const mine = (fn) => (msg) => { if (this.alive && msg.session_id === this.id) fn(msg); };
+    // Events up to replayUntil were missed while offline and are replayed
+    // after a reconnect: their remaining times are stale.
+    this.replayUntil = 0;
     this.offWs = [
+      ws.on('subscribed', mine((msg) => { this.replayUntil = msg.body.replay ? msg.body.seq : 0; })),
       ws.on('snapshot', mine((msg) => this.meeting.applySnapshot(msg.body || {}))),
-      ws.on('*', mine((msg) => { if (msg.type !== 'snapshot') this.meeting.applyEvent(msg); })),
+      ws.on('*', mine((msg) => {
+        if (msg.type === 'snapshot' || msg.type === 'subscribed') return;
+        this.meeting.replaying = typeof msg.seq === 'number' && msg.seq <= this.replayUntil;
+        this.meeting.applyEvent(msg);
+        this.meeting.replaying = false;
+      })),
     ];
     this.showLoading();
     ws.subscribe(sessionId).catch((err) => {
@@ -77,6 +86,7 @@ export class SessionView {
     if (this.notes) this.notes.flush();
     if (this.speakersPane) this.speakersPane.destroy();
     if (this.strip) this.strip.destroy();
+    if (this.viewer) this.viewer.destroy();
     clearTimeout(this.presentTimer);
     this.built = false;
   }
@@ -130,12 +140,14 @@ export class SessionView {
         this.speakersPane.render();
         break;
       case 'presentation':
+        // The chair moved to another agenda item: nothing is presented any more.
+        if (this.presenting && m.presentation.document_id == null) this.presenting = false;
         this.agendaPane.render();
         this.renderMode();
         this.followChair();
         break;
       case 'speakers':
-        this.clock.update(m.speakers.speaker);
+        this.clock.update(m.speakers.speaker, { replayed: m.replaying, skew: this.serverClock.skew() });
         this.speakersPane.render();
         this.renderTabs();
         break;
@@ -204,6 +216,7 @@ export class SessionView {
     this.teardown();
     this.build();
     this.followChair();
+    if (this.votes.dialogVote != null) this.votes.renderDialog();
   }
 
   renderAll() {
@@ -440,8 +453,9 @@ export class SessionView {
         onClick: () => this.setPresenting(!this.presenting),
       }));
       if (this.presenting) {
-        slot.append(h('span', { class: 'mode-note' }, this.viewer.docId != null
-          ? t('tb.present.status', { page: this.viewer.page }) : t('tb.present.open_first')));
+        const shown = p.document_id != null && p.document_id === this.viewer.docId;
+        slot.append(h('span', { class: 'mode-note' }, shown
+          ? t('tb.present.status', { page: p.page }) : t('tb.present.open_first')));
         return;
       }
     }

@@ -25,11 +25,21 @@ export class FloorClock {
     this.timer = null;
   }
 
-  update(speaker, { fresh = false } = {}) {
+  /**
+   * fresh: from a snapshot (remaining_ms is current). replayed: from the
+   * events replayed after a reconnect, where remaining_ms is as old as the
+   * event; the deadline then comes from granted_at + limit and skew (the
+   * server's clock minus ours, ±1 s).
+   */
+  update(speaker, { fresh = false, replayed = false, skew = 0 } = {}) {
     if (!speaker) { this.turn = null; this.stop(); this.tick(); return; }
     const same = this.turn && this.turn.user_id === speaker.user_id && this.turn.granted_at === speaker.granted_at;
     if (!same || fresh) {
-      this.turn = { ...speaker, deadline: Date.now() + (speaker.remaining_ms ?? speaker.limit_seconds * 1000) };
+      const granted = Date.parse(speaker.granted_at);
+      const deadline = replayed && !fresh && !Number.isNaN(granted)
+        ? granted + speaker.limit_seconds * 1000 - skew
+        : Date.now() + (speaker.remaining_ms ?? speaker.limit_seconds * 1000);
+      this.turn = { ...speaker, deadline };
     }
     this.start();
     this.tick();

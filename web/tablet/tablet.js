@@ -11,7 +11,8 @@ import { h, clear, mountHeader, toast, showError, clearToasts, button, icon, sta
 import { applyPrefs, getPref, togglePref } from '../common/prefs.js';
 import { TABLET_MESSAGES } from './messages.js';
 import { SessionView } from './session-view.js';
-import { onDocumentUnauthorized } from './doc-cache.js';
+import { forgetDocuments } from './viewer.js';
+import { onDocumentUnauthorized, clearDocuments } from './doc-cache.js';
 
 register(TABLET_MESSAGES);
 applyPrefs();
@@ -132,6 +133,8 @@ function showLogin(notice) {
 async function logout() {
   if (state.view) state.view.notes?.flush();
   try { await api.post('/api/v1/logout'); } catch { /* the token is dropped anyway */ }
+  forgetDocuments();
+  await clearDocuments();
   endApp();
   showLogin(t('login.logged_out'));
 }

@@ -33,6 +33,12 @@ function pdfjs() {
 
 const loaded = new Map();   // sha256 (or "id:N") -> Promise<{pdf, texts: Map}>
 
+/** Closes every document held in memory (at logout). */
+export function forgetDocuments() {
+  for (const p of loaded.values()) p.then((e) => e.pdf.destroy()).catch(() => {});
+  loaded.clear();
+}
+
 async function loadPdf(doc, onProgress) {
   const key = doc.sha256 || `id:${doc.id}`;
   if (!loaded.has(key)) {
@@ -146,19 +152,17 @@ export class DocViewer extends EventTarget {
     this.stage.addEventListener('pointercancel', () => { start = null; });
   }
 
-  relabel() {
-    // Rebuilt labels after a language change.
-    const pairs = [[this.prevBtn, 'tb.viewer.prev'], [this.nextBtn, 'tb.viewer.next'], [this.zoomOutBtn, 'tb.viewer.zoom_out'],
-      [this.zoomInBtn, 'tb.viewer.zoom_in'], [this.thumbsBtn, 'tb.viewer.thumbs'], [this.searchBtn, 'tb.viewer.search']];
-    for (const [b, key] of pairs) { b.title = t(key); b.querySelector('.sr-only').textContent = t(key); }
-    this.searchInput.placeholder = t('tb.viewer.search_placeholder');
-    this.searchInput.setAttribute('aria-label', t('tb.viewer.search_label'));
-    this.renderChrome();
-  }
-
   // ---------- opening ----------
 
-  get isOpen() { return !!this.entry && this.docId != null; }
+  /** Stops observing and drawing (the view is being rebuilt or left). */
+  destroy() {
+    this.openSeq++;
+    this.renderSeq++;
+    if (this.renderTask) this.renderTask.cancel();
+    this.resizeObs.disconnect();
+    if (this.thumbObs) this.thumbObs.disconnect();
+    clearTimeout(this.resizeTimer);
+  }
 
   /** Opens document id at page; resolves when the page is drawn (or failed). */
   async open(docId, page = 1, { user = false } = {}) {

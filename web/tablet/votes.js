@@ -157,7 +157,12 @@ export class Votes {
     if (detail.topic === 'votes') {
       if (detail.opened != null) {
         const v = m.votes.get(detail.opened);
-        if (v && v.closes_at) this.deadlines.set(v.id, Date.now() + (Date.parse(v.closes_at) - Date.parse(v.opened_at)));
+        if (v && v.closes_at) {
+          // Live: the time limit counts from now; replayed after a reconnect: from the server's clock.
+          this.deadlines.set(v.id, m.replaying
+            ? Date.parse(v.closes_at) - this.serverClock.skew()
+            : Date.now() + (Date.parse(v.closes_at) - Date.parse(v.opened_at)));
+        }
         if (v && this.shouldPopUp(v)) this.showVote(v.id);
       }
       if (detail.closed != null) {

@@ -1,0 +1,178 @@
+/* api-media — ties the conference media to the meeting: media comes up
+ * when a session goes live and down when it ends, follows the session's
+ * sites, gives the program to the floor holder's site (a granted delegate's
+ * home site, or a site the chair picks), marks agenda items in the
+ * recording, and exposes the program's state and the sites' figures. */
+#define G_LOG_DOMAIN "roomctl-api"
+#include "api-private.h"
+#include "media.h"
+
+#define FLOOR_ROLES (RC_ROLES_EDITORS | RC_ROLE_CHAIR | RC_ROLE_TECHNICIAN)
+
+void
+rc_api_set_media(rc_api *api, rc_media *media)
+{
+  api->media = media;
+}
+
+void
+rc_api_media_session_live(rc_api *api, gint64 session_id, gboolean live)
+{
+  if (!api->media)
+    return;
+  if (!live) {
+    if (rc_media_session(api->media) == session_id)
+      rc_media_stop(api->media);
+    return;
+  }
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) sites = rc_store_session_sites(api->store, session_id, &error);
+  if (!sites || !rc_media_start(api->media, session_id, sites, &error))
+    g_warning("session %" G_GINT64_FORMAT ": no media: %s", session_id, error ? error->message : "?");
+}
+
+void
+rc_api_media_sites_changed(rc_api *api, gint64 session_id)
+{
+  if (!api->media || rc_media_session(api->media) != session_id)
+    return;
+  g_autoptr(json_t) sites = rc_store_session_sites(api->store, session_id, NULL);
+  if (sites)
+    rc_media_set_sites(api->media, sites);
+}
+
+static void
+emit_media(rc_api *api, gint64 session_id)
+{
+  rc_meeting_emit(api->meeting, session_id, "media.updated", rc_media_status(api->media));
+}
+
+gboolean
+rc_api_media_floor(rc_api *api, gint64 session_id, gint64 site_id, gint64 user_id, gint64 by, GError **error)
+{
+  if (!api->media || rc_media_session(api->media) != session_id)
+    return TRUE; /* a session without media: the floor is only the meeting's */
+  if (!rc_media_set_floor(api->media, site_id, error))
+    return FALSE;
+  if (!rc_store_floor_log(api->store, session_id, site_id, user_id, by, error))
+    return FALSE;
+  rc_api_audit(api, by, "floor.site", "session:%" G_GINT64_FORMAT " site:%" G_GINT64_FORMAT, session_id, site_id);
+  emit_media(api, session_id);
+  return TRUE;
+}
+
+void
+rc_api_media_item(rc_api *api, gint64 session_id, gint64 item_id)
+{
+  if (!api->media || rc_media_session(api->media) != session_id || !item_id)
+    return;
+  g_autoptr(json_t) item = rc_store_agenda_item_get(api->store, item_id, NULL);
+  rc_media_mark_item(api->media, item_id, item ? json_string_value(json_object_get(item, "title")) : NULL);
+}
+
+/* The media reports a finished switch: record how long it took. */
+void
+rc_api_media_switched(gint64 site_id, gint64 grant_to_switch_us, gpointer data)
+{
+  rc_api *api = data;
+  gint64 sid = rc_media_session(api->media);
+  g_autoptr(GError) error = NULL;
+  if (!rc_store_floor_switched(api->store, sid, grant_to_switch_us / 1000, &error))
+    g_warning("floor log: %s", error->message);
+  (void)site_id;
+  emit_media(api, sid);
+}
+
+/* ---- WebSocket ---- */
+
+static gboolean
+session_with_media(rc_api_ws_call *call, gint64 sid, GError **error)
+{
+  if (!rc_api_session_access(call->api, call->peer->user, sid, error))
+    return FALSE;
+  if (!call->api->media || rc_media_session(call->api->media) != sid) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "the session has no media running (is it live?)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+ws_floor_site(rc_api_ws_call *call, GError **error)
+{
+  gint64 sid = rc_api_ws_int(call, "session_id"), site = rc_api_ws_int(call, "site_id");
+  if (!session_with_media(call, sid, error) ||
+      !rc_api_media_floor(call->api, sid, site, 0, RC_USER_ID(call->peer->user), error))
+    return FALSE;
+  call->ack = rc_media_status(call->api->media);
+  return TRUE;
+}
+
+static gboolean
+ws_media_layout(rc_api_ws_call *call, GError **error)
+{
+  gint64 sid = rc_api_ws_int(call, "session_id");
+  const char *mode = json_string_value(json_object_get(call->body, "mode"));
+  if (!session_with_media(call, sid, error) ||
+      !rc_media_set_layout(call->api->media, mode, json_object_get(call->body, "tiles"), error))
+    return FALSE;
+  rc_api_audit(call->api, RC_USER_ID(call->peer->user), "media.layout", "session:%" G_GINT64_FORMAT " %s", sid, mode);
+  emit_media(call->api, sid);
+  call->ack = rc_media_status(call->api->media);
+  return TRUE;
+}
+
+static const rc_api_field floor_fields[] = {
+  {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+  {"site_id", RC_FIELD_ID_OR_NULL, TRUE, 0, 0, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const char *const modes[] = {"switch", "compose", NULL};
+static const rc_api_field layout_fields[] = {
+  {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+  {"mode", RC_FIELD_ENUM, TRUE, 0, 0, modes},
+  {"tiles", RC_FIELD_ID_LIST, FALSE, 0, 8, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+
+const rc_api_ws_type rc_api_ws_media_messages[] = {
+  {"floor.site", FLOOR_ROLES, floor_fields, ws_floor_site},
+  {"media.layout", FLOOR_ROLES, layout_fields, ws_media_layout},
+  {NULL, 0, NULL, NULL},
+};
+
+/* ---- REST ---- */
+
+static gboolean
+media_status(rc_api_call *call, GError **error)
+{
+  (void)error;
+  json_t *status = call->api->media ? rc_media_status(call->api->media) : json_pack("{sb}", "enabled", FALSE);
+  rc_api_reply_json(call->reply, 200, status);
+  return TRUE;
+}
+
+static gboolean
+media_stats(rc_api_call *call, GError **error)
+{
+  (void)error;
+  rc_api_reply_json(call->reply, 200, call->api->media ? rc_media_stats(call->api->media) : json_object());
+  return TRUE;
+}
+
+static gboolean
+floor_log(rc_api_call *call, GError **error)
+{
+  json_t *list = rc_store_floor_list(call->api->store, call->match->params[0], error);
+  if (!list)
+    return FALSE;
+  rc_api_reply_json(call->reply, 200, json_pack("{so}", "floor", list));
+  return TRUE;
+}
+
+const rc_api_route rc_api_routes_media[] = {
+  {"GET", "/api/v1/media", RC_ROLES_STAFF, RC_BODY_NONE, NULL, media_status},
+  {"GET", "/api/v1/media/stats", RC_ROLES_STAFF, RC_BODY_NONE, NULL, media_stats},
+  {"GET", "/api/v1/sessions/{id}/floor", RC_ROLES_STAFF, RC_BODY_NONE, NULL, floor_log},
+  {NULL, NULL, 0, 0, NULL, NULL},
+};

@@ -1,0 +1,390 @@
+/* media-ingest — receives every site's RTP for one medium on one shared UDP
+ * port (and its RTCP on the next port), with GStreamer udpsrc. A pad probe
+ * on the streaming thread parses each packet, finds the site by SSRC,
+ * updates its statistics, copies the packets of streams that are shown into
+ * decoding pipelines, and in switch mode re-stamps the program source's
+ * packets into the program fan-out, switching sources at a keyframe. No
+ * thread or element per site. The tables the probe uses are guarded by
+ * @lock; the main loop takes it briefly to change routes or copy figures. */
+#define G_LOG_DOMAIN "roomctl-media"
+#include "media-private.h"
+
+#include <gst/net/gstnetaddressmeta.h>
+#include <string.h>
+
+
+typedef struct {
+  gint64 site_id;
+  rc_stream_stats stats;
+  GSocketAddress *source;
+  GSocketAddress *rtcp_from;
+  GstAppSrc *copy_to;
+  gboolean have_rr;
+  rc_rtcp_report rr;
+  gint64 rr_at_us;
+} stream;
+
+struct rc_ingest {
+  rc_media *media;
+  gboolean audio;
+  GstElement *pipeline;
+  GstElement *rtp_src, *rtcp_src;
+  GMutex lock;
+  GHashTable *streams; /* guint32 ssrc -> stream* */
+  guint64 unknown_ssrc, malformed, wrong_pt, rtcp_malformed;
+  gboolean keyframe_requested;
+  /* switch-mode forwarding */
+  GstAppSrc *program;
+  guint32 source, pending;
+  gboolean have_out;
+  guint16 out_seq;
+  guint32 ts_offset, last_in_ts, last_out_ts;
+};
+
+static void
+stream_free(gpointer data)
+{
+  stream *s = data;
+  g_clear_object(&s->source);
+  g_clear_object(&s->rtcp_from);
+  g_clear_object(&s->copy_to);
+  g_free(s);
+}
+
+/* ---- the streaming thread ---- */
+
+static GSocketAddress *
+sender_of(GstBuffer *buf)
+{
+  GstNetAddressMeta *meta = gst_buffer_get_net_address_meta(buf);
+  return meta ? meta->addr : NULL;
+}
+
+static void
+learn_address(GSocketAddress **slot, GSocketAddress *from)
+{
+  if (!from)
+    return;
+  if (*slot && g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(*slot)) ==
+                   g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(from)) &&
+      g_inet_address_equal(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(*slot)),
+                           g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(from))))
+    return;
+  g_set_object(slot, from);
+}
+
+/* The program's timeline goes on across source switches: the new source's
+ * timestamps are shifted to follow the last packet sent, one frame later. */
+static void
+forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p)
+{
+  if (p->ssrc == in->pending && rc_h264_starts_keyframe(p->payload, p->payload_len)) {
+    guint32 step = 90000 / (guint32)in->media->config->media_fps;
+    in->ts_offset = in->have_out ? in->last_out_ts + step - p->timestamp : 0;
+    in->source = in->pending;
+    in->pending = 0;
+  }
+  if (p->ssrc != in->source || !in->program)
+    return;
+  GstBuffer *out = gst_buffer_new_allocate(NULL, len, NULL);
+  GstMapInfo map;
+  gst_buffer_map(out, &map, GST_MAP_WRITE);
+  memcpy(map.data, data, len);
+  in->last_out_ts = p->timestamp + in->ts_offset;
+  in->have_out = TRUE;
+  rc_rtp_restamp(map.data, RC_PROGRAM_VIDEO_SSRC, in->out_seq++, in->last_out_ts);
+  gst_buffer_unmap(out, &map);
+  gst_app_src_push_buffer(in->program, out); /* takes ownership */
+}
+
+static void
+copy_packet(stream *s, const guint8 *data, gsize len)
+{
+  GstBuffer *copy = gst_buffer_new_memdup(data, len);
+  gst_app_src_push_buffer(s->copy_to, copy); /* takes ownership */
+}
+
+static void
+on_rtp(rc_ingest *in, GstBuffer *buf)
+{
+  GstMapInfo map;
+  if (!gst_buffer_map(buf, &map, GST_MAP_READ))
+    return;
+  rc_rtp_packet p;
+  g_mutex_lock(&in->lock);
+  stream *s = NULL;
+  if (!rc_rtp_parse(map.data, map.size, &p))
+    in->malformed++;
+  else if (!(s = g_hash_table_lookup(in->streams, GUINT_TO_POINTER(p.ssrc))))
+    in->unknown_ssrc++;
+  else if (p.payload_type != (in->audio ? RC_PT_OPUS : RC_PT_H264))
+    in->wrong_pt++, s = NULL;
+  if (s) {
+    gboolean key = !in->audio && rc_h264_starts_keyframe(p.payload, p.payload_len);
+    rc_stream_stats_update(&s->stats, &p, map.size, g_get_monotonic_time(), key);
+    learn_address(&s->source, sender_of(buf));
+    if (!in->audio)
+      forward(in, map.data, map.size, &p);
+    if (s->copy_to)
+      copy_packet(s, map.data, map.size);
+  }
+  g_mutex_unlock(&in->lock);
+  gst_buffer_unmap(buf, &map);
+}
+
+static stream *
+stream_of_sender(rc_ingest *in, guint32 ssrc)
+{
+  return g_hash_table_lookup(in->streams, GUINT_TO_POINTER(ssrc));
+}
+
+static void
+on_rtcp(rc_ingest *in, GstBuffer *buf)
+{
+  GstMapInfo map;
+  if (!gst_buffer_map(buf, &map, GST_MAP_READ))
+    return;
+  rc_rtcp_info info;
+  g_mutex_lock(&in->lock);
+  stream *s = NULL;
+  if (!rc_rtcp_parse(map.data, map.size, &info))
+    in->rtcp_malformed++;
+  else if ((s = stream_of_sender(in, info.sender_ssrc))) {
+    learn_address(&s->rtcp_from, sender_of(buf));
+    for (guint i = 0; i < info.n_reports; i++)
+      if (info.reports[i].ssrc == (in->audio ? RC_PROGRAM_AUDIO_SSRC : RC_PROGRAM_VIDEO_SSRC)) {
+        s->rr = info.reports[i];
+        s->have_rr = TRUE;
+        s->rr_at_us = g_get_monotonic_time();
+      }
+    if (info.keyframe_request)
+      in->keyframe_requested = TRUE;
+  } else {
+    in->unknown_ssrc++;
+  }
+  g_mutex_unlock(&in->lock);
+  gst_buffer_unmap(buf, &map);
+}
+
+static GstPadProbeReturn
+rtp_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  (void)pad;
+  on_rtp(data, GST_PAD_PROBE_INFO_BUFFER(info));
+  return GST_PAD_PROBE_DROP; /* everything needed was taken */
+}
+
+static GstPadProbeReturn
+rtcp_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  (void)pad;
+  on_rtcp(data, GST_PAD_PROBE_INFO_BUFFER(info));
+  return GST_PAD_PROBE_DROP;
+}
+
+/* ---- the main loop ---- */
+
+static GstElement *
+make_receiver(rc_ingest *in, GstBin *bin, int port, GstPadProbeCallback probe, GError **error)
+{
+  GstElement *src = gst_element_factory_make("udpsrc", NULL);
+  GstElement *sink = gst_element_factory_make("fakesink", NULL);
+  if (!src || !sink) {
+    g_set_error(error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN, "udpsrc or fakesink missing");
+    return NULL;
+  }
+  g_object_set(src, "port", port, "address", in->media->config->media_listen, "buffer-size", 8 << 20,
+               "retrieve-sender-address", TRUE, NULL);
+  g_object_set(sink, "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add_many(bin, src, sink, NULL); /* the bin takes ownership */
+  gst_element_link(src, sink);
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(src, "src");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, probe, in, NULL);
+  return src;
+}
+
+rc_ingest *
+rc_ingest_new(rc_media *media, gboolean audio, GError **error)
+{
+  rc_ingest *in = g_new0(rc_ingest, 1);
+  in->media = media;
+  in->audio = audio;
+  g_mutex_init(&in->lock);
+  in->streams = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stream_free);
+  in->pipeline = gst_pipeline_new(audio ? "ingest-audio" : "ingest-video");
+  int port = audio ? media->config->media_audio_port : media->config->media_video_port;
+  in->rtp_src = make_receiver(in, GST_BIN(in->pipeline), port, rtp_probe, error);
+  in->rtcp_src = in->rtp_src ? make_receiver(in, GST_BIN(in->pipeline), port + 1, rtcp_probe, error) : NULL;
+  g_autoptr(GstBus) bus = gst_element_get_bus(in->pipeline);
+  gst_bus_add_watch(bus, rc_media_bus_watch, audio ? "ingest-audio" : "ingest-video");
+  if (!in->rtcp_src || gst_element_set_state(in->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    if (error && !*error)
+      g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+                  "cannot receive on UDP port %d or %d (in use?)", port, port + 1);
+    rc_ingest_free(in);
+    return NULL;
+  }
+  g_message("receiving site %s on UDP %s:%d (RTCP %d)", audio ? "audio" : "video", media->config->media_listen,
+            port, port + 1);
+  return in;
+}
+
+void
+rc_ingest_free(rc_ingest *in)
+{
+  if (!in)
+    return;
+  if (in->pipeline) {
+    gst_element_set_state(in->pipeline, GST_STATE_NULL);
+    g_autoptr(GstBus) bus = gst_element_get_bus(in->pipeline);
+    gst_bus_remove_watch(bus);
+    gst_object_unref(in->pipeline);
+  }
+  g_clear_object(&in->program);
+  g_hash_table_destroy(in->streams);
+  g_mutex_clear(&in->lock);
+  g_free(in);
+}
+
+void
+rc_ingest_set_streams(rc_ingest *in, GHashTable *sites)
+{
+  g_mutex_lock(&in->lock);
+  /* Keep the figures of sites that stay; drop the others. */
+  g_autoptr(GHashTable) keep = g_hash_table_new(g_direct_hash, g_direct_equal);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, sites);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    rc_media_site *site = value;
+    guint32 ssrc = in->audio ? site->ssrc_audio : site->ssrc_video;
+    g_hash_table_add(keep, GUINT_TO_POINTER(ssrc));
+    if (g_hash_table_contains(in->streams, GUINT_TO_POINTER(ssrc)))
+      continue;
+    stream *s = g_new0(stream, 1);
+    s->site_id = site->id;
+    rc_stream_stats_init(&s->stats, in->audio ? 48000 : 90000);
+    g_hash_table_insert(in->streams, GUINT_TO_POINTER(ssrc), s);
+  }
+  gpointer key;
+  g_hash_table_iter_init(&it, in->streams);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    if (!g_hash_table_contains(keep, key))
+      g_hash_table_iter_remove(&it);
+  g_mutex_unlock(&in->lock);
+}
+
+void
+rc_ingest_copy_to(rc_ingest *in, guint32 ssrc, GstAppSrc *to)
+{
+  g_mutex_lock(&in->lock);
+  stream *s = g_hash_table_lookup(in->streams, GUINT_TO_POINTER(ssrc));
+  if (s)
+    g_set_object(&s->copy_to, to);
+  g_mutex_unlock(&in->lock);
+}
+
+void
+rc_ingest_forward(rc_ingest *in, guint32 ssrc, GstAppSrc *program)
+{
+  g_mutex_lock(&in->lock);
+  g_set_object(&in->program, program);
+  if (ssrc == 0)
+    in->source = in->pending = 0;
+  else if (ssrc != in->source)
+    in->pending = ssrc;
+  else
+    in->pending = 0;
+  g_mutex_unlock(&in->lock);
+}
+
+guint32
+rc_ingest_forwarded(rc_ingest *in)
+{
+  g_mutex_lock(&in->lock);
+  guint32 s = in->pending ? 0 : in->source;
+  g_mutex_unlock(&in->lock);
+  return s;
+}
+
+GArray *
+rc_ingest_snapshot_all(rc_ingest *in, guint64 counters[4])
+{
+  GArray *out = g_array_new(FALSE, TRUE, sizeof(rc_ingest_snapshot));
+  g_mutex_lock(&in->lock);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, in->streams);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    stream *s = value;
+    rc_ingest_snapshot snap = {.site_id = s->site_id, .have_rr = s->have_rr, .rr = s->rr, .rr_at_us = s->rr_at_us};
+    rc_stream_stats_report(&s->stats, &snap.report);
+    snap.source = s->source ? g_object_ref(s->source) : NULL;
+    snap.rtcp_from = s->rtcp_from ? g_object_ref(s->rtcp_from) : NULL;
+    g_array_append_val(out, snap);
+  }
+  counters[0] = in->unknown_ssrc, counters[1] = in->malformed, counters[2] = in->wrong_pt;
+  counters[3] = in->rtcp_malformed;
+  g_mutex_unlock(&in->lock);
+  return out;
+}
+
+void
+rc_ingest_snapshots_free(GArray *snaps)
+{
+  for (guint i = 0; snaps && i < snaps->len; i++) {
+    rc_ingest_snapshot *s = &g_array_index(snaps, rc_ingest_snapshot, i);
+    g_clear_object(&s->source);
+    g_clear_object(&s->rtcp_from);
+  }
+  if (snaps)
+    g_array_free(snaps, TRUE);
+}
+
+gboolean
+rc_ingest_take_keyframe_request(rc_ingest *in)
+{
+  g_mutex_lock(&in->lock);
+  gboolean asked = in->keyframe_requested;
+  in->keyframe_requested = FALSE;
+  g_mutex_unlock(&in->lock);
+  return asked;
+}
+
+static GSocket *
+socket_of(GstElement *src)
+{
+  GSocket *socket = NULL;
+  g_object_get(src, "used-socket", &socket, NULL);
+  return socket; /* (transfer full) */
+}
+
+GSocket *
+rc_ingest_socket(rc_ingest *in)
+{
+  g_autoptr(GSocket) socket = socket_of(in->rtp_src);
+  return socket; /* udpsrc keeps its own reference while it runs */
+}
+
+void
+rc_ingest_send_pli(rc_ingest *in, guint32 ssrc, GSocketAddress *to)
+{
+  g_autoptr(GSocket) socket = socket_of(in->rtcp_src);
+  if (!socket || !to)
+    return;
+  guint8 pli[12];
+  gsize n = rc_rtcp_build_pli(pli, RC_PROGRAM_VIDEO_SSRC, ssrc);
+  g_autoptr(GError) error = NULL;
+  if (g_socket_send_to(socket, to, (const gchar *)pli, n, NULL, &error) < 0)
+    g_debug("PLI to %08x: %s", ssrc, error->message);
+}
+
+void
+rc_ingest_feed(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *from)
+{
+  GstBuffer *buf = gst_buffer_new_memdup(data, len);
+  if (from)
+    gst_buffer_add_net_address_meta(buf, from);
+  on_rtp(in, buf);
+  gst_buffer_unref(buf);
+}

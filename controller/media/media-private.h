@@ -1,0 +1,155 @@
+/* media-private — what the media-*.c files share. Ownership: everything
+ * here belongs to the main loop except what an rc_ingest guards with its
+ * lock, which its streaming thread also touches. */
+#pragma once
+#include "media.h"
+#include "media-rtp.h"
+#include "media-stats.h"
+
+#include <gio/gio.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+
+#define RC_PROGRAM_VIDEO_SSRC 0x50524F47u
+#define RC_PROGRAM_AUDIO_SSRC 0x50524F41u
+#define RC_PT_H264 96
+#define RC_PT_OPUS 111
+
+typedef struct rc_ingest rc_ingest;
+typedef struct rc_fanout rc_fanout;
+typedef struct rc_mixer rc_mixer;
+typedef struct rc_compose rc_compose;
+typedef struct rc_recorder rc_recorder;
+typedef struct rc_rtsp_out rc_rtsp_out;
+
+typedef struct {
+  int width, height, kbps;
+} rc_tier;
+
+/* One site of the live session, as the main loop knows it. */
+typedef struct {
+  gint64 id;
+  char *code;
+  char *name;
+  char *level;
+  char *transport;
+  guint32 ssrc_video, ssrc_audio;
+  GSocketAddress *configured_video; /* from the site's "address", or NULL */
+  GSocketAddress *configured_audio;
+  GSocketAddress *learned_video;    /* where its RTP comes from */
+  GSocketAddress *learned_audio;
+  int tier;                         /* its tier in compose mode */
+  int client_tier;                  /* the fan-out video_client is on */
+  char *video_client, *audio_client; /* "host:port" as added */
+  char *pull_url;                   /* rtsp:// or srt:// (the address) */
+  GstElement *pull;                 /* rtsp/srt adapter pipeline, or NULL */
+  gpointer pull_state;              /* media-pull.c */
+} rc_media_site;
+
+struct rc_media {
+  rc_config *config;
+  gint64 session_id;
+  GHashTable *sites;         /* gint64* id -> rc_media_site* */
+  GArray *tiers;             /* rc_tier */
+  gint64 chair_site_id, floor_site_id, source_site_id;
+  gint64 grant_us;           /* when the floor was last asked to change */
+  char *mode;                /* "switch" | "compose" */
+  GArray *tiles;             /* gint64 site ids (compose) */
+  rc_ingest *video, *audio;
+  rc_fanout **fanouts;       /* one per tier: program video out */
+  rc_mixer *mixer;           /* program audio */
+  rc_compose *compose;
+  rc_recorder *recorder;
+  rc_rtsp_out *rtsp;
+  guint tick_source, pending_source;
+  json_t *last_stats;
+  GArray *local_audio_ports; /* int: recorder and RTSP inputs of the mix */
+  struct rc_room_audio *room; /* hall microphone and speakers, or NULL */
+  rc_media_stats_fn on_stats;
+  rc_media_switch_fn on_switch;
+  gpointer cb_data;
+};
+
+/* ---- media.c ---- */
+rc_media_site *rc_media_site_get(rc_media *media, gint64 id);
+/* Where the program should reach @site ("host:port"), or NULL when unknown yet. (transfer full) */
+char *rc_media_site_destination(rc_media_site *site, gboolean audio);
+/* Asks @site for a keyframe (RTCP PLI to its RTCP or RTP address). */
+void rc_media_ask_keyframe(rc_media *media, rc_media_site *site);
+/* A UDP socket bound to 127.0.0.1 on a free port, for an internal input. (transfer full) */
+GSocket *rc_media_local_socket(int *port, GError **error);
+/* The sites that talk now (chair's site if remote, the floor holder's). */
+GArray *rc_media_talkers(rc_media *media);
+
+/* ---- media-ingest.c: a few shared UDP ports for all sites ---- */
+typedef struct {
+  gint64 site_id;
+  rc_stream_report report;
+  GSocketAddress *source;    /* (transfer full) */
+  GSocketAddress *rtcp_from; /* (transfer full) */
+  gboolean have_rr;          /* the site's receiver report about the program */
+  rc_rtcp_report rr;
+  gint64 rr_at_us;
+} rc_ingest_snapshot;
+
+rc_ingest *rc_ingest_new(rc_media *media, gboolean audio, GError **error);
+void rc_ingest_free(rc_ingest *ingest);
+void rc_ingest_set_streams(rc_ingest *ingest, GHashTable *sites);
+/* Copies every RTP packet of @ssrc into @to (NULL stops). @to: (transfer none, kept with a ref). */
+void rc_ingest_copy_to(rc_ingest *ingest, guint32 ssrc, GstAppSrc *to);
+/* Switch-mode forwarding (video): the program follows @ssrc from its next
+ * keyframe on (0 = forward nothing). @program: where re-stamped packets go. */
+void rc_ingest_forward(rc_ingest *ingest, guint32 ssrc, GstAppSrc *program);
+/* The SSRC forwarded now (after the keyframe came). */
+guint32 rc_ingest_forwarded(rc_ingest *ingest);
+/* Every stream's figures (array of rc_ingest_snapshot, free with rc_ingest_snapshots_free). */
+GArray *rc_ingest_snapshot_all(rc_ingest *ingest, guint64 counters[4]);
+void rc_ingest_snapshots_free(GArray *snaps);
+/* Sends an RTCP PLI for @ssrc to @to (from the RTCP port). */
+void rc_ingest_send_pli(rc_ingest *ingest, guint32 ssrc, GSocketAddress *to);
+/* Whether a site asked for a program keyframe since the last call. */
+gboolean rc_ingest_take_keyframe_request(rc_ingest *ingest);
+/* The RTP socket (for sending the program from the same port). (transfer none) */
+GSocket *rc_ingest_socket(rc_ingest *ingest);
+/* Feeds a packet that came another way (RTSP or SRT pull) as if received. */
+void rc_ingest_feed(rc_ingest *ingest, const guint8 *data, gsize len, GSocketAddress *from);
+
+/* ---- media-fanout.c: one program stream to many sites ---- */
+rc_fanout *rc_fanout_new(const char *name, gboolean audio, GSocket *socket, GError **error);
+void rc_fanout_free(rc_fanout *fanout);
+GstAppSrc *rc_fanout_input(rc_fanout *fanout);
+void rc_fanout_add(rc_fanout *fanout, const char *host, int port);
+void rc_fanout_remove(rc_fanout *fanout, const char *host, int port);
+guint64 rc_fanout_bytes(rc_fanout *fanout);
+
+/* ---- media-mixer.c: program audio with mix-minus ---- */
+rc_mixer *rc_mixer_new(rc_media *media, GError **error);
+void rc_mixer_free(rc_mixer *mixer);
+/* Adds or removes 127.0.0.1:@port as a receiver of the full program mix. */
+void rc_mixer_local_client(rc_mixer *mixer, int port, gboolean add);
+/* Brings each site's audio destination up to date (called every second). */
+void rc_mixer_refresh(rc_mixer *mixer);
+
+/* ---- media-compose.c ---- */
+rc_compose *rc_compose_new(rc_media *media, GArray *site_ids, GError **error);
+void rc_compose_free(rc_compose *compose);
+void rc_compose_request_keyframe(rc_compose *compose);
+
+/* ---- media-record.c: recording and RTSP output ---- */
+rc_recorder *rc_recorder_new(rc_media *media, GError **error);
+void rc_recorder_free(rc_recorder *recorder); /* finishes the file */
+void rc_recorder_mark(rc_recorder *recorder, gint64 item_id, const char *title);
+json_t *rc_recorder_status(rc_recorder *recorder);
+rc_rtsp_out *rc_rtsp_out_new(rc_media *media, GError **error);
+void rc_rtsp_out_free(rc_rtsp_out *rtsp);
+
+/* ---- media-pull.c: sites the controller pulls (RTSP cameras, SRT) ---- */
+void rc_media_pull_start(rc_media *media, rc_media_site *site);
+void rc_media_pull_stop(rc_media_site *site);
+
+/* Adds @host:@port as a client of every program output of @audio kind;
+ * used for the recorder's and the RTSP server's own inputs. */
+void rc_media_add_local_client(rc_media *media, gboolean audio, int port, gboolean add);
+
+/* Posts @error from a pipeline's bus to the log; shared bus watch. */
+gboolean rc_media_bus_watch(GstBus *bus, GstMessage *message, gpointer name);

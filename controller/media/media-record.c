@@ -1,0 +1,272 @@
+/* media-record — the program's recording and its RTSP output. Both take the
+ * program as two more clients of the fan-outs (on loopback sockets they own),
+ * so they see exactly what the sites see. The recording is MP4 (fragmented,
+ * so a file cut by a crash still plays) split into files of bounded length,
+ * with a JSON index beside it: the files and the start of each agenda item.
+ * The RTSP server (gst-rtsp-server) serves rtsp://HOST:PORT/program. */
+#define G_LOG_DOMAIN "roomctl-media"
+#include "media-private.h"
+
+#include <gst/rtsp-server/rtsp-server.h>
+#include <glib/gstdio.h>
+
+#define VIDEO_RTP "application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000"
+#define AUDIO_RTP "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000"
+
+struct rc_recorder {
+  rc_media *media;
+  GstElement *pipeline;
+  int video_port, audio_port;
+  char *dir;
+  char *index_path;
+  json_t *index;    /* {"session_id","started_at","segments":[],"items":[]} */
+  gint64 started_us;
+};
+
+typedef struct {
+  rc_recorder *recorder;
+  char *file;
+} segment_note;
+
+static GstElement *
+make(const char *factory, GstBin *bin)
+{
+  GstElement *e = gst_element_factory_make(factory, NULL);
+  if (e)
+    gst_bin_add(bin, e); /* the bin takes ownership */
+  else
+    g_warning("GStreamer element %s is missing", factory);
+  return e;
+}
+
+static void
+write_index(rc_recorder *r)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = json_dumps(r->index, JSON_INDENT(2));
+  if (!g_file_set_contents(r->index_path, text, -1, &error))
+    g_warning("recording index: %s", error->message);
+}
+
+static char *
+now_iso(void)
+{
+  g_autoptr(GDateTime) t = g_date_time_new_now_utc();
+  return g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+static gboolean
+note_segment(gpointer data)
+{
+  segment_note *n = data;
+  g_autofree char *at = now_iso();
+  g_autofree char *base = g_path_get_basename(n->file);
+  json_array_append_new(json_object_get(n->recorder->index, "segments"),
+                        json_pack("{ss ss sf}", "file", base, "started_at", at, "offset_seconds",
+                                  (g_get_monotonic_time() - n->recorder->started_us) / 1e6));
+  write_index(n->recorder);
+  g_free(n->file);
+  g_free(n);
+  return G_SOURCE_REMOVE;
+}
+
+/* Streaming thread: name the next file and tell the main loop. */
+static gchar *
+on_format_location(GstElement *splitmux, guint fragment_id, gpointer data)
+{
+  (void)splitmux;
+  rc_recorder *r = data;
+  char *file = g_strdup_printf("%s/session-%" G_GINT64_FORMAT "-%03u.mp4", r->dir, r->media->session_id, fragment_id);
+  segment_note *n = g_new0(segment_note, 1);
+  n->recorder = r;
+  n->file = g_strdup(file);
+  g_main_context_invoke(NULL, note_segment, n);
+  return file;
+}
+
+static GstElement *
+input(rc_recorder *r, const char *caps_text, const char *depay, const char *parse, int *port, GError **error)
+{
+  GstBin *bin = GST_BIN(r->pipeline);
+  g_autoptr(GSocket) socket = rc_media_local_socket(port, error);
+  if (!socket)
+    return NULL;
+  GstElement *src = make("udpsrc", bin), *jb = make("rtpjitterbuffer", bin), *dep = make(depay, bin),
+             *par = make(parse, bin);
+  g_autoptr(GstCaps) caps = gst_caps_from_string(caps_text);
+  g_object_set(src, "socket", socket, "close-socket", TRUE, "caps", caps, NULL);
+  g_object_set(jb, "latency", 200, NULL);
+  gst_element_link_many(src, jb, dep, par, NULL);
+  return par;
+}
+
+rc_recorder *
+rc_recorder_new(rc_media *media, GError **error)
+{
+  rc_recorder *r = g_new0(rc_recorder, 1);
+  r->media = media;
+  r->dir = *media->config->media_record_dir ? g_strdup(media->config->media_record_dir)
+                                            : g_build_filename(media->config->data_dir, "recordings", NULL);
+  g_mkdir_with_parents(r->dir, 0750);
+  r->index_path = g_strdup_printf("%s/session-%" G_GINT64_FORMAT ".json", r->dir, media->session_id);
+  g_autofree char *at = now_iso();
+  r->index = json_pack("{sI ss s[] s[]}", "session_id", (json_int_t)media->session_id, "started_at", at, "segments",
+                       "items");
+  r->started_us = g_get_monotonic_time();
+  r->pipeline = gst_pipeline_new("recorder");
+  GstElement *v = input(r, VIDEO_RTP, "rtph264depay", "h264parse", &r->video_port, error);
+  GstElement *a = v ? input(r, AUDIO_RTP, "rtpopusdepay", "opusparse", &r->audio_port, error) : NULL;
+  if (!a) {
+    rc_recorder_free(r);
+    return NULL;
+  }
+  GstElement *mux = gst_element_factory_make("mp4mux", NULL);
+  g_object_set(mux, "fragment-duration", 1000, NULL);
+  GstElement *split = make("splitmuxsink", GST_BIN(r->pipeline));
+  g_object_set(split, "muxer", mux, "max-size-time",
+               (guint64)media->config->media_record_segment_minutes * 60 * GST_SECOND, NULL);
+  g_signal_connect(split, "format-location", G_CALLBACK(on_format_location), r);
+  gst_element_link_pads(v, "src", split, "video");
+  gst_element_link_pads(a, "src", split, "audio_%u");
+  g_autoptr(GstBus) bus = gst_element_get_bus(r->pipeline);
+  gst_bus_add_watch(bus, rc_media_bus_watch, "recorder");
+  gst_element_set_state(r->pipeline, GST_STATE_PLAYING);
+  rc_media_add_local_client(media, FALSE, r->video_port, TRUE);
+  rc_media_add_local_client(media, TRUE, r->audio_port, TRUE);
+  write_index(r);
+  g_message("session %" G_GINT64_FORMAT ": recording into %s", media->session_id, r->dir);
+  return r;
+}
+
+/* Ends the files properly: EOS through the muxer, then stop. */
+void
+rc_recorder_free(rc_recorder *r)
+{
+  if (!r)
+    return;
+  if (r->pipeline) {
+    rc_media_add_local_client(r->media, FALSE, r->video_port, FALSE);
+    rc_media_add_local_client(r->media, TRUE, r->audio_port, FALSE);
+    gst_element_send_event(r->pipeline, gst_event_new_eos());
+    g_autoptr(GstBus) bus = gst_element_get_bus(r->pipeline);
+    g_autoptr(GstMessage) done =
+        gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    gst_element_set_state(r->pipeline, GST_STATE_NULL);
+    gst_bus_remove_watch(bus);
+    gst_object_unref(r->pipeline);
+  }
+  if (r->index) {
+    g_autofree char *at = now_iso();
+    json_object_set_new(r->index, "ended_at", json_string(at));
+    write_index(r);
+    json_decref(r->index);
+  }
+  g_free(r->dir);
+  g_free(r->index_path);
+  g_free(r);
+}
+
+void
+rc_recorder_mark(rc_recorder *r, gint64 item_id, const char *title)
+{
+  g_autofree char *at = now_iso();
+  json_array_append_new(json_object_get(r->index, "items"),
+                        json_pack("{sI ss ss sf}", "item_id", (json_int_t)item_id, "title", title ? title : "", "at",
+                                  at, "offset_seconds", (g_get_monotonic_time() - r->started_us) / 1e6));
+  write_index(r);
+}
+
+json_t *
+rc_recorder_status(rc_recorder *r)
+{
+  return json_pack("{ss ss sI}", "dir", r->dir, "index", r->index_path, "segments",
+                   (json_int_t)json_array_size(json_object_get(r->index, "segments")));
+}
+
+/* ---- RTSP ---- */
+
+struct rc_rtsp_out {
+  rc_media *media;
+  GstRTSPServer *server;
+  guint source;
+  int video_port, audio_port;
+  GSocket *video_socket, *audio_socket;
+};
+
+/* The media's udpsrc elements read from sockets we bound: the fan-outs send
+ * there from the start, so the payloaders have data for the SDP. */
+static void
+on_media_configure(GstRTSPMediaFactory *factory, GstRTSPMedia *media, gpointer data)
+{
+  (void)factory;
+  rc_rtsp_out *o = data;
+  g_autoptr(GstElement) bin = gst_rtsp_media_get_element(media);
+  g_autoptr(GstElement) v = gst_bin_get_by_name(GST_BIN(bin), "vsrc");
+  g_autoptr(GstElement) a = gst_bin_get_by_name(GST_BIN(bin), "asrc");
+  if (v)
+    g_object_set(v, "socket", o->video_socket, "close-socket", FALSE, NULL);
+  if (a)
+    g_object_set(a, "socket", o->audio_socket, "close-socket", FALSE, NULL);
+}
+
+rc_rtsp_out *
+rc_rtsp_out_new(rc_media *media, GError **error)
+{
+  rc_rtsp_out *o = g_new0(rc_rtsp_out, 1);
+  o->media = media;
+  if (!(o->video_socket = rc_media_local_socket(&o->video_port, error)) ||
+      !(o->audio_socket = rc_media_local_socket(&o->audio_port, error))) {
+    rc_rtsp_out_free(o);
+    return NULL;
+  }
+  o->server = gst_rtsp_server_new();
+  g_autofree char *service = g_strdup_printf("%d", media->config->media_rtsp_port);
+  g_object_set(o->server, "service", service, "address", media->config->media_listen, NULL);
+  GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
+  /* A fixed description: nothing from the config or from users goes in. */
+  gst_rtsp_media_factory_set_launch(factory,
+      "( udpsrc name=vsrc caps=\"" VIDEO_RTP "\" ! rtpjitterbuffer latency=100 ! rtph264depay ! h264parse"
+      " ! rtph264pay name=pay0 pt=96 config-interval=-1"
+      "  udpsrc name=asrc caps=\"" AUDIO_RTP "\" ! rtpjitterbuffer latency=100 ! rtpopusdepay"
+      " ! rtpopuspay name=pay1 pt=111 )");
+  gst_rtsp_media_factory_set_shared(factory, TRUE);
+  g_signal_connect(factory, "media-configure", G_CALLBACK(on_media_configure), o);
+  g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(o->server);
+  gst_rtsp_mount_points_add_factory(mounts, "/program", factory); /* takes the factory */
+  o->source = gst_rtsp_server_attach(o->server, NULL);
+  if (!o->source) {
+    g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ, "cannot serve RTSP on port %d (in use?)",
+                media->config->media_rtsp_port);
+    rc_rtsp_out_free(o);
+    return NULL;
+  }
+  rc_media_add_local_client(media, FALSE, o->video_port, TRUE);
+  rc_media_add_local_client(media, TRUE, o->audio_port, TRUE);
+  g_message("RTSP program on rtsp://%s:%d/program", media->config->media_listen, media->config->media_rtsp_port);
+  return o;
+}
+
+static GstRTSPFilterResult
+drop_session(GstRTSPServer *server, GstRTSPClient *client, gpointer data)
+{
+  (void)server, (void)client, (void)data;
+  return GST_RTSP_FILTER_REMOVE;
+}
+
+void
+rc_rtsp_out_free(rc_rtsp_out *o)
+{
+  if (!o)
+    return;
+  if (o->server) {
+    rc_media_add_local_client(o->media, FALSE, o->video_port, FALSE);
+    rc_media_add_local_client(o->media, TRUE, o->audio_port, FALSE);
+    gst_rtsp_server_client_filter(o->server, drop_session, NULL);
+    if (o->source)
+      g_source_remove(o->source);
+    g_object_unref(o->server);
+  }
+  g_clear_object(&o->video_socket);
+  g_clear_object(&o->audio_socket);
+  g_free(o);
+}

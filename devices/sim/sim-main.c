@@ -1,0 +1,192 @@
+/* roomctl-sim — many simulated conference sites in one process, for demos,
+ * tests and benchmarks of the roomctl controller: each site sends H.264 +
+ * Opus RTP with its own SSRCs (spec-media.md), answers keyframe requests,
+ * receives and measures the program, and takes faults at run time through
+ * a local JSON control port. main parses the command line, prepares the
+ * clips, starts the engine and the control port, and runs the loop. */
+#include "sim-control.h"
+#include "sim-engine.h"
+#include "sim-material.h"
+#include "sim-roster.h"
+
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+typedef struct {
+  char *controller, *sites_path, *codes, *level, *size, *control, *cache;
+  int video_port, audio_port, rtcp_video_port, rtcp_audio_port;
+  int count, bitrate_kbps, fps, duration, clip_seconds;
+  gboolean no_cache, no_program_pli, quiet;
+} options;
+
+static void
+options_clear(options *o)
+{
+  g_free(o->controller);
+  g_free(o->sites_path);
+  g_free(o->codes);
+  g_free(o->level);
+  g_free(o->size);
+  g_free(o->control);
+  g_free(o->cache);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(options, options_clear)
+
+static gboolean
+parse_options(int *argc, char ***argv, options *o, GError **error)
+{
+  *o = (options){.video_port = 5004, .audio_port = 5006, .rtcp_video_port = 5005, .rtcp_audio_port = 5007,
+                 .bitrate_kbps = 1000, .fps = 25, .clip_seconds = 2};
+  GOptionEntry entries[] = {
+      {"controller", 0, 0, G_OPTION_ARG_STRING, &o->controller, "Controller host (required)", "HOST"},
+      {"video-port", 0, 0, G_OPTION_ARG_INT, &o->video_port, "Controller video RTP port (5004)", "PORT"},
+      {"audio-port", 0, 0, G_OPTION_ARG_INT, &o->audio_port, "Controller audio RTP port (5006)", "PORT"},
+      {"rtcp-video-port", 0, 0, G_OPTION_ARG_INT, &o->rtcp_video_port, "Controller video RTCP port (5005)", "PORT"},
+      {"rtcp-audio-port", 0, 0, G_OPTION_ARG_INT, &o->rtcp_audio_port, "Controller audio RTCP port (5007)", "PORT"},
+      {"sites", 0, 0, G_OPTION_ARG_FILENAME, &o->sites_path, "Sites CSV (configs/demo/sites.csv)", "FILE"},
+      {"count", 0, 0, G_OPTION_ARG_INT, &o->count, "Simulate the first N sites (default: all)", "N"},
+      {"codes", 0, 0, G_OPTION_ARG_STRING, &o->codes, "Simulate these sites", "A,B,C"},
+      {"level", 0, 0, G_OPTION_ARG_STRING, &o->level, "Only sites of this level (e.g. commune)", "LEVEL"},
+      {"bitrate-kbps", 0, 0, G_OPTION_ARG_INT, &o->bitrate_kbps, "Video bitrate (1000)", "KBPS"},
+      {"fps", 0, 0, G_OPTION_ARG_INT, &o->fps, "Video frame rate (25)", "FPS"},
+      {"size", 0, 0, G_OPTION_ARG_STRING, &o->size, "Picture size (640x360)", "WxH"},
+      {"clip-seconds", 0, 0, G_OPTION_ARG_INT, &o->clip_seconds, "Loop length = IDR interval (2)", "S"},
+      {"control", 0, 0, G_OPTION_ARG_STRING, &o->control, "Control port (127.0.0.1:0 = any free port)",
+       "HOST:PORT"},
+      {"cache", 0, 0, G_OPTION_ARG_FILENAME, &o->cache, "Clip cache directory (build/sim-cache)", "DIR"},
+      {"no-cache", 0, 0, G_OPTION_ARG_NONE, &o->no_cache, "Encode every clip, store nothing", NULL},
+      {"duration", 0, 0, G_OPTION_ARG_INT, &o->duration, "Stop after this many seconds", "S"},
+      {"no-program-pli", 0, 0, G_OPTION_ARG_NONE, &o->no_program_pli, "Never ask for a program keyframe", NULL},
+      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress or summary lines", NULL},
+      {NULL}};
+  g_autoptr(GOptionContext) context = g_option_context_new("- simulated roomctl sites");
+  g_option_context_add_main_entries(context, entries, NULL);
+  if (!g_option_context_parse(context, argc, argv, error))
+    return FALSE;
+  if (!o->controller) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--controller HOST is required");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Checks ranges and fills the video format. */
+static gboolean
+check_options(const options *o, sim_video_format *format, GError **error)
+{
+  const int ports[] = {o->video_port, o->audio_port, o->rtcp_video_port, o->rtcp_audio_port};
+  for (guint i = 0; i < G_N_ELEMENTS(ports); i++)
+    if (ports[i] < 1 || ports[i] > 65535) {
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "a port must be 1..65535");
+      return FALSE;
+    }
+  unsigned w = 640, h = 360;
+  char rest;
+  if (o->size && (sscanf(o->size, "%ux%u%c", &w, &h, &rest) != 2 || w < 64 || h < 64 || w > 1920 || h > 1080 ||
+                  w % 2 || h % 2)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--size is WxH, even, 64x64..1920x1080");
+    return FALSE;
+  }
+  if (o->fps < 1 || o->fps > 60 || o->bitrate_kbps < 50 || o->bitrate_kbps > 20000 || o->count < 0 ||
+      o->clip_seconds < 1 || o->clip_seconds > 10 || o->duration < 0) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--fps 1..60, --bitrate-kbps 50..20000, --clip-seconds 1..10, --count and --duration >= 0");
+    return FALSE;
+  }
+  *format = (sim_video_format){w, h, (guint)o->fps, (guint)o->bitrate_kbps, (guint)(o->fps * o->clip_seconds)};
+  return TRUE;
+}
+
+/* 600 sites need 1,200 sockets: lift the soft limit to the hard one. */
+static void
+raise_fd_limit(void)
+{
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+static gboolean
+on_signal(gpointer loop)
+{
+  g_main_loop_quit(loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_duration(gpointer loop)
+{
+  g_main_loop_quit(loop);
+  return G_SOURCE_CONTINUE; /* removed by run() */
+}
+
+static GPtrArray *
+titles_of(GPtrArray *roster)
+{
+  GPtrArray *titles = g_ptr_array_new();
+  for (guint i = 0; i < roster->len; i++)
+    g_ptr_array_add(titles, ((sim_roster_site *)roster->pdata[i])->title);
+  return titles;
+}
+
+/* Runs the loop until quit, a signal or the duration; returns when stopped. */
+static void
+run(sim_engine *engine, sim_control *control, GMainLoop *loop, const options *o, guint n_sites)
+{
+  guint sigint = g_unix_signal_add(SIGINT, on_signal, loop), sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
+  guint timer = o->duration > 0 ? g_timeout_add_seconds(o->duration, on_duration, loop) : 0;
+  sim_engine_start(engine);
+  /* The test harness and scripts wait for this line on stdout. */
+  printf("ready control=127.0.0.1:%u sites=%u\n", sim_control_port(control), n_sites);
+  fflush(stdout);
+  double cpu0 = sim_engine_cpu_seconds();
+  gint64 t0 = g_get_monotonic_time();
+  g_main_loop_run(loop);
+  double secs = (g_get_monotonic_time() - t0) / 1e6;
+  if (!o->quiet)
+    g_printerr("roomctl-sim: stopped after %.1f s, %.2f cores on average\n", secs,
+               (sim_engine_cpu_seconds() - cpu0) / MAX(secs, 1e-3));
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  if (timer)
+    g_source_remove(timer);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_auto(options) o = {0};
+  sim_video_format format;
+  g_autoptr(GError) error = NULL;
+  if (!parse_options(&argc, &argv, &o, &error) || !check_options(&o, &format, &error)) {
+    g_printerr("roomctl-sim: %s (see --help)\n", error->message);
+    return 2;
+  }
+  raise_fd_limit();
+  gst_init(NULL, NULL);
+  g_auto(GStrv) codes = o.codes ? g_strsplit(o.codes, ",", -1) : NULL;
+  g_autoptr(GPtrArray) roster =
+      sim_roster_load(o.sites_path ? o.sites_path : "configs/demo/sites.csv", o.level, (guint)o.count, codes, &error);
+  g_autoptr(GPtrArray) titles = roster ? titles_of(roster) : NULL;
+  sim_material_options mo = {o.no_cache ? NULL : o.cache ? o.cache : "build/sim-cache", format, 1200, o.quiet};
+  g_autoptr(sim_material) material =
+      roster ? sim_material_prepare(&mo, (char **)titles->pdata, titles->len, &error) : NULL;
+  sim_engine_options eo = {o.controller, (guint16)o.video_port, (guint16)o.audio_port, (guint16)o.rtcp_video_port,
+                           (guint16)o.rtcp_audio_port, (guint)o.fps, !o.no_program_pli, o.quiet};
+  g_autoptr(sim_engine) engine = material ? sim_engine_new(&eo, material, roster, &error) : NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+  g_autoptr(sim_control) control =
+      engine ? sim_control_new(engine, loop, o.control ? o.control : "127.0.0.1:0", &error) : NULL;
+  if (!control) {
+    g_printerr("roomctl-sim: %s\n", error->message);
+    return 1;
+  }
+  run(engine, control, loop, &o, roster->len);
+  g_clear_pointer(&control, sim_control_free); /* before the engine it uses */
+  return 0;
+}

@@ -1,0 +1,79 @@
+/* sim-rtp — the simulator's view of the wire (see spec-media.md): site SSRCs
+ * from the site code, RTP headers with the send-time extension, and the few
+ * RTCP packets a site sends (SR/RR/SDES, PLI) or must understand (PLI, FIR).
+ * Pure functions on caller-owned buffers: no allocation, no I/O. */
+#pragma once
+#include <glib.h>
+
+#define SIM_PT_H264 96
+#define SIM_PT_OPUS 111
+#define SIM_PROGRAM_VIDEO_SSRC 0x50524F47u
+#define SIM_PROGRAM_AUDIO_SSRC 0x50524F41u
+#define SIM_SEND_TIME_EXT_ID 1
+/* 12 fixed bytes + 4 bytes of 0xBEDE header + 1 + 8 + 3 padding. */
+#define SIM_RTP_HEADER_LEN 28
+
+/* FNV-1a 32-bit of @code's bytes; video SSRC = h & ~1, audio SSRC = h | 1. */
+guint32 sim_rtp_site_hash(const char *code);
+guint32 sim_rtp_video_ssrc(const char *code);
+guint32 sim_rtp_audio_ssrc(const char *code);
+
+/* Writes SIM_RTP_HEADER_LEN bytes: version 2, the extension bit, and the
+ * send-time element (ID 1, 8 bytes, @send_time_us big-endian). */
+void sim_rtp_write_header(guint8 *out, guint8 pt, gboolean marker, guint16 seq,
+                          guint32 timestamp, guint32 ssrc, guint64 send_time_us);
+
+typedef struct {
+  guint8 pt;
+  gboolean marker;
+  guint16 seq;
+  guint32 timestamp;
+  guint32 ssrc;
+  gboolean has_send_time;
+  guint64 send_time_us;
+  const guint8 *payload; /* points into the parsed buffer */
+  gsize payload_len;
+} sim_rtp_info;
+
+/* Parses an RTP packet (CSRCs, RFC 8285 one- and two-byte extensions,
+ * padding). FALSE if @data is not a well-formed RTP packet. */
+gboolean sim_rtp_parse(const guint8 *data, gsize len, sim_rtp_info *out);
+
+/* TRUE if @data looks like RTCP: version 2 and a packet type 200..206. */
+gboolean sim_rtcp_is(const guint8 *data, gsize len);
+
+/* Number of keyframe requests (PLI, FIR entries) in the compound RTCP
+ * packet @data whose media SSRC is @ssrc. Stops at the first malformed
+ * sub-packet. */
+guint sim_rtcp_count_keyframe_requests(const guint8 *data, gsize len, guint32 ssrc);
+
+/* H.264 payload test: does this RTP payload start (or carry) an IDR slice
+ * or an SPS? Single NAL, STAP-A and the first FU-A fragment count. */
+gboolean sim_rtp_h264_is_keyframe(const guint8 *payload, gsize len);
+
+/* One reception report block's worth of receiver state. */
+typedef struct {
+  guint32 ssrc;
+  guint8 fraction_lost;
+  gint32 cumulative_lost;
+  guint32 extended_max_seq;
+  guint32 jitter;
+} sim_rtcp_report_block;
+
+/* Sender state for an SR; @packets == 0 means "send an RR instead". */
+typedef struct {
+  guint32 ssrc;
+  guint64 now_us;    /* CLOCK_REALTIME, becomes the NTP timestamp */
+  guint32 rtp_timestamp;
+  guint32 packets;
+  guint32 octets;
+} sim_rtcp_sender;
+
+/* Writes a compound SR (or RR) with at most one report block (@block may
+ * be NULL) followed by SDES CNAME @cname (truncated to 255 bytes). Returns
+ * the length written, 0 if @cap is too small. */
+gsize sim_rtcp_write_report(guint8 *out, gsize cap, const sim_rtcp_sender *sender,
+                            const sim_rtcp_report_block *block, const char *cname);
+
+/* Writes a 12-byte PLI (PT 206, FMT 1). Returns 12. */
+gsize sim_rtcp_write_pli(guint8 *out, guint32 sender_ssrc, guint32 media_ssrc);

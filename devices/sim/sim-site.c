@@ -1,0 +1,346 @@
+/* sim-site — one site's sending, receiving and faults. */
+#include "sim-site.h"
+
+#include "sim-rtp.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#define GARBAGE_PER_SECOND 50.0
+#define PLI_INTERVAL_US G_USEC_PER_SEC
+
+static guint64
+next_random(sim_site *s)
+{
+  /* xorshift64*: cheap and good enough for drop decisions and noise */
+  s->rng ^= s->rng >> 12;
+  s->rng ^= s->rng << 25;
+  s->rng ^= s->rng >> 27;
+  return s->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static double
+random_unit(sim_site *s)
+{
+  return (next_random(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static int
+open_socket(const struct sockaddr *bind_addr, socklen_t bind_len, guint16 *port, GError **error)
+{
+  int fd = socket(bind_addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    int e = errno;
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "socket: %s", g_strerror(e));
+    return -1;
+  }
+  int size = 1 << 20; /* the kernel caps this at net.core.[rw]mem_max */
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  struct sockaddr_storage local;
+  socklen_t local_len = sizeof local;
+  if (bind(fd, bind_addr, bind_len) < 0 || getsockname(fd, (struct sockaddr *)&local, &local_len) < 0) {
+    int e = errno;
+    close(fd);
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "bind: %s", g_strerror(e));
+    return -1;
+  }
+  *port = ntohs(local.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&local)->sin6_port
+                                            : ((struct sockaddr_in *)&local)->sin_port);
+  return fd;
+}
+
+sim_site *
+sim_site_new(const char *code, const char *title, const sim_clip *live, const sim_clip *frozen,
+             const struct sockaddr *bind_addr, socklen_t bind_len, GError **error)
+{
+  sim_site *s = g_new0(sim_site, 1);
+  s->code = g_strdup(code);
+  s->title = g_strdup(title);
+  s->live = live;
+  s->frozen = frozen;
+  s->fd[0] = s->fd[1] = -1;
+  s->ssrc[SIM_VIDEO] = sim_rtp_video_ssrc(code);
+  s->ssrc[SIM_AUDIO] = sim_rtp_audio_ssrc(code);
+  s->rng = ((guint64)s->ssrc[SIM_VIDEO] << 32 | s->ssrc[SIM_AUDIO]) ^ (guint64)g_get_real_time();
+  for (int m = 0; m < 2; m++) {
+    s->seq[m] = (guint16)next_random(s);
+    s->timestamp[m] = (guint32)next_random(s);
+    s->fd[m] = open_socket(bind_addr, bind_len, &s->local_port[m], error);
+    if (s->fd[m] < 0) {
+      g_prefix_error(error, "site %s: ", code);
+      sim_site_free(s);
+      return NULL;
+    }
+  }
+  s->keyframe_wanted = TRUE;
+  return s;
+}
+
+void
+sim_site_free(sim_site *s)
+{
+  if (!s)
+    return;
+  for (int m = 0; m < 2; m++)
+    if (s->fd[m] >= 0)
+      close(s->fd[m]);
+  g_free(s->code);
+  g_free(s->title);
+  g_free(s);
+}
+
+/* Puts one packet on its way, through the loss and jitter faults. */
+static void
+emit(sim_site *s, const sim_site_env *env, int fd, const struct sockaddr_storage *dest, gint64 now_us,
+     const guint8 *header, guint header_len, const guint8 *payload, guint payload_len)
+{
+  if (s->faults.loss_percent > 0 && random_unit(s) * 100.0 < s->faults.loss_percent) {
+    s->counters.dropped_packets++;
+    return;
+  }
+  s->counters.sent_packets++;
+  s->counters.sent_bytes += header_len + payload_len;
+  if (s->faults.jitter_ms > 0) {
+    gint64 due = now_us + (gint64)(next_random(s) % (s->faults.jitter_ms * 1000ull + 1));
+    sim_sender_delay(env->sender, due, &s->faults.disconnect, fd, (const struct sockaddr *)dest,
+                     env->dest_len, header, header_len, payload, payload_len);
+  } else {
+    sim_sender_add(env->sender, fd, (const struct sockaddr *)dest, env->dest_len, header, header_len,
+                   payload, payload_len);
+  }
+}
+
+/* Sends frame @index of @clip as RTP on @medium with the current timestamp. */
+static void
+send_frame(sim_site *s, const sim_site_env *env, sim_medium m, const sim_clip *clip, guint index,
+           gint64 now_us, gint64 now_real_us)
+{
+  const sim_clip_frame *f = &clip->frames[index];
+  guint8 header[SIM_RTP_HEADER_LEN];
+  for (guint i = 0; i < f->n_packets; i++) {
+    const sim_clip_packet *p = &clip->packets[f->first_packet + i];
+    sim_rtp_write_header(header, m == SIM_VIDEO ? SIM_PT_H264 : SIM_PT_OPUS, p->marker, s->seq[m]++,
+                         s->timestamp[m], s->ssrc[m], (guint64)now_real_us);
+    emit(s, env, s->fd[m], &env->rtp_dest[m], now_us, header, sizeof header, clip->data + p->offset, p->len);
+    s->sr_packets[m]++;
+    s->sr_octets[m] += p->len;
+  }
+}
+
+void
+sim_site_send_video(sim_site *s, const sim_site_env *env, gint64 now_us, gint64 now_real_us)
+{
+  const sim_clip *clip = s->faults.freeze ? s->frozen : s->live;
+  if (s->on_frozen != s->faults.freeze) { /* the other clip starts at its IDR */
+    s->on_frozen = s->faults.freeze;
+    s->keyframe_wanted = TRUE;
+  }
+  if (!s->faults.disconnect) {
+    if (s->keyframe_wanted) {
+      s->video_frame = 0; /* every clip starts with SPS, PPS and an IDR */
+      s->keyframe_wanted = FALSE;
+    }
+    send_frame(s, env, SIM_VIDEO, clip, s->video_frame % clip->n_frames, now_us, now_real_us);
+  }
+  s->video_frame = (s->video_frame + 1) % clip->n_frames;
+  s->timestamp[SIM_VIDEO] += 90000 / env->fps;
+}
+
+void
+sim_site_send_audio(sim_site *s, const sim_site_env *env, gint64 now_us, gint64 now_real_us)
+{
+  const sim_clip *clip = s->faults.silence ? env->silence : env->tone;
+  guint index = s->audio_frame % clip->n_frames;
+  if (!s->faults.disconnect)
+    send_frame(s, env, SIM_AUDIO, clip, index, now_us, now_real_us);
+  s->audio_frame = index + 1;
+  s->timestamp[SIM_AUDIO] += 960; /* 20 ms at 48 kHz */
+}
+
+/* Flood: valid RTP in the site's own video sequence carrying H.264 filler
+ * NAL units, which decoders skip; it tests bitrate policing, not parsing. */
+static void
+send_flood(sim_site *s, const sim_site_env *env, gint64 now_us, gint64 now_real_us, gint64 elapsed_us)
+{
+  const double size = SIM_RTP_HEADER_LEN + SIM_FILLER_LEN;
+  s->flood_credit += s->faults.flood_mbps * 1e6 / 8.0 * (double)elapsed_us / 1e6;
+  s->flood_credit = MIN(s->flood_credit, 256 * size); /* no bursts after a stall */
+  guint8 header[SIM_RTP_HEADER_LEN];
+  for (; s->flood_credit >= size; s->flood_credit -= size) {
+    sim_rtp_write_header(header, SIM_PT_H264, FALSE, s->seq[SIM_VIDEO]++, s->timestamp[SIM_VIDEO],
+                         s->ssrc[SIM_VIDEO], (guint64)now_real_us);
+    emit(s, env, s->fd[SIM_VIDEO], &env->rtp_dest[SIM_VIDEO], now_us, header, sizeof header, env->filler,
+         SIM_FILLER_LEN);
+  }
+}
+
+/* Garbage: random bytes whose first byte is not RTP/RTCP version 2, sent in
+ * turn to the four controller ports. */
+static void
+send_garbage(sim_site *s, const sim_site_env *env, gint64 now_us, gint64 elapsed_us)
+{
+  s->garbage_credit = MIN(s->garbage_credit + GARBAGE_PER_SECOND * (double)elapsed_us / 1e6, 16.0);
+  for (; s->garbage_credit >= 1.0; s->garbage_credit -= 1.0) {
+    guint64 r = next_random(s);
+    guint8 first = (guint8)(r & 0x3F);
+    guint len = (guint)((r >> 8) % 1400);
+    guint off = (guint)((r >> 24) % (SIM_NOISE_LEN - 1400));
+    sim_medium m = (r >> 50) & 1;
+    const struct sockaddr_storage *dest = (r >> 51) & 1 ? &env->rtcp_dest[m] : &env->rtp_dest[m];
+    emit(s, env, s->fd[m], dest, now_us, &first, 1, env->noise + off, len);
+  }
+}
+
+void
+sim_site_send_extra(sim_site *s, const sim_site_env *env, gint64 now_us, gint64 now_real_us, gint64 elapsed_us)
+{
+  if (s->faults.disconnect)
+    return;
+  if (s->faults.flood_mbps > 0)
+    send_flood(s, env, now_us, now_real_us, elapsed_us);
+  if (s->faults.garbage)
+    send_garbage(s, env, now_us, elapsed_us);
+}
+
+void
+sim_site_send_rtcp(sim_site *s, const sim_site_env *env, gint64 now_real_us)
+{
+  if (s->faults.disconnect)
+    return;
+  for (int m = 0; m < 2; m++) {
+    sim_rtcp_sender sender = {s->ssrc[m], (guint64)now_real_us, s->timestamp[m], s->sr_packets[m],
+                              s->sr_octets[m]};
+    sim_seq_tracker *t = &s->program[m];
+    sim_rtcp_report_block block = {
+        m == SIM_VIDEO ? SIM_PROGRAM_VIDEO_SSRC : SIM_PROGRAM_AUDIO_SSRC, sim_seq_take_fraction_lost(t),
+        (gint32)MIN(sim_seq_lost(t), (guint64)G_MAXINT32), sim_seq_extended_max(t), sim_seq_jitter(t)};
+    guint8 buf[512];
+    gsize len = sim_rtcp_write_report(buf, sizeof buf, &sender, t->started ? &block : NULL, s->code);
+    if (len)
+      sim_sender_send_now(env->sender, s->fd[m], (const struct sockaddr *)&env->rtcp_dest[m], env->dest_len,
+                          buf, len);
+  }
+}
+
+/* Asks for a program keyframe when none was seen yet or video was lost,
+ * at most once per second. */
+static void
+maybe_request_keyframe(sim_site *s, const sim_site_env *env, gint64 now_real_us)
+{
+  guint64 lost = sim_seq_lost(&s->program[SIM_VIDEO]);
+  if (!env->program_pli || (s->seen_keyframe && lost == s->lost_at_last_pli) ||
+      now_real_us - s->last_pli_us < PLI_INTERVAL_US)
+    return;
+  guint8 pli[12];
+  sim_rtcp_write_pli(pli, s->ssrc[SIM_VIDEO], SIM_PROGRAM_VIDEO_SSRC);
+  if (sim_sender_send_now(env->sender, s->fd[SIM_VIDEO], (const struct sockaddr *)&env->rtcp_dest[SIM_VIDEO],
+                          env->dest_len, pli, sizeof pli))
+    s->counters.plis_sent++;
+  s->last_pli_us = now_real_us;
+  s->lost_at_last_pli = lost;
+}
+
+static void
+receive_video(sim_site *s, const sim_site_env *env, const sim_rtp_info *rtp, gint64 now_real_us)
+{
+  if (rtp->marker)
+    s->counters.recv_frames++;
+  if (sim_rtp_h264_is_keyframe(rtp->payload, rtp->payload_len) &&
+      (!s->seen_keyframe || rtp->timestamp != s->last_keyframe_ts)) {
+    s->counters.keyframes_received++;
+    s->seen_keyframe = TRUE;
+    s->last_keyframe_ts = rtp->timestamp;
+  }
+  maybe_request_keyframe(s, env, now_real_us);
+}
+
+static void
+receive_rtcp(sim_site *s, const guint8 *data, gsize len)
+{
+  s->counters.rtcp_received++;
+  guint requests = sim_rtcp_count_keyframe_requests(data, len, s->ssrc[SIM_VIDEO]);
+  if (requests) {
+    s->counters.plis_received += requests;
+    s->keyframe_wanted = TRUE; /* the next video frame is the IDR */
+  }
+}
+
+void
+sim_site_receive(sim_site *s, const sim_site_env *env, sim_medium m, const guint8 *data, gsize len,
+                 gint64 now_real_us)
+{
+  if (s->faults.disconnect)
+    return;
+  if (sim_rtcp_is(data, len)) {
+    receive_rtcp(s, data, len);
+    return;
+  }
+  sim_rtp_info rtp;
+  guint32 program = m == SIM_VIDEO ? SIM_PROGRAM_VIDEO_SSRC : SIM_PROGRAM_AUDIO_SSRC;
+  if (!sim_rtp_parse(data, len, &rtp) || rtp.ssrc != program) {
+    s->counters.recv_ignored++;
+    return;
+  }
+  s->counters.recv_packets++;
+  s->counters.recv_bytes += len;
+  sim_seq_update(&s->program[m], rtp.seq, rtp.timestamp, now_real_us, m == SIM_VIDEO ? 90000 : 48000);
+  if (rtp.has_send_time) {
+    gint64 latency = now_real_us - (gint64)rtp.send_time_us;
+    sim_latency_add(&s->latency, latency);
+    if (env->all_latency)
+      sim_latency_add(env->all_latency, latency);
+  }
+  if (m == SIM_VIDEO)
+    receive_video(s, env, &rtp, now_real_us);
+}
+
+void
+sim_site_set_faults(sim_site *s, const sim_faults *faults)
+{
+  if (s->faults.disconnect && !faults->disconnect)
+    s->keyframe_wanted = TRUE; /* a site that comes back starts with an IDR */
+  s->faults = *faults;
+}
+
+static json_t *
+faults_json(const sim_faults *f)
+{
+  return json_pack("{s:f, s:i, s:b, s:b, s:b, s:f, s:b}", "loss", f->loss_percent, "jitter_ms",
+                   (json_int_t)f->jitter_ms, "freeze", f->freeze, "silence", f->silence, "disconnect",
+                   f->disconnect, "flood_mbps", f->flood_mbps, "garbage", f->garbage);
+}
+
+static json_t *
+latency_json(const sim_latency_window *w, double q)
+{
+  double ms;
+  return sim_latency_quantile(w, q, &ms) ? json_real(ms) : json_null();
+}
+
+json_t *
+sim_site_stats(const sim_site *s)
+{
+  const sim_site_counters *c = &s->counters;
+  json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "code", s->code,
+                        "sent_packets", (json_int_t)c->sent_packets, "sent_bytes", (json_int_t)c->sent_bytes,
+                        "dropped_packets", (json_int_t)c->dropped_packets, "recv_packets",
+                        (json_int_t)c->recv_packets, "recv_bytes", (json_int_t)c->recv_bytes, "recv_frames",
+                        (json_int_t)c->recv_frames, "keyframes_received", (json_int_t)c->keyframes_received,
+                        "plis_received", (json_int_t)c->plis_received, "plis_sent", (json_int_t)c->plis_sent,
+                        "rtcp_received", (json_int_t)c->rtcp_received, "recv_ignored",
+                        (json_int_t)c->recv_ignored);
+  guint64 lost = sim_seq_lost(&s->program[SIM_VIDEO]) + sim_seq_lost(&s->program[SIM_AUDIO]);
+  json_object_set_new(o, "recv_lost", json_integer((json_int_t)lost));
+  json_object_set_new(o, "latency_p50_ms", latency_json(&s->latency, 0.5));
+  json_object_set_new(o, "latency_p99_ms", latency_json(&s->latency, 0.99));
+  json_object_set_new(o, "video_ssrc", json_integer(s->ssrc[SIM_VIDEO]));
+  json_object_set_new(o, "audio_ssrc", json_integer(s->ssrc[SIM_AUDIO]));
+  json_object_set_new(o, "video_port", json_integer(s->local_port[SIM_VIDEO]));
+  json_object_set_new(o, "audio_port", json_integer(s->local_port[SIM_AUDIO]));
+  json_object_set_new(o, "faults", faults_json(&s->faults));
+  return o;
+}

@@ -1,0 +1,100 @@
+/* sim-site — one simulated conference site: its two UDP sockets (video,
+ * audio; symmetric RTP: it sends and receives on each), what it sends
+ * (its own clip looped with fresh timestamps, the shared Opus tone, RTCP
+ * reports), what it measures about the program it receives, and the
+ * faults injected into it. No timers and no threads: the engine calls it
+ * when a frame is due or a datagram arrived. */
+#pragma once
+#include "sim-clip.h"
+#include "sim-sender.h"
+#include "sim-stats.h"
+
+#include <jansson.h>
+#include <sys/socket.h>
+
+typedef enum { SIM_VIDEO = 0, SIM_AUDIO = 1 } sim_medium;
+
+typedef struct {
+  double loss_percent;  /* 0..100, random drop before send */
+  guint jitter_ms;      /* each packet held back 0..jitter_ms */
+  gboolean freeze;      /* send the frozen clip */
+  gboolean silence;     /* send Opus silence */
+  gboolean disconnect;  /* send nothing, ignore what arrives */
+  double flood_mbps;    /* extra filler RTP on the video SSRC */
+  gboolean garbage;     /* extra non-RTP datagrams to every port */
+} sim_faults;
+
+/* What every site shares: where to send, the sender, the shared clips. */
+typedef struct {
+  sim_sender *sender;
+  struct sockaddr_storage rtp_dest[2], rtcp_dest[2]; /* by sim_medium */
+  socklen_t dest_len;
+  const sim_clip *tone, *silence;
+  guint fps;
+  gboolean program_pli;   /* ask the controller for a program keyframe on loss */
+  const guint8 *filler;   /* SIM_FILLER_LEN bytes: an H.264 filler NAL unit */
+  const guint8 *noise;    /* SIM_NOISE_LEN random bytes */
+  sim_latency_window *all_latency; /* every site's samples, for the summary */
+} sim_site_env;
+
+#define SIM_FILLER_LEN 1200
+#define SIM_NOISE_LEN 65536
+
+typedef struct {
+  guint64 sent_packets, sent_bytes, dropped_packets;
+  guint64 recv_packets, recv_bytes, recv_frames, keyframes_received;
+  guint64 plis_received, plis_sent, rtcp_received, recv_ignored;
+} sim_site_counters;
+
+typedef struct sim_site {
+  char *code, *title;
+  guint32 ssrc[2]; /* by sim_medium */
+  int fd[2];
+  guint16 local_port[2];
+  const sim_clip *live, *frozen; /* borrowed from the material */
+  sim_faults faults;
+  /* sending */
+  gboolean on_frozen, keyframe_wanted;
+  guint video_frame, audio_frame;
+  guint16 seq[2];
+  guint32 timestamp[2];
+  guint32 sr_packets[2], sr_octets[2];
+  gint64 next_due[2], next_rtcp;
+  double flood_credit, garbage_credit;
+  guint64 rng;
+  /* receiving */
+  sim_seq_tracker program[2];
+  sim_latency_window latency;
+  guint32 last_keyframe_ts;
+  gboolean seen_keyframe;
+  guint64 lost_at_last_pli;
+  gint64 last_pli_us;
+  sim_site_counters counters;
+} sim_site;
+
+/* Opens the site's sockets on @bind (port 0: any free port). (transfer
+ * full) NULL with an error if a socket cannot be opened. */
+sim_site *sim_site_new(const char *code, const char *title, const sim_clip *live, const sim_clip *frozen,
+                       const struct sockaddr *bind_addr, socklen_t bind_len, GError **error);
+void sim_site_free(sim_site *site);
+
+/* Sends the next video frame (one loop frame, or the IDR if one was asked
+ * for) stamped @now_real_us; when disconnected only time advances. */
+void sim_site_send_video(sim_site *site, const sim_site_env *env, gint64 now_us, gint64 now_real_us);
+/* Sends the next 20 ms Opus frame, likewise. */
+void sim_site_send_audio(sim_site *site, const sim_site_env *env, gint64 now_us, gint64 now_real_us);
+/* Flood and garbage owed for the last @elapsed_us. */
+void sim_site_send_extra(sim_site *site, const sim_site_env *env, gint64 now_us, gint64 now_real_us,
+                         gint64 elapsed_us);
+/* One SR (or RR) per medium, with a report block about the program. */
+void sim_site_send_rtcp(sim_site *site, const sim_site_env *env, gint64 now_real_us);
+
+/* Handles one datagram that arrived on the @medium socket at @now_real_us. */
+void sim_site_receive(sim_site *site, const sim_site_env *env, sim_medium medium, const guint8 *data,
+                      gsize len, gint64 now_real_us);
+
+/* Applies @faults; leaving disconnect or freeze starts at an IDR. */
+void sim_site_set_faults(sim_site *site, const sim_faults *faults);
+
+/* {"code", "sent_packets", …, "faults": {…}} (transfer full). */
+json_t *sim_site_stats(const sim_site *site);
