@@ -15,16 +15,24 @@
 
 struct rc_recorder {
   rc_media *media;
-  GstElement *pipeline;
+  GstElement *pipeline; /* the current part: a new one after a resolution change */
   int video_port, audio_port;
   char *dir;
   char *index_path;
   json_t *index;    /* {"session_id","started_at","segments":[],"items":[]} */
   gint64 started_us;
+  gint next_file;   /* atomic: file numbers go on across parts */
+  GstCaps *caps;    /* streaming thread: the video caps of the current part */
+  gint rotating;    /* atomic: a new part is being made; drop video meanwhile */
+  guint rotate_source; /* atomic */
 };
 
+/* What the main loop needs to note a new file; it does not point at the
+ * recorder, which may be gone when the note runs. */
 typedef struct {
-  rc_recorder *recorder;
+  json_t *index;
+  char *index_path;
+  gint64 started_us;
   char *file;
 } segment_note;
 
@@ -40,12 +48,18 @@ make(const char *factory, GstBin *bin)
 }
 
 static void
-write_index(rc_recorder *r)
+write_index_to(json_t *index, const char *path)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *text = json_dumps(r->index, JSON_INDENT(2));
-  if (!g_file_set_contents(r->index_path, text, -1, &error))
+  g_autofree char *text = json_dumps(index, JSON_INDENT(2));
+  if (!g_file_set_contents(path, text, -1, &error))
     g_warning("recording index: %s", error->message);
+}
+
+static void
+write_index(rc_recorder *r)
+{
+  write_index_to(r->index, r->index_path);
 }
 
 static char *
@@ -61,10 +75,12 @@ note_segment(gpointer data)
   segment_note *n = data;
   g_autofree char *at = now_iso();
   g_autofree char *base = g_path_get_basename(n->file);
-  json_array_append_new(json_object_get(n->recorder->index, "segments"),
+  json_array_append_new(json_object_get(n->index, "segments"),
                         json_pack("{ss ss sf}", "file", base, "started_at", at, "offset_seconds",
-                                  (g_get_monotonic_time() - n->recorder->started_us) / 1e6));
-  write_index(n->recorder);
+                                  (g_get_monotonic_time() - n->started_us) / 1e6));
+  write_index_to(n->index, n->index_path);
+  json_decref(n->index);
+  g_free(n->index_path);
   g_free(n->file);
   g_free(n);
   return G_SOURCE_REMOVE;
@@ -76,9 +92,13 @@ on_format_location(GstElement *splitmux, guint fragment_id, gpointer data)
 {
   (void)splitmux;
   rc_recorder *r = data;
-  char *file = g_strdup_printf("%s/session-%" G_GINT64_FORMAT "-%03u.mp4", r->dir, r->media->session_id, fragment_id);
+  (void)fragment_id; /* restarts with each part: number files ourselves */
+  guint number = (guint)g_atomic_int_add(&r->next_file, 1);
+  char *file = g_strdup_printf("%s/session-%" G_GINT64_FORMAT "-%03u.mp4", r->dir, r->media->session_id, number);
   segment_note *n = g_new0(segment_note, 1);
-  n->recorder = r;
+  n->index = json_incref(r->index);
+  n->index_path = g_strdup(r->index_path);
+  n->started_us = r->started_us;
   n->file = g_strdup(file);
   g_main_context_invoke(NULL, note_segment, n);
   return file;
@@ -100,6 +120,56 @@ input(rc_recorder *r, const char *caps_text, const char *depay, const char *pars
   return par;
 }
 
+static gboolean open_part(rc_recorder *r, GError **error);
+static void close_part(rc_recorder *r);
+
+static gboolean
+on_rotate(gpointer data)
+{
+  rc_recorder *r = data;
+  g_atomic_int_set(&r->rotate_source, 0);
+  g_message("session %" G_GINT64_FORMAT ": the program's picture size changed: new recording file",
+            r->media->session_id);
+  close_part(r);
+  g_autoptr(GError) error = NULL;
+  if (!open_part(r, &error))
+    g_warning("recording stopped: %s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+/* MP4 cannot change picture size mid-file: when the program's source
+ * changes size, the caps event is held back, the file is finished with the
+ * old size, and a new part starts (packets in between are dropped). */
+static GstPadProbeReturn
+video_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  (void)pad;
+  rc_recorder *r = data;
+  gboolean rotating = g_atomic_int_get(&r->rotating);
+  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER)
+    return rotating ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(ev) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  if (rotating)
+    return GST_PAD_PROBE_DROP;
+  GstCaps *caps;
+  gst_event_parse_caps(ev, &caps);
+  GstStructure *now = gst_caps_get_structure(caps, 0);
+  GstStructure *was = r->caps ? gst_caps_get_structure(r->caps, 0) : NULL;
+  int w0 = 0, h0 = 0, w1 = 0, h1 = 0;
+  gst_structure_get_int(now, "width", &w1);
+  gst_structure_get_int(now, "height", &h1);
+  if (was && gst_structure_get_int(was, "width", &w0) && gst_structure_get_int(was, "height", &h0) &&
+      (w0 != w1 || h0 != h1)) {
+    g_atomic_int_set(&r->rotating, 1);
+    g_atomic_int_set(&r->rotate_source, g_idle_add(on_rotate, r));
+    return GST_PAD_PROBE_DROP;
+  }
+  gst_caps_replace(&r->caps, caps);
+  return GST_PAD_PROBE_OK;
+}
+
 rc_recorder *
 rc_recorder_new(rc_media *media, GError **error)
 {
@@ -113,13 +183,27 @@ rc_recorder_new(rc_media *media, GError **error)
   r->index = json_pack("{sI ss s[] s[]}", "session_id", (json_int_t)media->session_id, "started_at", at, "segments",
                        "items");
   r->started_us = g_get_monotonic_time();
-  r->pipeline = gst_pipeline_new("recorder");
-  GstElement *v = input(r, VIDEO_RTP, "rtph264depay", "h264parse", &r->video_port, error);
-  GstElement *a = v ? input(r, AUDIO_RTP, "rtpopusdepay", "opusparse", &r->audio_port, error) : NULL;
-  if (!a) {
+  if (!open_part(r, error)) {
     rc_recorder_free(r);
     return NULL;
   }
+  write_index(r);
+  g_message("session %" G_GINT64_FORMAT ": recording into %s", media->session_id, r->dir);
+  return r;
+}
+
+static gboolean
+open_part(rc_recorder *r, GError **error)
+{
+  rc_media *media = r->media;
+  r->pipeline = gst_pipeline_new("recorder");
+  gst_caps_replace(&r->caps, NULL);
+  GstElement *v = input(r, VIDEO_RTP, "rtph264depay", "h264parse", &r->video_port, error);
+  GstElement *a = v ? input(r, AUDIO_RTP, "rtpopusdepay", "opusparse", &r->audio_port, error) : NULL;
+  if (!a)
+    return FALSE;
+  g_autoptr(GstPad) vpad = gst_element_get_static_pad(v, "src");
+  gst_pad_add_probe(vpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, video_probe, r, NULL);
   GstElement *mux = gst_element_factory_make("mp4mux", NULL);
   g_object_set(mux, "fragment-duration", 1000, NULL);
   GstElement *split = make("splitmuxsink", GST_BIN(r->pipeline));
@@ -131,30 +215,38 @@ rc_recorder_new(rc_media *media, GError **error)
   g_autoptr(GstBus) bus = gst_element_get_bus(r->pipeline);
   gst_bus_add_watch(bus, rc_media_bus_watch, "recorder");
   gst_element_set_state(r->pipeline, GST_STATE_PLAYING);
+  g_atomic_int_set(&r->rotating, 0);
   rc_media_add_local_client(media, FALSE, r->video_port, TRUE);
   rc_media_add_local_client(media, TRUE, r->audio_port, TRUE);
-  write_index(r);
-  g_message("session %" G_GINT64_FORMAT ": recording into %s", media->session_id, r->dir);
-  return r;
+  return TRUE;
 }
 
-/* Ends the files properly: EOS through the muxer, then stop. */
+/* Finishes the current part's file: EOS through the muxer, then stop. */
+static void
+close_part(rc_recorder *r)
+{
+  if (!r->pipeline)
+    return;
+  rc_media_add_local_client(r->media, FALSE, r->video_port, FALSE);
+  rc_media_add_local_client(r->media, TRUE, r->audio_port, FALSE);
+  gst_element_send_event(r->pipeline, gst_event_new_eos());
+  g_autoptr(GstBus) bus = gst_element_get_bus(r->pipeline);
+  g_autoptr(GstMessage) done = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  gst_element_set_state(r->pipeline, GST_STATE_NULL);
+  gst_bus_remove_watch(bus);
+  g_clear_pointer(&r->pipeline, gst_object_unref);
+}
+
 void
 rc_recorder_free(rc_recorder *r)
 {
   if (!r)
     return;
-  if (r->pipeline) {
-    rc_media_add_local_client(r->media, FALSE, r->video_port, FALSE);
-    rc_media_add_local_client(r->media, TRUE, r->audio_port, FALSE);
-    gst_element_send_event(r->pipeline, gst_event_new_eos());
-    g_autoptr(GstBus) bus = gst_element_get_bus(r->pipeline);
-    g_autoptr(GstMessage) done =
-        gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-    gst_element_set_state(r->pipeline, GST_STATE_NULL);
-    gst_bus_remove_watch(bus);
-    gst_object_unref(r->pipeline);
-  }
+  close_part(r); /* joins the streaming threads: no new rotation after this */
+  guint rotate = (guint)g_atomic_int_exchange((gint *)&r->rotate_source, 0);
+  if (rotate)
+    g_source_remove(rotate);
+  gst_caps_replace(&r->caps, NULL);
   if (r->index) {
     g_autofree char *at = now_iso();
     json_object_set_new(r->index, "ended_at", json_string(at));

@@ -357,8 +357,11 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     await p1.locator('dialog[open]').getByTestId('ballot-send').click();
     await p1.locator('dialog[open] [data-testid=ballot-state][data-state=recorded]').waitFor();
     assert.ok(await p1.evaluate((n) => window.__sockets.length > n, socketsBefore), 'the tablet reconnected');
-    // The first ack was lost with the connection; the resend was acknowledged as a duplicate.
-    assert.deepEqual(tab.d1.frames.filter((f) => 'recorded' in f.body).map((f) => f.body.duplicate), [true], JSON.stringify(tab.d1.frames));
+    // The first ack (if it made it back before the close) was ignored by the
+    // closing socket; the resend with the same key was acknowledged as a duplicate.
+    const acks = tab.d1.frames.filter((f) => 'recorded' in f.body).map((f) => f.body.duplicate);
+    assert.equal(acks[acks.length - 1], true, JSON.stringify(tab.d1.frames));
+    assert.ok(acks.filter((d) => !d).length <= 1, JSON.stringify(tab.d1.frames));
     assert.equal(await p1.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('roomctl.ballots.')).length), 0,
       'an acknowledged ballot is not kept on the tablet');
 
