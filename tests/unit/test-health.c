@@ -1,0 +1,169 @@
+/* Unit tests for the site health state machine and alarm hysteresis. */
+#include "health.h"
+
+static const rc_health_thresholds T = {
+  .loss_percent = 5, .jitter_ms = 50, .offline_seconds = 2, .freeze_seconds = 2, .freeze_kbps = 30,
+  .keyframe_seconds = 10, .silence_seconds = 3, .silence_kbps = 12, .clear_seconds = 5,
+};
+
+/* A healthy site at tick @t: 100 packets a second, no loss. */
+static rc_health_input
+good(gint64 id, double t)
+{
+  return (rc_health_input){.site_id = id, .have_video = TRUE, .have_audio = TRUE, .video_expected = (guint64)(100 * t),
+                           .video_jitter_ms = 3, .video_idle_s = 0.01, .video_kbps = 900, .keyframe_age_s = 1,
+                           .audio_idle_s = 0.01, .audio_kbps = 60};
+}
+
+typedef struct {
+  rc_health *h;
+  GArray *changes, *alarms;
+} fx;
+
+static void
+tick(fx *f, rc_health_input in, double t)
+{
+  rc_health_tick(f->h, &in, 1, t, f->changes, f->alarms);
+}
+
+static fx
+setup(void)
+{
+  return (fx){rc_health_new(&T), g_array_new(FALSE, FALSE, sizeof(rc_health_change)),
+              g_array_new(FALSE, FALSE, sizeof(rc_health_alarm))};
+}
+
+static void
+teardown(fx *f)
+{
+  rc_health_free(f->h);
+  g_array_free(f->changes, TRUE);
+  g_array_free(f->alarms, TRUE);
+}
+
+static guint
+count_alarms(fx *f, const char *kind, gboolean raised)
+{
+  guint n = 0;
+  for (guint i = 0; i < f->alarms->len; i++) {
+    rc_health_alarm *a = &g_array_index(f->alarms, rc_health_alarm, i);
+    n += g_str_equal(a->kind, kind) && a->raised == raised;
+  }
+  return n;
+}
+
+static void
+test_unknown_online_offline_online(void)
+{
+  fx f = setup();
+  rc_health_input never = {.site_id = 1};
+  tick(&f, never, 0);
+  g_assert_cmpint(rc_health_state_of(f.h, 1), ==, RC_HEALTH_UNKNOWN);
+  for (int t = 1; t <= 3; t++)
+    tick(&f, good(1, t), t);
+  g_assert_cmpint(rc_health_state_of(f.h, 1), ==, RC_HEALTH_ONLINE);
+  /* Silent from t=3: at t=4 idle 1 s (still online), at t=5 idle 2 s → offline. */
+  rc_health_input gone = good(1, 3);
+  gone.video_idle_s = gone.audio_idle_s = 1;
+  tick(&f, gone, 4);
+  g_assert_cmpint(rc_health_state_of(f.h, 1), ==, RC_HEALTH_ONLINE);
+  gone.video_idle_s = gone.audio_idle_s = 2;
+  tick(&f, gone, 5);
+  g_assert_cmpint(rc_health_state_of(f.h, 1), ==, RC_HEALTH_OFFLINE);
+  g_assert_cmpuint(count_alarms(&f, "offline", TRUE), ==, 1);
+  /* Back: online at once, but the alarm clears only after 5 s of being well. */
+  for (int t = 6; t <= 10; t++)
+    tick(&f, good(1, t), t);
+  g_assert_cmpint(rc_health_state_of(f.h, 1), ==, RC_HEALTH_ONLINE);
+  g_assert_cmpuint(count_alarms(&f, "offline", FALSE), ==, 0);
+  tick(&f, good(1, 11), 11);
+  g_assert_cmpuint(count_alarms(&f, "offline", FALSE), ==, 1);
+  teardown(&f);
+}
+
+static void
+test_loss_window(void)
+{
+  fx f = setup();
+  guint64 exp = 0, lost = 0;
+  for (int t = 1; t <= 10; t++) {
+    rc_health_input in = good(2, t);
+    exp += 100;
+    if (t >= 5 && t <= 7)
+      lost += 10; /* 10 % for three seconds */
+    in.video_expected = exp, in.video_lost_total = lost;
+    tick(&f, in, t);
+    if (t == 6) /* the second second of loss: 20 of the last 300 */
+      g_assert_cmpint(rc_health_state_of(f.h, 2), ==, RC_HEALTH_DEGRADED);
+  }
+  /* The window has moved past the loss: online again. */
+  g_assert_cmpint(rc_health_state_of(f.h, 2), ==, RC_HEALTH_ONLINE);
+  g_assert_cmpuint(count_alarms(&f, "degraded", TRUE), ==, 1);
+  teardown(&f);
+}
+
+static void
+test_counters_backwards(void)
+{
+  fx f = setup();
+  rc_health_input in = good(3, 1);
+  in.video_expected = 100000, in.video_lost_total = 5000;
+  tick(&f, in, 1);
+  tick(&f, in, 2);
+  in.video_expected = 50, in.video_lost_total = 0; /* the source restarted */
+  tick(&f, in, 3);
+  g_assert_cmpint(rc_health_state_of(f.h, 3), ==, RC_HEALTH_ONLINE);
+  g_autoptr(json_t) j = rc_health_site_json(f.h, 3, 3);
+  g_assert_cmpfloat(json_real_value(json_object_get(j, "loss_percent")), ==, 0);
+  teardown(&f);
+}
+
+static void
+test_flapping_raises_once(void)
+{
+  fx f = setup();
+  for (int t = 1; t <= 40; t++) {
+    rc_health_input in = good(4, t);
+    if (t % 2) /* offline every other second */
+      in.video_idle_s = in.audio_idle_s = 3;
+    tick(&f, in, t);
+  }
+  g_assert_cmpuint(count_alarms(&f, "offline", TRUE), ==, 1);
+  g_assert_cmpuint(count_alarms(&f, "offline", FALSE), ==, 0);
+  teardown(&f);
+}
+
+static void
+test_freeze_and_silence(void)
+{
+  fx f = setup();
+  for (int t = 1; t <= 6; t++) {
+    rc_health_input in = good(5, t);
+    if (t >= 3)
+      in.video_kbps = 10; /* packets come, the picture does not change */
+    if (t >= 2)
+      in.audio_kbps = 5;
+    tick(&f, in, t);
+  }
+  g_autoptr(json_t) j = rc_health_site_json(f.h, 5, 6);
+  g_assert_true(json_is_true(json_object_get(j, "video_problem")));
+  g_assert_true(json_is_true(json_object_get(j, "audio_problem")));
+  g_assert_cmpint(rc_health_state_of(f.h, 5), ==, RC_HEALTH_ONLINE); /* reachable, with a problem */
+  g_assert_cmpuint(count_alarms(&f, "video", TRUE), ==, 1);
+  g_assert_cmpuint(count_alarms(&f, "audio", TRUE), ==, 1);
+  g_autoptr(json_t) counts = rc_health_counts(f.h);
+  g_assert_cmpint(json_integer_value(json_object_get(counts, "online")), ==, 1);
+  teardown(&f);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/health/unknown-online-offline-online", test_unknown_online_offline_online);
+  g_test_add_func("/health/loss-window", test_loss_window);
+  g_test_add_func("/health/counters-backwards", test_counters_backwards);
+  g_test_add_func("/health/flapping-raises-once", test_flapping_raises_once);
+  g_test_add_func("/health/freeze-and-silence", test_freeze_and_silence);
+  return g_test_run();
+}
