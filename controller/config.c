@@ -9,7 +9,7 @@
 #define RC_CONFIG_ERROR rc_config_error_quark()
 G_DEFINE_QUARK(rc-config-error, rc_config_error)
 
-typedef enum { KEY_INT, KEY_STRING, KEY_PATH, KEY_BOOL, KEY_COST, KEY_MAJORITY } key_kind;
+typedef enum { KEY_INT, KEY_STRING, KEY_PATH, KEY_BOOL, KEY_COST, KEY_MAJORITY, KEY_DOUBLE } key_kind;
 
 typedef struct {
   const char *group;
@@ -50,6 +50,17 @@ static const key_spec keys[] = {
   {"media", "rtsp_host", KEY_STRING, F(media_rtsp_host), 0, 0},
   {"audio", "input_device", KEY_STRING, F(audio_input_device), 0, 0},
   {"audio", "output_device", KEY_STRING, F(audio_output_device), 0, 0},
+  {"health", "loss_percent", KEY_DOUBLE, F(health_loss_percent), 0, 100},
+  {"health", "jitter_ms", KEY_DOUBLE, F(health_jitter_ms), 0, 10000},
+  {"health", "offline_seconds", KEY_DOUBLE, F(health_offline_seconds), 0, 3600},
+  {"health", "freeze_seconds", KEY_DOUBLE, F(health_freeze_seconds), 0, 3600},
+  {"health", "freeze_kbps", KEY_DOUBLE, F(health_freeze_kbps), 0, 100000},
+  {"health", "keyframe_seconds", KEY_DOUBLE, F(health_keyframe_seconds), 0, 3600},
+  {"health", "silence_seconds", KEY_DOUBLE, F(health_silence_seconds), 0, 3600},
+  {"health", "silence_kbps", KEY_DOUBLE, F(health_silence_kbps), 0, 100000},
+  {"health", "clear_seconds", KEY_DOUBLE, F(health_clear_seconds), 0, 3600},
+  {"health", "check_seconds", KEY_INT, F(health_check_seconds), 1, 3600},
+  {"metrics", "allow", KEY_STRING, F(metrics_allow), 0, 0},
   {"votes", "allow_change", KEY_BOOL, F(vote_allow_change), 0, 0},
   {"votes", "majority", KEY_MAJORITY, F(vote_majority_of_members), 0, 0},
   {"votes", "majority_percent", KEY_INT, F(vote_majority_percent), 1, 99},
@@ -96,6 +107,17 @@ rc_config_new_default(void)
   c->media_rtsp_host = g_strdup("");
   c->audio_input_device = g_strdup("");
   c->audio_output_device = g_strdup("");
+  c->health_loss_percent = 5;
+  c->health_jitter_ms = 60;
+  c->health_offline_seconds = 2;
+  c->health_freeze_seconds = 2;
+  c->health_freeze_kbps = 40;
+  c->health_keyframe_seconds = 12;
+  c->health_silence_seconds = 2;
+  c->health_silence_kbps = 16;
+  c->health_clear_seconds = 10;
+  c->health_check_seconds = 30;
+  c->metrics_allow = g_strdup("127.0.0.0/8,::1/128");
   c->vote_allow_change = TRUE;
   c->vote_majority_of_members = TRUE;
   c->vote_majority_percent = 50;
@@ -164,6 +186,17 @@ read_key(GKeyFile *kf, const key_spec *k, const char *base_dir, rc_config *c, GE
       return FALSE;
     }
     G_STRUCT_MEMBER(int, c, k->offset) = (int)v;
+    return TRUE;
+  }
+  case KEY_DOUBLE: {
+    char *end = NULL;
+    double v = g_ascii_strtod(raw, &end);
+    if (!*raw || *end || v < k->min || v > k->max) {
+      g_set_error(error, RC_CONFIG_ERROR, 1, "[%s] %s: '%s' is not a number from %d to %d", k->group, k->key, raw,
+                  k->min, k->max);
+      return FALSE;
+    }
+    G_STRUCT_MEMBER(double, c, k->offset) = v;
     return TRUE;
   }
   case KEY_BOOL:

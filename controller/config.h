@@ -44,6 +44,19 @@ typedef struct rc_config {
   /* [audio] */
   char *audio_input_device;  /* PortAudio device name (substring); "" = none */
   char *audio_output_device;
+  /* [health] */
+  double health_loss_percent;
+  double health_jitter_ms;
+  double health_offline_seconds;
+  double health_freeze_seconds;
+  double health_freeze_kbps;
+  double health_keyframe_seconds;
+  double health_silence_seconds;
+  double health_silence_kbps;
+  double health_clear_seconds;
+  int health_check_seconds; /* pre-session check length */
+  /* [metrics] */
+  char *metrics_allow;      /* CIDR list that may read /metrics; "" = anyone */
   /* [votes] */
   gboolean vote_allow_change;
   gboolean vote_majority_of_members; /* else of those present */

@@ -164,7 +164,7 @@ start(roomctl *rc, GError **error)
   rc->meeting = rc_meeting_new(rc->config->ws_event_backlog);
   rc->api = rc_api_new(rc->config, rc->store, rc->auth, rc->meeting);
   rc->media = rc_media_new(rc->config);
-  rc_media_set_callbacks(rc->media, NULL, rc_api_media_switched, rc->api);
+  rc_media_set_callbacks(rc->media, rc_api_health_on_stats, rc_api_media_switched, rc->api);
   rc_api_set_media(rc->api, rc->media);
   rc_api_live_restore(rc->api);
   if (!(rc->net = rc_net_new(rc->config, rc->api, rc->meeting, rc->loop, error)))

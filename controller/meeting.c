@@ -99,10 +99,15 @@ gint64
 rc_meeting_emit(rc_meeting *m, gint64 session_id, const char *type, json_t *body)
 {
   session_events *ev = events_for(m, session_id, TRUE);
+  json_error_t jerr;
+  g_autoptr(json_t) frame = json_pack_ex(&jerr, 0, "{ss sI sI so}", "type", type, "session_id",
+                                         (json_int_t)session_id, "seq", (json_int_t)(ev->seq + 1), "body",
+                                         body ? body : json_object());
+  if (!frame) { /* a programmer error: say which event, do not crash */
+    g_critical("cannot build %s for session %" G_GINT64_FORMAT ": %s", type, session_id, jerr.text);
+    return ev->seq;
+  }
   gint64 seq = ++ev->seq;
-  g_autoptr(json_t) frame = json_pack("{ss sI sI so}", "type", type, "session_id",
-                                      (json_int_t)session_id, "seq", (json_int_t)seq, "body",
-                                      body ? body : json_object());
   char *text = json_dumps(frame, JSON_COMPACT);
   GBytes *bytes = g_bytes_new_take(text, strlen(text));
   g_queue_push_tail(&ev->backlog, g_bytes_ref(bytes));
@@ -112,6 +117,22 @@ rc_meeting_emit(rc_meeting *m, gint64 session_id, const char *type, json_t *body
     m->sink(session_id, bytes, m->sink_data);
   g_bytes_unref(bytes);
   return seq;
+}
+
+void
+rc_meeting_publish(rc_meeting *m, gint64 session_id, const char *type, json_t *body)
+{
+  json_error_t jerr;
+  g_autoptr(json_t) frame = json_pack_ex(&jerr, 0, "{ss sI so}", "type", type, "session_id", (json_int_t)session_id,
+                                         "body", body ? body : json_object());
+  if (!frame) { /* a programmer error: say which event, do not crash */
+    g_critical("cannot build %s for session %" G_GINT64_FORMAT ": %s", type, session_id, jerr.text);
+    return;
+  }
+  char *text = json_dumps(frame, JSON_COMPACT);
+  g_autoptr(GBytes) bytes = g_bytes_new_take(text, strlen(text));
+  if (m->sink)
+    m->sink(session_id, bytes, m->sink_data);
 }
 
 GPtrArray *

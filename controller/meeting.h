@@ -30,6 +30,11 @@ gint64 rc_meeting_seq(rc_meeting *meeting, gint64 session_id);
  * @body: (transfer full). Returns the seq. */
 gint64 rc_meeting_emit(rc_meeting *meeting, gint64 session_id, const char *type, json_t *body);
 
+/* Hands a transient frame {"type","session_id","body"} to @session_id's
+ * subscribers: no seq, not kept for resync (figures that are stale a second
+ * later). @body: (transfer full). */
+void rc_meeting_publish(rc_meeting *meeting, gint64 session_id, const char *type, json_t *body);
+
 /* The frames after @last_seq, in order (element type GBytes, transfer
  * container), or NULL when they cannot be replayed: another epoch, or some
  * of them have left the backlog. Then the client needs a snapshot. */

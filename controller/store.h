@@ -173,6 +173,28 @@ gboolean rc_store_floor_log(rc_store *store, gint64 session_id, gint64 site_id, 
 gboolean rc_store_floor_switched(rc_store *store, gint64 session_id, gint64 switched_ms, GError **error);
 json_t *rc_store_floor_list(rc_store *store, gint64 session_id, GError **error);
 
+/* ---- technicians (store-health.c) ---- */
+gint64 rc_store_alarm_raise(rc_store *store, gint64 session_id, gint64 site_id, const char *kind, const char *reason,
+                            GError **error);
+/* Clears the open alarm of @kind for the site; returns its id, 0 if none was open. */
+gint64 rc_store_alarm_clear(rc_store *store, gint64 session_id, gint64 site_id, const char *kind, GError **error);
+/* RC_ERROR_NOT_FOUND, or RC_ERROR_INVALID_STATE when already acknowledged. */
+json_t *rc_store_alarm_ack(rc_store *store, gint64 alarm_id, gint64 user_id, GError **error);
+json_t *rc_store_alarm_get(rc_store *store, gint64 alarm_id, GError **error);
+/* @session_id 0 = all; @active_only: not cleared or not acknowledged. Newest first. */
+json_t *rc_store_alarms_list(rc_store *store, gint64 session_id, gboolean active_only, int limit, GError **error);
+gboolean rc_store_health_event(rc_store *store, gint64 session_id, gint64 site_id, const char *from, const char *to,
+                               const char *reason, GError **error);
+/* A site's call: opened when it is first heard, closed when it goes silent or the session ends. */
+gboolean rc_store_site_call_open(rc_store *store, gint64 session_id, gint64 site_id, GError **error);
+gboolean rc_store_site_call_close(rc_store *store, gint64 session_id, gint64 site_id, const char *reason,
+                                  gint64 packets, gint64 lost, double jitter_ms, double kbps, gint64 freezes,
+                                  GError **error);
+json_t *rc_store_site_calls(rc_store *store, gint64 session_id, GError **error);
+gint64 rc_store_site_check_start(rc_store *store, gint64 session_id, gint64 user_id, GError **error);
+gboolean rc_store_site_check_finish(rc_store *store, gint64 check_id, json_t *result, GError **error);
+json_t *rc_store_site_checks(rc_store *store, gint64 session_id, GError **error);
+
 /* Private notes. An empty @text deletes the note. */
 gboolean rc_store_note_put(rc_store *store, gint64 user_id, gint64 document_id, int page, const char *text,
                            GError **error);

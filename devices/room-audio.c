@@ -255,8 +255,9 @@ rc_room_audio_new(const char *input_name, const char *output_name, GError **erro
     return NULL;
   if (want_out && !open_direction(&ra->out, output_name, FALSE, error))
     return NULL;
-  g_message("room audio: microphone '%s', speakers '%s', %d Hz mono, %d-frame blocks",
-            ra->in.device ? ra->in.device : "none", ra->out.device ? ra->out.device : "none",
+  g_message("room audio: microphone %s%s%s, speakers %s%s%s, %d Hz mono, %d-frame blocks",
+            want_in ? "'" : "", want_in ? ra->in.device : "none", want_in ? "'" : "",
+            want_out ? "'" : "", want_out ? ra->out.device : "none", want_out ? "'" : "",
             RC_ROOM_AUDIO_RATE, RC_ROOM_AUDIO_BLOCK_FRAMES);
   return g_steal_pointer(&ra);
 }
@@ -287,14 +288,54 @@ rc_room_audio_output_device(rc_room_audio *ra)
 
 /* ---- data and levels (caller threads) ------------------------------------- */
 
+/* Logs @count if it moved since the last report, at most every 10 s. */
+static void
+report_counter(report *r, guint64 count, const char *device, const char *what)
+{
+  if (count == r->value)
+    return;
+  gint64 now = g_get_monotonic_time();
+  if (r->at_us && now - r->at_us < REPORT_INTERVAL_US)
+    return;
+  g_warning("room audio '%s': %s: %" G_GUINT64_FORMAT " (+%" G_GUINT64_FORMAT " since last report)",
+            device, what, count, count - r->value);
+  r->value = count;
+  r->at_us = now;
+}
+
+static gboolean
+direction_running(direction *d)
+{
+  return d->stream && Pa_IsStreamActive(d->stream) == 1;
+}
+
+/* Logs what went wrong in @d since the last report. */
+static void
+report_direction(direction *d, gboolean input)
+{
+  if (!d->device)
+    return;
+  gboolean running = direction_running(d);
+  report_counter(&d->reported_xruns, atomic_load(&d->xruns), d->device,
+                 input ? "overruns, reader late" : "underruns, program late");
+  report_counter(&d->reported_dropped, atomic_load(&d->dropped), d->device,
+                 input ? "microphone frames dropped" : "program frames dropped, writer ahead");
+  report_counter(&d->reported_device_xruns, atomic_load(&d->device_xruns), d->device,
+                 input ? "device input overflows" : "device output underflows");
+  if (!running && !d->reported_stopped)
+    g_warning("room audio '%s': %s stream stopped", d->device, input ? "input" : "output");
+  d->reported_stopped = !running;
+}
+
 gsize
 rc_room_audio_read(rc_room_audio *ra, gint16 *out, gsize max_frames)
 {
   if (!ra->in.stream)
     return 0;
   gsize n = rc_audio_ring_read(ra->in.ring, out, max_frames);
-  if (atomic_load_explicit(&ra->in.xruns, memory_order_relaxed) != ra->in.reported_xruns.value)
-    rc_room_audio_levels(ra, NULL);
+  /* the consumer thread is where logging may happen; both directions */
+  report_direction(&ra->in, TRUE);
+  report_direction(&ra->out, FALSE);
   return n;
 }
 
@@ -311,41 +352,6 @@ rc_room_audio_write(rc_room_audio *ra, const gint16 *in, gsize frames)
   return n;
 }
 
-/* Logs @count if it moved since the last report, at most every 10 s. */
-static void
-report_counter(report *r, guint64 count, const char *device, const char *what)
-{
-  if (count == r->value)
-    return;
-  gint64 now = g_get_monotonic_time();
-  if (r->at_us && now - r->at_us < REPORT_INTERVAL_US)
-    return;
-  g_warning("room audio '%s': %s: %" G_GUINT64_FORMAT " (+%" G_GUINT64_FORMAT " since last report)",
-            device, what, count, count - r->value);
-  r->value = count;
-  r->at_us = now;
-}
-
-static void
-report_direction(direction *d, gboolean input, gboolean running)
-{
-  report_counter(&d->reported_xruns, atomic_load(&d->xruns), d->device,
-                 input ? "overruns, reader late" : "underruns, program late");
-  report_counter(&d->reported_dropped, atomic_load(&d->dropped), d->device,
-                 input ? "microphone frames dropped" : "program frames dropped, writer ahead");
-  report_counter(&d->reported_device_xruns, atomic_load(&d->device_xruns), d->device,
-                 input ? "device input overflows" : "device output underflows");
-  if (!running && !d->reported_stopped)
-    g_warning("room audio '%s': %s stream stopped", d->device, input ? "input" : "output");
-  d->reported_stopped = !running;
-}
-
-static gboolean
-direction_running(direction *d)
-{
-  return d->stream && Pa_IsStreamActive(d->stream) == 1;
-}
-
 static void
 direction_levels(direction *d, double *peak_db, double *rms_db)
 {
@@ -360,17 +366,12 @@ direction_levels(direction *d, double *peak_db, double *rms_db)
 void
 rc_room_audio_levels(rc_room_audio *ra, rc_room_audio_stats *out)
 {
-  gboolean in_running = direction_running(&ra->in), out_running = direction_running(&ra->out);
-  if (ra->in.device)
-    report_direction(&ra->in, TRUE, in_running);
-  if (ra->out.device)
-    report_direction(&ra->out, FALSE, out_running);
-  if (!out)
-    return;
+  report_direction(&ra->in, TRUE);
+  report_direction(&ra->out, FALSE);
   direction_levels(&ra->in, &out->input_peak_db, &out->input_rms_db);
   direction_levels(&ra->out, &out->output_peak_db, &out->output_rms_db);
-  out->input_running = in_running;
-  out->output_running = out_running;
+  out->input_running = direction_running(&ra->in);
+  out->output_running = direction_running(&ra->out);
   out->input_overruns = atomic_load(&ra->in.xruns);
   out->input_dropped_frames = atomic_load(&ra->in.dropped);
   out->input_device_overflows = atomic_load(&ra->in.device_xruns);

@@ -4,12 +4,17 @@
  * on different clocks) and a preallocated lock-free ring per direction; the
  * PortAudio callbacks only copy between the device buffers and the rings and
  * measure levels. Audio is 48 kHz mono S16 on this side; PortAudio converts
- * to whatever the device takes (16-bit, 32-bit, float, more channels).
+ * it to the sample format the device takes (16-, 24-, 32-bit, float), and
+ * its ALSA side opens a device that refuses mono with its minimum channels.
+ * There is no clock-drift correction: when the program's clock and the
+ * speakers' differ, the speaker queue slowly fills (frames dropped, counted)
+ * or empties (one 40 ms gap, counted).
  *
  * Threads: _new, _free, _list_devices on the main loop (PortAudio's setup is
  * not thread-safe); _read and _levels on one consumer thread (the main loop,
  * drained by a timer); _write on one producer thread. Over- and underruns are
- * counted in the callbacks and logged from _read and _levels. */
+ * counted in the callbacks and logged from _read and _levels (so with output
+ * only, call _levels now and then, e.g. for the dashboard). */
 #pragma once
 #include <glib.h>
 
@@ -63,13 +68,15 @@ const char *rc_room_audio_output_device(rc_room_audio *ra);
 
 /* Consumer thread: captured microphone frames, oldest first. Copies up to
  * @max_frames S16 mono frames into @out; returns how many (0 when nothing
- * is waiting or there is no input). Never blocks. */
+ * is waiting or there is no input). Never blocks. When the reader falls more
+ * than ~1.3 s behind, the newest frames are dropped and counted. */
 gsize rc_room_audio_read(rc_room_audio *ra, gint16 *out, gsize max_frames);
 
 /* Producer thread: program frames for the speakers. Queues up to @frames
  * frames (at most ~0.5 s may be queued); returns how many fitted. The rest is
  * dropped and counted. Playback (re)starts once 40 ms are queued, so a late
- * producer costs one gap rather than a gap per block. Never blocks. */
+ * producer costs one gap rather than a gap per block. Never blocks. Returns
+ * 0 (and counts nothing) when there are no speakers. */
 gsize rc_room_audio_write(rc_room_audio *ra, const gint16 *in, gsize frames);
 
 /* Consumer thread: levels since the previous call, run state and counters.
@@ -78,5 +85,7 @@ gsize rc_room_audio_write(rc_room_audio *ra, const gint16 *in, gsize frames);
 void rc_room_audio_levels(rc_room_audio *ra, rc_room_audio_stats *out);
 
 /* The names of the devices PortAudio sees, in its order, for the config and
- * for error messages. Main loop only. (transfer full) */
+ * for error messages; empty when PortAudio cannot start. PortAudio looks for
+ * devices when it starts, so one plugged in later shows up only once no
+ * rc_room_audio is open. Main loop only. (transfer full) */
 GStrv rc_room_audio_list_devices(void);

@@ -21,6 +21,7 @@ rc_api_media_session_live(rc_api *api, gint64 session_id, gboolean live)
   if (!api->media)
     return;
   if (!live) {
+    rc_api_health_session_ended(api, session_id);
     if (rc_media_session(api->media) == session_id)
       rc_media_stop(api->media);
     return;

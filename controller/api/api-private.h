@@ -11,7 +11,9 @@ struct rc_api {
   rc_api_ws_io io;
   GHashTable *vote_timers; /* gint64* vote id -> vote_timers (api-live.c) */
   struct rc_media *media;  /* or NULL */
+  struct rc_api_health *health;
 };
+typedef struct rc_api_health rc_api_health;
 
 /* One WebSocket message being handled. */
 typedef struct {
@@ -32,6 +34,10 @@ typedef struct {
 
 extern const rc_api_ws_type rc_api_ws_live_messages[]; /* api-live.c, {NULL}-terminated */
 extern const rc_api_ws_type rc_api_ws_media_messages[]; /* api-media.c */
+extern const rc_api_ws_type rc_api_ws_health_messages[]; /* api-health.c */
+rc_api_health *rc_api_health_new(rc_config *config);
+void rc_api_health_free(rc_api_health *health);
+void rc_api_health_session_ended(rc_api *api, gint64 session_id);
 
 /* api-media.c: the meeting's side of the media */
 void rc_api_media_session_live(rc_api *api, gint64 session_id, gboolean live);
@@ -88,6 +94,7 @@ extern const rc_api_route rc_api_routes_people[];   /* api-people.c */
 extern const rc_api_route rc_api_routes_sessions[]; /* api-sessions.c */
 extern const rc_api_route rc_api_routes_live[];     /* api-records.c */
 extern const rc_api_route rc_api_routes_media[];    /* api-media.c */
+extern const rc_api_route rc_api_routes_health[];   /* api-health.c */
 
 /* Access to one session: staff see every session, delegates only their own. */
 gboolean rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **error);
@@ -96,6 +103,9 @@ gboolean rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GEr
 void rc_api_emit_session_part(rc_api *api, gint64 session_id, const char *type);
 /* Emits attendance.updated for @entry (transfer none). */
 void rc_api_emit_attendance(rc_api *api, gint64 session_id, json_t *entry);
+/* A CSV reply (UTF-8 with a byte order mark, RFC 4180 quoting, cells that a
+ * spreadsheet would run as formulas defused) of @rows' @cols (NULL-ended). */
+void rc_api_reply_csv(rc_api_reply *reply, json_t *rows, const char *const *cols, const char *filename);
 /* Audit helper; failures are logged, not fatal. */
 void rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
     G_GNUC_PRINTF(4, 5);

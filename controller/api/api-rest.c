@@ -7,7 +7,8 @@
 #include <string.h>
 
 static const rc_api_route *const route_tables[] = {rc_api_routes_people, rc_api_routes_sessions,
-                                                   rc_api_routes_live, rc_api_routes_media};
+                                                   rc_api_routes_live, rc_api_routes_media,
+                                                   rc_api_routes_health};
 
 void
 rc_api_set_ws_io(rc_api *api, const rc_api_ws_io *io)
@@ -24,6 +25,7 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->auth = auth;
   api->meeting = meeting;
   api->vote_timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, rc_api_live_timers_free_func());
+  api->health = rc_api_health_new(config);
   return api;
 }
 
@@ -33,6 +35,7 @@ rc_api_free(rc_api *api)
   if (!api)
     return;
   g_hash_table_destroy(api->vote_timers);
+  rc_api_health_free(api->health);
   g_free(api);
 }
 
@@ -78,6 +81,50 @@ rc_api_reply_wire(rc_api_reply *r, rc_wire_code code, const char *reason)
 {
   g_autoptr(GError) error = g_error_new_literal(RC_API_ERROR, code, reason);
   rc_api_reply_error(r, error);
+}
+
+static void
+csv_field(GString *out, json_t *v)
+{
+  g_autofree char *num = json_is_integer(v) ? g_strdup_printf("%" JSON_INTEGER_FORMAT, json_integer_value(v))
+                         : json_is_real(v)  ? g_strdup_printf("%g", json_real_value(v))
+                                            : NULL;
+  const char *s = num ? num : json_is_string(v) ? json_string_value(v) : "";
+  /* A leading = + - @ is defused so spreadsheets do not run it. */
+  gboolean formula = s[0] && strchr("=+-@", s[0]) && !num;
+  g_string_append_c(out, '"');
+  if (formula)
+    g_string_append_c(out, '\'');
+  for (; *s; s++) {
+    if (*s == '"')
+      g_string_append_c(out, '"');
+    g_string_append_c(out, *s);
+  }
+  g_string_append_c(out, '"');
+}
+
+void
+rc_api_reply_csv(rc_api_reply *r, json_t *rows, const char *const *cols, const char *filename)
+{
+  GString *out = g_string_new("\xEF\xBB\xBF"); /* BOM: spreadsheet apps then read UTF-8 */
+  for (guint i = 0; cols[i]; i++)
+    g_string_append_printf(out, "%s%s", i ? "," : "", cols[i]);
+  g_string_append(out, "\r\n");
+  size_t n;
+  json_t *row;
+  json_array_foreach(rows, n, row) {
+    for (guint i = 0; cols[i]; i++) {
+      if (i)
+        g_string_append_c(out, ',');
+      csv_field(out, json_object_get(row, cols[i]));
+    }
+    g_string_append(out, "\r\n");
+  }
+  rc_api_reply_clear(r);
+  r->status = 200;
+  r->content_type = "text/csv; charset=utf-8";
+  r->body = g_string_free_to_bytes(out);
+  r->content_disposition = g_strdup_printf("attachment; filename=\"%s\"", filename);
 }
 
 /* ---- routing ---- */

@@ -460,48 +460,6 @@ sites_put(rc_api_call *call, GError **error)
 
 /* ---- attendance ---- */
 
-static void
-csv_field(GString *out, json_t *v)
-{
-  const char *s = json_is_string(v) ? json_string_value(v) : "";
-  g_autofree char *num = json_is_integer(v) ? g_strdup_printf("%" JSON_INTEGER_FORMAT, json_integer_value(v)) : NULL;
-  if (num)
-    s = num;
-  /* RFC 4180 quoting; a leading = + - @ is defused so spreadsheets do not run it. */
-  gboolean formula = strchr("=+-@", s[0]) && s[0];
-  g_string_append_c(out, '"');
-  if (formula)
-    g_string_append_c(out, '\'');
-  for (; *s; s++) {
-    if (*s == '"')
-      g_string_append_c(out, '"');
-    g_string_append_c(out, *s);
-  }
-  g_string_append_c(out, '"');
-}
-
-static GBytes *
-attendance_csv(json_t *attendance)
-{
-  static const char *const cols[] = {"user_id", "username", "full_name", "title", "unit",
-                                     "status", "first_in", "last_out", "method"};
-  GString *out = g_string_new("\xEF\xBB\xBF"); /* BOM: spreadsheet apps then read UTF-8 */
-  for (guint i = 0; i < G_N_ELEMENTS(cols); i++)
-    g_string_append_printf(out, "%s%s", i ? "," : "", cols[i]);
-  g_string_append(out, "\r\n");
-  size_t n;
-  json_t *entry;
-  json_array_foreach(json_object_get(attendance, "delegates"), n, entry) {
-    for (guint i = 0; i < G_N_ELEMENTS(cols); i++) {
-      if (i)
-        g_string_append_c(out, ',');
-      csv_field(out, json_object_get(entry, cols[i]));
-    }
-    g_string_append(out, "\r\n");
-  }
-  return g_string_free_to_bytes(out);
-}
-
 static gboolean
 attendance_get(rc_api_call *call, GError **error)
 {
@@ -513,11 +471,10 @@ attendance_get(rc_api_call *call, GError **error)
   const char *format = query(call, "format");
   if (g_strcmp0(format, "csv") != 0)
     return reply_object(call, 200, att);
-  rc_api_reply *r = call->reply;
-  r->status = 200;
-  r->content_type = "text/csv; charset=utf-8";
-  r->body = attendance_csv(att);
-  r->content_disposition = g_strdup_printf("attachment; filename=\"attendance-session-%" G_GINT64_FORMAT ".csv\"", id);
+  static const char *const cols[] = {"user_id", "username", "full_name", "title", "unit",
+                                     "status", "first_in", "last_out", "method", NULL};
+  g_autofree char *name = g_strdup_printf("attendance-session-%" G_GINT64_FORMAT ".csv", id);
+  rc_api_reply_csv(call->reply, json_object_get(att, "delegates"), cols, name);
   json_decref(att);
   return TRUE;
 }

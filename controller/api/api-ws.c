@@ -175,6 +175,9 @@ find_message(const char *type)
   for (const rc_api_ws_type *m = rc_api_ws_media_messages; m->type; m++)
     if (g_str_equal(m->type, type))
       return m;
+  for (const rc_api_ws_type *m = rc_api_ws_health_messages; m->type; m++)
+    if (g_str_equal(m->type, type))
+      return m;
   return NULL;
 }
 

@@ -30,6 +30,8 @@ typedef struct {
   /* Closes the connections of @user_id (only those logged in with @token,
    * when given). */
   void (*drop)(gpointer owner, gint64 user_id, const char *token);
+  /* Open WebSocket connections. */
+  guint (*clients)(gpointer owner);
 } rc_api_ws_io;
 
 /* All borrowed; they must outlive the api. (transfer full) */
@@ -44,6 +46,8 @@ struct rc_media;
 void rc_api_set_media(rc_api *api, struct rc_media *media);
 /* The media's switch callback (rc_media_switch_fn), with the api as data. */
 void rc_api_media_switched(gint64 site_id, gint64 grant_to_switch_us, gpointer api);
+/* The media's stats callback (rc_media_stats_fn), with the api as data. */
+void rc_api_health_on_stats(json_t *snapshot, gpointer api);
 
 /* ---- REST ---- */
 

@@ -53,6 +53,7 @@ struct rc_media {
   GArray *tiers;             /* rc_tier */
   gint64 chair_site_id, floor_site_id, source_site_id;
   gint64 grant_us;           /* when the floor was last asked to change */
+  gboolean check_only;       /* a pre-session check: figures, no program */
   char *mode;                /* "switch" | "compose" */
   GArray *tiles;             /* gint64 site ids (compose) */
   rc_ingest *video, *audio;

@@ -230,7 +230,7 @@ on_pending(gpointer data)
 static void
 apply_source(rc_media *m)
 {
-  if (!m->video || !g_str_equal(m->mode, "switch"))
+  if (!m->video || !g_str_equal(m->mode, "switch") || m->check_only)
     return;
   rc_media_site *s = rc_media_site_get(m, wanted_source(m));
   m->grant_us = g_get_monotonic_time();
@@ -247,11 +247,13 @@ apply_source(rc_media *m)
 static json_t *
 report_json(const rc_stream_report *r)
 {
-  return json_pack("{sI sI sI sI sf sf sI sf sf sI}", "packets", (json_int_t)r->packets, "bytes", (json_int_t)r->bytes,
+  gint64 now = g_get_monotonic_time();
+  return json_pack("{sI sI sI sI sf sf sI sf sf sI sf}", "packets", (json_int_t)r->packets, "bytes", (json_int_t)r->bytes,
                    "expected", (json_int_t)r->expected, "lost", (json_int_t)r->lost, "loss_ratio", r->loss_ratio,
                    "jitter_ms", r->jitter_ms, "bitrate_bps", (json_int_t)r->bitrate_bps, "idle_seconds",
-                   r->last_packet_us ? (g_get_monotonic_time() - r->last_packet_us) / 1e6 : -1.0,
-                   "keyframe_interval_s", r->keyframe_interval_s, "keyframes", (json_int_t)r->keyframes);
+                   r->last_packet_us ? (now - r->last_packet_us) / 1e6 : -1.0, "keyframe_interval_s",
+                   r->keyframe_interval_s, "keyframes", (json_int_t)r->keyframes, "keyframe_age_s",
+                   r->last_keyframe_us ? (now - r->last_keyframe_us) / 1e6 : -1.0);
 }
 
 static json_t *
@@ -361,12 +363,31 @@ start_outputs(rc_media *m, GError **error)
     if (!(m->fanouts[t] = rc_fanout_new(name, FALSE, socket, error)))
       return FALSE;
   }
+  if (m->check_only)
+    return TRUE;
   if (!(m->mixer = rc_mixer_new(m, error)))
     return FALSE;
   if (m->config->media_record && !(m->recorder = rc_recorder_new(m, error)))
     return FALSE;
   if (m->config->media_rtsp_port && !(m->rtsp = rc_rtsp_out_new(m, error)))
     return FALSE;
+  return TRUE;
+}
+
+gboolean
+rc_media_start_check(rc_media *m, gint64 session_id, json_t *sites, GError **error)
+{
+  m->check_only = TRUE;
+  if (!rc_media_start(m, session_id, sites, error)) {
+    m->check_only = FALSE;
+    return FALSE;
+  }
+  /* Wake every site up: a keyframe request to each that has an address. */
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, m->sites);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    rc_media_ask_keyframe(m, value);
   return TRUE;
 }
 
@@ -388,8 +409,8 @@ rc_media_start(rc_media *m, gint64 session_id, json_t *sites, GError **error)
   }
   rc_media_set_sites(m, sites);
   m->tick_source = g_timeout_add_seconds(1, on_tick, m);
-  g_message("session %" G_GINT64_FORMAT ": media up for %u sites, %s mode", session_id, g_hash_table_size(m->sites),
-            m->mode);
+  g_message("session %" G_GINT64_FORMAT ": media up for %u sites, %s", session_id, g_hash_table_size(m->sites),
+            m->check_only ? "pre-session check" : m->mode);
   return TRUE;
 }
 
@@ -412,6 +433,7 @@ rc_media_stop(rc_media *m)
   g_hash_table_remove_all(m->sites);
   g_message("session %" G_GINT64_FORMAT ": media down", m->session_id);
   m->session_id = m->chair_site_id = m->floor_site_id = m->source_site_id = 0;
+  m->check_only = FALSE;
   g_array_set_size(m->tiles, 0);
 }
 

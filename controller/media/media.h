@@ -29,6 +29,9 @@ void rc_media_set_callbacks(rc_media *media, rc_media_stats_fn stats, rc_media_s
  * objects as the API shows them). RC_ERROR_INVALID_STATE if another session
  * has media. */
 gboolean rc_media_start(rc_media *media, gint64 session_id, json_t *sites, GError **error);
+/* Like rc_media_start, for a pre-session check: the sites' figures only,
+ * no program, recording or RTSP. */
+gboolean rc_media_start_check(rc_media *media, gint64 session_id, json_t *sites, GError **error);
 /* Tears down the session's media (recording finished and closed). */
 void rc_media_stop(rc_media *media);
 gint64 rc_media_session(rc_media *media);

@@ -463,7 +463,7 @@ on_http(struct lws *wsi, http_req *req, const char *in, size_t len)
   const char *method = method_name(m);
   g_autofree char *path = g_strndup(in, len);
   g_debug("%s %s %s", req->peer, method, path);
-  if (g_str_has_prefix(path, "/api/") || g_str_equal(path, "/healthz"))
+  if (g_str_has_prefix(path, "/api/") || g_str_equal(path, "/healthz") || g_str_equal(path, "/metrics"))
     return on_api_request(wsi, req, method, path);
   if (m != LWSHUMETH_GET && m != LWSHUMETH_HEAD) {
     req->close_after = TRUE;

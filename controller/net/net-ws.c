@@ -125,10 +125,16 @@ net_drop(gpointer owner, gint64 user_id, const char *token)
   }
 }
 
+static guint
+net_clients(gpointer owner)
+{
+  return ((rc_net *)owner)->ws_clients;
+}
+
 const rc_api_ws_io *
 rc_net_ws_io(rc_net *net)
 {
-  net->io = (rc_api_ws_io){net, conn_send, conn_subscribe, conn_unsubscribe_all, net_prune, net_drop};
+  net->io = (rc_api_ws_io){net, conn_send, conn_subscribe, conn_unsubscribe_all, net_prune, net_drop, net_clients};
   return &net->io;
 }
 

@@ -145,7 +145,7 @@ struct sim_control {
   GSocketService *service;
   GCancellable *cancellable;
   GList *connections; /* connection */
-  guint16 port;
+  char *address;
 };
 
 typedef struct {
@@ -237,8 +237,8 @@ sim_control_new(sim_engine *engine, GMainLoop *loop, const char *address, GError
     return NULL;
   const char *host = g_network_address_get_hostname(G_NETWORK_ADDRESS(where));
   g_autoptr(GInetAddress) inet = g_inet_address_new_from_string(host);
-  if (!inet) {
-    g_set_error(error, SIM_CONTROL_ERROR, 0, "control address %s: give a numeric address", address);
+  if (!inet || !g_inet_address_get_is_loopback(inet)) { /* the port has no authentication */
+    g_set_error(error, SIM_CONTROL_ERROR, 0, "control address %s: give a numeric loopback address", address);
     return NULL;
   }
   g_autoptr(GSocketAddress) bind_to =
@@ -255,16 +255,16 @@ sim_control_new(sim_engine *engine, GMainLoop *loop, const char *address, GError
     sim_control_free(control);
     return NULL;
   }
-  control->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective));
+  control->address = g_strdup_printf("%s:%u", host, g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective)));
   g_signal_connect(control->service, "incoming", G_CALLBACK(on_incoming), control);
   g_socket_service_start(control->service);
   return control;
 }
 
-guint16
-sim_control_port(const sim_control *control)
+const char *
+sim_control_address(const sim_control *control)
 {
-  return control->port;
+  return control->address;
 }
 
 void
@@ -281,5 +281,6 @@ sim_control_free(sim_control *control)
     g_main_context_iteration(NULL, TRUE);
   g_object_unref(control->service);
   g_object_unref(control->cancellable);
+  g_free(control->address);
   g_free(control);
 }

@@ -21,8 +21,8 @@ sim_control *sim_control_new(sim_engine *engine, GMainLoop *loop, const char *ad
 void sim_control_free(sim_control *control);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sim_control, sim_control_free)
 
-/* The port actually listened on. */
-guint16 sim_control_port(const sim_control *control);
+/* The address actually listened on, "HOST:PORT". (transfer none) */
+const char *sim_control_address(const sim_control *control);
 
 /* Answers one request line (transfer full, no newline); sets *@quit for the
  * quit command. Never fails: bad input gets an error object. */

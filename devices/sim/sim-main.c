@@ -139,10 +139,10 @@ static void
 run(sim_engine *engine, sim_control *control, GMainLoop *loop, const options *o, guint n_sites)
 {
   guint sigint = g_unix_signal_add(SIGINT, on_signal, loop), sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
-  guint timer = o->duration > 0 ? g_timeout_add_seconds(o->duration, on_duration, loop) : 0;
+  guint timer = o->duration > 0 ? g_timeout_add((guint)o->duration * 1000, on_duration, loop) : 0;
   sim_engine_start(engine);
   /* The test harness and scripts wait for this line on stdout. */
-  printf("ready control=127.0.0.1:%u sites=%u\n", sim_control_port(control), n_sites);
+  printf("ready control=%s sites=%u\n", sim_control_address(control), n_sites);
   fflush(stdout);
   double cpu0 = sim_engine_cpu_seconds();
   gint64 t0 = g_get_monotonic_time();

@@ -78,6 +78,8 @@ sim_roster_load(const char *path, const char *level, guint count, char **codes, 
     return NULL;
   g_autoptr(GPtrArray) chosen = g_ptr_array_new_with_free_func(site_free);
   for (guint i = 0; codes && codes[i]; i++) {
+    if (!*g_strstrip(codes[i]))
+      continue;
     sim_roster_site *s = find(all, codes[i]);
     if (!s) {
       g_set_error(error, SIM_ROSTER_ERROR, 0, "site %s is not in %s%s%s", codes[i], path,

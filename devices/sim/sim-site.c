@@ -309,7 +309,7 @@ sim_site_set_faults(sim_site *s, const sim_faults *faults)
 static json_t *
 faults_json(const sim_faults *f)
 {
-  return json_pack("{s:f, s:i, s:b, s:b, s:b, s:f, s:b}", "loss", f->loss_percent, "jitter_ms",
+  return json_pack("{s:f, s:I, s:b, s:b, s:b, s:f, s:b}", "loss", f->loss_percent, "jitter_ms",
                    (json_int_t)f->jitter_ms, "freeze", f->freeze, "silence", f->silence, "disconnect",
                    f->disconnect, "flood_mbps", f->flood_mbps, "garbage", f->garbage);
 }

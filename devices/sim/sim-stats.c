@@ -23,7 +23,7 @@ sim_seq_update(sim_seq_tracker *t, guint16 seq, guint32 timestamp,
   t->received++;
   /* Transit in clock units; only differences matter, so the clock origin
    * (and 32-bit wrap of the RTP timestamp) cancels out. */
-  gint64 arrival = arrival_us * (gint64)clock_rate / G_USEC_PER_SEC;
+  gint64 arrival = arrival_us / G_USEC_PER_SEC * clock_rate + arrival_us % G_USEC_PER_SEC * clock_rate / G_USEC_PER_SEC;
   gint64 transit = (gint64)(guint32)(arrival - timestamp);
   if (t->has_transit) {
     gint64 d = (gint32)(guint32)(transit - t->transit);

@@ -482,6 +482,14 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     await shot('16-search-thumbnails', 'd1');
     await p1.locator('.thumb[data-page="5"]').click();
     await expectPage(p1, 5);
+    // Zoom in: the page is drawn larger than the width fit.
+    const fitWidth = await canvas(p1).evaluate((c) => c.getBoundingClientRect().width);
+    await p1.getByRole('button', { name: 'Phóng to' }).click();
+    await p1.getByRole('button', { name: 'Phóng to' }).click();
+    await p1.locator('.viewer-zoom-label', { hasText: '%' }).waitFor();
+    await waitFor(async () => (await canvas(p1).evaluate((c) => c.getBoundingClientRect().width)) > fitWidth * 1.05, 'a larger page');
+    await p1.getByRole('button', { name: 'Vừa chiều rộng' }).click();
+    await waitFor(async () => Math.abs((await canvas(p1).evaluate((c) => c.getBoundingClientRect().width)) - fitWidth) < 2, 'back to the width');
     await p1.getByRole('button', { name: 'Danh sách trang' }).click();
     await p1.getByRole('button', { name: 'Tìm trong tài liệu' }).click();
     await p1.getByTestId('follow-start').click();

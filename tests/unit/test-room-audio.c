@@ -28,8 +28,10 @@
 #define STARTUP_US (200 * 1000)
 #define PACE_BLOCK_BYTES (RC_ROOM_AUDIO_BLOCK_FRAMES * 2)
 
+/* devices/room-audio.mk passes the absolute path; tests/run starts tests
+ * from the top of the checkout, where the relative one works too. */
 #ifndef RC_TEST_ASOUNDRC
-#error "RC_TEST_ASOUNDRC must name tests/asoundrc"
+#define RC_TEST_ASOUNDRC "tests/asoundrc"
 #endif
 
 static char *tmp_dir;
@@ -357,6 +359,44 @@ test_loopback(void)
   g_assert_cmpuint(levels.output_underruns, ==, 0);
 }
 
+/* A reader that falls behind loses frames, counted; a program that stops
+ * costs one underrun, not one per block of the silence that follows. */
+static void
+test_xruns(void)
+{
+  g_autoptr(GError) error = NULL;
+  reset_speakers_file();
+  g_autoptr(rc_room_audio) ra = rc_room_audio_new("roomctl_mic", "roomctl_speakers", &error);
+  g_assert_no_error(error);
+  g_usleep(STARTUP_US);
+  gint16 tone[RATE / 5];
+  for (gsize i = 0; i < G_N_ELEMENTS(tone); i++)
+    tone[i] = tone_sample(i);
+  g_assert_cmpuint(rc_room_audio_write(ra, tone, G_N_ELEMENTS(tone)), ==, G_N_ELEMENTS(tone));
+  rc_room_audio_stats levels;
+  gint64 deadline = g_get_monotonic_time() + WAIT_US;
+  do { /* nobody reads the microphone meanwhile */
+    g_usleep(50000);
+    rc_room_audio_levels(ra, &levels);
+  } while ((levels.input_overruns == 0 || levels.output_underruns == 0) &&
+           g_get_monotonic_time() < deadline);
+  g_assert_cmpuint(levels.input_overruns, >, 0);
+  g_assert_cmpuint(levels.input_dropped_frames, >=, levels.input_overruns);
+  g_assert_cmpuint(levels.output_underruns, ==, 1);
+  g_usleep(300000); /* 15 blocks of silence */
+  rc_room_audio_levels(ra, &levels);
+  g_assert_cmpuint(levels.output_underruns, ==, 1);
+  g_assert_cmpfloat(levels.output_peak_db, ==, RC_ROOM_AUDIO_FLOOR_DB);
+  g_assert_cmpfloat(levels.output_rms_db, ==, RC_ROOM_AUDIO_FLOOR_DB);
+  g_assert_true(levels.input_running && levels.output_running);
+  /* more than the queue holds (0.5 s): the rest is refused and counted */
+  g_autofree gint16 *lots = g_new0(gint16, RATE);
+  gsize queued = rc_room_audio_write(ra, lots, RATE);
+  g_assert_cmpuint(queued, <=, RATE / 2);
+  rc_room_audio_levels(ra, &levels);
+  g_assert_cmpuint(levels.output_dropped_frames, ==, RATE - queued);
+}
+
 /* ---- setup ------------------------------------------------------------------ */
 
 static void
@@ -385,7 +425,9 @@ setup_alsa(void)
   g_autofree char *quoted_speakers = g_shell_quote(speakers_path);
   g_autofree char *to_speakers = g_strdup_printf("| exec %s --pace-to %s", quoted_self, quoted_speakers);
   g_autofree char *to_nowhere = g_strdup_printf("| exec %s --pace-to /dev/null", quoted_self);
-  g_setenv("ALSA_CONFIG_PATH", RC_TEST_ASOUNDRC, TRUE);
+  g_autofree char *asoundrc = g_canonicalize_filename(RC_TEST_ASOUNDRC, NULL);
+  g_assert_true(g_file_test(asoundrc, G_FILE_TEST_IS_REGULAR));
+  g_setenv("ALSA_CONFIG_PATH", asoundrc, TRUE);
   g_setenv("ROOMCTL_TEST_MIC_IN", mic_path, TRUE);
   g_setenv("ROOMCTL_TEST_MIC_SINK", to_nowhere, TRUE);
   g_setenv("ROOMCTL_TEST_SPEAKERS_OUT", to_speakers, TRUE);
@@ -418,6 +460,7 @@ main(int argc, char **argv)
   g_test_add_func("/room-audio/capture-tone", test_capture_tone);
   g_test_add_func("/room-audio/playback-tone", test_playback_tone);
   g_test_add_func("/room-audio/loopback", test_loopback);
+  g_test_add_func("/room-audio/xruns", test_xruns);
   int status = g_test_run();
   remove_files();
   return status;

@@ -133,6 +133,9 @@ export class SessionView {
       case 'delegates':
         this.renderPanes();
         this.renderBar();
+        // The open document may have been removed, or the presented one just arrived.
+        if (this.viewer.docId != null && !m.document(this.viewer.docId)) this.viewer.close();
+        this.followChair();
         break;
       case 'attendance':
         if (d.entry && d.entry.user_id === this.me.id) this.checkinState = 'idle';

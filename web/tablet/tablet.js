@@ -211,6 +211,8 @@ async function chooseSession({ pick = false } = {}) {
     const live = active.filter((s) => s.status === 'live');
     if (live.length === 1) { openSession(live[0].id); return; }
     if (!live.length && active.length === 1) { openSession(active[0].id); return; }
+    const today = active.filter((s) => isToday(s.starts_at));
+    if (!live.length && today.length === 1) { openSession(today[0].id); return; }
   }
   showPicker(sessions);
 }
