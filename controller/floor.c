@@ -160,5 +160,6 @@ rc_floor_to_json(rc_floor *f, gint64 now_ms)
                         iso_ms(f->granted_ms), "limit_seconds", f->limit_s, "remaining_ms",
                         (json_int_t)MAX(remaining, 0));
   }
-  return json_pack("{so so}", "queue", queue, "speaker", speaker);
+  /* The tablets count the speaker's time down from this instant. */
+  return json_pack("{so so sI}", "queue", queue, "speaker", speaker, "server_time_ms", (json_int_t)now_ms);
 }

@@ -38,5 +38,5 @@ guint rc_floor_queue_length(rc_floor *floor);
 /* Whether the speaker's time is up at @now_ms (FALSE with no limit). */
 gboolean rc_floor_overtime(rc_floor *floor, gint64 now_ms);
 /* {"queue":[{"user_id","requested_at"}],"speaker":null|{"user_id","granted_at",
- *  "limit_seconds","remaining_ms"}} (transfer full) */
+ *  "limit_seconds","remaining_ms"},"server_time_ms"} (transfer full) */
 json_t *rc_floor_to_json(rc_floor *floor, gint64 now_ms);

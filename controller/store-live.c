@@ -155,13 +155,67 @@ rc_store_vote_create(rc_store *store, gint64 session_id, gint64 item_id, const c
 }
 
 gboolean
-rc_store_ballot_put(rc_store *store, gint64 vote_id, gint64 user_id, int option, GError **error)
+rc_store_ballot_put(rc_store *store, gint64 vote_id, gint64 user_id, int option, const char *ballot_key,
+                    GError **error)
 {
-  return exec_with_now(store,
-                       "INSERT INTO ballots (vote_id, user_id, option, cast_at) VALUES (?2, ?3, ?4, ?1)"
-                       " ON CONFLICT (vote_id, user_id) DO UPDATE SET option = excluded.option,"
-                       " cast_at = excluded.cast_at",
-                       error, vote_id, user_id, option, 0);
+  sqlite3_stmt *stmt = rc_store_stmt(store,
+                                     "INSERT INTO ballots (vote_id, user_id, option, cast_at, ballot_key)"
+                                     " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (vote_id, user_id) DO UPDATE SET"
+                                     " option = excluded.option, cast_at = excluded.cast_at,"
+                                     " ballot_key = excluded.ballot_key",
+                                     error);
+  if (!stmt)
+    return FALSE;
+  g_autofree char *now = rc_store_now();
+  sqlite3_bind_int64(stmt, 1, vote_id);
+  sqlite3_bind_int64(stmt, 2, user_id);
+  sqlite3_bind_int(stmt, 3, option);
+  sqlite3_bind_text(stmt, 4, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt, 5, ballot_key ? ballot_key : "", -1, SQLITE_TRANSIENT);
+  if (!rc_store_begin(store, error))
+    return FALSE;
+  gboolean ok = rc_store_exec_stmt(store, stmt, error);
+  if (ok && ballot_key && *ballot_key) {
+    sqlite3_stmt *k = rc_store_stmt(store, "INSERT OR IGNORE INTO ballot_keys VALUES (?, ?, ?)", error);
+    ok = k != NULL;
+    if (ok) {
+      sqlite3_bind_int64(k, 1, vote_id);
+      sqlite3_bind_int64(k, 2, user_id);
+      sqlite3_bind_text(k, 3, ballot_key, -1, SQLITE_TRANSIENT);
+      ok = rc_store_exec_stmt(store, k, error);
+    }
+  }
+  if (!ok || !rc_store_commit(store, error)) {
+    rc_store_rollback(store);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+rc_store_ballot_key_used(rc_store *store, gint64 vote_id, gint64 user_id, const char *ballot_key)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store, "SELECT count(*) FROM ballot_keys WHERE vote_id = ? AND user_id = ?"
+                                            " AND ballot_key = ?", NULL);
+  if (!stmt)
+    return FALSE;
+  sqlite3_bind_int64(stmt, 1, vote_id);
+  sqlite3_bind_int64(stmt, 2, user_id);
+  sqlite3_bind_text(stmt, 3, ballot_key, -1, SQLITE_TRANSIENT);
+  return rc_store_scalar(store, stmt, 0) > 0;
+}
+
+char *
+rc_store_ballot_key(rc_store *store, gint64 vote_id, gint64 user_id)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store, "SELECT ballot_key FROM ballots WHERE vote_id = ? AND user_id = ?", NULL);
+  if (!stmt)
+    return NULL;
+  sqlite3_bind_int64(stmt, 1, vote_id);
+  sqlite3_bind_int64(stmt, 2, user_id);
+  char *key = sqlite3_step(stmt) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(stmt, 0)) : NULL;
+  sqlite3_reset(stmt);
+  return key;
 }
 
 gboolean

@@ -199,6 +199,13 @@ static const char *const migrations[] = {
   "  kbps REAL NOT NULL DEFAULT 0,"
   "  freezes INTEGER NOT NULL DEFAULT 0);"
   "CREATE INDEX site_calls_session ON site_calls(session_id, site_id, id);"
+  "ALTER TABLE ballots ADD COLUMN ballot_key TEXT NOT NULL DEFAULT '';"
+  /* Every key an open-vote voter used: a late resend of an old ballot is known. */
+  "CREATE TABLE ballot_keys ("
+  "  vote_id INTEGER NOT NULL REFERENCES votes(id) ON DELETE CASCADE,"
+  "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+  "  ballot_key TEXT NOT NULL,"
+  "  PRIMARY KEY (vote_id, user_id, ballot_key)) WITHOUT ROWID;"
   "CREATE TABLE site_checks ("
   "  id INTEGER PRIMARY KEY,"
   "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"

@@ -419,13 +419,15 @@ schedule_progress(rc_api *api, gint64 vote_id)
     t->progress_source = g_timeout_add(PROGRESS_MS, on_vote_progress, t);
 }
 
-/* A secret ballot sent again with the same key (a resend after a lost ack)
- * is acknowledged again; another key means a second ballot. */
+/* A ballot sent again with the same key (a resend after a lost ack) is
+ * acknowledged again and changes nothing; another key is a new ballot. */
 static gboolean
-secret_resend(rc_api *api, gint64 vote_id, gint64 uid, const char *key)
+resend(rc_api *api, rc_vote *vote, gint64 vote_id, gint64 uid, const char *key)
 {
+  if (!rc_vote_secret(vote))
+    return rc_store_ballot_key_used(api->store, vote_id, uid, key);
   g_autofree char *stored = rc_store_secret_ballot_key(api->store, vote_id, uid);
-  return stored && key && g_str_equal(stored, key);
+  return stored && *stored && g_str_equal(stored, key);
 }
 
 static gboolean
@@ -445,15 +447,18 @@ ws_vote_cast(rc_api_ws_call *call, GError **error)
     g_set_error(error, RC_ERROR, RC_ERROR_FORBIDDEN, "only delegates of this session vote");
     return FALSE;
   }
-  if (rc_vote_secret(vote) && rc_vote_is_open(vote) && secret_resend(api, vote_id, uid, key)) {
+  if (rc_vote_is_open(vote) && key && resend(api, vote, vote_id, uid, key)) {
+    /* A late resend must not undo a newer choice: answer with what stands. */
     call->ack = json_pack("{sI sb sb}", "vote_id", (json_int_t)vote_id, "recorded", TRUE, "duplicate", TRUE);
+    if (!rc_vote_secret(vote))
+      json_object_set_new(call->ack, "option", json_integer(rc_vote_choice(vote, uid)));
     return TRUE;
   }
   int previous;
   if (!rc_vote_check_cast(vote, uid, option, is_present(api, sid, uid), &previous, error))
     return FALSE;
   gboolean stored = rc_vote_secret(vote) ? rc_store_secret_ballot_put(api->store, vote_id, uid, key ? key : "", option, error)
-                                         : rc_store_ballot_put(api->store, vote_id, uid, option, error);
+                                         : rc_store_ballot_put(api->store, vote_id, uid, option, key, error);
   if (!stored)
     return FALSE;
   rc_vote_apply_cast(vote, uid, option);

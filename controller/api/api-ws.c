@@ -79,6 +79,9 @@ ws_subscribe(rc_api_ws_call *call, GError **error)
   if (!rc_api_session_access(api, call->peer->user, id, error))
     return FALSE;
   g_autoptr(json_t) detail = rc_store_session_detail(api->store, id, error);
+  /* A tablet has no use for the network's 600 sites: keep its snapshot small. */
+  if (detail && RC_USER_ROLE(call->peer->user) == RC_ROLE_DELEGATE)
+    json_object_del(detail, "sites");
   json_t *attendance = detail ? rc_store_attendance(api->store, id, error) : NULL;
   if (!attendance)
     return FALSE;

@@ -203,9 +203,3 @@ sim_clip_free(sim_clip *clip)
   g_free(clip->frames);
   g_free(clip);
 }
-
-guint64
-sim_clip_bytes(const sim_clip *clip)
-{
-  return clip->data_len;
-}

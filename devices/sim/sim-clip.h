@@ -39,6 +39,3 @@ sim_clip *sim_clip_new_opus(GPtrArray *packets, GError **error);
 
 void sim_clip_free(sim_clip *clip);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sim_clip, sim_clip_free)
-
-/* Total payload bytes of the loop, for a bitrate estimate. */
-guint64 sim_clip_bytes(const sim_clip *clip);

@@ -41,7 +41,7 @@ struct sim_engine {
   guint64 summary_sent, summary_bytes, summary_recv;
 };
 
-/* Fills @rtp and @rtcp destinations for the controller's ports. */
+/* The controller's four destinations (RTP and RTCP per medium). */
 static gboolean
 resolve(sim_engine *e, GError **error)
 {
@@ -136,12 +136,12 @@ sim_engine_new(const sim_engine_options *o, const sim_material *m, GPtrArray *ro
   g_autoptr(sim_engine) e = g_new0(sim_engine, 1);
   e->options = *o; /* .controller is borrowed: used here only */
   e->sites = g_ptr_array_new_with_free_func((GDestroyNotify)sim_site_free);
-  e->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   e->video_period_us = G_USEC_PER_SEC / o->fps;
   e->env = (sim_site_env){.sender = sim_sender_new(), .tone = m->tone, .silence = m->silence, .fps = o->fps,
                           .program_pli = o->program_pli, .filler = e->filler, .noise = e->noise,
                           .all_latency = &e->all_latency};
   fill_buffers(e);
+  e->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   if (e->epoll_fd < 0) {
     g_set_error(error, SIM_ENGINE_ERROR, 0, "epoll_create1: %s", g_strerror(errno));
     return NULL;
@@ -167,7 +167,7 @@ sim_engine_free(sim_engine *e)
   g_free(e);
 }
 
-/* Runs @send for each period of @period_us that came due at @due. */
+/* Sends every frame of medium @m that came due by @now_us. */
 static void
 send_due(sim_engine *e, sim_site *s, sim_medium m, gint64 now_us, gint64 now_real_us)
 {

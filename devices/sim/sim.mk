@@ -10,6 +10,7 @@ OPT   ?= -O2 -g
 
 SIM_PKGS    := glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-app-1.0 jansson
 SIM_CFLAGS  := $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -Icontroller -Idevices/sim \
+               -DG_LOG_DOMAIN=\"roomctl-sim\" -DG_LOG_USE_STRUCTURED \
                $(shell pkg-config --cflags $(SIM_PKGS) 2>/dev/null)
 SIM_LDLIBS  := $(shell pkg-config --libs $(SIM_PKGS) 2>/dev/null) -lm
 SIM_SRC     := $(wildcard devices/sim/*.c)

@@ -155,6 +155,9 @@ describe('live meeting', () => {
     await d1.request('vote.cast', { vote_id: vote.id, option: 1, ballot_key: 'open-d1-001' });
     const changed = await d1.request('vote.cast', { vote_id: vote.id, option: 0, ballot_key: 'open-d1-002' });
     assert.equal(changed.option, 0);
+    // A late resend of the first ballot (another tablet's lost ack) must not undo the newer choice.
+    const late = await d1.request('vote.cast', { vote_id: vote.id, option: 1, ballot_key: 'open-d1-001' });
+    assert.deepEqual({ duplicate: late.duplicate, option: late.option }, { duplicate: true, option: 0 });
     const closed = await d1.waitFor((m) => m.type === 'vote.closed' && m.body.vote.id === vote.id, 6000);
     assert.deepEqual(closed.body.vote.result.counts, [1, 0, 0]);
     assert.deepEqual(closed.body.vote.result.ballots, [{ user_id: await userId('db01'), option: 0 }]);
