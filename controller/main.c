@@ -10,6 +10,7 @@
 #include "media.h"
 #include "meeting.h"
 #include "net.h"
+#include "room-audio.h"
 #include "store.h"
 
 #include <glib-unix.h>
@@ -29,6 +30,7 @@ typedef struct {
   int port;
   gboolean demo;
   gboolean version;
+  gboolean list_audio;
 } options;
 
 typedef struct {
@@ -38,6 +40,7 @@ typedef struct {
   rc_meeting *meeting;
   rc_api *api;
   rc_media *media;
+  rc_room_audio *room;
   rc_net *net;
   GMainLoop *loop;
 } roomctl;
@@ -54,6 +57,8 @@ parse_options(int *argc, char ***argv, options *o, GError **error)
     {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o->data_dir, "Data directory (overrides [server] data_dir)", "DIR"},
     {"demo", 0, 0, G_OPTION_ARG_NONE, &o->demo, "Seed the demo province into an empty database", NULL},
     {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL},
+    {"list-audio-devices", 0, 0, G_OPTION_ARG_NONE, &o->list_audio, "List the audio devices PortAudio sees and exit",
+     NULL},
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- videoconference and paperless meeting controller");
@@ -151,6 +156,25 @@ raise_file_limit(void)
   }
 }
 
+/* The hall's microphone and speakers. A missing device is logged, not
+ * fatal: a session can go on without the hall's audio. */
+static void
+open_room_audio(roomctl *rc)
+{
+  rc_config *c = rc->config;
+  if (!*c->audio_input_device && !*c->audio_output_device)
+    return;
+  g_autoptr(GError) error = NULL;
+  rc->room = rc_room_audio_new(c->audio_input_device, c->audio_output_device, &error);
+  if (!rc->room) {
+    g_warning("room audio: %s", error->message);
+    return;
+  }
+  g_message("room audio: microphone '%s', speakers '%s'", rc_room_audio_input_device(rc->room),
+            rc_room_audio_output_device(rc->room));
+  rc_media_set_room_audio(rc->media, rc->room);
+}
+
 static gboolean
 start(roomctl *rc, GError **error)
 {
@@ -164,6 +188,7 @@ start(roomctl *rc, GError **error)
   rc->meeting = rc_meeting_new(rc->config->ws_event_backlog);
   rc->api = rc_api_new(rc->config, rc->store, rc->auth, rc->meeting);
   rc->media = rc_media_new(rc->config);
+  open_room_audio(rc);
   rc_media_set_callbacks(rc->media, rc_api_health_on_stats, rc_api_media_switched, rc->api);
   rc_api_set_media(rc->api, rc->media);
   rc_api_live_restore(rc->api);
@@ -180,6 +205,7 @@ stop(roomctl *rc)
 {
   g_clear_pointer(&rc->net, rc_net_free);
   g_clear_pointer(&rc->media, rc_media_free); /* finishes the recording */
+  g_clear_pointer(&rc->room, rc_room_audio_free);
   /* Before the api: finishing password checks still answer through it. */
   g_clear_pointer(&rc->auth, rc_auth_free);
   g_clear_pointer(&rc->api, rc_api_free);
@@ -204,6 +230,13 @@ main(int argc, char **argv)
     goto out;
   if (o.version) {
     printf("roomctl %s\n", RC_VERSION);
+    status = EXIT_SUCCESS;
+    goto out;
+  }
+  if (o.list_audio) {
+    g_auto(GStrv) devices = rc_room_audio_list_devices();
+    for (char **d = devices; d && *d; d++)
+      printf("%s\n", *d);
     status = EXIT_SUCCESS;
     goto out;
   }

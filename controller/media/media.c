@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media-private.h"
 #include "rc-error.h"
+#include "room-audio.h"
 
 #define PENDING_RETRY_MS 300
 
@@ -67,6 +68,27 @@ rc_media_set_callbacks(rc_media *m, rc_media_stats_fn stats, rc_media_switch_fn 
   m->on_stats = stats;
   m->on_switch = switched;
   m->cb_data = user_data;
+}
+
+void
+rc_media_set_room_audio(rc_media *m, struct rc_room_audio *room)
+{
+  m->room = room;
+}
+
+static json_t *
+room_audio_json(rc_media *m)
+{
+  if (!m->room)
+    return json_null();
+  rc_room_audio_stats st;
+  rc_room_audio_levels(m->room, &st);
+  return json_pack("{ss ss sf sf sf sf sb sb sI sI}", "input_device", rc_room_audio_input_device(m->room),
+                   "output_device", rc_room_audio_output_device(m->room), "input_peak_db", st.input_peak_db,
+                   "input_rms_db", st.input_rms_db, "output_peak_db", st.output_peak_db, "output_rms_db",
+                   st.output_rms_db, "input_running", st.input_running, "output_running", st.output_running,
+                   "input_dropped_frames", (json_int_t)st.input_dropped_frames, "output_underruns",
+                   (json_int_t)st.output_underruns);
 }
 
 gint64
@@ -328,9 +350,9 @@ on_tick(gpointer data)
   json_t *site;
   json_object_foreach(by_site, key, site) json_array_append(sites, site);
   g_clear_pointer(&m->last_stats, json_decref);
-  m->last_stats = json_pack("{sI so s{so so} so}", "session_id", (json_int_t)m->session_id, "sites", sites,
+  m->last_stats = json_pack("{sI so s{so so} so so}", "session_id", (json_int_t)m->session_id, "sites", sites,
                             "ingest", "video", counters_json(vc), "audio", counters_json(ac), "program",
-                            rc_media_status(m));
+                            rc_media_status(m), "room_audio", room_audio_json(m));
   if (m->on_stats)
     m->on_stats(m->last_stats, m->cb_data);
   return G_SOURCE_CONTINUE;

@@ -25,6 +25,10 @@ void rc_media_free(rc_media *media);
 void rc_media_set_callbacks(rc_media *media, rc_media_stats_fn stats, rc_media_switch_fn switched,
                             gpointer user_data);
 
+struct rc_room_audio;
+/* Gives the media the hall's microphone and speakers (borrowed; NULL = none). */
+void rc_media_set_room_audio(rc_media *media, struct rc_room_audio *room);
+
 /* Brings up media for live session @session_id with @sites (array of site
  * objects as the API shows them). RC_ERROR_INVALID_STATE if another session
  * has media. */

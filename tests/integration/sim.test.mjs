@@ -153,7 +153,7 @@ describe('roomctl-sim', () => {
 
   before(async () => {
     execFileSync('make', ['-s', '-f', 'devices/sim/sim.mk', `BUILD=${BUILD}`, `${BUILD}/roomctl-sim`],
-      { cwd: ROOT, stdio: 'inherit' });
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }); // throws with make's output on failure
     [video, audio, rtcpVideo, rtcpAudio] = await Promise.all([receiver(), receiver(), receiver(), receiver()]);
     sim = spawn(SIM, ['--controller', '127.0.0.1', '--video-port', video.port, '--audio-port', audio.port,
       '--rtcp-video-port', rtcpVideo.port, '--rtcp-audio-port', rtcpAudio.port,
