@@ -23,19 +23,21 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   libwebsockets-dev libsqlite3-dev sqlite3 libsodium-dev libjansson-dev \
   libpoppler-glib-dev poppler-utils portaudio19-dev alsa-utils \
   libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-core \
-  chromium curl perl
+  chromium curl perl ffmpeg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CORE_SRC := $(filter-out controller/main.c,$(wildcard controller/*.c controller/api/*.c controller/net/*.c \
               controller/media/*.c devices/*.c))
+UNIT_SIM := $(wildcard tests/unit/test-sim-*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+SIM_BIN  := $(BUILD)/roomctl-sim
 DEMO_TXT := $(wildcard configs/demo/docs/*.txt)
 DEMO_PDF := $(DEMO_TXT:configs/demo/docs/%.txt=$(BUILD)/demo/%.pdf)
 
 .PHONY: all deps run test unit integration browser bench clean distclean check-config check-asan
-all: $(BUILD)/roomctl $(BUILD)/mkpdf $(DEMO_PDF) web/vendor/.stamp
+all: $(BUILD)/roomctl $(BUILD)/roomctl-sim $(BUILD)/mkpdf $(DEMO_PDF) web/vendor/.stamp
 
 # ---- dependencies -----------------------------------------------------------
 # A stamp per input: apt runs only when a package is missing, npm ci only when a
@@ -62,9 +64,10 @@ web/node_modules/.stamp: web/package.json web/package-lock.json
 	@touch $@
 
 # Front-end libraries are copied from npm packages into web/vendor (git-ignored).
-web/vendor/.stamp: web/node_modules/.stamp
-	@mkdir -p web/vendor/pdfjs
+web/vendor/.stamp: web/node_modules/.stamp Makefile
+	@mkdir -p web/vendor/pdfjs web/vendor/uplot
 	cp web/node_modules/pdfjs-dist/build/pdf.min.mjs web/node_modules/pdfjs-dist/build/pdf.worker.min.mjs web/vendor/pdfjs/
+	cp web/node_modules/uplot/dist/uPlot.esm.js web/node_modules/uplot/dist/uPlot.min.css web/vendor/uplot/
 	@touch $@
 
 # ---- build ------------------------------------------------------------------
@@ -121,5 +124,7 @@ clean:
 
 distclean: clean
 	rm -rf tests/node_modules web/node_modules .data
+
+include devices/sim/sim.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

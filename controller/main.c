@@ -8,6 +8,7 @@
 #include "config.h"
 #include "demo.h"
 #include "media.h"
+#include "media-rtp.h"
 #include "meeting.h"
 #include "net.h"
 #include "room-audio.h"
@@ -31,6 +32,7 @@ typedef struct {
   gboolean demo;
   gboolean version;
   gboolean list_audio;
+  char *site_ssrc;
 } options;
 
 typedef struct {
@@ -59,6 +61,8 @@ parse_options(int *argc, char ***argv, options *o, GError **error)
     {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL},
     {"list-audio-devices", 0, 0, G_OPTION_ARG_NONE, &o->list_audio, "List the audio devices PortAudio sees and exit",
      NULL},
+    {"site-ssrc", 0, 0, G_OPTION_ARG_STRING, &o->site_ssrc, "Print the video and audio SSRC a site must send with",
+     "CODE"},
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- videoconference and paperless meeting controller");
@@ -233,6 +237,13 @@ main(int argc, char **argv)
     status = EXIT_SUCCESS;
     goto out;
   }
+  if (o.site_ssrc) {
+    guint32 v = rc_rtp_site_ssrc(o.site_ssrc, FALSE), a = rc_rtp_site_ssrc(o.site_ssrc, TRUE);
+    /* ffmpeg takes the SSRC as a signed 32-bit number. */
+    printf("video_ssrc=%u audio_ssrc=%u ffmpeg_video_ssrc=%d ffmpeg_audio_ssrc=%d\n", v, a, (gint32)v, (gint32)a);
+    status = EXIT_SUCCESS;
+    goto out;
+  }
   if (o.list_audio) {
     g_auto(GStrv) devices = rc_room_audio_list_devices();
     for (char **d = devices; d && *d; d++)
@@ -260,5 +271,6 @@ out:
   g_free(o.check_path);
   g_free(o.data_dir);
   g_free(o.listen);
+  g_free(o.site_ssrc);
   return status;
 }

@@ -5,8 +5,6 @@
 
 #include <glib/gstdio.h>
 
-G_DEFINE_QUARK(rc-error, rc_error)
-
 /* Each entry migrates the schema from version i to i + 1. Never edit a
  * released entry: append a new one. */
 static const char *const migrations[] = {

@@ -6,9 +6,6 @@
 #define SIM_ROSTER_ERROR g_quark_from_static_string("sim-roster")
 #define MAX_ROWS 100000
 
-/* csv.c reports errors in roomctl's domain, whose quark the controller
- * defines in store.c; the simulator does not link the store. */
-G_DEFINE_QUARK(rc-error, rc_error)
 
 static void
 site_free(gpointer data)

@@ -16,7 +16,8 @@ SIM_LDLIBS  := $(shell pkg-config --libs $(SIM_PKGS) 2>/dev/null) -lm
 SIM_SRC     := $(wildcard devices/sim/*.c)
 # sim objects live apart from the controller's so that the two rule sets
 # never compete for a target.
-SIM_OBJ     := $(SIM_SRC:devices/sim/%.c=$(BUILD)/sim-obj/%.o) $(BUILD)/sim-obj/controller-csv.o
+SIM_OBJ     := $(SIM_SRC:devices/sim/%.c=$(BUILD)/sim-obj/%.o) $(BUILD)/sim-obj/controller-csv.o \
+               $(BUILD)/sim-obj/controller-rc-error.o
 SIM_LIB_OBJ := $(filter-out $(BUILD)/sim-obj/sim-main.o,$(SIM_OBJ))
 
 $(BUILD)/sim-obj/%.o: devices/sim/%.c
@@ -24,6 +25,10 @@ $(BUILD)/sim-obj/%.o: devices/sim/%.c
 	@echo "  CC $<"; $(CC) $(SIM_CFLAGS) -c $< -o $@
 
 $(BUILD)/sim-obj/controller-csv.o: controller/csv.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $< (for roomctl-sim)"; $(CC) $(SIM_CFLAGS) -c $< -o $@
+
+$(BUILD)/sim-obj/controller-rc-error.o: controller/rc-error.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $< (for roomctl-sim)"; $(CC) $(SIM_CFLAGS) -c $< -o $@
 

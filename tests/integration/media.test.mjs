@@ -7,7 +7,7 @@
 // answers) leaves the controller and the other sites unaffected.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -126,6 +126,26 @@ describe('media', () => {
     assert.ok(gone.video.idle_seconds > 2);
     const t = await siteStats('TINH');
     assert.ok(t.video.idle_seconds < 1, 'TINH still sending');
+  });
+
+  test('ffmpeg joins as a site with the README command line', async () => {
+    // The command of README.md "Joining as a site", with this test's ports.
+    const signed = (x) => (x > 0x7fffffff ? x - 0x100000000 : x); // ffmpeg's -ssrc is a signed 32-bit number
+    const [v, a] = [signed(siteSsrc('H02')), signed(siteSsrc('H02', true))];
+    const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-map', '0:v', '-c:v', 'libx264', '-preset', 'ultrafast',
+      '-tune', 'zerolatency', '-g', '50', '-b:v', '800k', '-f', 'rtp', '-payload_type', '96', '-ssrc', String(v),
+      `rtp://127.0.0.1:${ports.video}`, '-map', '1:a', '-c:a', 'libopus', '-b:a', '64k', '-f', 'rtp', '-payload_type', '111',
+      '-ssrc', String(a), `rtp://127.0.0.1:${ports.audio}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let fferr = '';
+    ff.stderr.on('data', (d) => { fferr += d; });
+    try {
+      const before = (await siteStats('H02')).video.packets;
+      await until(async () => { const x = await siteStats('H02'); return x.video.packets > before + 100 && x.audio.packets > 20 && x; },
+        15000, 'ffmpeg site packets').catch((e) => { throw new Error(`${e.message}; ffmpeg: ${fferr}`); });
+    } finally {
+      ff.kill('SIGKILL');
+    }
   });
 
   test('the RTSP program output plays', async () => {

@@ -206,6 +206,11 @@ const WS_SUBPROTOCOL = 'roomctl.v1';
  * {session_id, body: {epoch, seq, replay}} is dispatched: with replay true,
  * the events up to that seq that follow are a replay of what was missed.
  * When the device reports it went offline the socket is dropped at once.
+ *
+ * The technicians' health topic of a session (subscribeHealth) is separate:
+ * its frames carry session_id = minus the session id, its ack is the
+ * snapshot (dispatched as 'health.snapshot' {session_id, body}, also after
+ * every reconnect), and a gap in its seq asks for a fresh snapshot.
  */
 export class RoomSocket {
   constructor({ url, getToken = () => auth.token, onStatus, onAuthFailed,
@@ -223,6 +228,7 @@ export class RoomSocket {
     this._pending = new Map();   // id -> {resolve, reject, timer}
     this._waiting = [];          // requests made before auth: {type, body, resolve, reject}
     this._subs = new Map();      // session_id -> {seq, epoch}
+    this._health = new Map();    // session_id -> {seq} (technicians' topic, frames carry -session_id)
     this._handlers = new Map();  // type -> Set(fn)
     this._authed = false;
     this._stopped = true;
@@ -258,6 +264,7 @@ export class RoomSocket {
     clearTimeout(this._reconnectTimer);
     clearInterval(this._pingTimer);
     this._subs.clear();
+    this._health.clear();
     const ws = this._ws;
     this._ws = null;
     if (ws) { ws.onclose = null; ws.close(1000); }
@@ -291,6 +298,26 @@ export class RoomSocket {
     if (!this._subs.has(sessionId)) this._subs.set(sessionId, { seq: null, epoch: null });
     if (!this._authed) return null;   // sent by _afterAuth()
     return this._sendSubscribe(sessionId);
+  }
+
+  /**
+   * Subscribes to a session's health topic (subscribe.health; technicians,
+   * chair, secretariat, admin), kept across reconnects. Resolves with the
+   * snapshot {session_id, counts, sites, alarms, media}; each snapshot (the
+   * first and those after a reconnect or a gap) is also dispatched as
+   * 'health.snapshot' {session_id, body}. Events follow as health.tick,
+   * alarm.*, check.* with session_id = -sessionId.
+   */
+  async subscribeHealth(sessionId) {
+    if (!this._health.has(sessionId)) this._health.set(sessionId, { seq: null });
+    if (!this._authed) return null;   // sent by _afterAuth()
+    return this._sendSubscribeHealth(sessionId);
+  }
+
+  /** Stops dispatching a health topic's events (the server has no message
+   *  to leave it: its frames are dropped here). */
+  unsubscribeHealth(sessionId) {
+    this._health.delete(sessionId);
   }
 
   async unsubscribe(sessionId) {
@@ -351,6 +378,9 @@ export class RoomSocket {
     for (const sid of this._subs.keys()) {
       this._sendSubscribe(sid).catch(() => { /* reported via status */ });
     }
+    for (const sid of this._health.keys()) {
+      this._sendSubscribeHealth(sid).catch(() => { /* reported via status */ });
+    }
     const waiting = this._waiting.splice(0);
     for (const w of waiting) this._send(w.type, w.body).then(w.resolve, w.reject);
     clearInterval(this._pingTimer);
@@ -374,6 +404,17 @@ export class RoomSocket {
       // 'subscribed' {session_id, epoch, seq, replay}: replay true means the
       // missed events follow (no snapshot).
       this._dispatch('subscribed', { type: 'subscribed', session_id: sid, body: ack || {} });
+      return ack;
+    });
+  }
+
+  _sendSubscribeHealth(sid) {
+    const sub = this._health.get(sid);
+    if (sub) sub.seq = null;   // a fresh snapshot: the next event sets it
+    return this._send('subscribe.health', { session_id: sid }).then((ack) => {
+      if (this._health.has(sid)) {
+        this._dispatch('health.snapshot', { type: 'health.snapshot', session_id: sid, body: ack || {} });
+      }
       return ack;
     });
   }
@@ -414,6 +455,23 @@ export class RoomSocket {
       return;
     }
     const sid = msg.session_id;
+    if (typeof sid === 'number' && sid < 0) {   // a technicians' health topic
+      const hs = this._health.get(-sid);
+      if (!hs) return;
+      if (typeof msg.seq === 'number') {
+        if (hs.seq != null && msg.seq <= hs.seq) return;
+        if (hs.seq != null && msg.seq > hs.seq + 1) {   // missed events: take a fresh snapshot
+          if (!hs.resync) {
+            hs.resync = true;
+            this._sendSubscribeHealth(-sid).catch(() => {}).finally(() => { hs.resync = false; });
+          }
+          return;
+        }
+        hs.seq = msg.seq;
+      }
+      this._dispatch(msg.type, msg);
+      return;
+    }
     const sub = sid != null ? this._subs.get(sid) : null;
     if (msg.type === 'snapshot') {
       if (!sub) return;

@@ -1,0 +1,194 @@
+// One site in detail: where it is, its state and since when, its figures
+// now, and live charts of the last five minutes (uPlot): packet loss towards
+// the controller and the program's loss at the site (RTCP receiver reports),
+// jitter, and the video and audio bitrates. Program actions for the site
+// (give it the floor, add it to the composed layout) are offered when the
+// user may run the program.
+
+import uPlot from '../vendor/uplot/uPlot.esm.js';
+import { t, getLang } from '../common/i18n.js';
+import { h, button, icon } from '../common/ui.js';
+import { HISTORY } from './store.js';
+import { formatKbps, formatPercent } from './grid.js';
+
+const COLORS = {
+  loss: '#c0392b', rr: '#7b3fb0', jitter: '#1d4f91', video: '#1e7a46', audio: '#c77d00',
+};
+
+/** "3 phút 20 giây" / "3 min 20 s"; "2 giờ 05 phút" for longer. */
+export function formatDuration(sec) {
+  if (sec == null || !Number.isFinite(sec) || sec < 0) return '–';
+  const s = Math.floor(sec);
+  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
+  const vi = getLang() === 'vi';
+  if (hh) return vi ? `${hh} giờ ${String(mm).padStart(2, '0')} phút` : `${hh} h ${String(mm).padStart(2, '0')} min`;
+  if (mm) return vi ? `${mm} phút ${ss} giây` : `${mm} min ${ss} s`;
+  return vi ? `${ss} giây` : `${ss} s`;
+}
+
+function fmtMs(v) {
+  if (v == null || Number.isNaN(v)) return '–';
+  const s = `${v.toFixed(1)} ms`;
+  return getLang() === 'vi' ? s.replace('.', ',') : s;
+}
+
+export class SiteDetail {
+  /**
+   * el: the panel element; store: SiteStore; opts: {canRunProgram, onClose,
+   * onFloor(siteId), onAddTile(siteId), levelName(level)}.
+   */
+  constructor(el, store, opts = {}) {
+    this.el = el;
+    this.store = store;
+    this.opts = opts;
+    this.idx = -1;
+    this.plots = [];
+    this.resize = new ResizeObserver(() => this._fit());
+  }
+
+  get siteId() { return this.idx >= 0 ? this.store.sites[this.idx].id : null; }
+
+  show(siteId) {
+    const idx = this.store.indexOf(siteId);
+    this._destroyPlots();
+    this.idx = idx;
+    if (idx < 0) { this.el.hidden = true; this.el.replaceChildren(); return; }
+    this.el.hidden = false;
+    this._build();
+    this.update();
+  }
+
+  close() {
+    this._destroyPlots();
+    this.idx = -1;
+    this.el.hidden = true;
+    this.el.replaceChildren();
+  }
+
+  _build() {
+    const s = this.store.sites[this.idx];
+    const where = [s.code, this.opts.levelName ? this.opts.levelName(s.level) : s.level,
+      s.district && s.district.id !== s.id ? s.district.name : null].filter(Boolean).join(' · ');
+    this.stateEl = h('span', { class: 'state-pill' });
+    this.sinceEl = h('span', { class: 'detail-since' });
+    this.flagsEl = h('span', { class: 'detail-flags' });
+    const fig = (key) => {
+      const dd = h('dd', { class: 'num', dataset: { fig: key } }, '–');
+      return [h('dt', null, t(`tech.fig.${key}`)), dd];
+    };
+    this.figs = h('dl', { class: 'figs' }, fig('loss'), fig('rr_loss'), fig('jitter'), fig('kbps'), fig('audio_kbps'), fig('idle'));
+    const actions = this.opts.canRunProgram ? h('div', { class: 'detail-actions' },
+      button(t('tech.detail.floor'), { kind: 'primary', size: 'sm', ic: 'mic', onClick: () => this.opts.onFloor?.(s.id) }),
+      button(t('tech.detail.add_tile'), { size: 'sm', ic: 'grid', onClick: () => this.opts.onAddTile?.(s.id) })) : null;
+    this.charts = h('div', { class: 'charts' });
+    this.el.replaceChildren(
+      h('div', { class: 'detail-head' },
+        h('div', { class: 'detail-titles' },
+          h('h2', { class: 'detail-name', id: 'detail-title' }, s.name),
+          h('div', { class: 'detail-where' }, where)),
+        h('button', { type: 'button', class: 'modal-close', 'aria-label': t('app.close'), title: t('app.close'), onclick: () => this.opts.onClose?.() }, '×')),
+      h('div', { class: 'detail-state' }, this.stateEl, this.sinceEl, this.flagsEl),
+      this.figs,
+      actions,
+      h('div', { class: 'charts-head' }, icon('clock'), t('tech.detail.charts', { min: Math.round(HISTORY / 60) })),
+      this.charts);
+    this.el.setAttribute('aria-labelledby', 'detail-title');
+    this._makePlots();
+    this.resize.observe(this.charts);
+  }
+
+  _makePlots() {
+    const width = Math.max(220, this.charts.clientWidth || 320);
+    const common = (title, series, yLabel, { minMax = 1 } = {}) => ({
+      title,
+      width,
+      height: 120,
+      cursor: { drag: { x: false, y: false } },
+      legend: { show: true, live: true },
+      scales: {
+        x: {
+          time: true,
+          range: (u, min, max) => {
+            const end = max == null || !Number.isFinite(max) ? Date.now() / 1000 : max;
+            return [end - HISTORY, end];
+          },
+        },
+        y: { range: (u, min, max) => [0, Math.max(minMax, (Number.isFinite(max) ? max : 0) * 1.15)] },
+      },
+      axes: [
+        { stroke: '#4f5b6b', grid: { stroke: '#e6eaf0' }, ticks: { stroke: '#d9dee6' }, size: 28, font: '11px sans-serif' },
+        { stroke: '#4f5b6b', grid: { stroke: '#e6eaf0' }, ticks: { stroke: '#d9dee6' }, size: 44, font: '11px sans-serif', label: yLabel, labelSize: 14, labelFont: '11px sans-serif' },
+      ],
+      series: [{ label: t('tech.chart.time') }, ...series],
+    });
+    const line = (label, stroke, fmt) => ({ label, stroke, width: 1.5, spanGaps: false, points: { show: false }, value: (u, v) => (v == null ? '–' : fmt(v)) });
+    const empty = [[], [], []];
+    const mk = (opts, data) => {
+      const box = h('div', { class: 'chart', dataset: { chart: opts.key } });
+      this.charts.append(box);
+      const plot = new uPlot(opts, data, box);
+      this.plots.push({ plot, key: opts.key });
+    };
+    mk({ key: 'loss', ...common(t('tech.chart.loss'), [
+      line(t('tech.chart.loss_in'), COLORS.loss, (v) => formatPercent(v)),
+      line(t('tech.chart.loss_rr'), COLORS.rr, (v) => formatPercent(v)),
+    ], '%', { minMax: 2 }) }, empty);
+    mk({ key: 'jitter', ...common(t('tech.chart.jitter'), [
+      line(t('tech.chart.jitter_in'), COLORS.jitter, (v) => fmtMs(v)),
+    ], 'ms', { minMax: 10 }) }, [[], []]);
+    mk({ key: 'bitrate', ...common(t('tech.chart.bitrate'), [
+      line(t('tech.chart.video'), COLORS.video, (v) => formatKbps(v)),
+      line(t('tech.chart.audio'), COLORS.audio, (v) => formatKbps(v)),
+    ], 'kb/s', { minMax: 100 }) }, empty);
+  }
+
+  _fit() {
+    const w = this.charts?.clientWidth;
+    if (!w) return;
+    for (const { plot } of this.plots) if (Math.abs(plot.width - w) > 2) plot.setSize({ width: w, height: 120 });
+  }
+
+  _destroyPlots() {
+    this.resize.disconnect();
+    for (const { plot } of this.plots) plot.destroy();
+    this.plots = [];
+  }
+
+  /** Refreshes the figures and the charts (once per tick, on a frame). */
+  update() {
+    if (this.idx < 0) return;
+    const st = this.store;
+    const i = this.idx;
+    const state = st.stateName(i);
+    this.stateEl.className = `state-pill s-${state}`;
+    this.stateEl.textContent = t(`tech.state.${state}`);
+    const since = st.state[i] !== 0 && st.since[i] ? (Date.now() - st.since[i]) / 1000 : null;
+    this.sinceEl.textContent = since != null ? t('tech.detail.since', { d: formatDuration(since) }) : '';
+    const flags = [];
+    if (st.flags[i] & 1) flags.push(h('span', { class: 'bdg-wide bdg-v' }, t('tech.problem.video')));
+    if (st.flags[i] & 2) flags.push(h('span', { class: 'bdg-wide bdg-a' }, t('tech.problem.audio')));
+    this.flagsEl.replaceChildren(...flags);
+    const known = st.state[i] !== 0;
+    const set = (key, text) => { const dd = this.figs.querySelector(`[data-fig="${key}"]`); if (dd.textContent !== text) dd.textContent = text; };
+    set('loss', known ? formatPercent(st.loss[i]) : '–');
+    set('rr_loss', known && !Number.isNaN(st.rrLoss[i]) ? formatPercent(st.rrLoss[i]) : '–');
+    set('jitter', known ? fmtMs(st.jitter[i]) : '–');
+    set('kbps', known ? formatKbps(st.kbps[i]) : '–');
+    set('audio_kbps', known ? formatKbps(st.audioKbps[i]) : '–');
+    set('idle', known && st.idle[i] >= 0 ? formatDuration(st.idle[i]) : '–');
+    if (!this.plots.length) return;
+    const [x, loss, rr, jitter, kbps, akbps] = st.history(i);
+    for (const { plot, key } of this.plots) {
+      if (key === 'loss') plot.setData([x, loss, rr]);
+      else if (key === 'jitter') plot.setData([x, jitter]);
+      else plot.setData([x, kbps, akbps]);
+    }
+  }
+
+  /** Number of points with a value in the charts (for tests and the UI). */
+  points() { return this.idx >= 0 ? this.store.points(this.idx) : 0; }
+
+  relabel() { if (this.idx >= 0) this.show(this.siteId); }
+
+  destroy() { this._destroyPlots(); }
+}
