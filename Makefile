@@ -114,7 +114,10 @@ check-asan: deps all
 
 # Benchmarks need nginx (the docs baseline) and wrk besides the test deps.
 BENCH_APT_PKGS := nginx wrk
-bench: deps all
+$(BUILD)/bench-relay: tests/bench/relay.c
+	@echo "  CC $<"; $(CC) -O2 -std=c17 -Wall -Wextra -Werror $< -o $@
+
+bench: deps all $(BUILD)/bench-relay
 	@missing=$$(for p in $(BENCH_APT_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
 	tests/bench/run

@@ -39,6 +39,7 @@ struct rc_ingest {
   gboolean have_out;
   guint16 out_seq;
   guint32 ts_offset, last_in_ts, last_out_ts;
+  gint64 switched_at_us; /* when the last switch happened (monotonic) */
 };
 
 static void
@@ -83,6 +84,7 @@ forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p)
     in->ts_offset = in->have_out ? in->last_out_ts + step - p->timestamp : 0;
     in->source = in->pending;
     in->pending = 0;
+    in->switched_at_us = g_get_monotonic_time();
   }
   if (p->ssrc != in->source || !in->program)
     return;
@@ -299,10 +301,12 @@ rc_ingest_forward(rc_ingest *in, guint32 ssrc, GstAppSrc *program)
 }
 
 guint32
-rc_ingest_forwarded(rc_ingest *in)
+rc_ingest_forwarded(rc_ingest *in, gint64 *switched_at_us)
 {
   g_mutex_lock(&in->lock);
   guint32 s = in->pending ? 0 : in->source;
+  if (switched_at_us)
+    *switched_at_us = in->switched_at_us;
   g_mutex_unlock(&in->lock);
   return s;
 }

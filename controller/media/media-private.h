@@ -62,7 +62,7 @@ struct rc_media {
   rc_compose *compose;
   rc_recorder *recorder;
   rc_rtsp_out *rtsp;
-  guint tick_source, pending_source;
+  guint tick_source, pending_source, pending_polls;
   json_t *last_stats;
   GArray *local_audio_ports; /* int: recorder and RTSP inputs of the mix */
   struct rc_room_audio *room; /* hall microphone and speakers, or NULL */
@@ -101,8 +101,8 @@ void rc_ingest_copy_to(rc_ingest *ingest, guint32 ssrc, GstAppSrc *to);
 /* Switch-mode forwarding (video): the program follows @ssrc from its next
  * keyframe on (0 = forward nothing). @program: where re-stamped packets go. */
 void rc_ingest_forward(rc_ingest *ingest, guint32 ssrc, GstAppSrc *program);
-/* The SSRC forwarded now (after the keyframe came). */
-guint32 rc_ingest_forwarded(rc_ingest *ingest);
+/* The SSRC forwarded now (after the keyframe came) and when it started. */
+guint32 rc_ingest_forwarded(rc_ingest *ingest, gint64 *switched_at_us);
 /* Every stream's figures (array of rc_ingest_snapshot, free with rc_ingest_snapshots_free). */
 GArray *rc_ingest_snapshot_all(rc_ingest *ingest, guint64 counters[4]);
 void rc_ingest_snapshots_free(GArray *snaps);

@@ -7,7 +7,8 @@
 #include "rc-error.h"
 #include "room-audio.h"
 
-#define PENDING_RETRY_MS 300
+#define PENDING_POLL_MS 50 /* how soon a finished switch is noticed */
+#define PLI_EVERY 6        /* polls between keyframe requests (300 ms) */
 
 static void
 site_free(gpointer data)
@@ -232,19 +233,22 @@ on_pending(gpointer data)
 {
   rc_media *m = data;
   rc_media_site *s = rc_media_site_get(m, wanted_source(m));
-  guint32 now = rc_ingest_forwarded(m->video);
+  gint64 at = 0;
+  guint32 now = rc_ingest_forwarded(m->video, &at);
   if (!s || now == s->ssrc_video) {
     m->pending_source = 0;
     if (s && m->source_site_id != s->id) {
+      gint64 took = MAX(at - m->grant_us, 0);
       m->source_site_id = s->id;
-      g_message("session %" G_GINT64_FORMAT ": program now shows %s (%s) after %.0f ms", m->session_id, s->code,
-                s->name, (g_get_monotonic_time() - m->grant_us) / 1000.0);
+      g_message("session %" G_GINT64_FORMAT ": program now shows %s (%s), %.0f ms after the grant", m->session_id,
+                s->code, s->name, took / 1000.0);
       if (m->on_switch)
-        m->on_switch(s->id, g_get_monotonic_time() - m->grant_us, m->cb_data);
+        m->on_switch(s->id, took, m->cb_data);
     }
     return G_SOURCE_REMOVE;
   }
-  rc_media_ask_keyframe(m, s); /* again: the first PLI may have been lost */
+  if (++m->pending_polls % PLI_EVERY == 0)
+    rc_media_ask_keyframe(m, s); /* again: the first PLI may have been lost */
   return G_SOURCE_CONTINUE;
 }
 
@@ -260,8 +264,9 @@ apply_source(rc_media *m)
   if (!s)
     return;
   rc_media_ask_keyframe(m, s);
+  m->pending_polls = 0;
   if (!m->pending_source)
-    m->pending_source = g_timeout_add(PENDING_RETRY_MS, on_pending, m);
+    m->pending_source = g_timeout_add(PENDING_POLL_MS, on_pending, m);
 }
 
 /* ---- once a second ---- */

@@ -95,13 +95,15 @@ export class AlarmList {
     },
     h('div', { class: 'alarm-top' },
       h('span', { class: `alarm-kind k-${a.kind}` }, kind),
-      h('span', { class: 'alarm-status' }, cleared ? t('tech.alarms.cleared_at', { at: formatTime(a.cleared_at, { withSeconds: true }) }) : t('tech.alarms.active')),
+      a.reason ? h('span', { class: 'alarm-reason' }, reasonText(a.reason)) : null,
       h('time', { class: 'alarm-time num', datetime: a.raised_at, title: formatDateTime(a.raised_at, { withSeconds: true }) }, formatTime(a.raised_at, { withSeconds: true }))),
     h('div', { class: 'alarm-site' },
       h('button', { type: 'button', class: 'link-btn', onclick: () => this.opts.onSelectSite?.(a.site_id) }, a.site_name || a.site_code || `#${a.site_id}`),
-      a.site_code ? h('span', { class: 'alarm-code' }, a.site_code) : null),
-    a.reason ? h('div', { class: 'alarm-reason' }, reasonText(a.reason)) : null,
-    h('div', { class: 'alarm-foot' }, ackPart));
+      a.site_code ? h('span', { class: 'alarm-code' }, a.site_code) : null,
+      acked ? null : h('span', { class: 'alarm-action' }, ackPart)),
+    acked || cleared ? h('div', { class: 'alarm-foot' },
+      cleared ? h('span', { class: 'alarm-status' }, t('tech.alarms.cleared_at', { at: formatTime(a.cleared_at, { withSeconds: true }) })) : null,
+      acked ? ackPart : null) : null);
   }
 
   async _ack(a, btn) {

@@ -26,6 +26,15 @@ export function formatDuration(sec) {
   return vi ? `${ss} giây` : `${ss} s`;
 }
 
+const pad = (n) => String(n).padStart(2, '0');
+/** Time axis labels in 24-hour local time (HH:MM, or HH:MM:SS when the ticks are closer). */
+function hhmm(u, splits, axisIdx, space, incr) {
+  return splits.map((s) => {
+    const d = new Date(s * 1000);
+    return incr < 60 ? `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` : `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  });
+}
+
 function fmtMs(v) {
   if (v == null || Number.isNaN(v)) return '–';
   const s = `${v.toFixed(1)} ms`;
@@ -53,7 +62,6 @@ export class SiteDetail {
     this._destroyPlots();
     this.idx = idx;
     if (idx < 0) { this.el.hidden = true; this.el.replaceChildren(); return; }
-    this.el.hidden = false;
     this._build();
     this.update();
   }
@@ -61,7 +69,6 @@ export class SiteDetail {
   close() {
     this._destroyPlots();
     this.idx = -1;
-    this.el.hidden = true;
     this.el.replaceChildren();
   }
 
@@ -116,7 +123,7 @@ export class SiteDetail {
         y: { range: (u, min, max) => [0, Math.max(minMax, (Number.isFinite(max) ? max : 0) * 1.15)] },
       },
       axes: [
-        { stroke: '#4f5b6b', grid: { stroke: '#e6eaf0' }, ticks: { stroke: '#d9dee6' }, size: 28, font: '11px sans-serif' },
+        { stroke: '#4f5b6b', grid: { stroke: '#e6eaf0' }, ticks: { stroke: '#d9dee6' }, size: 28, font: '11px sans-serif', values: hhmm, space: 50 },
         { stroke: '#4f5b6b', grid: { stroke: '#e6eaf0' }, ticks: { stroke: '#d9dee6' }, size: 44, font: '11px sans-serif', label: yLabel, labelSize: 14, labelFont: '11px sans-serif' },
       ],
       series: [{ label: t('tech.chart.time') }, ...series],

@@ -36,13 +36,14 @@ export class SiteGrid {
   /**
    * store: SiteStore; el: the scroll container; onSelect(siteId).
    */
-  constructor(store, el, { onSelect } = {}) {
+  constructor(store, el, { onSelect, grouped = true, sort = 'name', onFilter = null } = {}) {
     this.store = store;
     this.el = el;
     this.onSelect = onSelect || (() => {});
     this.filter = { states: new Set(), district: '', query: '' };
-    this.sort = 'name';
-    this.grouped = true;
+    this.sort = sort;
+    this.grouped = grouped;
+    this.onFilter = onFilter;
     this.selected = -1;
     this.alarmed = new Uint8Array(store.n);     // active, unacknowledged alarm
     this.program = new Uint8Array(store.n);     // bit 0 program source, 1 floor, 2 chair, 3 in the composed layout
@@ -75,9 +76,9 @@ export class SiteGrid {
         h('span', { class: 'tile-name' }, s.name),
         h('span', { class: 'tile-sub' },
           h('span', { class: 'tile-code' }, s.code),
-          h('span', { class: 'tile-fig' }, fig)),
-        h('span', { class: 'tile-badges', 'aria-hidden': 'true' },
-          h('i', { class: 'bdg bdg-v' }, 'V'), h('i', { class: 'bdg bdg-a' }, 'A')));
+          h('span', { class: 'tile-fig' }, fig),
+          h('i', { class: 'bdg bdg-v', title: t('tech.problem.video') }, 'V'),
+          h('i', { class: 'bdg bdg-a', title: t('tech.problem.audio') }, 'A')));
       this.tiles[s.idx] = tile;
       this.figText[s.idx] = fig;
     }
@@ -259,6 +260,7 @@ export class SiteGrid {
 
   /** Applies every pending change to the DOM. Returns the tiles touched. */
   flush() {
+    const t0 = performance.now();
     const { store } = this;
     let stateChanged = false;
     const filterByState = this.filter.states.size > 0;
@@ -293,7 +295,7 @@ export class SiteGrid {
       if (g.countsDirty || !g.countEl.firstChild) { this._renderCounts(g); g.countsDirty = false; }
     }
     if (this.sort !== 'name' && performance.now() - this.lastSort > RESORT_MS) this._resort();
-    if (this.onFlush) this.onFlush(touched);
+    if (this.onFlush) this.onFlush(touched, t0);
     return touched;
   }
 

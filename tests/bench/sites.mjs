@@ -1,0 +1,200 @@
+// Benchmark `sites`: N simulated sites (roomctl-sim: H.264 ~1 Mbps + Opus
+// each) on one roomctl in switch mode; the controller keeps statistics for
+// all and sends the program to all. Measured: controller CPU, RSS, threads,
+// program packets lost, latency at the sites, floor-switch time; then the
+// same packet work done by tests/bench/relay.c (recvmmsg/sendmmsg) as the
+// floor, and the ratio. At the largest N also compose mode (4 tiles).
+//   node tests/bench/sites.mjs [--sites 60,300,600] [--seconds 15]
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { api, freePort, login, REPO_ROOT, startServer } from '../lib/server.mjs';
+import { freeUdpPorts, siteSsrc } from '../lib/media.mjs';
+import { WsClient } from '../lib/ws-client.mjs';
+import { cpuSeconds, fmt, memory, percentile, printTable, sleep, verdict } from './common.mjs';
+
+const { values: opt } = parseArgs({ options: { sites: { type: 'string', default: '60,300,600' }, seconds: { type: 'string', default: '15' } } });
+const COUNTS = opt.sites.split(',').map(Number);
+const SECONDS = Number(opt.seconds);
+const SIM = path.join(REPO_ROOT, 'build', 'roomctl-sim');
+const RELAY = path.join(REPO_ROOT, 'build', 'bench-relay');
+
+/** The first @n site codes of the demo CSV, in file order (what the sim simulates). */
+function firstCodes(n) {
+  const lines = fs.readFileSync(path.join(REPO_ROOT, 'configs', 'demo', 'sites.csv'), 'utf8').trim().split('\n').slice(1);
+  return lines.slice(0, n).map((l) => l.split(',')[0]);
+}
+
+/** Starts roomctl-sim and resolves once it is sending; returns its control client. */
+async function startSim(n, ports) {
+  const proc = spawn(SIM, ['--controller', '127.0.0.1', '--video-port', String(ports.video), '--audio-port', String(ports.audio),
+    '--rtcp-video-port', String(ports.video + 1), '--rtcp-audio-port', String(ports.audio + 1), '--count', String(n), '-q'],
+  { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', (d) => { out += d; });
+  const deadline = Date.now() + 300_000; // the first run encodes the clips (about 70 s for 600 sites)
+  while (!/ready control=127\.0\.0\.1:(\d+)/.test(out)) {
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`roomctl-sim did not start: ${out}`);
+    await sleep(100);
+  }
+  const port = Number(out.match(/ready control=127\.0\.0\.1:(\d+)/)[1]);
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let buf = '';
+  const waiting = [];
+  sock.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      waiting.shift()(JSON.parse(line));
+    }
+  });
+  const cmd = (o) => new Promise((r) => { waiting.push(r); sock.write(`${JSON.stringify(o)}\n`); });
+  return { proc, cmd, pid: proc.pid, stop: () => { sock.destroy(); proc.kill('SIGTERM'); } };
+}
+
+/** Sums and percentiles of what the sites received, between two stats calls. */
+function programFigures(before, after) {
+  const b = new Map(before.sites.map((s) => [s.code, s]));
+  let packets = 0, lost = 0;
+  const p50 = [], p99 = [];
+  for (const s of after.sites) {
+    const o = b.get(s.code) || { recv_packets: 0, recv_lost: 0 };
+    packets += s.recv_packets - o.recv_packets;
+    lost += Math.max(0, s.recv_lost - o.recv_lost);
+    if (s.latency_p50_ms >= 0) p50.push(s.latency_p50_ms);
+    if (s.latency_p99_ms >= 0) p99.push(s.latency_p99_ms);
+  }
+  return { packets, lost, latencyP50: percentile(p50, 50), latencyP99: percentile(p99, 99) };
+}
+
+async function cpuOver(pid, seconds) {
+  const c0 = cpuSeconds(pid);
+  await sleep(seconds * 1000);
+  return (cpuSeconds(pid) - c0) / seconds;
+}
+
+/** Grants the floor to @siteIds in turn; for each, the controller's switch
+ *  time and the time until every site has seen a new keyframe. */
+async function floorSwitches(srv, sim, chair, admin, siteIds) {
+  const controller = [], everywhere = [];
+  for (const id of siteIds) {
+    const before = new Map((await sim.cmd({ cmd: 'stats' })).sites.map((s) => [s.code, s.keyframes_received]));
+    const t0 = Date.now();
+    await chair.request('floor.site', { session_id: 1, site_id: id });
+    let done = 0;
+    while (!done && Date.now() - t0 < 5000) {
+      await sleep(50);
+      const now = (await sim.cmd({ cmd: 'stats' })).sites;
+      if (now.every((s) => s.keyframes_received > (before.get(s.code) || 0))) done = Date.now() - t0;
+    }
+    everywhere.push(done || 5000);
+    for (let i = 0; i < 20; i++) { // the controller notes the switch within 50 ms
+      const floor = (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/floor')).floor;
+      const last = floor[floor.length - 1];
+      if (last && last.switched_ms !== null) {
+        controller.push(last.switched_ms);
+        break;
+      }
+      await sleep(50);
+    }
+    await sleep(1500);
+  }
+  return { controller, everywhere };
+}
+
+async function runRoomctl(n) {
+  const base = await freeUdpPorts(4);
+  const ports = { video: base, audio: base + 2 };
+  const srv = await startServer({
+    args: ['--demo', '--listen', '127.0.0.1'],
+    config: { media: { video_port: ports.video, audio_port: ports.audio, rtsp_port: await freePort() } },
+  });
+  let sim;
+  try {
+    const admin = await login(srv.base, 'admin', 'admin123');
+    const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
+    const codes = firstCodes(n);
+    const ids = codes.map((c) => all.find((s) => s.code === c).id);
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ids });
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
+    sim = await startSim(n, ports);
+    const deadline = Date.now() + 60000;
+    for (;;) {
+      const st = await api(srv.base, admin, 'GET', '/api/v1/media/stats');
+      if (st.sites.filter((s) => s.video && s.video.packets > 0).length >= n) break;
+      if (Date.now() > deadline) throw new Error('not every site reached the controller');
+      await sleep(500);
+    }
+    await sleep(3000);
+    const s0 = await sim.cmd({ cmd: 'stats' });
+    const cores = await cpuOver(srv.proc.pid, SECONDS);
+    const s1 = await sim.cmd({ cmd: 'stats' });
+    const mem = memory(srv.proc.pid);
+    const prog = programFigures(s0, s1);
+    const chair = await WsClient.connect(srv.port, { token: await login(srv.base, 'chutoa', 'chutoa123') });
+    const switches = await floorSwitches(srv, sim, chair, admin, [ids[1], ids[2], ids[1], ids[2], ids[1], ids[2]]);
+    let compose = null;
+    if (n === Math.max(...COUNTS)) {
+      await chair.request('floor.site', { session_id: 1, site_id: ids[1] });
+      await chair.request('media.layout', { session_id: 1, mode: 'compose', tiles: [ids[2], ids[3]] });
+      await sleep(3000);
+      compose = await cpuOver(srv.proc.pid, SECONDS);
+    }
+    chair.close();
+    return { n, cores, mem, prog, switches, compose, simCores: (cpuSeconds(sim.pid)) };
+  } finally {
+    if (sim) sim.stop();
+    await srv.stop();
+  }
+}
+
+async function runRelay(n) {
+  const base = await freeUdpPorts(4);
+  const ports = { video: base, audio: base + 2 };
+  const chair = firstCodes(1)[0];
+  const relay = spawn(RELAY, [String(ports.video), String(ports.audio), String(siteSsrc(chair)), String(siteSsrc(chair, true)),
+    String(SECONDS + 60)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => relay.stdout.once('data', r));
+  const sim = await startSim(n, ports);
+  try {
+    await sleep(5000);
+    const s0 = await sim.cmd({ cmd: 'stats' });
+    const cores = await cpuOver(relay.pid, SECONDS);
+    const s1 = await sim.cmd({ cmd: 'stats' });
+    return { cores, prog: programFigures(s0, s1) };
+  } finally {
+    sim.stop();
+    relay.kill('SIGTERM');
+  }
+}
+
+const rows = [];
+for (const n of COUNTS) {
+  const r = await runRoomctl(n);
+  const f = await runRelay(n);
+  const ratio = r.cores / f.cores;
+  const big = n === Math.max(...COUNTS);
+  const sw = percentile(r.switches.everywhere, 99);
+  printTable(`sites: ${n} simulated sites, switch mode (${SECONDS} s windows)`, [
+    ['controller CPU (cores)', fmt(r.cores, 2), '', ''],
+    ['raw C relay CPU (cores)', fmt(f.cores, 2), '', ''],
+    ['controller / relay', fmt(ratio, 2), '<= 2.5', big ? verdict(ratio <= 2.5) : ''],
+    ['controller threads', r.mem.threads, '<= 64', verdict(r.mem.threads <= 64)],
+    ['controller RSS (MiB)', fmt(r.mem.rssMiB), '<= 512', verdict(r.mem.rssMiB <= 512)],
+    ['program packets received by the sites', r.prog.packets, '', ''],
+    ['program packets lost (loopback: inside the hosts)', r.prog.lost, '0', verdict(r.prog.lost === 0)],
+    ['latency at the sites p50 / p99 (ms)', `${fmt(r.prog.latencyP50)} / ${fmt(r.prog.latencyP99)}`, 'p99 <= 10', verdict(r.prog.latencyP99 <= 10)],
+    ['  same through the relay p50 / p99 (ms)', `${fmt(f.prog.latencyP50)} / ${fmt(f.prog.latencyP99)}`, '', ''],
+    ['floor switch: grant → keyframe forwarded p99 (ms)', fmt(percentile(r.switches.controller, 99), 0), '', ''],
+    ['floor switch: grant → new keyframe at every site p99 (ms)', fmt(sw, 0), '<= 700', verdict(sw <= 700)],
+    ...(r.compose !== null ? [['compose mode, 4 tiles (cores)', fmt(r.compose, 2), '<= 1.2', verdict(r.compose <= 1.2)]] : []),
+  ]);
+  rows.push(r);
+}
