@@ -36,17 +36,22 @@ caps_video(GstElement *filter, int w, int h, int fps)
   g_object_set(filter, "caps", caps, NULL);
 }
 
-/* A black live background drives the compositor at the program frame rate
- * even when no tile sends anything. */
+/* A tiny black live source drives the compositor at the program frame
+ * rate even when no tile sends anything (a full-size one would cost a
+ * frame's generation and blending every frame); the output size is fixed by
+ * the caps after the compositor. */
 static GstElement *
-background(rc_compose *c, const rc_tier *t)
+background(rc_compose *c, const rc_tier *t, GstElement **out)
 {
   GstBin *bin = GST_BIN(c->pipeline);
-  GstElement *src = make("videotestsrc", bin), *caps = make("capsfilter", bin), *mix = make("compositor", bin);
+  GstElement *src = make("videotestsrc", bin), *caps = make("capsfilter", bin), *mix = make("compositor", bin),
+             *size = make("capsfilter", bin);
   g_object_set(src, "pattern", 2 /* black */, "is-live", TRUE, NULL);
-  caps_video(caps, t->width, t->height, c->media->config->media_fps);
+  caps_video(caps, 16, 16, c->media->config->media_fps);
+  caps_video(size, t->width, t->height, c->media->config->media_fps);
   g_object_set(mix, "background", 1 /* black */, "latency", (guint64)80 * GST_MSECOND, NULL);
-  gst_element_link_many(src, caps, mix, NULL);
+  gst_element_link_many(src, caps, mix, size, NULL);
+  *out = size;
   return mix;
 }
 
@@ -95,6 +100,7 @@ tier_encoder(rc_compose *c, GstElement *tee, const rc_tier *t, rc_fanout *fanout
              *caps = make("capsfilter", bin), *enc = make("x264enc", bin), *pay = make("rtph264pay", bin),
              *sink = make("appsink", bin);
   g_object_set(q, "leaky", 2, "max-size-time", (guint64)200 * GST_MSECOND, NULL);
+  g_object_set(scale, "method", 0 /* nearest: the program is already composed */, NULL);
   caps_video(caps, t->width, t->height, cfg->media_fps);
   g_object_set(enc, "tune", 0x4 /* zerolatency */, "speed-preset", 1 /* ultrafast */, "bitrate", t->kbps,
                "key-int-max", cfg->media_fps * cfg->media_idr_seconds, "threads", 1, NULL);
@@ -115,7 +121,8 @@ rc_compose_new(rc_media *media, GArray *site_ids, GError **error)
   c->site_ids = g_array_copy(site_ids);
   c->payers = g_ptr_array_new_with_free_func(gst_object_unref);
   const rc_tier *big = &g_array_index(media->tiers, rc_tier, 0);
-  GstElement *mix = background(c, big);
+  GstElement *out = NULL;
+  GstElement *mix = background(c, big, &out);
   guint n = MAX(site_ids->len, 1);
   int cols = (int)ceil(sqrt(n)), rows = (int)((n + (guint)cols - 1) / (guint)cols);
   int w = big->width / cols / 2 * 2, h = big->height / rows / 2 * 2;
@@ -123,7 +130,7 @@ rc_compose_new(rc_media *media, GArray *site_ids, GError **error)
     tile(c, mix, rc_media_site_get(media, g_array_index(site_ids, gint64, i)), (int)(i % (guint)cols) * w,
          (int)(i / (guint)cols) * h, w, h);
   GstElement *tee = make("tee", GST_BIN(c->pipeline));
-  gst_element_link(mix, tee);
+  gst_element_link(out, tee);
   for (guint t = 0; t < media->tiers->len; t++)
     tier_encoder(c, tee, &g_array_index(media->tiers, rc_tier, t), media->fanouts[t]);
   g_autoptr(GstBus) bus = gst_element_get_bus(c->pipeline);
