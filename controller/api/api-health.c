@@ -96,7 +96,8 @@ input_of(json_t *site)
   in.video_lost_total = num(v, "lost") > 0 ? (guint64)num(v, "lost") : 0;
   in.video_jitter_ms = num(v, "jitter_ms");
   in.video_idle_s = num(v, "idle_seconds");
-  in.video_kbps = num(v, "bitrate_bps") / 1000;
+  /* Frozen means no change between keyframes: judge the non-keyframe rate. */
+  in.video_kbps = num(v, "delta_bitrate_bps") / 1000;
   in.keyframe_age_s = num(v, "keyframe_age_s");
   in.audio_idle_s = num(a, "idle_seconds");
   in.audio_kbps = num(a, "bitrate_bps") / 1000;
@@ -502,7 +503,7 @@ static const site_metric site_metrics[] = {
   {"roomctl_site_packets_lost_total", "counter", "RTP packets the site sent that never arrived (RFC 3550).", "lost", 1, TRUE},
   {"roomctl_site_loss_ratio", "gauge", "Share of the site's packets lost since it joined.", "loss_ratio", 1, TRUE},
   {"roomctl_site_jitter_seconds", "gauge", "RFC 3550 interarrival jitter of the site's stream.", "jitter_ms", 1e-3, TRUE},
-  {"roomctl_site_bitrate_bits_per_second", "gauge", "Bitrate received from the site over the last second.", "bitrate_bps", 1, TRUE},
+  {"roomctl_site_receive_bytes_per_second", "gauge", "Rate received from the site over the last second.", "bitrate_bps", 0.125, TRUE},
   {"roomctl_site_idle_seconds", "gauge", "Seconds since the site's last packet.", "idle_seconds", 1, TRUE},
 };
 

@@ -83,16 +83,19 @@ update_jitter(rc_stream_stats *s, guint32 rtp_ts, gint64 arrival_us)
 }
 
 static void
-update_rate(rc_stream_stats *s, gsize size, gint64 now)
+update_rate(rc_stream_stats *s, gsize size, gboolean delta, gint64 now)
 {
   if (now - s->window_start_us >= 1000000) {
     gint64 span = now - s->window_start_us;
     /* A gap of more than two windows means nothing was received meanwhile. */
     s->bitrate_bps = span < 2000000 ? s->window_bytes * 8 * 1000000 / (guint64)span : 0;
+    s->delta_bitrate_bps = span < 2000000 ? s->window_delta_bytes * 8 * 1000000 / (guint64)span : 0;
     s->window_start_us = now;
-    s->window_bytes = 0;
+    s->window_bytes = s->window_delta_bytes = 0;
   }
   s->window_bytes += size;
+  if (delta)
+    s->window_delta_bytes += size;
 }
 
 void
@@ -109,7 +112,9 @@ rc_stream_stats_update(rc_stream_stats *s, const rc_rtp_packet *p, gsize size, g
   s->packets++;
   s->bytes += size;
   s->last_us = arrival_us;
-  update_rate(s, size, arrival_us);
+  if (keyframe)
+    s->key_ts = p->timestamp; /* the rest of this frame is keyframe too */
+  update_rate(s, size, !keyframe && p->timestamp != s->key_ts, arrival_us);
   if (update_seq(s, p->seq))
     update_jitter(s, p->timestamp, arrival_us);
   if (keyframe) {
@@ -133,6 +138,7 @@ rc_stream_stats_report(const rc_stream_stats *s, rc_stream_report *out)
   out->keyframe_interval_s = s->keyframe_interval_s;
   out->last_keyframe_us = s->last_keyframe_us;
   out->bitrate_bps = s->bitrate_bps;
+  out->delta_bitrate_bps = s->delta_bitrate_bps;
   out->jitter_ms = s->clock_rate ? s->jitter * 1000.0 / s->clock_rate : 0;
   if (!s->started || s->probation)
     return;

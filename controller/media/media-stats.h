@@ -34,6 +34,10 @@ typedef struct {
   guint64 keyframes;
   gint64 last_keyframe_us;
   double keyframe_interval_s;
+  /* what is not keyframe: a frozen picture sends (almost) nothing else */
+  guint32 key_ts;           /* RTP timestamp of the last keyframe */
+  guint64 window_delta_bytes;
+  guint64 delta_bitrate_bps;
 } rc_stream_stats;
 
 typedef struct {
@@ -43,6 +47,7 @@ typedef struct {
   double loss_ratio;    /* lost / expected, 0..1 */
   double jitter_ms;
   guint64 bitrate_bps;
+  guint64 delta_bitrate_bps; /* bitrate of everything but keyframes */
   gint64 last_packet_us; /* 0 = never */
   guint64 keyframes;
   double keyframe_interval_s;

@@ -8,55 +8,23 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { api, freePort, login, REPO_ROOT, startServer } from '../lib/server.mjs';
 import { freeUdpPorts, siteSsrc } from '../lib/media.mjs';
+import { startSim } from '../lib/sim.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 import { cpuSeconds, fmt, memory, percentile, printTable, sleep, verdict } from './common.mjs';
 
 const { values: opt } = parseArgs({ options: { sites: { type: 'string', default: '60,300,600' }, seconds: { type: 'string', default: '15' } } });
 const COUNTS = opt.sites.split(',').map(Number);
 const SECONDS = Number(opt.seconds);
-const SIM = path.join(REPO_ROOT, 'build', 'roomctl-sim');
 const RELAY = path.join(REPO_ROOT, 'build', 'bench-relay');
 
 /** The first @n site codes of the demo CSV, in file order (what the sim simulates). */
 function firstCodes(n) {
   const lines = fs.readFileSync(path.join(REPO_ROOT, 'configs', 'demo', 'sites.csv'), 'utf8').trim().split('\n').slice(1);
   return lines.slice(0, n).map((l) => l.split(',')[0]);
-}
-
-/** Starts roomctl-sim and resolves once it is sending; returns its control client. */
-async function startSim(n, ports) {
-  const proc = spawn(SIM, ['--controller', '127.0.0.1', '--video-port', String(ports.video), '--audio-port', String(ports.audio),
-    '--rtcp-video-port', String(ports.video + 1), '--rtcp-audio-port', String(ports.audio + 1), '--count', String(n), '-q'],
-  { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { out += d; });
-  const deadline = Date.now() + 300_000; // the first run encodes the clips (about 70 s for 600 sites)
-  while (!/ready control=127\.0\.0\.1:(\d+)/.test(out)) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`roomctl-sim did not start: ${out}`);
-    await sleep(100);
-  }
-  const port = Number(out.match(/ready control=127\.0\.0\.1:(\d+)/)[1]);
-  const sock = net.connect(port, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  let buf = '';
-  const waiting = [];
-  sock.on('data', (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      waiting.shift()(JSON.parse(line));
-    }
-  });
-  const cmd = (o) => new Promise((r) => { waiting.push(r); sock.write(`${JSON.stringify(o)}\n`); });
-  return { proc, cmd, pid: proc.pid, stop: () => { sock.destroy(); proc.kill('SIGTERM'); } };
 }
 
 /** Sums and percentiles of what the sites received, between two stats calls. */
@@ -124,7 +92,7 @@ async function runRoomctl(n) {
     const ids = codes.map((c) => all.find((s) => s.code === c).id);
     await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ids });
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
-    sim = await startSim(n, ports);
+    sim = await startSim(ports, { count: n });
     const deadline = Date.now() + 60000;
     for (;;) {
       const st = await api(srv.base, admin, 'GET', '/api/v1/media/stats');
@@ -162,7 +130,7 @@ async function runRelay(n) {
   const relay = spawn(RELAY, [String(ports.video), String(ports.audio), String(siteSsrc(chair)), String(siteSsrc(chair, true)),
     String(SECONDS + 60)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((r) => relay.stdout.once('data', r));
-  const sim = await startSim(n, ports);
+  const sim = await startSim(ports, { count: n });
   try {
     await sleep(5000);
     const s0 = await sim.cmd({ cmd: 'stats' });
