@@ -110,10 +110,10 @@ rc_config_new_default(void)
   c->health_loss_percent = 5;
   c->health_jitter_ms = 60;
   c->health_offline_seconds = 2;
-  c->health_freeze_seconds = 1;
+  c->health_freeze_seconds = 0.5;
   c->health_freeze_kbps = 20;
   c->health_keyframe_seconds = 12;
-  c->health_silence_seconds = 1;
+  c->health_silence_seconds = 0.5;
   c->health_silence_kbps = 16;
   c->health_clear_seconds = 10;
   c->health_check_seconds = 30;

@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-#define WINDOW 4 /* ticks of loss history: loss over the last 3 s */
+#define WINDOW 5 /* ticks of loss history: loss over the last 2 s at two ticks a second */
 
 typedef struct {
   gint64 site_id;

@@ -11,7 +11,7 @@
 typedef enum { RC_HEALTH_UNKNOWN, RC_HEALTH_ONLINE, RC_HEALTH_DEGRADED, RC_HEALTH_OFFLINE } rc_health_state;
 
 typedef struct {
-  double loss_percent;     /* over the last 3 s, above → degraded */
+  double loss_percent;     /* over the last 2 s, above → degraded */
   double jitter_ms;        /* above → degraded */
   double offline_seconds;  /* no packets for this long → offline */
   double freeze_seconds;   /* video arriving but (almost) no picture change for this long */

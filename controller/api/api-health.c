@@ -1,4 +1,4 @@
-/* api-health — the technicians' side: once a second the media figures go
+/* api-health — the technicians' side: twice a second the media figures go
  * through the health state machine; state changes and alarms are stored and
  * pushed to the technicians (who subscribe to a session's health apart from
  * the tablets, so 600 sites a second never reach a delegate's tablet); each
@@ -183,7 +183,7 @@ store_changes(rc_api *api, GArray *changes, GArray *alarms)
   }
 }
 
-/* A compact row per site for the dashboard, every second. */
+/* A compact row per site for the dashboard, every tick (twice a second). */
 static json_t *
 tick_rows(rc_api *api, json_t *sites)
 {
@@ -597,7 +597,7 @@ metrics(rc_api_call *call, GError **error)
     return FALSE;
   }
   rc_api_health *h = call->api->health;
-  /* The figures change once a second: so does the text, however often it is read. */
+  /* The figures change twice a second: the text at most once a second, however often it is read. */
   gint64 now = g_get_monotonic_time();
   if (now - h->metrics_at_us >= G_USEC_PER_SEC || !h->metrics->len) {
     render_metrics(call->api, h->metrics);

@@ -124,7 +124,9 @@ on_rtp(rc_ingest *in, GstBuffer *buf)
   if (s) {
     gboolean key = !in->audio && rc_h264_starts_keyframe(p.payload, p.payload_len);
     rc_stream_stats_update(&s->stats, &p, map.size, g_get_monotonic_time(), key);
-    learn_address(&s->source, sender_of(buf));
+    /* A site's address rarely changes: look at it now and then, not per packet. */
+    if (!s->source || (s->stats.packets & 127) == 1)
+      learn_address(&s->source, sender_of(buf));
     if (!in->audio)
       forward(in, map.data, map.size, &p);
     if (s->copy_to)

@@ -85,11 +85,13 @@ update_jitter(rc_stream_stats *s, guint32 rtp_ts, gint64 arrival_us)
 static void
 update_rate(rc_stream_stats *s, gsize size, gboolean delta, gint64 now)
 {
-  if (now - s->window_start_us >= 1000000) {
+  /* Half-second windows: a silence or a freeze shows within the 3 s the
+   * technicians are promised. */
+  if (now - s->window_start_us >= 500000) {
     gint64 span = now - s->window_start_us;
     /* A gap of more than two windows means nothing was received meanwhile. */
-    s->bitrate_bps = span < 2000000 ? s->window_bytes * 8 * 1000000 / (guint64)span : 0;
-    s->delta_bitrate_bps = span < 2000000 ? s->window_delta_bytes * 8 * 1000000 / (guint64)span : 0;
+    s->bitrate_bps = span < 1000000 ? s->window_bytes * 8 * 1000000 / (guint64)span : 0;
+    s->delta_bitrate_bps = span < 1000000 ? s->window_delta_bytes * 8 * 1000000 / (guint64)span : 0;
     s->window_start_us = now;
     s->window_bytes = s->window_delta_bytes = 0;
   }

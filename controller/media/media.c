@@ -436,7 +436,7 @@ rc_media_start(rc_media *m, gint64 session_id, json_t *sites, GError **error)
     return FALSE;
   }
   rc_media_set_sites(m, sites);
-  m->tick_source = g_timeout_add_seconds(1, on_tick, m);
+  m->tick_source = g_timeout_add(500, on_tick, m); /* figures twice a second */
   g_message("session %" G_GINT64_FORMAT ": media up for %u sites, %s", session_id, g_hash_table_size(m->sites),
             m->check_only ? "pre-session check" : m->mode);
   return TRUE;

@@ -11,7 +11,7 @@
 
 typedef struct rc_media rc_media;
 
-/* Called on the main loop once a second with every site's figures
+/* Called on the main loop twice a second with every site's figures
  * (transfer none): {"session_id","sites":[{site_id, code, video:{...}, audio:{...},
  * rtcp:{...}}], "program":{...}}. */
 typedef void (*rc_media_stats_fn)(json_t *snapshot, gpointer user_data);

@@ -37,7 +37,7 @@ describe('site health', () => {
       args: ['--demo'],
       config: {
         media: { video_port: ports.video, audio_port: ports.audio, rtsp_port: await freePort(), record: 'false' },
-        health: { jitter_ms: 25, clear_seconds: 3, keyframe_seconds: 12 },
+        health: { jitter_ms: 25, clear_seconds: 5, keyframe_seconds: 12 },
       },
     });
     admin = await login(srv.base, 'admin', 'admin123');

@@ -93,7 +93,7 @@ test_loss_window(void)
       lost += 10; /* 10 % for three seconds */
     in.video_expected = exp, in.video_lost_total = lost;
     tick(&f, in, t);
-    if (t == 6) /* the second second of loss: 20 of the last 300 */
+    if (t == 7) /* the third second of loss: 30 of the last 500 */
       g_assert_cmpint(rc_health_state_of(f.h, 2), ==, RC_HEALTH_DEGRADED);
   }
   /* The window has moved past the loss: online again. */

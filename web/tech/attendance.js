@@ -5,7 +5,7 @@
 import { t, formatDateTime, formatTime, formatNumber } from '../common/i18n.js';
 import { api, fetchBlob, saveBlob } from '../common/api.js';
 import { h, button, icon, fill, fold, showError, toast } from '../common/ui.js';
-import { formatDuration } from './detail.js';
+import { formatDuration } from './format.js';
 import { reasonText } from './alarms.js';
 
 const REFRESH_MS = 15_000;

@@ -7,9 +7,10 @@
 import { t, formatDateTime } from '../common/i18n.js';
 import { api } from '../common/api.js';
 import { h, button, icon, fill, showError } from '../common/ui.js';
-import { formatDuration } from './detail.js';
+import { formatDuration, fmtMs, formatPercent } from './format.js';
 
-const VERDICTS = ['absent', 'degraded', 'ready'];
+const VERDICTS = ['ready', 'degraded', 'absent'];
+const STATES = ['online', 'degraded', 'offline', 'unknown'];
 
 export class CheckView {
   constructor(ctx, el, sessionId) {
@@ -64,6 +65,7 @@ export class CheckView {
     const { ws } = this.ctx;
     const mine = (fn) => (msg) => { if (msg.session_id === -this.id) fn(msg.body); };
     this.offs.push(
+      ws.on('health.tick', mine((b) => this.onTick(b))),
       ws.on('check.progress', mine((b) => this.onProgress(b))),
       ws.on('check.finished', mine((b) => this.onFinished(b))),
     );
@@ -112,6 +114,13 @@ export class CheckView {
     }
   }
 
+  /** During a check the media runs for this session: its ticks tell each site's state. */
+  onTick(b) {
+    if (!this.running) return;
+    this.rows = new Map((b.sites || []).map((r) => [r.site_id, r]));
+    this.renderProgress();
+  }
+
   onProgress(b) {
     this.running = { ...(this.running || {}), ...b };
     if (this.startBtn) this.startBtn.disabled = true;
@@ -120,6 +129,7 @@ export class CheckView {
 
   async onFinished(b) {
     this.running = null;
+    this.rows = null;
     this.renderProgress();
     if (this.startBtn) this.startBtn.disabled = !this.ctx.canCheck || !this.sites.length;
     this.renderResult(b.result, { id: b.check_id, finished_at: new Date().toISOString() });
@@ -136,14 +146,21 @@ export class CheckView {
     if (!r) return;
     const total = r.total_s || 1;
     const share = Math.max(0, Math.min(1, (r.elapsed_s || 0) / total));
-    const c = r.counts || {};
+    // the sites' states from this session's ticks (the progress counts can
+    // still hold the previous session's sites in the first second)
+    const stateOf = (site) => this.rows?.get(site.id)?.state || 'unknown';
+    const c = { online: 0, degraded: 0, offline: 0, unknown: 0 };
+    for (const site of this.sites) c[stateOf(site)] = (c[stateOf(site)] || 0) + 1;
     fill(this.progressEl, h('section', { class: 'card' }, h('div', { class: 'card-body stack' },
       h('div', { class: 'row' }, h('span', { class: 'spinner' }), h('strong', null, t('tech.check.running'))),
       h('div', { class: 'progress progress-lg', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(Math.round(total)), 'aria-valuenow': String(Math.round(r.elapsed_s || 0)), 'aria-label': t('tech.check.running') },
         h('div', { class: 'progress-bar', style: { width: `${(share * 100).toFixed(1)}%` } })),
       h('div', { class: 'progress-label' },
         h('span', null, t('tech.check.elapsed', { a: Math.round(r.elapsed_s || 0), b: Math.round(total) })),
-        h('span', null, ['online', 'degraded', 'offline', 'unknown'].map((k) => `${t(`tech.state.${k}`)}: ${c[k] ?? 0}`).join(' · '))))));
+        h('span', { class: 'check-counts' }, STATES.map((k) => h('span', { class: `gc gc-${k}` }, `${t(`tech.state.${k}`)}: ${c[k]}`)))),
+      h('ul', { class: 'check-sites', 'aria-label': t('tech.check.sites_now') }, this.sites.map((site) => h('li', {
+        class: `check-site s-${stateOf(site)}`, title: `${site.name} (${site.code}): ${t(`tech.state.${stateOf(site)}`)}`,
+      }, site.name))))));
   }
 
   renderResult(result, check) {
@@ -165,8 +182,8 @@ export class CheckView {
 
   _healthText(hj) {
     const parts = [];
-    if (hj.loss_percent > 0.05) parts.push(`${t('tech.fig.loss')} ${hj.loss_percent.toFixed(1)} %`);
-    if (hj.jitter_ms) parts.push(`jitter ${hj.jitter_ms.toFixed(1)} ms`);
+    if (hj.loss_percent > 0.05) parts.push(`${t('tech.fig.loss')} ${formatPercent(hj.loss_percent)}`);
+    if (hj.jitter_ms) parts.push(`jitter ${fmtMs(hj.jitter_ms)}`);
     if (hj.video_problem) parts.push(t('tech.problem.video'));
     if (hj.audio_problem) parts.push(t('tech.problem.audio'));
     return parts.join(' · ');
@@ -181,11 +198,11 @@ export class CheckView {
       h('div', { class: 'table-wrap', style: { border: 0 } }, h('table', { class: 'table' },
         h('thead', null, h('tr', null,
           h('th', null, t('tech.check.when')), h('th', null, t('tech.check.duration')),
-          VERDICTS.slice().reverse().map((v) => h('th', { class: 'right' }, t(`tech.check.${v}`))), h('th', null, ''))),
+          VERDICTS.map((v) => h('th', { class: 'right' }, t(`tech.check.${v}`))), h('th', null, ''))),
         h('tbody', null, done.map((c) => h('tr', null,
           h('td', null, formatDateTime(c.started_at, { withSeconds: true })),
           h('td', null, c.finished_at ? formatDuration((Date.parse(c.finished_at) - Date.parse(c.started_at)) / 1000) : '–'),
-          ['ready', 'degraded', 'absent'].map((v) => h('td', { class: 'right num' }, String(c.result[v] ?? 0))),
+          VERDICTS.map((v) => h('td', { class: 'right num' }, String(c.result[v] ?? 0))),
           h('td', { class: 'col-actions' }, button(t('tech.check.show'), { size: 'sm', onClick: () => this.renderResult(c.result, c) })))))))));
   }
 

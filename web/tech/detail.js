@@ -6,25 +6,14 @@
 // user may run the program.
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
-import { t, getLang } from '../common/i18n.js';
+import { t } from '../common/i18n.js';
 import { h, button, icon } from '../common/ui.js';
 import { HISTORY } from './store.js';
-import { formatKbps, formatPercent } from './grid.js';
+import { formatKbps, formatPercent, formatDuration, fmtMs } from './format.js';
 
 const COLORS = {
   loss: '#c0392b', rr: '#7b3fb0', jitter: '#1d4f91', video: '#1e7a46', audio: '#c77d00',
 };
-
-/** "3 phút 20 giây" / "3 min 20 s"; "2 giờ 05 phút" for longer. */
-export function formatDuration(sec) {
-  if (sec == null || !Number.isFinite(sec) || sec < 0) return '–';
-  const s = Math.floor(sec);
-  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
-  const vi = getLang() === 'vi';
-  if (hh) return vi ? `${hh} giờ ${String(mm).padStart(2, '0')} phút` : `${hh} h ${String(mm).padStart(2, '0')} min`;
-  if (mm) return vi ? `${mm} phút ${ss} giây` : `${mm} min ${ss} s`;
-  return vi ? `${ss} giây` : `${ss} s`;
-}
 
 const pad = (n) => String(n).padStart(2, '0');
 /** Time axis labels in 24-hour local time (HH:MM, or HH:MM:SS when the ticks are closer). */
@@ -35,11 +24,6 @@ function hhmm(u, splits, axisIdx, space, incr) {
   });
 }
 
-function fmtMs(v) {
-  if (v == null || Number.isNaN(v)) return '–';
-  const s = `${v.toFixed(1)} ms`;
-  return getLang() === 'vi' ? s.replace('.', ',') : s;
-}
 
 export class SiteDetail {
   /**

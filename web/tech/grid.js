@@ -9,28 +9,15 @@
 // Live sort keys re-sort at most every few seconds, and only the groups whose
 // order really changed have their tiles moved.
 
-import { t, getLang } from '../common/i18n.js';
+import { t } from '../common/i18n.js';
 import { h, fold } from '../common/ui.js';
 import { STATES } from './store.js';
+import { formatTileKbps, formatPercent } from './format.js';
 
 const RESORT_MS = 3000;
 const collator = new Intl.Collator('vi', { sensitivity: 'base', numeric: true });
 const SEVERITY = [1, 0, 2, 3];   // by state code: unknown, online, degraded, offline
 const LEVEL_RANK = { province: 0, district: 1, department: 2, commune: 3 };
-
-/** "1,0 Mb/s" / "850 kb/s" in the UI language (fast: no Intl per call). */
-export function formatKbps(kbps) {
-  const comma = getLang() === 'vi';
-  if (!(kbps > 0)) return '0';
-  const s = kbps >= 1000 ? `${(kbps / 1000).toFixed(1)} Mb/s` : `${Math.round(kbps)} kb/s`;
-  return comma ? s.replace('.', ',') : s;
-}
-
-export function formatPercent(v, digits = 1) {
-  if (v == null || Number.isNaN(v)) return '–';
-  const s = `${v.toFixed(digits)} %`;
-  return getLang() === 'vi' ? s.replace('.', ',') : s;
-}
 
 export class SiteGrid {
   /**
@@ -303,7 +290,7 @@ export class SiteGrid {
     const s = this.store;
     if (st === 0) return '–';
     if (st === 3) return t('tech.tile.offline');
-    let text = formatKbps(s.kbps[i]);
+    let text = formatTileKbps(s.kbps[i]);
     if (s.loss[i] >= 0.05) text += ` · ${formatPercent(s.loss[i])}`;
     return text;
   }

@@ -181,7 +181,7 @@ export class SiteStore {
     // What a tile shows, quantised (flags, bitrate in 0.1 Mb/s, loss in 0.1 %):
     const o = i * 3;
     const a = this.flags[i];
-    const b = Math.round(this.kbps[i] / 100);
+    const b = this.kbps[i] < 50 ? -1 - Math.round(this.kbps[i]) : Math.round(this.kbps[i] / 100);
     const c = Math.round(this.loss[i] * 10);
     if (this.shown[o] !== a || this.shown[o + 1] !== b || this.shown[o + 2] !== c) {
       this.shown[o] = a; this.shown[o + 1] = b; this.shown[o + 2] = c;
