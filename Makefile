@@ -23,7 +23,7 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   libwebsockets-dev libsqlite3-dev sqlite3 libsodium-dev libjansson-dev \
   libpoppler-glib-dev poppler-utils portaudio19-dev alsa-utils \
   libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-core \
-  chromium curl perl ffmpeg prometheus
+  chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CORE_SRC := $(filter-out controller/main.c,$(wildcard controller/*.c controller/api/*.c controller/net/*.c \
@@ -36,7 +36,7 @@ SIM_BIN  := $(BUILD)/roomctl-sim
 DEMO_TXT := $(wildcard configs/demo/docs/*.txt)
 DEMO_PDF := $(DEMO_TXT:configs/demo/docs/%.txt=$(BUILD)/demo/%.pdf)
 
-.PHONY: all deps run test unit integration browser bench clean distclean check-config check-asan
+.PHONY: all deps run test unit integration browser bench clean distclean check-config check-asan fuzz fuzz-build
 all: $(BUILD)/roomctl $(BUILD)/roomctl-sim $(BUILD)/mkpdf $(DEMO_PDF) web/vendor/.stamp
 
 # ---- dependencies -----------------------------------------------------------
@@ -97,7 +97,7 @@ check-config: $(BUILD)/roomctl
 	$(BUILD)/roomctl --check-config configs/roomctl.conf
 
 # ---- tests ------------------------------------------------------------------
-test: deps all $(UNIT_BIN)
+test: deps all $(UNIT_BIN) fuzz-build
 	tests/run
 
 unit: $(UNIT_BIN)
@@ -111,6 +111,23 @@ check-asan: deps all
 	RC_BUILD=build/asan ROOMCTL_BIN=$(CURDIR)/build/asan/roomctl \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1 tests/run unit integration
+
+# libFuzzer targets for every parser of outside input (tests/fuzz/), built
+# with clang, ASan and UBSan. `make fuzz` runs each for FUZZ_SECONDS; `make
+# test` runs a short smoke of each.
+FUZZ_BUILD   := build/fuzz
+FUZZ_OPT     := -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz-%: tests/fuzz/fuzz-%.c $(CORE_OBJ)
+	@echo "  LD $@"; $(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS)
+
+fuzz-build: | $(BUILD)/.apt-stamp
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT="$(FUZZ_OPT)" $(FUZZ_TARGETS)
+
+fuzz: deps fuzz-build
+	tests/fuzz/run $(FUZZ_SECONDS)
 
 # Benchmarks need nginx (the docs baseline) and wrk besides the test deps.
 BENCH_APT_PKGS := nginx wrk

@@ -232,6 +232,9 @@ close_part(rc_recorder *r)
   gst_element_send_event(r->pipeline, gst_event_new_eos());
   g_autoptr(GstBus) bus = gst_element_get_bus(r->pipeline);
   g_autoptr(GstMessage) done = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (!done)
+    g_warning("session %" G_GINT64_FORMAT ": the recording did not finish within 5 s; its last file may be cut",
+              r->media->session_id);
   gst_element_set_state(r->pipeline, GST_STATE_NULL);
   gst_bus_remove_watch(bus);
   g_clear_pointer(&r->pipeline, gst_object_unref);

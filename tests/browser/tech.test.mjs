@@ -9,11 +9,13 @@
 // detail with live charts → one site stops: its tile turns red within ~5 s
 // and an offline alarm appears → acknowledging it shows who did, when; a
 // second acknowledgement is refused (1202); an acknowledgement made
-// elsewhere shows up live → filters (state, search without diacritics,
-// district) and sorting → English → the program: the floor to a site and
-// back → the time spent per tick with 602 sites changing every tick →
-// site attendance and its CSV → the session ends → the pre-session check of
-// a scheduled session: progress bar, then ready / absent lists.
+// elsewhere shows up live → the WebSocket drops and comes back → filters
+// (state, search without diacritics, district), sorting, the keyboard on
+// the wall of tiles, compact tiles → English → a wall screen → the program:
+// the floor to a site and back, a composed layout and back → the time spent
+// per tick with 602 sites (typical and worst case) → site attendance and its
+// CSV → the session ends → the pre-session check of a scheduled session:
+// progress bar, then ready / absent lists.
 // Every wait is bounded. Screenshots: tests/browser/screenshots/tech-*.png
 //
 // Run: node --test tests/browser/tech.test.mjs   (needs build/roomctl)
@@ -305,6 +307,16 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
     await shot('05-acked');
   });
 
+  it('reconnects after the WebSocket drops: snapshot, ticks and alarms again', async () => {
+    const before = await page.evaluate(() => ({ ticks: window.__tech.feedObj.store.ticks, alarms: window.__tech.feedObj.alarms.size }));
+    await page.evaluate(() => window.__tech.ws._ws.close());
+    await page.locator('.conn[data-state=online]').waitFor({ timeout: 10_000 });
+    await pageUntil((n) => window.__tech.feedObj.store.ticks > n + 1, before.ticks, 8000, 'ticks after the reconnect');
+    assert.equal(await tileState(STOPPED), 'offline');
+    assert.equal(await tileState('H01'), 'online');
+    assert.equal(await page.evaluate(() => window.__tech.feedObj.alarms.size), before.alarms);
+  });
+
   it('filters by state, by a search without diacritics and by district, and sorts', async () => {
     const visible = () => page.locator('.tile:not([hidden])').evaluateAll((els) => els.map((e) => e.dataset.code));
     await page.locator('.count-btn[data-state=offline]').click();
@@ -324,6 +336,19 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
     const first = await page.locator(`.group[data-group="d${st.site.H01.id}"] .tile`).first().getAttribute('data-code');
     assert.equal(first, STOPPED);
     await page.locator('#tech-sort').selectOption('name');
+    // one tab stop for the wall; the arrow keys move, Enter opens the detail
+    assert.equal(await page.locator('.tile[tabindex="0"]').count(), 1);
+    await tile('H01').focus();
+    await page.keyboard.press('ArrowRight');
+    const right = await page.evaluate(() => document.activeElement.dataset.code);
+    const order = await page.locator(`.group[data-group="d${st.site.H01.id}"] .tile`).evaluateAll((els) => els.map((e) => e.dataset.code));
+    assert.equal(right, order[1]);
+    await page.keyboard.press('ArrowDown');
+    const below = await page.evaluate(() => document.activeElement.dataset.code);
+    assert.ok(order.indexOf(below) > 1, `${below} is on the next row`);
+    await page.keyboard.press('Enter');
+    await page.locator('#side-detail .detail-where', { hasText: below }).waitFor();
+    assert.equal(await page.locator('.tile[tabindex="0"]').count(), 1);
     // compact tiles for a wall
     await page.locator('[data-density=compact]').click();
     await shot('06-compact');
@@ -372,6 +397,23 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
     await page.getByRole('button', { name: 'Trả về chủ tọa' }).click();
     await page.locator('[data-testid=floor]', { hasText: 'Chủ tọa' }).waitFor();
     assert.equal((await api(srv.base, admin, 'GET', '/api/v1/media')).floor_site_id, 0);
+    // a composed layout of two sites, then back to one site
+    await page.locator('#tile-pick').fill('H01-X02');
+    await page.locator('#tile-pick-list .picker-item').first().click();
+    await page.locator('#tile-pick').fill('hoa xanh');   // "Thành phố Hòa Xanh" (H01)
+    await page.locator('#tile-pick-list .picker-item', { hasText: st.site.H01.name }).first().click();
+    assert.equal(await page.locator('.tile-chips .chip').count(), 2);
+    assert.equal(await page.locator('[data-mode=compose]').getAttribute('aria-pressed'), 'true');
+    await page.getByRole('button', { name: 'Áp dụng' }).click();
+    await page.locator('[data-testid=mode]', { hasText: 'Ghép khung' }).waitFor();
+    let m = await api(srv.base, admin, 'GET', '/api/v1/media');
+    assert.equal(m.mode, 'compose');
+    assert.deepEqual(m.tiles, [st.site['H01-X02'].id, st.site.H01.id]);
+    await page.locator('[data-mode=switch]').click();
+    await page.getByRole('button', { name: 'Áp dụng' }).click();
+    await page.locator('[data-testid=mode]', { hasText: 'Một điểm cầu' }).waitFor();
+    m = await api(srv.base, admin, 'GET', '/api/v1/media');
+    assert.equal(m.mode, 'switch');
     // the monitor marks the site on air
     await page.getByRole('link', { name: 'Giám sát' }).click();
     await pageUntil(() => document.querySelector('.tile.pgm')?.dataset.code === 'TINH', null, 8000, 'TINH on air');

@@ -68,7 +68,7 @@ describe('grafana dashboard', () => {
     const text = await until(async () => {
       const res = await fetch(`${srv.base}/metrics`);
       const body = await res.text();
-      return /roomctl_site_bitrate_bits_per_second\{site="TINH"/.test(body) && body;
+      return /roomctl_site_receive_bytes_per_second\{site="TINH"/.test(body) && body;
     }, 10000, 'per-site samples in /metrics');
     families = parseMetrics(text);
   });
@@ -116,7 +116,7 @@ describe('grafana dashboard', () => {
     }
     // the dashboard covers the families that matter to a technician
     for (const n of ['roomctl_site_up', 'roomctl_site_state', 'roomctl_site_loss_ratio', 'roomctl_site_jitter_seconds',
-      'roomctl_site_bitrate_bits_per_second', 'roomctl_alarms_active', 'roomctl_sessions_live', 'process_cpu_seconds_total',
+      'roomctl_site_receive_bytes_per_second', 'roomctl_alarms_active', 'roomctl_sessions_live', 'process_cpu_seconds_total',
       'process_resident_memory_bytes', 'roomctl_ingest_dropped_packets_total']) {
       assert.ok(used.has(n), `no panel shows ${n}`);
     }

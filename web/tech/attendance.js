@@ -4,7 +4,7 @@
 
 import { t, formatDateTime, formatTime, formatNumber } from '../common/i18n.js';
 import { api, fetchBlob, saveBlob } from '../common/api.js';
-import { h, button, icon, fill, fold, showError, toast } from '../common/ui.js';
+import { h, button, fill, fold, showError, toast } from '../common/ui.js';
 import { formatDuration } from './format.js';
 import { reasonText } from './alarms.js';
 

@@ -112,7 +112,12 @@ export class SiteDetail {
       ],
       series: [{ label: t('tech.chart.time') }, ...series],
     });
-    const line = (label, stroke, fmt) => ({ label, stroke, width: 1.5, spanGaps: false, points: { show: false }, value: (u, v) => (v == null ? '–' : fmt(v)) });
+    // the legend shows the value under the cursor, or the latest one
+    const latest = (arr) => { for (let k = arr.length - 1; k >= 0; k--) if (arr[k] != null) return arr[k]; return null; };
+    const line = (label, stroke, fmt) => ({
+      label, stroke, width: 1.5, spanGaps: false, points: { show: false },
+      value: (u, v, si, idx) => { const x = idx == null ? latest(u.data[si] || []) : v; return x == null ? '–' : fmt(x); },
+    });
     const empty = [[], [], []];
     const mk = (opts, data) => {
       const box = h('div', { class: 'chart', dataset: { chart: opts.key } });

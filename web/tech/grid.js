@@ -48,8 +48,56 @@ export class SiteGrid {
     this.rebuild();
     el.addEventListener('click', (e) => {
       const tile = e.target.closest('.tile');
-      if (tile) this.onSelect(Number(tile.dataset.id));
+      if (tile) { this._rove(tile); this.onSelect(Number(tile.dataset.id)); }
     });
+    el.addEventListener('keydown', (e) => this._onKey(e));
+  }
+
+  // One tab stop for the whole wall (not 600): the arrow keys move between
+  // the visible tiles, Home/End to the first/last, Enter opens the detail.
+  _rove(tile) {
+    if (this.tabTile && this.tabTile !== tile) this.tabTile.tabIndex = -1;
+    this.tabTile = tile;
+    tile.tabIndex = 0;
+  }
+
+  _visibleTiles() {
+    const out = [];
+    for (const g of this.groups) if (!g.el.hidden) for (const i of g.members) if (this.visible[i]) out.push(this.tiles[i]);
+    return out;
+  }
+
+  _onKey(e) {
+    const tile = e.target.closest?.('.tile');
+    if (!tile || !['ArrowRight', 'ArrowLeft', 'ArrowDown', 'ArrowUp', 'Home', 'End'].includes(e.key)) return;
+    const list = this._visibleTiles();
+    const k = list.indexOf(tile);
+    if (k < 0) return;
+    let next = null;
+    if (e.key === 'ArrowRight') next = list[k + 1];
+    else if (e.key === 'ArrowLeft') next = list[k - 1];
+    else if (e.key === 'Home') next = list[0];
+    else if (e.key === 'End') next = list[list.length - 1];
+    else {
+      // the tile of the next row down (up) nearest in x
+      const r = tile.getBoundingClientRect();
+      const step = e.key === 'ArrowDown' ? 1 : -1;
+      let rowTop = null;
+      let bestDx = Infinity;
+      for (let j = k + step; j >= 0 && j < list.length; j += step) {
+        const q = list[j].getBoundingClientRect();
+        if (rowTop === null) {
+          if (step > 0 ? q.top <= r.top + 2 : q.top >= r.top - 2) continue;   // still the same row
+          rowTop = q.top;
+        } else if (Math.abs(q.top - rowTop) > 2) break;                       // past that row
+        const dx = Math.abs(q.left - r.left);
+        if (dx < bestDx) { bestDx = dx; next = list[j]; }
+      }
+    }
+    if (!next) return;
+    e.preventDefault();
+    this._rove(next);
+    next.focus();
   }
 
   _buildTiles() {
@@ -59,7 +107,7 @@ export class SiteGrid {
     order.forEach((s, r) => { this.rank[s.idx] = r; });
     for (const s of store.sites) {
       const fig = document.createTextNode('');
-      const tile = h('button', { type: 'button', class: 'tile s-unknown', dataset: { id: s.id, code: s.code }, title: `${s.name} (${s.code})` },
+      const tile = h('button', { type: 'button', class: 'tile s-unknown', tabindex: '-1', dataset: { id: s.id, code: s.code }, title: `${s.name} (${s.code})` },
         h('span', { class: 'tile-name' }, s.name),
         h('span', { class: 'tile-sub' },
           h('span', { class: 'tile-code' }, s.code),
@@ -199,6 +247,10 @@ export class SiteGrid {
       shown += n;
     }
     this.shown = shown;
+    if (!this.tabTile || this.tabTile.hidden || this.tabTile.closest('.group')?.hidden) {
+      const first = this._visibleTiles()[0];
+      if (first) this._rove(first);
+    }
     if (this.onFilter) this.onFilter(shown);
   }
 
@@ -208,6 +260,7 @@ export class SiteGrid {
   setSelected(id) {
     const old = this.selected;
     this.selected = this.store.indexOf(id);
+    if (this.selected >= 0) this._rove(this.tiles[this.selected]);
     if (old >= 0) this._dirty(old);
     if (this.selected >= 0) this._dirty(this.selected);
     this.schedule();

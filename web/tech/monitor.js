@@ -205,6 +205,7 @@ export class MonitorView {
   }
 
   select(siteId) {
+    if (siteId != null && this.store.indexOf(siteId) < 0) return;   // not a site of this session
     this.ctx.selectedSite = siteId;
     this.grid.setSelected(siteId ?? -1);
     if (siteId == null) {

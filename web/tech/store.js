@@ -1,7 +1,7 @@
 // The technicians' model of one session's sites: the site tree (province →
 // district → commune, with the departments under the province), each site's
-// current figures, and about five minutes of history per site in compact
-// ring buffers, fed once a second by health.tick.
+// current figures, and five minutes of history per site (one column a
+// second) in compact ring buffers, fed by health.tick (twice a second).
 //
 // Everything per site lives in typed arrays indexed by the site's position
 // (idx) in this.sites, allocated once: a tick writes numbers into them and
@@ -14,8 +14,11 @@ import { fold } from '../common/ui.js';
 export const STATES = ['unknown', 'online', 'degraded', 'offline'];
 const STATE_CODE = { unknown: 0, online: 1, degraded: 2, offline: 3 };
 
-/** Seconds of history kept per site (one sample per tick). */
+/** Seconds of history kept per site (one column per second). */
 export const HISTORY = 300;
+/** A tick this long after the current column began starts a new one (ticks
+ *  come every 500 ms or every second, with some jitter). */
+const COLUMN_MS = 900;
 
 /** Series kept in the history, in this order. */
 export const SERIES = ['loss', 'jitter', 'kbps', 'audio_kbps', 'rr_loss'];
@@ -78,6 +81,7 @@ export class SiteStore {
     this.times = new Float64Array(HISTORY);   // seconds (unix, client clock)
     this.head = 0;                            // next column to write
     this.len = 0;                             // columns filled
+    this.colStartMs = 0;                      // when the newest column began
     this.hist = {};
     for (const k of SERIES) this.hist[k] = new Float32Array(n * HISTORY).fill(NaN);
 
@@ -201,15 +205,24 @@ export class SiteStore {
     this.markAllDirty();
   }
 
-  /** One health.tick: current figures and one history column. Returns the
+  /** One health.tick: current figures, and the history. The history keeps
+   *  one column per second whatever the tick rate (the controller ticks
+   *  twice a second): a tick within the second of the current column folds
+   *  into it (the worst loss and jitter, the latest bitrates). Returns the
    *  number of sites in the tick. No allocation per site. */
   applyTick(body, nowMs = Date.now()) {
-    const col = this.head;
     const H = HISTORY;
+    const fresh = this.len === 0 || nowMs - this.colStartMs >= COLUMN_MS;
+    const col = fresh ? this.head : (this.head - 1 + H) % H;
     const { loss, jitter, kbps, audio_kbps: akbps, rr_loss: rr } = this.hist;
-    // sites missing from this tick get a gap in their history
-    for (let i = 0, o = col; i < this.n; i++, o += H) {
-      loss[o] = NaN; jitter[o] = NaN; kbps[o] = NaN; akbps[o] = NaN; rr[o] = NaN;
+    if (fresh) {
+      // sites missing from this second get a gap in their history
+      for (let i = 0, o = col; i < this.n; i++, o += H) {
+        loss[o] = NaN; jitter[o] = NaN; kbps[o] = NaN; akbps[o] = NaN; rr[o] = NaN;
+      }
+      this.colStartMs = nowMs;
+      this.head = (col + 1) % H;
+      if (this.len < H) this.len++;
     }
     const rows = body.sites || [];
     for (let k = 0; k < rows.length; k++) {
@@ -219,15 +232,14 @@ export class SiteStore {
       this._setRow(i, r, nowMs);
       if (this.state[i] === 0) continue;   // nothing measured yet: leave the gap
       const o = i * H + col;
-      loss[o] = this.loss[i];
-      jitter[o] = this.jitter[i];
+      loss[o] = fresh || !(loss[o] >= this.loss[i]) ? this.loss[i] : loss[o];
+      jitter[o] = fresh || !(jitter[o] >= this.jitter[i]) ? this.jitter[i] : jitter[o];
       kbps[o] = this.kbps[i];
       akbps[o] = this.audioKbps[i];
-      rr[o] = this.rrLoss[i];
+      const v = this.rrLoss[i];
+      rr[o] = fresh || Number.isNaN(rr[o]) || v > rr[o] ? v : rr[o];
     }
     this.times[col] = nowMs / 1000;
-    this.head = (col + 1) % H;
-    if (this.len < H) this.len++;
     this.ticks++;
     this.lastTickAt = nowMs;
     if (body.ingest) this.ingest = body.ingest;

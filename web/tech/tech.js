@@ -177,6 +177,7 @@ async function logout() {
 }
 
 function endApp() {
+  watchSessions(false);
   endPage();
   if (ctx.feedObj) { ctx.feedObj.destroy(); ctx.feedObj = null; }
   clearToasts();
@@ -214,6 +215,7 @@ function startApp(user) {
   });
   ctx.ws.on('error', (msg) => showError({ errorName: msg.body?.name, reason: msg.body?.reason }, t('tech.ws_error')));
   ctx.ws.start();
+  watchSessions(true);
   route();
 }
 
@@ -222,10 +224,26 @@ function startApp(user) {
 async function refreshSessions() {
   try {
     const { sessions } = await api.get('/api/v1/sessions');
+    const before = JSON.stringify(ctx.sessions.map((s) => [s.id, s.status, s.title]));
     ctx.sessions = sessions;
-    renderSessionSelect();
+    const sel = document.getElementById('session-select');
+    // not while the list is open in front of the user
+    if (before !== JSON.stringify(sessions.map((s) => [s.id, s.status, s.title])) && document.activeElement !== sel) renderSessionSelect();
   } catch (err) { if (!err.isAuth) showError(err); }
   return ctx.sessions;
+}
+
+/** Sessions start and end elsewhere: look again now and then; a page that
+ *  had no session to show picks up one that went live. */
+let sessionTimer = 0;
+function watchSessions(on) {
+  clearInterval(sessionTimer);
+  if (!on) return;
+  sessionTimer = setInterval(async () => {
+    if (!ctx.me || document.hidden) return;
+    await refreshSessions();
+    if (currentSessionId() == null && defaultSession(parseHash().view || 'monitor') != null) route();
+  }, 15_000);
 }
 
 function sessionLabel(s) {
@@ -281,7 +299,6 @@ function renderNav(view, id) {
   }, icon(VIEW_ICON[v]), h('span', null, t(`tech.view.${v}`)), v === 'monitor' ? h('span', { class: 'count hot', hidden: true }, '0') : null));
   const sel = h('select', {
     id: 'session-select', class: 'session-select', 'aria-label': t('tech.sessions.label'),
-    onfocus: () => refreshSessions(),
     onchange: (e) => ctx.navigate(`#/${parseHash().view || 'monitor'}/${e.target.value}`),
   });
   navEl = h('nav', { class: 'tech-nav', 'aria-label': t('tech.nav.label') },
