@@ -230,8 +230,9 @@ rc_api_health_on_stats(json_t *snapshot, gpointer data)
   g_clear_pointer(&h->last, json_decref);
   h->last = json_incref(snapshot);
   json_error_t jerr;
-  json_t *body = json_pack_ex(&jerr, 0, "{so so sO}", "counts", rc_health_counts(h->health), "sites",
-                              tick_rows(api, sites), "ingest", json_object_get(snapshot, "ingest"));
+  json_t *body = json_pack_ex(&jerr, 0, "{so so sO sI}", "counts", rc_health_counts(h->health), "sites",
+                              tick_rows(api, sites), "ingest", json_object_get(snapshot, "ingest"), "server_time_ms",
+                              (json_int_t)(g_get_real_time() / 1000));
   if (!body)
     g_critical("health.tick: %s", jerr.text);
   rc_meeting_publish(api->meeting, tech_topic(sid), "health.tick", body);
@@ -273,6 +274,15 @@ ws_subscribe_health(rc_api_ws_call *call, GError **error)
     return FALSE;
   call->api->io.subscribe(call->peer->conn, tech_topic(sid), TRUE);
   call->ack = health_snapshot(call->api, sid);
+  return TRUE;
+}
+
+static gboolean
+ws_unsubscribe_health(rc_api_ws_call *call, GError **error)
+{
+  (void)error;
+  call->api->io.subscribe(call->peer->conn, tech_topic(rc_api_ws_int(call, "session_id")), FALSE);
+  call->ack = json_object();
   return TRUE;
 }
 
@@ -522,9 +532,10 @@ render_sites(rc_api *api, GString *out, json_t *sites)
   json_array_foreach(sites, i, s) {
     rc_health_state st = rc_health_state_of(api->health->health, json_integer_value(json_object_get(s, "site_id")));
     for (guint k = 0; k < 4; k++) {
-      g_autofree char *name = g_strdup_printf("roomctl_site_state{state=\"%s\",", states[k]);
-      g_string_append_printf(out, "%ssite=\"", name);
+      g_string_append_printf(out, "roomctl_site_state{state=\"%s\",site=\"", states[k]);
       escape_label(out, json_string_value(json_object_get(s, "code")));
+      g_string_append(out, "\",name=\"");
+      escape_label(out, json_string_value(json_object_get(s, "name")));
       g_string_append_printf(out, "\"} %d\n", st == (rc_health_state)k);
     }
   }
@@ -621,6 +632,7 @@ static const rc_api_field ack_fields[] = {
 
 const rc_api_ws_type rc_api_ws_health_messages[] = {
   {"subscribe.health", TECH_ROLES, session_only, ws_subscribe_health},
+  {"unsubscribe.health", TECH_ROLES, session_only, ws_unsubscribe_health},
   {"alarm.ack", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, ack_fields, ws_alarm_ack},
   {NULL, 0, NULL, NULL},
 };

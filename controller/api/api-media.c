@@ -46,6 +46,8 @@ static void
 emit_media(rc_api *api, gint64 session_id)
 {
   rc_meeting_emit(api->meeting, session_id, "media.updated", rc_media_status(api->media));
+  /* The technicians follow the program from their own topic too. */
+  rc_meeting_emit(api->meeting, -session_id, "media.updated", rc_media_status(api->media));
 }
 
 gboolean
