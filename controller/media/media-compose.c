@@ -17,17 +17,6 @@ struct rc_compose {
   GPtrArray *payers;  /* rtph264pay of each tier, for keyframe requests */
 };
 
-static GstElement *
-make(const char *factory, GstBin *bin)
-{
-  GstElement *e = gst_element_factory_make(factory, NULL);
-  if (e)
-    gst_bin_add(bin, e); /* the bin takes ownership */
-  else
-    g_warning("GStreamer element %s is missing", factory);
-  return e;
-}
-
 static void
 caps_video(GstElement *filter, int w, int h, int fps)
 {
@@ -44,8 +33,8 @@ static GstElement *
 background(rc_compose *c, const rc_tier *t, GstElement **out)
 {
   GstBin *bin = GST_BIN(c->pipeline);
-  GstElement *src = make("videotestsrc", bin), *caps = make("capsfilter", bin), *mix = make("compositor", bin),
-             *size = make("capsfilter", bin);
+  GstElement *src = rc_media_make("videotestsrc", bin), *caps = rc_media_make("capsfilter", bin), *mix = rc_media_make("compositor", bin),
+             *size = rc_media_make("capsfilter", bin);
   g_object_set(src, "pattern", 2 /* black */, "is-live", TRUE, NULL);
   caps_video(caps, 16, 16, c->media->config->media_fps);
   caps_video(size, t->width, t->height, c->media->config->media_fps);
@@ -59,10 +48,10 @@ static void
 tile(rc_compose *c, GstElement *mix, rc_media_site *site, int x, int y, int w, int h)
 {
   GstBin *bin = GST_BIN(c->pipeline);
-  GstElement *src = make("appsrc", bin), *jb = make("rtpjitterbuffer", bin), *depay = make("rtph264depay", bin),
-             *parse = make("h264parse", bin), *dec = make("avdec_h264", bin), *conv = make("videoconvert", bin),
-             *scale = make("videoscale", bin), *caps = make("capsfilter", bin), *text = make("textoverlay", bin),
-             *q = make("queue", bin);
+  GstElement *src = rc_media_make("appsrc", bin), *jb = rc_media_make("rtpjitterbuffer", bin), *depay = rc_media_make("rtph264depay", bin),
+             *parse = rc_media_make("h264parse", bin), *dec = rc_media_make("avdec_h264", bin), *conv = rc_media_make("videoconvert", bin),
+             *scale = rc_media_make("videoscale", bin), *caps = rc_media_make("capsfilter", bin), *text = rc_media_make("textoverlay", bin),
+             *q = rc_media_make("queue", bin);
   g_autoptr(GstCaps) rtp = gst_caps_from_string("application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000");
   g_object_set(src, "caps", rtp, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE, "max-bytes",
                (guint64)(4 << 20), "leaky-type", 2, NULL);
@@ -96,9 +85,9 @@ tier_encoder(rc_compose *c, GstElement *tee, const rc_tier *t, rc_fanout *fanout
 {
   GstBin *bin = GST_BIN(c->pipeline);
   rc_config *cfg = c->media->config;
-  GstElement *q = make("queue", bin), *scale = make("videoscale", bin), *conv = make("videoconvert", bin),
-             *caps = make("capsfilter", bin), *enc = make("x264enc", bin), *pay = make("rtph264pay", bin),
-             *sink = make("appsink", bin);
+  GstElement *q = rc_media_make("queue", bin), *scale = rc_media_make("videoscale", bin), *conv = rc_media_make("videoconvert", bin),
+             *caps = rc_media_make("capsfilter", bin), *enc = rc_media_make("x264enc", bin), *pay = rc_media_make("rtph264pay", bin),
+             *sink = rc_media_make("appsink", bin);
   g_object_set(q, "leaky", 2, "max-size-time", (guint64)200 * GST_MSECOND, NULL);
   g_object_set(scale, "method", 0 /* nearest: the program is already composed */, NULL);
   caps_video(caps, t->width, t->height, cfg->media_fps);
@@ -129,7 +118,7 @@ rc_compose_new(rc_media *media, GArray *site_ids, GError **error)
   for (guint i = 0; i < site_ids->len; i++)
     tile(c, mix, rc_media_site_get(media, g_array_index(site_ids, gint64, i)), (int)(i % (guint)cols) * w,
          (int)(i / (guint)cols) * h, w, h);
-  GstElement *tee = make("tee", GST_BIN(c->pipeline));
+  GstElement *tee = rc_media_make("tee", GST_BIN(c->pipeline));
   gst_element_link(out, tee);
   for (guint t = 0; t < media->tiers->len; t++)
     tier_encoder(c, tee, &g_array_index(media->tiers, rc_tier, t), media->fanouts[t]);
@@ -153,10 +142,7 @@ rc_compose_free(rc_compose *c)
     if (s && c->media->video)
       rc_ingest_copy_to(c->media->video, s->ssrc_video, NULL);
   }
-  gst_element_set_state(c->pipeline, GST_STATE_NULL);
-  g_autoptr(GstBus) bus = gst_element_get_bus(c->pipeline);
-  gst_bus_remove_watch(bus);
-  gst_object_unref(c->pipeline);
+  rc_media_pipeline_free(c->pipeline);
   g_ptr_array_unref(c->payers);
   g_array_free(c->site_ids, TRUE);
   g_free(c);

@@ -63,12 +63,7 @@ rc_fanout_free(rc_fanout *f)
 {
   if (!f)
     return;
-  if (f->pipeline) {
-    gst_element_set_state(f->pipeline, GST_STATE_NULL);
-    g_autoptr(GstBus) bus = gst_element_get_bus(f->pipeline);
-    gst_bus_remove_watch(bus);
-    gst_object_unref(f->pipeline);
-  }
+  rc_media_pipeline_free(f->pipeline);
   g_clear_object(&f->src);
   g_hash_table_destroy(f->clients);
   g_free(f->name);

@@ -304,12 +304,7 @@ rc_ingest_free(rc_ingest *in)
     g_thread_join(in->rtp_thread); /* wakes within its 200 ms poll */
   }
   g_clear_object(&in->rtp_socket);
-  if (in->pipeline) {
-    gst_element_set_state(in->pipeline, GST_STATE_NULL);
-    g_autoptr(GstBus) bus = gst_element_get_bus(in->pipeline);
-    gst_bus_remove_watch(bus);
-    gst_object_unref(in->pipeline);
-  }
+  rc_media_pipeline_free(in->pipeline);
   g_clear_object(&in->program);
   g_hash_table_destroy(in->streams);
   g_mutex_clear(&in->lock);

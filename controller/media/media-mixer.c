@@ -28,20 +28,9 @@ struct rc_mixer {
 };
 
 static GstElement *
-make(const char *factory, GstBin *bin)
-{
-  GstElement *e = gst_element_factory_make(factory, NULL);
-  if (e)
-    gst_bin_add(bin, e); /* the bin takes ownership */
-  else
-    g_warning("GStreamer element %s is missing", factory);
-  return e;
-}
-
-static GstElement *
 raw_caps_filter(GstBin *bin)
 {
-  GstElement *f = make("capsfilter", bin);
+  GstElement *f = rc_media_make("capsfilter", bin);
   g_autoptr(GstCaps) caps = gst_caps_from_string(RAW_CAPS);
   g_object_set(f, "caps", caps, NULL);
   return f;
@@ -52,9 +41,9 @@ static GstElement *
 talker_branch(rc_mixer *x, rc_media_site *site)
 {
   GstBin *bin = GST_BIN(x->pipeline);
-  GstElement *src = make("appsrc", bin), *jb = make("rtpjitterbuffer", bin), *depay = make("rtpopusdepay", bin),
-             *dec = make("opusdec", bin), *conv = make("audioconvert", bin), *res = make("audioresample", bin),
-             *caps = raw_caps_filter(bin), *tee = make("tee", bin);
+  GstElement *src = rc_media_make("appsrc", bin), *jb = rc_media_make("rtpjitterbuffer", bin), *depay = rc_media_make("rtpopusdepay", bin),
+             *dec = rc_media_make("opusdec", bin), *conv = rc_media_make("audioconvert", bin), *res = rc_media_make("audioresample", bin),
+             *caps = raw_caps_filter(bin), *tee = rc_media_make("tee", bin);
   g_autoptr(GstCaps) rtp = gst_caps_from_string("application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000");
   g_object_set(src, "caps", rtp, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE, "max-bytes",
                (guint64)(1 << 20), "leaky-type", 2, NULL);
@@ -95,7 +84,7 @@ static GstElement *
 room_branch(rc_mixer *x)
 {
   GstBin *bin = GST_BIN(x->pipeline);
-  GstElement *src = make("appsrc", bin), *tee = make("tee", bin);
+  GstElement *src = rc_media_make("appsrc", bin), *tee = rc_media_make("tee", bin);
   g_autoptr(GstCaps) caps = gst_caps_from_string(RAW_CAPS);
   g_object_set(src, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE, NULL);
   gst_element_link(src, tee);
@@ -107,7 +96,7 @@ room_branch(rc_mixer *x)
 static GstElement *
 silence(GstBin *bin)
 {
-  GstElement *src = make("audiotestsrc", bin), *caps = raw_caps_filter(bin), *tee = make("tee", bin);
+  GstElement *src = rc_media_make("audiotestsrc", bin), *caps = raw_caps_filter(bin), *tee = rc_media_make("tee", bin);
   g_object_set(src, "wave", 4 /* silence */, "is-live", TRUE, "samplesperbuffer", 960, NULL);
   gst_element_link_many(src, caps, tee, NULL);
   return tee;
@@ -116,7 +105,7 @@ silence(GstBin *bin)
 static void
 feed(GstBin *bin, GstElement *tee, GstElement *mixer)
 {
-  GstElement *q = make("queue", bin);
+  GstElement *q = rc_media_make("queue", bin);
   g_object_set(q, "max-size-time", (guint64)200 * GST_MSECOND, "leaky", 2, NULL);
   gst_element_link(tee, q);
   gst_element_link(q, mixer);
@@ -127,8 +116,8 @@ static mix_output *
 encoded_output(rc_mixer *x, gint64 site_id, GstElement *mixer)
 {
   GstBin *bin = GST_BIN(x->pipeline);
-  GstElement *conv = make("audioconvert", bin), *enc = make("opusenc", bin), *pay = make("rtpopuspay", bin),
-             *sink = make("multiudpsink", bin);
+  GstElement *conv = rc_media_make("audioconvert", bin), *enc = rc_media_make("opusenc", bin), *pay = rc_media_make("rtpopuspay", bin),
+             *sink = rc_media_make("multiudpsink", bin);
   g_object_set(enc, "bitrate", 64000, "frame-size", 20, NULL);
   g_object_set(pay, "pt", RC_PT_OPUS, "ssrc", RC_PROGRAM_AUDIO_SSRC, NULL);
   g_object_set(sink, "sync", FALSE, "async", FALSE, "socket", rc_ingest_socket(x->media->audio), "close-socket",
@@ -145,7 +134,7 @@ static void
 speakers_output(rc_mixer *x, GstElement *mixer)
 {
   GstBin *bin = GST_BIN(x->pipeline);
-  GstElement *conv = make("audioconvert", bin), *caps = raw_caps_filter(bin), *sink = make("appsink", bin);
+  GstElement *conv = rc_media_make("audioconvert", bin), *caps = raw_caps_filter(bin), *sink = rc_media_make("appsink", bin);
   g_object_set(sink, "sync", FALSE, "emit-signals", FALSE, "max-buffers", 10, "drop", TRUE, NULL);
   GstAppSinkCallbacks cb = {.new_sample = on_room_sample};
   gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cb, x, NULL);
@@ -166,7 +155,7 @@ build_outputs(rc_mixer *x, GstElement *quiet, GstElement *room, GPtrArray *tees)
 {
   GstBin *bin = GST_BIN(x->pipeline);
   for (int out = -1; out < (int)x->talkers->len; out++) { /* -1: the full mix */
-    GstElement *mixer = make("audiomixer", bin);
+    GstElement *mixer = rc_media_make("audiomixer", bin);
     g_object_set(mixer, "latency", (guint64)40 * GST_MSECOND, NULL);
     feed(bin, quiet, mixer);
     if (room)
@@ -177,7 +166,7 @@ build_outputs(rc_mixer *x, GstElement *quiet, GstElement *room, GPtrArray *tees)
     g_ptr_array_add(x->outputs, encoded_output(x, out < 0 ? 0 : g_array_index(x->talkers, gint64, out), mixer));
   }
   if (x->media->room && *rc_room_audio_output_device(x->media->room) && x->talkers->len) {
-    GstElement *mixer = make("audiomixer", bin);
+    GstElement *mixer = rc_media_make("audiomixer", bin);
     feed(bin, quiet, mixer);
     for (guint t = 0; t < x->talkers->len; t++)
       feed(bin, tees->pdata[t], mixer);
@@ -223,10 +212,7 @@ rc_mixer_free(rc_mixer *x)
       rc_ingest_copy_to(x->media->audio, s->ssrc_audio, NULL);
   }
   g_clear_handle_id(&x->room_timer, g_source_remove);
-  gst_element_set_state(x->pipeline, GST_STATE_NULL);
-  g_autoptr(GstBus) bus = gst_element_get_bus(x->pipeline);
-  gst_bus_remove_watch(bus);
-  gst_object_unref(x->pipeline);
+  rc_media_pipeline_free(x->pipeline);
   g_ptr_array_unref(x->outputs);
   g_array_free(x->talkers, TRUE);
   g_free(x);

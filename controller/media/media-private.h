@@ -152,5 +152,11 @@ void rc_media_pull_stop(rc_media_site *site);
  * used for the recorder's and the RTSP server's own inputs. */
 void rc_media_add_local_client(rc_media *media, gboolean audio, int port, gboolean add);
 
+/* Makes a @factory element inside @bin (which owns it); NULL, logged, if the
+ * plugin is missing. (transfer none) */
+GstElement *rc_media_make(const char *factory, GstBin *bin);
+/* Stops @pipeline, removes its bus watch and drops it (NULL is fine). */
+void rc_media_pipeline_free(GstElement *pipeline);
+
 /* Posts @error from a pipeline's bus to the log; shared bus watch. */
 gboolean rc_media_bus_watch(GstBus *bus, GstMessage *message, gpointer name);

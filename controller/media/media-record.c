@@ -36,17 +36,6 @@ typedef struct {
   char *file;
 } segment_note;
 
-static GstElement *
-make(const char *factory, GstBin *bin)
-{
-  GstElement *e = gst_element_factory_make(factory, NULL);
-  if (e)
-    gst_bin_add(bin, e); /* the bin takes ownership */
-  else
-    g_warning("GStreamer element %s is missing", factory);
-  return e;
-}
-
 static void
 write_index_to(json_t *index, const char *path)
 {
@@ -111,8 +100,8 @@ input(rc_recorder *r, const char *caps_text, const char *depay, const char *pars
   g_autoptr(GSocket) socket = rc_media_local_socket(port, error);
   if (!socket)
     return NULL;
-  GstElement *src = make("udpsrc", bin), *jb = make("rtpjitterbuffer", bin), *dep = make(depay, bin),
-             *par = make(parse, bin);
+  GstElement *src = rc_media_make("udpsrc", bin), *jb = rc_media_make("rtpjitterbuffer", bin), *dep = rc_media_make(depay, bin),
+             *par = rc_media_make(parse, bin);
   g_autoptr(GstCaps) caps = gst_caps_from_string(caps_text);
   g_object_set(src, "socket", socket, "close-socket", TRUE, "caps", caps, NULL);
   g_object_set(jb, "latency", 200, NULL);
@@ -206,7 +195,7 @@ open_part(rc_recorder *r, GError **error)
   gst_pad_add_probe(vpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, video_probe, r, NULL);
   GstElement *mux = gst_element_factory_make("mp4mux", NULL);
   g_object_set(mux, "fragment-duration", 1000, NULL);
-  GstElement *split = make("splitmuxsink", GST_BIN(r->pipeline));
+  GstElement *split = rc_media_make("splitmuxsink", GST_BIN(r->pipeline));
   g_object_set(split, "muxer", mux, "max-size-time",
                (guint64)media->config->media_record_segment_minutes * 60 * GST_SECOND, NULL);
   g_signal_connect(split, "format-location", G_CALLBACK(on_format_location), r);

@@ -663,6 +663,28 @@ rc_media_local_socket(int *port, GError **error)
   return g_steal_pointer(&socket);
 }
 
+GstElement *
+rc_media_make(const char *factory, GstBin *bin)
+{
+  GstElement *e = gst_element_factory_make(factory, NULL);
+  if (e)
+    gst_bin_add(bin, e); /* the bin takes ownership */
+  else
+    g_warning("GStreamer element %s is missing", factory);
+  return e;
+}
+
+void
+rc_media_pipeline_free(GstElement *pipeline)
+{
+  if (!pipeline)
+    return;
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+  gst_bus_remove_watch(bus);
+  gst_object_unref(pipeline);
+}
+
 gboolean
 rc_media_bus_watch(GstBus *bus, GstMessage *msg, gpointer name)
 {
