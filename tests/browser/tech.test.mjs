@@ -1,8 +1,8 @@
 // Browser test of the technicians' dashboard against the real daemon with
 // real media: Debian's chromium driven by playwright-core, the demo province
 // (602 sites) and simulated sites sending H.264 + Opus RTP — the site
-// simulator build/roomctl-sim (600 of the 602 sites, small pictures so the
-// clips encode quickly on a clean machine) when it is built, otherwise a handful of
+// simulator build/roomctl-sim (34 sites; 600 real senders plus chromium made
+// the 2-core machine too busy for steady timing) when it is built, otherwise a handful of
 // gst-launch-1.0 senders (tests/lib/media.mjs).
 //
 // One scenario, step by step: log in as the technician → the live session's
@@ -38,7 +38,8 @@ const SHOTS = path.join(HERE, 'screenshots');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SIM = path.join(REPO_ROOT, process.env.RC_BUILD || 'build', 'roomctl-sim');
-const SIM_COUNT = 600;                // the first 600 rows of sites.csv: nearly the whole network sends
+const SIM_COUNT = 34;                 // TINH, H01…H27, H01-X01…H01-X06 (the first rows of sites.csv); the
+                                      // tick test below drives all 602 tiles
 const GST_CODES = ['TINH', 'H01', 'H01-X01', 'H01-X02', 'H01-X03', 'H02'];
 const STOPPED = 'H01-X01';            // the site that stops sending
 const CHECK_CODES = ['H01-X01', 'H01-X02', 'H01-X03', 'H02-X01', 'H02-X02'];   // the scheduled session's sites
@@ -232,7 +233,7 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
     assert.ok(online >= senders.codes.length, `online count ${online}`);
     assert.match(await tile('H01').locator('.tile-fig').textContent(), /Mb\/s|kb\/s/);
     // a silent site stays grey
-    assert.equal(await tileState('S-LDTBXH'), 'unknown'); // the last row of sites.csv: not simulated
+    assert.equal(await tileState('H27-X01'), 'unknown');
     await shot('02-monitor');
   });
 

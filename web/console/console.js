@@ -7,7 +7,8 @@
 
 import { register, t, onLangChange, applyI18n } from '../common/i18n.js';
 import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
-import { h, fill, mountHeader, showError, clearToasts, field, button } from '../common/ui.js';
+import { h, fill, mountHeader, showError, clearToasts, button } from '../common/ui.js';
+import { showLoginForm } from '../common/login.js';
 import { CONSOLE_MESSAGES } from './messages.js';
 import { renderSessionList } from './sessions.js';
 import { SessionPage } from './session-page.js';
@@ -48,46 +49,7 @@ function showLogin(notice) {
   header.setUser(null);
   header.setConn(null);
   document.title = `roomctl · ${t('login.title')}`;
-  const user = h('input', { type: 'text', name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', maxlength: 32 });
-  const pass = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', maxlength: 128 });
-  const errBox = h('div', { class: 'callout callout-danger', role: 'alert', hidden: true });
-  const submit = button(t('login.submit'), { kind: 'primary', size: 'lg', type: 'submit' });
-  submit.classList.add('btn-block');
-  const form = h('form', { class: 'card login-card', novalidate: true, 'aria-labelledby': 'login-title' },
-    h('div', { class: 'card-body' },
-      h('h1', { id: 'login-title' }, t('login.title')),
-      h('p', { class: 'sub' }, t('login.subtitle')),
-      notice ? h('div', { class: 'callout', role: 'status', style: { marginBottom: '1rem' } }, notice) : null,
-      field(t('login.username'), user, { required: true }),
-      field(t('login.password'), pass, { required: true }),
-      errBox,
-      h('div', { style: { marginTop: '1rem' } }, submit)));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    errBox.hidden = true;
-    if (!user.value.trim() || !pass.value) {
-      errBox.textContent = t('form.required');
-      errBox.hidden = false;
-      (user.value.trim() ? pass : user).focus();
-      return;
-    }
-    submit.disabled = true;
-    try {
-      const res = await api.post('/api/v1/login', { username: user.value.trim(), password: pass.value });
-      auth.save(res.token, res.user);
-      startApp(res.user);
-    } catch (err) {
-      errBox.textContent = err.reason || t('login.failed');
-      errBox.hidden = false;
-      showError(err, t('login.failed'));
-      pass.select();
-      pass.focus();
-    } finally {
-      submit.disabled = false;
-    }
-  });
-  fill(main, h('div', { class: 'login-wrap' }, form));
-  user.focus();
+  showLoginForm(main, { subtitle: t('login.subtitle'), notice, onLoggedIn: startApp, toastErrors: true });
 }
 
 async function logout() {

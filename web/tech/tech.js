@@ -10,7 +10,8 @@
 
 import { register, t, onLangChange, applyI18n, formatDateTime } from '../common/i18n.js';
 import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
-import { h, fill, mountHeader, showError, clearToasts, field, button, icon, toast } from '../common/ui.js';
+import { h, fill, mountHeader, showError, clearToasts, button, icon, toast } from '../common/ui.js';
+import { showLoginForm } from '../common/login.js';
 import { applyPrefs } from '../common/prefs.js';
 import { TECH_MESSAGES } from './messages.js';
 import { SessionFeed } from './feed.js';
@@ -129,45 +130,7 @@ function showLogin(notice) {
   header.setUser(null);
   header.setConn(null);
   document.title = `roomctl · ${t('tech.section')}`;
-  const user = h('input', { type: 'text', name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', maxlength: 32 });
-  const pass = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', maxlength: 128 });
-  const errBox = h('div', { class: 'callout callout-danger', role: 'alert', hidden: true });
-  const submit = button(t('login.submit'), { kind: 'primary', size: 'lg', type: 'submit' });
-  submit.classList.add('btn-block');
-  const form = h('form', { class: 'card login-card', novalidate: true, 'aria-labelledby': 'login-title' },
-    h('div', { class: 'card-body' },
-      h('h1', { id: 'login-title' }, t('login.title')),
-      h('p', { class: 'sub' }, t('tech.login.subtitle')),
-      notice ? h('div', { class: 'callout', role: 'status', style: { marginBottom: '1rem' } }, notice) : null,
-      field(t('login.username'), user, { required: true }),
-      field(t('login.password'), pass, { required: true }),
-      errBox,
-      h('div', { style: { marginTop: '1rem' } }, submit)));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    errBox.hidden = true;
-    if (!user.value.trim() || !pass.value) {
-      errBox.textContent = t('form.required');
-      errBox.hidden = false;
-      (user.value.trim() ? pass : user).focus();
-      return;
-    }
-    submit.disabled = true;
-    try {
-      const res = await api.post('/api/v1/login', { username: user.value.trim(), password: pass.value });
-      auth.save(res.token, res.user);
-      startApp(res.user);
-    } catch (err) {
-      errBox.textContent = err.reason || t('login.failed');
-      errBox.hidden = false;
-      pass.select();
-      pass.focus();
-    } finally {
-      submit.disabled = false;
-    }
-  });
-  fill(main, h('div', { class: 'login-wrap' }, form));
-  user.focus();
+  showLoginForm(main, { subtitle: t('tech.login.subtitle'), notice, onLoggedIn: startApp });
 }
 
 async function logout() {

@@ -1,0 +1,56 @@
+// The username + password login card the console and the technicians'
+// dashboard share: validation, the server's reason on failure, the token
+// saved. (The tablet has its own, with a PIN keypad.)
+
+import { t } from './i18n.js';
+import { api, auth } from './api.js';
+import { h, fill, showError, field, button } from './ui.js';
+
+/**
+ * Shows the login card in @main. @subtitle: the line under the title;
+ * @notice: an optional message above the form (e.g. "logged out");
+ * @onLoggedIn(user) runs once the token is saved; @toastErrors also shows a
+ * failure as a toast.
+ */
+export function showLoginForm(main, { subtitle, notice = null, onLoggedIn, toastErrors = false }) {
+  const user = h('input', { type: 'text', name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', maxlength: 32 });
+  const pass = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', maxlength: 128 });
+  const errBox = h('div', { class: 'callout callout-danger', role: 'alert', hidden: true });
+  const submit = button(t('login.submit'), { kind: 'primary', size: 'lg', type: 'submit' });
+  submit.classList.add('btn-block');
+  const form = h('form', { class: 'card login-card', novalidate: true, 'aria-labelledby': 'login-title' },
+    h('div', { class: 'card-body' },
+      h('h1', { id: 'login-title' }, t('login.title')),
+      h('p', { class: 'sub' }, subtitle),
+      notice ? h('div', { class: 'callout', role: 'status', style: { marginBottom: '1rem' } }, notice) : null,
+      field(t('login.username'), user, { required: true }),
+      field(t('login.password'), pass, { required: true }),
+      errBox,
+      h('div', { style: { marginTop: '1rem' } }, submit)));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    errBox.hidden = true;
+    if (!user.value.trim() || !pass.value) {
+      errBox.textContent = t('form.required');
+      errBox.hidden = false;
+      (user.value.trim() ? pass : user).focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const res = await api.post('/api/v1/login', { username: user.value.trim(), password: pass.value });
+      auth.save(res.token, res.user);
+      onLoggedIn(res.user);
+    } catch (err) {
+      errBox.textContent = err.reason || t('login.failed');
+      errBox.hidden = false;
+      if (toastErrors) showError(err, t('login.failed'));
+      pass.select();
+      pass.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  fill(main, h('div', { class: 'login-wrap' }, form));
+  user.focus();
+}
