@@ -90,7 +90,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
 	@echo "  LD $@"; $(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # ---- run --------------------------------------------------------------------
+# The demo: roomctl on port 8080 with .data/ in the checkout, and SIM_SITES
+# simulated sites sending (they show up once a session goes live).
+SIM_SITES ?= 24
 run: deps all
+	@$(BUILD)/roomctl-sim --controller 127.0.0.1 --count $(SIM_SITES) -q > .data-sim.log 2>&1 & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	echo "roomctl-sim: $(SIM_SITES) simulated sites sending to 127.0.0.1:5004/5006 (log in .data-sim.log)"; \
 	$(BUILD)/roomctl --config configs/roomctl.conf --data-dir .data --demo
 
 check-config: $(BUILD)/roomctl

@@ -139,8 +139,11 @@ print_banner(roomctl *rc)
                                                   : g_strdup_printf("http://%s:%d", host, port);
   printf("roomctl %s listening on port %d (data in %s)\n"
          "  Secretariat console: %s/console/\n"
+         "  Delegate tablets:    %s/tablet/\n"
+         "  Technicians:         %s/tech/\n"
+         "  Metrics:             %s/metrics\n"
          "  Health:              %s/healthz\n",
-         RC_VERSION, port, rc->config->data_dir, base, base);
+         RC_VERSION, port, rc->config->data_dir, base, base, base, base, base);
   if (rc->config->demo_seed)
     printf("  Demo logins: admin/admin123  thuky/thuky123 (secretariat)  chutoa/chutoa123 (chair)\n"
            "               kythuat/kythuat123 (technician)  db01..db90/123456 (delegates)\n");
