@@ -205,6 +205,19 @@ rc_store_ballot_key_used(rc_store *store, gint64 vote_id, gint64 user_id, const 
   return rc_store_scalar(store, stmt, 0) > 0;
 }
 
+gboolean
+rc_store_ballot_key_used(rc_store *store, gint64 vote_id, gint64 user_id, const char *ballot_key)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store, "SELECT count(*) FROM ballot_keys WHERE vote_id = ? AND user_id = ?"
+                                            " AND ballot_key = ?", NULL);
+  if (!stmt)
+    return FALSE;
+  sqlite3_bind_int64(stmt, 1, vote_id);
+  sqlite3_bind_int64(stmt, 2, user_id);
+  sqlite3_bind_text(stmt, 3, ballot_key, -1, SQLITE_TRANSIENT);
+  return rc_store_scalar(store, stmt, 0) > 0;
+}
+
 char *
 rc_store_ballot_key(rc_store *store, gint64 vote_id, gint64 user_id)
 {

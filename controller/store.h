@@ -149,8 +149,6 @@ gint64 rc_store_vote_create(rc_store *store, gint64 session_id, gint64 item_id, 
 /* An open-vote ballot (replaces an earlier choice). */
 gboolean rc_store_ballot_put(rc_store *store, gint64 vote_id, gint64 user_id, int option, const char *ballot_key,
                              GError **error);
-/* The key of a voter's current open-vote ballot, or NULL. (transfer full) */
-char *rc_store_ballot_key(rc_store *store, gint64 vote_id, gint64 user_id);
 /* Whether @ballot_key was ever used by this voter in this open vote. */
 gboolean rc_store_ballot_key_used(rc_store *store, gint64 vote_id, gint64 user_id, const char *ballot_key);
 /* A secret ballot: marks @user_id as having voted and adds one to @option's
