@@ -206,32 +206,6 @@ rc_store_ballot_key_used(rc_store *store, gint64 vote_id, gint64 user_id, const 
 }
 
 gboolean
-rc_store_ballot_key_used(rc_store *store, gint64 vote_id, gint64 user_id, const char *ballot_key)
-{
-  sqlite3_stmt *stmt = rc_store_stmt(store, "SELECT count(*) FROM ballot_keys WHERE vote_id = ? AND user_id = ?"
-                                            " AND ballot_key = ?", NULL);
-  if (!stmt)
-    return FALSE;
-  sqlite3_bind_int64(stmt, 1, vote_id);
-  sqlite3_bind_int64(stmt, 2, user_id);
-  sqlite3_bind_text(stmt, 3, ballot_key, -1, SQLITE_TRANSIENT);
-  return rc_store_scalar(store, stmt, 0) > 0;
-}
-
-char *
-rc_store_ballot_key(rc_store *store, gint64 vote_id, gint64 user_id)
-{
-  sqlite3_stmt *stmt = rc_store_stmt(store, "SELECT ballot_key FROM ballots WHERE vote_id = ? AND user_id = ?", NULL);
-  if (!stmt)
-    return NULL;
-  sqlite3_bind_int64(stmt, 1, vote_id);
-  sqlite3_bind_int64(stmt, 2, user_id);
-  char *key = sqlite3_step(stmt) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(stmt, 0)) : NULL;
-  sqlite3_reset(stmt);
-  return key;
-}
-
-gboolean
 rc_store_secret_ballot_put(rc_store *store, gint64 vote_id, gint64 user_id, const char *ballot_key, int option,
                            GError **error)
 {
