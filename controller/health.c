@@ -179,9 +179,13 @@ rc_health_tick(rc_health *h, const rc_health_input *inputs, guint n, double now,
       s->state = next;
     }
     alarm_step(h, s, 0, next == RC_HEALTH_OFFLINE, reason, now, alarms);
-    alarm_step(h, s, 1, next == RC_HEALTH_DEGRADED, reason, now, alarms);
-    alarm_step(h, s, 2, next != RC_HEALTH_OFFLINE && s->video_problem, s->video_problem ? reason : "ok", now, alarms);
-    alarm_step(h, s, 3, next != RC_HEALTH_OFFLINE && s->audio_problem, "silence", now, alarms);
+    /* While the offline alarm stands, loss, a missing keyframe or silence
+     * are what a reconnecting site looks like, not new faults: one alarm
+     * for the root cause. They are judged again once it clears. */
+    gboolean reachable = !s->alarm[0];
+    alarm_step(h, s, 1, reachable && next == RC_HEALTH_DEGRADED, reason, now, alarms);
+    alarm_step(h, s, 2, reachable && s->video_problem, s->video_problem ? reason : "ok", now, alarms);
+    alarm_step(h, s, 3, reachable && s->audio_problem, "silence", now, alarms);
   }
 }
 

@@ -3,7 +3,8 @@
  * "video problem" (frozen picture, no keyframe) and "audio problem"
  * (silence) flags, and the alarms these raise and clear. Alarms are raised
  * quickly and cleared only after the site has been well for a while, so a
- * flapping site does not flood. Pure state: the caller stores and announces
+ * flapping site does not flood; while a site's offline alarm stands, its
+ * other alarms wait (one alarm for the root cause). Pure state: the caller stores and announces
  * what it returns. Main loop only. */
 #pragma once
 #include "rc-json.h"

@@ -133,6 +133,45 @@ test_flapping_raises_once(void)
   teardown(&f);
 }
 
+/* A site that reconnects comes back with a gap in its sequence numbers, an
+ * old keyframe and a moment of silence: only the offline alarm is raised.
+ * Once that clears, a fault that is still there raises its own alarm. */
+static void
+test_reconnect_raises_only_offline(void)
+{
+  fx f = setup();
+  guint64 lost = 0;
+  for (int t = 1; t <= 30; t++) {
+    rc_health_input in = good(6, t);
+    gboolean down = t % 6 == 3 || t % 6 == 4;
+    if (down)
+      in.video_idle_s = in.audio_idle_s = 3;
+    if (t % 6 == 5) { /* back: a burst of loss, no keyframe yet, no sound */
+      lost += 40;
+      in.keyframe_age_s = 20;
+      in.audio_kbps = 0;
+    }
+    in.video_lost_total = lost;
+    if (t >= 25)
+      in.audio_kbps = 0; /* then the microphone really is muted */
+    tick(&f, in, t);
+  }
+  g_assert_cmpuint(count_alarms(&f, "offline", TRUE), ==, 1);
+  g_assert_cmpuint(count_alarms(&f, "degraded", TRUE), ==, 0);
+  g_assert_cmpuint(count_alarms(&f, "video", TRUE), ==, 0);
+  g_assert_cmpuint(count_alarms(&f, "audio", TRUE), ==, 0);
+  for (int t = 31; t <= 40; t++) {
+    rc_health_input in = good(6, t);
+    in.video_lost_total = lost;
+    in.audio_kbps = 0;
+    tick(&f, in, t);
+  }
+  g_assert_cmpuint(count_alarms(&f, "offline", FALSE), ==, 1);
+  g_assert_cmpuint(count_alarms(&f, "audio", TRUE), ==, 1);
+  g_assert_cmpuint(count_alarms(&f, "degraded", TRUE), ==, 0);
+  teardown(&f);
+}
+
 static void
 test_freeze_and_silence(void)
 {
@@ -164,6 +203,7 @@ main(int argc, char **argv)
   g_test_add_func("/health/loss-window", test_loss_window);
   g_test_add_func("/health/counters-backwards", test_counters_backwards);
   g_test_add_func("/health/flapping-raises-once", test_flapping_raises_once);
+  g_test_add_func("/health/reconnect-raises-only-offline", test_reconnect_raises_only_offline);
   g_test_add_func("/health/freeze-and-silence", test_freeze_and_silence);
   return g_test_run();
 }
