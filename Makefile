@@ -36,7 +36,7 @@ SIM_BIN  := $(BUILD)/roomctl-sim
 DEMO_TXT := $(wildcard configs/demo/docs/*.txt)
 DEMO_PDF := $(DEMO_TXT:configs/demo/docs/%.txt=$(BUILD)/demo/%.pdf)
 
-.PHONY: all deps run test unit integration browser bench clean distclean check-config check-asan fuzz fuzz-build
+.PHONY: all deps run test unit integration browser bench crash clean distclean check-config check-asan fuzz fuzz-build
 all: $(BUILD)/roomctl $(BUILD)/roomctl-sim $(BUILD)/mkpdf $(DEMO_PDF) web/vendor/.stamp
 
 # ---- dependencies -----------------------------------------------------------
@@ -144,6 +144,10 @@ bench: deps all $(BUILD)/bench-relay
 	@missing=$$(for p in $(BENCH_APT_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
 	tests/bench/run
+
+# Crash durability at length (CRASH_ROUNDS=50 by default); also part of make bench.
+crash: deps all
+	tests/bench/run crash
 
 clean:
 	rm -rf $(BUILD) web/vendor
