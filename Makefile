@@ -23,7 +23,7 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   libwebsockets-dev libsqlite3-dev sqlite3 libsodium-dev libjansson-dev \
   libpoppler-glib-dev poppler-utils portaudio19-dev alsa-utils \
   libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-core \
-  chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev
+  chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev valgrind
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CORE_SRC := $(filter-out controller/main.c,$(wildcard controller/*.c controller/api/*.c controller/net/*.c \
@@ -36,7 +36,7 @@ SIM_BIN  := $(BUILD)/roomctl-sim
 DEMO_TXT := $(wildcard configs/demo/docs/*.txt)
 DEMO_PDF := $(DEMO_TXT:configs/demo/docs/%.txt=$(BUILD)/demo/%.pdf)
 
-.PHONY: all deps run test unit integration browser bench crash clean distclean check-config check-asan fuzz fuzz-build
+.PHONY: all deps run test unit integration browser bench crash clean distclean check-config check-asan asan-build check-valgrind fuzz fuzz-build
 all: $(BUILD)/roomctl $(BUILD)/roomctl-sim $(BUILD)/mkpdf $(DEMO_PDF) web/vendor/.stamp
 
 # ---- dependencies -----------------------------------------------------------
@@ -103,20 +103,25 @@ check-config: $(BUILD)/roomctl
 	$(BUILD)/roomctl --check-config configs/roomctl.conf
 
 # ---- tests ------------------------------------------------------------------
-test: deps all $(UNIT_BIN) fuzz-build
+test: deps all $(UNIT_BIN) fuzz-build asan-build
 	tests/run
 
 unit: $(UNIT_BIN)
 	tests/run unit
 
-# The same unit and integration suites against an ASan + UBSan build.
+# The same unit and integration suites against an ASan + UBSan build
+# (build/asan); `make test` runs them too.
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-check-asan: deps all
+asan-build: deps
 	$(MAKE) --no-print-directory BUILD=build/asan OPT="$(ASAN_CFLAGS)" build/asan/roomctl \
 	  $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
-	RC_BUILD=build/asan ROOMCTL_BIN=$(CURDIR)/build/asan/roomctl \
-	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	  UBSAN_OPTIONS=print_stacktrace=1 tests/run unit integration
+
+check-asan: all asan-build
+	tests/run asan-unit asan-integration
+
+# A part of the integration suite under valgrind memcheck (also in make test).
+check-valgrind: all
+	tests/run valgrind
 
 # libFuzzer targets for every parser of outside input (tests/fuzz/), built
 # with clang, ASan and UBSan. `make fuzz` runs each for FUZZ_SECONDS; `make

@@ -48,6 +48,10 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Under a sanitizer or valgrind (ROOMCTL_SLOW=N) start-up and shut-down
+ *  take N times longer; only those waits stretch, no assertion does. */
+export const SLOW = Math.max(1, Number(process.env.ROOMCTL_SLOW || 1));
+
 /**
  * opts: binary (path), config (extra sections, see testConfig), args (extra
  * argv), env, timeoutMs (default 15000), stdio ('pipe' collects output),
@@ -91,7 +95,7 @@ export async function startServer(opts = {}) {
       proc.kill('SIGTERM');
       // The timer is cleared so a stopped server does not keep node alive 5 s.
       let handle;
-      const timer = new Promise((resolve) => { handle = setTimeout(() => resolve('timeout'), 5000); });
+      const timer = new Promise((resolve) => { handle = setTimeout(() => resolve('timeout'), 5000 * SLOW); });
       const winner = await Promise.race([exitPromise, timer]);
       clearTimeout(handle);
       if (winner === 'timeout') {
@@ -103,7 +107,7 @@ export async function startServer(opts = {}) {
     return exited;
   };
 
-  const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+  const deadline = Date.now() + (opts.timeoutMs ?? 15_000) * SLOW;
   for (;;) {
     if (exited) {
       await removeDir();
@@ -115,7 +119,7 @@ export async function startServer(opts = {}) {
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`roomctl did not answer /healthz on port ${port} within ${(opts.timeoutMs ?? 15_000) / 1000} s\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout}`);
+      throw new Error(`roomctl did not answer /healthz on port ${port} within ${((opts.timeoutMs ?? 15_000) * SLOW) / 1000} s\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout}`);
     }
     await sleep(50);
   }
