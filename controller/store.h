@@ -25,11 +25,17 @@ void rc_store_rollback(rc_store *store);
 /* Current time as ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ". (transfer full) */
 char *rc_store_now(void);
 
-/* Appends to the append-only audit log; @user_id 0 = anonymous/system. */
+/* Appends to the append-only audit log; @user_id 0 = anonymous/system. The
+ * row is chained to the one before it by a hash in the same transaction
+ * (store-audit.c). */
 gboolean rc_store_audit(rc_store *store, gint64 user_id, const char *action,
                         const char *target, const char *detail, GError **error);
 /* Audit rows, newest first, at most @limit. (transfer full) */
 json_t *rc_store_audit_list(rc_store *store, int limit, GError **error);
+/* Walks the whole chain. TRUE with *@rows counted when every row verifies;
+ * FALSE with *@broken_id the first row that does not and @error saying why
+ * (RC_ERROR_CONFLICT), or a read error (*@broken_id 0). */
+gboolean rc_store_audit_verify(rc_store *store, gint64 *rows, gint64 *broken_id, GError **error);
 
 /* ---- users and tokens (store-people.c) ---- */
 json_t *rc_store_user_get(rc_store *store, gint64 id, GError **error);

@@ -109,6 +109,9 @@ void rc_api_reply_csv(rc_api_reply *reply, json_t *rows, const char *const *cols
 /* Audit helper; failures are logged, not fatal. */
 void rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
     G_GNUC_PRINTF(4, 5);
+/* The same with a free-text @detail (may be NULL). */
+void rc_api_audit_detail(rc_api *api, gint64 user_id, const char *action, const char *detail,
+                         const char *target_fmt, ...) G_GNUC_PRINTF(5, 6);
 /* Check in / out shared by REST and WebSocket: checks state and role, stores,
  * emits. Returns the entry (transfer full). */
 json_t *rc_api_attendance_change(rc_api *api, json_t *caller, gint64 session_id, gint64 user_id,
