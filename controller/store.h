@@ -110,6 +110,19 @@ gint64 rc_store_document_session(rc_store *store, gint64 document_id);
 GStrv rc_store_document_hashes(rc_store *store, gint64 session_id, gint64 item_id);
 gboolean rc_store_document_hash_used(rc_store *store, const char *sha256);
 
+/* ---- confidential documents and signatures (store-confidential.c) ---- */
+/* The user ids listed as readers of a confidential document. (transfer full) */
+json_t *rc_store_document_readers(rc_store *store, gint64 document_id, GError **error);
+gboolean rc_store_document_is_reader(rc_store *store, gint64 document_id, gint64 user_id);
+/* Sets the confidential mark (@confidential < 0: unchanged) and replaces the
+ * readers with @reader_ids (a JSON array of ids; NULL: unchanged), all or
+ * nothing; an unknown user is RC_ERROR_INVALID naming "readers". */
+gboolean rc_store_document_set_access(rc_store *store, gint64 document_id, int confidential, json_t *reader_ids,
+                                      GError **error);
+/* Stores what the upload's signature check found (transfer none; shown as
+ * the document's "signature"). */
+gboolean rc_store_document_set_signatures(rc_store *store, gint64 document_id, json_t *signatures, GError **error);
+
 json_t *rc_store_session_delegates(rc_store *store, gint64 session_id, GError **error);
 json_t *rc_store_session_sites(rc_store *store, gint64 session_id, GError **error);
 /* Replace the assignment lists (ids must exist; delegates must be role
