@@ -20,15 +20,16 @@ status_name(PopplerSignatureStatus s)
   }
 }
 
-/* The furthest byte any /ByteRange [a b c d] of the file covers (c + d):
- * a signature covers the file up to there; bytes after it were appended
- * after the last signing. -1 when none is found. */
-static gint64
-signed_end(const char *path)
+/* Whether anything but white space follows the furthest byte any
+ * /ByteRange [a b c d] of the file covers (c + d): the last signature
+ * covers the file up to there, so what follows was appended after the
+ * last signing (an incremental update). */
+static gboolean
+appended_after_signing(const char *path)
 {
   g_autoptr(GMappedFile) map = g_mapped_file_new(path, FALSE, NULL);
   if (!map)
-    return -1;
+    return FALSE;
   const char *data = g_mapped_file_get_contents(map);
   gsize len = g_mapped_file_get_length(map);
   gint64 end = -1;
@@ -44,7 +45,12 @@ signed_end(const char *path)
     if (sscanf(buf, " [ %lld %lld %lld %lld", &a, &b, &c, &d) == 4 && c >= 0 && d >= 0)
       end = MAX(end, (gint64)(c + d));
   }
-  return end;
+  if (end < 0)
+    return FALSE;
+  for (gsize i = (gsize)end; i < len; i++)
+    if (!g_ascii_isspace(data[i]))
+      return TRUE;
+  return FALSE;
 }
 
 static json_t *
@@ -72,7 +78,7 @@ signer_json(PopplerFormField *field, gboolean *intact)
 }
 
 json_t *
-rc_signature_inspect(const char *path, gint64 size)
+rc_signature_inspect(const char *path)
 {
   g_autofree char *abs = g_canonicalize_filename(path, NULL);
   g_autofree char *uri = g_filename_to_uri(abs, NULL, NULL);
@@ -88,8 +94,7 @@ rc_signature_inspect(const char *path, gint64 size)
     json_array_append_new(signers, signer_json(l->data, &intact));
   g_list_free_full(fields, g_object_unref);
   g_object_unref(doc);
-  gint64 end = signed_end(path);
-  gboolean appended = end >= 0 && end < size;
+  gboolean appended = appended_after_signing(abs);
   return json_pack("{sb so sb sb}", "signed", TRUE, "signers", signers, "intact", intact, "changed_after_signing",
                    !intact || appended);
 }

@@ -11,4 +11,4 @@
 /* {"signed": false}, or {"signed": true, "signers": [{"name", "signed_at",
  * "status"}], "intact": bool, "changed_after_signing": bool}. Never NULL:
  * an unreadable file is {"signed": false}. (transfer full) */
-json_t *rc_signature_inspect(const char *path, gint64 size);
+json_t *rc_signature_inspect(const char *path);

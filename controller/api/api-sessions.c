@@ -381,7 +381,7 @@ document_upload(rc_api_call *call, GError **error)
   if (query(call, "readers") && !(readers = parse_readers(query(call, "readers"), error)))
     return FALSE;
   int pages = rc_documents_inspect(req->upload_path, error);
-  g_autoptr(json_t) signatures = pages >= 0 ? rc_signature_inspect(req->upload_path, req->upload_size) : NULL;
+  g_autoptr(json_t) signatures = pages >= 0 ? rc_signature_inspect(req->upload_path) : NULL;
   if (pages < 0 || !rc_documents_keep(call->api->store, req->upload_path, req->upload_sha256, TRUE, error))
     return FALSE;
   g_autofree char *filename = clean_filename(query(call, "filename"));
