@@ -21,7 +21,7 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
   libwebsockets-dev libsqlite3-dev sqlite3 libsodium-dev libjansson-dev \
-  libpoppler-glib-dev poppler-utils portaudio19-dev alsa-utils \
+  libpoppler-glib-dev poppler-utils libnss3-tools portaudio19-dev alsa-utils \
   libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-core \
   chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev valgrind
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -32,3 +32,6 @@ gboolean rc_store_update_fields(rc_store *store, const char *table, gint64 id, j
                                 const char *const *allowed, GError **error);
 /* Single integer result of @stmt, or @fallback when no row. */
 gint64 rc_store_scalar(rc_store *store, sqlite3_stmt *stmt, gint64 fallback);
+/* Registers the SQL function rc_audit_hash() (store-audit.c) that the
+ * schema migrations use. */
+gboolean rc_store_audit_register(rc_store *store, GError **error);

@@ -8,7 +8,8 @@
   " current_item_id, presented_document_id, presented_page"
 #define ITEM_COLUMNS "id, session_id, parent_id, position, title, presenter, planned_minutes, speaking_seconds"
 #define DOC_COLUMNS \
-  "d.id, d.agenda_item_id, d.title, d.filename, d.sha256, d.size, d.pages, d.confidential, d.uploaded_at"
+  "d.id, d.agenda_item_id, d.title, d.filename, d.sha256, d.size, d.pages, d.confidential, d.uploaded_at," \
+  " d.signatures"
 
 static gboolean
 exec_bound(rc_store *store, const char *sql, gint64 a, gint64 b, GError **error)
@@ -170,12 +171,18 @@ session_documents(rc_store *store, gint64 session_id, GError **error)
   return rc_store_rows(store, stmt, error);
 }
 
+/* Adds the content URL, and the signature check (stored as JSON text; null
+ * for documents uploaded before signatures were checked). */
 static void
 add_document_url(json_t *doc)
 {
   json_int_t id = json_integer_value(json_object_get(doc, "id"));
   g_autofree char *url = g_strdup_printf("/api/v1/documents/%" JSON_INTEGER_FORMAT "/content", id);
   json_object_set_new(doc, "url", json_string(url));
+  const char *sig = json_string_value(json_object_get(doc, "signatures"));
+  json_t *parsed = sig ? json_loads(sig, 0, NULL) : NULL;
+  json_object_del(doc, "signatures");
+  json_object_set_new(doc, "signature", parsed ? parsed : json_null());
 }
 
 /* Items arrive ordered by (parent, position); children are attached to their
@@ -211,6 +218,11 @@ rc_store_agenda_tree(rc_store *store, gint64 session_id, GError **error)
     gint64 owner = json_integer_value(json_object_get(doc, "agenda_item_id"));
     json_t *it = g_hash_table_lookup(by_id, &owner);
     add_document_url(doc);
+    /* A confidential document's content hash is not listed for everyone:
+     * it would confirm a guess of its content. Its readers get it from
+     * GET /api/v1/documents/{id}. */
+    if (json_is_true(json_object_get(doc, "confidential")))
+      json_object_set_new(doc, "sha256", json_null());
     if (it)
       json_array_append(json_object_get(it, "documents"), doc);
   }

@@ -211,6 +211,30 @@ static const char *const migrations[] = {
   "  finished_at TEXT,"
   "  run_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
   "  result TEXT);",
+  /* 5: the audit log's hash chain (rows before it are chained here, in id
+   * order, by the rc_audit_hash SQL function of store-audit.c); confidential
+   * documents' readers; what a document's digital signatures say. */
+  "ALTER TABLE audit_log ADD COLUMN hash TEXT;"
+  "DROP TRIGGER audit_log_no_update;"
+  "CREATE TEMP TABLE audit_chain AS"
+  "  WITH RECURSIVE chain(id, hash) AS ("
+  "    SELECT id, rc_audit_hash(NULL, id, at, user_id, action, target, detail) FROM audit_log"
+  "      WHERE id = (SELECT min(id) FROM audit_log)"
+  "    UNION ALL"
+  "    SELECT a.id, rc_audit_hash(c.hash, a.id, a.at, a.user_id, a.action, a.target, a.detail)"
+  "      FROM chain c JOIN audit_log a ON a.id = (SELECT min(id) FROM audit_log WHERE id > c.id))"
+  "  SELECT id, hash FROM chain;"
+  "UPDATE audit_log SET hash = (SELECT hash FROM temp.audit_chain t WHERE t.id = audit_log.id);"
+  "DROP TABLE temp.audit_chain;"
+  "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+  "  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+  "CREATE TRIGGER audit_log_chained BEFORE INSERT ON audit_log WHEN NEW.hash IS NULL"
+  "  BEGIN SELECT RAISE(ABORT, 'audit_log rows must be chained (rc_store_audit)'); END;"
+  "CREATE TABLE document_readers ("
+  "  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,"
+  "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+  "  PRIMARY KEY (document_id, user_id)) WITHOUT ROWID;"
+  "ALTER TABLE documents ADD COLUMN signatures TEXT;",
 };
 
 void
@@ -481,7 +505,7 @@ rc_store_open(const char *dir, GError **error)
   /* synchronous=FULL in WAL: a commit is on disk before we acknowledge it. */
   if (!exec_sql(store, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
                 error) ||
-      !migrate(store, error)) {
+      !rc_store_audit_register(store, error) || !migrate(store, error)) {
     g_prefix_error(error, "%s: ", path);
     rc_store_close(store);
     return NULL;
@@ -526,34 +550,4 @@ void
 rc_store_rollback(rc_store *store)
 {
   exec_sql(store, "ROLLBACK TO rc; RELEASE rc", NULL);
-}
-
-gboolean
-rc_store_audit(rc_store *store, gint64 user_id, const char *action, const char *target,
-               const char *detail, GError **error)
-{
-  sqlite3_stmt *stmt = rc_store_stmt(
-      store, "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (?, ?, ?, ?, ?)", error);
-  if (!stmt)
-    return FALSE;
-  g_autofree char *now = rc_store_now();
-  sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-  if (user_id > 0)
-    sqlite3_bind_int64(stmt, 2, user_id);
-  sqlite3_bind_text(stmt, 3, action, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(stmt, 4, target ? target : "", -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(stmt, 5, detail ? detail : "", -1, SQLITE_TRANSIENT);
-  return rc_store_exec_stmt(store, stmt, error);
-}
-
-json_t *
-rc_store_audit_list(rc_store *store, int limit, GError **error)
-{
-  sqlite3_stmt *stmt = rc_store_stmt(
-      store, "SELECT id, at, user_id, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?",
-      error);
-  if (!stmt)
-    return NULL;
-  sqlite3_bind_int(stmt, 1, limit);
-  return rc_store_rows(store, stmt, error);
 }

@@ -25,11 +25,17 @@ void rc_store_rollback(rc_store *store);
 /* Current time as ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ". (transfer full) */
 char *rc_store_now(void);
 
-/* Appends to the append-only audit log; @user_id 0 = anonymous/system. */
+/* Appends to the append-only audit log; @user_id 0 = anonymous/system. The
+ * row is chained to the one before it by a hash in the same transaction
+ * (store-audit.c). */
 gboolean rc_store_audit(rc_store *store, gint64 user_id, const char *action,
                         const char *target, const char *detail, GError **error);
 /* Audit rows, newest first, at most @limit. (transfer full) */
 json_t *rc_store_audit_list(rc_store *store, int limit, GError **error);
+/* Walks the whole chain. TRUE with *@rows counted when every row verifies;
+ * FALSE with *@broken_id the first row that does not and @error saying why
+ * (RC_ERROR_CONFLICT), or a read error (*@broken_id 0). */
+gboolean rc_store_audit_verify(rc_store *store, gint64 *rows, gint64 *broken_id, GError **error);
 
 /* ---- users and tokens (store-people.c) ---- */
 json_t *rc_store_user_get(rc_store *store, gint64 id, GError **error);
@@ -103,6 +109,19 @@ gint64 rc_store_document_session(rc_store *store, gint64 document_id);
  * item and everything below it. (transfer full) */
 GStrv rc_store_document_hashes(rc_store *store, gint64 session_id, gint64 item_id);
 gboolean rc_store_document_hash_used(rc_store *store, const char *sha256);
+
+/* ---- confidential documents and signatures (store-confidential.c) ---- */
+/* The user ids listed as readers of a confidential document. (transfer full) */
+json_t *rc_store_document_readers(rc_store *store, gint64 document_id, GError **error);
+gboolean rc_store_document_is_reader(rc_store *store, gint64 document_id, gint64 user_id);
+/* Sets the confidential mark (@confidential < 0: unchanged) and replaces the
+ * readers with @reader_ids (a JSON array of ids; NULL: unchanged), all or
+ * nothing; an unknown user is RC_ERROR_INVALID naming "readers". */
+gboolean rc_store_document_set_access(rc_store *store, gint64 document_id, int confidential, json_t *reader_ids,
+                                      GError **error);
+/* Stores what the upload's signature check found (transfer none; shown as
+ * the document's "signature"). */
+gboolean rc_store_document_set_signatures(rc_store *store, gint64 document_id, json_t *signatures, GError **error);
 
 json_t *rc_store_session_delegates(rc_store *store, gint64 session_id, GError **error);
 json_t *rc_store_session_sites(rc_store *store, gint64 session_id, GError **error);

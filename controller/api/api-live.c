@@ -489,12 +489,7 @@ ws_vote_close(rc_api_ws_call *call, GError **error)
 static json_t *
 readable_document(rc_api *api, json_t *user, gint64 doc_id, GError **error)
 {
-  gint64 sid = rc_store_document_session(api->store, doc_id);
-  if (!sid || !rc_api_session_access(api, user, sid, NULL)) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "document not found");
-    return NULL;
-  }
-  return rc_store_document_get(api->store, doc_id, error);
+  return rc_api_document_access(api, user, doc_id, "notes", error);
 }
 
 static gboolean

@@ -179,6 +179,34 @@ user_create(rc_api_call *call, GError **error)
   return TRUE;
 }
 
+/* One audit row per kind of change: a role change, a (de)activation and a
+ * password change are security events of their own; the rest is an update. */
+static void
+audit_user_update(rc_api_call *call, gint64 id, json_t *before, json_t *fields, gboolean password)
+{
+  rc_api *api = call->api;
+  json_t *role = json_object_get(fields, "role");
+  json_t *active = json_object_get(fields, "active");
+  if (role) {
+    g_autofree char *detail = g_strdup_printf("%s -> %s", json_string_value(json_object_get(before, "role")),
+                                              json_string_value(role));
+    rc_api_audit_detail(api, call->user_id, "user.role", detail, "user:%" G_GINT64_FORMAT, id);
+  }
+  if (active)
+    rc_api_audit(api, call->user_id, json_is_true(active) ? "user.activate" : "user.deactivate",
+                 "user:%" G_GINT64_FORMAT, id);
+  if (password)
+    rc_api_audit(api, call->user_id, "user.password", "user:%" G_GINT64_FORMAT, id);
+  g_autoptr(GString) rest = g_string_new(NULL);
+  const char *key;
+  json_t *v;
+  json_object_foreach(fields, key, v)
+    if (!g_str_equal(key, "role") && !g_str_equal(key, "active"))
+      g_string_append_printf(rest, "%s%s", rest->len ? "," : "", key);
+  if (rest->len || (!role && !active && !password))
+    rc_api_audit_detail(api, call->user_id, "user.update", rest->str, "user:%" G_GINT64_FORMAT, id);
+}
+
 static gboolean
 user_update(rc_api_call *call, GError **error)
 {
@@ -193,10 +221,10 @@ user_update(rc_api_call *call, GError **error)
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "you cannot change your own role or deactivate yourself");
     return FALSE;
   }
-  if (!rc_store_user_update(call->api->store, id, fields, hash, error))
+  g_autoptr(json_t) before = rc_store_user_get(call->api->store, id, error);
+  if (!before || !rc_store_user_update(call->api->store, id, fields, hash, error))
     return FALSE;
-  rc_api_audit(call->api, call->user_id, json_object_get(fields, "role") ? "user.role" : "user.update",
-               "user:%" G_GINT64_FORMAT, id);
+  audit_user_update(call, id, before, fields, hash != NULL);
   if (hash || json_object_get(fields, "role") || json_object_get(fields, "active"))
     rc_api_drop_user(call->api, id, NULL); /* their open sockets reconnect as they are now */
   return user_get(call, error);
@@ -215,6 +243,24 @@ user_delete(rc_api_call *call, GError **error)
   rc_api_audit(call->api, call->user_id, "user.delete", "user:%" G_GINT64_FORMAT, id);
   rc_api_drop_user(call->api, id, NULL);
   rc_api_reply_json(call->reply, 204, NULL);
+  return TRUE;
+}
+
+/* ---- audit log ---- */
+
+static gboolean
+audit_list(rc_api_call *call, GError **error)
+{
+  const char *raw = query(call, "limit");
+  gint64 limit = raw ? g_ascii_strtoll(raw, NULL, 10) : 200;
+  if (limit < 1 || limit > 10000) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "limit: must be 1 to 10000");
+    return FALSE;
+  }
+  json_t *rows = rc_store_audit_list(call->api->store, (int)limit, error);
+  if (!rows)
+    return FALSE;
+  rc_api_reply_json(call->reply, 200, json_pack("{so}", "audit", rows));
   return TRUE;
 }
 
@@ -296,6 +342,7 @@ const rc_api_route rc_api_routes_people[] = {
   {"GET", "/api/v1/users/{id}", EDITORS, RC_BODY_NONE, NULL, user_get},
   {"PATCH", "/api/v1/users/{id}", ADMIN, RC_BODY_JSON, user_update_fields, user_update},
   {"DELETE", "/api/v1/users/{id}", ADMIN, RC_BODY_NONE, NULL, user_delete},
+  {"GET", "/api/v1/audit", ADMIN, RC_BODY_NONE, NULL, audit_list},
   {"GET", "/api/v1/sites", SITE_READERS, RC_BODY_NONE, NULL, sites_list},
   {"POST", "/api/v1/sites", EDITORS, RC_BODY_JSON, site_create_fields, site_create},
   {"GET", "/api/v1/sites/{id}", SITE_READERS, RC_BODY_NONE, NULL, site_get},

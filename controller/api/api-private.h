@@ -98,6 +98,14 @@ extern const rc_api_route rc_api_routes_health[];   /* api-health.c */
 
 /* Access to one session: staff see every session, delegates only their own. */
 gboolean rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **error);
+/* The document @doc_id if @user may see it (transfer full): anyone who may
+ * see its session, but for a confidential document only admins,
+ * secretariat and chairs (with its "readers") and the delegates listed as
+ * its readers. A confidential document's grants and refusals are audited
+ * (document.read / document.refused, detail @what). Someone outside the
+ * session gets RC_ERROR_NOT_FOUND; a delegate of the session who is not a
+ * reader RC_ERROR_FORBIDDEN. */
+json_t *rc_api_document_access(rc_api *api, json_t *user, gint64 doc_id, const char *what, GError **error);
 /* Emits one of session.updated, agenda.updated, delegates.updated,
  * sites.updated with the current state from the store. */
 void rc_api_emit_session_part(rc_api *api, gint64 session_id, const char *type);
@@ -109,6 +117,9 @@ void rc_api_reply_csv(rc_api_reply *reply, json_t *rows, const char *const *cols
 /* Audit helper; failures are logged, not fatal. */
 void rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
     G_GNUC_PRINTF(4, 5);
+/* The same with a free-text @detail (may be NULL). */
+void rc_api_audit_detail(rc_api *api, gint64 user_id, const char *action, const char *detail,
+                         const char *target_fmt, ...) G_GNUC_PRINTF(5, 6);
 /* Check in / out shared by REST and WebSocket: checks state and role, stores,
  * emits. Returns the entry (transfer full). */
 json_t *rc_api_attendance_change(rc_api *api, json_t *caller, gint64 session_id, gint64 user_id,

@@ -310,6 +310,49 @@ rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **err
   return FALSE;
 }
 
+/* The roles that run sessions read every confidential document. */
+#define CONFIDENTIAL_STAFF (RC_ROLE_ADMIN | RC_ROLE_SECRETARIAT | RC_ROLE_CHAIR)
+
+json_t *
+rc_api_document_access(rc_api *api, json_t *user, gint64 doc_id, const char *what, GError **error)
+{
+  gint64 session_id = rc_store_document_session(api->store, doc_id);
+  if (!session_id) {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "document not found");
+    return NULL;
+  }
+  g_autoptr(GError) no_session = NULL;
+  gboolean in_session = rc_api_session_access(api, user, session_id, &no_session);
+  g_autoptr(json_t) doc = rc_store_document_get(api->store, doc_id, error);
+  if (!doc)
+    return NULL;
+  gint64 uid = RC_USER_ID(user);
+  if (!json_is_true(json_object_get(doc, "confidential"))) {
+    if (in_session)
+      return g_steal_pointer(&doc);
+    g_propagate_error(error, g_steal_pointer(&no_session));
+    return NULL;
+  }
+  gboolean allowed = in_session && ((RC_USER_ROLE(user) & CONFIDENTIAL_STAFF) ||
+                                    rc_store_document_is_reader(api->store, doc_id, uid));
+  if (allowed) {
+    if (!g_str_equal(what, "notes")) /* a reader's note-taking is not a new access */
+      rc_api_audit_detail(api, uid, "document.read", what, "document:%" G_GINT64_FORMAT, doc_id);
+    if (RC_USER_ROLE(user) & CONFIDENTIAL_STAFF)
+      json_object_set_new(doc, "readers", rc_store_document_readers(api->store, doc_id, NULL));
+    return g_steal_pointer(&doc);
+  }
+  g_autofree char *detail = g_strdup_printf("%s: %s", what, in_session ? "not a reader" : "not in the session");
+  rc_api_audit_detail(api, uid, "document.refused", detail, "document:%" G_GINT64_FORMAT, doc_id);
+  g_message("user %" G_GINT64_FORMAT " refused confidential document %" G_GINT64_FORMAT " (%s)", uid, doc_id, detail);
+  if (!in_session) /* a stranger to the session learns nothing, as for any document */
+    g_propagate_error(error, g_steal_pointer(&no_session));
+  else
+    g_set_error(error, RC_ERROR, RC_ERROR_FORBIDDEN,
+                "this document is confidential: only the delegates it is for may read it");
+  return NULL;
+}
+
 static json_t *
 session_part(rc_api *api, gint64 session_id, const char *type, GError **error)
 {
@@ -350,16 +393,32 @@ rc_api_emit_attendance(rc_api *api, gint64 session_id, json_t *entry)
                             "expected", json_object_get(all, "expected")));
 }
 
+static void
+audit_v(rc_api *api, gint64 user_id, const char *action, const char *detail, const char *target_fmt, va_list args)
+{
+  g_autofree char *target = g_strdup_vprintf(target_fmt, args);
+  g_autoptr(GError) error = NULL;
+  if (!rc_store_audit(api->store, user_id, action, target, detail, &error))
+    g_warning("audit %s %s: %s", action, target, error->message);
+}
+
 void
 rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
 {
   va_list args;
   va_start(args, target_fmt);
-  g_autofree char *target = g_strdup_vprintf(target_fmt, args);
+  audit_v(api, user_id, action, NULL, target_fmt, args);
   va_end(args);
-  g_autoptr(GError) error = NULL;
-  if (!rc_store_audit(api->store, user_id, action, target, NULL, &error))
-    g_warning("audit %s %s: %s", action, target, error->message);
+}
+
+void
+rc_api_audit_detail(rc_api *api, gint64 user_id, const char *action, const char *detail, const char *target_fmt,
+                    ...)
+{
+  va_list args;
+  va_start(args, target_fmt);
+  audit_v(api, user_id, action, detail, target_fmt, args);
+  va_end(args);
 }
 
 json_t *

@@ -4,6 +4,8 @@
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
 #include "documents.h"
+#include "signature.h"
+#include "watermark.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -53,6 +55,11 @@ static const rc_api_field delegates_fields[] = {
 };
 static const rc_api_field sites_fields[] = {
   {"site_ids", RC_FIELD_ID_LIST, TRUE, 0, 5000, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_api_field document_update_fields[] = {
+  {"confidential", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
+  {"readers", RC_FIELD_ID_LIST, FALSE, 0, 5000, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const char *const attendance_actions[] = {"in", "out", NULL};
@@ -316,6 +323,48 @@ clean_filename(const char *raw)
   return name;
 }
 
+/* "3,4,5" (the upload's readers=) as a JSON array of ids. (transfer full) */
+static json_t *
+parse_readers(const char *text, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+  g_autoptr(json_t) ids = json_array();
+  for (char **p = parts; *p; p++) {
+    char *end = NULL;
+    gint64 id = **p ? g_ascii_strtoll(*p, &end, 10) : 0;
+    if (!**p && !parts[1])
+      break; /* readers= (empty): nobody */
+    if (id <= 0 || *end || json_array_size(ids) >= 5000) {
+      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "readers: a comma-separated list of user ids");
+      return NULL;
+    }
+    json_array_append_new(ids, json_integer(id));
+  }
+  return g_steal_pointer(&ids);
+}
+
+/* The document as its editors see it: with its readers when confidential. */
+static json_t *
+document_for_editor(rc_api_call *call, gint64 id, GError **error)
+{
+  json_t *doc = rc_store_document_get(call->api->store, id, error);
+  if (doc && json_is_true(json_object_get(doc, "confidential")))
+    json_object_set_new(doc, "readers", rc_store_document_readers(call->api->store, id, NULL));
+  return doc;
+}
+
+static void
+audit_access(rc_api_call *call, gint64 id)
+{
+  g_autoptr(json_t) doc = document_for_editor(call, id, NULL);
+  json_t *readers = json_object_get(doc, "readers");
+  g_autofree char *list = readers ? json_dumps(readers, JSON_COMPACT) : g_strdup("[]");
+  g_autofree char *detail = g_strdup_printf("confidential=%s readers=%s",
+                                            json_is_true(json_object_get(doc, "confidential")) ? "true" : "false",
+                                            list);
+  rc_api_audit_detail(call->api, call->user_id, "document.access", detail, "document:%" G_GINT64_FORMAT, id);
+}
+
 static gboolean
 document_upload(rc_api_call *call, GError **error)
 {
@@ -328,65 +377,143 @@ document_upload(rc_api_call *call, GError **error)
     g_set_error(error, RC_ERROR, RC_ERROR_UNSUPPORTED, "the upload is empty");
     return FALSE;
   }
+  g_autoptr(json_t) readers = NULL;
+  if (query(call, "readers") && !(readers = parse_readers(query(call, "readers"), error)))
+    return FALSE;
   int pages = rc_documents_inspect(req->upload_path, error);
+  g_autoptr(json_t) signatures = pages >= 0 ? rc_signature_inspect(req->upload_path) : NULL;
   if (pages < 0 || !rc_documents_keep(call->api->store, req->upload_path, req->upload_sha256, TRUE, error))
     return FALSE;
   g_autofree char *filename = clean_filename(query(call, "filename"));
   g_autofree char *title = clean_text(query(call, "title"), filename, 200);
   const char *conf = query(call, "confidential");
-  gint64 id = rc_store_document_create(call->api->store, item_id, title, filename, req->upload_sha256,
-                                       req->upload_size, pages, g_strcmp0(conf, "true") == 0,
-                                       call->user_id, error);
-  if (!id)
+  rc_store *store = call->api->store;
+  if (!rc_store_begin(store, error))
     return FALSE;
+  gint64 id = rc_store_document_create(store, item_id, title, filename, req->upload_sha256, req->upload_size, pages,
+                                       g_strcmp0(conf, "true") == 0, call->user_id, error);
+  if (!id || !rc_store_document_set_signatures(store, id, signatures, error) ||
+      (readers && !rc_store_document_set_access(store, id, -1, readers, error)) || !rc_store_commit(store, error)) {
+    rc_store_rollback(store);
+    return FALSE;
+  }
   g_message("session %" G_GINT64_FORMAT ": document %" G_GINT64_FORMAT " '%s' uploaded (%d pages, %" G_GINT64_FORMAT
             " bytes)", session_id, id, title, pages, req->upload_size);
   rc_api_audit(call->api, call->user_id, "document.upload", "document:%" G_GINT64_FORMAT, id);
+  if (g_strcmp0(conf, "true") == 0)
+    audit_access(call, id);
   rc_api_emit_session_part(call->api, session_id, "agenda.updated");
-  return reply_object(call, 201, rc_store_document_get(call->api->store, id, error));
-}
-
-static gboolean
-document_readable(rc_api_call *call, gint64 id, GError **error)
-{
-  gint64 session_id = rc_store_document_session(call->api->store, id);
-  if (!session_id) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "document not found");
-    return FALSE;
-  }
-  return rc_api_session_access(call->api, call->user, session_id, error);
+  return reply_object(call, 201, document_for_editor(call, id, error));
 }
 
 static gboolean
 document_get(rc_api_call *call, GError **error)
 {
+  return reply_object(call, 200, rc_api_document_access(call->api, call->user, PARAM(call, 0), "metadata", error));
+}
+
+static gboolean
+document_update(rc_api_call *call, GError **error)
+{
   gint64 id = PARAM(call, 0);
-  return document_readable(call, id, error) &&
-         reply_object(call, 200, rc_store_document_get(call->api->store, id, error));
+  gint64 session_id = rc_store_document_session(call->api->store, id);
+  if (!session_id) {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "document not found");
+    return FALSE;
+  }
+  json_t *conf = json_object_get(call->body, "confidential");
+  if (!editable(call, session_id, error) ||
+      !rc_store_document_set_access(call->api->store, id, conf ? json_is_true(conf) : -1,
+                                    json_object_get(call->body, "readers"), error))
+    return FALSE;
+  audit_access(call, id);
+  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  return reply_object(call, 200, document_for_editor(call, id, error));
+}
+
+typedef struct {
+  rc_api_reply_fn later;
+  gpointer later_data;
+  char *disposition;
+  gint64 id;
+  gint64 started_us;
+} stamp_request;
+
+/* Back on the main loop with the reader's stamped copy. */
+static void
+stamped(GObject *source, GAsyncResult *result, gpointer data)
+{
+  (void)source;
+  stamp_request *sr = data;
+  g_autoptr(GError) error = NULL;
+  rc_api_reply reply = {0};
+  GBytes *pdf = rc_watermark_stamp_finish(result, &error);
+  if (pdf) {
+    g_info("document %" G_GINT64_FORMAT ": stamped copy of %zu bytes in %" G_GINT64_FORMAT " ms", sr->id,
+           g_bytes_get_size(pdf), (g_get_monotonic_time() - sr->started_us) / 1000);
+    reply.status = 200;
+    reply.content_type = "application/pdf";
+    reply.body = pdf; /* takes ownership */
+    reply.content_disposition = g_steal_pointer(&sr->disposition);
+  } else {
+    g_warning("document %" G_GINT64_FORMAT ": cannot stamp: %s", sr->id, error->message);
+    rc_api_reply_error(&reply, error);
+  }
+  sr->later(&reply, sr->later_data);
+  rc_api_reply_clear(&reply);
+  g_free(sr->disposition);
+  g_free(sr);
+}
+
+/* A confidential document: the reader's own copy, stamped with their name
+ * and the time, made in a worker; no ETag, since no two copies are alike. */
+static gboolean
+content_stamped(rc_api_call *call, gint64 id, const char *path, char *disposition)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autofree char *when = g_date_time_format(now, "%Y-%m-%d %H:%M:%S UTC");
+  g_autofree char *stamp = g_strdup_printf("%s (%s) — %s — MẬT / CONFIDENTIAL",
+                                           json_string_value(json_object_get(call->user, "full_name")),
+                                           json_string_value(json_object_get(call->user, "username")), when);
+  stamp_request *sr = g_new0(stamp_request, 1);
+  sr->later = call->later;
+  sr->later_data = call->later_data;
+  sr->disposition = disposition;
+  sr->id = id;
+  sr->started_us = g_get_monotonic_time();
+  rc_watermark_stamp_async(path, stamp, NULL, stamped, sr);
+  return TRUE; /* reply->status stays 0: the answer comes later */
 }
 
 static gboolean
 document_content(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  g_autoptr(json_t) doc = document_readable(call, id, error) ? rc_store_document_get(call->api->store, id, error) : NULL;
+  g_autoptr(json_t) doc = rc_api_document_access(call->api, call->user, id, "content", error);
   if (!doc)
     return FALSE;
   const char *sha = json_string_value(json_object_get(doc, "sha256"));
+  gboolean confidential = json_is_true(json_object_get(doc, "confidential"));
   rc_api_reply *r = call->reply;
-  r->etag = g_strdup_printf("\"%s\"", sha);
-  if (call->request->if_none_match && strstr(call->request->if_none_match, sha)) {
-    r->status = 304;
-    return TRUE;
+  if (!confidential) {
+    r->etag = g_strdup_printf("\"%s\"", sha);
+    if (call->request->if_none_match && strstr(call->request->if_none_match, sha)) {
+      r->status = 304;
+      return TRUE;
+    }
   }
-  r->file_path = rc_documents_path(call->api->store, sha);
-  if (!g_file_test(r->file_path, G_FILE_TEST_IS_REGULAR)) {
-    g_warning("document %" G_GINT64_FORMAT ": file %s is missing", id, r->file_path);
+  g_autofree char *path = rc_documents_path(call->api->store, sha);
+  if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+    g_warning("document %" G_GINT64_FORMAT ": file %s is missing", id, path);
     g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "the document's file is missing on the server");
     return FALSE;
   }
   g_autofree char *escaped = g_uri_escape_string(json_string_value(json_object_get(doc, "filename")), NULL, FALSE);
-  r->content_disposition = g_strdup_printf("inline; filename*=UTF-8''%s", escaped);
+  char *disposition = g_strdup_printf("inline; filename*=UTF-8''%s", escaped);
+  if (confidential)
+    return content_stamped(call, id, path, disposition);
+  r->file_path = g_steal_pointer(&path);
+  r->content_disposition = disposition;
   r->status = 200;
   r->content_type = "application/pdf";
   return TRUE;
@@ -512,6 +639,7 @@ const rc_api_route rc_api_routes_sessions[] = {
   {"DELETE", "/api/v1/agenda/{id}", EDITORS, RC_BODY_NONE, NULL, item_delete},
   {"POST", "/api/v1/agenda/{id}/documents", EDITORS, RC_BODY_PDF, NULL, document_upload},
   {"GET", "/api/v1/documents/{id}", ANY, RC_BODY_NONE, NULL, document_get},
+  {"PATCH", "/api/v1/documents/{id}", EDITORS, RC_BODY_JSON, document_update_fields, document_update},
   {"GET", "/api/v1/documents/{id}/content", ANY, RC_BODY_NONE, NULL, document_content},
   {"DELETE", "/api/v1/documents/{id}", EDITORS, RC_BODY_NONE, NULL, document_delete},
   {"GET", "/api/v1/sessions/{id}/delegates", STAFF, RC_BODY_NONE, NULL, delegates_get},

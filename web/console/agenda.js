@@ -6,6 +6,7 @@
 import { t, formatBytes, formatDateTime } from '../common/i18n.js';
 import { api, upload, fetchBlob, saveBlob } from '../common/api.js';
 import { h, fill, button, icon, toast, showError, openModal, confirmDialog, field } from '../common/ui.js';
+import { documentBadges } from '../common/doc-badges.js';
 
 export function countAgenda(tree) {
   let items = 0;
@@ -148,10 +149,46 @@ export class AgendaTab {
           pages ? h('span', { class: 'doc-pages' }, pages) : null,
           h('span', { class: 'doc-size' }, formatBytes(d.size)),
           d.uploaded_at ? h('span', null, t('agenda.uploaded_at', { time: formatDateTime(d.uploaded_at) })) : null,
-          d.confidential ? h('span', { class: 'badge badge-left' }, t('agenda.confidential')) : null)),
+          ...documentBadges(d))),
       h('div', { class: 'btn-group' },
         button(t('agenda.open_doc'), { size: 'sm', ic: 'open', onClick: () => openDocument(d), attrs: { 'data-action': 'open-doc' } }),
+        this.editable ? button(t('agenda.readers'), { size: 'sm', kind: 'ghost', onClick: () => this.openReaders(d), attrs: { 'data-action': 'readers' } }) : null,
         this.editable ? button(t('agenda.delete_doc'), { size: 'sm', kind: 'ghost', ic: 'trash', iconOnly: true, onClick: () => this.deleteDocument(d) }) : null));
+  }
+
+  // Confidential or not, and which of the session's delegates may read it.
+  async openReaders(d) {
+    let doc;
+    try {
+      doc = await api.get(`/api/v1/documents/${d.id}`);
+    } catch (err) {
+      showError(err, t('agenda.readers.failed'));
+      return;
+    }
+    const readers = new Set(doc.readers || []);
+    const conf = h('input', { type: 'checkbox', name: 'confidential', checked: !!doc.confidential });
+    const boxes = (this.page.detail.delegates || []).map((u) => {
+      const box = h('input', { type: 'checkbox', name: 'reader', value: String(u.id), checked: readers.has(u.id) });
+      return h('label', { class: 'check-line' }, box, ` ${u.full_name} (${u.username})`);
+    });
+    openModal({
+      title: t('agenda.readers.title', { title: d.title || d.filename }),
+      body: h('div', null,
+        h('label', { class: 'check-line' }, conf, ` ${t('agenda.readers.confidential')}`),
+        h('p', { class: 'muted small' }, t('agenda.readers.hint')),
+        boxes.length ? h('div', { class: 'reader-list' }, boxes) : h('p', { class: 'muted' }, t('agenda.readers.none'))),
+      onSubmit: async (form) => {
+        const ids = [...form.querySelectorAll('input[name=reader]:checked')].map((b) => Number(b.value));
+        try {
+          await api.patch(`/api/v1/documents/${d.id}`, { confidential: conf.checked, readers: ids });
+          toast(t('agenda.readers.saved'));
+        } catch (err) {
+          showError(err, t('agenda.readers.failed'));
+          return false;
+        }
+        return true;
+      },
+    });
   }
 
   // ---------- edits ----------

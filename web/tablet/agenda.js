@@ -4,6 +4,7 @@
 
 import { h, clear, button, icon, showError } from '../common/ui.js';
 import { t, formatNumber } from '../common/i18n.js';
+import { documentBadges } from '../common/doc-badges.js';
 
 export class AgendaPane {
   constructor(host, { meeting, ws, chairMode, onOpenDocument, openDocId }) {
@@ -61,7 +62,8 @@ export class AgendaPane {
           'aria-current': d.id === openDoc ? 'true' : null,
           onclick: () => this.onOpenDocument(d.id),
         }, icon('file'), h('span', { class: 'doc-button-title' }, d.title || d.filename),
-        h('span', { class: 'doc-button-pages num' }, t('tb.agenda.pages', { n: d.pages }))))) ) : null));
+        h('span', { class: 'doc-button-pages num' }, t('tb.agenda.pages', { n: d.pages })),
+        ...documentBadges(d)))) ) : null));
     }
     this.el.append(list);
     if (current !== this.lastCurrent) {

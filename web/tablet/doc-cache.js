@@ -126,6 +126,9 @@ async function readBody(res, onProgress) {
  */
 export async function loadDocumentBytes(doc, { onProgress } = {}) {
   const url = doc.url || `/api/v1/documents/${doc.id}/content`;
+  // A confidential document comes stamped for this reader and this moment:
+  // fetched each time, never kept on the tablet.
+  if (doc.confidential) return loadStamped(doc, url, onProgress);
   const cached = await cachedDocument(doc.sha256);
   if (cached && checked.has(doc.sha256)) return new Uint8Array(cached.bytes.slice(0));
 
@@ -159,6 +162,21 @@ export async function loadDocumentBytes(doc, { onProgress } = {}) {
   checked.add(key);
   await storeDocument(key, bytes.slice(0).buffer, { document_id: doc.id, title: doc.title || '' });
   return bytes;
+}
+
+async function loadStamped(doc, url, onProgress) {
+  let res;
+  try {
+    res = await fetch(url, { headers: authHeaders(), cache: 'no-store', credentials: 'same-origin' });
+  } catch {
+    throw new ApiError({ name: 'network', reason: t('err.network') });
+  }
+  if (!res.ok) {
+    const err = errorFromBody(res.status, await res.text().catch(() => ''));
+    if (err.isAuth) onUnauthorizedProxy(err);
+    throw err;
+  }
+  return readBody(res, onProgress);
 }
 
 // A refused token while fetching a document is reported to the handler the
