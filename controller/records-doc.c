@@ -180,6 +180,12 @@ rc_records_date(const char *iso, GTimeZone *tz)
 }
 
 char *
+rc_records_day(const char *iso, GTimeZone *tz)
+{
+  return format_local(iso, tz, "%Y-%m-%d");
+}
+
+char *
 rc_records_duration(gint64 seconds)
 {
   if (seconds < 0)

@@ -108,7 +108,7 @@ attendance_rows(json_t *sessions, GTimeZone *tz)
   json_t *f, *e;
   json_array_foreach(sessions, i, f) {
     json_t *s = json_object_get(f, "session");
-    g_autofree char *day = rc_records_date(REC_STR(s, "started_at"), tz);
+    g_autofree char *day = rc_records_day(REC_STR(s, "started_at"), tz);
     json_array_foreach(json_object_get(json_object_get(f, "attendance"), "delegates"), j, e)
       json_array_append_new(rows, json_pack("{sO sO ss ss sO sO sO sO sO? sO?}", "session_id", json_object_get(s, "id"),
                                             "session_title", json_object_get(s, "title"), "session_date", day, "kind",

@@ -65,6 +65,8 @@ char *rc_records_time(const char *iso, GTimeZone *tz);
 char *rc_records_datetime(const char *iso, GTimeZone *tz);
 /* "DD/MM/YYYY" in @tz. (transfer full) */
 char *rc_records_date(const char *iso, GTimeZone *tz);
+/* "YYYY-MM-DD", the local day in @tz (for CSV). (transfer full) */
+char *rc_records_day(const char *iso, GTimeZone *tz);
 /* "45 giây", "3 phút 05 giây", "1 giờ 02 phút 09 giây"; negative = "—". (transfer full) */
 char *rc_records_duration(gint64 seconds);
 /* "66,7%": @part of @whole with one decimal and a decimal comma. (transfer full) */
