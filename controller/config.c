@@ -34,6 +34,7 @@ static const key_spec keys[] = {
   {"ws", "rate_per_second", KEY_INT, F(ws_rate_per_second), 1, 100000},
   {"ws", "rate_burst", KEY_INT, F(ws_rate_burst), 1, 100000},
   {"meeting", "speaking_seconds", KEY_INT, F(speaking_seconds), 0, 7200},
+  {"records", "timezone", KEY_STRING, F(records_timezone), 0, 0},
   {"media", "enabled", KEY_BOOL, F(media_enabled), 0, 0},
   {"media", "listen", KEY_STRING, F(media_listen), 0, 0},
   {"media", "video_port", KEY_INT, F(media_video_port), 1, 65534},
@@ -125,6 +126,7 @@ rc_config_new_default(void)
   c->token_ttl_hours = 12;
   c->pwhash_cost = RC_PWHASH_INTERACTIVE;
   c->initial_admin_password = g_strdup("");
+  c->records_timezone = g_strdup("+07:00");
   c->demo_seed = FALSE;
   c->demo_dir = g_strdup(RC_DEMO_DIR);
   c->demo_pdf_dir = g_strdup(RC_DEMO_PDF_DIR);
@@ -248,6 +250,12 @@ validate(rc_config *c, GError **error)
       g_set_error(error, RC_CONFIG_ERROR, 1, "[media] tiers: '%s' is not WIDTHxHEIGHT@KBPS", *t);
       return FALSE;
     }
+  }
+  g_autoptr(GTimeZone) zone = *c->records_timezone ? g_time_zone_new_identifier(c->records_timezone) : NULL;
+  if (!zone) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[records] timezone: '%s' is not a time zone (\"+07:00\" or "
+                "\"Asia/Ho_Chi_Minh\")", c->records_timezone);
+    return FALSE;
   }
   if (!tiers[0] || c->media_video_port == c->media_audio_port ||
       ABS(c->media_video_port - c->media_audio_port) < 2) {

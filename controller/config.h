@@ -66,6 +66,8 @@ typedef struct rc_config {
   int token_ttl_hours;
   rc_pwhash_cost pwhash_cost;
   char *initial_admin_password; /* "" = generate and log once */
+  /* [records] */
+  char *records_timezone; /* local time of the minutes and reports, "+07:00" */
   /* [demo] */
   gboolean demo_seed;
   char *demo_dir;

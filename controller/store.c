@@ -235,6 +235,14 @@ static const char *const migrations[] = {
   "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
   "  PRIMARY KEY (document_id, user_id)) WITHOUT ROWID;"
   "ALTER TABLE documents ADD COLUMN signatures TEXT;",
+  /* 6: records: when each agenda item became the current one (NULL = none),
+   * so that the minutes can say when an item started and ended. */
+  "CREATE TABLE agenda_log ("
+  "  id INTEGER PRIMARY KEY,"
+  "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+  "  agenda_item_id INTEGER REFERENCES agenda_items(id) ON DELETE SET NULL,"
+  "  at TEXT NOT NULL);"
+  "CREATE INDEX agenda_log_session ON agenda_log(session_id, id);",
 };
 
 void

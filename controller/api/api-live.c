@@ -70,8 +70,10 @@ set_presentation(rc_api_ws_call *call, gint64 session_id, gint64 item_id, gint64
   g_autoptr(json_t) before = rc_store_session_get(api->store, session_id, NULL);
   if (!rc_store_presentation_set(api->store, session_id, item_id, doc_id, page, error))
     return FALSE;
-  if (before && json_integer_value(json_object_get(before, "current_item_id")) != item_id)
+  if (before && json_integer_value(json_object_get(before, "current_item_id")) != item_id) {
     rc_api_media_item(api, session_id, item_id);
+    rc_api_records_item_changed(api, session_id, item_id);
+  }
   g_autoptr(json_t) s = rc_store_session_get(api->store, session_id, error);
   if (!s)
     return FALSE;

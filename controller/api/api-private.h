@@ -12,8 +12,10 @@ struct rc_api {
   GHashTable *vote_timers; /* gint64* vote id -> vote_timers (api-live.c) */
   struct rc_media *media;  /* or NULL */
   struct rc_api_health *health;
+  struct rc_api_records *records; /* api-reports.c */
 };
 typedef struct rc_api_health rc_api_health;
+typedef struct rc_api_records rc_api_records;
 
 /* One WebSocket message being handled. */
 typedef struct {
@@ -95,6 +97,13 @@ extern const rc_api_route rc_api_routes_sessions[]; /* api-sessions.c */
 extern const rc_api_route rc_api_routes_live[];     /* api-records.c */
 extern const rc_api_route rc_api_routes_media[];    /* api-media.c */
 extern const rc_api_route rc_api_routes_health[];   /* api-health.c */
+extern const rc_api_route rc_api_routes_records[];  /* api-reports.c */
+
+/* api-reports.c: minutes and report jobs, and the agenda log they read. */
+rc_api_records *rc_api_records_new(rc_config *config);
+void rc_api_records_free(rc_api_records *records);
+/* The current agenda item of @session_id changed to @item_id (0 = none). */
+void rc_api_records_item_changed(rc_api *api, gint64 session_id, gint64 item_id);
 
 /* Access to one session: staff see every session, delegates only their own. */
 gboolean rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **error);

@@ -8,7 +8,7 @@
 
 static const rc_api_route *const route_tables[] = {rc_api_routes_people, rc_api_routes_sessions,
                                                    rc_api_routes_live, rc_api_routes_media,
-                                                   rc_api_routes_health};
+                                                   rc_api_routes_health, rc_api_routes_records};
 
 void
 rc_api_set_ws_io(rc_api *api, const rc_api_ws_io *io)
@@ -26,6 +26,7 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->meeting = meeting;
   api->vote_timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, rc_api_live_timers_free_func());
   api->health = rc_api_health_new(config);
+  api->records = rc_api_records_new(config);
   return api;
 }
 
@@ -36,6 +37,7 @@ rc_api_free(rc_api *api)
     return;
   g_hash_table_destroy(api->vote_timers);
   rc_api_health_free(api->health);
+  rc_api_records_free(api->records);
   g_free(api);
 }
 

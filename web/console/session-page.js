@@ -13,8 +13,9 @@ import { AgendaTab, countAgenda } from './agenda.js';
 import { DelegatesTab } from './delegates.js';
 import { SitesTab } from './sites.js';
 import { AttendanceTab } from './attendance.js';
+import { RecordsTab } from './records.js';
 
-const TABS = ['agenda', 'delegates', 'sites', 'attendance'];
+const TABS = ['agenda', 'delegates', 'sites', 'attendance', 'records'];
 
 export class SessionPage {
   constructor(ctx, main, id, tab) {
@@ -30,6 +31,7 @@ export class SessionPage {
       delegates: new DelegatesTab(this),
       sites: new SitesTab(this),
       attendance: new AttendanceTab(this),
+      records: new RecordsTab(this),
     };
     this.offs = [];
     this.renderSkeleton();
@@ -252,9 +254,10 @@ export class SessionPage {
       sites: d ? (d.sites || []).length : null,
       attendance: att ? `${att.present}/${att.expected}` : null,
     };
-    const icons = { agenda: 'checklist', delegates: 'users', sites: 'site', attendance: 'check' };
+    const icons = { agenda: 'checklist', delegates: 'users', sites: 'site', attendance: 'check', records: 'file' };
     fill(this.tabsEl, ...TABS
       .filter((k) => k !== 'attendance' || this.ctx.canSeeAttendance)
+      .filter((k) => k !== 'records' || this.ctx.canRun)
       .map((k) => h('a', {
         class: 'tab', href: `#/sessions/${this.id}/${k}`, 'aria-current': k === this.tab ? 'page' : null, dataset: { tab: k },
       }, icon(icons[k]), t(`tab.${k}`), count[k] != null ? h('span', { class: 'count', dataset: { count: k } }, String(count[k])) : null)));
