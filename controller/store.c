@@ -211,6 +211,12 @@ static const char *const migrations[] = {
   "  finished_at TEXT,"
   "  run_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
   "  result TEXT);",
+  /* 5: calendar feeds: one secret token per user (only its SHA-256),
+   * for calendar apps that cannot send a bearer header */
+  "CREATE TABLE calendar_tokens ("
+  "  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+  "  token_hash TEXT NOT NULL UNIQUE,"
+  "  created_at TEXT NOT NULL);",
 };
 
 void

@@ -8,7 +8,8 @@
 
 static const rc_api_route *const route_tables[] = {rc_api_routes_people, rc_api_routes_sessions,
                                                    rc_api_routes_live, rc_api_routes_media,
-                                                   rc_api_routes_health, rc_api_routes_import};
+                                                   rc_api_routes_health, rc_api_routes_import,
+                                                   rc_api_routes_calendar};
 
 void
 rc_api_set_ws_io(rc_api *api, const rc_api_ws_io *io)
