@@ -97,6 +97,7 @@ extern const rc_api_route rc_api_routes_media[];    /* api-media.c */
 extern const rc_api_route rc_api_routes_health[];   /* api-health.c */
 extern const rc_api_route rc_api_routes_import[];   /* api-import.c */
 extern const rc_api_route rc_api_routes_calendar[]; /* api-calendar.c */
+extern const rc_api_route rc_api_routes_recordings[]; /* api-recordings.c */
 
 /* Access to one session: staff see every session, delegates only their own. */
 gboolean rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **error);

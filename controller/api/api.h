@@ -59,6 +59,7 @@ typedef struct rc_api_route rc_api_route;
 typedef struct {
   const rc_api_route *route;
   gint64 params[2]; /* the {id} segments of the path, in order */
+  char name[256];   /* the {name} segment (any one non-empty segment; the handler checks it) */
 } rc_api_match;
 
 typedef struct {
