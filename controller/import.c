@@ -226,7 +226,7 @@ seen_clear(seen *s)
 
 /* Validates each cell on its own, so a row reports all its errors. */
 static void
-check_cells(const table *t, char **row, guint line, json_t *values, json_t *errors)
+check_cells(const table *t, char **row, guint line, json_t *values, json_t *bad, json_t *errors)
 {
   for (guint i = 0; t->cols[i].field.name; i++) {
     const rc_api_field *f = &t->cols[i].field;
@@ -244,6 +244,9 @@ check_cells(const table *t, char **row, guint line, json_t *values, json_t *erro
     } else if (!rc_api_validate(obj, one, &err)) {
       const char *reason = strstr(err->message, ": ");
       add_error(errors, line, f->name, reason ? reason + 2 : err->message);
+      if (!g_str_equal(f->name, "password")) /* shown in the preview as it was */
+        json_object_set(values, f->name, json_object_get(obj, f->name));
+      json_object_set_new(bad, f->name, json_true());
     } else {
       json_object_set(values, f->name, json_object_get(obj, f->name));
     }
@@ -281,6 +284,13 @@ str(json_t *values, const char *key)
   return json_string_value(json_object_get(values, key));
 }
 
+/* A value that passed its cell check, or NULL. */
+static const char *
+valid(json_t *values, json_t *bad, const char *key)
+{
+  return json_object_get(bad, key) ? NULL : str(values, key);
+}
+
 /* The level a site's parent must have, or NULL for the province (none). */
 static const char *
 parent_level_for(const char *level)
@@ -291,10 +301,10 @@ parent_level_for(const char *level)
 }
 
 static void
-check_site_parent(seen *s, json_t *values, guint line, json_t *errors)
+check_site_parent(seen *s, json_t *values, json_t *bad, guint line, json_t *errors)
 {
-  const char *level = str(values, "level"), *parent = str(values, "parent_code");
-  if (!level)
+  const char *level = valid(values, bad, "level"), *parent = valid(values, bad, "parent_code");
+  if (!level || json_object_get(bad, "parent_code"))
     return;
   const char *want = parent_level_for(level);
   if (!want) {
@@ -324,13 +334,14 @@ check_row(const table *t, seen *s, guint r, json_t *rows, json_t *all_errors)
   char **row = t->rows->pdata[r];
   guint line = g_array_index(t->lines, guint, r);
   json_t *values = json_object(), *errors = json_array();
-  check_cells(t, row, line, values, errors);
+  g_autoptr(json_t) bad = json_object(); /* columns whose cell failed its check */
+  check_cells(t, row, line, values, bad, errors);
   if (t->kind == RC_IMPORT_SITES) {
-    check_unique(s, "code", str(values, "code"), line, errors);
-    check_site_parent(s, values, line, errors);
+    check_unique(s, "code", valid(values, bad, "code"), line, errors);
+    check_site_parent(s, values, bad, line, errors);
   } else {
-    check_unique(s, "username", str(values, "username"), line, errors);
-    const char *site = str(values, "site_code");
+    check_unique(s, "username", valid(values, bad, "username"), line, errors);
+    const char *site = valid(values, bad, "site_code");
     if (site && !g_hash_table_contains(s->file_level, site)) {
       g_autofree char *why = g_strdup_printf("no site '%s' on the server", site);
       add_error(errors, line, "site_code", why);

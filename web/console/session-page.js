@@ -13,8 +13,10 @@ import { AgendaTab, countAgenda } from './agenda.js';
 import { DelegatesTab } from './delegates.js';
 import { SitesTab } from './sites.js';
 import { AttendanceTab } from './attendance.js';
+import { RecordingsTab } from './recordings.js';
+import { downloadSessionIcs } from './calendar.js';
 
-const TABS = ['agenda', 'delegates', 'sites', 'attendance'];
+const TABS = ['agenda', 'delegates', 'sites', 'attendance', 'recordings'];
 
 export class SessionPage {
   constructor(ctx, main, id, tab) {
@@ -30,6 +32,7 @@ export class SessionPage {
       delegates: new DelegatesTab(this),
       sites: new SitesTab(this),
       attendance: new AttendanceTab(this),
+      recordings: new RecordingsTab(this),
     };
     this.offs = [];
     this.renderSkeleton();
@@ -252,9 +255,9 @@ export class SessionPage {
       sites: d ? (d.sites || []).length : null,
       attendance: att ? `${att.present}/${att.expected}` : null,
     };
-    const icons = { agenda: 'checklist', delegates: 'users', sites: 'site', attendance: 'check' };
+    const icons = { agenda: 'checklist', delegates: 'users', sites: 'site', attendance: 'check', recordings: 'play' };
     fill(this.tabsEl, ...TABS
-      .filter((k) => k !== 'attendance' || this.ctx.canSeeAttendance)
+      .filter((k) => !['attendance', 'recordings'].includes(k) || this.ctx.canSeeAttendance)
       .map((k) => h('a', {
         class: 'tab', href: `#/sessions/${this.id}/${k}`, 'aria-current': k === this.tab ? 'page' : null, dataset: { tab: k },
       }, icon(icons[k]), t(`tab.${k}`), count[k] != null ? h('span', { class: 'count', dataset: { count: k } }, String(count[k])) : null)));
@@ -270,6 +273,7 @@ export class SessionPage {
     const ctx = this.ctx;
     this.statsEl = h('div', { class: 'session-stats' });
     const actions = h('div', { class: 'session-actions' },
+      button('.ics', { ic: 'calendar', attrs: { title: t('cal.session_ics'), 'data-ics': '' }, onClick: () => downloadSessionIcs(d.id) }),
       ctx.canEdit && d.status !== 'ended' ? button(t('session.edit'), { ic: 'edit', onClick: () => openSessionForm(ctx, d, (s) => this.onSessionUpdated(s, { announce: false })) }) : null,
       ctx.canEdit && d.status !== 'live' ? button(t('app.delete'), { kind: 'danger-outline', ic: 'trash', onClick: () => deleteSession(ctx, d, () => ctx.navigate('#/sessions')) }) : null,
       ctx.canRun && d.status === 'scheduled' ? button(t('session.start'), { kind: 'success', ic: 'play', onClick: () => this.start() }) : null,
