@@ -37,6 +37,7 @@ struct rc_auth {
 };
 
 typedef struct {
+  gboolean is_hash; /* FALSE: a login_job; TRUE: a hash_job (both go through the pool) */
   rc_auth *auth;
   gint64 user_id; /* 0 = no such user */
   char *hash;
@@ -95,10 +96,88 @@ login_done(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Worker thread: only the hash check happens here. */
+/* A batch of passwords to hash (a bulk import): one pool job per
+ * password, so both workers share the batch; the last one to finish hands
+ * the results to the main loop. */
+typedef struct {
+  rc_auth *auth;
+  GPtrArray *passwords; /* char* */
+  char **hashes;        /* same order; NULL where hashing failed */
+  gint left;            /* atomic */
+  rc_auth_hashes_cb cb;
+  gpointer user_data;
+} hash_batch;
+
+typedef struct {
+  gboolean is_hash; /* TRUE */
+  hash_batch *batch;
+  guint index;
+} hash_job;
+
+static gboolean
+hashes_done(gpointer data)
+{
+  hash_batch *b = data;
+  g_autoptr(GHashTable) out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < b->passwords->len; i++) {
+    if (!b->hashes[i] && !error)
+      g_set_error(&error, RC_ERROR, RC_ERROR_INTERNAL, "out of memory hashing a password");
+    if (b->hashes[i])
+      g_hash_table_insert(out, g_strdup(b->passwords->pdata[i]), g_steal_pointer(&b->hashes[i]));
+  }
+  b->cb(error ? NULL : out, error, b->user_data);
+  for (guint i = 0; i < b->passwords->len; i++)
+    sodium_memzero(b->passwords->pdata[i], strlen(b->passwords->pdata[i]));
+  g_ptr_array_unref(b->passwords);
+  g_free(b->hashes);
+  g_free(b);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hash_in_thread(hash_job *job)
+{
+  hash_batch *b = job->batch;
+  b->hashes[job->index] = rc_auth_hash_password(b->auth, b->passwords->pdata[job->index], NULL);
+  if (g_atomic_int_dec_and_test(&b->left))
+    g_main_context_invoke(b->auth->main_context, hashes_done, b);
+  g_free(job);
+}
+
+void
+rc_auth_hash_passwords(rc_auth *auth, GPtrArray *passwords, rc_auth_hashes_cb cb, gpointer user_data)
+{
+  hash_batch *b = g_new0(hash_batch, 1);
+  b->auth = auth;
+  b->passwords = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < passwords->len; i++)
+    g_ptr_array_add(b->passwords, g_strdup(passwords->pdata[i]));
+  b->hashes = g_new0(char *, passwords->len + 1);
+  b->cb = cb;
+  b->user_data = user_data;
+  if (passwords->len == 0) {
+    g_main_context_invoke(auth->main_context, hashes_done, b);
+    return;
+  }
+  g_atomic_int_set(&b->left, (gint)passwords->len);
+  for (guint i = 0; i < passwords->len; i++) {
+    hash_job *job = g_new0(hash_job, 1);
+    job->is_hash = TRUE;
+    job->batch = b;
+    job->index = i;
+    g_thread_pool_push(auth->pool, job, NULL);
+  }
+}
+
+/* Worker thread: only the hash check (or a hash, for a batch) happens here. */
 static void
 verify_in_thread(gpointer data, gpointer pool_data)
 {
+  if (*(gboolean *)data) {
+    hash_in_thread(data);
+    return;
+  }
   login_job *job = data;
   rc_auth *auth = pool_data;
   job->ok = crypto_pwhash_str_verify(job->hash, job->password, strlen(job->password)) == 0;

@@ -32,6 +32,15 @@ void rc_auth_free(rc_auth *auth);
 /* Hashes @password for storage (blocking: for creating users). (transfer full) */
 char *rc_auth_hash_password(rc_auth *auth, const char *password, GError **error);
 
+/* Called on the main loop with @hashes (password → hash, transfer none),
+ * or NULL and @error. */
+typedef void (*rc_auth_hashes_cb)(GHashTable *hashes, const GError *error, gpointer user_data);
+/* Hashes @passwords (char*, transfer none; copied) on the worker pool, two
+ * at a time, off the main loop (a bulk import of hundreds of users would
+ * otherwise stall it for many seconds). @cb is always called, later, on
+ * the main loop. */
+void rc_auth_hash_passwords(rc_auth *auth, GPtrArray *passwords, rc_auth_hashes_cb cb, gpointer user_data);
+
 /* Called on the main loop. On success @user is the user (transfer none),
  * @token the new bearer token, @expires_unix its expiry; on failure @user is
  * NULL and @error says why (RC_ERROR_FORBIDDEN for wrong credentials). */

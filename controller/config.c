@@ -28,6 +28,7 @@ static const key_spec keys[] = {
   {"server", "public_url", KEY_STRING, F(public_url), 0, 0},
   {"http", "max_body_kb", KEY_INT, F(max_body_kb), 1, 16384},
   {"http", "max_upload_mb", KEY_INT, F(max_upload_mb), 1, 4096},
+  {"http", "max_import_kb", KEY_INT, F(max_import_kb), 1, 65536},
   {"ws", "max_message_kb", KEY_INT, F(ws_max_message_kb), 1, 16384},
   {"ws", "max_queue", KEY_INT, F(ws_max_queue), 16, 1000000},
   {"ws", "event_backlog", KEY_INT, F(ws_event_backlog), 0, 100000},
@@ -86,6 +87,7 @@ rc_config_new_default(void)
   c->public_url = g_strdup("");
   c->max_body_kb = 64;
   c->max_upload_mb = 100;
+  c->max_import_kb = 4096;
   c->ws_max_message_kb = 64;
   c->ws_max_queue = 4096;
   c->ws_event_backlog = 512;

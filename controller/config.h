@@ -18,6 +18,7 @@ typedef struct rc_config {
   /* [http] */
   int max_body_kb;        /* JSON request bodies */
   int max_upload_mb;      /* PDF uploads */
+  int max_import_kb;      /* CSV bulk imports */
   /* [ws] */
   int ws_max_message_kb;
   int ws_max_queue;       /* queued frames per connection before it is dropped */

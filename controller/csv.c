@@ -64,6 +64,12 @@ read_field(reader *r, gboolean *eol, GError **error)
 GPtrArray *
 rc_csv_parse(const char *text, gsize len, guint max_rows, GError **error)
 {
+  return rc_csv_parse_lines(text, len, max_rows, NULL, error);
+}
+
+GPtrArray *
+rc_csv_parse_lines(const char *text, gsize len, guint max_rows, GArray **row_lines, GError **error)
+{
   if (!g_utf8_validate_len(text, len, NULL)) {
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "the file is not UTF-8 text");
     return NULL;
@@ -72,7 +78,9 @@ rc_csv_parse(const char *text, gsize len, guint max_rows, GError **error)
   if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
     r.p += 3;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+  g_autoptr(GArray) lines = g_array_new(FALSE, FALSE, sizeof(guint));
   while (r.p < r.end) {
+    guint line = r.line;
     g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func(g_free);
     gboolean eol = FALSE;
     while (!eol) {
@@ -87,10 +95,13 @@ rc_csv_parse(const char *text, gsize len, guint max_rows, GError **error)
       g_set_error(error, RC_ERROR, RC_ERROR_TOO_LARGE, "more than %u rows", max_rows);
       return NULL;
     }
+    g_array_append_val(lines, line);
     g_ptr_array_add(fields, NULL);
     g_ptr_array_set_free_func(fields, NULL);
     g_ptr_array_add(rows, g_ptr_array_free(g_steal_pointer(&fields), FALSE));
   }
+  if (row_lines)
+    *row_lines = g_steal_pointer(&lines);
   return g_steal_pointer(&rows);
 }
 

@@ -10,5 +10,10 @@
  * line. */
 GPtrArray *rc_csv_parse(const char *text, gsize len, guint max_rows, GError **error);
 
+/* The same, and *@row_lines (transfer full, may be NULL) gets the line
+ * each row starts on (guint), so errors can name the line a spreadsheet
+ * user sees. */
+GPtrArray *rc_csv_parse_lines(const char *text, gsize len, guint max_rows, GArray **row_lines, GError **error);
+
 /* Index of @name in a header row, or -1. */
 int rc_csv_column(char **header, const char *name);

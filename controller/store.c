@@ -243,6 +243,12 @@ static const char *const migrations[] = {
   "  agenda_item_id INTEGER REFERENCES agenda_items(id) ON DELETE SET NULL,"
   "  at TEXT NOT NULL);"
   "CREATE INDEX agenda_log_session ON agenda_log(session_id, id);",
+  /* 7: calendar feeds: one secret token per user (only its SHA-256),
+   * for calendar apps that cannot send a bearer header */
+  "CREATE TABLE calendar_tokens ("
+  "  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+  "  token_hash TEXT NOT NULL UNIQUE,"
+  "  created_at TEXT NOT NULL);",
 };
 
 void

@@ -222,3 +222,13 @@ gboolean rc_store_note_put(rc_store *store, gint64 user_id, gint64 document_id, 
                            GError **error);
 /* @document_id 0 = every note of the user; rows carry document and session titles. */
 json_t *rc_store_notes_list(rc_store *store, gint64 user_id, gint64 document_id, GError **error);
+
+/* ---- calendar feed tokens (store-calendar.c) ---- */
+/* Sets (replacing any earlier one) the user's feed token, by its hash. */
+gboolean rc_store_calendar_token_set(rc_store *store, gint64 user_id, const char *token_hash, GError **error);
+/* Revokes it; RC_ERROR_NOT_FOUND when there was none. */
+gboolean rc_store_calendar_token_delete(rc_store *store, gint64 user_id, GError **error);
+/* The active user a feed token belongs to, or NULL (RC_ERROR_NOT_FOUND). (transfer full) */
+json_t *rc_store_calendar_token_user(rc_store *store, const char *token_hash, GError **error);
+/* When the user's token was made, or NULL if none. (transfer full) */
+char *rc_store_calendar_token_created(rc_store *store, gint64 user_id);

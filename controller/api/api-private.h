@@ -97,6 +97,9 @@ extern const rc_api_route rc_api_routes_sessions[]; /* api-sessions.c */
 extern const rc_api_route rc_api_routes_live[];     /* api-records.c */
 extern const rc_api_route rc_api_routes_media[];    /* api-media.c */
 extern const rc_api_route rc_api_routes_health[];   /* api-health.c */
+extern const rc_api_route rc_api_routes_import[];   /* api-import.c */
+extern const rc_api_route rc_api_routes_calendar[]; /* api-calendar.c */
+extern const rc_api_route rc_api_routes_recordings[]; /* api-recordings.c */
 extern const rc_api_route rc_api_routes_records[];  /* api-reports.c */
 
 /* api-reports.c: minutes and report jobs, and the agenda log they read. */

@@ -8,7 +8,9 @@
 
 static const rc_api_route *const route_tables[] = {rc_api_routes_people, rc_api_routes_sessions,
                                                    rc_api_routes_live, rc_api_routes_media,
-                                                   rc_api_routes_health, rc_api_routes_records};
+                                                   rc_api_routes_health, rc_api_routes_records,
+                                                   rc_api_routes_import, rc_api_routes_calendar,
+                                                   rc_api_routes_recordings};
 
 void
 rc_api_set_ws_io(rc_api *api, const rc_api_ws_io *io)
@@ -54,6 +56,7 @@ rc_api_reply_clear(rc_api_reply *r)
   g_clear_pointer(&r->location, g_free);
   r->status = 0;
   r->content_type = NULL;
+  r->byte_ranges = FALSE;
 }
 
 void
@@ -131,9 +134,10 @@ rc_api_reply_csv(rc_api_reply *r, json_t *rows, const char *const *cols, const c
 
 /* ---- routing ---- */
 
-/* Matches @path against @pattern; {id} segments must be positive integers. */
+/* Matches @path against @pattern; {id} segments must be positive integers;
+ * a {name} segment is copied to @name. */
 static gboolean
-path_matches(const char *pattern, const char *path, gint64 *params)
+path_matches(const char *pattern, const char *path, gint64 *params, char *name, gsize name_size)
 {
   g_auto(GStrv) want = g_strsplit(pattern, "/", -1);
   g_auto(GStrv) got = g_strsplit(path, "/", -1);
@@ -147,6 +151,9 @@ path_matches(const char *pattern, const char *path, gint64 *params)
       if (!g_ascii_isdigit(got[i][0]) || *end || v == 0 || v > G_MAXINT64 || n >= 2)
         return FALSE;
       params[n++] = (gint64)v;
+    } else if (g_str_equal(want[i], "{name}")) {
+      if (!*got[i] || g_strlcpy(name, got[i], name_size) >= name_size)
+        return FALSE;
     } else if (!g_str_equal(want[i], got[i])) {
       return FALSE;
     }
@@ -164,12 +171,14 @@ rc_api_rest_match(rc_api *api, const char *method, const char *path, rc_api_matc
   for (guint t = 0; t < G_N_ELEMENTS(route_tables); t++) {
     for (const rc_api_route *r = route_tables[t]; r->method; r++) {
       gint64 params[2] = {0, 0};
-      if (!path_matches(r->pattern, path, params))
+      char name[sizeof match->name] = "";
+      if (!path_matches(r->pattern, path, params, name, sizeof name))
         continue;
       path_known = TRUE;
       if (g_str_equal(r->method, method)) {
         match->route = r;
         memcpy(match->params, params, sizeof params);
+        memcpy(match->name, name, sizeof name);
         return TRUE;
       }
     }

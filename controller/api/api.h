@@ -51,13 +51,15 @@ void rc_api_health_on_stats(json_t *snapshot, gpointer api);
 
 /* ---- REST ---- */
 
-typedef enum { RC_BODY_NONE, RC_BODY_JSON, RC_BODY_PDF } rc_api_body_kind;
+/* RC_BODY_CSV: raw bytes in memory (request->body), up to [http] max_import_kb. */
+typedef enum { RC_BODY_NONE, RC_BODY_JSON, RC_BODY_PDF, RC_BODY_CSV } rc_api_body_kind;
 
 typedef struct rc_api_route rc_api_route;
 
 typedef struct {
   const rc_api_route *route;
   gint64 params[2]; /* the {id} segments of the path, in order */
+  char name[256];   /* the {name} segment (any one non-empty segment; the handler checks it) */
 } rc_api_match;
 
 typedef struct {
@@ -65,6 +67,7 @@ typedef struct {
   const char *content_type; /* static string */
   GBytes *body;
   char *file_path;          /* serve this file as the body instead */
+  gboolean byte_ranges;     /* file_path: answer Range requests (206/416), Accept-Ranges */
   char *etag;               /* quoted */
   char *set_cookie;
   char *content_disposition;
@@ -74,7 +77,7 @@ typedef struct {
 typedef struct {
   const char *token;         /* bearer token or cookie, may be NULL */
   GHashTable *query;         /* char* -> char*, decoded; may be NULL */
-  GBytes *body;              /* RC_BODY_JSON: the raw body, may be NULL */
+  GBytes *body;              /* RC_BODY_JSON, RC_BODY_CSV: the raw body, may be NULL */
   const char *upload_path;   /* RC_BODY_PDF: the body, stored in a temp file */
   gint64 upload_size;
   const char *upload_sha256; /* hex */

@@ -242,6 +242,7 @@ rc_recorder_free(rc_recorder *r)
   if (r->index) {
     g_autofree char *at = now_iso();
     json_object_set_new(r->index, "ended_at", json_string(at));
+    json_object_set_new(r->index, "ended_offset_seconds", json_real((g_get_monotonic_time() - r->started_us) / 1e6));
     write_index(r);
     json_decref(r->index);
   }

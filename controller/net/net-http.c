@@ -5,8 +5,10 @@
 #define G_LOG_DOMAIN "roomctl-net"
 #include "net-private.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef enum { REQ_IDLE, REQ_BODY, REQ_WAITING, REQ_SENDING } req_state;
@@ -24,6 +26,7 @@ typedef struct {
   char *token;
   GHashTable *query;
   char *if_none_match;
+  char *range;          /* the Range header, for replies with byte_ranges */
   char peer[64];
   /* body */
   rc_api_body_kind body_kind;
@@ -41,6 +44,10 @@ typedef struct {
   gboolean headers_sent;
   gboolean close_after;
   pending *pending; /* a reply that will come later (login) */
+  /* a file sent by us, in byte ranges (lws_serve_http_file has none here) */
+  int file_fd;
+  gboolean file_open;
+  gint64 file_pos, file_end, file_size; /* [pos, end) still to send */
 } http_req;
 
 /* Outlives the connection: a late reply finds req NULL and is dropped. */
@@ -65,6 +72,9 @@ req_reset(http_req *req)
   g_clear_pointer(&req->token, g_free);
   g_clear_pointer(&req->query, g_hash_table_unref);
   g_clear_pointer(&req->if_none_match, g_free);
+  g_clear_pointer(&req->range, g_free);
+  if (req->file_open)
+    close(req->file_fd);
   g_clear_pointer(&req->body, g_byte_array_unref);
   if (req->upload_open)
     close(req->upload_fd);
@@ -138,10 +148,124 @@ serve_file(struct lws *wsi, http_req *req, const char *path, const char *mime)
   return 0;
 }
 
+static int reply_wire(struct lws *wsi, http_req *req, rc_wire_code code, const char *reason);
+
+/* "bytes=A-B", "bytes=A-", "bytes=-N" against a file of @size: TRUE with
+ * [*from, *to) when it is one satisfiable range; FALSE with *unsatisfiable
+ * set when it asks for bytes past the end. Anything else (several ranges,
+ * other units, bad syntax) is ignored: the whole file is sent. */
+static gboolean
+parse_range(const char *h, gint64 size, gint64 *from, gint64 *to, gboolean *unsatisfiable)
+{
+  *unsatisfiable = FALSE;
+  if (!h || !g_str_has_prefix(h, "bytes=") || strchr(h, ','))
+    return FALSE;
+  const char *p = h + 6, *dash = strchr(p, '-');
+  if (!dash)
+    return FALSE;
+  char *end = NULL;
+  if (dash == p) { /* suffix: the last N bytes */
+    gint64 n = g_ascii_strtoll(dash + 1, &end, 10);
+    if (end == dash + 1 || *end || n < 0)
+      return FALSE;
+    if (n == 0 || size == 0) {
+      *unsatisfiable = TRUE;
+      return FALSE;
+    }
+    *from = MAX(size - n, 0), *to = size;
+    return TRUE;
+  }
+  gint64 a = g_ascii_strtoll(p, &end, 10);
+  if (end != dash || a < 0 || !g_ascii_isdigit(*p))
+    return FALSE;
+  gint64 b = size - 1;
+  if (dash[1]) {
+    b = g_ascii_strtoll(dash + 1, &end, 10);
+    if (*end || b < a)
+      return FALSE;
+  }
+  if (a >= size) {
+    *unsatisfiable = TRUE;
+    return FALSE;
+  }
+  *from = a, *to = MIN(b, size - 1) + 1;
+  return TRUE;
+}
+
+static int
+write_file_headers(struct lws *wsi, http_req *req)
+{
+  unsigned char buf[LWS_PRE + 2048];
+  unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+  rc_api_reply *r = &req->reply;
+  g_autofree char *crange = r->status == 206 ? g_strdup_printf("bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
+                                                               req->file_pos, req->file_end - 1, req->file_size)
+                            : r->status == 416 ? g_strdup_printf("bytes */%" G_GINT64_FORMAT, req->file_size) : NULL;
+  if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->content_type, (lws_filepos_t)(req->file_end - req->file_pos),
+                                  &p, end) ||
+      add_header(wsi, "accept-ranges:", "bytes", &p, end) || add_header(wsi, "content-range:", crange, &p, end) ||
+      add_header(wsi, "cache-control:", "private, no-cache", &p, end) ||
+      add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
+      add_header(wsi, "content-disposition:", r->content_disposition, &p, end) ||
+      lws_finalize_write_http_header(wsi, start, &p, end))
+    return -1;
+  req->headers_sent = TRUE;
+  return 0;
+}
+
+/* A file reply that honours Range: 200 (whole), 206 (one range) or 416. */
+static int
+serve_ranged(struct lws *wsi, http_req *req)
+{
+  req->file_fd = open(req->reply.file_path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (req->file_fd < 0 || fstat(req->file_fd, &st) != 0) {
+    if (req->file_fd >= 0)
+      close(req->file_fd);
+    return reply_wire(wsi, req, RC_WIRE_NOT_FOUND, "the file is gone from the server");
+  }
+  req->file_open = TRUE;
+  req->file_size = st.st_size;
+  gboolean unsatisfiable = FALSE;
+  req->file_pos = 0, req->file_end = st.st_size;
+  if (parse_range(req->range, st.st_size, &req->file_pos, &req->file_end, &unsatisfiable))
+    req->reply.status = 206;
+  else if (unsatisfiable)
+    req->reply.status = 416, req->file_pos = req->file_end = 0;
+  req->state = REQ_SENDING;
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+static int
+write_file_chunk(struct lws *wsi, http_req *req)
+{
+  if (!req->headers_sent && write_file_headers(wsi, req))
+    return -1;
+  if (req->file_pos >= req->file_end)
+    return finish(wsi, req);
+  gsize chunk = (gsize)MIN(req->file_end - req->file_pos, 65536);
+  GByteArray *scratch = rc_net_of(wsi)->scratch;
+  g_byte_array_set_size(scratch, LWS_PRE + chunk);
+  ssize_t n = pread(req->file_fd, scratch->data + LWS_PRE, chunk, req->file_pos);
+  if (n <= 0)
+    return -1; /* the file shrank under us: the length sent is wrong, close */
+  gboolean last = req->file_pos + n >= req->file_end;
+  if (lws_write(wsi, scratch->data + LWS_PRE, (size_t)n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n)
+    return -1;
+  req->file_pos += n;
+  if (last)
+    return finish(wsi, req);
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
 /* The reply in req->reply is complete: send it. */
 static int
 start_reply(struct lws *wsi, http_req *req)
 {
+  if (req->reply.file_path && req->reply.status == 200 && req->reply.byte_ranges)
+    return serve_ranged(wsi, req);
   if (req->reply.file_path && req->reply.status == 200) {
     g_autofree char *path = g_strdup(req->reply.file_path);
     return serve_file(wsi, req, path, req->reply.content_type);
@@ -156,6 +280,8 @@ on_writeable(struct lws *wsi, http_req *req)
 {
   if (req->state != REQ_SENDING)
     return 0;
+  if (req->file_open)
+    return write_file_chunk(wsi, req);
   if (!req->headers_sent && write_headers(wsi, req))
     return -1;
   gsize total = req->reply.body ? g_bytes_get_size(req->reply.body) : 0;
@@ -311,8 +437,9 @@ begin_body(struct lws *wsi, http_req *req)
   req->body_kind = rc_api_rest_body_kind(&req->match);
   g_autofree char *cl = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
   gint64 length = cl ? g_ascii_strtoll(cl, NULL, 10) : 0;
-  req->body_limit = req->body_kind == RC_BODY_PDF ? (gint64)net->config->max_upload_mb << 20
-                                                  : (gint64)net->config->max_body_kb << 10;
+  req->body_limit = req->body_kind == RC_BODY_PDF   ? (gint64)net->config->max_upload_mb << 20
+                    : req->body_kind == RC_BODY_CSV ? (gint64)net->config->max_import_kb << 10
+                                                    : (gint64)net->config->max_body_kb << 10;
   if (req->body_kind != RC_BODY_NONE && !cl && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
     req->close_after = TRUE; /* a chunked body we do not read */
     return reply_wire(wsi, req, RC_WIRE_LENGTH_REQUIRED, "send the body with a Content-Length");
@@ -332,7 +459,7 @@ begin_body(struct lws *wsi, http_req *req)
   }
   if (req->body_kind == RC_BODY_PDF && !open_upload(net, req))
     return reply_wire(wsi, req, RC_WIRE_INTERNAL, "cannot store the upload");
-  if (req->body_kind == RC_BODY_JSON)
+  if (req->body_kind == RC_BODY_JSON || req->body_kind == RC_BODY_CSV)
     req->body = g_byte_array_sized_new((guint)length);
   req->state = REQ_BODY;
   return 0;
@@ -382,6 +509,7 @@ on_api_request(struct lws *wsi, http_req *req, const char *method, const char *p
   req->token = request_token(wsi);
   req->query = request_query(wsi);
   req->if_none_match = header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+  req->range = header(wsi, WSI_TOKEN_HTTP_RANGE);
   req->user = rc_api_rest_authorize(net->api, &req->match, req->token, &req->reply);
   if (!req->user) {
     req->close_after = rc_api_rest_body_kind(&req->match) != RC_BODY_NONE;

@@ -3,7 +3,8 @@
 // modules (sessions.js, session-page.js and its tabs).
 //
 // Routes:  #/sessions            list of sessions
-//          #/sessions/12[/tab]   one session; tab = agenda|delegates|sites|attendance
+//          #/sessions/12[/tab]   one session; tab = agenda|delegates|sites|attendance|recordings
+//          #/import              bulk import from CSV (import.js)
 
 import { register, t, onLangChange, applyI18n } from '../common/i18n.js';
 import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
@@ -12,6 +13,7 @@ import { showLoginForm } from '../common/login.js';
 import { CONSOLE_MESSAGES } from './messages.js';
 import { renderSessionList } from './sessions.js';
 import { SessionPage } from './session-page.js';
+import { renderImportPage } from './import.js';
 
 register(CONSOLE_MESSAGES);
 
@@ -105,6 +107,7 @@ function parseHash() {
   if (parts[0] === 'sessions' && parts[1] && /^\d+$/.test(parts[1])) {
     return { name: 'session', id: Number(parts[1]), tab: parts[2] || null };
   }
+  if (parts[0] === 'import') return { name: 'import' };
   return { name: 'sessions' };
 }
 
@@ -121,6 +124,11 @@ function route() {
     return;
   }
   destroyPage();
+  if (r.name === 'import' && ctx.canEdit) {
+    document.title = `roomctl · ${t('nav.import')}`;
+    page = renderImportPage(ctx, main);
+    return;
+  }
   document.title = `roomctl · ${t('nav.sessions')}`;
   page = renderSessionList(ctx, main);
 }

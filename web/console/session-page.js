@@ -14,8 +14,10 @@ import { DelegatesTab } from './delegates.js';
 import { SitesTab } from './sites.js';
 import { AttendanceTab } from './attendance.js';
 import { RecordsTab } from './records.js';
+import { RecordingsTab } from './recordings.js';
+import { downloadSessionIcs } from './calendar.js';
 
-const TABS = ['agenda', 'delegates', 'sites', 'attendance', 'records'];
+const TABS = ['agenda', 'delegates', 'sites', 'attendance', 'recordings', 'records'];
 
 export class SessionPage {
   constructor(ctx, main, id, tab) {
@@ -32,6 +34,7 @@ export class SessionPage {
       sites: new SitesTab(this),
       attendance: new AttendanceTab(this),
       records: new RecordsTab(this),
+      recordings: new RecordingsTab(this),
     };
     this.offs = [];
     this.renderSkeleton();
@@ -254,9 +257,9 @@ export class SessionPage {
       sites: d ? (d.sites || []).length : null,
       attendance: att ? `${att.present}/${att.expected}` : null,
     };
-    const icons = { agenda: 'checklist', delegates: 'users', sites: 'site', attendance: 'check', records: 'file' };
+    const icons = { agenda: 'checklist', delegates: 'users', sites: 'site', attendance: 'check', recordings: 'play', records: 'file' };
     fill(this.tabsEl, ...TABS
-      .filter((k) => k !== 'attendance' || this.ctx.canSeeAttendance)
+      .filter((k) => !['attendance', 'recordings'].includes(k) || this.ctx.canSeeAttendance)
       .filter((k) => k !== 'records' || this.ctx.canRun)
       .map((k) => h('a', {
         class: 'tab', href: `#/sessions/${this.id}/${k}`, 'aria-current': k === this.tab ? 'page' : null, dataset: { tab: k },
@@ -273,6 +276,7 @@ export class SessionPage {
     const ctx = this.ctx;
     this.statsEl = h('div', { class: 'session-stats' });
     const actions = h('div', { class: 'session-actions' },
+      button('.ics', { ic: 'calendar', attrs: { title: t('cal.session_ics'), 'data-ics': '' }, onClick: () => downloadSessionIcs(d.id) }),
       ctx.canEdit && d.status !== 'ended' ? button(t('session.edit'), { ic: 'edit', onClick: () => openSessionForm(ctx, d, (s) => this.onSessionUpdated(s, { announce: false })) }) : null,
       ctx.canEdit && d.status !== 'live' ? button(t('app.delete'), { kind: 'danger-outline', ic: 'trash', onClick: () => deleteSession(ctx, d, () => ctx.navigate('#/sessions')) }) : null,
       ctx.canRun && d.status === 'scheduled' ? button(t('session.start'), { kind: 'success', ic: 'play', onClick: () => this.start() }) : null,

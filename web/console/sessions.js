@@ -7,6 +7,7 @@ import {
   h, clear, fill, button, statusBadge, toast, showError, openModal, confirmDialog, field,
   fold, isoToLocalInput, localInputToIso,
 } from '../common/ui.js';
+import { openCalendarDialog } from './calendar.js';
 
 const FILTERS = ['all', 'scheduled', 'live', 'ended'];
 const STATUS_ORDER = { live: 0, scheduled: 1, ended: 2 };
@@ -46,6 +47,8 @@ export function renderSessionList(ctx, main) {
         h('h1', null, t('nav.sessions')),
         h('div', { class: 'sub' }, t('sessions.subtitle'))),
       h('span', { class: 'spacer' }),
+      button(t('cal.button'), { ic: 'calendar', attrs: { 'data-calendar': '' }, onClick: () => openCalendarDialog() }),
+      ctx.canEdit ? h('a', { class: 'btn', href: '#/import', dataset: { nav: 'import' } }, t('nav.import')) : null,
       ctx.canEdit ? button(t('sessions.new'), { kind: 'primary', ic: 'plus', onClick: () => openSessionForm(ctx, null, (s) => ctx.navigate(`#/sessions/${s.id}/agenda`)) }) : null),
     ctx.canEdit ? null : h('div', { class: 'callout', style: { marginBottom: '1rem' } }, t('console.readonly')),
     h('div', { class: 'card card-flush' },

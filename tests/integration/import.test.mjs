@@ -1,0 +1,201 @@
+// Bulk import of users, delegates and sites from CSV: the preview lists
+// every row with its errors (row number as a spreadsheet shows it, and the
+// column); the commit writes every row in one transaction or nothing. Bad
+// input: a file in Windows-1258/Latin-1, a missing column, duplicate
+// usernames (in the file and against the server), an empty file, a file
+// with only a header, a 100 MB file (413 before it is read), a BOM.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import {
+  ADMIN_PASSWORD, assertAlive, assertOk, assertWireError, createUser, login, rawExchange, request, startLocalServer, stopClean,
+} from '../lib/integration.mjs';
+
+const BOM = '\uFEFF';
+const csv = (lines) => lines.join('\r\n') + '\r\n';
+const HEADER = 'username,full_name,role,password,title,unit';
+
+describe('bulk import', () => {
+  let srv, base, admin;
+  const post = (kind, body, { dry = false, token = admin, contentType = 'text/csv; charset=utf-8' } = {}) =>
+    request(base, token, 'POST', `/api/v1/import/${kind}${dry ? '?dry_run=1' : ''}`,
+      typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { contentType, timeoutMs: 60_000 });
+  const usernames = async () => assertOk(await request(base, admin, 'GET', '/api/v1/users')).users.map((u) => u.username).sort();
+  const siteCodes = async () => assertOk(await request(base, admin, 'GET', '/api/v1/sites')).sites.map((s) => s.code).sort();
+
+  before(async () => {
+    srv = await startLocalServer({ config: { http: { max_import_kb: 1024 } } });
+    base = srv.base;
+    admin = await login(base, 'admin', ADMIN_PASSWORD);
+  });
+  after(async () => {
+    if (srv) {
+      await assertAlive(srv, 'the import tests');
+      await stopClean(srv, 'the import tests');
+    }
+  });
+
+  test('preview (dry run) of a clean file with a BOM: every row, no errors, nothing written', async () => {
+    const before = await usernames();
+    const file = BOM + csv([HEADER,
+      'dbx01,Nguyễn Thị Ánh Tuyết,delegate,matkhau1,"Đại biểu, Tổ 1",Huyện Đồng Văn',
+      'dbx02,Trần Đức Lượng,chair,matkhau2,Chủ tọa,Văn phòng HĐND']);
+    const plan = assertOk(await post('users', file, { dry: true }), 200, 'preview');
+    assert.equal(plan.valid, true);
+    assert.equal(plan.total, 2);
+    assert.equal(plan.error_count, 0);
+    assert.deepEqual(plan.columns, ['username', 'full_name', 'role', 'password', 'title', 'unit'], 'the BOM is not part of the first column');
+    assert.deepEqual(plan.rows.map((r) => r.row), [2, 3], 'rows numbered as a spreadsheet shows them (header = 1)');
+    assert.equal(plan.rows[0].values.full_name, 'Nguyễn Thị Ánh Tuyết');
+    assert.equal(plan.rows[0].values.title, 'Đại biểu, Tổ 1');
+    assert.equal(plan.rows[0].values.password, undefined, 'passwords are never echoed');
+    assert.equal(plan.rows[0].values.password_set, true);
+    assert.deepEqual(await usernames(), before, 'a dry run writes nothing');
+  });
+
+  test('commit: all rows written; an imported user logs in; Vietnamese text kept', async () => {
+    const file = csv([HEADER,
+      'dbx01,Nguyễn Thị Ánh Tuyết,delegate,matkhau1,"Đại biểu, Tổ 1",Huyện Đồng Văn',
+      'dbx02,Trần Đức Lượng,chair,matkhau2,Chủ tọa,Văn phòng HĐND']);
+    const res = assertOk(await post('users', file), 201, 'commit');
+    assert.equal(res.imported, 2);
+    const users = assertOk(await request(base, admin, 'GET', '/api/v1/users')).users;
+    const u = users.find((x) => x.username === 'dbx01');
+    assert.equal(u.full_name, 'Nguyễn Thị Ánh Tuyết');
+    assert.equal(u.unit, 'Huyện Đồng Văn');
+    assert.equal(users.find((x) => x.username === 'dbx02').role, 'chair');
+    const token = await login(base, 'dbx02', 'matkhau2');
+    assert.equal(assertOk(await request(base, token, 'GET', '/api/v1/me')).username, 'dbx02');
+  });
+
+  test('Windows-1258 / Latin-1 bytes: refused, naming the line and the byte; nothing written', async () => {
+    const before = await usernames();
+    const head = Buffer.from(csv([HEADER, 'enc01,Ok Name,delegate,123456,,']) + 'enc02,Tr', 'utf8');
+    // "Trần" in Windows-1258: "Tr" + 0xE2 (â) + 0xCC (combining grave) + "n"
+    const file = Buffer.concat([head, Buffer.from([0xE2, 0xCC]), Buffer.from('n,delegate,123456,,\r\n')]);
+    const res = await post('users', file, { dry: true });
+    assertWireError(res, 1001, undefined, 'latin1 file');
+    assert.match(res.json.error.reason, /line 3, byte \d+/);
+    assert.match(res.json.error.reason, new RegExp(`byte ${head.length} `));
+    assert.match(res.json.error.reason, /0xE2/);
+    assert.match(res.json.error.reason, /UTF-8/);
+    assertWireError(await post('users', file), 1001, undefined, 'latin1 commit');
+    assert.deepEqual(await usernames(), before);
+  });
+
+  test('a missing column: the error names it', async () => {
+    const res = await post('users', csv(['username,role,password', 'mc01,delegate,123456']), { dry: true });
+    assertWireError(res, 1001, 'full_name', 'missing column');
+    assert.match(res.json.error.reason, /missing/);
+    const unknown = await post('users', csv(['username,full_name,role,password,phone', 'mc01,A,delegate,123456,0912']), { dry: true });
+    assertWireError(unknown, 1001, 'phone', 'unknown column');
+  });
+
+  test('duplicate usernames, in the file and on the server: row and column named; nothing half-imported', async () => {
+    const before = await usernames();
+    const file = csv([HEADER,
+      'dup01,Lê Văn A,delegate,123456,,',       // row 2: fine on its own
+      'dbx01,Phạm Thị B,delegate,123456,,',     // row 3: exists on the server
+      'dup02,Võ Văn C,delegate,123456,,',       // row 4: fine
+      'dup01,Đặng Văn D,delegate,123456,,',     // row 5: repeats row 2
+      'Bad Name,Hồ E,delegate,12,,']);          // row 6: two bad cells
+    const plan = assertOk(await post('users', file, { dry: true }), 200);
+    assert.equal(plan.valid, false);
+    const errs = plan.errors.map((e) => `${e.row}:${e.column}`);
+    assert.deepEqual(errs, ['3:username', '5:username', '6:username', '6:password']);
+    assert.match(plan.errors[0].reason, /already exists/);
+    assert.match(plan.errors[1].reason, /row 2/);
+    assert.equal(plan.rows.find((r) => r.row === 2).errors.length, 0);
+    const res = await post('users', file);
+    assertWireError(res, 1001, undefined, 'commit with errors');
+    assert.equal(res.json.error.error_count, 4);
+    assert.deepEqual(res.json.error.errors.map((e) => `${e.row}:${e.column}`), errs);
+    assert.deepEqual(await usernames(), before, 'not even the clean rows were written');
+  });
+
+  test('an empty file, a BOM alone, a header alone: clear errors', async () => {
+    const empty = await post('users', Buffer.alloc(0), { dry: true });
+    assertWireError(empty, 1001, undefined, 'empty');
+    assert.match(empty.json.error.reason, /empty/);
+    const bom = await post('users', BOM + '\r\n', { dry: true });
+    assertWireError(bom, 1001, undefined, 'BOM only');
+    assert.match(bom.json.error.reason, /empty/);
+    const header = await post('users', csv([HEADER]), { dry: true });
+    assertWireError(header, 1001, undefined, 'header only');
+    assert.match(header.json.error.reason, /no rows/);
+  });
+
+  test('a 100 MB file is refused with 413 before it is read; the daemon stays up and small', async () => {
+    const hwm = () => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${srv.proc.pid}/status`, 'utf8'))[1]);
+    const before = hwm();
+    const head = `POST /api/v1/import/users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${admin}\r\n` +
+      `Content-Type: text/csv\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n`;
+    const res = await rawExchange(srv.port, Buffer.concat([Buffer.from(head), Buffer.alloc(256 * 1024, 0x41)]), { timeoutMs: 5000 });
+    assert.equal(res.status, 413, `raw answer: ${res.text.slice(0, 300)} (${res.error})`);
+    assert.match(res.text, /"code":1003/);
+    // The same through fetch, sending all 100 MB: the answer is 413 or, if
+    // the server closed while the client still pushed, a reset - never a 2xx.
+    const big = Buffer.alloc(100 * 1024 * 1024, 0x41);
+    let outcome;
+    try { outcome = (await post('users', big, { dry: true })).status; } catch (e) { outcome = (e.cause && e.cause.code) || e.name; }
+    assert.ok(outcome === 413 || ['EPIPE', 'ECONNRESET', 'UND_ERR_SOCKET'].includes(outcome), `fetch outcome ${outcome}`);
+    await assertAlive(srv, 'a 100 MB import');
+    const grew = hwm() - before;
+    assert.ok(grew < 20 * 1024, `peak RSS grew by ${grew} KiB`);
+    // Just over the configured limit (1 MiB here): read, dropped, 413.
+    assertWireError(await post('users', Buffer.alloc(1024 * 1024 + 10, 0x41), { dry: true }), 1003, undefined, 'over the limit');
+  });
+
+  test('sites: parents may come later in the file; wrong levels and unknown parents named; then committed', async () => {
+    const before = await siteCodes();
+    const bad = csv(['code,name,level,parent_code,transport,address',
+      'X01,Xã Tân Hòa,commune,HX1,,',
+      'HX1,Huyện Xanh,district,TX,rtp,',
+      'TX,Tỉnh Xanh,province,,,',
+      'X02,Xã Lạc,commune,TX,,',
+      'X03,Xã Mới,commune,NOPE,,']);
+    const plan = assertOk(await post('sites', bad, { dry: true }), 200);
+    assert.deepEqual(plan.errors.map((e) => `${e.row}:${e.column}`), ['5:parent_code', '6:parent_code']);
+    assert.match(plan.errors[0].reason, /must be a district/);
+    assert.match(plan.errors[1].reason, /no site 'NOPE'/);
+    assertWireError(await post('sites', bad), 1001, undefined, 'sites with errors');
+    assert.deepEqual(await siteCodes(), before);
+    const good = csv(['code,name,level,parent_code', 'X01,Xã Tân Hòa,commune,HX1', 'HX1,Huyện Xanh,district,TX', 'TX,Tỉnh Xanh,province,']);
+    assert.equal(assertOk(await post('sites', good), 201).imported, 3);
+    const sites = assertOk(await request(base, admin, 'GET', '/api/v1/sites')).sites;
+    const byCode = Object.fromEntries(sites.map((s) => [s.code, s]));
+    assert.equal(byCode.X01.parent_id, byCode.HX1.id);
+    assert.equal(byCode.HX1.parent_id, byCode.TX.id);
+    assert.equal(byCode.X01.name, 'Xã Tân Hòa');
+  });
+
+  test('delegates: role defaults to delegate, home site by code; only the admin may import users', async () => {
+    const file = csv(['username,full_name,password,site_code', 'dlg01,Bùi Thị Hạnh,123456,HX1']);
+    const secretary = (await createUser(base, admin, 'thuky.imp', 'secretariat')).token;
+    assertWireError(await post('delegates', file, { token: secretary }), 1101, undefined, 'secretariat');
+    assert.equal(assertOk(await post('delegates', file), 201).imported, 1);
+    const u = assertOk(await request(base, admin, 'GET', '/api/v1/users')).users.find((x) => x.username === 'dlg01');
+    assert.equal(u.role, 'delegate');
+    const hx1 = assertOk(await request(base, admin, 'GET', '/api/v1/sites')).sites.find((s) => s.code === 'HX1');
+    assert.equal(u.site_id, hx1.id);
+    const wrong = await post('delegates', csv(['username,full_name,password,role,site_code', 'dlg02,A,123456,admin,ZZZ']), { dry: true });
+    assert.deepEqual(assertOk(wrong).errors.map((e) => e.column), ['role', 'site_code']);
+  });
+
+  test('600 delegates in one commit', async () => {
+    const rows = [HEADER];
+    for (let i = 1; i <= 600; i++) rows.push(`bulk${String(i).padStart(3, '0')},Đại biểu số ${i},delegate,pw-${i % 7}-secret,,Tổ ${i % 27}`);
+    const t0 = Date.now();
+    const preview = assertOk(await post('users', csv(rows), { dry: true }));
+    const previewMs = Date.now() - t0;
+    assert.equal(preview.valid, true);
+    const t1 = Date.now();
+    const res = assertOk(await post('users', csv(rows)), 201);
+    const commitMs = Date.now() - t1;
+    assert.equal(res.imported, 600);
+    console.log(`# import of 600 rows: preview ${previewMs} ms, commit ${commitMs} ms (pwhash_cost=min, 7 distinct passwords)`);
+    assert.equal((await usernames()).filter((u) => u.startsWith('bulk')).length, 600);
+    await login(base, 'bulk600', 'pw-5-secret');
+  });
+});
