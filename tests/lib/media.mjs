@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
+import { SLOW } from './server.mjs';
 
 /** FNV-1a 32-bit of the site code: video SSRC even, audio odd (spec-media). */
 export function siteSsrc(code, audio = false) {
@@ -112,6 +113,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls @fn until it returns a truthy value or @ms pass; returns the value or throws. */
 export async function until(fn, ms, what) {
+  ms *= SLOW; // a wait, not a speed target: it stretches under sanitizers
   const end = Date.now() + ms;
   let last;
   while (Date.now() < end) {

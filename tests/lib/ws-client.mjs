@@ -12,8 +12,9 @@
 // Every wait is bounded; a timeout rejects with the messages seen so far.
 
 import WebSocket from 'ws';
+import { SLOW } from './server.mjs';
 
-const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_TIMEOUT_MS = 5000 * SLOW; // waits stretch under sanitizers (ROOMCTL_SLOW)
 
 /** A rejected request: .body is the error body ({code, name, reason, field?}). */
 export class WsError extends Error {
