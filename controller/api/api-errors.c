@@ -85,10 +85,12 @@ rc_wire_error_object(const GError *error)
 {
   rc_wire_code code = rc_wire_code_from_error(error);
   /* Internal details (SQL text, paths) stay in the log, not on the wire. */
-  const char *reason = code == RC_WIRE_INTERNAL ? "internal error" : error->message;
+  /* Reasons may quote outside input (a parser's error text): only valid
+   * UTF-8 goes on the wire, or jansson would refuse the string. */
+  g_autofree char *reason = g_utf8_make_valid(code == RC_WIRE_INTERNAL ? "internal error" : error->message, -1);
   json_t *obj = json_pack("{si ss ss}", "code", (int)code, "name", rc_wire_name(code), "reason", reason);
   g_autofree char *field = code == RC_WIRE_BAD_FIELD ? field_of(error->message) : NULL;
-  if (field)
+  if (field && g_utf8_validate(field, -1, NULL))
     json_object_set_new(obj, "field", json_string(field));
   return obj;
 }

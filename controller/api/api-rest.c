@@ -67,8 +67,13 @@ rc_api_reply_json(rc_api_reply *r, int status, json_t *body)
   r->content_type = "application/json; charset=utf-8";
   if (body) {
     char *text = json_dumps(body, JSON_COMPACT);
-    r->body = g_bytes_new_take(text, strlen(text));
     json_decref(body);
+    if (!text) {
+      g_warning("a reply could not be encoded as JSON");
+      r->status = 500;
+      text = g_strdup("{\"error\":{\"code\":1500,\"name\":\"internal\",\"reason\":\"internal error\"}}");
+    }
+    r->body = g_bytes_new_take(text, strlen(text));
   }
 }
 

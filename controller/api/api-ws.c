@@ -38,9 +38,13 @@ static const rc_api_field no_fields[] = {{NULL, 0, 0, 0, 0, NULL}};
 void
 rc_api_ws_send_json(rc_api *api, rc_api_ws_peer *peer, json_t *msg /* transfer full */)
 {
-  char *text = json_dumps(msg, JSON_COMPACT);
-  g_autoptr(GBytes) frame = g_bytes_new_take(text, strlen(text));
+  char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
   json_decref(msg);
+  if (!text) { /* a reply that could not be built: say so rather than crash */
+    g_warning("a WebSocket reply could not be encoded; sent an internal error instead");
+    text = g_strdup("{\"type\":\"error\",\"id\":null,\"body\":{\"code\":1500,\"name\":\"internal\",\"reason\":\"internal error\"}}");
+  }
+  g_autoptr(GBytes) frame = g_bytes_new_take(text, strlen(text));
   if (api->io.send)
     api->io.send(peer->conn, frame);
 }

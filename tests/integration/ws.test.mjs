@@ -104,6 +104,19 @@ describe('websocket', () => {
       await c.request('ping');
     });
 
+    test('invalid UTF-8 inside a broken escape -> 1000 with a readable reason, not a crash', async () => {
+      // Found by fuzz-ws: the parser's error text quoted the bad bytes and
+      // the reply could not be encoded (a NULL reply then crashed the daemon).
+      const raw = Buffer.concat([Buffer.from('{"type":"\\'), Buffer.from([0xc2, 0x8f, 0xe2, 0xa4, 0x76, 0x1f, 0x56, 0, 0]),
+        Buffer.alloc(24, 0xc2), Buffer.from('t"}')]);
+      c.drain();
+      await c.sendRaw(raw);
+      const err = await c.waitFor((m) => m.type === 'error');
+      assert.equal(err.body.code, 1000);
+      assert.equal(typeof err.body.reason, 'string');
+      await c.request('ping');
+    });
+
     test('not an object, or no type -> an error, not a crash', async () => {
       for (const raw of ['[]', '42', '"ping"', 'null', '{}', '{"id":3}', '{"type":7,"id":4}']) {
         c.drain();
