@@ -5,7 +5,7 @@ CC      ?= gcc
 BUILD   := build
 PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 gstreamer-app-1.0 gstreamer-net-1.0 gstreamer-video-1.0 \
            gstreamer-rtsp-server-1.0 portaudio-2.0 \
-           libwebsockets jansson libsodium sqlite3 poppler-glib
+           libwebsockets openssl jansson libsodium sqlite3 poppler-glib
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
            -Icontroller -Icontroller/api -Icontroller/net -Icontroller/media -Idevices \
@@ -20,7 +20,7 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libgstrtspserver-1.0-dev \
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
-  libwebsockets-dev libsqlite3-dev sqlite3 libsodium-dev libjansson-dev \
+  libwebsockets-dev libssl-dev openssl libsqlite3-dev sqlite3 libsodium-dev libjansson-dev \
   libpoppler-glib-dev poppler-utils portaudio19-dev alsa-utils \
   libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-core \
   chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev
