@@ -350,6 +350,8 @@ rc_net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
     char uri[64];
     if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 || strcmp(uri, "/ws") != 0)
       return 1; /* the WebSocket lives at /ws only */
+    if (*rc_net_of(wsi)->config->tls_cert && !lws_is_ssl(wsi))
+      return 1; /* with TLS, never a plain ws:// (http_mode = redirect lets plain HTTP in) */
     return 0;
   }
   case LWS_CALLBACK_ESTABLISHED:

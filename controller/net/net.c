@@ -37,6 +37,7 @@ lws_log(int level, const char *line)
     return;
   }
   if (!(level & LLL_ERR)) {
+    if (getenv("RC_LWS_DEBUG")) g_message("lws: %s", text);
     g_debug("lws: %s", text);
     return;
   }
@@ -79,8 +80,9 @@ connection_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 /* TLS on the one port: what a plain-HTTP client gets there. With redirect
  * the first byte of a connection tells TLS from plain, and plain requests
- * get a 301 to https:// on the same host and port; with refuse the TLS
- * handshake simply fails. */
+ * get a 308 to the same URL over https (net-http.c; lws's own redirect
+ * option drops the path) and plain WebSocket upgrades are refused; with
+ * refuse the TLS handshake simply fails. */
 static void
 set_tls(struct lws_context_creation_info *info, rc_config *config)
 {
@@ -89,8 +91,11 @@ set_tls(struct lws_context_creation_info *info, rc_config *config)
   info->ssl_cert_filepath = config->tls_cert;
   info->ssl_private_key_filepath = config->tls_key;
   info->options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  /* HTTP/1.1 only: the replies are written the HTTP/1 way (raw extra
+   * headers for files, "connection: close"), which h2 would refuse. */
+  info->alpn = "http/1.1";
   if (g_str_equal(config->http_mode, "redirect"))
-    info->options |= LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT | LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS;
+    info->options |= LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT | LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER;
 }
 
 rc_net *
@@ -116,7 +121,7 @@ rc_net_new(rc_config *config, rc_api *api, rc_meeting *meeting, GMainLoop *loop,
     rc_net_free(net);
     return NULL;
   }
-  lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+  lws_set_log_level(getenv("RC_LWS_DEBUG") ? 0xff : (LLL_ERR | LLL_WARN), lws_log);
   protocols[0].per_session_data_size = rc_net_http_session_size();
   protocols[1].per_session_data_size = rc_net_ws_session_size();
   protocols[1].rx_buffer_size = 16384;
