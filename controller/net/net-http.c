@@ -300,6 +300,21 @@ open_upload(rc_net *net, http_req *req)
   return TRUE;
 }
 
+/* A body over its limit: logged once per address a minute, not per request. */
+static void
+note_too_large(struct lws *wsi, http_req *req, gint64 length)
+{
+  rc_net *net = rc_net_of(wsi);
+  if (req->body_kind == RC_BODY_PDF)
+    rc_net_limits_note(net->limits, "upload", req->peer, "uploads over the size limit",
+                       "an upload of %" G_GINT64_FORMAT " bytes refused, over %d MiB ([http] max_upload_mb)", length,
+                       net->config->max_upload_mb);
+  else
+    rc_net_limits_note(net->limits, "body", req->peer, "request bodies over the size limit",
+                       "a request body of %" G_GINT64_FORMAT " bytes refused, over %d KiB ([http] max_body_kb)",
+                       length, net->config->max_body_kb);
+}
+
 /* Decides whether to read a body, after the caller is authorized. */
 static int
 begin_body(struct lws *wsi, http_req *req)
@@ -316,6 +331,8 @@ begin_body(struct lws *wsi, http_req *req)
   }
   if (req->body_kind == RC_BODY_NONE || length <= 0)
     return run_handler(wsi, req);
+  if (length > req->body_limit)
+    note_too_large(wsi, req, length);
   if (length > req->body_limit + DRAIN_MAX) {
     req->close_after = TRUE; /* far too large: answer now, do not read it */
     return reply_wire(wsi, req, RC_WIRE_TOO_LARGE, "the body is over the size limit");

@@ -316,10 +316,13 @@ static int
 on_writeable(ws_conn *c)
 {
   if (c->ping_due) {
+    /* With a payload: lws 4.1 does not report an empty pong. */
+    static const char payload[] = "roomctl";
     c->ping_due = FALSE;
     GByteArray *scratch = c->net->scratch;
-    g_byte_array_set_size(scratch, LWS_PRE + 1);
-    if (lws_write(c->wsi, scratch->data + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+    g_byte_array_set_size(scratch, LWS_PRE + sizeof payload);
+    memcpy(scratch->data + LWS_PRE, payload, sizeof payload - 1);
+    if (lws_write(c->wsi, scratch->data + LWS_PRE, sizeof payload - 1, LWS_WRITE_PING) < 0)
       return -1;
     if (c->queue.length)
       lws_callback_on_writable(c->wsi);

@@ -37,7 +37,6 @@ lws_log(int level, const char *line)
     return;
   }
   if (!(level & LLL_ERR)) {
-    if (getenv("RC_LWS_DEBUG")) g_message("lws: %s", text);
     g_debug("lws: %s", text);
     return;
   }
@@ -121,7 +120,7 @@ rc_net_new(rc_config *config, rc_api *api, rc_meeting *meeting, GMainLoop *loop,
     rc_net_free(net);
     return NULL;
   }
-  lws_set_log_level(getenv("RC_LWS_DEBUG") ? 0xff : (LLL_ERR | LLL_WARN), lws_log);
+  lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
   protocols[0].per_session_data_size = rc_net_http_session_size();
   protocols[1].per_session_data_size = rc_net_ws_session_size();
   protocols[1].rx_buffer_size = 16384;
