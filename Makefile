@@ -92,12 +92,31 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
 # ---- run --------------------------------------------------------------------
 # The demo: roomctl on port 8080 with .data/ in the checkout, and SIM_SITES
 # simulated sites sending (they show up once a session goes live).
+# `make run TLS=1`: HTTPS/WSS with a self-signed certificate made once in
+# build/tls/ (plain http:// on the port is redirected to https://).
 SIM_SITES ?= 24
-run: deps all
+TLS ?=
+TLS_DIR := $(BUILD)/tls
+RUN_CONF := $(if $(TLS),$(TLS_DIR)/roomctl.conf,configs/roomctl.conf)
+
+$(TLS_DIR)/cert.pem:
+	@mkdir -p $(TLS_DIR)
+	openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj /CN=localhost \
+	  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout $(TLS_DIR)/key.pem -out $@ 2>/dev/null
+	@chmod 600 $(TLS_DIR)/key.pem
+
+# The demo config with the two TLS keys set (relative paths are taken from
+# the file's directory, so the copy points back at the checkout).
+$(TLS_DIR)/roomctl.conf: configs/roomctl.conf $(TLS_DIR)/cert.pem
+	sed -e 's|^tls_cert=.*|tls_cert=cert.pem|' -e 's|^tls_key=.*|tls_key=key.pem|' \
+	  -e 's|^data_dir=\.\./|data_dir=../../|' -e 's|^web_root=\.\./|web_root=../../|' \
+	  -e 's|^dir=demo|dir=../../configs/demo|' -e 's|^pdf_dir=\.\./|pdf_dir=../../|' $< > $@
+
+run: deps all $(if $(TLS),$(TLS_DIR)/roomctl.conf)
 	@$(BUILD)/roomctl-sim --controller 127.0.0.1 --count $(SIM_SITES) -q > .data-sim.log 2>&1 & sim=$$!; \
 	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	echo "roomctl-sim: $(SIM_SITES) simulated sites sending to 127.0.0.1:5004/5006 (log in .data-sim.log)"; \
-	$(BUILD)/roomctl --config configs/roomctl.conf --data-dir .data --demo
+	$(BUILD)/roomctl --config $(RUN_CONF) --data-dir .data --demo
 
 check-config: $(BUILD)/roomctl
 	$(BUILD)/roomctl --check-config configs/roomctl.conf
