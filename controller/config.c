@@ -102,7 +102,7 @@ rc_config_new_default(void)
   c->max_header_kb = 8;
   c->header_timeout_seconds = 10;
   c->idle_seconds = 5;
-  c->max_connections_per_address = 256;
+  c->max_connections_per_address = 1024;
   c->ws_max_message_kb = 64;
   c->ws_max_queue = 4096;
   c->ws_event_backlog = 512;
