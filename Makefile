@@ -5,7 +5,7 @@ CC      ?= gcc
 BUILD   := build
 PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 gstreamer-app-1.0 gstreamer-net-1.0 gstreamer-video-1.0 \
            gstreamer-rtsp-server-1.0 portaudio-2.0 \
-           libwebsockets jansson libsodium sqlite3 poppler-glib pangocairo libzip
+           libwebsockets openssl jansson libsodium sqlite3 poppler-glib pangocairo libzip
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
            -Icontroller -Icontroller/api -Icontroller/net -Icontroller/media -Idevices \
@@ -20,7 +20,7 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libgstrtspserver-1.0-dev \
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
-  libwebsockets-dev libsqlite3-dev sqlite3 libsodium-dev libjansson-dev \
+  libwebsockets-dev libssl-dev openssl libsqlite3-dev sqlite3 libsodium-dev libjansson-dev \
   libpoppler-glib-dev poppler-utils libnss3-tools portaudio19-dev alsa-utils \
   libcairo2-dev libpango1.0-dev libzip-dev fonts-dejavu-core fonts-noto-core unzip \
   chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev valgrind python3-icalendar
@@ -92,12 +92,31 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
 # ---- run --------------------------------------------------------------------
 # The demo: roomctl on port 8080 with .data/ in the checkout, and SIM_SITES
 # simulated sites sending (they show up once a session goes live).
+# `make run TLS=1`: HTTPS/WSS with a self-signed certificate made once in
+# build/tls/ (plain http:// on the port is redirected to https://).
 SIM_SITES ?= 24
-run: deps all
+TLS ?=
+TLS_DIR := $(BUILD)/tls
+RUN_CONF := $(if $(TLS),$(TLS_DIR)/roomctl.conf,configs/roomctl.conf)
+
+$(TLS_DIR)/cert.pem:
+	@mkdir -p $(TLS_DIR)
+	openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj /CN=localhost \
+	  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout $(TLS_DIR)/key.pem -out $@ 2>/dev/null
+	@chmod 600 $(TLS_DIR)/key.pem
+
+# The demo config with the two TLS keys set (relative paths are taken from
+# the file's directory, so the copy points back at the checkout).
+$(TLS_DIR)/roomctl.conf: configs/roomctl.conf $(TLS_DIR)/cert.pem
+	sed -e 's|^tls_cert=.*|tls_cert=cert.pem|' -e 's|^tls_key=.*|tls_key=key.pem|' \
+	  -e 's|^data_dir=\.\./|data_dir=../../|' -e 's|^web_root=\.\./|web_root=../../|' \
+	  -e 's|^dir=demo|dir=../../configs/demo|' -e 's|^pdf_dir=\.\./|pdf_dir=../../|' $< > $@
+
+run: deps all $(if $(TLS),$(TLS_DIR)/roomctl.conf)
 	@$(BUILD)/roomctl-sim --controller 127.0.0.1 --count $(SIM_SITES) -q > .data-sim.log 2>&1 & sim=$$!; \
 	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	echo "roomctl-sim: $(SIM_SITES) simulated sites sending to 127.0.0.1:5004/5006 (log in .data-sim.log)"; \
-	$(BUILD)/roomctl --config configs/roomctl.conf --data-dir .data --demo
+	$(BUILD)/roomctl --config $(RUN_CONF) --data-dir .data --demo
 
 check-config: $(BUILD)/roomctl
 	$(BUILD)/roomctl --check-config configs/roomctl.conf

@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
 #include <stdio.h>
 
 #define RC_CONFIG_ERROR rc_config_error_quark()
@@ -26,14 +28,23 @@ static const key_spec keys[] = {
   {"server", "data_dir", KEY_PATH, F(data_dir), 0, 0},
   {"server", "web_root", KEY_PATH, F(web_root), 0, 0},
   {"server", "public_url", KEY_STRING, F(public_url), 0, 0},
+  {"server", "tls_cert", KEY_PATH, F(tls_cert), 0, 0},
+  {"server", "tls_key", KEY_PATH, F(tls_key), 0, 0},
+  {"server", "http_mode", KEY_STRING, F(http_mode), 0, 0},
   {"http", "max_body_kb", KEY_INT, F(max_body_kb), 1, 16384},
   {"http", "max_upload_mb", KEY_INT, F(max_upload_mb), 1, 4096},
   {"http", "max_import_kb", KEY_INT, F(max_import_kb), 1, 65536},
+  {"http", "max_header_kb", KEY_INT, F(max_header_kb), 1, 63},
+  {"http", "header_timeout_seconds", KEY_INT, F(header_timeout_seconds), 1, 600},
+  {"http", "idle_seconds", KEY_INT, F(idle_seconds), 1, 3600},
+  {"http", "max_connections_per_address", KEY_INT, F(max_connections_per_address), 0, 1000000},
   {"ws", "max_message_kb", KEY_INT, F(ws_max_message_kb), 1, 16384},
   {"ws", "max_queue", KEY_INT, F(ws_max_queue), 16, 1000000},
   {"ws", "event_backlog", KEY_INT, F(ws_event_backlog), 0, 100000},
   {"ws", "rate_per_second", KEY_INT, F(ws_rate_per_second), 1, 100000},
   {"ws", "rate_burst", KEY_INT, F(ws_rate_burst), 1, 100000},
+  {"ws", "ping_seconds", KEY_INT, F(ws_ping_seconds), 0, 3600},
+  {"ws", "pong_timeout_seconds", KEY_INT, F(ws_pong_timeout_seconds), 1, 3600},
   {"meeting", "speaking_seconds", KEY_INT, F(speaking_seconds), 0, 7200},
   {"records", "timezone", KEY_STRING, F(records_timezone), 0, 0},
   {"media", "enabled", KEY_BOOL, F(media_enabled), 0, 0},
@@ -85,14 +96,23 @@ rc_config_new_default(void)
   c->data_dir = g_strdup("/var/lib/roomctl");
   c->web_root = g_strdup(RC_WEB_ROOT);
   c->public_url = g_strdup("");
+  c->tls_cert = g_strdup("");
+  c->tls_key = g_strdup("");
+  c->http_mode = g_strdup("redirect");
   c->max_body_kb = 64;
   c->max_upload_mb = 100;
   c->max_import_kb = 4096;
+  c->max_header_kb = 8;
+  c->header_timeout_seconds = 10;
+  c->idle_seconds = 5;
+  c->max_connections_per_address = 1024;
   c->ws_max_message_kb = 64;
   c->ws_max_queue = 4096;
   c->ws_event_backlog = 512;
   c->ws_rate_per_second = 20;
   c->ws_rate_burst = 60;
+  c->ws_ping_seconds = 30;
+  c->ws_pong_timeout_seconds = 10;
   c->speaking_seconds = 180;
   c->media_enabled = TRUE;
   c->media_listen = g_strdup("0.0.0.0");
@@ -235,10 +255,46 @@ read_key(GKeyFile *kf, const key_spec *k, const char *base_dir, rc_config *c, GE
   return FALSE;
 }
 
+/* A file the daemon must read at start: say which key names it and why
+ * it cannot be read, rather than failing later inside the TLS library. */
+static gboolean
+readable_file(const char *key, const char *path, GError **error)
+{
+  if (g_access(path, R_OK) != 0) {
+    int err = errno;
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[server] %s: %s: %s", key, path, g_strerror(err));
+    return FALSE;
+  }
+  if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[server] %s: %s is not a file", key, path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* TLS: both files or neither, both readable; plain HTTP redirected or refused. */
+static gboolean
+validate_tls(rc_config *c, GError **error)
+{
+  if (!g_str_equal(c->http_mode, "redirect") && !g_str_equal(c->http_mode, "refuse")) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[server] http_mode: '%s' is not redirect or refuse", c->http_mode);
+    return FALSE;
+  }
+  if (!*c->tls_cert && !*c->tls_key)
+    return TRUE;
+  if (!*c->tls_cert || !*c->tls_key) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[server] tls_cert and tls_key go together: set both or neither");
+    return FALSE;
+  }
+  return readable_file("tls_cert", c->tls_cert, error) && readable_file("tls_key", c->tls_key, error);
+}
+
 /* Values that need more than one key's type check. */
 static gboolean
 validate(rc_config *c, GError **error)
 {
+  if (!validate_tls(c, error))
+    return FALSE;
   if (!g_str_equal(c->media_mode, "switch") && !g_str_equal(c->media_mode, "compose")) {
     g_set_error(error, RC_CONFIG_ERROR, 1, "[media] mode: '%s' is not switch or compose", c->media_mode);
     return FALSE;

@@ -15,16 +15,25 @@ typedef struct rc_config {
   char *data_dir;
   char *web_root;
   char *public_url;       /* printed in the start-up banner; "" = derived */
+  char *tls_cert;         /* PEM certificate (chain); "" = plain HTTP */
+  char *tls_key;          /* PEM private key of tls_cert */
+  char *http_mode;        /* with TLS, plain HTTP on the port: redirect | refuse */
   /* [http] */
   int max_body_kb;        /* JSON request bodies */
   int max_upload_mb;      /* PDF uploads */
   int max_import_kb;      /* CSV bulk imports */
+  int max_header_kb;      /* request line + headers */
+  int header_timeout_seconds; /* to send a whole request header */
+  int idle_seconds;       /* a kept-alive connection between requests */
+  int max_connections_per_address; /* 0 = no limit */
   /* [ws] */
   int ws_max_message_kb;
   int ws_max_queue;       /* queued frames per connection before it is dropped */
   int ws_event_backlog;   /* events kept per session for resync */
   int ws_rate_per_second; /* messages a connection may send, sustained */
   int ws_rate_burst;      /* ... and in a burst */
+  int ws_ping_seconds;    /* ping a connection silent this long; 0 = never */
+  int ws_pong_timeout_seconds; /* ... and close it when still silent after this */
   /* [meeting] */
   int speaking_seconds;   /* default speaking-time limit, 0 = none */
   /* [media] */

@@ -163,7 +163,8 @@ print_banner(roomctl *rc)
   int port = rc_net_port(rc->net);
   const char *host = g_str_equal(rc->config->listen, "0.0.0.0") ? "localhost" : rc->config->listen;
   g_autofree char *base = *rc->config->public_url ? g_strdup(rc->config->public_url)
-                                                  : g_strdup_printf("http://%s:%d", host, port);
+                                                  : g_strdup_printf("%s://%s:%d", *rc->config->tls_cert ? "https" : "http",
+                                                                    host, port);
   printf("roomctl %s listening on port %d (data in %s)\n"
          "  Secretariat console: %s/console/\n"
          "  Delegate tablets:    %s/tablet/\n"
@@ -283,9 +284,13 @@ main(int argc, char **argv)
   }
   if (o.check_path) {
     g_autoptr(rc_config) c = rc_config_load(o.check_path, &error);
-    if (c)
-      printf("%s: OK\n", o.check_path);
-    status = c ? EXIT_SUCCESS : EXIT_FAILURE;
+    /* The certificate and key are read as the daemon would read them. */
+    gboolean ok = c && (!*c->tls_cert || rc_net_tls_check(c->tls_cert, c->tls_key, &error));
+    if (ok)
+      printf("%s: OK%s\n", o.check_path, *c->tls_cert ? " (TLS certificate and key match)" : "");
+    else if (c)
+      g_prefix_error(&error, "%s: ", o.check_path);
+    status = ok ? EXIT_SUCCESS : EXIT_FAILURE;
     goto out;
   }
   if (o.verify_audit) {

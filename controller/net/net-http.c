@@ -3,6 +3,7 @@
  * caller is known to be allowed. One struct per connection, reset for each
  * request on a kept-alive connection. */
 #define G_LOG_DOMAIN "roomctl-net"
+#include "net-parse.h"
 #include "net-private.h"
 
 #include <fcntl.h>
@@ -331,32 +332,28 @@ static char *
 request_token(struct lws *wsi)
 {
   g_autofree char *auth = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
-  if (auth && g_ascii_strncasecmp(auth, "Bearer ", 7) == 0)
-    return g_strstrip(g_strdup(auth + 7));
   g_autofree char *cookie = header(wsi, WSI_TOKEN_HTTP_COOKIE);
-  if (!cookie)
-    return NULL;
-  g_auto(GStrv) parts = g_strsplit(cookie, ";", -1);
-  for (char **c = parts; *c; c++) {
-    char *kv = g_strstrip(*c);
-    if (g_str_has_prefix(kv, "rc_token="))
-      return g_strdup(kv + 9);
-  }
-  return NULL;
+  return rc_net_request_token(auth, cookie);
+}
+
+/* The query arguments, decoded by lws, one "name=value" each. */
+static GStrv
+request_arguments(struct lws *wsi)
+{
+  g_autoptr(GStrvBuilder) args = g_strv_builder_new();
+  char buf[1024];
+  for (int n = 0; lws_hdr_copy_fragment(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_URI_ARGS, n) > 0; n++)
+    g_strv_builder_add(args, buf);
+  return g_strv_builder_end(args);
 }
 
 static GHashTable *
 request_query(struct lws *wsi)
 {
   GHashTable *q = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  char buf[1024];
-  for (int n = 0; lws_hdr_copy_fragment(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_URI_ARGS, n) > 0; n++) {
-    char *eq = strchr(buf, '=');
-    if (!eq)
-      continue;
-    *eq = '\0';
-    g_hash_table_replace(q, g_strdup(buf), g_strdup(eq + 1));
-  }
+  g_auto(GStrv) args = request_arguments(wsi);
+  for (char **a = args; *a; a++)
+    rc_net_query_add(q, *a);
   return q;
 }
 
@@ -429,6 +426,21 @@ open_upload(rc_net *net, http_req *req)
   return TRUE;
 }
 
+/* A body over its limit: logged once per address a minute, not per request. */
+static void
+note_too_large(struct lws *wsi, http_req *req, gint64 length)
+{
+  rc_net *net = rc_net_of(wsi);
+  if (req->body_kind == RC_BODY_PDF)
+    rc_net_limits_note(net->limits, "upload", req->peer, "uploads over the size limit",
+                       "an upload of %" G_GINT64_FORMAT " bytes refused, over %d MiB ([http] max_upload_mb)", length,
+                       net->config->max_upload_mb);
+  else
+    rc_net_limits_note(net->limits, "body", req->peer, "request bodies over the size limit",
+                       "a request body of %" G_GINT64_FORMAT " bytes refused, over %d KiB ([http] max_body_kb)",
+                       length, net->config->max_body_kb);
+}
+
 /* Decides whether to read a body, after the caller is authorized. */
 static int
 begin_body(struct lws *wsi, http_req *req)
@@ -446,6 +458,8 @@ begin_body(struct lws *wsi, http_req *req)
   }
   if (req->body_kind == RC_BODY_NONE || length <= 0)
     return run_handler(wsi, req);
+  if (length > req->body_limit)
+    note_too_large(wsi, req, length);
   if (length > req->body_limit + DRAIN_MAX) {
     req->close_after = TRUE; /* far too large: answer now, do not read it */
     return reply_wire(wsi, req, RC_WIRE_TOO_LARGE, "the body is over the size limit");
@@ -520,39 +534,10 @@ on_api_request(struct lws *wsi, http_req *req, const char *method, const char *p
 
 /* ---- static files ---- */
 
-static const char *
-mime_of(const char *path)
-{
-  static const char *const types[][2] = {
-    {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-    {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-    {".svg", "image/svg+xml"}, {".png", "image/png"}, {".ico", "image/x-icon"},
-    {".json", "application/json"}, {".pdf", "application/pdf"}, {".woff2", "font/woff2"},
-    {".txt", "text/plain; charset=utf-8"}, {".map", "application/json"},
-  };
-  for (guint i = 0; i < G_N_ELEMENTS(types); i++)
-    if (g_str_has_suffix(path, types[i][0]))
-      return types[i][1];
-  return "application/octet-stream";
-}
-
-/* Only plain names below web/: no "..", no dotfiles, no node_modules. */
-static gboolean
-static_path_ok(const char *path, size_t len)
-{
-  if (strlen(path) != len || path[0] != '/')
-    return FALSE;
-  g_auto(GStrv) segs = g_strsplit(path + 1, "/", -1);
-  for (char **s = segs; *s; s++)
-    if ((*s)[0] == '.' || g_str_equal(*s, "node_modules") || strchr(*s, '\\'))
-      return FALSE;
-  return TRUE;
-}
-
 static int
-redirect(struct lws *wsi, http_req *req, const char *to)
+redirect(struct lws *wsi, http_req *req, int status, const char *to)
 {
-  rc_api_reply_json(&req->reply, 302, NULL);
+  rc_api_reply_json(&req->reply, status, NULL);
   req->reply.location = g_strdup(to);
   return start_reply(wsi, req);
 }
@@ -562,22 +547,33 @@ on_static(struct lws *wsi, http_req *req, const char *path, size_t len)
 {
   rc_net *net = rc_net_of(wsi);
   if (g_str_equal(path, "/"))
-    return redirect(wsi, req, "/console/");
-  if (!static_path_ok(path, len))
+    return redirect(wsi, req, 302, "/console/");
+  g_autofree char *found = NULL;
+  switch (rc_net_static_resolve(net->web_root, path, len, &found)) {
+  case RC_STATIC_FILE:
+    return serve_file(wsi, req, found, rc_net_mime_of(found));
+  case RC_STATIC_DIR:
+    return redirect(wsi, req, 302, found);
+  case RC_STATIC_BAD_PATH:
     return reply_wire(wsi, req, RC_WIRE_BAD_PATH, "this path is not allowed");
-  g_autofree char *full = g_build_filename(net->web_root, path, NULL);
-  if (g_file_test(full, G_FILE_TEST_IS_DIR)) {
-    if (!g_str_has_suffix(path, "/")) {
-      g_autofree char *to = g_strconcat(path, "/", NULL);
-      return redirect(wsi, req, to);
-    }
-    g_free(full);
-    full = g_build_filename(net->web_root, path, "index.html", NULL);
-  }
-  g_autofree char *real = realpath(full, NULL);
-  if (!real || !g_str_has_prefix(real, net->web_root) || !g_file_test(real, G_FILE_TEST_IS_REGULAR))
+  case RC_STATIC_NOT_FOUND:
+  default:
     return reply_wire(wsi, req, RC_WIRE_NOT_FOUND, "no such page");
-  return serve_file(wsi, req, real, mime_of(real));
+  }
+}
+
+/* Plain HTTP on the TLS port ([server] http_mode = redirect): the same
+ * path and query over https, 308 so that a POST stays a POST. */
+static int
+to_https(struct lws *wsi, http_req *req, const char *path)
+{
+  g_autofree char *host = header(wsi, WSI_TOKEN_HOST);
+  g_auto(GStrv) args = request_arguments(wsi);
+  g_autofree char *to = rc_net_https_location(host, path, (const char *const *)args);
+  req->close_after = TRUE; /* a body, if any, is not read */
+  if (!to)
+    return reply_wire(wsi, req, RC_WIRE_BAD_FIELD, "use https://; the Host header is missing or malformed");
+  return redirect(wsi, req, 308, to);
 }
 
 static int
@@ -591,6 +587,8 @@ on_http(struct lws *wsi, http_req *req, const char *in, size_t len)
   const char *method = method_name(m);
   g_autofree char *path = g_strndup(in, len);
   g_debug("%s %s %s", req->peer, method, path);
+  if (*rc_net_of(wsi)->config->tls_cert && !lws_is_ssl(wsi))
+    return to_https(wsi, req, path);
   if (g_str_has_prefix(path, "/api/") || g_str_equal(path, "/healthz") || g_str_equal(path, "/metrics"))
     return on_api_request(wsi, req, method, path);
   if (m != LWSHUMETH_GET && m != LWSHUMETH_HEAD) {

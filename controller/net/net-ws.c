@@ -21,6 +21,10 @@ typedef struct {
   gint64 tokens_at;    /* µs, monotonic, of the last refill */
   guint64 refused;     /* messages refused for rate, since connect */
   gint64 refused_told; /* µs of the last rate error sent */
+  guint64 oversized;   /* messages dropped for size or binary, since connect */
+  gint64 heard;        /* µs, monotonic, of the last frame from the client */
+  gboolean ping_due;   /* a ping waits for WRITEABLE */
+  gboolean pinged;     /* a ping went out since the client was last heard */
 } ws_conn;
 
 size_t
@@ -164,7 +168,9 @@ conn_open(struct lws *wsi, ws_conn *c)
   lws_get_peer_simple(wsi, c->peer_name, sizeof c->peer_name);
   c->tokens = c->net->config->ws_rate_burst;
   c->tokens_at = g_get_monotonic_time();
+  c->heard = c->tokens_at;
   c->net->ws_clients++;
+  rc_net_limits_asked(c->net->limits, wsi);
   g_hash_table_add(c->net->conns, c);
   g_debug("ws %s: connected", c->peer_name);
 }
@@ -183,6 +189,8 @@ conn_close(ws_conn *c)
   c->net->ws_clients--;
   if (c->refused)
     g_message("ws %s: closed after %" G_GUINT64_FORMAT " messages refused for rate", c->peer_name, c->refused);
+  if (c->oversized > 1)
+    g_message("ws %s: closed after %" G_GUINT64_FORMAT " messages dropped for size", c->peer_name, c->oversized);
   g_debug("ws %s: closed", c->peer_name);
   c->wsi = NULL;
 }
@@ -229,7 +237,10 @@ on_receive(struct lws *wsi, ws_conn *c, const void *in, size_t len)
   if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
     return 0;
   if (c->rx_dropping) {
-    g_message("ws %s: message over %zu bytes or binary, dropped", c->peer_name, limit);
+    /* Logged once per connection; the count comes with the close. */
+    if (c->oversized++ == 0)
+      g_warning("ws %s: a message over %zu bytes ([ws] max_message_kb) or binary, dropped; more are counted",
+                c->peer_name, limit);
     rc_api_ws_too_large(c->net->api, &c->peer, limit);
   } else if (!within_rate(c)) {
     g_clear_pointer(&c->rx, g_byte_array_unref);
@@ -241,9 +252,82 @@ on_receive(struct lws *wsi, ws_conn *c, const void *in, size_t len)
   return 0;
 }
 
+/* ---- silent clients ---- */
+
+/* Once a second: a connection silent for [ws] ping_seconds is pinged; one
+ * still silent pong_timeout_seconds later is gone (a tablet that lost the
+ * network, a client that stopped reading) and is closed. */
+static gboolean
+on_ping_tick(gpointer data)
+{
+  rc_net *net = data;
+  rc_config *cfg = net->config;
+  gint64 now = g_get_monotonic_time();
+  g_autoptr(GPtrArray) gone = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, net->conns);
+  while (g_hash_table_iter_next(&it, &key, NULL)) {
+    ws_conn *c = key;
+    gint64 silent = now - c->heard;
+    if (c->closing)
+      continue;
+    if (silent >= (gint64)(cfg->ws_ping_seconds + cfg->ws_pong_timeout_seconds) * G_USEC_PER_SEC) {
+      g_message("ws %s: silent for %" G_GINT64_FORMAT " s, no answer to a ping, closing", c->peer_name,
+                silent / G_USEC_PER_SEC);
+      c->closing = TRUE;
+      g_ptr_array_add(gone, c->wsi);
+    } else if (silent >= (gint64)cfg->ws_ping_seconds * G_USEC_PER_SEC && !c->pinged) {
+      c->pinged = TRUE;
+      c->ping_due = TRUE;
+      lws_callback_on_writable(c->wsi);
+    }
+  }
+  /* Now, not after a close handshake: the peer is not listening. Outside
+   * the walk, as closing removes the connection from net->conns. */
+  for (guint i = 0; i < gone->len; i++)
+    lws_set_timeout(gone->pdata[i], PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_SYNC);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+rc_net_ws_start(rc_net *net)
+{
+  if (net->config->ws_ping_seconds > 0)
+    net->ws_ping_source = g_timeout_add_seconds(1, on_ping_tick, net);
+}
+
+void
+rc_net_ws_stop(rc_net *net)
+{
+  if (net->ws_ping_source)
+    g_source_remove(net->ws_ping_source);
+  net->ws_ping_source = 0;
+}
+
+static void
+heard(ws_conn *c)
+{
+  c->heard = g_get_monotonic_time();
+  c->pinged = FALSE;
+}
+
 static int
 on_writeable(ws_conn *c)
 {
+  if (c->ping_due) {
+    /* With a payload: lws 4.1 does not report an empty pong. */
+    static const char payload[] = "roomctl";
+    c->ping_due = FALSE;
+    GByteArray *scratch = c->net->scratch;
+    g_byte_array_set_size(scratch, LWS_PRE + sizeof payload);
+    memcpy(scratch->data + LWS_PRE, payload, sizeof payload - 1);
+    if (lws_write(c->wsi, scratch->data + LWS_PRE, sizeof payload - 1, LWS_WRITE_PING) < 0)
+      return -1;
+    if (c->queue.length)
+      lws_callback_on_writable(c->wsi);
+    return 0;
+  }
   GBytes *frame = g_queue_pop_head(&c->queue);
   if (!frame)
     return 0;
@@ -269,13 +353,19 @@ rc_net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
     char uri[64];
     if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 || strcmp(uri, "/ws") != 0)
       return 1; /* the WebSocket lives at /ws only */
+    if (*rc_net_of(wsi)->config->tls_cert && !lws_is_ssl(wsi))
+      return 1; /* with TLS, never a plain ws:// (http_mode = redirect lets plain HTTP in) */
     return 0;
   }
   case LWS_CALLBACK_ESTABLISHED:
     conn_open(wsi, c);
     return 0;
   case LWS_CALLBACK_RECEIVE:
+    heard(c);
     return on_receive(wsi, c, in, len);
+  case LWS_CALLBACK_RECEIVE_PONG:
+    heard(c);
+    return 0;
   case LWS_CALLBACK_SERVER_WRITEABLE:
     return c->closing ? -1 : on_writeable(c);
   case LWS_CALLBACK_CLOSED:

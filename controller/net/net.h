@@ -14,7 +14,8 @@ typedef struct rc_net rc_net;
  * (transfer none) */
 const rc_api_ws_io *rc_net_ws_io(rc_net *net);
 
-/* Starts listening on config->listen:config->port (0 = any free port).
+/* Starts listening on config->listen:config->port (0 = any free port),
+ * with TLS when config->tls_cert is set.
  * Borrowed: @config, @api, @meeting (its sink is set to the topics).
  * (transfer full) */
 rc_net *rc_net_new(rc_config *config, rc_api *api, rc_meeting *meeting, GMainLoop *loop,
@@ -24,3 +25,6 @@ int rc_net_port(rc_net *net);
 guint rc_net_ws_clients(rc_net *net);
 /* Closes every connection and the listening socket. */
 void rc_net_free(rc_net *net);
+/* Reads the PEM certificate and key and checks that they belong together.
+ * On error, FALSE is returned with @error naming the config key and file. */
+gboolean rc_net_tls_check(const char *cert_path, const char *key_path, GError **error);
