@@ -104,16 +104,25 @@ describe('websocket', () => {
       await c.request('ping');
     });
 
-    test('invalid UTF-8 inside a broken escape -> 1000 with a readable reason, not a crash', async () => {
-      // Found by fuzz-ws: the parser's error text quoted the bad bytes and
-      // the reply could not be encoded (a NULL reply then crashed the daemon).
-      const raw = Buffer.concat([Buffer.from('{"type":"\\'), Buffer.from([0xc2, 0x8f, 0xe2, 0xa4, 0x76, 0x1f, 0x56, 0, 0]),
-        Buffer.alloc(24, 0xc2), Buffer.from('t"}')]);
-      c.drain();
-      await c.sendRaw(raw);
-      const err = await c.waitFor((m) => m.type === 'error');
-      assert.equal(err.body.code, 1000);
-      assert.equal(typeof err.body.reason, 'string');
+    test('a broken escape with NUL and multi-byte text -> 1000 with a readable reason, not a crash', async () => {
+      // Found by fuzz-ws: the parser's error text quoted the input, cut in
+      // the middle of a character, and the reply could not be encoded (a
+      // NULL reply then crashed the daemon).
+      for (const tail of ['\u0000\u0000' + 'Đ'.repeat(200), 'ĐạiBiểu'.repeat(40), '\u0000']) {
+        c.drain();
+        await c.sendRaw(`{"type":"\\${tail}t"}`);
+        const err = await c.waitFor((m) => m.type === 'error');
+        assert.equal(err.body.code, 1000);
+        assert.equal(typeof err.body.reason, 'string');
+      }
+      await c.request('ping');
+    });
+
+    test('a text frame that is not UTF-8 closes that connection (1007), and only that one', async () => {
+      const bad = await connect(admin);
+      const closed = new Promise((resolve) => bad.sock.once('close', (code) => resolve(code)));
+      await bad.sendRaw(Buffer.from([0x7b, 0x22, 0xc2, 0x8f, 0xe2, 0xa4, 0x76, 0x22, 0x7d]));
+      assert.equal(await closed, 1007);
       await c.request('ping');
     });
 
