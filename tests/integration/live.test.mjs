@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { api, login, startLocalServer } from '../lib/integration.mjs';
+import { SLOW } from '../lib/server.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
 const rejectsWith = async (promise, code, what) => {
@@ -191,7 +192,7 @@ describe('live meeting', () => {
     calm.sock.on('message', (data) => { const m = JSON.parse(data); if (m.type === 'error') calmErrors.push(m); });
     const pong = await calm.request('ping', {});
     assert.ok(pong.time, 'the calm client is answered');
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 5000 * SLOW;
     while (!replies.some((m) => m.type === 'error' && m.body.code === 1400) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     const limited = replies.filter((m) => m.type === 'error' && m.body.code === 1400);
