@@ -20,8 +20,10 @@ struct rc_compose {
 static void
 caps_video(GstElement *filter, int w, int h, int fps)
 {
-  g_autoptr(GstCaps) caps = gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, w, "height", G_TYPE_INT, h,
-                                                "framerate", GST_TYPE_FRACTION, fps, 1, NULL);
+  /* I420 all the way: what the decoders give and x264 takes, so nothing
+   * is blended or converted in a 4-byte format. */
+  g_autoptr(GstCaps) caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, w,
+                                                "height", G_TYPE_INT, h, "framerate", GST_TYPE_FRACTION, fps, 1, NULL);
   g_object_set(filter, "caps", caps, NULL);
 }
 
@@ -60,6 +62,7 @@ tile(rc_compose *c, GstElement *mix, rc_media_site *site, int x, int y, int w, i
   g_object_set(text, "text", site->name, "valignment", 2 /* bottom */, "halignment", 0 /* left */, "font-desc",
                "DejaVu Sans 14", "shaded-background", TRUE, NULL);
   g_object_set(q, "leaky", 2, "max-size-time", (guint64)200 * GST_MSECOND, NULL);
+  g_object_set(dec, "max-threads", 1, NULL); /* small pictures: one thread each, no frame-threading delay */
   gst_element_link_many(src, jb, depay, parse, dec, conv, scale, caps, text, q, NULL);
   GstPad *pad = gst_element_request_pad_simple(mix, "sink_%u");
   g_object_set(pad, "xpos", x, "ypos", y, NULL);
@@ -76,7 +79,7 @@ on_encoded(GstAppSink *sink, gpointer fanout)
   g_autoptr(GstSample) sample = gst_app_sink_pull_sample(sink);
   GstBuffer *buf = sample ? gst_sample_get_buffer(sample) : NULL;
   if (buf)
-    gst_app_src_push_buffer(rc_fanout_input(fanout), gst_buffer_ref(buf)); /* takes the ref */
+    gst_pad_push(rc_fanout_input(fanout), gst_buffer_ref(buf)); /* takes the ref */
   return GST_FLOW_OK;
 }
 

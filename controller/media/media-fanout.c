@@ -1,5 +1,9 @@
 /* media-fanout — sends one program stream (RTP) to many sites with a single
- * multiudpsink (sendmmsg to every client per packet): appsrc → multiudpsink.
+ * multiudpsink (sendmmsg to every client per packet). Packets are pushed
+ * straight into the sink through a source pad of ours, in the thread that
+ * has them (the ingest thread in switch mode, the encoder's in compose
+ * mode): no queue and no thread hop between a site's packet and the
+ * program's.
  * Clients are added and removed at run time from the main loop. The socket
  * may be the ingest's own, so sites get the program from the port they send
  * to. */
@@ -9,7 +13,7 @@
 
 struct rc_fanout {
   GstElement *pipeline;
-  GstAppSrc *src;
+  GstPad *pad; /* ours, linked to the sink */
   GstElement *sink;
   char *name;
   GHashTable *clients; /* "host:port" set */
@@ -33,28 +37,32 @@ rc_fanout_new(const char *name, gboolean audio, GSocket *socket, GError **error)
   f->name = g_strdup(name);
   f->clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   f->pipeline = gst_pipeline_new(name);
-  GstElement *src = gst_element_factory_make("appsrc", NULL);
   f->sink = gst_element_factory_make("multiudpsink", NULL);
-  if (!src || !f->sink) {
-    g_set_error(error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN, "appsrc or multiudpsink missing");
-    g_clear_object(&src);
-    g_clear_object(&f->sink);
+  if (!f->sink) {
+    g_set_error(error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN, "multiudpsink missing");
     rc_fanout_free(f);
     return NULL;
   }
-  g_autoptr(GstCaps) caps = rtp_caps(audio);
-  /* Packets are sent as they come: the sources are live and already paced. */
-  g_object_set(src, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE,
-               "max-bytes", (guint64)(4 << 20), "leaky-type", 2 /* downstream: drop old */, NULL);
   g_object_set(f->sink, "sync", FALSE, "async", FALSE, "send-duplicates", FALSE, NULL);
   if (socket)
     g_object_set(f->sink, "socket", socket, "close-socket", FALSE, NULL);
-  gst_bin_add_many(GST_BIN(f->pipeline), src, f->sink, NULL);
-  gst_element_link(src, f->sink);
-  f->src = GST_APP_SRC(gst_object_ref(src));
+  gst_bin_add(GST_BIN(f->pipeline), f->sink);
   g_autoptr(GstBus) bus = gst_element_get_bus(f->pipeline);
   gst_bus_add_watch(bus, rc_media_bus_watch, f->name);
-  gst_element_set_state(f->pipeline, GST_STATE_PLAYING);
+  gst_element_set_state(f->pipeline, GST_STATE_PLAYING); /* async=false: at once */
+  /* Our pad: active, linked, and the sticky events a stream starts with. */
+  f->pad = gst_pad_new("program", GST_PAD_SRC);
+  gst_pad_set_active(f->pad, TRUE);
+  g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(f->sink, "sink");
+  g_autoptr(GstCaps) caps = rtp_caps(audio);
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  if (gst_pad_link(f->pad, sinkpad) != GST_PAD_LINK_OK || !gst_pad_push_event(f->pad, gst_event_new_stream_start(name)) ||
+      !gst_pad_push_event(f->pad, gst_event_new_caps(caps)) || !gst_pad_push_event(f->pad, gst_event_new_segment(&segment))) {
+    g_set_error(error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION, "%s: the fan-out sink refused the stream", name);
+    rc_fanout_free(f);
+    return NULL;
+  }
   return f;
 }
 
@@ -63,17 +71,21 @@ rc_fanout_free(rc_fanout *f)
 {
   if (!f)
     return;
-  rc_media_pipeline_free(f->pipeline);
-  g_clear_object(&f->src);
+  if (f->pad) {
+    gst_pad_set_active(f->pad, FALSE); /* a push still in flight returns FLUSHING */
+    g_clear_object(&f->pad);
+  }
+  if (f->pipeline)
+    rc_media_pipeline_free(f->pipeline);
   g_hash_table_destroy(f->clients);
   g_free(f->name);
   g_free(f);
 }
 
-GstAppSrc *
+GstPad *
 rc_fanout_input(rc_fanout *f)
 {
-  return f->src;
+  return f->pad;
 }
 
 void

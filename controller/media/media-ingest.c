@@ -46,7 +46,7 @@ struct rc_ingest {
   guint64 unknown_ssrc, malformed, wrong_pt, rtcp_malformed;
   gboolean keyframe_requested;
   /* switch-mode forwarding */
-  GstAppSrc *program;
+  GstPad *program; /* the program fan-out's pad, pushed to from this thread */
   guint32 source, pending;
   gboolean have_out;
   guint16 out_seq;
@@ -108,7 +108,7 @@ forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p)
   in->have_out = TRUE;
   rc_rtp_restamp(map.data, RC_PROGRAM_VIDEO_SSRC, in->out_seq++, in->last_out_ts);
   gst_buffer_unmap(out, &map);
-  gst_app_src_push_buffer(in->program, out); /* takes ownership */
+  gst_pad_push(in->program, out); /* takes ownership; sent to every site before it returns */
 }
 
 static void
@@ -350,7 +350,7 @@ rc_ingest_copy_to(rc_ingest *in, guint32 ssrc, GstAppSrc *to)
 }
 
 void
-rc_ingest_forward(rc_ingest *in, guint32 ssrc, GstAppSrc *program)
+rc_ingest_forward(rc_ingest *in, guint32 ssrc, GstPad *program)
 {
   g_mutex_lock(&in->lock);
   g_set_object(&in->program, program);

@@ -100,7 +100,7 @@ void rc_ingest_set_streams(rc_ingest *ingest, GHashTable *sites);
 void rc_ingest_copy_to(rc_ingest *ingest, guint32 ssrc, GstAppSrc *to);
 /* Switch-mode forwarding (video): the program follows @ssrc from its next
  * keyframe on (0 = forward nothing). @program: where re-stamped packets go. */
-void rc_ingest_forward(rc_ingest *ingest, guint32 ssrc, GstAppSrc *program);
+void rc_ingest_forward(rc_ingest *ingest, guint32 ssrc, GstPad *program);
 /* The SSRC forwarded now (after the keyframe came) and when it started. */
 guint32 rc_ingest_forwarded(rc_ingest *ingest, gint64 *switched_at_us);
 /* Every stream's figures (array of rc_ingest_snapshot, free with rc_ingest_snapshots_free). */
@@ -118,7 +118,8 @@ void rc_ingest_feed(rc_ingest *ingest, const guint8 *data, gsize len, GSocketAdd
 /* ---- media-fanout.c: one program stream to many sites ---- */
 rc_fanout *rc_fanout_new(const char *name, gboolean audio, GSocket *socket, GError **error);
 void rc_fanout_free(rc_fanout *fanout);
-GstAppSrc *rc_fanout_input(rc_fanout *fanout);
+/* The pad to push program packets into (gst_pad_push, any one thread at a time). */
+GstPad *rc_fanout_input(rc_fanout *fanout);
 void rc_fanout_add(rc_fanout *fanout, const char *host, int port);
 void rc_fanout_remove(rc_fanout *fanout, const char *host, int port);
 guint64 rc_fanout_bytes(rc_fanout *fanout);
