@@ -151,7 +151,8 @@ describe('live meeting', () => {
   test('an open vote: named results, changes until close, time limit closes it', async () => {
     const chair = await connect('chutoa');
     const d1 = await connect('db01');
-    const { vote } = await chair.request('vote.open', { session_id: 1, question: 'Biểu quyết công khai?', duration_seconds: 2 });
+    // Under a sanitizer (ROOMCTL_SLOW) the ballots take longer to get in.
+    const { vote } = await chair.request('vote.open', { session_id: 1, question: 'Biểu quyết công khai?', duration_seconds: 2 * SLOW });
     assert.equal(vote.secret, false);
     await d1.request('vote.cast', { vote_id: vote.id, option: 1, ballot_key: 'open-d1-001' });
     const changed = await d1.request('vote.cast', { vote_id: vote.id, option: 0, ballot_key: 'open-d1-002' });
@@ -159,7 +160,7 @@ describe('live meeting', () => {
     // A late resend of the first ballot (another tablet's lost ack) must not undo the newer choice.
     const late = await d1.request('vote.cast', { vote_id: vote.id, option: 1, ballot_key: 'open-d1-001' });
     assert.deepEqual({ duplicate: late.duplicate, option: late.option }, { duplicate: true, option: 0 });
-    const closed = await d1.waitFor((m) => m.type === 'vote.closed' && m.body.vote.id === vote.id, 6000);
+    const closed = await d1.waitFor((m) => m.type === 'vote.closed' && m.body.vote.id === vote.id, 6000 * SLOW);
     assert.deepEqual(closed.body.vote.result.counts, [1, 0, 0]);
     assert.deepEqual(closed.body.vote.result.ballots, [{ user_id: await userId('db01'), option: 0 }]);
     const votes = await api(srv.base, tokens.db01, 'GET', '/api/v1/sessions/1/votes');
@@ -182,7 +183,9 @@ describe('live meeting', () => {
     assert.doesNotMatch(await other.text(), /Cần hỏi/);
   });
 
-  test('a flooding connection is told and slowed; the others are unaffected', async () => {
+  // Rate limiting is about time; under a sanitizer limits.test.mjs checks it
+  // with its own small limits, without the demo's 602 sites beside it.
+  test('a flooding connection is told and slowed; the others are unaffected', { skip: SLOW > 1 && 'timing under a sanitizer: limits.test.mjs covers it' }, async () => {
     const flood = await connect('db03');
     const calm = await connect('db02');
     const replies = [];
