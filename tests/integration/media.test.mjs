@@ -34,7 +34,7 @@ describe('media', () => {
     });
     admin = await login(srv.base, 'admin', 'admin123');
     const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
-    for (const code of ['TINH', 'H01', 'H02', 'H03']) {
+    for (const code of ['TINH', 'H01', 'H02', 'H03', 'H01-X01']) {
       site[code] = all.find((s) => s.code === code);
       const p = await freeUdpPorts(4);
       recv[code] = p;
@@ -81,6 +81,25 @@ describe('media', () => {
     assert.ok(last.switched_ms >= 0 && last.switched_ms < 3000, `switch took ${last.switched_ms} ms`);
     await chairWs.request('floor.site', { session_id: 1, site_id: null }); // back to the chair
     await until(async () => (await api(srv.base, admin, 'GET', '/api/v1/media')).source_site_id === site.TINH.id, 5000, 'back to TINH');
+  });
+
+  test('compose: the chair and the floor site in a grid, encoded once per tier; then back to switch', async () => {
+    // TINH (province) is on the first tier (1280×720), the commune H01-X01
+    // on the last (640×360); in switch mode both get the source's own stream.
+    const atTINH = gstVideoReceiver(recv.TINH);
+    const atCommune = gstVideoReceiver(recv['H01-X01']);
+    procs.push(atTINH, atCommune);
+    const ack = await chairWs.request('media.layout', { session_id: 1, mode: 'compose', tiles: [site.TINH.id, site.H01.id] });
+    assert.equal(ack.mode, 'compose');
+    await until(() => framesOf(atTINH).width === 1280 && framesOf(atTINH).frames > 10, 15000, 'TINH decodes the 1280-wide grid');
+    await until(() => framesOf(atCommune).width === 640 && framesOf(atCommune).frames > 10, 15000, 'the commune decodes the 640-wide grid');
+    const m = await api(srv.base, admin, 'GET', '/api/v1/media');
+    assert.equal(m.mode, 'compose');
+    await chairWs.request('media.layout', { session_id: 1, mode: 'switch' });
+    await until(() => framesOf(atTINH).width === 320, 15000, 'TINH back on the chair\'s own 320-wide stream');
+    await until(() => framesOf(atCommune).width === 320, 15000, 'the commune back on the same stream');
+    await atTINH.stop();
+    await atCommune.stop();
   });
 
   test('statistics follow injected loss', async () => {
