@@ -252,6 +252,7 @@ receive_video(sim_site *s, const sim_site_env *env, const sim_rtp_info *rtp, gin
   if (sim_rtp_h264_is_keyframe(rtp->payload, rtp->payload_len) &&
       (!s->seen_keyframe || rtp->timestamp != s->last_keyframe_ts)) {
     s->counters.keyframes_received++;
+    s->counters.last_keyframe_real_us = now_real_us;
     s->seen_keyframe = TRUE;
     s->last_keyframe_ts = rtp->timestamp;
   }
@@ -335,6 +336,10 @@ sim_site_stats(const sim_site *s)
                         (json_int_t)c->recv_ignored);
   guint64 lost = sim_seq_lost(&s->program[SIM_VIDEO]) + sim_seq_lost(&s->program[SIM_AUDIO]);
   json_object_set_new(o, "recv_lost", json_integer((json_int_t)lost));
+  /* When (Unix ms) the last program keyframe arrived: the benchmark's floor
+   * switch time, without the delay of its own polling. */
+  json_object_set_new(o, "last_keyframe_at_ms",
+                      c->last_keyframe_real_us ? json_real((double)c->last_keyframe_real_us / 1000.0) : json_null());
   json_object_set_new(o, "latency_p50_ms", latency_json(&s->latency, 0.5));
   json_object_set_new(o, "latency_p99_ms", latency_json(&s->latency, 0.99));
   json_object_set_new(o, "video_ssrc", json_integer(s->ssrc[SIM_VIDEO]));

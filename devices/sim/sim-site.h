@@ -43,6 +43,7 @@ typedef struct {
 typedef struct {
   guint64 sent_packets, sent_bytes, dropped_packets;
   guint64 recv_packets, recv_bytes, recv_frames, keyframes_received;
+  gint64 last_keyframe_real_us; /* wall clock when the last new program keyframe began to arrive */
   guint64 plis_received, plis_sent, rtcp_received, recv_ignored;
 } sim_site_counters;
 

@@ -388,6 +388,7 @@ describe('roomctl-sim', () => {
     assert.ok(Math.abs(s.recv_frames - before.recv_frames - frames) <= 1, `frames ${s.recv_frames} vs ${frames}`);
     assert.equal(s.recv_lost - before.recv_lost, skipped, 'loss from sequence gaps, across the wrap');
     assert.ok(s.keyframes_received > before.keyframes_received, 'keyframes seen');
+    assert.ok(Math.abs(Date.now() - s.last_keyframe_at_ms) < 60_000, `the last keyframe's arrival time: ${s.last_keyframe_at_ms}`);
     assert.ok(s.latency_p50_ms >= 0 && s.latency_p50_ms < 50, `p50 ${s.latency_p50_ms} ms`);
     assert.ok(s.latency_p99_ms >= s.latency_p50_ms && s.latency_p99_ms < 200, `p99 ${s.latency_p99_ms} ms`);
     // Program keyframe requests go to the controller's video RTCP port.
