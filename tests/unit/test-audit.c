@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 #include <string.h>
+#include "store-fixture.h"
 
 static const rc_audit_row base_row = {
   .id = 7, .at = "2026-11-25T01:00:00Z", .user_id = 3, .action = "login", .target = "user:db01", .detail = "",
@@ -127,31 +128,6 @@ test_chain_walk(void)
 }
 
 /* ---- the store's chained log ---- */
-
-typedef struct {
-  char *dir;
-  rc_store *store;
-} fixture;
-
-static void
-setup(fixture *f, gconstpointer data)
-{
-  (void)data;
-  f->dir = g_dir_make_tmp("roomctl-test-audit-XXXXXX", NULL);
-  g_autoptr(GError) error = NULL;
-  f->store = rc_store_open(f->dir, &error);
-  g_assert_no_error(error);
-}
-
-static void
-teardown(fixture *f, gconstpointer data)
-{
-  (void)data;
-  rc_store_close(f->store);
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-  g_assert_cmpint(system(cmd), ==, 0);
-  g_free(f->dir);
-}
 
 static void
 add_rows(rc_store *s, int n)

@@ -7,30 +7,7 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-  char *dir;
-  rc_store *store;
-} fixture;
-
-static void
-setup(fixture *f, gconstpointer data)
-{
-  (void)data;
-  f->dir = g_dir_make_tmp("test-import-XXXXXX", NULL);
-  f->store = rc_store_open(f->dir, NULL);
-  g_assert_nonnull(f->store);
-}
-
-static void
-teardown(fixture *f, gconstpointer data)
-{
-  (void)data;
-  rc_store_close(f->store);
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-  g_assert_cmpint(system(cmd), ==, 0);
-  g_free(f->dir);
-}
+#include "store-fixture.h"
 
 static json_t *
 check(fixture *f, rc_import_kind kind, const char *text, GError **error)

@@ -4,37 +4,7 @@
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
-
-typedef struct {
-  char *dir;
-  rc_store *store;
-} fixture;
-
-static void
-setup(fixture *f, gconstpointer data)
-{
-  (void)data;
-  f->dir = g_dir_make_tmp("roomctl-test-store-XXXXXX", NULL);
-  g_autoptr(GError) error = NULL;
-  f->store = rc_store_open(f->dir, &error);
-  g_assert_no_error(error);
-}
-
-static void
-remove_tree(const char *dir)
-{
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-  g_assert_cmpint(system(cmd), ==, 0);
-}
-
-static void
-teardown(fixture *f, gconstpointer data)
-{
-  (void)data;
-  rc_store_close(f->store);
-  remove_tree(f->dir);
-  g_free(f->dir);
-}
+#include "store-fixture.h"
 
 static gint64
 add_user(rc_store *s, const char *name, const char *role)

@@ -1,0 +1,38 @@
+/* A real store in a fresh temporary directory, for the unit tests that need
+ * one (g_test_add with setup/teardown). Include once per test program. */
+#pragma once
+#include "store.h"
+
+#include <stdlib.h>
+
+typedef struct {
+  char *dir;
+  rc_store *store;
+} fixture;
+
+static void
+remove_tree(const char *dir)
+{
+  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+  g_assert_cmpint(system(cmd), ==, 0);
+}
+
+static void
+setup(fixture *f, gconstpointer data)
+{
+  (void)data;
+  f->dir = g_dir_make_tmp("roomctl-test-XXXXXX", NULL);
+  g_assert_nonnull(f->dir);
+  g_autoptr(GError) error = NULL;
+  f->store = rc_store_open(f->dir, &error);
+  g_assert_no_error(error);
+}
+
+static void
+teardown(fixture *f, gconstpointer data)
+{
+  (void)data;
+  rc_store_close(f->store);
+  remove_tree(f->dir);
+  g_free(f->dir);
+}
