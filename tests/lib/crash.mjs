@@ -9,15 +9,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { assertOk, createSession, createUser } from './integration.mjs';
 import { ADMIN_PASSWORD, login, request, startServer } from './server.mjs';
 import { WsClient } from './ws-client.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function ok(res, what) {
-  assert.ok(res.status >= 200 && res.status < 300, `${what}: ${res.status} ${res.text.slice(0, 300)}`);
-  return res.json;
-}
 
 /**
  * Runs @rounds kill rounds with @clients delegates. Returns per-round
@@ -34,21 +30,16 @@ export async function crashRounds({ rounds = 3, clients = 100, seed = Date.now()
   try {
     // The session, its delegates and their logins (tokens survive restarts).
     let admin = await login(srv.base, 'admin', ADMIN_PASSWORD);
-    const session = await ok(await request(srv.base, admin, 'POST', '/api/v1/sessions', {
-      title: 'Kỳ họp thử sập nguồn', starts_at: '2026-12-01T01:00:00Z', ends_at: '2026-12-01T04:00:00Z',
-    }), 'session');
+    const session = await createSession(srv.base, admin, { title: 'Kỳ họp thử sập nguồn' });
     const delegates = [];
     for (let i = 0; i < clients; i++) {
-      const username = `dbc${String(i).padStart(3, '0')}`;
-      const user = await ok(await request(srv.base, admin, 'POST', '/api/v1/users', {
-        username, full_name: `Đại biểu số ${i + 1}`, role: 'delegate', password: `pw-${username}`,
-      }), 'user');
-      delegates.push({ id: user.id, username, password: `pw-${username}` });
+      const { user, token } = await createUser(srv.base, admin, `dbc${String(i).padStart(3, '0')}`, 'delegate',
+        { full_name: `Đại biểu số ${i + 1}` });
+      delegates.push({ id: user.id, token });
     }
-    await ok(await request(srv.base, admin, 'PUT', `/api/v1/sessions/${session.id}/delegates`,
-      { user_ids: delegates.map((d) => d.id) }), 'delegates');
-    await ok(await request(srv.base, admin, 'POST', `/api/v1/sessions/${session.id}/start`), 'start');
-    for (const d of delegates) d.token = await login(srv.base, d.username, d.password);
+    assertOk(await request(srv.base, admin, 'PUT', `/api/v1/sessions/${session.id}/delegates`,
+      { user_ids: delegates.map((d) => d.id) }), 200, 'delegates');
+    assertOk(await request(srv.base, admin, 'POST', `/api/v1/sessions/${session.id}/start`), 200, 'start');
 
     let acked = null; // what the last round was told was saved
     for (let round = 1; round <= rounds + 1; round++) {
@@ -112,7 +103,7 @@ export async function crashRounds({ rounds = 3, clients = 100, seed = Date.now()
 /** Every acknowledged fact of the last round is there, and the counts agree. */
 async function verify(srv, admin, sessionId, acked, delegates) {
   const what = `round ${acked.round}`;
-  const att = await ok(await request(srv.base, admin, 'GET', `/api/v1/sessions/${sessionId}/attendance`), 'attendance');
+  const att = assertOk(await request(srv.base, admin, 'GET', `/api/v1/sessions/${sessionId}/attendance`), 200, 'attendance');
   const present = new Set(att.delegates.filter((d) => d.status === 'present').map((d) => d.user_id));
   for (const id of acked.checkins) assert.ok(present.has(id), `${what}: acknowledged check-in of user ${id} lost`);
   assert.equal(att.present, present.size, `${what}: the present count agrees with the rows`);
