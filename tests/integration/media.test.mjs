@@ -81,6 +81,9 @@ describe('media', () => {
     assert.ok(last.switched_ms >= 0 && last.switched_ms < 3000, `switch took ${last.switched_ms} ms`);
     await chairWs.request('floor.site', { session_id: 1, site_id: null }); // back to the chair
     await until(async () => (await api(srv.base, admin, 'GET', '/api/v1/media')).source_site_id === site.TINH.id, 5000, 'back to TINH');
+    // Stopped here: a second receiver on the same port (udpsrc binds with
+    // SO_REUSEPORT) would split the program between the two by hash.
+    await atTINH.stop();
   });
 
   test('compose: the chair and the floor site in a grid, encoded once per tier; then back to switch', async () => {
@@ -89,15 +92,16 @@ describe('media', () => {
     const atTINH = gstVideoReceiver(recv.TINH);
     const atCommune = gstVideoReceiver(recv['H01-X01']);
     procs.push(atTINH, atCommune);
+    const seen = () => ({ TINH: framesOf(atTINH), commune: framesOf(atCommune) });
     const ack = await chairWs.request('media.layout', { session_id: 1, mode: 'compose', tiles: [site.TINH.id, site.H01.id] });
     assert.equal(ack.mode, 'compose');
-    await until(() => framesOf(atTINH).width === 1280 && framesOf(atTINH).frames > 10, 15000, 'TINH decodes the 1280-wide grid');
-    await until(() => framesOf(atCommune).width === 640 && framesOf(atCommune).frames > 10, 15000, 'the commune decodes the 640-wide grid');
+    await until(() => framesOf(atTINH).width === 1280 && framesOf(atTINH).frames > 10, 15000, 'TINH decodes the 1280-wide grid', seen);
+    await until(() => framesOf(atCommune).width === 640 && framesOf(atCommune).frames > 10, 15000, 'the commune decodes the 640-wide grid', seen);
     const m = await api(srv.base, admin, 'GET', '/api/v1/media');
     assert.equal(m.mode, 'compose');
     await chairWs.request('media.layout', { session_id: 1, mode: 'switch' });
-    await until(() => framesOf(atTINH).width === 320, 15000, 'TINH back on the chair\'s own 320-wide stream');
-    await until(() => framesOf(atCommune).width === 320, 15000, 'the commune back on the same stream');
+    await until(() => framesOf(atTINH).width === 320, 15000, 'TINH back on the chair\'s own 320-wide stream', seen);
+    await until(() => framesOf(atCommune).width === 320, 15000, 'the commune back on the same stream', seen);
     await atTINH.stop();
     await atCommune.stop();
   });

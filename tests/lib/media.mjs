@@ -111,8 +111,9 @@ export function rtp({ ssrc, seq = 0, ts = 0, pt = 96, payload = Buffer.from([0x4
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls @fn until it returns a truthy value or @ms pass; returns the value or throws. */
-export async function until(fn, ms, what) {
+/** Polls @fn until it returns a truthy value or @ms pass; returns the value
+ *  or throws, with what @show() returns (if given) in the message. */
+export async function until(fn, ms, what, show = null) {
   ms *= SLOW; // a wait, not a speed target: it stretches under sanitizers
   const end = Date.now() + ms;
   let last;
@@ -121,5 +122,6 @@ export async function until(fn, ms, what) {
     if (last) return last;
     await sleep(100);
   }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
+  const seen = show ? `; seen: ${JSON.stringify(show())}` : '';
+  throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last)}${seen}`);
 }
