@@ -110,11 +110,19 @@ dispatch(sim_engine *engine, json_t *req, gboolean *quit, GError **error)
   }
   if (g_str_equal(name, "stats"))
     return sim_engine_stats(engine, code, error);
-  if (g_str_equal(name, "quit") && !site) {
+  if (g_str_equal(name, "sources") || g_str_equal(name, "quit")) {
+    if (site) {
+      g_set_error(error, SIM_CONTROL_ERROR, 0, "%s takes no fields but cmd", name);
+      return NULL;
+    }
+    if (g_str_equal(name, "sources"))
+      return sim_engine_program_sources(engine);
+  }
+  if (g_str_equal(name, "quit")) {
     *quit = TRUE;
     return json_pack("{s:b}", "ok", TRUE);
   }
-  g_set_error(error, SIM_CONTROL_ERROR, 0, "unknown cmd %s (fault, stats, quit)", name);
+  g_set_error(error, SIM_CONTROL_ERROR, 0, "unknown cmd %s (fault, stats, sources, quit)", name);
   return NULL;
 }
 

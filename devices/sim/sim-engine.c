@@ -35,6 +35,7 @@ struct sim_engine {
   struct mmsghdr recv_msgs[RECV_BATCH];
   struct iovec recv_iov[RECV_BATCH];
   guint8 recv_buf[RECV_BATCH][RECV_SIZE];
+  guint8 recv_control[RECV_BATCH][CMSG_SPACE(sizeof(struct timespec))];
   /* for the summary's rates */
   gint64 summary_at_us;
   double summary_cpu;
@@ -203,17 +204,36 @@ on_tick(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* When the kernel received message @msg (SO_TIMESTAMPNS), wall-clock µs;
+ * @fallback if it carries no timestamp. */
+static gint64
+arrival_us(struct msghdr *msg, gint64 fallback)
+{
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+    }
+  return fallback;
+}
+
 /* Reads what is queued on one socket, a few batches at most. */
 static void
 drain(sim_engine *e, sim_site *s, sim_medium m)
 {
   for (int round = 0; round < RECV_ROUNDS; round++) {
+    for (int i = 0; i < RECV_BATCH; i++) {
+      e->recv_msgs[i].msg_hdr.msg_control = e->recv_control[i];
+      e->recv_msgs[i].msg_hdr.msg_controllen = sizeof e->recv_control[i];
+    }
     int n = recvmmsg(s->fd[m], e->recv_msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
     if (n <= 0)
       return; /* EAGAIN, or an error the next wakeup will see again */
     gint64 now_real = g_get_real_time();
     for (int i = 0; i < n; i++)
-      sim_site_receive(s, &e->env, m, e->recv_buf[i], e->recv_msgs[i].msg_len, now_real);
+      sim_site_receive(s, &e->env, m, e->recv_buf[i], e->recv_msgs[i].msg_len,
+                       arrival_us(&e->recv_msgs[i].msg_hdr, now_real));
     if (n < RECV_BATCH)
       return;
   }
@@ -370,6 +390,27 @@ sim_engine_stats(sim_engine *e, const char *code, GError **error)
   return json_pack("{s:o, s:f, s:I, s:I, s:I}", "sites", sites, "cpu_seconds", sim_engine_cpu_seconds(),
                    "send_syscalls", (json_int_t)c.syscalls, "send_errors", (json_int_t)c.failed,
                    "held_packets", (json_int_t)c.delayed);
+}
+
+json_t *
+sim_engine_program_sources(sim_engine *e)
+{
+  g_autoptr(GHashTable) by_ssrc = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, NULL);
+  json_t *sources = json_array();
+  for (guint i = 0; i < e->sites->len; i++) {
+    const sim_site_counters *c = &((const sim_site *)e->sites->pdata[i])->counters;
+    json_t *o = g_hash_table_lookup(by_ssrc, GUINT_TO_POINTER(c->keyframe_source));
+    if (!o) {
+      o = json_pack("{s:I, s:I, s:n}", "ssrc", (json_int_t)c->keyframe_source, "count", (json_int_t)0, "since_ms");
+      json_array_append_new(sources, o);
+      g_hash_table_insert(by_ssrc, GUINT_TO_POINTER(c->keyframe_source), o);
+    }
+    json_object_set_new(o, "count", json_integer(json_integer_value(json_object_get(o, "count")) + 1));
+    double since = json_number_value(json_object_get(o, "since_ms")), ms = (double)c->keyframe_source_since_us / 1000.0;
+    if (c->keyframe_source_since_us && ms > since)
+      json_object_set_new(o, "since_ms", json_real(ms));
+  }
+  return json_pack("{s:I, s:o}", "sites", (json_int_t)e->sites->len, "sources", sources);
 }
 
 guint

@@ -50,6 +50,11 @@ gboolean sim_engine_set_faults(sim_engine *engine, const char *code, const sim_f
 json_t *sim_engine_stats(sim_engine *engine, const char *code, GError **error);
 
 guint sim_engine_site_count(const sim_engine *engine);
+/* Whose picture the sites see: {"sites": N, "sources": [{"ssrc", "count",
+ * "since_ms"}]} by source SSRC (0: no keyframe yet), "since_ms" the latest
+ * time one of them began to show it. Cheap enough to poll every few ms,
+ * unlike the full stats (transfer full). */
+json_t *sim_engine_program_sources(sim_engine *engine);
 
 /* CPU time (user + system) this process used so far, in seconds. */
 double sim_engine_cpu_seconds(void);

@@ -64,17 +64,19 @@ sim_rtp_write_header(guint8 *out, guint8 pt, gboolean marker, guint16 seq,
   put32(out + 4, timestamp);
   put32(out + 8, ssrc);
   put16(out + 12, 0xBEDE);
-  put16(out + 14, 3); /* 3 words of elements */
+  put16(out + 14, 4); /* 4 words of elements */
   out[16] = SIM_SEND_TIME_EXT_ID << 4 | (8 - 1);
   put32(out + 17, send_time_us >> 32);
   put32(out + 21, (guint32)send_time_us);
-  out[25] = out[26] = out[27] = 0;
+  out[25] = SIM_SOURCE_EXT_ID << 4 | (4 - 1);
+  put32(out + 26, ssrc);
+  out[30] = out[31] = 0;
 }
 
 /* Walks RFC 8285 elements of @ext (one-byte form if @one_byte, else
- * two-byte) looking for the send-time element. */
+ * two-byte) looking for the send-time and source elements. */
 static void
-find_send_time(const guint8 *ext, gsize len, gboolean one_byte, sim_rtp_info *out)
+find_elements(const guint8 *ext, gsize len, gboolean one_byte, sim_rtp_info *out)
 {
   gsize i = 0;
   while (i < len) {
@@ -101,7 +103,9 @@ find_send_time(const guint8 *ext, gsize len, gboolean one_byte, sim_rtp_info *ou
     if (id == SIM_SEND_TIME_EXT_ID && n == 8) {
       out->has_send_time = TRUE;
       out->send_time_us = (guint64)get32(ext + i) << 32 | get32(ext + i + 4);
-      return;
+    } else if (id == SIM_SOURCE_EXT_ID && n == 4) {
+      out->has_source = TRUE;
+      out->source_ssrc = get32(ext + i);
     }
     i += n;
   }
@@ -129,7 +133,7 @@ sim_rtp_parse(const guint8 *data, gsize len, sim_rtp_info *out)
     if (off + 4 + ext_len > len)
       return FALSE;
     if (profile == 0xBEDE || (profile & 0xFFF0) == 0x1000)
-      find_send_time(data + off + 4, ext_len, profile == 0xBEDE, out);
+      find_elements(data + off + 4, ext_len, profile == 0xBEDE, out);
     off += 4 + ext_len;
   }
   gsize end = len;

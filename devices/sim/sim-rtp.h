@@ -10,16 +10,21 @@
 #define SIM_PROGRAM_VIDEO_SSRC 0x50524F47u
 #define SIM_PROGRAM_AUDIO_SSRC 0x50524F41u
 #define SIM_SEND_TIME_EXT_ID 1
-/* 12 fixed bytes + 4 bytes of 0xBEDE header + 1 + 8 + 3 padding. */
-#define SIM_RTP_HEADER_LEN 28
+#define SIM_SOURCE_EXT_ID 2
+/* 12 fixed bytes + 4 bytes of 0xBEDE header + (1 + 8) send time
+ * + (1 + 4) source SSRC + 2 padding. */
+#define SIM_RTP_HEADER_LEN 32
 
 /* FNV-1a 32-bit of @code's bytes; video SSRC = h & ~1, audio SSRC = h | 1. */
 guint32 sim_rtp_site_hash(const char *code);
 guint32 sim_rtp_video_ssrc(const char *code);
 guint32 sim_rtp_audio_ssrc(const char *code);
 
-/* Writes SIM_RTP_HEADER_LEN bytes: version 2, the extension bit, and the
- * send-time element (ID 1, 8 bytes, @send_time_us big-endian). */
+/* Writes SIM_RTP_HEADER_LEN bytes: version 2, the extension bit, the
+ * send-time element (ID 1, 8 bytes, @send_time_us big-endian) and the
+ * source element (ID 2, 4 bytes, @ssrc again): a relay that rewrites the
+ * SSRC (the controller's program) forwards extensions untouched, so a
+ * receiver still knows whose packet it got. */
 void sim_rtp_write_header(guint8 *out, guint8 pt, gboolean marker, guint16 seq,
                           guint32 timestamp, guint32 ssrc, guint64 send_time_us);
 
@@ -29,8 +34,9 @@ typedef struct {
   guint16 seq;
   guint32 timestamp;
   guint32 ssrc;
-  gboolean has_send_time;
+  gboolean has_send_time, has_source;
   guint64 send_time_us;
+  guint32 source_ssrc;
   const guint8 *payload; /* points into the parsed buffer */
   gsize payload_len;
 } sim_rtp_info;

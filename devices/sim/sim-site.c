@@ -40,6 +40,11 @@ open_socket(const struct sockaddr *bind_addr, socklen_t bind_len, guint16 *port,
   int size = 1 << 20; /* the kernel caps this at net.core.[rw]mem_max */
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  /* The kernel's arrival time of each datagram: what the site measures
+   * (latency, keyframe arrival) is the network's and the controller's,
+   * not the time this process took to get to its sockets. */
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   struct sockaddr_storage local;
   socklen_t local_len = sizeof local;
   if (bind(fd, bind_addr, bind_len) < 0 || getsockname(fd, (struct sockaddr *)&local, &local_len) < 0) {
@@ -143,6 +148,11 @@ sim_site_send_video(sim_site *s, const sim_site_env *env, gint64 now_us, gint64 
     if (s->keyframe_wanted) {
       s->video_frame = 0; /* every clip starts with SPS, PPS and an IDR */
       s->keyframe_wanted = FALSE;
+      if (s->counters.pli_pending_since_us) {
+        s->counters.pli_answered_request_us = s->counters.pli_pending_since_us;
+        s->counters.pli_answered_at_us = now_real_us;
+        s->counters.pli_pending_since_us = 0;
+      }
     }
     send_frame(s, env, SIM_VIDEO, clip, s->video_frame % clip->n_frames, now_us, now_real_us);
   }
@@ -255,17 +265,23 @@ receive_video(sim_site *s, const sim_site_env *env, const sim_rtp_info *rtp, gin
     s->counters.last_keyframe_real_us = now_real_us;
     s->seen_keyframe = TRUE;
     s->last_keyframe_ts = rtp->timestamp;
+    if (rtp->has_source && rtp->source_ssrc != s->counters.keyframe_source) {
+      s->counters.keyframe_source = rtp->source_ssrc;
+      s->counters.keyframe_source_since_us = now_real_us;
+    }
   }
   maybe_request_keyframe(s, env, now_real_us);
 }
 
 static void
-receive_rtcp(sim_site *s, const guint8 *data, gsize len)
+receive_rtcp(sim_site *s, const guint8 *data, gsize len, gint64 now_real_us)
 {
   s->counters.rtcp_received++;
   guint requests = sim_rtcp_count_keyframe_requests(data, len, s->ssrc[SIM_VIDEO]);
   if (requests) {
     s->counters.plis_received += requests;
+    if (!s->counters.pli_pending_since_us)
+      s->counters.pli_pending_since_us = now_real_us;
     s->keyframe_wanted = TRUE; /* the next video frame is the IDR */
   }
 }
@@ -277,7 +293,7 @@ sim_site_receive(sim_site *s, const sim_site_env *env, sim_medium m, const guint
   if (s->faults.disconnect)
     return;
   if (sim_rtcp_is(data, len)) {
-    receive_rtcp(s, data, len);
+    receive_rtcp(s, data, len, now_real_us);
     return;
   }
   sim_rtp_info rtp;
@@ -322,6 +338,13 @@ latency_json(const sim_latency_window *w, double q)
   return sim_latency_quantile(w, q, &ms) ? json_real(ms) : json_null();
 }
 
+/* Unix milliseconds of a wall-clock microsecond time, null when unset. */
+static json_t *
+ms_or_null(gint64 real_us)
+{
+  return real_us ? json_real((double)real_us / 1000.0) : json_null();
+}
+
 json_t *
 sim_site_stats(const sim_site *s)
 {
@@ -339,7 +362,11 @@ sim_site_stats(const sim_site *s)
   /* When (Unix ms) the last program keyframe arrived: the benchmark's floor
    * switch time, without the delay of its own polling. */
   json_object_set_new(o, "last_keyframe_at_ms",
-                      c->last_keyframe_real_us ? json_real((double)c->last_keyframe_real_us / 1000.0) : json_null());
+                      ms_or_null(c->last_keyframe_real_us));
+  json_object_set_new(o, "keyframe_source_ssrc", json_integer(c->keyframe_source));
+  json_object_set_new(o, "keyframe_source_since_ms", ms_or_null(c->keyframe_source_since_us));
+  json_object_set_new(o, "pli_answered_request_ms", ms_or_null(c->pli_answered_request_us));
+  json_object_set_new(o, "pli_answered_at_ms", ms_or_null(c->pli_answered_at_us));
   json_object_set_new(o, "latency_p50_ms", latency_json(&s->latency, 0.5));
   json_object_set_new(o, "latency_p99_ms", latency_json(&s->latency, 0.99));
   json_object_set_new(o, "video_ssrc", json_integer(s->ssrc[SIM_VIDEO]));

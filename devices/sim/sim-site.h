@@ -44,6 +44,14 @@ typedef struct {
   guint64 sent_packets, sent_bytes, dropped_packets;
   guint64 recv_packets, recv_bytes, recv_frames, keyframes_received;
   gint64 last_keyframe_real_us; /* wall clock when the last new program keyframe began to arrive */
+  /* Whose video the program shows (the source SSRC carried in the
+   * extension of the last keyframe), and since when (wall clock of the
+   * first keyframe from it): the benchmark's floor-switch end point. */
+  guint32 keyframe_source;
+  gint64 keyframe_source_since_us;
+  /* The first keyframe request since this site's last IDR, and when the
+   * IDR answering it was sent (wall clock): the source's share of a switch. */
+  gint64 pli_pending_since_us, pli_answered_at_us, pli_answered_request_us;
   guint64 plis_received, plis_sent, rtcp_received, recv_ignored;
 } sim_site_counters;
 

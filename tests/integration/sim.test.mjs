@@ -38,7 +38,7 @@ function parseRtp(buf) {
   if (buf.length < 12 || buf[0] >> 6 !== 2) return null;
   const p = {
     pt: buf[1] & 0x7f, marker: !!(buf[1] & 0x80), seq: buf.readUInt16BE(2),
-    ts: buf.readUInt32BE(4), ssrc: buf.readUInt32BE(8), sendTime: null, len: buf.length,
+    ts: buf.readUInt32BE(4), ssrc: buf.readUInt32BE(8), sendTime: null, source: null, len: buf.length,
   };
   let off = 12 + 4 * (buf[0] & 0x0f);
   if (buf[0] & 0x10) {
@@ -49,6 +49,7 @@ function parseRtp(buf) {
         if (buf[i] === 0) { i++; continue; }
         const id = buf[i] >> 4, n = (buf[i] & 15) + 1;
         if (id === 1 && n === 8) p.sendTime = buf.readBigUInt64BE(i + 1);
+        if (id === 2 && n === 4) p.source = buf.readUInt32BE(i + 1);
         i += 1 + n;
       }
     }
@@ -185,7 +186,7 @@ describe('roomctl-sim', () => {
     return s;
   };
 
-  test('every site sends with its own SSRCs, PTs, markers and the send-time extension', async () => {
+  test('every site sends with its own SSRCs, PTs, markers and the send-time and source extensions', async () => {
     const v = await video.during(2000);
     const vs = new Set(v.map((p) => p.ssrc)), as = new Set(audio.packets.map((p) => p.ssrc));
     assert.deepEqual([...vs].sort(), CODES.map(videoSsrc).sort(), 'video SSRCs');
@@ -196,8 +197,9 @@ describe('roomctl-sim', () => {
     for (const p of [...v, ...audio.packets.slice(-50)]) {
       assert.ok(p.sendTime !== null, 'send-time extension on every packet');
       assert.ok(now - p.sendTime < 5_000_000n && p.sendTime <= now + 1000n, `send time ${p.sendTime} vs ${now}`);
+      assert.equal(p.source, p.ssrc, 'the source extension repeats the SSRC');
     }
-    assert.ok(v.every((p) => p.len <= 28 + 1200), 'payload at most 1200 bytes');
+    assert.ok(v.every((p) => p.len <= 32 + 1200), 'payload at most 1200 bytes');
     for (const code of CODES) {
       const mine = v.filter((p) => p.ssrc === videoSsrc(code));
       const frames = mine.filter((p) => p.marker).length;
@@ -261,7 +263,12 @@ describe('roomctl-sim', () => {
     t.diagnostic(`IDR ${(key.at - sentAt).toFixed(1)} ms after the PLI`);
     assert.ok(key.at - sentAt < 200, `IDR after ${(key.at - sentAt).toFixed(1)} ms`);
     assert.equal(key.payload[0] & 0x1f, 24, 'SPS/PPS lead the IDR in a STAP-A');
-    assert.equal((await stats('H01-X01')).plis_received, before + 1);
+    const answered = await stats('H01-X01');
+    assert.equal(answered.plis_received, before + 1);
+    // The site notes when the request came and when its IDR left.
+    const took = answered.pli_answered_at_ms - answered.pli_answered_request_ms;
+    assert.ok(took >= 0 && took < 200, `PLI -> IDR sent ${took} ms (${JSON.stringify(answered)})`);
+    assert.ok(Math.abs(answered.pli_answered_at_ms - Date.now()) < 5000, 'wall-clock times');
     // A PLI for another SSRC is not ours.
     video.sock.send(pli(1, videoSsrc('TINH')), port, '127.0.0.1');
     await sleep(100);
@@ -389,6 +396,15 @@ describe('roomctl-sim', () => {
     assert.equal(s.recv_lost - before.recv_lost, skipped, 'loss from sequence gaps, across the wrap');
     assert.ok(s.keyframes_received > before.keyframes_received, 'keyframes seen');
     assert.ok(Math.abs(Date.now() - s.last_keyframe_at_ms) < 60_000, `the last keyframe's arrival time: ${s.last_keyframe_at_ms}`);
+    // Whose picture it is, from the source extension the relay kept.
+    assert.equal(s.keyframe_source_ssrc, videoSsrc('H01'), 'the program shows H01');
+    assert.ok(s.keyframe_source_since_ms <= s.last_keyframe_at_ms && Date.now() - s.keyframe_source_since_ms < 60_000);
+    // The cheap summary the benchmark polls: one site shows H01, the rest nothing yet.
+    const src = await ctl.request({ cmd: 'sources' });
+    assert.equal(src.sites, CODES.length);
+    const h01 = src.sources.find((x) => x.ssrc === videoSsrc('H01'));
+    assert.deepEqual(h01, { ssrc: videoSsrc('H01'), count: 1, since_ms: s.keyframe_source_since_ms });
+    assert.deepEqual(src.sources.find((x) => x.ssrc === 0), { ssrc: 0, count: CODES.length - 1, since_ms: null });
     assert.ok(s.latency_p50_ms >= 0 && s.latency_p50_ms < 50, `p50 ${s.latency_p50_ms} ms`);
     assert.ok(s.latency_p99_ms >= s.latency_p50_ms && s.latency_p99_ms < 200, `p99 ${s.latency_p99_ms} ms`);
     // Program keyframe requests go to the controller's video RTCP port.
@@ -404,6 +420,7 @@ describe('roomctl-sim', () => {
       ['{"cmd":"fault","site":"NOPE","loss":1}', /no simulated site NOPE/],
       ['{"cmd":"fault","loss":1}', /site/], ['{"cmd":"fault","site":"H01","freeze":"yes"}', /freeze/],
       ['{"cmd":"stats","site":"NOPE"}', /NOPE/], ['{"cmd":"stats","extra":1}', /no fields/],
+      ['{"cmd":"sources","site":"H01"}', /no fields/], ['{"cmd":"quit","site":"H01"}', /no fields/],
     ]) {
       const r = await ctl.send(text);
       assert.equal(r.ok, false, text);

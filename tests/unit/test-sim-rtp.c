@@ -35,6 +35,16 @@ test_header_round_trip(void)
   g_assert_cmpuint(info.send_time_us, ==, 1700000000123456ull);
   g_assert_cmpuint(info.payload_len, ==, 3);
   g_assert_cmpmem(info.payload, 3, "abc", 3);
+  g_assert_true(info.has_source);
+  g_assert_cmphex(info.source_ssrc, ==, 0x12345678);
+  /* a relay rewrites the SSRC (the program's) and leaves the extension */
+  guint8 relayed[sizeof buf];
+  memcpy(relayed, buf, sizeof buf);
+  relayed[8] = 0x50, relayed[9] = 0x52, relayed[10] = 0x4F, relayed[11] = 0x47;
+  g_assert_true(sim_rtp_parse(relayed, sizeof relayed, &info));
+  g_assert_cmphex(info.ssrc, ==, SIM_PROGRAM_VIDEO_SSRC);
+  g_assert_cmphex(info.source_ssrc, ==, 0x12345678);
+  g_assert_cmpuint(info.send_time_us, ==, 1700000000123456ull);
   g_assert_false(sim_rtcp_is(buf, sizeof buf));
   /* truncated extension, wrong version, short packet */
   g_assert_false(sim_rtp_parse(buf, 20, &info));
