@@ -31,6 +31,9 @@ struct sim_engine {
   int epoll_fd;
   guint tick_id, epoll_id, summary_id;
   gint64 last_tick_us, video_period_us;
+  /* how late the send timer ran: the longest gap, gaps over 100 ms */
+  gint64 tick_gap_max_us;
+  guint64 tick_gaps_long;
   /* receive buffers, reused for every recvmmsg */
   struct mmsghdr recv_msgs[RECV_BATCH];
   struct iovec recv_iov[RECV_BATCH];
@@ -188,8 +191,11 @@ on_tick(gpointer data)
 {
   sim_engine *e = data;
   gint64 now = g_get_monotonic_time(), now_real = g_get_real_time();
-  gint64 elapsed = MIN(now - e->last_tick_us, MAX_LATE_US);
+  gint64 gap = now - e->last_tick_us, elapsed = MIN(gap, MAX_LATE_US);
   e->last_tick_us = now;
+  e->tick_gap_max_us = MAX(e->tick_gap_max_us, gap);
+  if (gap > 100000)
+    e->tick_gaps_long++;
   for (guint i = 0; i < e->sites->len; i++) {
     sim_site *s = e->sites->pdata[i];
     send_due(e, s, SIM_VIDEO, now, now_real);
@@ -387,9 +393,10 @@ sim_engine_stats(sim_engine *e, const char *code, GError **error)
   for (guint i = 0; i < e->sites->len; i++)
     json_array_append_new(sites, sim_site_stats(e->sites->pdata[i]));
   sim_sender_counters c = sim_sender_get_counters(e->env.sender);
-  return json_pack("{s:o, s:f, s:I, s:I, s:I}", "sites", sites, "cpu_seconds", sim_engine_cpu_seconds(),
+  return json_pack("{s:o, s:f, s:I, s:I, s:I, s:f, s:I}", "sites", sites, "cpu_seconds", sim_engine_cpu_seconds(),
                    "send_syscalls", (json_int_t)c.syscalls, "send_errors", (json_int_t)c.failed,
-                   "held_packets", (json_int_t)c.delayed);
+                   "held_packets", (json_int_t)c.delayed, "tick_gap_max_ms", e->tick_gap_max_us / 1000.0,
+                   "tick_gaps_over_100ms", (json_int_t)e->tick_gaps_long);
 }
 
 json_t *

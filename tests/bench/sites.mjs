@@ -42,6 +42,12 @@ function programFigures(before, after) {
   return { packets, lost, latencyP50: percentile(p50, 50), latencyP99: percentile(p99, 99) };
 }
 
+/** CPU time (ms, both cores) the hypervisor gave to others so far: steal. */
+function stealMs() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  return Number(f[8] || 0) * 10; // USER_HZ 100
+}
+
 async function cpuOver(pid, seconds) {
   const c0 = cpuSeconds(pid);
   await sleep(seconds * 1000);
@@ -56,9 +62,10 @@ async function cpuOver(pid, seconds) {
  *  controller's own switch time minus the first two), forwarded → at every
  *  site. All wall-clock milliseconds on this host. */
 async function floorSwitches(srv, sim, chair, admin, siteIds, codes) {
-  const out = { everywhere: [], controller: [], toPli: [], answer: [], forward: [], fanout: [] };
+  const out = { everywhere: [], controller: [], toPli: [], answer: [], forward: [], fanout: [], steal: [] };
   for (let k = 0; k < siteIds.length; k++) {
     const ssrc = siteSsrc(codes[k]);
+    const steal0 = stealMs();
     const t0 = Date.now();
     await chair.request('floor.site', { session_id: 1, site_id: siteIds[k] });
     let done = 0;
@@ -69,6 +76,7 @@ async function floorSwitches(srv, sim, chair, admin, siteIds, codes) {
       if (now && now.count === sites) done = now.since_ms - t0;
     }
     out.everywhere.push(done || 5000);
+    out.steal.push(stealMs() - steal0);
     let switched = null;
     for (let i = 0; i < 20 && switched === null; i++) { // the controller notes the switch within 50 ms
       const floor = (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/floor')).floor;
@@ -129,7 +137,8 @@ async function runRoomctl(n) {
       compose = await cpuOver(srv.proc.pid, SECONDS);
     }
     chair.close();
-    return { n, cores, mem, prog, switches, compose, simCores: (cpuSeconds(sim.pid)) };
+    const simEnd = await sim.cmd({ cmd: 'stats' });
+    return { n, cores, mem, prog, switches, compose, simStall: [simEnd.tick_gap_max_ms, simEnd.tick_gaps_over_100ms] };
   } finally {
     if (sim) sim.stop();
     await srv.stop();
@@ -184,6 +193,8 @@ for (const n of COUNTS) {
     ['    the controller: IDR → forwarded', pq(r.switches.forward), '', ''],
     ['    forwarded → at every site', pq(r.switches.fanout), '', ''],
     ['  the controller\'s grant → keyframe forwarded p50 / p99', pq(r.switches.controller), '', ''],
+    ['  CPU stolen by the hypervisor during a switch, p50 / max (ms)', `${fmt(percentile(r.switches.steal, 50), 0)} / ${fmt(Math.max(...r.switches.steal), 0)}`, '', ''],
+    ['simulator: longest stall of its send timer (ms) / stalls over 100 ms', `${fmt(r.simStall[0], 0)} / ${r.simStall[1]}`, '', ''],
     ...(r.compose !== null ? [['compose mode, 4 tiles (cores)', fmt(r.compose, 2), '<= 1.2', verdict(r.compose <= 1.2)]] : []),
   ]);
   rows.push(r);
