@@ -577,6 +577,28 @@ process_figures(GString *out, guint ws_clients)
   g_string_append_printf(out, "roomctl_websocket_clients %u\n", ws_clients);
 }
 
+/* The switch program's forwarding delay as a Prometheus histogram (the
+ * media keeps it in ms; Prometheus wants seconds and cumulative buckets). */
+static void
+render_forward_delay(GString *out, json_t *delay)
+{
+  json_t *bounds = json_object_get(delay, "bounds_ms"), *counts = json_object_get(delay, "counts");
+  if (!json_is_array(bounds) || json_array_size(counts) != json_array_size(bounds) + 1)
+    return;
+  const char *name = "roomctl_program_forward_delay_seconds";
+  family(out, name, "histogram", "From a source packet's arrival (kernel time) to its hand-over for the last site, switch mode.");
+  double cumulative = 0;
+  for (size_t i = 0; i < json_array_size(counts); i++) {
+    cumulative += json_number_value(json_array_get(counts, i));
+    if (i < json_array_size(bounds))
+      g_string_append_printf(out, "%s_bucket{le=\"%g\"} %.0f\n", name, json_number_value(json_array_get(bounds, i)) / 1000.0,
+                             cumulative);
+    else
+      g_string_append_printf(out, "%s_bucket{le=\"+Inf\"} %.0f\n", name, cumulative);
+  }
+  g_string_append_printf(out, "%s_sum %g\n%s_count %.0f\n", name, num(delay, "sum_ms") / 1000.0, name, cumulative);
+}
+
 static void
 render_metrics(rc_api *api, GString *out)
 {
@@ -596,6 +618,7 @@ render_metrics(rc_api *api, GString *out)
     for (guint r = 0; r < G_N_ELEMENTS(reasons); r++)
       g_string_append_printf(out, "roomctl_ingest_dropped_packets_total{medium=\"%s\",reason=\"%s\"} %.0f\n",
                              k ? "audio" : "video", reasons[r], num(json_object_get(ingest, k ? "audio" : "video"), reasons[r]));
+  render_forward_delay(out, last ? json_object_get(last, "forward_delay") : NULL);
   if (last)
     render_sites(api, out, json_object_get(last, "sites"));
 }

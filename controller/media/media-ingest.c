@@ -52,6 +52,7 @@ struct rc_ingest {
   guint16 out_seq;
   guint32 ts_offset, last_in_ts, last_out_ts;
   gint64 switched_at_us; /* when the last switch happened (monotonic) */
+  rc_delay_histogram forward_delay; /* kernel arrival -> sent to every site */
 };
 
 static void
@@ -89,7 +90,7 @@ learn_address(GSocketAddress **slot, GSocketAddress *from)
 /* The program's timeline goes on across source switches: the new source's
  * timestamps are shifted to follow the last packet sent, one frame later. */
 static void
-forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p)
+forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p, gint64 arrival_real_us)
 {
   if (p->ssrc == in->pending && rc_h264_starts_keyframe(p->payload, p->payload_len)) {
     guint32 step = 90000 / (guint32)in->media->config->media_fps;
@@ -109,6 +110,8 @@ forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p)
   rc_rtp_restamp(map.data, RC_PROGRAM_VIDEO_SSRC, in->out_seq++, in->last_out_ts);
   gst_buffer_unmap(out, &map);
   gst_pad_push(in->program, out); /* takes ownership; sent to every site before it returns */
+  if (arrival_real_us)
+    rc_delay_add(&in->forward_delay, g_get_real_time() - arrival_real_us);
 }
 
 static void
@@ -119,10 +122,11 @@ copy_packet(stream *s, const guint8 *data, gsize len)
 }
 
 /* One RTP packet; @in->lock is held. @from: where it came from, or NULL;
- * it is looked at only now and then (a site's address rarely changes). */
+ * it is looked at only now and then (a site's address rarely changes).
+ * @arrival_real_us: the kernel's wall-clock arrival time, 0 if unknown. */
 static void
 process_rtp(rc_ingest *in, const guint8 *data, gsize len, const struct sockaddr *from, socklen_t from_len,
-            gint64 now)
+            gint64 now, gint64 arrival_real_us)
 {
   rc_rtp_packet p;
   stream *s = NULL;
@@ -141,9 +145,22 @@ process_rtp(rc_ingest *in, const guint8 *data, gsize len, const struct sockaddr 
     learn_address(&s->source, a);
   }
   if (!in->audio)
-    forward(in, data, len, &p);
+    forward(in, data, len, &p, arrival_real_us);
   if (s->copy_to)
     copy_packet(s, data, len);
+}
+
+/* The kernel's wall-clock arrival time of @msg (SO_TIMESTAMPNS), 0 if none. */
+static gint64
+arrival_us(struct msghdr *msg)
+{
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+    }
+  return 0;
 }
 
 /* The RTP thread: batches of datagrams, one lock per batch. */
@@ -156,6 +173,10 @@ rtp_thread(gpointer data)
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_storage from[BATCH];
+  union { /* aligned for cmsghdr */
+    struct cmsghdr align;
+    guint8 buf[CMSG_SPACE(sizeof(struct timespec))];
+  } control[BATCH];
   while (!g_atomic_int_get(&in->stopping)) {
     struct pollfd pfd = {fd, POLLIN, 0};
     if (poll(&pfd, 1, 200) <= 0)
@@ -163,7 +184,8 @@ rtp_thread(gpointer data)
     for (int i = 0; i < BATCH; i++) {
       iov[i] = (struct iovec){bufs + (gsize)i * SLOT, SLOT};
       msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i], .msg_namelen = sizeof from[i], .msg_iov = &iov[i],
-                                        .msg_iovlen = 1};
+                                        .msg_iovlen = 1, .msg_control = control[i].buf,
+                                        .msg_controllen = sizeof control[i].buf};
     }
     int n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
     if (n <= 0)
@@ -176,7 +198,7 @@ rtp_thread(gpointer data)
         continue;
       }
       process_rtp(in, bufs + (gsize)i * SLOT, msgs[i].msg_len, (struct sockaddr *)&from[i],
-                  msgs[i].msg_hdr.msg_namelen, now);
+                  msgs[i].msg_hdr.msg_namelen, now, arrival_us(&msgs[i].msg_hdr));
     }
     g_mutex_unlock(&in->lock);
   }
@@ -257,8 +279,10 @@ rtp_socket_open(const char *listen, int port, GError **error)
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "[media] listen: '%s' is not an IPv4 address", listen);
     return NULL;
   }
-  int size = 8 << 20;
+  int size = 8 << 20, on = 1;
   setsockopt(g_socket_get_fd(socket), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  /* arrival times for the forwarding delay of the program */
+  setsockopt(g_socket_get_fd(socket), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   g_autoptr(GSocketAddress) at = g_inet_socket_address_new(ip, (guint16)port);
   if (!g_socket_bind(socket, at, TRUE, error)) {
     g_prefix_error(error, "UDP port %d: ", port);
@@ -363,6 +387,14 @@ rc_ingest_forward(rc_ingest *in, guint32 ssrc, GstPad *program)
   g_mutex_unlock(&in->lock);
 }
 
+void
+rc_ingest_forward_delay(rc_ingest *in, rc_delay_histogram *out)
+{
+  g_mutex_lock(&in->lock);
+  *out = in->forward_delay;
+  g_mutex_unlock(&in->lock);
+}
+
 guint32
 rc_ingest_forwarded(rc_ingest *in, gint64 *switched_at_us)
 {
@@ -452,6 +484,6 @@ rc_ingest_feed(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *fro
   gboolean have = from && g_socket_address_to_native(from, &native, sizeof native, NULL);
   g_mutex_lock(&in->lock);
   process_rtp(in, data, len, have ? (struct sockaddr *)&native : NULL,
-              have ? (socklen_t)g_socket_address_get_native_size(from) : 0, g_get_monotonic_time());
+              have ? (socklen_t)g_socket_address_get_native_size(from) : 0, g_get_monotonic_time(), 0);
   g_mutex_unlock(&in->lock);
 }

@@ -64,6 +64,8 @@ struct rc_media {
   rc_rtsp_out *rtsp;
   guint tick_source, pending_source, pending_polls;
   json_t *last_stats;
+  rc_delay_histogram delay_ago[20]; /* the forwarding delay at the last 20 ticks (10 s) */
+  guint delay_tick;
   GArray *local_audio_ports; /* int: recorder and RTSP inputs of the mix */
   struct rc_room_audio *room; /* hall microphone and speakers, or NULL */
   rc_media_stats_fn on_stats;
@@ -103,6 +105,9 @@ void rc_ingest_copy_to(rc_ingest *ingest, guint32 ssrc, GstAppSrc *to);
 void rc_ingest_forward(rc_ingest *ingest, guint32 ssrc, GstPad *program);
 /* The SSRC forwarded now (after the keyframe came) and when it started. */
 guint32 rc_ingest_forwarded(rc_ingest *ingest, gint64 *switched_at_us);
+/* The switch program's forwarding delay so far (kernel arrival of a source
+ * packet to its hand-over for the last site), cumulative. */
+void rc_ingest_forward_delay(rc_ingest *ingest, rc_delay_histogram *out);
 /* Every stream's figures (array of rc_ingest_snapshot, free with rc_ingest_snapshots_free). */
 GArray *rc_ingest_snapshot_all(rc_ingest *ingest, guint64 counters[4]);
 void rc_ingest_snapshots_free(GArray *snaps);

@@ -149,3 +149,35 @@ rc_stream_stats_report(const rc_stream_stats *s, rc_stream_report *out)
   out->lost = (gint64)out->expected - (gint64)s->received;
   out->loss_ratio = out->expected && out->lost > 0 ? (double)out->lost / (double)out->expected : 0;
 }
+
+const double rc_delay_bounds_ms[RC_DELAY_BUCKETS - 1] = {0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15,
+                                                          20, 30, 50, 75, 100, 250, 500, 1000};
+
+void
+rc_delay_add(rc_delay_histogram *h, gint64 delay_us)
+{
+  double ms = MAX(delay_us, 0) / 1000.0;
+  guint i = 0;
+  while (i < RC_DELAY_BUCKETS - 1 && ms > rc_delay_bounds_ms[i])
+    i++;
+  h->counts[i]++;
+  h->count++;
+  h->sum_ms += ms;
+}
+
+double
+rc_delay_quantile(const rc_delay_histogram *after, const rc_delay_histogram *before, double q)
+{
+  guint64 total = after->count - (before ? before->count : 0);
+  if (total == 0)
+    return -1;
+  /* the smallest bucket whose cumulative count reaches ceil(q * total) */
+  guint64 want = (guint64)ceil(CLAMP(q, 0.0, 1.0) * (double)total), seen = 0;
+  want = MAX(want, 1);
+  for (guint i = 0; i < RC_DELAY_BUCKETS; i++) {
+    seen += after->counts[i] - (before ? before->counts[i] : 0);
+    if (seen >= want)
+      return i < RC_DELAY_BUCKETS - 1 ? rc_delay_bounds_ms[i] : G_MAXDOUBLE;
+  }
+  return G_MAXDOUBLE;
+}

@@ -61,3 +61,22 @@ void rc_stream_stats_update(rc_stream_stats *s, const rc_rtp_packet *p, gsize si
                             gboolean keyframe);
 /* A consistent summary of the stream so far. */
 void rc_stream_stats_report(const rc_stream_stats *s, rc_stream_report *out);
+
+/* A delay histogram with fixed bounds (Prometheus style: cumulative
+ * snapshots, so any two give the distribution between them). Used for the
+ * program's forwarding delay: kernel arrival of a source packet to its
+ * hand-over to the kernel for the last site. */
+#define RC_DELAY_BUCKETS 19
+extern const double rc_delay_bounds_ms[RC_DELAY_BUCKETS - 1]; /* the last bucket is +Inf */
+
+typedef struct {
+  guint64 counts[RC_DELAY_BUCKETS]; /* per bucket, not cumulative */
+  guint64 count;
+  double sum_ms;
+} rc_delay_histogram;
+
+void rc_delay_add(rc_delay_histogram *h, gint64 delay_us);
+/* The upper bound (ms) of the bucket holding quantile @q (0..1) of
+ * @after - @before (@before may be NULL: since the start); -1 if empty,
+ * G_MAXDOUBLE if it is in the +Inf bucket. */
+double rc_delay_quantile(const rc_delay_histogram *after, const rc_delay_histogram *before, double q);

@@ -335,6 +335,31 @@ merge_keyframe_requests(rc_media *m)
     rc_media_ask_keyframe(m, rc_media_site_get(m, m->source_site_id));
 }
 
+/* The switch program's forwarding delay: the cumulative histogram (for
+ * scrapers and benchmarks, which diff two of them) and its quantiles over
+ * the last ten seconds. */
+static json_t *
+forward_delay_json(rc_media *m)
+{
+  rc_delay_histogram now;
+  rc_ingest_forward_delay(m->video, &now);
+  guint slot = m->delay_tick++ % G_N_ELEMENTS(m->delay_ago);
+  const rc_delay_histogram *ago = &m->delay_ago[slot]; /* 20 ticks (10 s) back, or zeros */
+  json_t *bounds = json_array(), *counts = json_array();
+  for (guint i = 0; i < RC_DELAY_BUCKETS; i++) {
+    if (i < RC_DELAY_BUCKETS - 1)
+      json_array_append_new(bounds, json_real(rc_delay_bounds_ms[i]));
+    json_array_append_new(counts, json_integer((json_int_t)now.counts[i]));
+  }
+  double p50 = rc_delay_quantile(&now, ago, 0.5), p99 = rc_delay_quantile(&now, ago, 0.99);
+#define QUANTILE_JSON(q) ((q) < 0 ? json_null() : (q) == G_MAXDOUBLE ? json_string("+Inf") : json_real(q))
+  json_t *out = json_pack("{so so sI sf so so}", "bounds_ms", bounds, "counts", counts, "count", (json_int_t)now.count,
+                          "sum_ms", now.sum_ms, "p50_ms_10s", QUANTILE_JSON(p50), "p99_ms_10s", QUANTILE_JSON(p99));
+#undef QUANTILE_JSON
+  m->delay_ago[slot] = now;
+  return out;
+}
+
 static gboolean
 on_tick(gpointer data)
 {
@@ -356,9 +381,10 @@ on_tick(gpointer data)
   json_t *site;
   json_object_foreach(by_site, key, site) json_array_append(sites, site);
   g_clear_pointer(&m->last_stats, json_decref);
-  m->last_stats = json_pack("{sI so s{so so} so so}", "session_id", (json_int_t)m->session_id, "sites", sites,
+  m->last_stats = json_pack("{sI so s{so so} so so so}", "session_id", (json_int_t)m->session_id, "sites", sites,
                             "ingest", "video", counters_json(vc), "audio", counters_json(ac), "program",
-                            rc_media_status(m), "room_audio", room_audio_json(m));
+                            rc_media_status(m), "forward_delay", forward_delay_json(m), "room_audio",
+                            room_audio_json(m));
   if (m->on_stats)
     m->on_stats(m->last_stats, m->cb_data);
   return G_SOURCE_CONTINUE;
@@ -436,6 +462,8 @@ rc_media_start(rc_media *m, gint64 session_id, json_t *sites, GError **error)
     return FALSE;
   }
   rc_media_set_sites(m, sites);
+  memset(m->delay_ago, 0, sizeof m->delay_ago); /* the new ingest counts from zero */
+  m->delay_tick = 0;
   m->tick_source = g_timeout_add(500, on_tick, m); /* figures twice a second */
   g_message("session %" G_GINT64_FORMAT ": media up for %u sites, %s", session_id, g_hash_table_size(m->sites),
             m->check_only ? "pre-session check" : m->mode);

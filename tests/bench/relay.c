@@ -4,7 +4,12 @@
  * is looked up (sites learn their return address from their first packet);
  * the chosen source's video and audio packets are re-stamped and sent to
  * every site with sendmmsg. No statistics, mixing, recording or RTSP.
- *   relay VIDEO_PORT AUDIO_PORT SOURCE_VIDEO_SSRC SOURCE_AUDIO_SSRC SECONDS */
+ * Like roomctl it measures each forwarded video packet's delay, kernel
+ * arrival (SO_TIMESTAMPNS) to the return of the sendmmsg calls for every
+ * site, into a histogram with the bounds given (ms, comma-separated: the
+ * ones roomctl reports), printed cumulatively once a second as
+ * "delay C0 C1 … CN" (N = number of bounds: the last is +Inf).
+ *   relay VIDEO_PORT AUDIO_PORT SOURCE_VIDEO_SSRC SOURCE_AUDIO_SSRC SECONDS [BOUNDS_MS] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -26,7 +31,12 @@ typedef struct {
   struct sockaddr_in addr;
 } peer;
 
+#define MAX_BOUNDS 64
+
 static peer peers[2][MAX_SITES];
+static double bounds_ms[MAX_BOUNDS];
+static int nbounds;
+static unsigned long delay_counts[MAX_BOUNDS + 1];
 static int npeers[2];
 
 static int
@@ -35,6 +45,8 @@ udp_socket(int port)
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   int size = 8 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_ANY)};
   if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
     perror("bind");
@@ -73,12 +85,66 @@ fan_out(int fd, int medium, unsigned char *pkt, size_t len)
   }
 }
 
+static int64_t
+real_us(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The kernel's arrival time of @msg in wall-clock µs, 0 if none. */
+static int64_t
+arrival_us(struct msghdr *msg)
+{
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    }
+  return 0;
+}
+
+static void
+count_delay(int64_t us)
+{
+  double ms = us < 0 ? 0 : us / 1000.0;
+  int i = 0;
+  while (i < nbounds && ms > bounds_ms[i])
+    i++;
+  delay_counts[i]++;
+}
+
+static void
+print_delays(void)
+{
+  unsigned long cumulative = 0;
+  printf("delay");
+  for (int i = 0; i <= nbounds; i++) {
+    cumulative += delay_counts[i];
+    printf(" %lu", cumulative);
+  }
+  printf("\n");
+  fflush(stdout);
+}
+
 int
 main(int argc, char **argv)
 {
-  if (argc != 6) {
-    fprintf(stderr, "usage: relay VIDEO_PORT AUDIO_PORT SOURCE_VIDEO_SSRC SOURCE_AUDIO_SSRC SECONDS\n");
+  if (argc != 6 && argc != 7) {
+    fprintf(stderr, "usage: relay VIDEO_PORT AUDIO_PORT SOURCE_VIDEO_SSRC SOURCE_AUDIO_SSRC SECONDS [BOUNDS_MS]\n");
     return 2;
+  }
+  for (const char *b = argc == 7 ? argv[6] : ""; *b;) {
+    char *end;
+    double v = strtod(b, &end);
+    if (end == b || nbounds == MAX_BOUNDS || (*end && *end != ',')) {
+      fprintf(stderr, "relay: BOUNDS_MS is up to %d numbers separated by commas\n", MAX_BOUNDS);
+      return 2;
+    }
+    bounds_ms[nbounds++] = v;
+    b = *end ? end + 1 : end;
   }
   int fds[2] = {udp_socket(atoi(argv[1])), udp_socket(atoi(argv[2]))};
   uint32_t source[2] = {(uint32_t)strtoul(argv[3], NULL, 10), (uint32_t)strtoul(argv[4], NULL, 10)};
@@ -92,12 +158,21 @@ main(int argc, char **argv)
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_in from[BATCH];
+  static union {
+    struct cmsghdr align;
+    unsigned char buf[CMSG_SPACE(sizeof(struct timespec))];
+  } control[BATCH];
   uint16_t seq[2] = {0, 0};
   unsigned long packets = 0;
   time_t end = time(NULL) + seconds;
   printf("ready\n");
   fflush(stdout);
+  time_t printed = time(NULL);
   while (time(NULL) < end) {
+    if (time(NULL) != printed) {
+      print_delays();
+      printed = time(NULL);
+    }
     struct epoll_event evs[2];
     int n = epoll_wait(ep, evs, 2, 200);
     for (int e = 0; e < n; e++) {
@@ -105,7 +180,8 @@ main(int argc, char **argv)
       for (int i = 0; i < BATCH; i++) {
         iov[i] = (struct iovec){bufs[i], MTU};
         msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i], .msg_namelen = sizeof from[i], .msg_iov = &iov[i],
-                                          .msg_iovlen = 1};
+                                          .msg_iovlen = 1, .msg_control = control[i].buf,
+                                          .msg_controllen = sizeof control[i].buf};
       }
       int got = recvmmsg(fds[m], msgs, BATCH, MSG_DONTWAIT, NULL);
       for (int i = 0; i < got; i++) {
@@ -124,6 +200,9 @@ main(int argc, char **argv)
         p[8] = (unsigned char)(prog >> 24), p[9] = (unsigned char)(prog >> 16), p[10] = (unsigned char)(prog >> 8),
         p[11] = (unsigned char)prog;
         fan_out(fds[m], m, p, len);
+        int64_t arrived = arrival_us(&msgs[i].msg_hdr);
+        if (m == 0 && arrived)
+          count_delay(real_us() - arrived);
       }
     }
   }

@@ -38,7 +38,12 @@ function parseMetrics(text) {
   const families = new Map();
   for (const line of text.split('\n')) {
     let m = /^# TYPE (\S+) (\S+)/.exec(line);
-    if (m) { families.set(m[1], { type: m[2], labels: new Set() }); continue; }
+    if (m) {
+      families.set(m[1], { type: m[2], labels: new Set() });
+      // a histogram's series: cumulative buckets (with le), sum and count, all counters
+      if (m[2] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) families.set(m[1] + s, { type: 'counter', labels: new Set() });
+      continue;
+    }
     m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? /.exec(line);
     if (!m || line.startsWith('#')) continue;
     const fam = families.get(m[1]);
@@ -117,7 +122,7 @@ describe('grafana dashboard', () => {
     // the dashboard covers the families that matter to a technician
     for (const n of ['roomctl_site_up', 'roomctl_site_state', 'roomctl_site_loss_ratio', 'roomctl_site_jitter_seconds',
       'roomctl_site_receive_bytes_per_second', 'roomctl_alarms_active', 'roomctl_sessions_live', 'process_cpu_seconds_total',
-      'process_resident_memory_bytes', 'roomctl_ingest_dropped_packets_total']) {
+      'process_resident_memory_bytes', 'roomctl_ingest_dropped_packets_total', 'roomctl_program_forward_delay_seconds_bucket']) {
       assert.ok(used.has(n), `no panel shows ${n}`);
     }
   });

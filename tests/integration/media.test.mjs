@@ -64,6 +64,21 @@ describe('media', () => {
     assert.equal(framesOf(atH01).width, 320, 'H01 sees the chair site (TINH, 320 wide)');
     const status = await api(srv.base, admin, 'GET', '/api/v1/media');
     assert.equal(status.source_site_id, site.TINH.id);
+    // Every forwarded packet's delay inside the controller is counted, as
+    // JSON and as a Prometheus histogram.
+    const delay = await until(async () => { const d = (await stats()).forward_delay; return d.count > 25 && d; }, 5000, 'forward delay');
+    assert.equal(delay.counts.length, delay.bounds_ms.length + 1);
+    assert.equal(delay.counts.reduce((a, b) => a + b, 0), delay.count);
+    assert.ok(delay.sum_ms >= 0 && typeof delay.p99_ms_10s === 'number' && delay.p99_ms_10s >= delay.p50_ms_10s, JSON.stringify(delay));
+    const text = await (await fetch(`${srv.base}/metrics`)).text();
+    const buckets = [...text.matchAll(/^roomctl_program_forward_delay_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)];
+    assert.equal(buckets.length, delay.counts.length);
+    assert.equal(buckets.at(-1)[1], '+Inf');
+    const cumulative = buckets.map((b) => Number(b[2]));
+    assert.ok(cumulative.every((c, i) => i === 0 || c >= cumulative[i - 1]), 'cumulative buckets');
+    const count = Number(text.match(/^roomctl_program_forward_delay_seconds_count (\d+)$/m)[1]);
+    assert.equal(count, cumulative.at(-1));
+    assert.ok(count >= delay.count);
   });
 
   test('the floor moves to another site: the program follows at a keyframe', async () => {

@@ -12,9 +12,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** @ports: {video, audio} of the controller (RTCP on +1). @sites: {count} or
  *  {codes: [..]}. Resolves once the simulator sends; the first start of many
  *  sites encodes their clips (about 70 s for 600), later ones load them. */
-export async function startSim(ports, sites, extra = []) {
+export async function startSim(ports, sites, extra = [], { nice = 0 } = {}) {
   const which = sites.codes ? ['--codes', sites.codes.join(',')] : ['--count', String(sites.count)];
-  const proc = spawn(SIM, ['--controller', '127.0.0.1', '--video-port', String(ports.video), '--audio-port',
+  // @nice: a lower CPU priority, so that a benchmark's load generator does
+  // not take the cores from the process it measures.
+  const [cmd0, ...pre] = nice ? ['nice', '-n', String(nice), SIM] : [SIM];
+  const proc = spawn(cmd0, [...pre, '--controller', '127.0.0.1', '--video-port', String(ports.video), '--audio-port',
     String(ports.audio), '--rtcp-video-port', String(ports.video + 1), '--rtcp-audio-port', String(ports.audio + 1),
     ...which, '-q', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

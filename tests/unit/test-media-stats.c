@@ -135,10 +135,41 @@ test_bitrate_and_keyframes(void)
   g_assert_cmpint(r.last_packet_us, ==, 4990000);
 }
 
+static void
+test_delay_histogram(void)
+{
+  rc_delay_histogram h = {0}, before;
+  g_assert_cmpfloat(rc_delay_quantile(&h, NULL, 0.5), ==, -1); /* empty */
+  for (int i = 0; i < 98; i++)
+    rc_delay_add(&h, 400); /* 0.4 ms: the 0.5 ms bucket */
+  rc_delay_add(&h, 8000);    /* 8 ms: the 10 ms bucket */
+  rc_delay_add(&h, 2000000); /* 2 s: +Inf */
+  g_assert_cmpuint(h.count, ==, 100);
+  g_assert_cmpfloat_with_epsilon(h.sum_ms, 98 * 0.4 + 8 + 2000, 1e-9);
+  g_assert_cmpfloat(rc_delay_quantile(&h, NULL, 0.5), ==, 0.5);
+  g_assert_cmpfloat(rc_delay_quantile(&h, NULL, 0.98), ==, 0.5);
+  g_assert_cmpfloat(rc_delay_quantile(&h, NULL, 0.99), ==, 10);
+  g_assert_cmpfloat(rc_delay_quantile(&h, NULL, 1.0), ==, G_MAXDOUBLE);
+  /* a bound itself is in its bucket (le), negative delays count as 0 */
+  rc_delay_histogram b = {0};
+  rc_delay_add(&b, 1000);
+  g_assert_cmpfloat(rc_delay_quantile(&b, NULL, 1.0), ==, 1);
+  rc_delay_add(&b, -5);
+  g_assert_cmpuint(b.counts[0], ==, 1);
+  /* between two snapshots: only what came after the first */
+  before = h;
+  for (int i = 0; i < 10; i++)
+    rc_delay_add(&h, 25000); /* 25 ms: the 30 ms bucket */
+  g_assert_cmpfloat(rc_delay_quantile(&h, &before, 0.5), ==, 30);
+  g_assert_cmpfloat(rc_delay_quantile(&h, &before, 0.01), ==, 30);
+  g_assert_cmpfloat(rc_delay_quantile(&h, &h, 0.5), ==, -1);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/media-stats/delay-histogram", test_delay_histogram);
   g_test_add_func("/media-stats/no-loss", test_no_loss);
   g_test_add_func("/media-stats/gap-and-wrap", test_gap_and_wrap);
   g_test_add_func("/media-stats/duplicates-and-reorder", test_duplicates_and_reorder);
