@@ -395,6 +395,11 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
     // the program follows at the next keyframe (every 2 s from the senders)
     await page.locator('[data-testid=source]', { hasText: 'H02' }).waitFor({ timeout: 8000 });
     assert.match(await page.locator('[data-testid=room-audio-none]').textContent(), /chưa được cấu hình/);
+    // how long the program's packets spend inside the controller (switch mode)
+    const delay = page.locator('[data-testid=forward-delay]');
+    await delay.filter({ hasText: /trung vị ≤ [\d.]+ ms · p99 ≤ [\d.]+ ms/ }).waitFor({ timeout: 8000 });
+    const fd = (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).forward_delay;
+    assert.ok(fd.count > 0, JSON.stringify(fd));
     await page.locator('.toast').evaluateAll((els) => els.forEach((e) => e.remove()));
     await shot('10-program');
     await page.getByRole('button', { name: 'Trả về chủ tọa' }).click();
@@ -409,6 +414,7 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
     assert.equal(await page.locator('[data-mode=compose]').getAttribute('aria-pressed'), 'true');
     await page.getByRole('button', { name: 'Áp dụng' }).click();
     await page.locator('[data-testid=mode]', { hasText: 'Ghép khung' }).waitFor();
+    await delay.filter({ hasText: 'chỉ đo ở chế độ một điểm cầu' }).waitFor();
     let m = await api(srv.base, admin, 'GET', '/api/v1/media');
     assert.equal(m.mode, 'compose');
     assert.deepEqual(m.tiles, [st.site['H01-X02'].id, st.site.H01.id]);

@@ -3,14 +3,15 @@
 // RTSP address), giving the floor to a site or back to the chair, switching
 // between one site full screen and a composed layout of up to 8 tiles, and
 // the hall's microphone and speaker levels when the controller has room
-// audio (read from /api/v1/media/stats every 2 s while this page is open).
+// audio, and how long the program's packets spend inside the controller
+// (both read from /api/v1/media/stats every 2 s while this page is open).
 
 import { t } from '../common/i18n.js';
 import { api } from '../common/api.js';
 import { h, button, icon, fill, fold, toast } from '../common/ui.js';
 
 const MAX_TILES = 8;
-const AUDIO_POLL_MS = 2000;
+const STATS_POLL_MS = 2000;
 
 /**
  * An input that finds a session site by name or code, without diacritics;
@@ -86,7 +87,7 @@ export class ProgramView {
   }
 
   build() {
-    clearInterval(this.audioTimer);
+    clearInterval(this.statsTimer);
     const live = this.feed.session.status === 'live';
     const can = this.ctx.canRunProgram && live;
     this.statusEl = h('dl', { class: 'program-status' });
@@ -95,6 +96,8 @@ export class ProgramView {
       ['switch', 'compose'].map((m) => h('button', { type: 'button', dataset: { mode: m }, onclick: () => this.setDraftMode(m) }, t(`tech.program.mode.${m}`))));
     this.applyBtn = button(t('tech.program.apply'), { kind: 'primary', ic: 'check', onClick: () => this.applyLayout() });
     this.audioEl = h('div', { class: 'room-audio' }, h('p', { class: 'muted' }, t('app.loading')));
+    this.delay = null; // forward_delay of the last stats read
+    this.delayEl = h('dd', { class: 'num', dataset: { testid: 'forward-delay' } }, '…');
     fill(this.el, h('div', { class: 'page program-page' },
       h('div', { class: 'page-head' }, h('div', null,
         h('h1', null, t('tech.program.title')),
@@ -124,8 +127,8 @@ export class ProgramView {
           h('div', { class: 'card-body' }, this.audioEl)))));
     this.can = can;
     this.renderStatus();
-    this.pollAudio();
-    this.audioTimer = setInterval(() => this.pollAudio(), AUDIO_POLL_MS);
+    this.pollStats();
+    this.statsTimer = setInterval(() => this.pollStats(), STATS_POLL_MS);
   }
 
   renderStatus() {
@@ -142,7 +145,9 @@ export class ProgramView {
         row('floor_site', m.floor_site_id ? this.siteName(m.floor_site_id) : t('tech.program.floor_chair'), 'floor'),
         m.mode === 'compose' ? row('tiles_now', (m.tiles || []).map((id) => this.siteName(id)).join(', ') || t('tech.program.none'), 'tiles') : null,
         row('recording', rec ? t('tech.program.recording_on', { n: rec.segments ?? 0 }) : t('tech.program.recording_off'), 'recording'),
-        row('rtsp', m.rtsp_url ? h('code', null, m.rtsp_url) : t('tech.program.none'), 'rtsp'));
+        row('rtsp', m.rtsp_url ? h('code', null, m.rtsp_url) : t('tech.program.none'), 'rtsp'),
+        h('dt', null, t('tech.program.delay')), this.delayEl);
+      this.renderDelay();
     }
     // the layout editor shows the draft, or what is on the program
     const d = this.draft || { mode: m?.mode || 'switch', tiles: (m?.tiles || []).slice() };
@@ -192,11 +197,23 @@ export class ProgramView {
     this.renderStatus();
   }
 
-  async pollAudio() {
+  /** The forwarding delay's quantiles (bucket upper bounds, "+Inf" past the last). */
+  renderDelay() {
+    const d = this.delay, mode = this.feed.media?.mode;
+    const ms = (q) => (q === '+Inf' ? '∞' : String(q));
+    this.delayEl.textContent = mode === 'compose' ? t('tech.program.delay_compose')
+      : !d ? '…'
+      : d.p99_ms_10s == null ? t('tech.program.delay_none')
+      : t('tech.program.delay_value', { p50: ms(d.p50_ms_10s), p99: ms(d.p99_ms_10s) });
+  }
+
+  async pollStats() {
     let ra;
     try {
       const stats = await api.get('/api/v1/media/stats');
       ra = stats ? stats.room_audio : null;
+      this.delay = stats ? stats.forward_delay : null;
+      this.renderDelay();
     } catch (err) {
       if (!this.el.isConnected) return;
       fill(this.audioEl, h('p', { class: 'muted' }, err.reason || t('err.network')));
@@ -223,7 +240,7 @@ export class ProgramView {
   }
 
   destroy() {
-    clearInterval(this.audioTimer);
+    clearInterval(this.statsTimer);
     for (const off of this.offs) off();
     this.offs = [];
   }
