@@ -38,7 +38,10 @@ struct sim_engine {
   struct mmsghdr recv_msgs[RECV_BATCH];
   struct iovec recv_iov[RECV_BATCH];
   guint8 recv_buf[RECV_BATCH][RECV_SIZE];
-  guint8 recv_control[RECV_BATCH][CMSG_SPACE(sizeof(struct timespec))];
+  union { /* aligned for cmsghdr: the kernel's arrival time of each */
+    struct cmsghdr align;
+    guint8 buf[CMSG_SPACE(sizeof(struct timespec))];
+  } recv_control[RECV_BATCH];
   /* for the summary's rates */
   gint64 summary_at_us;
   double summary_cpu;
@@ -230,8 +233,8 @@ drain(sim_engine *e, sim_site *s, sim_medium m)
 {
   for (int round = 0; round < RECV_ROUNDS; round++) {
     for (int i = 0; i < RECV_BATCH; i++) {
-      e->recv_msgs[i].msg_hdr.msg_control = e->recv_control[i];
-      e->recv_msgs[i].msg_hdr.msg_controllen = sizeof e->recv_control[i];
+      e->recv_msgs[i].msg_hdr.msg_control = e->recv_control[i].buf;
+      e->recv_msgs[i].msg_hdr.msg_controllen = sizeof e->recv_control[i].buf;
     }
     int n = recvmmsg(s->fd[m], e->recv_msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
     if (n <= 0)
