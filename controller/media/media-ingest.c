@@ -87,10 +87,23 @@ learn_address(GSocketAddress **slot, GSocketAddress *from)
   g_set_object(slot, from);
 }
 
+/* The kernel's wall-clock arrival time of @msg (SO_TIMESTAMPNS), 0 if none. */
+static gint64
+arrival_us(struct msghdr *msg)
+{
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+    }
+  return 0;
+}
+
 /* The program's timeline goes on across source switches: the new source's
  * timestamps are shifted to follow the last packet sent, one frame later. */
 static void
-forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p, gint64 arrival_real_us)
+forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p, struct msghdr *msg)
 {
   if (p->ssrc == in->pending && rc_h264_starts_keyframe(p->payload, p->payload_len)) {
     guint32 step = 90000 / (guint32)in->media->config->media_fps;
@@ -110,8 +123,9 @@ forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p, gi
   rc_rtp_restamp(map.data, RC_PROGRAM_VIDEO_SSRC, in->out_seq++, in->last_out_ts);
   gst_buffer_unmap(out, &map);
   gst_pad_push(in->program, out); /* takes ownership; sent to every site before it returns */
-  if (arrival_real_us)
-    rc_delay_add(&in->forward_delay, g_get_real_time() - arrival_real_us);
+  gint64 arrived = msg ? arrival_us(msg) : 0; /* only for the packets forwarded */
+  if (arrived)
+    rc_delay_add(&in->forward_delay, g_get_real_time() - arrived);
 }
 
 static void
@@ -123,10 +137,10 @@ copy_packet(stream *s, const guint8 *data, gsize len)
 
 /* One RTP packet; @in->lock is held. @from: where it came from, or NULL;
  * it is looked at only now and then (a site's address rarely changes).
- * @arrival_real_us: the kernel's wall-clock arrival time, 0 if unknown. */
+ * @msg: the datagram's header with its arrival time, or NULL. */
 static void
 process_rtp(rc_ingest *in, const guint8 *data, gsize len, const struct sockaddr *from, socklen_t from_len,
-            gint64 now, gint64 arrival_real_us)
+            gint64 now, struct msghdr *msg)
 {
   rc_rtp_packet p;
   stream *s = NULL;
@@ -145,22 +159,9 @@ process_rtp(rc_ingest *in, const guint8 *data, gsize len, const struct sockaddr 
     learn_address(&s->source, a);
   }
   if (!in->audio)
-    forward(in, data, len, &p, arrival_real_us);
+    forward(in, data, len, &p, msg);
   if (s->copy_to)
     copy_packet(s, data, len);
-}
-
-/* The kernel's wall-clock arrival time of @msg (SO_TIMESTAMPNS), 0 if none. */
-static gint64
-arrival_us(struct msghdr *msg)
-{
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-      struct timespec ts;
-      memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-    }
-  return 0;
 }
 
 /* The RTP thread: batches of datagrams, one lock per batch. */
@@ -198,7 +199,7 @@ rtp_thread(gpointer data)
         continue;
       }
       process_rtp(in, bufs + (gsize)i * SLOT, msgs[i].msg_len, (struct sockaddr *)&from[i],
-                  msgs[i].msg_hdr.msg_namelen, now, arrival_us(&msgs[i].msg_hdr));
+                  msgs[i].msg_hdr.msg_namelen, now, &msgs[i].msg_hdr);
     }
     g_mutex_unlock(&in->lock);
   }
@@ -484,6 +485,6 @@ rc_ingest_feed(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *fro
   gboolean have = from && g_socket_address_to_native(from, &native, sizeof native, NULL);
   g_mutex_lock(&in->lock);
   process_rtp(in, data, len, have ? (struct sockaddr *)&native : NULL,
-              have ? (socklen_t)g_socket_address_get_native_size(from) : 0, g_get_monotonic_time(), 0);
+              have ? (socklen_t)g_socket_address_get_native_size(from) : 0, g_get_monotonic_time(), NULL);
   g_mutex_unlock(&in->lock);
 }

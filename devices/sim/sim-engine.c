@@ -405,20 +405,28 @@ sim_engine_stats(sim_engine *e, const char *code, GError **error)
 json_t *
 sim_engine_program_sources(sim_engine *e)
 {
-  g_autoptr(GHashTable) by_ssrc = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, NULL);
-  json_t *sources = json_array();
+  typedef struct {
+    guint32 ssrc;
+    guint count;
+    gint64 since_us; /* the latest a site began to show it, 0 if none */
+  } shown;
+  g_autoptr(GArray) by_source = g_array_new(FALSE, FALSE, sizeof(shown)); /* a few entries: a linear search */
   for (guint i = 0; i < e->sites->len; i++) {
     const sim_site_counters *c = &((const sim_site *)e->sites->pdata[i])->counters;
-    json_t *o = g_hash_table_lookup(by_ssrc, GUINT_TO_POINTER(c->keyframe_source));
-    if (!o) {
-      o = json_pack("{s:I, s:I, s:n}", "ssrc", (json_int_t)c->keyframe_source, "count", (json_int_t)0, "since_ms");
-      json_array_append_new(sources, o);
-      g_hash_table_insert(by_ssrc, GUINT_TO_POINTER(c->keyframe_source), o);
-    }
-    json_object_set_new(o, "count", json_integer(json_integer_value(json_object_get(o, "count")) + 1));
-    double since = json_number_value(json_object_get(o, "since_ms")), ms = (double)c->keyframe_source_since_us / 1000.0;
-    if (c->keyframe_source_since_us && ms > since)
-      json_object_set_new(o, "since_ms", json_real(ms));
+    guint k = 0;
+    while (k < by_source->len && g_array_index(by_source, shown, k).ssrc != c->keyframe_source)
+      k++;
+    if (k == by_source->len)
+      g_array_append_val(by_source, ((shown){c->keyframe_source, 0, 0}));
+    shown *x = &g_array_index(by_source, shown, k);
+    x->count++;
+    x->since_us = MAX(x->since_us, c->keyframe_source_since_us);
+  }
+  json_t *sources = json_array();
+  for (guint k = 0; k < by_source->len; k++) {
+    const shown *x = &g_array_index(by_source, shown, k);
+    json_array_append_new(sources, json_pack("{s:I, s:I, s:o}", "ssrc", (json_int_t)x->ssrc, "count", (json_int_t)x->count,
+                                             "since_ms", x->since_us ? json_real((double)x->since_us / 1000.0) : json_null()));
   }
   return json_pack("{s:I, s:o}", "sites", (json_int_t)e->sites->len, "sources", sources);
 }
