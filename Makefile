@@ -5,14 +5,19 @@ CC      ?= gcc
 BUILD   := build
 PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 gstreamer-app-1.0 gstreamer-net-1.0 gstreamer-video-1.0 \
            gstreamer-rtsp-server-1.0 portaudio-2.0 \
-           libwebsockets openssl jansson libsodium sqlite3 poppler-glib pangocairo libzip
+           libwebsockets openssl jansson libsodium sqlite3 poppler-glib pangocairo libzip libqpdf
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
            -Icontroller -Icontroller/api -Icontroller/net -Icontroller/media -Idevices \
            -DG_LOG_USE_STRUCTURED -DRC_VERSION='"$(VERSION)"' -DRC_WEB_ROOT='"$(CURDIR)/web"' -DRC_DEMO_DIR='"$(CURDIR)/configs/demo"' \
            -DRC_DEMO_PDF_DIR='"$(CURDIR)/build/demo"' \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+           $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm
+# pkg-config runs once, when a recipe first needs the flags: on a fresh
+# machine the -dev packages arrive with the apt stamp, after make has read
+# this file (every compile is ordered after the stamp).
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
 VERSION := 0.1.0
 
 # Debian packages the build, the demo and the tests need.
@@ -23,7 +28,8 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   libwebsockets-dev libssl-dev openssl libsqlite3-dev sqlite3 libsodium-dev libjansson-dev \
   libpoppler-glib-dev poppler-utils libnss3-tools portaudio19-dev alsa-utils \
   libcairo2-dev libpango1.0-dev libzip-dev fonts-dejavu-core fonts-noto-core unzip \
-  chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev valgrind python3-icalendar
+  chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev valgrind python3-icalendar \
+  gstreamer1.0-x libxml2-utils libqpdf-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CORE_SRC := $(filter-out controller/main.c,$(wildcard controller/*.c controller/api/*.c controller/net/*.c \
@@ -36,7 +42,7 @@ SIM_BIN  := $(BUILD)/roomctl-sim
 DEMO_TXT := $(wildcard configs/demo/docs/*.txt)
 DEMO_PDF := $(DEMO_TXT:configs/demo/docs/%.txt=$(BUILD)/demo/%.pdf)
 
-.PHONY: all deps run test unit integration browser bench crash clean distclean check-config check-asan asan-build check-valgrind fuzz fuzz-build
+.PHONY: all deps run test check-fresh unit integration browser bench crash clean distclean check-config check-asan asan-build check-valgrind fuzz fuzz-build
 all: $(BUILD)/roomctl $(BUILD)/roomctl-sim $(BUILD)/mkpdf $(DEMO_PDF) web/vendor/.stamp
 
 # ---- dependencies -----------------------------------------------------------
@@ -44,7 +50,7 @@ all: $(BUILD)/roomctl $(BUILD)/roomctl-sim $(BUILD)/mkpdf $(DEMO_PDF) web/vendor
 # lock file changed.
 deps: $(BUILD)/.apt-stamp tests/node_modules/.stamp web/vendor/.stamp
 
-$(BUILD)/.apt-stamp: Makefile
+$(BUILD)/.apt-stamp: Makefile tests/check-deps
 	@mkdir -p $(BUILD)
 	@missing=$$(for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
@@ -53,6 +59,7 @@ $(BUILD)/.apt-stamp: Makefile
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@tests/check-deps
 	@touch $@
 
 tests/node_modules/.stamp: tests/package.json tests/package-lock.json
@@ -65,9 +72,10 @@ web/node_modules/.stamp: web/package.json web/package-lock.json
 
 # Front-end libraries are copied from npm packages into web/vendor (git-ignored).
 web/vendor/.stamp: web/node_modules/.stamp Makefile
-	@mkdir -p web/vendor/pdfjs web/vendor/uplot
+	@mkdir -p web/vendor/pdfjs web/vendor/uplot web/vendor/marked
 	cp web/node_modules/pdfjs-dist/build/pdf.min.mjs web/node_modules/pdfjs-dist/build/pdf.worker.min.mjs web/vendor/pdfjs/
 	cp web/node_modules/uplot/dist/uPlot.esm.js web/node_modules/uplot/dist/uPlot.min.css web/vendor/uplot/
+	cp web/node_modules/marked/lib/marked.esm.js web/vendor/marked/
 	@touch $@
 
 # ---- build ------------------------------------------------------------------
@@ -117,6 +125,12 @@ run: deps all $(if $(TLS),$(TLS_DIR)/roomctl.conf)
 	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	echo "roomctl-sim: $(SIM_SITES) simulated sites sending to 127.0.0.1:5004/5006 (log in .data-sim.log)"; \
 	$(BUILD)/roomctl --config $(RUN_CONF) --data-dir .data --demo
+
+# README's two commands in a new minimal Debian 12 root (debootstrap), on the
+# committed HEAD: make test in one root, make run in another until a simulated
+# site is online. Not part of make test (30-60 min); needs root.
+check-fresh:
+	tests/check-fresh
 
 check-config: $(BUILD)/roomctl
 	$(BUILD)/roomctl --check-config configs/roomctl.conf
@@ -179,6 +193,7 @@ clean:
 distclean: clean
 	rm -rf tests/node_modules web/node_modules .data
 
+SIM_ORDER := $(BUILD)/.apt-stamp
 include devices/sim/sim.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

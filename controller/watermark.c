@@ -4,8 +4,14 @@
 #include "rc-error.h"
 
 #include <cairo-pdf.h>
+#include <errno.h>
 #include <math.h>
 #include <poppler.h>
+#include <qpdf/Constants.h>
+#include <qpdf/qpdfjob-c.h>
+#include <qpdf/qpdflogger-c.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static cairo_status_t
 append_bytes(void *closure, const unsigned char *data, unsigned int length)
@@ -37,7 +43,8 @@ draw_stamp(cairo_t *cr, const char *stamp, double w, double h)
   cairo_set_font_size(cr, 7.5);
   margin_line(cr, stamp, 14, 12);
   margin_line(cr, stamp, 14, h - 6);
-  /* Across the page, corner to corner, as large as fits. */
+  /* Across the page, corner to corner, as large as fits: outlines, not
+   * text, so a text extractor never reads its letters into the page's. */
   cairo_text_extents_t ext;
   cairo_set_font_size(cr, 40);
   cairo_text_extents(cr, stamp, &ext);
@@ -48,9 +55,111 @@ draw_stamp(cairo_t *cr, const char *stamp, double w, double h)
   cairo_translate(cr, w / 2, h / 2);
   cairo_rotate(cr, -atan2(h, w));
   cairo_move_to(cr, -ext.x_advance / 2, ext.height / 2);
+  cairo_text_path(cr, stamp);
   cairo_set_source_rgba(cr, 0.8, 0, 0, 0.13);
-  cairo_show_text(cr, stamp);
+  cairo_fill(cr);
   cairo_restore(cr);
+}
+
+/* The stamp alone: one page for each distinct page size of @doc, so that
+ * qpdf lays the same form on every page of that size and a 300-page copy
+ * holds the stamp's outlines a few times, not 300. @from gets, for each page
+ * of @doc in order, the number of its stamp page ("1,1,2,1"). */
+static GBytes *
+stamp_pages(PopplerDocument *doc, const char *stamp, GString *from, GError **error)
+{
+  int pages = poppler_document_get_n_pages(doc);
+  if (pages < 1) {
+    g_set_error(error, RC_ERROR, RC_ERROR_UNSUPPORTED, "the PDF cannot be stamped: it has no pages");
+    return NULL;
+  }
+  GByteArray *out = g_byte_array_new();
+  cairo_surface_t *surface = cairo_pdf_surface_create_for_stream(append_bytes, out, 595, 842);
+  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "roomctl (stamp)");
+  cairo_t *cr = cairo_create(surface);
+  typedef struct {
+    double w, h;
+  } page_size;
+  g_autoptr(GArray) sizes = g_array_new(FALSE, FALSE, sizeof(page_size));
+  for (int i = 0; i < pages; i++) {
+    PopplerPage *page = poppler_document_get_page(doc, i);
+    page_size size = {595, 842};
+    if (page) {
+      poppler_page_get_size(page, &size.w, &size.h);
+      g_object_unref(page);
+    }
+    guint k = 0;
+    while (k < sizes->len && (fabs(g_array_index(sizes, page_size, k).w - size.w) > 0.01 ||
+                              fabs(g_array_index(sizes, page_size, k).h - size.h) > 0.01))
+      k++;
+    if (k == sizes->len) {
+      g_array_append_val(sizes, size);
+      cairo_pdf_surface_set_size(surface, size.w, size.h);
+      draw_stamp(cr, stamp, size.w, size.h);
+      cairo_show_page(cr);
+    }
+    g_string_append_printf(from, "%s%u", i ? "," : "", k + 1);
+  }
+  cairo_destroy(cr);
+  cairo_surface_finish(surface);
+  cairo_status_t status = cairo_surface_status(surface);
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INTERNAL, "cannot stamp the PDF: %s", cairo_status_to_string(status));
+    g_byte_array_unref(out);
+    return NULL;
+  }
+  return g_byte_array_free_to_bytes(out);
+}
+
+static int
+log_to_array(const char *data, size_t len, void *udata)
+{
+  g_byte_array_append(udata, (const guint8 *)data, (guint)len);
+  return 0;
+}
+
+/* qpdf lays stamp page from[i] over page i of the PDF at @path. The stamp is
+ * handed over in a memfd (qpdf reads overlays by name), and the result comes
+ * back through the logger's "save" stream (output file "-"), so neither
+ * touches the disk. */
+static GBytes *
+overlay(const char *path, GBytes *stamp, const char *from, GError **error)
+{
+  int fd = memfd_create("roomctl-stamp", MFD_CLOEXEC);
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data(stamp, &len);
+  if (fd < 0 || write(fd, data, len) != (ssize_t)len) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INTERNAL, "cannot stamp the PDF: %s", g_strerror(errno));
+    if (fd >= 0)
+      close(fd);
+    return NULL;
+  }
+  g_autofree char *stamp_name = g_strdup_printf("/proc/self/fd/%d", fd);
+  g_autofree char *from_arg = g_strconcat("--from=", from, NULL);
+  const char *argv[] = {"qpdf", "--warning-exit-0", path, "--overlay", stamp_name, "--to=1-z", from_arg, "--", "-", NULL};
+  g_autoptr(GByteArray) out = g_byte_array_new();
+  g_autoptr(GByteArray) errors = g_byte_array_new();
+  qpdfjob_handle job = qpdfjob_init();
+  qpdflogger_handle logger = qpdflogger_create();
+  qpdflogger_set_info(logger, qpdf_log_dest_discard, NULL, NULL);
+  qpdflogger_set_warn(logger, qpdf_log_dest_discard, NULL, NULL);
+  qpdflogger_set_error(logger, qpdf_log_dest_custom, log_to_array, errors);
+  qpdflogger_set_save(logger, qpdf_log_dest_custom, log_to_array, out, 0);
+  qpdfjob_set_logger(job, logger);
+  int rc = qpdfjob_initialize_from_argv(job, argv);
+  if (rc == 0)
+    rc = qpdfjob_run(job);
+  qpdfjob_cleanup(&job);
+  qpdflogger_cleanup(&logger);
+  close(fd);
+  if (rc != 0 && rc != qpdf_exit_warning) {
+    g_byte_array_append(errors, (const guint8 *)"", 1);
+    g_set_error(error, RC_ERROR, RC_ERROR_UNSUPPORTED, "the PDF cannot be stamped: %s",
+                g_strstrip((char *)errors->data));
+    return NULL;
+  }
+  return g_byte_array_free_to_bytes(g_steal_pointer(&out));
 }
 
 GBytes *
@@ -65,38 +174,10 @@ rc_watermark_stamp(const char *path, const char *stamp, GError **error)
                 perr ? perr->message : "bad path");
     return NULL;
   }
-  GByteArray *out = g_byte_array_new();
-  cairo_surface_t *surface = cairo_pdf_surface_create_for_stream(append_bytes, out, 595, 842);
-  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "roomctl (stamped copy)");
-  cairo_t *cr = cairo_create(surface);
-  int pages = poppler_document_get_n_pages(doc);
-  for (int i = 0; i < pages; i++) {
-    PopplerPage *page = poppler_document_get_page(doc, i);
-    double w = 595, h = 842;
-    if (page)
-      poppler_page_get_size(page, &w, &h);
-    cairo_pdf_surface_set_size(surface, w, h);
-    if (page) {
-      cairo_save(cr);
-      poppler_page_render_for_printing(page, cr);
-      cairo_restore(cr);
-      g_object_unref(page);
-    }
-    draw_stamp(cr, stamp, w, h);
-    cairo_show_page(cr);
-  }
+  g_autoptr(GString) from = g_string_new(NULL);
+  g_autoptr(GBytes) pages = stamp_pages(doc, stamp, from, error);
   g_object_unref(doc);
-  cairo_destroy(cr);
-  cairo_surface_finish(surface);
-  cairo_status_t status = cairo_surface_status(surface);
-  cairo_surface_destroy(surface);
-  if (status != CAIRO_STATUS_SUCCESS || pages < 1) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INTERNAL, "cannot stamp the PDF: %s",
-                pages < 1 ? "it has no pages" : cairo_status_to_string(status));
-    g_byte_array_unref(out);
-    return NULL;
-  }
-  return g_byte_array_free_to_bytes(out);
+  return pages ? overlay(abs, pages, from->str, error) : NULL;
 }
 
 typedef struct {

@@ -9,10 +9,16 @@ BUILD ?= build
 OPT   ?= -O2 -g
 
 SIM_PKGS    := glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-app-1.0 jansson
-SIM_CFLAGS  := $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -Icontroller -Idevices/sim \
-               -DG_LOG_DOMAIN=\"roomctl-sim\" -DG_LOG_USE_STRUCTURED \
-               $(shell pkg-config --cflags $(SIM_PKGS) 2>/dev/null)
-SIM_LDLIBS  := $(shell pkg-config --libs $(SIM_PKGS) 2>/dev/null) -lm
+# pkg-config runs when a recipe first needs the flags, not when make reads
+# this file: on a fresh machine the -dev packages arrive only with the apt
+# stamp (SIM_ORDER, set by the top-level Makefile), after the file was read.
+SIM_PKG_CFLAGS = $(eval SIM_PKG_CFLAGS := $$(shell pkg-config --cflags $(SIM_PKGS)))$(SIM_PKG_CFLAGS)
+SIM_PKG_LIBS   = $(eval SIM_PKG_LIBS := $$(shell pkg-config --libs $(SIM_PKGS)))$(SIM_PKG_LIBS)
+SIM_CFLAGS   = $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -Icontroller -Idevices/sim \
+               -DG_LOG_DOMAIN=\"roomctl-sim\" -DG_LOG_USE_STRUCTURED $(SIM_PKG_CFLAGS)
+SIM_LDLIBS   = $(SIM_PKG_LIBS) -lm
+# What must exist before the first compile (the top-level Makefile's apt stamp).
+SIM_ORDER   ?=
 SIM_SRC     := $(wildcard devices/sim/*.c)
 # sim objects live apart from the controller's so that the two rule sets
 # never compete for a target.
@@ -20,15 +26,15 @@ SIM_OBJ     := $(SIM_SRC:devices/sim/%.c=$(BUILD)/sim-obj/%.o) $(BUILD)/sim-obj/
                $(BUILD)/sim-obj/controller-rc-error.o
 SIM_LIB_OBJ := $(filter-out $(BUILD)/sim-obj/sim-main.o,$(SIM_OBJ))
 
-$(BUILD)/sim-obj/%.o: devices/sim/%.c
+$(BUILD)/sim-obj/%.o: devices/sim/%.c | $(SIM_ORDER)
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"; $(CC) $(SIM_CFLAGS) -c $< -o $@
 
-$(BUILD)/sim-obj/controller-csv.o: controller/csv.c
+$(BUILD)/sim-obj/controller-csv.o: controller/csv.c | $(SIM_ORDER)
 	@mkdir -p $(dir $@)
 	@echo "  CC $< (for roomctl-sim)"; $(CC) $(SIM_CFLAGS) -c $< -o $@
 
-$(BUILD)/sim-obj/controller-rc-error.o: controller/rc-error.c
+$(BUILD)/sim-obj/controller-rc-error.o: controller/rc-error.c | $(SIM_ORDER)
 	@mkdir -p $(dir $@)
 	@echo "  CC $< (for roomctl-sim)"; $(CC) $(SIM_CFLAGS) -c $< -o $@
 

@@ -117,6 +117,24 @@ describe('confidential documents', () => {
     });
   });
 
+  test('the stamped copy keeps the original text as it was, and the diagonal stamp adds no letters to it', async () => {
+    // The test PDF's Helvetica is not embedded: a copy that re-renders the
+    // page would take a substitute font's metrics and split words
+    // ("C ONF IDE NT IAL") on a machine without a metric-compatible font.
+    const original = await pageTexts(pdf, tmp);
+    const texts = await pageTexts((await content(reader.token)).bytes, tmp);
+    texts.forEach((text, i) => {
+      const lines = text.split('\n').filter((l) => l.trim() !== '' && l !== '\f');
+      const stamps = lines.filter((l) => l.includes('Trần Thị Bình'));
+      assert.equal(stamps.length, 2, `page ${i + 1}: the stamp is text twice (top and bottom margins), never a third time:\n${text}`);
+      assert.ok(stamps.every((l) => STAMP_TIME.test(l) && l.includes('docgia1')), `page ${i + 1}: each margin line is the whole stamp:\n${text}`);
+      const own = lines.filter((l) => !l.includes('Trần Thị Bình')).join('\n');
+      const want = original[i].split('\n').filter((l) => l.trim() !== '' && l !== '\f').join('\n');
+      assert.equal(own, want, `page ${i + 1}: the page's own text is the original's, word for word`);
+      assert.ok(want.includes(`Page ${i + 1} of 5`), 'the original has the page line');
+    });
+  });
+
   test('staff who run sessions read it (stamped); a technician does not', async () => {
     const res = await content(admin);
     assert.equal(res.status, 200);

@@ -48,6 +48,21 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Daemons a test file started and has not seen exit: killed when the
+ *  test process exits, whatever the way (a failed import, a hook that threw,
+ *  an uncaught error), so that a failing file leaves no roomctl behind.
+ *  tests/run also ends whatever a file's session still holds, and counts it
+ *  as a failure. */
+const running = new Set();
+process.on('exit', () => { for (const p of running) p.kill('SIGKILL'); });
+
+/** Registers a child process to be killed if this process exits first. */
+export function reapOnExit(proc) {
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
+  return proc;
+}
+
 /** Under a sanitizer or valgrind (ROOMCTL_SLOW=N) start-up and shut-down
  *  take N times longer; only those waits stretch, no assertion does. */
 export const SLOW = Math.max(1, Number(process.env.ROOMCTL_SLOW || 1));
@@ -77,6 +92,7 @@ export async function startServer(opts = {}) {
     env: { ...process.env, ...(opts.env || {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  reapOnExit(proc);
   let stderr = '';
   let stdout = '';
   proc.stderr.on('data', (d) => { stderr += d; if (stderr.length > 200_000) stderr = stderr.slice(-100_000); });
