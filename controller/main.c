@@ -170,8 +170,9 @@ print_banner(roomctl *rc)
          "  Delegate tablets:    %s/tablet/\n"
          "  Technicians:         %s/tech/\n"
          "  Metrics:             %s/metrics\n"
-         "  Health:              %s/healthz\n",
-         RC_VERSION, port, rc->config->data_dir, base, base, base, base, base);
+         "  Health:              %s/healthz\n"
+         "  Documentation:       %s/docs/\n",
+         RC_VERSION, port, rc->config->data_dir, base, base, base, base, base, base);
   if (rc->config->demo_seed)
     printf("  Demo logins: admin/admin123  thuky/thuky123 (secretariat)  chutoa/chutoa123 (chair)\n"
            "               kythuat/kythuat123 (technician)  db01..db90/123456 (delegates)\n");

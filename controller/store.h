@@ -1,7 +1,7 @@
 /* store — the only owner of the SQLite database (sqlite3 *).
  * Schema migrations by PRAGMA user_version, WAL, foreign keys, cached
  * prepared statements. Read functions return jansson objects shaped as the
- * API shows them (spec in README.md "Objects"); every write is committed
+ * API shows them (spec in web/docs/api.md "Objects"); every write is committed
  * before the function returns, so a caller may tell a client "saved".
  * Errors: RC_ERROR domain (rc-error.h). Main loop only. */
 #pragma once

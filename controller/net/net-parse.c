@@ -61,6 +61,7 @@ rc_net_mime_of(const char *path)
     {".svg", "image/svg+xml"}, {".png", "image/png"}, {".ico", "image/x-icon"},
     {".json", "application/json"}, {".pdf", "application/pdf"}, {".woff2", "font/woff2"},
     {".txt", "text/plain; charset=utf-8"}, {".map", "application/json"},
+    {".md", "text/markdown; charset=utf-8"},
   };
   for (guint i = 0; i < G_N_ELEMENTS(types); i++)
     if (g_str_has_suffix(path, types[i][0]))

@@ -1,6 +1,6 @@
 /* roomctl-sim — many simulated conference sites in one process, for demos,
  * tests and benchmarks of the roomctl controller: each site sends H.264 +
- * Opus RTP with its own SSRCs (spec-media.md), answers keyframe requests,
+ * Opus RTP with its own SSRCs (web/docs/media.md, "Ports and identity"), answers keyframe requests,
  * receives and measures the program, and takes faults at run time through
  * a local JSON control port. main parses the command line, prepares the
  * clips, starts the engine and the control port, and runs the loop. */

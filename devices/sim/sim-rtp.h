@@ -1,4 +1,4 @@
-/* sim-rtp — the simulator's view of the wire (see spec-media.md): site SSRCs
+/* sim-rtp — the simulator's view of the wire (see web/docs/media.md, "Ports and identity"): site SSRCs
  * from the site code, RTP headers with the send-time extension, and the few
  * RTCP packets a site sends (SR/RR/SDES, PLI) or must understand (PLI, FIR).
  * Pure functions on caller-owned buffers: no allocation, no I/O. */

@@ -1,4 +1,5 @@
-// The role × action matrix: README's "Access matrix" table is the policy.
+// The role × action matrix: the "Access matrix" table of web/docs/api.md is
+// the policy.
 // This test reads it, checks it names exactly the REST routes and WebSocket
 // message types the code has, then tries every cell (every route and message
 // type, as every role and as nobody) against the real daemon.
@@ -26,20 +27,20 @@ import { WsClient } from '../lib/ws-client.mjs';
 const ROLES = ['anonymous', 'admin', 'secretariat', 'chair', 'delegate', 'technician'];
 const NOBODY = 999999; // an id that exists nowhere
 
-/** The policy: {action → {role → '✓'|'—'|'own'}} from README. */
+/** The policy: {action → {role → '✓'|'—'|'own'}} from web/docs/api.md. */
 function readPolicy() {
-  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
-  const at = readme.indexOf('### Access matrix');
-  assert.ok(at >= 0, 'README has an "Access matrix" section');
-  const section = readme.slice(at + 4);
-  const end = section.search(/^#{2,3} /m);
+  const doc = fs.readFileSync(path.join(REPO_ROOT, 'web', 'docs', 'api.md'), 'utf8');
+  const at = doc.indexOf('\n## Access matrix\n');
+  assert.ok(at >= 0, 'web/docs/api.md has an "Access matrix" section');
+  const section = doc.slice(at + 4);
+  const end = section.search(/^#{1,2} /m);
   const rows = section.slice(0, end < 0 ? undefined : end).split('\n').filter((l) => /^\| `/.test(l));
   const policy = new Map();
   for (const line of rows) {
     const cells = line.split('|').slice(1, -1).map((c) => c.trim());
     const action = cells[0].replace(/`/g, '');
-    assert.equal(cells.length, 1 + ROLES.length, `README matrix row ${action} has a cell per role`);
-    assert.ok(!policy.has(action), `README matrix lists ${action} once`);
+    assert.equal(cells.length, 1 + ROLES.length, `api.md matrix row ${action} has a cell per role`);
+    assert.ok(!policy.has(action), `api.md matrix lists ${action} once`);
     const cell = {};
     ROLES.forEach((r, i) => {
       assert.ok(['✓', '—', 'own'].includes(cells[i + 1]), `${action} / ${r}: cell '${cells[i + 1]}'`);
@@ -102,13 +103,13 @@ describe('access matrix', () => {
     }
   });
 
-  test('README lists exactly the routes and message types the code has', () => {
+  test('web/docs/api.md lists exactly the routes and message types the code has', () => {
     const code = readCode();
     assert.ok(code.size > 60, `found ${code.size} actions in controller/api`);
     const missing = [...code].filter((a) => !policy.has(a));
     const extra = [...policy.keys()].filter((a) => !code.has(a));
-    assert.deepEqual(missing, [], 'actions in the code but not in README');
-    assert.deepEqual(extra, [], 'actions in README but not in the code');
+    assert.deepEqual(missing, [], 'actions in the code but not in api.md');
+    assert.deepEqual(extra, [], 'actions in api.md but not in the code');
   });
 
   // ---- REST ----
@@ -164,7 +165,7 @@ describe('access matrix', () => {
         }
       }
     }
-    assert.deepEqual(bad, [], `${bad.length} of ${cells} REST cells disagree with README`);
+    assert.deepEqual(bad, [], `${bad.length} of ${cells} REST cells disagree with api.md`);
     const rest = [...policy].filter(([a]) => !a.startsWith('ws '));
     assert.equal(cells, rest.length * ROLES.length + rest.filter(([, c]) => c.delegate === 'own').length, 'cells tried');
   });
@@ -242,7 +243,7 @@ describe('access matrix', () => {
       }
     }
     chairWs.close();
-    assert.deepEqual(bad, [], `${bad.length} of ${cells} WebSocket cells disagree with README`);
+    assert.deepEqual(bad, [], `${bad.length} of ${cells} WebSocket cells disagree with api.md`);
     const ws = [...policy].filter(([a]) => a.startsWith('ws '));
     assert.equal(cells, ws.length * ROLES.length + ws.filter(([, c]) => c.delegate === 'own').length, 'cells tried');
   });

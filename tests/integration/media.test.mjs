@@ -167,7 +167,7 @@ describe('media', () => {
   });
 
   test('ffmpeg joins as a site with the README command line', async () => {
-    // The command of README.md "Joining as a site", with this test's ports.
+    // The command of web/docs/media.md "Joining as a site", with this test's ports.
     const signed = (x) => (x > 0x7fffffff ? x - 0x100000000 : x); // ffmpeg's -ssrc is a signed 32-bit number
     const [v, a] = [signed(siteSsrc('H02')), signed(siteSsrc('H02', true))];
     const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25',

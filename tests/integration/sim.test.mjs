@@ -1,9 +1,10 @@
 // roomctl-sim against a plain receiver: node dgram sockets stand in for the
 // controller's four media ports, and gst-launch-1.0 decodes one site's video.
-// Checks the wire contract (spec-media.md: SSRCs from the site code, PTs,
-// markers, the send-time extension), the bitrate, PLI -> IDR, the faults
-// (loss, disconnect, freeze, flood, garbage), a program sent back to a site
-// (re-stamped like the controller's switch mode) and the control port.
+// Checks the wire contract (web/docs/media.md, "Ports and identity": SSRCs
+// from the site code, PTs, markers, the send-time extension), the bitrate,
+// PLI -> IDR, the faults (loss, disconnect, freeze, flood, garbage), a
+// program sent back to a site (re-stamped like the controller's switch mode)
+// and the control port.
 // Everything on 127.0.0.1; every wait is bounded.
 
 import assert from 'node:assert/strict';
@@ -24,7 +25,7 @@ const PROGRAM_AUDIO = 0x50524f41;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const nowUs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
 
-/** FNV-1a 32-bit of the code's UTF-8 bytes (spec-media.md). */
+/** FNV-1a 32-bit of the code's UTF-8 bytes (web/docs/media.md, "Ports and identity"). */
 function siteHash(code) {
   let h = 0x811c9dc5;
   for (const b of Buffer.from(code, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0;

@@ -9,7 +9,7 @@ import { ADMIN_PASSWORD, api, login, request, startServer } from './server.mjs';
 
 export { ADMIN_PASSWORD, api, login, request };
 
-/** The HTTP status of every wire code (spec-api.md, Errors). */
+/** The HTTP status of every wire code (web/docs/api.md, "Errors"). */
 export const WIRE_STATUS = {
   1000: 400, 1001: 400, 1002: 400, 1003: 413, 1004: 415, 1005: 400,
   1100: 401, 1101: 403, 1102: 401, 1103: 401,

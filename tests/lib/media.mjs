@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { SLOW } from './server.mjs';
 
-/** FNV-1a 32-bit of the site code: video SSRC even, audio odd (spec-media). */
+/** FNV-1a 32-bit of the site code: video SSRC even, audio odd (web/docs/media.md, "Ports and identity"). */
 export function siteSsrc(code, audio = false) {
   let h = 2166136261;
   for (const b of Buffer.from(code, 'utf8')) {

@@ -1,7 +1,8 @@
-// Client side of the roomctl API v1 (see spec-api.md): a fetch wrapper for
-// REST, an XHR upload with progress, blob downloads, and RoomSocket, the
-// WebSocket client for /ws (auth, request/ack by id, session subscriptions,
-// events, reconnect with last seq + epoch).
+// Client side of the roomctl API v1 (see web/docs/api.md and
+// web/docs/websocket.md): a fetch wrapper for REST, an XHR upload with
+// progress, blob downloads, and RoomSocket, the WebSocket client for /ws
+// (auth, request/ack by id, session subscriptions, events, reconnect with
+// last seq + epoch).
 //
 // The bearer token lives in sessionStorage (one login per tab). Every failure
 // — HTTP error object, WS error reply, network failure — becomes an ApiError
