@@ -47,11 +47,13 @@ all: $(BUILD)/roomctl $(BUILD)/roomctl-sim $(BUILD)/mkpdf $(DEMO_PDF) web/vendor
 
 # ---- dependencies -----------------------------------------------------------
 # A stamp per input: apt runs only when a package is missing, npm ci only when a
-# lock file changed.
-deps: $(BUILD)/.apt-stamp tests/node_modules/.stamp web/vendor/.stamp
+# lock file changed. The apt stamp is one for every build directory (the
+# ASan and fuzz builds are sub-makes with another BUILD).
+APT_STAMP := build/.apt-stamp
+deps: $(APT_STAMP) tests/node_modules/.stamp web/vendor/.stamp
 
-$(BUILD)/.apt-stamp: Makefile tests/check-deps
-	@mkdir -p $(BUILD)
+$(APT_STAMP): Makefile tests/check-deps
+	@mkdir -p $(dir $@)
 	@missing=$$(for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
@@ -79,14 +81,14 @@ web/vendor/.stamp: web/node_modules/.stamp Makefile
 	@touch $@
 
 # ---- build ------------------------------------------------------------------
-$(BUILD)/obj/%.o: %.c Makefile | $(BUILD)/.apt-stamp
+$(BUILD)/obj/%.o: %.c Makefile | $(APT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"; $(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/roomctl: $(BUILD)/obj/controller/main.o $(CORE_OBJ)
 	@echo "  LD $@"; $(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/mkpdf: controller/tools/mkpdf.c | $(BUILD)/.apt-stamp
+$(BUILD)/mkpdf: controller/tools/mkpdf.c | $(APT_STAMP)
 	$(CC) $(CFLAGS) $< -o $@ $$(pkg-config --cflags --libs pangocairo cairo glib-2.0)
 
 $(BUILD)/demo/%.pdf: configs/demo/docs/%.txt $(BUILD)/mkpdf
@@ -167,7 +169,7 @@ FUZZ_SECONDS ?= 60
 $(BUILD)/fuzz-%: tests/fuzz/fuzz-%.c $(CORE_OBJ)
 	@echo "  LD $@"; $(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS)
 
-fuzz-build: | $(BUILD)/.apt-stamp
+fuzz-build: | $(APT_STAMP)
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT="$(FUZZ_OPT)" $(FUZZ_TARGETS)
 
 fuzz: deps fuzz-build
@@ -193,7 +195,7 @@ clean:
 distclean: clean
 	rm -rf tests/node_modules web/node_modules .data
 
-SIM_ORDER := $(BUILD)/.apt-stamp
+SIM_ORDER := $(APT_STAMP)
 include devices/sim/sim.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
