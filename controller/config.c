@@ -2,6 +2,7 @@
  * Unknown groups or keys are errors, so a typo never silently falls back to
  * a default. */
 #include "config.h"
+#include "vote.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -78,6 +79,7 @@ static const key_spec keys[] = {
   {"votes", "majority", KEY_MAJORITY, F(vote_majority_of_members), 0, 0},
   {"votes", "majority_percent", KEY_INT, F(vote_majority_percent), 1, 99},
   {"votes", "quorum_percent", KEY_INT, F(vote_quorum_percent), 0, 100},
+  {"votes", "secret_group", KEY_INT, F(vote_secret_group), 1, 100},
   {"auth", "token_ttl_hours", KEY_INT, F(token_ttl_hours), 1, 24 * 365},
   {"auth", "pwhash_cost", KEY_COST, F(pwhash_cost), 0, 0},
   {"auth", "initial_admin_password", KEY_STRING, F(initial_admin_password), 0, 0},
@@ -145,6 +147,7 @@ rc_config_new_default(void)
   c->vote_majority_of_members = TRUE;
   c->vote_majority_percent = 50;
   c->vote_quorum_percent = 50;
+  c->vote_secret_group = RC_VOTE_SEAL_GROUP_DEFAULT;
   c->token_ttl_hours = 12;
   c->pwhash_cost = RC_PWHASH_INTERACTIVE;
   c->initial_admin_password = g_strdup("");

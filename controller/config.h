@@ -72,6 +72,7 @@ typedef struct rc_config {
   gboolean vote_majority_of_members; /* else of those present */
   int vote_majority_percent;
   int vote_quorum_percent;
+  int vote_secret_group; /* secret ballots are sealed in groups of at least this many */
   /* [auth] */
   int token_ttl_hours;
   rc_pwhash_cost pwhash_cost;

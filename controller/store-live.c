@@ -206,23 +206,35 @@ rc_store_ballot_key_used(rc_store *store, gint64 vote_id, gint64 user_id, const 
 }
 
 gboolean
-rc_store_secret_ballot_put(rc_store *store, gint64 vote_id, gint64 user_id, const char *ballot_key, int option,
-                           GError **error)
+rc_store_secret_ballots_seal(rc_store *store, gint64 vote_id, GPtrArray *group, GError **error)
 {
+  g_autoptr(GArray) totals = g_array_new(FALSE, TRUE, sizeof(gint64));
+  for (guint i = 0; i < group->len; i++) {
+    rc_secret_ballot *b = group->pdata[i];
+    if ((guint)b->option >= totals->len)
+      g_array_set_size(totals, (guint)b->option + 1);
+    g_array_index(totals, gint64, b->option)++;
+  }
   if (!rc_store_begin(store, error))
     return FALSE;
-  sqlite3_stmt *stmt = rc_store_stmt(store, "INSERT INTO voted (vote_id, user_id, ballot_key) VALUES (?, ?, ?)", error);
-  gboolean ok = stmt != NULL;
-  if (ok) {
-    sqlite3_bind_int64(stmt, 1, vote_id);
-    sqlite3_bind_int64(stmt, 2, user_id);
-    sqlite3_bind_text(stmt, 3, ballot_key, -1, SQLITE_TRANSIENT);
-    ok = rc_store_exec_stmt(store, stmt, error);
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && i < group->len; i++) {
+    rc_secret_ballot *b = group->pdata[i];
+    sqlite3_stmt *stmt = rc_store_stmt(store, "INSERT INTO voted (vote_id, user_id, ballot_key) VALUES (?, ?, ?)", error);
+    ok = stmt != NULL;
+    if (ok) {
+      sqlite3_bind_int64(stmt, 1, vote_id);
+      sqlite3_bind_int64(stmt, 2, b->user_id);
+      sqlite3_bind_text(stmt, 3, b->ballot_key, -1, SQLITE_TRANSIENT);
+      ok = rc_store_exec_stmt(store, stmt, error);
+    }
   }
-  ok = ok && exec_ints(store,
-                       "INSERT INTO secret_tally (vote_id, option, count) VALUES (?1, ?2, 1)"
-                       " ON CONFLICT (vote_id, option) DO UPDATE SET count = count + 1",
-                       error, 2, vote_id, (gint64)option);
+  for (guint option = 0; ok && option < totals->len; option++)
+    if (g_array_index(totals, gint64, option) > 0)
+      ok = exec_ints(store,
+                     "INSERT INTO secret_tally (vote_id, option, count) VALUES (?1, ?2, ?3)"
+                     " ON CONFLICT (vote_id, option) DO UPDATE SET count = count + excluded.count",
+                     error, 3, vote_id, (gint64)option, g_array_index(totals, gint64, option));
   if (!ok || !rc_store_commit(store, error)) {
     rc_store_rollback(store);
     return FALSE;

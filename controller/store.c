@@ -133,8 +133,9 @@ static const char *const migrations[] = {
   "  option INTEGER NOT NULL,"
   "  cast_at TEXT NOT NULL,"
   "  PRIMARY KEY (vote_id, user_id)) WITHOUT ROWID;"
-  /* Secret votes: who voted (kept in user order, no time) and, apart, the
-   * counts per option; no row, column or order links the two. */
+  /* Secret votes: who voted (no time) and, apart, the counts per option;
+   * written only in groups of >= k ballots, voters in shuffled order
+   * (ballot-box.h), so no row, column, commit or cell order links the two. */
   "CREATE TABLE voted ("
   "  vote_id INTEGER NOT NULL REFERENCES votes(id) ON DELETE CASCADE,"
   "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"

@@ -5,6 +5,7 @@
  * before the function returns, so a caller may tell a client "saved".
  * Errors: RC_ERROR domain (rc-error.h). Main loop only. */
 #pragma once
+#include "ballot-box.h"
 #include <glib.h>
 #include "rc-json.h"
 
@@ -170,10 +171,12 @@ gboolean rc_store_ballot_put(rc_store *store, gint64 vote_id, gint64 user_id, in
                              GError **error);
 /* Whether @ballot_key was ever used by this voter in this open vote. */
 gboolean rc_store_ballot_key_used(rc_store *store, gint64 vote_id, gint64 user_id, const char *ballot_key);
-/* A secret ballot: marks @user_id as having voted and adds one to @option's
- * count, in one transaction. */
-gboolean rc_store_secret_ballot_put(rc_store *store, gint64 vote_id, gint64 user_id, const char *ballot_key,
-                                    int option, GError **error);
+/* Seals a group of secret ballots (rc_secret_ballot *, ballot-box.h) in one
+ * transaction: the voters in the group's order, and each option's count
+ * raised by the group's total for it. Nothing of one ballot alone is
+ * written: the database, its WAL and the cells' order show the group only.
+ * On error nothing is changed. */
+gboolean rc_store_secret_ballots_seal(rc_store *store, gint64 vote_id, GPtrArray *group, GError **error);
 /* The ballot key a secret voter used, or NULL. (transfer full) */
 char *rc_store_secret_ballot_key(rc_store *store, gint64 vote_id, gint64 user_id);
 gboolean rc_store_vote_close(rc_store *store, gint64 vote_id, json_t *result, GError **error);

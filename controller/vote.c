@@ -10,7 +10,8 @@ struct rc_vote {
   gboolean open;
   guint *counts;
   GHashTable *choices; /* open votes: user id -> option + 1 */
-  GHashTable *voters;  /* secret votes: user ids that voted */
+  GHashTable *voters;  /* secret votes: user ids that voted (sealed or in the box) */
+  rc_ballot_box *box;  /* secret votes: received, not yet sealed */
 };
 
 rc_vote *
@@ -25,7 +26,20 @@ rc_vote_new(gint64 id, guint n_options, gboolean secret, gboolean allow_change)
   v->counts = g_new0(guint, n_options);
   v->choices = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   v->voters = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+  v->box = secret ? rc_ballot_box_new(RC_VOTE_SEAL_GROUP_DEFAULT) : NULL;
   return v;
+}
+
+rc_ballot_box *rc_vote_box(rc_vote *v) { return v->box; }
+
+void
+rc_vote_set_seal_group(rc_vote *v, guint k)
+{
+  g_return_if_fail(!v->box || rc_ballot_box_size(v->box) == 0);
+  if (!v->secret)
+    return;
+  rc_ballot_box_free(v->box);
+  v->box = rc_ballot_box_new(k);
 }
 
 void
@@ -35,6 +49,7 @@ rc_vote_free(rc_vote *v)
     return;
   g_hash_table_destroy(v->choices);
   g_hash_table_destroy(v->voters);
+  rc_ballot_box_free(v->box);
   g_free(v->counts);
   g_free(v);
 }
@@ -93,11 +108,12 @@ rc_vote_check_cast(rc_vote *v, gint64 user_id, int option, gboolean checked_in, 
 }
 
 void
-rc_vote_apply_cast(rc_vote *v, gint64 user_id, int option)
+rc_vote_apply_cast(rc_vote *v, gint64 user_id, int option, const char *ballot_key)
 {
   if (v->secret) {
     g_hash_table_add(v->voters, g_memdup2(&user_id, sizeof user_id));
     v->counts[option]++;
+    rc_ballot_box_put(v->box, user_id, option, ballot_key);
     return;
   }
   gpointer old = g_hash_table_lookup(v->choices, &user_id);
@@ -111,7 +127,7 @@ void
 rc_vote_restore_ballot(rc_vote *v, gint64 user_id, int option)
 {
   if (option >= 0 && (guint)option < v->n_options)
-    rc_vote_apply_cast(v, user_id, option);
+    rc_vote_apply_cast(v, user_id, option, NULL);
 }
 
 void

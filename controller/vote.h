@@ -1,10 +1,15 @@
 /* vote — one ballot question: who may cast, changing a choice, the counts,
  * and the outcome under the configured quorum and majority rule. Pure state,
  * main loop only.
- * A secret vote keeps who voted and the counts per option, never which voter
- * chose what: there is nothing to link them, in memory as in the database. */
+ * A secret vote keeps who voted and the counts per option; which voter chose
+ * what is held only in its ballot box (ballot-box.h), in memory, until the
+ * ballot is sealed in a group of at least k; the database never has it. */
 #pragma once
+#include "ballot-box.h"
 #include "rc-json.h"
+
+/* The smallest group of secret ballots sealed together, unless set. */
+#define RC_VOTE_SEAL_GROUP_DEFAULT 5
 
 typedef enum { RC_MAJORITY_OF_PRESENT, RC_MAJORITY_OF_MEMBERS } rc_majority_base;
 
@@ -33,8 +38,14 @@ void rc_vote_close(rc_vote *vote);
  * vote is allowed and changes nothing. */
 gboolean rc_vote_check_cast(rc_vote *vote, gint64 user_id, int option, gboolean checked_in, int *previous,
                             GError **error);
-/* Records a ballot that passed rc_vote_check_cast(). */
-void rc_vote_apply_cast(rc_vote *vote, gint64 user_id, int option);
+/* Records a ballot that passed rc_vote_check_cast(). A secret ballot goes
+ * into the vote's ballot box with @ballot_key, to be sealed later. */
+void rc_vote_apply_cast(rc_vote *vote, gint64 user_id, int option, const char *ballot_key);
+/* Secret votes: the ballots received and not yet sealed. (transfer none;
+ * NULL for an open vote) */
+rc_ballot_box *rc_vote_box(rc_vote *vote);
+/* Secret votes: seal in groups of at least @k (before any ballot is cast). */
+void rc_vote_set_seal_group(rc_vote *vote, guint k);
 gboolean rc_vote_has_voted(rc_vote *vote, gint64 user_id);
 /* An open vote's choice of @user_id, -1 if none (always -1 for secret votes). */
 int rc_vote_choice(rc_vote *vote, gint64 user_id);

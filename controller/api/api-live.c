@@ -268,6 +268,8 @@ vote_public(rc_api *api, gint64 vote_id, rc_vote *vote, gint64 session_id)
   json_t *v = rc_store_vote_get(api->store, vote_id, NULL);
   if (!v)
     return json_null();
+  if (json_is_true(json_object_get(v, "secret")))
+    json_object_set_new(v, "seal_group", json_integer(api->config->vote_secret_group));
   if (vote && rc_vote_is_open(vote)) {
     guint present, members;
     vote_counts(api, session_id, &present, &members);
@@ -340,6 +342,43 @@ arm_close_timer(rc_api *api, gint64 vote_id, gint64 closes_in_ms)
   t->close_source = g_timeout_add((guint)MAX(closes_in_ms, 0), on_vote_time_up, t);
 }
 
+/* Tells each voter of a sealed group, on every connection of theirs, that
+ * their ballot is now on disk. A transient event (no seq): a tablet that
+ * missed it learns the same from the snapshot's my_ballot.state. */
+static void
+tell_sealed(rc_api *api, gint64 vote_id, gint64 session_id, GPtrArray *group)
+{
+  if (!api->io.send_user)
+    return;
+  g_autoptr(json_t) msg = json_pack("{ss sI s{sI ss}}", "type", "ballot.sealed", "session_id", (json_int_t)session_id,
+                                    "body", "vote_id", (json_int_t)vote_id, "state", "sealed");
+  g_autofree char *text = json_dumps(msg, JSON_COMPACT);
+  g_autoptr(GBytes) frame = g_bytes_new(text, strlen(text));
+  for (guint i = 0; i < group->len; i++)
+    api->io.send_user(api->io.owner, ((rc_secret_ballot *)group->pdata[i])->user_id, frame);
+}
+
+/* Seals what the vote's ballot box hands out (ballot-box.h): all of it when
+ * @closing. A failed commit puts the group back, to be sealed later. */
+static gboolean
+seal_ballots(rc_api *api, rc_vote *vote, gint64 session_id, gboolean closing, GError **error)
+{
+  rc_ballot_box *box = rc_vote_box(vote);
+  GPtrArray *group = box ? rc_ballot_box_take(box, closing) : NULL;
+  if (!group)
+    return TRUE;
+  gint64 vote_id = rc_vote_id(vote);
+  if (!rc_store_secret_ballots_seal(api->store, vote_id, group, error)) {
+    rc_ballot_box_put_back(box, group);
+    return FALSE;
+  }
+  g_debug("session %" G_GINT64_FORMAT ": vote %" G_GINT64_FORMAT ": %u secret ballots sealed", session_id, vote_id,
+          group->len);
+  tell_sealed(api, vote_id, session_id, group);
+  g_ptr_array_unref(group);
+  return TRUE;
+}
+
 static gboolean
 close_vote(rc_api *api, gint64 vote_id, gint64 by, GError **error)
 {
@@ -349,6 +388,10 @@ close_vote(rc_api *api, gint64 vote_id, gint64 by, GError **error)
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "the vote is not open");
     return FALSE;
   }
+  /* Every received ballot is sealed before the result is: the result counts
+   * only what is on disk, and a failure leaves the vote open. */
+  if (!seal_ballots(api, vote, sid, TRUE, error))
+    return FALSE;
   guint present, members;
   vote_counts(api, sid, &present, &members);
   rc_vote_rule rule = vote_rule(api);
@@ -402,6 +445,7 @@ ws_vote_open(rc_api_ws_call *call, GError **error)
   if (!id)
     return FALSE;
   rc_vote *vote = rc_vote_new(id, (guint)json_array_size(options), secret, allow_change);
+  rc_vote_set_seal_group(vote, (guint)api->config->vote_secret_group);
   rc_meeting_add_vote(api->meeting, sid, vote);
   if (duration > 0)
     arm_close_timer(api, id, duration * 1000);
@@ -421,15 +465,45 @@ schedule_progress(rc_api *api, gint64 vote_id)
     t->progress_source = g_timeout_add(PROGRESS_MS, on_vote_progress, t);
 }
 
-/* A ballot sent again with the same key (a resend after a lost ack) is
- * acknowledged again and changes nothing; another key is a new ballot. */
+/* Where a secret voter's ballot is: "sealed" (on disk), "received" (in the
+ * vote's ballot box), or NULL (none). @key, when given, must match. */
+static const char *
+secret_state(rc_api *api, rc_vote *vote, gint64 uid, const char *key)
+{
+  const char *pending = rc_ballot_box_key(rc_vote_box(vote), uid);
+  if (pending)
+    return !key || g_str_equal(pending, key) ? "received" : NULL;
+  if (!rc_vote_has_voted(vote, uid))
+    return NULL;
+  if (!key)
+    return "sealed";
+  g_autofree char *stored = rc_store_secret_ballot_key(api->store, rc_vote_id(vote), uid);
+  return stored && *stored && g_str_equal(stored, key) ? "sealed" : NULL;
+}
+
+/* A ballot sent again with the same key (a resend after a lost ack, or a
+ * tablet waiting for "sealed") is acknowledged again and changes nothing;
+ * another key is a new ballot. */
 static gboolean
 resend(rc_api *api, rc_vote *vote, gint64 vote_id, gint64 uid, const char *key)
 {
   if (!rc_vote_secret(vote))
     return rc_store_ballot_key_used(api->store, vote_id, uid, key);
-  g_autofree char *stored = rc_store_secret_ballot_key(api->store, vote_id, uid);
-  return stored && *stored && g_str_equal(stored, key);
+  return secret_state(api, vote, uid, key) != NULL;
+}
+
+/* After a secret ballot's "received" ack: seals a group if the box has one
+ * ready. A failed commit (a full disk) keeps the ballots in the box; the next
+ * ballot or the close tries again, and the tablets keep waiting for "sealed". */
+static void
+seal_after_ack(rc_api_ws_call *call)
+{
+  gint64 sid = 0;
+  rc_vote *vote = rc_meeting_vote(call->api->meeting, call->after_id, &sid);
+  g_autoptr(GError) error = NULL;
+  if (vote && rc_vote_is_open(vote) && !seal_ballots(call->api, vote, sid, FALSE, &error))
+    g_warning("session %" G_GINT64_FORMAT ": vote %" G_GINT64_FORMAT ": cannot seal secret ballots yet: %s", sid,
+              call->after_id, error->message);
 }
 
 static gboolean
@@ -451,7 +525,9 @@ ws_vote_cast(rc_api_ws_call *call, GError **error)
   }
   if (rc_vote_is_open(vote) && key && resend(api, vote, vote_id, uid, key)) {
     /* A late resend must not undo a newer choice: answer with what stands. */
-    call->ack = json_pack("{sI sb sb}", "vote_id", (json_int_t)vote_id, "recorded", TRUE, "duplicate", TRUE);
+    const char *state = rc_vote_secret(vote) ? secret_state(api, vote, uid, key) : "recorded";
+    call->ack = json_pack("{sI sb sb ss}", "vote_id", (json_int_t)vote_id, "recorded", !g_str_equal(state, "received"),
+                          "duplicate", TRUE, "state", state);
     if (!rc_vote_secret(vote))
       json_object_set_new(call->ack, "option", json_integer(rc_vote_choice(vote, uid)));
     return TRUE;
@@ -459,15 +535,24 @@ ws_vote_cast(rc_api_ws_call *call, GError **error)
   int previous;
   if (!rc_vote_check_cast(vote, uid, option, is_present(api, sid, uid), &previous, error))
     return FALSE;
-  gboolean stored = rc_vote_secret(vote) ? rc_store_secret_ballot_put(api->store, vote_id, uid, key ? key : "", option, error)
-                                         : rc_store_ballot_put(api->store, vote_id, uid, option, key, error);
-  if (!stored)
+  if (rc_vote_secret(vote)) {
+    /* Received now, in memory; sealed on disk with its group (ballot-box.h).
+     * The ack goes out before the group's "ballot.sealed" when this ballot
+     * completes one: the reply is queued first by the caller. */
+    rc_vote_apply_cast(vote, uid, option, key);
+    schedule_progress(api, vote_id);
+    call->ack = json_pack("{sI sb sb ss}", "vote_id", (json_int_t)vote_id, "recorded", FALSE, "duplicate", FALSE,
+                          "state", "received");
+    call->after = seal_after_ack;
+    call->after_id = vote_id;
+    return TRUE;
+  }
+  if (!rc_store_ballot_put(api->store, vote_id, uid, option, key, error))
     return FALSE;
-  rc_vote_apply_cast(vote, uid, option);
+  rc_vote_apply_cast(vote, uid, option, key);
   schedule_progress(api, vote_id);
-  call->ack = json_pack("{sI sb sb}", "vote_id", (json_int_t)vote_id, "recorded", TRUE, "duplicate", FALSE);
-  if (!rc_vote_secret(vote))
-    json_object_set_new(call->ack, "option", json_integer(option));
+  call->ack = json_pack("{sI sb sb ss si}", "vote_id", (json_int_t)vote_id, "recorded", TRUE, "duplicate", FALSE,
+                        "state", "recorded", "option", option);
   return TRUE;
 }
 
@@ -530,8 +615,10 @@ ws_notes_list(rc_api_ws_call *call, GError **error)
 static json_t *
 my_ballot(rc_api *api, rc_vote *vote, gint64 vote_id, gint64 uid)
 {
-  if (rc_vote_secret(vote))
-    return json_pack("{sb}", "voted", rc_vote_has_voted(vote, uid));
+  if (rc_vote_secret(vote)) {
+    const char *state = secret_state(api, vote, uid, NULL);
+    return json_pack("{sb so}", "voted", state != NULL, "state", state ? json_string(state) : json_null());
+  }
   int choice = rc_vote_choice(vote, uid);
   (void)api;
   (void)vote_id;
@@ -575,6 +662,7 @@ restore_vote(rc_api *api, gint64 id, gint64 session_id)
   gboolean secret = json_is_true(json_object_get(row, "secret"));
   rc_vote *vote = rc_vote_new(id, (guint)json_array_size(json_object_get(row, "options")), secret,
                               json_is_true(json_object_get(row, "allow_change")));
+  rc_vote_set_seal_group(vote, (guint)api->config->vote_secret_group);
   size_t i;
   json_t *r;
   g_autoptr(json_t) voters = secret ? rc_store_vote_voters(api->store, id, NULL) : NULL;

@@ -18,11 +18,14 @@ typedef struct rc_api_health rc_api_health;
 typedef struct rc_api_records rc_api_records;
 
 /* One WebSocket message being handled. */
-typedef struct {
+typedef struct rc_api_ws_call_s {
   rc_api *api;
   rc_api_ws_peer *peer;
   json_t *body;
   json_t *ack; /* filled by the handler; sent as the ack body */
+  /* Runs once the ack is queued (what must reach the client after it). */
+  void (*after)(struct rc_api_ws_call_s *call);
+  gint64 after_id;
 } rc_api_ws_call;
 
 typedef gboolean (*rc_api_ws_fn)(rc_api_ws_call *call, GError **error);

@@ -218,7 +218,7 @@ parse_envelope(const char *data, size_t len, json_t **id, GError **error)
 }
 
 static gboolean
-dispatch(rc_api *api, rc_api_ws_peer *peer, json_t *msg, json_t **ack, GError **error)
+dispatch(rc_api *api, rc_api_ws_peer *peer, json_t *msg, rc_api_ws_call *done, GError **error)
 {
   const char *type = json_string_value(json_object_get(msg, "type"));
   const rc_api_ws_type *m = find_message(type);
@@ -246,7 +246,8 @@ dispatch(rc_api *api, rc_api_ws_peer *peer, json_t *msg, json_t **ack, GError **
   rc_api_ws_call call = {.api = api, .peer = peer, .body = body};
   if (!m->handler(&call, error))
     return FALSE;
-  *ack = call.ack;
+  call.body = NULL; /* freed here */
+  *done = call;
   return TRUE;
 }
 
@@ -256,13 +257,16 @@ rc_api_ws_message(rc_api *api, rc_api_ws_peer *peer, const char *data, size_t le
   g_autoptr(GError) error = NULL;
   g_autoptr(json_t) id = NULL;
   g_autoptr(json_t) msg = parse_envelope(data, len, &id, &error);
-  json_t *ack = NULL;
-  if (!msg || !dispatch(api, peer, msg, &ack, &error)) {
+  rc_api_ws_call done = {0};
+  if (!msg || !dispatch(api, peer, msg, &done, &error)) {
     send_error(api, peer, id, error);
     return;
   }
-  if (ack)
-    rc_api_ws_send_json(api, peer, json_pack("{ss sO so}", "type", "ack", "id", id ? id : json_null(), "body", ack));
+  if (done.ack)
+    rc_api_ws_send_json(api, peer,
+                        json_pack("{ss sO so}", "type", "ack", "id", id ? id : json_null(), "body", done.ack));
+  if (done.after)
+    done.after(&done);
 }
 
 void

@@ -32,6 +32,8 @@ typedef struct {
   void (*drop)(gpointer owner, gint64 user_id, const char *token);
   /* Open WebSocket connections. */
   guint (*clients)(gpointer owner);
+  /* Sends @frame to every connection logged in as @user_id. */
+  void (*send_user)(gpointer owner, gint64 user_id, GBytes *frame);
 } rc_api_ws_io;
 
 /* All borrowed; they must outlive the api. (transfer full) */

@@ -129,6 +129,21 @@ net_drop(gpointer owner, gint64 user_id, const char *token)
   }
 }
 
+static void
+net_send_user(gpointer owner, gint64 user_id, GBytes *frame)
+{
+  rc_net *net = owner;
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, net->conns);
+  while (g_hash_table_iter_next(&it, &key, NULL)) {
+    ws_conn *c = key;
+    json_t *user = c->peer.user;
+    if (user && !c->closing && json_integer_value(json_object_get(user, "id")) == user_id)
+      conn_send(c, frame);
+  }
+}
+
 static guint
 net_clients(gpointer owner)
 {
@@ -138,7 +153,8 @@ net_clients(gpointer owner)
 const rc_api_ws_io *
 rc_net_ws_io(rc_net *net)
 {
-  net->io = (rc_api_ws_io){net, conn_send, conn_subscribe, conn_unsubscribe_all, net_prune, net_drop, net_clients};
+  net->io = (rc_api_ws_io){net,       conn_send,   conn_subscribe, conn_unsubscribe_all, net_prune,
+                          net_drop,  net_clients, net_send_user};
   return &net->io;
 }
 

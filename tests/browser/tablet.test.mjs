@@ -305,11 +305,16 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     await p1.locator('dialog[open]').getByRole('radio', { name: 'Đồng ý', exact: true }).click();
     await shot('09-ballot-chosen-portrait', 'd2');
     await p1.locator('dialog[open]').getByTestId('ballot-send').click();
-    await p1.locator('dialog[open] [data-testid=ballot-state][data-state=recorded]').waitFor();
+    // Two ballots are fewer than a sealed group (5): received, sealed at the close.
+    await p1.locator('dialog[open] [data-testid=ballot-state][data-state=received]').waitFor();
     await p2.locator('dialog[open]').getByRole('radio', { name: 'Không đồng ý', exact: true }).click();
     await p2.locator('dialog[open]').getByTestId('ballot-send').click();
-    await p2.locator('dialog[open] [data-testid=ballot-state][data-state=recorded]').waitFor();
-    await shot('10-ballot-recorded', 'd2');
+    const received2 = p2.locator('dialog[open] [data-testid=ballot-state][data-state=received]');
+    await received2.waitFor();
+    assert.match(await received2.textContent(), /^Đã nhận phiếu\. Phiếu được niêm phong theo nhóm ít nhất 5 phiếu, hoặc khi kết thúc biểu quyết/);
+    assert.equal(await p2.getByTestId('vote-pill').textContent(), 'Đã nhận phiếu');
+    assert.equal(await p2.locator('dialog[open] [data-testid=ballot-send]').count(), 0, 'no second ballot while the first waits');
+    await shot('10-ballot-received', 'd2');
 
     // The chair's card counts the ballots as they come.
     const chairCard = chair.locator('dialog[open][data-testid=ballot]');
@@ -329,6 +334,9 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     }
     await shot('12-results-landscape', 'd1');
     await shot('13-results-portrait', 'd2');
+    // Sealed at the close: each tablet heard it and keeps nothing of its ballot.
+    for (const p of [p1, p2])
+      await waitFor(async () => (await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('roomctl.ballots.')).length)) === 0, 'sealed ballot forgotten');
     const voteId = Number(sql('SELECT max(id) FROM votes'));
     assert.equal(sql(`SELECT count(*) FROM voted WHERE vote_id = ${voteId}`), '2', 'who voted: two rows');
     assert.equal(sql(`SELECT count(*) FROM ballots WHERE vote_id = ${voteId}`), '0', 'no choice stored next to a name');
@@ -355,25 +363,24 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     await p1.evaluate(() => { window.__dropAfter = 'vote.cast'; });
     await p1.locator('dialog[open]').getByRole('radio', { name: 'Đồng ý', exact: true }).click();
     await p1.locator('dialog[open]').getByTestId('ballot-send').click();
-    await p1.locator('dialog[open] [data-testid=ballot-state][data-state=recorded]').waitFor();
+    await p1.locator('dialog[open] [data-testid=ballot-state][data-state=received]').waitFor();
     assert.ok(await p1.evaluate((n) => window.__sockets.length > n, socketsBefore), 'the tablet reconnected');
     // The first ack (if it made it back before the close) was ignored by the
     // closing socket; the resend with the same key was acknowledged as a duplicate.
     const acks = tab.d1.frames.filter((f) => 'recorded' in f.body).map((f) => f.body.duplicate);
     assert.equal(acks[acks.length - 1], true, JSON.stringify(tab.d1.frames));
     assert.ok(acks.filter((d) => !d).length <= 1, JSON.stringify(tab.d1.frames));
-    assert.equal(await p1.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('roomctl.ballots.')).length), 0,
-      'an acknowledged ballot is not kept on the tablet');
+    assert.equal(await p1.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('roomctl.ballots.')).length), 1,
+      'a received ballot is kept on the tablet until it is sealed');
 
-    // Reloaded mid-vote, the tablet shows the ballot as recorded.
+    // Reloaded mid-vote, the tablet sends the stored ballot again and shows it received.
     await p1.reload();
     await p1.locator('h1.tb-title').waitFor();
     const pill = p1.getByTestId('vote-pill');
-    await pill.and(p1.locator('.state-recorded')).waitFor();
-    assert.equal(await pill.textContent(), 'Đã bỏ phiếu');
+    await pill.and(p1.locator('.state-received')).waitFor();
+    assert.equal(await pill.textContent(), 'Đã nhận phiếu');
     await pill.click();
-    await p1.locator('dialog[open] [data-testid=ballot-state][data-state=recorded]').waitFor();
-    assert.equal(await p1.locator('dialog[open] [data-testid=ballot-state]').textContent(), 'Phiếu của bạn đã được ghi nhận.');
+    await p1.locator('dialog[open] [data-testid=ballot-state][data-state=received]').waitFor();
     await p1.locator('dialog[open]').getByRole('button', { name: 'Ẩn', exact: true }).first().click();
 
     // Delegate 2 loses the network, votes, and sees the ballot is not sent.
@@ -391,7 +398,7 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     assert.equal(kept[0][voteId].option, 2);
     assert.match(kept[0][voteId].ballot_key, /^[0-9a-f]{32}$/);
     await shot('14-ballot-offline', 'd2');
-    assert.equal(sql(`SELECT count(*) FROM voted WHERE vote_id = ${voteId}`), '1', 'only delegate 1 so far');
+    assert.equal(sql(`SELECT count(*) FROM voted WHERE vote_id = ${voteId}`), '0', 'nothing on disk before a group of 5 or the close');
     // Meanwhile delegate 1 asks to speak: delegate 2 misses that event.
     await tabTo(p1, 'Phát biểu');
     await p1.getByTestId('speak-request').click();
@@ -400,7 +407,7 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     // Back online: the tablet reconnects, resends, and the ballot is recorded.
     tab.d2.frames.length = 0;
     await tab.d2.context.setOffline(false);
-    await p2.locator('dialog[open] [data-testid=ballot-state][data-state=recorded]').waitFor();
+    await p2.locator('dialog[open] [data-testid=ballot-state][data-state=received]').waitFor();
     await p2.locator('.conn[data-state=online]').waitFor();
     assert.equal(await p2.locator('.tb-offline').isVisible(), false);
     // Chromium logs the reconnect attempts made while offline: expected here.
@@ -414,8 +421,6 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
 
     const chairCard = chair.locator('#pane-votes');
     await chairCard.getByTestId('vote-cast').filter({ hasText: /^2$/ }).waitFor();
-    assert.equal(sql(`SELECT count(*) FROM voted WHERE vote_id = ${voteId}`), '2');
-    assert.equal(sql(`SELECT count(*) FROM voted WHERE vote_id = ${voteId} AND user_id = ${st.ids.db01}`), '1');
     await chair.locator('dialog[open]').getByRole('button', { name: 'Ẩn', exact: true }).first().click().catch(() => {});
     await chairCard.getByTestId('vote-close').click();
     await chair.locator('dialog[open].modal:not(.ballot-dialog)').getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
@@ -426,6 +431,8 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
       assert.equal(await res.getByTestId('count-1').textContent(), '0');
       assert.equal(await res.getByTestId('count-2').textContent(), '1');
     }
+    assert.equal(sql(`SELECT count(*) FROM voted WHERE vote_id = ${voteId}`), '2', 'both sealed at the close');
+    assert.equal(sql(`SELECT count(*) FROM voted WHERE vote_id = ${voteId} AND user_id = ${st.ids.db01}`), '1');
     const v = (await api(srv.base, chairToken, 'GET', `/api/v1/sessions/${SESSION}/votes`)).votes.find((x) => x.id === voteId);
     assert.equal(v.result.cast, 2, 'each ballot counted once');
     assert.deepEqual(v.result.counts, [1, 0, 1]);

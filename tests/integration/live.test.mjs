@@ -122,18 +122,27 @@ describe('live meeting', () => {
     await rejectsWith(d1.request('vote.cast', { vote_id: vote.id, option: 7, ballot_key: 'key-d1-0001' }), 1001, 'unknown option');
     await rejectsWith(d1.request('vote.cast', { vote_id: vote.id, option: 'yes', ballot_key: 'key-d1-0001' }), 1001, 'option of the wrong type');
     const a1 = await d1.request('vote.cast', { vote_id: vote.id, option: 0, ballot_key: 'key-d1-0001' });
-    assert.deepEqual(a1, { vote_id: vote.id, recorded: true, duplicate: false });
+    // Received, not yet on disk: two ballots are fewer than a sealed group (5).
+    assert.deepEqual(a1, { vote_id: vote.id, recorded: false, duplicate: false, state: 'received' });
     // The same ballot again (a resend after a lost ack) is acknowledged, not counted.
     const again = await d1.request('vote.cast', { vote_id: vote.id, option: 0, ballot_key: 'key-d1-0001' });
     assert.equal(again.duplicate, true);
+    assert.equal(again.state, 'received');
     await rejectsWith(d1.request('vote.cast', { vote_id: vote.id, option: 1, ballot_key: 'key-d1-0002' }), 1201, 'second secret ballot');
     await d2.request('vote.cast', { vote_id: vote.id, option: 1, ballot_key: 'key-d2-0001' });
     const progress = await chair.waitFor((m) => m.type === 'vote.progress' && m.body.cast === 2);
     assert.equal(progress.body.vote_id, vote.id);
     assert.equal(progress.body.counts, undefined, 'no counts per option while the vote is open');
+    assert.equal(sql(srv.dataDir, `SELECT count(*) FROM voted WHERE vote_id = ${vote.id}`), '0', 'nothing on disk before a group or the close');
     const closed = await chair.request('vote.close', { vote_id: vote.id });
     assert.deepEqual(closed.vote.result.counts, [1, 1, 0]);
     assert.equal(closed.vote.result.cast, 2);
+    // The close sealed both (a vote of fewer than 5 is one group), and each voter is told.
+    for (const d of [d1, d2]) {
+      const s = await d.waitFor((m) => m.type === 'ballot.sealed');
+      assert.equal(s.session_id, 1);
+      assert.deepEqual(s.body, { vote_id: vote.id, state: 'sealed' });
+    }
     assert.equal(closed.vote.result.ballots, undefined, 'a secret result names nobody');
     const seen = await d2.waitFor((m) => m.type === 'vote.closed');
     assert.deepEqual(seen.body.vote.result.counts, [1, 1, 0]);
@@ -206,32 +215,49 @@ describe('live meeting', () => {
     assert.ok((await flood.request('ping', {})).time, 'the flooder is served again once it slows down');
   });
 
-  test('killed mid-vote: acknowledged ballots survive and the vote goes on', async () => {
+  test('killed mid-vote: sealed ballots survive, received ones are sent again, and the vote goes on', async () => {
     const chair = await connect('chutoa');
-    const d1 = await connect('db01');
-    const d2 = await connect('db02');
+    const names = Array.from({ length: 12 }, (_, i) => `db${String(i + 1).padStart(2, '0')}`);
+    for (const u of names) tokens[u] = tokens[u] || await login(srv.base, u, '123456');
+    const ds = [];
+    for (const u of names) {
+      const d = await connect(u);
+      await d.request('checkin', { session_id: 1 });
+      ds.push(d);
+    }
     const { vote } = await chair.request('vote.open', { session_id: 1, question: 'Sau sự cố?', secret: true });
-    await d1.request('vote.cast', { vote_id: vote.id, option: 2, ballot_key: 'crash-d1-01' });
+    // 12 ballots: when the 10th arrives, a group of 10 - 5 is sealed; 7 stay received.
+    const option = (i) => i % 3;
+    for (const [i, d] of ds.entries()) {
+      const a = await d.request('vote.cast', { vote_id: vote.id, option: option(i), ballot_key: `crash-${names[i]}` });
+      assert.equal(a.state, 'received');
+    }
+    const sealedBefore = new Set();
+    for (const [i, d] of ds.entries()) {
+      if (await d.waitFor((m) => m.type === 'ballot.sealed', 300).then(() => true, () => false)) sealedBefore.add(i);
+    }
+    assert.equal(sealedBefore.size, 5, 'one group of 5 sealed before the close');
+    assert.equal(sql(srv.dataDir, `SELECT count(*) FROM voted WHERE vote_id = ${vote.id}`), '5');
     srv.proc.kill('SIGKILL');
     await new Promise((r) => srv.proc.once('exit', r));
     for (const c of clients.splice(0)) c.close();
     const dataDir = srv.dataDir;
     srv = await startLocalServer({ args: ['--demo'], dataDir });
-    tokens.db01 = await login(srv.base, 'db01', '123456');
-    tokens.db02 = await login(srv.base, 'db02', '123456');
-    tokens.chutoa = await login(srv.base, 'chutoa', 'chutoa123');
-    const d1b = await connect('db01');
-    const snap = await d1b.waitFor(() => true, 10).catch(() => null);
-    void snap;
-    // The reconnecting tablet learns its ballot is recorded and resends nothing twice.
-    const again = await d1b.request('vote.cast', { vote_id: vote.id, option: 2, ballot_key: 'crash-d1-01' });
-    assert.equal(again.duplicate, true);
-    const d2b = await connect('db02');
-    await d2b.request('vote.cast', { vote_id: vote.id, option: 0, ballot_key: 'crash-d2-01' });
+    for (const u of ['chutoa', ...names]) tokens[u] = await login(srv.base, u, u === 'chutoa' ? 'chutoa123' : '123456');
+    // Every tablet sends its ballot again until it hears "sealed", with the same key:
+    // the sealed ones are known, the received ones (lost with the process) are taken anew.
+    for (const [i, u] of names.entries()) {
+      const d = await connect(u);
+      const snap = d.log.find((m) => m.type === 'snapshot');
+      const mine = snap.body.live.votes.find((v) => v.id === vote.id).my_ballot;
+      assert.deepEqual(mine, sealedBefore.has(i) ? { voted: true, state: 'sealed' } : { voted: false, state: null }, `${u} in the snapshot`);
+      const a = await d.request('vote.cast', { vote_id: vote.id, option: option(i), ballot_key: `crash-${u}` });
+      assert.equal(a.duplicate, sealedBefore.has(i), `${u}: a sealed ballot is a duplicate, a lost one is new`);
+      assert.equal(a.state, sealedBefore.has(i) ? 'sealed' : 'received');
+    }
     const chair2 = await connect('chutoa');
     const closed = await chair2.request('vote.close', { vote_id: vote.id });
-    assert.deepEqual(closed.vote.result.counts, [1, 0, 1]);
-    void d2;
+    assert.deepEqual(closed.vote.result.counts, [4, 4, 4], 'each of the 12 counted once');
     void chair;
   });
 });

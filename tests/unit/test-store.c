@@ -288,6 +288,68 @@ test_sites_hierarchy(fixture *f, gconstpointer data)
   g_assert_cmpuint(json_array_size(districts), ==, 1);
 }
 
+static GPtrArray *
+group_of(gint64 *users, const int *options, guint n)
+{
+  GPtrArray *g = g_ptr_array_new();
+  for (guint i = 0; i < n; i++) {
+    rc_secret_ballot *b = g_new0(rc_secret_ballot, 1);
+    b->user_id = users[i];
+    b->option = options[i];
+    b->ballot_key = g_strdup_printf("key-%u", i);
+    g_ptr_array_add(g, b);
+  }
+  return g;
+}
+
+static void
+group_free(GPtrArray *g)
+{
+  for (guint i = 0; i < g->len; i++) {
+    g_free(((rc_secret_ballot *)g->pdata[i])->ballot_key);
+    g_free(g->pdata[i]);
+  }
+  g_ptr_array_unref(g);
+}
+
+/* A sealed group: its voters, and the counts raised by the group's totals;
+ * a group that cannot be written (a voter twice) changes nothing. */
+static void
+test_secret_groups(fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  gint64 session = add_session(f->store);
+  g_autoptr(json_t) options = json_pack("[sss]", "yes", "no", "abstain");
+  gint64 vote = rc_store_vote_create(f->store, session, 0, "Q?", options, TRUE, FALSE, NULL, 0, &error);
+  g_assert_no_error(error);
+  gint64 users[8];
+  for (int i = 0; i < 8; i++) {
+    g_autofree char *name = g_strdup_printf("kin%d", i);
+    users[i] = add_user(f->store, name, "delegate");
+  }
+  GPtrArray *g1 = group_of(users, (const int[]){0, 1, 0, 2, 0}, 5);
+  g_assert_true(rc_store_secret_ballots_seal(f->store, vote, g1, &error));
+  g_assert_no_error(error);
+  group_free(g1);
+  g_autoptr(json_t) tally = rc_store_vote_tally(f->store, vote, &error);
+  g_autofree char *t1 = json_dumps(tally, JSON_COMPACT | JSON_SORT_KEYS);
+  g_assert_cmpstr(t1, ==, "[{\"count\":3,\"option\":0},{\"count\":1,\"option\":1},{\"count\":1,\"option\":2}]");
+  /* users[4] again: the primary key refuses it, and the whole group goes. */
+  GPtrArray *bad = group_of(users + 4, (const int[]){1, 1, 1}, 3);
+  g_assert_false(rc_store_secret_ballots_seal(f->store, vote, bad, &error));
+  g_clear_error(&error);
+  group_free(bad);
+  g_autoptr(json_t) voters = rc_store_vote_voters(f->store, vote, &error);
+  g_assert_cmpuint(json_array_size(voters), ==, 5);
+  GPtrArray *g2 = group_of(users + 5, (const int[]){1, 1, 2}, 3);
+  g_assert_true(rc_store_secret_ballots_seal(f->store, vote, g2, &error));
+  group_free(g2);
+  g_autoptr(json_t) tally2 = rc_store_vote_tally(f->store, vote, &error);
+  g_autofree char *t2 = json_dumps(tally2, JSON_COMPACT | JSON_SORT_KEYS);
+  g_assert_cmpstr(t2, ==, "[{\"count\":3,\"option\":0},{\"count\":3,\"option\":1},{\"count\":2,\"option\":2}]");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -303,5 +365,6 @@ main(int argc, char **argv)
   ADD("/store/attendance", test_attendance);
   ADD("/store/audit-append-only", test_audit_append_only);
   ADD("/store/sites-hierarchy", test_sites_hierarchy);
+  ADD("/store/secret-groups", test_secret_groups);
   return g_test_run();
 }

@@ -11,7 +11,7 @@ cast(rc_vote *v, gint64 user, int option, gboolean in, GError **error)
   int prev;
   if (!rc_vote_check_cast(v, user, option, in, &prev, error))
     return FALSE;
-  rc_vote_apply_cast(v, user, option);
+  rc_vote_apply_cast(v, user, option, "key");
   return TRUE;
 }
 

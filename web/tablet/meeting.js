@@ -112,6 +112,9 @@ export class Meeting extends EventTarget {
         this._emit('votes', { progress: b.vote_id });
         return true;
       }
+      case 'ballot.sealed':   // to this delegate only: their secret ballot is on disk
+        this._emit('votes', { sealed: b.vote_id });
+        return true;
       case 'vote.closed':
         if (b.vote) {
           const old = this.votes.get(b.vote.id);

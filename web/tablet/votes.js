@@ -4,10 +4,15 @@
 // vote, watch ballots come in, close it).
 //
 // A ballot is written to localStorage *before* it is sent, with a random
-// ballot_key, and removed once the server acknowledged it. After a reload
+// ballot_key, and removed once the server has it on disk. After a reload
 // or a reconnect every ballot still there is sent again with the same key;
-// the server acknowledges a repeat as a duplicate and counts it once. The
-// choice of a secret ballot is not kept on the tablet once acknowledged.
+// the server acknowledges a repeat as a duplicate and counts it once.
+// A secret ballot is acknowledged twice: "received" at once, then "sealed"
+// (the ballot.sealed event) when the server has written it with its group
+// of at least k ballots, or at the close. Until sealed it stays in storage
+// and is sent again after every reconnect: a controller that restarts in
+// between has lost it. The choice of a secret ballot is not kept on the
+// tablet once sealed.
 
 import { h, clear, button, icon, showError, toast, confirmDialog, uid } from '../common/ui.js';
 import { t, has, formatNumber, formatTime } from '../common/i18n.js';
@@ -82,7 +87,7 @@ export class Votes {
   myState(vote) {
     const b = this.ballots.get(vote.id);
     if (b) return b.state;
-    if (vote.my_ballot && vote.my_ballot.voted) return 'recorded';
+    if (vote.my_ballot && vote.my_ballot.voted) return vote.my_ballot.state === 'received' ? 'received' : 'recorded';
     return 'none';
   }
 
@@ -104,11 +109,16 @@ export class Votes {
     try {
       const ack = await this.ws.request('vote.cast', { vote_id: b.vote_id, option: b.option, ballot_key: b.ballot_key }, { queue: false });
       if (this.ballots.get(b.vote_id) !== b) return;   // replaced meanwhile
-      b.state = 'recorded';
       b.duplicate = !!ack.duplicate;
-      this.forget(b.vote_id);
       const v = this.meeting.votes.get(b.vote_id);
-      if (v) v.my_ballot = { voted: true, option: v.secret ? undefined : b.option };
+      if (ack.state === 'received') {
+        // Secret: in the server's memory, not yet on disk. Kept, and sent
+        // again after a reconnect, until ballot.sealed arrives.
+        if (b.state !== 'recorded') b.state = 'received';
+        if (v) v.my_ballot = { voted: true, state: 'received' };
+      } else {
+        this.sealed(b);
+      }
     } catch (err) {
       if (this.ballots.get(b.vote_id) !== b) return;
       if (NETWORK_ERRORS.has(err.errorName)) {
@@ -126,10 +136,18 @@ export class Votes {
     this.changed();
   }
 
-  /** Sends every ballot not yet acknowledged (after a reconnect or a reload). */
+  /** The ballot is on disk: nothing of it stays on the tablet. */
+  sealed(b) {
+    b.state = 'recorded';
+    this.forget(b.vote_id);
+    const v = this.meeting.votes.get(b.vote_id);
+    if (v) v.my_ballot = { voted: true, option: v.secret ? undefined : b.option, state: v.secret ? 'sealed' : undefined };
+  }
+
+  /** Sends every ballot not yet on disk (after a reconnect or a reload). */
   resendAll() {
     for (const b of this.ballots.values()) {
-      if (b.state === 'unsent' || b.state === 'sending') this.send(b);
+      if (b.state === 'unsent' || b.state === 'sending' || b.state === 'received') this.send(b);
     }
   }
 
@@ -144,10 +162,12 @@ export class Votes {
           this.deadlines.set(v.id, Date.parse(v.closes_at) - this.serverClock.skew());
         }
       }
-      // Stored ballots of votes that are over can no longer count.
+      // Stored ballots of votes that are over can no longer count; a secret
+      // ballot the snapshot says is sealed is done with.
       for (const b of [...this.ballots.values()]) {
         const v = m.votes.get(b.vote_id);
-        if (b.state !== 'recorded' && v && v.status !== 'open') this.lost(b);
+        if (b.state !== 'recorded' && v && v.status === 'open' && v.my_ballot && v.my_ballot.state === 'sealed') this.sealed(b);
+        else if (b.state !== 'recorded' && v && v.status !== 'open') this.lost(b);
       }
       // After a reload or a reconnect the card comes back only if the delegate still has to act.
       const open = m.openVote;
@@ -155,6 +175,12 @@ export class Votes {
       else if (this.dialogVote != null) this.renderDialog();
     }
     if (detail.topic === 'votes') {
+      if (detail.sealed != null) {
+        const b = this.ballots.get(detail.sealed);
+        if (b && b.state !== 'refused') this.sealed(b);
+        const v = m.votes.get(detail.sealed);
+        if (!b && v) v.my_ballot = { voted: true, state: 'sealed' };
+      }
       if (detail.opened != null) {
         const v = m.votes.get(detail.opened);
         if (v && v.closes_at) {
@@ -279,7 +305,7 @@ export class Votes {
     if (m.isMember) {
       const canVote = m.amPresent;
       const chosen = b ? b.option : (v.my_ballot && v.my_ballot.voted ? v.my_ballot.option : null);
-      const locked = state === 'sending' || ((state === 'recorded' || state === 'unsent') && !v.allow_change);
+      const locked = state === 'sending' || ((state === 'recorded' || state === 'unsent' || state === 'received') && !v.allow_change);
       const selected = this.selection?.vote === v.id ? this.selection.option : null;
       const group = h('div', { class: 'ballot-options', role: 'radiogroup', 'aria-labelledby': 'ballot-q' });
       (v.options || []).forEach((label, i) => {
@@ -293,7 +319,7 @@ export class Votes {
       card.append(group);
       if (!canVote) {
         card.append(h('div', { class: 'callout callout-warn ballot-note' }, t('tb.vote.checkin_first')));
-      } else if (!locked && state !== 'recorded') {
+      } else if (!locked && state !== 'recorded' && state !== 'received') {
         const pick = selected;
         card.append(button(t('tb.vote.send'), {
           kind: 'primary', size: 'xl', disabled: pick == null, attrs: { 'data-focus-key': 'send', 'data-testid': 'ballot-send' },
@@ -322,12 +348,14 @@ export class Votes {
     const lines = {
       none: [null, ''],
       sending: ['sending', t('tb.vote.sending')],
-      recorded: ['recorded', b && b.already ? t('tb.vote.recorded_before') : (opt ? t('tb.vote.recorded_option', { option: opt }) : t('tb.vote.recorded'))],
+      recorded: ['recorded', b && b.already ? t('tb.vote.recorded_before')
+        : (v.secret ? t('tb.vote.sealed') : (opt ? t('tb.vote.recorded_option', { option: opt }) : t('tb.vote.recorded')))],
+      received: ['received', t('tb.vote.received', { k: v.seal_group ?? 5 })],
       unsent: ['unsent', t('tb.vote.unsent')],
       refused: ['refused', t('tb.vote.refused', { reason: (b && b.reason) || '' })],
     };
     const [cls, text] = lines[state] || lines.none;
-    const ic = { recorded: 'check', unsent: 'warn', refused: 'warn' }[state];
+    const ic = { recorded: 'check', received: 'check', unsent: 'warn', refused: 'warn' }[state];
     return h('div', { class: `ballot-state ${cls ? `state-${cls}` : ''}`, role: 'status', dataset: { testid: 'ballot-state', state } },
       state === 'sending' ? h('span', { class: 'spinner', 'aria-hidden': 'true' }) : (ic ? icon(ic) : null),
       h('span', null, text));
