@@ -107,6 +107,13 @@ net_prune(gpointer owner, gint64 session_id, rc_api_ws_keep_fn keep, rc_api *api
   }
 }
 
+/* Whether @c is an open connection logged in as @user_id. */
+static gboolean
+logged_in_as(const ws_conn *c, gint64 user_id)
+{
+  return c->peer.user && !c->closing && json_integer_value(json_object_get(c->peer.user, "id")) == user_id;
+}
+
 static void
 net_drop(gpointer owner, gint64 user_id, const char *token)
 {
@@ -116,8 +123,7 @@ net_drop(gpointer owner, gint64 user_id, const char *token)
   g_hash_table_iter_init(&it, net->conns);
   while (g_hash_table_iter_next(&it, &key, NULL)) {
     ws_conn *c = key;
-    json_t *user = c->peer.user;
-    if (!user || json_integer_value(json_object_get(user, "id")) != user_id || c->closing)
+    if (!logged_in_as(c, user_id))
       continue;
     if (token && g_strcmp0(token, c->peer.token) != 0)
       continue;
@@ -136,12 +142,9 @@ net_send_user(gpointer owner, gint64 user_id, GBytes *frame)
   GHashTableIter it;
   gpointer key;
   g_hash_table_iter_init(&it, net->conns);
-  while (g_hash_table_iter_next(&it, &key, NULL)) {
-    ws_conn *c = key;
-    json_t *user = c->peer.user;
-    if (user && !c->closing && json_integer_value(json_object_get(user, "id")) == user_id)
-      conn_send(c, frame);
-  }
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    if (logged_in_as(key, user_id))
+      conn_send(key, frame);
 }
 
 static guint

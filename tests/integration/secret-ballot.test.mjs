@@ -33,7 +33,6 @@ function imagesOf(db, wal) {
   const images = [Buffer.from(db)];
   if (!wal || wal.length < 32) return images;
   const pageSize = wal.readUInt32BE(8);
-  const salts = wal.subarray(16, 24);
   let image = null;
   let gen = null;
   for (let off = 32; off + 24 + pageSize <= wal.length; off += 24 + pageSize) {
@@ -47,7 +46,6 @@ function imagesOf(db, wal) {
     wal.copy(image, (pgno - 1) * pageSize, off + 24, off + 24 + pageSize);
     if (commit) images.push(Buffer.from(image.subarray(0, commit * pageSize)));
   }
-  void salts;
   return images;
 }
 
