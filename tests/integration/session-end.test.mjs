@@ -18,6 +18,9 @@ import { SLOW } from '../lib/server.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// The vote's time limit: long enough that the end comes first, also under a
+// sanitizer (ROOMCTL_SLOW), and then waited out to see it does not fire.
+const LIMIT_S = 3 * SLOW;
 const sql = (dataDir, query) =>
   execFileSync('sqlite3', [path.join(dataDir, 'roomctl.db'), query], { encoding: 'utf8' }).trim();
 
@@ -89,7 +92,7 @@ describe('ending a session', () => {
     const granted = await chair.request('speak.grant', { session_id: s.id, user_id: u1 });
     assert.equal(granted.speaker.user_id, u1);
     // A timed secret vote; two ballots received, fewer than a sealed group (5): none on disk yet.
-    const { vote } = await chair.request('vote.open', { session_id: s.id, question: 'Thông qua nghị quyết?', secret: true, duration_seconds: 3 });
+    const { vote } = await chair.request('vote.open', { session_id: s.id, question: 'Thông qua nghị quyết?', secret: true, duration_seconds: LIMIT_S });
     for (const d of ds) await d.waitFor((m) => m.type === 'vote.opened' && m.body.vote.id === vote.id);
     assert.equal((await d1.request('vote.cast', { vote_id: vote.id, option: 0, ballot_key: 'end-d1-0001' })).state, 'received');
     assert.equal((await d2.request('vote.cast', { vote_id: vote.id, option: 1, ballot_key: 'end-d2-0001' })).state, 'received');
@@ -132,8 +135,8 @@ describe('ending a session', () => {
     await rejectsWith(d4.request('speak.request', { session_id: s.id }), 1202, 'asking to speak after the end');
     await rejectsWith(chair.request('vote.open', { session_id: s.id, question: 'Sau khi kết thúc?' }), 1202, 'a new vote after the end');
 
-    // The vote's 3 s limit passes: nothing fires (no second close, no warning).
-    await sleep(3500);
+    // The vote's time limit passes: nothing fires (no second close, no warning).
+    await sleep(LIMIT_S * 1000 + 500);
     for (const d of [chair, ...ds])
       assert.equal(d.log.filter((m) => m.type === 'vote.closed').length, 1, 'one vote.closed only');
     assert.doesNotMatch(srv.stderr, /cannot close at its time limit/);
