@@ -264,7 +264,6 @@ describe('tablet: following the chair, the votes badge, the toolbar in large tex
         return { bar: r(bar), items, vw: document.documentElement.clientWidth };
       });
       await shot(`08-large-text-toolbar-${name === 'd1' ? 'landscape' : 'portrait'}`, name);
-      if (process.env.PROBE) console.log(JSON.stringify(boxes));
       const { bar, items, vw } = boxes;
       assert.ok(items.length >= 10, `${name}: the toolbar's controls (${items.length})`);
       const tallest = Math.max(...items.map((i) => i.h));
