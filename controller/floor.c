@@ -110,6 +110,21 @@ rc_floor_end(rc_floor *f, gint64 now_ms, rc_floor_turn *ended, GError **error)
   return TRUE;
 }
 
+rc_floor_turn
+rc_floor_current(rc_floor *f, gint64 now_ms)
+{
+  if (!f->speaker.user_id)
+    return (rc_floor_turn){0, 0, 0, 0};
+  return (rc_floor_turn){f->speaker.user_id, f->speaker.requested_ms, f->granted_ms, now_ms};
+}
+
+void
+rc_floor_clear(rc_floor *f)
+{
+  end_turn(f, 0, NULL);
+  g_array_set_size(f->queue, 0);
+}
+
 void
 rc_floor_restore_speaker(rc_floor *f, gint64 user_id, gint64 requested_ms, gint64 granted_ms, int limit_s)
 {

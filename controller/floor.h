@@ -28,6 +28,11 @@ gboolean rc_floor_grant(rc_floor *floor, gint64 user_id, int limit_s, gint64 now
                         rc_floor_turn *ended, GError **error);
 /* Ends the current turn. RC_ERROR_INVALID_STATE if nobody has the floor. */
 gboolean rc_floor_end(rc_floor *floor, gint64 now_ms, rc_floor_turn *ended, GError **error);
+/* The turn rc_floor_end() would end at @now_ms, without ending it (user_id 0
+ * if nobody has the floor): stored before the floor is cleared. */
+rc_floor_turn rc_floor_current(rc_floor *floor, gint64 now_ms);
+/* Ends the current turn, if any, and empties the queue: the session is over. */
+void rc_floor_clear(rc_floor *floor);
 /* Restores a turn in progress (after a restart). */
 void rc_floor_restore_speaker(rc_floor *floor, gint64 user_id, gint64 requested_ms, gint64 granted_ms,
                               int limit_s);

@@ -103,6 +103,15 @@ rc_store_speaker_end(rc_store *store, gint64 session_id, gint64 user_id, gint64 
                        error, session_id, user_id, seconds, 0);
 }
 
+gboolean
+rc_store_speakers_drop_queue(rc_store *store, gint64 session_id, GError **error)
+{
+  return exec_with_now(store,
+                       "UPDATE speakers SET status = 'withdrawn', ended_at = ?1"
+                       " WHERE session_id = ?2 AND status = 'queued'",
+                       error, session_id, 0, 0, 0);
+}
+
 json_t *
 rc_store_speakers_active(rc_store *store, gint64 session_id, GError **error)
 {

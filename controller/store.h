@@ -157,6 +157,8 @@ gboolean rc_store_speaker_grant(rc_store *store, gint64 session_id, gint64 item_
                                 int limit_seconds, GError **error);
 gboolean rc_store_speaker_end(rc_store *store, gint64 session_id, gint64 user_id, gint64 seconds,
                               GError **error);
+/* The session ended: every request still queued is dropped (as withdrawn). */
+gboolean rc_store_speakers_drop_queue(rc_store *store, gint64 session_id, GError **error);
 /* Queued and speaking rows of a session, oldest first (for a restart). */
 json_t *rc_store_speakers_active(rc_store *store, gint64 session_id, GError **error);
 /* Every finished turn: who spoke on which item, when and how long. */

@@ -571,6 +571,46 @@ ws_vote_close(rc_api_ws_call *call, GError **error)
   return TRUE;
 }
 
+/* ---- the end of a session ---- */
+
+/* Ends the current turn (its duration stored) and drops the queue, in one
+ * transaction; the floor in memory changes only once that is committed. */
+static gboolean
+clear_floor(rc_api *api, gint64 session_id, GError **error)
+{
+  rc_floor *floor = rc_meeting_floor(api->meeting, session_id);
+  if (!rc_floor_speaker(floor) && !rc_floor_queue_length(floor))
+    return TRUE;
+  rc_floor_turn turn = rc_floor_current(floor, now_ms());
+  if (!rc_store_begin(api->store, error))
+    return FALSE;
+  if (!store_turn_end(api, session_id, &turn, error) || !rc_store_speakers_drop_queue(api->store, session_id, error) ||
+      !rc_store_commit(api->store, error)) {
+    rc_store_rollback(api->store);
+    return FALSE;
+  }
+  g_message("session %" G_GINT64_FORMAT ": floor cleared at the end (%u requests dropped)", session_id,
+            rc_floor_queue_length(floor));
+  rc_floor_clear(floor);
+  emit_speakers(api, session_id);
+  return TRUE;
+}
+
+/* Called before a session's status becomes "ended" (api-sessions.c), and at
+ * start-up for a session that ended with a vote still open. The open vote
+ * goes through the same close as vote.close: every received secret ballot
+ * sealed, the result stored and sent, its timers removed. Then the turn ends
+ * and the queue empties, announced as speakers.updated. On error the session
+ * must stay live: what is done is consistent, and ending again finishes it. */
+gboolean
+rc_api_live_end(rc_api *api, gint64 session_id, gint64 by, GError **error)
+{
+  rc_vote *vote = rc_meeting_open_vote(api->meeting, session_id);
+  if (vote && !close_vote(api, rc_vote_id(vote), by, error))
+    return FALSE;
+  return clear_floor(api, session_id, error);
+}
+
 /* ---- notes ---- */
 
 static json_t *
@@ -701,6 +741,25 @@ restore_floor(rc_api *api, gint64 session_id)
   }
 }
 
+/* An open vote whose session has ended (data from a version that did not
+ * close votes at the end): the end is finished now. */
+static void
+close_ended(rc_api *api, json_t *votes)
+{
+  size_t i;
+  json_t *r;
+  json_array_foreach(votes, i, r) {
+    gint64 id = json_integer_value(json_object_get(r, "id")), sid = json_integer_value(json_object_get(r, "session_id"));
+    g_autoptr(json_t) s = rc_store_session_get(api->store, sid, NULL);
+    g_autoptr(GError) error = NULL;
+    if (!s || g_strcmp0(json_string_value(json_object_get(s, "status")), "ended") != 0)
+      continue;
+    g_message("session %" G_GINT64_FORMAT ": ended with vote %" G_GINT64_FORMAT " open; closing it", sid, id);
+    if (!rc_api_live_end(api, sid, 0, &error))
+      g_warning("session %" G_GINT64_FORMAT ": cannot close vote %" G_GINT64_FORMAT ": %s", sid, id, error->message);
+  }
+}
+
 void
 rc_api_live_restore(rc_api *api)
 {
@@ -710,6 +769,7 @@ rc_api_live_restore(rc_api *api)
   json_t *r;
   json_array_foreach(votes, i, r)
     restore_vote(api, json_integer_value(json_object_get(r, "id")), json_integer_value(json_object_get(r, "session_id")));
+  close_ended(api, votes);
   json_array_foreach(live, i, r) {
     restore_floor(api, json_integer_value(json_object_get(r, "id")));
     rc_api_media_session_live(api, json_integer_value(json_object_get(r, "id")), TRUE);

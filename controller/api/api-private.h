@@ -67,6 +67,11 @@ void rc_api_ws_send_json(rc_api *api, rc_api_ws_peer *peer, json_t *msg);
 /* The live part of a snapshot for @user: presentation, speakers, votes. */
 json_t *rc_api_live_snapshot(rc_api *api, gint64 session_id, json_t *user);
 GDestroyNotify rc_api_live_timers_free_func(void);
+/* Ends the live part of @session_id, before its status becomes "ended": closes
+ * its open vote (as vote.close: ballots sealed, result stored and sent), ends
+ * the current turn and drops the speaker queue, each announced. @by: the user
+ * ending it (0 = the controller). On error the session must stay live. */
+gboolean rc_api_live_end(rc_api *api, gint64 session_id, gint64 by, GError **error);
 
 /* One REST call being handled. */
 typedef struct {

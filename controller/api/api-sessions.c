@@ -188,7 +188,10 @@ session_transition(rc_api_call *call, const char *action, GError **error)
   gint64 id = PARAM(call, 0);
   g_autofree char *status = session_status(call, id, error);
   const char *next = NULL;
+  /* The live part ends before the status does: a kill in between leaves a
+   * live session without its vote, never an ended one with a vote open. */
   if (!status || !rc_meeting_session_transition(status, action, &next, error) ||
+      (g_str_equal(next, "ended") && !rc_api_live_end(call->api, id, call->user_id, error)) ||
       !rc_store_session_set_status(call->api->store, id, next, error))
     return FALSE;
   g_message("session %" G_GINT64_FORMAT ": %s -> %s by user %" G_GINT64_FORMAT, id, status, next, call->user_id);

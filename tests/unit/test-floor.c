@@ -62,11 +62,37 @@ test_withdraw(void)
   rc_floor_free(f);
 }
 
+/* The end of a session: the turn as it stands, then nobody and no queue. */
+static void
+test_current_and_clear(void)
+{
+  rc_floor *f = rc_floor_new();
+  rc_floor_turn t = rc_floor_current(f, 5);
+  g_assert_cmpint(t.user_id, ==, 0);
+  rc_floor_request(f, 1, 10, NULL);
+  rc_floor_request(f, 2, 20, NULL);
+  rc_floor_request(f, 3, 30, NULL);
+  g_assert_true(rc_floor_grant(f, 1, 60, 1000, NULL, NULL));
+  t = rc_floor_current(f, 4000);
+  g_assert_cmpint(t.user_id, ==, 1);
+  g_assert_cmpint(t.requested_ms, ==, 10);
+  g_assert_cmpint(t.granted_ms, ==, 1000);
+  g_assert_cmpint(t.ended_ms, ==, 4000);
+  g_assert_cmpint(rc_floor_speaker(f), ==, 1); /* only looked at */
+  rc_floor_clear(f);
+  g_assert_cmpint(rc_floor_speaker(f), ==, 0);
+  g_assert_cmpuint(rc_floor_queue_length(f), ==, 0);
+  g_assert_false(rc_floor_overtime(f, 999999));
+  g_assert_true(rc_floor_request(f, 2, 5000, NULL)); /* a new session of requests */
+  rc_floor_free(f);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/floor/queue-order-and-grant", test_queue_order_and_grant);
   g_test_add_func("/floor/withdraw", test_withdraw);
+  g_test_add_func("/floor/current-and-clear", test_current_and_clear);
   return g_test_run();
 }

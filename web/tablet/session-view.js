@@ -262,12 +262,14 @@ export class SessionView {
     const wide = this.wide.matches;
     const selected = !wide && this.docFocus ? 'doc' : this.tab;
     const open = m.openVote;
-    const needVote = open && m.isMember && this.votes.myState(open) === 'none';
+    // "!" asks for a ballot: gone once this tablet has voted (a refused
+    // ballot asks again; one waiting for the network is sent by itself).
+    const needVote = open && m.isMember && ['none', 'refused'].includes(this.votes.myState(open));
     const tabs = [
       ['agenda', 'tb.tab.agenda', 'checklist', null],
       wide ? null : ['doc', 'tb.tab.doc', 'file', null],
       ['speakers', 'tb.tab.speakers', 'mic', m.speakers.queue.length || null],
-      ['votes', 'tb.tab.votes', 'ballot', open ? '!' : null],
+      ['votes', 'tb.tab.votes', 'ballot', needVote ? '!' : null],
     ].filter(Boolean);
     clear(this.tabsEl);
     for (const [name, key, ic, count] of tabs) {
@@ -388,24 +390,23 @@ export class SessionView {
 
   // ---------- documents, following and presenting ----------
 
+  // Opening a document or turning a page never stops following: only "Xem
+  // tự do" does. A following reader who looks elsewhere is brought back by
+  // the chair's next page.
   openDocument(id) {
     const p = this.meeting.presentation;
-    if (this.following && !this.presenting && p.document_id !== id) this.setFollowing(false, { quiet: false });
     if (!this.wide.matches) this.select('doc');
     // The document the chair shows opens at the chair's page; others at page 1.
     if (this.viewer.docId !== id) this.viewer.open(id, p.document_id === id ? p.page : 1, { user: true });
     this.agendaPane.render();
   }
 
-  onPageChange({ docId, page, user }) {
-    const p = this.meeting.presentation;
+  onPageChange({ docId, page }) {
     this.notes.setDocument(docId, page);
     this.agendaPane.render();
     if (this.presenting && docId != null) {
       clearTimeout(this.presentTimer);
       this.presentTimer = setTimeout(() => this.sendPresent(docId, page), 120);
-    } else if (user && this.following && (docId !== p.document_id || page !== p.page)) {
-      this.setFollowing(false, { quiet: false });
     }
     this.renderMode();
   }
@@ -429,7 +430,11 @@ export class SessionView {
     this.following = on;
     sessionStorage.setItem(this.followKey, on ? '1' : '0');
     if (on) this.followChair();
-    else if (!quiet && !this.chairMode) toast(t('tb.follow.stopped_toast'), { kind: 'info' });
+    else if (!quiet && !this.chairMode) {
+      // The way back, in words true to the moment: nothing may be presented yet.
+      const presented = this.meeting.presentation.document_id != null;
+      toast(t(presented ? 'tb.follow.stopped_toast' : 'tb.follow.stopped_toast_waiting'), { kind: 'info' });
+    }
     this.renderMode();
   }
 
@@ -467,8 +472,11 @@ export class SessionView {
       slot.append(h('span', { class: 'follow-state on', dataset: { testid: 'follow-state' } }, icon('follow'),
         h('span', null, presented ? t(this.chairMode ? 'tb.follow.on_chair' : 'tb.follow.on') : t('tb.follow.waiting'))));
       slot.append(button(t('tb.follow.stop'), {
-        kind: 'secondary', attrs: { 'data-testid': 'follow-stop' }, onClick: () => this.setFollowing(false),
+        kind: 'secondary', attrs: { 'data-testid': 'follow-stop' }, onClick: () => this.setFollowing(false, { quiet: false }),
       }));
+      // Following, but looking at another page for now: where the chair is.
+      const away = presented && (this.viewer.docId !== p.document_id || this.viewer.page !== p.page);
+      if (away) slot.append(h('span', { class: 'mode-note', dataset: { testid: 'chair-at' } }, t('tb.follow.chair_at', { page: p.page })));
     } else {
       slot.append(button(t(this.chairMode ? 'tb.follow.start_chair' : 'tb.follow.start'), {
         kind: 'primary', ic: 'follow', attrs: { 'data-testid': 'follow-start' }, onClick: () => this.setFollowing(true),
