@@ -275,8 +275,10 @@ static json_t *
 report_json(const rc_stream_report *r)
 {
   gint64 now = g_get_monotonic_time();
-  return json_pack("{sI sI sI sI sf sf sI sI sf sf sI sf}", "packets", (json_int_t)r->packets, "bytes", (json_int_t)r->bytes,
-                   "expected", (json_int_t)r->expected, "lost", (json_int_t)r->lost, "loss_ratio", r->loss_ratio,
+  return json_pack("{sI sI sI sI sf sI sI sf sI sI sf sf sI sf}", "packets", (json_int_t)r->packets, "bytes",
+                   (json_int_t)r->bytes, "expected", (json_int_t)r->expected, "lost", (json_int_t)r->lost, "loss_ratio",
+                   r->loss_ratio, "settled_expected", (json_int_t)r->settled_expected, "settled_lost",
+                   (json_int_t)r->settled_lost,
                    "jitter_ms", r->jitter_ms, "bitrate_bps", (json_int_t)r->bitrate_bps, "delta_bitrate_bps",
                    (json_int_t)r->delta_bitrate_bps, "idle_seconds",
                    r->last_packet_us ? (now - r->last_packet_us) / 1e6 : -1.0, "keyframe_interval_s",
