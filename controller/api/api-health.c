@@ -92,8 +92,10 @@ input_of(json_t *site)
   rc_health_input in = {.site_id = json_integer_value(json_object_get(site, "site_id"))};
   in.have_video = v && num(v, "packets") > 0;
   in.have_audio = a && num(a, "packets") > 0;
-  in.video_expected = (guint64)num(v, "expected");
-  in.video_lost_total = num(v, "lost") > 0 ? (guint64)num(v, "lost") : 0;
+  /* The settled figures: a late packet is neither lost in one window nor
+   * found in the next, so reordering shows no loss. */
+  in.video_expected = (guint64)num(v, "settled_expected");
+  in.video_lost_total = (guint64)num(v, "settled_lost");
   in.video_jitter_ms = num(v, "jitter_ms");
   in.video_idle_s = num(v, "idle_seconds");
   /* Frozen means no change between keyframes: judge the non-keyframe rate. */

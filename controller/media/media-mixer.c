@@ -2,7 +2,12 @@
  * site, a remote chair site) are decoded; they are mixed with the hall
  * microphone, encoded to Opus and sent to every site. Each talker gets a mix
  * without its own voice (mix-minus), and the hall speakers get the remote
- * talkers without the hall microphone. Rebuilt when the talkers change. */
+ * talkers without the hall microphone.
+ *
+ * The pipeline is built once per session with a fixed number of talker
+ * slots, each a tee that feeds the mixers; what changes with the chair and
+ * the floor is only the decoder in front of a slot's tee (swapped, the rest
+ * keeps running) and which output each site is a client of. */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media-private.h"
 #include "room-audio.h"
@@ -11,18 +16,33 @@
 #include <string.h>
 
 #define RAW_CAPS "audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved"
+#define SLOTS 2 /* the chair's site (when remote) and the floor holder's */
 
 typedef struct {
-  gint64 site_id;  /* 0 = the full mix for everybody else */
-  GstElement *sink; /* multiudpsink */
+  GstElement *sink;    /* multiudpsink */
   GHashTable *clients; /* "host:port" */
 } mix_output;
+
+/* One talker's place in the mix: its tee stays, its decoder is swapped. */
+typedef struct {
+  gint64 site_id;      /* 0 = nobody */
+  guint32 ssrc;
+  GstElement *decoder; /* bin: appsrc … raw audio, ghost pad "src" */
+  GstElement *tee;
+} talker_slot;
+
+/* Where a site receives the program audio now. */
+typedef struct {
+  guint output;
+  char *dest;
+} placed_site;
 
 struct rc_mixer {
   rc_media *media;
   GstElement *pipeline;
-  GArray *talkers;      /* gint64 */
-  GPtrArray *outputs;   /* mix_output*, [0] = the full mix */
+  talker_slot slots[SLOTS];
+  GPtrArray *outputs;   /* mix_output*, [0] = the full mix, [1 + slot] = without that slot */
+  GHashTable *placed;   /* gint64* site id -> placed_site* */
   GstElement *room_src; /* appsrc of the hall microphone, or NULL */
   guint room_timer;
 };
@@ -36,22 +56,51 @@ raw_caps_filter(GstBin *bin)
   return f;
 }
 
-/* A decoded remote talker: its RTP (copied by the ingest) → raw audio → tee. */
+/* A talker's decoder: its RTP (copied by the ingest into the appsrc, or
+ * nothing while the slot is empty) → raw audio. An empty slot keeps an idle
+ * decoder so that the mixers' latency stays the same whoever talks. */
 static GstElement *
-talker_branch(rc_mixer *x, rc_media_site *site)
+talker_decoder(const char *name, GstAppSrc **input)
 {
-  GstBin *bin = GST_BIN(x->pipeline);
-  GstElement *src = rc_media_make("appsrc", bin), *jb = rc_media_make("rtpjitterbuffer", bin), *depay = rc_media_make("rtpopusdepay", bin),
-             *dec = rc_media_make("opusdec", bin), *conv = rc_media_make("audioconvert", bin), *res = rc_media_make("audioresample", bin),
-             *caps = raw_caps_filter(bin), *tee = rc_media_make("tee", bin);
+  GstElement *bin = gst_bin_new(name);
+  GstBin *b = GST_BIN(bin);
+  GstElement *src = rc_media_make("appsrc", b), *jb = rc_media_make("rtpjitterbuffer", b), *depay = rc_media_make("rtpopusdepay", b),
+             *dec = rc_media_make("opusdec", b), *conv = rc_media_make("audioconvert", b), *res = rc_media_make("audioresample", b),
+             *caps = raw_caps_filter(b);
   g_autoptr(GstCaps) rtp = gst_caps_from_string("application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000");
-  g_object_set(src, "caps", rtp, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE, "max-bytes",
-               (guint64)(1 << 20), "leaky-type", 2, NULL);
+  g_object_set(src, "caps", rtp, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE,
+               "max-bytes", (guint64)(1 << 20), "leaky-type", 2, NULL);
   g_object_set(jb, "latency", 80, "drop-on-latency", TRUE, NULL);
   g_object_set(dec, "plc", TRUE, NULL);
-  gst_element_link_many(src, jb, depay, dec, conv, res, caps, tee, NULL);
-  rc_ingest_copy_to(x->media->audio, site->ssrc_audio, GST_APP_SRC(src));
-  return tee;
+  gst_element_link_many(src, jb, depay, dec, conv, res, caps, NULL);
+  g_autoptr(GstPad) out = gst_element_get_static_pad(caps, "src");
+  gst_element_add_pad(bin, gst_ghost_pad_new("src", out));
+  *input = GST_APP_SRC(src); /* the bin keeps it alive */
+  return bin;
+}
+
+/* Puts a fresh decoder in front of @slot's tee, fed by @ssrc (0 = idle):
+ * the old one is stopped first, so nothing of the previous talker (its
+ * jitter buffer, its decoder's state) reaches the new one. */
+static void
+slot_swap(rc_mixer *x, talker_slot *slot, gint64 site_id, guint32 ssrc)
+{
+  if (slot->ssrc && x->media->audio)
+    rc_ingest_copy_to(x->media->audio, slot->ssrc, NULL); /* no push into the old one after this */
+  if (slot->decoder) {
+    gst_element_set_state(slot->decoder, GST_STATE_NULL);
+    gst_bin_remove(GST_BIN(x->pipeline), slot->decoder); /* unlinks it and drops it */
+  }
+  g_autofree char *name = g_strdup_printf("talker-%u", (guint)(slot - x->slots));
+  GstAppSrc *input = NULL;
+  slot->decoder = talker_decoder(name, &input);
+  slot->site_id = site_id;
+  slot->ssrc = ssrc;
+  gst_bin_add(GST_BIN(x->pipeline), slot->decoder); /* the pipeline owns it */
+  gst_element_link(slot->decoder, slot->tee);
+  gst_element_sync_state_with_parent(slot->decoder);
+  if (ssrc && x->media->audio)
+    rc_ingest_copy_to(x->media->audio, ssrc, input);
 }
 
 static GstFlowReturn
@@ -113,7 +162,7 @@ feed(GstBin *bin, GstElement *tee, GstElement *mixer)
 
 /* audiomixer → opusenc → rtpopuspay → multiudpsink from the audio port. */
 static mix_output *
-encoded_output(rc_mixer *x, gint64 site_id, GstElement *mixer)
+encoded_output(rc_mixer *x, GstElement *mixer)
 {
   GstBin *bin = GST_BIN(x->pipeline);
   GstElement *conv = rc_media_make("audioconvert", bin), *enc = rc_media_make("opusenc", bin), *pay = rc_media_make("rtpopuspay", bin),
@@ -124,7 +173,6 @@ encoded_output(rc_mixer *x, gint64 site_id, GstElement *mixer)
                FALSE, NULL);
   gst_element_link_many(mixer, conv, enc, pay, sink, NULL);
   mix_output *o = g_new0(mix_output, 1);
-  o->site_id = site_id;
   o->sink = sink;
   o->clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return o;
@@ -149,27 +197,43 @@ output_free(gpointer data)
   g_free(o);
 }
 
-/* One mixer per output: everything but the output's own voice. */
 static void
-build_outputs(rc_mixer *x, GstElement *quiet, GstElement *room, GPtrArray *tees)
+placed_free(gpointer data)
+{
+  placed_site *p = data;
+  g_free(p->dest);
+  g_free(p);
+}
+
+static GstElement *
+new_mixer(GstBin *bin)
+{
+  GstElement *mixer = rc_media_make("audiomixer", bin);
+  g_object_set(mixer, "latency", (guint64)40 * GST_MSECOND, NULL);
+  return mixer;
+}
+
+/* One mixer per output: everything but the output's own voice. Output 0 is
+ * the full mix, output 1 + s everything but slot s. */
+static void
+build_outputs(rc_mixer *x, GstElement *quiet, GstElement *room)
 {
   GstBin *bin = GST_BIN(x->pipeline);
-  for (int out = -1; out < (int)x->talkers->len; out++) { /* -1: the full mix */
-    GstElement *mixer = rc_media_make("audiomixer", bin);
-    g_object_set(mixer, "latency", (guint64)40 * GST_MSECOND, NULL);
+  for (int out = -1; out < SLOTS; out++) { /* -1: the full mix */
+    GstElement *mixer = new_mixer(bin);
     feed(bin, quiet, mixer);
     if (room)
       feed(bin, room, mixer);
-    for (guint t = 0; t < x->talkers->len; t++)
-      if ((int)t != out)
-        feed(bin, tees->pdata[t], mixer);
-    g_ptr_array_add(x->outputs, encoded_output(x, out < 0 ? 0 : g_array_index(x->talkers, gint64, out), mixer));
+    for (int t = 0; t < SLOTS; t++)
+      if (t != out)
+        feed(bin, x->slots[t].tee, mixer);
+    g_ptr_array_add(x->outputs, encoded_output(x, mixer));
   }
-  if (x->media->room && *rc_room_audio_output_device(x->media->room) && x->talkers->len) {
-    GstElement *mixer = rc_media_make("audiomixer", bin);
+  if (x->media->room && *rc_room_audio_output_device(x->media->room)) {
+    GstElement *mixer = new_mixer(bin);
     feed(bin, quiet, mixer);
-    for (guint t = 0; t < x->talkers->len; t++)
-      feed(bin, tees->pdata[t], mixer);
+    for (int t = 0; t < SLOTS; t++)
+      feed(bin, x->slots[t].tee, mixer);
     speakers_output(x, mixer);
   }
 }
@@ -181,13 +245,14 @@ rc_mixer_new(rc_media *media, GError **error)
   x->media = media;
   x->pipeline = gst_pipeline_new("program-audio");
   x->outputs = g_ptr_array_new_with_free_func(output_free);
-  x->talkers = rc_media_talkers(media);
+  x->placed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, placed_free);
   GstElement *quiet = silence(GST_BIN(x->pipeline));
   GstElement *room = media->room && *rc_room_audio_input_device(media->room) ? room_branch(x) : NULL;
-  g_autoptr(GPtrArray) tees = g_ptr_array_new();
-  for (guint t = 0; t < x->talkers->len; t++)
-    g_ptr_array_add(tees, talker_branch(x, rc_media_site_get(media, g_array_index(x->talkers, gint64, t))));
-  build_outputs(x, quiet, room, tees);
+  for (int t = 0; t < SLOTS; t++) {
+    x->slots[t].tee = rc_media_make("tee", GST_BIN(x->pipeline));
+    slot_swap(x, &x->slots[t], 0, 0);
+  }
+  build_outputs(x, quiet, room);
   g_autoptr(GstBus) bus = gst_element_get_bus(x->pipeline);
   gst_bus_add_watch(bus, rc_media_bus_watch, "program-audio");
   if (gst_element_set_state(x->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -197,7 +262,7 @@ rc_mixer_new(rc_media *media, GError **error)
   }
   for (guint i = 0; media->local_audio_ports && i < media->local_audio_ports->len; i++)
     rc_mixer_local_client(x, g_array_index(media->local_audio_ports, int, i), TRUE);
-  rc_mixer_refresh(x);
+  rc_mixer_set_talkers(x);
   return x;
 }
 
@@ -206,15 +271,13 @@ rc_mixer_free(rc_mixer *x)
 {
   if (!x)
     return;
-  for (guint t = 0; t < x->talkers->len; t++) {
-    rc_media_site *s = rc_media_site_get(x->media, g_array_index(x->talkers, gint64, t));
-    if (s && x->media->audio)
-      rc_ingest_copy_to(x->media->audio, s->ssrc_audio, NULL);
-  }
+  for (int t = 0; t < SLOTS; t++)
+    if (x->slots[t].ssrc && x->media->audio)
+      rc_ingest_copy_to(x->media->audio, x->slots[t].ssrc, NULL);
   g_clear_handle_id(&x->room_timer, g_source_remove);
   rc_media_pipeline_free(x->pipeline);
   g_ptr_array_unref(x->outputs);
-  g_array_free(x->talkers, TRUE);
+  g_hash_table_destroy(x->placed);
   g_free(x);
 }
 
@@ -237,25 +300,86 @@ rc_mixer_local_client(rc_mixer *x, int port, gboolean add)
   client(x->outputs->pdata[0], hp, add);
 }
 
-static mix_output *
+/* A talker gets the mix without its own slot; everybody else the full mix. */
+static guint
 output_for(rc_mixer *x, gint64 site_id)
 {
-  for (guint i = 1; i < x->outputs->len; i++)
-    if (((mix_output *)x->outputs->pdata[i])->site_id == site_id)
-      return x->outputs->pdata[i];
-  return x->outputs->pdata[0];
+  for (guint t = 0; t < SLOTS; t++)
+    if (x->slots[t].site_id == site_id)
+      return 1 + t;
+  return 0;
+}
+
+static gboolean
+in_array(GArray *ids, gint64 id)
+{
+  for (guint i = 0; i < ids->len; i++)
+    if (g_array_index(ids, gint64, i) == id)
+      return TRUE;
+  return FALSE;
+}
+
+void
+rc_mixer_set_talkers(rc_mixer *x)
+{
+  g_autoptr(GArray) talkers = rc_media_talkers(x->media);
+  /* A talker that stays keeps its slot (and its decoder, without a gap). */
+  for (guint t = 0; t < SLOTS; t++)
+    if (x->slots[t].site_id && !in_array(talkers, x->slots[t].site_id))
+      slot_swap(x, &x->slots[t], 0, 0);
+  for (guint i = 0; i < talkers->len; i++) {
+    gint64 id = g_array_index(talkers, gint64, i);
+    rc_media_site *s = rc_media_site_get(x->media, id);
+    if (!s || output_for(x, id))
+      continue;
+    for (guint t = 0; t < SLOTS; t++)
+      if (!x->slots[t].site_id) {
+        slot_swap(x, &x->slots[t], id, s->ssrc_audio);
+        g_message("session %" G_GINT64_FORMAT ": %s (%s) talks in the program audio", x->media->session_id, s->code,
+                  s->name);
+        break;
+      }
+  }
+  rc_mixer_refresh(x);
+}
+
+/* Moves @site to output @out at @dest (NULL: nowhere). */
+static void
+place(rc_mixer *x, gint64 site_id, guint out, const char *dest)
+{
+  placed_site *p = g_hash_table_lookup(x->placed, &site_id);
+  if (p && p->output == out && g_strcmp0(p->dest, dest) == 0)
+    return;
+  if (p) {
+    client(x->outputs->pdata[p->output], p->dest, FALSE);
+    g_hash_table_remove(x->placed, &site_id);
+  }
+  if (!dest)
+    return;
+  client(x->outputs->pdata[out], dest, TRUE);
+  p = g_new0(placed_site, 1);
+  p->output = out;
+  p->dest = g_strdup(dest);
+  g_hash_table_insert(x->placed, g_memdup2(&site_id, sizeof site_id), p);
 }
 
 void
 rc_mixer_refresh(rc_mixer *x)
 {
   GHashTableIter it;
-  gpointer value;
+  gpointer key, value;
   g_hash_table_iter_init(&it, x->media->sites);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     rc_media_site *s = value;
     g_autofree char *dest = rc_media_site_destination(s, TRUE);
-    if (dest)
-      client(output_for(x, s->id), dest, TRUE);
+    place(x, s->id, output_for(x, s->id), dest);
   }
+  /* Sites that left the session stop receiving. */
+  g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(gint64));
+  g_hash_table_iter_init(&it, x->placed);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    if (!rc_media_site_get(x->media, *(gint64 *)key))
+      g_array_append_val(gone, *(gint64 *)key);
+  for (guint i = 0; i < gone->len; i++)
+    place(x, g_array_index(gone, gint64, i), 0, NULL);
 }

@@ -134,6 +134,10 @@ rc_mixer *rc_mixer_new(rc_media *media, GError **error);
 void rc_mixer_free(rc_mixer *mixer);
 /* Adds or removes 127.0.0.1:@port as a receiver of the full program mix. */
 void rc_mixer_local_client(rc_mixer *mixer, int port, gboolean add);
+/* Follows the talkers (rc_media_talkers: the chair's site, the floor
+ * holder's): swaps the decoders of the slots that change and moves the
+ * sites between the full mix and their mix-minus. Nothing else stops. */
+void rc_mixer_set_talkers(rc_mixer *mixer);
 /* Brings each site's audio destination up to date (called every second). */
 void rc_mixer_refresh(rc_mixer *mixer);
 

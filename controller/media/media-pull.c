@@ -3,7 +3,14 @@
  * MPEG-TS (srtsrc). Their H.264 is turned into RTP with the site's SSRC and
  * fed to the same ingest as every RTP site, so statistics, switching and
  * the program treat them alike. A source that fails is retried with a
- * growing delay (5 s up to 60 s), logged once per failure. */
+ * growing delay (5 s up to 60 s), logged once per failure.
+ *
+ * rtspsrc (1.22) binds its RTP/RTCP client ports on the wildcard address
+ * (gst_rtspsrc_alloc_udp_ports makes them from "udp://0.0.0.0" and binds
+ * them before any signal or property could change that). With a specific
+ * [media] listen address a camera is therefore pulled with RTP interleaved
+ * in its RTSP TCP connection (RFC 2326 10.12), which opens no UDP socket;
+ * with the wildcard (the default) UDP is tried first, as before. */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media-private.h"
 
@@ -131,6 +138,14 @@ on_bus(GstBus *bus, GstMessage *msg, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Whether @listen is empty, 0.0.0.0 or :: (every address). */
+static gboolean
+listens_everywhere(const char *listen)
+{
+  g_autoptr(GInetAddress) a = listen && *listen ? g_inet_address_new_from_string(listen) : NULL;
+  return !listen || !*listen || (a && g_inet_address_get_is_any(a));
+}
+
 static GstElement *
 build_rtsp(pull_state *p, const char *url)
 {
@@ -138,6 +153,8 @@ build_rtsp(pull_state *p, const char *url)
   GstElement *src = gst_element_factory_make("rtspsrc", NULL);
   g_object_set(src, "location", url, "latency", 200, "timeout", (guint64)5000000, "tcp-timeout", (guint64)5000000,
                "retry", 2, NULL);
+  if (!listens_everywhere(p->media->config->media_listen))
+    gst_util_set_object_arg(G_OBJECT(src), "protocols", "tcp"); /* no UDP socket on 0.0.0.0 */
   g_signal_connect(src, "pad-added", G_CALLBACK(on_rtsp_pad), p);
   gst_bin_add(GST_BIN(pipe), src);
   return pipe;

@@ -5,15 +5,25 @@
 #include <string.h>
 
 #define MAX_DROPOUT 3000
-#define MAX_MISORDER 100
+/* RFC 3550 A.1 takes a packet more than 100 behind the highest for a
+ * possible restart; a keyframe burst under a few hundred ms of jitter is
+ * reordered further than that, so anything within the window is late. */
+#define MAX_MISORDER RC_STATS_WINDOW
 #define MIN_SEQUENTIAL 2
 #define RTP_SEQ_MOD (1u << 16)
+#define MARK_EVERY_US 50000
 
 void
 rc_stream_stats_init(rc_stream_stats *s, guint clock_rate)
 {
   memset(s, 0, sizeof *s);
   s->clock_rate = clock_rate;
+}
+
+static gint64
+highest(const rc_stream_stats *s)
+{
+  return (gint64)s->cycles + s->max_seq;
 }
 
 static void
@@ -24,10 +34,74 @@ init_seq(rc_stream_stats *s, guint16 seq)
   s->bad_seq = RTP_SEQ_MOD + 1;
   s->cycles = 0;
   s->received = 0;
+  memset(s->seen, 0, sizeof s->seen);
+  s->settled = seq;
+  s->settled_lost = 0;
+  s->mark_count = 0;
+}
+
+static gboolean
+seen_bit(rc_stream_stats *s, gint64 ext, gboolean clear)
+{
+  guint i = (guint)(ext & (RC_STATS_WINDOW - 1));
+  gboolean was = (s->seen[i / 8] >> (i % 8)) & 1;
+  if (clear)
+    s->seen[i / 8] &= (guint8) ~(1u << (i % 8));
+  return was;
+}
+
+/* Settles every sequence number below @upto: the ones that did not come are lost. */
+static void
+settle(rc_stream_stats *s, gint64 upto)
+{
+  for (; s->settled < upto; s->settled++)
+    if (!seen_bit(s, s->settled, TRUE))
+      s->settled_lost++;
+}
+
+/* Counts packet @ext once: FALSE if it is a duplicate or too late (settled). */
+static gboolean
+count(rc_stream_stats *s, gint64 ext)
+{
+  if (ext < s->settled || seen_bit(s, ext, FALSE))
+    return FALSE;
+  guint i = (guint)(ext & (RC_STATS_WINDOW - 1));
+  s->seen[i / 8] |= (guint8)(1u << (i % 8));
+  s->received++;
+  return TRUE;
+}
+
+/* The highest moved on: the window must not wrap onto unsettled numbers. */
+static void
+advance(rc_stream_stats *s)
+{
+  settle(s, highest(s) - RC_STATS_WINDOW + 1);
+}
+
+/* Settles what the highest passed RC_STATS_SETTLE_US ago, from the marks. */
+static void
+settle_by_time(rc_stream_stats *s, gint64 now)
+{
+  guint last = (s->mark_first + s->mark_count - 1) % RC_STATS_MARKS;
+  if (!s->mark_count || now - s->marks[last].at_us >= MARK_EVERY_US) {
+    if (s->mark_count == RC_STATS_MARKS) { /* full: the oldest goes */
+      s->mark_first = (s->mark_first + 1) % RC_STATS_MARKS;
+      s->mark_count--;
+    }
+    last = (s->mark_first + s->mark_count++) % RC_STATS_MARKS;
+    s->marks[last].at_us = now;
+    s->marks[last].highest = highest(s);
+  }
+  while (s->mark_count && now - s->marks[s->mark_first].at_us >= RC_STATS_SETTLE_US) {
+    settle(s, MIN(s->marks[s->mark_first].highest, highest(s)));
+    s->mark_first = (s->mark_first + 1) % RC_STATS_MARKS;
+    s->mark_count--;
+  }
 }
 
 /* RFC 3550 A.1: returns FALSE for a packet that is not counted (a source
- * still on probation, or a big jump that may be a restart). */
+ * still on probation, a big jump that may be a restart, a duplicate, or a
+ * packet later than the window). */
 static gboolean
 update_seq(rc_stream_stats *s, guint16 seq)
 {
@@ -40,8 +114,8 @@ update_seq(rc_stream_stats *s, guint16 seq)
         /* The packets seen on probation count too: they were in sequence. */
         init_seq(s, seq);
         s->pre_base = MIN_SEQUENTIAL - 1;
-        s->received += MIN_SEQUENTIAL;
-        return TRUE;
+        s->received += MIN_SEQUENTIAL - 1;
+        return count(s, highest(s));
       }
     } else {
       s->probation = MIN_SEQUENTIAL - 1;
@@ -53,18 +127,20 @@ update_seq(rc_stream_stats *s, guint16 seq)
     if (seq < s->max_seq)
       s->cycles += RTP_SEQ_MOD; /* wrapped */
     s->max_seq = seq;
-  } else if (udelta <= RTP_SEQ_MOD - MAX_MISORDER) {
-    if (seq == s->bad_seq) { /* two in a row: the source restarted */
-      init_seq(s, seq);
-      s->pre_base = 0;
-    } else {
+    advance(s);
+    return count(s, highest(s)); /* udelta 0: a duplicate of the highest */
+  }
+  if (udelta <= RTP_SEQ_MOD - MAX_MISORDER) {
+    if (seq != s->bad_seq) {
       s->bad_seq = (seq + 1u) & (RTP_SEQ_MOD - 1);
       return FALSE;
     }
+    init_seq(s, seq); /* two in a row: the source restarted */
+    s->pre_base = 0;
+    return count(s, highest(s));
   }
-  /* else a duplicate or a late, reordered packet: counted below */
-  s->received++;
-  return TRUE;
+  /* a late, reordered packet (or a duplicate of one) */
+  return count(s, highest(s) - (gint64)(RTP_SEQ_MOD - udelta));
 }
 
 static void
@@ -119,6 +195,8 @@ rc_stream_stats_update(rc_stream_stats *s, const rc_rtp_packet *p, gsize size, g
   update_rate(s, size, !keyframe && p->timestamp != s->key_ts, arrival_us);
   if (update_seq(s, p->seq))
     update_jitter(s, p->timestamp, arrival_us);
+  if (!s->probation)
+    settle_by_time(s, arrival_us);
   if (keyframe) {
     if (s->last_keyframe_us && arrival_us - s->last_keyframe_us > 100000)
       s->keyframe_interval_s = (double)(arrival_us - s->last_keyframe_us) / 1e6;
@@ -144,10 +222,11 @@ rc_stream_stats_report(const rc_stream_stats *s, rc_stream_report *out)
   out->jitter_ms = s->clock_rate ? s->jitter * 1000.0 / s->clock_rate : 0;
   if (!s->started || s->probation)
     return;
-  guint64 extended_max = s->cycles + s->max_seq;
-  out->expected = extended_max - s->base_seq + 1 + s->pre_base;
+  out->expected = (guint64)(highest(s) - s->base_seq + 1) + s->pre_base;
   out->lost = (gint64)out->expected - (gint64)s->received;
   out->loss_ratio = out->expected && out->lost > 0 ? (double)out->lost / (double)out->expected : 0;
+  out->settled_expected = (guint64)(s->settled - s->base_seq) + s->pre_base;
+  out->settled_lost = s->settled_lost;
 }
 
 const double rc_delay_bounds_ms[RC_DELAY_BUCKETS - 1] = {0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15,

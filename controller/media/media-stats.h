@@ -3,9 +3,19 @@
  * bitrate, loss from sequence numbers (RFC 3550 A.1, with wrap-around and
  * restarts), interarrival jitter (RFC 3550 A.8), last packet time, keyframe
  * interval. Not thread-safe: one writer (the streaming thread that owns it);
- * others read copies. */
+ * others read copies.
+ *
+ * Loss counts packets that never came, not packets that came late: the
+ * newest RC_STATS_WINDOW sequence numbers are kept in a bitmap, so a late
+ * packet is counted once when it comes (and a duplicate not at all), and a
+ * missing sequence number is settled as lost only once the highest one has
+ * been past it for RC_STATS_SETTLE_US. */
 #pragma once
 #include "media-rtp.h"
+
+#define RC_STATS_WINDOW 2048        /* sequence numbers remembered (a power of 2) */
+#define RC_STATS_SETTLE_US 1000000  /* a packet later than this is lost */
+#define RC_STATS_MARKS 32           /* (time, highest) marks, one per 50 ms */
 
 typedef struct {
   guint clock_rate;
@@ -16,8 +26,16 @@ typedef struct {
   guint32 base_seq;
   guint32 bad_seq;
   guint32 probation;
-  guint64 received; /* in-sequence packets counted for loss */
+  guint64 received; /* distinct packets counted for loss */
   guint32 pre_base; /* packets before base_seq that count (probation) */
+  /* the reordering window, in extended sequence numbers (cycles + seq) */
+  guint8 seen[RC_STATS_WINDOW / 8]; /* bit (ext % WINDOW): came */
+  gint64 settled;                   /* every ext below this is settled */
+  guint64 settled_lost;             /* settled and never came */
+  struct {
+    gint64 at_us, highest;
+  } marks[RC_STATS_MARKS];          /* ring: when the highest ext was what */
+  guint mark_first, mark_count;
   /* RFC 3550 A.8, in timestamp units */
   gboolean have_transit;
   gint64 transit;
@@ -43,8 +61,12 @@ typedef struct {
 typedef struct {
   guint64 packets, bytes;
   guint64 expected;
-  gint64 lost;          /* expected - received; negative with duplicates */
+  gint64 lost;          /* expected - received (distinct; a late one counts when it comes) */
   double loss_ratio;    /* lost / expected, 0..1 */
+  /* The same for the packets whose fate is settled (RC_STATS_SETTLE_US
+   * behind the highest): steady under reordering, for loss over a window. */
+  guint64 settled_expected;
+  guint64 settled_lost;
   double jitter_ms;
   guint64 bitrate_bps;
   guint64 delta_bitrate_bps; /* bitrate of everything but keyframes */

@@ -275,8 +275,10 @@ static json_t *
 report_json(const rc_stream_report *r)
 {
   gint64 now = g_get_monotonic_time();
-  return json_pack("{sI sI sI sI sf sf sI sI sf sf sI sf}", "packets", (json_int_t)r->packets, "bytes", (json_int_t)r->bytes,
-                   "expected", (json_int_t)r->expected, "lost", (json_int_t)r->lost, "loss_ratio", r->loss_ratio,
+  return json_pack("{sI sI sI sI sf sI sI sf sI sI sf sf sI sf}", "packets", (json_int_t)r->packets, "bytes",
+                   (json_int_t)r->bytes, "expected", (json_int_t)r->expected, "lost", (json_int_t)r->lost, "loss_ratio",
+                   r->loss_ratio, "settled_expected", (json_int_t)r->settled_expected, "settled_lost",
+                   (json_int_t)r->settled_lost,
                    "jitter_ms", r->jitter_ms, "bitrate_bps", (json_int_t)r->bitrate_bps, "delta_bitrate_bps",
                    (json_int_t)r->delta_bitrate_bps, "idle_seconds",
                    r->last_packet_us ? (now - r->last_packet_us) / 1e6 : -1.0, "keyframe_interval_s",
@@ -530,6 +532,8 @@ rc_media_set_sites(rc_media *m, json_t *sites)
     m->floor_site_id = 0;
   place_all_sites(m);
   apply_source(m);
+  if (m->mixer) /* the chair's site is known from here on: it talks from the first second */
+    rc_mixer_set_talkers(m->mixer);
 }
 
 /* ---- floor and layout ---- */
@@ -546,10 +550,8 @@ rc_media_set_floor(rc_media *m, gint64 site_id, GError **error)
   m->floor_site_id = site_id;
   g_message("session %" G_GINT64_FORMAT ": floor -> site %" G_GINT64_FORMAT, m->session_id, site_id);
   apply_source(m);
-  if (m->mixer) { /* the talkers changed: rebuild the mix */
-    g_clear_pointer(&m->mixer, rc_mixer_free);
-    m->mixer = rc_mixer_new(m, NULL);
-  }
+  if (m->mixer) /* the talkers changed: swap the mixer's inputs */
+    rc_mixer_set_talkers(m->mixer);
   if (g_str_equal(m->mode, "compose"))
     return rc_media_set_layout(m, "compose", NULL, error);
   return TRUE;
@@ -662,7 +664,7 @@ rc_media_stats(rc_media *m)
 void
 rc_media_add_local_client(rc_media *m, gboolean audio, int port, gboolean add)
 {
-  if (audio) { /* kept: the mixer is rebuilt when the talkers change */
+  if (audio) { /* kept for a mixer made after this call */
     for (guint i = 0; i < m->local_audio_ports->len; i++)
       if (g_array_index(m->local_audio_ports, int, i) == port)
         g_array_remove_index(m->local_audio_ports, i--);
