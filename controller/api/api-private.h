@@ -121,6 +121,12 @@ gboolean rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GEr
  * session gets RC_ERROR_NOT_FOUND; a delegate of the session who is not a
  * reader RC_ERROR_FORBIDDEN. */
 json_t *rc_api_document_access(rc_api *api, json_t *user, gint64 doc_id, const char *what, GError **error);
+/* Shapes @agenda (a tree from rc_store_agenda_tree, changed in place) for
+ * @user: a confidential document that @user does not read keeps only its
+ * id, item, title, page count and mark (the other metadata null). @user
+ * must be allowed to see the session; NULL = nobody's reader (the view
+ * every subscriber of a broadcast may get). */
+void rc_api_agenda_for(rc_api *api, json_t *user, json_t *agenda);
 /* Emits one of session.updated, agenda.updated, delegates.updated,
  * sites.updated with the current state from the store. */
 void rc_api_emit_session_part(rc_api *api, gint64 session_id, const char *type);

@@ -329,6 +329,45 @@ rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **err
 /* The roles that run sessions read every confidential document. */
 #define CONFIDENTIAL_STAFF (RC_ROLE_ADMIN | RC_ROLE_SECRETARIAT | RC_ROLE_CHAIR)
 
+/* Whether @user, who may see the document's session, reads confidential
+ * document @doc_id. Not audited: listings ask for every document. */
+static gboolean
+confidential_reader(rc_api *api, json_t *user, gint64 doc_id)
+{
+  return user && ((RC_USER_ROLE(user) & CONFIDENTIAL_STAFF) ||
+                  rc_store_document_is_reader(api->store, doc_id, RC_USER_ID(user)));
+}
+
+/* What is withheld from a non-reader: everything but the title, the page
+ * count and the mark. The exact size (with the page count), the file name
+ * or the signers would confirm a guess of the content as the hash would.
+ * The keys stay (null) so every client reads one shape. */
+static const char *const withheld[] = {"sha256", "filename", "size", "signature", "uploaded_at", NULL};
+
+static void
+withhold(json_t *doc)
+{
+  for (const char *const *k = withheld; *k; k++)
+    if (json_object_get(doc, *k))
+      json_object_set_new(doc, *k, json_null());
+  json_object_del(doc, "readers");
+}
+
+void
+rc_api_agenda_for(rc_api *api, json_t *user, json_t *agenda)
+{
+  size_t i, j;
+  json_t *item, *doc;
+  json_array_foreach(agenda, i, item) {
+    json_array_foreach(json_object_get(item, "documents"), j, doc) {
+      if (json_is_true(json_object_get(doc, "confidential")) &&
+          !confidential_reader(api, user, json_integer_value(json_object_get(doc, "id"))))
+        withhold(doc);
+    }
+    rc_api_agenda_for(api, user, json_object_get(item, "children"));
+  }
+}
+
 json_t *
 rc_api_document_access(rc_api *api, json_t *user, gint64 doc_id, const char *what, GError **error)
 {
@@ -349,8 +388,7 @@ rc_api_document_access(rc_api *api, json_t *user, gint64 doc_id, const char *wha
     g_propagate_error(error, g_steal_pointer(&no_session));
     return NULL;
   }
-  gboolean allowed = in_session && ((RC_USER_ROLE(user) & CONFIDENTIAL_STAFF) ||
-                                    rc_store_document_is_reader(api->store, doc_id, uid));
+  gboolean allowed = in_session && confidential_reader(api, user, doc_id);
   if (allowed) {
     if (!g_str_equal(what, "notes")) /* a reader's note-taking is not a new access */
       rc_api_audit_detail(api, uid, "document.read", what, "document:%" G_GINT64_FORMAT, doc_id);
@@ -376,8 +414,12 @@ session_part(rc_api *api, gint64 session_id, const char *type, GError **error)
     return rc_store_session_get(api->store, session_id, error);
   json_t *part = NULL;
   const char *key = NULL;
-  if (g_str_equal(type, "agenda.updated"))
+  if (g_str_equal(type, "agenda.updated")) {
+    /* One frame for every subscriber and the resync backlog: what anyone
+     * may see. Readers and staff fetch their own view (GET .../agenda). */
     part = rc_store_agenda_tree(api->store, session_id, error), key = "agenda";
+    rc_api_agenda_for(api, NULL, part);
+  }
   else if (g_str_equal(type, "delegates.updated"))
     part = rc_store_session_delegates(api->store, session_id, error), key = "delegates";
   else if (g_str_equal(type, "sites.updated"))

@@ -133,8 +133,11 @@ static gboolean
 session_get(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  return rc_api_session_access(call->api, call->user, id, error) &&
-         reply_object(call, 200, rc_store_session_detail(call->api->store, id, error));
+  json_t *detail = rc_api_session_access(call->api, call->user, id, error)
+                       ? rc_store_session_detail(call->api->store, id, error) : NULL;
+  if (detail)
+    rc_api_agenda_for(call->api, call->user, json_object_get(detail, "agenda"));
+  return reply_object(call, 200, detail);
 }
 
 static gboolean
@@ -217,6 +220,8 @@ static gboolean
 reply_agenda(rc_api_call *call, gint64 session_id, int status, GError **error)
 {
   json_t *tree = rc_store_agenda_tree(call->api->store, session_id, error);
+  if (tree)
+    rc_api_agenda_for(call->api, call->user, tree);
   return tree && reply_object(call, status, json_pack("{so}", "agenda", tree));
 }
 
