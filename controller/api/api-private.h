@@ -133,8 +133,13 @@ void rc_api_emit_session_part(rc_api *api, gint64 session_id, const char *type);
 /* Emits attendance.updated for @entry (transfer none). */
 void rc_api_emit_attendance(rc_api *api, gint64 session_id, json_t *entry);
 /* A CSV reply (UTF-8 with a byte order mark, RFC 4180 quoting, cells that a
- * spreadsheet would run as formulas defused) of @rows' @cols (NULL-ended). */
-void rc_api_reply_csv(rc_api_reply *reply, json_t *rows, const char *const *cols, const char *filename);
+ * spreadsheet would run as formulas defused) of @rows' @cols (NULL-ended).
+ * Stored UTC times ("…T01:00:00Z") are written on @tz's clock with their
+ * offset ("…T08:00:00+07:00"); @tz NULL = as stored. */
+void rc_api_reply_csv(rc_api_reply *reply, json_t *rows, const char *const *cols, const char *filename,
+                      GTimeZone *tz);
+/* The province's zone ([meeting] timezone) for documents made here. (transfer none) */
+GTimeZone *rc_api_zone(rc_api *api);
 /* Audit helper; failures are logged, not fatal. */
 void rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
     G_GNUC_PRINTF(4, 5);

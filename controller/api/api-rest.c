@@ -93,11 +93,24 @@ rc_api_reply_wire(rc_api_reply *r, rc_wire_code code, const char *reason)
   rc_api_reply_error(r, error);
 }
 
+/* A stored time ("2026-11-25T01:00:00Z") on the province's clock, still
+ * one exact instant: "2026-11-25T08:00:00+07:00". NULL for anything else. */
+static char *
+csv_local_time(const char *s, GTimeZone *tz)
+{
+  if (!tz || strlen(s) != 20 || s[10] != 'T' || s[19] != 'Z')
+    return NULL;
+  g_autoptr(GDateTime) utc = g_date_time_new_from_iso8601(s, NULL);
+  g_autoptr(GDateTime) local = utc ? g_date_time_to_timezone(utc, tz) : NULL;
+  return local ? g_date_time_format(local, "%Y-%m-%dT%H:%M:%S%:z") : NULL;
+}
+
 static void
-csv_field(GString *out, json_t *v)
+csv_field(GString *out, json_t *v, GTimeZone *tz)
 {
   g_autofree char *num = json_is_integer(v) ? g_strdup_printf("%" JSON_INTEGER_FORMAT, json_integer_value(v))
                          : json_is_real(v)  ? g_strdup_printf("%g", json_real_value(v))
+                         : json_is_string(v) ? csv_local_time(json_string_value(v), tz)
                                             : NULL;
   const char *s = num ? num : json_is_string(v) ? json_string_value(v) : "";
   /* A leading = + - @ is defused so spreadsheets do not run it. */
@@ -114,7 +127,7 @@ csv_field(GString *out, json_t *v)
 }
 
 void
-rc_api_reply_csv(rc_api_reply *r, json_t *rows, const char *const *cols, const char *filename)
+rc_api_reply_csv(rc_api_reply *r, json_t *rows, const char *const *cols, const char *filename, GTimeZone *tz)
 {
   GString *out = g_string_new("\xEF\xBB\xBF"); /* BOM: spreadsheet apps then read UTF-8 */
   for (guint i = 0; cols[i]; i++)
@@ -126,7 +139,7 @@ rc_api_reply_csv(rc_api_reply *r, json_t *rows, const char *const *cols, const c
     for (guint i = 0; cols[i]; i++) {
       if (i)
         g_string_append_c(out, ',');
-      csv_field(out, json_object_get(row, cols[i]));
+      csv_field(out, json_object_get(row, cols[i]), tz);
     }
     g_string_append(out, "\r\n");
   }

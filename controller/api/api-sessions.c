@@ -606,7 +606,7 @@ attendance_get(rc_api_call *call, GError **error)
   static const char *const cols[] = {"user_id", "username", "full_name", "title", "unit",
                                      "status", "first_in", "last_out", "method", NULL};
   g_autofree char *name = g_strdup_printf("attendance-session-%" G_GINT64_FORMAT ".csv", id);
-  rc_api_reply_csv(call->reply, json_object_get(att, "delegates"), cols, name);
+  rc_api_reply_csv(call->reply, json_object_get(att, "delegates"), cols, name, rc_api_zone(call->api));
   json_decref(att);
   return TRUE;
 }
