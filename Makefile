@@ -29,7 +29,7 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   libpoppler-glib-dev poppler-utils libnss3-tools portaudio19-dev alsa-utils \
   libcairo2-dev libpango1.0-dev libzip-dev fonts-dejavu-core fonts-noto-core unzip \
   chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev valgrind python3-icalendar \
-  gstreamer1.0-x libxml2-utils libqpdf-dev
+  gstreamer1.0-x libxml2-utils libqpdf-dev tzdata
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CORE_SRC := $(filter-out controller/main.c,$(wildcard controller/*.c controller/api/*.c controller/net/*.c \

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 #include <stdio.h>
+#include <string.h>
 
 #define RC_CONFIG_ERROR rc_config_error_quark()
 G_DEFINE_QUARK(rc-config-error, rc_config_error)
@@ -47,7 +48,8 @@ static const key_spec keys[] = {
   {"ws", "ping_seconds", KEY_INT, F(ws_ping_seconds), 0, 3600},
   {"ws", "pong_timeout_seconds", KEY_INT, F(ws_pong_timeout_seconds), 1, 3600},
   {"meeting", "speaking_seconds", KEY_INT, F(speaking_seconds), 0, 7200},
-  {"records", "timezone", KEY_STRING, F(records_timezone), 0, 0},
+  {"meeting", "organisation", KEY_STRING, F(organisation), 0, 0},
+  {"meeting", "timezone", KEY_STRING, F(timezone), 0, 0},
   {"media", "enabled", KEY_BOOL, F(media_enabled), 0, 0},
   {"media", "listen", KEY_STRING, F(media_listen), 0, 0},
   {"media", "video_port", KEY_INT, F(media_video_port), 1, 65534},
@@ -151,7 +153,8 @@ rc_config_new_default(void)
   c->token_ttl_hours = 12;
   c->pwhash_cost = RC_PWHASH_INTERACTIVE;
   c->initial_admin_password = g_strdup("");
-  c->records_timezone = g_strdup("+07:00");
+  c->organisation = g_strdup("HỘI ĐỒNG NHÂN DÂN TỈNH");
+  c->timezone = g_strdup("Asia/Ho_Chi_Minh");
   c->demo_seed = FALSE;
   c->demo_dir = g_strdup(RC_DEMO_DIR);
   c->demo_pdf_dir = g_strdup(RC_DEMO_PDF_DIR);
@@ -292,6 +295,43 @@ validate_tls(rc_config *c, GError **error)
   return readable_file("tls_cert", c->tls_cert, error) && readable_file("tls_key", c->tls_key, error);
 }
 
+/* A zone the browsers know as well as GLib: an IANA name with its file in
+ * the zone database. GLib alone would also take "+07:00" or a POSIX rule
+ * ("ICT-7"), which Intl.DateTimeFormat in the apps refuses. */
+static gboolean
+valid_zone_name(const char *name)
+{
+  if (!*name || strstr(name, "..") || !g_ascii_isalpha(name[0]))
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum(*p) && !strchr("/_+-", *p))
+      return FALSE;
+  const char *dir = g_getenv("TZDIR");
+  g_autofree char *file = g_build_filename(dir && *dir ? dir : "/usr/share/zoneinfo", name, NULL);
+  g_autoptr(GTimeZone) zone = g_file_test(file, G_FILE_TEST_IS_REGULAR) ? g_time_zone_new_identifier(name) : NULL;
+  return zone != NULL;
+}
+
+/* [meeting] organisation and timezone: shown by every app and document. */
+static gboolean
+validate_meeting(rc_config *c, GError **error)
+{
+  if (!valid_zone_name(c->timezone)) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[meeting] timezone: '%s' is not a time zone name of the zone "
+                "database (such as Asia/Ho_Chi_Minh)", c->timezone);
+    return FALSE;
+  }
+  glong chars = g_utf8_validate(c->organisation, -1, NULL) ? g_utf8_strlen(c->organisation, -1) : -1;
+  gboolean control = FALSE;
+  for (const char *p = c->organisation; *p; p++)
+    control |= (unsigned char)*p < 0x20;
+  if (chars < 1 || chars > 200 || control) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[meeting] organisation: 1 to 200 characters of UTF-8 text on one line");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Values that need more than one key's type check. */
 static gboolean
 validate(rc_config *c, GError **error)
@@ -312,12 +352,8 @@ validate(rc_config *c, GError **error)
       return FALSE;
     }
   }
-  g_autoptr(GTimeZone) zone = *c->records_timezone ? g_time_zone_new_identifier(c->records_timezone) : NULL;
-  if (!zone) {
-    g_set_error(error, RC_CONFIG_ERROR, 1, "[records] timezone: '%s' is not a time zone (\"+07:00\" or "
-                "\"Asia/Ho_Chi_Minh\")", c->records_timezone);
+  if (!validate_meeting(c, error))
     return FALSE;
-  }
   if (!tiers[0] || c->media_video_port == c->media_audio_port ||
       ABS(c->media_video_port - c->media_audio_port) < 2) {
     g_set_error(error, RC_CONFIG_ERROR, 1, "[media] needs at least one tier, and video_port and audio_port "
@@ -343,6 +379,12 @@ rc_config_load(const char *path, GError **error)
       return NULL;
     for (char **k = names; *k; k++) {
       const key_spec *spec = find_key(*g, *k);
+      if (!spec && g_str_equal(*g, "records") && g_str_equal(*k, "timezone")) {
+        /* One zone for the apps and the documents since issue 12. */
+        g_set_error(error, RC_CONFIG_ERROR, 1, "%s: [records] timezone is now [meeting] timezone (a zone name "
+                    "such as Asia/Ho_Chi_Minh), for every app as well as the minutes and reports", path);
+        return NULL;
+      }
       if (!spec) {
         g_set_error(error, RC_CONFIG_ERROR, 1, "%s: unknown key [%s] %s", path, *g, *k);
         return NULL;

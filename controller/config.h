@@ -36,6 +36,8 @@ typedef struct rc_config {
   int ws_pong_timeout_seconds; /* ... and close it when still silent after this */
   /* [meeting] */
   int speaking_seconds;   /* default speaking-time limit, 0 = none */
+  char *organisation;     /* who holds the sessions: every app's header and the minutes */
+  char *timezone;         /* the province's zone (IANA name): every time shown, written or entered */
   /* [media] */
   gboolean media_enabled;
   char *media_listen;
@@ -77,8 +79,6 @@ typedef struct rc_config {
   int token_ttl_hours;
   rc_pwhash_cost pwhash_cost;
   char *initial_admin_password; /* "" = generate and log once */
-  /* [records] */
-  char *records_timezone; /* local time of the minutes and reports, "+07:00" */
   /* [demo] */
   gboolean demo_seed;
   char *demo_dir;

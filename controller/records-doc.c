@@ -37,10 +37,18 @@ rc_doc_new(const char *title, const char *subtitle, const char *footer)
 }
 
 void
+rc_doc_set_organisation(rc_doc *doc, const char *name)
+{
+  g_free(doc->organisation);
+  doc->organisation = name && *name ? nfc(name) : NULL;
+}
+
+void
 rc_doc_free(rc_doc *doc)
 {
   if (!doc)
     return;
+  g_free(doc->organisation);
   g_free(doc->title);
   g_free(doc->subtitle);
   g_free(doc->footer);

@@ -272,6 +272,7 @@ rc_records_minutes(json_t *facts, GTimeZone *tz)
   json_t *s = json_object_get(facts, "session");
   g_autofree char *footer = g_strdup_printf("Dự thảo biên bản — phiên số %" G_GINT64_FORMAT, REC_INT(s, "id"));
   rc_doc *doc = rc_doc_new("BIÊN BẢN PHIÊN HỌP", REC_STR(s, "title"), footer);
+  rc_doc_set_organisation(doc, REC_STR(facts, "organisation"));
   header_part(doc, s, tz);
   rc_doc_heading(doc, 1, "I. THÀNH PHẦN THAM DỰ");
   delegates_part(doc, json_object_get(facts, "attendance"), tz);

@@ -153,6 +153,8 @@ content_xml(const rc_doc *doc, gint *progress)
       " fo:padding=\"0.08cm\" fo:border=\"0.5pt solid #777777\"/></style:style>"
       "<style:style style:name=\"CellHead\" style:family=\"table-cell\"><style:table-cell-properties"
       " fo:padding=\"0.08cm\" fo:border=\"0.5pt solid #777777\" fo:background-color=\"#e6ebf2\"/></style:style>");
+  if (doc->organisation)
+    paragraph(body, "Subtitle", doc->organisation);
   paragraph(body, "Title", doc->title);
   if (doc->subtitle)
     paragraph(body, "Subtitle", doc->subtitle);

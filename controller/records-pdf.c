@@ -140,6 +140,12 @@ place_lines(writer *w, PangoLayout *l, double x, double grey)
 static void
 place_title(writer *w)
 {
+  if (w->doc->organisation) {
+    g_autoptr(PangoLayout) o = layout_new(w, F_SUBTITLE, w->doc->organisation, TEXT_W);
+    pango_layout_set_alignment(o, PANGO_ALIGN_CENTER);
+    place_lines(w, o, LEFT, 0);
+    w->y += 4.0 * MM;
+  }
   g_autoptr(PangoLayout) t = layout_new(w, F_TITLE, w->doc->title, TEXT_W);
   pango_layout_set_alignment(t, PANGO_ALIGN_CENTER);
   place_lines(w, t, LEFT, 0);

@@ -293,6 +293,7 @@ rc_records_report(rc_report_kind kind, json_t *facts, GTimeZone *tz)
   json_t *sessions = json_object_get(facts, "sessions");
   g_autofree char *subtitle = range_subtitle(facts, tz);
   rc_doc *doc = rc_doc_new(titles[kind], subtitle, "Báo cáo — roomctl");
+  rc_doc_set_organisation(doc, REC_STR(facts, "organisation"));
   if (json_array_size(sessions) == 0)
     rc_doc_paragraph(doc, "Không có phiên họp nào trong khoảng thời gian này.");
   size_t i;

@@ -36,6 +36,7 @@ typedef struct {
 } rc_doc_block;
 
 typedef struct {
+  char *organisation; /* who issues it, above the title ([meeting] organisation); may be NULL */
   char *title;      /* e.g. "BIÊN BẢN PHIÊN HỌP" */
   char *subtitle;   /* e.g. the session title; may be NULL */
   char *footer;     /* left part of every page footer, e.g. "Dự thảo — roomctl" */
@@ -46,6 +47,8 @@ typedef struct {
 rc_doc *rc_doc_new(const char *title, const char *subtitle, const char *footer);
 void rc_doc_free(rc_doc *doc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(rc_doc, rc_doc_free)
+/* Sets the issuing organisation (copied, NFC); NULL or "" = none. */
+void rc_doc_set_organisation(rc_doc *doc, const char *name);
 void rc_doc_heading(rc_doc *doc, int level, const char *text);
 void rc_doc_paragraph(rc_doc *doc, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void rc_doc_note(rc_doc *doc, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -93,7 +96,8 @@ json_t *rc_records_range_facts(rc_store *store, const GDate *from, const GDate *
 
 typedef enum { RC_REPORT_ATTENDANCE, RC_REPORT_VOTES, RC_REPORT_SPEAKING } rc_report_kind;
 
-/* @facts: one session's facts. (transfer full) */
+/* @facts: one session's facts; an "organisation" string in @facts (or in
+ * the report's) heads the document. (transfer full) */
 rc_doc *rc_records_minutes(json_t *facts, GTimeZone *tz);
 /* @facts: {"sessions": [...], "from"?, "to"?}. (transfer full) */
 rc_doc *rc_records_report(rc_report_kind kind, json_t *facts, GTimeZone *tz);

@@ -86,6 +86,9 @@ session_ics(rc_api_call *call, GError **error)
   g_autofree char *host = uid_host(call->api);
   GString *out = g_string_new(NULL);
   rc_ical_begin(out, NULL);
+  /* Times stay exact UTC instants; this names the province's zone for
+   * the calendar apps that show a calendar in its own zone. */
+  rc_ical_append_line(out, "X-WR-TIMEZONE", call->api->config->timezone);
   append_session(call->api, out, s, host);
   rc_ical_end(out);
   g_autofree char *disp = g_strdup_printf("attachment; filename=\"phien-hop-%" G_GINT64_FORMAT ".ics\"", id);
@@ -126,6 +129,7 @@ feed_ics(rc_api_call *call, GError **error)
   GString *out = g_string_new(NULL);
   g_autofree char *name = g_strdup_printf("Lịch họp — %s", json_string_value(json_object_get(user, "full_name")));
   rc_ical_begin(out, name);
+  rc_ical_append_line(out, "X-WR-TIMEZONE", call->api->config->timezone);
   size_t i;
   json_t *s;
   json_array_foreach(sessions, i, s) append_session(call->api, out, s, host);

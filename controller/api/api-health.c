@@ -445,7 +445,7 @@ site_calls(rc_api_call *call, GError **error)
     static const char *const cols[] = {"site_id", "code", "name", "level", "joined_at", "left_at", "seconds",
                                        "left_reason", "packets", "lost", "jitter_ms", "kbps", "freezes", NULL};
     g_autofree char *name = g_strdup_printf("site-attendance-session-%" G_GINT64_FORMAT ".csv", sid);
-    rc_api_reply_csv(call->reply, rows, cols, name);
+    rc_api_reply_csv(call->reply, rows, cols, name, rc_api_zone(call->api));
     return TRUE;
   }
   rc_api_reply_json(call->reply, 200, json_pack("{sI sO}", "session_id", (json_int_t)sid, "calls", rows));

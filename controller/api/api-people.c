@@ -59,6 +59,18 @@ healthz(rc_api_call *call, GError **error)
   return TRUE;
 }
 
+/* Who holds the sessions and the province's zone, before any login: the
+ * apps need both for their header and for every time they show or take. */
+static gboolean
+about(rc_api_call *call, GError **error)
+{
+  (void)error;
+  rc_api_reply_json(call->reply, 200,
+                    json_pack("{ss ss}", "organisation", call->api->config->organisation, "timezone",
+                              call->api->config->timezone));
+  return TRUE;
+}
+
 /* ---- login ---- */
 
 typedef struct {
@@ -334,6 +346,7 @@ site_delete(rc_api_call *call, GError **error)
 
 const rc_api_route rc_api_routes_people[] = {
   {"GET", "/healthz", ANYONE, RC_BODY_NONE, NULL, healthz},
+  {"GET", "/api/v1/about", ANYONE, RC_BODY_NONE, NULL, about},
   {"POST", "/api/v1/login", ANYONE, RC_BODY_JSON, login_fields, login},
   {"POST", "/api/v1/logout", ANY, RC_BODY_NONE, NULL, logout},
   {"GET", "/api/v1/me", ANY, RC_BODY_NONE, NULL, me},

@@ -126,14 +126,25 @@ gboolean rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GEr
  * session gets RC_ERROR_NOT_FOUND; a delegate of the session who is not a
  * reader RC_ERROR_FORBIDDEN. */
 json_t *rc_api_document_access(rc_api *api, json_t *user, gint64 doc_id, const char *what, GError **error);
+/* Shapes @agenda (a tree from rc_store_agenda_tree, changed in place) for
+ * @user: a confidential document that @user does not read keeps only its
+ * id, item, title, page count and mark (the other metadata null). @user
+ * must be allowed to see the session; NULL = nobody's reader (the view
+ * every subscriber of a broadcast may get). */
+void rc_api_agenda_for(rc_api *api, json_t *user, json_t *agenda);
 /* Emits one of session.updated, agenda.updated, delegates.updated,
  * sites.updated with the current state from the store. */
 void rc_api_emit_session_part(rc_api *api, gint64 session_id, const char *type);
 /* Emits attendance.updated for @entry (transfer none). */
 void rc_api_emit_attendance(rc_api *api, gint64 session_id, json_t *entry);
 /* A CSV reply (UTF-8 with a byte order mark, RFC 4180 quoting, cells that a
- * spreadsheet would run as formulas defused) of @rows' @cols (NULL-ended). */
-void rc_api_reply_csv(rc_api_reply *reply, json_t *rows, const char *const *cols, const char *filename);
+ * spreadsheet would run as formulas defused) of @rows' @cols (NULL-ended).
+ * Stored UTC times ("…T01:00:00Z") are written on @tz's clock with their
+ * offset ("…T08:00:00+07:00"); @tz NULL = as stored. */
+void rc_api_reply_csv(rc_api_reply *reply, json_t *rows, const char *const *cols, const char *filename,
+                      GTimeZone *tz);
+/* The province's zone ([meeting] timezone) for documents made here. (transfer none) */
+GTimeZone *rc_api_zone(rc_api *api);
 /* Audit helper; failures are logged, not fatal. */
 void rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
     G_GNUC_PRINTF(4, 5);

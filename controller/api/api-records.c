@@ -3,6 +3,7 @@
  * export). */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "records.h"
 
 #include <string.h>
 
@@ -68,9 +69,11 @@ notes_export(rc_api_call *call, GError **error)
       g_string_append_printf(out, "\n## %s — %s\n", json_string_value(json_object_get(n, "session_title")),
                              json_string_value(json_object_get(n, "document_title")));
     last_doc = doc;
+    /* On the province's clock, as the apps show it. */
+    g_autofree char *when = rc_records_datetime(json_string_value(json_object_get(n, "updated_at")),
+                                                rc_api_zone(call->api));
     g_string_append_printf(out, "\n**Trang %" JSON_INTEGER_FORMAT "** (%s)\n\n%s\n",
-                           json_integer_value(json_object_get(n, "page")),
-                           json_string_value(json_object_get(n, "updated_at")),
+                           json_integer_value(json_object_get(n, "page")), when,
                            json_string_value(json_object_get(n, "text")));
   }
   rc_api_reply *r = call->reply;

@@ -42,6 +42,7 @@ typedef struct {
 
 struct rc_api_records {
   GTimeZone *tz;
+  char *organisation; /* [meeting] organisation: heads every minutes and report */
   GHashTable *jobs; /* gint64* id -> records_job* */
   gint64 next_id;
   guint running;
@@ -67,12 +68,19 @@ rc_api_records *
 rc_api_records_new(rc_config *config)
 {
   rc_api_records *r = g_new0(rc_api_records, 1);
-  r->tz = rc_records_zone(config->records_timezone);
+  r->tz = rc_records_zone(config->timezone);
+  r->organisation = g_strdup(config->organisation);
   if (!r->tz)
     r->tz = g_time_zone_new_identifier("+07:00");
   r->jobs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, job_unref);
   r->next_id = 1;
   return r;
+}
+
+GTimeZone *
+rc_api_zone(rc_api *api)
+{
+  return api->records->tz;
 }
 
 void
@@ -82,6 +90,7 @@ rc_api_records_free(rc_api_records *r)
     return;
   g_hash_table_destroy(r->jobs); /* a job still rendering keeps its own reference */
   g_time_zone_unref(r->tz);
+  g_free(r->organisation);
   g_free(r);
 }
 
@@ -146,12 +155,14 @@ render_start(render_input *in, GAsyncReadyCallback done, gpointer data)
 }
 
 static render_input *
-render_input_new(render_what what, rc_report_kind kind, json_t *facts, GTimeZone *tz, gboolean odt)
+render_input_new(render_what what, rc_report_kind kind, json_t *facts, const rc_api_records *r, gboolean odt)
 {
+  GTimeZone *tz = r->tz;
   render_input *in = g_new0(render_input, 1);
   in->what = what;
   in->kind = kind;
   in->facts = json_deep_copy(facts); /* nothing shared with the main loop */
+  json_object_set_new(in->facts, "organisation", json_string(r->organisation));
   in->tz = g_time_zone_ref(tz);
   in->odt = odt;
   return in;
@@ -310,7 +321,7 @@ minutes_create(rc_api_call *call, GError **error)
   job->filename = g_strdup_printf("bien-ban-phien-%" G_GINT64_FORMAT ".%s", sid, format);
   job->created_us = g_get_monotonic_time();
   g_hash_table_insert(r->jobs, g_memdup2(&job->id, sizeof job->id), job);
-  render_input *in = render_input_new(RENDER_MINUTES, 0, facts, r->tz, g_str_equal(format, "odt"));
+  render_input *in = render_input_new(RENDER_MINUTES, 0, facts, r, g_str_equal(format, "odt"));
   in->progress = &job->progress;
   job_done_data *d = g_new0(job_done_data, 1);
   d->records = r;
@@ -406,14 +417,14 @@ report_reply(rc_api_call *call, rc_report_kind kind, json_t *facts, const char *
   if (g_str_equal(format, "csv")) {
     const char *const *cols = NULL;
     g_autoptr(json_t) rows = rc_records_report_rows(kind, facts, tz, &cols);
-    rc_api_reply_csv(call->reply, rows, cols, filename);
+    rc_api_reply_csv(call->reply, rows, cols, filename, tz);
     return TRUE;
   }
   report_later *rl = g_new0(report_later, 1);
   rl->later = call->later;
   rl->later_data = call->later_data;
   rl->filename = g_steal_pointer(&filename);
-  render_start(render_input_new(RENDER_REPORT, kind, facts, tz, FALSE), report_done, rl);
+  render_start(render_input_new(RENDER_REPORT, kind, facts, call->api->records, FALSE), report_done, rl);
   return TRUE; /* reply->status stays 0: the file comes later */
 }
 

@@ -93,11 +93,24 @@ rc_api_reply_wire(rc_api_reply *r, rc_wire_code code, const char *reason)
   rc_api_reply_error(r, error);
 }
 
+/* A stored time ("2026-11-25T01:00:00Z") on the province's clock, still
+ * one exact instant: "2026-11-25T08:00:00+07:00". NULL for anything else. */
+static char *
+csv_local_time(const char *s, GTimeZone *tz)
+{
+  if (!tz || strlen(s) != 20 || s[10] != 'T' || s[19] != 'Z')
+    return NULL;
+  g_autoptr(GDateTime) utc = g_date_time_new_from_iso8601(s, NULL);
+  g_autoptr(GDateTime) local = utc ? g_date_time_to_timezone(utc, tz) : NULL;
+  return local ? g_date_time_format(local, "%Y-%m-%dT%H:%M:%S%:z") : NULL;
+}
+
 static void
-csv_field(GString *out, json_t *v)
+csv_field(GString *out, json_t *v, GTimeZone *tz)
 {
   g_autofree char *num = json_is_integer(v) ? g_strdup_printf("%" JSON_INTEGER_FORMAT, json_integer_value(v))
                          : json_is_real(v)  ? g_strdup_printf("%g", json_real_value(v))
+                         : json_is_string(v) ? csv_local_time(json_string_value(v), tz)
                                             : NULL;
   const char *s = num ? num : json_is_string(v) ? json_string_value(v) : "";
   /* A leading = + - @ is defused so spreadsheets do not run it. */
@@ -114,7 +127,7 @@ csv_field(GString *out, json_t *v)
 }
 
 void
-rc_api_reply_csv(rc_api_reply *r, json_t *rows, const char *const *cols, const char *filename)
+rc_api_reply_csv(rc_api_reply *r, json_t *rows, const char *const *cols, const char *filename, GTimeZone *tz)
 {
   GString *out = g_string_new("\xEF\xBB\xBF"); /* BOM: spreadsheet apps then read UTF-8 */
   for (guint i = 0; cols[i]; i++)
@@ -126,7 +139,7 @@ rc_api_reply_csv(rc_api_reply *r, json_t *rows, const char *const *cols, const c
     for (guint i = 0; cols[i]; i++) {
       if (i)
         g_string_append_c(out, ',');
-      csv_field(out, json_object_get(row, cols[i]));
+      csv_field(out, json_object_get(row, cols[i]), tz);
     }
     g_string_append(out, "\r\n");
   }
@@ -329,6 +342,45 @@ rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **err
 /* The roles that run sessions read every confidential document. */
 #define CONFIDENTIAL_STAFF (RC_ROLE_ADMIN | RC_ROLE_SECRETARIAT | RC_ROLE_CHAIR)
 
+/* Whether @user, who may see the document's session, reads confidential
+ * document @doc_id. Not audited: listings ask for every document. */
+static gboolean
+confidential_reader(rc_api *api, json_t *user, gint64 doc_id)
+{
+  return user && ((RC_USER_ROLE(user) & CONFIDENTIAL_STAFF) ||
+                  rc_store_document_is_reader(api->store, doc_id, RC_USER_ID(user)));
+}
+
+/* What is withheld from a non-reader: everything but the title, the page
+ * count and the mark. The exact size (with the page count), the file name
+ * or the signers would confirm a guess of the content as the hash would.
+ * The keys stay (null) so every client reads one shape. */
+static const char *const withheld[] = {"sha256", "filename", "size", "signature", "uploaded_at", NULL};
+
+static void
+withhold(json_t *doc)
+{
+  for (const char *const *k = withheld; *k; k++)
+    if (json_object_get(doc, *k))
+      json_object_set_new(doc, *k, json_null());
+  json_object_del(doc, "readers");
+}
+
+void
+rc_api_agenda_for(rc_api *api, json_t *user, json_t *agenda)
+{
+  size_t i, j;
+  json_t *item, *doc;
+  json_array_foreach(agenda, i, item) {
+    json_array_foreach(json_object_get(item, "documents"), j, doc) {
+      if (json_is_true(json_object_get(doc, "confidential")) &&
+          !confidential_reader(api, user, json_integer_value(json_object_get(doc, "id"))))
+        withhold(doc);
+    }
+    rc_api_agenda_for(api, user, json_object_get(item, "children"));
+  }
+}
+
 json_t *
 rc_api_document_access(rc_api *api, json_t *user, gint64 doc_id, const char *what, GError **error)
 {
@@ -349,8 +401,7 @@ rc_api_document_access(rc_api *api, json_t *user, gint64 doc_id, const char *wha
     g_propagate_error(error, g_steal_pointer(&no_session));
     return NULL;
   }
-  gboolean allowed = in_session && ((RC_USER_ROLE(user) & CONFIDENTIAL_STAFF) ||
-                                    rc_store_document_is_reader(api->store, doc_id, uid));
+  gboolean allowed = in_session && confidential_reader(api, user, doc_id);
   if (allowed) {
     if (!g_str_equal(what, "notes")) /* a reader's note-taking is not a new access */
       rc_api_audit_detail(api, uid, "document.read", what, "document:%" G_GINT64_FORMAT, doc_id);
@@ -376,8 +427,12 @@ session_part(rc_api *api, gint64 session_id, const char *type, GError **error)
     return rc_store_session_get(api->store, session_id, error);
   json_t *part = NULL;
   const char *key = NULL;
-  if (g_str_equal(type, "agenda.updated"))
+  if (g_str_equal(type, "agenda.updated")) {
+    /* One frame for every subscriber and the resync backlog: what anyone
+     * may see. Readers and staff fetch their own view (GET .../agenda). */
     part = rc_store_agenda_tree(api->store, session_id, error), key = "agenda";
+    rc_api_agenda_for(api, NULL, part);
+  }
   else if (g_str_equal(type, "delegates.updated"))
     part = rc_store_session_delegates(api->store, session_id, error), key = "delegates";
   else if (g_str_equal(type, "sites.updated"))

@@ -133,8 +133,11 @@ static gboolean
 session_get(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  return rc_api_session_access(call->api, call->user, id, error) &&
-         reply_object(call, 200, rc_store_session_detail(call->api->store, id, error));
+  json_t *detail = rc_api_session_access(call->api, call->user, id, error)
+                       ? rc_store_session_detail(call->api->store, id, error) : NULL;
+  if (detail)
+    rc_api_agenda_for(call->api, call->user, json_object_get(detail, "agenda"));
+  return reply_object(call, 200, detail);
 }
 
 static gboolean
@@ -220,6 +223,8 @@ static gboolean
 reply_agenda(rc_api_call *call, gint64 session_id, int status, GError **error)
 {
   json_t *tree = rc_store_agenda_tree(call->api->store, session_id, error);
+  if (tree)
+    rc_api_agenda_for(call->api, call->user, tree);
   return tree && reply_object(call, status, json_pack("{so}", "agenda", tree));
 }
 
@@ -604,7 +609,7 @@ attendance_get(rc_api_call *call, GError **error)
   static const char *const cols[] = {"user_id", "username", "full_name", "title", "unit",
                                      "status", "first_in", "last_out", "method", NULL};
   g_autofree char *name = g_strdup_printf("attendance-session-%" G_GINT64_FORMAT ".csv", id);
-  rc_api_reply_csv(call->reply, json_object_get(att, "delegates"), cols, name);
+  rc_api_reply_csv(call->reply, json_object_get(att, "delegates"), cols, name, rc_api_zone(call->api));
   json_decref(att);
   return TRUE;
 }

@@ -86,6 +86,8 @@ ws_subscribe(rc_api_ws_call *call, GError **error)
   /* A tablet has no use for the network's 600 sites: keep its snapshot small. */
   if (detail && RC_USER_ROLE(call->peer->user) == RC_ROLE_DELEGATE)
     json_object_del(detail, "sites");
+  if (detail)
+    rc_api_agenda_for(api, call->peer->user, json_object_get(detail, "agenda"));
   json_t *attendance = detail ? rc_store_attendance(api->store, id, error) : NULL;
   if (!attendance)
     return FALSE;

@@ -97,6 +97,45 @@ describe('confidential document on the tablet', { timeout: 120_000 }, () => {
     await t.context.close();
   });
 
+  it('the secretariat keeps its full view of it after an agenda.updated (one frame for all, without its metadata)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+    const p = await context.newPage();
+    p.setDefaultTimeout(WAIT);
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    const events = [];
+    p.on('websocket', (ws) => ws.on('framereceived', (f) => {
+      if (typeof f.payload === 'string' && f.payload.includes('"agenda.updated"')) events.push(JSON.parse(f.payload));
+    }));
+    try {
+      await p.goto(`${srv.base}/console/#/sessions/${SESSION}/agenda`);
+      await p.getByLabel('Tên đăng nhập').fill('thuky');
+      await p.getByLabel('Mật khẩu').fill('thuky123');
+      await p.locator('form button[type=submit]').first().click();
+      const row = p.locator(`.doc[data-document-id="${DOC}"]`);
+      await row.locator('.doc-size').waitFor();
+      const before = (await row.locator('.doc-meta').innerText()).trim();
+      const size = (await row.locator('.doc-size').innerText()).trim();
+      assert.ok(size, `the size is shown: ${before}`);
+      const { agenda } = await api(srv.base, admin, 'GET', `/api/v1/sessions/${SESSION}/agenda`);
+      const owner = agenda.find((it) => it.documents.some((d) => d.id === DOC)) ||
+        agenda.flatMap((it) => it.children).find((it) => it.documents.some((d) => d.id === DOC));
+      await api(srv.base, admin, 'PATCH', `/api/v1/agenda/${owner.id}`, { title: `${owner.title} (sửa)` });
+      await p.getByText(`${owner.title} (sửa)`).first().waitFor();
+      const ev = events.at(-1);
+      const listed = [];
+      const walk = (items) => items.forEach((it) => { listed.push(...it.documents); walk(it.children || []); });
+      walk(ev.body.agenda);
+      assert.equal(listed.find((d) => d.id === DOC).size, null, 'the event itself withholds the size');
+      await p.waitForFunction(([id, want]) => document.querySelector(`.doc[data-document-id="${id}"] .doc-size`)?.textContent.trim() === want,
+        [DOC, size]);
+      assert.equal((await row.locator('.doc-meta').innerText()).trim(), before, 'the console shows what it showed before');
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('another delegate sees the badge but is refused, and the refusal is audited', async () => {
     const t = await openTablet('db02');
     const p = t.page;

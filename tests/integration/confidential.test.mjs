@@ -230,3 +230,155 @@ describe('confidential documents', () => {
     t.diagnostic(`30-page stamped copy: ${ms.toFixed(0)} ms, ${res.bytes.length} bytes (original ${big.length})`);
   });
 });
+
+// What a confidential document's listing tells someone who may not read it:
+// its title, page count and mark only. Its exact size (with the page count),
+// file name, signers or hash would confirm a guessed document. Asked over
+// REST and the WebSocket (snapshot and agenda.updated) as a reader, a
+// delegate who is not one, a technician and the secretariat who uploaded it.
+describe('confidential documents: metadata for non-readers', () => {
+  const SIGNER = 'Phạm Ký Mật';
+  const FILENAME = 'ho-so-mat-7731.pdf';
+  const PUBLIC_KEYS = ['agenda_item_id', 'confidential', 'id', 'pages', 'title'];
+  const WITHHELD = ['filename', 'sha256', 'signature', 'size', 'uploaded_at'];
+  let srv;
+  let base;
+  let admin;
+  let secretary;
+  let session;
+  let item;
+  let reader;
+  let other;
+  let tech;
+  let doc;
+  let open;
+  let tmp;
+
+  before(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-confmeta-'));
+    const { makeSigner, signPdf } = await import('../lib/sign.mjs');
+    const nss = await makeSigner(tmp, SIGNER);
+    await fs.writeFile(path.join(tmp, 'plain.pdf'), makePdf({ pages: 3, title: 'Ho so mat' }));
+    await signPdf(nss, path.join(tmp, 'plain.pdf'), path.join(tmp, 'signed.pdf'));
+    const signed = await fs.readFile(path.join(tmp, 'signed.pdf'));
+    srv = await startLocalServer();
+    base = srv.base;
+    admin = await login(base, 'admin', ADMIN_PASSWORD);
+    secretary = (await createUser(base, admin, 'thuky9', 'secretariat')).token;
+    session = await createSession(base, admin, { title: 'Phiên họp kín 2' });
+    item = await createItem(base, admin, session.id, { title: 'Nhân sự' });
+    reader = await createUser(base, admin, 'docgia9', 'delegate', { full_name: 'Đinh Thị Đọc' });
+    other = await createUser(base, admin, 'khac9', 'delegate', { full_name: 'Mai Văn Khác' });
+    tech = await createUser(base, admin, 'kythuat9', 'technician');
+    assertOk(await request(base, admin, 'PUT', `/api/v1/sessions/${session.id}/delegates`,
+      { user_ids: [reader.user.id, other.user.id] }));
+    doc = assertOk(await request(base, secretary, 'POST',
+      `/api/v1/agenda/${item.id}/documents?title=${encodeURIComponent('Hồ sơ nhân sự')}&filename=${FILENAME}` +
+      `&confidential=true&readers=${reader.user.id}`, signed, PDF), 201);
+    open = assertOk(await request(base, secretary, 'POST',
+      `/api/v1/agenda/${item.id}/documents?title=${encodeURIComponent('Tờ trình')}&filename=to-trinh.pdf`,
+      makePdf({ pages: 2, title: 'To trinh' }), PDF), 201);
+  });
+  after(async () => {
+    if (srv) {
+      await assertAlive(srv, 'the confidential metadata tests');
+      await stopClean(srv, 'the confidential metadata tests');
+    }
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  });
+
+  const listed = (agenda, id) => {
+    const docs = [];
+    walkAgenda(agenda, (it) => docs.push(...it.documents));
+    return docs.find((d) => d.id === id);
+  };
+
+  /** @d (a listing of the confidential document) tells nothing but its title, pages and mark. */
+  function assertWithheld(d, text, who) {
+    assert.ok(d, `${who}: the document is listed`);
+    assert.equal(d.title, 'Hồ sơ nhân sự', who);
+    assert.equal(d.pages, 3, who);
+    assert.equal(d.confidential, true, who);
+    for (const k of WITHHELD) assert.equal(d[k], null, `${who}: ${k} withheld, got ${JSON.stringify(d[k])}`);
+    assert.equal(d.readers, undefined, `${who}: no readers`);
+    const shown = Object.keys(d).filter((k) => d[k] !== null && k !== 'url').sort();
+    assert.deepEqual(shown, PUBLIC_KEYS, `${who}: nothing else`);
+    assert.ok(!d.url || d.url === `/api/v1/documents/${doc.id}/content`, `${who}: the URL names only the id`);
+    assert.ok(!text.includes(FILENAME), `${who}: the file name appears nowhere in the reply`);
+    assert.ok(!text.includes(SIGNER), `${who}: the signer appears nowhere in the reply`);
+    assert.ok(!text.includes(doc.sha256), `${who}: the hash appears nowhere in the reply`);
+  }
+
+  function assertFull(d, who) {
+    assert.equal(d.filename, FILENAME, who);
+    assert.equal(d.size, doc.size, who);
+    assert.equal(d.signature.signers[0].name, SIGNER, who);
+    assert.equal(d.pages, 3, who);
+  }
+
+  test('the upload reply gives the secretariat everything, signers included', () => {
+    assert.equal(doc.size > 0 && doc.filename === FILENAME, true);
+    assert.equal(doc.signature.signers[0].name, SIGNER);
+  });
+
+  test('REST: a non-reader delegate and a technician see title, pages and the mark only', async () => {
+    for (const [who, token] of [['non-reader delegate', other.token], ['technician', tech.token]]) {
+      const a = await request(base, token, 'GET', `/api/v1/sessions/${session.id}/agenda`);
+      assertWithheld(listed(assertOk(a).agenda, doc.id), a.text, `${who}, GET agenda`);
+      const s = await request(base, token, 'GET', `/api/v1/sessions/${session.id}`);
+      assertWithheld(listed(assertOk(s).agenda, doc.id), s.text, `${who}, GET session`);
+      const plain = listed(JSON.parse(a.text).agenda, open.id);
+      assert.equal(plain.filename, 'to-trinh.pdf', `${who}: an open document keeps its metadata`);
+      assert.equal(plain.sha256, open.sha256);
+    }
+  });
+
+  test('REST: the reader and the secretariat see its metadata', async () => {
+    const r = listed(assertOk(await request(base, reader.token, 'GET', `/api/v1/sessions/${session.id}/agenda`)).agenda, doc.id);
+    assertFull(r, 'reader');
+    assert.equal(r.readers, undefined, 'a reader is not told who else reads it');
+    const s = listed(assertOk(await request(base, secretary, 'GET', `/api/v1/sessions/${session.id}`)).agenda, doc.id);
+    assertFull(s, 'secretariat');
+  });
+
+  test('WebSocket: the snapshot is shaped per user; agenda.updated carries only what anyone may see', async () => {
+    const conns = {};
+    let before = null;
+    try {
+      for (const [who, token] of [['reader', reader.token], ['non-reader delegate', other.token],
+        ['technician', tech.token], ['secretariat', secretary]]) {
+        const ws = await WsClient.connect(srv.port, { token });
+        conns[who] = ws;
+        const sub = await ws.request('subscribe', { session_id: session.id });
+        before = before || sub;
+        const snap = await ws.waitFor((m) => m.type === 'snapshot');
+        const d = listed(snap.body.session.agenda, doc.id);
+        if (who === 'reader' || who === 'secretariat') assertFull(d, `${who}, snapshot`);
+        else assertWithheld(d, JSON.stringify(snap), `${who}, snapshot`);
+      }
+      assertOk(await request(base, secretary, 'PATCH', `/api/v1/agenda/${item.id}`, { title: 'Nhân sự (sửa)' }));
+      for (const [who, ws] of Object.entries(conns)) {
+        const ev = await ws.waitFor((m) => m.type === 'agenda.updated');
+        assertWithheld(listed(ev.body.agenda, doc.id), JSON.stringify(ev), `${who}, agenda.updated`);
+      }
+      // The resync backlog replays that same frame to a reconnecting client.
+      const ws = await WsClient.connect(srv.port, { token: other.token });
+      conns.again = ws;
+      const ack = await ws.request('subscribe', { session_id: session.id, last_seq: before.seq, epoch: before.epoch });
+      assert.equal(ack.replay, true);
+      const ev = await ws.waitFor((m) => m.type === 'agenda.updated');
+      assertWithheld(listed(ev.body.agenda, doc.id), JSON.stringify(ev), 'replayed agenda.updated');
+    } finally {
+      for (const ws of Object.values(conns)) ws.close();
+    }
+  });
+
+  test('other routes a non-reader may call: document metadata refused, calendar without it', async () => {
+    assertWireError(await request(base, tech.token, 'GET', `/api/v1/documents/${doc.id}`), 1101, undefined, 'technician');
+    for (const token of [other.token, tech.token]) {
+      const ics = await request(base, token, 'GET', `/api/v1/sessions/${session.id}/calendar.ics`);
+      assert.equal(ics.status, 200);
+      assert.ok(!ics.text.includes(FILENAME) && !ics.text.includes(SIGNER), 'the calendar names no file or signer');
+    }
+  });
+});

@@ -88,6 +88,38 @@ describe('config checking', () => {
     });
   }
 
+  // [meeting] timezone: one zone for every app and document, so one the
+  // browsers' Intl knows too: a name of the zone database, nothing else.
+  for (const [what, zone] of [['an unknown zone', 'Asia/Hoa_Binh_Xanh'], ['an offset', '+07:00'],
+    ['a POSIX rule', 'ICT-7'], ['a path out of the zone database', '../../etc/passwd'], ['nothing', '']]) {
+    test(`[meeting] timezone: ${what} is a config error naming the key`, async () => {
+      const r = await run(['--check-config', await writeConf(`zone-${what.replace(/\W+/g, '-')}.conf`,
+        `[meeting]\ntimezone=${zone}\n`)]);
+      assert.notEqual(r.code, 0, `exit code; stdout: ${r.stdout}`);
+      assert.match(r.stderr, /\[meeting\] timezone: .* is not a time zone name/);
+    });
+  }
+
+  test('[meeting] timezone and organisation: a zone name and a one-line name are accepted', async () => {
+    const r = await run(['--check-config', await writeConf('zone-ok.conf',
+      '[meeting]\ntimezone=America/New_York\norganisation=HỘI ĐỒNG NHÂN DÂN TỈNH THỬ NGHIỆM\n')]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  test('[meeting] organisation: empty or longer than 200 characters is refused', async () => {
+    for (const name of ['', 'Đ'.repeat(201)]) {
+      const r = await run(['--check-config', await writeConf('org-bad.conf', `[meeting]\norganisation=${name}\n`)]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /\[meeting\] organisation/);
+    }
+  });
+
+  test('the old [records] timezone says where the key went', async () => {
+    const r = await run(['--check-config', await writeConf('old-zone.conf', '[records]\ntimezone=+07:00\n')]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /\[records\] timezone is now \[meeting\] timezone/);
+  });
+
   test('the daemon itself refuses to start with a bad config', async () => {
     const conf = await writeConf('start-bad.conf', `${testConfig()}\n[ws]\nmax_queue=3\n`);
     const data = path.join(dir, 'data-bad');

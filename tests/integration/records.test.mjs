@@ -22,7 +22,7 @@ import { WsClient } from '../lib/ws-client.mjs';
 
 const OUT = path.join(REPO_ROOT, 'tests', 'output', 'records');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const TZ_MS = 7 * 3600 * 1000; // the default [records] timezone, +07:00
+const TZ_MS = 7 * 3600 * 1000; // the default [meeting] timezone, Asia/Ho_Chi_Minh (+07:00)
 
 async function until(fn, ms, what) {
   const deadline = Date.now() + ms;
@@ -37,6 +37,8 @@ async function until(fn, ms, what) {
 /** "HH:MM:SS" of an ISO UTC time at +07:00, as the records print it. */
 const localTime = (iso) => new Date(Date.parse(iso) + TZ_MS).toISOString().slice(11, 19);
 const localDay = (iso) => new Date(Date.parse(iso) + TZ_MS).toISOString().slice(0, 10);
+/** A stored UTC time as a CSV export writes it: the same instant on the province's clock, with its offset. */
+const csvTime = (iso) => (iso ? new Date(Date.parse(iso) + TZ_MS).toISOString().replace(/\.\d{3}Z$/, '+07:00') : '');
 const squash = (s) => s.replace(/\s+/g, ' ');
 
 /** RFC 4180 with the BOM roomctl writes; rows as objects keyed by the header. */
@@ -295,13 +297,14 @@ describe('session records: minutes and reports', () => {
     for (const e of att.delegates) {
       const r = delegates.find((x) => x.ref === e.username);
       assert.ok(r, `row for ${e.username}`);
-      assert.deepEqual([r.name, r.status, r.first_in, r.last_out], [e.full_name, e.status, e.first_in || '', e.last_out || '']);
+      assert.deepEqual([r.name, r.status, r.first_in, r.last_out], [e.full_name, e.status, csvTime(e.first_in), csvTime(e.last_out)]);
+      if (e.first_in) assert.equal(Date.parse(r.first_in), Date.parse(e.first_in), 'the same instant');
       assert.equal(Number(r.session_id), sid);
     }
     const sites = rows.filter((r) => r.kind === 'site');
     assert.deepEqual(sites.map((r) => [r.ref, r.status]).sort(), [['H01', 'present'], ['H02', 'absent'], ['TINH', 'present']]);
     const tinh = sites.find((r) => r.ref === 'TINH');
-    assert.equal(tinh.first_in, calls.find((c) => c.site_id === siteIds.TINH).joined_at);
+    assert.equal(tinh.first_in, csvTime(calls.find((c) => c.site_id === siteIds.TINH).joined_at));
     // The same day as a range gives the same rows.
     const day = localDay(att.delegates.find((d) => d.first_in).first_in);
     const ranged = await csvOf(`/api/v1/reports/attendance?from=${day}&to=${day}&format=csv`);

@@ -12,6 +12,7 @@
 // translation shows up as a readable key instead of an empty label.
 
 import { COMMON_MESSAGES } from './messages.js';
+import { zoned, timeZone } from './province.js';
 
 const STORAGE_KEY = 'roomctl.lang';
 export const LANGS = [
@@ -92,35 +93,49 @@ export function applyI18n(root = document) {
 
 const pad = (n) => String(n).padStart(2, '0');
 
-/** "25/11/2026 08:00" (vi) or "25 Nov 2026, 08:00" (en), in local time. */
+/** "25/11/2026 08:00" (vi) or "25 Nov 2026, 08:00" (en), in the province's zone. */
 export function formatDateTime(iso, { withSeconds = false } = {}) {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}${withSeconds ? ':' + pad(d.getSeconds()) : ''}`;
-  return `${formatDate(d)}${lang === 'vi' ? '' : ','} ${time}`;
+  return `${formatDate(d)}${lang === 'vi' ? '' : ','} ${clock(zoned(d), withSeconds)}`;
 }
 
+const clock = (z, withSeconds) => `${pad(z.hour)}:${pad(z.minute)}${withSeconds ? ':' + pad(z.second) : ''}`;
+const monthFormats = new Map();
+
+/** The day of @value in the province's zone: "25/11/2026" (vi) or "25 Nov 2026". */
 export function formatDate(value) {
   const d = value instanceof Date ? value : new Date(value);
-  if (lang === 'vi') return `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()}`;
-  return new Intl.DateTimeFormat(locale(), { day: '2-digit', month: 'short', year: 'numeric' }).format(d);
+  const z = zoned(d);
+  if (lang === 'vi') return `${pad(z.day)}/${pad(z.month)}/${z.year}`;
+  const key = `${locale()} ${timeZone()}`;
+  if (!monthFormats.has(key)) {
+    monthFormats.set(key, new Intl.DateTimeFormat(locale(), { day: '2-digit', month: 'short', year: 'numeric', timeZone: timeZone() }));
+  }
+  return monthFormats.get(key).format(d);
 }
 
+/** "08:00" (or "08:00:05") in the province's zone. */
 export function formatTime(iso, { withSeconds = false } = {}) {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}${withSeconds ? ':' + pad(d.getSeconds()) : ''}`;
+  return clock(zoned(d), withSeconds);
+}
+
+/** Whether two instants fall on the same day in the province's zone. */
+export function sameDay(a, b) {
+  const x = zoned(new Date(a));
+  const y = zoned(new Date(b));
+  return x.year === y.year && x.month === y.month && x.day === y.day;
 }
 
 /** "25/11/2026 08:00 – 11:30", or both full dates when the range spans days. */
 export function formatRange(startIso, endIso) {
   if (!startIso) return '';
   if (!endIso) return formatDateTime(startIso);
-  const a = new Date(startIso);
-  const b = new Date(endIso);
-  if (a.toDateString() === b.toDateString()) return `${formatDateTime(startIso)} – ${formatTime(endIso)}`;
+  if (sameDay(startIso, endIso)) return `${formatDateTime(startIso)} – ${formatTime(endIso)}`;
   return `${formatDateTime(startIso)} – ${formatDateTime(endIso)}`;
 }
 

@@ -3,7 +3,6 @@
 
 export const COMMON_MESSAGES = {
   vi: {
-    'app.province_default': 'Ủy ban nhân dân tỉnh',
     'app.language': 'Ngôn ngữ',
     'app.logout': 'Đăng xuất',
     'app.close': 'Đóng',
@@ -77,7 +76,6 @@ export const COMMON_MESSAGES = {
     'errname.aborted': 'Đã hủy',
   },
   en: {
-    'app.province_default': 'Provincial People\'s Committee',
     'app.language': 'Language',
     'app.logout': 'Log out',
     'app.close': 'Close',

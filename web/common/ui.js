@@ -3,6 +3,7 @@
 // Everything server-provided goes in through textContent, never innerHTML.
 
 import { t, LANGS, getLang, setLang, has } from './i18n.js';
+import { organisation, loadProvince, zoned, fromZoned } from './province.js';
 
 // ---------- DOM ----------
 
@@ -145,10 +146,9 @@ export function roleLabel(role) { return has(`role.${role}`) ? t(`role.${role}`)
 
 // ---------- header ----------
 
+/** The configured organisation ([meeting] organisation), the same in every app and language. */
 function provinceName() {
-  const meta = document.querySelector('meta[name="roomctl-province"]');
-  const key = getLang() === 'en' ? 'content-en' : 'content';
-  return (meta && (meta.getAttribute(key) || meta.getAttribute('content'))) || t('app.province_default');
+  return organisation();
 }
 
 /**
@@ -185,6 +185,7 @@ export function mountHeader(el, { sectionKey, homeHref = './', onLogout, tools }
         user && onLogout ? button(t('app.logout'), { kind: 'header', size: 'sm', ic: 'logout', onClick: onLogout }) : null));
   };
   render();
+  loadProvince().then(() => { if (el.querySelector('.app-province')?.textContent !== organisation()) render(); });
   return {
     setUser(u) { user = u; render(); },
     setConn(s) {
@@ -388,18 +389,20 @@ function markFieldError(form, err) {
 
 const pad = (n) => String(n).padStart(2, '0');
 
-/** ISO UTC -> value for <input type="datetime-local"> in local time. */
+/** ISO UTC -> value for <input type="datetime-local">, on the province's clock. */
 export function isoToLocalInput(iso) {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const z = zoned(d);
+  return `${z.year}-${pad(z.month)}-${pad(z.day)}T${pad(z.hour)}:${pad(z.minute)}`;
 }
 
-/** datetime-local value (local time) -> "2026-11-25T01:00:00Z". */
+/** datetime-local value, read on the province's clock (not the browser's) -> "2026-11-25T01:00:00Z". */
 export function localInputToIso(value) {
-  if (!value) return null;
-  const d = new Date(value);   // parsed as local time
+  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::\d\d(?:\.\d+)?)?$/.exec(value || '');
+  if (!m) return null;
+  const d = fromZoned(+m[1], +m[2], +m[3], +m[4], +m[5]);
   if (Number.isNaN(d.getTime())) return null;
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

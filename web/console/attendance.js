@@ -5,6 +5,7 @@
 
 import { t, formatTime, formatDateTime, formatNumber } from '../common/i18n.js';
 import { api, fetchBlob, saveBlob } from '../common/api.js';
+import { zoned } from '../common/province.js';
 import { h, fill, button, statusBadge, toast, showError, fold, compareNames } from '../common/ui.js';
 
 export class AttendanceTab {
@@ -182,8 +183,8 @@ export class AttendanceTab {
   async downloadCsv() {
     try {
       const { blob, filename } = await fetchBlob(`/api/v1/sessions/${this.page.id}/attendance`, { format: 'csv' });
-      const d = new Date();
-      const stamp = `${d.getFullYear()}${String(d.getMonth() + 1).padStart(2, '0')}${String(d.getDate()).padStart(2, '0')}`;
+      const d = zoned(new Date());
+      const stamp = `${d.year}${String(d.month).padStart(2, '0')}${String(d.day).padStart(2, '0')}`;
       saveBlob(blob, filename || `diem-danh-phien-${this.page.id}-${stamp}.csv`);
       toast(t('attendance.csv_done'), { kind: 'success', timeout: 2500 });
     } catch (err) {

@@ -9,6 +9,7 @@
 import { register, t, onLangChange, applyI18n } from '../common/i18n.js';
 import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
 import { h, fill, mountHeader, showError, clearToasts, button } from '../common/ui.js';
+import { loadProvince } from '../common/province.js';
 import { showLoginForm } from '../common/login.js';
 import { CONSOLE_MESSAGES } from './messages.js';
 import { renderSessionList } from './sessions.js';
@@ -146,6 +147,7 @@ onLangChange(() => {
 // ---------- boot ----------
 
 async function boot() {
+  await loadProvince();   // every time shown is in the province's zone: know it first
   applyI18n(document);
   if (!auth.token) { showLogin(); return; }
   try {

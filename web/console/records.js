@@ -6,6 +6,7 @@
 
 import { t, register } from '../common/i18n.js';
 import { api, fetchBlob, saveBlob } from '../common/api.js';
+import { zoned } from '../common/province.js';
 import { h, fill, button, icon, toast, showError } from '../common/ui.js';
 
 register({
@@ -62,10 +63,10 @@ const POLL_MS = 200;
 const JOB_TIMEOUT_MS = 120_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** YYYY-MM-DD of an ISO time in the browser's zone. */
+/** YYYY-MM-DD of an ISO time in the province's zone (the days the server's report range means). */
 function day(iso) {
-  const d = iso ? new Date(iso) : new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  const z = zoned(iso ? new Date(iso) : new Date());
+  return `${z.year}-${String(z.month).padStart(2, '0')}-${String(z.day).padStart(2, '0')}`;
 }
 
 function kib(n) { return n >= 1024 * 1024 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`; }

@@ -15,6 +15,7 @@ import { SitesTab } from './sites.js';
 import { AttendanceTab } from './attendance.js';
 import { RecordsTab } from './records.js';
 import { RecordingsTab } from './recordings.js';
+import { ownAgendaRefresher } from '../common/agenda-view.js';
 import { downloadSessionIcs } from './calendar.js';
 
 const TABS = ['agenda', 'delegates', 'sites', 'attendance', 'recordings', 'records'];
@@ -27,6 +28,7 @@ export class SessionPage {
     this.detail = null;
     this.attendance = null;
     this.alive = true;
+    this.ownAgenda = ownAgendaRefresher(id, (agenda) => { if (this.alive) this.onAgenda(agenda); });
     this.tab = TABS.includes(tab) ? tab : 'agenda';
     this.tabs = {
       agenda: new AgendaTab(this),
@@ -102,7 +104,7 @@ export class SessionPage {
       ws.on('snapshot', mine((m) => this.onSnapshot(m.body || {}))),
       ws.on('session.updated', mine((m) => this.onSessionUpdated(m.body))),
       ws.on('session.deleted', mine(() => this.onDeleted())),
-      ws.on('agenda.updated', mine((m) => this.onAgenda(m.body.agenda))),
+      ws.on('agenda.updated', mine((m) => { this.onAgenda(m.body.agenda); this.ownAgenda(m.body.agenda); })),
       ws.on('delegates.updated', mine((m) => this.onDelegates(m.body.delegates))),
       ws.on('sites.updated', mine((m) => this.onSites(m.body.sites))),
       ws.on('attendance.updated', mine((m) => this.onAttendance(m.body))),

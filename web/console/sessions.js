@@ -3,6 +3,7 @@
 
 import { t, formatRange } from '../common/i18n.js';
 import { api } from '../common/api.js';
+import { zoned, fromZoned, timeZone, zoneOffsetLabel } from '../common/province.js';
 import {
   h, clear, fill, button, statusBadge, toast, showError, openModal, confirmDialog, field,
   fold, isoToLocalInput, localInputToIso,
@@ -125,8 +126,9 @@ export function renderSessionList(ctx, main) {
 /** Create (session = null) or edit dialog. onSaved(session) after success. */
 export function openSessionForm(ctx, s, onSaved) {
   const editing = !!s;
-  const now = new Date();
-  const defStart = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 8, 0);
+  // Tomorrow 08:00 on the province's clock, whatever the browser's zone.
+  const today = zoned(new Date());
+  const defStart = fromZoned(today.year, today.month, today.day + 1, 8, 0);
   const defEnd = new Date(defStart.getTime() + 3.5 * 3600 * 1000);
   const title = h('input', { type: 'text', name: 'title', maxlength: 200, value: s ? s.title : '' });
   const room = h('input', { type: 'text', name: 'room', maxlength: 100, value: s ? s.room || '' : '' });
@@ -134,9 +136,8 @@ export function openSessionForm(ctx, s, onSaved) {
   const ends = h('input', { type: 'datetime-local', name: 'ends_at', value: isoToLocalInput(s ? s.ends_at : defEnd.toISOString()) });
   const desc = h('textarea', { name: 'description', maxlength: 2000, rows: 3 });
   desc.value = s ? s.description || '' : '';
-  ends._check = () => (starts.value && ends.value && new Date(ends.value) <= new Date(starts.value) ? t('session.form.end_before_start') : '');
-  const off = -new Date().getTimezoneOffset();
-  const tz = `UTC${off >= 0 ? '+' : '−'}${String(Math.floor(Math.abs(off) / 60)).padStart(2, '0')}:${String(Math.abs(off) % 60).padStart(2, '0')}`;
+  ends._check = () => (starts.value && ends.value && localInputToIso(ends.value) <= localInputToIso(starts.value) ? t('session.form.end_before_start') : '');
+  const tz = `${timeZone()}, ${zoneOffsetLabel()}`;
 
   openModal({
     title: editing ? t('session.form.edit_title') : t('session.form.new_title'),

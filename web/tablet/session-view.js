@@ -15,6 +15,7 @@ import { SpeakersPane, FloorClock, speakerStrip } from './speakers.js';
 import { Votes, VotesPane } from './votes.js';
 import { DocViewer } from './viewer.js';
 import { NotesPanel } from './notes.js';
+import { ownAgendaRefresher } from '../common/agenda-view.js';
 
 const WIDE = '(min-width: 1000px)';
 const CHAIR_ROLES = ['chair', 'admin', 'secretariat'];
@@ -53,6 +54,9 @@ export class SessionView {
     // Events up to replayUntil were missed while offline and are replayed
     // after a reconnect: their remaining times are stale.
     this.replayUntil = 0;
+    const ownAgenda = ownAgendaRefresher(sessionId, (agenda) => {
+      if (this.alive) this.meeting.applyEvent({ type: 'agenda.updated', session_id: sessionId, body: { agenda } });
+    });
     this.offWs = [
       ws.on('subscribed', mine((msg) => { this.replayUntil = msg.body.replay ? msg.body.seq : 0; })),
       ws.on('snapshot', mine((msg) => this.meeting.applySnapshot(msg.body || {}))),
@@ -61,6 +65,7 @@ export class SessionView {
         this.meeting.replaying = typeof msg.seq === 'number' && msg.seq <= this.replayUntil;
         this.meeting.applyEvent(msg);
         this.meeting.replaying = false;
+        if (msg.type === 'agenda.updated') ownAgenda(msg.body && msg.body.agenda);
       })),
     ];
     this.showLoading();

@@ -5,9 +5,10 @@
 // The login lasts for the browser tab (sessionStorage), so a reload keeps it;
 // display preferences and the language are remembered on the device.
 
-import { register, t, onLangChange, applyI18n, formatRange } from '../common/i18n.js';
+import { register, t, onLangChange, applyI18n, formatRange, sameDay } from '../common/i18n.js';
 import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
 import { h, clear, mountHeader, toast, showError, clearToasts, button, icon, statusBadge } from '../common/ui.js';
+import { loadProvince } from '../common/province.js';
 import { applyPrefs, getPref, togglePref } from '../common/prefs.js';
 import { TABLET_MESSAGES } from './messages.js';
 import { SessionView } from './session-view.js';
@@ -183,10 +184,9 @@ function leaveSession() {
   state.view = null;
 }
 
+/** Today in the province, not on the tablet's own clock zone. */
 function isToday(iso) {
-  const d = new Date(iso);
-  const n = new Date();
-  return d.getFullYear() === n.getFullYear() && d.getMonth() === n.getMonth() && d.getDate() === n.getDate();
+  return sameDay(iso, Date.now());
 }
 
 async function chooseSession({ pick = false } = {}) {
@@ -259,6 +259,7 @@ onLangChange(() => {
 // ---------- boot ----------
 
 async function boot() {
+  await loadProvince();   // every time shown is in the province's zone: know it first
   applyI18n(document);
   if (!auth.token) { showLogin(); return; }
   try {

@@ -9,6 +9,7 @@ import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { t } from '../common/i18n.js';
 import { h, button, icon } from '../common/ui.js';
 import { HISTORY } from './store.js';
+import { zoned, timeZone } from '../common/province.js';
 import { formatKbps, formatPercent, formatDuration, fmtMs } from './format.js';
 
 const COLORS = {
@@ -16,11 +17,11 @@ const COLORS = {
 };
 
 const pad = (n) => String(n).padStart(2, '0');
-/** Time axis labels in 24-hour local time (HH:MM, or HH:MM:SS when the ticks are closer). */
+/** Time axis labels in 24-hour province time (HH:MM, or HH:MM:SS when the ticks are closer). */
 function hhmm(u, splits, axisIdx, space, incr) {
   return splits.map((s) => {
-    const d = new Date(s * 1000);
-    return incr < 60 ? `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` : `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    const z = zoned(new Date(s * 1000));
+    return incr < 60 ? `${pad(z.hour)}:${pad(z.minute)}:${pad(z.second)}` : `${pad(z.hour)}:${pad(z.minute)}`;
   });
 }
 
@@ -110,6 +111,8 @@ export class SiteDetail {
         { stroke: '#4f5b6b', grid: { stroke: '#e6eaf0' }, ticks: { stroke: '#d9dee6' }, size: 28, font: '11px sans-serif', values: hhmm, space: 50 },
         { stroke: '#4f5b6b', grid: { stroke: '#e6eaf0' }, ticks: { stroke: '#d9dee6' }, size: 44, font: '11px sans-serif', label: yLabel, labelSize: 14, labelFont: '11px sans-serif' },
       ],
+      // Ticks on round hours and minutes of the province's clock, not the browser's.
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), timeZone()),
       series: [{ label: t('tech.chart.time') }, ...series],
     });
     // the legend shows the value under the cursor, or the latest one

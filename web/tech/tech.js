@@ -11,6 +11,7 @@
 import { register, t, onLangChange, applyI18n, formatDateTime } from '../common/i18n.js';
 import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
 import { h, fill, mountHeader, showError, clearToasts, button, icon, toast } from '../common/ui.js';
+import { loadProvince } from '../common/province.js';
 import { showLoginForm } from '../common/login.js';
 import { applyPrefs } from '../common/prefs.js';
 import { TECH_MESSAGES } from './messages.js';
@@ -344,6 +345,7 @@ onLangChange(() => {
 // ---------- boot ----------
 
 async function boot() {
+  await loadProvince();   // every time shown is in the province's zone: know it first
   applyI18n(document);
   if (!auth.token) { showLogin(); return; }
   try {
