@@ -478,8 +478,9 @@ stamped(GObject *source, GAsyncResult *result, gpointer data)
 static gboolean
 content_stamped(rc_api_call *call, gint64 id, const char *path, char *disposition)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-  g_autofree char *when = g_date_time_format(now, "%Y-%m-%d %H:%M:%S UTC");
+  /* On the province's clock with its offset, like every time a reader sees. */
+  g_autoptr(GDateTime) now = g_date_time_new_now(rc_api_zone(call->api));
+  g_autofree char *when = g_date_time_format(now, "%Y-%m-%d %H:%M:%S UTC%:z");
   g_autofree char *stamp = g_strdup_printf("%s (%s) — %s — MẬT / CONFIDENTIAL",
                                            json_string_value(json_object_get(call->user, "full_name")),
                                            json_string_value(json_object_get(call->user, "username")), when);

@@ -19,7 +19,8 @@ import { makePdf } from '../lib/pdf.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
 const PDF = { contentType: 'application/pdf' };
-const STAMP_TIME = /(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC/;
+// The province's clock with its offset (the demo's zone: UTC+07:00).
+const STAMP_TIME = /(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC(\+07:00)/;
 
 function run(file, args, timeout = 30_000) {
   return new Promise((resolve) => {
@@ -111,7 +112,7 @@ describe('confidential documents', () => {
       assert.ok(text.includes('docgia1'), `page ${i + 1} has the username`);
       const m = STAMP_TIME.exec(text);
       assert.ok(m, `page ${i + 1} has the time:\n${text}`);
-      const when = new Date(`${m[1].replace(' ', 'T')}Z`);
+      const when = new Date(`${m[1].replace(' ', 'T')}${m[2]}`);
       assert.ok(Math.abs(when - t0) < 120_000, `stamp time ${m[1]} near ${t0.toISOString()}`);
       assert.ok(text.includes(`Page ${i + 1} of 5`), `page ${i + 1} keeps its own text (vector, extractable)`);
     });
