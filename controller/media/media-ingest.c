@@ -61,6 +61,7 @@ struct rc_ingest {
   guint64 unknown_ssrc, malformed, wrong_pt, rtcp_malformed, over_cap;
   rc_unknown_sender unknown[UNKNOWN_SENDERS];
   guint n_unknown;
+  guint64 unknown_order;
   gboolean keyframe_requested;
   /* switch-mode forwarding */
   GstPad *program; /* the program fan-out's pad, pushed to from this thread */
@@ -189,7 +190,7 @@ note_unknown(rc_ingest *in, const rc_rtp_packet *p, const struct sockaddr *from,
   for (guint i = 0; i < in->n_unknown && !u; i++) {
     if (same_sender(&in->unknown[i], p->ssrc, from, from_len))
       u = &in->unknown[i];
-    else if (in->unknown[i].last_us < oldest->last_us)
+    else if (in->unknown[i].order < oldest->order)
       oldest = &in->unknown[i];
   }
   if (!u) {
@@ -204,6 +205,7 @@ note_unknown(rc_ingest *in, const rc_rtp_packet *p, const struct sockaddr *from,
   u->payload_type = p->payload_type;
   u->packets++;
   u->last_us = now;
+  u->order = ++in->unknown_order; /* a batch shares one @now */
 }
 
 /* One RTP packet; @in->lock is held. @from: where it came from, or NULL;
@@ -522,7 +524,7 @@ rc_ingest_snapshot_all(rc_ingest *in, guint64 counters[RC_INGEST_COUNTERS])
 static gint
 by_last_seen(gconstpointer a, gconstpointer b)
 {
-  gint64 x = ((const rc_unknown_sender *)a)->last_us, y = ((const rc_unknown_sender *)b)->last_us;
+  guint64 x = ((const rc_unknown_sender *)a)->order, y = ((const rc_unknown_sender *)b)->order;
   return x < y ? 1 : x > y ? -1 : 0;
 }
 

@@ -115,6 +115,7 @@ typedef struct {
   guint8 payload_type;          /* of its last packet */
   guint64 packets;
   gint64 first_us, last_us;     /* monotonic */
+  guint64 order;                /* of its last packet among all unknown ones: the LRU's clock */
 } rc_unknown_sender;
 
 rc_ingest *rc_ingest_new(rc_media *media, gboolean audio, GError **error);
@@ -135,7 +136,7 @@ void rc_ingest_forward_delay(rc_ingest *ingest, rc_delay_histogram *out);
  * payload type, RTCP malformed, over the cap. */
 #define RC_INGEST_COUNTERS 5
 GArray *rc_ingest_snapshot_all(rc_ingest *ingest, guint64 counters[RC_INGEST_COUNTERS]);
-/* The recent unknown senders, most recent first (array of rc_unknown_sender). (transfer full) */
+/* The recent unknown senders, the most recent first (array of rc_unknown_sender). (transfer full) */
 GArray *rc_ingest_unknown_senders(rc_ingest *ingest);
 void rc_ingest_snapshots_free(GArray *snaps);
 /* Sends an RTCP PLI for @ssrc to @to (from the RTCP port). */

@@ -736,28 +736,12 @@ unknown_json(json_t *out, rc_ingest *in, const char *medium)
   }
 }
 
-static int
-by_last_seen_desc(const void *a, const void *b)
-{
-  return g_strcmp0(json_string_value(json_object_get(*(json_t *const *)b, "last_seen")),
-                   json_string_value(json_object_get(*(json_t *const *)a, "last_seen")));
-}
-
 json_t *
 rc_media_unknown_senders(rc_media *m)
 {
-  g_autoptr(json_t) both = json_array();
-  unknown_json(both, m->video, "video");
-  unknown_json(both, m->audio, "audio");
-  /* One list, the most recent first, video and audio mixed. */
-  gsize n = json_array_size(both);
-  g_autofree json_t **items = g_new0(json_t *, MAX(n, 1));
-  for (gsize i = 0; i < n; i++)
-    items[i] = json_array_get(both, i);
-  qsort(items, n, sizeof *items, by_last_seen_desc);
   json_t *senders = json_array();
-  for (gsize i = 0; i < n; i++)
-    json_array_append(senders, items[i]);
+  unknown_json(senders, m->video, "video"); /* each the most recent first */
+  unknown_json(senders, m->audio, "audio");
   return json_pack("{sI so}", "session_id", (json_int_t)m->session_id, "senders", senders);
 }
 
