@@ -64,6 +64,10 @@ static const key_spec keys[] = {
   {"media", "record_segment_minutes", KEY_INT, F(media_record_segment_minutes), 1, 240},
   {"media", "rtsp_port", KEY_INT, F(media_rtsp_port), 0, 65535},
   {"media", "rtsp_host", KEY_STRING, F(media_rtsp_host), 0, 0},
+  {"media", "h264_payload_type", KEY_INT, F(media_h264_payload_type), 96, 127},
+  {"media", "opus_payload_type", KEY_INT, F(media_opus_payload_type), 96, 127},
+  {"media", "video_cap_kbps", KEY_INT, F(media_video_cap_kbps), 0, 1000000},
+  {"media", "audio_cap_kbps", KEY_INT, F(media_audio_cap_kbps), 0, 100000},
   {"audio", "input_device", KEY_STRING, F(audio_input_device), 0, 0},
   {"audio", "output_device", KEY_STRING, F(audio_output_device), 0, 0},
   {"health", "loss_percent", KEY_DOUBLE, F(health_loss_percent), 0, 100},
@@ -132,6 +136,10 @@ rc_config_new_default(void)
   c->media_record_segment_minutes = 10;
   c->media_rtsp_port = 8554;
   c->media_rtsp_host = g_strdup("");
+  c->media_h264_payload_type = 96;
+  c->media_opus_payload_type = 111;
+  c->media_video_cap_kbps = 8000;
+  c->media_audio_cap_kbps = 256;
   c->audio_input_device = g_strdup("");
   c->audio_output_device = g_strdup("");
   c->health_loss_percent = 5;

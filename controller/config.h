@@ -53,6 +53,10 @@ typedef struct rc_config {
   int media_record_segment_minutes;
   int media_rtsp_port;    /* 0 = no RTSP output */
   char *media_rtsp_host;  /* shown in the RTSP URL */
+  int media_h264_payload_type; /* what sites send, unless the site says otherwise */
+  int media_opus_payload_type;
+  int media_video_cap_kbps; /* a site's rate cap per medium, 0 = none (site may override) */
+  int media_audio_cap_kbps;
   /* [audio] */
   char *audio_input_device;  /* PortAudio device name (substring); "" = none */
   char *audio_output_device;

@@ -1,7 +1,11 @@
 /* health — the state of every site of the live session, judged once a
  * second from the media figures: unknown → online → degraded → offline, with
  * "video problem" (frozen picture, no keyframe) and "audio problem"
- * (silence) flags, and the alarms these raise and clear. Alarms are raised
+ * (silence) flags, and the alarms these raise and clear. Two faults of the
+ * site's configuration have their own alarms and make it degraded: a rate
+ * above its cap ("bitrate") and packets of a payload type it should not
+ * send ("payload"; the silence or missing picture that follows is not
+ * alarmed again). Alarms are raised
  * quickly and cleared only after the site has been well for a while, so a
  * flapping site does not flood; while a site's offline alarm stands, its
  * other alarms wait (one alarm for the root cause). Pure state: the caller stores and announces
@@ -32,6 +36,12 @@ typedef struct {
   guint64 video_expected, video_lost_total; /* cumulative (RFC 3550) */
   double video_jitter_ms, video_idle_s, video_kbps, keyframe_age_s;
   double audio_idle_s, audio_kbps;
+  double video_rate_kbps;       /* everything the site sends, keyframes too */
+  double video_cap_kbps, audio_cap_kbps; /* 0 = no cap */
+  int video_pt, audio_pt;       /* the payload types the site should send */
+  gboolean have_video_bad_pt, have_audio_bad_pt; /* it sent another type, */
+  int video_bad_pt, audio_bad_pt;                 /* this one last, */
+  double video_bad_pt_age_s, audio_bad_pt_age_s;  /* this long ago */
   gboolean have_rr;             /* the site's report about the program */
   double rr_fraction_lost, rr_jitter_ms;
 } rc_health_input;
@@ -41,14 +51,15 @@ typedef struct {
   gint64 site_id;
   rc_health_state from, to;
   gboolean video_problem, audio_problem;
-  const char *reason; /* static */
+  const char *reason; /* static, or the site's text: valid until the next tick */
 } rc_health_change;
 
 typedef struct {
   gint64 site_id;
-  const char *kind;   /* "offline", "degraded", "video", "audio" (static) */
+  const char *kind;   /* "offline", "degraded", "video", "audio", "bitrate", "payload" (static) */
   gboolean raised;    /* FALSE = cleared */
-  const char *reason; /* static */
+  const char *reason; /* static, or the site's text ("video 21.3 Mbit/s over the cap of 8.0 Mbit/s",
+                       * "payload type 97 not expected (audio Opus is 111)"): valid until the next tick */
 } rc_health_alarm;
 
 rc_health *rc_health_new(const rc_health_thresholds *thresholds);

@@ -52,9 +52,14 @@ static const column site_columns[] = {
   COL("parent_code", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
   COL("transport", RC_FIELD_ENUM, FALSE, 0, 0, transport_choices, FALSE),
   COL("address", RC_FIELD_STRING, FALSE, 0, 500, NULL, FALSE),
+  /* empty = the [media] default */
+  COL("h264_payload_type", RC_FIELD_INT_OR_NULL, FALSE, 96, 127, NULL, FALSE),
+  COL("opus_payload_type", RC_FIELD_INT_OR_NULL, FALSE, 96, 127, NULL, FALSE),
+  COL("video_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 1000000, NULL, FALSE),
+  COL("audio_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 100000, NULL, FALSE),
   {{NULL, 0, 0, 0, 0, NULL}, FALSE},
 };
-#define MAX_COLUMNS 8
+#define MAX_COLUMNS 12
 #define PASSWORD_COLUMN 3 /* in user_columns and delegate_columns */
 
 static const char *const kind_names[] = {"users", "delegates", "sites"};
@@ -224,6 +229,18 @@ seen_clear(seen *s)
   g_hash_table_unref(s->file_level);
 }
 
+/* A cell as the API would have it: numbers for number columns (text that
+ * is not a number stays text, and fails the check with the column's rule). */
+static json_t *
+cell_json(const rc_api_field *f, const char *v)
+{
+  gint64 n;
+  if ((f->type == RC_FIELD_INT || f->type == RC_FIELD_INT_OR_NULL) &&
+      g_ascii_string_to_signed(v, 10, G_MININT64, G_MAXINT64, &n, NULL))
+    return json_pack("{sI}", f->name, (json_int_t)n);
+  return json_pack("{ss}", f->name, v);
+}
+
 /* Validates each cell on its own, so a row reports all its errors. */
 static void
 check_cells(const table *t, char **row, guint line, json_t *values, json_t *bad, json_t *errors)
@@ -237,7 +254,7 @@ check_cells(const table *t, char **row, guint line, json_t *values, json_t *bad,
       continue;
     }
     rc_api_field one[2] = {*f, {NULL, 0, 0, 0, 0, NULL}};
-    g_autoptr(json_t) obj = json_pack("{ss}", f->name, v);
+    g_autoptr(json_t) obj = cell_json(f, v);
     g_autoptr(GError) err = NULL;
     if (!obj) {
       add_error(errors, line, f->name, "not valid text");
@@ -444,6 +461,10 @@ write_site(rc_store *store, json_t *values, GError **error)
                                   parent ? json_integer(rc_store_site_id_by_code(store, parent)) : json_null(),
                                   "transport", str(values, "transport") ? str(values, "transport") : "rtp",
                                   "address", str(values, "address") ? str(values, "address") : "");
+  static const char *const media[] = {"h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps"};
+  for (guint i = 0; i < G_N_ELEMENTS(media); i++)
+    if (json_object_get(values, media[i]))
+      json_object_set(f, media[i], json_object_get(values, media[i]));
   return rc_store_site_create(store, f, error) != 0;
 }
 

@@ -4,7 +4,9 @@
 #include "store-private.h"
 
 #define USER_COLUMNS "id, username, full_name, role, title, unit, active, site_id"
-#define SITE_COLUMNS "id, code, name, level, parent_id, transport, address"
+#define SITE_COLUMNS                                                                                    \
+  "id, code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type, video_cap_kbps, " \
+  "audio_cap_kbps"
 
 json_t *
 rc_store_user_get(rc_store *store, gint64 id, GError **error)
@@ -239,12 +241,13 @@ rc_store_site_create(rc_store *store, json_t *f, GError **error)
     return 0;
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
-      "INSERT INTO sites (code, name, level, parent_id, transport, address)"
-      " VALUES (?, ?, ?, ?, coalesce(?, 'rtp'), coalesce(?, ''))",
+      "INSERT INTO sites (code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type,"
+      " video_cap_kbps, audio_cap_kbps) VALUES (?, ?, ?, ?, coalesce(?, 'rtp'), coalesce(?, ''), ?, ?, ?, ?)",
       error);
   if (!stmt)
     return 0;
-  const char *cols[] = {"code", "name", "level", "parent_id", "transport", "address"};
+  const char *cols[] = {"code",      "name",    "level",          "parent_id",      "transport",
+                        "address",   "h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps"};
   for (int i = 0; i < (int)G_N_ELEMENTS(cols); i++)
     rc_store_bind_json(stmt, i + 1, json_object_get(f, cols[i]));
   if (!rc_store_exec_stmt(store, stmt, error)) {
@@ -257,7 +260,10 @@ rc_store_site_create(rc_store *store, json_t *f, GError **error)
 gboolean
 rc_store_site_update(rc_store *store, gint64 id, json_t *fields, GError **error)
 {
-  static const char *const allowed[] = {"code", "name", "level", "parent_id", "transport", "address", NULL};
+  static const char *const allowed[] = {"code",           "name",          "level",
+                                        "parent_id",      "transport",     "address",
+                                        "h264_payload_type", "opus_payload_type", "video_cap_kbps",
+                                        "audio_cap_kbps", NULL};
   g_autoptr(json_t) old = rc_store_site_get(store, id, error);
   if (!old)
     return FALSE;

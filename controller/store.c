@@ -250,6 +250,11 @@ static const char *const migrations[] = {
   "  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
   "  token_hash TEXT NOT NULL UNIQUE,"
   "  created_at TEXT NOT NULL);",
+  /* 8: a site's own media settings; NULL = the [media] default */
+  "ALTER TABLE sites ADD COLUMN h264_payload_type INTEGER CHECK (h264_payload_type BETWEEN 96 AND 127);"
+  "ALTER TABLE sites ADD COLUMN opus_payload_type INTEGER CHECK (opus_payload_type BETWEEN 96 AND 127);"
+  "ALTER TABLE sites ADD COLUMN video_cap_kbps INTEGER CHECK (video_cap_kbps BETWEEN 0 AND 1000000);"
+  "ALTER TABLE sites ADD COLUMN audio_cap_kbps INTEGER CHECK (audio_cap_kbps BETWEEN 0 AND 100000);",
 };
 
 void

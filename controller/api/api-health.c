@@ -103,6 +103,17 @@ input_of(json_t *site)
   in.keyframe_age_s = num(v, "keyframe_age_s");
   in.audio_idle_s = num(a, "idle_seconds");
   in.audio_kbps = num(a, "bitrate_bps") / 1000;
+  in.video_rate_kbps = num(v, "bitrate_bps") / 1000;
+  in.video_cap_kbps = num(v, "cap_kbps");
+  in.audio_cap_kbps = num(a, "cap_kbps");
+  in.video_pt = (int)num(v, "payload_type");
+  in.audio_pt = (int)num(a, "payload_type");
+  in.have_video_bad_pt = json_is_integer(json_object_get(v, "wrong_payload_type"));
+  in.have_audio_bad_pt = json_is_integer(json_object_get(a, "wrong_payload_type"));
+  in.video_bad_pt = (int)num(v, "wrong_payload_type");
+  in.audio_bad_pt = (int)num(a, "wrong_payload_type");
+  in.video_bad_pt_age_s = num(v, "wrong_payload_type_age_s");
+  in.audio_bad_pt_age_s = num(a, "wrong_payload_type_age_s");
   in.have_rr = json_is_object(rr);
   in.rr_fraction_lost = num(rr, "fraction_lost");
   in.rr_jitter_ms = num(rr, "jitter") / 90.0;
@@ -517,6 +528,8 @@ static const site_metric site_metrics[] = {
   {"roomctl_site_jitter_seconds", "gauge", "RFC 3550 interarrival jitter of the site's stream.", "jitter_ms", 1e-3, TRUE},
   {"roomctl_site_receive_bytes_per_second", "gauge", "Rate received from the site over the last second.", "bitrate_bps", 0.125, TRUE},
   {"roomctl_site_idle_seconds", "gauge", "Seconds since the site's last packet.", "idle_seconds", 1, TRUE},
+  {"roomctl_site_over_cap_packets_total", "counter", "RTP packets of the site dropped above its rate cap.", "over_cap_packets", 1, TRUE},
+  {"roomctl_site_wrong_payload_type_packets_total", "counter", "RTP packets of the site with a payload type it should not send (dropped).", "wrong_payload_type_packets", 1, TRUE},
 };
 
 static void
@@ -546,7 +559,8 @@ render_sites(rc_api *api, GString *out, json_t *sites)
     family(out, sm->name, sm->type, sm->help);
     json_array_foreach(sites, i, s) for (guint k = 0; k < 2; k++) {
       json_t *v = json_object_get(s, k ? "audio" : "video");
-      if (v && json_is_number(json_object_get(v, sm->key)) && num(v, "packets") > 0)
+      if (v && json_is_number(json_object_get(v, sm->key)) &&
+          (num(v, "packets") > 0 || num(v, "wrong_payload_type_packets") > 0))
         site_sample(out, sm->name, s, k ? "audio" : "video", MAX(num(v, sm->key), 0) * sm->scale);
     }
   }
@@ -615,7 +629,7 @@ render_metrics(rc_api *api, GString *out)
   json_t *last = api->health->last;
   json_t *ingest = last ? json_object_get(last, "ingest") : NULL;
   family(out, "roomctl_ingest_dropped_packets_total", "counter", "Packets the media ports received and dropped, by reason.");
-  const char *reasons[] = {"unknown_ssrc", "malformed", "wrong_payload_type", "rtcp_malformed"};
+  const char *reasons[] = {"unknown_ssrc", "malformed", "wrong_payload_type", "rtcp_malformed", "over_cap"};
   for (guint k = 0; ingest && k < 2; k++)
     for (guint r = 0; r < G_N_ELEMENTS(reasons); r++)
       g_string_append_printf(out, "roomctl_ingest_dropped_packets_total{medium=\"%s\",reason=\"%s\"} %.0f\n",

@@ -163,6 +163,17 @@ media_stats(rc_api_call *call, GError **error)
   return TRUE;
 }
 
+/* Who sends to the media ports with an SSRC no site has: the technicians'
+ * lead to a misconfigured endpoint. */
+static gboolean
+unknown_senders(rc_api_call *call, GError **error)
+{
+  (void)error;
+  rc_media *m = call->api->media;
+  rc_api_reply_json(call->reply, 200, m ? rc_media_unknown_senders(m) : json_pack("{sI s[]}", "session_id", (json_int_t)0, "senders"));
+  return TRUE;
+}
+
 static gboolean
 floor_log(rc_api_call *call, GError **error)
 {
@@ -176,6 +187,7 @@ floor_log(rc_api_call *call, GError **error)
 const rc_api_route rc_api_routes_media[] = {
   {"GET", "/api/v1/media", RC_ROLES_STAFF, RC_BODY_NONE, NULL, media_status},
   {"GET", "/api/v1/media/stats", RC_ROLES_STAFF, RC_BODY_NONE, NULL, media_stats},
+  {"GET", "/api/v1/media/unknown-senders", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_NONE, NULL, unknown_senders},
   {"GET", "/api/v1/sessions/{id}/floor", RC_ROLES_STAFF, RC_BODY_NONE, NULL, floor_log},
   {NULL, NULL, 0, 0, NULL, NULL},
 };

@@ -1,6 +1,7 @@
 /* api-people — REST routes for health, login/logout, users and sites. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "media.h"
 
 static const char *const role_choices[] = {"admin", "secretariat", "chair", "delegate", "technician", NULL};
 static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
@@ -37,6 +38,10 @@ static const rc_api_field user_update_fields[] = {
   {"parent_id", RC_FIELD_ID_OR_NULL, FALSE, 0, 0, NULL},       \
   {"transport", RC_FIELD_ENUM, FALSE, 0, 0, transport_choices}, \
   {"address", RC_FIELD_STRING, FALSE, 0, 500, NULL},           \
+  {"h264_payload_type", RC_FIELD_INT_OR_NULL, FALSE, 96, 127, NULL}, \
+  {"opus_payload_type", RC_FIELD_INT_OR_NULL, FALSE, 96, 127, NULL}, \
+  {"video_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 1000000, NULL}, \
+  {"audio_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 100000, NULL}, \
   {NULL, 0, 0, 0, 0, NULL}
 static const rc_api_field site_create_fields[] = {SITE_FIELDS(TRUE)};
 static const rc_api_field site_update_fields[] = {SITE_FIELDS(FALSE)};
@@ -325,6 +330,9 @@ site_update(rc_api_call *call, GError **error)
   if (!rc_store_site_update(call->api->store, PARAM(call, 0), call->body, error))
     return FALSE;
   rc_api_audit(call->api, call->user_id, "site.update", "site:%" G_GINT64_FORMAT, PARAM(call, 0));
+  /* A live session's media takes a new payload type or cap at once. */
+  if (call->api->media && rc_media_session(call->api->media))
+    rc_api_media_sites_changed(call->api, rc_media_session(call->api->media));
   return site_get(call, error);
 }
 

@@ -109,6 +109,10 @@ check_value(json_t *v, const rc_api_field *f, GError **error)
   case RC_FIELD_USERNAME:
   case RC_FIELD_CODE:
     return check_string(v, f, error);
+  case RC_FIELD_INT_OR_NULL:
+    if (json_is_null(v))
+      return TRUE;
+    /* fall through */
   case RC_FIELD_INT:
     if (!json_is_integer(v) || json_integer_value(v) < f->min || json_integer_value(v) > f->max)
       return fail(error, f->name, "must be a whole number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,

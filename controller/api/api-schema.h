@@ -11,6 +11,7 @@ typedef enum {
   RC_FIELD_STRING,   /* min..max characters (UTF-8 code points) */
   RC_FIELD_TEXT,     /* like STRING, newlines allowed */
   RC_FIELD_INT,      /* min..max */
+  RC_FIELD_INT_OR_NULL, /* min..max, or null (= the default) */
   RC_FIELD_BOOL,
   RC_FIELD_ID,       /* positive integer */
   RC_FIELD_ID_OR_NULL,

@@ -9,7 +9,12 @@
  * packets a second per site) comes through a GStreamer udpsrc and a pad
  * probe. No thread or element per site. The tables are guarded by @lock,
  * taken once per batch; the main loop takes it briefly to change routes or
- * copy figures. */
+ * copy figures.
+ * Per packet, besides the figures: the site's own payload type is checked
+ * (and rewritten to the program's), the site's rate cap is applied (a token
+ * bucket: what is above it is counted and goes nowhere), and a packet of an
+ * unknown SSRC is remembered in a small table of recent unknown senders (an
+ * LRU of UNKNOWN_SENDERS by address and SSRC) for the technicians. */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media-private.h"
 
@@ -20,6 +25,8 @@
 
 #define BATCH 64
 #define SLOT 2048 /* a datagram longer than this is not RTP we take */
+#define UNKNOWN_SENDERS 64
+#define CAP_BURST_US 500000 /* a cap's burst: half a second at the cap (a keyframe) */
 
 
 typedef struct {
@@ -31,6 +38,14 @@ typedef struct {
   gboolean have_rr;
   rc_rtcp_report rr;
   gint64 rr_at_us;
+  guint8 pt;              /* the payload type the site sends */
+  int cap_kbps;           /* 0 = no cap */
+  double tokens;          /* bytes the cap lets through now */
+  gint64 refill_us;
+  guint64 over_cap_packets, over_cap_bytes;
+  guint64 wrong_pt_packets;
+  guint8 last_wrong_pt;
+  gint64 wrong_pt_us;
 } stream;
 
 struct rc_ingest {
@@ -43,7 +58,10 @@ struct rc_ingest {
   gint stopping;         /* atomic */
   GMutex lock;
   GHashTable *streams; /* guint32 ssrc -> stream* */
-  guint64 unknown_ssrc, malformed, wrong_pt, rtcp_malformed;
+  guint64 unknown_ssrc, malformed, wrong_pt, rtcp_malformed, over_cap;
+  rc_unknown_sender unknown[UNKNOWN_SENDERS];
+  guint n_unknown;
+  guint64 unknown_order;
   gboolean keyframe_requested;
   /* switch-mode forwarding */
   GstPad *program; /* the program fan-out's pad, pushed to from this thread */
@@ -121,6 +139,7 @@ forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p, st
   in->last_out_ts = p->timestamp + in->ts_offset;
   in->have_out = TRUE;
   rc_rtp_restamp(map.data, RC_PROGRAM_VIDEO_SSRC, in->out_seq++, in->last_out_ts);
+  map.data[1] = (guint8)((map.data[1] & 0x80) | RC_PT_H264); /* whatever the source's own type */
   gst_buffer_unmap(out, &map);
   gst_pad_push(in->program, out); /* takes ownership; sent to every site before it returns */
   gint64 arrived = msg ? arrival_us(msg) : 0; /* only for the packets forwarded */
@@ -129,10 +148,64 @@ forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p, st
 }
 
 static void
-copy_packet(stream *s, const guint8 *data, gsize len)
+copy_packet(rc_ingest *in, stream *s, const guint8 *data, gsize len)
 {
-  GstBuffer *copy = gst_buffer_new_memdup(data, len);
-  gst_app_src_push_buffer(s->copy_to, copy); /* takes ownership */
+  guint8 *copy = g_memdup2(data, len);
+  copy[1] = (guint8)((copy[1] & 0x80) | (in->audio ? RC_PT_OPUS : RC_PT_H264)); /* the decoders' caps */
+  gst_app_src_push_buffer(s->copy_to, gst_buffer_new_wrapped(copy, len)); /* both take ownership */
+}
+
+/* The site's cap as a token bucket: FALSE for a packet above it. */
+static gboolean
+within_cap(stream *s, gsize len, gint64 now)
+{
+  if (s->cap_kbps <= 0)
+    return TRUE;
+  double per_us = s->cap_kbps * 1000.0 / 8 / G_USEC_PER_SEC, burst = per_us * CAP_BURST_US;
+  s->tokens = MIN(burst, s->tokens + (double)(now - s->refill_us) * per_us);
+  s->refill_us = now;
+  if (s->tokens < (double)len) {
+    s->over_cap_packets++;
+    s->over_cap_bytes += len;
+    return FALSE;
+  }
+  s->tokens -= (double)len;
+  return TRUE;
+}
+
+static gboolean
+same_sender(const rc_unknown_sender *u, guint32 ssrc, const struct sockaddr *from, socklen_t from_len)
+{
+  return u->ssrc == ssrc && u->from_len == from_len && (!from_len || memcmp(&u->from, from, from_len) == 0);
+}
+
+/* Remembers a packet of an unknown SSRC: its sender's entry, a new one, or
+ * the least recently seen one replaced. At most 2 × UNKNOWN_SENDERS compares. */
+static void
+note_unknown(rc_ingest *in, const rc_rtp_packet *p, const struct sockaddr *from, socklen_t from_len, gint64 now)
+{
+  if (!from || from_len > sizeof(struct sockaddr_storage))
+    from_len = 0;
+  rc_unknown_sender *u = NULL, *oldest = &in->unknown[0];
+  for (guint i = 0; i < in->n_unknown && !u; i++) {
+    if (same_sender(&in->unknown[i], p->ssrc, from, from_len))
+      u = &in->unknown[i];
+    else if (in->unknown[i].order < oldest->order)
+      oldest = &in->unknown[i];
+  }
+  if (!u) {
+    u = in->n_unknown < UNKNOWN_SENDERS ? &in->unknown[in->n_unknown++] : oldest;
+    memset(u, 0, sizeof *u);
+    u->ssrc = p->ssrc;
+    u->from_len = from_len;
+    if (from_len)
+      memcpy(&u->from, from, from_len);
+    u->first_us = now;
+  }
+  u->payload_type = p->payload_type;
+  u->packets++;
+  u->last_us = now;
+  u->order = ++in->unknown_order; /* a batch shares one @now */
 }
 
 /* One RTP packet; @in->lock is held. @from: where it came from, or NULL;
@@ -144,12 +217,18 @@ process_rtp(rc_ingest *in, const guint8 *data, gsize len, const struct sockaddr 
 {
   rc_rtp_packet p;
   stream *s = NULL;
-  if (!rc_rtp_parse(data, len, &p))
+  if (!rc_rtp_parse(data, len, &p)) {
     in->malformed++;
-  else if (!(s = g_hash_table_lookup(in->streams, GUINT_TO_POINTER(p.ssrc))))
+  } else if (!(s = g_hash_table_lookup(in->streams, GUINT_TO_POINTER(p.ssrc)))) {
     in->unknown_ssrc++;
-  else if (p.payload_type != (in->audio ? RC_PT_OPUS : RC_PT_H264))
-    in->wrong_pt++, s = NULL;
+    note_unknown(in, &p, from, from_len, now);
+  } else if (p.payload_type != s->pt) {
+    in->wrong_pt++;
+    s->wrong_pt_packets++;
+    s->last_wrong_pt = p.payload_type;
+    s->wrong_pt_us = now;
+    s = NULL;
+  }
   if (!s)
     return;
   gboolean key = !in->audio && rc_h264_starts_keyframe(p.payload, p.payload_len);
@@ -158,10 +237,15 @@ process_rtp(rc_ingest *in, const guint8 *data, gsize len, const struct sockaddr 
     g_autoptr(GSocketAddress) a = g_socket_address_new_from_native((gpointer)from, from_len);
     learn_address(&s->source, a);
   }
+  /* The figures above are what the site sends; what goes further is capped. */
+  if (!within_cap(s, len, now)) {
+    in->over_cap++;
+    return;
+  }
   if (!in->audio)
     forward(in, data, len, &p, msg);
   if (s->copy_to)
-    copy_packet(s, data, len);
+    copy_packet(in, s, data, len);
 }
 
 /* The RTP thread: batches of datagrams, one lock per batch. */
@@ -349,12 +433,16 @@ rc_ingest_set_streams(rc_ingest *in, GHashTable *sites)
     rc_media_site *site = value;
     guint32 ssrc = in->audio ? site->ssrc_audio : site->ssrc_video;
     g_hash_table_add(keep, GUINT_TO_POINTER(ssrc));
-    if (g_hash_table_contains(in->streams, GUINT_TO_POINTER(ssrc)))
-      continue;
-    stream *s = g_new0(stream, 1);
-    s->site_id = site->id;
-    rc_stream_stats_init(&s->stats, in->audio ? 48000 : 90000);
-    g_hash_table_insert(in->streams, GUINT_TO_POINTER(ssrc), s);
+    stream *s = g_hash_table_lookup(in->streams, GUINT_TO_POINTER(ssrc));
+    if (!s) {
+      s = g_new0(stream, 1);
+      s->site_id = site->id;
+      rc_stream_stats_init(&s->stats, in->audio ? 48000 : 90000);
+      g_hash_table_insert(in->streams, GUINT_TO_POINTER(ssrc), s);
+    }
+    /* A site's payload type and cap may change while it sends. */
+    s->pt = (guint8)(in->audio ? site->audio_pt : site->video_pt);
+    s->cap_kbps = in->audio ? site->audio_cap_kbps : site->video_cap_kbps;
   }
   gpointer key;
   g_hash_table_iter_init(&it, in->streams);
@@ -408,7 +496,7 @@ rc_ingest_forwarded(rc_ingest *in, gint64 *switched_at_us)
 }
 
 GArray *
-rc_ingest_snapshot_all(rc_ingest *in, guint64 counters[4])
+rc_ingest_snapshot_all(rc_ingest *in, guint64 counters[RC_INGEST_COUNTERS])
 {
   GArray *out = g_array_new(FALSE, TRUE, sizeof(rc_ingest_snapshot));
   g_mutex_lock(&in->lock);
@@ -417,15 +505,37 @@ rc_ingest_snapshot_all(rc_ingest *in, guint64 counters[4])
   g_hash_table_iter_init(&it, in->streams);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     stream *s = value;
-    rc_ingest_snapshot snap = {.site_id = s->site_id, .have_rr = s->have_rr, .rr = s->rr, .rr_at_us = s->rr_at_us};
+    rc_ingest_snapshot snap = {.site_id = s->site_id, .have_rr = s->have_rr, .rr = s->rr, .rr_at_us = s->rr_at_us,
+                               .payload_type = s->pt, .cap_kbps = s->cap_kbps,
+                               .over_cap_packets = s->over_cap_packets, .over_cap_bytes = s->over_cap_bytes,
+                               .wrong_pt_packets = s->wrong_pt_packets, .last_wrong_pt = s->last_wrong_pt,
+                               .wrong_pt_us = s->wrong_pt_us};
     rc_stream_stats_report(&s->stats, &snap.report);
     snap.source = s->source ? g_object_ref(s->source) : NULL;
     snap.rtcp_from = s->rtcp_from ? g_object_ref(s->rtcp_from) : NULL;
     g_array_append_val(out, snap);
   }
   counters[0] = in->unknown_ssrc, counters[1] = in->malformed, counters[2] = in->wrong_pt;
-  counters[3] = in->rtcp_malformed;
+  counters[3] = in->rtcp_malformed, counters[4] = in->over_cap;
   g_mutex_unlock(&in->lock);
+  return out;
+}
+
+static gint
+by_last_seen(gconstpointer a, gconstpointer b)
+{
+  guint64 x = ((const rc_unknown_sender *)a)->order, y = ((const rc_unknown_sender *)b)->order;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+GArray *
+rc_ingest_unknown_senders(rc_ingest *in)
+{
+  GArray *out = g_array_new(FALSE, TRUE, sizeof(rc_unknown_sender));
+  g_mutex_lock(&in->lock);
+  g_array_append_vals(out, in->unknown, in->n_unknown);
+  g_mutex_unlock(&in->lock);
+  g_array_sort(out, by_last_seen);
   return out;
 }
 

@@ -9,9 +9,13 @@
 #include <gio/gio.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
+#include <sys/socket.h>
 
 #define RC_PROGRAM_VIDEO_SSRC 0x50524F47u
 #define RC_PROGRAM_AUDIO_SSRC 0x50524F41u
+/* The payload types inside the controller and of the program it sends;
+ * what a site sends ([media] h264_payload_type, opus_payload_type, or the
+ * site's own) is rewritten to these where its packets go further. */
 #define RC_PT_H264 96
 #define RC_PT_OPUS 111
 
@@ -34,6 +38,8 @@ typedef struct {
   char *level;
   char *transport;
   guint32 ssrc_video, ssrc_audio;
+  int video_pt, audio_pt;           /* the payload types it sends */
+  int video_cap_kbps, audio_cap_kbps; /* its rate caps, 0 = none */
   GSocketAddress *configured_video; /* from the site's "address", or NULL */
   GSocketAddress *configured_audio;
   GSocketAddress *learned_video;    /* where its RTP comes from */
@@ -93,7 +99,24 @@ typedef struct {
   gboolean have_rr;          /* the site's receiver report about the program */
   rc_rtcp_report rr;
   gint64 rr_at_us;
+  int payload_type, cap_kbps;  /* what the stream expects */
+  guint64 over_cap_packets, over_cap_bytes; /* dropped above the cap */
+  guint64 wrong_pt_packets;
+  int last_wrong_pt;           /* the last unexpected payload type */
+  gint64 wrong_pt_us;          /* when it came (monotonic), 0 = never */
 } rc_ingest_snapshot;
+
+/* A sender whose SSRC no site of the session has (the most recent ones,
+ * by source address and SSRC). */
+typedef struct {
+  struct sockaddr_storage from; /* from_len 0: fed without an address */
+  socklen_t from_len;
+  guint32 ssrc;
+  guint8 payload_type;          /* of its last packet */
+  guint64 packets;
+  gint64 first_us, last_us;     /* monotonic */
+  guint64 order;                /* of its last packet among all unknown ones: the LRU's clock */
+} rc_unknown_sender;
 
 rc_ingest *rc_ingest_new(rc_media *media, gboolean audio, GError **error);
 void rc_ingest_free(rc_ingest *ingest);
@@ -108,8 +131,13 @@ guint32 rc_ingest_forwarded(rc_ingest *ingest, gint64 *switched_at_us);
 /* The switch program's forwarding delay so far (kernel arrival of a source
  * packet to its hand-over for the last site), cumulative. */
 void rc_ingest_forward_delay(rc_ingest *ingest, rc_delay_histogram *out);
-/* Every stream's figures (array of rc_ingest_snapshot, free with rc_ingest_snapshots_free). */
-GArray *rc_ingest_snapshot_all(rc_ingest *ingest, guint64 counters[4]);
+/* Every stream's figures (array of rc_ingest_snapshot, free with
+ * rc_ingest_snapshots_free); @counters: unknown SSRC, malformed, wrong
+ * payload type, RTCP malformed, over the cap. */
+#define RC_INGEST_COUNTERS 5
+GArray *rc_ingest_snapshot_all(rc_ingest *ingest, guint64 counters[RC_INGEST_COUNTERS]);
+/* The recent unknown senders, the most recent first (array of rc_unknown_sender). (transfer full) */
+GArray *rc_ingest_unknown_senders(rc_ingest *ingest);
 void rc_ingest_snapshots_free(GArray *snaps);
 /* Sends an RTCP PLI for @ssrc to @to (from the RTCP port). */
 void rc_ingest_send_pli(rc_ingest *ingest, guint32 ssrc, GSocketAddress *to);

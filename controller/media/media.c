@@ -137,6 +137,27 @@ tier_for(rc_media *m, const char *level)
   return g_strcmp0(level, "commune") == 0 ? (int)m->tiers->len - 1 : 0;
 }
 
+/* A site's own value of @key, or @fallback when it has none (null). */
+static int
+site_int(json_t *j, const char *key, int fallback)
+{
+  json_t *v = json_object_get(j, key);
+  return json_is_integer(v) ? (int)json_integer_value(v) : fallback;
+}
+
+/* What may change while the site is in the session: its payload types and caps. */
+static void
+site_media_settings(rc_media *m, rc_media_site *s, json_t *j)
+{
+  const rc_config *c = m->config;
+  /* A pulled site's packets are made by our own payloader. */
+  gboolean pulled = g_strcmp0(s->transport, "rtp") != 0;
+  s->video_pt = pulled ? RC_PT_H264 : site_int(j, "h264_payload_type", c->media_h264_payload_type);
+  s->audio_pt = pulled ? RC_PT_OPUS : site_int(j, "opus_payload_type", c->media_opus_payload_type);
+  s->video_cap_kbps = site_int(j, "video_cap_kbps", c->media_video_cap_kbps);
+  s->audio_cap_kbps = site_int(j, "audio_cap_kbps", c->media_audio_cap_kbps);
+}
+
 static rc_media_site *
 site_from_json(rc_media *m, json_t *j)
 {
@@ -154,6 +175,7 @@ site_from_json(rc_media *m, json_t *j)
   s->ssrc_video = rc_rtp_site_ssrc(s->code ? s->code : "", FALSE);
   s->ssrc_audio = rc_rtp_site_ssrc(s->code ? s->code : "", TRUE);
   s->tier = tier_for(m, s->level);
+  site_media_settings(m, s, j);
   return s;
 }
 
@@ -296,6 +318,22 @@ rr_json(const rc_ingest_snapshot *snap)
                    "jitter", (json_int_t)r->jitter, "age_seconds", (g_get_monotonic_time() - snap->rr_at_us) / 1e6);
 }
 
+/* What the ingest checked besides the figures: payload type and cap. */
+static void
+ingest_figures(json_t *medium, const rc_ingest_snapshot *snap)
+{
+  gint64 now = g_get_monotonic_time();
+  json_object_set_new(medium, "payload_type", json_integer(snap->payload_type));
+  json_object_set_new(medium, "cap_kbps", json_integer(snap->cap_kbps));
+  json_object_set_new(medium, "over_cap_packets", json_integer((json_int_t)snap->over_cap_packets));
+  json_object_set_new(medium, "over_cap_bytes", json_integer((json_int_t)snap->over_cap_bytes));
+  json_object_set_new(medium, "wrong_payload_type_packets", json_integer((json_int_t)snap->wrong_pt_packets));
+  json_object_set_new(medium, "wrong_payload_type",
+                      snap->wrong_pt_us ? json_integer(snap->last_wrong_pt) : json_null());
+  json_object_set_new(medium, "wrong_payload_type_age_s",
+                      json_real(snap->wrong_pt_us ? (now - snap->wrong_pt_us) / 1e6 : -1.0));
+}
+
 /* Folds one ingest's snapshots into the per-site JSON objects in @by_site. */
 static void
 collect(rc_media *m, GArray *snaps, gboolean audio, json_t *by_site)
@@ -313,16 +351,19 @@ collect(rc_media *m, GArray *snaps, gboolean audio, json_t *by_site)
       site = json_pack("{sI ss ss}", "site_id", (json_int_t)s->id, "code", s->code, "name", s->name);
       json_object_set_new(by_site, key, site);
     }
-    json_object_set_new(site, audio ? "audio" : "video", report_json(&snap->report));
+    json_t *medium = report_json(&snap->report);
+    ingest_figures(medium, snap);
+    json_object_set_new(site, audio ? "audio" : "video", medium);
     json_object_set_new(site, audio ? "audio_rr" : "video_rr", rr_json(snap));
   }
 }
 
 static json_t *
-counters_json(const guint64 c[4])
+counters_json(const guint64 c[RC_INGEST_COUNTERS])
 {
-  return json_pack("{sI sI sI sI}", "unknown_ssrc", (json_int_t)c[0], "malformed", (json_int_t)c[1], "wrong_payload_type",
-                   (json_int_t)c[2], "rtcp_malformed", (json_int_t)c[3]);
+  return json_pack("{sI sI sI sI sI}", "unknown_ssrc", (json_int_t)c[0], "malformed", (json_int_t)c[1],
+                   "wrong_payload_type", (json_int_t)c[2], "rtcp_malformed", (json_int_t)c[3], "over_cap",
+                   (json_int_t)c[4]);
 }
 
 static void
@@ -366,7 +407,7 @@ static gboolean
 on_tick(gpointer data)
 {
   rc_media *m = data;
-  guint64 vc[4], ac[4];
+  guint64 vc[RC_INGEST_COUNTERS], ac[RC_INGEST_COUNTERS];
   GArray *v = rc_ingest_snapshot_all(m->video, vc);
   GArray *a = rc_ingest_snapshot_all(m->audio, ac);
   g_autoptr(json_t) by_site = json_object();
@@ -506,8 +547,10 @@ rc_media_set_sites(rc_media *m, json_t *sites)
   json_array_foreach(sites, i, j) {
     gint64 id = json_integer_value(json_object_get(j, "id"));
     g_hash_table_add(wanted, g_memdup2(&id, sizeof id));
-    if (rc_media_site_get(m, id))
+    if (rc_media_site_get(m, id)) {
+      site_media_settings(m, rc_media_site_get(m, id), j);
       continue;
+    }
     rc_media_site *s = site_from_json(m, j);
     g_hash_table_insert(m->sites, g_memdup2(&id, sizeof id), s);
     s->client_tier = 0;
@@ -659,6 +702,49 @@ json_t *
 rc_media_stats(rc_media *m)
 {
   return m->last_stats ? json_incref(m->last_stats) : json_pack("{sI s[]}", "session_id", (json_int_t)m->session_id, "sites");
+}
+
+/* A monotonic time of this process as ISO 8601 UTC. */
+static char *
+wall_time(gint64 mono_us)
+{
+  gint64 unix_s = (g_get_real_time() - (g_get_monotonic_time() - mono_us)) / G_USEC_PER_SEC;
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(unix_s);
+  return t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("");
+}
+
+static char *
+address_text(const rc_unknown_sender *u)
+{
+  g_autoptr(GSocketAddress) a = u->from_len ? g_socket_address_new_from_native((gpointer)&u->from, u->from_len) : NULL;
+  if (!G_IS_INET_SOCKET_ADDRESS(a))
+    return g_strdup("");
+  GInetSocketAddress *in = G_INET_SOCKET_ADDRESS(a);
+  g_autofree char *ip = g_inet_address_to_string(g_inet_socket_address_get_address(in));
+  return g_strdup_printf("%s:%u", ip, g_inet_socket_address_get_port(in));
+}
+
+static void
+unknown_json(json_t *out, rc_ingest *in, const char *medium)
+{
+  g_autoptr(GArray) list = in ? rc_ingest_unknown_senders(in) : NULL;
+  for (guint i = 0; list && i < list->len; i++) {
+    const rc_unknown_sender *u = &g_array_index(list, rc_unknown_sender, i);
+    g_autofree char *address = address_text(u), *first = wall_time(u->first_us), *last = wall_time(u->last_us);
+    g_autofree char *hex = g_strdup_printf("%08x", u->ssrc);
+    json_array_append_new(out, json_pack("{ss ss sI ss si sI ss ss}", "medium", medium, "address", address, "ssrc",
+                                         (json_int_t)u->ssrc, "ssrc_hex", hex, "payload_type", u->payload_type,
+                                         "packets", (json_int_t)u->packets, "first_seen", first, "last_seen", last));
+  }
+}
+
+json_t *
+rc_media_unknown_senders(rc_media *m)
+{
+  json_t *senders = json_array();
+  unknown_json(senders, m->video, "video"); /* each the most recent first */
+  unknown_json(senders, m->audio, "audio");
+  return json_pack("{sI so}", "session_id", (json_int_t)m->session_id, "senders", senders);
 }
 
 void

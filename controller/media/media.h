@@ -57,4 +57,8 @@ void rc_media_mark_item(rc_media *media, gint64 item_id, const char *title);
 json_t *rc_media_status(rc_media *media);
 /* The last per-site figures (as in the stats callback). (transfer full) */
 json_t *rc_media_stats(rc_media *media);
+/* The recent senders of an SSRC no site of the session has, video then
+ * audio, each the most recent first: {"session_id","senders":[{"medium","address","ssrc","ssrc_hex",
+ * "payload_type","packets","first_seen","last_seen"}]} (transfer full). */
+json_t *rc_media_unknown_senders(rc_media *media);
 /* The configured RTSP URL path, e.g. rtsp://HOST:8554/program. */

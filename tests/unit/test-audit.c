@@ -234,6 +234,8 @@ test_store_migration_chains_old_rows(fixture *f, gconstpointer data)
   tamper(f, "DROP TRIGGER audit_log_chained; ALTER TABLE audit_log DROP COLUMN hash;"
             "DROP TABLE document_readers; ALTER TABLE documents DROP COLUMN signatures;"
             "DROP TABLE agenda_log; DROP TABLE calendar_tokens;"
+            "ALTER TABLE sites DROP COLUMN h264_payload_type; ALTER TABLE sites DROP COLUMN opus_payload_type;"
+            "ALTER TABLE sites DROP COLUMN video_cap_kbps; ALTER TABLE sites DROP COLUMN audio_cap_kbps;"
             "PRAGMA user_version = 4;");
   g_autoptr(GError) error = NULL;
   f->store = rc_store_open(f->dir, &error);

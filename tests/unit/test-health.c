@@ -195,6 +195,98 @@ test_freeze_and_silence(void)
   teardown(&f);
 }
 
+static const rc_health_alarm *
+find_alarm(fx *f, const char *kind, gboolean raised)
+{
+  for (guint i = 0; i < f->alarms->len; i++) {
+    rc_health_alarm *a = &g_array_index(f->alarms, rc_health_alarm, i);
+    if (g_str_equal(a->kind, kind) && a->raised == raised)
+      return a;
+  }
+  return NULL;
+}
+
+/* Above the cap for a second: degraded, one "bitrate" alarm naming the rate
+ * and the cap (and no "degraded" alarm besides); one tick above it is not
+ * enough; back under it, online and the alarm clears after clear_seconds. */
+static void
+test_over_the_cap(void)
+{
+  fx f = setup();
+  rc_health_input in = good(1, 1);
+  in.video_cap_kbps = 8000, in.audio_cap_kbps = 256, in.video_rate_kbps = 1000;
+  tick(&f, in, 1);
+  in.video_rate_kbps = 50000;
+  tick(&f, in, 1.5);
+  g_assert_cmpint(rc_health_state_of(f.h, 1), ==, RC_HEALTH_ONLINE);
+  tick(&f, in, 2);
+  tick(&f, in, 2.5);
+  g_assert_cmpint(rc_health_state_of(f.h, 1), ==, RC_HEALTH_DEGRADED);
+  const rc_health_alarm *a = find_alarm(&f, "bitrate", TRUE);
+  g_assert_nonnull(a);
+  g_assert_cmpstr(a->reason, ==, "video 50.0 Mbit/s over the cap of 8.0 Mbit/s");
+  g_assert_cmpuint(count_alarms(&f, "degraded", TRUE), ==, 0);
+  in.video_rate_kbps = 900;
+  for (double t = 3; t <= 7.5; t += 0.5)
+    tick(&f, in, t);
+  g_assert_cmpint(rc_health_state_of(f.h, 1), ==, RC_HEALTH_ONLINE);
+  g_assert_cmpuint(count_alarms(&f, "bitrate", FALSE), ==, 0);
+  tick(&f, in, 8);
+  g_assert_cmpuint(count_alarms(&f, "bitrate", FALSE), ==, 1);
+  /* Audio too, in kbit/s; a cap of 0 is none. */
+  in.audio_kbps = 600;
+  in.video_cap_kbps = 0, in.video_rate_kbps = 90000;
+  for (double t = 9; t <= 10.5; t += 0.5)
+    tick(&f, in, t);
+  g_assert_cmpuint(count_alarms(&f, "bitrate", TRUE), ==, 2);
+  g_assert_cmpstr(g_array_index(f.alarms, rc_health_alarm, f.alarms->len - 1).reason, ==,
+                  "audio 600 kbit/s over the cap of 256 kbit/s");
+  teardown(&f);
+}
+
+/* Opus sent with payload type 97 where 111 is expected: no audio counted,
+ * and the alarm names the type, not silence; a site that sends only
+ * packets of wrong types is heard (degraded), not "never heard". */
+static void
+test_wrong_payload_type(void)
+{
+  fx f = setup();
+  rc_health_input in = good(1, 1);
+  in.have_audio = FALSE, in.audio_kbps = 0, in.audio_idle_s = -1;
+  in.video_pt = 96, in.audio_pt = 111;
+  in.have_audio_bad_pt = TRUE, in.audio_bad_pt = 97, in.audio_bad_pt_age_s = 0.01;
+  for (double t = 1; t <= 6; t += 0.5)
+    tick(&f, in, t);
+  g_assert_cmpint(rc_health_state_of(f.h, 1), ==, RC_HEALTH_DEGRADED);
+  const rc_health_alarm *a = find_alarm(&f, "payload", TRUE);
+  g_assert_nonnull(a);
+  g_assert_cmpstr(a->reason, ==, "payload type 97 not expected (audio Opus is 111)");
+  g_assert_cmpuint(count_alarms(&f, "audio", TRUE), ==, 0);
+  g_assert_cmpuint(count_alarms(&f, "degraded", TRUE), ==, 0);
+  g_assert_cmpuint(f.alarms->len, ==, 1);
+  /* The site's type is set right: audio comes, the alarm clears after 5 s. */
+  rc_health_input ok = good(1, 7);
+  for (double t = 7; t <= 12.5; t += 0.5)
+    tick(&f, ok, t);
+  g_assert_cmpint(rc_health_state_of(f.h, 1), ==, RC_HEALTH_ONLINE);
+  g_assert_cmpuint(count_alarms(&f, "payload", FALSE), ==, 1);
+  g_assert_cmpuint(count_alarms(&f, "audio", TRUE), ==, 0);
+  /* Only wrong types, both media. */
+  rc_health_input wrong = {.site_id = 2, .video_pt = 96, .audio_pt = 111, .have_video_bad_pt = TRUE,
+                           .video_bad_pt = 100, .video_bad_pt_age_s = 0.1, .have_audio_bad_pt = TRUE,
+                           .audio_bad_pt = 0, .audio_bad_pt_age_s = 0.1, .video_idle_s = -1, .audio_idle_s = -1};
+  g_array_set_size(f.alarms, 0);
+  tick(&f, wrong, 20);
+  g_assert_cmpint(rc_health_state_of(f.h, 2), ==, RC_HEALTH_DEGRADED);
+  g_assert_cmpstr(find_alarm(&f, "payload", TRUE)->reason, ==,
+                  "payload type 100 not expected (video H.264 is 96); payload type 0 not expected (audio Opus is 111)");
+  /* Long ago is not lately. */
+  wrong.video_bad_pt_age_s = wrong.audio_bad_pt_age_s = 30;
+  tick(&f, wrong, 21);
+  g_assert_cmpint(rc_health_state_of(f.h, 2), ==, RC_HEALTH_OFFLINE);
+  teardown(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -205,5 +297,7 @@ main(int argc, char **argv)
   g_test_add_func("/health/flapping-raises-once", test_flapping_raises_once);
   g_test_add_func("/health/reconnect-raises-only-offline", test_reconnect_raises_only_offline);
   g_test_add_func("/health/freeze-and-silence", test_freeze_and_silence);
+  g_test_add_func("/health/over-the-cap", test_over_the_cap);
+  g_test_add_func("/health/wrong-payload-type", test_wrong_payload_type);
   return g_test_run();
 }

@@ -87,6 +87,35 @@ test_commit_all_or_nothing(fixture *f, gconstpointer data)
   g_assert_cmpuint(pws->len, ==, 2);
 }
 
+/* A site's own media settings come as numbers; empty = the default (null);
+ * text or a value out of range is a cell error naming the column. */
+static void
+test_site_media_columns(fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *bad = "code,name,level,opus_payload_type,video_cap_kbps\n"
+                    "TP,Tỉnh,province,abc,\n"
+                    "TP2,Tỉnh 2,province,95,-1\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) plan = check(f, RC_IMPORT_SITES, bad, &error);
+  g_assert_no_error(error);
+  json_t *errors = json_object_get(plan, "errors");
+  g_assert_cmpuint(json_array_size(errors), ==, 3);
+  g_assert_cmpstr(json_string_value(json_object_get(json_array_get(errors, 0), "column")), ==, "opus_payload_type");
+  g_assert_nonnull(strstr(json_string_value(json_object_get(json_array_get(errors, 0), "reason")), "96 to 127"));
+  g_assert_cmpstr(json_string_value(json_object_get(json_array_get(errors, 2), "column")), ==, "video_cap_kbps");
+  const char *good = "code,name,level,h264_payload_type,opus_payload_type,video_cap_kbps,audio_cap_kbps\n"
+                     "TP,Tỉnh,province,,97,20000,\n";
+  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_SITES, good, strlen(good), NULL, NULL, &error), ==, 1);
+  g_assert_no_error(error);
+  g_autoptr(json_t) site = rc_store_site_get(f->store, rc_store_site_id_by_code(f->store, "TP"), &error);
+  g_assert_no_error(error);
+  g_assert_true(json_is_null(json_object_get(site, "h264_payload_type")));
+  g_assert_cmpint(json_integer_value(json_object_get(site, "opus_payload_type")), ==, 97);
+  g_assert_cmpint(json_integer_value(json_object_get(site, "video_cap_kbps")), ==, 20000);
+  g_assert_true(json_is_null(json_object_get(site, "audio_cap_kbps")));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -94,5 +123,6 @@ main(int argc, char **argv)
   g_test_add("/import/rows-and-lines", fixture, NULL, setup, test_rows_and_lines, teardown);
   g_test_add("/import/file-errors", fixture, NULL, setup, test_file_errors, teardown);
   g_test_add("/import/commit-all-or-nothing", fixture, NULL, setup, test_commit_all_or_nothing, teardown);
+  g_test_add("/import/site-media-columns", fixture, NULL, setup, test_site_media_columns, teardown);
   return g_test_run();
 }

@@ -40,12 +40,12 @@ static void
 test_schema_and_reopen(fixture *f, gconstpointer data)
 {
   (void)data;
-  g_assert_cmpint(rc_store_schema_version(f->store), ==, 7);
+  g_assert_cmpint(rc_store_schema_version(f->store), ==, 8);
   add_user(f->store, "db01", "delegate");
   rc_store_close(f->store);
   f->store = rc_store_open(f->dir, NULL);
   g_assert_nonnull(f->store);
-  g_assert_cmpint(rc_store_schema_version(f->store), ==, 7);
+  g_assert_cmpint(rc_store_schema_version(f->store), ==, 8);
   g_assert_cmpint(rc_store_user_count(f->store), ==, 1);
 }
 

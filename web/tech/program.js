@@ -4,9 +4,11 @@
 // between one site full screen and a composed layout of up to 8 tiles, and
 // the hall's microphone and speaker levels when the controller has room
 // audio, and how long the program's packets spend inside the controller
-// (both read from /api/v1/media/stats every 2 s while this page is open).
+// (both read from /api/v1/media/stats every 2 s while this page is open),
+// and the recent senders of an SSRC no site has (/api/v1/media/unknown-senders,
+// as often, for the roles that may read it).
 
-import { t } from '../common/i18n.js';
+import { t, formatTime } from '../common/i18n.js';
 import { api } from '../common/api.js';
 import { h, button, icon, fill, fold, toast } from '../common/ui.js';
 
@@ -124,11 +126,46 @@ export class ProgramView {
             can ? h('div', { class: 'row' }, this.applyBtn, button(t('tech.program.reset'), { kind: 'ghost', onClick: () => { this.draft = null; this.renderStatus(); } })) : null)),
         h('section', { class: 'card' },
           h('header', { class: 'card-header' }, h('h2', null, icon('mic'), t('tech.program.room_audio'))),
-          h('div', { class: 'card-body' }, this.audioEl)))));
+          h('div', { class: 'card-body' }, this.audioEl)),
+        this.ctx.canAck ? this.unknownCard() : null)));
     this.can = can;
     this.renderStatus();
     this.pollStats();
-    this.statsTimer = setInterval(() => this.pollStats(), STATS_POLL_MS);
+    this.pollUnknown();
+    this.statsTimer = setInterval(() => { this.pollStats(); this.pollUnknown(); }, STATS_POLL_MS);
+  }
+
+  unknownCard() {
+    this.unknownEl = h('div', { class: 'unknown-senders', dataset: { testid: 'unknown-senders' } }, h('p', { class: 'muted' }, t('app.loading')));
+    return h('section', { class: 'card program-unknown', 'aria-labelledby': 'unknown-title' },
+      h('header', { class: 'card-header' }, h('h2', { id: 'unknown-title' }, icon('warn'), t('tech.unknown.title'))),
+      h('div', { class: 'card-body stack' }, h('p', { class: 'text-2 small' }, t('tech.unknown.hint')), this.unknownEl));
+  }
+
+  async pollUnknown() {
+    if (!this.unknownEl) return;
+    let list;
+    try {
+      list = (await api.get('/api/v1/media/unknown-senders')).senders;
+    } catch (err) {
+      if (this.el.isConnected) fill(this.unknownEl, h('p', { class: 'muted' }, err.reason || t('err.network')));
+      return;
+    }
+    if (!this.el.isConnected) return;
+    if (!list.length) {
+      fill(this.unknownEl, h('p', { class: 'muted' }, t('tech.unknown.none')));
+      return;
+    }
+    const cols = ['address', 'medium', 'ssrc', 'pt', 'packets', 'last_seen'];
+    fill(this.unknownEl, h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+      h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col', class: ['pt', 'packets'].includes(c) ? 'num' : null }, t(`tech.unknown.${c}`))))),
+      h('tbody', null, list.map((u) => h('tr', { dataset: { ssrc: u.ssrc_hex, medium: u.medium } },
+        h('td', null, h('code', null, u.address || '—')),
+        h('td', null, t(`tech.unknown.medium.${u.medium}`)),
+        h('td', null, h('code', { title: String(u.ssrc) }, u.ssrc_hex)),
+        h('td', { class: 'num' }, String(u.payload_type)),
+        h('td', { class: 'num' }, String(u.packets)),
+        h('td', null, h('time', { datetime: u.last_seen, title: u.last_seen }, formatTime(u.last_seen, { withSeconds: true })))))))));
   }
 
   renderStatus() {
