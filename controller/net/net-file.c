@@ -20,11 +20,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* At most this much per callback: sendfile only hands pages to the socket,
- * so a larger piece costs little; a copied (encrypted) piece costs its
- * size in CPU on the main loop. */
+/* At most this much per callback. sendfile only hands pages to the socket;
+ * a copied piece is encrypted on the main loop, and with 600 readers one
+ * turn of the loop encrypts 600 pieces: 16 KiB gave a WebSocket ping
+ * p50 31-38 ms during a TLS download storm, 64 KiB 68-138 ms at twice the
+ * throughput (web/docs/benchmarks.md). 4 MiB zero-copy pieces were slower
+ * than 512 KiB ones. */
 #define ZERO_COPY_PIECE ((gint64)512 << 10)
-#define COPIED_PIECE ((gint64)64 << 10)
+#define COPIED_PIECE ((gint64)16 << 10)
 
 gboolean
 rc_net_file_open(rc_net_file *file, const char *path, GError **error)
