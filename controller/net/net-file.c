@@ -24,8 +24,8 @@
  * a copied piece is encrypted on the main loop, and with 600 readers one
  * turn of the loop encrypts 600 pieces: 16 KiB gave a WebSocket ping
  * p50 31-38 ms during a TLS download storm, 64 KiB 68-138 ms at twice the
- * throughput (web/docs/benchmarks.md). 4 MiB zero-copy pieces were slower
- * than 512 KiB ones. */
+ * throughput (web/docs/benchmarks.md). Zero-copy pieces of 4 MiB and of
+ * 256 KiB did no better than 512 KiB in one run each. */
 #define ZERO_COPY_PIECE ((gint64)512 << 10)
 #define COPIED_PIECE ((gint64)16 << 10)
 
