@@ -9,7 +9,6 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 typedef enum { REQ_IDLE, REQ_BODY, REQ_WAITING, REQ_SENDING } req_state;
