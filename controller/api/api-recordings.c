@@ -209,7 +209,6 @@ recording_file(rc_api_call *call, GError **error)
   r->status = 200;
   r->content_type = "video/mp4";
   r->file_path = g_steal_pointer(&path);
-  r->byte_ranges = TRUE;
   r->content_disposition = g_strdup_printf("%s; filename=\"%s\"", download ? "attachment" : "inline", name);
   return TRUE;
 }

@@ -56,7 +56,6 @@ rc_api_reply_clear(rc_api_reply *r)
   g_clear_pointer(&r->location, g_free);
   r->status = 0;
   r->content_type = NULL;
-  r->byte_ranges = FALSE;
 }
 
 void

@@ -68,8 +68,7 @@ typedef struct {
   int status;
   const char *content_type; /* static string */
   GBytes *body;
-  char *file_path;          /* serve this file as the body instead */
-  gboolean byte_ranges;     /* file_path: answer Range requests (206/416), Accept-Ranges */
+  char *file_path;          /* serve this file as the body instead (Range: 206/416, Accept-Ranges) */
   char *etag;               /* quoted */
   char *set_cookie;
   char *content_disposition;

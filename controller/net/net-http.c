@@ -1,15 +1,14 @@
-/* net-http — the HTTP side of the server: static files from web/, and the
- * /api routes, whose bodies are read (within their limits) only after the
- * caller is known to be allowed. One struct per connection, reset for each
- * request on a kept-alive connection. */
+/* net-http — the HTTP side of the server: the published static files of
+ * web/, and the /api routes, whose bodies are read (within their limits)
+ * only after the caller is known to be allowed. One struct per connection,
+ * reset for each request on a kept-alive connection. Every file body,
+ * static or document, goes out through net-file.c. */
 #define G_LOG_DOMAIN "roomctl-net"
 #include "net-parse.h"
 #include "net-private.h"
 
-#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 typedef enum { REQ_IDLE, REQ_BODY, REQ_WAITING, REQ_SENDING } req_state;
@@ -27,7 +26,9 @@ typedef struct {
   char *token;
   GHashTable *query;
   char *if_none_match;
-  char *range;          /* the Range header, for replies with byte_ranges */
+  char *range;          /* the Range header, for file replies */
+  char *if_range;       /* a Range only applies when this is the reply's ETag */
+  gboolean head;        /* HEAD: the headers of the reply, no body */
   char peer[64];
   /* body */
   rc_api_body_kind body_kind;
@@ -45,11 +46,11 @@ typedef struct {
   gboolean headers_sent;
   gboolean close_after;
   pending *pending; /* a reply that will come later (login) */
-  /* a file sent by us, in byte ranges (lws_serve_http_file has none here) */
-  int file_fd;
-  gboolean file_open;
-  gint64 file_pos, file_end, file_size; /* [pos, end) still to send */
+  rc_net_file file; /* a file body, whole or one byte range */
 } http_req;
+
+/* A client that takes none of a file body for this long is dropped. */
+#define BODY_STALL_SECONDS 30
 
 /* Outlives the connection: a late reply finds req NULL and is dropped. */
 struct pending {
@@ -74,8 +75,8 @@ req_reset(http_req *req)
   g_clear_pointer(&req->query, g_hash_table_unref);
   g_clear_pointer(&req->if_none_match, g_free);
   g_clear_pointer(&req->range, g_free);
-  if (req->file_open)
-    close(req->file_fd);
+  g_clear_pointer(&req->if_range, g_free);
+  rc_net_file_close(&req->file);
   g_clear_pointer(&req->body, g_byte_array_unref);
   if (req->upload_open)
     close(req->upload_fd);
@@ -129,69 +130,7 @@ finish(struct lws *wsi, http_req *req)
   return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-static int
-serve_file(struct lws *wsi, http_req *req, const char *path, const char *mime)
-{
-  g_autoptr(GString) extra = g_string_new("x-content-type-options: nosniff\r\n");
-  rc_api_reply *r = &req->reply;
-  if (r->etag)
-    g_string_append_printf(extra, "etag: %s\r\ncache-control: private, no-cache\r\n", r->etag);
-  else
-    g_string_append(extra, "cache-control: no-cache\r\n");
-  if (r->content_disposition)
-    g_string_append_printf(extra, "content-disposition: %s\r\n", r->content_disposition);
-  req->state = REQ_SENDING;
-  int n = lws_serve_http_file(wsi, path, mime, extra->str, (int)extra->len);
-  if (n < 0)
-    return -1;
-  if (n > 0)
-    return finish(wsi, req);
-  return 0;
-}
-
 static int reply_wire(struct lws *wsi, http_req *req, rc_wire_code code, const char *reason);
-
-/* "bytes=A-B", "bytes=A-", "bytes=-N" against a file of @size: TRUE with
- * [*from, *to) when it is one satisfiable range; FALSE with *unsatisfiable
- * set when it asks for bytes past the end. Anything else (several ranges,
- * other units, bad syntax) is ignored: the whole file is sent. */
-static gboolean
-parse_range(const char *h, gint64 size, gint64 *from, gint64 *to, gboolean *unsatisfiable)
-{
-  *unsatisfiable = FALSE;
-  if (!h || !g_str_has_prefix(h, "bytes=") || strchr(h, ','))
-    return FALSE;
-  const char *p = h + 6, *dash = strchr(p, '-');
-  if (!dash)
-    return FALSE;
-  char *end = NULL;
-  if (dash == p) { /* suffix: the last N bytes */
-    gint64 n = g_ascii_strtoll(dash + 1, &end, 10);
-    if (end == dash + 1 || *end || n < 0)
-      return FALSE;
-    if (n == 0 || size == 0) {
-      *unsatisfiable = TRUE;
-      return FALSE;
-    }
-    *from = MAX(size - n, 0), *to = size;
-    return TRUE;
-  }
-  gint64 a = g_ascii_strtoll(p, &end, 10);
-  if (end != dash || a < 0 || !g_ascii_isdigit(*p))
-    return FALSE;
-  gint64 b = size - 1;
-  if (dash[1]) {
-    b = g_ascii_strtoll(dash + 1, &end, 10);
-    if (*end || b < a)
-      return FALSE;
-  }
-  if (a >= size) {
-    *unsatisfiable = TRUE;
-    return FALSE;
-  }
-  *from = a, *to = MIN(b, size - 1) + 1;
-  return TRUE;
-}
 
 static int
 write_file_headers(struct lws *wsi, http_req *req)
@@ -199,13 +138,15 @@ write_file_headers(struct lws *wsi, http_req *req)
   unsigned char buf[LWS_PRE + 2048];
   unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
   rc_api_reply *r = &req->reply;
+  rc_net_file *f = &req->file;
   g_autofree char *crange = r->status == 206 ? g_strdup_printf("bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
-                                                               req->file_pos, req->file_end - 1, req->file_size)
-                            : r->status == 416 ? g_strdup_printf("bytes */%" G_GINT64_FORMAT, req->file_size) : NULL;
-  if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->content_type, (lws_filepos_t)(req->file_end - req->file_pos),
-                                  &p, end) ||
+                                                               f->pos, f->end - 1, f->size)
+                            : r->status == 416 ? g_strdup_printf("bytes */%" G_GINT64_FORMAT, f->size) : NULL;
+  /* The API's files (documents, recordings) are one user's: no shared cache. */
+  const char *cache = req->match.route ? "private, no-cache" : "no-cache";
+  if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->content_type, (lws_filepos_t)(f->end - f->pos), &p, end) ||
       add_header(wsi, "accept-ranges:", "bytes", &p, end) || add_header(wsi, "content-range:", crange, &p, end) ||
-      add_header(wsi, "cache-control:", "private, no-cache", &p, end) ||
+      add_header(wsi, "etag:", r->etag, &p, end) || add_header(wsi, "cache-control:", cache, &p, end) ||
       add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
       add_header(wsi, "content-disposition:", r->content_disposition, &p, end) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
@@ -214,63 +155,66 @@ write_file_headers(struct lws *wsi, http_req *req)
   return 0;
 }
 
-/* A file reply that honours Range: 200 (whole), 206 (one range) or 416. */
-static int
-serve_ranged(struct lws *wsi, http_req *req)
+/* A Range applies unless an If-Range names another version than ours. */
+static const char *
+wanted_range(http_req *req)
 {
-  req->file_fd = open(req->reply.file_path, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (req->file_fd < 0 || fstat(req->file_fd, &st) != 0) {
-    if (req->file_fd >= 0)
-      close(req->file_fd);
+  if (!req->range || !req->if_range)
+    return req->range;
+  return req->reply.etag && g_str_equal(req->if_range, req->reply.etag) ? req->range : NULL;
+}
+
+/* A file reply: 200 (whole), 206 (one range) or 416. */
+static int
+serve_file(struct lws *wsi, http_req *req)
+{
+  g_autoptr(GError) error = NULL;
+  if (!rc_net_file_open(&req->file, req->reply.file_path, &error)) {
+    g_warning("%s: %s", req->peer, error->message);
     return reply_wire(wsi, req, RC_WIRE_NOT_FOUND, "the file is gone from the server");
   }
-  req->file_open = TRUE;
-  req->file_size = st.st_size;
+  rc_net_file *f = &req->file;
   gboolean unsatisfiable = FALSE;
-  req->file_pos = 0, req->file_end = st.st_size;
-  if (parse_range(req->range, st.st_size, &req->file_pos, &req->file_end, &unsatisfiable))
+  if (rc_net_parse_range(wanted_range(req), f->size, &f->pos, &f->end, &unsatisfiable))
     req->reply.status = 206;
   else if (unsatisfiable)
-    req->reply.status = 416, req->file_pos = req->file_end = 0;
+    req->reply.status = 416, f->pos = f->end = 0;
   req->state = REQ_SENDING;
   lws_callback_on_writable(wsi);
   return 0;
 }
 
+/* Headers in one callback, then one piece of the body per callback. */
 static int
-write_file_chunk(struct lws *wsi, http_req *req)
+write_file_piece(struct lws *wsi, http_req *req)
 {
-  if (!req->headers_sent && write_file_headers(wsi, req))
-    return -1;
-  if (req->file_pos >= req->file_end)
+  if (!req->headers_sent) {
+    if (write_file_headers(wsi, req))
+      return -1;
+    if (req->head || req->file.pos >= req->file.end)
+      return finish(wsi, req);
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
+  switch (rc_net_file_send(&req->file, wsi, rc_net_of(wsi)->scratch)) {
+  case RC_NET_FILE_DONE:
     return finish(wsi, req);
-  gsize chunk = (gsize)MIN(req->file_end - req->file_pos, 65536);
-  GByteArray *scratch = rc_net_of(wsi)->scratch;
-  g_byte_array_set_size(scratch, LWS_PRE + chunk);
-  ssize_t n = pread(req->file_fd, scratch->data + LWS_PRE, chunk, req->file_pos);
-  if (n <= 0)
-    return -1; /* the file shrank under us: the length sent is wrong, close */
-  gboolean last = req->file_pos + n >= req->file_end;
-  if (lws_write(wsi, scratch->data + LWS_PRE, (size_t)n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n)
+  case RC_NET_FILE_MORE:
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, BODY_STALL_SECONDS);
+    lws_callback_on_writable(wsi);
+    return 0;
+  case RC_NET_FILE_FAILED:
+  default:
     return -1;
-  req->file_pos += n;
-  if (last)
-    return finish(wsi, req);
-  lws_callback_on_writable(wsi);
-  return 0;
+  }
 }
 
 /* The reply in req->reply is complete: send it. */
 static int
 start_reply(struct lws *wsi, http_req *req)
 {
-  if (req->reply.file_path && req->reply.status == 200 && req->reply.byte_ranges)
-    return serve_ranged(wsi, req);
-  if (req->reply.file_path && req->reply.status == 200) {
-    g_autofree char *path = g_strdup(req->reply.file_path);
-    return serve_file(wsi, req, path, req->reply.content_type);
-  }
+  if (req->reply.file_path && req->reply.status == 200)
+    return serve_file(wsi, req);
   req->state = REQ_SENDING;
   lws_callback_on_writable(wsi);
   return 0;
@@ -281,8 +225,8 @@ on_writeable(struct lws *wsi, http_req *req)
 {
   if (req->state != REQ_SENDING)
     return 0;
-  if (req->file_open)
-    return write_file_chunk(wsi, req);
+  if (req->file.open)
+    return write_file_piece(wsi, req);
   if (!req->headers_sent && write_headers(wsi, req))
     return -1;
   gsize total = req->reply.body ? g_bytes_get_size(req->reply.body) : 0;
@@ -523,7 +467,6 @@ on_api_request(struct lws *wsi, http_req *req, const char *method, const char *p
   req->token = request_token(wsi);
   req->query = request_query(wsi);
   req->if_none_match = header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
-  req->range = header(wsi, WSI_TOKEN_HTTP_RANGE);
   req->user = rc_api_rest_authorize(net->api, &req->match, req->token, &req->reply);
   if (!req->user) {
     req->close_after = rc_api_rest_body_kind(&req->match) != RC_BODY_NONE;
@@ -551,7 +494,10 @@ on_static(struct lws *wsi, http_req *req, const char *path, size_t len)
   g_autofree char *found = NULL;
   switch (rc_net_static_resolve(net->web_root, path, len, &found)) {
   case RC_STATIC_FILE:
-    return serve_file(wsi, req, found, rc_net_mime_of(found));
+    req->reply.status = 200;
+    req->reply.content_type = rc_net_mime_of(found);
+    req->reply.file_path = g_steal_pointer(&found);
+    return start_reply(wsi, req);
   case RC_STATIC_DIR:
     return redirect(wsi, req, 302, found);
   case RC_STATIC_BAD_PATH:
@@ -587,6 +533,9 @@ on_http(struct lws *wsi, http_req *req, const char *in, size_t len)
   const char *method = method_name(m);
   g_autofree char *path = g_strndup(in, len);
   g_debug("%s %s %s", req->peer, method, path);
+  req->head = m == LWSHUMETH_HEAD;
+  req->range = header(wsi, WSI_TOKEN_HTTP_RANGE);
+  req->if_range = header(wsi, WSI_TOKEN_HTTP_IF_RANGE);
   if (*rc_net_of(wsi)->config->tls_cert && !lws_is_ssl(wsi))
     return to_https(wsi, req, path);
   if (g_str_has_prefix(path, "/api/") || g_str_equal(path, "/healthz") || g_str_equal(path, "/metrics"))
@@ -611,8 +560,6 @@ rc_net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     return on_body_complete(wsi, req);
   case LWS_CALLBACK_HTTP_WRITEABLE:
     return on_writeable(wsi, req);
-  case LWS_CALLBACK_HTTP_FILE_COMPLETION:
-    return finish(wsi, req);
   case LWS_CALLBACK_CLOSED_HTTP:
   case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     if (req)

@@ -27,12 +27,34 @@ below(const char *real, const char *root)
   return strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0');
 }
 
+/* What the apps load: their own directories, what they share, the vendored
+ * libraries and the start page. The rest of web/ (package.json,
+ * package-lock.json, node_modules/, whatever a checkout leaves there) is
+ * the build's, not the site's, so it is not served even when it exists. */
+gboolean
+rc_net_static_published(const char *path)
+{
+  static const char *const dirs[] = {"tablet", "console", "tech", "docs", "common", "vendor"};
+  if (!path || path[0] != '/')
+    return FALSE;
+  if (g_str_equal(path, "/index.html"))
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS(dirs); i++) {
+    size_t n = strlen(dirs[i]);
+    if (strncmp(path + 1, dirs[i], n) == 0 && (path[n + 1] == '/' || path[n + 1] == '\0'))
+      return TRUE;
+  }
+  return FALSE;
+}
+
 rc_static_result
 rc_net_static_resolve(const char *web_root, const char *path, size_t len, char **out)
 {
   *out = NULL;
   if (!rc_net_static_path_ok(path, len))
     return RC_STATIC_BAD_PATH;
+  if (!rc_net_static_published(path))
+    return RC_STATIC_NOT_FOUND;
   g_autofree char *full = g_build_filename(web_root, path, NULL);
   if (g_file_test(full, G_FILE_TEST_IS_DIR)) {
     if (!g_str_has_suffix(path, "/")) {
@@ -43,13 +65,54 @@ rc_net_static_resolve(const char *web_root, const char *path, size_t len, char *
     full = g_build_filename(web_root, path, "index.html", NULL);
   }
   char *real = realpath(full, NULL);
-  if (!real || !below(real, web_root) || !g_file_test(real, G_FILE_TEST_IS_REGULAR)) {
+  /* The real path is checked again: a symlink inside an app directory may
+   * point at web/package.json. */
+  if (!real || !below(real, web_root) || !rc_net_static_published(real + strlen(web_root)) ||
+      !g_file_test(real, G_FILE_TEST_IS_REGULAR)) {
     free(real);
     return RC_STATIC_NOT_FOUND;
   }
   *out = g_strdup(real);
   free(real);
   return RC_STATIC_FILE;
+}
+
+gboolean
+rc_net_parse_range(const char *h, gint64 size, gint64 *from, gint64 *to, gboolean *unsatisfiable)
+{
+  *unsatisfiable = FALSE;
+  if (!h || !g_str_has_prefix(h, "bytes=") || strchr(h, ','))
+    return FALSE;
+  const char *p = h + 6, *dash = strchr(p, '-');
+  if (!dash)
+    return FALSE;
+  char *end = NULL;
+  if (dash == p) { /* suffix: the last N bytes */
+    gint64 n = g_ascii_strtoll(dash + 1, &end, 10);
+    if (end == dash + 1 || *end || n < 0)
+      return FALSE;
+    if (n == 0 || size == 0) {
+      *unsatisfiable = TRUE;
+      return FALSE;
+    }
+    *from = MAX(size - n, 0), *to = size;
+    return TRUE;
+  }
+  gint64 a = g_ascii_strtoll(p, &end, 10);
+  if (end != dash || a < 0 || !g_ascii_isdigit(*p))
+    return FALSE;
+  gint64 b = size - 1;
+  if (dash[1]) {
+    b = g_ascii_strtoll(dash + 1, &end, 10);
+    if (*end || b < a)
+      return FALSE;
+  }
+  if (a >= size) {
+    *unsatisfiable = TRUE;
+    return FALSE;
+  }
+  *from = a, *to = MIN(b, size - 1) + 1;
+  return TRUE;
 }
 
 const char *

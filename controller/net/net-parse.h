@@ -9,8 +9,13 @@ typedef enum {
   RC_STATIC_FILE,     /* *out: the real path of a regular file below the root */
   RC_STATIC_DIR,      /* a directory named without its "/": *out is where to redirect */
   RC_STATIC_BAD_PATH, /* "..", dotfiles, node_modules, a NUL or a backslash */
-  RC_STATIC_NOT_FOUND,
+  RC_STATIC_NOT_FOUND, /* also whatever is not published (rc_net_static_published) */
 } rc_static_result;
+
+/* TRUE when @path ("/..." below the web root) is part of the site: the app
+ * directories tablet/ console/ tech/ docs/, common/, vendor/ and the start
+ * page /index.html. Nothing else of web/ is served. */
+gboolean rc_net_static_published(const char *path);
 
 /* Only plain names below the web root: no "..", no dotfiles, no
  * node_modules, no backslash, no NUL among the @len bytes. */
@@ -21,6 +26,13 @@ gboolean rc_net_static_path_ok(const char *path, size_t len);
  * symlinks, is still below @web_root. @out: (transfer full) for
  * RC_STATIC_FILE and RC_STATIC_DIR, else NULL. */
 rc_static_result rc_net_static_resolve(const char *web_root, const char *path, size_t len, char **out);
+
+/* A Range header @h ("bytes=A-B", "bytes=A-", "bytes=-N") against a file
+ * of @size bytes: TRUE with [*from, *to) for one satisfiable range; FALSE
+ * with *unsatisfiable set when it asks only for bytes past the end.
+ * Anything else (several ranges, other units, bad syntax, NULL) is FALSE:
+ * the whole file is sent. */
+gboolean rc_net_parse_range(const char *h, gint64 size, gint64 *from, gint64 *to, gboolean *unsatisfiable);
 
 /* The Content-Type served for a file name. */
 const char *rc_net_mime_of(const char *path);

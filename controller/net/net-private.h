@@ -46,6 +46,20 @@ guint rc_net_limits_open(rc_net_limits *limits, const char *address);
  * ones are counted and summed up ("N more @what") once a minute. */
 void rc_net_limits_note(rc_net_limits *limits, const char *kind, const char *address, const char *what,
                         const char *format, ...) G_GNUC_PRINTF(5, 6);
+/* net-file.c: one file body on one connection, [pos, end) still to send. */
+typedef struct {
+  int fd;
+  gboolean open;
+  gint64 pos, end, size;
+} rc_net_file;
+typedef enum { RC_NET_FILE_MORE, RC_NET_FILE_DONE, RC_NET_FILE_FAILED } rc_net_file_step;
+/* Opens @path (a regular file) to send all of it; NOT_FOUND otherwise. */
+gboolean rc_net_file_open(rc_net_file *file, const char *path, GError **error);
+void rc_net_file_close(rc_net_file *file);
+/* Sends the next bounded piece of @file on @wsi (its headers already went
+ * out): MORE when some is left (ask for WRITEABLE again), DONE, or FAILED
+ * (close the connection: the peer is gone or the file shrank). */
+rc_net_file_step rc_net_file_send(rc_net_file *file, struct lws *wsi, GByteArray *scratch);
 /* net-ws.c: starts/stops the ping tick ([ws] ping_seconds). */
 void rc_net_ws_start(rc_net *net);
 void rc_net_ws_stop(rc_net *net);

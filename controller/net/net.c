@@ -139,8 +139,9 @@ rc_net_new(rc_config *config, rc_api *api, rc_meeting *meeting, GMainLoop *loop,
   info.keepalive_timeout = config->idle_seconds;
   info.timeout_secs = 20;
   set_tls(&info, config);
-  /* File bodies go out in chunks of this size: 4 KiB (the default) makes a
-   * 10 MB document 2,500 writes. */
+  /* lws reads into a buffer of this size, so an upload arrives in pieces
+   * of it: 4 KiB (the default) makes a 10 MB document 2,500 reads. (File
+   * bodies go out through net-file.c, not through this buffer.) */
   info.pt_serv_buf_size = 256 * 1024;
   net->context = lws_create_context(&info);
   if (!net->context) {

@@ -40,6 +40,10 @@ setup(void)
   write_file(web, "tablet/app.js", "x");
   write_file(web, ".hidden", "secret");
   write_file(web, "node_modules/x.js", "secret");
+  write_file(web, "package.json", "secret"); /* there, but not published */
+  g_autofree char *pkg = g_build_filename(web, "console", "package.json", NULL);
+  if (symlink("../package.json", pkg) != 0)
+    abort();
   write_file(base, "web-old/secret.txt", "secret");
   write_file(base, "outside.txt", "secret");
   g_autofree char *link = g_build_filename(web, "link", NULL);
@@ -72,6 +76,7 @@ check_static(const char *path, size_t len)
     size_t n = strlen(web_root);
     g_assert(strncmp(out, web_root, n) == 0 && out[n] == '/');
     g_assert(strstr(out, "/.") == NULL && strstr(out, "node_modules") == NULL);
+    g_assert(rc_net_static_published(out + n)); /* never web/package.json and the like */
     (void)rc_net_mime_of(out);
   } else if (r == RC_STATIC_DIR) {
     g_assert(out && g_str_has_suffix(out, "/") && out[0] == '/');

@@ -18,19 +18,11 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { ADMIN_PASSWORD, DEFAULT_BINARY, REPO_ROOT, freePort, reapOnExit, testConfig } from '../lib/server.mjs';
+import { makeCert } from '../lib/tls.mjs';
 
 const run = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const BINARY = process.env.ROOMCTL_BIN || DEFAULT_BINARY;
-
-/** A self-signed certificate for 127.0.0.1 / localhost in @dir; returns {cert, key, pem}. */
-async function makeCert(dir, name) {
-  const cert = path.join(dir, `${name}-cert.pem`);
-  const key = path.join(dir, `${name}-key.pem`);
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { timeout: 30_000 });
-  return { cert, key, pem: await fs.readFile(cert) };
-}
 
 /** One HTTPS request trusting only @ca; {status, headers, text, cert (peer's DER)}. */
 function httpsRequest(port, ca, method, urlPath, body, headers = {}) {

@@ -12,6 +12,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,11 +68,25 @@ export function reapOnExit(proc) {
  *  take N times longer; only those waits stretch, no assertion does. */
 export const SLOW = Math.max(1, Number(process.env.ROOMCTL_SLOW || 1));
 
+/** TRUE when @base answers /healthz with 200 (over HTTPS trusting @ca). */
+async function healthy(base, ca) {
+  if (!ca) return (await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
+  return new Promise((resolve, reject) => {
+    const req = https.get(`${base}/healthz`, { ca, timeout: 1000, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
 /**
  * opts: binary (path), config (extra sections, see testConfig), args (extra
  * argv), env, timeoutMs (default 15000), stdio ('pipe' collects output),
  * dataDir (reuse this directory and never remove it), keep (do not remove
- * the temporary data dir on stop).
+ * the temporary data dir on stop), tls ({cert, key, ca}: serve HTTPS with
+ * that certificate; base is https://, and the readiness probe trusts ca).
  */
 export async function startServer(opts = {}) {
   const binary = opts.binary || process.env.ROOMCTL_BIN || DEFAULT_BINARY;
@@ -85,7 +100,10 @@ export async function startServer(opts = {}) {
   const ownDir = !opts.dataDir;
   const dataDir = opts.dataDir || await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-test-'));
   const confPath = path.join(dataDir, 'roomctl-test.conf');
-  await fs.writeFile(confPath, testConfig(opts.config));
+  const config = opts.tls
+    ? { ...opts.config, server: { ...(opts.config?.server || {}), tls_cert: opts.tls.cert, tls_key: opts.tls.key } }
+    : opts.config;
+  await fs.writeFile(confPath, testConfig(config));
   const argv = ['--config', confPath, '--port', String(port), '--data-dir', dataDir, ...(opts.args || [])];
   const proc = spawn(binary, argv, {
     cwd: REPO_ROOT,
@@ -99,7 +117,7 @@ export async function startServer(opts = {}) {
   proc.stdout.on('data', (d) => { stdout += d; if (stdout.length > 200_000) stdout = stdout.slice(-100_000); });
   let exited = null;
   const exitPromise = new Promise((resolve) => proc.on('exit', (code, signal) => { exited = { code, signal }; resolve(exited); }));
-  const base = `http://127.0.0.1:${port}`;
+  const base = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   const removeDir = async () => {
     if (process.env.ROOMCTL_TEST_KEEP || opts.keep || !ownDir) return;
@@ -130,8 +148,7 @@ export async function startServer(opts = {}) {
       throw new Error(`roomctl exited before it was ready (code ${exited.code}, signal ${exited.signal})\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout}`);
     }
     try {
-      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) break;
+      if (await healthy(base, opts.tls?.ca)) break;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       await stop();

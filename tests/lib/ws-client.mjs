@@ -26,10 +26,10 @@ export class WsError extends Error {
 }
 
 export class WsClient {
-  /** port: number, or a ws:// URL. opts: protocol, timeoutMs, token (auth right away). */
+  /** port: number, or a ws:// or wss:// URL. opts: protocol, timeoutMs, token (auth right away), ca (for wss://). */
   static async connect(port, opts = {}) {
     const url = typeof port === 'number' ? `ws://127.0.0.1:${port}/ws` : port;
-    const sock = new WebSocket(url, opts.protocol ?? 'roomctl.v1', { handshakeTimeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    const sock = new WebSocket(url, opts.protocol ?? 'roomctl.v1', { handshakeTimeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, ca: opts.ca });
     const client = new WsClient(sock);
     await new Promise((resolve, reject) => {
       sock.once('open', resolve);
