@@ -75,16 +75,6 @@ async function axe(page) {
   return violations.filter((v) => FAIL_IMPACTS.has(v.impact));
 }
 
-function describeViolationUnused(v) {
-  const lines = [`  ${v.id} (${v.impact}): ${v.help} — ${v.nodes.length} element(s)`];
-  for (const n of v.nodes) {
-    const c = n.contrast;
-    lines.push(`    ${n.target}${c ? `  ${c.fg} on ${c.bg} = ${c.ratio}:1, needs ${c.needed} (${c.size}, ${c.weight})` : ''}`);
-    if (!c) lines.push(`      ${n.summary}  ${n.text}`);
-  }
-  return lines.join('\n');
-}
-
 // ---------- one app in one mode ----------
 
 /** The walk of one app in one mode: a browser context per role, the mode
