@@ -269,7 +269,7 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     const row = chair.locator('[data-testid=speaker-queue] li', { hasText: st.names.db01 });
     await row.waitFor();
     await shot('06-chair-queue', 'chair');
-    await row.getByRole('button', { name: `Mời ${st.names.db01} phát biểu` }).click();
+    await row.getByRole('button', { name: `Mời phát biểu: ${st.names.db01}` }).click();
     for (const p of [chair, p1, p2]) {
       const strip = p.getByTestId('speaker-countdown');
       await strip.waitFor();
@@ -506,7 +506,7 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
   it('the chair moves the agenda on; every tablet highlights the new current item', async () => {
     const chair = tab.chair.page;
     await tabTo(chair, 'Chương trình');
-    await chair.getByRole('button', { name: 'Chuyển phiên họp đến mục 3.1. Tờ trình về dự toán thu, chi ngân sách và phân bổ ngân sách cấp tỉnh năm 2027' }).click();
+    await chair.getByRole('button', { name: 'Chuyển đến mục này: 3.1. Tờ trình về dự toán thu, chi ngân sách và phân bổ ngân sách cấp tỉnh năm 2027' }).click();
     await tabTo(tab.d2.page, 'Chương trình');
     for (const name of ['chair', 'd1', 'd2']) {
       const cur = tab[name].page.locator('[data-testid=agenda-item].current');

@@ -12,6 +12,9 @@ export const COMMON_MESSAGES = {
     'app.loading': 'Đang tải…',
     'app.retry': 'Thử lại',
     'app.skip': 'Bỏ qua, đến nội dung chính',
+    'prefs.group': 'Hiển thị',
+    'prefs.large': 'Chữ lớn',
+    'prefs.contrast': 'Tương phản cao',
 
     'login.title': 'Đăng nhập',
     'login.subtitle': 'Hệ thống điều hành phòng họp không giấy và hội nghị truyền hình',
@@ -85,6 +88,9 @@ export const COMMON_MESSAGES = {
     'app.loading': 'Loading…',
     'app.retry': 'Retry',
     'app.skip': 'Skip to main content',
+    'prefs.group': 'Display',
+    'prefs.large': 'Large text',
+    'prefs.contrast': 'High contrast',
 
     'login.title': 'Log in',
     'login.subtitle': 'Paperless meeting and videoconference room control',

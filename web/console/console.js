@@ -11,12 +11,15 @@ import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
 import { h, fill, mountHeader, showError, clearToasts, button } from '../common/ui.js';
 import { loadProvince } from '../common/province.js';
 import { showLoginForm } from '../common/login.js';
+import { applyPrefs } from '../common/prefs.js';
+import { displayButtons } from '../common/display.js';
 import { CONSOLE_MESSAGES } from './messages.js';
 import { renderSessionList } from './sessions.js';
 import { SessionPage } from './session-page.js';
 import { renderImportPage } from './import.js';
 
 register(CONSOLE_MESSAGES);
+applyPrefs();
 
 const main = document.getElementById('main');
 const EDIT_ROLES = ['admin', 'secretariat'];
@@ -41,6 +44,7 @@ const header = mountHeader(document.getElementById('header'), {
   sectionKey: 'console.section',
   homeHref: '#/sessions',
   onLogout: () => logout(),
+  tools: () => displayButtons(),
 });
 
 let page = null;   // the current page object (has destroy()), if any

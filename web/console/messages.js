@@ -234,7 +234,7 @@ export const CONSOLE_MESSAGES = {
     'attendance.check_in': 'Điểm danh',
     'attendance.check_out': 'Ghi nhận ra',
     'attendance.check_in_for': 'Điểm danh có mặt: {name}',
-    'attendance.check_out_for': 'Ghi nhận rời phòng: {name}',
+    'attendance.check_out_for': 'Ghi nhận ra (rời phòng): {name}',
     'attendance.checked_in': 'Đã điểm danh: {name}',
     'attendance.checked_out': 'Đã ghi nhận rời phòng: {name}',
     'attendance.check_in_failed': 'Không điểm danh được',

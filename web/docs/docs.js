@@ -8,6 +8,8 @@
 // anchor means the same heading in both places.
 
 import { marked } from '../vendor/marked/marked.esm.js';
+import { applyPrefs } from '../common/prefs.js';
+import { displayButtons } from '../common/display.js';
 
 /** Every page, in the order of the list. id = file name without .md. */
 export const PAGES = [
@@ -23,6 +25,11 @@ export const PAGES = [
 
 const DIR = 'web/docs/';             // where the pages live in the source tree
 const main = document.getElementById('main');
+
+// Large text and high contrast, as in the apps (the same device setting).
+const DISPLAY_LABELS = { 'prefs.group': 'Display', 'prefs.large': 'Large text', 'prefs.contrast': 'High contrast' };
+applyPrefs();
+document.querySelector('.app-header .spacer')?.after(displayButtons({ label: (key) => DISPLAY_LABELS[key], onChange: () => focusScrollers() }));
 const pagesEl = document.getElementById('pages');
 const toc = document.getElementById('toc');
 const tocList = document.getElementById('toc-list');
@@ -108,6 +115,18 @@ function dressTables(root) {
   }
 }
 
+/** A code block or table that scrolls sideways gets a tab stop, so that the
+ *  keyboard can scroll it too; one that fits gets none. Again when the
+ *  width or the text size changes. */
+function focusScrollers(root = main) {
+  for (const box of root.querySelectorAll('pre, .table-scroll')) {
+    if (box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;
+    else box.removeAttribute('tabindex');
+  }
+}
+let scrollersTimer = 0;
+window.addEventListener('resize', () => { clearTimeout(scrollersTimer); scrollersTimer = setTimeout(() => focusScrollers(), 150); });
+
 function fillToc(page) {
   tocList.replaceChildren();
   for (const h of main.querySelectorAll('h2, h3')) {
@@ -178,6 +197,7 @@ async function show(page, anchor, { focus = false } = {}) {
       rewriteLinks(article, page);
       dressTables(article);
       main.replaceChildren(article);
+      focusScrollers(article);
       main.removeAttribute('aria-busy');
       fillToc(page);
       document.title = `${pageOf(page).title} · roomctl documentation`;

@@ -65,7 +65,7 @@ export const TABLET_MESSAGES = {
     'tb.agenda.minutes': '{n} phút',
     'tb.agenda.pages': '{n} tr.',
     'tb.agenda.make_current': 'Chuyển đến mục này',
-    'tb.agenda.make_current_named': 'Chuyển phiên họp đến mục {title}',
+    'tb.agenda.make_current_named': 'Chuyển đến mục này: {title}',
     'tb.agenda.current_failed': 'Không chuyển được mục chương trình',
 
     'tb.viewer.region': 'Tài liệu',
@@ -151,7 +151,7 @@ export const TABLET_MESSAGES = {
     'tb.speak.queue_empty': 'Chưa có đại biểu đăng ký.',
     'tb.speak.asked_at': 'đăng ký lúc {time}',
     'tb.speak.grant': 'Mời phát biểu',
-    'tb.speak.grant_to': 'Mời {name} phát biểu',
+    'tb.speak.grant_to': 'Mời phát biểu: {name}',
     'tb.speak.grant_failed': 'Không mời phát biểu được',
 
     'tb.vote.title': 'Biểu quyết',
@@ -287,7 +287,7 @@ export const TABLET_MESSAGES = {
     'tb.agenda.minutes': '{n} min',
     'tb.agenda.pages': '{n} p.',
     'tb.agenda.make_current': 'Make current',
-    'tb.agenda.make_current_named': 'Move the session to item {title}',
+    'tb.agenda.make_current_named': 'Make current: {title}',
     'tb.agenda.current_failed': 'Could not change the agenda item',
 
     'tb.viewer.region': 'Document',

@@ -106,7 +106,7 @@ export class DocViewer extends EventTarget {
       this.searchInfo, this.searchList);
 
     this.thumbs = h('nav', { class: 'viewer-thumbs', hidden: true, 'aria-label': t('tb.viewer.thumbs') });
-    this.canvas = h('canvas', { class: 'viewer-canvas', dataset: { testid: 'page-canvas' }, role: 'img' });
+    this.canvas = h('canvas', { class: 'viewer-canvas', dataset: { testid: 'page-canvas' }, role: 'img', 'aria-label': t('tb.viewer.region') });
     this.hl = h('div', { class: 'viewer-hl', 'aria-hidden': 'true' });
     this.pageBox = h('div', { class: 'viewer-page' }, this.canvas, this.hl);
     this.message = h('div', { class: 'viewer-message' });

@@ -65,7 +65,7 @@ export class AttendanceView {
       this.summaryEl,
       h('section', { class: 'card card-flush' },
         h('div', { class: 'toolbar card-body' }, this.search, h('span', { class: 'muted small', dataset: { testid: 'att-shown' } })),
-        h('div', { class: 'table-wrap att-wrap' }, h('table', { class: 'table att-table' },
+        h('div', { class: 'table-wrap att-wrap', tabindex: '0', role: 'region', 'aria-label': t('tech.att.title') }, h('table', { class: 'table att-table' },
           h('thead', null, h('tr', null, cols.map((c) => h('th', { class: numeric.has(c) ? 'right' : null, scope: 'col' }, t(`tech.att.col.${c}`))))),
           this.tbody)))));
     this.renderRows();

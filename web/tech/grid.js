@@ -130,7 +130,7 @@ export class SiteGrid {
     const frag = document.createDocumentFragment();
     for (const g of this.groups) {
       g.countEl = h('span', { class: 'group-counts' });
-      g.body = h('div', { class: 'group-tiles', role: 'list' });
+      g.body = h('div', { class: 'group-tiles' });
       g.el = h('section', { class: 'group', dataset: { group: g.key }, 'aria-label': this._groupName(g) },
         h('header', { class: 'group-head' },
           h('h3', { class: 'group-title' }, this._groupName(g),

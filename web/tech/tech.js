@@ -14,6 +14,7 @@ import { h, fill, mountHeader, showError, clearToasts, button, icon, toast } fro
 import { loadProvince } from '../common/province.js';
 import { showLoginForm } from '../common/login.js';
 import { applyPrefs } from '../common/prefs.js';
+import { displayButtons } from '../common/display.js';
 import { TECH_MESSAGES } from './messages.js';
 import { SessionFeed } from './feed.js';
 import { MonitorView } from './monitor.js';
@@ -120,7 +121,7 @@ const header = mountHeader(document.getElementById('header'), {
   sectionKey: 'tech.section',
   homeHref: '#/',
   onLogout: () => logout(),
-  tools: () => fullscreenButton(),
+  tools: () => [displayButtons(), fullscreenButton()],
 });
 document.addEventListener('fullscreenchange', () => header.refresh());
 
@@ -266,7 +267,7 @@ function renderNav(view, id) {
     onchange: (e) => ctx.navigate(`#/${parseHash().view || 'monitor'}/${e.target.value}`),
   });
   navEl = h('nav', { class: 'tech-nav', 'aria-label': t('tech.nav.label') },
-    h('div', { class: 'tabs', role: 'list' }, tabs),
+    h('div', { class: 'tabs' }, tabs),
     h('span', { class: 'spacer' }),
     h('label', { class: 'session-label', for: 'session-select' }, t('tech.sessions.label')),
     sel);
