@@ -130,7 +130,7 @@ seed_document(rc_store *store, GKeyFile *kf, const char *pdf_dir, gint64 item_id
 }
 
 static gint64
-session_from_ini(rc_store *store, GKeyFile *kf, GError **error)
+session_from_ini(rc_store *store, GKeyFile *kf, GTimeZone *zone, GError **error)
 {
   g_autofree char *title = g_key_file_get_string(kf, "session", "title", error);
   if (!title)
@@ -138,12 +138,8 @@ session_from_ini(rc_store *store, GKeyFile *kf, GError **error)
   g_autofree char *room = g_key_file_get_string(kf, "session", "room", NULL);
   g_autofree char *desc = g_key_file_get_string(kf, "session", "description", NULL);
   g_autofree char *hhmm = g_key_file_get_string(kf, "session", "start_time", NULL);
-  g_autofree char *tz = g_key_file_get_string(kf, "session", "timezone_offset", NULL);
   int days = g_key_file_get_integer(kf, "session", "starts_in_days", NULL);
   int minutes = g_key_file_get_integer(kf, "session", "duration_minutes", NULL);
-  g_autoptr(GTimeZone) zone = g_time_zone_new_identifier(tz ? tz : "+07:00");
-  if (!zone)
-    zone = g_time_zone_new_utc();
   g_autoptr(GDateTime) now = g_date_time_new_now(zone);
   int h = 8, m = 0;
   if (hhmm)
@@ -214,13 +210,13 @@ assign_all(rc_store *store, gint64 session_id, GError **error)
 }
 
 static gboolean
-seed_session(rc_store *store, const char *dir, const char *pdf_dir, GError **error)
+seed_session(rc_store *store, const char *dir, const char *pdf_dir, GTimeZone *zone, GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autofree char *path = g_build_filename(dir, "session.ini", NULL);
   if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error))
     return FALSE;
-  gint64 id = session_from_ini(store, kf, error);
+  gint64 id = session_from_ini(store, kf, zone, error);
   if (!id || !seed_agenda(store, kf, pdf_dir, id, error) || !assign_all(store, id, error)) {
     g_prefix_error(error, "%s: ", path);
     return FALSE;
@@ -230,12 +226,13 @@ seed_session(rc_store *store, const char *dir, const char *pdf_dir, GError **err
 }
 
 gboolean
-rc_demo_seed(rc_store *store, rc_auth *auth, const char *demo_dir, const char *pdf_dir, GError **error)
+rc_demo_seed(rc_store *store, rc_auth *auth, const char *demo_dir, const char *pdf_dir, GTimeZone *zone,
+             GError **error)
 {
   if (!rc_store_begin(store, error))
     return FALSE;
   if (!seed_sites(store, demo_dir, error) || !seed_users(store, auth, demo_dir, error) ||
-      !seed_session(store, demo_dir, pdf_dir, error) ||
+      !seed_session(store, demo_dir, pdf_dir, zone, error) ||
       !rc_store_audit(store, 0, "demo.seed", demo_dir, NULL, error) || !rc_store_commit(store, error)) {
     rc_store_rollback(store);
     g_prefix_error(error, "demo seed: ");

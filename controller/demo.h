@@ -5,6 +5,8 @@
 #include "store.h"
 
 /* Seeds from @demo_dir (users.csv, sites.csv, session.ini) and @pdf_dir
- * (the PDFs the build made from configs/demo/docs). All or nothing. */
-gboolean rc_demo_seed(rc_store *store, rc_auth *auth, const char *demo_dir, const char *pdf_dir,
+ * (the PDFs the build made from configs/demo/docs). The session's start time
+ * of day is on @zone's clock (the province's, [meeting] timezone). All or
+ * nothing. */
+gboolean rc_demo_seed(rc_store *store, rc_auth *auth, const char *demo_dir, const char *pdf_dir, GTimeZone *zone,
                       GError **error);

@@ -105,3 +105,28 @@ describe('demo data', () => {
     await assertAlive(srv, 'the demo restart');
   });
 });
+
+// The demo session's 08:00 is on the province's clock ([meeting] timezone),
+// whatever zone that is: the demo has no clock of its own.
+describe('demo data: the session on the province clock', () => {
+  for (const [zone, startUtcHour] of [['Asia/Ho_Chi_Minh', 1], ['Asia/Tokyo', 23]]) {
+    test(`[meeting] timezone=${zone}: the session runs 08:00-12:00 there (${String(startUtcHour).padStart(2, '0')}:00Z)`, async () => {
+      const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-demo-tz-'));
+      const srv = await startLocalServer({ ...DEMO, dataDir, config: { ...DEMO.config, meeting: { timezone: zone } } });
+      try {
+        const admin = await login(srv.base, 'admin', 'admin123');
+        const s = assertOk(await request(srv.base, admin, 'GET', '/api/v1/sessions/1'));
+        const fmt = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+        assert.equal(fmt.format(new Date(s.starts_at)), '08:00', `starts_at ${s.starts_at} in ${zone}`);
+        assert.equal(fmt.format(new Date(s.ends_at)), '12:00', `ends_at ${s.ends_at} in ${zone}`);
+        assert.equal(new Date(s.starts_at).getUTCHours(), startUtcHour, s.starts_at);
+        // two days from today on that clock
+        const day = (d) => new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(d);
+        assert.equal(day(new Date(s.starts_at)), day(new Date(Date.now() + 2 * 86400_000)), 'starts_in_days=2');
+      } finally {
+        await stopClean(srv, `the demo in ${zone}`);
+        await fs.rm(dataDir, { recursive: true, force: true });
+      }
+    });
+  }
+});
