@@ -94,8 +94,8 @@ describe('upgrade from schema 7', () => {
     const rows = sql(db, 'SELECT count(*) FROM audit_log');
     const res = await roomctl(['--config', conf, '--data-dir', dir, '--port', '0', '--listen', '127.0.0.1'], { timeoutMs: 20_000 });
     assert.equal(res.code, 1);
-    assert.match(res.stderr, /migration to schema 8 failed, the database is unchanged at schema 6: duplicate column name: h264_payload_type/);
     assert.equal(schemaOf(db), before6, 'schema 6 as it was: no calendar_tokens, version 6');
+    assert.match(res.stderr, /migration to schema 8 failed, the database is unchanged at schema 6: duplicate column name: h264_payload_type/);
     assert.equal(sql(db, 'SELECT count(*) FROM audit_log'), rows);
     assert.equal(sql(db, 'PRAGMA integrity_check'), 'ok');
   });
@@ -107,8 +107,8 @@ describe('upgrade from schema 7', () => {
     const hash = sha(db);
     const res = await roomctl(['--config', conf, '--data-dir', dir, '--port', '0', '--listen', '127.0.0.1'], { timeoutMs: 20_000 });
     assert.equal(res.code, 1);
-    assert.match(res.stderr, /database schema version 9 is newer than this roomctl \S+ \(8\); use a newer roomctl or restore a backup/);
     assert.equal(sha(db), hash);
+    assert.match(res.stderr, /database schema version 9 is newer than this roomctl \S+ \(8\); use a newer roomctl or restore a backup/);
     assert.ok(!fs.existsSync(path.join(dir, 'backups')), 'no backup either');
 
     // The same for a backup of it.
