@@ -220,6 +220,8 @@ publish(const char *parent, const char *partial, const char *name, GError **erro
     if (g_file_test(final, G_FILE_TEST_EXISTS))
       continue;
     if (g_rename(partial, final) != 0) {
+      if (errno == EEXIST || errno == ENOTEMPTY)
+        continue; /* another backup took the name since the test */
       g_set_error(error, RC_ERROR, RC_ERROR_INTERNAL, "cannot rename %s to %s: %s", partial, final, g_strerror(errno));
       return NULL;
     }

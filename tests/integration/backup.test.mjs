@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cellOrder, imagesOf, smallestGroup, stateOf } from '../lib/ballot-attack.mjs';
-import { request } from '../lib/integration.mjs';
+import { request, stopClean } from '../lib/integration.mjs';
 import { answers, populate, roomctl } from '../lib/meeting.mjs';
 import { ADMIN_PASSWORD, login, startServer, testConfig } from '../lib/server.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
@@ -187,10 +187,13 @@ describe('backup during a live session, restored into a second daemon', () => {
     const want = [0, 0, 0];
     for (const x of made.secretBallots) want[x.option]++;
     assert.deepEqual(closed.result.counts, want);
-    await b.stop();
+    await stopClean(b, 'the restored daemon');
     b = null;
     const v = await roomctl(['--config', confFile(), '--data-dir', restoreDir, '--verify-audit']);
     assert.equal(v.code, 0, v.stderr);
+    for (const s of sockets) s.close();
+    await stopClean(a, 'the daemon that was backed up');
+    a = null;
   });
 });
 
@@ -220,6 +223,7 @@ describe('scheduled backups ([backup] dir, keep)', () => {
       assert.equal(m.files[0].path, 'roomctl.db');
       assert.match(srv.stderr, /scheduled backup made: .*roomctl-/);
       assert.match(srv.stderr, /backups into .* every 60 minutes, keeping 2; the next in 0 s/);
+      await stopClean(srv, 'scheduled backups');
     } finally {
       await srv.stop();
       fs.rmSync(work, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { request } from '../lib/integration.mjs';
+import { request, stopClean } from '../lib/integration.mjs';
 import { roomctl } from '../lib/meeting.mjs';
 import { ADMIN_PASSWORD, login, startServer, testConfig } from '../lib/server.mjs';
 
@@ -62,6 +62,7 @@ describe('upgrade from schema 7', () => {
       assert.equal(sites.status, 201, sites.text);
       assert.equal(sites.json.h264_payload_type, 97, 'a schema-8 column');
       backups = fs.readdirSync(path.join(dir, 'backups'));
+      await stopClean(srv, 'the migrated daemon');
     } finally {
       await srv.stop();
     }
