@@ -21,6 +21,7 @@ import { ADMIN_PASSWORD, login, startServer, testConfig } from '../lib/server.mj
 import { WsClient } from '../lib/ws-client.mjs';
 
 const K = 3;
+const DELETED = 'DELETED-NOTE-';
 const config = { media: { enabled: 'false' }, votes: { secret_group: String(K) } };
 const sha = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 
@@ -61,6 +62,21 @@ describe('backup during a live session, restored into a second daemon', () => {
     admin = await login(a.base, 'admin', ADMIN_PASSWORD);
     made = await populate(a, admin, { secretVoters: 7 });
     sockets.push(...made.sockets);
+    // Deleted data leaves freed pages: 40 private notes of 10,000 bytes
+    // (8 delegates, 5 pages of two documents) written and deleted again,
+    // each marked, so that the backup can be searched for what was deleted.
+    const docs = [];
+    for (const sid of made.sessions.slice(0, 2)) {
+      const agenda = (await request(a.base, admin, 'GET', `/api/v1/sessions/${sid}/agenda`)).json.agenda;
+      docs.push(agenda[0].documents[0]);
+    }
+    for (const d of made.delegates) {
+      const writer = await WsClient.connect(a.port, { token: d.token });
+      sockets.push(writer);
+      const notes = docs.flatMap((doc) => Array.from({ length: doc.pages }, (_, i) => ({ document_id: doc.id, page: i + 1 })));
+      for (const n of notes) await writer.request('note.save', { ...n, text: `${DELETED}${d.id}-${n.page} `.repeat(500).slice(0, 10_000) });
+      for (const n of notes) await writer.request('note.save', { ...n, text: '' });
+    }
     // 6 ballots make 2k: a group of 3 is sealed, 3 + 1 stay received.
     await Promise.all(made.secretBallots.map(async (x) => {
       x.sealed = await x.socket.waitFor((m) => m.type === 'ballot.sealed', 3000).then(() => true, () => false);
@@ -130,8 +146,11 @@ describe('backup during a live session, restored into a second daemon', () => {
     // pages, it does not re-insert rows (VACUUM INTO would sort them by key).
     const live = imagesOf(liveCopy.db, liveCopy.wal).at(-1);
     assert.deepEqual(cellOrder(db, made.secretVoteId), cellOrder(live, made.secretVoteId));
-    for (const p of freePages(db))
+    const free = freePages(db);
+    assert.ok(free.length >= 5, `the deleted notes freed pages (${free.length})`);
+    for (const p of free)
       assert.ok(p.tail.every((x) => x === 0), `free page ${p.pgno} holds old bytes`);
+    assert.equal(db.indexOf(DELETED), -1, 'nothing deleted is left in the backup');
   });
 
   test('--restore refuses a data directory that is not empty, and a backup whose document was altered', async () => {
