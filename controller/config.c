@@ -89,6 +89,9 @@ static const key_spec keys[] = {
   {"auth", "token_ttl_hours", KEY_INT, F(token_ttl_hours), 1, 24 * 365},
   {"auth", "pwhash_cost", KEY_COST, F(pwhash_cost), 0, 0},
   {"auth", "initial_admin_password", KEY_STRING, F(initial_admin_password), 0, 0},
+  {"backup", "dir", KEY_PATH, F(backup_dir), 0, 0},
+  {"backup", "interval_minutes", KEY_INT, F(backup_interval_minutes), 1, 7 * 24 * 60},
+  {"backup", "keep", KEY_INT, F(backup_keep), 0, 10000},
   {"demo", "seed", KEY_BOOL, F(demo_seed), 0, 0},
   {"demo", "dir", KEY_PATH, F(demo_dir), 0, 0},
   {"demo", "pdf_dir", KEY_PATH, F(demo_pdf_dir), 0, 0},
@@ -163,6 +166,9 @@ rc_config_new_default(void)
   c->initial_admin_password = g_strdup("");
   c->organisation = g_strdup("HỘI ĐỒNG NHÂN DÂN TỈNH");
   c->timezone = g_strdup("Asia/Ho_Chi_Minh");
+  c->backup_dir = g_strdup("");
+  c->backup_interval_minutes = 24 * 60;
+  c->backup_keep = 7;
   c->demo_seed = FALSE;
   c->demo_dir = g_strdup(RC_DEMO_DIR);
   c->demo_pdf_dir = g_strdup(RC_DEMO_PDF_DIR);

@@ -83,6 +83,10 @@ typedef struct rc_config {
   int token_ttl_hours;
   rc_pwhash_cost pwhash_cost;
   char *initial_admin_password; /* "" = generate and log once */
+  /* [backup] */
+  char *backup_dir;            /* scheduled backups go here; "" = none (roomctl --backup DIR still works) */
+  int backup_interval_minutes; /* one backup per interval (and at start when the newest is older) */
+  int backup_keep;             /* complete roomctl-* backups kept; 0 = all */
   /* [demo] */
   gboolean demo_seed;
   char *demo_dir;

@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "roomctl"
 #include "api.h"
 #include "auth.h"
+#include "backup-cli.h"
 #include "config.h"
 #include "demo.h"
 #include "media.h"
@@ -34,6 +35,8 @@ typedef struct {
   gboolean list_audio;
   char *site_ssrc;
   gboolean verify_audit;
+  char *backup_parent;
+  char *restore_dir;
 } options;
 
 typedef struct {
@@ -45,6 +48,7 @@ typedef struct {
   rc_media *media;
   rc_room_audio *room;
   rc_net *net;
+  rc_backup_schedule *backups;
   GMainLoop *loop;
 } roomctl;
 
@@ -67,6 +71,11 @@ parse_options(int *argc, char ***argv, options *o, GError **error)
     {"verify-audit", 0, 0, G_OPTION_ARG_NONE, &o->verify_audit,
      "Check the audit log's hash chain (of --config/--data-dir) and exit: 0 and the row count, or 1 and the first "
      "broken row", NULL},
+    {"backup", 0, 0, G_OPTION_ARG_FILENAME, &o->backup_parent,
+     "Make a consistent backup of the data directory (the daemon may be running) in a new directory under DIR and "
+     "exit", "DIR"},
+    {"restore", 0, 0, G_OPTION_ARG_FILENAME, &o->restore_dir,
+     "Restore the backup DIR into the empty data directory, check it like --verify-audit, and exit", "DIR"},
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- videoconference and paperless meeting controller");
@@ -233,6 +242,7 @@ start(roomctl *rc, GError **error)
   if (!(rc->net = rc_net_new(rc->config, rc->api, rc->meeting, rc->loop, error)))
     return FALSE;
   rc_api_set_ws_io(rc->api, rc_net_ws_io(rc->net));
+  rc->backups = rc_backup_cli_schedule(rc->config);
   g_unix_signal_add(SIGINT, on_signal, rc->loop);
   g_unix_signal_add(SIGTERM, on_signal, rc->loop);
   return TRUE;
@@ -241,6 +251,7 @@ start(roomctl *rc, GError **error)
 static void
 stop(roomctl *rc)
 {
+  g_clear_pointer(&rc->backups, rc_backup_schedule_free); /* waits for a backup under way */
   g_clear_pointer(&rc->net, rc_net_free);
   g_clear_pointer(&rc->media, rc_media_free); /* finishes the recording */
   g_clear_pointer(&rc->room, rc_room_audio_free);
@@ -301,6 +312,14 @@ main(int argc, char **argv)
       status = verify_audit(rc.config);
     goto out;
   }
+  if (o.backup_parent || o.restore_dir) {
+    if ((rc.config = load_config(&o, &error)))
+      status = o.backup_parent ? rc_backup_cli_make(rc.config, o.backup_parent)
+                               : rc_backup_cli_restore(rc.config, o.restore_dir);
+    if (status == EXIT_SUCCESS && o.restore_dir)
+      status = verify_audit(rc.config);
+    goto out;
+  }
   if (!(rc.config = load_config(&o, &error)) || !start(&rc, &error))
     goto out;
   print_banner(&rc);
@@ -315,5 +334,7 @@ out:
   g_free(o.data_dir);
   g_free(o.listen);
   g_free(o.site_ssrc);
+  g_free(o.backup_parent);
+  g_free(o.restore_dir);
   return status;
 }

@@ -2,6 +2,7 @@
  * cache and row helpers the store-*.c files use. Owns sqlite3 *. */
 #define G_LOG_DOMAIN "roomctl-store"
 #include "store-private.h"
+#include "backup.h"
 
 #include <glib/gstdio.h>
 
@@ -469,7 +470,36 @@ rc_store_schema_version(rc_store *store)
   return v;
 }
 
-/* Applies each pending migration in its own transaction with its version. */
+int
+rc_store_latest_schema(void)
+{
+  return (int)G_N_ELEMENTS(migrations);
+}
+
+/* Before an existing database is migrated: a backup of it as it stands,
+ * DATA/backups/pre-migration-v<N>-<time>/, restorable with --restore by
+ * this roomctl's predecessor. No backup, no migration. */
+static gboolean
+backup_before_migration(rc_store *store, int version, int latest, GError **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
+  g_autofree char *name = g_strdup_printf("pre-migration-v%d-%s", version, stamp);
+  g_autofree char *parent = g_build_filename(store->dir, "backups", NULL);
+  rc_backup_source src = {store->dir, NULL};
+  g_autofree char *made = rc_backup_make(&src, store->db, parent, name, NULL, error);
+  if (!made) {
+    g_prefix_error(error, "no migration from schema %d to %d without a backup first (the database is unchanged): ",
+                   version, latest);
+    return FALSE;
+  }
+  g_message("backup before migrating schema %d to %d: %s", version, latest, made);
+  return TRUE;
+}
+
+/* Applies every pending migration in ONE transaction: a migration that
+ * fails leaves the database as it was, at its old version. A database of a
+ * newer schema is refused before anything is written to it. */
 static gboolean
 migrate(rc_store *store, GError **error)
 {
@@ -477,22 +507,30 @@ migrate(rc_store *store, GError **error)
   int latest = (int)G_N_ELEMENTS(migrations);
   if (version > latest) {
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE,
-                "database schema %d is newer than this roomctl (%d)", version, latest);
+                "database schema version %d is newer than this roomctl %s (%d); use a newer roomctl or restore a "
+                "backup made by this version", version, RC_VERSION, latest);
     return FALSE;
   }
-  for (; version < latest; version++) {
-    g_autofree char *bump = g_strdup_printf("PRAGMA user_version = %d", version + 1);
-    if (!exec_sql(store, "BEGIN IMMEDIATE", error))
-      return FALSE;
-    if (!exec_sql(store, migrations[version], error) || !exec_sql(store, bump, error)) {
+  if (version == latest)
+    return TRUE;
+  if (version > 0 && !backup_before_migration(store, version, latest, error))
+    return FALSE;
+  g_autofree char *bump = g_strdup_printf("PRAGMA user_version = %d", latest);
+  if (!exec_sql(store, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  for (int v = version; v < latest; v++) {
+    if (!exec_sql(store, migrations[v], error)) {
       exec_sql(store, "ROLLBACK", NULL);
-      g_prefix_error(error, "migration to schema %d: ", version + 1);
+      g_prefix_error(error, "migration to schema %d failed, the database is unchanged at schema %d: ", v + 1, version);
       return FALSE;
     }
-    if (!exec_sql(store, "COMMIT", error))
-      return FALSE;
-    g_info("database migrated to schema %d", version + 1);
   }
+  if (!exec_sql(store, bump, error) || !exec_sql(store, "COMMIT", error)) {
+    exec_sql(store, "ROLLBACK", NULL);
+    return FALSE;
+  }
+  if (version > 0)
+    g_message("database migrated from schema %d to %d", version, latest);
   return TRUE;
 }
 
@@ -522,8 +560,12 @@ rc_store_open(const char *dir, GError **error)
     return NULL;
   }
   sqlite3_busy_timeout(store->db, 5000);
-  /* synchronous=FULL in WAL: a commit is on disk before we acknowledge it. */
-  if (!exec_sql(store, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+  /* synchronous=FULL in WAL: a commit is on disk before we acknowledge it.
+   * secure_delete: a freed page or cell is zeroed, so neither the file nor
+   * a backup of its pages keeps what was deleted (Debian's build defaults
+   * to it; a secret ballot's secrecy must not hang on a build option). */
+  if (!exec_sql(store, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                       "PRAGMA secure_delete=ON;",
                 error) ||
       !rc_store_audit_register(store, error) || !migrate(store, error)) {
     g_prefix_error(error, "%s: ", path);

@@ -17,6 +17,8 @@ rc_store *rc_store_open(const char *dir, GError **error);
 void rc_store_close(rc_store *store);
 const char *rc_store_documents_dir(rc_store *store);
 int rc_store_schema_version(rc_store *store);
+/* The schema version this roomctl migrates every database to. */
+int rc_store_latest_schema(void);
 
 /* Groups of writes (savepoints): they nest; the outermost commit is durable. */
 gboolean rc_store_begin(rc_store *store, GError **error);
