@@ -130,8 +130,8 @@ run: deps all $(if $(TLS),$(TLS_DIR)/roomctl.conf)
 
 # ---- install ----------------------------------------------------------------
 # `make install` (as root; PREFIX and DESTDIR honoured): the binaries, the web
-# apps and these docs, the demo data, the systemd unit and sysusers file, and
-# a sample config for this layout. An existing /etc/roomctl/roomctl.conf is
+# apps and these docs, the demo data, the systemd unit, sysusers and sysctl
+# files, and a sample config for this layout. An existing /etc/roomctl/roomctl.conf is
 # never overwritten: the sample always goes to roomctl.conf.dist beside it,
 # and to roomctl.conf only when there is none. Steps after it:
 # web/docs/operations.md#install-as-a-service.
@@ -141,26 +141,30 @@ BINDIR      := $(PREFIX)/bin
 DATADIR     := $(PREFIX)/share/roomctl
 UNITDIR     := $(PREFIX)/lib/systemd/system
 SYSUSERSDIR := $(PREFIX)/lib/sysusers.d
+SYSCTLDIR   := $(PREFIX)/lib/sysctl.d
 STATEDIR    := /var/lib/roomctl
 CONFDIR     := $(SYSCONFDIR)/roomctl
 WEB_DIRS    := common console docs tablet tech vendor
 DEMO_FILES  := README.md session.ini sites.csv users.csv
 
 # The sample config: configs/roomctl.conf (every key and its default,
-# documented) with the paths of the installed layout.
-$(BUILD)/roomctl.conf.dist: configs/roomctl.conf Makefile
+# documented) with the paths of the installed layout. Made again at every
+# install: PREFIX may differ from the last one.
+.PHONY: FORCE
+$(BUILD)/roomctl.conf.dist: configs/roomctl.conf FORCE
 	@mkdir -p $(dir $@)
-	sed -e 's|^# Check a file with: .*|# Check a file with:  roomctl --check-config $(CONFDIR)/roomctl.conf|' \
+	@sed -e 's|^# Check a file with: .*|# Check a file with:  roomctl --check-config $(CONFDIR)/roomctl.conf|' \
 	  -e 's|^data_dir=.*|data_dir=$(STATEDIR)|' -e 's|^web_root=.*|web_root=$(DATADIR)/web|' \
 	  -e 's|^dir=demo$$|dir=$(DATADIR)/demo|' -e 's|^pdf_dir=.*|pdf_dir=$(DATADIR)/demo/pdf|' \
-	  -e 's|^organisation=.*|organisation=HỘI ĐỒNG NHÂN DÂN TỈNH|' $< > $@
+	  -e 's|^organisation=.*|organisation=HỘI ĐỒNG NHÂN DÂN TỈNH|' -e 's|`build/roomctl |`roomctl |' \
+	  -e "s|Default: the checkout's build/demo.|Installed with roomctl.|" $< > $@
 	@grep -q '^data_dir=$(STATEDIR)$$' $@ && grep -q '^web_root=$(DATADIR)/web$$' $@ || \
 	  { echo "install: configs/roomctl.conf changed shape; fix the sed in the Makefile" >&2; rm -f $@; exit 1; }
 
 # The unit names /usr/local; another PREFIX is written into the copy.
-$(BUILD)/roomctl.service: configs/roomctl.service Makefile
+$(BUILD)/roomctl.service: configs/roomctl.service FORCE
 	@mkdir -p $(dir $@)
-	sed -e 's|/usr/local/|$(PREFIX)/|g' -e 's|/etc/roomctl/|$(CONFDIR)/|g' $< > $@
+	@sed -e 's|/usr/local/|$(PREFIX)/|g' -e 's|/etc/roomctl/|$(CONFDIR)/|g' $< > $@
 
 install: all $(BUILD)/roomctl.conf.dist $(BUILD)/roomctl.service
 	install -D -m 755 $(BUILD)/roomctl $(DESTDIR)$(BINDIR)/roomctl
@@ -172,6 +176,7 @@ install: all $(BUILD)/roomctl.conf.dist $(BUILD)/roomctl.service
 	for f in $(DEMO_PDF); do install -D -m 644 $$f $(DESTDIR)$(DATADIR)/demo/pdf/$$(basename $$f) || exit 1; done
 	install -D -m 644 $(BUILD)/roomctl.service $(DESTDIR)$(UNITDIR)/roomctl.service
 	install -D -m 644 configs/roomctl.sysusers $(DESTDIR)$(SYSUSERSDIR)/roomctl.conf
+	install -D -m 644 configs/roomctl.sysctl $(DESTDIR)$(SYSCTLDIR)/60-roomctl.conf
 	install -D -m 644 $(BUILD)/roomctl.conf.dist $(DESTDIR)$(CONFDIR)/roomctl.conf.dist
 	@if [ -e $(DESTDIR)$(CONFDIR)/roomctl.conf ]; then \
 	  echo "install: kept $(DESTDIR)$(CONFDIR)/roomctl.conf; the new sample is roomctl.conf.dist beside it"; \
@@ -182,7 +187,7 @@ install: all $(BUILD)/roomctl.conf.dist $(BUILD)/roomctl.service
 # data in /var/lib/roomctl (and the roomctl user).
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/roomctl $(DESTDIR)$(BINDIR)/roomctl-sim $(DESTDIR)$(UNITDIR)/roomctl.service \
-	  $(DESTDIR)$(SYSUSERSDIR)/roomctl.conf
+	  $(DESTDIR)$(SYSUSERSDIR)/roomctl.conf $(DESTDIR)$(SYSCTLDIR)/60-roomctl.conf
 	rm -rf $(DESTDIR)$(DATADIR)
 	@if cmp -s $(DESTDIR)$(CONFDIR)/roomctl.conf $(DESTDIR)$(CONFDIR)/roomctl.conf.dist; then \
 	  rm -f $(DESTDIR)$(CONFDIR)/roomctl.conf; fi

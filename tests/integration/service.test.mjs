@@ -229,7 +229,7 @@ describe('make install DESTDIR and the unit', { skip: process.env.ROOMCTL_BIN &&
   });
   after(async () => { if (root) await fs.rm(root, { recursive: true, force: true }); });
 
-  test('installs the binaries, the web apps, the demo data, the unit, the sysusers file and the config', async () => {
+  test('installs the binaries, the web apps, the demo data, the unit, the sysusers and sysctl files and the config', async () => {
     for (const f of ['usr/local/bin/roomctl', 'usr/local/bin/roomctl-sim']) {
       await fs.access(path.join(root, f), fs.constants.X_OK);
     }
@@ -238,6 +238,7 @@ describe('make install DESTDIR and the unit', { skip: process.env.ROOMCTL_BIN &&
       'usr/local/share/roomctl/web/docs/operations.md', 'usr/local/share/roomctl/web/vendor/pdfjs/pdf.min.mjs',
       'usr/local/share/roomctl/demo/sites.csv', 'usr/local/share/roomctl/demo/pdf/chuong-trinh-ky-hop.pdf',
       'usr/local/lib/systemd/system/roomctl.service', 'usr/local/lib/sysusers.d/roomctl.conf',
+      'usr/local/lib/sysctl.d/60-roomctl.conf',
       'etc/roomctl/roomctl.conf', 'etc/roomctl/roomctl.conf.dist']) {
       await fs.access(path.join(root, f));
     }
@@ -260,7 +261,38 @@ describe('make install DESTDIR and the unit', { skip: process.env.ROOMCTL_BIN &&
     assert.match(await fs.readFile(`${confPath}.dist`, 'utf8'), /^port=8080$/m);
   });
 
-  test('the installed binary starts with the installed config, the ExecStart of the unit, and serves the installed apps',
+  test('systemd-sysusers creates the user roomctl from the installed file (in the temporary root)', async () => {
+    const r = await run('systemd-sysusers', [`--root=${root}`, path.join(root, 'usr/local/lib/sysusers.d/roomctl.conf')]);
+    assert.doesNotMatch(r.stderr, /warn|fail|error/i);
+    const passwd = await fs.readFile(path.join(root, 'etc/passwd'), 'utf8');
+    assert.match(passwd, /^roomctl:x:\d+:\d+:[^:]*:\/var\/lib\/roomctl:\/usr\/sbin\/nologin$/m);
+    const group = await fs.readFile(path.join(root, 'etc/group'), 'utf8');
+    assert.match(group, /^audio:x:\d+:(.*,)?roomctl(,.*)?$/m, 'roomctl is in the audio group');
+  });
+
+  test('PREFIX=/usr: the unit and the config name /usr/bin and /usr/share', async () => {
+    const other = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-root-usr-'));
+    try {
+      await run('make', ['-s', '--no-print-directory', 'install', `DESTDIR=${other}`, 'PREFIX=/usr'],
+        { cwd: REPO_ROOT, timeout: 300_000 });
+      const unit = await fs.readFile(path.join(other, 'usr/lib/systemd/system/roomctl.service'), 'utf8');
+      assert.match(unit, /^ExecStart=\/usr\/bin\/roomctl --config \/etc\/roomctl\/roomctl.conf$/m);
+      const settings = unit.split('\n').filter((l) => !l.startsWith('#'));
+      assert.deepEqual(settings.filter((l) => l.includes('/usr/local')), []);
+      const conf = await fs.readFile(path.join(other, 'etc/roomctl/roomctl.conf'), 'utf8');
+      assert.match(conf, /^web_root=\/usr\/share\/roomctl\/web$/m);
+      await fs.access(path.join(other, 'usr/bin/roomctl'), fs.constants.X_OK);
+      await fs.access(path.join(other, 'usr/lib/sysusers.d/roomctl.conf'));
+      // make uninstall takes it all away again (an unedited config too).
+      await run('make', ['-s', '--no-print-directory', 'uninstall', `DESTDIR=${other}`, 'PREFIX=/usr'], { cwd: REPO_ROOT });
+      const left = await run('find', [other, '-type', 'f']);
+      assert.equal(left.stdout, '', 'files left after make uninstall');
+    } finally {
+      await fs.rm(other, { recursive: true, force: true });
+    }
+  });
+
+  test('the installed binary starts with the installed config as the unit runs it (unprivileged, read-only system) and serves the installed apps',
     { skip: !ok && 'needs unshare -m (root) to put the root at /usr/local and /var/lib' }, async () => {
       const unit = await fs.readFile(path.join(root, 'usr/local/lib/systemd/system/roomctl.service'), 'utf8');
       const execStart = unit.match(/^ExecStart=(.*)$/m)[1].split(' ');
@@ -272,20 +304,33 @@ describe('make install DESTDIR and the unit', { skip: process.env.ROOMCTL_BIN &&
         .replace(/^port=.*$/m, `port=${port}`).replace(/^initial_admin_password=$/m, `initial_admin_password=${ADMIN_PASSWORD}`)
         .replace(/^pwhash_cost=.*$/m, 'pwhash_cost=min').replace(/^enabled=true$/m, 'enabled=false');
       await fs.writeFile(path.join(root, 'etc/roomctl/roomctl.conf'), conf);
+      // Roughly the unit's sandbox, without systemd: in private mount and
+      // pid namespaces the temporary root's /usr/local and a state
+      // directory stand where the unit expects them (StateDirectory=roomctl
+      // is /var/lib/roomctl; the config is read from the root's etc/, a
+      // tmpfs on /etc would hide too much); /usr, /etc and /var are
+      // read-only (ProtectSystem=strict), /proc shows only its own process
+      // (ProcSubset=pid, ProtectProc=invisible), and it runs as an
+      // unprivileged user without capabilities and with no_new_privs
+      // (User=, CapabilityBoundingSet=, NoNewPrivileges=).
       const state = path.join(root, 'var/lib');
       await fs.mkdir(path.join(state, 'roomctl'), { recursive: true });
-      // In a private mount namespace, the temporary root's /usr/local,
-      // /etc/roomctl (a tmpfs on /etc holding only it would hide too much,
-      // so the config is read from the root's etc/) and /var/lib stand where
-      // the unit expects them (StateDirectory=roomctl is /var/lib/roomctl).
+      await fs.mkdir(path.join(state, 'cache'), { recursive: true });
+      const nobody = 65534;
+      for (const d of [state, path.join(state, 'roomctl'), path.join(state, 'cache')]) await fs.chown(d, nobody, nobody);
+      await fs.chmod(root, 0o755);
       const script = [
         'set -e',
+        'mount -t proc -o subset=pid,hidepid=invisible proc /proc',
+        'for d in /usr /etc /var; do mount --bind $d $d; mount -o remount,bind,ro $d; done',
         `mount --bind "${root}/usr/local" /usr/local`,
         `mount --bind "${state}" /var/lib`,
-        `exec /usr/local/bin/roomctl --config "${root}/etc/roomctl/roomctl.conf"`,
+        `exec setpriv --reuid=${nobody} --regid=${nobody} --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all \\`,
+        '  env HOME=/var/lib/roomctl XDG_CACHE_HOME=/var/lib/cache \\',
+        `  /usr/local/bin/roomctl --config "${root}/etc/roomctl/roomctl.conf"`,
       ].join('\n');
-      const proc = reapOnExit(spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script],
-        { stdio: ['ignore', 'pipe', 'pipe'] }));
+      const proc = reapOnExit(spawn('unshare', ['-m', '-p', '-f', '--kill-child', '--propagation', 'private',
+        'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] }));
       let out = '';
       proc.stdout.on('data', (d) => { out += d; });
       proc.stderr.on('data', (d) => { out += d; });
@@ -305,9 +350,15 @@ describe('make install DESTDIR and the unit', { skip: process.env.ROOMCTL_BIN &&
         }
         const token = await login(base, 'admin', ADMIN_PASSWORD);
         assert.ok(token);
-        await fs.access(path.join(state, 'roomctl', 'roomctl.db'));
-        proc.kill('SIGTERM');
+        const db = await fs.stat(path.join(state, 'roomctl', 'roomctl.db'));
+        assert.equal(db.uid, nobody, 'the database belongs to the service user');
+        // unshare -f: the daemon is its child (pid 1 of the new pid namespace).
+        const daemon = Number((await fs.readFile(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8')).trim());
+        assert.ok(daemon > 0);
+        assert.equal((await fs.stat(`/proc/${daemon}`)).uid, nobody);
+        process.kill(daemon, 'SIGTERM');
         assert.equal((await exited).code, 0, out);
+        assert.doesNotMatch(out, /WARNING|CRITICAL|denied|Permission/i);
       } finally {
         proc.kill('SIGKILL');
         await exited;
