@@ -154,7 +154,10 @@ on_signal(gpointer data)
 {
   roomctl *rc = data;
   g_message("stopping");
-  rc_service_stopping(rc->service);
+  /* A second signal can come while stop() runs: rc_auth_free iterates the
+   * context after the service module is gone. */
+  if (rc->service)
+    rc_service_stopping(rc->service);
   g_main_loop_quit(rc->loop);
   return G_SOURCE_CONTINUE;
 }

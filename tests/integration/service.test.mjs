@@ -67,10 +67,10 @@ while True:
 
 /** The daemon under a shell that sets WATCHDOG_PID to its own pid before
  *  exec (systemd sets it to the main pid), as `sh -c` gives $$. */
-async function startNotified(dir, env) {
+async function startNotified(dir, env, config = { media: { enabled: 'false' } }) {
   const port = await freePort();
   const conf = path.join(dir, 'roomctl.conf');
-  await fs.writeFile(conf, testConfig({ media: { enabled: 'false' } }));
+  await fs.writeFile(conf, testConfig(config));
   const script = `${env.WATCHDOG_PID === 'self' ? 'export WATCHDOG_PID=$$; ' : ''}exec "$0" "$@"`;
   const childEnv = { ...process.env, ...env };
   if (env.WATCHDOG_PID === 'self') delete childEnv.WATCHDOG_PID;
@@ -140,6 +140,33 @@ describe('sd_notify: readiness, watchdog, stopping', () => {
       assert.equal(exit.code, 0, `exit; stderr: ${d.stderr}`);
       const afterStop = watchdogs().filter((p) => p.at > stopping.at + 100);
       assert.equal(afterStop.length, 0, 'no ping after STOPPING=1');
+    } finally {
+      d.proc.kill('SIGKILL');
+      await d.exited;
+    }
+  });
+
+  test('a second signal while it stops (after systemd\'s SIGTERM, a Ctrl-C) ends it cleanly', async () => {
+    // A live session's media takes a while to stop, and rc_auth_free then
+    // runs the main loop to finish password checks: the second signal is
+    // handled there, after the service module was freed.
+    let [video, audio] = [await freePort(), await freePort()];
+    while (Math.abs(video - audio) < 2) audio = await freePort();
+    const config = { media: { enabled: 'true', video_port: String(video), audio_port: String(audio), rtsp_port: '0' } };
+    const d = await startNotified(dir, { NOTIFY_SOCKET: socketPath }, config);
+    try {
+      const seen = receiver.lines.length;
+      await receiver.waitFor((l) => receiver.lines.indexOf(l) >= seen && l.msg?.includes('READY=1'), 20_000 * SLOW, 'READY=1');
+      const base = `http://127.0.0.1:${d.port}`;
+      const admin = await login(base, 'admin', ADMIN_PASSWORD);
+      const s = await createSession(base, admin);
+      assertOk(await request(base, admin, 'POST', `/api/v1/sessions/${s.id}/start`));
+      d.proc.kill('SIGTERM');
+      await receiver.waitFor((l) => receiver.lines.indexOf(l) >= seen && l.msg?.includes('STOPPING=1'), 10_000 * SLOW,
+        'STOPPING=1');
+      d.proc.kill('SIGINT');
+      const exit = await d.exited;
+      assert.deepEqual(exit, { code: 0, signal: null }, `stderr: ${d.stderr}`);
     } finally {
       d.proc.kill('SIGKILL');
       await d.exited;
