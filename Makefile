@@ -144,7 +144,6 @@ SYSUSERSDIR := $(PREFIX)/lib/sysusers.d
 SYSCTLDIR   := $(PREFIX)/lib/sysctl.d
 STATEDIR    := /var/lib/roomctl
 CONFDIR     := $(SYSCONFDIR)/roomctl
-WEB_DIRS    := common console docs tablet tech vendor
 DEMO_FILES  := README.md session.ini sites.csv users.csv
 
 # The sample config: configs/roomctl.conf (every key and its default,
@@ -169,8 +168,7 @@ $(BUILD)/roomctl.service: configs/roomctl.service FORCE
 install: all $(BUILD)/roomctl.conf.dist $(BUILD)/roomctl.service
 	install -D -m 755 $(BUILD)/roomctl $(DESTDIR)$(BINDIR)/roomctl
 	install -D -m 755 $(BUILD)/roomctl-sim $(DESTDIR)$(BINDIR)/roomctl-sim
-	install -D -m 644 web/index.html $(DESTDIR)$(DATADIR)/web/index.html
-	cd web && find $(WEB_DIRS) -type f | while read -r f; do \
+	cd web && find . -path ./node_modules -prune -o -type f ! -name 'package*.json' -print | while read -r f; do \
 	  install -D -m 644 "$$f" "$(DESTDIR)$(DATADIR)/web/$$f" || exit 1; done
 	for f in $(DEMO_FILES); do install -D -m 644 configs/demo/$$f $(DESTDIR)$(DATADIR)/demo/$$f || exit 1; done
 	for f in $(DEMO_PDF); do install -D -m 644 $$f $(DESTDIR)$(DATADIR)/demo/pdf/$$(basename $$f) || exit 1; done

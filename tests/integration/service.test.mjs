@@ -270,6 +270,7 @@ describe('make install DESTDIR and the unit', { skip: process.env.ROOMCTL_BIN &&
       await fs.access(path.join(root, f));
     }
     await assert.rejects(fs.access(path.join(root, 'usr/local/share/roomctl/web/node_modules')));
+    await assert.rejects(fs.access(path.join(root, 'usr/local/share/roomctl/web/package.json')));
     const conf = await fs.readFile(path.join(root, 'etc/roomctl/roomctl.conf'), 'utf8');
     assert.match(conf, /^data_dir=\/var\/lib\/roomctl$/m);
     assert.match(conf, /^web_root=\/usr\/local\/share\/roomctl\/web$/m);
