@@ -338,7 +338,7 @@ describe('make install DESTDIR and the unit', { skip: process.env.ROOMCTL_BIN &&
       // is /var/lib/roomctl; the config is read from the root's etc/, a
       // tmpfs on /etc would hide too much); /usr, /etc and /var are
       // read-only (ProtectSystem=strict), /proc shows only its own process
-      // (ProcSubset=pid, ProtectProc=invisible), and it runs as an
+      // (ProtectProc=invisible), and it runs as an
       // unprivileged user without capabilities and with no_new_privs
       // (User=, CapabilityBoundingSet=, NoNewPrivileges=).
       const state = path.join(root, 'var/lib');
@@ -349,7 +349,7 @@ describe('make install DESTDIR and the unit', { skip: process.env.ROOMCTL_BIN &&
       await fs.chmod(root, 0o755);
       const script = [
         'set -e',
-        'mount -t proc -o subset=pid,hidepid=invisible proc /proc',
+        'mount -t proc -o hidepid=invisible proc /proc',
         'for d in /usr /etc /var; do mount --bind $d $d; mount -o remount,bind,ro $d; done',
         `mount --bind "${root}/usr/local" /usr/local`,
         `mount --bind "${state}" /var/lib`,
