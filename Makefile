@@ -5,7 +5,7 @@ CC      ?= gcc
 BUILD   := build
 PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 gstreamer-app-1.0 gstreamer-net-1.0 gstreamer-video-1.0 \
            gstreamer-rtsp-server-1.0 portaudio-2.0 \
-           libwebsockets openssl jansson libsodium sqlite3 poppler-glib pangocairo libzip libqpdf
+           libwebsockets openssl jansson libsodium sqlite3 poppler-glib pangocairo libzip libqpdf libsystemd
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
            -Icontroller -Icontroller/api -Icontroller/net -Icontroller/media -Idevices \
@@ -29,7 +29,7 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   libpoppler-glib-dev poppler-utils libnss3-tools portaudio19-dev alsa-utils \
   libcairo2-dev libpango1.0-dev libzip-dev fonts-dejavu-core fonts-noto-core unzip \
   chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev valgrind python3-icalendar \
-  gstreamer1.0-x libxml2-utils libqpdf-dev tzdata
+  gstreamer1.0-x libxml2-utils libqpdf-dev tzdata libsystemd-dev systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CORE_SRC := $(filter-out controller/main.c,$(wildcard controller/*.c controller/api/*.c controller/net/*.c \
@@ -42,7 +42,7 @@ SIM_BIN  := $(BUILD)/roomctl-sim
 DEMO_TXT := $(wildcard configs/demo/docs/*.txt)
 DEMO_PDF := $(DEMO_TXT:configs/demo/docs/%.txt=$(BUILD)/demo/%.pdf)
 
-.PHONY: all deps run test check-fresh unit integration browser bench crash clean distclean check-config check-asan asan-build check-valgrind fuzz fuzz-build
+.PHONY: all deps run install uninstall test check-fresh unit integration browser bench crash clean distclean check-config check-asan asan-build check-valgrind fuzz fuzz-build
 all: $(BUILD)/roomctl $(BUILD)/roomctl-sim $(BUILD)/mkpdf $(DEMO_PDF) web/vendor/.stamp
 
 # ---- dependencies -----------------------------------------------------------
@@ -127,6 +127,71 @@ run: deps all $(if $(TLS),$(TLS_DIR)/roomctl.conf)
 	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	echo "roomctl-sim: $(SIM_SITES) simulated sites sending to 127.0.0.1:5004/5006 (log in .data-sim.log)"; \
 	$(BUILD)/roomctl --config $(RUN_CONF) --data-dir .data --demo
+
+# ---- install ----------------------------------------------------------------
+# `make install` (as root; PREFIX and DESTDIR honoured): the binaries, the web
+# apps and these docs, the demo data, the systemd unit, sysusers and sysctl
+# files, and a sample config for this layout. An existing /etc/roomctl/roomctl.conf is
+# never overwritten: the sample always goes to roomctl.conf.dist beside it,
+# and to roomctl.conf only when there is none. Steps after it:
+# web/docs/operations.md#install-as-a-service.
+PREFIX      ?= /usr/local
+SYSCONFDIR  ?= /etc
+BINDIR      := $(PREFIX)/bin
+DATADIR     := $(PREFIX)/share/roomctl
+UNITDIR     := $(PREFIX)/lib/systemd/system
+SYSUSERSDIR := $(PREFIX)/lib/sysusers.d
+SYSCTLDIR   := $(PREFIX)/lib/sysctl.d
+STATEDIR    := /var/lib/roomctl
+CONFDIR     := $(SYSCONFDIR)/roomctl
+DEMO_FILES  := README.md session.ini sites.csv users.csv
+
+# The sample config: configs/roomctl.conf (every key and its default,
+# documented) with the paths of the installed layout. Made again at every
+# install: PREFIX may differ from the last one.
+.PHONY: FORCE
+$(BUILD)/roomctl.conf.dist: configs/roomctl.conf FORCE
+	@mkdir -p $(dir $@)
+	@sed -e 's|^# Check a file with: .*|# Check a file with:  roomctl --check-config $(CONFDIR)/roomctl.conf|' \
+	  -e 's|^data_dir=.*|data_dir=$(STATEDIR)|' -e 's|^web_root=.*|web_root=$(DATADIR)/web|' \
+	  -e 's|^dir=demo$$|dir=$(DATADIR)/demo|' -e 's|^pdf_dir=.*|pdf_dir=$(DATADIR)/demo/pdf|' \
+	  -e 's|^organisation=.*|organisation=HỘI ĐỒNG NHÂN DÂN TỈNH|' -e 's|`build/roomctl |`roomctl |' \
+	  -e "s|Default: the checkout's build/demo.|Installed with roomctl.|" $< > $@
+	@grep -q '^data_dir=$(STATEDIR)$$' $@ && grep -q '^web_root=$(DATADIR)/web$$' $@ || \
+	  { echo "install: configs/roomctl.conf changed shape; fix the sed in the Makefile" >&2; rm -f $@; exit 1; }
+
+# The unit names /usr/local; another PREFIX is written into the copy.
+$(BUILD)/roomctl.service: configs/roomctl.service FORCE
+	@mkdir -p $(dir $@)
+	@sed -e 's|/usr/local/|$(PREFIX)/|g' -e 's|/etc/roomctl/|$(CONFDIR)/|g' $< > $@
+
+install: all $(BUILD)/roomctl.conf.dist $(BUILD)/roomctl.service
+	install -D -m 755 $(BUILD)/roomctl $(DESTDIR)$(BINDIR)/roomctl
+	install -D -m 755 $(BUILD)/roomctl-sim $(DESTDIR)$(BINDIR)/roomctl-sim
+	cd web && find . -path ./node_modules -prune -o -type f ! -name 'package*.json' -print | while read -r f; do \
+	  install -D -m 644 "$$f" "$(DESTDIR)$(DATADIR)/web/$$f" || exit 1; done
+	for f in $(DEMO_FILES); do install -D -m 644 configs/demo/$$f $(DESTDIR)$(DATADIR)/demo/$$f || exit 1; done
+	for f in $(DEMO_PDF); do install -D -m 644 $$f $(DESTDIR)$(DATADIR)/demo/pdf/$$(basename $$f) || exit 1; done
+	install -D -m 644 $(BUILD)/roomctl.service $(DESTDIR)$(UNITDIR)/roomctl.service
+	install -D -m 644 configs/roomctl.sysusers $(DESTDIR)$(SYSUSERSDIR)/roomctl.conf
+	install -D -m 644 configs/roomctl.sysctl $(DESTDIR)$(SYSCTLDIR)/60-roomctl.conf
+	install -D -m 644 $(BUILD)/roomctl.conf.dist $(DESTDIR)$(CONFDIR)/roomctl.conf.dist
+	@if [ -e $(DESTDIR)$(CONFDIR)/roomctl.conf ]; then \
+	  echo "install: kept $(DESTDIR)$(CONFDIR)/roomctl.conf; the new sample is roomctl.conf.dist beside it"; \
+	else install -m 644 $(BUILD)/roomctl.conf.dist $(DESTDIR)$(CONFDIR)/roomctl.conf && \
+	  echo "install: wrote $(DESTDIR)$(CONFDIR)/roomctl.conf (edit it, then systemctl enable --now roomctl)"; fi
+
+# Removes what install put in, except the config if it was edited and the
+# data in /var/lib/roomctl (and the roomctl user).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/roomctl $(DESTDIR)$(BINDIR)/roomctl-sim $(DESTDIR)$(UNITDIR)/roomctl.service \
+	  $(DESTDIR)$(SYSUSERSDIR)/roomctl.conf $(DESTDIR)$(SYSCTLDIR)/60-roomctl.conf
+	rm -rf $(DESTDIR)$(DATADIR)
+	@if cmp -s $(DESTDIR)$(CONFDIR)/roomctl.conf $(DESTDIR)$(CONFDIR)/roomctl.conf.dist; then \
+	  rm -f $(DESTDIR)$(CONFDIR)/roomctl.conf; fi
+	rm -f $(DESTDIR)$(CONFDIR)/roomctl.conf.dist
+	-rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null
+	@[ ! -e $(DESTDIR)$(CONFDIR)/roomctl.conf ] || echo "uninstall: kept the edited $(DESTDIR)$(CONFDIR)/roomctl.conf"
 
 # README's two commands in a new minimal Debian 12 root (debootstrap), on the
 # committed HEAD: make test in one root, make run in another until a simulated

@@ -13,6 +13,7 @@
 #include "meeting.h"
 #include "net.h"
 #include "room-audio.h"
+#include "service.h"
 #include "store.h"
 
 #include <glib-unix.h>
@@ -49,6 +50,7 @@ typedef struct {
   rc_room_audio *room;
   rc_net *net;
   rc_backup_schedule *backups;
+  rc_service *service;
   GMainLoop *loop;
 } roomctl;
 
@@ -159,11 +161,28 @@ verify_audit(rc_config *config)
 }
 
 static gboolean
-on_signal(gpointer loop)
+on_signal(gpointer data)
 {
+  roomctl *rc = data;
   g_message("stopping");
-  g_main_loop_quit(loop);
+  /* A second signal can come while stop() runs: rc_auth_free iterates the
+   * context after the service module is gone. */
+  if (rc->service)
+    rc_service_stopping(rc->service);
+  g_main_loop_quit(rc->loop);
   return G_SOURCE_CONTINUE;
+}
+
+/* systemctl status: what the daemon serves right now. */
+static char *
+service_status(gpointer data)
+{
+  roomctl *rc = data;
+  g_autoptr(json_t) live = rc_store_sessions_list(rc->store, "live", 0, NULL);
+  size_t sessions = live ? json_array_size(live) : 0;
+  guint clients = rc_net_ws_clients(rc->net);
+  return g_strdup_printf("port %d, %zu live session%s, %u WebSocket client%s", rc_net_port(rc->net), sessions,
+                         sessions == 1 ? "" : "s", clients, clients == 1 ? "" : "s");
 }
 
 static void
@@ -243,14 +262,16 @@ start(roomctl *rc, GError **error)
     return FALSE;
   rc_api_set_ws_io(rc->api, rc_net_ws_io(rc->net));
   rc->backups = rc_backup_cli_schedule(rc->config);
-  g_unix_signal_add(SIGINT, on_signal, rc->loop);
-  g_unix_signal_add(SIGTERM, on_signal, rc->loop);
+  rc->service = rc_service_new(service_status, rc);
+  g_unix_signal_add(SIGINT, on_signal, rc);
+  g_unix_signal_add(SIGTERM, on_signal, rc);
   return TRUE;
 }
 
 static void
 stop(roomctl *rc)
 {
+  g_clear_pointer(&rc->service, rc_service_free);
   g_clear_pointer(&rc->backups, rc_backup_schedule_free); /* waits for a backup under way */
   g_clear_pointer(&rc->net, rc_net_free);
   g_clear_pointer(&rc->media, rc_media_free); /* finishes the recording */
@@ -275,6 +296,7 @@ main(int argc, char **argv)
   setlocale(LC_ALL, "");
   if (!g_get_charset(NULL))
     setlocale(LC_ALL, "C.UTF-8");
+  rc_service_log_init();
   if (!parse_options(&argc, &argv, &o, &error))
     goto out;
   if (o.version) {
@@ -323,6 +345,7 @@ main(int argc, char **argv)
   if (!(rc.config = load_config(&o, &error)) || !start(&rc, &error))
     goto out;
   print_banner(&rc);
+  rc_service_ready(rc.service); /* the port listens: systemd may start what needs it */
   g_main_loop_run(rc.loop);
   status = EXIT_SUCCESS;
 out:

@@ -8,6 +8,7 @@
 #include "api-private.h"
 #include "health.h"
 #include "media.h"
+#include "service.h"
 
 #include <gio/gio.h>
 #include <math.h>
@@ -188,9 +189,9 @@ store_changes(rc_api *api, GArray *changes, GArray *alarms)
     g_autoptr(json_t) alarm = id ? rc_store_alarm_get(api->store, id, NULL) : NULL;
     if (!alarm)
       continue;
-    g_message("session %" G_GINT64_FORMAT ": site %s: alarm %s %s (%s)", sid,
-              json_string_value(json_object_get(alarm, "site_code")), a->kind, a->raised ? "raised" : "cleared",
-              a->reason);
+    const char *site = json_string_value(json_object_get(alarm, "site_code"));
+    rc_log_about(G_LOG_LEVEL_MESSAGE, sid, site, 0, "session %" G_GINT64_FORMAT ": site %s: alarm %s %s (%s)", sid,
+                 site, a->kind, a->raised ? "raised" : "cleared", a->reason);
     rc_meeting_emit(api->meeting, tech_topic(sid), a->raised ? "alarm.raised" : "alarm.cleared",
                     json_pack("{sO}", "alarm", alarm));
   }

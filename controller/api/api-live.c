@@ -5,6 +5,7 @@
  * or announced. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "service.h"
 
 #include <string.h>
 
@@ -399,8 +400,9 @@ close_vote(rc_api *api, gint64 vote_id, gint64 by, GError **error)
   if (!rc_store_vote_close(api->store, vote_id, result, error))
     return FALSE;
   rc_vote_close(vote);
-  g_message("session %" G_GINT64_FORMAT ": vote %" G_GINT64_FORMAT " closed: %u cast, %s", sid, vote_id,
-            rc_vote_cast_count(vote), json_is_true(json_object_get(result, "passed")) ? "passed" : "not passed");
+  rc_log_about(G_LOG_LEVEL_MESSAGE, sid, NULL, by, "session %" G_GINT64_FORMAT ": vote %" G_GINT64_FORMAT
+               " closed: %u cast, %s", sid, vote_id, rc_vote_cast_count(vote),
+               json_is_true(json_object_get(result, "passed")) ? "passed" : "not passed");
   rc_api_audit(api, by, "vote.close", "vote:%" G_GINT64_FORMAT, vote_id);
   g_hash_table_remove(api->vote_timers, &vote_id);
   rc_meeting_drop_vote(api->meeting, vote_id);
@@ -450,7 +452,8 @@ ws_vote_open(rc_api_ws_call *call, GError **error)
   if (duration > 0)
     arm_close_timer(api, id, duration * 1000);
   rc_api_audit(api, RC_USER_ID(call->peer->user), "vote.open", "vote:%" G_GINT64_FORMAT, id);
-  g_message("session %" G_GINT64_FORMAT ": vote %" G_GINT64_FORMAT " opened (%s)", sid, id, secret ? "secret" : "open");
+  rc_log_about(G_LOG_LEVEL_MESSAGE, sid, NULL, RC_USER_ID(call->peer->user),
+               "session %" G_GINT64_FORMAT ": vote %" G_GINT64_FORMAT " opened (%s)", sid, id, secret ? "secret" : "open");
   json_t *pub = vote_public(api, id, vote, sid);
   call->ack = json_pack("{sO}", "vote", pub);
   rc_meeting_emit(api->meeting, sid, "vote.opened", json_pack("{so}", "vote", pub));

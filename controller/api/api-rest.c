@@ -3,6 +3,7 @@
  * and shapes replies and errors. Also the helpers handlers share. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "service.h"
 
 #include <string.h>
 
@@ -508,8 +509,9 @@ rc_api_attendance_change(rc_api *api, json_t *caller, gint64 session_id, gint64 
   json_t *entry = rc_store_attendance_record(api->store, session_id, user_id, event, method, error);
   if (!entry)
     return NULL;
-  g_info("session %" G_GINT64_FORMAT ": user %" G_GINT64_FORMAT " checked %s (%s)", session_id, user_id,
-         event, method);
+  rc_log_about(G_LOG_LEVEL_INFO, session_id, NULL, user_id,
+               "session %" G_GINT64_FORMAT ": user %" G_GINT64_FORMAT " checked %s (%s)", session_id, user_id, event,
+               method);
   rc_api_emit_attendance(api, session_id, entry);
   return entry;
 }

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
 #include "documents.h"
+#include "service.h"
 #include "signature.h"
 #include "watermark.h"
 
@@ -197,7 +198,8 @@ session_transition(rc_api_call *call, const char *action, GError **error)
       (g_str_equal(next, "ended") && !rc_api_live_end(call->api, id, call->user_id, error)) ||
       !rc_store_session_set_status(call->api->store, id, next, error))
     return FALSE;
-  g_message("session %" G_GINT64_FORMAT ": %s -> %s by user %" G_GINT64_FORMAT, id, status, next, call->user_id);
+  rc_log_about(G_LOG_LEVEL_MESSAGE, id, NULL, call->user_id, "session %" G_GINT64_FORMAT ": %s -> %s by user %" G_GINT64_FORMAT,
+               id, status, next, call->user_id);
   rc_api_audit(call->api, call->user_id, g_str_equal(action, "start") ? "session.start" : "session.end",
                "session:%" G_GINT64_FORMAT, id);
   rc_api_emit_session_part(call->api, id, "session.updated");
@@ -405,8 +407,9 @@ document_upload(rc_api_call *call, GError **error)
     rc_store_rollback(store);
     return FALSE;
   }
-  g_message("session %" G_GINT64_FORMAT ": document %" G_GINT64_FORMAT " '%s' uploaded (%d pages, %" G_GINT64_FORMAT
-            " bytes)", session_id, id, title, pages, req->upload_size);
+  rc_log_about(G_LOG_LEVEL_MESSAGE, session_id, NULL, call->user_id,
+               "session %" G_GINT64_FORMAT ": document %" G_GINT64_FORMAT " '%s' uploaded (%d pages, %" G_GINT64_FORMAT
+               " bytes)", session_id, id, title, pages, req->upload_size);
   rc_api_audit(call->api, call->user_id, "document.upload", "document:%" G_GINT64_FORMAT, id);
   if (g_strcmp0(conf, "true") == 0)
     audit_access(call, id);
