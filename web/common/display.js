@@ -1,7 +1,7 @@
 // The display switches in an app's header: large text and high contrast
 // (common/prefs.js keeps them on the device and puts the classes on <html>).
-// The console and the technicians' dashboard use these; the docs viewer
-// passes its own (English) labels. Same markup as the tablet's switches.
+// Every app uses these (the tablet re-draws its page on a change); the docs viewer
+// passes its own (English) labels.
 //
 //   mountHeader(el, { tools: () => displayButtons() })
 //   displayButtons({ onChange: () => viewer.render(), label: (key) => EN[key] })

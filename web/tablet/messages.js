@@ -5,9 +5,6 @@ export const TABLET_MESSAGES = {
     'tb.section': 'Máy tính bảng đại biểu',
     'tb.boot_failed': 'Không khởi động được ứng dụng',
     'tb.ws_error': 'Máy chủ từ chối yêu cầu',
-    'tb.prefs': 'Hiển thị',
-    'tb.prefs.large': 'Chữ lớn',
-    'tb.prefs.contrast': 'Tương phản cao',
 
     'tb.login.title': 'Đăng nhập máy tính bảng',
     'tb.login.subtitle': 'Phòng họp không giấy — đại biểu và chủ tọa',
@@ -227,9 +224,6 @@ export const TABLET_MESSAGES = {
     'tb.section': 'Delegate tablet',
     'tb.boot_failed': 'The app could not start',
     'tb.ws_error': 'The server refused a request',
-    'tb.prefs': 'Display',
-    'tb.prefs.large': 'Large text',
-    'tb.prefs.contrast': 'High contrast',
 
     'tb.login.title': 'Tablet log in',
     'tb.login.subtitle': 'Paperless meeting room — delegates and chair',

@@ -9,7 +9,8 @@ import { register, t, onLangChange, applyI18n, formatRange, sameDay } from '../c
 import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
 import { h, clear, mountHeader, toast, showError, clearToasts, button, icon, statusBadge } from '../common/ui.js';
 import { loadProvince } from '../common/province.js';
-import { applyPrefs, getPref, togglePref } from '../common/prefs.js';
+import { applyPrefs } from '../common/prefs.js';
+import { displayButtons } from '../common/display.js';
 import { TABLET_MESSAGES } from './messages.js';
 import { SessionView } from './session-view.js';
 import { forgetDocuments } from './viewer.js';
@@ -40,27 +41,11 @@ const serverClock = {
 
 // ---------- header ----------
 
-function prefButton(name, ic, labelKey) {
-  const on = getPref(name);
-  return h('button', {
-    type: 'button', class: `btn btn-header btn-icon pref-btn${on ? ' on' : ''}`, 'aria-pressed': String(on),
-    title: t(labelKey), dataset: { pref: name },
-    onclick: (e) => {
-      const v = togglePref(name);
-      e.currentTarget.setAttribute('aria-pressed', String(v));
-      e.currentTarget.classList.toggle('on', v);
-      if (state.view) state.view.viewer?.render();
-    },
-  }, icon(ic), h('span', { class: 'sr-only' }, t(labelKey)));
-}
-
 const header = mountHeader(document.getElementById('header'), {
   sectionKey: 'tb.section',
   homeHref: './',
   onLogout: () => logout(),
-  tools: () => h('div', { class: 'pref-group', role: 'group', 'aria-label': t('tb.prefs') },
-    prefButton('largeText', 'textSize', 'tb.prefs.large'),
-    prefButton('highContrast', 'contrast', 'tb.prefs.contrast')),
+  tools: () => displayButtons({ onChange: () => state.view?.viewer?.render() }),
 });
 
 // ---------- login ----------
