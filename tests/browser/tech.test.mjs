@@ -14,7 +14,8 @@
 // (state, search without diacritics, district), sorting, the keyboard on
 // the wall of tiles, compact tiles → English → a wall screen → the program:
 // the floor to a site and back, a composed layout and back → the time spent
-// per tick with 602 sites (typical and worst case) → site attendance and its
+// per tick with 602 sites (typical and worst case; its targets are judged
+// by tests/bench/tech.mjs) → site attendance and its
 // CSV → the session ends → the pre-session check of a scheduled session:
 // progress bar, then ready / absent lists.
 // Every wait is bounded. Screenshots: tests/browser/screenshots/tech-*.png
@@ -189,6 +190,8 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
 
   after(async () => {
     if (Object.keys(report).length) console.log(`# tech dashboard figures: ${JSON.stringify(report)}`);
+    // tests/bench/tech.mjs runs this file and judges the figures against their targets
+    if (process.env.ROOMCTL_TECH_FIGURES) await fs.writeFile(process.env.ROOMCTL_TECH_FIGURES, JSON.stringify(report));
     if (browser) await browser.close();
     if (senders) await senders.close();
     if (srv) await srv.stop();
@@ -428,7 +431,7 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
     await pageUntil(() => document.querySelector('.tile.pgm')?.dataset.code === 'TINH', null, 8000, 'TINH on air');
   });
 
-  it('handles a tick of 602 sites in well under a frame', async () => {
+  it('handles ticks of 602 sites (typical and worst case) and reports the time per tick', async () => {
     // The real ticks so far (602 rows each, a few dozen sites sending).
     const real = await page.evaluate(() => ({ tick: window.__techPerf.values('tick'), frame: window.__techPerf.values('frame') }));
     // Then synthetic ticks through the real message path (JSON text →
@@ -503,8 +506,9 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
         + `frames over 50 ms ${f.long_animation_frames}/${f.ticks}`);
       assert.ok(m.tick.length >= 70, `${scenario}: ticks handled ${m.tick.length}`);
       assert.ok(m.frame.length >= 40, `${scenario}: frames drawn ${m.frame.length}`);
-      assert.ok(f.handler_p95_ms < 16, `${scenario}: tick handler p95 ${f.handler_p95_ms} ms`);
-      assert.ok(f.dom_frame_p95_ms < 16, `${scenario}: DOM update p95 ${f.dom_frame_p95_ms} ms`);
+      // The time targets (p95 under one 60 Hz frame, 16 ms) are judged by
+      // the benchmark `tech` (tests/bench/tech.mjs), not here: on two busy
+      // cores a test of them fails for the host's sake, not the page's.
     }
     console.log(`# real ticks: handler p95 ${report.real_tick_p95_ms} ms, DOM update p95 ${report.real_frame_p95_ms} ms (n=${report.real_ticks})`);
     // the real ticks take over again: H01 is green on the next one
