@@ -29,6 +29,7 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->vote_timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, rc_api_live_timers_free_func());
   api->health = rc_api_health_new(config);
   api->records = rc_api_records_new(config);
+  api->storage = rc_api_storage_new(api);
   return api;
 }
 
@@ -37,6 +38,7 @@ rc_api_free(rc_api *api)
 {
   if (!api)
     return;
+  rc_api_storage_free(api->storage);
   g_hash_table_destroy(api->vote_timers);
   rc_api_health_free(api->health);
   rc_api_records_free(api->records);

@@ -403,6 +403,9 @@ document_upload(rc_api_call *call, GError **error)
   if (!id || !rc_store_document_set_signatures(store, id, signatures, error) ||
       (readers && !rc_store_document_set_access(store, id, -1, readers, error)) || !rc_store_commit(store, error)) {
     rc_store_rollback(store);
+    /* No row, no file (unless another document has the same bytes). */
+    char *hashes[] = {(char *)req->upload_sha256, NULL};
+    rc_documents_release(store, hashes);
     return FALSE;
   }
   g_message("session %" G_GINT64_FORMAT ": document %" G_GINT64_FORMAT " '%s' uploaded (%d pages, %" G_GINT64_FORMAT
