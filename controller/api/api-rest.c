@@ -85,6 +85,8 @@ rc_api_reply_error(rc_api_reply *r, const GError *error)
   rc_wire_code code = rc_wire_code_from_error(error);
   if (code == RC_WIRE_INTERNAL)
     g_warning("internal error: %s", error->message);
+  else if (code == RC_WIRE_STORAGE_FULL) /* the wire says only "disk full": what failed is here */
+    g_warning("refused, the disk is full: %s", error->message);
   rc_api_reply_json(r, rc_wire_http_status(code), json_pack("{so}", "error", rc_wire_error_object(error)));
 }
 
