@@ -83,6 +83,10 @@ void rc_api_ws_send_json(rc_api *api, rc_api_ws_peer *peer, json_t *msg);
 /* The live part of a snapshot for @user: presentation, speakers, votes. */
 json_t *rc_api_live_snapshot(rc_api *api, gint64 session_id, json_t *user);
 GDestroyNotify rc_api_live_timers_free_func(void);
+/* Seals a group of the open secret vote's received ballots that a full disk
+ * kept from being sealed (api-storage.c calls it when space is back), rather
+ * than waiting for the next ballot or the close. */
+void rc_api_live_seal_ready(rc_api *api, gint64 session_id);
 /* Ends the live part of @session_id, before its status becomes "ended": closes
  * its open vote (as vote.close: ballots sealed, result stored and sent), ends
  * the current turn and drops the speaker queue, each announced. @by: the user

@@ -6,7 +6,8 @@
  * These alarms have no site. Storing an alarm needs the disk too: one that
  * cannot be stored is still pushed (with a negative placeholder id) and kept
  * here, stored when space is back, and shown in the technicians' snapshot
- * meanwhile. Main loop only. */
+ * meanwhile. With room again, secret ballots whose seal a full disk refused
+ * are sealed. Main loop only. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
 #include "disk.h"
@@ -133,6 +134,17 @@ least_free(rc_config *c, char **where)
   return least;
 }
 
+/* Secret ballots received while the disk was full wait for their group's
+ * seal: with room again it is tried now, not at the next ballot. */
+static void
+seal_ready(rc_api *api)
+{
+  g_autoptr(json_t) live = rc_store_sessions_list(api->store, "live", 0, NULL);
+  size_t i;
+  json_t *session;
+  json_array_foreach(live, i, session) rc_api_live_seal_ready(api, json_integer_value(json_object_get(session, "id")));
+}
+
 static gboolean
 on_check(gpointer data)
 {
@@ -157,6 +169,7 @@ on_check(gpointer data)
     raise_alarm(api, DISK_FULL, sid, full);
   } else {
     clear_alarm(api, DISK_FULL);
+    seal_ready(api);
   }
   return G_SOURCE_CONTINUE;
 }

@@ -113,6 +113,9 @@ describe('a full disk', () => {
   const notes = [];       // {d, page, text, result}
   const checkins = [];    // {d, result}
   const ballots = [];     // {d, option, key, result}
+  const received = [];    // secret ballots told "received": {d, option, key}
+  const sealed = [];      // of those, the ones told "sealed" (on disk)
+  let secretId;
   const config = {};
 
   const mediaStatus = async () => api(srv.base, admin, 'GET', '/api/v1/media');
@@ -297,6 +300,28 @@ describe('a full disk', () => {
     assert.ok(stored.alarms.some((a) => a.kind === 'recording' && a.cleared_at), 'the recording alarm is stored, cleared');
   });
 
+  test('a secret vote on a full disk: ballots received, a group sealed once space is back without another ballot', async () => {
+    assert.equal((await chair.request('vote.close', { vote_id: voteId })).vote.id, voteId);
+    secretId = (await chair.request('vote.open', { session_id: 1, question: 'Bỏ phiếu kín khi đĩa đầy?', secret: true })).vote.id;
+    fill = filler(dataDir);
+    // 2k ballots ([votes] secret_group k=5): the box seals all but k of them
+    // at the last one, and that seal is what the full disk refuses.
+    const voters = tablets.slice(0, 10);
+    for (const [i, d] of voters.entries()) {
+      const key = `full-disk-secret-${i}`;
+      const ack = await d.ws.request('vote.cast', { vote_id: secretId, option: i % 3, ballot_key: key });
+      assert.equal(ack.state, 'received', `${d.user}: received (in memory) even on a full disk`);
+      received.push({ d, option: i % 3, key });
+    }
+    const sealedAt = (d) => d.ws.log.some((m) => m.type === 'ballot.sealed' && m.body.vote_id === secretId);
+    await sleep(2500); // a few checks of the full disk
+    assert.deepEqual(voters.filter(sealedAt).map((d) => d.user), [], 'nothing is told sealed while the disk is full');
+    fill.stop();
+    fill = null;
+    await until(() => voters.filter(sealedAt).length === 5, 15000, 'a group of 5 sealed once space is back');
+    for (const r of received) if (sealedAt(r.d)) sealed.push(r);
+  });
+
   test('SIGKILL and restart: 0 acknowledged facts lost, nothing refused is there', async () => {
     for (const d of tablets) await d.ws.close();
     srv.proc.kill('SIGKILL');
@@ -307,9 +332,18 @@ describe('a full disk', () => {
     const att = await api(srv.base, admin, 'GET', '/api/v1/sessions/1/attendance');
     const present = new Set(att.delegates.filter((x) => x.status === 'present').map((x) => x.user_id));
     for (const c of checkins.filter((x) => x.result === 'ack')) if (!present.has(c.d.id)) lost++;
-    for (const b of ballots.filter((x) => x.result === 'ack')) {
-      const ack = await b.d.ws.request('vote.cast', { vote_id: voteId, option: b.option, ballot_key: b.key });
-      if (ack.duplicate !== true || ack.option !== b.option) lost++;
+    // The open vote was closed with space: its stored result names each voter.
+    const open = (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/votes')).votes.find((v) => v.id === voteId);
+    const named = new Map((open.result?.ballots || []).map((b) => [b.user_id, b.option]));
+    for (const b of ballots.filter((x) => x.result === 'ack')) if (named.get(b.d.id) !== b.option) lost++;
+    assert.equal(open.result.cast, new Set(ballots.filter((x) => x.result === 'ack').map((b) => b.d.id)).size,
+      'the open vote counts each acknowledged ballot once, and nothing refused');
+    // Secret ballots (crash-round style): each told "sealed" is known and
+    // sealed; one only "received" is sent again by its tablet and taken.
+    for (const b of received) {
+      const ack = await b.d.ws.request('vote.cast', { vote_id: secretId, option: b.option, ballot_key: b.key });
+      if (sealed.includes(b) && (ack.duplicate !== true || ack.state !== 'sealed')) lost++;
+      if (!sealed.includes(b)) assert.ok(['received', 'sealed'].includes(ack.state), `${b.d.user}'s resent ballot: ${JSON.stringify(ack)}`);
     }
     // Notes: the last acknowledged text of each page is there; a page whose
     // every save was refused is not.
@@ -326,7 +360,7 @@ describe('a full disk', () => {
       }
     }
     const told = checkins.filter((x) => x.result === 'ack').length + ballots.filter((x) => x.result === 'ack').length +
-      notes.filter((x) => x.result === 'ack').length;
+      notes.filter((x) => x.result === 'ack').length + sealed.length;
     console.log(`after SIGKILL and restart: ${told} acknowledged facts checked, ${lost} lost`);
     assert.equal(lost, 0, 'acknowledged facts lost');
     const docs = (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/agenda')).agenda[0].documents;
