@@ -93,6 +93,10 @@ clear_alarm(rc_api *api, int kind)
   system_alarm *a = &api->storage->alarms[kind];
   if (!a->raised)
     return;
+  /* Not stored yet: stored now, so that the history has it raised and
+   * cleared; its placeholder makes way. */
+  if (!a->id && store_raised(api, kind, a))
+    push(api, a, "alarm.cleared", placeholder(kind, a, TRUE));
   if (a->id) {
     g_autoptr(GError) error = NULL;
     if (!rc_store_alarm_clear(api->store, a->session_id, 0, kind_names[kind], &error) && error) {

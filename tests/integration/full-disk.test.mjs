@@ -106,7 +106,11 @@ async function attempt(ws, type, body) {
   }
 }
 
-describe('a full disk', () => {
+// Twice: with [storage] reserve_mb=4 the free-space check stops the
+// recording (finishing its file) as soon as it sees the disk full, or a write
+// fails first; with reserve_mb=0 nothing is held back and it is always the
+// failed write (ENOSPC from the file sink) that stops it.
+for (const reserveMb of [4, 0]) describe(`a full disk ([storage] reserve_mb=${reserveMb})`, () => {
   let dataDir, srv, admin, chair, tech, site, atH01, fill;
   let ports, rtspPort, docId, itemId, voteId;
   const tablets = [];     // {user, id, token, ws}
@@ -142,7 +146,7 @@ describe('a full disk', () => {
     Object.assign(config, {
       media: { video_port: ports.video, audio_port: ports.audio, rtsp_port: rtspPort, rtsp_host: '127.0.0.1', record: 'true' },
       ws: { rate_per_second: 1000, rate_burst: 1000 },
-      storage: { low_mb: 16, reserve_mb: 4, check_seconds: 1 },
+      storage: { low_mb: 16, reserve_mb: reserveMb, check_seconds: 1 },
     });
     await startRoomctl();
     const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
@@ -204,6 +208,10 @@ describe('a full disk', () => {
   });
 
   test('the disk full: every action is acknowledged and kept, or refused with storage_full', async () => {
+    // Some of the recording on disk first (its header and a few fragments
+    // past the file sink's buffer), so that there is something to play.
+    await until(() => { const f = recordingFiles(); return f.length && fs.statSync(path.join(dataDir, 'recordings', f[f.length - 1])).size > 150_000; },
+      30000, 'some of the recording written', () => recordingFiles());
     const framesBefore = framesOf(atH01).frames;
     fill = filler(dataDir);
     assert.ok(freeBytes(dataDir) < 4096, `the disk is full (${freeBytes(dataDir)} bytes free)`);
@@ -242,7 +250,7 @@ describe('a full disk', () => {
     // The recording stops with an alarm; the program still reaches the site.
     const rec = await until(async () => { const r = (await mediaStatus()).recording; return r.state === 'stopped' && r; },
       15000, 'the recording stopped');
-    assert.match(rec.reason, /disk is full|MiB free/);
+    assert.match(rec.reason, reserveMb ? /disk is full|MiB free/ : /cannot write the recording in .*: the disk is full/);
     await until(() => alarmsSeen('recording', 'alarm.raised').length > 0, 10000, 'the recording alarm');
     await until(() => alarmsSeen('disk_full', 'alarm.raised').length > 0, 10000, 'the disk-full alarm');
     const health = await tech.request('subscribe.health', { session_id: 1 });
@@ -296,6 +304,14 @@ describe('a full disk', () => {
       15000, 'a new recording file growing', () => recordingFiles());
     await until(() => alarmsSeen('recording', 'alarm.cleared').some((m) => m.body.alarm.id > 0), 10000, 'the recording alarm cleared');
     await until(() => alarmsSeen('disk_full', 'alarm.cleared').length > 0, 10000, 'the disk-full alarm cleared');
+    const index = await api(srv.base, admin, 'GET', '/api/v1/sessions/1/recordings');
+    assert.ok(index.files.some((f) => !filesBefore.includes(f.file)), 'the new file is in the recording\'s index');
+    // The file the full disk cut plays: H.264 and Opus, its fragments read.
+    const cut = path.join(dataDir, 'recordings', filesBefore[filesBefore.length - 1]);
+    const probe = execFileSync('ffprobe', ['-v', 'error', '-count_packets', '-show_entries', 'stream=codec_name,nb_read_packets',
+      '-of', 'csv=p=0', cut], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split(','));
+    assert.deepEqual(probe.map(([c]) => c).sort(), ['h264', 'opus'], `the cut file's streams: ${JSON.stringify(probe)}`);
+    assert.ok(probe.every(([, n]) => Number(n) > 25), `the cut file has its packets: ${JSON.stringify(probe)}`);
     const stored = await api(srv.base, admin, 'GET', '/api/v1/alarms?session_id=1');
     assert.ok(stored.alarms.some((a) => a.kind === 'recording' && a.cleared_at), 'the recording alarm is stored, cleared');
   });
