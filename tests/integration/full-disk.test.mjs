@@ -21,7 +21,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, assertOk, assertWireError, login, request, startLocalServer } from '../lib/integration.mjs';
+import { api, assertOk, assertWireError, login, request, startLocalServer, stopClean } from '../lib/integration.mjs';
 import { framesOf, freeUdpPorts, gstSite, gstVideoReceiver, sleep, until } from '../lib/media.mjs';
 import { makePdf } from '../lib/pdf.mjs';
 import { freePort } from '../lib/server.mjs';
@@ -383,5 +383,16 @@ for (const reserveMb of [4, 0]) describe(`a full disk ([storage] reserve_mb=${re
     assert.ok(docs.some((d) => d.title === 'Vua') && !docs.some((d) => d.title === 'Khong vua'));
     const onDisk = fs.readdirSync(path.join(dataDir, 'documents'));
     for (const d of docs) assert.ok(onDisk.includes(`${d.sha256}.pdf`), `document ${d.id}'s file`);
+  });
+
+  test('stopped (SIGTERM) while the disk is full: a clean exit', async () => {
+    await until(async () => (await mediaStatus()).recording?.state === 'recording', 15000, 'the recording after the restart');
+    fill = filler(dataDir);
+    const d = tablets[0];
+    assert.equal((await attempt(d.ws, 'note.save', { document_id: docId, page: 398, text: 'x'.repeat(9000) })).result, 'full');
+    await until(async () => (await mediaStatus()).recording.state === 'stopped', 15000, 'the recording stopped again');
+    for (const t of tablets) await t.ws.close();
+    await stopClean(srv, 'a stop on a full disk');
+    srv = null;
   });
 });
