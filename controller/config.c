@@ -80,6 +80,9 @@ static const key_spec keys[] = {
   {"health", "silence_kbps", KEY_DOUBLE, F(health_silence_kbps), 0, 100000},
   {"health", "clear_seconds", KEY_DOUBLE, F(health_clear_seconds), 0, 3600},
   {"health", "check_seconds", KEY_INT, F(health_check_seconds), 1, 3600},
+  {"storage", "low_mb", KEY_INT, F(storage_low_mb), 0, 100000000},
+  {"storage", "reserve_mb", KEY_INT, F(storage_reserve_mb), 0, 1000000},
+  {"storage", "check_seconds", KEY_INT, F(storage_check_seconds), 1, 3600},
   {"metrics", "allow", KEY_STRING, F(metrics_allow), 0, 0},
   {"votes", "allow_change", KEY_BOOL, F(vote_allow_change), 0, 0},
   {"votes", "majority", KEY_MAJORITY, F(vote_majority_of_members), 0, 0},
@@ -155,6 +158,9 @@ rc_config_new_default(void)
   c->health_silence_kbps = 16;
   c->health_clear_seconds = 10;
   c->health_check_seconds = 30;
+  c->storage_low_mb = 1024;
+  c->storage_reserve_mb = 128;
+  c->storage_check_seconds = 5;
   c->metrics_allow = g_strdup("127.0.0.0/8,::1/128");
   c->vote_allow_change = TRUE;
   c->vote_majority_of_members = TRUE;

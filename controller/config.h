@@ -71,6 +71,10 @@ typedef struct rc_config {
   double health_silence_kbps;
   double health_clear_seconds;
   int health_check_seconds; /* pre-session check length */
+  /* [storage] */
+  int storage_low_mb;        /* free space below this: a "disk_low" alarm */
+  int storage_reserve_mb;    /* kept for the database: no recording or upload eats it */
+  int storage_check_seconds; /* how often free space is looked at */
   /* [metrics] */
   char *metrics_allow;      /* CIDR list that may read /metrics; "" = anyone */
   /* [votes] */

@@ -16,4 +16,5 @@ typedef enum {
   RC_ERROR_UNSUPPORTED,   /* e.g. not a PDF */
   RC_ERROR_TOO_LARGE,
   RC_ERROR_INTERNAL,      /* database or I/O failure */
+  RC_ERROR_STORAGE_FULL,  /* the disk is full: nothing was written */
 } rc_error_code;

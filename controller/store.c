@@ -4,6 +4,7 @@
 #include "store-private.h"
 #include "backup.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 
 /* Each entry migrates the schema from version i to i + 1. Never edit a
@@ -258,12 +259,26 @@ static const char *const migrations[] = {
   "ALTER TABLE sites ADD COLUMN audio_cap_kbps INTEGER CHECK (audio_cap_kbps BETWEEN 0 AND 100000);",
 };
 
+/* SQLITE_FULL is SQLite's word for ENOSPC on the database or the WAL; an
+ * I/O error whose errno is ENOSPC or EDQUOT (a failed sync, the shared
+ * memory file) is the same for whoever asked. */
+static gboolean
+disk_full(rc_store *store, int code)
+{
+  if ((code & 0xff) == SQLITE_FULL)
+    return TRUE;
+  int sys = sqlite3_system_errno(store->db);
+  return (code & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT);
+}
+
 void
 rc_store_set_error(rc_store *store, GError **error, const char *what)
 {
   int code = sqlite3_extended_errcode(store->db);
   rc_error_code rc = RC_ERROR_INTERNAL;
-  if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY ||
+  if (disk_full(store, code))
+    rc = RC_ERROR_STORAGE_FULL;
+  else if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY ||
       code == SQLITE_CONSTRAINT_FOREIGNKEY || code == SQLITE_CONSTRAINT_TRIGGER)
     rc = RC_ERROR_CONFLICT;
   else if (code == SQLITE_CONSTRAINT_CHECK || code == SQLITE_CONSTRAINT_NOTNULL)
@@ -451,7 +466,9 @@ exec_sql(rc_store *store, const char *sql, GError **error)
 {
   char *msg = NULL;
   if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INTERNAL, "%s", msg ? msg : "sqlite error");
+    g_set_error(error, RC_ERROR, disk_full(store, sqlite3_extended_errcode(store->db)) ? RC_ERROR_STORAGE_FULL
+                                                                                         : RC_ERROR_INTERNAL,
+                "%s", msg ? msg : "sqlite error");
     sqlite3_free(msg);
     return FALSE;
   }
@@ -602,10 +619,17 @@ rc_store_begin(rc_store *store, GError **error)
   return exec_sql(store, "SAVEPOINT rc", error);
 }
 
+/* A commit that fails (the disk is full) is rolled back here: the
+ * transaction must not stay open, or the next action would be folded into
+ * it. A nested RELEASE writes nothing and does not fail this way. */
 gboolean
 rc_store_commit(rc_store *store, GError **error)
 {
-  return exec_sql(store, "RELEASE rc", error);
+  if (exec_sql(store, "RELEASE rc", error))
+    return TRUE;
+  if (!sqlite3_get_autocommit(store->db))
+    exec_sql(store, "ROLLBACK", NULL);
+  return FALSE;
 }
 
 void

@@ -28,6 +28,7 @@ static const struct {
   {RC_WIRE_METHOD_NOT_ALLOWED, "method_not_allowed", 405},
   {RC_WIRE_RATE_LIMITED, "rate_limited", 429},
   {RC_WIRE_INTERNAL, "internal", 500},
+  {RC_WIRE_STORAGE_FULL, "storage_full", 507},
 };
 
 const char *
@@ -63,6 +64,7 @@ rc_wire_code_from_error(const GError *error)
   case RC_ERROR_FORBIDDEN: return RC_WIRE_FORBIDDEN;
   case RC_ERROR_UNSUPPORTED: return RC_WIRE_UNSUPPORTED_MEDIA;
   case RC_ERROR_TOO_LARGE: return RC_WIRE_TOO_LARGE;
+  case RC_ERROR_STORAGE_FULL: return RC_WIRE_STORAGE_FULL;
   default: return RC_WIRE_INTERNAL;
   }
 }
@@ -87,7 +89,12 @@ rc_wire_error_object(const GError *error)
   /* Internal details (SQL text, paths) stay in the log, not on the wire. */
   /* Reasons may quote outside input (a parser's error text): only valid
    * UTF-8 goes on the wire, or jansson would refuse the string. */
-  g_autofree char *reason = g_utf8_make_valid(code == RC_WIRE_INTERNAL ? "internal error" : error->message, -1);
+  /* A full disk has one reason whatever failed: the client must know that
+   * what it sent was not kept, and may send it again once space is back. */
+  const char *text = code == RC_WIRE_INTERNAL       ? "internal error"
+                     : code == RC_WIRE_STORAGE_FULL ? RC_WIRE_STORAGE_FULL_REASON
+                                                    : error->message;
+  g_autofree char *reason = g_utf8_make_valid(text, -1);
   json_t *obj = json_pack("{si ss ss}", "code", (int)code, "name", rc_wire_name(code), "reason", reason);
   g_autofree char *field = code == RC_WIRE_BAD_FIELD ? field_of(error->message) : NULL;
   if (field && g_utf8_validate(field, -1, NULL))

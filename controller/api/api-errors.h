@@ -22,7 +22,10 @@ typedef enum {
   RC_WIRE_METHOD_NOT_ALLOWED = 1203,
   RC_WIRE_RATE_LIMITED = 1400,
   RC_WIRE_INTERNAL = 1500,
+  RC_WIRE_STORAGE_FULL = 1507, /* the server's disk is full: nothing was recorded (HTTP 507) */
 } rc_wire_code;
+
+#define RC_WIRE_STORAGE_FULL_REASON "the server's disk is full; nothing was recorded"
 
 /* Errors raised by the api layer itself carry wire codes directly. */
 #define RC_API_ERROR rc_api_error_quark()

@@ -79,6 +79,12 @@ tech_topic(gint64 session_id)
   return -session_id;
 }
 
+gint64
+rc_api_health_topic(gint64 session_id)
+{
+  return tech_topic(session_id);
+}
+
 static double
 num(json_t *o, const char *k)
 {
@@ -241,6 +247,7 @@ rc_api_health_on_stats(json_t *snapshot, gpointer data)
   if (!h->check_id)
     json_array_foreach(sites, i, site) account_call(api, site, &in[i]);
   store_changes(api, changes, alarms);
+  rc_api_storage_on_media(api, sid);
   g_clear_pointer(&h->last, json_decref);
   h->last = json_incref(snapshot);
   json_error_t jerr;
@@ -264,6 +271,7 @@ rc_api_health_session_ended(rc_api *api, gint64 session_id)
   g_hash_table_iter_init(&it, h->calls);
   while (g_hash_table_iter_next(&it, &key, &value))
     close_call(api, *(gint64 *)key, value, "the session ended");
+  rc_api_storage_session_ended(api, session_id);
 }
 
 /* ---- WebSocket: the technicians' subscription ---- */
@@ -274,6 +282,9 @@ health_snapshot(rc_api *api, gint64 sid)
   rc_api_health *h = api->health;
   json_t *sites = h->last && h->session_id == sid ? tick_rows(api, json_object_get(h->last, "sites")) : json_array();
   json_t *alarms = rc_store_alarms_list(api->store, sid, TRUE, 500, NULL);
+  if (!alarms)
+    alarms = json_array();
+  rc_api_storage_pending(api, sid, alarms);
   return json_pack("{sI so so so sO}", "session_id", (json_int_t)sid, "counts", rc_health_counts(h->health), "sites",
                    sites, "alarms", alarms ? alarms : json_array(), "media",
                    api->media && rc_media_session(api->media) == sid ? rc_media_status(api->media) : json_null());
@@ -627,6 +638,11 @@ render_metrics(rc_api *api, GString *out)
   family(out, "roomctl_alarms_active", "gauge", "Alarms not yet cleared or not yet acknowledged.");
   g_string_append_printf(out, "roomctl_alarms_active %zu\n", alarms ? json_array_size(alarms) : 0);
   process_figures(out, api->io.clients ? api->io.clients(api->io.owner) : 0);
+  if (rc_api_storage_free_bytes(api) >= 0) {
+    family(out, "roomctl_disk_free_bytes", "gauge",
+           "Free space where roomctl writes (the least of the data and recording directories).");
+    g_string_append_printf(out, "roomctl_disk_free_bytes %" G_GINT64_FORMAT "\n", rc_api_storage_free_bytes(api));
+  }
   json_t *last = api->health->last;
   json_t *ingest = last ? json_object_get(last, "ingest") : NULL;
   family(out, "roomctl_ingest_dropped_packets_total", "counter", "Packets the media ports received and dropped, by reason.");

@@ -509,6 +509,16 @@ seal_after_ack(rc_api_ws_call *call)
               call->after_id, error->message);
 }
 
+void
+rc_api_live_seal_ready(rc_api *api, gint64 session_id)
+{
+  rc_vote *vote = rc_meeting_open_vote(api->meeting, session_id);
+  g_autoptr(GError) error = NULL;
+  if (vote && rc_vote_secret(vote) && !seal_ballots(api, vote, session_id, FALSE, &error))
+    g_warning("session %" G_GINT64_FORMAT ": vote %" G_GINT64_FORMAT ": cannot seal secret ballots yet: %s",
+              session_id, rc_vote_id(vote), error->message);
+}
+
 static gboolean
 ws_vote_cast(rc_api_ws_call *call, GError **error)
 {

@@ -13,9 +13,11 @@ struct rc_api {
   struct rc_media *media;  /* or NULL */
   struct rc_api_health *health;
   struct rc_api_records *records; /* api-reports.c */
+  struct rc_api_storage *storage; /* api-storage.c */
 };
 typedef struct rc_api_health rc_api_health;
 typedef struct rc_api_records rc_api_records;
+typedef struct rc_api_storage rc_api_storage;
 
 /* One WebSocket message being handled. */
 typedef struct rc_api_ws_call_s {
@@ -43,6 +45,20 @@ extern const rc_api_ws_type rc_api_ws_health_messages[]; /* api-health.c */
 rc_api_health *rc_api_health_new(rc_config *config);
 void rc_api_health_free(rc_api_health *health);
 void rc_api_health_session_ended(rc_api *api, gint64 session_id);
+/* The technicians' topic of a session (apart from the tablets'). */
+gint64 rc_api_health_topic(gint64 session_id);
+
+/* api-storage.c: free space and the recording, as alarms without a site.
+ * Starts the [storage] check_seconds timer. */
+rc_api_storage *rc_api_storage_new(rc_api *api);
+void rc_api_storage_free(rc_api_storage *storage);
+/* With each media tick of @session_id: a stopped recording raises its alarm. */
+void rc_api_storage_on_media(rc_api *api, gint64 session_id);
+void rc_api_storage_session_ended(rc_api *api, gint64 session_id);
+/* Appends to @alarms the raised alarms of @session_id not stored yet. */
+void rc_api_storage_pending(rc_api *api, gint64 session_id, json_t *alarms);
+/* The least free space where roomctl writes at the last check; -1 unknown. */
+gint64 rc_api_storage_free_bytes(rc_api *api);
 
 /* api-media.c: the meeting's side of the media */
 void rc_api_media_session_live(rc_api *api, gint64 session_id, gboolean live);
@@ -67,6 +83,10 @@ void rc_api_ws_send_json(rc_api *api, rc_api_ws_peer *peer, json_t *msg);
 /* The live part of a snapshot for @user: presentation, speakers, votes. */
 json_t *rc_api_live_snapshot(rc_api *api, gint64 session_id, json_t *user);
 GDestroyNotify rc_api_live_timers_free_func(void);
+/* Seals a group of the open secret vote's received ballots that a full disk
+ * kept from being sealed (api-storage.c calls it when space is back), rather
+ * than waiting for the next ballot or the close. */
+void rc_api_live_seal_ready(rc_api *api, gint64 session_id);
 /* Ends the live part of @session_id, before its status becomes "ended": closes
  * its open vote (as vote.close: ballots sealed, result stored and sent), ends
  * the current turn and drops the speaker queue, each announced. @by: the user

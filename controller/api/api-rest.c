@@ -30,6 +30,7 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->vote_timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, rc_api_live_timers_free_func());
   api->health = rc_api_health_new(config);
   api->records = rc_api_records_new(config);
+  api->storage = rc_api_storage_new(api);
   return api;
 }
 
@@ -38,6 +39,7 @@ rc_api_free(rc_api *api)
 {
   if (!api)
     return;
+  rc_api_storage_free(api->storage);
   g_hash_table_destroy(api->vote_timers);
   rc_api_health_free(api->health);
   rc_api_records_free(api->records);
@@ -83,6 +85,8 @@ rc_api_reply_error(rc_api_reply *r, const GError *error)
   rc_wire_code code = rc_wire_code_from_error(error);
   if (code == RC_WIRE_INTERNAL)
     g_warning("internal error: %s", error->message);
+  else if (code == RC_WIRE_STORAGE_FULL) /* the wire says only "disk full": what failed is here */
+    g_warning("refused, the disk is full: %s", error->message);
   rc_api_reply_json(r, rc_wire_http_status(code), json_pack("{so}", "error", rc_wire_error_object(error)));
 }
 

@@ -405,6 +405,9 @@ document_upload(rc_api_call *call, GError **error)
   if (!id || !rc_store_document_set_signatures(store, id, signatures, error) ||
       (readers && !rc_store_document_set_access(store, id, -1, readers, error)) || !rc_store_commit(store, error)) {
     rc_store_rollback(store);
+    /* No row, no file (unless another document has the same bytes). */
+    char *hashes[] = {(char *)req->upload_sha256, NULL};
+    rc_documents_release(store, hashes);
     return FALSE;
   }
   rc_log_about(G_LOG_LEVEL_MESSAGE, session_id, NULL, call->user_id,

@@ -261,6 +261,8 @@ rc_api_ws_message(rc_api *api, rc_api_ws_peer *peer, const char *data, size_t le
   g_autoptr(json_t) msg = parse_envelope(data, len, &id, &error);
   rc_api_ws_call done = {0};
   if (!msg || !dispatch(api, peer, msg, &done, &error)) {
+    if (rc_wire_code_from_error(error) == RC_WIRE_STORAGE_FULL)
+      g_warning("%s refused, the disk is full: %s", json_string_value(json_object_get(msg, "type")), error->message);
     send_error(api, peer, id, error);
     return;
   }

@@ -3,9 +3,15 @@
  * so they see exactly what the sites see. The recording is MP4 (fragmented,
  * so a file cut by a crash still plays) split into files of bounded length,
  * with a JSON index beside it: the files and the start of each agenda item.
+ * A full disk stops the recording, not the session: on a write error, or
+ * when less than [storage] reserve_mb is left (that room is the database's),
+ * the current file is left as it is (whole fragments play) and the recorder
+ * waits; with twice the reserve free again, a new file starts. The status
+ * says "stopped" with the reason meanwhile (the technicians' alarm).
  * The RTSP server (gst-rtsp-server) serves rtsp://HOST:PORT/program. */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media-private.h"
+#include "disk.h"
 
 #include <gst/rtsp-server/rtsp-server.h>
 #include <glib/gstdio.h>
@@ -25,6 +31,11 @@ struct rc_recorder {
   GstCaps *caps;    /* streaming thread: the video caps of the current part */
   gint rotating;    /* atomic: a new part is being made; drop video meanwhile */
   guint rotate_source; /* atomic */
+  guint check_source;  /* free space, every [storage] check_seconds */
+  guint stop_source;   /* a bus error: stop from an idle, not in the bus watch */
+  char *stopped;       /* why the recording waits; NULL = recording */
+  char *stop_reason;   /* for stop_source */
+  gint64 stopped_us;
 };
 
 /* What the main loop needs to note a new file; it does not point at the
@@ -111,6 +122,82 @@ input(rc_recorder *r, const char *caps_text, const char *depay, const char *pars
 
 static gboolean open_part(rc_recorder *r, GError **error);
 static void close_part(rc_recorder *r);
+static void drop_part(rc_recorder *r);
+
+static void
+stop_recording(rc_recorder *r, const char *why, gboolean finish)
+{
+  if (finish)
+    close_part(r);
+  else
+    drop_part(r);
+  g_free(r->stopped);
+  r->stopped = g_strdup(why);
+  r->stopped_us = g_get_monotonic_time();
+  g_warning("session %" G_GINT64_FORMAT ": recording stopped: %s; it starts again (a new file) when %d MiB are "
+            "free", r->media->session_id, why, 2 * r->media->config->storage_reserve_mb);
+}
+
+static gboolean
+on_stop(gpointer data)
+{
+  rc_recorder *r = data;
+  r->stop_source = 0;
+  g_autofree char *why = g_steal_pointer(&r->stop_reason);
+  if (!r->stopped)
+    stop_recording(r, why, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* The recorder's errors stop the recording only (from an idle: the
+ * pipeline is not taken down inside its own bus watch); other messages as
+ * usual. A write that failed for want of space says so. */
+static gboolean
+recorder_bus_watch(GstBus *bus, GstMessage *msg, gpointer data)
+{
+  rc_recorder *r = data;
+  if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR || r->stopped || r->stop_source)
+    return rc_media_bus_watch(bus, msg, "recorder");
+  g_autoptr(GError) error = NULL;
+  gst_message_parse_error(msg, &error, NULL);
+  g_warning("session %" G_GINT64_FORMAT ": recorder: %s: %s", r->media->session_id, GST_OBJECT_NAME(msg->src),
+            error->message);
+  r->stop_reason = g_error_matches(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT)
+                       ? g_strdup_printf("cannot write the recording in %s: the disk is full", r->dir)
+                       : g_strdup_printf("the recording failed: %s", error->message);
+  r->stop_source = g_idle_add(on_stop, r);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Every check: too little room stops the recording cleanly (the file is
+ * finished while there is still space for it); twice that starts it again. */
+static gboolean
+on_check(gpointer data)
+{
+  rc_recorder *r = data;
+  gint64 free_bytes = rc_disk_free_bytes(r->dir);
+  gint64 reserve = (gint64)r->media->config->storage_reserve_mb << 20;
+  if (free_bytes < 0)
+    return G_SOURCE_CONTINUE;
+  if (!r->stopped && free_bytes < reserve) {
+    g_autofree char *why = g_strdup_printf("%" G_GINT64_FORMAT " MiB free in %s, less than the %d MiB kept for the "
+                                           "database ([storage] reserve_mb)", free_bytes >> 20, r->dir,
+                                           r->media->config->storage_reserve_mb);
+    stop_recording(r, why, TRUE);
+  } else if (r->stopped && free_bytes >= MAX(2 * reserve, 1 << 20)) {
+    g_autoptr(GError) error = NULL;
+    if (!open_part(r, &error)) {
+      drop_part(r);
+      g_warning("session %" G_GINT64_FORMAT ": the recording cannot start again yet: %s", r->media->session_id,
+                error->message);
+      return G_SOURCE_CONTINUE;
+    }
+    g_message("session %" G_GINT64_FORMAT ": recording again (%" G_GINT64_FORMAT " MiB free), into a new file",
+              r->media->session_id, free_bytes >> 20);
+    g_clear_pointer(&r->stopped, g_free);
+  }
+  return G_SOURCE_CONTINUE;
+}
 
 static gboolean
 on_rotate(gpointer data)
@@ -121,8 +208,10 @@ on_rotate(gpointer data)
             r->media->session_id);
   close_part(r);
   g_autoptr(GError) error = NULL;
-  if (!open_part(r, &error))
-    g_warning("recording stopped: %s", error->message);
+  if (!open_part(r, &error)) {
+    g_autofree char *why = g_strdup_printf("a new file cannot start: %s", error->message);
+    stop_recording(r, why, FALSE);
+  }
   return G_SOURCE_REMOVE;
 }
 
@@ -177,6 +266,7 @@ rc_recorder_new(rc_media *media, GError **error)
     return NULL;
   }
   write_index(r);
+  r->check_source = g_timeout_add_seconds((guint)media->config->storage_check_seconds, on_check, r);
   g_message("session %" G_GINT64_FORMAT ": recording into %s", media->session_id, r->dir);
   return r;
 }
@@ -202,7 +292,7 @@ open_part(rc_recorder *r, GError **error)
   gst_element_link_pads(v, "src", split, "video");
   gst_element_link_pads(a, "src", split, "audio_%u");
   g_autoptr(GstBus) bus = gst_element_get_bus(r->pipeline);
-  gst_bus_add_watch(bus, rc_media_bus_watch, "recorder");
+  gst_bus_add_watch(bus, recorder_bus_watch, r);
   gst_element_set_state(r->pipeline, GST_STATE_PLAYING);
   g_atomic_int_set(&r->rotating, 0);
   rc_media_add_local_client(media, FALSE, r->video_port, TRUE);
@@ -229,11 +319,31 @@ close_part(rc_recorder *r)
   g_clear_pointer(&r->pipeline, gst_object_unref);
 }
 
+/* Ends the current part without waiting for its file to be finished: the
+ * disk that refused a write would refuse the end too. The fragments written
+ * so far play. */
+static void
+drop_part(rc_recorder *r)
+{
+  if (!r->pipeline)
+    return;
+  rc_media_add_local_client(r->media, FALSE, r->video_port, FALSE);
+  rc_media_add_local_client(r->media, TRUE, r->audio_port, FALSE);
+  g_autoptr(GstBus) bus = gst_element_get_bus(r->pipeline);
+  gst_bus_remove_watch(bus);
+  gst_element_set_state(r->pipeline, GST_STATE_NULL);
+  g_clear_pointer(&r->pipeline, gst_object_unref);
+}
+
 void
 rc_recorder_free(rc_recorder *r)
 {
   if (!r)
     return;
+  g_clear_handle_id(&r->check_source, g_source_remove);
+  g_clear_handle_id(&r->stop_source, g_source_remove);
+  if (r->stopped)
+    drop_part(r); /* a part that failed to open may be half made */
   close_part(r); /* joins the streaming threads: no new rotation after this */
   guint rotate = (guint)g_atomic_int_exchange((gint *)&r->rotate_source, 0);
   if (rotate)
@@ -246,6 +356,8 @@ rc_recorder_free(rc_recorder *r)
     write_index(r);
     json_decref(r->index);
   }
+  g_free(r->stopped);
+  g_free(r->stop_reason);
   g_free(r->dir);
   g_free(r->index_path);
   g_free(r);
@@ -264,8 +376,14 @@ rc_recorder_mark(rc_recorder *r, gint64 item_id, const char *title)
 json_t *
 rc_recorder_status(rc_recorder *r)
 {
-  return json_pack("{ss ss sI}", "dir", r->dir, "index", r->index_path, "segments",
-                   (json_int_t)json_array_size(json_object_get(r->index, "segments")));
+  json_t *status = json_pack("{ss ss sI ss}", "dir", r->dir, "index", r->index_path, "segments",
+                             (json_int_t)json_array_size(json_object_get(r->index, "segments")), "state",
+                             r->stopped ? "stopped" : "recording");
+  if (r->stopped) {
+    json_object_set_new(status, "reason", json_string(r->stopped));
+    json_object_set_new(status, "stopped_seconds", json_real((g_get_monotonic_time() - r->stopped_us) / 1e6));
+  }
+  return status;
 }
 
 /* ---- RTSP ---- */

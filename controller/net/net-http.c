@@ -6,7 +6,10 @@
 #define G_LOG_DOMAIN "roomctl-net"
 #include "net-parse.h"
 #include "net-private.h"
+#include "disk.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,6 +43,7 @@ typedef struct {
   GChecksum *upload_sum;
   gint64 upload_size;
   gboolean body_too_large;
+  gboolean body_no_space; /* the upload does not fit: read and dropped, then 507 */
   /* reply */
   rc_api_reply reply;
   gsize sent;
@@ -370,6 +374,54 @@ open_upload(rc_net *net, http_req *req)
   return TRUE;
 }
 
+/* An upload that would leave less than [storage] reserve_mb free is refused
+ * before a byte is written: that room is the database's, for the ballots
+ * and check-ins still to come. */
+static gboolean
+upload_fits(rc_net *net, http_req *req, gint64 length)
+{
+  gint64 free_bytes = rc_disk_free_bytes(net->upload_dir);
+  gint64 reserve = (gint64)net->config->storage_reserve_mb << 20;
+  if (free_bytes < 0 || length + reserve <= free_bytes)
+    return TRUE;
+  g_warning("an upload of %" G_GINT64_FORMAT " bytes from %s refused: %" G_GINT64_FORMAT
+            " MiB free in %s, %d MiB kept for the database ([storage] reserve_mb)",
+            length, req->peer, free_bytes >> 20, net->upload_dir, net->config->storage_reserve_mb);
+  return FALSE;
+}
+
+/* The disk filled while the upload was written: the part written goes now
+ * (it frees the space), the rest of the body is read and dropped. */
+static void
+drop_upload(http_req *req)
+{
+  g_warning("an upload from %s stopped at %" G_GINT64_FORMAT " bytes: the disk is full", req->peer,
+            req->upload_size);
+  if (req->upload_open)
+    close(req->upload_fd);
+  req->upload_open = FALSE;
+  if (req->upload_path)
+    g_unlink(req->upload_path);
+  g_clear_pointer(&req->upload_path, g_free);
+  req->body_no_space = TRUE;
+}
+
+static gboolean
+write_all(int fd, const void *in, size_t len)
+{
+  const char *p = in;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return FALSE;
+    p += n;
+    len -= (size_t)n;
+  }
+  return TRUE;
+}
+
 /* A body over its limit: logged once per address a minute, not per request. */
 static void
 note_too_large(struct lws *wsi, http_req *req, gint64 length)
@@ -415,6 +467,11 @@ begin_body(struct lws *wsi, http_req *req)
     req->state = REQ_BODY;
     return 0;
   }
+  if (req->body_kind == RC_BODY_PDF && !upload_fits(net, req, length)) {
+    req->body_no_space = TRUE; /* drained like one too large, then 507 */
+    req->state = REQ_BODY;
+    return 0;
+  }
   if (req->body_kind == RC_BODY_PDF && !open_upload(net, req))
     return reply_wire(wsi, req, RC_WIRE_INTERNAL, "cannot store the upload");
   if (req->body_kind == RC_BODY_JSON || req->body_kind == RC_BODY_CSV)
@@ -426,7 +483,7 @@ begin_body(struct lws *wsi, http_req *req)
 static int
 on_body(http_req *req, const void *in, size_t len)
 {
-  if (req->state != REQ_BODY || req->body_too_large)
+  if (req->state != REQ_BODY || req->body_too_large || req->body_no_space)
     return 0;
   req->upload_size += (gint64)len;
   if (req->upload_size > req->body_limit) {
@@ -438,7 +495,12 @@ on_body(http_req *req, const void *in, size_t len)
     return 0;
   }
   g_checksum_update(req->upload_sum, in, (gssize)len);
-  return write(req->upload_fd, in, len) == (ssize_t)len ? 0 : -1;
+  if (write_all(req->upload_fd, in, len))
+    return 0;
+  if (!rc_disk_errno_is_full(errno))
+    return -1;
+  drop_upload(req);
+  return 0;
 }
 
 static int
@@ -449,9 +511,16 @@ on_body_complete(struct lws *wsi, http_req *req)
   if (req->body_too_large)
     return reply_wire(wsi, req, RC_WIRE_TOO_LARGE, req->body_kind == RC_BODY_PDF ? "the upload is over the size limit"
                                                                                  : "the request body is over the size limit");
+  if (req->body_no_space)
+    return reply_wire(wsi, req, RC_WIRE_STORAGE_FULL, RC_WIRE_STORAGE_FULL_REASON);
   if (req->upload_open) {
-    close(req->upload_fd);
+    /* Some filesystems (NFS, quotas) tell of the missing space only here. */
+    int closed = close(req->upload_fd);
     req->upload_open = FALSE;
+    if (closed != 0 && rc_disk_errno_is_full(errno)) {
+      drop_upload(req);
+      return reply_wire(wsi, req, RC_WIRE_STORAGE_FULL, RC_WIRE_STORAGE_FULL_REASON);
+    }
   }
   return run_handler(wsi, req);
 }

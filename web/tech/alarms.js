@@ -82,7 +82,7 @@ export class AlarmList {
     if (acked) {
       ackPart = h('div', { class: 'alarm-acked', dataset: { testid: 'acked' } }, icon('check'),
         t('tech.alarms.acked_by', { who: a.acked_by_name || t('tech.alarms.someone'), at: formatTime(a.acked_at, { withSeconds: true }) }));
-    } else if (this.opts.canAck) {
+    } else if (this.opts.canAck && a.id > 0) { // a negative id: not stored yet (a full disk), nothing to acknowledge
       const btn = button(t('tech.alarms.ack'), { kind: cleared ? '' : 'primary', size: 'sm', ic: 'check', onClick: () => this._ack(a, btn) });
       btn.disabled = this.busy.has(a.id);
       ackPart = btn;
@@ -98,7 +98,9 @@ export class AlarmList {
       a.reason ? h('span', { class: 'alarm-reason' }, reasonText(a.reason)) : null,
       h('time', { class: 'alarm-time num', datetime: a.raised_at, title: formatDateTime(a.raised_at, { withSeconds: true }) }, formatTime(a.raised_at, { withSeconds: true }))),
     h('div', { class: 'alarm-site' },
-      h('button', { type: 'button', class: 'link-btn', onclick: () => this.opts.onSelectSite?.(a.site_id) }, a.site_name || a.site_code || `#${a.site_id}`),
+      a.site_id == null // the server's own alarms (disk, recording) have no site
+        ? h('span', { class: 'alarm-server' }, t('tech.alarm.server'))
+        : h('button', { type: 'button', class: 'link-btn', onclick: () => this.opts.onSelectSite?.(a.site_id) }, a.site_name || a.site_code || `#${a.site_id}`),
       a.site_code ? h('span', { class: 'alarm-code' }, a.site_code) : null,
       acked ? null : h('span', { class: 'alarm-action' }, ackPart)),
     acked || cleared ? h('div', { class: 'alarm-foot' },

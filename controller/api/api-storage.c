@@ -1,0 +1,238 @@
+/* api-storage — a full disk as the technicians see it. Every [storage]
+ * check_seconds the free space where roomctl writes (the data directory:
+ * database, WAL, documents, uploads; and the recording directory) is looked
+ * at: below low_mb a "disk_low" alarm, below reserve_mb a "disk_full" one;
+ * and with each media tick a stopped recording is a "recording" alarm.
+ * These alarms have no site. Storing an alarm needs the disk too: one that
+ * cannot be stored is still pushed (with a negative placeholder id) and kept
+ * here, stored when space is back, and shown in the technicians' snapshot
+ * meanwhile. With room again, secret ballots whose seal a full disk refused
+ * are sealed. Main loop only. */
+#define G_LOG_DOMAIN "roomctl-api"
+#include "api-private.h"
+#include "disk.h"
+#include "media.h"
+
+enum { DISK_LOW, DISK_FULL, RECORDING, N_KINDS };
+static const char *const kind_names[N_KINDS] = {"disk_low", "disk_full", "recording"};
+
+typedef struct {
+  gboolean raised;
+  gint64 id;         /* the stored row; 0 = not stored (yet) */
+  gint64 session_id; /* 0 = none live when raised */
+  char *reason;
+  char *raised_at;
+} system_alarm;
+
+struct rc_api_storage {
+  guint source;
+  system_alarm alarms[N_KINDS];
+  gint64 free_bytes; /* at the last check, the least of the directories; -1 unknown */
+};
+
+static json_t *
+placeholder(int kind, const system_alarm *a, gboolean cleared)
+{
+  g_autofree char *now = rc_store_now();
+  return json_pack("{sI so so so so ss ss ss so? so so so sb}", "id", (json_int_t)-(kind + 1), "session_id",
+                   a->session_id ? json_integer(a->session_id) : json_null(), "site_id", json_null(), "site_code",
+                   json_null(), "site_name", json_null(), "kind", kind_names[kind], "reason", a->reason,
+                   "raised_at", a->raised_at, "cleared_at", cleared ? json_string(now) : NULL, "acked_by",
+                   json_null(), "acked_by_name", json_null(), "acked_at", json_null(), "stored", FALSE);
+}
+
+static void
+push(rc_api *api, const system_alarm *a, const char *event, json_t *alarm /* transfer full */)
+{
+  if (a->session_id && alarm)
+    rc_meeting_emit(api->meeting, rc_api_health_topic(a->session_id), event, json_pack("{so}", "alarm", alarm));
+  else
+    json_decref(alarm);
+}
+
+/* Stores a raised alarm not stored yet; TRUE once it is. */
+static gboolean
+store_raised(rc_api *api, int kind, system_alarm *a)
+{
+  g_autoptr(GError) error = NULL;
+  a->id = rc_store_alarm_raise(api->store, a->session_id, 0, kind_names[kind], a->reason, &error);
+  if (!a->id) {
+    g_warning("alarm %s (%s) cannot be stored yet: %s", kind_names[kind], a->reason, error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+raise_alarm(rc_api *api, int kind, gint64 session_id, const char *reason)
+{
+  system_alarm *a = &api->storage->alarms[kind];
+  if (a->raised) {
+    if (!a->id && store_raised(api, kind, a)) { /* space is back: the placeholder makes way */
+      push(api, a, "alarm.cleared", placeholder(kind, a, TRUE));
+      push(api, a, "alarm.raised", rc_store_alarm_get(api->store, a->id, NULL));
+    }
+    return;
+  }
+  a->raised = TRUE;
+  a->session_id = session_id;
+  g_free(a->reason);
+  a->reason = g_strdup(reason);
+  g_free(a->raised_at);
+  a->raised_at = rc_store_now();
+  g_warning("alarm %s raised: %s", kind_names[kind], reason);
+  if (store_raised(api, kind, a))
+    push(api, a, "alarm.raised", rc_store_alarm_get(api->store, a->id, NULL));
+  else
+    push(api, a, "alarm.raised", placeholder(kind, a, FALSE));
+}
+
+static void
+clear_alarm(rc_api *api, int kind)
+{
+  system_alarm *a = &api->storage->alarms[kind];
+  if (!a->raised)
+    return;
+  /* Not stored yet: stored now, so that the history has it raised and
+   * cleared; its placeholder makes way. */
+  if (!a->id && store_raised(api, kind, a))
+    push(api, a, "alarm.cleared", placeholder(kind, a, TRUE));
+  if (a->id) {
+    g_autoptr(GError) error = NULL;
+    if (!rc_store_alarm_clear(api->store, a->session_id, 0, kind_names[kind], &error) && error) {
+      g_warning("alarm %s cannot be cleared yet: %s", kind_names[kind], error->message);
+      return; /* tried again at the next check */
+    }
+    push(api, a, "alarm.cleared", rc_store_alarm_get(api->store, a->id, NULL));
+  } else {
+    push(api, a, "alarm.cleared", placeholder(kind, a, TRUE));
+  }
+  g_message("alarm %s cleared", kind_names[kind]);
+  a->raised = FALSE;
+  a->id = 0;
+}
+
+static gint64
+live_session(rc_api *api)
+{
+  return api->media ? rc_media_session(api->media) : 0;
+}
+
+/* The least free space of the directories roomctl writes; @where gets
+ * the one it is (transfer full). */
+static gint64
+least_free(rc_config *c, char **where)
+{
+  g_autofree char *recordings = *c->media_record_dir ? g_strdup(c->media_record_dir)
+                                                     : g_build_filename(c->data_dir, "recordings", NULL);
+  const char *dirs[] = {c->data_dir, recordings};
+  gint64 least = -1;
+  for (guint i = 0; i < G_N_ELEMENTS(dirs); i++) {
+    gint64 f = rc_disk_free_bytes(dirs[i]);
+    if (f >= 0 && (least < 0 || f < least)) {
+      least = f;
+      g_free(*where);
+      *where = g_strdup(dirs[i]);
+    }
+  }
+  return least;
+}
+
+/* Secret ballots received while the disk was full wait for their group's
+ * seal: with room again it is tried now, not at the next ballot. */
+static void
+seal_ready(rc_api *api)
+{
+  g_autoptr(json_t) live = rc_store_sessions_list(api->store, "live", 0, NULL);
+  size_t i;
+  json_t *session;
+  json_array_foreach(live, i, session) rc_api_live_seal_ready(api, json_integer_value(json_object_get(session, "id")));
+}
+
+static gboolean
+on_check(gpointer data)
+{
+  rc_api *api = data;
+  rc_config *c = api->config;
+  g_autofree char *where = NULL;
+  gint64 free_bytes = least_free(c, &where);
+  api->storage->free_bytes = free_bytes;
+  if (free_bytes < 0)
+    return G_SOURCE_CONTINUE;
+  gint64 sid = live_session(api);
+  g_autofree char *reason = g_strdup_printf("%" G_GINT64_FORMAT " MiB free in %s", free_bytes >> 20, where);
+  if (free_bytes < ((gint64)c->storage_low_mb << 20)) {
+    g_autofree char *low = g_strdup_printf("%s (below [storage] low_mb=%d)", reason, c->storage_low_mb);
+    raise_alarm(api, DISK_LOW, sid, low);
+  } else {
+    clear_alarm(api, DISK_LOW);
+  }
+  if (free_bytes < ((gint64)c->storage_reserve_mb << 20) || free_bytes == 0) {
+    g_autofree char *full = g_strdup_printf("%s: the disk is full; what cannot be written is refused and not "
+                                            "acknowledged", reason);
+    raise_alarm(api, DISK_FULL, sid, full);
+  } else {
+    clear_alarm(api, DISK_FULL);
+    seal_ready(api);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+rc_api_storage *
+rc_api_storage_new(rc_api *api)
+{
+  rc_api_storage *s = g_new0(rc_api_storage, 1);
+  s->free_bytes = -1;
+  s->source = g_timeout_add_seconds((guint)api->config->storage_check_seconds, on_check, api);
+  return s;
+}
+
+void
+rc_api_storage_free(rc_api_storage *s)
+{
+  if (!s)
+    return;
+  g_clear_handle_id(&s->source, g_source_remove);
+  for (int k = 0; k < N_KINDS; k++) {
+    g_free(s->alarms[k].reason);
+    g_free(s->alarms[k].raised_at);
+  }
+  g_free(s);
+}
+
+void
+rc_api_storage_on_media(rc_api *api, gint64 session_id)
+{
+  g_autoptr(json_t) status = api->media ? rc_media_status(api->media) : NULL;
+  json_t *rec = status ? json_object_get(status, "recording") : NULL;
+  const char *state = rec ? json_string_value(json_object_get(rec, "state")) : NULL;
+  if (g_strcmp0(state, "stopped") == 0)
+    raise_alarm(api, RECORDING, session_id, json_string_value(json_object_get(rec, "reason")));
+  else if (state || !rec)
+    clear_alarm(api, RECORDING);
+  if (api->storage->alarms[RECORDING].raised && api->storage->alarms[RECORDING].session_id != session_id)
+    clear_alarm(api, RECORDING); /* another session's: its recording is over */
+}
+
+void
+rc_api_storage_session_ended(rc_api *api, gint64 session_id)
+{
+  if (api->storage->alarms[RECORDING].session_id == session_id)
+    clear_alarm(api, RECORDING);
+}
+
+void
+rc_api_storage_pending(rc_api *api, gint64 session_id, json_t *alarms)
+{
+  for (int k = 0; k < N_KINDS; k++) {
+    system_alarm *a = &api->storage->alarms[k];
+    if (a->raised && !a->id && a->session_id == session_id)
+      json_array_append_new(alarms, placeholder(k, a, FALSE));
+  }
+}
+
+gint64
+rc_api_storage_free_bytes(rc_api *api)
+{
+  return api->storage->free_bytes;
+}
