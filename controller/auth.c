@@ -33,8 +33,54 @@ struct rc_auth {
   int token_ttl_hours;
   GThreadPool *pool;
   char *dummy_hash; /* verified against when the user does not exist */
-  GMainContext *main_context;
+  /* Finished jobs wait here for the main loop: a (GSourceFunc, data) pair
+   * each. The source is owned by auth, so that rc_auth_free can finish
+   * them without running anything else of the main loop. */
+  GAsyncQueue *done;
+  GSource *wake;
 };
+
+typedef struct {
+  GSourceFunc finish;
+  gpointer data;
+} finished_job;
+
+/* Any thread: hands @data to @finish on the main loop. */
+static void
+hand_back(rc_auth *auth, GSourceFunc finish, gpointer data)
+{
+  finished_job *f = g_new(finished_job, 1);
+  f->finish = finish;
+  f->data = data;
+  g_async_queue_push(auth->done, f);
+  g_source_set_ready_time(auth->wake, 0); /* thread-safe */
+}
+
+static void
+finish_jobs(rc_auth *auth)
+{
+  finished_job *f;
+  while ((f = g_async_queue_try_pop(auth->done))) {
+    f->finish(f->data);
+    g_free(f);
+  }
+}
+
+typedef struct {
+  GSource base;
+  rc_auth *auth;
+} wake_source;
+
+static gboolean
+on_wake(GSource *source, GSourceFunc callback, gpointer data)
+{
+  (void)callback, (void)data;
+  g_source_set_ready_time(source, -1);
+  finish_jobs(((wake_source *)source)->auth);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs wake_funcs = {.dispatch = on_wake};
 
 typedef struct {
   gboolean is_hash; /* FALSE: a login_job; TRUE: a hash_job (both go through the pool) */
@@ -141,7 +187,7 @@ hash_in_thread(hash_job *job)
   hash_batch *b = job->batch;
   b->hashes[job->index] = rc_auth_hash_password(b->auth, b->passwords->pdata[job->index], NULL);
   if (g_atomic_int_dec_and_test(&b->left))
-    g_main_context_invoke(b->auth->main_context, hashes_done, b);
+    hand_back(b->auth, hashes_done, b);
   g_free(job);
 }
 
@@ -157,7 +203,7 @@ rc_auth_hash_passwords(rc_auth *auth, GPtrArray *passwords, rc_auth_hashes_cb cb
   b->cb = cb;
   b->user_data = user_data;
   if (passwords->len == 0) {
-    g_main_context_invoke(auth->main_context, hashes_done, b);
+    hand_back(auth, hashes_done, b);
     return;
   }
   g_atomic_int_set(&b->left, (gint)passwords->len);
@@ -181,7 +227,7 @@ verify_in_thread(gpointer data, gpointer pool_data)
   login_job *job = data;
   rc_auth *auth = pool_data;
   job->ok = crypto_pwhash_str_verify(job->hash, job->password, strlen(job->password)) == 0;
-  g_main_context_invoke(auth->main_context, login_done, job);
+  hand_back(auth, login_done, job);
 }
 
 rc_auth *
@@ -207,7 +253,11 @@ rc_auth_new(rc_store *store, rc_pwhash_cost cost, int token_ttl_hours)
   }
   /* Two workers: each check takes memlimit bytes, so the pool bounds memory. */
   auth->pool = g_thread_pool_new(verify_in_thread, auth, 2, FALSE, NULL);
-  auth->main_context = g_main_context_ref_thread_default();
+  auth->done = g_async_queue_new();
+  auth->wake = g_source_new(&wake_funcs, sizeof(wake_source));
+  ((wake_source *)auth->wake)->auth = auth;
+  g_source_set_ready_time(auth->wake, -1);
+  g_source_attach(auth->wake, g_main_context_get_thread_default());
   auth->dummy_hash = rc_auth_hash_password(auth, "no such user", NULL);
   return auth;
 }
@@ -218,10 +268,11 @@ rc_auth_free(rc_auth *auth)
   if (!auth)
     return;
   g_thread_pool_free(auth->pool, FALSE, TRUE);
-  /* Jobs that finished during the wait may still be queued on the context. */
-  while (g_main_context_pending(auth->main_context))
-    g_main_context_iteration(auth->main_context, FALSE);
-  g_main_context_unref(auth->main_context);
+  /* Only auth's own finished jobs run here, not the rest of the loop. */
+  finish_jobs(auth);
+  g_source_destroy(auth->wake);
+  g_source_unref(auth->wake);
+  g_async_queue_unref(auth->done);
   g_free(auth->dummy_hash);
   g_free(auth);
 }

@@ -273,8 +273,14 @@ stop(roomctl *rc)
 {
   g_clear_pointer(&rc->service, rc_service_free);
   g_clear_pointer(&rc->backups, rc_backup_schedule_free); /* waits for a backup under way */
+  /* The api's timers still run while auth drains its jobs below: they
+   * must find no transport and no media rather than freed ones. */
+  if (rc->api)
+    rc_api_set_ws_io(rc->api, NULL);
   g_clear_pointer(&rc->net, rc_net_free);
   g_clear_pointer(&rc->media, rc_media_free); /* finishes the recording */
+  if (rc->api)
+    rc_api_set_media(rc->api, NULL);
   g_clear_pointer(&rc->room, rc_room_audio_free);
   /* Before the api: finishing password checks still answer through it. */
   g_clear_pointer(&rc->auth, rc_auth_free);

@@ -381,7 +381,8 @@ on_check_step(gpointer data)
             json_integer_value(json_object_get(result, "degraded")), json_integer_value(json_object_get(result, "absent")));
   rc_meeting_emit(api->meeting, tech_topic(sid), "check.finished",
                   json_pack("{sI sO}", "check_id", (json_int_t)h->check_id, "result", result));
-  rc_media_stop(api->media);
+  if (api->media)
+    rc_media_stop(api->media);
   h->check_id = h->check_session = 0;
   h->check_source = 0;
   return G_SOURCE_REMOVE;

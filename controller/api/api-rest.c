@@ -16,7 +16,7 @@ static const rc_api_route *const route_tables[] = {rc_api_routes_people, rc_api_
 void
 rc_api_set_ws_io(rc_api *api, const rc_api_ws_io *io)
 {
-  api->io = *io;
+  api->io = io ? *io : (rc_api_ws_io){0};
 }
 
 rc_api *

@@ -38,13 +38,13 @@ typedef struct {
 
 /* All borrowed; they must outlive the api. (transfer full) */
 rc_api *rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meeting);
-/* Connects the WebSocket transport (once it exists). */
+/* Connects the WebSocket transport (once it exists); NULL disconnects it. */
 void rc_api_set_ws_io(rc_api *api, const rc_api_ws_io *io);
 void rc_api_free(rc_api *api);
 /* Rebuilds open votes and speaker queues from the store after a restart. */
 void rc_api_live_restore(rc_api *api);
 struct rc_media;
-/* Connects the conference media (optional). */
+/* Connects the conference media (optional); NULL disconnects it. */
 void rc_api_set_media(rc_api *api, struct rc_media *media);
 /* The media's switch callback (rc_media_switch_fn), with the api as data. */
 void rc_api_media_switched(gint64 site_id, gint64 grant_to_switch_us, gpointer api);
