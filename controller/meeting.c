@@ -95,16 +95,18 @@ rc_meeting_seq(rc_meeting *m, gint64 session_id)
   return ev ? ev->seq : 0;
 }
 
-gint64
-rc_meeting_emit(rc_meeting *m, gint64 session_id, const char *type, json_t *body)
+/* Gives the frame the topic's next seq, keeps it in the backlog and hands
+ * it to the sink. @body: (transfer full). Returns the seq. */
+static gint64
+emit_kept(rc_meeting *m, gint64 topic, const char *type, json_t *body)
 {
-  session_events *ev = events_for(m, session_id, TRUE);
+  session_events *ev = events_for(m, topic, TRUE);
   json_error_t jerr;
   g_autoptr(json_t) frame = json_pack_ex(&jerr, 0, "{ss sI sI so}", "type", type, "session_id",
-                                         (json_int_t)session_id, "seq", (json_int_t)(ev->seq + 1), "body",
+                                         (json_int_t)topic, "seq", (json_int_t)(ev->seq + 1), "body",
                                          body ? body : json_object());
   if (!frame) { /* a programmer error: say which event, do not crash */
-    g_critical("cannot build %s for session %" G_GINT64_FORMAT ": %s", type, session_id, jerr.text);
+    g_critical("cannot build %s for session %" G_GINT64_FORMAT ": %s", type, topic, jerr.text);
     return ev->seq;
   }
   gint64 seq = ++ev->seq;
@@ -114,25 +116,55 @@ rc_meeting_emit(rc_meeting *m, gint64 session_id, const char *type, json_t *body
   while ((int)ev->backlog.length > m->backlog)
     g_bytes_unref(g_queue_pop_head(&ev->backlog));
   if (m->sink)
-    m->sink(session_id, bytes, m->sink_data);
+    m->sink(topic, bytes, m->sink_data);
   g_bytes_unref(bytes);
   return seq;
 }
 
-void
-rc_meeting_publish(rc_meeting *m, gint64 session_id, const char *type, json_t *body)
+/* Hands a frame with no seq to the topic's subscribers; not kept.
+ * @body: (transfer full). */
+static void
+publish_transient(rc_meeting *m, gint64 topic, const char *type, json_t *body)
 {
   json_error_t jerr;
-  g_autoptr(json_t) frame = json_pack_ex(&jerr, 0, "{ss sI so}", "type", type, "session_id", (json_int_t)session_id,
+  g_autoptr(json_t) frame = json_pack_ex(&jerr, 0, "{ss sI so}", "type", type, "session_id", (json_int_t)topic,
                                          "body", body ? body : json_object());
   if (!frame) { /* a programmer error: say which event, do not crash */
-    g_critical("cannot build %s for session %" G_GINT64_FORMAT ": %s", type, session_id, jerr.text);
+    g_critical("cannot build %s for session %" G_GINT64_FORMAT ": %s", type, topic, jerr.text);
     return;
   }
   char *text = json_dumps(frame, JSON_COMPACT);
   g_autoptr(GBytes) bytes = g_bytes_new_take(text, strlen(text));
   if (m->sink)
-    m->sink(session_id, bytes, m->sink_data);
+    m->sink(topic, bytes, m->sink_data);
+}
+
+gint64
+rc_meeting_send(rc_meeting *m, gint64 session_id, rc_event event, json_t *body)
+{
+  const rc_event_info *e = rc_event_get(event);
+  if (!e || !(e->audience & (RC_AUDIENCE_TABLETS | RC_AUDIENCE_TECH))) {
+    g_critical("event %s has no session audience", e ? e->name : "(unknown)");
+    json_decref(body);
+    return 0;
+  }
+  gint64 topics[2];
+  guint n = 0;
+  if (e->audience & RC_AUDIENCE_TABLETS)
+    topics[n++] = session_id;
+  if (e->audience & RC_AUDIENCE_TECH)
+    topics[n++] = rc_meeting_tech_topic(session_id);
+  gint64 seq = 0;
+  for (guint i = 0; i < n; i++) {
+    json_t *b = i + 1 < n ? json_incref(body) : body; /* the last takes @body */
+    if (!e->kept)
+      publish_transient(m, topics[i], e->name, b);
+    else if (i == 0)
+      seq = emit_kept(m, topics[i], e->name, b);
+    else
+      emit_kept(m, topics[i], e->name, b);
+  }
+  return seq;
 }
 
 GPtrArray *

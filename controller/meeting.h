@@ -4,6 +4,7 @@
  * Pure state, no I/O: events leave through the sink the net layer sets.
  * Main loop only. */
 #pragma once
+#include "events.h"
 #include "floor.h"
 #include "rc-json.h"
 #include "vote.h"
@@ -25,15 +26,22 @@ const char *rc_meeting_epoch(rc_meeting *meeting);
 /* The last seq given for @session_id (0 before any event). */
 gint64 rc_meeting_seq(rc_meeting *meeting, gint64 session_id);
 
-/* Gives the event the next seq, keeps it in the backlog and hands it to the
- * sink. Frame: {"type":@type,"session_id":..,"seq":..,"body":@body}.
- * @body: (transfer full). Returns the seq. */
-gint64 rc_meeting_emit(rc_meeting *meeting, gint64 session_id, const char *type, json_t *body);
+/* The topic a session's technicians subscribe to (its health, alarms,
+ * checks), apart from its tablets' topic, which is @session_id itself. */
+static inline gint64
+rc_meeting_tech_topic(gint64 session_id)
+{
+  return -session_id;
+}
 
-/* Hands a transient frame {"type","session_id","body"} to @session_id's
- * subscribers: no seq, not kept for resync (figures that are stale a second
- * later). @body: (transfer full). */
-void rc_meeting_publish(rc_meeting *meeting, gint64 session_id, const char *type, json_t *body);
+/* Sends @event about @session_id to its audience in the event table
+ * (events.h): the tablets' topic, the technicians' topic, or both. A kept
+ * event gets the topic's next seq and a place in its backlog, frame
+ * {"type","session_id","seq","body"}; a transient one is {"type",
+ * "session_id","body"} and is not kept. @body: (transfer full), NULL for
+ * {}. Returns the seq given (the tablets' where both), 0 for a transient
+ * event. Not for RC_AUDIENCE_USER events. */
+gint64 rc_meeting_send(rc_meeting *meeting, gint64 session_id, rc_event event, json_t *body);
 
 /* The frames after @last_seq, in order (element type GBytes, transfer
  * container), or NULL when they cannot be replayed: another epoch, or some

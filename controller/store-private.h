@@ -10,6 +10,7 @@ struct rc_store {
   char *dir;
   char *documents_dir;
   GHashTable *stmts; /* const char *sql (static) -> sqlite3_stmt* */
+  guint64 commits;   /* write transactions committed (each one WAL sync) */
 };
 
 /* A cached prepared statement for a static SQL string, reset and cleared.

@@ -557,6 +557,21 @@ finalize_stmt(gpointer stmt)
   sqlite3_finalize(stmt);
 }
 
+/* Every commit of a write transaction syncs the WAL (synchronous=FULL):
+ * counted for /metrics, where a storm of commits shows. */
+static int
+count_commit(void *data)
+{
+  ((rc_store *)data)->commits++;
+  return 0; /* 0: let it commit */
+}
+
+guint64
+rc_store_commits(rc_store *store)
+{
+  return store->commits;
+}
+
 rc_store *
 rc_store_open(const char *dir, GError **error)
 {
@@ -577,6 +592,7 @@ rc_store_open(const char *dir, GError **error)
     return NULL;
   }
   sqlite3_busy_timeout(store->db, 5000);
+  sqlite3_commit_hook(store->db, count_commit, store);
   /* synchronous=FULL in WAL: a commit is on disk before we acknowledge it.
    * secure_delete: a freed page or cell is zeroed, so neither the file nor
    * a backup of its pages keeps what was deleted (Debian's build defaults

@@ -15,6 +15,9 @@ typedef struct rc_store rc_store;
  * schema. (transfer full) */
 rc_store *rc_store_open(const char *dir, GError **error);
 void rc_store_close(rc_store *store);
+/* Write transactions committed since the store was opened; each one is a
+ * sync of the WAL to disk. */
+guint64 rc_store_commits(rc_store *store);
 const char *rc_store_documents_dir(rc_store *store);
 int rc_store_schema_version(rc_store *store);
 /* The schema version this roomctl migrates every database to. */

@@ -80,7 +80,7 @@ set_presentation(rc_api_ws_call *call, gint64 session_id, gint64 item_id, gint64
     return FALSE;
   json_t *p = presentation_json(s);
   call->ack = json_incref(p);
-  rc_meeting_emit(api->meeting, session_id, "presentation.updated", p);
+  rc_meeting_send(api->meeting, session_id, RC_EVENT_PRESENTATION_UPDATED, p);
   return TRUE;
 }
 
@@ -127,7 +127,7 @@ static void
 emit_speakers(rc_api *api, gint64 session_id)
 {
   rc_floor *floor = rc_meeting_floor(api->meeting, session_id);
-  rc_meeting_emit(api->meeting, session_id, "speakers.updated", rc_floor_to_json(floor, now_ms()));
+  rc_meeting_send(api->meeting, session_id, RC_EVENT_SPEAKERS_UPDATED, rc_floor_to_json(floor, now_ms()));
 }
 
 static gboolean
@@ -317,7 +317,7 @@ on_vote_progress(gpointer data)
   if (vote && rc_vote_is_open(vote)) {
     guint present, members;
     vote_counts(t->api, sid, &present, &members);
-    rc_meeting_emit(t->api->meeting, sid, "vote.progress",
+    rc_meeting_send(t->api->meeting, sid, RC_EVENT_VOTE_PROGRESS,
                     json_pack("{sI sI sI sI}", "vote_id", (json_int_t)t->vote_id, "cast",
                               (json_int_t)rc_vote_cast_count(vote), "present", (json_int_t)present, "members",
                               (json_int_t)members));
@@ -351,7 +351,7 @@ tell_sealed(rc_api *api, gint64 vote_id, gint64 session_id, GPtrArray *group)
 {
   if (!api->io.send_user)
     return;
-  g_autoptr(json_t) msg = json_pack("{ss sI s{sI ss}}", "type", "ballot.sealed", "session_id", (json_int_t)session_id,
+  g_autoptr(json_t) msg = json_pack("{ss sI s{sI ss}}", "type", rc_event_get(RC_EVENT_BALLOT_SEALED)->name, "session_id", (json_int_t)session_id,
                                     "body", "vote_id", (json_int_t)vote_id, "state", "sealed");
   g_autofree char *text = json_dumps(msg, JSON_COMPACT);
   g_autoptr(GBytes) frame = g_bytes_new(text, strlen(text));
@@ -406,7 +406,7 @@ close_vote(rc_api *api, gint64 vote_id, gint64 by, GError **error)
   rc_api_audit(api, by, "vote.close", "vote:%" G_GINT64_FORMAT, vote_id);
   g_hash_table_remove(api->vote_timers, &vote_id);
   rc_meeting_drop_vote(api->meeting, vote_id);
-  rc_meeting_emit(api->meeting, sid, "vote.closed", json_pack("{so}", "vote", vote_public(api, vote_id, NULL, sid)));
+  rc_meeting_send(api->meeting, sid, RC_EVENT_VOTE_CLOSED, json_pack("{so}", "vote", vote_public(api, vote_id, NULL, sid)));
   return TRUE;
 }
 
@@ -456,7 +456,7 @@ ws_vote_open(rc_api_ws_call *call, GError **error)
                "session %" G_GINT64_FORMAT ": vote %" G_GINT64_FORMAT " opened (%s)", sid, id, secret ? "secret" : "open");
   json_t *pub = vote_public(api, id, vote, sid);
   call->ack = json_pack("{sO}", "vote", pub);
-  rc_meeting_emit(api->meeting, sid, "vote.opened", json_pack("{so}", "vote", pub));
+  rc_meeting_send(api->meeting, sid, RC_EVENT_VOTE_OPENED, json_pack("{so}", "vote", pub));
   return TRUE;
 }
 

@@ -45,9 +45,8 @@ rc_api_media_sites_changed(rc_api *api, gint64 session_id)
 static void
 emit_media(rc_api *api, gint64 session_id)
 {
-  rc_meeting_emit(api->meeting, session_id, "media.updated", rc_media_status(api->media));
   /* The technicians follow the program from their own topic too. */
-  rc_meeting_emit(api->meeting, -session_id, "media.updated", rc_media_status(api->media));
+  rc_meeting_send(api->meeting, session_id, RC_EVENT_MEDIA_UPDATED, rc_media_status(api->media));
 }
 
 gboolean

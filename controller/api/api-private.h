@@ -45,8 +45,6 @@ extern const rc_api_ws_type rc_api_ws_health_messages[]; /* api-health.c */
 rc_api_health *rc_api_health_new(rc_config *config);
 void rc_api_health_free(rc_api_health *health);
 void rc_api_health_session_ended(rc_api *api, gint64 session_id);
-/* The technicians' topic of a session (apart from the tablets'). */
-gint64 rc_api_health_topic(gint64 session_id);
 
 /* api-storage.c: free space and the recording, as alarms without a site.
  * Starts the [storage] check_seconds timer. */
@@ -154,7 +152,7 @@ json_t *rc_api_document_access(rc_api *api, json_t *user, gint64 doc_id, const c
 void rc_api_agenda_for(rc_api *api, json_t *user, json_t *agenda);
 /* Emits one of session.updated, agenda.updated, delegates.updated,
  * sites.updated with the current state from the store. */
-void rc_api_emit_session_part(rc_api *api, gint64 session_id, const char *type);
+void rc_api_emit_session_part(rc_api *api, gint64 session_id, rc_event type);
 /* Emits attendance.updated for @entry (transfer none). */
 void rc_api_emit_attendance(rc_api *api, gint64 session_id, json_t *entry);
 /* A CSV reply (UTF-8 with a byte order mark, RFC 4180 quoting, cells that a

@@ -425,36 +425,36 @@ rc_api_document_access(rc_api *api, json_t *user, gint64 doc_id, const char *wha
 }
 
 static json_t *
-session_part(rc_api *api, gint64 session_id, const char *type, GError **error)
+session_part(rc_api *api, gint64 session_id, rc_event type, GError **error)
 {
-  if (g_str_equal(type, "session.updated"))
+  if (type == RC_EVENT_SESSION_UPDATED)
     return rc_store_session_get(api->store, session_id, error);
   json_t *part = NULL;
   const char *key = NULL;
-  if (g_str_equal(type, "agenda.updated")) {
+  if (type == RC_EVENT_AGENDA_UPDATED) {
     /* One frame for every subscriber and the resync backlog: what anyone
      * may see. Readers and staff fetch their own view (GET .../agenda). */
     part = rc_store_agenda_tree(api->store, session_id, error), key = "agenda";
     rc_api_agenda_for(api, NULL, part);
   }
-  else if (g_str_equal(type, "delegates.updated"))
+  else if (type == RC_EVENT_DELEGATES_UPDATED)
     part = rc_store_session_delegates(api->store, session_id, error), key = "delegates";
-  else if (g_str_equal(type, "sites.updated"))
+  else if (type == RC_EVENT_SITES_UPDATED)
     part = rc_store_session_sites(api->store, session_id, error), key = "sites";
   return part ? json_pack("{so}", key, part) : NULL;
 }
 
 void
-rc_api_emit_session_part(rc_api *api, gint64 session_id, const char *type)
+rc_api_emit_session_part(rc_api *api, gint64 session_id, rc_event type)
 {
   g_autoptr(GError) error = NULL;
   json_t *body = session_part(api, session_id, type, &error);
   if (!body) {
-    g_warning("session %" G_GINT64_FORMAT ": cannot build %s: %s", session_id, type,
+    g_warning("session %" G_GINT64_FORMAT ": cannot build %s: %s", session_id, rc_event_get(type)->name,
               error ? error->message : "unknown part");
     return;
   }
-  rc_meeting_emit(api->meeting, session_id, type, body);
+  rc_meeting_send(api->meeting, session_id, type, body);
 }
 
 void
@@ -463,7 +463,7 @@ rc_api_emit_attendance(rc_api *api, gint64 session_id, json_t *entry)
   g_autoptr(json_t) all = rc_store_attendance(api->store, session_id, NULL);
   if (!all)
     return;
-  rc_meeting_emit(api->meeting, session_id, "attendance.updated",
+  rc_meeting_send(api->meeting, session_id, RC_EVENT_ATTENDANCE_UPDATED,
                   json_pack("{sO sO sO}", "entry", entry, "present", json_object_get(all, "present"),
                             "expected", json_object_get(all, "expected")));
 }

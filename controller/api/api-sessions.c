@@ -164,7 +164,7 @@ session_update(rc_api_call *call, GError **error)
   if (!check_times(old, error) || !rc_store_session_update(call->api->store, id, call->body, error))
     return FALSE;
   rc_api_audit(call->api, call->user_id, "session.update", "session:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, id, "session.updated");
+  rc_api_emit_session_part(call->api, id, RC_EVENT_SESSION_UPDATED);
   return reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
 }
 
@@ -179,7 +179,7 @@ session_delete(rc_api_call *call, GError **error)
     return FALSE;
   rc_documents_release(call->api->store, hashes);
   rc_api_audit(call->api, call->user_id, "session.delete", "session:%" G_GINT64_FORMAT, id);
-  rc_meeting_emit(call->api->meeting, id, "session.deleted", json_object());
+  rc_meeting_send(call->api->meeting, id, RC_EVENT_SESSION_DELETED, NULL);
   rc_meeting_forget(call->api->meeting, id);
   rc_api_revoke_subscribers(call->api, id, TRUE);
   rc_api_reply_json(call->reply, 204, NULL);
@@ -202,7 +202,7 @@ session_transition(rc_api_call *call, const char *action, GError **error)
                id, status, next, call->user_id);
   rc_api_audit(call->api, call->user_id, g_str_equal(action, "start") ? "session.start" : "session.end",
                "session:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, id, "session.updated");
+  rc_api_emit_session_part(call->api, id, RC_EVENT_SESSION_UPDATED);
   rc_api_media_session_live(call->api, id, g_str_equal(next, "live"));
   return reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
 }
@@ -262,7 +262,7 @@ item_create(rc_api_call *call, GError **error)
                                           pos ? (int)json_integer_value(pos) : -1, call->body, error);
   if (!id)
     return FALSE;
-  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
   return reply_object(call, 201, rc_store_agenda_item_get(call->api->store, id, error));
 }
 
@@ -273,7 +273,7 @@ item_update(rc_api_call *call, GError **error)
   gint64 session_id = item_session_editable(call, id, error);
   if (!session_id || !rc_store_agenda_item_update(call->api->store, id, call->body, error))
     return FALSE;
-  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
   return reply_object(call, 200, rc_store_agenda_item_get(call->api->store, id, error));
 }
 
@@ -286,7 +286,7 @@ item_move(rc_api_call *call, GError **error)
       !rc_store_agenda_item_move(call->api->store, id, json_integer_value(json_object_get(call->body, "parent_id")),
                                  (int)json_integer_value(json_object_get(call->body, "position")), error))
     return FALSE;
-  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
   return reply_agenda(call, session_id, 200, error);
 }
 
@@ -299,7 +299,7 @@ item_delete(rc_api_call *call, GError **error)
   if (!session_id || !rc_store_agenda_item_delete(call->api->store, id, error))
     return FALSE;
   rc_documents_release(call->api->store, hashes);
-  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
 }
@@ -416,7 +416,7 @@ document_upload(rc_api_call *call, GError **error)
   rc_api_audit(call->api, call->user_id, "document.upload", "document:%" G_GINT64_FORMAT, id);
   if (g_strcmp0(conf, "true") == 0)
     audit_access(call, id);
-  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
   return reply_object(call, 201, document_for_editor(call, id, error));
 }
 
@@ -441,7 +441,7 @@ document_update(rc_api_call *call, GError **error)
                                     json_object_get(call->body, "readers"), error))
     return FALSE;
   audit_access(call, id);
-  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
   return reply_object(call, 200, document_for_editor(call, id, error));
 }
 
@@ -549,7 +549,7 @@ document_delete(rc_api_call *call, GError **error)
   char *released[] = {orphan, NULL};
   rc_documents_release(call->api->store, released);
   rc_api_audit(call->api, call->user_id, "document.delete", "document:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, session_id, "agenda.updated");
+  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
 }
@@ -573,7 +573,7 @@ delegates_put(rc_api_call *call, GError **error)
       !rc_store_session_set_delegates(call->api->store, id, json_object_get(call->body, "user_ids"), error))
     return FALSE;
   rc_api_audit(call->api, call->user_id, "session.delegates", "session:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, id, "delegates.updated");
+  rc_api_emit_session_part(call->api, id, RC_EVENT_DELEGATES_UPDATED);
   rc_api_revoke_subscribers(call->api, id, FALSE);
   return delegates_get(call, error);
 }
@@ -595,7 +595,7 @@ sites_put(rc_api_call *call, GError **error)
       !rc_store_session_set_sites(call->api->store, id, json_object_get(call->body, "site_ids"), error))
     return FALSE;
   rc_api_audit(call->api, call->user_id, "session.sites", "session:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, id, "sites.updated");
+  rc_api_emit_session_part(call->api, id, RC_EVENT_SITES_UPDATED);
   rc_api_media_sites_changed(call->api, id);
   return sites_get(call, error);
 }

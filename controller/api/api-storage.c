@@ -42,10 +42,10 @@ placeholder(int kind, const system_alarm *a, gboolean cleared)
 }
 
 static void
-push(rc_api *api, const system_alarm *a, const char *event, json_t *alarm /* transfer full */)
+push(rc_api *api, const system_alarm *a, rc_event event, json_t *alarm /* transfer full */)
 {
   if (a->session_id && alarm)
-    rc_meeting_emit(api->meeting, rc_api_health_topic(a->session_id), event, json_pack("{so}", "alarm", alarm));
+    rc_meeting_send(api->meeting, a->session_id, event, json_pack("{so}", "alarm", alarm));
   else
     json_decref(alarm);
 }
@@ -69,8 +69,8 @@ raise_alarm(rc_api *api, int kind, gint64 session_id, const char *reason)
   system_alarm *a = &api->storage->alarms[kind];
   if (a->raised) {
     if (!a->id && store_raised(api, kind, a)) { /* space is back: the placeholder makes way */
-      push(api, a, "alarm.cleared", placeholder(kind, a, TRUE));
-      push(api, a, "alarm.raised", rc_store_alarm_get(api->store, a->id, NULL));
+      push(api, a, RC_EVENT_ALARM_CLEARED, placeholder(kind, a, TRUE));
+      push(api, a, RC_EVENT_ALARM_RAISED, rc_store_alarm_get(api->store, a->id, NULL));
     }
     return;
   }
@@ -82,9 +82,9 @@ raise_alarm(rc_api *api, int kind, gint64 session_id, const char *reason)
   a->raised_at = rc_store_now();
   g_warning("alarm %s raised: %s", kind_names[kind], reason);
   if (store_raised(api, kind, a))
-    push(api, a, "alarm.raised", rc_store_alarm_get(api->store, a->id, NULL));
+    push(api, a, RC_EVENT_ALARM_RAISED, rc_store_alarm_get(api->store, a->id, NULL));
   else
-    push(api, a, "alarm.raised", placeholder(kind, a, FALSE));
+    push(api, a, RC_EVENT_ALARM_RAISED, placeholder(kind, a, FALSE));
 }
 
 static void
@@ -96,16 +96,16 @@ clear_alarm(rc_api *api, int kind)
   /* Not stored yet: stored now, so that the history has it raised and
    * cleared; its placeholder makes way. */
   if (!a->id && store_raised(api, kind, a))
-    push(api, a, "alarm.cleared", placeholder(kind, a, TRUE));
+    push(api, a, RC_EVENT_ALARM_CLEARED, placeholder(kind, a, TRUE));
   if (a->id) {
     g_autoptr(GError) error = NULL;
     if (!rc_store_alarm_clear(api->store, a->session_id, 0, kind_names[kind], &error) && error) {
       g_warning("alarm %s cannot be cleared yet: %s", kind_names[kind], error->message);
       return; /* tried again at the next check */
     }
-    push(api, a, "alarm.cleared", rc_store_alarm_get(api->store, a->id, NULL));
+    push(api, a, RC_EVENT_ALARM_CLEARED, rc_store_alarm_get(api->store, a->id, NULL));
   } else {
-    push(api, a, "alarm.cleared", placeholder(kind, a, TRUE));
+    push(api, a, RC_EVENT_ALARM_CLEARED, placeholder(kind, a, TRUE));
   }
   g_message("alarm %s cleared", kind_names[kind]);
   a->raised = FALSE;

@@ -137,4 +137,28 @@ describe('site health', () => {
     assert.ok(statuses.every((s) => s === 200), `every scrape answered with the metrics: ${statuses}`);
     assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
   });
+
+  // Last: it leaves every site offline. Each site that drops is a state
+  // change, an alarm and a call closed; the tick's writes are one commit.
+  test('every site dropping at once: at most one database commit per health tick', async () => {
+    // /metrics is rendered at most once a second: wait past that for a fresh figure.
+    const commits = async () => {
+      await sleep(1100);
+      const text = await (await fetch(`${srv.base}/metrics`)).text();
+      return Number(text.match(/^roomctl_store_commits_total (\d+)$/m)[1]);
+    };
+    let ticks = 0;
+    const count = (data) => { if (JSON.parse(data).type === 'health.tick') ticks++; };
+    const c0 = await commits();
+    tech.sock.on('message', count);
+    await sim.cmd({ cmd: 'fault', site: '*', disconnect: true });
+    await until(() => CODES.every((c) => state(c) && state(c).state === 'offline'), 8000, 'every site offline');
+    const c1 = await commits();
+    tech.sock.off('message', count);
+    const calls = (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/site-attendance')).calls;
+    assert.ok(CODES.every((c) => calls.some((k) => k.site_id === ids[c] && k.left_reason === 'the site stopped sending')),
+      'every site\'s call was closed and stored');
+    assert.ok(ticks > 0, 'health ticks were seen');
+    assert.ok(c1 - c0 <= ticks, `${c1 - c0} commits in ${ticks} health ticks while ${CODES.length} sites dropped`);
+  });
 });

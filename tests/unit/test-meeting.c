@@ -33,13 +33,13 @@ test_seq_per_session(void)
   sink_log log = {g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref), g_array_new(FALSE, FALSE, sizeof(gint64))};
   rc_meeting_set_sink(m, record, &log);
   g_assert_cmpint(rc_meeting_seq(m, 1), ==, 0);
-  g_assert_cmpint(rc_meeting_emit(m, 1, "a", json_pack("{si}", "x", 1)), ==, 1);
-  g_assert_cmpint(rc_meeting_emit(m, 1, "b", NULL), ==, 2);
-  g_assert_cmpint(rc_meeting_emit(m, 2, "c", NULL), ==, 1);
+  g_assert_cmpint(rc_meeting_send(m, 1, RC_EVENT_AGENDA_UPDATED, json_pack("{si}", "x", 1)), ==, 1);
+  g_assert_cmpint(rc_meeting_send(m, 1, RC_EVENT_SPEAKERS_UPDATED, NULL), ==, 2);
+  g_assert_cmpint(rc_meeting_send(m, 2, RC_EVENT_VOTE_OPENED, NULL), ==, 1);
   g_assert_cmpint(rc_meeting_seq(m, 1), ==, 2);
   g_assert_cmpuint(log.frames->len, ==, 3);
   g_autoptr(json_t) first = frame_json(log.frames->pdata[0]);
-  g_assert_cmpstr(json_string_value(json_object_get(first, "type")), ==, "a");
+  g_assert_cmpstr(json_string_value(json_object_get(first, "type")), ==, "agenda.updated");
   g_assert_cmpint(json_integer_value(json_object_get(first, "seq")), ==, 1);
   g_assert_cmpint(json_integer_value(json_object_get(first, "session_id")), ==, 1);
   g_assert_cmpint(json_integer_value(json_object_get(json_object_get(first, "body"), "x")), ==, 1);
@@ -55,7 +55,7 @@ test_replay(void)
   rc_meeting *m = rc_meeting_new(3);
   const char *epoch = rc_meeting_epoch(m);
   for (int i = 0; i < 5; i++)
-    rc_meeting_emit(m, 7, "e", json_pack("{si}", "i", i + 1));
+    rc_meeting_send(m, 7, RC_EVENT_PRESENTATION_UPDATED, json_pack("{si}", "i", i + 1));
   /* backlog holds seq 3, 4, 5 */
   g_autoptr(GPtrArray) up_to_date = rc_meeting_replay(m, 7, epoch, 5);
   g_assert_nonnull(up_to_date);
@@ -73,8 +73,64 @@ test_replay(void)
   g_assert_null(rc_meeting_replay(m, 7, NULL, 4));
   rc_meeting_forget(m, 7);
   g_assert_null(rc_meeting_replay(m, 7, epoch, 4));
-  g_assert_cmpint(rc_meeting_emit(m, 7, "after", NULL), ==, 6);
+  g_assert_cmpint(rc_meeting_send(m, 7, RC_EVENT_SESSION_UPDATED, NULL), ==, 6);
   rc_meeting_free(m);
+}
+
+/* The event table decides the topic and whether an event is kept. */
+static void
+test_event_table(void)
+{
+  rc_meeting *m = rc_meeting_new(10);
+  sink_log log = {g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref), g_array_new(FALSE, FALSE, sizeof(gint64))};
+  rc_meeting_set_sink(m, record, &log);
+  const char *epoch = rc_meeting_epoch(m);
+  /* Transient: no seq, nothing in the backlog, the seq does not move. */
+  g_assert_cmpint(rc_meeting_send(m, 3, RC_EVENT_VOTE_PROGRESS, json_pack("{si}", "cast", 1)), ==, 0);
+  g_assert_cmpint(rc_meeting_seq(m, 3), ==, 0);
+  g_assert_cmpuint(log.frames->len, ==, 1);
+  g_autoptr(json_t) progress = frame_json(log.frames->pdata[0]);
+  g_assert_cmpstr(json_string_value(json_object_get(progress, "type")), ==, "vote.progress");
+  g_assert_null(json_object_get(progress, "seq"));
+  g_assert_cmpint(g_array_index(log.sessions, gint64, 0), ==, 3);
+  g_assert_cmpint(rc_meeting_send(m, 3, RC_EVENT_VOTE_CLOSED, NULL), ==, 1);
+  g_autoptr(GPtrArray) replay = rc_meeting_replay(m, 3, epoch, 0);
+  g_assert_cmpuint(replay->len, ==, 1); /* vote.closed only */
+  /* The technicians' events go to their topic; media.updated to both, each
+   * with its own seq. */
+  rc_meeting_send(m, 3, RC_EVENT_ALARM_RAISED, NULL);
+  rc_meeting_send(m, 3, RC_EVENT_HEALTH_TICK, NULL);
+  g_assert_cmpint(rc_meeting_send(m, 3, RC_EVENT_MEDIA_UPDATED, NULL), ==, 2);
+  g_assert_cmpint(rc_meeting_seq(m, 3), ==, 2);
+  g_assert_cmpint(rc_meeting_seq(m, rc_meeting_tech_topic(3)), ==, 2); /* the alarm, the media */
+  gint64 want[] = {3, 3, -3, -3, 3, -3};
+  g_assert_cmpuint(log.sessions->len, ==, G_N_ELEMENTS(want));
+  for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+    g_assert_cmpint(g_array_index(log.sessions, gint64, i), ==, want[i]);
+  g_autoptr(json_t) tick = frame_json(log.frames->pdata[3]);
+  g_assert_cmpstr(json_string_value(json_object_get(tick, "type")), ==, "health.tick");
+  g_assert_null(json_object_get(tick, "seq"));
+  for (int e = 0; e < RC_N_EVENTS; e++)
+    g_assert_nonnull(rc_event_get((rc_event)e)->name);
+  rc_meeting_free(m);
+  g_ptr_array_unref(log.frames);
+  g_array_unref(log.sessions);
+}
+
+/* An event for one user's connections has no session topic: a
+ * programmer error, said and not sent. */
+static void
+test_event_user_refused(void)
+{
+  if (g_test_subprocess()) {
+    rc_meeting *m = rc_meeting_new(10);
+    rc_meeting_send(m, 3, RC_EVENT_BALLOT_SEALED, json_object());
+    rc_meeting_free(m);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed(); /* criticals are fatal under g_test */
+  g_test_trap_assert_stderr("*event ballot.sealed has no session audience*");
 }
 
 static void
@@ -143,6 +199,8 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/meeting/seq-per-session", test_seq_per_session);
   g_test_add_func("/meeting/replay", test_replay);
+  g_test_add_func("/meeting/event-table", test_event_table);
+  g_test_add_func("/meeting/event-user-refused", test_event_user_refused);
   g_test_add_func("/meeting/epoch", test_epoch_changes);
   g_test_add_func("/meeting/session-life", test_session_life);
   g_test_add_func("/meeting/live-state", test_live_state);
