@@ -6,6 +6,7 @@
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
 #include "service.h"
+#include "store-records.h"
 
 #include <string.h>
 
@@ -69,12 +70,20 @@ set_presentation(rc_api_ws_call *call, gint64 session_id, gint64 item_id, gint64
 {
   rc_api *api = call->api;
   g_autoptr(json_t) before = rc_store_session_get(api->store, session_id, NULL);
-  if (!rc_store_presentation_set(api->store, session_id, item_id, doc_id, page, error))
+  gboolean item_changed = before && json_integer_value(json_object_get(before, "current_item_id")) != item_id;
+  /* The page and, when the item changes, the agenda log (the minutes' times
+   * of each item): one commit. */
+  if (!rc_store_begin(api->store, error))
     return FALSE;
-  if (before && json_integer_value(json_object_get(before, "current_item_id")) != item_id) {
-    rc_api_media_item(api, session_id, item_id);
-    rc_api_records_item_changed(api, session_id, item_id);
+  if (!rc_store_presentation_set(api->store, session_id, item_id, doc_id, page, error) ||
+      (item_changed && !rc_store_agenda_log_mark(api->store, session_id, item_id, error))) {
+    rc_store_rollback(api->store);
+    return FALSE;
   }
+  if (!rc_store_commit(api->store, error))
+    return FALSE;
+  if (item_changed)
+    rc_api_media_item(api, session_id, item_id);
   g_autoptr(json_t) s = rc_store_session_get(api->store, session_id, error);
   if (!s)
     return FALSE;

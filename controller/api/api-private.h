@@ -131,8 +131,6 @@ extern const rc_api_route rc_api_routes_records[];  /* api-reports.c */
 /* api-reports.c: minutes and report jobs, and the agenda log they read. */
 rc_api_records *rc_api_records_new(rc_config *config);
 void rc_api_records_free(rc_api_records *records);
-/* The current agenda item of @session_id changed to @item_id (0 = none). */
-void rc_api_records_item_changed(rc_api *api, gint64 session_id, gint64 item_id);
 
 /* Access to one session: staff see every session, delegates only their own. */
 gboolean rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **error);

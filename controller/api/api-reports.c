@@ -94,15 +94,6 @@ rc_api_records_free(rc_api_records *r)
   g_free(r);
 }
 
-void
-rc_api_records_item_changed(rc_api *api, gint64 session_id, gint64 item_id)
-{
-  g_autoptr(GError) error = NULL;
-  if (!rc_store_agenda_log_mark(api->store, session_id, item_id, &error))
-    g_warning("session %" G_GINT64_FORMAT ": cannot log agenda item %" G_GINT64_FORMAT ": %s", session_id, item_id,
-              error->message);
-}
-
 /* ---- the worker ---- */
 
 typedef enum { RENDER_MINUTES, RENDER_REPORT } render_what;

@@ -268,3 +268,42 @@ describe('live meeting', () => {
     void chair;
   });
 });
+
+// One action, one commit: a page turn that changes the current item writes
+// the page and the agenda log (the minutes' item times) together.
+describe('one commit per action', () => {
+  let srv;
+  after(async () => { if (srv) await srv.stop(); });
+
+  test('a page turn, with or without a new item, is one commit', async () => {
+    srv = await startLocalServer({ args: ['--demo'], config: { media: { enabled: 'false' } } });
+    const chair = await WsClient.connect(srv.port, { token: await login(srv.base, 'chutoa', 'chutoa123') });
+    await api(srv.base, await login(srv.base, 'thuky', 'thuky123'), 'POST', '/api/v1/sessions/1/start');
+    await chair.request('subscribe', { session_id: 1 });
+    // /metrics is rendered at most once a second: wait past that for a fresh figure.
+    const commits = async () => {
+      await new Promise((r) => setTimeout(r, 1100));
+      return Number((await (await fetch(`${srv.base}/metrics`)).text()).match(/^roomctl_store_commits_total (\d+)$/m)[1]);
+    };
+    const logRows = () => Number(sql(srv.dataDir, 'SELECT count(*) FROM agenda_log WHERE session_id = 1'));
+    const docs = (await api(srv.base, await login(srv.base, 'thuky', 'thuky123'), 'GET', '/api/v1/sessions/1/agenda'));
+    const withDoc = [];
+    const walk = (items) => { for (const it of items) { if (it.documents?.length) withDoc.push(it); walk(it.children || []); } };
+    walk(docs.agenda);
+    assert.ok(withDoc.length >= 2, 'two agenda items with documents');
+    const [a, b] = withDoc;
+    let c = await commits(), rows = logRows();
+    await chair.request('present', { session_id: 1, document_id: a.documents[0].id, page: 1 });
+    assert.equal(await commits() - c, 1, 'the first page of item A: one commit');
+    assert.equal(logRows(), rows + 1, 'item A is in the agenda log');
+    c = await commits(), rows = logRows();
+    await chair.request('present', { session_id: 1, document_id: a.documents[0].id, page: 2 });
+    assert.equal(await commits() - c, 1, 'the next page of the same item: one commit');
+    assert.equal(logRows(), rows, 'no new item in the log');
+    c = await commits(), rows = logRows();
+    await chair.request('present', { session_id: 1, document_id: b.documents[0].id, page: 1 });
+    assert.equal(await commits() - c, 1, 'item B: one commit');
+    assert.equal(logRows(), rows + 1, 'item B is in the agenda log');
+    await chair.close();
+  });
+});
