@@ -137,6 +137,7 @@ rc_config_new_default(void)
   c->media_fps = 25;
   c->media_idr_seconds = 2;
   c->media_tiers = g_strdup("1280x720@2000,640x360@600");
+  c->tiers = g_array_new(FALSE, FALSE, sizeof(rc_tier));
   c->media_record = TRUE;
   c->media_record_dir = g_strdup("");
   c->media_record_segment_minutes = 10;
@@ -189,8 +190,28 @@ rc_config_free(rc_config *c)
   for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
     if (keys[i].kind == KEY_STRING || keys[i].kind == KEY_PATH)
       g_free(G_STRUCT_MEMBER(char *, c, keys[i].offset));
+  g_clear_pointer(&c->zone, g_time_zone_unref);
+  g_array_unref(c->tiers);
   g_free(c->path);
   g_free(c);
+}
+
+const char *
+rc_program_mode_name(rc_program_mode mode)
+{
+  return mode == RC_PROGRAM_COMPOSE ? "compose" : "switch";
+}
+
+gboolean
+rc_program_mode_parse(const char *text, rc_program_mode *out)
+{
+  if (g_strcmp0(text, "switch") == 0)
+    *out = RC_PROGRAM_SWITCH;
+  else if (g_strcmp0(text, "compose") == 0)
+    *out = RC_PROGRAM_COMPOSE;
+  else
+    return FALSE;
+  return TRUE;
 }
 
 static const key_spec *
@@ -341,6 +362,8 @@ validate_meeting(rc_config *c, GError **error)
                 "database (such as Asia/Ho_Chi_Minh)", c->timezone);
     return FALSE;
   }
+  g_clear_pointer(&c->zone, g_time_zone_unref);
+  c->zone = g_time_zone_new_identifier(c->timezone);
   glong chars = g_utf8_validate(c->organisation, -1, NULL) ? g_utf8_strlen(c->organisation, -1) : -1;
   gboolean control = FALSE;
   for (const char *p = c->organisation; *p; p++)
@@ -358,19 +381,22 @@ validate(rc_config *c, GError **error)
 {
   if (!validate_tls(c, error))
     return FALSE;
-  if (!g_str_equal(c->media_mode, "switch") && !g_str_equal(c->media_mode, "compose")) {
+  if (!rc_program_mode_parse(c->media_mode, &c->program_mode)) {
     g_set_error(error, RC_CONFIG_ERROR, 1, "[media] mode: '%s' is not switch or compose", c->media_mode);
     return FALSE;
   }
   g_auto(GStrv) tiers = g_strsplit(c->media_tiers, ",", -1);
+  g_array_set_size(c->tiers, 0);
   for (char **t = tiers; *t; t++) {
-    int w = 0, h = 0, kbps = 0;
+    rc_tier tier = {0};
     char end = 0;
-    if (sscanf(g_strstrip(*t), "%dx%d@%d%c", &w, &h, &kbps, &end) != 3 || w < 64 || h < 64 || w > 3840 ||
-        h > 2160 || kbps < 50 || kbps > 20000) {
+    if (sscanf(g_strstrip(*t), "%dx%d@%d%c", &tier.width, &tier.height, &tier.kbps, &end) != 3 ||
+        tier.width < 64 || tier.height < 64 || tier.width > 3840 || tier.height > 2160 || tier.kbps < 50 ||
+        tier.kbps > 20000) {
       g_set_error(error, RC_CONFIG_ERROR, 1, "[media] tiers: '%s' is not WIDTHxHEIGHT@KBPS", *t);
       return FALSE;
     }
+    g_array_append_val(c->tiers, tier);
   }
   if (!validate_meeting(c, error))
     return FALSE;

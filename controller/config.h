@@ -7,6 +7,19 @@
 
 typedef enum { RC_PWHASH_MIN, RC_PWHASH_INTERACTIVE, RC_PWHASH_MODERATE } rc_pwhash_cost;
 
+/* How the program is made: the floor's own stream forwarded, or the sites
+ * composed into tiles and encoded per tier. */
+typedef enum { RC_PROGRAM_SWITCH, RC_PROGRAM_COMPOSE } rc_program_mode;
+/* "switch" or "compose". (transfer none) */
+const char *rc_program_mode_name(rc_program_mode mode);
+/* FALSE for any other text. */
+gboolean rc_program_mode_parse(const char *text, rc_program_mode *out);
+
+/* One encoding of the composed program. */
+typedef struct {
+  int width, height, kbps;
+} rc_tier;
+
 typedef struct rc_config {
   char *path;             /* the file read, or NULL for built-in defaults */
   /* [server] */
@@ -38,16 +51,19 @@ typedef struct rc_config {
   int speaking_seconds;   /* default speaking-time limit, 0 = none */
   char *organisation;     /* who holds the sessions: every app's header and the minutes */
   char *timezone;         /* the province's zone (IANA name): every time shown, written or entered */
+  GTimeZone *zone;        /* timezone, parsed once */
   /* [media] */
   gboolean media_enabled;
   char *media_listen;
   int media_video_port;   /* RTCP on +1 */
   int media_audio_port;   /* RTCP on +1 */
   char *media_chair_site; /* site code; "" = the session's province-level site */
-  char *media_mode;       /* switch | compose */
+  char *media_mode;       /* switch | compose, as written */
+  rc_program_mode program_mode; /* media_mode, parsed once */
   int media_fps;
   int media_idr_seconds;
-  char *media_tiers;      /* "1280x720@2000,640x360@600" */
+  char *media_tiers;      /* "1280x720@2000,640x360@600", as written */
+  GArray *tiers;          /* rc_tier: media_tiers, parsed once */
   gboolean media_record;
   char *media_record_dir; /* "" = DATA_DIR/recordings */
   int media_record_segment_minutes;

@@ -121,8 +121,7 @@ first_start(roomctl *rc, GError **error)
     return TRUE;
   rc_config *c = rc->config;
   if (c->demo_seed) {
-    g_autoptr(GTimeZone) zone = g_time_zone_new_identifier(c->timezone); /* validated by the config */
-    return rc_demo_seed(rc->store, rc->auth, c->demo_dir, c->demo_pdf_dir, zone, error);
+    return rc_demo_seed(rc->store, rc->auth, c->demo_dir, c->demo_pdf_dir, c->zone, error);
   }
   g_autofree char *password = NULL;
   if (*c->initial_admin_password) {

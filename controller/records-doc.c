@@ -227,12 +227,6 @@ rc_records_seconds_between(const char *from, const char *to)
   return g_date_time_difference(b, a) / G_TIME_SPAN_SECOND;
 }
 
-GTimeZone *
-rc_records_zone(const char *spec)
-{
-  return spec && *spec ? g_time_zone_new_identifier(spec) : NULL;
-}
-
 gboolean
 rc_records_parse_day(const char *text, GDate *day)
 {

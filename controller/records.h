@@ -76,8 +76,6 @@ char *rc_records_duration(gint64 seconds);
 char *rc_records_percent(gint64 part, gint64 whole);
 /* Whole seconds from @from to @to (ISO 8601), or -1 when either is missing. */
 gint64 rc_records_seconds_between(const char *from, const char *to);
-/* The time zone for @spec ("+07:00", "Asia/Ho_Chi_Minh"), or NULL. (transfer full) */
-GTimeZone *rc_records_zone(const char *spec);
 /* Parses "YYYY-MM-DD" (a real calendar day). */
 gboolean rc_records_parse_day(const char *text, GDate *day);
 

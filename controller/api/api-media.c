@@ -115,8 +115,17 @@ ws_media_layout(rc_api_ws_call *call, GError **error)
 {
   gint64 sid = rc_api_ws_int(call, "session_id");
   const char *mode = json_string_value(json_object_get(call->body, "mode"));
-  if (!session_with_media(call, sid, error) ||
-      !rc_media_set_layout(call->api->media, mode, json_object_get(call->body, "tiles"), error))
+  rc_program_mode m = RC_PROGRAM_SWITCH;
+  rc_program_mode_parse(mode, &m); /* one of the two: the message table checked it */
+  json_t *tile_ids = json_object_get(call->body, "tiles");
+  g_autoptr(GArray) tiles = tile_ids ? g_array_new(FALSE, FALSE, sizeof(gint64)) : NULL;
+  size_t i;
+  json_t *t;
+  json_array_foreach(tile_ids, i, t) {
+    gint64 id = json_integer_value(t);
+    g_array_append_val(tiles, id);
+  }
+  if (!session_with_media(call, sid, error) || !rc_media_set_layout(call->api->media, m, tiles, error))
     return FALSE;
   rc_api_audit(call->api, RC_USER_ID(call->peer->user), "media.layout", "session:%" G_GINT64_FORMAT " %s", sid, mode);
   emit_media(call->api, sid);

@@ -68,10 +68,8 @@ rc_api_records *
 rc_api_records_new(rc_config *config)
 {
   rc_api_records *r = g_new0(rc_api_records, 1);
-  r->tz = rc_records_zone(config->timezone);
+  r->tz = g_time_zone_ref(config->zone);
   r->organisation = g_strdup(config->organisation);
-  if (!r->tz)
-    r->tz = g_time_zone_new_identifier("+07:00");
   r->jobs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, job_unref);
   r->next_id = 1;
   return r;

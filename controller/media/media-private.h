@@ -26,9 +26,6 @@ typedef struct rc_compose rc_compose;
 typedef struct rc_recorder rc_recorder;
 typedef struct rc_rtsp_out rc_rtsp_out;
 
-typedef struct {
-  int width, height, kbps;
-} rc_tier;
 
 /* One site of the live session, as the main loop knows it. */
 typedef struct {
@@ -56,11 +53,11 @@ struct rc_media {
   rc_config *config;
   gint64 session_id;
   GHashTable *sites;         /* gint64* id -> rc_media_site* */
-  GArray *tiers;             /* rc_tier */
+  GArray *tiers;             /* rc_tier, the config's (borrowed) */
   gint64 chair_site_id, floor_site_id, source_site_id;
   gint64 grant_us;           /* when the floor was last asked to change */
   gboolean check_only;       /* a pre-session check: figures, no program */
-  char *mode;                /* "switch" | "compose" */
+  rc_program_mode mode;
   GArray *tiles;             /* gint64 site ids (compose) */
   rc_ingest *video, *audio;
   rc_fanout **fanouts;       /* one per tier: program video out */

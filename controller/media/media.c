@@ -35,16 +35,10 @@ rc_media_new(rc_config *config)
   rc_media *m = g_new0(rc_media, 1);
   m->config = config;
   m->sites = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, site_free);
-  m->tiers = g_array_new(FALSE, FALSE, sizeof(rc_tier));
-  g_auto(GStrv) tiers = g_strsplit(config->media_tiers, ",", -1);
-  for (char **t = tiers; *t; t++) {
-    rc_tier tier = {0};
-    if (sscanf(g_strstrip(*t), "%dx%d@%d", &tier.width, &tier.height, &tier.kbps) == 3)
-      g_array_append_val(m->tiers, tier);
-  }
+  m->tiers = config->tiers;
   m->tiles = g_array_new(FALSE, FALSE, sizeof(gint64));
   m->local_audio_ports = g_array_new(FALSE, FALSE, sizeof(int));
-  m->mode = g_strdup(config->media_mode);
+  m->mode = config->program_mode;
   return m;
 }
 
@@ -55,11 +49,9 @@ rc_media_free(rc_media *m)
     return;
   rc_media_stop(m);
   g_hash_table_destroy(m->sites);
-  g_array_free(m->tiers, TRUE);
   g_array_free(m->tiles, TRUE);
   g_array_free(m->local_audio_ports, TRUE);
   g_clear_pointer(&m->last_stats, json_decref);
-  g_free(m->mode);
   g_free(m);
 }
 
@@ -196,7 +188,7 @@ split_client(const char *client, char **host, int *port)
 static int
 fanout_tier(rc_media *m, rc_media_site *s)
 {
-  return g_str_equal(m->mode, "compose") ? s->tier : 0;
+  return m->mode == RC_PROGRAM_COMPOSE ? s->tier : 0;
 }
 
 /* Puts @s on the fan-out and at the address it should have now. */
@@ -278,7 +270,7 @@ on_pending(gpointer data)
 static void
 apply_source(rc_media *m)
 {
-  if (!m->video || !g_str_equal(m->mode, "switch") || m->check_only)
+  if (!m->video || m->mode != RC_PROGRAM_SWITCH || m->check_only)
     return;
   rc_media_site *s = rc_media_site_get(m, wanted_source(m));
   m->grant_us = g_get_monotonic_time();
@@ -372,7 +364,7 @@ merge_keyframe_requests(rc_media *m)
   if (!rc_ingest_take_keyframe_request(m->video))
     return;
   /* Requests from hundreds of receivers arrive here at most once a second. */
-  if (g_str_equal(m->mode, "compose") && m->compose)
+  if (m->mode == RC_PROGRAM_COMPOSE && m->compose)
     rc_compose_request_keyframe(m->compose);
   else if (rc_media_site_get(m, m->source_site_id))
     rc_media_ask_keyframe(m, rc_media_site_get(m, m->source_site_id));
@@ -509,7 +501,7 @@ rc_media_start(rc_media *m, gint64 session_id, json_t *sites, GError **error)
   m->delay_tick = 0;
   m->tick_source = g_timeout_add(500, on_tick, m); /* figures twice a second */
   g_message("session %" G_GINT64_FORMAT ": media up for %u sites, %s", session_id, g_hash_table_size(m->sites),
-            m->check_only ? "pre-session check" : m->mode);
+            m->check_only ? "pre-session check" : rc_program_mode_name(m->mode));
   return TRUE;
 }
 
@@ -595,8 +587,8 @@ rc_media_set_floor(rc_media *m, gint64 site_id, GError **error)
   apply_source(m);
   if (m->mixer) /* the talkers changed: swap the mixer's inputs */
     rc_mixer_set_talkers(m->mixer);
-  if (g_str_equal(m->mode, "compose"))
-    return rc_media_set_layout(m, "compose", NULL, error);
+  if (m->mode == RC_PROGRAM_COMPOSE)
+    return rc_media_set_layout(m, RC_PROGRAM_COMPOSE, NULL, error);
   return TRUE;
 }
 
@@ -621,27 +613,17 @@ grid_sites(rc_media *m)
 }
 
 gboolean
-rc_media_set_layout(rc_media *m, const char *mode, json_t *tiles, GError **error)
+rc_media_set_layout(rc_media *m, rc_program_mode mode, const GArray *tiles, GError **error)
 {
-  if (g_strcmp0(mode, "switch") != 0 && g_strcmp0(mode, "compose") != 0) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "mode: must be switch or compose");
-    return FALSE;
-  }
   if (tiles) {
     g_array_set_size(m->tiles, 0);
-    size_t i;
-    json_t *t;
-    json_array_foreach(tiles, i, t) {
-      gint64 id = json_integer_value(t);
-      g_array_append_val(m->tiles, id);
-    }
+    g_array_append_vals(m->tiles, tiles->data, tiles->len);
   }
-  g_free(m->mode);
-  m->mode = g_strdup(mode);
+  m->mode = mode;
   if (!m->session_id)
     return TRUE;
   g_clear_pointer(&m->compose, rc_compose_free);
-  if (g_str_equal(mode, "compose")) {
+  if (mode == RC_PROGRAM_COMPOSE) {
     rc_ingest_forward(m->video, 0, NULL);
     g_autoptr(GArray) ids = grid_sites(m);
     if (!(m->compose = rc_compose_new(m, ids, error)))
@@ -649,7 +631,7 @@ rc_media_set_layout(rc_media *m, const char *mode, json_t *tiles, GError **error
   }
   place_all_sites(m); /* sites move between tier fan-outs */
   apply_source(m);
-  g_message("session %" G_GINT64_FORMAT ": program layout %s", m->session_id, mode);
+  g_message("session %" G_GINT64_FORMAT ": program layout %s", m->session_id, rc_program_mode_name(mode));
   return TRUE;
 }
 
@@ -690,7 +672,7 @@ rc_media_status(rc_media *m)
   if (m->config->media_rtsp_port)
     rtsp = g_strdup_printf("rtsp://%s:%d/program", *m->config->media_rtsp_host ? m->config->media_rtsp_host : "localhost",
                            m->config->media_rtsp_port);
-  return json_pack("{sI ss sI sI sI so sI so so}", "session_id", (json_int_t)m->session_id, "mode", m->mode,
+  return json_pack("{sI ss sI sI sI so sI so so}", "session_id", (json_int_t)m->session_id, "mode", rc_program_mode_name(m->mode),
                    "chair_site_id", (json_int_t)m->chair_site_id, "floor_site_id", (json_int_t)m->floor_site_id,
                    "source_site_id", (json_int_t)m->source_site_id, "tiles", ids_json(m->tiles), "sites",
                    (json_int_t)g_hash_table_size(m->sites), "recording",

@@ -46,9 +46,9 @@ void rc_media_set_sites(rc_media *media, json_t *sites);
  * site). Asks the new source for a keyframe; the program switches when it
  * comes. */
 gboolean rc_media_set_floor(rc_media *media, gint64 site_id, GError **error);
-/* "switch" or "compose"; @tiles: site ids shown besides the chair and the
- * floor (up to 8, compose only). */
-gboolean rc_media_set_layout(rc_media *media, const char *mode, json_t *tiles, GError **error);
+/* @tiles: gint64 site ids shown besides the chair and the floor (up to 8,
+ * compose only); NULL keeps the ones set before. (transfer none) */
+gboolean rc_media_set_layout(rc_media *media, rc_program_mode mode, const GArray *tiles, GError **error);
 /* Notes an agenda item's start in the recording's index. */
 void rc_media_mark_item(rc_media *media, gint64 item_id, const char *title);
 
