@@ -20,17 +20,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startServer, login, api, freePort } from '../lib/server.mjs';
 import { freeUdpPorts, gstSite, until } from '../lib/media.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = 15_000;         // every wait is bounded by this
 const SESSION = 1;           // the demo's session
 const DOC = 2;               // its 7-page report, agenda item 2
@@ -506,7 +501,7 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', { timeout: 900_000 }, () => {
     const x01 = st.site['H01-X01'].id;
     await until(async () => (await api(srv.base, admin, 'GET', '/api/v1/alarms')).alarms.some((a) => a.site_id === x01 && a.kind === 'offline'),
       60_000, 'an offline alarm for H01-X01');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -10,14 +10,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startServer, login, api } from '../lib/server.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = 15_000;
 const SESSION = 1;
 const DOC = 3;
@@ -57,7 +52,7 @@ describe('confidential document on the tablet', { timeout: 120_000 }, () => {
     const doc = await api(srv.base, admin, 'PATCH', `/api/v1/documents/${DOC}`, { confidential: true, readers: [ids.db01] });
     assert.deepEqual(doc.readers, [ids.db01]);
     await api(srv.base, admin, 'POST', `/api/v1/sessions/${SESSION}/start`);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     if (browser) await browser.close();

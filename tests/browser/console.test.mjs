@@ -17,16 +17,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import WebSocket from 'ws';
 import { startServer, login, api, ADMIN_PASSWORD } from '../lib/server.mjs';
 import { makePdf } from '../lib/pdf.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const SESSION_TITLE = 'Kỳ họp thứ 12 HĐND tỉnh khóa X';
 const DELEGATE = { username: 'dbieu01', full_name: 'Nguyễn Văn An', role: 'delegate', password: '123456', title: 'Đại biểu HĐND tỉnh', unit: 'Tổ đại biểu số 1' };
@@ -123,7 +118,7 @@ describe('secretariat console', { timeout: 180_000 }, () => {
     await api(srv.base, adminToken, 'POST', '/api/v1/sites', { code: 'X003', name: 'Xã Thạnh Lợi', level: 'commune', parent_id: dist2.id });
     st.districtSites = [dist.id, c1.id, c2.id].sort((a, b) => a - b);
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     // A Vietnamese secretariat's browser: Vietnamese locale, Indochina time (UTC+7).
     const context = await browser.newContext({
       viewport: { width: 1366, height: 900 }, acceptDownloads: true, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh',

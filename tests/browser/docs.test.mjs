@@ -15,15 +15,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startServer, REPO_ROOT } from '../lib/server.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
 const DOCS = path.join(REPO_ROOT, 'web', 'docs');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** The "## " headings of a Markdown file (outside code fences). */
 async function h2sOf(file) {
@@ -63,7 +58,7 @@ describe('documentation at /docs/', { timeout: 90_000 }, () => {
     await fs.mkdir(SHOTS, { recursive: true });
     pageIds = (await fs.readdir(DOCS)).filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3)).sort();
     srv = await startServer({ args: ['--listen', '127.0.0.1'], config: { media: { enabled: 'false' } } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-GB' });
     page = await context.newPage();
     watch(page);

@@ -10,14 +10,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startServer, login, api, ADMIN_PASSWORD } from '../lib/server.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('console: bulk import and calendar', () => {
   let srv, browser, page, admin, tmp;
@@ -34,7 +29,7 @@ describe('console: bulk import and calendar', () => {
     srv = await startServer();
     admin = await login(srv.base, 'admin', ADMIN_PASSWORD);
     await api(srv.base, admin, 'POST', '/api/v1/users', { username: 'daco', full_name: 'Đã Có', role: 'delegate', password: '123456' });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);

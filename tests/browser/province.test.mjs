@@ -15,14 +15,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startServer, login, api, request } from '../lib/server.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = 15_000;
 const ORG = 'HỘI ĐỒNG NHÂN DÂN TỈNH THỬ NGHIỆM SƠN KHÊ';
 const ZONES = ['UTC', 'America/New_York'];
@@ -75,7 +70,7 @@ describe('the province: one organisation name and one time zone in every app', {
       config: { media: { enabled: 'false' }, meeting: { organisation: ORG, timezone: 'Asia/Ho_Chi_Minh' } },
     });
     admin = await login(srv.base, 'admin', 'admin123');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     if (browser) await browser.close();

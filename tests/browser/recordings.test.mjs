@@ -9,14 +9,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startRecordedServer } from '../lib/recording.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'];
 
 describe('console: recordings by agenda item', () => {
   let rec, browser, page;
@@ -26,7 +21,7 @@ describe('console: recordings by agenda item', () => {
   before(async () => {
     await fs.mkdir(SHOTS, { recursive: true });
     rec = await startRecordedServer({ seconds: 3 });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);

@@ -13,15 +13,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startServer, login, api, ADMIN_PASSWORD } from '../lib/server.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TITLE = 'Phiên họp chuyên đề về Nghị quyết đầu tư công';
 
 describe('console records tab', { timeout: 120_000 }, () => {
@@ -66,7 +61,7 @@ describe('console records tab', { timeout: 120_000 }, () => {
     await c.request('vote.close', { vote_id: vote.id });
     await api(srv.base, admin, 'POST', `/api/v1/sessions/${session.id}/end`);
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({
       viewport: { width: 1280, height: 900 }, acceptDownloads: true, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh',
     });

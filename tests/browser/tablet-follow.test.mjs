@@ -18,14 +18,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startServer, login, api } from '../lib/server.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = 10_000;   // every wait is bounded by this
 const SESSION = 1;     // the demo session
 const DOC = 2;         // "Báo cáo số 215/BC-UBND …", 7 pages
@@ -102,7 +97,7 @@ describe('tablet: following the chair, the votes badge, the toolbar in large tex
     srv = await startServer({ args: ['--demo'], config: { media: { enabled: 'false' } } });
     chairToken = await login(srv.base, 'chutoa', 'chutoa123');
     await api(srv.base, chairToken, 'POST', `/api/v1/sessions/${SESSION}/start`);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     await openTablet('chair', LANDSCAPE);
     await openTablet('d1', LANDSCAPE);
     await openTablet('d2', PORTRAIT);

@@ -20,13 +20,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startServer, login, api } from '../lib/server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = 10_000;   // every wait is bounded by this
 const SESSION = 1;     // the demo session
 const DOC = 2;         // "Báo cáo số 215/BC-UBND …", 7 pages, agenda item 2
@@ -152,7 +149,7 @@ describe('delegate tablet', { timeout: 240_000 }, () => {
     const detail = await api(srv.base, chairToken, 'GET', `/api/v1/sessions/${SESSION}`);
     st.names = Object.fromEntries(detail.delegates.map((d) => [d.username, d.full_name]));
     st.ids = Object.fromEntries(detail.delegates.map((d) => [d.username, d.id]));
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     await openTablet('chair', LANDSCAPE);
     await openTablet('d1', LANDSCAPE);
     await openTablet('d2', PORTRAIT);

@@ -11,16 +11,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startServer, login, api } from '../lib/server.mjs';
 import { freeUdpPorts } from '../lib/media.mjs';
 import { tone } from '../lib/tone.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
 const PACER = path.join(HERE, '..', 'lib', 'pace.mjs');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('technicians\' dashboard: room audio', { timeout: 120_000 }, () => {
   let srv, dir, browser, page;
@@ -47,7 +44,7 @@ describe('technicians\' dashboard: room audio', { timeout: 120_000 }, () => {
     });
     const admin = await login(srv.base, 'admin', 'admin123');
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);

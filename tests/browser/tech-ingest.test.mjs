@@ -12,15 +12,10 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startServer, login, api } from '../lib/server.mjs';
 import { freeUdpPorts, rtp } from '../lib/media.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SSRC = 0x0bad5eed;
 
 describe('technicians\' dashboard: unknown senders', { timeout: 120_000 }, () => {
@@ -55,7 +50,7 @@ describe('technicians\' dashboard: unknown senders', { timeout: 120_000 }, () =>
     const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
     await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ['TINH', 'H01'].map((c) => all.find((s) => s.code === c).id) });
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     sock = dgram.createSocket('udp4');
     await new Promise((r) => sock.bind(0, '127.0.0.1', r));
   });

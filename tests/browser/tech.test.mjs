@@ -24,21 +24,14 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startServer, login, api, freePort, REPO_ROOT } from '../lib/server.mjs';
 import { freeUdpPorts, gstSite, until, sleep } from '../lib/media.mjs';
+import { SIM, startSim } from '../lib/sim.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SIM = path.join(REPO_ROOT, process.env.RC_BUILD || 'build', 'roomctl-sim');
 const SIM_COUNT = 34;                 // TINH, H01…H27, H01-X01…H01-X06 (the first rows of sites.csv); the
                                       // tick test below drives all 602 tiles
 const GST_CODES = ['TINH', 'H01', 'H01-X01', 'H01-X02', 'H01-X03', 'H02'];
@@ -91,50 +84,19 @@ function parseCsv(text) {
 
 // ---------- senders ----------
 
-async function startSim() {
-  const proc = spawn(SIM, ['--controller', '127.0.0.1', '--video-port', ports.video, '--audio-port', ports.audio,
-    '--rtcp-video-port', ports.video + 1, '--rtcp-audio-port', ports.audio + 1,
-    '--sites', 'configs/demo/sites.csv', '--count', SIM_COUNT, '--size', '320x180', '--bitrate-kbps', '200',
-    '--control', '127.0.0.1:0', '-q'].map(String),
-  { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let exited = null;
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { out += d; if (out.length > 100_000) out = out.slice(-50_000); });
-  proc.on('exit', (code) => { exited = code ?? 'signal'; });
-  // Encoding the clips takes a while the first time (build/sim-cache keeps them).
-  const m = await until(() => /ready control=127\.0\.0\.1:(\d+) sites=(\d+)/.exec(out) || exited !== null, 180_000, 'roomctl-sim ready');
-  if (!Array.isArray(m)) throw new Error(`roomctl-sim exited (${exited}): ${out}`);
-  const sock = net.connect(Number(m[1]), '127.0.0.1');
-  await new Promise((res, rej) => { sock.once('connect', res); sock.once('error', rej); });
-  let buf = '';
-  const waiting = [];
-  sock.on('data', (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) { const line = buf.slice(0, i); buf = buf.slice(i + 1); waiting.shift()?.(JSON.parse(line)); }
-  });
-  const control = (obj) => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`roomctl-sim: no reply to ${JSON.stringify(obj)}`)), 5000);
-    waiting.push((r) => { clearTimeout(timer); resolve(r); });
-    sock.write(`${JSON.stringify(obj)}\n`);
-  });
+async function startSimSenders() {
+  // Small pictures: 34 sites on the same two cores as the daemon and chromium.
+  const sim = await startSim(ports, { count: SIM_COUNT }, ['--size', '320x180', '--bitrate-kbps', '200']);
   const csv = await fs.readFile(path.join(REPO_ROOT, 'configs/demo/sites.csv'), 'utf8');
   const codes = csv.trim().split('\n').slice(1, 1 + SIM_COUNT).map((l) => l.split(',')[0]);
   return {
     kind: 'sim',
     codes,
     async stop(code) {
-      const r = await control({ cmd: 'fault', site: code, disconnect: true });
+      const r = await sim.cmd({ cmd: 'fault', site: code, disconnect: true });
       assert.equal(r.ok, true, JSON.stringify(r));
     },
-    async close() {
-      sock.destroy();
-      if (exited === null) {
-        proc.kill('SIGTERM');
-        await until(() => exited !== null, 5000, 'roomctl-sim to stop').catch(() => proc.kill('SIGKILL'));
-      }
-    },
+    close: () => sim.stop(),
   };
 }
 
@@ -176,9 +138,9 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
 
     const haveSim = await fs.access(SIM, fs.constants.X_OK).then(() => true, () => false);
-    senders = haveSim ? await startSim() : startGst();
+    senders = haveSim ? await startSimSenders() : startGst();
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({
       viewport: { width: 1366, height: 768 }, acceptDownloads: true, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh',
     });

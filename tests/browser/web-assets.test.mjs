@@ -10,11 +10,9 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = 15_000;
 const DOC = 2; // a 7-page demo document on agenda item 2
 
@@ -49,7 +47,7 @@ describe('the apps find every file they load', { timeout: 180_000 }, () => {
 
   before(async () => {
     srv = await startServer({ args: ['--demo', '--listen', '127.0.0.1'], config: { media: { enabled: 'false' } } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     if (browser) await browser.close();
