@@ -3,6 +3,8 @@
 #include "api-private.h"
 #include "media.h"
 
+#include <string.h>
+
 static const char *const role_choices[] = {"admin", "secretariat", "chair", "delegate", "technician", NULL};
 static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
 static const char *const transport_choices[] = {"rtp", "rtsp", "srt", NULL};
@@ -174,46 +176,23 @@ user_get(rc_api_call *call, GError **error)
   return TRUE;
 }
 
-static gboolean
-user_create(rc_api_call *call, GError **error)
-{
-  json_t *b = call->body;
-  g_autofree char *hash = rc_auth_hash_password(call->api->auth, json_string_value(json_object_get(b, "password")), error);
-  if (!hash)
-    return FALSE;
-  gint64 id = rc_store_user_create(call->api->store, json_string_value(json_object_get(b, "username")),
-                                   json_string_value(json_object_get(b, "full_name")),
-                                   json_string_value(json_object_get(b, "role")), hash,
-                                   json_string_value(json_object_get(b, "title")),
-                                   json_string_value(json_object_get(b, "unit")), error);
-  if (!id)
-    return FALSE;
-  rc_api_audit(call->api, call->user_id, "user.create", "user:%" G_GINT64_FORMAT, id);
-  json_t *user = rc_store_user_get(call->api->store, id, error);
-  if (!user)
-    return FALSE;
-  rc_api_reply_json(call->reply, 201, user);
-  return TRUE;
-}
-
 /* One audit row per kind of change: a role change, a (de)activation and a
  * password change are security events of their own; the rest is an update. */
 static void
-audit_user_update(rc_api_call *call, gint64 id, json_t *before, json_t *fields, gboolean password)
+audit_user_update(rc_api *api, gint64 actor, gint64 id, json_t *before, json_t *fields, gboolean password)
 {
-  rc_api *api = call->api;
   json_t *role = json_object_get(fields, "role");
   json_t *active = json_object_get(fields, "active");
   if (role) {
     g_autofree char *detail = g_strdup_printf("%s -> %s", json_string_value(json_object_get(before, "role")),
                                               json_string_value(role));
-    rc_api_audit_detail(api, call->user_id, "user.role", detail, "user:%" G_GINT64_FORMAT, id);
+    rc_api_audit_detail(api, actor, "user.role", detail, "user:%" G_GINT64_FORMAT, id);
   }
   if (active)
-    rc_api_audit(api, call->user_id, json_is_true(active) ? "user.activate" : "user.deactivate",
-                 "user:%" G_GINT64_FORMAT, id);
+    rc_api_audit(api, actor, json_is_true(active) ? "user.activate" : "user.deactivate", "user:%" G_GINT64_FORMAT,
+                 id);
   if (password)
-    rc_api_audit(api, call->user_id, "user.password", "user:%" G_GINT64_FORMAT, id);
+    rc_api_audit(api, actor, "user.password", "user:%" G_GINT64_FORMAT, id);
   g_autoptr(GString) rest = g_string_new(NULL);
   const char *key;
   json_t *v;
@@ -221,30 +200,115 @@ audit_user_update(rc_api_call *call, gint64 id, json_t *before, json_t *fields, 
     if (!g_str_equal(key, "role") && !g_str_equal(key, "active"))
       g_string_append_printf(rest, "%s%s", rest->len ? "," : "", key);
   if (rest->len || (!role && !active && !password))
-    rc_api_audit_detail(api, call->user_id, "user.update", rest->str, "user:%" G_GINT64_FORMAT, id);
+    rc_api_audit_detail(api, actor, "user.update", rest->str, "user:%" G_GINT64_FORMAT, id);
+}
+
+/* Writes a new user (@id 0) or the changes to user @id, with the password's
+ * @hash when one was given; fills @reply with the user as it now is. */
+static gboolean
+user_write(rc_api *api, gint64 actor, gint64 id, json_t *fields, const char *hash, rc_api_reply *reply,
+           GError **error)
+{
+  int status = 200;
+  if (!id) {
+    if (!(id = rc_store_user_create(api->store, json_string_value(json_object_get(fields, "username")),
+                                    json_string_value(json_object_get(fields, "full_name")),
+                                    json_string_value(json_object_get(fields, "role")), hash,
+                                    json_string_value(json_object_get(fields, "title")),
+                                    json_string_value(json_object_get(fields, "unit")), error)))
+      return FALSE;
+    rc_api_audit(api, actor, "user.create", "user:%" G_GINT64_FORMAT, id);
+    status = 201;
+  } else {
+    g_autoptr(json_t) before = rc_store_user_get(api->store, id, error);
+    if (!before || !rc_store_user_update(api->store, id, fields, hash, error))
+      return FALSE;
+    audit_user_update(api, actor, id, before, fields, hash != NULL);
+    if (hash || json_object_get(fields, "role") || json_object_get(fields, "active"))
+      rc_api_drop_user(api, id, NULL); /* their open sockets reconnect as they are now */
+  }
+  json_t *user = rc_store_user_get(api->store, id, error);
+  if (!user)
+    return FALSE;
+  rc_api_reply_json(reply, status, user);
+  return TRUE;
+}
+
+/* A password is hashed (argon2id, tens of milliseconds and MiBs) on the
+ * auth workers, not on the main loop; the write and the answer follow. */
+typedef struct {
+  rc_api *api;
+  gint64 actor, id;
+  json_t *fields;  /* without the password */
+  char *password;
+  rc_api_reply_fn later;
+  gpointer later_data;
+} user_job;
+
+static void
+user_hashed(GHashTable *hashes, const GError *hash_error, gpointer data)
+{
+  user_job *job = data;
+  rc_api_reply reply = {0};
+  g_autoptr(GError) error = NULL;
+  const char *hash = hashes ? g_hash_table_lookup(hashes, job->password) : NULL;
+  if (!hash)
+    rc_api_reply_error(&reply, hash_error);
+  else if (!user_write(job->api, job->actor, job->id, job->fields, hash, &reply, &error))
+    rc_api_reply_error(&reply, error);
+  job->later(&reply, job->later_data);
+  rc_api_reply_clear(&reply);
+  explicit_bzero(job->password, strlen(job->password));
+  g_free(job->password);
+  json_decref(job->fields);
+  g_free(job);
+}
+
+/* Writes @fields for user @id (0: a new one): at once without a password,
+ * after it is hashed with one (the reply comes later then). */
+static gboolean
+user_save(rc_api_call *call, gint64 id, GError **error)
+{
+  json_t *fields = json_deep_copy(call->body);
+  const char *pw = json_string_value(json_object_get(fields, "password"));
+  if (!pw) {
+    gboolean ok = user_write(call->api, call->user_id, id, fields, NULL, call->reply, error);
+    json_decref(fields);
+    return ok;
+  }
+  user_job *job = g_new0(user_job, 1);
+  job->api = call->api;
+  job->actor = call->user_id;
+  job->id = id;
+  job->password = g_strdup(pw);
+  json_object_del(fields, "password");
+  job->fields = fields;
+  job->later = call->later;
+  job->later_data = call->later_data;
+  g_autoptr(GPtrArray) passwords = g_ptr_array_new();
+  g_ptr_array_add(passwords, job->password);
+  rc_auth_hash_passwords(call->api->auth, passwords, user_hashed, job);
+  return TRUE; /* reply->status stays 0: the answer comes later */
+}
+
+static gboolean
+user_create(rc_api_call *call, GError **error)
+{
+  return user_save(call, 0, error);
 }
 
 static gboolean
 user_update(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  g_autoptr(json_t) fields = json_deep_copy(call->body);
-  g_autofree char *hash = NULL;
-  json_t *pw = json_object_get(fields, "password");
-  if (pw && !(hash = rc_auth_hash_password(call->api->auth, json_string_value(pw), error)))
-    return FALSE;
-  json_object_del(fields, "password");
+  json_t *fields = call->body;
   if (id == call->user_id && (json_object_get(fields, "role") || json_is_false(json_object_get(fields, "active")))) {
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "you cannot change your own role or deactivate yourself");
     return FALSE;
   }
+  /* A user that does not exist is refused before a password is hashed. */
   g_autoptr(json_t) before = rc_store_user_get(call->api->store, id, error);
-  if (!before || !rc_store_user_update(call->api->store, id, fields, hash, error))
-    return FALSE;
-  audit_user_update(call, id, before, fields, hash != NULL);
-  if (hash || json_object_get(fields, "role") || json_object_get(fields, "active"))
-    rc_api_drop_user(call->api, id, NULL); /* their open sockets reconnect as they are now */
-  return user_get(call, error);
+  return before && user_save(call, id, error);
 }
 
 static gboolean

@@ -10,6 +10,7 @@ import {
   ADMIN_PASSWORD, assertAlive, stopClean, assertOk, assertWireError, createSession, createUser, login, request,
   sessionBody, sha256, startLocalServer,
 } from '../lib/integration.mjs';
+import { SLOW } from '../lib/server.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
 const execFileP = promisify(execFile);
@@ -199,5 +200,45 @@ describe('authentication and roles', () => {
     const body = { username: 'db01', full_name: 'Trùng tên', role: 'delegate', password: '123456' };
     assertWireError(await request(base, admin, 'POST', '/api/v1/users', body), 1201);
     assertWireError(await request(base, admin, 'POST', '/api/v1/users', { ...body, username: 'DB01' }), 1001, 'username');
+  });
+});
+
+// A password is hashed with argon2id ("moderate": 256 MiB, a good part of a
+// second): on the auth workers, never on the main loop that every tablet's
+// ballot and page turn waits on. A ping sent while the hash runs is
+// answered at once, long before the write's reply.
+describe('passwords are hashed off the main loop', { skip: SLOW > 1 && 'argon2id at 256 MiB under a sanitizer or valgrind' }, () => {
+  let srv;
+  after(async () => { if (srv) await stopClean(srv, 'the hashing tests'); });
+
+  test('a user created or given a new password: a WebSocket ping sent meanwhile is answered first', async () => {
+    srv = await startLocalServer({ config: { auth: { pwhash_cost: 'moderate' } } });
+    const admin = await login(srv.base, 'admin', ADMIN_PASSWORD);
+    const ws = await WsClient.connect(srv.port, { token: admin });
+    const race = async (what, call) => {
+      const t0 = performance.now();
+      let writeMs = null, pingMs = null;
+      const write = call().then((res) => { writeMs = performance.now() - t0; return res; });
+      await new Promise((r) => setTimeout(r, 50)); // the request is in: the hash has begun
+      const p0 = performance.now();
+      await ws.request('ping', {});
+      pingMs = performance.now() - p0;
+      const res = await write;
+      assert.ok(pingMs < (writeMs - 50) / 2, `${what}: the ping took ${pingMs.toFixed(0)} ms while the ${what} took ${writeMs.toFixed(0)} ms (the hash)`);
+      return res;
+    };
+    for (let i = 0; i < 2; i++) {
+      const created = await race('create', () => request(srv.base, admin, 'POST', '/api/v1/users',
+        { username: `hash${i}`, full_name: `Người dùng ${i}`, role: 'delegate', password: `mat-khau-${i}` }));
+      assertOk(created, 201, 'create');
+      const changed = await race('update', () => request(srv.base, admin, 'PATCH', `/api/v1/users/${created.json.id}`,
+        { password: `mat-khau-moi-${i}` }));
+      assertOk(changed, 200, 'update');
+      await login(srv.base, `hash${i}`, `mat-khau-moi-${i}`); // the new password is the one stored
+    }
+    // A user that does not exist is refused before any hashing.
+    const missing = await request(srv.base, admin, 'PATCH', '/api/v1/users/99999', { password: 'mat-khau-x' });
+    assert.equal(missing.status, 404);
+    await ws.close();
   });
 });
