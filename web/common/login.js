@@ -1,10 +1,21 @@
-// The username + password login card the console and the technicians'
-// dashboard share: validation, the server's reason on failure, the token
-// saved. (The tablet has its own, with a PIN keypad.)
+// The login every app shares: logIn() (the username as the server keeps
+// it, the token saved) and the username + password card of the console and
+// the technicians' dashboard. (The tablet draws its own card, with a PIN
+// keypad, and logs in through logIn() too.)
 
 import { t } from './i18n.js';
 import { api, auth } from './api.js';
 import { h, fill, showError, field, button } from './ui.js';
+
+/** Logs in; resolves with {token, user} once the token is saved. Usernames
+ *  are lower-case (a-z, 0-9, . _ -) and the server matches them without
+ *  regard to case; sent lower-case, the audit log's login rows name the
+ *  user as stored, whatever a keyboard capitalised. */
+export async function logIn(username, password) {
+  const res = await api.post('/api/v1/login', { username: username.trim().toLowerCase(), password });
+  auth.save(res.token, res.user);
+  return res;
+}
 
 /**
  * Shows the login card in @main. @subtitle: the line under the title;
@@ -38,8 +49,7 @@ export function showLoginForm(main, { subtitle, notice = null, onLoggedIn, toast
     }
     submit.disabled = true;
     try {
-      const res = await api.post('/api/v1/login', { username: user.value.trim(), password: pass.value });
-      auth.save(res.token, res.user);
+      const res = await logIn(user.value, pass.value);
       onLoggedIn(res.user);
     } catch (err) {
       errBox.textContent = err.reason || t('login.failed');

@@ -11,6 +11,7 @@ import { h, clear, mountHeader, toast, showError, clearToasts, button, icon, sta
 import { loadProvince } from '../common/province.js';
 import { applyPrefs } from '../common/prefs.js';
 import { displayButtons } from '../common/display.js';
+import { logIn } from '../common/login.js';
 import { TABLET_MESSAGES } from './messages.js';
 import { SessionView } from './session-view.js';
 import { forgetDocuments } from './viewer.js';
@@ -100,8 +101,7 @@ function showLogin(notice) {
     }
     submit.disabled = true;
     try {
-      const res = await api.post('/api/v1/login', { username: user.value.trim().toLowerCase(), password: pass.value });
-      auth.save(res.token, res.user);
+      const res = await logIn(user.value, pass.value);
       startApp(res.user);
     } catch (err) {
       errBox.textContent = err.code === 1103 ? t(pin ? 'tb.login.bad_pin' : 'tb.login.bad_password') : (err.reason || t('login.failed'));
