@@ -332,11 +332,7 @@ rc_room_audio_read(rc_room_audio *ra, gint16 *out, gsize max_frames)
 {
   if (!ra->in.stream)
     return 0;
-  gsize n = rc_audio_ring_read(ra->in.ring, out, max_frames);
-  /* the consumer thread is where logging may happen; both directions */
-  report_direction(&ra->in, TRUE);
-  report_direction(&ra->out, FALSE);
-  return n;
+  return rc_audio_ring_read(ra->in.ring, out, max_frames);
 }
 
 gsize

@@ -10,11 +10,12 @@
  * speakers' differ, the speaker queue slowly fills (frames dropped, counted)
  * or empties (one 40 ms gap, counted).
  *
- * Threads: _new, _free, _list_devices on the main loop (PortAudio's setup is
- * not thread-safe); _read and _levels on one consumer thread (the main loop,
- * drained by a timer); _write on one producer thread. Over- and underruns are
- * counted in the callbacks and logged from _read and _levels (so with output
- * only, call _levels now and then, e.g. for the dashboard). */
+ * Threads: _new, _free, _list_devices and _levels on the main loop
+ * (PortAudio's setup is not thread-safe); _read on one consumer thread (the
+ * program mix's microphone feed, not the main loop: a stall there must not
+ * be a gap in the hall's voice); _write on one producer thread. Over- and
+ * underruns are counted in the callbacks and logged from _levels, which the
+ * media calls twice a second while a session is live. */
 #pragma once
 #include <glib.h>
 

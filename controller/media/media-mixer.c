@@ -44,7 +44,8 @@ struct rc_mixer {
   GPtrArray *outputs;   /* mix_output*, [0] = the full mix, [1 + slot] = without that slot */
   GHashTable *placed;   /* gint64* site id -> placed_site* */
   GstElement *room_src; /* appsrc of the hall microphone, or NULL */
-  guint room_timer;
+  GThread *room_feed;   /* moves the microphone's ring into room_src */
+  gint room_stop;       /* atomic: the feed thread ends */
 };
 
 static GstElement *
@@ -117,16 +118,23 @@ on_room_sample(GstAppSink *sink, gpointer data)
   return GST_FLOW_OK;
 }
 
-/* Drains the hall microphone into the mix every 10 ms. */
-static gboolean
-on_room_timer(gpointer data)
+/* A thread of its own drains the hall microphone into the mix every 10
+ * ms: real-time audio never waits for the main loop (a stall there, a
+ * big commit or a page of JSON, would be a gap heard at every site). It
+ * touches only the ring (rc_room_audio_read) and the appsrc, which is
+ * thread-safe. */
+static gpointer
+room_feed(gpointer data)
 {
   rc_mixer *x = data;
   gint16 frames[4800];
-  gsize n = rc_room_audio_read(x->media->room, frames, G_N_ELEMENTS(frames));
-  if (n)
-    gst_app_src_push_buffer(GST_APP_SRC(x->room_src), gst_buffer_new_memdup(frames, n * 2));
-  return G_SOURCE_CONTINUE;
+  while (!g_atomic_int_get(&x->room_stop)) {
+    g_usleep(10 * 1000);
+    gsize n = rc_room_audio_read(x->media->room, frames, G_N_ELEMENTS(frames));
+    if (n)
+      gst_app_src_push_buffer(GST_APP_SRC(x->room_src), gst_buffer_new_memdup(frames, n * 2));
+  }
+  return NULL;
 }
 
 static GstElement *
@@ -138,7 +146,7 @@ room_branch(rc_mixer *x)
   g_object_set(src, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE, NULL);
   gst_element_link(src, tee);
   x->room_src = src;
-  x->room_timer = g_timeout_add(10, on_room_timer, x);
+  x->room_feed = g_thread_new("room-mic", room_feed, x);
   return tee;
 }
 
@@ -274,7 +282,10 @@ rc_mixer_free(rc_mixer *x)
   for (int t = 0; t < SLOTS; t++)
     if (x->slots[t].ssrc && x->media->audio)
       rc_ingest_copy_to(x->media->audio, x->slots[t].ssrc, NULL);
-  g_clear_handle_id(&x->room_timer, g_source_remove);
+  if (x->room_feed) {
+    g_atomic_int_set(&x->room_stop, 1);
+    g_thread_join(g_steal_pointer(&x->room_feed));
+  }
   rc_media_pipeline_free(x->pipeline);
   g_ptr_array_unref(x->outputs);
   g_hash_table_destroy(x->placed);
