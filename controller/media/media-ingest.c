@@ -118,10 +118,19 @@ arrival_us(struct msghdr *msg)
   return 0;
 }
 
+/* A program packet made under the lock, sent after it is released. */
+typedef struct {
+  GstBuffer *buf;
+  gint64 arrived_us; /* kernel arrival (real time), 0 unknown */
+} outgoing;
+
 /* The program's timeline goes on across source switches: the new source's
- * timestamps are shifted to follow the last packet sent, one frame later. */
+ * timestamps are shifted to follow the last packet sent, one frame later.
+ * The packet goes into @out: it is sent to every site once the lock is
+ * released (send_out), so that the RTCP thread and the main loop's
+ * figures never wait for 600 sends. */
 static void
-forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p, struct msghdr *msg)
+forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p, struct msghdr *msg, GArray *out)
 {
   if (p->ssrc == in->pending && rc_h264_starts_keyframe(p->payload, p->payload_len)) {
     guint32 step = 90000 / (guint32)in->media->config->media_fps;
@@ -132,19 +141,54 @@ forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p, st
   }
   if (p->ssrc != in->source || !in->program)
     return;
-  GstBuffer *out = gst_buffer_new_allocate(NULL, len, NULL);
+  outgoing o = {gst_buffer_new_allocate(NULL, len, NULL), msg ? arrival_us(msg) : 0};
   GstMapInfo map;
-  gst_buffer_map(out, &map, GST_MAP_WRITE);
+  gst_buffer_map(o.buf, &map, GST_MAP_WRITE);
   memcpy(map.data, data, len);
   in->last_out_ts = p->timestamp + in->ts_offset;
   in->have_out = TRUE;
   rc_rtp_restamp(map.data, RC_PROGRAM_VIDEO_SSRC, in->out_seq++, in->last_out_ts);
   map.data[1] = (guint8)((map.data[1] & 0x80) | RC_PT_H264); /* whatever the source's own type */
-  gst_buffer_unmap(out, &map);
-  gst_pad_push(in->program, out); /* takes ownership; sent to every site before it returns */
-  gint64 arrived = msg ? arrival_us(msg) : 0; /* only for the packets forwarded */
-  if (arrived)
-    rc_delay_add(&in->forward_delay, g_get_real_time() - arrived);
+  gst_buffer_unmap(o.buf, &map);
+  g_array_append_val(out, o);
+}
+
+/* Called with the lock held, at the end of a batch: the pad the packets of
+ * @out go to. (transfer full) */
+static GstPad *
+program_pad(rc_ingest *in, GArray *out)
+{
+  return out->len && in->program ? gst_object_ref(in->program) : NULL;
+}
+
+/* Without the lock: sends @out's packets to every site through @pad (each
+ * push returns once the fan-out has sent it to all), then notes their
+ * forwarding delays. Empties @out. */
+static void
+send_out(rc_ingest *in, GstPad *pad, GArray *out)
+{
+  if (!out->len)
+    return;
+  gint64 delays[BATCH];
+  guint n_delays = 0;
+  for (guint i = 0; i < out->len; i++) {
+    outgoing *o = &g_array_index(out, outgoing, i);
+    if (!pad) {
+      gst_buffer_unref(o->buf);
+      continue;
+    }
+    gst_pad_push(pad, o->buf); /* takes ownership */
+    if (o->arrived_us && n_delays < BATCH)
+      delays[n_delays++] = g_get_real_time() - o->arrived_us;
+  }
+  g_array_set_size(out, 0);
+  g_clear_object(&pad);
+  if (!n_delays)
+    return;
+  g_mutex_lock(&in->lock);
+  for (guint i = 0; i < n_delays; i++)
+    rc_delay_add(&in->forward_delay, delays[i]);
+  g_mutex_unlock(&in->lock);
 }
 
 static void
@@ -212,7 +256,7 @@ note_unknown(rc_ingest *in, const rc_rtp_packet *p, const struct sockaddr *from,
  * it is looked at only now and then (a site's address rarely changes).
  * @msg: the datagram's header with its arrival time, or NULL. */
 static void
-process_rtp(rc_ingest *in, const guint8 *data, gsize len, const struct sockaddr *from, socklen_t from_len,
+process_rtp(rc_ingest *in, GArray *out, const guint8 *data, gsize len, const struct sockaddr *from, socklen_t from_len,
             gint64 now, struct msghdr *msg)
 {
   rc_rtp_packet p;
@@ -243,7 +287,7 @@ process_rtp(rc_ingest *in, const guint8 *data, gsize len, const struct sockaddr 
     return;
   }
   if (!in->audio)
-    forward(in, data, len, &p, msg);
+    forward(in, data, len, &p, msg, out);
   if (s->copy_to)
     copy_packet(in, s, data, len);
 }
@@ -255,6 +299,7 @@ rtp_thread(gpointer data)
   rc_ingest *in = data;
   int fd = g_socket_get_fd(in->rtp_socket);
   guint8 *bufs = g_malloc((gsize)BATCH * SLOT);
+  g_autoptr(GArray) out = g_array_sized_new(FALSE, FALSE, sizeof(outgoing), BATCH);
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_storage from[BATCH];
@@ -282,10 +327,12 @@ rtp_thread(gpointer data)
         in->malformed++;
         continue;
       }
-      process_rtp(in, bufs + (gsize)i * SLOT, msgs[i].msg_len, (struct sockaddr *)&from[i],
+      process_rtp(in, out, bufs + (gsize)i * SLOT, msgs[i].msg_len, (struct sockaddr *)&from[i],
                   msgs[i].msg_hdr.msg_namelen, now, &msgs[i].msg_hdr);
     }
+    GstPad *pad = program_pad(in, out);
     g_mutex_unlock(&in->lock);
+    send_out(in, pad, out);
   }
   g_free(bufs);
   return NULL;
@@ -593,8 +640,11 @@ rc_ingest_feed(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *fro
 {
   struct sockaddr_storage native;
   gboolean have = from && g_socket_address_to_native(from, &native, sizeof native, NULL);
+  g_autoptr(GArray) out = g_array_sized_new(FALSE, FALSE, sizeof(outgoing), 1);
   g_mutex_lock(&in->lock);
-  process_rtp(in, data, len, have ? (struct sockaddr *)&native : NULL,
+  process_rtp(in, out, data, len, have ? (struct sockaddr *)&native : NULL,
               have ? (socklen_t)g_socket_address_get_native_size(from) : 0, g_get_monotonic_time(), NULL);
+  GstPad *pad = program_pad(in, out);
   g_mutex_unlock(&in->lock);
+  send_out(in, pad, out);
 }
