@@ -3,29 +3,6 @@
 
 #include <string.h>
 
-guint32
-sim_rtp_site_hash(const char *code)
-{
-  guint32 h = 2166136261u;
-  for (const guchar *p = (const guchar *)code; *p; p++) {
-    h ^= *p;
-    h *= 16777619u;
-  }
-  return h;
-}
-
-guint32
-sim_rtp_video_ssrc(const char *code)
-{
-  return sim_rtp_site_hash(code) & 0xFFFFFFFEu;
-}
-
-guint32
-sim_rtp_audio_ssrc(const char *code)
-{
-  return sim_rtp_site_hash(code) | 1u;
-}
-
 static void
 put16(guint8 *p, guint16 v)
 {
@@ -148,12 +125,6 @@ sim_rtp_parse(const guint8 *data, gsize len, sim_rtp_info *out)
   return TRUE;
 }
 
-gboolean
-sim_rtcp_is(const guint8 *data, gsize len)
-{
-  return len >= 8 && (data[0] >> 6) == 2 && data[1] >= 200 && data[1] <= 206;
-}
-
 guint
 sim_rtcp_count_keyframe_requests(const guint8 *data, gsize len, guint32 ssrc)
 {
@@ -174,36 +145,6 @@ sim_rtcp_count_keyframe_requests(const guint8 *data, gsize len, guint32 ssrc)
     off += size;
   }
   return count;
-}
-
-static gboolean
-nal_is_key(guint type)
-{
-  return type == 5 || type == 7;
-}
-
-gboolean
-sim_rtp_h264_is_keyframe(const guint8 *payload, gsize len)
-{
-  if (len < 1)
-    return FALSE;
-  guint type = payload[0] & 0x1F;
-  if (type >= 1 && type <= 23)
-    return nal_is_key(type);
-  if (type == 24) { /* STAP-A: 16-bit sizes then NALs */
-    for (gsize i = 1; i + 3 <= len;) {
-      gsize n = get16(payload + i);
-      if (n == 0 || i + 2 + n > len)
-        break;
-      if (nal_is_key(payload[i + 2] & 0x1F))
-        return TRUE;
-      i += 2 + n;
-    }
-    return FALSE;
-  }
-  if (type == 28 && len >= 2) /* FU-A: start bit and the original type */
-    return (payload[1] & 0x80) && nal_is_key(payload[1] & 0x1F);
-  return FALSE;
 }
 
 /* NTP timestamp (seconds since 1900, 32.32 fixed point) of @us. */
@@ -271,15 +212,4 @@ sim_rtcp_write_report(guint8 *out, gsize cap, const sim_rtcp_sender *sender,
     off += write_block(out + off, block);
   gsize sdes = write_sdes(out + off, cap - off, sender->ssrc, cname);
   return sdes ? off + sdes : 0;
-}
-
-gsize
-sim_rtcp_write_pli(guint8 *out, guint32 sender_ssrc, guint32 media_ssrc)
-{
-  out[0] = 0x81; /* V=2, FMT=1 */
-  out[1] = 206;
-  put16(out + 2, 2);
-  put32(out + 4, sender_ssrc);
-  put32(out + 8, media_ssrc);
-  return 12;
 }

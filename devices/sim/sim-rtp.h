@@ -1,8 +1,13 @@
-/* sim-rtp — the simulator's view of the wire (see web/docs/media.md, "Ports and identity"): site SSRCs
- * from the site code, RTP headers with the send-time extension, and the few
- * RTCP packets a site sends (SR/RR/SDES, PLI) or must understand (PLI, FIR).
+/* sim-rtp — the simulator's view of the wire (see web/docs/media.md, "Ports
+ * and identity"): RTP headers with the send-time extension, and the RTCP
+ * reports a site sends (SR/RR/SDES) or must understand (PLI, FIR). What the
+ * controller and a site share — a site's SSRCs from its code, the H.264
+ * keyframe test, a PLI — is the controller's wire leaf, media-rtp.h, linked
+ * into the simulator too: one definition for both ends.
  * Pure functions on caller-owned buffers: no allocation, no I/O. */
 #pragma once
+#include "media-rtp.h"
+
 #include <glib.h>
 
 #define SIM_PT_H264 96
@@ -14,11 +19,6 @@
 /* 12 fixed bytes + 4 bytes of 0xBEDE header + (1 + 8) send time
  * + (1 + 4) source SSRC + 2 padding. */
 #define SIM_RTP_HEADER_LEN 32
-
-/* FNV-1a 32-bit of @code's bytes; video SSRC = h & ~1, audio SSRC = h | 1. */
-guint32 sim_rtp_site_hash(const char *code);
-guint32 sim_rtp_video_ssrc(const char *code);
-guint32 sim_rtp_audio_ssrc(const char *code);
 
 /* Writes SIM_RTP_HEADER_LEN bytes: version 2, the extension bit, the
  * send-time element (ID 1, 8 bytes, @send_time_us big-endian) and the
@@ -45,17 +45,12 @@ typedef struct {
  * padding). FALSE if @data is not a well-formed RTP packet. */
 gboolean sim_rtp_parse(const guint8 *data, gsize len, sim_rtp_info *out);
 
-/* TRUE if @data looks like RTCP: version 2 and a packet type 200..206. */
-gboolean sim_rtcp_is(const guint8 *data, gsize len);
 
 /* Number of keyframe requests (PLI, FIR entries) in the compound RTCP
  * packet @data whose media SSRC is @ssrc. Stops at the first malformed
  * sub-packet. */
 guint sim_rtcp_count_keyframe_requests(const guint8 *data, gsize len, guint32 ssrc);
 
-/* H.264 payload test: does this RTP payload start (or carry) an IDR slice
- * or an SPS? Single NAL, STAP-A and the first FU-A fragment count. */
-gboolean sim_rtp_h264_is_keyframe(const guint8 *payload, gsize len);
 
 /* One reception report block's worth of receiver state. */
 typedef struct {
@@ -81,5 +76,3 @@ typedef struct {
 gsize sim_rtcp_write_report(guint8 *out, gsize cap, const sim_rtcp_sender *sender,
                             const sim_rtcp_report_block *block, const char *cname);
 
-/* Writes a 12-byte PLI (PT 206, FMT 1). Returns 12. */
-gsize sim_rtcp_write_pli(guint8 *out, guint32 sender_ssrc, guint32 media_ssrc);

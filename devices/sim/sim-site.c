@@ -68,8 +68,8 @@ sim_site_new(const char *code, const char *title, const sim_clip *live, const si
   s->live = live;
   s->frozen = frozen;
   s->fd[0] = s->fd[1] = -1;
-  s->ssrc[SIM_VIDEO] = sim_rtp_video_ssrc(code);
-  s->ssrc[SIM_AUDIO] = sim_rtp_audio_ssrc(code);
+  s->ssrc[SIM_VIDEO] = rc_rtp_site_ssrc(code, FALSE);
+  s->ssrc[SIM_AUDIO] = rc_rtp_site_ssrc(code, TRUE);
   s->rng = ((guint64)s->ssrc[SIM_VIDEO] << 32 | s->ssrc[SIM_AUDIO]) ^ (guint64)g_get_real_time();
   for (int m = 0; m < 2; m++) {
     s->seq[m] = (guint16)next_random(s);
@@ -246,7 +246,7 @@ maybe_request_keyframe(sim_site *s, const sim_site_env *env, gint64 now_real_us)
       now_real_us - s->last_pli_us < PLI_INTERVAL_US)
     return;
   guint8 pli[12];
-  sim_rtcp_write_pli(pli, s->ssrc[SIM_VIDEO], SIM_PROGRAM_VIDEO_SSRC);
+  rc_rtcp_build_pli(pli, s->ssrc[SIM_VIDEO], SIM_PROGRAM_VIDEO_SSRC);
   if (sim_sender_send_now(env->sender, s->fd[SIM_VIDEO], (const struct sockaddr *)&env->rtcp_dest[SIM_VIDEO],
                           env->dest_len, pli, sizeof pli))
     s->counters.plis_sent++;
@@ -259,7 +259,7 @@ receive_video(sim_site *s, const sim_site_env *env, const sim_rtp_info *rtp, gin
 {
   if (rtp->marker)
     s->counters.recv_frames++;
-  if (sim_rtp_h264_is_keyframe(rtp->payload, rtp->payload_len) &&
+  if (rc_h264_starts_keyframe(rtp->payload, rtp->payload_len) &&
       (!s->seen_keyframe || rtp->timestamp != s->last_keyframe_ts)) {
     s->counters.keyframes_received++;
     s->counters.last_keyframe_real_us = now_real_us;
@@ -292,7 +292,7 @@ sim_site_receive(sim_site *s, const sim_site_env *env, sim_medium m, const guint
 {
   if (s->faults.disconnect)
     return;
-  if (sim_rtcp_is(data, len)) {
+  if (rc_rtp_is_rtcp(data, len)) {
     receive_rtcp(s, data, len, now_real_us);
     return;
   }

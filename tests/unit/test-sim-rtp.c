@@ -10,12 +10,12 @@
 static void
 test_ssrc(void)
 {
-  /* FNV-1a 32 of the UTF-8 bytes; values computed independently */
-  g_assert_cmphex(sim_rtp_site_hash("TINH"), ==, 0x35b6ca48);
-  g_assert_cmphex(sim_rtp_video_ssrc("TINH"), ==, 0x35b6ca48);
-  g_assert_cmphex(sim_rtp_audio_ssrc("TINH"), ==, 0x35b6ca49);
-  g_assert_cmphex(sim_rtp_video_ssrc("Xã"), ==, 0xe9785c5c);
-  g_assert_cmphex(sim_rtp_audio_ssrc("Xã"), ==, 0xe9785c5d);
+  /* FNV-1a 32 of the UTF-8 bytes (the shared wire leaf, as the simulator
+   * links it); values computed independently */
+  g_assert_cmphex(rc_rtp_site_ssrc("TINH", FALSE), ==, 0x35b6ca48);
+  g_assert_cmphex(rc_rtp_site_ssrc("TINH", TRUE), ==, 0x35b6ca49);
+  g_assert_cmphex(rc_rtp_site_ssrc("Xã", FALSE), ==, 0xe9785c5c);
+  g_assert_cmphex(rc_rtp_site_ssrc("Xã", TRUE), ==, 0xe9785c5d);
 }
 
 static void
@@ -45,7 +45,7 @@ test_header_round_trip(void)
   g_assert_cmphex(info.ssrc, ==, SIM_PROGRAM_VIDEO_SSRC);
   g_assert_cmphex(info.source_ssrc, ==, 0x12345678);
   g_assert_cmpuint(info.send_time_us, ==, 1700000000123456ull);
-  g_assert_false(sim_rtcp_is(buf, sizeof buf));
+  g_assert_false(rc_rtp_is_rtcp(buf, sizeof buf));
   /* truncated extension, wrong version, short packet */
   g_assert_false(sim_rtp_parse(buf, 20, &info));
   buf[0] = 0x50;
@@ -64,12 +64,12 @@ test_rtcp(void)
   g_assert_cmpuint(buf[1], ==, 200);
   g_assert_cmpuint(buf[0] & 0x1F, ==, 1);
   g_assert_cmpuint(buf[28 + 24 + 1], ==, 202); /* SDES after SR + block */
-  g_assert_true(sim_rtcp_is(buf, len));
+  g_assert_true(rc_rtp_is_rtcp(buf, len));
   /* a compound RR + PLI + FIR with two entries: three requests for 0x42 */
   gsize n = sim_rtcp_write_report(buf, sizeof buf, &(sim_rtcp_sender){0x99, 0, 0, 0, 0}, NULL, "x");
   g_assert_cmpuint(buf[1], ==, 201);
-  n += sim_rtcp_write_pli(buf + n, 0x99, 0x42);
-  n += sim_rtcp_write_pli(buf + n, 0x99, 0x43);
+  n += rc_rtcp_build_pli(buf + n, 0x99, 0x42);
+  n += rc_rtcp_build_pli(buf + n, 0x99, 0x43);
   guint8 fir[28] = {0x84, 206, 0, 6, 0, 0, 0, 0x99, 0, 0, 0, 0, 0, 0, 0, 0x42, 1, 0, 0, 0, 0, 0, 0, 0x42, 2};
   memcpy(buf + n, fir, sizeof fir);
   n += sizeof fir;
@@ -118,7 +118,7 @@ test_packetize_h264(void)
   const sim_clip_packet *pk = &clip->packets[key->first_packet];
   const guint8 *stap = clip->data + pk[0].offset;
   g_assert_cmpuint(stap[0] & 0x1F, ==, 24);
-  g_assert_true(sim_rtp_h264_is_keyframe(stap, pk[0].len));
+  g_assert_true(rc_h264_starts_keyframe(stap, pk[0].len));
   gsize idr_bytes = 1; /* the NAL header, carried in the FU headers */
   for (guint i = 1; i < 4; i++) {
     const guint8 *fu = clip->data + pk[i].offset;
@@ -131,13 +131,13 @@ test_packetize_h264(void)
     idr_bytes += pk[i].len - 2u;
   }
   g_assert_cmpuint(idr_bytes, ==, 3000);
-  g_assert_true(sim_rtp_h264_is_keyframe(clip->data + pk[1].offset, pk[1].len));
-  g_assert_false(sim_rtp_h264_is_keyframe(clip->data + pk[2].offset, pk[2].len));
+  g_assert_true(rc_h264_starts_keyframe(clip->data + pk[1].offset, pk[1].len));
+  g_assert_false(rc_h264_starts_keyframe(clip->data + pk[2].offset, pk[2].len));
   /* the P frame: one single-NAL packet with the marker */
   g_assert_cmpuint(p->n_packets, ==, 1);
   g_assert_cmpuint(clip->packets[p->first_packet].len, ==, 500);
   g_assert_true(clip->packets[p->first_packet].marker);
-  g_assert_false(sim_rtp_h264_is_keyframe(clip->data + clip->packets[p->first_packet].offset, 500));
+  g_assert_false(rc_h264_starts_keyframe(clip->data + clip->packets[p->first_packet].offset, 500));
   /* no access units / an empty one */
   g_autoptr(GPtrArray) none = g_ptr_array_new();
   g_assert_null(sim_clip_new_h264(none, 1200, NULL));
