@@ -564,8 +564,14 @@ describe('secretariat console', { timeout: 180_000 }, () => {
     assert.equal(await page.locator('.agenda-tools').count(), 0);
     assert.match(await page.locator('.session-card').textContent(), /chế độ chỉ đọc/);
     await shot('14-chair-readonly');
-    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+    // The login ends elsewhere (revoked, or run out): the next request finds
+    // out, and the console says so on its login page (web/common/app-shell.js).
+    const chairToken = await page.evaluate(() => sessionStorage.getItem('roomctl.token'));
+    await api(srv.base, chairToken, 'POST', '/api/v1/logout');
+    await page.evaluate(() => { location.hash = '#/import'; });
     await page.getByLabel('Tên đăng nhập').waitFor();
+    await page.getByText('Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('roomctl.token')), null);
   });
 
   it('raised no page errors', () => {

@@ -6,11 +6,11 @@
 //          #/sessions/12[/tab]   one session; tab = agenda|delegates|sites|attendance|recordings
 //          #/import              bulk import from CSV (import.js)
 
-import { register, t, onLangChange, applyI18n } from '../common/i18n.js';
-import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
-import { h, fill, mountHeader, showError, clearToasts, button } from '../common/ui.js';
-import { loadProvince } from '../common/province.js';
+import { register, t, onLangChange } from '../common/i18n.js';
+import { auth, RoomSocket } from '../common/api.js';
+import { mountHeader, showError, clearToasts } from '../common/ui.js';
 import { showLoginForm } from '../common/login.js';
+import { appShell } from '../common/app-shell.js';
 import { applyPrefs } from '../common/prefs.js';
 import { displayButtons } from '../common/display.js';
 import { CONSOLE_MESSAGES } from './messages.js';
@@ -43,7 +43,7 @@ const ctx = {
 const header = mountHeader(document.getElementById('header'), {
   sectionKey: 'console.section',
   homeHref: '#/sessions',
-  onLogout: () => logout(),
+  onLogout: () => shell.logout(),
   tools: () => displayButtons(),
 });
 
@@ -59,12 +59,6 @@ function showLogin(notice) {
   showLoginForm(main, { subtitle: t('login.subtitle'), notice, onLoggedIn: startApp, toastErrors: true });
 }
 
-async function logout() {
-  try { await api.post('/api/v1/logout'); } catch { /* the token is dropped anyway */ }
-  endApp();
-  showLogin(t('login.logged_out'));
-}
-
 function endApp() {
   destroyPage();
   clearToasts();   // nothing of the previous user's work stays on screen
@@ -74,25 +68,12 @@ function endApp() {
   auth.clear();
 }
 
-let expiredShown = false;
-onUnauthorized(() => {
-  if (!ctx.me || expiredShown) return;
-  expiredShown = true;
-  endApp();
-  showLogin(t('login.expired'));
-  setTimeout(() => { expiredShown = false; }, 1000);
-});
-
 function startApp(user) {
   ctx.me = user;
   header.setUser(user);
   ctx.ws = new RoomSocket({
     onStatus: (s) => header.setConn(s),
-    onAuthFailed: () => {
-      if (!ctx.me) return;
-      endApp();
-      showLogin(t('login.expired'));
-    },
+    onAuthFailed: () => shell.expired(),
   });
   ctx.ws.on('error', (msg) => showError({ errorName: msg.body?.name, reason: msg.body?.reason }, t('console.ws_error')));
   ctx.ws.start();
@@ -150,25 +131,7 @@ onLangChange(() => {
 
 // ---------- boot ----------
 
-async function boot() {
-  await loadProvince();   // every time shown is in the province's zone: know it first
-  applyI18n(document);
-  if (!auth.token) { showLogin(); return; }
-  try {
-    const me = await api.get('/api/v1/me');
-    auth.save(null, me);
-    startApp(me);
-  } catch (err) {
-    if (err.isAuth) { auth.clear(); showLogin(t('login.expired')); return; }
-    showError(err, t('console.boot_failed'));
-    fill(main, h('div', { class: 'page' }, h('div', { class: 'card' }, h('div', { class: 'empty' },
-      h('strong', null, t('console.boot_failed')), h('p', null, err.reason || ''),
-      button(t('app.retry'), { kind: 'primary', onClick: boot })))));
-  }
-}
-
-window.addEventListener('unhandledrejection', (e) => {
-  showError(e.reason);
+const shell = appShell({
+  main, isLoggedIn: () => !!ctx.me, startApp, endApp, showLogin, bootFailedKey: 'console.boot_failed',
 });
-
-boot();
+shell.boot();

@@ -5,13 +5,13 @@
 // The login lasts for the browser tab (sessionStorage), so a reload keeps it;
 // display preferences and the language are remembered on the device.
 
-import { register, t, onLangChange, applyI18n, formatRange, sameDay } from '../common/i18n.js';
-import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
+import { register, t, onLangChange, formatRange, sameDay } from '../common/i18n.js';
+import { api, auth, RoomSocket } from '../common/api.js';
 import { h, clear, mountHeader, toast, showError, clearToasts, button, icon, statusBadge } from '../common/ui.js';
-import { loadProvince } from '../common/province.js';
 import { applyPrefs } from '../common/prefs.js';
 import { displayButtons } from '../common/display.js';
 import { logIn } from '../common/login.js';
+import { appShell } from '../common/app-shell.js';
 import { TABLET_MESSAGES } from './messages.js';
 import { SessionView } from './session-view.js';
 import { forgetDocuments } from './viewer.js';
@@ -45,7 +45,7 @@ const serverClock = {
 const header = mountHeader(document.getElementById('header'), {
   sectionKey: 'tb.section',
   homeHref: './',
-  onLogout: () => logout(),
+  onLogout: () => shell.logout(),
   tools: () => displayButtons({ onChange: () => state.view?.viewer?.render() }),
 });
 
@@ -116,13 +116,12 @@ function showLogin(notice) {
   user.focus();
 }
 
-async function logout() {
+/* Before the token goes: unsaved notes out, and no document of this
+ * delegate's (a confidential one above all) left on the tablet. */
+async function beforeLogout() {
   if (state.view) state.view.notes?.flush();
-  try { await api.post('/api/v1/logout'); } catch { /* the token is dropped anyway */ }
   forgetDocuments();
   await clearDocuments();
-  endApp();
-  showLogin(t('login.logged_out'));
 }
 
 function endApp() {
@@ -135,16 +134,7 @@ function endApp() {
   sessionStorage.removeItem(SESSION_KEY);
 }
 
-let expiredShown = false;
-function expired() {
-  if (!state.me || expiredShown) return;
-  expiredShown = true;
-  endApp();
-  showLogin(t('login.expired'));
-  setTimeout(() => { expiredShown = false; }, 1000);
-}
-onUnauthorized(expired);
-onDocumentUnauthorized(expired);
+onDocumentUnauthorized(() => shell.expired());
 
 function startApp(user) {
   state.me = user;
@@ -155,7 +145,7 @@ function startApp(user) {
       if (s === 'online' && state.ws) serverClock.measure(state.ws);
       if (state.view) state.view.onConnection(s);
     },
-    onAuthFailed: () => expired(),
+    onAuthFailed: () => shell.expired(),
   });
   state.ws.on('error', (msg) => showError({ errorName: msg.body?.name, reason: msg.body?.reason }, t('tb.ws_error')));
   state.ws.start();
@@ -243,27 +233,10 @@ onLangChange(() => {
 
 // ---------- boot ----------
 
-async function boot() {
-  await loadProvince();   // every time shown is in the province's zone: know it first
-  applyI18n(document);
-  if (!auth.token) { showLogin(); return; }
-  try {
-    const me = await api.get('/api/v1/me');
-    auth.save(null, me);
-    startApp(me);
-  } catch (err) {
-    if (err.isAuth) { auth.clear(); showLogin(t('login.expired')); return; }
-    clear(main).append(h('div', { class: 'page' }, h('div', { class: 'card' }, h('div', { class: 'empty' },
-      h('strong', null, t('tb.boot_failed')), h('p', null, err.reason || ''),
-      button(t('app.retry'), { kind: 'primary', size: 'lg', onClick: boot })))));
-  }
-}
-
-window.addEventListener('unhandledrejection', (e) => {
-  if (e.reason && e.reason.name === 'RenderingCancelledException') return;
-  showError(e.reason);
+const shell = appShell({
+  main, isLoggedIn: () => !!state.me, startApp, endApp, showLogin, bootFailedKey: 'tb.boot_failed', retrySize: 'lg',
+  beforeLogout, quietRejection: (reason) => reason && reason.name === 'RenderingCancelledException',
 });
-
-boot();
+shell.boot();
 
 export { state, toast };

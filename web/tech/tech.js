@@ -8,11 +8,11 @@
 //          #/check[/13]      the pre-session check of a scheduled session
 //          #/attendance/12   the sites' call records, CSV
 
-import { register, t, onLangChange, applyI18n, formatDateTime } from '../common/i18n.js';
-import { api, auth, onUnauthorized, RoomSocket } from '../common/api.js';
+import { register, t, onLangChange, formatDateTime } from '../common/i18n.js';
+import { api, auth, RoomSocket } from '../common/api.js';
 import { h, fill, mountHeader, showError, clearToasts, button, icon, toast } from '../common/ui.js';
-import { loadProvince } from '../common/province.js';
 import { showLoginForm } from '../common/login.js';
+import { appShell } from '../common/app-shell.js';
 import { applyPrefs } from '../common/prefs.js';
 import { displayButtons } from '../common/display.js';
 import { TECH_MESSAGES } from './messages.js';
@@ -120,7 +120,7 @@ function fullscreenButton() {
 const header = mountHeader(document.getElementById('header'), {
   sectionKey: 'tech.section',
   homeHref: '#/',
-  onLogout: () => logout(),
+  onLogout: () => shell.logout(),
   tools: () => [displayButtons(), fullscreenButton()],
 });
 document.addEventListener('fullscreenchange', () => header.refresh());
@@ -135,12 +135,6 @@ function showLogin(notice) {
   showLoginForm(main, { subtitle: t('tech.login.subtitle'), notice, onLoggedIn: startApp });
 }
 
-async function logout() {
-  try { await api.post('/api/v1/logout'); } catch { /* the token is dropped anyway */ }
-  endApp();
-  showLogin(t('login.logged_out'));
-}
-
 function endApp() {
   watchSessions(false);
   endPage();
@@ -153,15 +147,6 @@ function endApp() {
   auth.clear();
 }
 
-let expiredShown = false;
-onUnauthorized(() => {
-  if (!ctx.me || expiredShown) return;
-  expiredShown = true;
-  endApp();
-  showLogin(t('login.expired'));
-  setTimeout(() => { expiredShown = false; }, 1000);
-});
-
 function startApp(user) {
   ctx.me = user;
   header.setUser(user);
@@ -172,11 +157,7 @@ function startApp(user) {
   }
   ctx.ws = new RoomSocket({
     onStatus: (s) => header.setConn(s),
-    onAuthFailed: () => {
-      if (!ctx.me) return;
-      endApp();
-      showLogin(t('login.expired'));
-    },
+    onAuthFailed: () => shell.expired(),
   });
   ctx.ws.on('error', (msg) => showError({ errorName: msg.body?.name, reason: msg.body?.reason }, t('tech.ws_error')));
   ctx.ws.start();
@@ -345,23 +326,7 @@ onLangChange(() => {
 
 // ---------- boot ----------
 
-async function boot() {
-  await loadProvince();   // every time shown is in the province's zone: know it first
-  applyI18n(document);
-  if (!auth.token) { showLogin(); return; }
-  try {
-    const me = await api.get('/api/v1/me');
-    auth.save(null, me);
-    startApp(me);
-  } catch (err) {
-    if (err.isAuth) { auth.clear(); showLogin(t('login.expired')); return; }
-    showError(err, t('tech.boot_failed'));
-    fill(main, h('div', { class: 'page' }, h('div', { class: 'card' }, h('div', { class: 'empty' },
-      h('strong', null, t('tech.boot_failed')), h('p', null, err.reason || ''),
-      button(t('app.retry'), { kind: 'primary', onClick: boot })))));
-  }
-}
-
-window.addEventListener('unhandledrejection', (e) => { showError(e.reason); });
-
-boot();
+const shell = appShell({
+  main, isLoggedIn: () => !!ctx.me, startApp, endApp, showLogin, bootFailedKey: 'tech.boot_failed',
+});
+shell.boot();
