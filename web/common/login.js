@@ -18,6 +18,37 @@ export async function logIn(username, password) {
 }
 
 /**
+ * Wires a login @form: both fields required, the button off while the
+ * request runs, the failure in @errBox (@errorText(err) words it), then
+ * @onFailed(err); @onLoggedIn(user) once the token is saved. Every app's
+ * login card goes through it.
+ */
+export function bindLoginForm(form, { user, pass, errBox, submit, onLoggedIn, onFailed,
+  errorText = (err) => err.reason || t('login.failed') }) {
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    errBox.hidden = true;
+    if (!user.value.trim() || !pass.value) {
+      errBox.textContent = t('form.required');
+      errBox.hidden = false;
+      (user.value.trim() ? pass : user).focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const res = await logIn(user.value, pass.value);
+      onLoggedIn(res.user);
+    } catch (err) {
+      errBox.textContent = errorText(err);
+      errBox.hidden = false;
+      onFailed(err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+}
+
+/**
  * Shows the login card in @main. @subtitle: the line under the title;
  * @notice: an optional message above the form (e.g. "logged out");
  * @onLoggedIn(user) runs once the token is saved; @toastErrors also shows a
@@ -38,28 +69,13 @@ export function showLoginForm(main, { subtitle, notice = null, onLoggedIn, toast
       field(t('login.password'), pass, { required: true }),
       errBox,
       h('div', { style: { marginTop: '1rem' } }, submit)));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    errBox.hidden = true;
-    if (!user.value.trim() || !pass.value) {
-      errBox.textContent = t('form.required');
-      errBox.hidden = false;
-      (user.value.trim() ? pass : user).focus();
-      return;
-    }
-    submit.disabled = true;
-    try {
-      const res = await logIn(user.value, pass.value);
-      onLoggedIn(res.user);
-    } catch (err) {
-      errBox.textContent = err.reason || t('login.failed');
-      errBox.hidden = false;
+  bindLoginForm(form, {
+    user, pass, errBox, submit, onLoggedIn,
+    onFailed: (err) => {
       if (toastErrors) showError(err, t('login.failed'));
       pass.select();
       pass.focus();
-    } finally {
-      submit.disabled = false;
-    }
+    },
   });
   fill(main, h('div', { class: 'login-wrap' }, form));
   user.focus();

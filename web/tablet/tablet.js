@@ -10,7 +10,7 @@ import { api, auth, RoomSocket } from '../common/api.js';
 import { h, clear, mountHeader, toast, showError, clearToasts, button, icon, statusBadge } from '../common/ui.js';
 import { applyPrefs } from '../common/prefs.js';
 import { displayButtons } from '../common/display.js';
-import { logIn } from '../common/login.js';
+import { bindLoginForm } from '../common/login.js';
 import { appShell } from '../common/app-shell.js';
 import { TABLET_MESSAGES } from './messages.js';
 import { SessionView } from './session-view.js';
@@ -90,27 +90,10 @@ function showLogin(notice) {
       keypad,
       errBox,
       h('div', { class: 'login-submit' }, submit)));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    errBox.hidden = true;
-    if (!user.value.trim() || !pass.value) {
-      errBox.textContent = t('form.required');
-      errBox.hidden = false;
-      (user.value.trim() ? pass : user).focus();
-      return;
-    }
-    submit.disabled = true;
-    try {
-      const res = await logIn(user.value, pass.value);
-      startApp(res.user);
-    } catch (err) {
-      errBox.textContent = err.code === 1103 ? t(pin ? 'tb.login.bad_pin' : 'tb.login.bad_password') : (err.reason || t('login.failed'));
-      errBox.hidden = false;
-      pass.value = '';
-      pass.focus();
-    } finally {
-      submit.disabled = false;
-    }
+  bindLoginForm(form, {
+    user, pass, errBox, submit, onLoggedIn: startApp,
+    errorText: (err) => (err.code === 1103 ? t(pin ? 'tb.login.bad_pin' : 'tb.login.bad_password') : (err.reason || t('login.failed'))),
+    onFailed: () => { pass.value = ''; pass.focus(); },
   });
   clear(main).append(h('div', { class: 'login-wrap' }, form));
   user.focus();
