@@ -101,6 +101,8 @@ static const key_spec keys[] = {
 };
 #undef F
 
+static gboolean parse_typed(rc_config *c, GError **error);
+
 rc_config *
 rc_config_new_default(void)
 {
@@ -179,6 +181,10 @@ rc_config_new_default(void)
   c->demo_seed = FALSE;
   c->demo_dir = g_strdup(RC_DEMO_DIR);
   c->demo_pdf_dir = g_strdup(RC_DEMO_PDF_DIR);
+  /* The defaults' typed values (they parse: a test says so), so that a
+   * config not loaded from a file is complete too. */
+  if (!parse_typed(c, NULL))
+    g_error("the built-in [media] or [meeting] defaults do not parse");
   return c;
 }
 
@@ -357,13 +363,6 @@ valid_zone_name(const char *name)
 static gboolean
 validate_meeting(rc_config *c, GError **error)
 {
-  if (!valid_zone_name(c->timezone)) {
-    g_set_error(error, RC_CONFIG_ERROR, 1, "[meeting] timezone: '%s' is not a time zone name of the zone "
-                "database (such as Asia/Ho_Chi_Minh)", c->timezone);
-    return FALSE;
-  }
-  g_clear_pointer(&c->zone, g_time_zone_unref);
-  c->zone = g_time_zone_new_identifier(c->timezone);
   glong chars = g_utf8_validate(c->organisation, -1, NULL) ? g_utf8_strlen(c->organisation, -1) : -1;
   gboolean control = FALSE;
   for (const char *p = c->organisation; *p; p++)
@@ -375,12 +374,11 @@ validate_meeting(rc_config *c, GError **error)
   return TRUE;
 }
 
-/* Values that need more than one key's type check. */
+/* The typed values other modules use, from the keys as written: the
+ * program mode, the tiers, the province's zone. */
 static gboolean
-validate(rc_config *c, GError **error)
+parse_typed(rc_config *c, GError **error)
 {
-  if (!validate_tls(c, error))
-    return FALSE;
   if (!rc_program_mode_parse(c->media_mode, &c->program_mode)) {
     g_set_error(error, RC_CONFIG_ERROR, 1, "[media] mode: '%s' is not switch or compose", c->media_mode);
     return FALSE;
@@ -398,12 +396,29 @@ validate(rc_config *c, GError **error)
     }
     g_array_append_val(c->tiers, tier);
   }
-  if (!validate_meeting(c, error))
+  if (!c->tiers->len) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[media] needs at least one tier");
     return FALSE;
-  if (!tiers[0] || c->media_video_port == c->media_audio_port ||
+  }
+  if (!valid_zone_name(c->timezone)) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[meeting] timezone: '%s' is not a time zone name of the zone "
+                "database (such as Asia/Ho_Chi_Minh)", c->timezone);
+    return FALSE;
+  }
+  g_clear_pointer(&c->zone, g_time_zone_unref);
+  c->zone = g_time_zone_new_identifier(c->timezone);
+  return TRUE;
+}
+
+/* Values that need more than one key's type check. */
+static gboolean
+validate(rc_config *c, GError **error)
+{
+  if (!validate_tls(c, error) || !parse_typed(c, error) || !validate_meeting(c, error))
+    return FALSE;
+  if (c->media_video_port == c->media_audio_port ||
       ABS(c->media_video_port - c->media_audio_port) < 2) {
-    g_set_error(error, RC_CONFIG_ERROR, 1, "[media] needs at least one tier, and video_port and audio_port "
-                                           "two apart (RTCP uses port + 1)");
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[media] video_port and audio_port must be two apart (RTCP uses port + 1)");
     return FALSE;
   }
   return TRUE;

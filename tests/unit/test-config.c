@@ -38,6 +38,19 @@ test_defaults(void)
   g_assert_cmpint(g_date_time_get_hour(local), ==, 8);
 }
 
+/* A config made without a file (the daemon without --config, the fuzz
+ * targets) has its typed values too. */
+static void
+test_built_in(void)
+{
+  g_autoptr(rc_config) c = rc_config_new_default();
+  g_assert_cmpint(c->program_mode, ==, RC_PROGRAM_SWITCH);
+  g_assert_cmpuint(c->tiers->len, ==, 2);
+  g_assert_cmpint(g_array_index(c->tiers, rc_tier, 0).width, ==, 1280);
+  g_assert_nonnull(c->zone);
+  g_assert_cmpstr(g_time_zone_get_identifier(c->zone), ==, "Asia/Ho_Chi_Minh");
+}
+
 static void
 test_typed_values(void)
 {
@@ -82,6 +95,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/config/defaults", test_defaults);
+  g_test_add_func("/config/built-in", test_built_in);
   g_test_add_func("/config/typed-values", test_typed_values);
   g_test_add_func("/config/refused", test_refused);
   return g_test_run();
