@@ -8,7 +8,7 @@ PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 gstreamer-app-1.0 gstreamer-net-1.0 gs
            libwebsockets openssl jansson libsodium sqlite3 poppler-glib pangocairo libzip libqpdf libsystemd
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
-           -Icontroller -Icontroller/api -Icontroller/net -Icontroller/media -Idevices \
+           -Icontroller -Icontroller/app -Icontroller/api -Icontroller/net -Icontroller/media -Idevices \
            -DG_LOG_USE_STRUCTURED -DRC_VERSION='"$(VERSION)"' -DRC_WEB_ROOT='"$(CURDIR)/web"' -DRC_DEMO_DIR='"$(CURDIR)/configs/demo"' \
            -DRC_DEMO_PDF_DIR='"$(CURDIR)/build/demo"' \
            $(PKG_CFLAGS)
@@ -32,7 +32,7 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   gstreamer1.0-x libxml2-utils libqpdf-dev tzdata libsystemd-dev systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-CORE_SRC := $(filter-out controller/main.c,$(wildcard controller/*.c controller/api/*.c controller/net/*.c \
+CORE_SRC := $(filter-out controller/main.c,$(wildcard controller/*.c controller/app/*.c controller/api/*.c controller/net/*.c \
               controller/media/*.c devices/*.c))
 UNIT_SIM := $(wildcard tests/unit/test-sim-*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)

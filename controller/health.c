@@ -2,6 +2,7 @@
 #include "health.h"
 
 #include <math.h>
+#include <string.h>
 
 #define WINDOW 5 /* ticks of loss history: loss over the last 2 s at two ticks a second */
 #define KINDS 6
@@ -270,26 +271,24 @@ rc_health_state_of(rc_health *h, gint64 site_id)
   return s ? s->state : RC_HEALTH_UNKNOWN;
 }
 
-json_t *
-rc_health_site_json(rc_health *h, gint64 site_id, double now)
+gboolean
+rc_health_site(rc_health *h, gint64 site_id, double now, rc_health_view *out)
 {
   site_health *s = g_hash_table_lookup(h->sites, &site_id);
   if (!s)
-    return NULL;
-  return json_pack("{sI ss sb sb sf sf sf}", "site_id", (json_int_t)site_id, "state", rc_health_state_name(s->state),
-                   "video_problem", s->video_problem, "audio_problem", s->audio_problem, "loss_percent",
-                   isfinite(s->loss_percent) ? s->loss_percent : 0.0, "jitter_ms", s->jitter_ms, "since_s",
-                   now - s->since_s);
+    return FALSE;
+  *out = (rc_health_view){s->state, s->video_problem, s->audio_problem,
+                          isfinite(s->loss_percent) ? s->loss_percent : 0.0, s->jitter_ms, now - s->since_s};
+  return TRUE;
 }
 
-json_t *
-rc_health_counts(rc_health *h)
+void
+rc_health_counts(rc_health *h, guint c[4])
 {
-  guint c[4] = {0};
+  memset(c, 0, 4 * sizeof *c);
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init(&it, h->sites);
   while (g_hash_table_iter_next(&it, NULL, &v))
     c[((site_health *)v)->state]++;
-  return json_pack("{si si si si}", "unknown", c[0], "online", c[1], "degraded", c[2], "offline", c[3]);
 }

@@ -11,7 +11,7 @@
  * other alarms wait (one alarm for the root cause). Pure state: the caller stores and announces
  * what it returns. Main loop only. */
 #pragma once
-#include "rc-json.h"
+#include <glib.h>
 
 typedef enum { RC_HEALTH_UNKNOWN, RC_HEALTH_ONLINE, RC_HEALTH_DEGRADED, RC_HEALTH_OFFLINE } rc_health_state;
 
@@ -74,8 +74,15 @@ void rc_health_tick(rc_health *health, const rc_health_input *inputs, guint n, d
 
 rc_health_state rc_health_state_of(rc_health *health, gint64 site_id);
 const char *rc_health_state_name(rc_health_state state);
-/* {"site_id","state","video_problem","audio_problem","loss_percent","jitter_ms",
- *  "since_s"} of one site (transfer full), NULL if unknown. */
-json_t *rc_health_site_json(rc_health *health, gint64 site_id, double now_s);
-/* Counts per state: {"unknown":n,"online":n,"degraded":n,"offline":n}. */
-json_t *rc_health_counts(rc_health *health);
+/* What is known of one site now. */
+typedef struct {
+  rc_health_state state;
+  gboolean video_problem, audio_problem;
+  double loss_percent, jitter_ms;
+  double since_s; /* in this state for */
+} rc_health_view;
+
+/* FALSE when @site_id is unknown. */
+gboolean rc_health_site(rc_health *health, gint64 site_id, double now_s, rc_health_view *out);
+/* Sites per state, indexed by rc_health_state. */
+void rc_health_counts(rc_health *health, guint counts[4]);

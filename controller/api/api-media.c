@@ -6,6 +6,8 @@
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
 #include "media.h"
+#include "room-audio.h"
+#include "site-health.h"
 
 #define FLOOR_ROLES (RC_ROLES_EDITORS | RC_ROLE_CHAIR | RC_ROLE_TECHNICIAN)
 
@@ -13,6 +15,7 @@ void
 rc_api_set_media(rc_api *api, rc_media *media)
 {
   api->media = media;
+  rc_site_health_set_media(api->health, media);
 }
 
 void
@@ -163,11 +166,109 @@ media_status(rc_api_call *call, GError **error)
   return TRUE;
 }
 
+static json_t *
+stream_json(const rc_media_stream_figures *f)
+{
+  return json_pack("{sI sI sI sI sf sI sI sf sI sI sf sf sI sf si si sI sI sI so sf}", "packets", (json_int_t)f->packets,
+                   "bytes", (json_int_t)f->bytes, "expected", (json_int_t)f->expected, "lost", (json_int_t)f->lost,
+                   "loss_ratio", f->loss_ratio, "settled_expected", (json_int_t)f->settled_expected, "settled_lost",
+                   (json_int_t)f->settled_lost, "jitter_ms", f->jitter_ms, "bitrate_bps", (json_int_t)f->bitrate_bps,
+                   "delta_bitrate_bps", (json_int_t)f->delta_bitrate_bps, "idle_seconds", f->idle_s,
+                   "keyframe_interval_s", f->keyframe_interval_s, "keyframes", (json_int_t)f->keyframes,
+                   "keyframe_age_s", f->keyframe_age_s, "payload_type", f->payload_type, "cap_kbps", f->cap_kbps,
+                   "over_cap_packets", (json_int_t)f->over_cap_packets, "over_cap_bytes",
+                   (json_int_t)f->over_cap_bytes, "wrong_payload_type_packets", (json_int_t)f->wrong_pt_packets,
+                   "wrong_payload_type", f->wrong_pt >= 0 ? json_integer(f->wrong_pt) : json_null(),
+                   "wrong_payload_type_age_s", f->wrong_pt_age_s);
+}
+
+static json_t *
+rr_json(const rc_media_stream_figures *f)
+{
+  if (!f->have_rr)
+    return json_null();
+  return json_pack("{sf si sI sf}", "fraction_lost", f->rr_fraction_lost, "cumulative_lost", f->rr_cumulative_lost,
+                   "jitter", (json_int_t)f->rr_jitter, "age_seconds", f->rr_age_s);
+}
+
+static json_t *
+dropped_json(const guint64 counts[RC_DROP_REASONS])
+{
+  json_t *o = json_object();
+  for (int r = 0; r < RC_DROP_REASONS; r++)
+    json_object_set_new(o, rc_drop_reason_name(r), json_integer((json_int_t)counts[r]));
+  return o;
+}
+
+/* A quantile of the forwarding delay: null when nothing was forwarded, "+Inf" past the last bound. */
+static json_t *
+quantile_json(double q)
+{
+  return q < 0 ? json_null() : q == G_MAXDOUBLE ? json_string("+Inf") : json_real(q);
+}
+
+static json_t *
+forward_delay_json(const rc_media_figures *f)
+{
+  json_t *bounds = json_array(), *counts = json_array();
+  for (guint i = 0; i < RC_MEDIA_DELAY_BUCKETS; i++) {
+    if (i < RC_MEDIA_DELAY_BUCKETS - 1)
+      json_array_append_new(bounds, json_real(f->forward_delay.bounds_ms[i]));
+    json_array_append_new(counts, json_integer((json_int_t)f->forward_delay.counts[i]));
+  }
+  return json_pack("{so so sI sf so so}", "bounds_ms", bounds, "counts", counts, "count",
+                   (json_int_t)f->forward_delay.count, "sum_ms", f->forward_delay.sum_ms, "p50_ms_10s",
+                   quantile_json(f->forward_delay.p50_ms_10s), "p99_ms_10s", quantile_json(f->forward_delay.p99_ms_10s));
+}
+
+static json_t *
+room_audio_json(rc_room_audio *room)
+{
+  if (!room)
+    return json_null();
+  rc_room_audio_stats st;
+  rc_room_audio_levels(room, &st);
+  return json_pack("{ss ss sf sf sf sf sb sb sI sI}", "input_device", rc_room_audio_input_device(room),
+                   "output_device", rc_room_audio_output_device(room), "input_peak_db", st.input_peak_db,
+                   "input_rms_db", st.input_rms_db, "output_peak_db", st.output_peak_db, "output_rms_db",
+                   st.output_rms_db, "input_running", st.input_running, "output_running", st.output_running,
+                   "input_dropped_frames", (json_int_t)st.input_dropped_frames, "output_underruns",
+                   (json_int_t)st.output_underruns);
+}
+
+/* {"session_id","sites":[{"site_id","code","name","video":{…},"video_rr","audio":{…},"audio_rr"}],
+ *  "ingest":{"video":{…},"audio":{…}},"program":{…},"forward_delay":{…},"room_audio":{…}} */
+static json_t *
+figures_json(rc_media *m)
+{
+  g_autoptr(rc_media_figures) f = rc_media_figures_last(m);
+  if (!f)
+    return json_pack("{sI s[]}", "session_id", (json_int_t)rc_media_session(m), "sites");
+  json_t *sites = json_array();
+  for (guint i = 0; i < f->sites->len; i++) {
+    const rc_media_site_figures *s = &g_array_index(f->sites, rc_media_site_figures, i);
+    json_t *site = json_pack("{sI ss ss}", "site_id", (json_int_t)s->site_id, "code", s->code, "name", s->name);
+    if (s->have_video) {
+      json_object_set_new(site, "video", stream_json(&s->video));
+      json_object_set_new(site, "video_rr", rr_json(&s->video));
+    }
+    if (s->have_audio) {
+      json_object_set_new(site, "audio", stream_json(&s->audio));
+      json_object_set_new(site, "audio_rr", rr_json(&s->audio));
+    }
+    json_array_append_new(sites, site);
+  }
+  return json_pack("{sI so s{so so} so so so}", "session_id", (json_int_t)f->session_id, "sites", sites, "ingest",
+                   "video", dropped_json(f->dropped[0]), "audio", dropped_json(f->dropped[1]), "program",
+                   rc_media_status(m), "forward_delay", forward_delay_json(f), "room_audio",
+                   room_audio_json(rc_media_room_audio(m)));
+}
+
 static gboolean
 media_stats(rc_api_call *call, GError **error)
 {
   (void)error;
-  rc_api_reply_json(call->reply, 200, call->api->media ? rc_media_stats(call->api->media) : json_object());
+  rc_api_reply_json(call->reply, 200, call->api->media ? figures_json(call->api->media) : json_object());
   return TRUE;
 }
 

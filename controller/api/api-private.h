@@ -11,11 +11,12 @@ struct rc_api {
   rc_api_ws_io io;
   GHashTable *vote_timers; /* gint64* vote id -> vote_timers (api-live.c) */
   struct rc_media *media;  /* or NULL */
-  struct rc_api_health *health;
+  struct rc_site_health *health; /* app/site-health.c */
+  GString *metrics;               /* the last /metrics text (api-health.c) */
+  gint64 metrics_at_us;
   struct rc_api_records *records; /* api-reports.c */
   struct rc_api_storage *storage; /* api-storage.c */
 };
-typedef struct rc_api_health rc_api_health;
 typedef struct rc_api_records rc_api_records;
 typedef struct rc_api_storage rc_api_storage;
 
@@ -42,8 +43,6 @@ typedef struct {
 extern const rc_api_ws_type rc_api_ws_live_messages[]; /* api-live.c, {NULL}-terminated */
 extern const rc_api_ws_type rc_api_ws_media_messages[]; /* api-media.c */
 extern const rc_api_ws_type rc_api_ws_health_messages[]; /* api-health.c */
-rc_api_health *rc_api_health_new(rc_config *config);
-void rc_api_health_free(rc_api_health *health);
 void rc_api_health_session_ended(rc_api *api, gint64 session_id);
 
 /* api-storage.c: free space and the recording, as alarms without a site.

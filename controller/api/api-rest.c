@@ -3,6 +3,7 @@
  * and shapes replies and errors. Also the helpers handlers share. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "site-health.h"
 #include "service.h"
 
 #include <string.h>
@@ -28,7 +29,8 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->auth = auth;
   api->meeting = meeting;
   api->vote_timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, rc_api_live_timers_free_func());
-  api->health = rc_api_health_new(config);
+  api->health = rc_site_health_new(config, store, meeting);
+  api->metrics = g_string_new(NULL);
   api->records = rc_api_records_new(config);
   api->storage = rc_api_storage_new(api);
   return api;
@@ -41,7 +43,8 @@ rc_api_free(rc_api *api)
     return;
   rc_api_storage_free(api->storage);
   g_hash_table_destroy(api->vote_timers);
-  rc_api_health_free(api->health);
+  rc_site_health_free(api->health);
+  g_string_free(api->metrics, TRUE);
   rc_api_records_free(api->records);
   g_free(api);
 }

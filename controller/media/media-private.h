@@ -66,7 +66,7 @@ struct rc_media {
   rc_recorder *recorder;
   rc_rtsp_out *rtsp;
   guint tick_source, pending_source, pending_polls;
-  json_t *last_stats;
+  rc_media_figures *last_figures; /* of the last tick, or NULL */
   rc_delay_histogram delay_ago[20]; /* the forwarding delay at the last 20 ticks (10 s) */
   guint delay_tick;
   GArray *local_audio_ports; /* int: recorder and RTSP inputs of the mix */

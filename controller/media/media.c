@@ -51,7 +51,7 @@ rc_media_free(rc_media *m)
   g_hash_table_destroy(m->sites);
   g_array_free(m->tiles, TRUE);
   g_array_free(m->local_audio_ports, TRUE);
-  g_clear_pointer(&m->last_stats, json_decref);
+  g_clear_pointer(&m->last_figures, rc_media_figures_unref);
   g_free(m);
 }
 
@@ -69,19 +69,10 @@ rc_media_set_room_audio(rc_media *m, struct rc_room_audio *room)
   m->room = room;
 }
 
-static json_t *
-room_audio_json(rc_media *m)
+struct rc_room_audio *
+rc_media_room_audio(rc_media *m)
 {
-  if (!m->room)
-    return json_null();
-  rc_room_audio_stats st;
-  rc_room_audio_levels(m->room, &st);
-  return json_pack("{ss ss sf sf sf sf sb sb sI sI}", "input_device", rc_room_audio_input_device(m->room),
-                   "output_device", rc_room_audio_output_device(m->room), "input_peak_db", st.input_peak_db,
-                   "input_rms_db", st.input_rms_db, "output_peak_db", st.output_peak_db, "output_rms_db",
-                   st.output_rms_db, "input_running", st.input_running, "output_running", st.output_running,
-                   "input_dropped_frames", (json_int_t)st.input_dropped_frames, "output_underruns",
-                   (json_int_t)st.output_underruns);
+  return m->room;
 }
 
 gint64
@@ -285,51 +276,88 @@ apply_source(rc_media *m)
 
 /* ---- once a second ---- */
 
-static json_t *
-report_json(const rc_stream_report *r)
+const char *
+rc_drop_reason_name(rc_drop_reason reason)
+{
+  static const char *const names[RC_DROP_REASONS] = {"unknown_ssrc", "malformed", "wrong_payload_type",
+                                                     "rtcp_malformed", "over_cap"};
+  return reason < RC_DROP_REASONS ? names[reason] : "?";
+}
+
+static void
+site_figures_clear(gpointer data)
+{
+  rc_media_site_figures *f = data;
+  g_free(f->code);
+  g_free(f->name);
+}
+
+static void
+figures_clear(gpointer data)
+{
+  rc_media_figures *f = data;
+  g_clear_pointer(&f->sites, g_array_unref);
+}
+
+static rc_media_figures *
+figures_new(gint64 session_id)
+{
+  rc_media_figures *f = g_rc_box_new0(rc_media_figures);
+  f->session_id = session_id;
+  f->sites = g_array_new(FALSE, TRUE, sizeof(rc_media_site_figures));
+  g_array_set_clear_func(f->sites, site_figures_clear);
+  return f;
+}
+
+rc_media_figures *
+rc_media_figures_ref(rc_media_figures *f)
+{
+  return g_rc_box_acquire(f);
+}
+
+void
+rc_media_figures_unref(rc_media_figures *f)
+{
+  if (f)
+    g_rc_box_release_full(f, figures_clear);
+}
+
+static double
+age_s(gint64 now, gint64 then_us)
+{
+  return then_us ? (now - then_us) / 1e6 : -1.0;
+}
+
+/* One stream's snapshot as the figures show it. */
+static void
+stream_figures(rc_media_stream_figures *f, const rc_ingest_snapshot *snap, gint64 now)
+{
+  const rc_stream_report *r = &snap->report;
+  *f = (rc_media_stream_figures){
+    .packets = r->packets, .bytes = r->bytes, .expected = r->expected, .lost = r->lost,
+    .loss_ratio = r->loss_ratio, .settled_expected = r->settled_expected, .settled_lost = r->settled_lost,
+    .jitter_ms = r->jitter_ms, .bitrate_bps = r->bitrate_bps, .delta_bitrate_bps = r->delta_bitrate_bps,
+    .idle_s = age_s(now, r->last_packet_us), .keyframes = r->keyframes,
+    .keyframe_interval_s = r->keyframe_interval_s, .keyframe_age_s = age_s(now, r->last_keyframe_us),
+    .payload_type = snap->payload_type, .cap_kbps = snap->cap_kbps, .over_cap_packets = snap->over_cap_packets,
+    .over_cap_bytes = snap->over_cap_bytes, .wrong_pt_packets = snap->wrong_pt_packets,
+    .wrong_pt = snap->wrong_pt_us ? snap->last_wrong_pt : -1, .wrong_pt_age_s = age_s(now, snap->wrong_pt_us),
+    .have_rr = snap->have_rr,
+  };
+  if (snap->have_rr) {
+    f->rr_fraction_lost = snap->rr.fraction_lost / 256.0;
+    f->rr_cumulative_lost = snap->rr.cumulative_lost;
+    f->rr_jitter = snap->rr.jitter;
+    f->rr_age_s = age_s(now, snap->rr_at_us);
+  }
+}
+
+/* Folds one ingest's snapshots into @f, a row per site (@rows: site id ->
+ * its row's index + 1). */
+static void
+collect(rc_media *m, GArray *snaps, gboolean audio, rc_media_figures *f, GHashTable *rows)
 {
   gint64 now = g_get_monotonic_time();
-  return json_pack("{sI sI sI sI sf sI sI sf sI sI sf sf sI sf}", "packets", (json_int_t)r->packets, "bytes",
-                   (json_int_t)r->bytes, "expected", (json_int_t)r->expected, "lost", (json_int_t)r->lost, "loss_ratio",
-                   r->loss_ratio, "settled_expected", (json_int_t)r->settled_expected, "settled_lost",
-                   (json_int_t)r->settled_lost,
-                   "jitter_ms", r->jitter_ms, "bitrate_bps", (json_int_t)r->bitrate_bps, "delta_bitrate_bps",
-                   (json_int_t)r->delta_bitrate_bps, "idle_seconds",
-                   r->last_packet_us ? (now - r->last_packet_us) / 1e6 : -1.0, "keyframe_interval_s",
-                   r->keyframe_interval_s, "keyframes", (json_int_t)r->keyframes, "keyframe_age_s",
-                   r->last_keyframe_us ? (now - r->last_keyframe_us) / 1e6 : -1.0);
-}
-
-static json_t *
-rr_json(const rc_ingest_snapshot *snap)
-{
-  if (!snap->have_rr)
-    return json_null();
-  const rc_rtcp_report *r = &snap->rr;
-  return json_pack("{sf si sI sf}", "fraction_lost", r->fraction_lost / 256.0, "cumulative_lost", r->cumulative_lost,
-                   "jitter", (json_int_t)r->jitter, "age_seconds", (g_get_monotonic_time() - snap->rr_at_us) / 1e6);
-}
-
-/* What the ingest checked besides the figures: payload type and cap. */
-static void
-ingest_figures(json_t *medium, const rc_ingest_snapshot *snap)
-{
-  gint64 now = g_get_monotonic_time();
-  json_object_set_new(medium, "payload_type", json_integer(snap->payload_type));
-  json_object_set_new(medium, "cap_kbps", json_integer(snap->cap_kbps));
-  json_object_set_new(medium, "over_cap_packets", json_integer((json_int_t)snap->over_cap_packets));
-  json_object_set_new(medium, "over_cap_bytes", json_integer((json_int_t)snap->over_cap_bytes));
-  json_object_set_new(medium, "wrong_payload_type_packets", json_integer((json_int_t)snap->wrong_pt_packets));
-  json_object_set_new(medium, "wrong_payload_type",
-                      snap->wrong_pt_us ? json_integer(snap->last_wrong_pt) : json_null());
-  json_object_set_new(medium, "wrong_payload_type_age_s",
-                      json_real(snap->wrong_pt_us ? (now - snap->wrong_pt_us) / 1e6 : -1.0));
-}
-
-/* Folds one ingest's snapshots into the per-site JSON objects in @by_site. */
-static void
-collect(rc_media *m, GArray *snaps, gboolean audio, json_t *by_site)
-{
   for (guint i = 0; i < snaps->len; i++) {
     rc_ingest_snapshot *snap = &g_array_index(snaps, rc_ingest_snapshot, i);
     rc_media_site *s = rc_media_site_get(m, snap->site_id);
@@ -337,25 +365,17 @@ collect(rc_media *m, GArray *snaps, gboolean audio, json_t *by_site)
       continue;
     if (snap->source)
       g_set_object(audio ? &s->learned_audio : &s->learned_video, snap->source);
-    g_autofree char *key = g_strdup_printf("%" G_GINT64_FORMAT, s->id);
-    json_t *site = json_object_get(by_site, key);
-    if (!site) {
-      site = json_pack("{sI ss ss}", "site_id", (json_int_t)s->id, "code", s->code, "name", s->name);
-      json_object_set_new(by_site, key, site);
+    guint row = GPOINTER_TO_UINT(g_hash_table_lookup(rows, &s->id));
+    if (!row) {
+      rc_media_site_figures sf = {.site_id = s->id, .code = g_strdup(s->code), .name = g_strdup(s->name)};
+      g_array_append_val(f->sites, sf);
+      row = f->sites->len;
+      g_hash_table_insert(rows, &s->id, GUINT_TO_POINTER(row));
     }
-    json_t *medium = report_json(&snap->report);
-    ingest_figures(medium, snap);
-    json_object_set_new(site, audio ? "audio" : "video", medium);
-    json_object_set_new(site, audio ? "audio_rr" : "video_rr", rr_json(snap));
+    rc_media_site_figures *sf = &g_array_index(f->sites, rc_media_site_figures, row - 1);
+    stream_figures(audio ? &sf->audio : &sf->video, snap, now);
+    *(audio ? &sf->have_audio : &sf->have_video) = TRUE;
   }
-}
-
-static json_t *
-counters_json(const guint64 c[RC_INGEST_COUNTERS])
-{
-  return json_pack("{sI sI sI sI sI}", "unknown_ssrc", (json_int_t)c[0], "malformed", (json_int_t)c[1],
-                   "wrong_payload_type", (json_int_t)c[2], "rtcp_malformed", (json_int_t)c[3], "over_cap",
-                   (json_int_t)c[4]);
 }
 
 static void
@@ -373,55 +393,45 @@ merge_keyframe_requests(rc_media *m)
 /* The switch program's forwarding delay: the cumulative histogram (for
  * scrapers and benchmarks, which diff two of them) and its quantiles over
  * the last ten seconds. */
-static json_t *
-forward_delay_json(rc_media *m)
+static void
+forward_delay(rc_media *m, rc_media_figures *f)
 {
+  G_STATIC_ASSERT(RC_MEDIA_DELAY_BUCKETS == RC_DELAY_BUCKETS);
   rc_delay_histogram now;
   rc_ingest_forward_delay(m->video, &now);
   guint slot = m->delay_tick++ % G_N_ELEMENTS(m->delay_ago);
   const rc_delay_histogram *ago = &m->delay_ago[slot]; /* 20 ticks (10 s) back, or zeros */
-  json_t *bounds = json_array(), *counts = json_array();
-  for (guint i = 0; i < RC_DELAY_BUCKETS; i++) {
-    if (i < RC_DELAY_BUCKETS - 1)
-      json_array_append_new(bounds, json_real(rc_delay_bounds_ms[i]));
-    json_array_append_new(counts, json_integer((json_int_t)now.counts[i]));
-  }
-  double p50 = rc_delay_quantile(&now, ago, 0.5), p99 = rc_delay_quantile(&now, ago, 0.99);
-#define QUANTILE_JSON(q) ((q) < 0 ? json_null() : (q) == G_MAXDOUBLE ? json_string("+Inf") : json_real(q))
-  json_t *out = json_pack("{so so sI sf so so}", "bounds_ms", bounds, "counts", counts, "count", (json_int_t)now.count,
-                          "sum_ms", now.sum_ms, "p50_ms_10s", QUANTILE_JSON(p50), "p99_ms_10s", QUANTILE_JSON(p99));
-#undef QUANTILE_JSON
+  f->forward_delay.bounds_ms = rc_delay_bounds_ms;
+  memcpy(f->forward_delay.counts, now.counts, sizeof now.counts);
+  f->forward_delay.count = now.count;
+  f->forward_delay.sum_ms = now.sum_ms;
+  f->forward_delay.p50_ms_10s = rc_delay_quantile(&now, ago, 0.5);
+  f->forward_delay.p99_ms_10s = rc_delay_quantile(&now, ago, 0.99);
   m->delay_ago[slot] = now;
-  return out;
 }
 
 static gboolean
 on_tick(gpointer data)
 {
   rc_media *m = data;
-  guint64 vc[RC_INGEST_COUNTERS], ac[RC_INGEST_COUNTERS];
-  GArray *v = rc_ingest_snapshot_all(m->video, vc);
-  GArray *a = rc_ingest_snapshot_all(m->audio, ac);
-  g_autoptr(json_t) by_site = json_object();
-  collect(m, v, FALSE, by_site);
-  collect(m, a, TRUE, by_site);
+  rc_media_figures *f = figures_new(m->session_id);
+  G_STATIC_ASSERT(RC_INGEST_COUNTERS == RC_DROP_REASONS);
+  GArray *v = rc_ingest_snapshot_all(m->video, f->dropped[0]);
+  GArray *a = rc_ingest_snapshot_all(m->audio, f->dropped[1]);
+  g_autoptr(GHashTable) rows = g_hash_table_new(g_int64_hash, g_int64_equal);
+  collect(m, v, FALSE, f, rows);
+  collect(m, a, TRUE, f, rows);
   rc_ingest_snapshots_free(v);
   rc_ingest_snapshots_free(a);
   place_all_sites(m);
   if (m->mixer)
     rc_mixer_refresh(m->mixer);
   merge_keyframe_requests(m);
-  json_t *sites = json_array();
-  const char *key;
-  json_t *site;
-  json_object_foreach(by_site, key, site) json_array_append(sites, site);
-  g_clear_pointer(&m->last_stats, json_decref);
-  m->last_stats = json_pack("{sI so s{so so} so so so}", "session_id", (json_int_t)m->session_id, "sites", sites,
-                            "ingest", "video", counters_json(vc), "audio", counters_json(ac), "program",
-                            rc_media_status(m), "forward_delay", forward_delay_json(m), "room_audio",
-                            room_audio_json(m));
+  forward_delay(m, f);
+  g_clear_pointer(&m->last_figures, rc_media_figures_unref);
+  m->last_figures = f;
   if (m->on_stats)
-    m->on_stats(m->last_stats, m->cb_data);
+    m->on_stats(f, m->cb_data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -680,10 +690,10 @@ rc_media_status(rc_media *m)
                    rtsp ? json_string(rtsp) : json_null());
 }
 
-json_t *
-rc_media_stats(rc_media *m)
+rc_media_figures *
+rc_media_figures_last(rc_media *m)
 {
-  return m->last_stats ? json_incref(m->last_stats) : json_pack("{sI s[]}", "session_id", (json_int_t)m->session_id, "sites");
+  return m->last_figures ? rc_media_figures_ref(m->last_figures) : NULL;
 }
 
 /* A monotonic time of this process as ISO 8601 UTC. */

@@ -11,10 +11,76 @@
 
 typedef struct rc_media rc_media;
 
-/* Called on the main loop twice a second with every site's figures
- * (transfer none): {"session_id","sites":[{site_id, code, video:{...}, audio:{...},
- * rtcp:{...}}], "program":{...}}. */
-typedef void (*rc_media_stats_fn)(json_t *snapshot, gpointer user_data);
+/* ---- the figures, twice a second ---- */
+
+/* Why the media ports dropped a packet (rc_media_figures.dropped). */
+typedef enum {
+  RC_DROP_UNKNOWN_SSRC,
+  RC_DROP_MALFORMED,
+  RC_DROP_WRONG_PAYLOAD_TYPE,
+  RC_DROP_RTCP_MALFORMED,
+  RC_DROP_OVER_CAP,
+  RC_DROP_REASONS
+} rc_drop_reason;
+/* "unknown_ssrc", "malformed", … as the API and /metrics name them. */
+const char *rc_drop_reason_name(rc_drop_reason reason);
+
+/* One stream a site sends (its video or its audio), at one tick. */
+typedef struct {
+  guint64 packets, bytes, expected;
+  gint64 lost;                   /* expected - received (RFC 3550) */
+  double loss_ratio;             /* lost / expected, 0..1 */
+  guint64 settled_expected, settled_lost; /* the same, settled: steady under reordering */
+  double jitter_ms;
+  guint64 bitrate_bps;           /* everything, keyframes too */
+  guint64 delta_bitrate_bps;     /* everything but keyframes */
+  double idle_s;                 /* since its last packet; -1 = none yet */
+  guint64 keyframes;
+  double keyframe_interval_s;
+  double keyframe_age_s;         /* since its last keyframe; -1 = none yet */
+  int payload_type, cap_kbps;    /* what it should send, its cap (0 = none) */
+  guint64 over_cap_packets, over_cap_bytes; /* dropped above the cap */
+  guint64 wrong_pt_packets;      /* dropped: a payload type it should not send */
+  int wrong_pt;                  /* the last of those; -1 = none yet */
+  double wrong_pt_age_s;         /* -1 = none yet */
+  /* The site's RTCP receiver report about the program it receives. */
+  gboolean have_rr;
+  double rr_fraction_lost;       /* 0..1 */
+  gint32 rr_cumulative_lost;
+  guint32 rr_jitter;             /* in RTP timestamp units */
+  double rr_age_s;
+} rc_media_stream_figures;
+
+typedef struct {
+  gint64 site_id;
+  char *code, *name;
+  gboolean have_video, have_audio; /* which of its streams the ingest has */
+  rc_media_stream_figures video, audio;
+} rc_media_site_figures;
+
+#define RC_MEDIA_DELAY_BUCKETS 19
+typedef struct rc_media_figures {
+  gint64 session_id;
+  GArray *sites;                 /* rc_media_site_figures, each site that sent once */
+  guint64 dropped[2][RC_DROP_REASONS]; /* [0] video, [1] audio ports, since the start */
+  /* The switch program's forwarding delay: a cumulative histogram (ms;
+   * the last bucket is +Inf) and its quantiles over the last 10 s (-1 =
+   * nothing forwarded, G_MAXDOUBLE = in the +Inf bucket). */
+  struct {
+    const double *bounds_ms;     /* RC_MEDIA_DELAY_BUCKETS - 1 of them */
+    guint64 counts[RC_MEDIA_DELAY_BUCKETS];
+    guint64 count;
+    double sum_ms, p50_ms_10s, p99_ms_10s;
+  } forward_delay;
+} rc_media_figures;
+
+/* Figures are shared read-only on the main loop: whoever keeps them refs them. */
+rc_media_figures *rc_media_figures_ref(rc_media_figures *figures);
+void rc_media_figures_unref(rc_media_figures *figures);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(rc_media_figures, rc_media_figures_unref)
+
+/* Called on the main loop twice a second with every site's figures (transfer none). */
+typedef void (*rc_media_stats_fn)(rc_media_figures *figures, gpointer user_data);
 /* Called on the main loop when the program's source changed (a new floor
  * holder's keyframe went out): @site_id 0 = nobody. */
 typedef void (*rc_media_switch_fn)(gint64 site_id, gint64 grant_to_switch_us, gpointer user_data);
@@ -55,8 +121,11 @@ void rc_media_mark_item(rc_media *media, gint64 item_id, const char *title);
 /* {"session_id","mode","chair_site_id","floor_site_id","source_site_id",
  *  "tiles","sites":N,"recording":{...},"rtsp_url"} (transfer full) */
 json_t *rc_media_status(rc_media *media);
-/* The last per-site figures (as in the stats callback). (transfer full) */
-json_t *rc_media_stats(rc_media *media);
+/* The last figures (as in the stats callback), or NULL before the first
+ * tick. (transfer full) */
+rc_media_figures *rc_media_figures_last(rc_media *media);
+/* The hall's microphone and speakers given to the media, or NULL. (transfer none) */
+struct rc_room_audio *rc_media_room_audio(rc_media *media);
 /* The recent senders of an SSRC no site of the session has, video then
  * audio, each the most recent first: {"session_id","senders":[{"medium","address","ssrc","ssrc_hex",
  * "payload_type","packets","first_seen","last_seen"}]} (transfer full). */

@@ -113,8 +113,9 @@ test_counters_backwards(void)
   in.video_expected = 50, in.video_lost_total = 0; /* the source restarted */
   tick(&f, in, 3);
   g_assert_cmpint(rc_health_state_of(f.h, 3), ==, RC_HEALTH_ONLINE);
-  g_autoptr(json_t) j = rc_health_site_json(f.h, 3, 3);
-  g_assert_cmpfloat(json_real_value(json_object_get(j, "loss_percent")), ==, 0);
+  rc_health_view v;
+  g_assert_true(rc_health_site(f.h, 3, 3, &v));
+  g_assert_cmpfloat(v.loss_percent, ==, 0);
   teardown(&f);
 }
 
@@ -184,14 +185,18 @@ test_freeze_and_silence(void)
       in.audio_kbps = 5;
     tick(&f, in, t);
   }
-  g_autoptr(json_t) j = rc_health_site_json(f.h, 5, 6);
-  g_assert_true(json_is_true(json_object_get(j, "video_problem")));
-  g_assert_true(json_is_true(json_object_get(j, "audio_problem")));
+  rc_health_view v;
+  g_assert_true(rc_health_site(f.h, 5, 6, &v));
+  g_assert_true(v.video_problem);
+  g_assert_true(v.audio_problem);
   g_assert_cmpint(rc_health_state_of(f.h, 5), ==, RC_HEALTH_ONLINE); /* reachable, with a problem */
   g_assert_cmpuint(count_alarms(&f, "video", TRUE), ==, 1);
   g_assert_cmpuint(count_alarms(&f, "audio", TRUE), ==, 1);
-  g_autoptr(json_t) counts = rc_health_counts(f.h);
-  g_assert_cmpint(json_integer_value(json_object_get(counts, "online")), ==, 1);
+  guint counts[4];
+  rc_health_counts(f.h, counts);
+  g_assert_cmpuint(counts[RC_HEALTH_ONLINE], ==, 1);
+  g_assert_cmpuint(counts[RC_HEALTH_OFFLINE] + counts[RC_HEALTH_DEGRADED] + counts[RC_HEALTH_UNKNOWN], ==, 0);
+  g_assert_false(rc_health_site(f.h, 99, 6, &v));
   teardown(&f);
 }
 

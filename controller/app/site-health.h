@@ -1,0 +1,44 @@
+/* site-health — the use case "watch the sites of a live session": twice a
+ * second the media's figures go through the health state machine (health.h);
+ * the tick's state changes, alarms and site-call rows are stored in one
+ * commit, then the alarms and the dashboard's rows are published
+ * (technicians' topic, so 600 sites a second never reach a delegate's
+ * tablet). Each site's calls become the session's site attendance. Also the
+ * pre-session check: the media up for a scheduled session's sites, figures
+ * only, and a verdict per site after [health] check_seconds.
+ * Main loop only. */
+#pragma once
+#include "config.h"
+#include "health.h"
+#include "media.h"
+#include "meeting.h"
+#include "store.h"
+
+typedef struct rc_site_health rc_site_health;
+
+/* All borrowed. (transfer full) */
+rc_site_health *rc_site_health_new(rc_config *config, rc_store *store, rc_meeting *meeting);
+void rc_site_health_free(rc_site_health *sh);
+/* The media (or NULL), for the pre-session check. */
+void rc_site_health_set_media(rc_site_health *sh, rc_media *media);
+
+/* One media tick (rc_media_stats_fn's figures). */
+void rc_site_health_tick(rc_site_health *sh, rc_media_figures *figures);
+/* The session ended: its open site calls are closed. */
+void rc_site_health_session_ended(rc_site_health *sh, gint64 session_id);
+
+/* The session the figures are about (0 = none yet). */
+gint64 rc_site_health_session(rc_site_health *sh);
+/* The last figures (transfer none; NULL before the first tick). */
+rc_media_figures *rc_site_health_figures(rc_site_health *sh);
+rc_health_state rc_site_health_state(rc_site_health *sh, gint64 site_id);
+/* The wire's shapes (api, events): {"unknown":n,"online":n,"degraded":n,"offline":n}
+ * and the dashboard's row per site of @session_id's last figures. (transfer full) */
+json_t *rc_site_health_counts_json(rc_site_health *sh);
+json_t *rc_site_health_rows_json(rc_site_health *sh, gint64 session_id);
+
+/* Starts the pre-session check of scheduled session @session_id by
+ * @user_id; its id. RC_ERROR_INVALID_STATE unless the session is scheduled
+ * and the media free. Progress and the result are published as
+ * check.progress and check.finished. */
+gint64 rc_site_health_check_start(rc_site_health *sh, gint64 session_id, gint64 user_id, GError **error);
