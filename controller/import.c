@@ -1,10 +1,10 @@
 /* import — CSV bulk import of users, delegates and sites: check (a plan with
  * per-row errors) and commit (one transaction, all rows or none). Each cell
- * is validated with the same field rules as the REST API (api-schema), one
+ * is validated with the same field rules as the REST API (schema), one
  * field at a time, so a row lists all its errors at once. */
 #define G_LOG_DOMAIN "roomctl-import"
 #include "import.h"
-#include "api-schema.h"
+#include "schema.h"
 #include "csv.h"
 #include "rc-error.h"
 
@@ -20,7 +20,7 @@ static const char *const transport_choices[] = {"rtp", "rtsp", "srt", NULL};
 /* A column: its API field rule (site_code and parent_code are checked
  * against the store instead) and whether the header must have it. */
 typedef struct {
-  rc_api_field field;
+  rc_field field;
   gboolean header_required;
 } column;
 
@@ -232,7 +232,7 @@ seen_clear(seen *s)
 /* A cell as the API would have it: numbers for number columns (text that
  * is not a number stays text, and fails the check with the column's rule). */
 static json_t *
-cell_json(const rc_api_field *f, const char *v)
+cell_json(const rc_field *f, const char *v)
 {
   gint64 n;
   if ((f->type == RC_FIELD_INT || f->type == RC_FIELD_INT_OR_NULL) &&
@@ -246,19 +246,19 @@ static void
 check_cells(const table *t, char **row, guint line, json_t *values, json_t *bad, json_t *errors)
 {
   for (guint i = 0; t->cols[i].field.name; i++) {
-    const rc_api_field *f = &t->cols[i].field;
+    const rc_field *f = &t->cols[i].field;
     const char *v = cell(t, row, i);
     if (!*v) {
       if (f->required)
         add_error(errors, line, f->name, "must be given");
       continue;
     }
-    rc_api_field one[2] = {*f, {NULL, 0, 0, 0, 0, NULL}};
+    rc_field one[2] = {*f, {NULL, 0, 0, 0, 0, NULL}};
     g_autoptr(json_t) obj = cell_json(f, v);
     g_autoptr(GError) err = NULL;
     if (!obj) {
       add_error(errors, line, f->name, "not valid text");
-    } else if (!rc_api_validate(obj, one, &err)) {
+    } else if (!rc_schema_validate(obj, one, &err)) {
       const char *reason = strstr(err->message, ": ");
       add_error(errors, line, f->name, reason ? reason + 2 : err->message);
       if (!g_str_equal(f->name, "password")) /* shown in the preview as it was */

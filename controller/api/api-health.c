@@ -6,6 +6,7 @@
 #include "api-private.h"
 #include "media.h"
 #include "site-health.h"
+#include "storage-watch.h"
 
 #include <gio/gio.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@ rc_api_health_on_stats(rc_media_figures *figures, gpointer data)
 {
   rc_api *api = data;
   rc_site_health_tick(api->health, figures);
-  rc_api_storage_on_media(api, figures->session_id);
+  rc_storage_watch_on_media(api->storage, figures->session_id);
 }
 
 /* The session ends: every open call is closed with that reason. */
@@ -27,7 +28,7 @@ void
 rc_api_health_session_ended(rc_api *api, gint64 session_id)
 {
   rc_site_health_session_ended(api->health, session_id);
-  rc_api_storage_session_ended(api, session_id);
+  rc_storage_watch_session_ended(api->storage, session_id);
 }
 
 /* ---- WebSocket: the technicians' subscription ---- */
@@ -38,10 +39,10 @@ health_snapshot(rc_api *api, gint64 sid)
   json_t *alarms = rc_store_alarms_list(api->store, sid, TRUE, 500, NULL);
   if (!alarms)
     alarms = json_array();
-  rc_api_storage_pending(api, sid, alarms);
+  rc_storage_watch_pending(api->storage, sid, alarms);
   return json_pack("{sI so so so so}", "session_id", (json_int_t)sid, "counts", rc_site_health_counts_json(api->health),
                    "sites", rc_site_health_rows_json(api->health, sid), "alarms", alarms, "media",
-                   api->media && rc_media_session(api->media) == sid ? rc_media_status(api->media) : json_null());
+                   api->media && rc_media_session(api->media) == sid ? rc_api_media_status_json(api->media) : json_null());
 }
 
 static gboolean
@@ -337,10 +338,10 @@ render_metrics(rc_api *api, GString *out)
   family(out, "roomctl_store_commits_total", "counter",
          "Database write transactions committed; each is one sync of the write-ahead log to disk.");
   g_string_append_printf(out, "roomctl_store_commits_total %" G_GUINT64_FORMAT "\n", rc_store_commits(api->store));
-  if (rc_api_storage_free_bytes(api) >= 0) {
+  if (rc_storage_watch_free_bytes(api->storage) >= 0) {
     family(out, "roomctl_disk_free_bytes", "gauge",
            "Free space where roomctl writes (the least of the data and recording directories).");
-    g_string_append_printf(out, "roomctl_disk_free_bytes %" G_GINT64_FORMAT "\n", rc_api_storage_free_bytes(api));
+    g_string_append_printf(out, "roomctl_disk_free_bytes %" G_GINT64_FORMAT "\n", rc_storage_watch_free_bytes(api->storage));
   }
   const rc_media_figures *last = rc_site_health_figures(api->health);
   family(out, "roomctl_ingest_dropped_packets_total", "counter", "Packets the media ports received and dropped, by reason.");
@@ -375,11 +376,11 @@ metrics(rc_api_call *call, GError **error)
   return TRUE;
 }
 
-static const rc_api_field session_only[] = {
+static const rc_field session_only[] = {
   {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field ack_fields[] = {
+static const rc_field ack_fields[] = {
   {"alarm_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };

@@ -7,7 +7,9 @@
 #include "api-private.h"
 #include "media.h"
 #include "room-audio.h"
+#include "session-sites.h"
 #include "site-health.h"
+#include "storage-watch.h"
 
 #define FLOOR_ROLES (RC_ROLES_EDITORS | RC_ROLE_CHAIR | RC_ROLE_TECHNICIAN)
 
@@ -16,6 +18,44 @@ rc_api_set_media(rc_api *api, rc_media *media)
 {
   api->media = media;
   rc_site_health_set_media(api->health, media);
+  rc_storage_watch_set_media(api->storage, media);
+}
+
+static json_t *
+ids_json(const GArray *ids)
+{
+  json_t *a = json_array();
+  for (guint i = 0; ids && i < ids->len; i++)
+    json_array_append_new(a, json_integer(g_array_index(ids, gint64, i)));
+  return a;
+}
+
+static json_t *
+recording_json(const rc_media_recording *r)
+{
+  if (!r->on)
+    return json_null();
+  json_t *o = json_pack("{ss ss sI ss}", "dir", r->dir, "index", r->index, "segments", (json_int_t)r->segments, "state",
+                        r->stopped ? "stopped" : "recording");
+  if (r->stopped) {
+    json_object_set_new(o, "reason", json_string(r->reason));
+    json_object_set_new(o, "stopped_seconds", json_real(r->stopped_s));
+  }
+  return o;
+}
+
+/* {"session_id","mode","chair_site_id","floor_site_id","source_site_id",
+ *  "tiles","sites":N,"recording":{…}|null,"rtsp_url"} */
+json_t *
+rc_api_media_status_json(rc_media *media)
+{
+  g_auto(rc_media_program) p = {0};
+  rc_media_program_get(media, &p);
+  return json_pack("{sI ss sI sI sI so sI so so}", "session_id", (json_int_t)p.session_id, "mode",
+                   rc_program_mode_name(p.mode), "chair_site_id", (json_int_t)p.chair_site_id, "floor_site_id",
+                   (json_int_t)p.floor_site_id, "source_site_id", (json_int_t)p.source_site_id, "tiles",
+                   ids_json(p.tiles), "sites", (json_int_t)p.sites, "recording", recording_json(&p.recording),
+                   "rtsp_url", p.rtsp_url ? json_string(p.rtsp_url) : json_null());
 }
 
 void
@@ -30,8 +70,9 @@ rc_api_media_session_live(rc_api *api, gint64 session_id, gboolean live)
     return;
   }
   g_autoptr(GError) error = NULL;
-  g_autoptr(json_t) sites = rc_store_session_sites(api->store, session_id, &error);
-  if (!sites || !rc_media_start(api->media, session_id, sites, &error))
+  g_auto(rc_session_sites) sites = {0};
+  if (!rc_session_sites_load(api->store, session_id, &sites, &error) ||
+      !rc_media_start(api->media, session_id, sites.sites, sites.n, &error))
     g_warning("session %" G_GINT64_FORMAT ": no media: %s", session_id, error ? error->message : "?");
 }
 
@@ -40,16 +81,16 @@ rc_api_media_sites_changed(rc_api *api, gint64 session_id)
 {
   if (!api->media || rc_media_session(api->media) != session_id)
     return;
-  g_autoptr(json_t) sites = rc_store_session_sites(api->store, session_id, NULL);
-  if (sites)
-    rc_media_set_sites(api->media, sites);
+  g_auto(rc_session_sites) sites = {0};
+  if (rc_session_sites_load(api->store, session_id, &sites, NULL))
+    rc_media_set_sites(api->media, sites.sites, sites.n);
 }
 
 static void
 emit_media(rc_api *api, gint64 session_id)
 {
   /* The technicians follow the program from their own topic too. */
-  rc_meeting_send(api->meeting, session_id, RC_EVENT_MEDIA_UPDATED, rc_media_status(api->media));
+  rc_meeting_send(api->meeting, session_id, RC_EVENT_MEDIA_UPDATED, rc_api_media_status_json(api->media));
 }
 
 gboolean
@@ -109,7 +150,7 @@ ws_floor_site(rc_api_ws_call *call, GError **error)
   if (!session_with_media(call, sid, error) ||
       !rc_api_media_floor(call->api, sid, site, 0, RC_USER_ID(call->peer->user), error))
     return FALSE;
-  call->ack = rc_media_status(call->api->media);
+  call->ack = rc_api_media_status_json(call->api->media);
   return TRUE;
 }
 
@@ -132,17 +173,17 @@ ws_media_layout(rc_api_ws_call *call, GError **error)
     return FALSE;
   rc_api_audit(call->api, RC_USER_ID(call->peer->user), "media.layout", "session:%" G_GINT64_FORMAT " %s", sid, mode);
   emit_media(call->api, sid);
-  call->ack = rc_media_status(call->api->media);
+  call->ack = rc_api_media_status_json(call->api->media);
   return TRUE;
 }
 
-static const rc_api_field floor_fields[] = {
+static const rc_field floor_fields[] = {
   {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
   {"site_id", RC_FIELD_ID_OR_NULL, TRUE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const char *const modes[] = {"switch", "compose", NULL};
-static const rc_api_field layout_fields[] = {
+static const rc_field layout_fields[] = {
   {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
   {"mode", RC_FIELD_ENUM, TRUE, 0, 0, modes},
   {"tiles", RC_FIELD_ID_LIST, FALSE, 0, 8, NULL},
@@ -161,7 +202,7 @@ static gboolean
 media_status(rc_api_call *call, GError **error)
 {
   (void)error;
-  json_t *status = call->api->media ? rc_media_status(call->api->media) : json_pack("{sb}", "enabled", FALSE);
+  json_t *status = call->api->media ? rc_api_media_status_json(call->api->media) : json_pack("{sb}", "enabled", FALSE);
   rc_api_reply_json(call->reply, 200, status);
   return TRUE;
 }
@@ -260,7 +301,7 @@ figures_json(rc_media *m)
   }
   return json_pack("{sI so s{so so} so so so}", "session_id", (json_int_t)f->session_id, "sites", sites, "ingest",
                    "video", dropped_json(f->dropped[0]), "audio", dropped_json(f->dropped[1]), "program",
-                   rc_media_status(m), "forward_delay", forward_delay_json(f), "room_audio",
+                   rc_api_media_status_json(m), "forward_delay", forward_delay_json(f), "room_audio",
                    room_audio_json(rc_media_room_audio(m)));
 }
 
@@ -272,6 +313,14 @@ media_stats(rc_api_call *call, GError **error)
   return TRUE;
 }
 
+/* Wall-clock microseconds as ISO 8601 UTC, to the second. */
+static char *
+iso_time(gint64 wall_us)
+{
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(wall_us / G_USEC_PER_SEC);
+  return t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("");
+}
+
 /* Who sends to the media ports with an SSRC no site has: the technicians'
  * lead to a misconfigured endpoint. */
 static gboolean
@@ -279,7 +328,19 @@ unknown_senders(rc_api_call *call, GError **error)
 {
   (void)error;
   rc_media *m = call->api->media;
-  rc_api_reply_json(call->reply, 200, m ? rc_media_unknown_senders(m) : json_pack("{sI s[]}", "session_id", (json_int_t)0, "senders"));
+  g_autoptr(GArray) list = m ? rc_media_unknown_senders(m) : NULL;
+  json_t *senders = json_array();
+  for (guint i = 0; list && i < list->len; i++) {
+    const rc_media_sender *u = &g_array_index(list, rc_media_sender, i);
+    g_autofree char *first = iso_time(u->first_us), *last = iso_time(u->last_us);
+    g_autofree char *hex = g_strdup_printf("%08x", u->ssrc);
+    json_array_append_new(senders, json_pack("{ss ss sI ss si sI ss ss}", "medium", u->audio ? "audio" : "video",
+                                             "address", u->address, "ssrc", (json_int_t)u->ssrc, "ssrc_hex", hex,
+                                             "payload_type", u->payload_type, "packets", (json_int_t)u->packets,
+                                             "first_seen", first, "last_seen", last));
+  }
+  rc_api_reply_json(call->reply, 200, json_pack("{sI so}", "session_id", (json_int_t)(m ? rc_media_session(m) : 0),
+                                                "senders", senders));
   return TRUE;
 }
 

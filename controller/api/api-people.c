@@ -9,12 +9,12 @@ static const char *const role_choices[] = {"admin", "secretariat", "chair", "del
 static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
 static const char *const transport_choices[] = {"rtp", "rtsp", "srt", NULL};
 
-static const rc_api_field login_fields[] = {
+static const rc_field login_fields[] = {
   {"username", RC_FIELD_STRING, TRUE, 1, 64, NULL},
   {"password", RC_FIELD_STRING, TRUE, 1, 128, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field user_create_fields[] = {
+static const rc_field user_create_fields[] = {
   {"username", RC_FIELD_USERNAME, TRUE, 0, 0, NULL},
   {"full_name", RC_FIELD_STRING, TRUE, 1, 100, NULL},
   {"role", RC_FIELD_ENUM, TRUE, 0, 0, role_choices},
@@ -23,7 +23,7 @@ static const rc_api_field user_create_fields[] = {
   {"unit", RC_FIELD_STRING, FALSE, 0, 100, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field user_update_fields[] = {
+static const rc_field user_update_fields[] = {
   {"full_name", RC_FIELD_STRING, FALSE, 1, 100, NULL},
   {"role", RC_FIELD_ENUM, FALSE, 0, 0, role_choices},
   {"password", RC_FIELD_STRING, FALSE, 6, 128, NULL},
@@ -45,8 +45,8 @@ static const rc_api_field user_update_fields[] = {
   {"video_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 1000000, NULL}, \
   {"audio_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 100000, NULL}, \
   {NULL, 0, 0, 0, 0, NULL}
-static const rc_api_field site_create_fields[] = {SITE_FIELDS(TRUE)};
-static const rc_api_field site_update_fields[] = {SITE_FIELDS(FALSE)};
+static const rc_field site_create_fields[] = {SITE_FIELDS(TRUE)};
+static const rc_field site_update_fields[] = {SITE_FIELDS(FALSE)};
 
 #define PARAM(call, i) ((call)->match->params[i])
 

@@ -9,16 +9,15 @@ struct rc_api {
   rc_auth *auth;
   rc_meeting *meeting;
   rc_api_ws_io io;
-  GHashTable *vote_timers; /* gint64* vote id -> vote_timers (api-live.c) */
+  struct rc_votes *votes;  /* app/votes.c */
   struct rc_media *media;  /* or NULL */
   struct rc_site_health *health; /* app/site-health.c */
   GString *metrics;               /* the last /metrics text (api-health.c) */
   gint64 metrics_at_us;
   struct rc_api_records *records; /* api-reports.c */
-  struct rc_api_storage *storage; /* api-storage.c */
+  struct rc_storage_watch *storage; /* app/storage-watch.c */
 };
 typedef struct rc_api_records rc_api_records;
-typedef struct rc_api_storage rc_api_storage;
 
 /* One WebSocket message being handled. */
 typedef struct rc_api_ws_call_s {
@@ -36,7 +35,7 @@ typedef gboolean (*rc_api_ws_fn)(rc_api_ws_call *call, GError **error);
 typedef struct {
   const char *type;
   guint roles; /* 0 = before authentication (auth itself) */
-  const rc_api_field *fields;
+  const rc_field *fields;
   rc_api_ws_fn handler;
 } rc_api_ws_type;
 
@@ -45,24 +44,15 @@ extern const rc_api_ws_type rc_api_ws_media_messages[]; /* api-media.c */
 extern const rc_api_ws_type rc_api_ws_health_messages[]; /* api-health.c */
 void rc_api_health_session_ended(rc_api *api, gint64 session_id);
 
-/* api-storage.c: free space and the recording, as alarms without a site.
- * Starts the [storage] check_seconds timer. */
-rc_api_storage *rc_api_storage_new(rc_api *api);
-void rc_api_storage_free(rc_api_storage *storage);
-/* With each media tick of @session_id: a stopped recording raises its alarm. */
-void rc_api_storage_on_media(rc_api *api, gint64 session_id);
-void rc_api_storage_session_ended(rc_api *api, gint64 session_id);
-/* Appends to @alarms the raised alarms of @session_id not stored yet. */
-void rc_api_storage_pending(rc_api *api, gint64 session_id, json_t *alarms);
-/* The least free space where roomctl writes at the last check; -1 unknown. */
-gint64 rc_api_storage_free_bytes(rc_api *api);
-
 /* api-media.c: the meeting's side of the media */
 void rc_api_media_session_live(rc_api *api, gint64 session_id, gboolean live);
 void rc_api_media_sites_changed(rc_api *api, gint64 session_id);
 gboolean rc_api_media_floor(rc_api *api, gint64 session_id, gint64 site_id, gint64 user_id, gint64 by,
                             GError **error);
 void rc_api_media_item(rc_api *api, gint64 session_id, gint64 item_id);
+struct rc_media;
+/* The program's state as the API shows it. (transfer full) */
+json_t *rc_api_media_status_json(struct rc_media *media);
 
 static inline gint64
 rc_api_ws_int(rc_api_ws_call *call, const char *key)
@@ -79,11 +69,8 @@ void rc_api_drop_user(rc_api *api, gint64 user_id, const char *token);
 void rc_api_ws_send_json(rc_api *api, rc_api_ws_peer *peer, json_t *msg);
 /* The live part of a snapshot for @user: presentation, speakers, votes. */
 json_t *rc_api_live_snapshot(rc_api *api, gint64 session_id, json_t *user);
-GDestroyNotify rc_api_live_timers_free_func(void);
-/* Seals a group of the open secret vote's received ballots that a full disk
- * kept from being sealed (api-storage.c calls it when space is back), rather
- * than waiting for the next ballot or the close. */
-void rc_api_live_seal_ready(rc_api *api, gint64 session_id);
+/* The votes' rc_votes_sealed_fn: "ballot.sealed" to each voter of the group. */
+void rc_api_live_ballots_sealed(gint64 vote_id, gint64 session_id, GPtrArray *group, gpointer api);
 /* Ends the live part of @session_id, before its status becomes "ended": closes
  * its open vote (as vote.close: ballots sealed, result stored and sent), ends
  * the current turn and drops the speaker queue, each announced. @by: the user
@@ -113,7 +100,7 @@ struct rc_api_route {
   const char *pattern;  /* "/api/v1/sessions/{id}/agenda" */
   guint roles;          /* allowed roles; 0 = anyone, even anonymous */
   rc_api_body_kind body;
-  const rc_api_field *fields; /* RC_BODY_JSON */
+  const rc_field *fields; /* RC_BODY_JSON */
   rc_api_rest_fn handler;
 };
 

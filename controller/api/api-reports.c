@@ -282,7 +282,7 @@ prune_jobs(rc_api_records *r)
   }
 }
 
-static const rc_api_field minutes_fields[] = {
+static const rc_field minutes_fields[] = {
   {"format", RC_FIELD_ENUM, TRUE, 0, 0, (const char *const[]){"pdf", "odt", NULL}},
   {NULL, 0, FALSE, 0, 0, NULL},
 };

@@ -4,6 +4,8 @@
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
 #include "site-health.h"
+#include "storage-watch.h"
+#include "votes.h"
 #include "service.h"
 
 #include <string.h>
@@ -28,11 +30,12 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->store = store;
   api->auth = auth;
   api->meeting = meeting;
-  api->vote_timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, rc_api_live_timers_free_func());
+  api->votes = rc_votes_new(config, store, meeting);
+  rc_votes_set_sealed_fn(api->votes, rc_api_live_ballots_sealed, api);
   api->health = rc_site_health_new(config, store, meeting);
   api->metrics = g_string_new(NULL);
   api->records = rc_api_records_new(config);
-  api->storage = rc_api_storage_new(api);
+  api->storage = rc_storage_watch_new(config, store, meeting, api->votes);
   return api;
 }
 
@@ -41,8 +44,8 @@ rc_api_free(rc_api *api)
 {
   if (!api)
     return;
-  rc_api_storage_free(api->storage);
-  g_hash_table_destroy(api->vote_timers);
+  rc_storage_watch_free(api->storage);
+  rc_votes_free(api->votes);
   rc_site_health_free(api->health);
   g_string_free(api->metrics, TRUE);
   rc_api_records_free(api->records);
@@ -249,7 +252,7 @@ rc_api_rest_authorize(rc_api *api, const rc_api_match *match, const char *token,
 }
 
 static json_t *
-parse_body(const rc_api_request *req, const rc_api_field *fields, GError **error)
+parse_body(const rc_api_request *req, const rc_field *fields, GError **error)
 {
   gsize len = 0;
   const char *data = req->body ? g_bytes_get_data(req->body, &len) : NULL;
@@ -264,7 +267,7 @@ parse_body(const rc_api_request *req, const rc_api_field *fields, GError **error
                 jerr.line, jerr.column, jerr.text);
     return NULL;
   }
-  if (!rc_api_validate(body, fields, error)) {
+  if (!rc_schema_validate(body, fields, error)) {
     json_decref(body);
     return NULL;
   }

@@ -13,7 +13,7 @@
 
 #define PARAM(call, i) ((call)->match->params[i])
 
-static const rc_api_field session_create_fields[] = {
+static const rc_field session_create_fields[] = {
   {"title", RC_FIELD_STRING, TRUE, 1, 200, NULL},
   {"room", RC_FIELD_STRING, FALSE, 0, 100, NULL},
   {"description", RC_FIELD_TEXT, FALSE, 0, 2000, NULL},
@@ -21,7 +21,7 @@ static const rc_api_field session_create_fields[] = {
   {"ends_at", RC_FIELD_TIME, TRUE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field session_update_fields[] = {
+static const rc_field session_update_fields[] = {
   {"title", RC_FIELD_STRING, FALSE, 1, 200, NULL},
   {"room", RC_FIELD_STRING, FALSE, 0, 100, NULL},
   {"description", RC_FIELD_TEXT, FALSE, 0, 2000, NULL},
@@ -29,7 +29,7 @@ static const rc_api_field session_update_fields[] = {
   {"ends_at", RC_FIELD_TIME, FALSE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field item_create_fields[] = {
+static const rc_field item_create_fields[] = {
   {"title", RC_FIELD_STRING, TRUE, 1, 200, NULL},
   {"presenter", RC_FIELD_STRING, FALSE, 0, 100, NULL},
   {"planned_minutes", RC_FIELD_INT, FALSE, 0, 600, NULL},
@@ -38,33 +38,33 @@ static const rc_api_field item_create_fields[] = {
   {"position", RC_FIELD_INT, FALSE, 0, 10000, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field item_update_fields[] = {
+static const rc_field item_update_fields[] = {
   {"title", RC_FIELD_STRING, FALSE, 1, 200, NULL},
   {"presenter", RC_FIELD_STRING, FALSE, 0, 100, NULL},
   {"planned_minutes", RC_FIELD_INT, FALSE, 0, 600, NULL},
   {"speaking_seconds", RC_FIELD_INT, FALSE, 0, 3600, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field item_move_fields[] = {
+static const rc_field item_move_fields[] = {
   {"parent_id", RC_FIELD_ID_OR_NULL, TRUE, 0, 0, NULL},
   {"position", RC_FIELD_INT, TRUE, 0, 10000, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field delegates_fields[] = {
+static const rc_field delegates_fields[] = {
   {"user_ids", RC_FIELD_ID_LIST, TRUE, 0, 5000, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field sites_fields[] = {
+static const rc_field sites_fields[] = {
   {"site_ids", RC_FIELD_ID_LIST, TRUE, 0, 5000, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field document_update_fields[] = {
+static const rc_field document_update_fields[] = {
   {"confidential", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
   {"readers", RC_FIELD_ID_LIST, FALSE, 0, 5000, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const char *const attendance_actions[] = {"in", "out", NULL};
-static const rc_api_field attendance_fields[] = {
+static const rc_field attendance_fields[] = {
   {"user_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
   {"action", RC_FIELD_ENUM, TRUE, 0, 0, attendance_actions},
   {NULL, 0, 0, 0, 0, NULL},

@@ -8,31 +8,31 @@
 #include <string.h>
 
 
-static const rc_api_field envelope_fields[] = {
+static const rc_field envelope_fields[] = {
   {"type", RC_FIELD_STRING, TRUE, 1, 64, NULL},
   {"id", RC_FIELD_INT, FALSE, 0, G_MAXINT64, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field auth_fields[] = {
+static const rc_field auth_fields[] = {
   {"token", RC_FIELD_STRING, TRUE, 1, 128, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field subscribe_fields[] = {
+static const rc_field subscribe_fields[] = {
   {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
   {"last_seq", RC_FIELD_INT, FALSE, 0, G_MAXINT64, NULL},
   {"epoch", RC_FIELD_STRING, FALSE, 0, 64, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field session_fields[] = {
+static const rc_field session_fields[] = {
   {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field attendance_fields[] = {
+static const rc_field attendance_fields[] = {
   {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
   {"user_id", RC_FIELD_ID, FALSE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
-static const rc_api_field no_fields[] = {{NULL, 0, 0, 0, 0, NULL}};
+static const rc_field no_fields[] = {{NULL, 0, 0, 0, 0, NULL}};
 
 
 void
@@ -214,7 +214,7 @@ parse_envelope(const char *data, size_t len, json_t **id, GError **error)
   g_autoptr(json_t) shell = json_is_object(msg) ? json_deep_copy(msg) : json_incref(msg);
   if (json_is_object(shell))
     json_object_del(shell, "body");
-  if (!rc_api_validate(shell, envelope_fields, error))
+  if (!rc_schema_validate(shell, envelope_fields, error))
     return NULL;
   return g_steal_pointer(&msg);
 }
@@ -241,7 +241,7 @@ dispatch(rc_api *api, rc_api_ws_peer *peer, json_t *msg, rc_api_ws_call *done, G
   }
   json_t *given = json_object_get(msg, "body");
   g_autoptr(json_t) body = given ? json_deep_copy(given) : json_object();
-  if (!rc_api_validate(body, m->fields, error))
+  if (!rc_schema_validate(body, m->fields, error))
     return FALSE;
   /* Handlers that answer out of order (subscribe) need the txn id. */
   json_object_set(body, "__id", json_object_get(msg, "id") ? json_object_get(msg, "id") : json_null());

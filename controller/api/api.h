@@ -5,7 +5,7 @@
  * The net layer (net/) feeds requests in and carries replies out. */
 #pragma once
 #include "api-errors.h"
-#include "api-schema.h"
+#include "schema.h"
 #include "auth.h"
 #include "config.h"
 #include "meeting.h"

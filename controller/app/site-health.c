@@ -3,6 +3,7 @@
 #include "site-health.h"
 #include "rc-error.h"
 #include "service.h"
+#include "session-sites.h"
 
 #include <math.h>
 
@@ -404,8 +405,9 @@ rc_site_health_check_start(rc_site_health *sh, gint64 sid, gint64 user_id, GErro
                 "a check runs before a scheduled session, while no other session has the media");
     return 0;
   }
-  g_autoptr(json_t) sites = rc_store_session_sites(sh->store, sid, error);
-  if (!sites || !rc_media_start_check(sh->media, sid, sites, error))
+  g_auto(rc_session_sites) sites = {0};
+  if (!rc_session_sites_load(sh->store, sid, &sites, error) ||
+      !rc_media_start_check(sh->media, sid, sites.sites, sites.n, error))
     return 0;
   sh->check_id = rc_store_site_check_start(sh->store, sid, user_id, error);
   if (!sh->check_id) {

@@ -175,7 +175,7 @@ void rc_compose_request_keyframe(rc_compose *compose);
 rc_recorder *rc_recorder_new(rc_media *media, GError **error);
 void rc_recorder_free(rc_recorder *recorder); /* finishes the file */
 void rc_recorder_mark(rc_recorder *recorder, gint64 item_id, const char *title);
-json_t *rc_recorder_status(rc_recorder *recorder);
+void rc_recorder_status(rc_recorder *recorder, rc_media_recording *out);
 rc_rtsp_out *rc_rtsp_out_new(rc_media *media, GError **error);
 void rc_rtsp_out_free(rc_rtsp_out *rtsp);
 

@@ -11,6 +11,7 @@
  * The RTSP server (gst-rtsp-server) serves rtsp://HOST:PORT/program. */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media-private.h"
+#include "rc-json.h"
 #include "disk.h"
 
 #include <gst/rtsp-server/rtsp-server.h>
@@ -373,17 +374,15 @@ rc_recorder_mark(rc_recorder *r, gint64 item_id, const char *title)
   write_index(r);
 }
 
-json_t *
-rc_recorder_status(rc_recorder *r)
+void
+rc_recorder_status(rc_recorder *r, rc_media_recording *out)
 {
-  json_t *status = json_pack("{ss ss sI ss}", "dir", r->dir, "index", r->index_path, "segments",
-                             (json_int_t)json_array_size(json_object_get(r->index, "segments")), "state",
-                             r->stopped ? "stopped" : "recording");
-  if (r->stopped) {
-    json_object_set_new(status, "reason", json_string(r->stopped));
-    json_object_set_new(status, "stopped_seconds", json_real((g_get_monotonic_time() - r->stopped_us) / 1e6));
-  }
-  return status;
+  *out = (rc_media_recording){.on = TRUE, .stopped = r->stopped != NULL, .dir = g_strdup(r->dir),
+                              .index = g_strdup(r->index_path),
+                              .segments = (guint)json_array_size(json_object_get(r->index, "segments")),
+                              .reason = g_strdup(r->stopped)};
+  if (r->stopped)
+    out->stopped_s = (g_get_monotonic_time() - r->stopped_us) / 1e6;
 }
 
 /* ---- RTSP ---- */

@@ -120,45 +120,42 @@ tier_for(rc_media *m, const char *level)
   return g_strcmp0(level, "commune") == 0 ? (int)m->tiers->len - 1 : 0;
 }
 
-/* A site's own value of @key, or @fallback when it has none (null). */
+/* A site's own value, or @fallback when it has none (-1). */
 static int
-site_int(json_t *j, const char *key, int fallback)
+own_or(int value, int fallback)
 {
-  json_t *v = json_object_get(j, key);
-  return json_is_integer(v) ? (int)json_integer_value(v) : fallback;
+  return value >= 0 ? value : fallback;
 }
 
 /* What may change while the site is in the session: its payload types and caps. */
 static void
-site_media_settings(rc_media *m, rc_media_site *s, json_t *j)
+site_media_settings(rc_media *m, rc_media_site *s, const rc_media_site_desc *d)
 {
   const rc_config *c = m->config;
   /* A pulled site's packets are made by our own payloader. */
   gboolean pulled = g_strcmp0(s->transport, "rtp") != 0;
-  s->video_pt = pulled ? RC_PT_H264 : site_int(j, "h264_payload_type", c->media_h264_payload_type);
-  s->audio_pt = pulled ? RC_PT_OPUS : site_int(j, "opus_payload_type", c->media_opus_payload_type);
-  s->video_cap_kbps = site_int(j, "video_cap_kbps", c->media_video_cap_kbps);
-  s->audio_cap_kbps = site_int(j, "audio_cap_kbps", c->media_audio_cap_kbps);
+  s->video_pt = pulled ? RC_PT_H264 : own_or(d->h264_payload_type, c->media_h264_payload_type);
+  s->audio_pt = pulled ? RC_PT_OPUS : own_or(d->opus_payload_type, c->media_opus_payload_type);
+  s->video_cap_kbps = own_or(d->video_cap_kbps, c->media_video_cap_kbps);
+  s->audio_cap_kbps = own_or(d->audio_cap_kbps, c->media_audio_cap_kbps);
 }
 
 static rc_media_site *
-site_from_json(rc_media *m, json_t *j)
+site_new(rc_media *m, const rc_media_site_desc *d)
 {
   rc_media_site *s = g_new0(rc_media_site, 1);
-  s->id = json_integer_value(json_object_get(j, "id"));
-  s->code = g_strdup(json_string_value(json_object_get(j, "code")));
-  s->name = g_strdup(json_string_value(json_object_get(j, "name")));
-  s->level = g_strdup(json_string_value(json_object_get(j, "level")));
-  const char *transport = json_string_value(json_object_get(j, "transport"));
-  s->transport = g_strdup(transport ? transport : "rtp");
-  const char *address = json_string_value(json_object_get(j, "address"));
-  s->pull_url = g_strdup(address);
-  s->configured_video = configured_address(address, FALSE);
-  s->configured_audio = configured_address(address, TRUE);
-  s->ssrc_video = rc_rtp_site_ssrc(s->code ? s->code : "", FALSE);
-  s->ssrc_audio = rc_rtp_site_ssrc(s->code ? s->code : "", TRUE);
+  s->id = d->id;
+  s->code = g_strdup(d->code ? d->code : "");
+  s->name = g_strdup(d->name ? d->name : "");
+  s->level = g_strdup(d->level);
+  s->transport = g_strdup(d->transport ? d->transport : "rtp");
+  s->pull_url = g_strdup(d->address);
+  s->configured_video = configured_address(d->address, FALSE);
+  s->configured_audio = configured_address(d->address, TRUE);
+  s->ssrc_video = rc_rtp_site_ssrc(s->code, FALSE);
+  s->ssrc_audio = rc_rtp_site_ssrc(s->code, TRUE);
   s->tier = tier_for(m, s->level);
-  site_media_settings(m, s, j);
+  site_media_settings(m, s, d);
   return s;
 }
 
@@ -474,10 +471,10 @@ start_outputs(rc_media *m, GError **error)
 }
 
 gboolean
-rc_media_start_check(rc_media *m, gint64 session_id, json_t *sites, GError **error)
+rc_media_start_check(rc_media *m, gint64 session_id, const rc_media_site_desc *sites, guint n, GError **error)
 {
   m->check_only = TRUE;
-  if (!rc_media_start(m, session_id, sites, error)) {
+  if (!rc_media_start(m, session_id, sites, n, error)) {
     m->check_only = FALSE;
     return FALSE;
   }
@@ -491,7 +488,7 @@ rc_media_start_check(rc_media *m, gint64 session_id, json_t *sites, GError **err
 }
 
 gboolean
-rc_media_start(rc_media *m, gint64 session_id, json_t *sites, GError **error)
+rc_media_start(rc_media *m, gint64 session_id, const rc_media_site_desc *sites, guint n, GError **error)
 {
   if (!m->config->media_enabled)
     return TRUE;
@@ -506,7 +503,7 @@ rc_media_start(rc_media *m, gint64 session_id, json_t *sites, GError **error)
     rc_media_stop(m);
     return FALSE;
   }
-  rc_media_set_sites(m, sites);
+  rc_media_set_sites(m, sites, n);
   memset(m->delay_ago, 0, sizeof m->delay_ago); /* the new ingest counts from zero */
   m->delay_tick = 0;
   m->tick_source = g_timeout_add(500, on_tick, m); /* figures twice a second */
@@ -539,21 +536,19 @@ rc_media_stop(rc_media *m)
 }
 
 void
-rc_media_set_sites(rc_media *m, json_t *sites)
+rc_media_set_sites(rc_media *m, const rc_media_site_desc *sites, guint n)
 {
   if (!m->session_id)
     return;
   g_autoptr(GHashTable) wanted = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-  size_t i;
-  json_t *j;
-  json_array_foreach(sites, i, j) {
-    gint64 id = json_integer_value(json_object_get(j, "id"));
+  for (guint i = 0; i < n; i++) {
+    gint64 id = sites[i].id;
     g_hash_table_add(wanted, g_memdup2(&id, sizeof id));
     if (rc_media_site_get(m, id)) {
-      site_media_settings(m, rc_media_site_get(m, id), j);
+      site_media_settings(m, rc_media_site_get(m, id), &sites[i]);
       continue;
     }
-    rc_media_site *s = site_from_json(m, j);
+    rc_media_site *s = site_new(m, &sites[i]);
     g_hash_table_insert(m->sites, g_memdup2(&id, sizeof id), s);
     s->client_tier = 0;
     rc_media_pull_start(m, s);
@@ -666,43 +661,48 @@ rc_media_talkers(rc_media *m)
   return ids;
 }
 
-static json_t *
-ids_json(GArray *ids)
+void
+rc_media_program_get(rc_media *m, rc_media_program *out)
 {
-  json_t *a = json_array();
-  for (guint i = 0; i < ids->len; i++)
-    json_array_append_new(a, json_integer(g_array_index(ids, gint64, i)));
-  return a;
+  *out = (rc_media_program){.session_id = m->session_id, .mode = m->mode, .chair_site_id = m->chair_site_id,
+                            .floor_site_id = m->floor_site_id, .source_site_id = m->source_site_id,
+                            .sites = g_hash_table_size(m->sites)};
+  out->tiles = g_array_copy(m->tiles);
+  rc_media_recording_get(m, &out->recording);
+  if (m->config->media_rtsp_port)
+    out->rtsp_url = g_strdup_printf("rtsp://%s:%d/program",
+                                    *m->config->media_rtsp_host ? m->config->media_rtsp_host : "localhost",
+                                    m->config->media_rtsp_port);
 }
 
-json_t *
-rc_media_status(rc_media *m)
+void
+rc_media_program_clear(rc_media_program *p)
 {
-  g_autofree char *rtsp = NULL;
-  if (m->config->media_rtsp_port)
-    rtsp = g_strdup_printf("rtsp://%s:%d/program", *m->config->media_rtsp_host ? m->config->media_rtsp_host : "localhost",
-                           m->config->media_rtsp_port);
-  return json_pack("{sI ss sI sI sI so sI so so}", "session_id", (json_int_t)m->session_id, "mode", rc_program_mode_name(m->mode),
-                   "chair_site_id", (json_int_t)m->chair_site_id, "floor_site_id", (json_int_t)m->floor_site_id,
-                   "source_site_id", (json_int_t)m->source_site_id, "tiles", ids_json(m->tiles), "sites",
-                   (json_int_t)g_hash_table_size(m->sites), "recording",
-                   m->recorder ? rc_recorder_status(m->recorder) : json_null(), "rtsp_url",
-                   rtsp ? json_string(rtsp) : json_null());
+  g_clear_pointer(&p->tiles, g_array_unref);
+  rc_media_recording_clear(&p->recording);
+  g_clear_pointer(&p->rtsp_url, g_free);
+}
+
+void
+rc_media_recording_get(rc_media *m, rc_media_recording *out)
+{
+  *out = (rc_media_recording){0};
+  if (m->recorder)
+    rc_recorder_status(m->recorder, out);
+}
+
+void
+rc_media_recording_clear(rc_media_recording *r)
+{
+  g_clear_pointer(&r->dir, g_free);
+  g_clear_pointer(&r->index, g_free);
+  g_clear_pointer(&r->reason, g_free);
 }
 
 rc_media_figures *
 rc_media_figures_last(rc_media *m)
 {
   return m->last_figures ? rc_media_figures_ref(m->last_figures) : NULL;
-}
-
-/* A monotonic time of this process as ISO 8601 UTC. */
-static char *
-wall_time(gint64 mono_us)
-{
-  gint64 unix_s = (g_get_real_time() - (g_get_monotonic_time() - mono_us)) / G_USEC_PER_SEC;
-  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(unix_s);
-  return t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("");
 }
 
 static char *
@@ -717,26 +717,32 @@ address_text(const rc_unknown_sender *u)
 }
 
 static void
-unknown_json(json_t *out, rc_ingest *in, const char *medium)
+sender_clear(gpointer data)
+{
+  g_free(((rc_media_sender *)data)->address);
+}
+
+static void
+unknown_senders(GArray *out, rc_ingest *in, gboolean audio)
 {
   g_autoptr(GArray) list = in ? rc_ingest_unknown_senders(in) : NULL;
+  gint64 to_wall = g_get_real_time() - g_get_monotonic_time();
   for (guint i = 0; list && i < list->len; i++) {
     const rc_unknown_sender *u = &g_array_index(list, rc_unknown_sender, i);
-    g_autofree char *address = address_text(u), *first = wall_time(u->first_us), *last = wall_time(u->last_us);
-    g_autofree char *hex = g_strdup_printf("%08x", u->ssrc);
-    json_array_append_new(out, json_pack("{ss ss sI ss si sI ss ss}", "medium", medium, "address", address, "ssrc",
-                                         (json_int_t)u->ssrc, "ssrc_hex", hex, "payload_type", u->payload_type,
-                                         "packets", (json_int_t)u->packets, "first_seen", first, "last_seen", last));
+    rc_media_sender s = {audio, address_text(u), u->ssrc, u->payload_type, u->packets, u->first_us + to_wall,
+                         u->last_us + to_wall};
+    g_array_append_val(out, s);
   }
 }
 
-json_t *
+GArray *
 rc_media_unknown_senders(rc_media *m)
 {
-  json_t *senders = json_array();
-  unknown_json(senders, m->video, "video"); /* each the most recent first */
-  unknown_json(senders, m->audio, "audio");
-  return json_pack("{sI so}", "session_id", (json_int_t)m->session_id, "senders", senders);
+  GArray *senders = g_array_new(FALSE, FALSE, sizeof(rc_media_sender));
+  g_array_set_clear_func(senders, sender_clear);
+  unknown_senders(senders, m->video, FALSE); /* each the most recent first */
+  unknown_senders(senders, m->audio, TRUE);
+  return senders;
 }
 
 void

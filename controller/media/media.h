@@ -7,7 +7,7 @@
  * hand results back to the main loop. */
 #pragma once
 #include "config.h"
-#include "rc-json.h"
+#include <glib.h>
 
 typedef struct rc_media rc_media;
 
@@ -95,18 +95,31 @@ struct rc_room_audio;
 /* Gives the media the hall's microphone and speakers (borrowed; NULL = none). */
 void rc_media_set_room_audio(rc_media *media, struct rc_room_audio *room);
 
-/* Brings up media for live session @session_id with @sites (array of site
- * objects as the API shows them). RC_ERROR_INVALID_STATE if another session
- * has media. */
-gboolean rc_media_start(rc_media *media, gint64 session_id, json_t *sites, GError **error);
+/* A site as the media takes it (strings borrowed for the call). */
+typedef struct {
+  gint64 id;
+  const char *code, *name;
+  const char *level;     /* "province", "district", "commune", … (communes get the smallest tier) */
+  const char *transport; /* "rtp" (it sends to our ports), "rtsp" or "srt" (pulled); NULL = "rtp" */
+  const char *address;   /* where it receives ("HOST:PORT", video; audio on PORT+2) or what is
+                          * pulled (rtsp://, srt://); NULL = learned from what it sends */
+  int h264_payload_type, opus_payload_type; /* what it sends; -1 = [media]'s */
+  int video_cap_kbps, audio_cap_kbps;       /* its rate caps; -1 = [media]'s, 0 = none */
+} rc_media_site_desc;
+
+/* Brings up media for live session @session_id with @sites (@n of them).
+ * RC_ERROR_INVALID_STATE if another session has media. */
+gboolean rc_media_start(rc_media *media, gint64 session_id, const rc_media_site_desc *sites, guint n, GError **error);
 /* Like rc_media_start, for a pre-session check: the sites' figures only,
  * no program, recording or RTSP. */
-gboolean rc_media_start_check(rc_media *media, gint64 session_id, json_t *sites, GError **error);
+gboolean rc_media_start_check(rc_media *media, gint64 session_id, const rc_media_site_desc *sites, guint n,
+                              GError **error);
 /* Tears down the session's media (recording finished and closed). */
 void rc_media_stop(rc_media *media);
 gint64 rc_media_session(rc_media *media);
-/* Replaces the session's site list: new sites join, dropped ones leave. */
-void rc_media_set_sites(rc_media *media, json_t *sites);
+/* Replaces the session's site list: new sites join, dropped ones leave,
+ * the others take their new payload types and caps. */
+void rc_media_set_sites(rc_media *media, const rc_media_site_desc *sites, guint n);
 
 /* The site that holds the floor (0 = none: the program shows the chair's
  * site). Asks the new source for a keyframe; the program switches when it
@@ -118,16 +131,51 @@ gboolean rc_media_set_layout(rc_media *media, rc_program_mode mode, const GArray
 /* Notes an agenda item's start in the recording's index. */
 void rc_media_mark_item(rc_media *media, gint64 item_id, const char *title);
 
-/* {"session_id","mode","chair_site_id","floor_site_id","source_site_id",
- *  "tiles","sites":N,"recording":{...},"rtsp_url"} (transfer full) */
-json_t *rc_media_status(rc_media *media);
+/* The recording of the live session. */
+typedef struct {
+  gboolean on;          /* FALSE: the session is not recorded ([media] record) */
+  gboolean stopped;     /* it stopped on a fault (the disk): @reason, @stopped_s ago */
+  char *dir, *index;    /* where its segments and index are */
+  guint segments;
+  char *reason;
+  double stopped_s;
+} rc_media_recording;
+
+void rc_media_recording_get(rc_media *media, rc_media_recording *out);
+void rc_media_recording_clear(rc_media_recording *recording);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(rc_media_recording, rc_media_recording_clear)
+
+/* What the program is now. */
+typedef struct {
+  gint64 session_id;    /* 0 = no media */
+  rc_program_mode mode;
+  gint64 chair_site_id, floor_site_id, source_site_id; /* source: what the program shows now */
+  GArray *tiles;        /* gint64 site ids chosen for the compose grid */
+  guint sites;
+  rc_media_recording recording;
+  char *rtsp_url;       /* NULL = no RTSP output */
+} rc_media_program;
+
+void rc_media_program_get(rc_media *media, rc_media_program *out);
+void rc_media_program_clear(rc_media_program *program);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(rc_media_program, rc_media_program_clear)
+
 /* The last figures (as in the stats callback), or NULL before the first
  * tick. (transfer full) */
 rc_media_figures *rc_media_figures_last(rc_media *media);
 /* The hall's microphone and speakers given to the media, or NULL. (transfer none) */
 struct rc_room_audio *rc_media_room_audio(rc_media *media);
-/* The recent senders of an SSRC no site of the session has, video then
- * audio, each the most recent first: {"session_id","senders":[{"medium","address","ssrc","ssrc_hex",
- * "payload_type","packets","first_seen","last_seen"}]} (transfer full). */
-json_t *rc_media_unknown_senders(rc_media *media);
+/* A sender whose SSRC no site of the session has. */
+typedef struct {
+  gboolean audio;
+  char *address;        /* "IP:PORT", "" when fed without one */
+  guint32 ssrc;
+  int payload_type;     /* of its last packet */
+  guint64 packets;
+  gint64 first_us, last_us; /* wall clock (g_get_real_time) */
+} rc_media_sender;
+
+/* The recent unknown senders, video then audio, each the most recent
+ * first (array of rc_media_sender). (transfer full) */
+GArray *rc_media_unknown_senders(rc_media *media);
 /* The configured RTSP URL path, e.g. rtsp://HOST:8554/program. */

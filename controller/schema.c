@@ -1,11 +1,11 @@
-/* api-schema — one validation path for every request body. */
-#include "api-schema.h"
+/* schema — one validation path for every request body. */
+#include "schema.h"
 #include "rc-error.h"
 
 #include <string.h>
 
 char *
-rc_api_normalize_time(const char *text)
+rc_schema_normalize_time(const char *text)
 {
   g_autoptr(GDateTime) t = g_date_time_new_from_iso8601(text, NULL);
   if (!t || strlen(text) > 40)
@@ -42,7 +42,7 @@ chars_ok(const char *s, const char *allowed_extra, gboolean upper)
 }
 
 static gboolean
-check_string(json_t *v, const rc_api_field *f, GError **error)
+check_string(json_t *v, const rc_field *f, GError **error)
 {
   if (!json_is_string(v))
     return fail(error, f->name, "must be a string");
@@ -68,7 +68,7 @@ check_string(json_t *v, const rc_api_field *f, GError **error)
 }
 
 static gboolean
-check_id_list(json_t *v, const rc_api_field *f, GError **error)
+check_id_list(json_t *v, const rc_field *f, GError **error)
 {
   if (!json_is_array(v))
     return fail(error, f->name, "must be an array of ids");
@@ -88,12 +88,12 @@ check_id_list(json_t *v, const rc_api_field *f, GError **error)
 }
 
 static gboolean
-check_string_list(json_t *v, const rc_api_field *f, GError **error)
+check_string_list(json_t *v, const rc_field *f, GError **error)
 {
   if (!json_is_array(v) || json_array_size(v) < (size_t)f->min || json_array_size(v) > (size_t)f->max)
     return fail(error, f->name, "must be a list of %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT " texts", f->min,
                 f->max);
-  rc_api_field item = {f->name, RC_FIELD_STRING, TRUE, 1, 100, NULL};
+  rc_field item = {f->name, RC_FIELD_STRING, TRUE, 1, 100, NULL};
   size_t i;
   json_t *s;
   json_array_foreach(v, i, s) if (!check_string(s, &item, error)) return FALSE;
@@ -101,7 +101,7 @@ check_string_list(json_t *v, const rc_api_field *f, GError **error)
 }
 
 static gboolean
-check_value(json_t *v, const rc_api_field *f, GError **error)
+check_value(json_t *v, const rc_field *f, GError **error)
 {
   switch (f->type) {
   case RC_FIELD_STRING:
@@ -133,7 +133,7 @@ check_value(json_t *v, const rc_api_field *f, GError **error)
   case RC_FIELD_STRING_LIST:
     return check_string_list(v, f, error);
   case RC_FIELD_TIME: {
-    g_autofree char *utc = json_is_string(v) ? rc_api_normalize_time(json_string_value(v)) : NULL;
+    g_autofree char *utc = json_is_string(v) ? rc_schema_normalize_time(json_string_value(v)) : NULL;
     return utc ? TRUE : fail(error, f->name, "must be an ISO 8601 time with a zone, e.g. 2026-11-25T08:00:00+07:00");
   }
   case RC_FIELD_ENUM:
@@ -148,8 +148,8 @@ check_value(json_t *v, const rc_api_field *f, GError **error)
   return FALSE;
 }
 
-static const rc_api_field *
-find_field(const rc_api_field *fields, const char *name)
+static const rc_field *
+find_field(const rc_field *fields, const char *name)
 {
   for (; fields && fields->name; fields++)
     if (g_str_equal(fields->name, name))
@@ -158,25 +158,25 @@ find_field(const rc_api_field *fields, const char *name)
 }
 
 gboolean
-rc_api_validate(json_t *body, const rc_api_field *fields, GError **error)
+rc_schema_validate(json_t *body, const rc_field *fields, GError **error)
 {
   if (!json_is_object(body))
     return fail(error, "body", "must be a JSON object");
   const char *key;
   json_t *value;
   json_object_foreach(body, key, value) {
-    const rc_api_field *f = find_field(fields, key);
+    const rc_field *f = find_field(fields, key);
     if (!f)
       return fail(error, key, "is not a known field here");
     if (!check_value(value, f, error))
       return FALSE;
   }
-  for (const rc_api_field *f = fields; f && f->name; f++) {
+  for (const rc_field *f = fields; f && f->name; f++) {
     json_t *v = json_object_get(body, f->name);
     if (f->required && !v)
       return fail(error, f->name, "is required");
     if (v && f->type == RC_FIELD_TIME) {
-      g_autofree char *utc = rc_api_normalize_time(json_string_value(v));
+      g_autofree char *utc = rc_schema_normalize_time(json_string_value(v));
       json_object_set_new(body, f->name, json_string(utc));
     }
   }

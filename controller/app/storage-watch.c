@@ -1,4 +1,4 @@
-/* api-storage — a full disk as the technicians see it. Every [storage]
+/* storage-watch — a full disk as the technicians see it. Every [storage]
  * check_seconds the free space where roomctl writes (the data directory:
  * database, WAL, documents, uploads; and the recording directory) is looked
  * at: below low_mb a "disk_low" alarm, below reserve_mb a "disk_full" one;
@@ -8,10 +8,12 @@
  * here, stored when space is back, and shown in the technicians' snapshot
  * meanwhile. With room again, secret ballots whose seal a full disk refused
  * are sealed. Main loop only. */
-#define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
+#define G_LOG_DOMAIN "roomctl-storage"
+#include "storage-watch.h"
+#include "rc-error.h"
 #include "disk.h"
 #include "media.h"
+#include "votes.h"
 
 enum { DISK_LOW, DISK_FULL, RECORDING, N_KINDS };
 static const char *const kind_names[N_KINDS] = {"disk_low", "disk_full", "recording"};
@@ -24,7 +26,12 @@ typedef struct {
   char *raised_at;
 } system_alarm;
 
-struct rc_api_storage {
+struct rc_storage_watch {
+  rc_config *config;
+  rc_store *store;
+  rc_meeting *meeting;
+  rc_votes *votes;
+  rc_media *media;
   guint source;
   system_alarm alarms[N_KINDS];
   gint64 free_bytes; /* at the last check, the least of the directories; -1 unknown */
@@ -42,20 +49,20 @@ placeholder(int kind, const system_alarm *a, gboolean cleared)
 }
 
 static void
-push(rc_api *api, const system_alarm *a, rc_event event, json_t *alarm /* transfer full */)
+push(rc_storage_watch *sw, const system_alarm *a, rc_event event, json_t *alarm /* transfer full */)
 {
   if (a->session_id && alarm)
-    rc_meeting_send(api->meeting, a->session_id, event, json_pack("{so}", "alarm", alarm));
+    rc_meeting_send(sw->meeting, a->session_id, event, json_pack("{so}", "alarm", alarm));
   else
     json_decref(alarm);
 }
 
 /* Stores a raised alarm not stored yet; TRUE once it is. */
 static gboolean
-store_raised(rc_api *api, int kind, system_alarm *a)
+store_raised(rc_storage_watch *sw, int kind, system_alarm *a)
 {
   g_autoptr(GError) error = NULL;
-  a->id = rc_store_alarm_raise(api->store, a->session_id, 0, kind_names[kind], a->reason, &error);
+  a->id = rc_store_alarm_raise(sw->store, a->session_id, 0, kind_names[kind], a->reason, &error);
   if (!a->id) {
     g_warning("alarm %s (%s) cannot be stored yet: %s", kind_names[kind], a->reason, error->message);
     return FALSE;
@@ -64,13 +71,13 @@ store_raised(rc_api *api, int kind, system_alarm *a)
 }
 
 static void
-raise_alarm(rc_api *api, int kind, gint64 session_id, const char *reason)
+raise_alarm(rc_storage_watch *sw, int kind, gint64 session_id, const char *reason)
 {
-  system_alarm *a = &api->storage->alarms[kind];
+  system_alarm *a = &sw->alarms[kind];
   if (a->raised) {
-    if (!a->id && store_raised(api, kind, a)) { /* space is back: the placeholder makes way */
-      push(api, a, RC_EVENT_ALARM_CLEARED, placeholder(kind, a, TRUE));
-      push(api, a, RC_EVENT_ALARM_RAISED, rc_store_alarm_get(api->store, a->id, NULL));
+    if (!a->id && store_raised(sw, kind, a)) { /* space is back: the placeholder makes way */
+      push(sw, a, RC_EVENT_ALARM_CLEARED, placeholder(kind, a, TRUE));
+      push(sw, a, RC_EVENT_ALARM_RAISED, rc_store_alarm_get(sw->store, a->id, NULL));
     }
     return;
   }
@@ -81,31 +88,31 @@ raise_alarm(rc_api *api, int kind, gint64 session_id, const char *reason)
   g_free(a->raised_at);
   a->raised_at = rc_store_now();
   g_warning("alarm %s raised: %s", kind_names[kind], reason);
-  if (store_raised(api, kind, a))
-    push(api, a, RC_EVENT_ALARM_RAISED, rc_store_alarm_get(api->store, a->id, NULL));
+  if (store_raised(sw, kind, a))
+    push(sw, a, RC_EVENT_ALARM_RAISED, rc_store_alarm_get(sw->store, a->id, NULL));
   else
-    push(api, a, RC_EVENT_ALARM_RAISED, placeholder(kind, a, FALSE));
+    push(sw, a, RC_EVENT_ALARM_RAISED, placeholder(kind, a, FALSE));
 }
 
 static void
-clear_alarm(rc_api *api, int kind)
+clear_alarm(rc_storage_watch *sw, int kind)
 {
-  system_alarm *a = &api->storage->alarms[kind];
+  system_alarm *a = &sw->alarms[kind];
   if (!a->raised)
     return;
   /* Not stored yet: stored now, so that the history has it raised and
    * cleared; its placeholder makes way. */
-  if (!a->id && store_raised(api, kind, a))
-    push(api, a, RC_EVENT_ALARM_CLEARED, placeholder(kind, a, TRUE));
+  if (!a->id && store_raised(sw, kind, a))
+    push(sw, a, RC_EVENT_ALARM_CLEARED, placeholder(kind, a, TRUE));
   if (a->id) {
     g_autoptr(GError) error = NULL;
-    if (!rc_store_alarm_clear(api->store, a->session_id, 0, kind_names[kind], &error) && error) {
+    if (!rc_store_alarm_clear(sw->store, a->session_id, 0, kind_names[kind], &error) && error) {
       g_warning("alarm %s cannot be cleared yet: %s", kind_names[kind], error->message);
       return; /* tried again at the next check */
     }
-    push(api, a, RC_EVENT_ALARM_CLEARED, rc_store_alarm_get(api->store, a->id, NULL));
+    push(sw, a, RC_EVENT_ALARM_CLEARED, rc_store_alarm_get(sw->store, a->id, NULL));
   } else {
-    push(api, a, RC_EVENT_ALARM_CLEARED, placeholder(kind, a, TRUE));
+    push(sw, a, RC_EVENT_ALARM_CLEARED, placeholder(kind, a, TRUE));
   }
   g_message("alarm %s cleared", kind_names[kind]);
   a->raised = FALSE;
@@ -113,9 +120,9 @@ clear_alarm(rc_api *api, int kind)
 }
 
 static gint64
-live_session(rc_api *api)
+live_session(rc_storage_watch *sw)
 {
-  return api->media ? rc_media_session(api->media) : 0;
+  return sw->media ? rc_media_session(sw->media) : 0;
 }
 
 /* The least free space of the directories roomctl writes; @where gets
@@ -141,54 +148,64 @@ least_free(rc_config *c, char **where)
 /* Secret ballots received while the disk was full wait for their group's
  * seal: with room again it is tried now, not at the next ballot. */
 static void
-seal_ready(rc_api *api)
+seal_ready(rc_storage_watch *sw)
 {
-  g_autoptr(json_t) live = rc_store_sessions_list(api->store, "live", 0, NULL);
+  g_autoptr(json_t) live = rc_store_sessions_list(sw->store, "live", 0, NULL);
   size_t i;
   json_t *session;
-  json_array_foreach(live, i, session) rc_api_live_seal_ready(api, json_integer_value(json_object_get(session, "id")));
+  json_array_foreach(live, i, session) rc_votes_seal_ready(sw->votes, json_integer_value(json_object_get(session, "id")));
 }
 
 static gboolean
 on_check(gpointer data)
 {
-  rc_api *api = data;
-  rc_config *c = api->config;
+  rc_storage_watch *sw = data;
+  rc_config *c = sw->config;
   g_autofree char *where = NULL;
   gint64 free_bytes = least_free(c, &where);
-  api->storage->free_bytes = free_bytes;
+  sw->free_bytes = free_bytes;
   if (free_bytes < 0)
     return G_SOURCE_CONTINUE;
-  gint64 sid = live_session(api);
+  gint64 sid = live_session(sw);
   g_autofree char *reason = g_strdup_printf("%" G_GINT64_FORMAT " MiB free in %s", free_bytes >> 20, where);
   if (free_bytes < ((gint64)c->storage_low_mb << 20)) {
     g_autofree char *low = g_strdup_printf("%s (below [storage] low_mb=%d)", reason, c->storage_low_mb);
-    raise_alarm(api, DISK_LOW, sid, low);
+    raise_alarm(sw, DISK_LOW, sid, low);
   } else {
-    clear_alarm(api, DISK_LOW);
+    clear_alarm(sw, DISK_LOW);
   }
   if (free_bytes < ((gint64)c->storage_reserve_mb << 20) || free_bytes == 0) {
     g_autofree char *full = g_strdup_printf("%s: the disk is full; what cannot be written is refused and not "
                                             "acknowledged", reason);
-    raise_alarm(api, DISK_FULL, sid, full);
+    raise_alarm(sw, DISK_FULL, sid, full);
   } else {
-    clear_alarm(api, DISK_FULL);
-    seal_ready(api);
+    clear_alarm(sw, DISK_FULL);
+    seal_ready(sw);
   }
   return G_SOURCE_CONTINUE;
 }
 
-rc_api_storage *
-rc_api_storage_new(rc_api *api)
+rc_storage_watch *
+rc_storage_watch_new(rc_config *config, rc_store *store, rc_meeting *meeting, rc_votes *votes)
 {
-  rc_api_storage *s = g_new0(rc_api_storage, 1);
+  rc_storage_watch *s = g_new0(rc_storage_watch, 1);
+  s->config = config;
+  s->store = store;
+  s->meeting = meeting;
+  s->votes = votes;
   s->free_bytes = -1;
-  s->source = g_timeout_add_seconds((guint)api->config->storage_check_seconds, on_check, api);
+  s->source = g_timeout_add_seconds((guint)config->storage_check_seconds, on_check, s);
   return s;
 }
 
 void
-rc_api_storage_free(rc_api_storage *s)
+rc_storage_watch_set_media(rc_storage_watch *sw, rc_media *media)
+{
+  sw->media = media;
+}
+
+void
+rc_storage_watch_free(rc_storage_watch *s)
 {
   if (!s)
     return;
@@ -201,38 +218,38 @@ rc_api_storage_free(rc_api_storage *s)
 }
 
 void
-rc_api_storage_on_media(rc_api *api, gint64 session_id)
+rc_storage_watch_on_media(rc_storage_watch *sw, gint64 session_id)
 {
-  g_autoptr(json_t) status = api->media ? rc_media_status(api->media) : NULL;
-  json_t *rec = status ? json_object_get(status, "recording") : NULL;
-  const char *state = rec ? json_string_value(json_object_get(rec, "state")) : NULL;
-  if (g_strcmp0(state, "stopped") == 0)
-    raise_alarm(api, RECORDING, session_id, json_string_value(json_object_get(rec, "reason")));
-  else if (state || !rec)
-    clear_alarm(api, RECORDING);
-  if (api->storage->alarms[RECORDING].raised && api->storage->alarms[RECORDING].session_id != session_id)
-    clear_alarm(api, RECORDING); /* another session's: its recording is over */
+  g_auto(rc_media_recording) rec = {0};
+  if (sw->media)
+    rc_media_recording_get(sw->media, &rec);
+  if (rec.stopped)
+    raise_alarm(sw, RECORDING, session_id, rec.reason);
+  else
+    clear_alarm(sw, RECORDING);
+  if (sw->alarms[RECORDING].raised && sw->alarms[RECORDING].session_id != session_id)
+    clear_alarm(sw, RECORDING); /* another session's: its recording is over */
 }
 
 void
-rc_api_storage_session_ended(rc_api *api, gint64 session_id)
+rc_storage_watch_session_ended(rc_storage_watch *sw, gint64 session_id)
 {
-  if (api->storage->alarms[RECORDING].session_id == session_id)
-    clear_alarm(api, RECORDING);
+  if (sw->alarms[RECORDING].session_id == session_id)
+    clear_alarm(sw, RECORDING);
 }
 
 void
-rc_api_storage_pending(rc_api *api, gint64 session_id, json_t *alarms)
+rc_storage_watch_pending(rc_storage_watch *sw, gint64 session_id, json_t *alarms)
 {
   for (int k = 0; k < N_KINDS; k++) {
-    system_alarm *a = &api->storage->alarms[k];
+    system_alarm *a = &sw->alarms[k];
     if (a->raised && !a->id && a->session_id == session_id)
       json_array_append_new(alarms, placeholder(k, a, FALSE));
   }
 }
 
 gint64
-rc_api_storage_free_bytes(rc_api *api)
+rc_storage_watch_free_bytes(rc_storage_watch *sw)
 {
-  return api->storage->free_bytes;
+  return sw->free_bytes;
 }

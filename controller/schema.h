@@ -1,4 +1,4 @@
-/* api-schema — declarative field lists for request bodies (REST and
+/* schema — declarative field lists for request bodies (REST and
  * WebSocket share them) and the one validation path they all go through.
  * A body with an unknown field, a missing required field, a wrong type, a
  * string too long or a number out of range is refused before any handler
@@ -29,13 +29,13 @@ typedef struct {
   gboolean required;
   gint64 min, max;
   const char *const *choices; /* RC_FIELD_ENUM: NULL-terminated */
-} rc_api_field;
+} rc_field;
 
 /* Validates @body (must be an object) against @fields (terminated by an
  * entry with name NULL), normalizing TIME values in place.
  * On error, FALSE with RC_ERROR_INVALID "field: reason". */
-gboolean rc_api_validate(json_t *body, const rc_api_field *fields, GError **error);
+gboolean rc_schema_validate(json_t *body, const rc_field *fields, GError **error);
 
 /* Parses ISO 8601 with a zone into canonical UTC "YYYY-MM-DDTHH:MM:SSZ",
  * or NULL. (transfer full) */
-char *rc_api_normalize_time(const char *text);
+char *rc_schema_normalize_time(const char *text);

@@ -1,12 +1,12 @@
-/* Unit tests for message validation (api-schema) and wire error mapping. */
+/* Unit tests for message validation (schema) and wire error mapping. */
 #include "api-errors.h"
-#include "api-schema.h"
+#include "schema.h"
 #include "rc-error.h"
 
 #include <string.h>
 
 static const char *const colours[] = {"red", "green", NULL};
-static const rc_api_field fields[] = {
+static const rc_field fields[] = {
   {"title", RC_FIELD_STRING, TRUE, 1, 5, NULL},
   {"notes", RC_FIELD_TEXT, FALSE, 0, 20, NULL},
   {"count", RC_FIELD_INT, FALSE, 0, 10, NULL},
@@ -27,7 +27,7 @@ field_error(const char *text)
   g_autoptr(json_t) body = json_loads(text, JSON_ALLOW_NUL, NULL);
   g_assert_nonnull(body);
   g_autoptr(GError) error = NULL;
-  if (rc_api_validate(body, fields, &error))
+  if (rc_schema_validate(body, fields, &error))
     return g_strdup("");
   g_assert_error(error, RC_ERROR, RC_ERROR_INVALID);
   g_autoptr(json_t) wire = rc_wire_error_object(error);
@@ -86,7 +86,7 @@ static void
 test_time_normalized(void)
 {
   g_autoptr(json_t) body = json_loads("{\"title\":\"a\",\"at\":\"2026-11-25T08:00:00+07:00\"}", 0, NULL);
-  g_assert_true(rc_api_validate(body, fields, NULL));
+  g_assert_true(rc_schema_validate(body, fields, NULL));
   g_assert_cmpstr(json_string_value(json_object_get(body, "at")), ==, "2026-11-25T01:00:00Z");
 }
 
@@ -109,9 +109,9 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/api-schema/lengths-count-characters", test_lengths_count_characters);
-  g_test_add_func("/api-schema/types-and-ranges", test_types_and_ranges);
-  g_test_add_func("/api-schema/time-normalized", test_time_normalized);
-  g_test_add_func("/api-schema/wire-mapping", test_wire_mapping);
+  g_test_add_func("/schema/lengths-count-characters", test_lengths_count_characters);
+  g_test_add_func("/schema/types-and-ranges", test_types_and_ranges);
+  g_test_add_func("/schema/time-normalized", test_time_normalized);
+  g_test_add_func("/schema/wire-mapping", test_wire_mapping);
   return g_test_run();
 }
