@@ -42,7 +42,7 @@ SIM_BIN  := $(BUILD)/roomctl-sim
 DEMO_TXT := $(wildcard configs/demo/docs/*.txt)
 DEMO_PDF := $(DEMO_TXT:configs/demo/docs/%.txt=$(BUILD)/demo/%.pdf)
 
-.PHONY: all deps run install uninstall test check-fresh unit integration browser bench crash clean distclean check-config check-asan asan-build check-valgrind fuzz fuzz-build
+.PHONY: all deps run install uninstall test check-fresh unit integration browser bench crash soak clean distclean check-config check-asan asan-build check-valgrind fuzz fuzz-build
 all: $(BUILD)/roomctl $(BUILD)/roomctl-sim $(BUILD)/mkpdf $(DEMO_PDF) web/vendor/.stamp
 
 # ---- dependencies -----------------------------------------------------------
@@ -245,14 +245,31 @@ BENCH_APT_PKGS := nginx wrk
 $(BUILD)/bench-relay: tests/bench/relay.c
 	@echo "  CC $<"; $(CC) -O2 -std=c17 -Wall -Wextra -Werror $< -o $@
 
+# make bench: tests/bench/run's default list. make bench NAME...: only those
+# (make bench soak: the 10-minute soak, which is not in the default list);
+# the names are then goals that do nothing of their own.
+BENCH_NAMES := $(filter-out common,$(basename $(notdir $(wildcard tests/bench/*.mjs))))
+BENCH_ARGS  := $(filter $(BENCH_NAMES),$(MAKECMDGOALS))
+
 bench: deps all $(BUILD)/bench-relay
 	@missing=$$(for p in $(BENCH_APT_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
-	tests/bench/run
+	tests/bench/run $(BENCH_ARGS)
 
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+ifneq ($(BENCH_ARGS),)
+$(BENCH_ARGS):
+	@:
+endif
+else
 # Crash durability at length (CRASH_ROUNDS=50 by default); also part of make bench.
 crash: deps all
 	tests/bench/run crash
+
+# The soak alone, as make bench soak.
+soak: deps all
+	tests/bench/run soak
+endif
 
 clean:
 	rm -rf $(BUILD) web/vendor
