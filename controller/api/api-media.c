@@ -232,15 +232,6 @@ rr_json(const rc_media_stream_figures *f)
                    "jitter", (json_int_t)f->rr_jitter, "age_seconds", f->rr_age_s);
 }
 
-static json_t *
-dropped_json(const guint64 counts[RC_DROP_REASONS])
-{
-  json_t *o = json_object();
-  for (int r = 0; r < RC_DROP_REASONS; r++)
-    json_object_set_new(o, rc_drop_reason_name(r), json_integer((json_int_t)counts[r]));
-  return o;
-}
-
 /* A quantile of the forwarding delay: null when nothing was forwarded, "+Inf" past the last bound. */
 static json_t *
 quantile_json(double q)
@@ -300,7 +291,8 @@ figures_json(rc_media *m)
     json_array_append_new(sites, site);
   }
   return json_pack("{sI so s{so so} so so so}", "session_id", (json_int_t)f->session_id, "sites", sites, "ingest",
-                   "video", dropped_json(f->dropped[0]), "audio", dropped_json(f->dropped[1]), "program",
+                   "video", rc_site_health_dropped_json(f->dropped[0]), "audio",
+                   rc_site_health_dropped_json(f->dropped[1]), "program",
                    rc_api_media_status_json(m), "forward_delay", forward_delay_json(f), "room_audio",
                    room_audio_json(rc_media_room_audio(m)));
 }

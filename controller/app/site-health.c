@@ -273,8 +273,8 @@ rc_site_health_rows_json(rc_site_health *sh, gint64 session_id)
   return sh->session_id == session_id ? rows_json(sh, sh->last) : json_array();
 }
 
-static json_t *
-dropped_json(const guint64 counts[RC_DROP_REASONS])
+json_t *
+rc_site_health_dropped_json(const guint64 counts[RC_DROP_REASONS])
 {
   json_t *o = json_object();
   for (int r = 0; r < RC_DROP_REASONS; r++)
@@ -316,7 +316,7 @@ rc_site_health_tick(rc_site_health *sh, rc_media_figures *f)
   g_clear_pointer(&sh->last, rc_media_figures_unref);
   sh->last = rc_media_figures_ref(f);
   json_t *body = json_pack("{so so s{so so} sI}", "counts", rc_site_health_counts_json(sh), "sites", rows_json(sh, f),
-                           "ingest", "video", dropped_json(f->dropped[0]), "audio", dropped_json(f->dropped[1]),
+                           "ingest", "video", rc_site_health_dropped_json(f->dropped[0]), "audio", rc_site_health_dropped_json(f->dropped[1]),
                            "server_time_ms", (json_int_t)(g_get_real_time() / 1000));
   rc_meeting_send(sh->meeting, sid, RC_EVENT_HEALTH_TICK, body);
 }

@@ -36,6 +36,8 @@ rc_health_state rc_site_health_state(rc_site_health *sh, gint64 site_id);
  * and the dashboard's row per site of @session_id's last figures. (transfer full) */
 json_t *rc_site_health_counts_json(rc_site_health *sh);
 json_t *rc_site_health_rows_json(rc_site_health *sh, gint64 session_id);
+/* One media port's dropped packets by reason: {"unknown_ssrc":n,…}. (transfer full) */
+json_t *rc_site_health_dropped_json(const guint64 counts[RC_DROP_REASONS]);
 
 /* Starts the pre-session check of scheduled session @session_id by
  * @user_id; its id. RC_ERROR_INVALID_STATE unless the session is scheduled
