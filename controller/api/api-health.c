@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
 #include "media.h"
+#include "program.h"
 #include "site-health.h"
 #include "storage-watch.h"
 
@@ -23,16 +24,6 @@ rc_api_health_on_stats(rc_media_figures *figures, gpointer data)
   rc_storage_watch_on_media(api->storage, figures->session_id);
 }
 
-/* The session ends: every open call is closed with that reason. */
-void
-rc_api_health_session_ended(rc_api *api, gint64 session_id)
-{
-  rc_site_health_session_ended(api->health, session_id);
-  rc_storage_watch_session_ended(api->storage, session_id);
-}
-
-/* ---- WebSocket: the technicians' subscription ---- */
-
 static json_t *
 health_snapshot(rc_api *api, gint64 sid)
 {
@@ -42,7 +33,7 @@ health_snapshot(rc_api *api, gint64 sid)
   rc_storage_watch_pending(api->storage, sid, alarms);
   return json_pack("{sI so so so so}", "session_id", (json_int_t)sid, "counts", rc_site_health_counts_json(api->health),
                    "sites", rc_site_health_rows_json(api->health, sid), "alarms", alarms, "media",
-                   api->media && rc_media_session(api->media) == sid ? rc_api_media_status_json(api->media) : json_null());
+                   api->media && rc_media_session(api->media) == sid ? rc_program_status_json(api->media) : json_null());
 }
 
 static gboolean

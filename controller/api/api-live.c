@@ -1,24 +1,21 @@
 /* api-live — the live meeting over WebSocket: the presented document and
- * page (tablets follow it), the current agenda item, requests to speak and
- * the floor, votes (open and secret), private notes; and the REST routes
- * that read their records. Every change is stored before it is acknowledged
- * or announced. */
+ * page (tablets follow it), the current agenda item, private notes; the
+ * messages of the floor and the votes, whose use cases are the app's
+ * (speakers.c, votes.c); and the REST routes that read their records.
+ * Every change is stored before it is acknowledged or announced. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
 #include "service.h"
 #include "store-records.h"
+#include "program.h"
+#include "sessions.h"
+#include "speakers.h"
 #include "votes.h"
 
 #include <string.h>
 
 #define CHAIRS (RC_ROLES_EDITORS | RC_ROLE_CHAIR)
 #define VOTERS (RC_ROLE_DELEGATE | RC_ROLE_CHAIR)
-
-static gint64
-now_ms(void)
-{
-  return g_get_real_time() / 1000;
-}
 
 /* ---- shared checks ---- */
 
@@ -37,13 +34,6 @@ session_checked(rc_api_ws_call *call, gint64 session_id, gboolean must_be_live, 
     g_clear_pointer(&s, json_decref);
   }
   return s;
-}
-
-static gboolean
-is_present(rc_api *api, gint64 session_id, gint64 user_id)
-{
-  g_autoptr(json_t) entry = rc_store_attendance_entry(api->store, session_id, user_id, NULL);
-  return entry && g_strcmp0(json_string_value(json_object_get(entry, "status")), "present") == 0;
 }
 
 /* ---- presentation ---- */
@@ -74,7 +64,7 @@ set_presentation(rc_api_ws_call *call, gint64 session_id, gint64 item_id, gint64
   if (!rc_store_commit(api->store, error))
     return FALSE;
   if (item_changed)
-    rc_api_media_item(api, session_id, item_id);
+    rc_program_item(api->program, session_id, item_id);
   g_autoptr(json_t) s = rc_store_session_get(api->store, session_id, error);
   if (!s)
     return FALSE;
@@ -121,104 +111,41 @@ ws_agenda_current(rc_api_ws_call *call, GError **error)
   return set_presentation(call, sid, item, 0, 1, error);
 }
 
-/* ---- speakers ---- */
-
-static void
-emit_speakers(rc_api *api, gint64 session_id)
-{
-  rc_floor *floor = rc_meeting_floor(api->meeting, session_id);
-  rc_meeting_send(api->meeting, session_id, RC_EVENT_SPEAKERS_UPDATED, rc_floor_to_json(floor, now_ms()));
-}
+/* ---- speakers (the app's speakers.c; these are the wire's adapters) ---- */
 
 static gboolean
 ws_speak_request(rc_api_ws_call *call, GError **error)
 {
-  rc_api *api = call->api;
-  gint64 sid = rc_api_ws_int(call, "session_id"), uid = RC_USER_ID(call->peer->user);
+  gint64 sid = rc_api_ws_int(call, "session_id");
   g_autoptr(json_t) session = session_checked(call, sid, TRUE, error);
   if (!session)
     return FALSE;
-  if (!is_present(api, sid, uid)) {
-    g_set_error(error, RC_ERROR, RC_ERROR_FORBIDDEN, "check in to the session before asking to speak");
-    return FALSE;
-  }
-  rc_floor *floor = rc_meeting_floor(api->meeting, sid);
-  gint64 item = json_integer_value(json_object_get(session, "current_item_id"));
-  if (!rc_floor_request(floor, uid, now_ms(), error))
-    return FALSE;
-  if (!rc_store_speaker_request(api->store, sid, item, uid, error)) {
-    rc_floor_withdraw(floor, uid, NULL);
-    return FALSE;
-  }
-  emit_speakers(api, sid);
-  call->ack = rc_floor_to_json(floor, now_ms());
-  return TRUE;
+  call->ack = rc_speakers_request(call->api->speakers, sid, json_integer_value(json_object_get(session, "current_item_id")),
+                                  RC_USER_ID(call->peer->user), error);
+  return call->ack != NULL;
 }
 
 static gboolean
 ws_speak_withdraw(rc_api_ws_call *call, GError **error)
 {
-  rc_api *api = call->api;
-  gint64 sid = rc_api_ws_int(call, "session_id"), uid = RC_USER_ID(call->peer->user);
+  gint64 sid = rc_api_ws_int(call, "session_id");
   g_autoptr(json_t) session = session_checked(call, sid, FALSE, error);
-  rc_floor *floor = session ? rc_meeting_floor(api->meeting, sid) : NULL;
-  if (!floor || !rc_floor_withdraw(floor, uid, error) || !rc_store_speaker_withdraw(api->store, sid, uid, error))
+  if (!session)
     return FALSE;
-  emit_speakers(api, sid);
-  call->ack = rc_floor_to_json(floor, now_ms());
-  return TRUE;
-}
-
-static gboolean
-store_turn_end(rc_api *api, gint64 session_id, const rc_floor_turn *t, GError **error)
-{
-  if (!t->user_id)
-    return TRUE;
-  gint64 seconds = (t->ended_ms - t->granted_ms + 500) / 1000;
-  g_info("session %" G_GINT64_FORMAT ": user %" G_GINT64_FORMAT " spoke %" G_GINT64_FORMAT " s", session_id,
-         t->user_id, seconds);
-  return rc_store_speaker_end(api->store, session_id, t->user_id, seconds, error);
-}
-
-/* The limit for the current item, else the configured default. */
-static int
-speaking_limit(rc_api *api, json_t *session)
-{
-  gint64 item = json_integer_value(json_object_get(session, "current_item_id"));
-  g_autoptr(json_t) it = item ? rc_store_agenda_item_get(api->store, item, NULL) : NULL;
-  gint64 own = it ? json_integer_value(json_object_get(it, "speaking_seconds")) : 0;
-  return own > 0 ? (int)own : api->config->speaking_seconds;
+  call->ack = rc_speakers_withdraw(call->api->speakers, sid, RC_USER_ID(call->peer->user), error);
+  return call->ack != NULL;
 }
 
 static gboolean
 ws_speak_grant(rc_api_ws_call *call, GError **error)
 {
-  rc_api *api = call->api;
-  gint64 sid = rc_api_ws_int(call, "session_id"), uid = rc_api_ws_int(call, "user_id");
+  gint64 sid = rc_api_ws_int(call, "session_id");
   g_autoptr(json_t) session = session_checked(call, sid, TRUE, error);
   if (!session)
     return FALSE;
-  if (!rc_store_session_has_delegate(api->store, sid, uid)) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "user_id: not a delegate of this session");
-    return FALSE;
-  }
-  int limit = speaking_limit(api, session);
-  rc_floor *floor = rc_meeting_floor(api->meeting, sid);
-  rc_floor_turn ended;
-  gint64 item = json_integer_value(json_object_get(session, "current_item_id"));
-  if (!rc_floor_grant(floor, uid, limit, now_ms(), &ended, error) || !store_turn_end(api, sid, &ended, error) ||
-      !rc_store_speaker_grant(api->store, sid, item, uid, limit, error))
-    return FALSE;
-  rc_api_audit(api, RC_USER_ID(call->peer->user), "floor.grant", "session:%" G_GINT64_FORMAT " user:%" G_GINT64_FORMAT,
-               sid, uid);
-  g_autoptr(json_t) speaker = rc_store_user_get(api->store, uid, NULL);
-  gint64 site = speaker ? json_integer_value(json_object_get(speaker, "site_id")) : 0;
-  g_autoptr(GError) media_error = NULL;
-  if (site && !rc_api_media_floor(api, sid, site, uid, RC_USER_ID(call->peer->user), &media_error))
-    g_message("session %" G_GINT64_FORMAT ": the program cannot follow the floor: %s", sid, media_error->message);
-  emit_speakers(api, sid);
-  call->ack = rc_floor_to_json(floor, now_ms());
-  return TRUE;
+  call->ack = rc_speakers_grant(call->api->speakers, sid, json_integer_value(json_object_get(session, "current_item_id")),
+                                rc_api_ws_int(call, "user_id"), RC_USER_ID(call->peer->user), error);
+  return call->ack != NULL;
 }
 
 static gboolean
@@ -229,19 +156,13 @@ ws_speak_end(rc_api_ws_call *call, GError **error)
   g_autoptr(json_t) session = session_checked(call, sid, FALSE, error);
   if (!session)
     return FALSE;
-  rc_floor *floor = rc_meeting_floor(api->meeting, sid);
-  gboolean is_speaker = rc_floor_speaker(floor) == RC_USER_ID(call->peer->user);
+  gboolean is_speaker = rc_floor_speaker(rc_meeting_floor(api->meeting, sid)) == RC_USER_ID(call->peer->user);
   if (!is_speaker && !(RC_USER_ROLE(call->peer->user) & CHAIRS)) {
     g_set_error(error, RC_ERROR, RC_ERROR_FORBIDDEN, "only the chair or the speaker can end a turn");
     return FALSE;
   }
-  rc_floor_turn ended;
-  if (!rc_floor_end(floor, now_ms(), &ended, error) || !store_turn_end(api, sid, &ended, error))
-    return FALSE;
-  rc_api_media_floor(api, sid, 0, 0, RC_USER_ID(call->peer->user), NULL); /* back to the chair */
-  emit_speakers(api, sid);
-  call->ack = rc_floor_to_json(floor, now_ms());
-  return TRUE;
+  call->ack = rc_speakers_end(api->speakers, sid, RC_USER_ID(call->peer->user), error);
+  return call->ack != NULL;
 }
 
 /* ---- votes (the app's votes.c owns them; these are the wire's adapters) ---- */
@@ -338,45 +259,6 @@ ws_vote_close(rc_api_ws_call *call, GError **error)
   return TRUE;
 }
 
-/* ---- the end of a session ---- */
-
-/* Ends the current turn (its duration stored) and drops the queue, in one
- * transaction; the floor in memory changes only once that is committed. */
-static gboolean
-clear_floor(rc_api *api, gint64 session_id, GError **error)
-{
-  rc_floor *floor = rc_meeting_floor(api->meeting, session_id);
-  if (!rc_floor_speaker(floor) && !rc_floor_queue_length(floor))
-    return TRUE;
-  rc_floor_turn turn = rc_floor_current(floor, now_ms());
-  if (!rc_store_begin(api->store, error))
-    return FALSE;
-  if (!store_turn_end(api, session_id, &turn, error) || !rc_store_speakers_drop_queue(api->store, session_id, error) ||
-      !rc_store_commit(api->store, error)) {
-    rc_store_rollback(api->store);
-    return FALSE;
-  }
-  g_message("session %" G_GINT64_FORMAT ": floor cleared at the end (%u requests dropped)", session_id,
-            rc_floor_queue_length(floor));
-  rc_floor_clear(floor);
-  emit_speakers(api, session_id);
-  return TRUE;
-}
-
-/* Called before a session's status becomes "ended" (api-sessions.c), and at
- * start-up for a session that ended with a vote still open. The open vote
- * goes through the same close as vote.close: every received secret ballot
- * sealed, the result stored and sent, its timers removed. Then the turn ends
- * and the queue empties, announced as speakers.updated. On error the session
- * must stay live: what is done is consistent, and ending again finishes it. */
-gboolean
-rc_api_live_end(rc_api *api, gint64 session_id, gint64 by, GError **error)
-{
-  if (!rc_votes_close_open(api->votes, session_id, by, error))
-    return FALSE;
-  return clear_floor(api, session_id, error);
-}
-
 /* ---- notes ---- */
 
 static json_t *
@@ -423,67 +305,14 @@ rc_api_live_snapshot(rc_api *api, gint64 session_id, json_t *user)
 {
   g_autoptr(json_t) session = rc_store_session_get(api->store, session_id, NULL);
   return json_pack("{so so so}", "presentation", session ? presentation_json(session) : json_null(), "speakers",
-                   rc_floor_to_json(rc_meeting_floor(api->meeting, session_id), now_ms()), "votes",
+                   rc_speakers_json(api->speakers, session_id), "votes",
                    rc_votes_list_for(api->votes, session_id, RC_USER_ID(user)));
-}
-
-static gint64
-iso_to_ms(json_t *text)
-{
-  g_autoptr(GDateTime) t = json_is_string(text) ? g_date_time_new_from_iso8601(json_string_value(text), NULL) : NULL;
-  return t ? g_date_time_to_unix(t) * 1000 : 0;
-}
-
-static void
-restore_floor(rc_api *api, gint64 session_id)
-{
-  g_autoptr(json_t) rows = rc_store_speakers_active(api->store, session_id, NULL);
-  rc_floor *floor = rc_meeting_floor(api->meeting, session_id);
-  size_t i;
-  json_t *r;
-  json_array_foreach(rows, i, r) {
-    gint64 uid = json_integer_value(json_object_get(r, "user_id"));
-    gint64 asked = iso_to_ms(json_object_get(r, "requested_at"));
-    if (g_strcmp0(json_string_value(json_object_get(r, "status")), "speaking") == 0)
-      rc_floor_restore_speaker(floor, uid, asked, iso_to_ms(json_object_get(r, "granted_at")),
-                               (int)json_integer_value(json_object_get(r, "limit_seconds")));
-    else
-      rc_floor_request(floor, uid, asked, NULL);
-  }
-}
-
-/* An open vote whose session has ended (data from a version that did not
- * close votes at the end): the end is finished now. */
-static void
-close_ended(rc_api *api, json_t *votes)
-{
-  size_t i;
-  json_t *r;
-  json_array_foreach(votes, i, r) {
-    gint64 id = json_integer_value(json_object_get(r, "id")), sid = json_integer_value(json_object_get(r, "session_id"));
-    g_autoptr(json_t) s = rc_store_session_get(api->store, sid, NULL);
-    g_autoptr(GError) error = NULL;
-    if (!s || g_strcmp0(json_string_value(json_object_get(s, "status")), "ended") != 0)
-      continue;
-    g_message("session %" G_GINT64_FORMAT ": ended with vote %" G_GINT64_FORMAT " open; closing it", sid, id);
-    if (!rc_api_live_end(api, sid, 0, &error))
-      g_warning("session %" G_GINT64_FORMAT ": cannot close vote %" G_GINT64_FORMAT ": %s", sid, id, error->message);
-  }
 }
 
 void
 rc_api_live_restore(rc_api *api)
 {
-  g_autoptr(json_t) votes = rc_store_votes_open(api->store, NULL);
-  g_autoptr(json_t) live = rc_store_sessions_list(api->store, "live", 0, NULL);
-  size_t i;
-  json_t *r;
-  rc_votes_restore(api->votes);
-  close_ended(api, votes);
-  json_array_foreach(live, i, r) {
-    restore_floor(api, json_integer_value(json_object_get(r, "id")));
-    rc_api_media_session_live(api, json_integer_value(json_object_get(r, "id")), TRUE);
-  }
+  rc_sessions_restore(api->sessions);
 }
 
 static const rc_field present_fields[] = {

@@ -1,13 +1,11 @@
-/* api-media — ties the conference media to the meeting: media comes up
- * when a session goes live and down when it ends, follows the session's
- * sites, gives the program to the floor holder's site (a granted delegate's
- * home site, or a site the chair picks), marks agenda items in the
- * recording, and exposes the program's state and the sites' figures. */
+/* api-media — the program on the wire: floor.site and media.layout (the
+ * app's program.c does them), the program's state, the sites' figures as
+ * JSON from the media's structs, the unknown senders, the floor log. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
 #include "media.h"
 #include "room-audio.h"
-#include "session-sites.h"
+#include "program.h"
 #include "site-health.h"
 #include "storage-watch.h"
 
@@ -17,116 +15,16 @@ void
 rc_api_set_media(rc_api *api, rc_media *media)
 {
   api->media = media;
+  rc_program_set_media(api->program, media);
   rc_site_health_set_media(api->health, media);
   rc_storage_watch_set_media(api->storage, media);
 }
 
-static json_t *
-ids_json(const GArray *ids)
-{
-  json_t *a = json_array();
-  for (guint i = 0; ids && i < ids->len; i++)
-    json_array_append_new(a, json_integer(g_array_index(ids, gint64, i)));
-  return a;
-}
-
-static json_t *
-recording_json(const rc_media_recording *r)
-{
-  if (!r->on)
-    return json_null();
-  json_t *o = json_pack("{ss ss sI ss}", "dir", r->dir, "index", r->index, "segments", (json_int_t)r->segments, "state",
-                        r->stopped ? "stopped" : "recording");
-  if (r->stopped) {
-    json_object_set_new(o, "reason", json_string(r->reason));
-    json_object_set_new(o, "stopped_seconds", json_real(r->stopped_s));
-  }
-  return o;
-}
-
-/* {"session_id","mode","chair_site_id","floor_site_id","source_site_id",
- *  "tiles","sites":N,"recording":{…}|null,"rtsp_url"} */
-json_t *
-rc_api_media_status_json(rc_media *media)
-{
-  g_auto(rc_media_program) p = {0};
-  rc_media_program_get(media, &p);
-  return json_pack("{sI ss sI sI sI so sI so so}", "session_id", (json_int_t)p.session_id, "mode",
-                   rc_program_mode_name(p.mode), "chair_site_id", (json_int_t)p.chair_site_id, "floor_site_id",
-                   (json_int_t)p.floor_site_id, "source_site_id", (json_int_t)p.source_site_id, "tiles",
-                   ids_json(p.tiles), "sites", (json_int_t)p.sites, "recording", recording_json(&p.recording),
-                   "rtsp_url", p.rtsp_url ? json_string(p.rtsp_url) : json_null());
-}
-
-void
-rc_api_media_session_live(rc_api *api, gint64 session_id, gboolean live)
-{
-  if (!api->media)
-    return;
-  if (!live) {
-    rc_api_health_session_ended(api, session_id);
-    if (rc_media_session(api->media) == session_id)
-      rc_media_stop(api->media);
-    return;
-  }
-  g_autoptr(GError) error = NULL;
-  g_auto(rc_session_sites) sites = {0};
-  if (!rc_session_sites_load(api->store, session_id, &sites, &error) ||
-      !rc_media_start(api->media, session_id, sites.sites, sites.n, &error))
-    g_warning("session %" G_GINT64_FORMAT ": no media: %s", session_id, error ? error->message : "?");
-}
-
-void
-rc_api_media_sites_changed(rc_api *api, gint64 session_id)
-{
-  if (!api->media || rc_media_session(api->media) != session_id)
-    return;
-  g_auto(rc_session_sites) sites = {0};
-  if (rc_session_sites_load(api->store, session_id, &sites, NULL))
-    rc_media_set_sites(api->media, sites.sites, sites.n);
-}
-
-static void
-emit_media(rc_api *api, gint64 session_id)
-{
-  /* The technicians follow the program from their own topic too. */
-  rc_meeting_send(api->meeting, session_id, RC_EVENT_MEDIA_UPDATED, rc_api_media_status_json(api->media));
-}
-
-gboolean
-rc_api_media_floor(rc_api *api, gint64 session_id, gint64 site_id, gint64 user_id, gint64 by, GError **error)
-{
-  if (!api->media || rc_media_session(api->media) != session_id)
-    return TRUE; /* a session without media: the floor is only the meeting's */
-  if (!rc_media_set_floor(api->media, site_id, error))
-    return FALSE;
-  if (!rc_store_floor_log(api->store, session_id, site_id, user_id, by, error))
-    return FALSE;
-  rc_api_audit(api, by, "floor.site", "session:%" G_GINT64_FORMAT " site:%" G_GINT64_FORMAT, session_id, site_id);
-  emit_media(api, session_id);
-  return TRUE;
-}
-
-void
-rc_api_media_item(rc_api *api, gint64 session_id, gint64 item_id)
-{
-  if (!api->media || rc_media_session(api->media) != session_id || !item_id)
-    return;
-  g_autoptr(json_t) item = rc_store_agenda_item_get(api->store, item_id, NULL);
-  rc_media_mark_item(api->media, item_id, item ? json_string_value(json_object_get(item, "title")) : NULL);
-}
-
-/* The media reports a finished switch: record how long it took. */
+/* The media's switch callback: the program's. */
 void
 rc_api_media_switched(gint64 site_id, gint64 grant_to_switch_us, gpointer data)
 {
-  rc_api *api = data;
-  gint64 sid = rc_media_session(api->media);
-  g_autoptr(GError) error = NULL;
-  if (!rc_store_floor_switched(api->store, sid, grant_to_switch_us / 1000, &error))
-    g_warning("floor log: %s", error->message);
-  (void)site_id;
-  emit_media(api, sid);
+  rc_program_switched(site_id, grant_to_switch_us, ((rc_api *)data)->program);
 }
 
 /* ---- WebSocket ---- */
@@ -136,7 +34,7 @@ session_with_media(rc_api_ws_call *call, gint64 sid, GError **error)
 {
   if (!rc_api_session_access(call->api, call->peer->user, sid, error))
     return FALSE;
-  if (!call->api->media || rc_media_session(call->api->media) != sid) {
+  if (!rc_program_running(call->api->program, sid)) {
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "the session has no media running (is it live?)");
     return FALSE;
   }
@@ -148,9 +46,9 @@ ws_floor_site(rc_api_ws_call *call, GError **error)
 {
   gint64 sid = rc_api_ws_int(call, "session_id"), site = rc_api_ws_int(call, "site_id");
   if (!session_with_media(call, sid, error) ||
-      !rc_api_media_floor(call->api, sid, site, 0, RC_USER_ID(call->peer->user), error))
+      !rc_program_floor(call->api->program, sid, site, 0, RC_USER_ID(call->peer->user), error))
     return FALSE;
-  call->ack = rc_api_media_status_json(call->api->media);
+  call->ack = rc_program_status_json(call->api->media);
   return TRUE;
 }
 
@@ -169,11 +67,10 @@ ws_media_layout(rc_api_ws_call *call, GError **error)
     gint64 id = json_integer_value(t);
     g_array_append_val(tiles, id);
   }
-  if (!session_with_media(call, sid, error) || !rc_media_set_layout(call->api->media, m, tiles, error))
+  if (!session_with_media(call, sid, error) ||
+      !rc_program_layout(call->api->program, sid, m, tiles, RC_USER_ID(call->peer->user), error))
     return FALSE;
-  rc_api_audit(call->api, RC_USER_ID(call->peer->user), "media.layout", "session:%" G_GINT64_FORMAT " %s", sid, mode);
-  emit_media(call->api, sid);
-  call->ack = rc_api_media_status_json(call->api->media);
+  call->ack = rc_program_status_json(call->api->media);
   return TRUE;
 }
 
@@ -202,7 +99,7 @@ static gboolean
 media_status(rc_api_call *call, GError **error)
 {
   (void)error;
-  json_t *status = call->api->media ? rc_api_media_status_json(call->api->media) : json_pack("{sb}", "enabled", FALSE);
+  json_t *status = call->api->media ? rc_program_status_json(call->api->media) : json_pack("{sb}", "enabled", FALSE);
   rc_api_reply_json(call->reply, 200, status);
   return TRUE;
 }
@@ -293,7 +190,7 @@ figures_json(rc_media *m)
   return json_pack("{sI so s{so so} so so so}", "session_id", (json_int_t)f->session_id, "sites", sites, "ingest",
                    "video", rc_site_health_dropped_json(f->dropped[0]), "audio",
                    rc_site_health_dropped_json(f->dropped[1]), "program",
-                   rc_api_media_status_json(m), "forward_delay", forward_delay_json(f), "room_audio",
+                   rc_program_status_json(m), "forward_delay", forward_delay_json(f), "room_audio",
                    room_audio_json(rc_media_room_audio(m)));
 }
 

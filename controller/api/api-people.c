@@ -1,6 +1,7 @@
 /* api-people — REST routes for health, login/logout, users and sites. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "program.h"
 #include "media.h"
 
 #include <string.h>
@@ -396,7 +397,7 @@ site_update(rc_api_call *call, GError **error)
   rc_api_audit(call->api, call->user_id, "site.update", "site:%" G_GINT64_FORMAT, PARAM(call, 0));
   /* A live session's media takes a new payload type or cap at once. */
   if (call->api->media && rc_media_session(call->api->media))
-    rc_api_media_sites_changed(call->api, rc_media_session(call->api->media));
+    rc_program_sites_changed(call->api->program, rc_media_session(call->api->media));
   return site_get(call, error);
 }
 

@@ -10,6 +10,9 @@ struct rc_api {
   rc_meeting *meeting;
   rc_api_ws_io io;
   struct rc_votes *votes;  /* app/votes.c */
+  struct rc_program *program; /* app/program.c */
+  struct rc_speakers *speakers; /* app/speakers.c */
+  struct rc_sessions *sessions; /* app/sessions.c */
   struct rc_media *media;  /* or NULL */
   struct rc_site_health *health; /* app/site-health.c */
   GString *metrics;               /* the last /metrics text (api-health.c) */
@@ -42,17 +45,9 @@ typedef struct {
 extern const rc_api_ws_type rc_api_ws_live_messages[]; /* api-live.c, {NULL}-terminated */
 extern const rc_api_ws_type rc_api_ws_media_messages[]; /* api-media.c */
 extern const rc_api_ws_type rc_api_ws_health_messages[]; /* api-health.c */
-void rc_api_health_session_ended(rc_api *api, gint64 session_id);
 
 /* api-media.c: the meeting's side of the media */
-void rc_api_media_session_live(rc_api *api, gint64 session_id, gboolean live);
-void rc_api_media_sites_changed(rc_api *api, gint64 session_id);
-gboolean rc_api_media_floor(rc_api *api, gint64 session_id, gint64 site_id, gint64 user_id, gint64 by,
-                            GError **error);
-void rc_api_media_item(rc_api *api, gint64 session_id, gint64 item_id);
-struct rc_media;
-/* The program's state as the API shows it. (transfer full) */
-json_t *rc_api_media_status_json(struct rc_media *media);
+
 
 static inline gint64
 rc_api_ws_int(rc_api_ws_call *call, const char *key)
@@ -71,11 +66,6 @@ void rc_api_ws_send_json(rc_api *api, rc_api_ws_peer *peer, json_t *msg);
 json_t *rc_api_live_snapshot(rc_api *api, gint64 session_id, json_t *user);
 /* The votes' rc_votes_sealed_fn: "ballot.sealed" to each voter of the group. */
 void rc_api_live_ballots_sealed(gint64 vote_id, gint64 session_id, GPtrArray *group, gpointer api);
-/* Ends the live part of @session_id, before its status becomes "ended": closes
- * its open vote (as vote.close: ballots sealed, result stored and sent), ends
- * the current turn and drops the speaker queue, each announced. @by: the user
- * ending it (0 = the controller). On error the session must stay live. */
-gboolean rc_api_live_end(rc_api *api, gint64 session_id, gint64 by, GError **error);
 
 /* One REST call being handled. */
 typedef struct {

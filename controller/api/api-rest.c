@@ -3,6 +3,9 @@
  * and shapes replies and errors. Also the helpers handlers share. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "program.h"
+#include "sessions.h"
+#include "speakers.h"
 #include "site-health.h"
 #include "storage-watch.h"
 #include "votes.h"
@@ -31,11 +34,14 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->auth = auth;
   api->meeting = meeting;
   api->votes = rc_votes_new(config, store, meeting);
+  api->program = rc_program_new(store, meeting);
   rc_votes_set_sealed_fn(api->votes, rc_api_live_ballots_sealed, api);
   api->health = rc_site_health_new(config, store, meeting);
   api->metrics = g_string_new(NULL);
   api->records = rc_api_records_new(config);
   api->storage = rc_storage_watch_new(config, store, meeting, api->votes);
+  api->speakers = rc_speakers_new(config, store, meeting, api->program);
+  api->sessions = rc_sessions_new(store, meeting, api->votes, api->speakers, api->program, api->health, api->storage);
   return api;
 }
 
@@ -44,8 +50,11 @@ rc_api_free(rc_api *api)
 {
   if (!api)
     return;
+  rc_sessions_free(api->sessions);
+  rc_speakers_free(api->speakers);
   rc_storage_watch_free(api->storage);
   rc_votes_free(api->votes);
+  rc_program_free(api->program);
   rc_site_health_free(api->health);
   g_string_free(api->metrics, TRUE);
   rc_api_records_free(api->records);

@@ -3,6 +3,8 @@
  * then announced to the session's subscribers. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "program.h"
+#include "sessions.h"
 #include "documents.h"
 #include "service.h"
 #include "signature.h"
@@ -190,21 +192,10 @@ static gboolean
 session_transition(rc_api_call *call, const char *action, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  g_autofree char *status = session_status(call, id, error);
-  const char *next = NULL;
-  /* The live part ends before the status does: a kill in between leaves a
-   * live session without its vote, never an ended one with a vote open. */
-  if (!status || !rc_meeting_session_transition(status, action, &next, error) ||
-      (g_str_equal(next, "ended") && !rc_api_live_end(call->api, id, call->user_id, error)) ||
-      !rc_store_session_set_status(call->api->store, id, next, error))
+  if (!rc_api_session_access(call->api, call->user, id, error))
     return FALSE;
-  rc_log_about(G_LOG_LEVEL_MESSAGE, id, NULL, call->user_id, "session %" G_GINT64_FORMAT ": %s -> %s by user %" G_GINT64_FORMAT,
-               id, status, next, call->user_id);
-  rc_api_audit(call->api, call->user_id, g_str_equal(action, "start") ? "session.start" : "session.end",
-               "session:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, id, RC_EVENT_SESSION_UPDATED);
-  rc_api_media_session_live(call->api, id, g_str_equal(next, "live"));
-  return reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
+  json_t *after = rc_sessions_transition(call->api->sessions, id, action, call->user_id, error);
+  return after && reply_object(call, 200, after);
 }
 
 static gboolean
@@ -596,7 +587,7 @@ sites_put(rc_api_call *call, GError **error)
     return FALSE;
   rc_api_audit(call->api, call->user_id, "session.sites", "session:%" G_GINT64_FORMAT, id);
   rc_api_emit_session_part(call->api, id, RC_EVENT_SITES_UPDATED);
-  rc_api_media_sites_changed(call->api, id);
+  rc_program_sites_changed(call->api->program, id);
   return sites_get(call, error);
 }
 

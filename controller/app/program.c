@@ -1,0 +1,163 @@
+/* program — see program.h. */
+#define G_LOG_DOMAIN "roomctl-program"
+#include "program.h"
+#include "session-sites.h"
+
+struct rc_program {
+  rc_store *store;
+  rc_meeting *meeting;
+  rc_media *media;
+};
+
+rc_program *
+rc_program_new(rc_store *store, rc_meeting *meeting)
+{
+  rc_program *p = g_new0(rc_program, 1);
+  p->store = store;
+  p->meeting = meeting;
+  return p;
+}
+
+void
+rc_program_free(rc_program *p)
+{
+  g_free(p);
+}
+
+void
+rc_program_set_media(rc_program *p, rc_media *media)
+{
+  p->media = media;
+}
+
+gboolean
+rc_program_running(rc_program *p, gint64 session_id)
+{
+  return p->media && session_id && rc_media_session(p->media) == session_id;
+}
+
+static json_t *
+ids_json(const GArray *ids)
+{
+  json_t *a = json_array();
+  for (guint i = 0; ids && i < ids->len; i++)
+    json_array_append_new(a, json_integer(g_array_index(ids, gint64, i)));
+  return a;
+}
+
+static json_t *
+recording_json(const rc_media_recording *r)
+{
+  if (!r->on)
+    return json_null();
+  json_t *o = json_pack("{ss ss sI ss}", "dir", r->dir, "index", r->index, "segments", (json_int_t)r->segments, "state",
+                        r->stopped ? "stopped" : "recording");
+  if (r->stopped) {
+    json_object_set_new(o, "reason", json_string(r->reason));
+    json_object_set_new(o, "stopped_seconds", json_real(r->stopped_s));
+  }
+  return o;
+}
+
+json_t *
+rc_program_status_json(rc_media *media)
+{
+  g_auto(rc_media_program) s = {0};
+  rc_media_program_get(media, &s);
+  return json_pack("{sI ss sI sI sI so sI so so}", "session_id", (json_int_t)s.session_id, "mode",
+                   rc_program_mode_name(s.mode), "chair_site_id", (json_int_t)s.chair_site_id, "floor_site_id",
+                   (json_int_t)s.floor_site_id, "source_site_id", (json_int_t)s.source_site_id, "tiles",
+                   ids_json(s.tiles), "sites", (json_int_t)s.sites, "recording", recording_json(&s.recording),
+                   "rtsp_url", s.rtsp_url ? json_string(s.rtsp_url) : json_null());
+}
+
+static void
+announce(rc_program *p, gint64 session_id)
+{
+  /* The technicians follow the program from their own topic too. */
+  rc_meeting_send(p->meeting, session_id, RC_EVENT_MEDIA_UPDATED, rc_program_status_json(p->media));
+}
+
+static void
+audit(rc_program *p, gint64 by, const char *action, const char *target)
+{
+  g_autoptr(GError) error = NULL;
+  if (!rc_store_audit(p->store, by, action, target, NULL, &error))
+    g_warning("audit %s %s: %s", action, target, error->message);
+}
+
+void
+rc_program_session_live(rc_program *p, gint64 session_id, gboolean live)
+{
+  if (!p->media)
+    return;
+  if (!live) {
+    if (rc_media_session(p->media) == session_id)
+      rc_media_stop(p->media);
+    return;
+  }
+  g_autoptr(GError) error = NULL;
+  g_auto(rc_session_sites) sites = {0};
+  if (!rc_session_sites_load(p->store, session_id, &sites, &error) ||
+      !rc_media_start(p->media, session_id, sites.sites, sites.n, &error))
+    g_warning("session %" G_GINT64_FORMAT ": no media: %s", session_id, error ? error->message : "?");
+}
+
+void
+rc_program_sites_changed(rc_program *p, gint64 session_id)
+{
+  if (!rc_program_running(p, session_id))
+    return;
+  g_auto(rc_session_sites) sites = {0};
+  if (rc_session_sites_load(p->store, session_id, &sites, NULL))
+    rc_media_set_sites(p->media, sites.sites, sites.n);
+}
+
+gboolean
+rc_program_floor(rc_program *p, gint64 session_id, gint64 site_id, gint64 user_id, gint64 by, GError **error)
+{
+  if (!rc_program_running(p, session_id))
+    return TRUE; /* a session without media: the floor is only the meeting's */
+  if (!rc_media_set_floor(p->media, site_id, error))
+    return FALSE;
+  if (!rc_store_floor_log(p->store, session_id, site_id, user_id, by, error))
+    return FALSE;
+  g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT " site:%" G_GINT64_FORMAT, session_id, site_id);
+  audit(p, by, "floor.site", target);
+  announce(p, session_id);
+  return TRUE;
+}
+
+gboolean
+rc_program_layout(rc_program *p, gint64 session_id, rc_program_mode mode, const GArray *tiles, gint64 by,
+                  GError **error)
+{
+  if (!rc_media_set_layout(p->media, mode, tiles, error))
+    return FALSE;
+  g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT " %s", session_id, rc_program_mode_name(mode));
+  audit(p, by, "media.layout", target);
+  announce(p, session_id);
+  return TRUE;
+}
+
+void
+rc_program_item(rc_program *p, gint64 session_id, gint64 item_id)
+{
+  if (!rc_program_running(p, session_id) || !item_id)
+    return;
+  g_autoptr(json_t) item = rc_store_agenda_item_get(p->store, item_id, NULL);
+  rc_media_mark_item(p->media, item_id, item ? json_string_value(json_object_get(item, "title")) : NULL);
+}
+
+/* The media reports a finished switch: record how long it took. */
+void
+rc_program_switched(gint64 site_id, gint64 grant_to_switch_us, gpointer data)
+{
+  rc_program *p = data;
+  (void)site_id;
+  gint64 sid = rc_media_session(p->media);
+  g_autoptr(GError) error = NULL;
+  if (!rc_store_floor_switched(p->store, sid, grant_to_switch_us / 1000, &error))
+    g_warning("floor log: %s", error->message);
+  announce(p, sid);
+}
