@@ -11,9 +11,10 @@
 
 
 struct rc_compose {
-  rc_media *media;
+  const rc_config *config;
+  rc_ingest *video;
   GstElement *pipeline;
-  GArray *site_ids;   /* gint64, the tiles in order */
+  GArray *ssrcs;      /* guint32, the tiles' streams */
   GPtrArray *payers;  /* rtph264pay of each tier, for keyframe requests */
 };
 
@@ -38,8 +39,8 @@ background(rc_compose *c, const rc_tier *t, GstElement **out)
   GstElement *src = rc_media_make("videotestsrc", bin), *caps = rc_media_make("capsfilter", bin), *mix = rc_media_make("compositor", bin),
              *size = rc_media_make("capsfilter", bin);
   g_object_set(src, "pattern", 2 /* black */, "is-live", TRUE, NULL);
-  caps_video(caps, 16, 16, c->media->config->media_fps);
-  caps_video(size, t->width, t->height, c->media->config->media_fps);
+  caps_video(caps, 16, 16, c->config->media_fps);
+  caps_video(size, t->width, t->height, c->config->media_fps);
   g_object_set(mix, "background", 1 /* black */, "latency", (guint64)80 * GST_MSECOND, NULL);
   gst_element_link_many(src, caps, mix, size, NULL);
   *out = size;
@@ -47,7 +48,7 @@ background(rc_compose *c, const rc_tier *t, GstElement **out)
 }
 
 static void
-tile(rc_compose *c, GstElement *mix, rc_media_site *site, int x, int y, int w, int h)
+tile(rc_compose *c, GstElement *mix, const rc_compose_tile *site, int x, int y, int w, int h)
 {
   GstBin *bin = GST_BIN(c->pipeline);
   GstElement *src = rc_media_make("appsrc", bin), *jb = rc_media_make("rtpjitterbuffer", bin), *depay = rc_media_make("rtph264depay", bin),
@@ -58,7 +59,7 @@ tile(rc_compose *c, GstElement *mix, rc_media_site *site, int x, int y, int w, i
   g_object_set(src, "caps", rtp, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE, "max-bytes",
                (guint64)(4 << 20), "leaky-type", 2, NULL);
   g_object_set(jb, "latency", 100, "drop-on-latency", TRUE, NULL);
-  caps_video(caps, w, h, c->media->config->media_fps);
+  caps_video(caps, w, h, c->config->media_fps);
   g_object_set(text, "text", site->name, "valignment", 2 /* bottom */, "halignment", 0 /* left */, "font-desc",
                "DejaVu Sans 14", "shaded-background", TRUE, NULL);
   g_object_set(q, "leaky", 2, "max-size-time", (guint64)200 * GST_MSECOND, NULL);
@@ -69,8 +70,8 @@ tile(rc_compose *c, GstElement *mix, rc_media_site *site, int x, int y, int w, i
   g_autoptr(GstPad) qsrc = gst_element_get_static_pad(q, "src");
   gst_pad_link(qsrc, pad);
   gst_object_unref(pad);
-  rc_ingest_copy_to(c->media->video, site->ssrc_video, GST_APP_SRC(src));
-  rc_media_ask_keyframe(c->media, site); /* decoding starts at a keyframe */
+  rc_ingest_copy_to(c->video, site->ssrc, GST_APP_SRC(src));
+  g_array_append_val(c->ssrcs, site->ssrc);
 }
 
 static GstFlowReturn
@@ -87,7 +88,7 @@ static void
 tier_encoder(rc_compose *c, GstElement *tee, const rc_tier *t, rc_fanout *fanout)
 {
   GstBin *bin = GST_BIN(c->pipeline);
-  rc_config *cfg = c->media->config;
+  const rc_config *cfg = c->config;
   GstElement *q = rc_media_make("queue", bin), *scale = rc_media_make("videoscale", bin), *conv = rc_media_make("videoconvert", bin),
              *caps = rc_media_make("capsfilter", bin), *enc = rc_media_make("x264enc", bin), *pay = rc_media_make("rtph264pay", bin),
              *sink = rc_media_make("appsink", bin);
@@ -105,26 +106,26 @@ tier_encoder(rc_compose *c, GstElement *tee, const rc_tier *t, rc_fanout *fanout
 }
 
 rc_compose *
-rc_compose_new(rc_media *media, GArray *site_ids, GError **error)
+rc_compose_new(const rc_compose_setup *setup, GError **error)
 {
   rc_compose *c = g_new0(rc_compose, 1);
-  c->media = media;
+  c->config = setup->config;
+  c->video = setup->video;
   c->pipeline = gst_pipeline_new("program-compose");
-  c->site_ids = g_array_copy(site_ids);
+  c->ssrcs = g_array_new(FALSE, FALSE, sizeof(guint32));
   c->payers = g_ptr_array_new_with_free_func(gst_object_unref);
-  const rc_tier *big = &g_array_index(media->tiers, rc_tier, 0);
+  const rc_tier *big = &g_array_index(setup->tiers, rc_tier, 0);
   GstElement *out = NULL;
   GstElement *mix = background(c, big, &out);
-  guint n = MAX(site_ids->len, 1);
+  guint n = MAX(setup->n_tiles, 1);
   int cols = (int)ceil(sqrt(n)), rows = (int)((n + (guint)cols - 1) / (guint)cols);
   int w = big->width / cols / 2 * 2, h = big->height / rows / 2 * 2;
-  for (guint i = 0; i < site_ids->len; i++)
-    tile(c, mix, rc_media_site_get(media, g_array_index(site_ids, gint64, i)), (int)(i % (guint)cols) * w,
-         (int)(i / (guint)cols) * h, w, h);
+  for (guint i = 0; i < setup->n_tiles; i++)
+    tile(c, mix, &setup->tiles[i], (int)(i % (guint)cols) * w, (int)(i / (guint)cols) * h, w, h);
   GstElement *tee = rc_media_make("tee", GST_BIN(c->pipeline));
   gst_element_link(out, tee);
-  for (guint t = 0; t < media->tiers->len; t++)
-    tier_encoder(c, tee, &g_array_index(media->tiers, rc_tier, t), media->fanouts[t]);
+  for (guint t = 0; t < setup->tiers->len; t++)
+    tier_encoder(c, tee, &g_array_index(setup->tiers, rc_tier, t), setup->fanouts[t]);
   g_autoptr(GstBus) bus = gst_element_get_bus(c->pipeline);
   gst_bus_add_watch(bus, rc_media_bus_watch, "program-compose");
   if (gst_element_set_state(c->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -140,14 +141,11 @@ rc_compose_free(rc_compose *c)
 {
   if (!c)
     return;
-  for (guint i = 0; i < c->site_ids->len; i++) {
-    rc_media_site *s = rc_media_site_get(c->media, g_array_index(c->site_ids, gint64, i));
-    if (s && c->media->video)
-      rc_ingest_copy_to(c->media->video, s->ssrc_video, NULL);
-  }
+  for (guint i = 0; i < c->ssrcs->len; i++)
+    rc_ingest_copy_to(c->video, g_array_index(c->ssrcs, guint32, i), NULL);
   rc_media_pipeline_free(c->pipeline);
   g_ptr_array_unref(c->payers);
-  g_array_free(c->site_ids, TRUE);
+  g_array_free(c->ssrcs, TRUE);
   g_free(c);
 }
 

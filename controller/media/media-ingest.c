@@ -49,7 +49,7 @@ typedef struct {
 } stream;
 
 struct rc_ingest {
-  rc_media *media;
+  const rc_config *config;
   gboolean audio;
   GstElement *pipeline;  /* RTCP */
   GstElement *rtcp_src;
@@ -133,7 +133,7 @@ static void
 forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p, struct msghdr *msg, GArray *out)
 {
   if (p->ssrc == in->pending && rc_h264_starts_keyframe(p->payload, p->payload_len)) {
-    guint32 step = 90000 / (guint32)in->media->config->media_fps;
+    guint32 step = 90000 / (guint32)in->config->media_fps;
     in->ts_offset = in->have_out ? in->last_out_ts + step - p->timestamp : 0;
     in->source = in->pending;
     in->pending = 0;
@@ -391,7 +391,7 @@ make_receiver(rc_ingest *in, GstBin *bin, int port, GstPadProbeCallback probe, G
     g_set_error(error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN, "udpsrc or fakesink missing");
     return NULL;
   }
-  g_object_set(src, "port", port, "address", in->media->config->media_listen, "buffer-size", 8 << 20,
+  g_object_set(src, "port", port, "address", in->config->media_listen, "buffer-size", 8 << 20,
                "retrieve-sender-address", TRUE, NULL);
   g_object_set(sink, "sync", FALSE, "async", FALSE, NULL);
   gst_bin_add_many(bin, src, sink, NULL); /* the bin takes ownership */
@@ -424,16 +424,16 @@ rtp_socket_open(const char *listen, int port, GError **error)
 }
 
 rc_ingest *
-rc_ingest_new(rc_media *media, gboolean audio, GError **error)
+rc_ingest_new(const rc_config *config, gboolean audio, GError **error)
 {
   rc_ingest *in = g_new0(rc_ingest, 1);
-  in->media = media;
+  in->config = config;
   in->audio = audio;
   g_mutex_init(&in->lock);
   in->streams = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stream_free);
   in->pipeline = gst_pipeline_new(audio ? "ingest-audio" : "ingest-video");
-  int port = audio ? media->config->media_audio_port : media->config->media_video_port;
-  in->rtp_socket = rtp_socket_open(media->config->media_listen, port, error);
+  int port = audio ? config->media_audio_port : config->media_video_port;
+  in->rtp_socket = rtp_socket_open(config->media_listen, port, error);
   in->rtcp_src = in->rtp_socket ? make_receiver(in, GST_BIN(in->pipeline), port + 1, rtcp_probe, error) : NULL;
   g_autoptr(GstBus) bus = gst_element_get_bus(in->pipeline);
   gst_bus_add_watch(bus, rc_media_bus_watch, audio ? "ingest-audio" : "ingest-video");
@@ -445,7 +445,7 @@ rc_ingest_new(rc_media *media, gboolean audio, GError **error)
     return NULL;
   }
   in->rtp_thread = g_thread_new(audio ? "ingest-audio" : "ingest-video", rtp_thread, in);
-  g_message("receiving site %s on UDP %s:%d (RTCP %d)", audio ? "audio" : "video", media->config->media_listen,
+  g_message("receiving site %s on UDP %s:%d (RTCP %d)", audio ? "audio" : "video", config->media_listen,
             port, port + 1);
   return in;
 }

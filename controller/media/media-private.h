@@ -3,6 +3,7 @@
  * lock, which its streaming thread also touches. */
 #pragma once
 #include "media.h"
+#include "media-gst.h"
 #include "media-rtp.h"
 #include "media-stats.h"
 
@@ -45,8 +46,7 @@ typedef struct {
   int client_tier;                  /* the fan-out video_client is on */
   char *video_client, *audio_client; /* "host:port" as added */
   char *pull_url;                   /* rtsp:// or srt:// (the address) */
-  GstElement *pull;                 /* rtsp/srt adapter pipeline, or NULL */
-  gpointer pull_state;              /* media-pull.c */
+  struct rc_site_pull *pull;        /* the rtsp/srt adapter (devices/site-pull), or NULL */
 } rc_media_site;
 
 struct rc_media {
@@ -82,8 +82,6 @@ rc_media_site *rc_media_site_get(rc_media *media, gint64 id);
 char *rc_media_site_destination(rc_media_site *site, gboolean audio);
 /* Asks @site for a keyframe (RTCP PLI to its RTCP or RTP address). */
 void rc_media_ask_keyframe(rc_media *media, rc_media_site *site);
-/* A UDP socket bound to 127.0.0.1 on a free port, for an internal input. (transfer full) */
-GSocket *rc_media_local_socket(int *port, GError **error);
 /* The sites that talk now (chair's site if remote, the floor holder's). */
 GArray *rc_media_talkers(rc_media *media);
 
@@ -115,7 +113,8 @@ typedef struct {
   guint64 order;                /* of its last packet among all unknown ones: the LRU's clock */
 } rc_unknown_sender;
 
-rc_ingest *rc_ingest_new(rc_media *media, gboolean audio, GError **error);
+/* The ports of [media] (@config borrowed, outlives it). */
+rc_ingest *rc_ingest_new(const rc_config *config, gboolean audio, GError **error);
 void rc_ingest_free(rc_ingest *ingest);
 void rc_ingest_set_streams(rc_ingest *ingest, GHashTable *sites);
 /* Copies every RTP packet of @ssrc into @to (NULL stops). @to: (transfer none, kept with a ref). */
@@ -167,31 +166,42 @@ void rc_mixer_set_talkers(rc_mixer *mixer);
 void rc_mixer_refresh(rc_mixer *mixer);
 
 /* ---- media-compose.c ---- */
-rc_compose *rc_compose_new(rc_media *media, GArray *site_ids, GError **error);
+/* A tile of the grid: a site's video stream and the name shown on it. */
+typedef struct {
+  guint32 ssrc;
+  const char *name;
+} rc_compose_tile;
+/* What the compose program is made of (all borrowed for the call; @video
+ * and @fanouts outlive it). Ask the tiles for a keyframe once it is made:
+ * their decoders start at one. */
+typedef struct {
+  const rc_config *config;
+  rc_ingest *video;
+  const GArray *tiers;    /* rc_tier */
+  rc_fanout **fanouts;    /* one per tier */
+  const rc_compose_tile *tiles;
+  guint n_tiles;
+} rc_compose_setup;
+rc_compose *rc_compose_new(const rc_compose_setup *setup, GError **error);
 void rc_compose_free(rc_compose *compose);
 void rc_compose_request_keyframe(rc_compose *compose);
 
 /* ---- media-record.c: recording and RTSP output ---- */
-rc_recorder *rc_recorder_new(rc_media *media, GError **error);
+/* What the recorder and the RTSP output get of the media at their start:
+ * they know nothing else of it. */
+typedef struct {
+  const rc_config *config;
+  gint64 session_id;
+  /* Adds or removes 127.0.0.1:@port as a receiver of the program's @audio or video. */
+  void (*tap)(gpointer media, gboolean audio, int port, gboolean add);
+  gpointer media;
+} rc_media_outlet;
+rc_recorder *rc_recorder_new(const rc_media_outlet *out, GError **error);
 void rc_recorder_free(rc_recorder *recorder); /* finishes the file */
 void rc_recorder_mark(rc_recorder *recorder, gint64 item_id, const char *title);
 void rc_recorder_status(rc_recorder *recorder, rc_media_recording *out);
-rc_rtsp_out *rc_rtsp_out_new(rc_media *media, GError **error);
+rc_rtsp_out *rc_rtsp_out_new(const rc_media_outlet *out, GError **error);
 void rc_rtsp_out_free(rc_rtsp_out *rtsp);
 
-/* ---- media-pull.c: sites the controller pulls (RTSP cameras, SRT) ---- */
-void rc_media_pull_start(rc_media *media, rc_media_site *site);
-void rc_media_pull_stop(rc_media_site *site);
 
-/* Adds @host:@port as a client of every program output of @audio kind;
- * used for the recorder's and the RTSP server's own inputs. */
-void rc_media_add_local_client(rc_media *media, gboolean audio, int port, gboolean add);
 
-/* Makes a @factory element inside @bin (which owns it); NULL, logged, if the
- * plugin is missing. (transfer none) */
-GstElement *rc_media_make(const char *factory, GstBin *bin);
-/* Stops @pipeline, removes its bus watch and drops it (NULL is fine). */
-void rc_media_pipeline_free(GstElement *pipeline);
-
-/* Posts @error from a pipeline's bus to the log; shared bus watch. */
-gboolean rc_media_bus_watch(GstBus *bus, GstMessage *message, gpointer name);

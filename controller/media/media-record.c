@@ -21,7 +21,7 @@
 #define AUDIO_RTP "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000"
 
 struct rc_recorder {
-  rc_media *media;
+  rc_media_outlet out; /* what the recorder needs of the media */
   GstElement *pipeline; /* the current part: a new one after a resolution change */
   int video_port, audio_port;
   char *dir;
@@ -95,7 +95,7 @@ on_format_location(GstElement *splitmux, guint fragment_id, gpointer data)
   rc_recorder *r = data;
   (void)fragment_id; /* restarts with each part: number files ourselves */
   guint number = (guint)g_atomic_int_add(&r->next_file, 1);
-  char *file = g_strdup_printf("%s/session-%" G_GINT64_FORMAT "-%03u.mp4", r->dir, r->media->session_id, number);
+  char *file = g_strdup_printf("%s/session-%" G_GINT64_FORMAT "-%03u.mp4", r->dir, r->out.session_id, number);
   segment_note *n = g_new0(segment_note, 1);
   n->index = json_incref(r->index);
   n->index_path = g_strdup(r->index_path);
@@ -136,7 +136,7 @@ stop_recording(rc_recorder *r, const char *why, gboolean finish)
   r->stopped = g_strdup(why);
   r->stopped_us = g_get_monotonic_time();
   g_warning("session %" G_GINT64_FORMAT ": recording stopped: %s; it starts again (a new file) when %d MiB are "
-            "free", r->media->session_id, why, 2 * r->media->config->storage_reserve_mb);
+            "free", r->out.session_id, why, 2 * r->out.config->storage_reserve_mb);
 }
 
 static gboolean
@@ -161,7 +161,7 @@ recorder_bus_watch(GstBus *bus, GstMessage *msg, gpointer data)
     return rc_media_bus_watch(bus, msg, "recorder");
   g_autoptr(GError) error = NULL;
   gst_message_parse_error(msg, &error, NULL);
-  g_warning("session %" G_GINT64_FORMAT ": recorder: %s: %s", r->media->session_id, GST_OBJECT_NAME(msg->src),
+  g_warning("session %" G_GINT64_FORMAT ": recorder: %s: %s", r->out.session_id, GST_OBJECT_NAME(msg->src),
             error->message);
   r->stop_reason = g_error_matches(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT)
                        ? g_strdup_printf("cannot write the recording in %s: the disk is full", r->dir)
@@ -177,24 +177,24 @@ on_check(gpointer data)
 {
   rc_recorder *r = data;
   gint64 free_bytes = rc_disk_free_bytes(r->dir);
-  gint64 reserve = (gint64)r->media->config->storage_reserve_mb << 20;
+  gint64 reserve = (gint64)r->out.config->storage_reserve_mb << 20;
   if (free_bytes < 0)
     return G_SOURCE_CONTINUE;
   if (!r->stopped && free_bytes < reserve) {
     g_autofree char *why = g_strdup_printf("%" G_GINT64_FORMAT " MiB free in %s, less than the %d MiB kept for the "
                                            "database ([storage] reserve_mb)", free_bytes >> 20, r->dir,
-                                           r->media->config->storage_reserve_mb);
+                                           r->out.config->storage_reserve_mb);
     stop_recording(r, why, TRUE);
   } else if (r->stopped && free_bytes >= MAX(2 * reserve, 1 << 20)) {
     g_autoptr(GError) error = NULL;
     if (!open_part(r, &error)) {
       drop_part(r);
-      g_warning("session %" G_GINT64_FORMAT ": the recording cannot start again yet: %s", r->media->session_id,
+      g_warning("session %" G_GINT64_FORMAT ": the recording cannot start again yet: %s", r->out.session_id,
                 error->message);
       return G_SOURCE_CONTINUE;
     }
     g_message("session %" G_GINT64_FORMAT ": recording again (%" G_GINT64_FORMAT " MiB free), into a new file",
-              r->media->session_id, free_bytes >> 20);
+              r->out.session_id, free_bytes >> 20);
     g_clear_pointer(&r->stopped, g_free);
   }
   return G_SOURCE_CONTINUE;
@@ -206,7 +206,7 @@ on_rotate(gpointer data)
   rc_recorder *r = data;
   g_atomic_int_set(&r->rotate_source, 0);
   g_message("session %" G_GINT64_FORMAT ": the program's picture size changed: new recording file",
-            r->media->session_id);
+            r->out.session_id);
   close_part(r);
   g_autoptr(GError) error = NULL;
   if (!open_part(r, &error)) {
@@ -250,16 +250,17 @@ video_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 }
 
 rc_recorder *
-rc_recorder_new(rc_media *media, GError **error)
+rc_recorder_new(const rc_media_outlet *out, GError **error)
 {
   rc_recorder *r = g_new0(rc_recorder, 1);
-  r->media = media;
-  r->dir = *media->config->media_record_dir ? g_strdup(media->config->media_record_dir)
-                                            : g_build_filename(media->config->data_dir, "recordings", NULL);
+  r->out = *out;
+  const rc_config *config = out->config;
+  r->dir = *config->media_record_dir ? g_strdup(config->media_record_dir)
+                                     : g_build_filename(config->data_dir, "recordings", NULL);
   g_mkdir_with_parents(r->dir, 0750);
-  r->index_path = g_strdup_printf("%s/session-%" G_GINT64_FORMAT ".json", r->dir, media->session_id);
+  r->index_path = g_strdup_printf("%s/session-%" G_GINT64_FORMAT ".json", r->dir, out->session_id);
   g_autofree char *at = now_iso();
-  r->index = json_pack("{sI ss s[] s[]}", "session_id", (json_int_t)media->session_id, "started_at", at, "segments",
+  r->index = json_pack("{sI ss s[] s[]}", "session_id", (json_int_t)out->session_id, "started_at", at, "segments",
                        "items");
   r->started_us = g_get_monotonic_time();
   if (!open_part(r, error)) {
@@ -267,15 +268,14 @@ rc_recorder_new(rc_media *media, GError **error)
     return NULL;
   }
   write_index(r);
-  r->check_source = g_timeout_add_seconds((guint)media->config->storage_check_seconds, on_check, r);
-  g_message("session %" G_GINT64_FORMAT ": recording into %s", media->session_id, r->dir);
+  r->check_source = g_timeout_add_seconds((guint)config->storage_check_seconds, on_check, r);
+  g_message("session %" G_GINT64_FORMAT ": recording into %s", out->session_id, r->dir);
   return r;
 }
 
 static gboolean
 open_part(rc_recorder *r, GError **error)
 {
-  rc_media *media = r->media;
   r->pipeline = gst_pipeline_new("recorder");
   gst_caps_replace(&r->caps, NULL);
   GstElement *v = input(r, VIDEO_RTP, "rtph264depay", "h264parse", &r->video_port, error);
@@ -288,7 +288,7 @@ open_part(rc_recorder *r, GError **error)
   g_object_set(mux, "fragment-duration", 1000, NULL);
   GstElement *split = rc_media_make("splitmuxsink", GST_BIN(r->pipeline));
   g_object_set(split, "muxer", mux, "max-size-time",
-               (guint64)media->config->media_record_segment_minutes * 60 * GST_SECOND, NULL);
+               (guint64)r->out.config->media_record_segment_minutes * 60 * GST_SECOND, NULL);
   g_signal_connect(split, "format-location", G_CALLBACK(on_format_location), r);
   gst_element_link_pads(v, "src", split, "video");
   gst_element_link_pads(a, "src", split, "audio_%u");
@@ -296,8 +296,8 @@ open_part(rc_recorder *r, GError **error)
   gst_bus_add_watch(bus, recorder_bus_watch, r);
   gst_element_set_state(r->pipeline, GST_STATE_PLAYING);
   g_atomic_int_set(&r->rotating, 0);
-  rc_media_add_local_client(media, FALSE, r->video_port, TRUE);
-  rc_media_add_local_client(media, TRUE, r->audio_port, TRUE);
+  r->out.tap(r->out.media, FALSE, r->video_port, TRUE);
+  r->out.tap(r->out.media, TRUE, r->audio_port, TRUE);
   return TRUE;
 }
 
@@ -307,14 +307,14 @@ close_part(rc_recorder *r)
 {
   if (!r->pipeline)
     return;
-  rc_media_add_local_client(r->media, FALSE, r->video_port, FALSE);
-  rc_media_add_local_client(r->media, TRUE, r->audio_port, FALSE);
+  r->out.tap(r->out.media, FALSE, r->video_port, FALSE);
+  r->out.tap(r->out.media, TRUE, r->audio_port, FALSE);
   gst_element_send_event(r->pipeline, gst_event_new_eos());
   g_autoptr(GstBus) bus = gst_element_get_bus(r->pipeline);
   g_autoptr(GstMessage) done = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   if (!done)
     g_warning("session %" G_GINT64_FORMAT ": the recording did not finish within 5 s; its last file may be cut",
-              r->media->session_id);
+              r->out.session_id);
   gst_element_set_state(r->pipeline, GST_STATE_NULL);
   gst_bus_remove_watch(bus);
   g_clear_pointer(&r->pipeline, gst_object_unref);
@@ -328,8 +328,8 @@ drop_part(rc_recorder *r)
 {
   if (!r->pipeline)
     return;
-  rc_media_add_local_client(r->media, FALSE, r->video_port, FALSE);
-  rc_media_add_local_client(r->media, TRUE, r->audio_port, FALSE);
+  r->out.tap(r->out.media, FALSE, r->video_port, FALSE);
+  r->out.tap(r->out.media, TRUE, r->audio_port, FALSE);
   g_autoptr(GstBus) bus = gst_element_get_bus(r->pipeline);
   gst_bus_remove_watch(bus);
   gst_element_set_state(r->pipeline, GST_STATE_NULL);
@@ -388,7 +388,7 @@ rc_recorder_status(rc_recorder *r, rc_media_recording *out)
 /* ---- RTSP ---- */
 
 struct rc_rtsp_out {
-  rc_media *media;
+  rc_media_outlet out;
   GstRTSPServer *server;
   guint source;
   int video_port, audio_port;
@@ -412,18 +412,19 @@ on_media_configure(GstRTSPMediaFactory *factory, GstRTSPMedia *media, gpointer d
 }
 
 rc_rtsp_out *
-rc_rtsp_out_new(rc_media *media, GError **error)
+rc_rtsp_out_new(const rc_media_outlet *out, GError **error)
 {
   rc_rtsp_out *o = g_new0(rc_rtsp_out, 1);
-  o->media = media;
+  o->out = *out;
+  const rc_config *config = out->config;
   if (!(o->video_socket = rc_media_local_socket(&o->video_port, error)) ||
       !(o->audio_socket = rc_media_local_socket(&o->audio_port, error))) {
     rc_rtsp_out_free(o);
     return NULL;
   }
   o->server = gst_rtsp_server_new();
-  g_autofree char *service = g_strdup_printf("%d", media->config->media_rtsp_port);
-  g_object_set(o->server, "service", service, "address", media->config->media_listen, NULL);
+  g_autofree char *service = g_strdup_printf("%d", config->media_rtsp_port);
+  g_object_set(o->server, "service", service, "address", config->media_listen, NULL);
   GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
   /* A fixed description: nothing from the config or from users goes in. */
   gst_rtsp_media_factory_set_launch(factory,
@@ -438,13 +439,13 @@ rc_rtsp_out_new(rc_media *media, GError **error)
   o->source = gst_rtsp_server_attach(o->server, NULL);
   if (!o->source) {
     g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ, "cannot serve RTSP on port %d (in use?)",
-                media->config->media_rtsp_port);
+                config->media_rtsp_port);
     rc_rtsp_out_free(o);
     return NULL;
   }
-  rc_media_add_local_client(media, FALSE, o->video_port, TRUE);
-  rc_media_add_local_client(media, TRUE, o->audio_port, TRUE);
-  g_message("RTSP program on rtsp://%s:%d/program", media->config->media_listen, media->config->media_rtsp_port);
+  out->tap(out->media, FALSE, o->video_port, TRUE);
+  out->tap(out->media, TRUE, o->audio_port, TRUE);
+  g_message("RTSP program on rtsp://%s:%d/program", config->media_listen, config->media_rtsp_port);
   return o;
 }
 
@@ -461,8 +462,8 @@ rc_rtsp_out_free(rc_rtsp_out *o)
   if (!o)
     return;
   if (o->server) {
-    rc_media_add_local_client(o->media, FALSE, o->video_port, FALSE);
-    rc_media_add_local_client(o->media, TRUE, o->audio_port, FALSE);
+    o->out.tap(o->out.media, FALSE, o->video_port, FALSE);
+    o->out.tap(o->out.media, TRUE, o->audio_port, FALSE);
     gst_rtsp_server_client_filter(o->server, drop_session, NULL);
     if (o->source)
       g_source_remove(o->source);

@@ -6,6 +6,7 @@
 #include "media-private.h"
 #include "rc-error.h"
 #include "room-audio.h"
+#include "site-pull.h"
 
 #define PENDING_POLL_MS 50 /* how soon a finished switch is noticed */
 #define PLI_EVERY 6        /* polls between keyframe requests (300 ms) */
@@ -14,7 +15,7 @@ static void
 site_free(gpointer data)
 {
   rc_media_site *s = data;
-  rc_media_pull_stop(s);
+  g_clear_pointer(&s->pull, rc_site_pull_free);
   g_free(s->code);
   g_free(s->name);
   g_free(s->level);
@@ -157,6 +158,33 @@ site_new(rc_media *m, const rc_media_site_desc *d)
   s->tier = tier_for(m, s->level);
   site_media_settings(m, s, d);
   return s;
+}
+
+/* A pulled site's packet (on its streaming thread) into the video ingest. */
+static void
+feed_pulled(const guint8 *rtp, gsize len, gpointer ingest)
+{
+  rc_ingest_feed(ingest, rtp, len, NULL);
+}
+
+/* Whether @listen is empty, 0.0.0.0 or :: (every address). */
+static gboolean
+listens_everywhere(const char *listen)
+{
+  g_autoptr(GInetAddress) a = listen && *listen ? g_inet_address_new_from_string(listen) : NULL;
+  return !listen || !*listen || (a && g_inet_address_get_is_any(a));
+}
+
+/* A site the controller fetches (RTSP, SRT) gets its adapter; its packets
+ * carry its SSRC and our payload type. */
+static void
+start_pull(rc_media *m, rc_media_site *s)
+{
+  if (g_strcmp0(s->transport, "rtp") == 0)
+    return;
+  rc_site_pull_desc d = {s->code, s->transport, s->pull_url, s->ssrc_video, RC_PT_H264,
+                         !listens_everywhere(m->config->media_listen)};
+  s->pull = rc_site_pull_new(&d, feed_pulled, m->video);
 }
 
 /* ---- fan-out membership ---- */
@@ -449,6 +477,26 @@ find_chair_site(rc_media *m)
   return 0;
 }
 
+/* The recorder's and the RTSP output's inputs on the program:
+ * 127.0.0.1:@port as a client of every program output of @audio kind. */
+static void
+tap(gpointer media, gboolean audio, int port, gboolean add)
+{
+  rc_media *m = media;
+  if (audio) { /* kept for a mixer made after this call */
+    for (guint i = 0; i < m->local_audio_ports->len; i++)
+      if (g_array_index(m->local_audio_ports, int, i) == port)
+        g_array_remove_index(m->local_audio_ports, i--);
+    if (add)
+      g_array_append_val(m->local_audio_ports, port);
+    if (m->mixer)
+      rc_mixer_local_client(m->mixer, port, add);
+    return;
+  }
+  for (guint t = 0; m->fanouts && t < 1; t++) /* recorder and RTSP take the first tier */
+    (add ? rc_fanout_add : rc_fanout_remove)(m->fanouts[t], "127.0.0.1", port);
+}
+
 static gboolean
 start_outputs(rc_media *m, GError **error)
 {
@@ -463,9 +511,10 @@ start_outputs(rc_media *m, GError **error)
     return TRUE;
   if (!(m->mixer = rc_mixer_new(m, error)))
     return FALSE;
-  if (m->config->media_record && !(m->recorder = rc_recorder_new(m, error)))
+  rc_media_outlet out = {m->config, m->session_id, tap, m};
+  if (m->config->media_record && !(m->recorder = rc_recorder_new(&out, error)))
     return FALSE;
-  if (m->config->media_rtsp_port && !(m->rtsp = rc_rtsp_out_new(m, error)))
+  if (m->config->media_rtsp_port && !(m->rtsp = rc_rtsp_out_new(&out, error)))
     return FALSE;
   return TRUE;
 }
@@ -498,7 +547,7 @@ rc_media_start(rc_media *m, gint64 session_id, const rc_media_site_desc *sites, 
     return FALSE;
   }
   m->session_id = session_id;
-  if (!(m->video = rc_ingest_new(m, FALSE, error)) || !(m->audio = rc_ingest_new(m, TRUE, error)) ||
+  if (!(m->video = rc_ingest_new(m->config, FALSE, error)) || !(m->audio = rc_ingest_new(m->config, TRUE, error)) ||
       !start_outputs(m, error)) {
     rc_media_stop(m);
     return FALSE;
@@ -523,12 +572,12 @@ rc_media_stop(rc_media *m)
   g_clear_pointer(&m->recorder, rc_recorder_free);
   g_clear_pointer(&m->compose, rc_compose_free);
   g_clear_pointer(&m->mixer, rc_mixer_free);
+  g_hash_table_remove_all(m->sites); /* the pulls, which feed the ingest, stop first */
   g_clear_pointer(&m->video, rc_ingest_free); /* before the fan-outs it pushes into */
   g_clear_pointer(&m->audio, rc_ingest_free);
   for (guint t = 0; m->fanouts && t < m->tiers->len; t++)
     g_clear_pointer(&m->fanouts[t], rc_fanout_free);
   g_clear_pointer(&m->fanouts, g_free);
-  g_hash_table_remove_all(m->sites);
   g_message("session %" G_GINT64_FORMAT ": media down", m->session_id);
   m->session_id = m->chair_site_id = m->floor_site_id = m->source_site_id = 0;
   m->check_only = FALSE;
@@ -551,7 +600,7 @@ rc_media_set_sites(rc_media *m, const rc_media_site_desc *sites, guint n)
     rc_media_site *s = site_new(m, &sites[i]);
     g_hash_table_insert(m->sites, g_memdup2(&id, sizeof id), s);
     s->client_tier = 0;
-    rc_media_pull_start(m, s);
+    start_pull(m, s);
   }
   GHashTableIter it;
   gpointer key, value;
@@ -631,8 +680,18 @@ rc_media_set_layout(rc_media *m, rc_program_mode mode, const GArray *tiles, GErr
   if (mode == RC_PROGRAM_COMPOSE) {
     rc_ingest_forward(m->video, 0, NULL);
     g_autoptr(GArray) ids = grid_sites(m);
-    if (!(m->compose = rc_compose_new(m, ids, error)))
+    g_autofree rc_compose_tile *tiles = g_new0(rc_compose_tile, MAX(ids->len, 1));
+    g_autoptr(GPtrArray) shown = g_ptr_array_new();
+    for (guint i = 0; i < ids->len; i++) {
+      rc_media_site *s = rc_media_site_get(m, g_array_index(ids, gint64, i));
+      if (s)
+        tiles[shown->len] = (rc_compose_tile){s->ssrc_video, s->name}, g_ptr_array_add(shown, s);
+    }
+    rc_compose_setup setup = {m->config, m->video, m->tiers, m->fanouts, tiles, shown->len};
+    if (!(m->compose = rc_compose_new(&setup, error)))
       return FALSE;
+    for (guint i = 0; i < shown->len; i++) /* each tile's decoding starts at a keyframe */
+      rc_media_ask_keyframe(m, shown->pdata[i]);
   }
   place_all_sites(m); /* sites move between tier fan-outs */
   apply_source(m);
@@ -745,77 +804,4 @@ rc_media_unknown_senders(rc_media *m)
   return senders;
 }
 
-void
-rc_media_add_local_client(rc_media *m, gboolean audio, int port, gboolean add)
-{
-  if (audio) { /* kept for a mixer made after this call */
-    for (guint i = 0; i < m->local_audio_ports->len; i++)
-      if (g_array_index(m->local_audio_ports, int, i) == port)
-        g_array_remove_index(m->local_audio_ports, i--);
-    if (add)
-      g_array_append_val(m->local_audio_ports, port);
-    if (m->mixer)
-      rc_mixer_local_client(m->mixer, port, add);
-    return;
-  }
-  for (guint t = 0; m->fanouts && t < 1; t++) /* recorder and RTSP take the first tier */
-    (add ? rc_fanout_add : rc_fanout_remove)(m->fanouts[t], "127.0.0.1", port);
-}
 
-GSocket *
-rc_media_local_socket(int *port, GError **error)
-{
-  g_autoptr(GSocket) socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-  if (!socket || !g_socket_bind(socket, any, FALSE, error))
-    return NULL;
-  g_autoptr(GSocketAddress) bound = g_socket_get_local_address(socket, error);
-  if (!bound)
-    return NULL;
-  *port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-  return g_steal_pointer(&socket);
-}
-
-GstElement *
-rc_media_make(const char *factory, GstBin *bin)
-{
-  GstElement *e = gst_element_factory_make(factory, NULL);
-  if (e)
-    gst_bin_add(bin, e); /* the bin takes ownership */
-  else
-    g_warning("GStreamer element %s is missing", factory);
-  return e;
-}
-
-void
-rc_media_pipeline_free(GstElement *pipeline)
-{
-  if (!pipeline)
-    return;
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-  gst_bus_remove_watch(bus);
-  gst_object_unref(pipeline);
-}
-
-gboolean
-rc_media_bus_watch(GstBus *bus, GstMessage *msg, gpointer name)
-{
-  (void)bus;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *debug = NULL;
-  switch (GST_MESSAGE_TYPE(msg)) {
-  case GST_MESSAGE_ERROR:
-    gst_message_parse_error(msg, &error, &debug);
-    g_warning("%s: %s: %s (%s)", (const char *)name, GST_OBJECT_NAME(msg->src), error->message, debug ? debug : "");
-    break;
-  case GST_MESSAGE_WARNING:
-    gst_message_parse_warning(msg, &error, &debug);
-    g_message("%s: %s: %s", (const char *)name, GST_OBJECT_NAME(msg->src), error->message);
-    break;
-  default:
-    break;
-  }
-  return G_SOURCE_CONTINUE;
-}

@@ -1,28 +1,31 @@
-/* media-pull — sites the controller fetches instead of receiving: an IP
- * camera or codec over RTSP (rtspsrc), or an SRT caller/listener carrying
- * MPEG-TS (srtsrc). Their H.264 is turned into RTP with the site's SSRC and
- * fed to the same ingest as every RTP site, so statistics, switching and
- * the program treat them alike. A source that fails is retried with a
- * growing delay (5 s up to 60 s), logged once per failure.
+/* site-pull — see site-pull.h.
  *
  * rtspsrc (1.22) binds its RTP/RTCP client ports on the wildcard address
  * (gst_rtspsrc_alloc_udp_ports makes them from "udp://0.0.0.0" and binds
  * them before any signal or property could change that). With a specific
  * [media] listen address a camera is therefore pulled with RTP interleaved
- * in its RTSP TCP connection (RFC 2326 10.12), which opens no UDP socket;
- * with the wildcard (the default) UDP is tried first, as before. */
+ * in its RTSP TCP connection (RFC 2326 10.12), which opens no UDP socket
+ * (tcp_only); with the wildcard (the default) UDP is tried first. */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "media-private.h"
+#include "site-pull.h"
+
+#include <gst/gst.h>
 
 #include <gst/app/gstappsink.h>
 
 
-typedef struct {
-  rc_media *media;
-  gint64 site_id;
+struct rc_site_pull {
+  char *code, *transport, *url;
+  guint32 ssrc;
+  guint8 payload_type;
+  gboolean tcp_only;
+  rc_site_pull_fn fn;
+  gpointer fn_data;
+  GstElement *pipeline; /* NULL while waiting to retry */
   guint retry_source;
   guint delay_s;
-} pull_state;
+};
+typedef rc_site_pull pull_state;
 
 static void pull_build(pull_state *p);
 
@@ -32,16 +35,15 @@ on_rtp(GstAppSink *sink, gpointer data)
   pull_state *p = data;
   g_autoptr(GstSample) sample = gst_app_sink_pull_sample(sink);
   GstBuffer *buf = sample ? gst_sample_get_buffer(sample) : NULL;
-  rc_media_site *site = rc_media_site_get(p->media, p->site_id);
   GstMapInfo map;
-  if (!buf || !site || !p->media->video || !gst_buffer_map(buf, &map, GST_MAP_READ))
+  if (!buf || !gst_buffer_map(buf, &map, GST_MAP_READ))
     return GST_FLOW_OK;
   if (map.size >= 12) {
     g_autofree guint8 *copy = g_memdup2(map.data, map.size);
-    copy[8] = (guint8)(site->ssrc_video >> 24), copy[9] = (guint8)(site->ssrc_video >> 16);
-    copy[10] = (guint8)(site->ssrc_video >> 8), copy[11] = (guint8)site->ssrc_video;
-    copy[1] = (guint8)((copy[1] & 0x80) | RC_PT_H264);
-    rc_ingest_feed(p->media->video, copy, map.size, NULL);
+    copy[8] = (guint8)(p->ssrc >> 24), copy[9] = (guint8)(p->ssrc >> 16);
+    copy[10] = (guint8)(p->ssrc >> 8), copy[11] = (guint8)p->ssrc;
+    copy[1] = (guint8)((copy[1] & 0x80) | (p->payload_type & 0x7f));
+    p->fn(copy, map.size, p->fn_data);
   }
   gst_buffer_unmap(buf, &map);
   return GST_FLOW_OK;
@@ -87,7 +89,7 @@ on_ts_pad(GstElement *demux, GstPad *pad, gpointer data)
     return;
   GstBin *bin = GST_BIN(gst_element_get_parent(demux));
   GstElement *parse = gst_element_factory_make("h264parse", NULL), *pay = gst_element_factory_make("rtph264pay", NULL);
-  g_object_set(pay, "pt", RC_PT_H264, "config-interval", -1, "mtu", 1200, NULL);
+  g_object_set(pay, "pt", (guint)p->payload_type, "config-interval", -1, "mtu", 1200, NULL);
   gst_bin_add_many(bin, parse, pay, NULL);
   GstElement *sink = rtp_sink(p, bin);
   gst_element_link_many(parse, pay, sink, NULL);
@@ -109,13 +111,21 @@ on_retry(gpointer data)
 }
 
 static void
-schedule_retry(pull_state *p, rc_media_site *site, const char *why)
+stop_pipeline(pull_state *p)
 {
-  g_warning("site %s (%s): %s; retrying in %u s", site->code, site->transport, why, p->delay_s);
-  if (site->pull) {
-    gst_element_set_state(site->pull, GST_STATE_NULL);
-    g_clear_pointer(&site->pull, gst_object_unref);
-  }
+  if (!p->pipeline)
+    return;
+  gst_element_set_state(p->pipeline, GST_STATE_NULL);
+  g_autoptr(GstBus) bus = gst_element_get_bus(p->pipeline);
+  gst_bus_remove_watch(bus);
+  g_clear_pointer(&p->pipeline, gst_object_unref);
+}
+
+static void
+schedule_retry(pull_state *p, const char *why)
+{
+  g_warning("site %s (%s): %s; retrying in %u s", p->code, p->transport, why, p->delay_s);
+  stop_pipeline(p);
   p->retry_source = g_timeout_add_seconds(p->delay_s, on_retry, p);
   p->delay_s = MIN(p->delay_s * 2, 60);
 }
@@ -125,25 +135,14 @@ on_bus(GstBus *bus, GstMessage *msg, gpointer data)
 {
   (void)bus;
   pull_state *p = data;
-  rc_media_site *site = rc_media_site_get(p->media, p->site_id);
-  if (!site)
-    return G_SOURCE_REMOVE;
   if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR || GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS) {
     g_autoptr(GError) error = NULL;
     if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR)
       gst_message_parse_error(msg, &error, NULL);
-    schedule_retry(p, site, error ? error->message : "the stream ended");
-    return G_SOURCE_REMOVE;
+    schedule_retry(p, error ? error->message : "the stream ended");
+    return G_SOURCE_REMOVE; /* the watch went with the pipeline */
   }
   return G_SOURCE_CONTINUE;
-}
-
-/* Whether @listen is empty, 0.0.0.0 or :: (every address). */
-static gboolean
-listens_everywhere(const char *listen)
-{
-  g_autoptr(GInetAddress) a = listen && *listen ? g_inet_address_new_from_string(listen) : NULL;
-  return !listen || !*listen || (a && g_inet_address_get_is_any(a));
 }
 
 static GstElement *
@@ -153,7 +152,7 @@ build_rtsp(pull_state *p, const char *url)
   GstElement *src = gst_element_factory_make("rtspsrc", NULL);
   g_object_set(src, "location", url, "latency", 200, "timeout", (guint64)5000000, "tcp-timeout", (guint64)5000000,
                "retry", 2, NULL);
-  if (!listens_everywhere(p->media->config->media_listen))
+  if (p->tcp_only)
     gst_util_set_object_arg(G_OBJECT(src), "protocols", "tcp"); /* no UDP socket on 0.0.0.0 */
   g_signal_connect(src, "pad-added", G_CALLBACK(on_rtsp_pad), p);
   gst_bin_add(GST_BIN(pipe), src);
@@ -181,51 +180,48 @@ build_srt(pull_state *p, const char *uri)
 static void
 pull_build(pull_state *p)
 {
-  rc_media_site *site = rc_media_site_get(p->media, p->site_id);
-  if (!site)
-    return;
-  site->pull = g_str_equal(site->transport, "rtsp") ? build_rtsp(p, site->pull_url) : build_srt(p, site->pull_url);
-  if (!site->pull) {
-    g_warning("site %s: cannot build the %s source", site->code, site->transport);
+  p->pipeline = g_str_equal(p->transport, "rtsp") ? build_rtsp(p, p->url) : build_srt(p, p->url);
+  if (!p->pipeline) {
+    g_warning("site %s: cannot build the %s source", p->code, p->transport);
     return;
   }
-  g_autoptr(GstBus) bus = gst_element_get_bus(site->pull);
+  g_autoptr(GstBus) bus = gst_element_get_bus(p->pipeline);
   gst_bus_add_watch(bus, on_bus, p);
-  if (gst_element_set_state(site->pull, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    schedule_retry(p, site, "the source does not start");
+  if (gst_element_set_state(p->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    schedule_retry(p, "the source does not start");
 }
 
-void
-rc_media_pull_start(rc_media *media, rc_media_site *site)
+rc_site_pull *
+rc_site_pull_new(const rc_site_pull_desc *d, rc_site_pull_fn fn, gpointer data)
 {
-  if (g_strcmp0(site->transport, "rtp") == 0)
-    return;
-  if (!site->pull_url || !*site->pull_url) {
-    g_warning("site %s: transport %s needs an address (URL)", site->code, site->transport);
-    return;
+  if (!d->url || !*d->url) {
+    g_warning("site %s: transport %s needs an address (URL)", d->code, d->transport);
+    return NULL;
   }
   pull_state *p = g_new0(pull_state, 1);
-  p->media = media;
-  p->site_id = site->id;
+  p->code = g_strdup(d->code);
+  p->transport = g_strdup(d->transport);
+  p->url = g_strdup(d->url);
+  p->ssrc = d->ssrc;
+  p->payload_type = d->payload_type;
+  p->tcp_only = d->tcp_only;
+  p->fn = fn;
+  p->fn_data = data;
   p->delay_s = 5;
-  site->pull_state = p;
-  g_message("site %s: pulling %s", site->code, site->pull_url);
+  g_message("site %s: pulling %s", p->code, p->url);
   pull_build(p);
+  return p;
 }
 
 void
-rc_media_pull_stop(rc_media_site *site)
+rc_site_pull_free(rc_site_pull *p)
 {
-  pull_state *p = site->pull_state;
-  if (site->pull) {
-    gst_element_set_state(site->pull, GST_STATE_NULL);
-    g_autoptr(GstBus) bus = gst_element_get_bus(site->pull);
-    gst_bus_remove_watch(bus);
-    g_clear_pointer(&site->pull, gst_object_unref);
-  }
-  if (p) {
-    g_clear_handle_id(&p->retry_source, g_source_remove);
-    g_free(p);
-    site->pull_state = NULL;
-  }
+  if (!p)
+    return;
+  stop_pipeline(p); /* the streaming threads are joined: @fn is not called after this */
+  g_clear_handle_id(&p->retry_source, g_source_remove);
+  g_free(p->code);
+  g_free(p->transport);
+  g_free(p->url);
+  g_free(p);
 }
