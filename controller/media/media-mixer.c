@@ -7,7 +7,21 @@
  * The pipeline is built once per session with a fixed number of talker
  * slots, each a tee that feeds the mixers; what changes with the chair and
  * the floor is only the decoder in front of a slot's tee (swapped, the rest
- * keeps running) and which output each site is a client of. */
+ * keeps running) and which output each site is a client of.
+ *
+ * A site moved between the full mix and its mix-minus must see one RTP
+ * stream. The outputs run in lockstep: every audiomixer starts at running
+ * time 0 and outputs every interval (live, on its timeout if an input has
+ * nothing), the encoders are alike, and every payloader has the same
+ * sequence and timestamp bases, so packet N of each output is the same
+ * instant under the same numbers. A move is then made at a packet number,
+ * not at a moment: the site leaves one output and joins the other from the
+ * same sequence number on, each output applying it in its own streaming
+ * thread just before it sends that packet (route_lock guards the queued
+ * moves). The sinks send each packet at its running time plus the
+ * pipeline's latency, so the program's delay does not change with who
+ * talks (a mixer outputs as soon as all its inputs have data, which
+ * happens only while every slot has a talker). */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media-private.h"
 #include "room-audio.h"
@@ -17,11 +31,33 @@
 
 #define RAW_CAPS "audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved"
 #define SLOTS 2 /* the chair's site (when remote) and the floor holder's */
+#define TALKER_JITTER_MS 80 /* a talker's jitter buffer */
+#define MIX_WAIT_MS 40      /* how long a mixer waits for an input that is late */
+/* From a talker's packet reaching the controller (its timestamp) to the
+ * program packet with it leaving: the latency query adds up to 170 ms with
+ * a talker (jitter buffer, an Opus frame decoded, the mixer's wait, an Opus
+ * frame encoded); 30 ms to spare for a busy machine.
+ * Fixed, not queried: the query fails while a decoder has no input yet, and
+ * its answer grows once a talker's decoder has caps, which would shift
+ * every packet after it. */
+#define PROGRAM_DELAY_MS 200
 
 typedef struct {
+  rc_mixer *mixer;
   GstElement *sink;    /* multiudpsink */
-  GHashTable *clients; /* "host:port" */
+  GHashTable *clients; /* "host:port", as the main loop placed them */
+  /* Under the mixer's route_lock (this output's streaming thread and the main loop): */
+  GQueue changes;      /* route_change*, in the order they were made */
+  guint16 last_seq;    /* of the last packet that went to the sink */
 } mix_output;
+
+/* A client added to or removed from an output's sink from packet @at_seq on. */
+typedef struct {
+  char *host;
+  int port;
+  gboolean add;
+  guint16 at_seq;
+} route_change;
 
 /* One talker's place in the mix: its tee stays, its decoder is swapped. */
 typedef struct {
@@ -42,6 +78,9 @@ struct rc_mixer {
   GstElement *pipeline;
   talker_slot slots[SLOTS];
   GPtrArray *outputs;   /* mix_output*, [0] = the full mix, [1 + slot] = without that slot */
+  guint16 seq_base;     /* every output's first sequence number */
+  guint32 ts_base;      /* and RTP timestamp at running time 0 */
+  GMutex route_lock;    /* the outputs' changes and last_seq */
   GHashTable *placed;   /* gint64* site id -> placed_site* */
   GstElement *room_src; /* appsrc of the hall microphone, or NULL */
   GThread *room_feed;   /* moves the microphone's ring into room_src */
@@ -71,7 +110,7 @@ talker_decoder(const char *name, GstAppSrc **input)
   g_autoptr(GstCaps) rtp = gst_caps_from_string("application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000");
   g_object_set(src, "caps", rtp, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE,
                "max-bytes", (guint64)(1 << 20), "leaky-type", 2, NULL);
-  g_object_set(jb, "latency", 80, "drop-on-latency", TRUE, NULL);
+  g_object_set(jb, "latency", TALKER_JITTER_MS, "drop-on-latency", TRUE, NULL);
   g_object_set(dec, "plc", TRUE, NULL);
   gst_element_link_many(src, jb, depay, dec, conv, res, caps, NULL);
   g_autoptr(GstPad) out = gst_element_get_static_pad(caps, "src");
@@ -168,21 +207,52 @@ feed(GstBin *bin, GstElement *tee, GstElement *mixer)
   gst_element_link(q, mixer);
 }
 
-/* audiomixer → opusenc → rtpopuspay → multiudpsink from the audio port. */
+/* Applies the changes due at this packet, in the output's streaming
+ * thread, before the sink sends it. */
+static GstPadProbeReturn
+on_output_packet(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  (void)pad;
+  mix_output *o = data;
+  guint8 head[4];
+  if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, head, 4) < 4)
+    return GST_PAD_PROBE_OK;
+  guint16 seq = (guint16)(head[2] << 8 | head[3]);
+  g_mutex_lock(&o->mixer->route_lock);
+  o->last_seq = seq;
+  route_change *c;
+  while ((c = g_queue_peek_head(&o->changes)) && (gint16)(guint16)(seq - c->at_seq) >= 0) {
+    g_signal_emit_by_name(o->sink, c->add ? "add" : "remove", c->host, c->port);
+    g_free(c->host);
+    g_free(g_queue_pop_head(&o->changes));
+  }
+  g_mutex_unlock(&o->mixer->route_lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* audiomixer → opusenc → rtpopuspay → queue → multiudpsink from the audio
+ * port, sending each packet on time (sync): the queue lets the mixer go on
+ * meanwhile. Every output's encoder and payloader are set alike. */
 static mix_output *
 encoded_output(rc_mixer *x, GstElement *mixer)
 {
   GstBin *bin = GST_BIN(x->pipeline);
   GstElement *conv = rc_media_make("audioconvert", bin), *enc = rc_media_make("opusenc", bin), *pay = rc_media_make("rtpopuspay", bin),
-             *sink = rc_media_make("multiudpsink", bin);
+             *q = rc_media_make("queue", bin), *sink = rc_media_make("multiudpsink", bin);
   g_object_set(enc, "bitrate", 64000, "frame-size", 20, NULL);
-  g_object_set(pay, "pt", RC_PT_OPUS, "ssrc", RC_PROGRAM_AUDIO_SSRC, NULL);
-  g_object_set(sink, "sync", FALSE, "async", FALSE, "socket", rc_ingest_socket(x->media->audio), "close-socket",
+  g_object_set(pay, "pt", RC_PT_OPUS, "ssrc", RC_PROGRAM_AUDIO_SSRC, "seqnum-offset", (gint)x->seq_base,
+               "timestamp-offset", x->ts_base, NULL);
+  g_object_set(sink, "sync", TRUE, "async", FALSE, "socket", rc_ingest_socket(x->media->audio), "close-socket",
                FALSE, NULL);
-  gst_element_link_many(mixer, conv, enc, pay, sink, NULL);
+  gst_element_link_many(mixer, conv, enc, pay, q, sink, NULL);
   mix_output *o = g_new0(mix_output, 1);
+  o->mixer = x;
   o->sink = sink;
   o->clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init(&o->changes);
+  o->last_seq = (guint16)(x->seq_base - 1);
+  g_autoptr(GstPad) in = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_BUFFER, on_output_packet, o, NULL);
   return o;
 }
 
@@ -202,6 +272,11 @@ output_free(gpointer data)
 {
   mix_output *o = data;
   g_hash_table_destroy(o->clients);
+  route_change *c;
+  while ((c = g_queue_pop_head(&o->changes))) {
+    g_free(c->host);
+    g_free(c);
+  }
   g_free(o);
 }
 
@@ -217,7 +292,9 @@ static GstElement *
 new_mixer(GstBin *bin)
 {
   GstElement *mixer = rc_media_make("audiomixer", bin);
-  g_object_set(mixer, "latency", (guint64)40 * GST_MSECOND, NULL);
+  /* Every mixer's output starts at running time 0 (the lockstep). */
+  g_object_set(mixer, "latency", (guint64)MIX_WAIT_MS * GST_MSECOND, NULL);
+  gst_util_set_object_arg(G_OBJECT(mixer), "start-time-selection", "zero");
   return mixer;
 }
 
@@ -254,6 +331,9 @@ rc_mixer_new(rc_media *media, GError **error)
   x->pipeline = gst_pipeline_new("program-audio");
   x->outputs = g_ptr_array_new_with_free_func(output_free);
   x->placed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, placed_free);
+  x->seq_base = (guint16)g_random_int_range(0, 0x10000);
+  x->ts_base = g_random_int() % G_MAXUINT32; /* G_MAXUINT32: each payloader would pick its own */
+  g_mutex_init(&x->route_lock);
   GstElement *quiet = silence(GST_BIN(x->pipeline));
   GstElement *room = media->room && *rc_room_audio_input_device(media->room) ? room_branch(x) : NULL;
   for (int t = 0; t < SLOTS; t++) {
@@ -261,6 +341,7 @@ rc_mixer_new(rc_media *media, GError **error)
     slot_swap(x, &x->slots[t], 0, 0);
   }
   build_outputs(x, quiet, room);
+  gst_pipeline_set_latency(GST_PIPELINE(x->pipeline), (GstClockTime)PROGRAM_DELAY_MS * GST_MSECOND);
   g_autoptr(GstBus) bus = gst_element_get_bus(x->pipeline);
   gst_bus_add_watch(bus, rc_media_bus_watch, "program-audio");
   if (gst_element_set_state(x->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -289,26 +370,62 @@ rc_mixer_free(rc_mixer *x)
   rc_media_pipeline_free(x->pipeline);
   g_ptr_array_unref(x->outputs);
   g_hash_table_destroy(x->placed);
+  g_mutex_clear(&x->route_lock);
   g_free(x);
 }
 
+/* The first packet none of the outputs has sent yet. Under route_lock. */
+static guint16
+next_packet(rc_mixer *x)
+{
+  guint16 last = ((mix_output *)x->outputs->pdata[0])->last_seq;
+  for (guint i = 1; i < x->outputs->len; i++) {
+    guint16 s = ((mix_output *)x->outputs->pdata[i])->last_seq;
+    if ((gint16)(guint16)(s - last) > 0)
+      last = s;
+  }
+  return (guint16)(last + 1);
+}
+
 static void
-client(mix_output *o, const char *hostport, gboolean add)
+queue_change(mix_output *o, const char *hostport, gboolean add, guint16 at_seq)
 {
   const char *colon = strrchr(hostport, ':');
-  if (!colon)
+  route_change *c = g_new0(route_change, 1);
+  c->host = g_strndup(hostport, (gsize)(colon - hostport));
+  c->port = atoi(colon + 1);
+  c->add = add;
+  c->at_seq = at_seq;
+  g_queue_push_tail(&o->changes, c);
+}
+
+/* Moves a receiver: @from_dest leaves output @from and @to_dest joins
+ * output @to (either NULL: none), both from the same packet on. */
+static void
+route(rc_mixer *x, guint from, const char *from_dest, guint to, const char *to_dest)
+{
+  mix_output *a = from_dest && strrchr(from_dest, ':') ? x->outputs->pdata[from] : NULL;
+  mix_output *b = to_dest && strrchr(to_dest, ':') ? x->outputs->pdata[to] : NULL;
+  if (a && !g_hash_table_remove(a->clients, from_dest))
+    a = NULL;
+  if (b && !g_hash_table_add(b->clients, g_strdup(to_dest)))
+    b = NULL;
+  if (!a && !b)
     return;
-  g_autofree char *host = g_strndup(hostport, (gsize)(colon - hostport));
-  if (add ? !g_hash_table_add(o->clients, g_strdup(hostport)) : !g_hash_table_remove(o->clients, hostport))
-    return;
-  g_signal_emit_by_name(o->sink, add ? "add" : "remove", host, atoi(colon + 1));
+  g_mutex_lock(&x->route_lock);
+  guint16 at = next_packet(x);
+  if (a)
+    queue_change(a, from_dest, FALSE, at);
+  if (b)
+    queue_change(b, to_dest, TRUE, at);
+  g_mutex_unlock(&x->route_lock);
 }
 
 void
 rc_mixer_local_client(rc_mixer *x, int port, gboolean add)
 {
   g_autofree char *hp = g_strdup_printf("127.0.0.1:%d", port);
-  client(x->outputs->pdata[0], hp, add);
+  route(x, 0, add ? NULL : hp, 0, add ? hp : NULL);
 }
 
 /* A talker gets the mix without its own slot; everybody else the full mix. */
@@ -330,27 +447,42 @@ in_array(GArray *ids, gint64 id)
   return FALSE;
 }
 
+/* The slot for a new talker: one whose talker leaves (its decoder is
+ * swapped once, not emptied and filled), else an empty one; -1: none. */
+static int
+free_slot(rc_mixer *x, const gboolean leaving[SLOTS])
+{
+  for (int t = 0; t < SLOTS; t++)
+    if (leaving[t])
+      return t;
+  for (int t = 0; t < SLOTS; t++)
+    if (!x->slots[t].site_id)
+      return t;
+  return -1;
+}
+
 void
 rc_mixer_set_talkers(rc_mixer *x)
 {
   g_autoptr(GArray) talkers = rc_media_talkers(x->media);
   /* A talker that stays keeps its slot (and its decoder, without a gap). */
+  gboolean leaving[SLOTS];
   for (guint t = 0; t < SLOTS; t++)
-    if (x->slots[t].site_id && !in_array(talkers, x->slots[t].site_id))
-      slot_swap(x, &x->slots[t], 0, 0);
+    leaving[t] = x->slots[t].site_id && !in_array(talkers, x->slots[t].site_id);
   for (guint i = 0; i < talkers->len; i++) {
     gint64 id = g_array_index(talkers, gint64, i);
     rc_media_site *s = rc_media_site_get(x->media, id);
-    if (!s || output_for(x, id))
+    int t = s && !output_for(x, id) ? free_slot(x, leaving) : -1;
+    if (t < 0)
       continue;
-    for (guint t = 0; t < SLOTS; t++)
-      if (!x->slots[t].site_id) {
-        slot_swap(x, &x->slots[t], id, s->ssrc_audio);
-        g_message("session %" G_GINT64_FORMAT ": %s (%s) talks in the program audio", x->media->session_id, s->code,
-                  s->name);
-        break;
-      }
+    leaving[t] = FALSE;
+    slot_swap(x, &x->slots[t], id, s->ssrc_audio);
+    g_message("session %" G_GINT64_FORMAT ": %s (%s) talks in the program audio", x->media->session_id, s->code,
+              s->name);
   }
+  for (guint t = 0; t < SLOTS; t++)
+    if (leaving[t])
+      slot_swap(x, &x->slots[t], 0, 0);
   rc_mixer_refresh(x);
 }
 
@@ -361,13 +493,11 @@ place(rc_mixer *x, gint64 site_id, guint out, const char *dest)
   placed_site *p = g_hash_table_lookup(x->placed, &site_id);
   if (p && p->output == out && g_strcmp0(p->dest, dest) == 0)
     return;
-  if (p) {
-    client(x->outputs->pdata[p->output], p->dest, FALSE);
+  route(x, p ? p->output : 0, p ? p->dest : NULL, out, dest);
+  if (p)
     g_hash_table_remove(x->placed, &site_id);
-  }
   if (!dest)
     return;
-  client(x->outputs->pdata[out], dest, TRUE);
   p = g_new0(placed_site, 1);
   p->output = out;
   p->dest = g_strdup(dest);
