@@ -32,9 +32,9 @@ const GRANTS = [['H01', 500], ['H02', 650], ['H03', 800], [null, 500], ['H02', 6
   ['H01', 800], ['H03', 500], ['H01', 650], [null, 800], ['H02', 650]];
 // The longest pause between two packets at the listener (they come every
 // 20 ms): a mixer that stalls while it swaps an input keeps its numbering
-// but pauses. Today's mixer pauses 110-150 ms when a talker leaves (the
-// todo test at the end), and with other work on the two cores (a load of
-// 6) pauses of up to 240 ms were seen; 300 ms stays clear of both. Under a
+// but pauses. The mixer used to pause 110-150 ms when a talker left, and
+// with other work on the two cores (a load of 6) pauses of up to 240 ms
+// were seen; 300 ms stays clear of both. Under a
 // sanitizer or valgrind (ROOMCTL_SLOW) the daemon does not keep real time:
 // the pause is reported there, not judged. Sequence numbers and timestamps
 // are judged everywhere.
@@ -238,11 +238,11 @@ describe('floor grants and the program audio', () => {
     }
   });
 
-  // Known defects, measured here and reported without failing the suite:
-
-  test('a talker site\'s own program (its mix without itself) stays one stream when it gets and leaves the floor', {
-    todo: 'each mix has its own encoder and payloader, all under one SSRC: a site moved between mixes sees its sequence numbers and timestamps jump',
-  }, (t) => {
+  // A talker is moved between the full mix and its mix-minus at each grant
+  // that gives or takes its floor: each mix has its own encoder and
+  // payloader, and the move must not show (the mixes number their packets
+  // alike and the move is made at a packet number).
+  test('a talker site\'s own program (its mix without itself) stays one stream when it gets and leaves the floor', (t) => {
     assert.ok(stream, 'the grants ran');
     const seen = Object.fromEntries(TALKERS.map((code) => [code, continuity(streams[code])]));
     for (const code of TALKERS) t.diagnostic(`${code}: ${JSON.stringify(seen[code])}`);
@@ -253,9 +253,13 @@ describe('floor grants and the program audio', () => {
     }
   });
 
+  // A mixer sends as soon as all its inputs have data and waits out its
+  // latency while one is empty (a talker slot nobody holds): unpaced, the
+  // program came ~110 ms later while a slot was empty and 70-90 ms later
+  // for a moment when one talker replaced another. The program's sinks
+  // send each packet at a fixed delay after its capture instead.
   test('the listener\'s program keeps its delay across grants (no packet more than 40 ms later than the earliest)', {
     skip: SLOW > 1 && 'timing under a sanitizer or valgrind',
-    todo: 'the mixer sends as soon as every talker slot has data and waits out its latency while one is empty: the program comes ~110 ms later when a talker leaves, and for a moment 70-90 ms later when one talker replaces another',
   }, (t) => {
     assert.ok(stream, 'the grants ran');
     const c = continuity(stream);
