@@ -57,3 +57,7 @@ json_t *rc_auth_check_token(rc_auth *auth, const char *token, GError **error);
 gboolean rc_auth_logout(rc_auth *auth, const char *token, GError **error);
 /* SHA-256 hex of @token, as stored. (transfer full) */
 char *rc_auth_token_hash(const char *token);
+
+/* The id and role of an authenticated user object (as rc_auth gives it). */
+#define RC_USER_ID(user) ((gint64)json_integer_value(json_object_get((user), "id")))
+#define RC_USER_ROLE(user) rc_auth_role_parse(json_string_value(json_object_get((user), "role")))

@@ -2,6 +2,7 @@
 #pragma once
 #include "api.h"
 #include "rc-error.h"
+#include "access.h"
 
 struct rc_api {
   rc_config *config;
@@ -108,22 +109,22 @@ extern const rc_api_route rc_api_routes_records[];  /* api-reports.c */
 rc_api_records *rc_api_records_new(rc_config *config);
 void rc_api_records_free(rc_api_records *records);
 
-/* Access to one session: staff see every session, delegates only their own. */
-gboolean rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **error);
-/* The document @doc_id if @user may see it (transfer full): anyone who may
- * see its session, but for a confidential document only admins,
- * secretariat and chairs (with its "readers") and the delegates listed as
- * its readers. A confidential document's grants and refusals are audited
- * (document.read / document.refused, detail @what). Someone outside the
- * session gets RC_ERROR_NOT_FOUND; a delegate of the session who is not a
- * reader RC_ERROR_FORBIDDEN. */
-json_t *rc_api_document_access(rc_api *api, json_t *user, gint64 doc_id, const char *what, GError **error);
-/* Shapes @agenda (a tree from rc_store_agenda_tree, changed in place) for
- * @user: a confidential document that @user does not read keeps only its
- * id, item, title, page count and mark (the other metadata null). @user
- * must be allowed to see the session; NULL = nobody's reader (the view
- * every subscriber of a broadcast may get). */
-void rc_api_agenda_for(rc_api *api, json_t *user, json_t *agenda);
+/* The app's access policy (access.h), with the api's store. */
+static inline gboolean
+rc_api_session_access(rc_api *api, json_t *user, gint64 session_id, GError **error)
+{
+  return rc_access_session(api->store, user, session_id, error);
+}
+static inline json_t *
+rc_api_document_access(rc_api *api, json_t *user, gint64 doc_id, const char *what, GError **error)
+{
+  return rc_access_document(api->store, user, doc_id, what, error);
+}
+static inline void
+rc_api_agenda_for(rc_api *api, json_t *user, json_t *agenda)
+{
+  rc_access_agenda_for(api->store, user, agenda);
+}
 /* Emits one of session.updated, agenda.updated, delegates.updated,
  * sites.updated with the current state from the store. */
 void rc_api_emit_session_part(rc_api *api, gint64 session_id, rc_event type);
@@ -148,5 +149,3 @@ void rc_api_audit_detail(rc_api *api, gint64 user_id, const char *action, const 
 json_t *rc_api_attendance_change(rc_api *api, json_t *caller, gint64 session_id, gint64 user_id,
                                  const char *event, const char *method, GError **error);
 
-#define RC_USER_ID(user) ((gint64)json_integer_value(json_object_get((user), "id")))
-#define RC_USER_ROLE(user) rc_auth_role_parse(json_string_value(json_object_get((user), "role")))

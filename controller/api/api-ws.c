@@ -317,3 +317,43 @@ rc_api_ws_peer_clear(rc_api_ws_peer *peer)
   g_clear_pointer(&peer->user, json_decref);
   g_clear_pointer(&peer->token, g_free);
 }
+
+/* ---- subscribers who may no longer see a session ---- */
+
+static void
+tell_revoked(rc_api *api, rc_api_ws_peer *peer, gint64 session_id)
+{
+  rc_api_ws_send_json(api, peer, json_pack("{ss sI s{}}", "type", "session.revoked", "session_id",
+                                           (json_int_t)session_id, "body"));
+}
+
+static gboolean
+keep_if_allowed(rc_api *api, rc_api_ws_peer *peer, gint64 session_id)
+{
+  if (peer->user && rc_api_ws_refresh_user(api, peer, NULL) &&
+      rc_api_session_access(api, peer->user, session_id, NULL))
+    return TRUE;
+  tell_revoked(api, peer, session_id);
+  return FALSE;
+}
+
+static gboolean
+keep_none(rc_api *api, rc_api_ws_peer *peer, gint64 session_id)
+{
+  tell_revoked(api, peer, session_id);
+  return FALSE;
+}
+
+void
+rc_api_revoke_subscribers(rc_api *api, gint64 session_id, gboolean everyone)
+{
+  if (api->io.prune)
+    api->io.prune(api->io.owner, session_id, everyone ? keep_none : keep_if_allowed, api);
+}
+
+void
+rc_api_drop_user(rc_api *api, gint64 user_id, const char *token)
+{
+  if (api->io.drop)
+    api->io.drop(api->io.owner, user_id, token);
+}

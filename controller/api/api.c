@@ -1,0 +1,53 @@
+/* api — the composition root of the api: it makes the app's use cases and
+ * the api's own parts, and ties them to the transport and the media. */
+#define G_LOG_DOMAIN "roomctl-api"
+#include "api-private.h"
+#include "program.h"
+#include "sessions.h"
+#include "site-health.h"
+#include "speakers.h"
+#include "storage-watch.h"
+#include "votes.h"
+
+void
+rc_api_set_ws_io(rc_api *api, const rc_api_ws_io *io)
+{
+  api->io = io ? *io : (rc_api_ws_io){0};
+}
+
+rc_api *
+rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meeting)
+{
+  rc_api *api = g_new0(rc_api, 1);
+  api->config = config;
+  api->store = store;
+  api->auth = auth;
+  api->meeting = meeting;
+  api->votes = rc_votes_new(config, store, meeting);
+  api->program = rc_program_new(store, meeting);
+  rc_votes_set_sealed_fn(api->votes, rc_api_live_ballots_sealed, api);
+  api->health = rc_site_health_new(config, store, meeting);
+  api->metrics = g_string_new(NULL);
+  api->records = rc_api_records_new(config);
+  api->storage = rc_storage_watch_new(config, store, meeting, api->votes);
+  api->speakers = rc_speakers_new(config, store, meeting, api->program);
+  api->sessions = rc_sessions_new(store, meeting, api->votes, api->speakers, api->program, api->health, api->storage);
+  return api;
+}
+
+void
+rc_api_free(rc_api *api)
+{
+  if (!api)
+    return;
+  rc_sessions_free(api->sessions);
+  rc_speakers_free(api->speakers);
+  rc_storage_watch_free(api->storage);
+  rc_votes_free(api->votes);
+  rc_program_free(api->program);
+  rc_site_health_free(api->health);
+  g_string_free(api->metrics, TRUE);
+  rc_api_records_free(api->records);
+  g_free(api);
+}
+
