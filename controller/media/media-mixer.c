@@ -74,7 +74,9 @@ typedef struct {
 } placed_site;
 
 struct rc_mixer {
-  rc_media *media;
+  gint64 session_id;
+  rc_ingest *audio;     /* the sites' audio (borrowed; outlives the mixer) */
+  struct rc_room_audio *room; /* the hall, or NULL */
   GstElement *pipeline;
   talker_slot slots[SLOTS];
   GPtrArray *outputs;   /* mix_output*, [0] = the full mix, [1 + slot] = without that slot */
@@ -125,8 +127,8 @@ talker_decoder(const char *name, GstAppSrc **input)
 static void
 slot_swap(rc_mixer *x, talker_slot *slot, gint64 site_id, guint32 ssrc)
 {
-  if (slot->ssrc && x->media->audio)
-    rc_ingest_copy_to(x->media->audio, slot->ssrc, NULL); /* no push into the old one after this */
+  if (slot->ssrc && x->audio)
+    rc_ingest_copy_to(x->audio, slot->ssrc, NULL); /* no push into the old one after this */
   if (slot->decoder) {
     gst_element_set_state(slot->decoder, GST_STATE_NULL);
     gst_bin_remove(GST_BIN(x->pipeline), slot->decoder); /* unlinks it and drops it */
@@ -139,8 +141,8 @@ slot_swap(rc_mixer *x, talker_slot *slot, gint64 site_id, guint32 ssrc)
   gst_bin_add(GST_BIN(x->pipeline), slot->decoder); /* the pipeline owns it */
   gst_element_link(slot->decoder, slot->tee);
   gst_element_sync_state_with_parent(slot->decoder);
-  if (ssrc && x->media->audio)
-    rc_ingest_copy_to(x->media->audio, ssrc, input);
+  if (ssrc && x->audio)
+    rc_ingest_copy_to(x->audio, ssrc, input);
 }
 
 static GstFlowReturn
@@ -151,7 +153,7 @@ on_room_sample(GstAppSink *sink, gpointer data)
   GstBuffer *buf = sample ? gst_sample_get_buffer(sample) : NULL;
   GstMapInfo map;
   if (buf && gst_buffer_map(buf, &map, GST_MAP_READ)) {
-    rc_room_audio_write(x->media->room, (const gint16 *)map.data, map.size / 2);
+    rc_room_audio_write(x->room, (const gint16 *)map.data, map.size / 2);
     gst_buffer_unmap(buf, &map);
   }
   return GST_FLOW_OK;
@@ -169,7 +171,7 @@ room_feed(gpointer data)
   gint16 frames[4800];
   while (!g_atomic_int_get(&x->room_stop)) {
     g_usleep(10 * 1000);
-    gsize n = rc_room_audio_read(x->media->room, frames, G_N_ELEMENTS(frames));
+    gsize n = rc_room_audio_read(x->room, frames, G_N_ELEMENTS(frames));
     if (n)
       gst_app_src_push_buffer(GST_APP_SRC(x->room_src), gst_buffer_new_memdup(frames, n * 2));
   }
@@ -242,7 +244,7 @@ encoded_output(rc_mixer *x, GstElement *mixer)
   g_object_set(enc, "bitrate", 64000, "frame-size", 20, NULL);
   g_object_set(pay, "pt", RC_PT_OPUS, "ssrc", RC_PROGRAM_AUDIO_SSRC, "seqnum-offset", (gint)x->seq_base,
                "timestamp-offset", x->ts_base, NULL);
-  g_object_set(sink, "sync", TRUE, "async", FALSE, "socket", rc_ingest_socket(x->media->audio), "close-socket",
+  g_object_set(sink, "sync", TRUE, "async", FALSE, "socket", rc_ingest_socket(x->audio), "close-socket",
                FALSE, NULL);
   gst_element_link_many(mixer, conv, enc, pay, q, sink, NULL);
   mix_output *o = g_new0(mix_output, 1);
@@ -314,7 +316,7 @@ build_outputs(rc_mixer *x, GstElement *quiet, GstElement *room)
         feed(bin, x->slots[t].tee, mixer);
     g_ptr_array_add(x->outputs, encoded_output(x, mixer));
   }
-  if (x->media->room && *rc_room_audio_output_device(x->media->room)) {
+  if (x->room && *rc_room_audio_output_device(x->room)) {
     GstElement *mixer = new_mixer(bin);
     feed(bin, quiet, mixer);
     for (int t = 0; t < SLOTS; t++)
@@ -324,10 +326,12 @@ build_outputs(rc_mixer *x, GstElement *quiet, GstElement *room)
 }
 
 rc_mixer *
-rc_mixer_new(rc_media *media, GError **error)
+rc_mixer_new(const rc_mixer_setup *setup, GError **error)
 {
   rc_mixer *x = g_new0(rc_mixer, 1);
-  x->media = media;
+  x->session_id = setup->session_id;
+  x->audio = setup->audio;
+  x->room = setup->room;
   x->pipeline = gst_pipeline_new("program-audio");
   x->outputs = g_ptr_array_new_with_free_func(output_free);
   x->placed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, placed_free);
@@ -335,7 +339,7 @@ rc_mixer_new(rc_media *media, GError **error)
   x->ts_base = g_random_int() % G_MAXUINT32; /* G_MAXUINT32: each payloader would pick its own */
   g_mutex_init(&x->route_lock);
   GstElement *quiet = silence(GST_BIN(x->pipeline));
-  GstElement *room = media->room && *rc_room_audio_input_device(media->room) ? room_branch(x) : NULL;
+  GstElement *room = x->room && *rc_room_audio_input_device(x->room) ? room_branch(x) : NULL;
   for (int t = 0; t < SLOTS; t++) {
     x->slots[t].tee = rc_media_make("tee", GST_BIN(x->pipeline));
     slot_swap(x, &x->slots[t], 0, 0);
@@ -349,9 +353,8 @@ rc_mixer_new(rc_media *media, GError **error)
     rc_mixer_free(x);
     return NULL;
   }
-  for (guint i = 0; media->local_audio_ports && i < media->local_audio_ports->len; i++)
-    rc_mixer_local_client(x, g_array_index(media->local_audio_ports, int, i), TRUE);
-  rc_mixer_set_talkers(x);
+  for (guint i = 0; setup->local_ports && i < setup->local_ports->len; i++)
+    rc_mixer_local_client(x, g_array_index(setup->local_ports, int, i), TRUE);
   return x;
 }
 
@@ -361,8 +364,8 @@ rc_mixer_free(rc_mixer *x)
   if (!x)
     return;
   for (int t = 0; t < SLOTS; t++)
-    if (x->slots[t].ssrc && x->media->audio)
-      rc_ingest_copy_to(x->media->audio, x->slots[t].ssrc, NULL);
+    if (x->slots[t].ssrc && x->audio)
+      rc_ingest_copy_to(x->audio, x->slots[t].ssrc, NULL);
   if (x->room_feed) {
     g_atomic_int_set(&x->room_stop, 1);
     g_thread_join(g_steal_pointer(&x->room_feed));
@@ -438,15 +441,6 @@ output_for(rc_mixer *x, gint64 site_id)
   return 0;
 }
 
-static gboolean
-in_array(GArray *ids, gint64 id)
-{
-  for (guint i = 0; i < ids->len; i++)
-    if (g_array_index(ids, gint64, i) == id)
-      return TRUE;
-  return FALSE;
-}
-
 /* The slot for a new talker: one whose talker leaves (its decoder is
  * swapped once, not emptied and filled), else an empty one; -1: none. */
 static int
@@ -461,29 +455,34 @@ free_slot(rc_mixer *x, const gboolean leaving[SLOTS])
   return -1;
 }
 
-void
-rc_mixer_set_talkers(rc_mixer *x)
+static gboolean
+is_talker(const rc_mixer_talker *talkers, guint n, gint64 site_id)
 {
-  g_autoptr(GArray) talkers = rc_media_talkers(x->media);
+  for (guint i = 0; i < n; i++)
+    if (talkers[i].site_id == site_id)
+      return TRUE;
+  return FALSE;
+}
+
+void
+rc_mixer_set_talkers(rc_mixer *x, const rc_mixer_talker *talkers, guint n)
+{
   /* A talker that stays keeps its slot (and its decoder, without a gap). */
   gboolean leaving[SLOTS];
   for (guint t = 0; t < SLOTS; t++)
-    leaving[t] = x->slots[t].site_id && !in_array(talkers, x->slots[t].site_id);
-  for (guint i = 0; i < talkers->len; i++) {
-    gint64 id = g_array_index(talkers, gint64, i);
-    rc_media_site *s = rc_media_site_get(x->media, id);
-    int t = s && !output_for(x, id) ? free_slot(x, leaving) : -1;
+    leaving[t] = x->slots[t].site_id && !is_talker(talkers, n, x->slots[t].site_id);
+  for (guint i = 0; i < n; i++) {
+    const rc_mixer_talker *k = &talkers[i];
+    int t = !output_for(x, k->site_id) ? free_slot(x, leaving) : -1;
     if (t < 0)
       continue;
     leaving[t] = FALSE;
-    slot_swap(x, &x->slots[t], id, s->ssrc_audio);
-    g_message("session %" G_GINT64_FORMAT ": %s (%s) talks in the program audio", x->media->session_id, s->code,
-              s->name);
+    slot_swap(x, &x->slots[t], k->site_id, k->ssrc);
+    g_message("session %" G_GINT64_FORMAT ": %s (%s) talks in the program audio", x->session_id, k->code, k->name);
   }
   for (guint t = 0; t < SLOTS; t++)
     if (leaving[t])
       slot_swap(x, &x->slots[t], 0, 0);
-  rc_mixer_refresh(x);
 }
 
 /* Moves @site to output @out at @dest (NULL: nowhere). */
@@ -505,21 +504,20 @@ place(rc_mixer *x, gint64 site_id, guint out, const char *dest)
 }
 
 void
-rc_mixer_refresh(rc_mixer *x)
+rc_mixer_refresh(rc_mixer *x, const rc_mixer_listener *listeners, guint n)
 {
-  GHashTableIter it;
-  gpointer key, value;
-  g_hash_table_iter_init(&it, x->media->sites);
-  while (g_hash_table_iter_next(&it, NULL, &value)) {
-    rc_media_site *s = value;
-    g_autofree char *dest = rc_media_site_destination(s, TRUE);
-    place(x, s->id, output_for(x, s->id), dest);
+  g_autoptr(GHashTable) present = g_hash_table_new(g_int64_hash, g_int64_equal);
+  for (guint i = 0; i < n; i++) {
+    place(x, listeners[i].site_id, output_for(x, listeners[i].site_id), listeners[i].dest);
+    g_hash_table_add(present, (gpointer)&listeners[i].site_id);
   }
   /* Sites that left the session stop receiving. */
   g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(gint64));
+  GHashTableIter it;
+  gpointer key;
   g_hash_table_iter_init(&it, x->placed);
   while (g_hash_table_iter_next(&it, &key, NULL))
-    if (!rc_media_site_get(x->media, *(gint64 *)key))
+    if (!g_hash_table_contains(present, key))
       g_array_append_val(gone, *(gint64 *)key);
   for (guint i = 0; i < gone->len; i++)
     place(x, g_array_index(gone, gint64, i), 0, NULL);

@@ -49,41 +49,6 @@ typedef struct {
   struct rc_site_pull *pull;        /* the rtsp/srt adapter (devices/site-pull), or NULL */
 } rc_media_site;
 
-struct rc_media {
-  rc_config *config;
-  gint64 session_id;
-  GHashTable *sites;         /* gint64* id -> rc_media_site* */
-  GArray *tiers;             /* rc_tier, the config's (borrowed) */
-  gint64 chair_site_id, floor_site_id, source_site_id;
-  gint64 grant_us;           /* when the floor was last asked to change */
-  gboolean check_only;       /* a pre-session check: figures, no program */
-  rc_program_mode mode;
-  GArray *tiles;             /* gint64 site ids (compose) */
-  rc_ingest *video, *audio;
-  rc_fanout **fanouts;       /* one per tier: program video out */
-  rc_mixer *mixer;           /* program audio */
-  rc_compose *compose;
-  rc_recorder *recorder;
-  rc_rtsp_out *rtsp;
-  guint tick_source, pending_source, pending_polls;
-  rc_media_figures *last_figures; /* of the last tick, or NULL */
-  rc_delay_histogram delay_ago[20]; /* the forwarding delay at the last 20 ticks (10 s) */
-  guint delay_tick;
-  GArray *local_audio_ports; /* int: recorder and RTSP inputs of the mix */
-  struct rc_room_audio *room; /* hall microphone and speakers, or NULL */
-  rc_media_stats_fn on_stats;
-  rc_media_switch_fn on_switch;
-  gpointer cb_data;
-};
-
-/* ---- media.c ---- */
-rc_media_site *rc_media_site_get(rc_media *media, gint64 id);
-/* Where the program should reach @site ("host:port"), or NULL when unknown yet. (transfer full) */
-char *rc_media_site_destination(rc_media_site *site, gboolean audio);
-/* Asks @site for a keyframe (RTCP PLI to its RTCP or RTP address). */
-void rc_media_ask_keyframe(rc_media *media, rc_media_site *site);
-/* The sites that talk now (chair's site if remote, the floor holder's). */
-GArray *rc_media_talkers(rc_media *media);
 
 /* ---- media-ingest.c: a few shared UDP ports for all sites ---- */
 typedef struct {
@@ -154,16 +119,36 @@ void rc_fanout_remove(rc_fanout *fanout, const char *host, int port);
 guint64 rc_fanout_bytes(rc_fanout *fanout);
 
 /* ---- media-mixer.c: program audio with mix-minus ---- */
-rc_mixer *rc_mixer_new(rc_media *media, GError **error);
+/* What the mixer is given at its start (borrowed; @audio outlives it). */
+typedef struct {
+  gint64 session_id;
+  rc_ingest *audio;
+  struct rc_room_audio *room; /* or NULL */
+  const GArray *local_ports;  /* int: the recorder's and RTSP's inputs of the full mix */
+} rc_mixer_setup;
+/* A site that talks (its audio is mixed) and one that listens (at @dest,
+ * "host:port", NULL = not known yet). */
+typedef struct {
+  gint64 site_id;
+  guint32 ssrc;
+  const char *code, *name;
+} rc_mixer_talker;
+typedef struct {
+  gint64 site_id;
+  const char *dest;
+} rc_mixer_listener;
+rc_mixer *rc_mixer_new(const rc_mixer_setup *setup, GError **error);
 void rc_mixer_free(rc_mixer *mixer);
 /* Adds or removes 127.0.0.1:@port as a receiver of the full program mix. */
 void rc_mixer_local_client(rc_mixer *mixer, int port, gboolean add);
-/* Follows the talkers (rc_media_talkers: the chair's site, the floor
- * holder's): swaps the decoders of the slots that change and moves the
- * sites between the full mix and their mix-minus. Nothing else stops. */
-void rc_mixer_set_talkers(rc_mixer *mixer);
-/* Brings each site's audio destination up to date (called every second). */
-void rc_mixer_refresh(rc_mixer *mixer);
+/* Follows the talkers (the chair's site, the floor holder's): swaps the
+ * decoders of the slots that change. Nothing else stops. Then call
+ * rc_mixer_refresh: it moves the sites between the full mix and their
+ * mix-minus. */
+void rc_mixer_set_talkers(rc_mixer *mixer, const rc_mixer_talker *talkers, guint n);
+/* Every site of the session and where it receives (called every second
+ * and after the talkers change); sites not listed stop receiving. */
+void rc_mixer_refresh(rc_mixer *mixer, const rc_mixer_listener *listeners, guint n);
 
 /* ---- media-compose.c ---- */
 /* A tile of the grid: a site's video stream and the name shown on it. */

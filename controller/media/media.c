@@ -8,6 +8,42 @@
 #include "room-audio.h"
 #include "site-pull.h"
 
+/* Private to this file: the parts of the media get what they need at their start. */
+struct rc_media {
+  rc_config *config;
+  gint64 session_id;
+  GHashTable *sites;         /* gint64* id -> rc_media_site* */
+  GArray *tiers;             /* rc_tier, the config's (borrowed) */
+  gint64 chair_site_id, floor_site_id, source_site_id;
+  gint64 grant_us;           /* when the floor was last asked to change */
+  gboolean check_only;       /* a pre-session check: figures, no program */
+  rc_program_mode mode;
+  GArray *tiles;             /* gint64 site ids (compose) */
+  rc_ingest *video, *audio;
+  rc_fanout **fanouts;       /* one per tier: program video out */
+  rc_mixer *mixer;           /* program audio */
+  rc_compose *compose;
+  rc_recorder *recorder;
+  rc_rtsp_out *rtsp;
+  guint tick_source, pending_source, pending_polls;
+  rc_media_figures *last_figures; /* of the last tick, or NULL */
+  rc_delay_histogram delay_ago[20]; /* the forwarding delay at the last 20 ticks (10 s) */
+  guint delay_tick;
+  GArray *local_audio_ports; /* int: recorder and RTSP inputs of the mix */
+  struct rc_room_audio *room; /* hall microphone and speakers, or NULL */
+  rc_media_stats_fn on_stats;
+  rc_media_switch_fn on_switch;
+  gpointer cb_data;
+};
+
+static rc_media_site *rc_media_site_get(rc_media *media, gint64 id);
+/* Where the program should reach @site ("host:port"), or NULL when unknown yet. (transfer full) */
+static char *rc_media_site_destination(rc_media_site *site, gboolean audio);
+/* Asks @site for a keyframe (RTCP PLI to its RTCP or RTP address). */
+static void rc_media_ask_keyframe(rc_media *media, rc_media_site *site);
+/* The sites that talk now (chair's site if remote, the floor holder's). */
+static GArray *rc_media_talkers(rc_media *media);
+
 #define PENDING_POLL_MS 50 /* how soon a finished switch is noticed */
 #define PLI_EVERY 6        /* polls between keyframe requests (300 ms) */
 
@@ -82,7 +118,7 @@ rc_media_session(rc_media *m)
   return m->session_id;
 }
 
-rc_media_site *
+static rc_media_site *
 rc_media_site_get(rc_media *m, gint64 id)
 {
   return id ? g_hash_table_lookup(m->sites, &id) : NULL;
@@ -103,7 +139,7 @@ configured_address(const char *address, gboolean audio)
   return g_inet_socket_address_new(ip, g_network_address_get_port(G_NETWORK_ADDRESS(c)) + (audio ? 2 : 0));
 }
 
-char *
+static char *
 rc_media_site_destination(rc_media_site *s, gboolean audio)
 {
   GSocketAddress *a = audio ? (s->configured_audio ? s->configured_audio : s->learned_audio)
@@ -237,6 +273,47 @@ place_all_sites(rc_media *m)
     place_site(m, value);
 }
 
+/* ---- the program audio ---- */
+
+/* Every site and where its audio goes, to the mixer. */
+static void
+mixer_listeners(rc_media *m)
+{
+  if (!m->mixer)
+    return;
+  guint n = g_hash_table_size(m->sites), i = 0;
+  g_autofree rc_mixer_listener *l = g_new0(rc_mixer_listener, MAX(n, 1));
+  g_autoptr(GPtrArray) dests = g_ptr_array_new_with_free_func(g_free);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, m->sites);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    rc_media_site *s = value;
+    char *dest = rc_media_site_destination(s, TRUE);
+    g_ptr_array_add(dests, dest);
+    l[i++] = (rc_mixer_listener){s->id, dest};
+  }
+  rc_mixer_refresh(m->mixer, l, i);
+}
+
+/* The talkers (rc_media_talkers) to the mixer, then where everyone listens. */
+static void
+mixer_talkers(rc_media *m)
+{
+  if (!m->mixer)
+    return;
+  g_autoptr(GArray) ids = rc_media_talkers(m);
+  g_autofree rc_mixer_talker *t = g_new0(rc_mixer_talker, MAX(ids->len, 1));
+  guint n = 0;
+  for (guint i = 0; i < ids->len; i++) {
+    rc_media_site *s = rc_media_site_get(m, g_array_index(ids, gint64, i));
+    if (s)
+      t[n++] = (rc_mixer_talker){s->id, s->ssrc_audio, s->code, s->name};
+  }
+  rc_mixer_set_talkers(m->mixer, t, n);
+  mixer_listeners(m);
+}
+
 /* ---- the program source ---- */
 
 static gint64
@@ -245,7 +322,7 @@ wanted_source(rc_media *m)
   return m->floor_site_id ? m->floor_site_id : m->chair_site_id;
 }
 
-void
+static void
 rc_media_ask_keyframe(rc_media *m, rc_media_site *s)
 {
   GSocketAddress *to = s->configured_video ? NULL : s->learned_video;
@@ -449,8 +526,7 @@ on_tick(gpointer data)
   rc_ingest_snapshots_free(v);
   rc_ingest_snapshots_free(a);
   place_all_sites(m);
-  if (m->mixer)
-    rc_mixer_refresh(m->mixer);
+  mixer_listeners(m);
   merge_keyframe_requests(m);
   forward_delay(m, f);
   g_clear_pointer(&m->last_figures, rc_media_figures_unref);
@@ -509,8 +585,10 @@ start_outputs(rc_media *m, GError **error)
   }
   if (m->check_only)
     return TRUE;
-  if (!(m->mixer = rc_mixer_new(m, error)))
+  rc_mixer_setup mix = {m->session_id, m->audio, m->room, m->local_audio_ports};
+  if (!(m->mixer = rc_mixer_new(&mix, error)))
     return FALSE;
+  mixer_talkers(m);
   rc_media_outlet out = {m->config, m->session_id, tap, m};
   if (m->config->media_record && !(m->recorder = rc_recorder_new(&out, error)))
     return FALSE;
@@ -622,7 +700,7 @@ rc_media_set_sites(rc_media *m, const rc_media_site_desc *sites, guint n)
   place_all_sites(m);
   apply_source(m);
   if (m->mixer) /* the chair's site is known from here on: it talks from the first second */
-    rc_mixer_set_talkers(m->mixer);
+    mixer_talkers(m);
 }
 
 /* ---- floor and layout ---- */
@@ -640,7 +718,7 @@ rc_media_set_floor(rc_media *m, gint64 site_id, GError **error)
   g_message("session %" G_GINT64_FORMAT ": floor -> site %" G_GINT64_FORMAT, m->session_id, site_id);
   apply_source(m);
   if (m->mixer) /* the talkers changed: swap the mixer's inputs */
-    rc_mixer_set_talkers(m->mixer);
+    mixer_talkers(m);
   if (m->mode == RC_PROGRAM_COMPOSE)
     return rc_media_set_layout(m, RC_PROGRAM_COMPOSE, NULL, error);
   return TRUE;
@@ -706,7 +784,7 @@ rc_media_mark_item(rc_media *m, gint64 item_id, const char *title)
     rc_recorder_mark(m->recorder, item_id, title);
 }
 
-GArray *
+static GArray *
 rc_media_talkers(rc_media *m)
 {
   GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
