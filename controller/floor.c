@@ -22,6 +22,15 @@ rc_floor_new(void)
   return f;
 }
 
+rc_floor *
+rc_floor_copy(const rc_floor *f)
+{
+  rc_floor *c = g_new0(rc_floor, 1);
+  *c = *f;
+  c->queue = g_array_copy(f->queue);
+  return c;
+}
+
 void
 rc_floor_free(rc_floor *f)
 {

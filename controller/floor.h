@@ -16,6 +16,8 @@ typedef struct {
 
 rc_floor *rc_floor_new(void);
 void rc_floor_free(rc_floor *floor);
+/* An independent copy: try a change on it before the stored state agrees. (transfer full) */
+rc_floor *rc_floor_copy(const rc_floor *floor);
 
 /* Queues @user_id. RC_ERROR_CONFLICT if already queued or speaking. */
 gboolean rc_floor_request(rc_floor *floor, gint64 user_id, gint64 now_ms, GError **error);

@@ -653,3 +653,12 @@ rc_store_rollback(rc_store *store)
 {
   exec_sql(store, "ROLLBACK TO rc; RELEASE rc", NULL);
 }
+
+gboolean
+rc_store_end(rc_store *store, gboolean ok, GError **error)
+{
+  if (ok)
+    return rc_store_commit(store, error);
+  rc_store_rollback(store);
+  return FALSE;
+}

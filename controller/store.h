@@ -27,6 +27,9 @@ int rc_store_latest_schema(void);
 gboolean rc_store_begin(rc_store *store, GError **error);
 gboolean rc_store_commit(rc_store *store, GError **error);
 void rc_store_rollback(rc_store *store);
+/* Ends what rc_store_begin began: committed when @ok, else rolled back
+ * (FALSE). One action and its audit row: begin, write both, end. */
+gboolean rc_store_end(rc_store *store, gboolean ok, GError **error);
 
 /* Current time as ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ". (transfer full) */
 char *rc_store_now(void);

@@ -78,13 +78,6 @@ announce(rc_program *p, gint64 session_id)
   rc_meeting_send(p->meeting, session_id, RC_EVENT_MEDIA_UPDATED, rc_program_status_json(p->media));
 }
 
-static void
-audit(rc_program *p, gint64 by, const char *action, const char *target)
-{
-  g_autoptr(GError) error = NULL;
-  if (!rc_store_audit(p->store, by, action, target, NULL, &error))
-    g_warning("audit %s %s: %s", action, target, error->message);
-}
 
 void
 rc_program_session_live(rc_program *p, gint64 session_id, gboolean live)
@@ -120,10 +113,14 @@ rc_program_floor(rc_program *p, gint64 session_id, gint64 site_id, gint64 user_i
     return TRUE; /* a session without media: the floor is only the meeting's */
   if (!rc_media_set_floor(p->media, site_id, error))
     return FALSE;
-  if (!rc_store_floor_log(p->store, session_id, site_id, user_id, by, error))
-    return FALSE;
+  /* The floor log and its audit row: one commit. */
   g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT " site:%" G_GINT64_FORMAT, session_id, site_id);
-  audit(p, by, "floor.site", target);
+  if (!rc_store_begin(p->store, error) ||
+      !rc_store_end(p->store,
+                    rc_store_floor_log(p->store, session_id, site_id, user_id, by, error) &&
+                        rc_store_audit(p->store, by, "floor.site", target, NULL, error),
+                    error))
+    return FALSE;
   announce(p, session_id);
   return TRUE;
 }
@@ -132,10 +129,11 @@ gboolean
 rc_program_layout(rc_program *p, gint64 session_id, rc_program_mode mode, const GArray *tiles, gint64 by,
                   GError **error)
 {
-  if (!rc_media_set_layout(p->media, mode, tiles, error))
-    return FALSE;
   g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT " %s", session_id, rc_program_mode_name(mode));
-  audit(p, by, "media.layout", target);
+  /* Audited before it is done: a layout that cannot be audited is not made. */
+  if (!rc_store_audit(p->store, by, "media.layout", target, NULL, error) ||
+      !rc_media_set_layout(p->media, mode, tiles, error))
+    return FALSE;
   announce(p, session_id);
   return TRUE;
 }

@@ -54,16 +54,19 @@ rc_sessions_transition(rc_sessions *s, gint64 id, const char *action, gint64 by,
     return NULL;
   const char *status = json_string_value(json_object_get(before, "status")), *next = NULL;
   if (!rc_meeting_session_transition(status, action, &next, error) ||
-      (g_str_equal(next, "ended") && !end_live_part(s, id, by, error)) ||
-      !rc_store_session_set_status(s->store, id, next, error))
+      (g_str_equal(next, "ended") && !end_live_part(s, id, by, error)))
+    return NULL;
+  /* The status and its audit row: one commit. */
+  g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT, id);
+  const char *what = g_str_equal(action, "start") ? "session.start" : "session.end";
+  if (!rc_store_begin(s->store, error) ||
+      !rc_store_end(s->store,
+                    rc_store_session_set_status(s->store, id, next, error) &&
+                        rc_store_audit(s->store, by, what, target, NULL, error),
+                    error))
     return NULL;
   rc_log_about(G_LOG_LEVEL_MESSAGE, id, NULL, by, "session %" G_GINT64_FORMAT ": %s -> %s by user %" G_GINT64_FORMAT,
                id, status, next, by);
-  g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT, id);
-  g_autoptr(GError) audit_error = NULL;
-  const char *what = g_str_equal(action, "start") ? "session.start" : "session.end";
-  if (!rc_store_audit(s->store, by, what, target, NULL, &audit_error))
-    g_warning("audit %s %s: %s", what, target, audit_error->message);
   json_t *after = rc_store_session_get(s->store, id, error);
   if (after)
     rc_meeting_send(s->meeting, id, RC_EVENT_SESSION_UPDATED, json_incref(after));

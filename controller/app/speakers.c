@@ -107,13 +107,24 @@ rc_speakers_grant(rc_speakers *sp, gint64 sid, gint64 item, gint64 uid, gint64 b
   int limit = speaking_limit(sp, item);
   rc_floor *floor = rc_meeting_floor(sp->meeting, sid);
   rc_floor_turn ended;
-  if (!rc_floor_grant(floor, uid, limit, now_ms(), &ended, error) || !store_turn_end(sp, sid, &ended, error) ||
-      !rc_store_speaker_grant(sp->store, sid, item, uid, limit, error))
-    return NULL;
   g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT " user:%" G_GINT64_FORMAT, sid, uid);
-  g_autoptr(GError) audit_error = NULL;
-  if (!rc_store_audit(sp->store, by, "floor.grant", target, NULL, &audit_error))
-    g_warning("audit floor.grant %s: %s", target, audit_error->message);
+  /* The turn that ends, the new one and the audit row: one commit; the
+   * floor in memory changes only once it is made. */
+  rc_floor *trial = rc_floor_copy(floor);
+  if (!rc_floor_grant(trial, uid, limit, now_ms(), &ended, error)) {
+    rc_floor_free(trial);
+    return NULL;
+  }
+  gboolean ok = rc_store_begin(sp->store, error) &&
+                rc_store_end(sp->store,
+                             store_turn_end(sp, sid, &ended, error) &&
+                                 rc_store_speaker_grant(sp->store, sid, item, uid, limit, error) &&
+                                 rc_store_audit(sp->store, by, "floor.grant", target, NULL, error),
+                             error);
+  rc_floor_free(trial);
+  if (!ok)
+    return NULL;
+  rc_floor_grant(floor, uid, limit, now_ms(), &ended, NULL);
   g_autoptr(json_t) speaker = rc_store_user_get(sp->store, uid, NULL);
   gint64 site = speaker ? json_integer_value(json_object_get(speaker, "site_id")) : 0;
   g_autoptr(GError) media_error = NULL;

@@ -70,13 +70,11 @@ rc_votes_set_sealed_fn(rc_votes *v, rc_votes_sealed_fn fn, gpointer data)
   v->sealed_data = data;
 }
 
-static void
-audit(rc_votes *v, gint64 by, const char *action, gint64 vote_id)
+static gboolean
+audit(rc_votes *v, gint64 by, const char *action, gint64 vote_id, GError **error)
 {
   g_autofree char *target = g_strdup_printf("vote:%" G_GINT64_FORMAT, vote_id);
-  g_autoptr(GError) error = NULL;
-  if (!rc_store_audit(v->store, by, action, target, NULL, &error))
-    g_warning("audit %s %s: %s", action, target, error->message);
+  return rc_store_audit(v->store, by, action, target, NULL, error);
 }
 
 static rc_vote_rule
@@ -204,16 +202,18 @@ rc_votes_open(rc_votes *v, const rc_vote_request *r, GError **error)
     g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(g_get_real_time() / G_USEC_PER_SEC + r->duration_s);
     closes_at = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
   }
+  /* The vote's row and its audit row: one commit. */
+  if (!rc_store_begin(v->store, error))
+    return NULL;
   gint64 id = rc_store_vote_create(v->store, sid, r->item_id, r->question, options, r->secret, allow_change,
                                    closes_at, r->by, error);
-  if (!id)
+  if (!rc_store_end(v->store, id && audit(v, r->by, "vote.open", id, error), error))
     return NULL;
   rc_vote *vote = rc_vote_new(id, (guint)json_array_size(options), r->secret, allow_change);
   rc_vote_set_seal_group(vote, (guint)v->config->vote_secret_group);
   rc_meeting_add_vote(v->meeting, sid, vote);
   if (r->duration_s > 0)
     arm_close_timer(v, id, r->duration_s * 1000);
-  audit(v, r->by, "vote.open", id);
   rc_log_about(G_LOG_LEVEL_MESSAGE, sid, NULL, r->by, "session %" G_GINT64_FORMAT ": vote %" G_GINT64_FORMAT " opened (%s)",
                sid, id, r->secret ? "secret" : "open");
   json_t *pub = vote_public(v, id, vote, sid);
@@ -344,13 +344,15 @@ rc_votes_close(rc_votes *v, gint64 vote_id, gint64 by, GError **error)
   vote_counts(v, sid, &present, &members);
   rc_vote_rule rule = vote_rule(v);
   g_autoptr(json_t) result = rc_vote_result(vote, &rule, present, members);
-  if (!rc_store_vote_close(v->store, vote_id, result, error))
+  /* The result and its audit row: one commit. */
+  if (!rc_store_begin(v->store, error) ||
+      !rc_store_end(v->store, rc_store_vote_close(v->store, vote_id, result, error) && audit(v, by, "vote.close", vote_id, error),
+                    error))
     return FALSE;
   rc_vote_close(vote);
   rc_log_about(G_LOG_LEVEL_MESSAGE, sid, NULL, by, "session %" G_GINT64_FORMAT ": vote %" G_GINT64_FORMAT
                " closed: %u cast, %s", sid, vote_id, rc_vote_cast_count(vote),
                json_is_true(json_object_get(result, "passed")) ? "passed" : "not passed");
-  audit(v, by, "vote.close", vote_id);
   g_hash_table_remove(v->timers, &vote_id);
   rc_meeting_drop_vote(v->meeting, vote_id);
   rc_meeting_send(v->meeting, sid, RC_EVENT_VOTE_CLOSED, json_pack("{so}", "vote", vote_public(v, vote_id, NULL, sid)));

@@ -87,6 +87,25 @@ test_current_and_clear(void)
   rc_floor_free(f);
 }
 
+/* A grant tried on a copy leaves the floor as it was. */
+static void
+test_copy(void)
+{
+  rc_floor *f = rc_floor_new();
+  rc_floor_request(f, 1, 10, NULL);
+  rc_floor_request(f, 2, 20, NULL);
+  rc_floor *c = rc_floor_copy(f);
+  g_assert_true(rc_floor_grant(c, 2, 60, 1000, NULL, NULL));
+  g_assert_cmpint(rc_floor_speaker(c), ==, 2);
+  g_assert_cmpuint(rc_floor_queue_length(c), ==, 1);
+  g_assert_cmpint(rc_floor_speaker(f), ==, 0);
+  g_assert_cmpuint(rc_floor_queue_length(f), ==, 2);
+  rc_floor_free(c);
+  g_assert_true(rc_floor_grant(f, 1, 60, 1000, NULL, NULL)); /* the original works on */
+  g_assert_cmpuint(rc_floor_queue_length(f), ==, 1);
+  rc_floor_free(f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -94,5 +113,6 @@ main(int argc, char **argv)
   g_test_add_func("/floor/queue-order-and-grant", test_queue_order_and_grant);
   g_test_add_func("/floor/withdraw", test_withdraw);
   g_test_add_func("/floor/current-and-clear", test_current_and_clear);
+  g_test_add_func("/floor/copy", test_copy);
   return g_test_run();
 }
