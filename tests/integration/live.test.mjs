@@ -306,4 +306,35 @@ describe('one commit per action', () => {
     assert.equal(logRows(), rows + 1, 'item B is in the agenda log');
     await chair.close();
   });
+
+  test("a vote opened and closed, a floor grant and the session's end: each one commit with its audit row", async () => {
+    const token = await login(srv.base, 'thuky', 'thuky123');
+    const chair = await WsClient.connect(srv.port, { token: await login(srv.base, 'chutoa', 'chutoa123') });
+    const d1 = await WsClient.connect(srv.port, { token: await login(srv.base, 'db01', '123456') });
+    await d1.request('checkin', { session_id: 1 });
+    const commits = async () => {
+      await new Promise((r) => setTimeout(r, 1100));
+      return Number((await (await fetch(`${srv.base}/metrics`)).text()).match(/^roomctl_store_commits_total (\d+)$/m)[1]);
+    };
+    const audited = (action) => Number(sql(srv.dataDir, `SELECT count(*) FROM audit_log WHERE action = '${action}'`));
+    const once = async (what, action, act) => {
+      const c = await commits(), a = audited(action);
+      const out = await act();
+      assert.equal(await commits() - c, 1, `${what}: one commit`);
+      assert.equal(audited(action), a + 1, `${what}: its audit row`);
+      return out;
+    };
+    const { vote } = await once('vote.open', 'vote.open', () => chair.request('vote.open', { session_id: 1, question: 'Q?' }));
+    await once('vote.close', 'vote.close', () => chair.request('vote.close', { vote_id: vote.id }));
+    await d1.request('speak.request', { session_id: 1 });
+    const me = (await api(srv.base, token, 'GET', '/api/v1/users')).users.find((u) => u.username === 'db01');
+    await once('speak.grant', 'floor.grant', () => chair.request('speak.grant', { session_id: 1, user_id: me.id }));
+    // The end closes the turn (its own commit, with the queue) before the status and its audit row.
+    const c = await commits(), a = audited('session.end');
+    await api(srv.base, token, 'POST', '/api/v1/sessions/1/end');
+    assert.equal(await commits() - c, 2, "the session's end: the floor cleared, then the status with its audit row");
+    assert.equal(audited('session.end'), a + 1);
+    await d1.close();
+    await chair.close();
+  });
 });
