@@ -79,21 +79,63 @@ announce(rc_program *p, gint64 session_id)
 }
 
 
+/* A live session without its media is told to its technicians as an
+ * alarm without a site ("media"), not only in the log. */
+static void
+no_media(rc_program *p, gint64 session_id, const char *why)
+{
+  g_warning("session %" G_GINT64_FORMAT ": %s", session_id, why);
+  g_autoptr(GError) error = NULL;
+  rc_store_alarm_clear(p->store, session_id, 0, "media", NULL); /* one standing alarm, also after a restart */
+  gint64 id = rc_store_alarm_raise(p->store, session_id, 0, "media", why, &error);
+  json_t *alarm = id ? rc_store_alarm_get(p->store, id, NULL) : NULL;
+  if (alarm)
+    rc_meeting_send(p->meeting, session_id, RC_EVENT_ALARM_RAISED, json_pack("{so}", "alarm", alarm));
+  else
+    g_warning("session %" G_GINT64_FORMAT ": the media alarm cannot be stored: %s", session_id,
+              error ? error->message : "?");
+}
+
+/* The session ended: its media alarm, if any, is cleared. */
+static void
+media_back(rc_program *p, gint64 session_id)
+{
+  gint64 id = rc_store_alarm_clear(p->store, session_id, 0, "media", NULL);
+  json_t *alarm = id ? rc_store_alarm_get(p->store, id, NULL) : NULL;
+  if (alarm)
+    rc_meeting_send(p->meeting, session_id, RC_EVENT_ALARM_CLEARED, json_pack("{so}", "alarm", alarm));
+}
+
 void
 rc_program_session_live(rc_program *p, gint64 session_id, gboolean live)
 {
   if (!p->media)
     return;
   if (!live) {
+    media_back(p, session_id);
     if (rc_media_session(p->media) == session_id)
       rc_media_stop(p->media);
     return;
   }
   g_autoptr(GError) error = NULL;
   g_auto(rc_session_sites) sites = {0};
+  gint64 holder = rc_media_session(p->media);
+  if (holder && holder != session_id) {
+    /* One conference has the media at a time: this one goes on without. */
+    g_autoptr(json_t) other = rc_store_session_get(p->store, holder, NULL);
+    g_autofree char *why = g_strdup_printf(
+        "no video or audio for this session: the media are in use by session %" G_GINT64_FORMAT " (%s)%s", holder,
+        other ? json_string_value(json_object_get(other, "title")) : "?",
+        other && g_str_equal(json_string_value(json_object_get(other, "status")), "scheduled") ? ", its pre-session check"
+                                                                                                : "");
+    no_media(p, session_id, why);
+    return;
+  }
   if (!rc_session_sites_load(p->store, session_id, &sites, &error) ||
-      !rc_media_start(p->media, session_id, sites.sites, sites.n, &error))
-    g_warning("session %" G_GINT64_FORMAT ": no media: %s", session_id, error ? error->message : "?");
+      !rc_media_start(p->media, session_id, sites.sites, sites.n, &error)) {
+    g_autofree char *why = g_strdup_printf("no video or audio for this session: %s", error ? error->message : "?");
+    no_media(p, session_id, why);
+  }
 }
 
 void

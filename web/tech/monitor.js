@@ -228,7 +228,7 @@ export class MonitorView {
     this.alarmList.schedule();
     if (ev && ev.what === 'raised') {
       const a = ev.alarm;
-      toast(`${t(`tech.alarm.kind.${a.kind}`)}: ${a.site_name || a.site_code}`, { kind: a.kind === 'offline' ? 'error' : 'warn', timeout: 4000 });
+      toast(`${t(`tech.alarm.kind.${a.kind}`)}: ${a.site_name || a.site_code || a.reason}`, { kind: a.kind === 'offline' ? 'error' : 'warn', timeout: 4000 });
     }
   }
 
