@@ -7,6 +7,7 @@
 #include "api-private.h"
 #include "service.h"
 #include "store-records.h"
+#include "presentation.h"
 #include "program.h"
 #include "sessions.h"
 #include "speakers.h"
@@ -36,79 +37,29 @@ session_checked(rc_api_ws_call *call, gint64 session_id, gboolean must_be_live, 
   return s;
 }
 
-/* ---- presentation ---- */
-
-static json_t *
-presentation_json(json_t *session)
-{
-  return json_pack("{sO sO sO}", "current_item_id", json_object_get(session, "current_item_id"), "document_id",
-                   json_object_get(session, "presented_document_id"), "page",
-                   json_object_get(session, "presented_page"));
-}
-
-static gboolean
-set_presentation(rc_api_ws_call *call, gint64 session_id, gint64 item_id, gint64 doc_id, int page, GError **error)
-{
-  rc_api *api = call->api;
-  g_autoptr(json_t) before = rc_store_session_get(api->store, session_id, NULL);
-  gboolean item_changed = before && json_integer_value(json_object_get(before, "current_item_id")) != item_id;
-  /* The page and, when the item changes, the agenda log (the minutes' times
-   * of each item): one commit. */
-  if (!rc_store_begin(api->store, error))
-    return FALSE;
-  if (!rc_store_presentation_set(api->store, session_id, item_id, doc_id, page, error) ||
-      (item_changed && !rc_store_agenda_log_mark(api->store, session_id, item_id, error))) {
-    rc_store_rollback(api->store);
-    return FALSE;
-  }
-  if (!rc_store_commit(api->store, error))
-    return FALSE;
-  if (item_changed)
-    rc_program_item(api->program, session_id, item_id);
-  g_autoptr(json_t) s = rc_store_session_get(api->store, session_id, error);
-  if (!s)
-    return FALSE;
-  json_t *p = presentation_json(s);
-  call->ack = json_incref(p);
-  rc_meeting_send(api->meeting, session_id, RC_EVENT_PRESENTATION_UPDATED, p);
-  return TRUE;
-}
+/* ---- presentation (the app's presentation.c) ---- */
 
 static gboolean
 ws_present(rc_api_ws_call *call, GError **error)
 {
-  gint64 sid = rc_api_ws_int(call, "session_id"), doc_id = rc_api_ws_int(call, "document_id");
-  int page = (int)rc_api_ws_int(call, "page");
+  gint64 sid = rc_api_ws_int(call, "session_id");
   g_autoptr(json_t) session = session_checked(call, sid, FALSE, error);
   if (!session)
     return FALSE;
-  g_autoptr(json_t) doc = rc_store_document_session(call->api->store, doc_id) == sid
-                              ? rc_store_document_get(call->api->store, doc_id, error) : NULL;
-  if (!doc) {
-    g_clear_error(error);
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "document_id: no such document in this session");
-    return FALSE;
-  }
-  json_int_t pages = json_integer_value(json_object_get(doc, "pages"));
-  if (page < 1 || page > pages) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "page: must be 1 to %" JSON_INTEGER_FORMAT, pages);
-    return FALSE;
-  }
-  return set_presentation(call, sid, json_integer_value(json_object_get(doc, "agenda_item_id")), doc_id, page, error);
+  call->ack = rc_presentation_page(call->api->presentation, sid, rc_api_ws_int(call, "document_id"),
+                                   (int)rc_api_ws_int(call, "page"), error);
+  return call->ack != NULL;
 }
 
 static gboolean
 ws_agenda_current(rc_api_ws_call *call, GError **error)
 {
-  gint64 sid = rc_api_ws_int(call, "session_id"), item = rc_api_ws_int(call, "item_id");
+  gint64 sid = rc_api_ws_int(call, "session_id");
   g_autoptr(json_t) session = session_checked(call, sid, FALSE, error);
   if (!session)
     return FALSE;
-  if (item && rc_store_agenda_item_session(call->api->store, item) != sid) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "item_id: no such agenda item in this session");
-    return FALSE;
-  }
-  return set_presentation(call, sid, item, 0, 1, error);
+  call->ack = rc_presentation_item(call->api->presentation, sid, rc_api_ws_int(call, "item_id"), error);
+  return call->ack != NULL;
 }
 
 /* ---- speakers (the app's speakers.c; these are the wire's adapters) ---- */
@@ -304,7 +255,7 @@ json_t *
 rc_api_live_snapshot(rc_api *api, gint64 session_id, json_t *user)
 {
   g_autoptr(json_t) session = rc_store_session_get(api->store, session_id, NULL);
-  return json_pack("{so so so}", "presentation", session ? presentation_json(session) : json_null(), "speakers",
+  return json_pack("{so so so}", "presentation", session ? rc_presentation_json(session) : json_null(), "speakers",
                    rc_speakers_json(api->speakers, session_id), "votes",
                    rc_votes_list_for(api->votes, session_id, RC_USER_ID(user)));
 }

@@ -1,7 +1,7 @@
 /* api-people — REST routes for health, login/logout, users and sites. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
-#include "program.h"
+#include "domain.h"
 #include "media.h"
 
 #include <string.h>
@@ -396,8 +396,10 @@ site_update(rc_api_call *call, GError **error)
     return FALSE;
   rc_api_audit(call->api, call->user_id, "site.update", "site:%" G_GINT64_FORMAT, PARAM(call, 0));
   /* A live session's media takes a new payload type or cap at once. */
-  if (call->api->media && rc_media_session(call->api->media))
-    rc_program_sites_changed(call->api->program, rc_media_session(call->api->media));
+  if (call->api->media && rc_media_session(call->api->media)) {
+    rc_domain_event e = {.kind = RC_DOMAIN_SITES_CHANGED, .session_id = rc_media_session(call->api->media)};
+    rc_domain_publish(call->api->domain, &e);
+  }
   return site_get(call, error);
 }
 

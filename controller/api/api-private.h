@@ -3,6 +3,7 @@
 #include "api.h"
 #include "rc-error.h"
 #include "access.h"
+#include "attendance.h"
 
 struct rc_api {
   rc_config *config;
@@ -14,6 +15,8 @@ struct rc_api {
   struct rc_program *program; /* app/program.c */
   struct rc_speakers *speakers; /* app/speakers.c */
   struct rc_sessions *sessions; /* app/sessions.c */
+  struct rc_presentation *presentation; /* app/presentation.c */
+  struct rc_domain *domain; /* app/domain.c: the meeting's domain events */
   struct rc_media *media;  /* or NULL */
   struct rc_site_health *health; /* app/site-health.c */
   GString *metrics;               /* the last /metrics text (api-health.c) */
@@ -128,8 +131,6 @@ rc_api_agenda_for(rc_api *api, json_t *user, json_t *agenda)
 /* Emits one of session.updated, agenda.updated, delegates.updated,
  * sites.updated with the current state from the store. */
 void rc_api_emit_session_part(rc_api *api, gint64 session_id, rc_event type);
-/* Emits attendance.updated for @entry (transfer none). */
-void rc_api_emit_attendance(rc_api *api, gint64 session_id, json_t *entry);
 /* A CSV reply (UTF-8 with a byte order mark, RFC 4180 quoting, cells that a
  * spreadsheet would run as formulas defused) of @rows' @cols (NULL-ended).
  * Stored UTC times ("…T01:00:00Z") are written on @tz's clock with their
@@ -144,8 +145,11 @@ void rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *t
 /* The same with a free-text @detail (may be NULL). */
 void rc_api_audit_detail(rc_api *api, gint64 user_id, const char *action, const char *detail,
                          const char *target_fmt, ...) G_GNUC_PRINTF(5, 6);
-/* Check in / out shared by REST and WebSocket: checks state and role, stores,
- * emits. Returns the entry (transfer full). */
-json_t *rc_api_attendance_change(rc_api *api, json_t *caller, gint64 session_id, gint64 user_id,
-                                 const char *event, const char *method, GError **error);
+/* Check in / out shared by REST and WebSocket (the app's attendance.h). */
+static inline json_t *
+rc_api_attendance_change(rc_api *api, json_t *caller, gint64 session_id, gint64 user_id, const char *event,
+                         const char *method, GError **error)
+{
+  return rc_attendance_change(api->store, api->meeting, caller, session_id, user_id, event, method, error);
+}
 

@@ -186,16 +186,6 @@ rc_api_emit_session_part(rc_api *api, gint64 session_id, rc_event type)
   rc_meeting_send(api->meeting, session_id, type, body);
 }
 
-void
-rc_api_emit_attendance(rc_api *api, gint64 session_id, json_t *entry)
-{
-  g_autoptr(json_t) all = rc_store_attendance(api->store, session_id, NULL);
-  if (!all)
-    return;
-  rc_meeting_send(api->meeting, session_id, RC_EVENT_ATTENDANCE_UPDATED,
-                  json_pack("{sO sO sO}", "entry", entry, "present", json_object_get(all, "present"),
-                            "expected", json_object_get(all, "expected")));
-}
 
 static void
 audit_v(rc_api *api, gint64 user_id, const char *action, const char *detail, const char *target_fmt, va_list args)
@@ -225,26 +215,3 @@ rc_api_audit_detail(rc_api *api, gint64 user_id, const char *action, const char 
   va_end(args);
 }
 
-json_t *
-rc_api_attendance_change(rc_api *api, json_t *caller, gint64 session_id, gint64 user_id,
-                         const char *event, const char *method, GError **error)
-{
-  rc_role role = RC_USER_ROLE(caller);
-  if (!(role & RC_ROLES_EDITORS) && user_id != RC_USER_ID(caller)) {
-    g_set_error(error, RC_ERROR, RC_ERROR_FORBIDDEN, "a delegate can only check themselves in or out");
-    return NULL;
-  }
-  if (!rc_api_session_access(api, caller, session_id, error))
-    return NULL;
-  g_autoptr(json_t) session = rc_store_session_get(api->store, session_id, error);
-  if (!session || !rc_meeting_attendance_open(json_string_value(json_object_get(session, "status")), error))
-    return NULL;
-  json_t *entry = rc_store_attendance_record(api->store, session_id, user_id, event, method, error);
-  if (!entry)
-    return NULL;
-  rc_log_about(G_LOG_LEVEL_INFO, session_id, NULL, user_id,
-               "session %" G_GINT64_FORMAT ": user %" G_GINT64_FORMAT " checked %s (%s)", session_id, user_id, event,
-               method);
-  rc_api_emit_attendance(api, session_id, entry);
-  return entry;
-}

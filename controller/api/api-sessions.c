@@ -3,7 +3,7 @@
  * then announced to the session's subscribers. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
-#include "program.h"
+#include "domain.h"
 #include "sessions.h"
 #include "documents.h"
 #include "service.h"
@@ -587,7 +587,8 @@ sites_put(rc_api_call *call, GError **error)
     return FALSE;
   rc_api_audit(call->api, call->user_id, "session.sites", "session:%" G_GINT64_FORMAT, id);
   rc_api_emit_session_part(call->api, id, RC_EVENT_SITES_UPDATED);
-  rc_program_sites_changed(call->api->program, id);
+  rc_domain_event e = {.kind = RC_DOMAIN_SITES_CHANGED, .session_id = id};
+  rc_domain_publish(call->api->domain, &e);
   return sites_get(call, error);
 }
 

@@ -2,6 +2,8 @@
  * the api's own parts, and ties them to the transport and the media. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "domain.h"
+#include "presentation.h"
 #include "program.h"
 #include "sessions.h"
 #include "site-health.h"
@@ -30,8 +32,15 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->metrics = g_string_new(NULL);
   api->records = rc_api_records_new(config);
   api->storage = rc_storage_watch_new(config, store, meeting, api->votes);
-  api->speakers = rc_speakers_new(config, store, meeting, api->program);
-  api->sessions = rc_sessions_new(store, meeting, api->votes, api->speakers, api->program, api->health, api->storage);
+  /* The meeting's domain events: the sites' calls and the recording alarm
+   * close before the program comes down, as a session ends. */
+  api->domain = rc_domain_new();
+  rc_site_health_follow(api->health, api->domain);
+  rc_storage_watch_follow(api->storage, api->domain);
+  rc_program_follow(api->program, api->domain);
+  api->speakers = rc_speakers_new(config, store, meeting, api->domain);
+  api->presentation = rc_presentation_new(store, meeting, api->domain);
+  api->sessions = rc_sessions_new(store, meeting, api->votes, api->speakers, api->domain);
   return api;
 }
 
@@ -41,7 +50,9 @@ rc_api_free(rc_api *api)
   if (!api)
     return;
   rc_sessions_free(api->sessions);
+  rc_presentation_free(api->presentation);
   rc_speakers_free(api->speakers);
+  rc_domain_free(api->domain);
   rc_storage_watch_free(api->storage);
   rc_votes_free(api->votes);
   rc_program_free(api->program);

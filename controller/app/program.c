@@ -1,6 +1,7 @@
 /* program — see program.h. */
 #define G_LOG_DOMAIN "roomctl-program"
 #include "program.h"
+#include "domain.h"
 #include "session-sites.h"
 
 struct rc_program {
@@ -187,6 +188,38 @@ rc_program_item(rc_program *p, gint64 session_id, gint64 item_id)
     return;
   g_autoptr(json_t) item = rc_store_agenda_item_get(p->store, item_id, NULL);
   rc_media_mark_item(p->media, item_id, item ? json_string_value(json_object_get(item, "title")) : NULL);
+}
+
+static void
+on_domain(const rc_domain_event *e, gpointer data)
+{
+  rc_program *p = data;
+  g_autoptr(GError) error = NULL;
+  switch (e->kind) {
+  case RC_DOMAIN_SESSION_LIVE:
+  case RC_DOMAIN_SESSION_ENDED:
+    rc_program_session_live(p, e->session_id, e->kind == RC_DOMAIN_SESSION_LIVE);
+    break;
+  case RC_DOMAIN_ITEM_CHANGED:
+    rc_program_item(p, e->session_id, e->item_id);
+    break;
+  case RC_DOMAIN_FLOOR_GRANTED:
+    if (e->site_id && !rc_program_floor(p, e->session_id, e->site_id, e->user_id, e->by, &error))
+      g_message("session %" G_GINT64_FORMAT ": the program cannot follow the floor: %s", e->session_id, error->message);
+    break;
+  case RC_DOMAIN_FLOOR_ENDED:
+    rc_program_floor(p, e->session_id, 0, 0, e->by, NULL); /* back to the chair */
+    break;
+  case RC_DOMAIN_SITES_CHANGED:
+    rc_program_sites_changed(p, e->session_id);
+    break;
+  }
+}
+
+void
+rc_program_follow(rc_program *p, rc_domain *domain)
+{
+  rc_domain_subscribe(domain, on_domain, p);
 }
 
 /* The media reports a finished switch: record how long it took. */

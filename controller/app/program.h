@@ -37,6 +37,12 @@ void rc_program_item(rc_program *program, gint64 session_id, gint64 item_id);
 /* The media's switch callback (rc_media_switch_fn), with the program as data. */
 void rc_program_switched(gint64 site_id, gint64 grant_to_switch_us, gpointer program);
 
+struct rc_domain;
+/* Follows the meeting: a session live or ended (media up or down), the
+ * current item (marked), the floor granted to a delegate of a site or
+ * ended (the program follows), the sites changed. */
+void rc_program_follow(rc_program *program, struct rc_domain *domain);
+
 /* The program's state as the wire shows it: {"session_id","mode","chair_site_id",
  * "floor_site_id","source_site_id","tiles","sites":N,"recording":{…}|null,"rtsp_url"}
  * (transfer full) */

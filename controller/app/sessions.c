@@ -8,17 +8,14 @@ struct rc_sessions {
   rc_meeting *meeting;
   rc_votes *votes;
   rc_speakers *speakers;
-  rc_program *program;
-  rc_site_health *health;
-  rc_storage_watch *storage;
+  rc_domain *domain;
 };
 
 rc_sessions *
-rc_sessions_new(rc_store *store, rc_meeting *meeting, rc_votes *votes, rc_speakers *speakers, rc_program *program,
-                rc_site_health *health, rc_storage_watch *storage)
+rc_sessions_new(rc_store *store, rc_meeting *meeting, rc_votes *votes, rc_speakers *speakers, rc_domain *domain)
 {
   rc_sessions *s = g_new0(rc_sessions, 1);
-  *s = (rc_sessions){store, meeting, votes, speakers, program, health, storage};
+  *s = (rc_sessions){store, meeting, votes, speakers, domain};
   return s;
 }
 
@@ -35,15 +32,12 @@ end_live_part(rc_sessions *s, gint64 session_id, gint64 by, GError **error)
   return rc_votes_close_open(s->votes, session_id, by, error) && rc_speakers_clear(s->speakers, session_id, error);
 }
 
-/* What is not the meeting's: the program, the sites' calls, the recording alarm. */
+/* What is not the meeting's follows: the program, the sites' calls, the recording alarm. */
 static void
 live(rc_sessions *s, gint64 session_id, gboolean is_live)
 {
-  if (!is_live) {
-    rc_site_health_session_ended(s->health, session_id);
-    rc_storage_watch_session_ended(s->storage, session_id);
-  }
-  rc_program_session_live(s->program, session_id, is_live);
+  rc_domain_event e = {.kind = is_live ? RC_DOMAIN_SESSION_LIVE : RC_DOMAIN_SESSION_ENDED, .session_id = session_id};
+  rc_domain_publish(s->domain, &e);
 }
 
 json_t *
@@ -105,6 +99,6 @@ rc_sessions_restore(rc_sessions *s)
   json_array_foreach(live_sessions, i, r) {
     gint64 sid = json_integer_value(json_object_get(r, "id"));
     rc_speakers_restore(s->speakers, sid);
-    rc_program_session_live(s->program, sid, TRUE);
+    live(s, sid, TRUE);
   }
 }

@@ -2,18 +2,16 @@
  * comes up) and ending, which is one thing in one place: the open vote
  * closed as a chair closes it (received secret ballots sealed, the result
  * stored and announced), the turn ended and the queue dropped, the status
- * set, the program torn down, the sites' calls and the recording alarm
- * closed. The live part ends before the status does: a kill in between
+ * set; then the session's end is published (domain.h): the program is torn
+ * down, the sites' calls and the recording alarm closed by their owners. The live part ends before the status does: a kill in between
  * leaves a live session without its vote, never an ended one with a vote
  * open; on error the session stays live and ending again finishes it.
  * Also the start-up: open votes, the floor and the program of live
  * sessions back from the store. Main loop only. */
 #pragma once
+#include "domain.h"
 #include "meeting.h"
-#include "program.h"
-#include "site-health.h"
 #include "speakers.h"
-#include "storage-watch.h"
 #include "store.h"
 #include "votes.h"
 
@@ -21,7 +19,7 @@ typedef struct rc_sessions rc_sessions;
 
 /* All borrowed. (transfer full) */
 rc_sessions *rc_sessions_new(rc_store *store, rc_meeting *meeting, rc_votes *votes, rc_speakers *speakers,
-                             rc_program *program, rc_site_health *health, rc_storage_watch *storage);
+                             rc_domain *domain);
 void rc_sessions_free(rc_sessions *sessions);
 
 /* "start" or "end" session @session_id (the caller checked @by may), as

@@ -3,6 +3,7 @@
 #include "site-health.h"
 #include "rc-error.h"
 #include "service.h"
+#include "domain.h"
 #include "session-sites.h"
 
 #include <math.h>
@@ -331,6 +332,19 @@ rc_site_health_session_ended(rc_site_health *sh, gint64 session_id)
   g_hash_table_iter_init(&it, sh->calls);
   while (g_hash_table_iter_next(&it, &key, &value))
     close_call(sh, *(gint64 *)key, value, "the session ended");
+}
+
+static void
+on_domain(const rc_domain_event *e, gpointer data)
+{
+  if (e->kind == RC_DOMAIN_SESSION_ENDED)
+    rc_site_health_session_ended(data, e->session_id);
+}
+
+void
+rc_site_health_follow(rc_site_health *sh, rc_domain *domain)
+{
+  rc_domain_subscribe(domain, on_domain, sh);
 }
 
 /* ---- the pre-session check ---- */

@@ -27,6 +27,10 @@ void rc_site_health_tick(rc_site_health *sh, rc_media_figures *figures);
 /* The session ended: its open site calls are closed. */
 void rc_site_health_session_ended(rc_site_health *sh, gint64 session_id);
 
+struct rc_domain;
+/* Follows the meeting: a session that ends has its site calls closed. */
+void rc_site_health_follow(rc_site_health *sh, struct rc_domain *domain);
+
 /* The session the figures are about (0 = none yet). */
 gint64 rc_site_health_session(rc_site_health *sh);
 /* The last figures (transfer none; NULL before the first tick). */

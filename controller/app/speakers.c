@@ -7,7 +7,7 @@ struct rc_speakers {
   rc_config *config;
   rc_store *store;
   rc_meeting *meeting;
-  rc_program *program;
+  rc_domain *domain;
 };
 
 static gint64
@@ -17,10 +17,10 @@ now_ms(void)
 }
 
 rc_speakers *
-rc_speakers_new(rc_config *config, rc_store *store, rc_meeting *meeting, rc_program *program)
+rc_speakers_new(rc_config *config, rc_store *store, rc_meeting *meeting, rc_domain *domain)
 {
   rc_speakers *sp = g_new0(rc_speakers, 1);
-  *sp = (rc_speakers){config, store, meeting, program};
+  *sp = (rc_speakers){config, store, meeting, domain};
   return sp;
 }
 
@@ -126,10 +126,9 @@ rc_speakers_grant(rc_speakers *sp, gint64 sid, gint64 item, gint64 uid, gint64 b
     return NULL;
   rc_floor_grant(floor, uid, limit, now_ms(), &ended, NULL);
   g_autoptr(json_t) speaker = rc_store_user_get(sp->store, uid, NULL);
-  gint64 site = speaker ? json_integer_value(json_object_get(speaker, "site_id")) : 0;
-  g_autoptr(GError) media_error = NULL;
-  if (site && !rc_program_floor(sp->program, sid, site, uid, by, &media_error))
-    g_message("session %" G_GINT64_FORMAT ": the program cannot follow the floor: %s", sid, media_error->message);
+  rc_domain_event e = {.kind = RC_DOMAIN_FLOOR_GRANTED, .session_id = sid, .user_id = uid, .by = by,
+                       .site_id = speaker ? json_integer_value(json_object_get(speaker, "site_id")) : 0};
+  rc_domain_publish(sp->domain, &e);
   return announce(sp, sid);
 }
 
@@ -140,7 +139,8 @@ rc_speakers_end(rc_speakers *sp, gint64 sid, gint64 by, GError **error)
   rc_floor_turn ended;
   if (!rc_floor_end(floor, now_ms(), &ended, error) || !store_turn_end(sp, sid, &ended, error))
     return NULL;
-  rc_program_floor(sp->program, sid, 0, 0, by, NULL); /* back to the chair */
+  rc_domain_event e = {.kind = RC_DOMAIN_FLOOR_ENDED, .session_id = sid, .by = by};
+  rc_domain_publish(sp->domain, &e);
   return announce(sp, sid);
 }
 

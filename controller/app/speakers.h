@@ -1,6 +1,6 @@
 /* speakers — the use case "the floor": requests to speak, the chair's
  * grant (the speaking limit of the current item, else [meeting]
- * speaking_seconds; the program follows the speaker's home site), the end
+ * speaking_seconds; published: the program follows the speaker's site), the end
  * of a turn (its duration stored), and the floor cleared when the session
  * ends. The queue and the turn are rc_floor (floor.h, in the meeting
  * model); each change is stored first, then announced as speakers.updated.
@@ -9,13 +9,13 @@
 #pragma once
 #include "config.h"
 #include "meeting.h"
-#include "program.h"
+#include "domain.h"
 #include "store.h"
 
 typedef struct rc_speakers rc_speakers;
 
 /* All borrowed. (transfer full) */
-rc_speakers *rc_speakers_new(rc_config *config, rc_store *store, rc_meeting *meeting, rc_program *program);
+rc_speakers *rc_speakers_new(rc_config *config, rc_store *store, rc_meeting *meeting, rc_domain *domain);
 void rc_speakers_free(rc_speakers *speakers);
 
 /* @user_id (checked in) asks to speak on @item_id (0 = none). */

@@ -10,6 +10,7 @@
  * are sealed. Main loop only. */
 #define G_LOG_DOMAIN "roomctl-storage"
 #include "storage-watch.h"
+#include "domain.h"
 #include "rc-error.h"
 #include "disk.h"
 #include "media.h"
@@ -236,6 +237,19 @@ rc_storage_watch_session_ended(rc_storage_watch *sw, gint64 session_id)
 {
   if (sw->alarms[RECORDING].session_id == session_id)
     clear_alarm(sw, RECORDING);
+}
+
+static void
+on_domain(const rc_domain_event *e, gpointer data)
+{
+  if (e->kind == RC_DOMAIN_SESSION_ENDED)
+    rc_storage_watch_session_ended(data, e->session_id);
+}
+
+void
+rc_storage_watch_follow(rc_storage_watch *sw, rc_domain *domain)
+{
+  rc_domain_subscribe(domain, on_domain, sw);
 }
 
 void

@@ -1,0 +1,41 @@
+/* attendance — see attendance.h. */
+#define G_LOG_DOMAIN "roomctl-attendance"
+#include "attendance.h"
+#include "access.h"
+#include "rc-error.h"
+#include "service.h"
+
+static void
+announce(rc_store *store, rc_meeting *meeting, gint64 session_id, json_t *entry)
+{
+  g_autoptr(json_t) all = rc_store_attendance(store, session_id, NULL);
+  if (!all)
+    return;
+  rc_meeting_send(meeting, session_id, RC_EVENT_ATTENDANCE_UPDATED,
+                  json_pack("{sO sO sO}", "entry", entry, "present", json_object_get(all, "present"),
+                            "expected", json_object_get(all, "expected")));
+}
+
+json_t *
+rc_attendance_change(rc_store *store, rc_meeting *meeting, json_t *caller, gint64 session_id, gint64 user_id,
+                     const char *event, const char *method, GError **error)
+{
+  rc_role role = RC_USER_ROLE(caller);
+  if (!(role & RC_ROLES_EDITORS) && user_id != RC_USER_ID(caller)) {
+    g_set_error(error, RC_ERROR, RC_ERROR_FORBIDDEN, "a delegate can only check themselves in or out");
+    return NULL;
+  }
+  if (!rc_access_session(store, caller, session_id, error))
+    return NULL;
+  g_autoptr(json_t) session = rc_store_session_get(store, session_id, error);
+  if (!session || !rc_meeting_attendance_open(json_string_value(json_object_get(session, "status")), error))
+    return NULL;
+  json_t *entry = rc_store_attendance_record(store, session_id, user_id, event, method, error);
+  if (!entry)
+    return NULL;
+  rc_log_about(G_LOG_LEVEL_INFO, session_id, NULL, user_id,
+               "session %" G_GINT64_FORMAT ": user %" G_GINT64_FORMAT " checked %s (%s)", session_id, user_id, event,
+               method);
+  announce(store, meeting, session_id, entry);
+  return entry;
+}
