@@ -227,8 +227,9 @@ describe('journal: structured fields when stderr is the journal stream', async (
       assert.equal(line.native.ROOMCTL_SESSION, String(s.id));
       assert.equal(line.native.ROOMCTL_USER, String(me.id ?? me.user?.id));
       assert.equal(line.native.PRIORITY, '5');
-      assert.equal(line.native.GLIB_DOMAIN, 'roomctl-api');
-      assert.match(line.native.CODE_FILE, /api-sessions\.c$/);
+      // The line is the app's sessions use case's (it moved out of api-sessions.c).
+      assert.equal(line.native.GLIB_DOMAIN, 'roomctl-sessions');
+      assert.match(line.native.CODE_FILE, /app\/sessions\.c$/);
       // A line without a session has no such field, and no log line went to
       // the stream as text.
       const banner = j.lines.find((l) => l.native?.MESSAGE?.includes('ready'));
