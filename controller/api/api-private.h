@@ -21,10 +21,9 @@ struct rc_api {
   struct rc_site_health *health; /* app/site-health.c */
   GString *metrics;               /* the last /metrics text (api-health.c) */
   gint64 metrics_at_us;
-  struct rc_api_records *records; /* api-reports.c */
+  struct rc_record_jobs *records; /* app/record-jobs.c */
   struct rc_storage_watch *storage; /* app/storage-watch.c */
 };
-typedef struct rc_api_records rc_api_records;
 
 /* One WebSocket message being handled. */
 typedef struct rc_api_ws_call_s {
@@ -108,9 +107,6 @@ extern const rc_api_route rc_api_routes_calendar[]; /* api-calendar.c */
 extern const rc_api_route rc_api_routes_recordings[]; /* api-recordings.c */
 extern const rc_api_route rc_api_routes_records[];  /* api-reports.c */
 
-/* api-reports.c: minutes and report jobs, and the agenda log they read. */
-rc_api_records *rc_api_records_new(rc_config *config);
-void rc_api_records_free(rc_api_records *records);
 
 /* The app's access policy (access.h), with the api's store. */
 static inline gboolean
@@ -138,7 +134,11 @@ void rc_api_emit_session_part(rc_api *api, gint64 session_id, rc_event type);
 void rc_api_reply_csv(rc_api_reply *reply, json_t *rows, const char *const *cols, const char *filename,
                       GTimeZone *tz);
 /* The province's zone ([meeting] timezone) for documents made here. (transfer none) */
-GTimeZone *rc_api_zone(rc_api *api);
+static inline GTimeZone *
+rc_api_zone(rc_api *api)
+{
+  return api->config->zone;
+}
 /* Audit helper; failures are logged, not fatal. */
 void rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
     G_GNUC_PRINTF(4, 5);

@@ -2,18 +2,15 @@
  * (PDF or ODT) as a job with progress, and the reports (attendance, votes,
  * speaking time) over one session or a range of days as CSV or PDF.
  *
- * Nothing slow runs on the main loop: a handler gathers the facts from the
- * store (main loop, milliseconds), deep-copies them and hands them to a
- * GTask in GLib's worker pool, which lays the document out and renders it.
- * The result comes back through the GTask callback on the main loop:
- *   - minutes: POST .../minutes answers 202 with a job at once; the worker
- *     moves the job's progress (an atomic int) and the console polls
- *     GET /api/v1/records/jobs/{id} until "done", then downloads
+ * The jobs and the rendering off the main loop are the app's
+ * (record-jobs.h):
+ *   - minutes: POST .../minutes answers 202 with a job at once; the console
+ *     polls GET /api/v1/records/jobs/{id} until "done", then downloads
  *     GET /api/v1/records/jobs/{id}/file;
- *   - report PDFs: the GET waits (a deferred reply) and gets the file.
- * Owns the job table (rc_api_records); jobs live for JOB_TTL after they end. */
+ *   - report PDFs: the GET waits (a deferred reply) and gets the file. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "record-jobs.h"
 #include "records.h"
 #include "store-records.h"
 
@@ -22,140 +19,7 @@
 
 #define PARAM(call, i) ((call)->match->params[i])
 #define RECORDS_ROLES (RC_ROLE_ADMIN | RC_ROLE_SECRETARIAT | RC_ROLE_CHAIR)
-#define MAX_RUNNING 4
-#define MAX_JOBS 32
-#define JOB_TTL_US (2 * G_TIME_SPAN_HOUR)
 #define RANGE_MAX_DAYS 366
-
-typedef enum { JOB_RUNNING, JOB_DONE, JOB_FAILED } job_state;
-
-typedef struct {
-  gint64 id, session_id, user_id;
-  char *format;   /* pdf | odt */
-  gint progress;  /* 0..100, written by the worker (atomic) */
-  job_state state; /* main loop only, like everything below */
-  GBytes *file;
-  char *filename;
-  char *error;
-  gint64 created_us, finished_us, render_us;
-} records_job; /* g_atomic_rc_box: the table and a running task each hold a reference */
-
-struct rc_api_records {
-  GTimeZone *tz;
-  char *organisation; /* [meeting] organisation: heads every minutes and report */
-  GHashTable *jobs; /* gint64* id -> records_job* */
-  gint64 next_id;
-  guint running;
-};
-
-static void
-job_clear(gpointer data)
-{
-  records_job *job = data;
-  g_free(job->format);
-  g_clear_pointer(&job->file, g_bytes_unref);
-  g_free(job->filename);
-  g_free(job->error);
-}
-
-static void
-job_unref(gpointer job)
-{
-  g_atomic_rc_box_release_full(job, job_clear);
-}
-
-rc_api_records *
-rc_api_records_new(rc_config *config)
-{
-  rc_api_records *r = g_new0(rc_api_records, 1);
-  r->tz = g_time_zone_ref(config->zone);
-  r->organisation = g_strdup(config->organisation);
-  r->jobs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, job_unref);
-  r->next_id = 1;
-  return r;
-}
-
-GTimeZone *
-rc_api_zone(rc_api *api)
-{
-  return api->records->tz;
-}
-
-void
-rc_api_records_free(rc_api_records *r)
-{
-  if (!r)
-    return;
-  g_hash_table_destroy(r->jobs); /* a job still rendering keeps its own reference */
-  g_time_zone_unref(r->tz);
-  g_free(r->organisation);
-  g_free(r);
-}
-
-/* ---- the worker ---- */
-
-typedef enum { RENDER_MINUTES, RENDER_REPORT } render_what;
-
-typedef struct {
-  render_what what;
-  rc_report_kind kind;
-  json_t *facts;   /* a private deep copy */
-  GTimeZone *tz;
-  gboolean odt;
-  gint *progress;  /* into the job, or NULL */
-  gint64 render_us;
-} render_input;
-
-static void
-render_input_free(gpointer data)
-{
-  render_input *in = data;
-  json_decref(in->facts);
-  g_time_zone_unref(in->tz);
-  g_free(in);
-}
-
-static void
-render_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  (void)source;
-  (void)cancellable;
-  render_input *in = data;
-  gint64 t0 = g_get_monotonic_time();
-  g_autoptr(rc_doc) doc = in->what == RENDER_MINUTES ? rc_records_minutes(in->facts, in->tz)
-                                                     : rc_records_report(in->kind, in->facts, in->tz);
-  GError *error = NULL;
-  GBytes *out = in->odt ? rc_records_render_odt(doc, in->progress, &error)
-                        : rc_records_render_pdf(doc, in->progress, &error);
-  in->render_us = g_get_monotonic_time() - t0;
-  if (out)
-    g_task_return_pointer(task, out, (GDestroyNotify)g_bytes_unref);
-  else
-    g_task_return_error(task, error);
-}
-
-static void
-render_start(render_input *in, GAsyncReadyCallback done, gpointer data)
-{
-  GTask *task = g_task_new(NULL, NULL, done, data);
-  g_task_set_task_data(task, in, render_input_free);
-  g_task_run_in_thread(task, render_in_thread);
-  g_object_unref(task);
-}
-
-static render_input *
-render_input_new(render_what what, rc_report_kind kind, json_t *facts, const rc_api_records *r, gboolean odt)
-{
-  GTimeZone *tz = r->tz;
-  render_input *in = g_new0(render_input, 1);
-  in->what = what;
-  in->kind = kind;
-  in->facts = json_deep_copy(facts); /* nothing shared with the main loop */
-  json_object_set_new(in->facts, "organisation", json_string(r->organisation));
-  in->tz = g_time_zone_ref(tz);
-  in->odt = odt;
-  return in;
-}
 
 /* ---- query values ---- */
 
@@ -203,83 +67,25 @@ range_params(rc_api_call *call, GDate *from, GDate *to, GError **error)
   return TRUE;
 }
 
-/* ---- minutes jobs ---- */
+/* ---- minutes jobs (the app's record-jobs.c) ---- */
 
 static json_t *
-job_json(records_job *job)
+job_json(const rc_record_job_view *job)
 {
   static const char *const states[] = {"running", "done", "failed"};
   g_autofree char *url = g_strdup_printf("/api/v1/records/jobs/%" G_GINT64_FORMAT "/file", job->id);
   json_t *j = json_pack("{sI sI ss ss ss si}", "id", (json_int_t)job->id, "session_id", (json_int_t)job->session_id,
                         "kind", "minutes", "format", job->format, "status", states[job->state], "progress",
-                        job->state == JOB_DONE ? 100 : g_atomic_int_get(&job->progress));
-  if (job->state == JOB_DONE) {
+                        job->progress);
+  if (job->state == RC_JOB_DONE) {
     json_object_set_new(j, "url", json_string(url));
     json_object_set_new(j, "filename", json_string(job->filename));
     json_object_set_new(j, "size", json_integer((json_int_t)g_bytes_get_size(job->file)));
-    json_object_set_new(j, "render_ms", json_integer(job->render_us / 1000));
+    json_object_set_new(j, "render_ms", json_integer(job->render_ms));
   }
   if (job->error)
     json_object_set_new(j, "error", json_string(job->error));
   return j;
-}
-
-typedef struct {
-  rc_api_records *records; /* borrowed: the api outlives the jobs it started */
-  records_job *job;
-} job_done_data;
-
-static void
-minutes_done(GObject *source, GAsyncResult *result, gpointer data)
-{
-  (void)source;
-  job_done_data *d = data;
-  records_job *job = d->job;
-  render_input *in = g_task_get_task_data(G_TASK(result));
-  g_autoptr(GError) error = NULL;
-  job->file = g_task_propagate_pointer(G_TASK(result), &error);
-  job->state = job->file ? JOB_DONE : JOB_FAILED;
-  job->render_us = in->render_us;
-  job->finished_us = g_get_monotonic_time();
-  if (error) {
-    job->error = g_strdup(error->message);
-    g_warning("session %" G_GINT64_FORMAT ": minutes job %" G_GINT64_FORMAT " failed: %s", job->session_id, job->id,
-              error->message);
-  } else {
-    g_message("session %" G_GINT64_FORMAT ": minutes %s ready (job %" G_GINT64_FORMAT ", %zu bytes, %" G_GINT64_FORMAT
-              " ms)", job->session_id, job->format, job->id, g_bytes_get_size(job->file), job->render_us / 1000);
-  }
-  d->records->running--;
-  job_unref(job);
-  g_free(d);
-}
-
-/* Drops jobs that ended more than JOB_TTL ago, then the oldest ended ones
- * while the table is full. */
-static void
-prune_jobs(rc_api_records *r)
-{
-  gint64 now = g_get_monotonic_time();
-  GHashTableIter it;
-  gpointer key, value;
-  g_hash_table_iter_init(&it, r->jobs);
-  while (g_hash_table_iter_next(&it, &key, &value)) {
-    records_job *job = value;
-    if (job->state != JOB_RUNNING && now - job->finished_us > JOB_TTL_US)
-      g_hash_table_iter_remove(&it);
-  }
-  while (g_hash_table_size(r->jobs) >= MAX_JOBS) {
-    records_job *oldest = NULL;
-    g_hash_table_iter_init(&it, r->jobs);
-    while (g_hash_table_iter_next(&it, &key, &value)) {
-      records_job *job = value;
-      if (job->state != JOB_RUNNING && (!oldest || job->id < oldest->id))
-        oldest = job;
-    }
-    if (!oldest)
-      return;
-    g_hash_table_remove(r->jobs, &oldest->id);
-  }
 }
 
 static const rc_field minutes_fields[] = {
@@ -290,56 +96,32 @@ static const rc_field minutes_fields[] = {
 static gboolean
 minutes_create(rc_api_call *call, GError **error)
 {
-  rc_api_records *r = call->api->records;
-  gint64 sid = PARAM(call, 0);
-  g_autoptr(json_t) facts = rc_records_session_facts(call->api->store, sid, error);
-  if (!facts)
+  gint64 id = rc_record_jobs_minutes(call->api->records, call->api->store, PARAM(call, 0),
+                                     json_string_value(json_object_get(call->body, "format")), call->user_id, error);
+  rc_record_job_view job;
+  if (!id || !rc_record_jobs_get(call->api->records, id, &job))
     return FALSE;
-  prune_jobs(r);
-  if (r->running >= MAX_RUNNING || g_hash_table_size(r->jobs) >= MAX_JOBS) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "%u records are being made; try again in a moment",
-                r->running);
-    return FALSE;
-  }
-  const char *format = json_string_value(json_object_get(call->body, "format"));
-  records_job *job = g_atomic_rc_box_new0(records_job);
-  job->id = r->next_id++;
-  job->session_id = sid;
-  job->user_id = call->user_id;
-  job->format = g_strdup(format);
-  job->filename = g_strdup_printf("bien-ban-phien-%" G_GINT64_FORMAT ".%s", sid, format);
-  job->created_us = g_get_monotonic_time();
-  g_hash_table_insert(r->jobs, g_memdup2(&job->id, sizeof job->id), job);
-  render_input *in = render_input_new(RENDER_MINUTES, 0, facts, r, g_str_equal(format, "odt"));
-  in->progress = &job->progress;
-  job_done_data *d = g_new0(job_done_data, 1);
-  d->records = r;
-  d->job = g_atomic_rc_box_acquire(job);
-  r->running++;
-  render_start(in, minutes_done, d);
-  rc_api_audit(call->api, call->user_id, "records.minutes", "session:%" G_GINT64_FORMAT " job:%" G_GINT64_FORMAT,
-               sid, job->id);
-  rc_api_reply_json(call->reply, 202, job_json(job));
+  rc_api_reply_json(call->reply, 202, job_json(&job));
   return TRUE;
 }
 
-static records_job *
-job_lookup(rc_api_call *call, GError **error)
+static gboolean
+job_lookup(rc_api_call *call, rc_record_job_view *job, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  records_job *job = g_hash_table_lookup(call->api->records->jobs, &id);
-  if (!job)
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "records job %" G_GINT64_FORMAT " not found (or expired)", id);
-  return job;
+  if (rc_record_jobs_get(call->api->records, id, job))
+    return TRUE;
+  g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "records job %" G_GINT64_FORMAT " not found (or expired)", id);
+  return FALSE;
 }
 
 static gboolean
 job_get(rc_api_call *call, GError **error)
 {
-  records_job *job = job_lookup(call, error);
-  if (!job)
+  rc_record_job_view job;
+  if (!job_lookup(call, &job, error))
     return FALSE;
-  rc_api_reply_json(call->reply, 200, job_json(job));
+  rc_api_reply_json(call->reply, 200, job_json(&job));
   return TRUE;
 }
 
@@ -357,15 +139,15 @@ reply_file(rc_api_reply *reply, GBytes *bytes, const char *filename)
 static gboolean
 job_file(rc_api_call *call, GError **error)
 {
-  records_job *job = job_lookup(call, error);
-  if (!job)
+  rc_record_job_view job;
+  if (!job_lookup(call, &job, error))
     return FALSE;
-  if (job->state != JOB_DONE) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "records job %" G_GINT64_FORMAT " is %s", job->id,
-                job->state == JOB_RUNNING ? "still running" : "failed");
+  if (job.state != RC_JOB_DONE) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "records job %" G_GINT64_FORMAT " is %s", job.id,
+                job.state == RC_JOB_RUNNING ? "still running" : "failed");
     return FALSE;
   }
-  reply_file(call->reply, job->file, job->filename);
+  reply_file(call->reply, job.file, job.filename);
   return TRUE;
 }
 
@@ -378,12 +160,9 @@ typedef struct {
 } report_later;
 
 static void
-report_done(GObject *source, GAsyncResult *result, gpointer data)
+report_done(GBytes *bytes, const GError *error, gpointer data)
 {
-  (void)source;
   report_later *rl = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = g_task_propagate_pointer(G_TASK(result), &error);
   rc_api_reply reply = {0};
   if (bytes)
     reply_file(&reply, bytes, rl->filename);
@@ -402,7 +181,7 @@ static gboolean
 report_reply(rc_api_call *call, rc_report_kind kind, json_t *facts, const char *format, const char *stem)
 {
   g_autofree char *filename = g_strdup_printf("%s-%s.%s", report_names[kind], stem, format);
-  GTimeZone *tz = call->api->records->tz;
+  GTimeZone *tz = rc_api_zone(call->api);
   if (g_str_equal(format, "csv")) {
     const char *const *cols = NULL;
     g_autoptr(json_t) rows = rc_records_report_rows(kind, facts, tz, &cols);
@@ -413,7 +192,7 @@ report_reply(rc_api_call *call, rc_report_kind kind, json_t *facts, const char *
   rl->later = call->later;
   rl->later_data = call->later_data;
   rl->filename = g_steal_pointer(&filename);
-  render_start(render_input_new(RENDER_REPORT, kind, facts, call->api->records, FALSE), report_done, rl);
+  rc_record_jobs_report_pdf(call->api->records, kind, facts, report_done, rl);
   return TRUE; /* reply->status stays 0: the file comes later */
 }
 
@@ -439,7 +218,7 @@ range_report(rc_api_call *call, rc_report_kind kind, GError **error)
   GDate from, to;
   if (!range_params(call, &from, &to, error) || !format_of(call, "csv", "pdf", &format, error))
     return FALSE;
-  g_autoptr(json_t) facts = rc_records_range_facts(call->api->store, &from, &to, call->api->records->tz, error);
+  g_autoptr(json_t) facts = rc_records_range_facts(call->api->store, &from, &to, rc_api_zone(call->api), error);
   if (!facts)
     return FALSE;
   g_autofree char *stem = g_strdup_printf("%s-%s", json_string_value(json_object_get(facts, "from")),

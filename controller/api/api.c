@@ -5,6 +5,7 @@
 #include "domain.h"
 #include "presentation.h"
 #include "program.h"
+#include "record-jobs.h"
 #include "sessions.h"
 #include "site-health.h"
 #include "speakers.h"
@@ -30,7 +31,7 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   rc_votes_set_sealed_fn(api->votes, rc_api_live_ballots_sealed, api);
   api->health = rc_site_health_new(config, store, meeting);
   api->metrics = g_string_new(NULL);
-  api->records = rc_api_records_new(config);
+  api->records = rc_record_jobs_new(config);
   api->storage = rc_storage_watch_new(config, store, meeting, api->votes);
   /* The meeting's domain events: the sites' calls and the recording alarm
    * close before the program comes down, as a session ends. */
@@ -58,7 +59,7 @@ rc_api_free(rc_api *api)
   rc_program_free(api->program);
   rc_site_health_free(api->health);
   g_string_free(api->metrics, TRUE);
-  rc_api_records_free(api->records);
+  rc_record_jobs_free(api->records);
   g_free(api);
 }
 
