@@ -31,9 +31,10 @@ health_snapshot(rc_api *api, gint64 sid)
   if (!alarms)
     alarms = json_array();
   rc_storage_watch_pending(api->storage, sid, alarms);
-  return json_pack("{sI so so so so}", "session_id", (json_int_t)sid, "counts", rc_site_health_counts_json(api->health),
-                   "sites", rc_site_health_rows_json(api->health, sid), "alarms", alarms, "media",
-                   api->media && rc_media_session(api->media) == sid ? rc_program_status_json(api->media) : json_null());
+  return json_pack("{sI so so so so}", "session_id", (json_int_t)sid, "counts",
+                   rc_site_health_counts_json(api->health, sid), "sites", rc_site_health_rows_json(api->health, sid),
+                   "alarms", alarms, "media",
+                   api->media && rc_media_has(api->media, sid) ? rc_program_status_json(api->media, sid) : json_null());
 }
 
 static gboolean
@@ -233,10 +234,14 @@ static const site_metric site_metrics[] = {
 };
 
 static void
-render_sites(rc_api *api, GString *out, const rc_media_figures *f)
+render_sites(rc_api *api, GString *out, const GPtrArray *all)
 {
   static const char *const states[] = {"unknown", "online", "degraded", "offline"};
-  GArray *sites = f->sites;
+  g_autoptr(GArray) sites = g_array_new(FALSE, FALSE, sizeof(rc_media_site_figures)); /* borrowed rows */
+  for (guint k = 0; k < all->len; k++) {
+    const rc_media_figures *f = all->pdata[k];
+    g_array_append_vals(sites, f->sites->data, f->sites->len);
+  }
   family(out, "roomctl_site_up", "gauge", "Whether the site is sending (online or degraded).");
   for (guint i = 0; i < sites->len; i++) {
     const rc_media_site_figures *s = &g_array_index(sites, rc_media_site_figures, i);
@@ -298,21 +303,25 @@ process_figures(GString *out, guint ws_clients)
 /* The switch program's forwarding delay as a Prometheus histogram (the
  * media keeps it in ms; Prometheus wants seconds and cumulative buckets). */
 static void
-render_forward_delay(GString *out, const rc_media_figures *f)
+render_forward_delay(GString *out, const GPtrArray *all)
 {
   const char *name = "roomctl_program_forward_delay_seconds";
   family(out, name, "histogram", "From a source packet's arrival (kernel time) to its hand-over for the last site, switch mode.");
+  const rc_media_figures *f = all->pdata[0];
   guint64 cumulative = 0;
+  double sum_ms = 0;
+  for (guint k = 0; k < all->len; k++)
+    sum_ms += ((const rc_media_figures *)all->pdata[k])->forward_delay.sum_ms;
   for (guint i = 0; i < RC_MEDIA_DELAY_BUCKETS; i++) {
-    cumulative += f->forward_delay.counts[i];
+    for (guint k = 0; k < all->len; k++)
+      cumulative += ((const rc_media_figures *)all->pdata[k])->forward_delay.counts[i];
     if (i < RC_MEDIA_DELAY_BUCKETS - 1)
       g_string_append_printf(out, "%s_bucket{le=\"%g\"} %" G_GUINT64_FORMAT "\n", name,
                              f->forward_delay.bounds_ms[i] / 1000.0, cumulative);
     else
       g_string_append_printf(out, "%s_bucket{le=\"+Inf\"} %" G_GUINT64_FORMAT "\n", name, cumulative);
   }
-  g_string_append_printf(out, "%s_sum %g\n%s_count %" G_GUINT64_FORMAT "\n", name, f->forward_delay.sum_ms / 1000.0,
-                         name, cumulative);
+  g_string_append_printf(out, "%s_sum %g\n%s_count %" G_GUINT64_FORMAT "\n", name, sum_ms / 1000.0, name, cumulative);
 }
 
 static void
@@ -334,15 +343,19 @@ render_metrics(rc_api *api, GString *out)
            "Free space where roomctl writes (the least of the data and recording directories).");
     g_string_append_printf(out, "roomctl_disk_free_bytes %" G_GINT64_FORMAT "\n", rc_storage_watch_free_bytes(api->storage));
   }
-  const rc_media_figures *last = rc_site_health_figures(api->health);
+  /* Every live session's figures: the ports' drops are shared (any one
+   * session's say them all), the forwarding delays add up, and a site is in
+   * one session only. */
+  g_autoptr(GPtrArray) all = rc_site_health_figures(api->health);
+  const rc_media_figures *last = all->len ? all->pdata[0] : NULL;
   family(out, "roomctl_ingest_dropped_packets_total", "counter", "Packets the media ports received and dropped, by reason.");
   for (guint k = 0; last && k < 2; k++)
     for (int r = 0; r < RC_DROP_REASONS; r++)
       g_string_append_printf(out, "roomctl_ingest_dropped_packets_total{medium=\"%s\",reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
                              k ? "audio" : "video", rc_drop_reason_name(r), last->dropped[k][r]);
   if (last) {
-    render_forward_delay(out, last);
-    render_sites(api, out, last);
+    render_forward_delay(out, all);
+    render_sites(api, out, all);
   }
 }
 

@@ -22,9 +22,9 @@ rc_api_set_media(rc_api *api, rc_media *media)
 
 /* The media's switch callback: the program's. */
 void
-rc_api_media_switched(gint64 site_id, gint64 grant_to_switch_us, gpointer data)
+rc_api_media_switched(gint64 session_id, gint64 site_id, gint64 grant_to_switch_us, gpointer data)
 {
-  rc_program_switched(site_id, grant_to_switch_us, ((rc_api *)data)->program);
+  rc_program_switched(session_id, site_id, grant_to_switch_us, ((rc_api *)data)->program);
 }
 
 /* ---- WebSocket ---- */
@@ -48,7 +48,7 @@ ws_floor_site(rc_api_ws_call *call, GError **error)
   if (!session_with_media(call, sid, error) ||
       !rc_program_floor(call->api->program, sid, site, 0, RC_USER_ID(call->peer->user), error))
     return FALSE;
-  call->ack = rc_program_status_json(call->api->media);
+  call->ack = rc_program_status_json(call->api->media, sid);
   return TRUE;
 }
 
@@ -70,7 +70,7 @@ ws_media_layout(rc_api_ws_call *call, GError **error)
   if (!session_with_media(call, sid, error) ||
       !rc_program_layout(call->api->program, sid, m, tiles, RC_USER_ID(call->peer->user), error))
     return FALSE;
-  call->ack = rc_program_status_json(call->api->media);
+  call->ack = rc_program_status_json(call->api->media, sid);
   return TRUE;
 }
 
@@ -95,11 +95,33 @@ const rc_api_ws_type rc_api_ws_media_messages[] = {
 
 /* ---- REST ---- */
 
+/* The session asked for (?session_id=), else the first with media; 0 = none. */
+static gint64
+session_asked(rc_api_call *call, rc_media *m)
+{
+  const char *asked = call->request->query ? g_hash_table_lookup(call->request->query, "session_id") : NULL;
+  if (asked)
+    return g_ascii_strtoll(asked, NULL, 10);
+  g_autoptr(GArray) ids = rc_media_sessions(m);
+  return ids->len ? g_array_index(ids, gint64, 0) : 0;
+}
+
+/* One session's program, and "sessions": every session's with media (the
+ * live conferences and the pre-session checks). */
 static gboolean
 media_status(rc_api_call *call, GError **error)
 {
   (void)error;
-  json_t *status = call->api->media ? rc_program_status_json(call->api->media) : json_pack("{sb}", "enabled", FALSE);
+  rc_media *m = call->api->media;
+  if (!m) {
+    rc_api_reply_json(call->reply, 200, json_pack("{sb}", "enabled", FALSE));
+    return TRUE;
+  }
+  json_t *status = rc_program_status_json(m, session_asked(call, m)), *all = json_array();
+  g_autoptr(GArray) ids = rc_media_sessions(m);
+  for (guint i = 0; i < ids->len; i++)
+    json_array_append_new(all, rc_program_status_json(m, g_array_index(ids, gint64, i)));
+  json_object_set_new(status, "sessions", all);
   rc_api_reply_json(call->reply, 200, status);
   return TRUE;
 }
@@ -168,11 +190,11 @@ room_audio_json(rc_room_audio *room)
 /* {"session_id","sites":[{"site_id","code","name","video":{…},"video_rr","audio":{…},"audio_rr"}],
  *  "ingest":{"video":{…},"audio":{…}},"program":{…},"forward_delay":{…},"room_audio":{…}} */
 static json_t *
-figures_json(rc_media *m)
+figures_json(rc_media *m, gint64 sid)
 {
-  g_autoptr(rc_media_figures) f = rc_media_figures_last(m);
+  g_autoptr(rc_media_figures) f = rc_media_figures_last(m, sid);
   if (!f)
-    return json_pack("{sI s[]}", "session_id", (json_int_t)rc_media_session(m), "sites");
+    return json_pack("{sI s[]}", "session_id", (json_int_t)(rc_media_has(m, sid) ? sid : 0), "sites");
   json_t *sites = json_array();
   for (guint i = 0; i < f->sites->len; i++) {
     const rc_media_site_figures *s = &g_array_index(f->sites, rc_media_site_figures, i);
@@ -190,7 +212,7 @@ figures_json(rc_media *m)
   return json_pack("{sI so s{so so} so so so}", "session_id", (json_int_t)f->session_id, "sites", sites, "ingest",
                    "video", rc_site_health_dropped_json(f->dropped[0]), "audio",
                    rc_site_health_dropped_json(f->dropped[1]), "program",
-                   rc_program_status_json(m), "forward_delay", forward_delay_json(f), "room_audio",
+                   rc_program_status_json(m, sid), "forward_delay", forward_delay_json(f), "room_audio",
                    room_audio_json(rc_media_room_audio(m)));
 }
 
@@ -198,7 +220,8 @@ static gboolean
 media_stats(rc_api_call *call, GError **error)
 {
   (void)error;
-  rc_api_reply_json(call->reply, 200, call->api->media ? figures_json(call->api->media) : json_object());
+  rc_media *m = call->api->media;
+  rc_api_reply_json(call->reply, 200, m ? figures_json(m, session_asked(call, m)) : json_object());
   return TRUE;
 }
 
@@ -228,7 +251,8 @@ unknown_senders(rc_api_call *call, GError **error)
                                              "payload_type", u->payload_type, "packets", (json_int_t)u->packets,
                                              "first_seen", first, "last_seen", last));
   }
-  rc_api_reply_json(call->reply, 200, json_pack("{sI so}", "session_id", (json_int_t)(m ? rc_media_session(m) : 0),
+  /* The ports are every session's: an unknown sender is nobody's. */
+  rc_api_reply_json(call->reply, 200, json_pack("{sI so}", "session_id", (json_int_t)(m ? session_asked(call, m) : 0),
                                                 "senders", senders));
   return TRUE;
 }

@@ -396,8 +396,9 @@ site_update(rc_api_call *call, GError **error)
     return FALSE;
   rc_api_audit(call->api, call->user_id, "site.update", "site:%" G_GINT64_FORMAT, PARAM(call, 0));
   /* A live session's media takes a new payload type or cap at once. */
-  if (call->api->media && rc_media_session(call->api->media)) {
-    rc_domain_event e = {.kind = RC_DOMAIN_SITES_CHANGED, .session_id = rc_media_session(call->api->media)};
+  gint64 holder = call->api->media ? rc_media_site_session(call->api->media, PARAM(call, 0), NULL) : 0;
+  if (holder) {
+    rc_domain_event e = {.kind = RC_DOMAIN_SITES_CHANGED, .session_id = holder};
     rc_domain_publish(call->api->domain, &e);
   }
   return site_get(call, error);

@@ -47,7 +47,7 @@ struct rc_media;
 /* Connects the conference media (optional); NULL disconnects it. */
 void rc_api_set_media(rc_api *api, struct rc_media *media);
 /* The media's switch callback (rc_media_switch_fn), with the api as data. */
-void rc_api_media_switched(gint64 site_id, gint64 grant_to_switch_us, gpointer api);
+void rc_api_media_switched(gint64 session_id, gint64 site_id, gint64 grant_to_switch_us, gpointer api);
 /* The media's stats callback (rc_media_stats_fn), with the api as data. */
 struct rc_media_figures;
 void rc_api_health_on_stats(struct rc_media_figures *figures, gpointer api);

@@ -34,7 +34,7 @@ rc_program_set_media(rc_program *p, rc_media *media)
 gboolean
 rc_program_running(rc_program *p, gint64 session_id)
 {
-  return p->media && session_id && rc_media_session(p->media) == session_id;
+  return p->media && rc_media_has(p->media, session_id);
 }
 
 static json_t *
@@ -61,22 +61,25 @@ recording_json(const rc_media_recording *r)
 }
 
 json_t *
-rc_program_status_json(rc_media *media)
+rc_program_status_json(rc_media *media, gint64 session_id)
 {
   g_auto(rc_media_program) s = {0};
-  rc_media_program_get(media, &s);
-  return json_pack("{sI ss sI sI sI so sI so so}", "session_id", (json_int_t)s.session_id, "mode",
+  rc_media_program_get(media, session_id, &s);
+  json_t *o = json_pack("{sI ss sI sI sI so sI so so}", "session_id", (json_int_t)s.session_id, "mode",
                    rc_program_mode_name(s.mode), "chair_site_id", (json_int_t)s.chair_site_id, "floor_site_id",
                    (json_int_t)s.floor_site_id, "source_site_id", (json_int_t)s.source_site_id, "tiles",
                    ids_json(s.tiles), "sites", (json_int_t)s.sites, "recording", recording_json(&s.recording),
                    "rtsp_url", s.rtsp_url ? json_string(s.rtsp_url) : json_null());
+  json_object_set_new(o, "rtsp_program", json_boolean(s.rtsp_alias));
+  json_object_set_new(o, "room_audio", json_boolean(s.has_room));
+  return o;
 }
 
 static void
 announce(rc_program *p, gint64 session_id)
 {
   /* The technicians follow the program from their own topic too. */
-  rc_meeting_send(p->meeting, session_id, RC_EVENT_MEDIA_UPDATED, rc_program_status_json(p->media));
+  rc_meeting_send(p->meeting, session_id, RC_EVENT_MEDIA_UPDATED, rc_program_status_json(p->media, session_id));
 }
 
 
@@ -114,24 +117,11 @@ rc_program_session_live(rc_program *p, gint64 session_id, gboolean live)
     return;
   if (!live) {
     media_back(p, session_id);
-    if (rc_media_session(p->media) == session_id)
-      rc_media_stop(p->media);
+    rc_media_stop(p->media, session_id);
     return;
   }
   g_autoptr(GError) error = NULL;
   g_auto(rc_session_sites) sites = {0};
-  gint64 holder = rc_media_session(p->media);
-  if (holder && holder != session_id) {
-    /* One conference has the media at a time: this one goes on without. */
-    g_autoptr(json_t) other = rc_store_session_get(p->store, holder, NULL);
-    g_autofree char *why = g_strdup_printf(
-        "no video or audio for this session: the media are in use by session %" G_GINT64_FORMAT " (%s)%s", holder,
-        other ? json_string_value(json_object_get(other, "title")) : "?",
-        other && g_str_equal(json_string_value(json_object_get(other, "status")), "scheduled") ? ", its pre-session check"
-                                                                                                : "");
-    no_media(p, session_id, why);
-    return;
-  }
   if (!rc_session_sites_load(p->store, session_id, &sites, &error) ||
       !rc_media_start(p->media, session_id, sites.sites, sites.n, &error)) {
     g_autofree char *why = g_strdup_printf("no video or audio for this session: %s", error ? error->message : "?");
@@ -146,7 +136,7 @@ rc_program_sites_changed(rc_program *p, gint64 session_id)
     return;
   g_auto(rc_session_sites) sites = {0};
   if (rc_session_sites_load(p->store, session_id, &sites, NULL))
-    rc_media_set_sites(p->media, sites.sites, sites.n);
+    rc_media_set_sites(p->media, session_id, sites.sites, sites.n);
 }
 
 gboolean
@@ -154,7 +144,7 @@ rc_program_floor(rc_program *p, gint64 session_id, gint64 site_id, gint64 user_i
 {
   if (!rc_program_running(p, session_id))
     return TRUE; /* a session without media: the floor is only the meeting's */
-  if (!rc_media_set_floor(p->media, site_id, error))
+  if (!rc_media_set_floor(p->media, session_id, site_id, error))
     return FALSE;
   /* The floor log and its audit row: one commit. */
   g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT " site:%" G_GINT64_FORMAT, session_id, site_id);
@@ -175,7 +165,7 @@ rc_program_layout(rc_program *p, gint64 session_id, rc_program_mode mode, const 
   g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT " %s", session_id, rc_program_mode_name(mode));
   /* Audited before it is done: a layout that cannot be audited is not made. */
   if (!rc_store_audit(p->store, by, "media.layout", target, NULL, error) ||
-      !rc_media_set_layout(p->media, mode, tiles, error))
+      !rc_media_set_layout(p->media, session_id, mode, tiles, error))
     return FALSE;
   announce(p, session_id);
   return TRUE;
@@ -187,7 +177,7 @@ rc_program_item(rc_program *p, gint64 session_id, gint64 item_id)
   if (!rc_program_running(p, session_id) || !item_id)
     return;
   g_autoptr(json_t) item = rc_store_agenda_item_get(p->store, item_id, NULL);
-  rc_media_mark_item(p->media, item_id, item ? json_string_value(json_object_get(item, "title")) : NULL);
+  rc_media_mark_item(p->media, session_id, item_id, item ? json_string_value(json_object_get(item, "title")) : NULL);
 }
 
 static void
@@ -224,11 +214,10 @@ rc_program_follow(rc_program *p, rc_domain *domain)
 
 /* The media reports a finished switch: record how long it took. */
 void
-rc_program_switched(gint64 site_id, gint64 grant_to_switch_us, gpointer data)
+rc_program_switched(gint64 sid, gint64 site_id, gint64 grant_to_switch_us, gpointer data)
 {
   rc_program *p = data;
   (void)site_id;
-  gint64 sid = rc_media_session(p->media);
   g_autoptr(GError) error = NULL;
   if (!rc_store_floor_switched(p->store, sid, grant_to_switch_us / 1000, &error))
     g_warning("floor log: %s", error->message);

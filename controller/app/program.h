@@ -35,7 +35,7 @@ gboolean rc_program_layout(rc_program *program, gint64 session_id, rc_program_mo
 /* Agenda item @item_id starts: marked in the recording. */
 void rc_program_item(rc_program *program, gint64 session_id, gint64 item_id);
 /* The media's switch callback (rc_media_switch_fn), with the program as data. */
-void rc_program_switched(gint64 site_id, gint64 grant_to_switch_us, gpointer program);
+void rc_program_switched(gint64 session_id, gint64 site_id, gint64 grant_to_switch_us, gpointer program);
 
 struct rc_domain;
 /* Follows the meeting: a session live or ended (media up or down), the
@@ -43,7 +43,8 @@ struct rc_domain;
  * ended (the program follows), the sites changed. */
 void rc_program_follow(rc_program *program, struct rc_domain *domain);
 
-/* The program's state as the wire shows it: {"session_id","mode","chair_site_id",
- * "floor_site_id","source_site_id","tiles","sites":N,"recording":{…}|null,"rtsp_url"}
+/* Session @session_id's program as the wire shows it: {"session_id" (0 = no
+ * media),"mode","chair_site_id","floor_site_id","source_site_id","tiles","sites":N,
+ * "recording":{…}|null,"rtsp_url","rtsp_program" (also at /program),"room_audio"}
  * (transfer full) */
-json_t *rc_program_status_json(rc_media *media);
+json_t *rc_program_status_json(rc_media *media, gint64 session_id);

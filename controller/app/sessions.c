@@ -1,6 +1,7 @@
 /* sessions — see sessions.h. */
 #define G_LOG_DOMAIN "roomctl-sessions"
 #include "sessions.h"
+#include "rc-error.h"
 #include "service.h"
 
 struct rc_sessions {
@@ -32,6 +33,23 @@ end_live_part(rc_sessions *s, gint64 session_id, gint64 by, GError **error)
   return rc_votes_close_open(s->votes, session_id, by, error) && rc_speakers_clear(s->speakers, session_id, error);
 }
 
+/* Going live: none of its sites may be in another live conference. */
+static gboolean
+sites_free(rc_sessions *s, gint64 session_id, GError **error)
+{
+  g_autoptr(GError) failed = NULL;
+  g_autoptr(json_t) busy = rc_store_session_busy_site(s->store, session_id, &failed);
+  if (failed) {
+    g_propagate_error(error, g_steal_pointer(&failed));
+    return FALSE;
+  }
+  if (!busy)
+    return TRUE;
+  g_autofree char *text = rc_store_busy_text(busy);
+  g_set_error(error, RC_ERROR, RC_ERROR_CONFLICT, "%s: take it out of one of them", text);
+  return FALSE;
+}
+
 /* What is not the meeting's follows: the program, the sites' calls, the recording alarm. */
 static void
 live(rc_sessions *s, gint64 session_id, gboolean is_live)
@@ -48,6 +66,7 @@ rc_sessions_transition(rc_sessions *s, gint64 id, const char *action, gint64 by,
     return NULL;
   const char *status = json_string_value(json_object_get(before, "status")), *next = NULL;
   if (!rc_meeting_session_transition(status, action, &next, error) ||
+      (g_str_equal(next, "live") && !sites_free(s, id, error)) ||
       (g_str_equal(next, "ended") && !end_live_part(s, id, by, error)))
     return NULL;
   /* The status and its audit row: one commit. */

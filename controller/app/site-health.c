@@ -26,19 +26,53 @@ typedef struct {
   char *reason;
 } stored_alarm;
 
+/* One session's watch: a live session's, or a scheduled one's pre-session check. */
+typedef struct {
+  rc_site_health *sh;
+  gint64 session_id;
+  rc_health *health;
+  GHashTable *calls;   /* gint64* site id -> site_call* */
+  rc_media_figures *last;
+  gint64 check_id;     /* a pre-session check, 0 = a live session */
+  guint check_source;
+  gint64 check_started_us;
+} watch;
+
 struct rc_site_health {
   rc_config *config;
   rc_store *store;
   rc_meeting *meeting;
   rc_media *media;
-  rc_health *health;
-  GHashTable *calls;   /* gint64* site id -> site_call* */
-  gint64 session_id;   /* whose figures these are */
-  rc_media_figures *last;
-  gint64 check_id, check_session;
-  guint check_source;
-  gint64 check_started_us;
+  rc_health_thresholds thresholds;
+  GHashTable *watches; /* gint64* session id -> watch* */
 };
+
+static void
+watch_free(gpointer data)
+{
+  watch *w = data;
+  g_clear_handle_id(&w->check_source, g_source_remove);
+  rc_health_free(w->health);
+  g_hash_table_destroy(w->calls);
+  g_clear_pointer(&w->last, rc_media_figures_unref);
+  g_free(w);
+}
+
+/* The session's watch, made on first use. */
+static watch *
+watch_of(rc_site_health *sh, gint64 session_id)
+{
+  watch *w = g_hash_table_lookup(sh->watches, &session_id);
+  if (!w) {
+    w = g_new0(watch, 1);
+    w->sh = sh;
+    w->session_id = session_id;
+    w->health = rc_health_new(&sh->thresholds);
+    w->calls = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    g_hash_table_insert(sh->watches, g_memdup2(&session_id, sizeof session_id), w);
+  }
+  return w;
+}
 
 static double
 now_s(void)
@@ -56,8 +90,8 @@ rc_site_health_new(rc_config *c, rc_store *store, rc_meeting *meeting)
   sh->config = c;
   sh->store = store;
   sh->meeting = meeting;
-  sh->health = rc_health_new(&t);
-  sh->calls = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+  sh->thresholds = t;
+  sh->watches = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, watch_free);
   return sh;
 }
 
@@ -66,10 +100,7 @@ rc_site_health_free(rc_site_health *sh)
 {
   if (!sh)
     return;
-  g_clear_handle_id(&sh->check_source, g_source_remove);
-  rc_health_free(sh->health);
-  g_hash_table_destroy(sh->calls);
-  g_clear_pointer(&sh->last, rc_media_figures_unref);
+  g_hash_table_destroy(sh->watches);
   g_free(sh);
 }
 
@@ -79,22 +110,29 @@ rc_site_health_set_media(rc_site_health *sh, rc_media *media)
   sh->media = media;
 }
 
-gint64
-rc_site_health_session(rc_site_health *sh)
-{
-  return sh->session_id;
-}
-
-rc_media_figures *
+GPtrArray *
 rc_site_health_figures(rc_site_health *sh)
 {
-  return sh->last;
+  GPtrArray *all = g_ptr_array_new();
+  g_autoptr(GList) ws = g_hash_table_get_values(sh->watches);
+  for (GList *l = ws; l; l = l->next)
+    if (((watch *)l->data)->last)
+      g_ptr_array_add(all, ((watch *)l->data)->last);
+  return all;
 }
 
 rc_health_state
 rc_site_health_state(rc_site_health *sh, gint64 site_id)
 {
-  return rc_health_state_of(sh->health, site_id);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, sh->watches);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    rc_health_state st = rc_health_state_of(((watch *)value)->health, site_id);
+    if (st != RC_HEALTH_UNKNOWN)
+      return st; /* a site is in one session's media at a time */
+  }
+  return RC_HEALTH_UNKNOWN;
 }
 
 static rc_health_input
@@ -133,24 +171,24 @@ input_of(const rc_media_site_figures *site)
 }
 
 static site_call *
-call_of(rc_site_health *sh, gint64 site_id)
+call_of(watch *w, gint64 site_id)
 {
-  site_call *c = g_hash_table_lookup(sh->calls, &site_id);
+  site_call *c = g_hash_table_lookup(w->calls, &site_id);
   if (!c) {
     c = g_new0(site_call, 1);
-    g_hash_table_insert(sh->calls, g_memdup2(&site_id, sizeof site_id), c);
+    g_hash_table_insert(w->calls, g_memdup2(&site_id, sizeof site_id), c);
   }
   return c;
 }
 
 static void
-close_call(rc_site_health *sh, gint64 site_id, site_call *c, const char *reason)
+close_call(watch *w, gint64 site_id, site_call *c, const char *reason)
 {
   if (!c->in_call)
     return;
   g_autoptr(GError) error = NULL;
   double n = MAX(c->samples, 1);
-  if (!rc_store_site_call_close(sh->store, sh->session_id, site_id, reason, (gint64)c->packets, (gint64)c->lost,
+  if (!rc_store_site_call_close(w->sh->store, w->session_id, site_id, reason, (gint64)c->packets, (gint64)c->lost,
                                 c->jitter_sum / n, c->kbps_sum / n, c->freezes, &error))
     g_warning("site call: %s", error->message);
   c->in_call = FALSE;
@@ -158,16 +196,16 @@ close_call(rc_site_health *sh, gint64 site_id, site_call *c, const char *reason)
 
 /* Keeps each site's call up to date with one tick of figures. */
 static void
-account_call(rc_site_health *sh, const rc_media_site_figures *site, const rc_health_input *in)
+account_call(watch *w, const rc_media_site_figures *site, const rc_health_input *in)
 {
-  site_call *c = call_of(sh, in->site_id);
+  site_call *c = call_of(w, in->site_id);
   rc_health_view view;
-  gboolean known = rc_health_site(sh->health, in->site_id, now_s(), &view);
+  gboolean known = rc_health_site(w->health, in->site_id, now_s(), &view);
   gboolean up = known && (view.state == RC_HEALTH_ONLINE || view.state == RC_HEALTH_DEGRADED);
   if (up && !c->in_call) {
-    c->in_call = rc_store_site_call_open(sh->store, sh->session_id, in->site_id, NULL);
+    c->in_call = rc_store_site_call_open(w->sh->store, w->session_id, in->site_id, NULL);
   } else if (!up && c->in_call) {
-    close_call(sh, in->site_id, c, "the site stopped sending");
+    close_call(w, in->site_id, c, "the site stopped sending");
   }
   if (!c->in_call)
     return;
@@ -191,20 +229,20 @@ stored_alarm_clear(gpointer data)
 /* Writes one tick's state changes and alarms; the alarms' rows are
  * collected in @stored, to be published once the tick is committed. */
 static void
-store_changes(rc_site_health *sh, GArray *changes, GArray *alarms, GArray *stored)
+store_changes(watch *w, GArray *changes, GArray *alarms, GArray *stored)
 {
-  gint64 sid = sh->session_id;
+  gint64 sid = w->session_id;
   for (guint i = 0; i < changes->len; i++) {
     rc_health_change *c = &g_array_index(changes, rc_health_change, i);
     if (c->from != c->to)
-      rc_store_health_event(sh->store, sid, c->site_id, rc_health_state_name(c->from), rc_health_state_name(c->to),
+      rc_store_health_event(w->sh->store, sid, c->site_id, rc_health_state_name(c->from), rc_health_state_name(c->to),
                             c->reason, NULL);
   }
   for (guint i = 0; i < alarms->len; i++) {
     rc_health_alarm *a = &g_array_index(alarms, rc_health_alarm, i);
-    gint64 id = a->raised ? rc_store_alarm_raise(sh->store, sid, a->site_id, a->kind, a->reason, NULL)
-                          : rc_store_alarm_clear(sh->store, sid, a->site_id, a->kind, NULL);
-    json_t *alarm = id ? rc_store_alarm_get(sh->store, id, NULL) : NULL;
+    gint64 id = a->raised ? rc_store_alarm_raise(w->sh->store, sid, a->site_id, a->kind, a->reason, NULL)
+                          : rc_store_alarm_clear(w->sh->store, sid, a->site_id, a->kind, NULL);
+    json_t *alarm = id ? rc_store_alarm_get(w->sh->store, id, NULL) : NULL;
     if (alarm) {
       stored_alarm s = {alarm, a->raised, a->kind, g_strdup(a->reason)};
       g_array_append_val(stored, s);
@@ -214,24 +252,24 @@ store_changes(rc_site_health *sh, GArray *changes, GArray *alarms, GArray *store
 
 /* After the commit: the technicians hear of the tick's alarms. */
 static void
-publish_alarms(rc_site_health *sh, GArray *stored)
+publish_alarms(watch *w, GArray *stored)
 {
-  gint64 sid = sh->session_id;
+  gint64 sid = w->session_id;
   for (guint i = 0; i < stored->len; i++) {
     stored_alarm *a = &g_array_index(stored, stored_alarm, i);
     const char *site = json_string_value(json_object_get(a->alarm, "site_code"));
     rc_log_about(G_LOG_LEVEL_MESSAGE, sid, site, 0, "session %" G_GINT64_FORMAT ": site %s: alarm %s %s (%s)", sid,
                  site, a->kind, a->raised ? "raised" : "cleared", a->reason ? a->reason : "");
-    rc_meeting_send(sh->meeting, sid, a->raised ? RC_EVENT_ALARM_RAISED : RC_EVENT_ALARM_CLEARED,
+    rc_meeting_send(w->sh->meeting, sid, a->raised ? RC_EVENT_ALARM_RAISED : RC_EVENT_ALARM_CLEARED,
                     json_pack("{sO}", "alarm", a->alarm));
   }
 }
 
-json_t *
-rc_site_health_counts_json(rc_site_health *sh)
+static json_t *
+counts_json(watch *w)
 {
   guint c[4];
-  rc_health_counts(sh->health, c);
+  rc_health_counts(w->health, c);
   return json_pack("{si si si si}", "unknown", c[RC_HEALTH_UNKNOWN], "online", c[RC_HEALTH_ONLINE], "degraded",
                    c[RC_HEALTH_DEGRADED], "offline", c[RC_HEALTH_OFFLINE]);
 }
@@ -246,14 +284,14 @@ view_json(gint64 site_id, const rc_health_view *v)
 
 /* A compact row per site for the dashboard, every tick (twice a second). */
 static json_t *
-rows_json(rc_site_health *sh, const rc_media_figures *f)
+rows_json(watch *w, const rc_media_figures *f)
 {
   json_t *rows = json_array();
   double now = now_s();
   for (guint i = 0; f && i < f->sites->len; i++) {
     const rc_media_site_figures *s = &g_array_index(f->sites, rc_media_site_figures, i);
     rc_health_view view;
-    if (!rc_health_site(sh->health, s->site_id, now, &view))
+    if (!rc_health_site(w->health, s->site_id, now, &view))
       continue;
     json_t *row = view_json(s->site_id, &view);
     const rc_media_stream_figures *v = &s->video, *a = &s->audio;
@@ -269,9 +307,19 @@ rows_json(rc_site_health *sh, const rc_media_figures *f)
 }
 
 json_t *
+rc_site_health_counts_json(rc_site_health *sh, gint64 session_id)
+{
+  watch *w = g_hash_table_lookup(sh->watches, &session_id);
+  if (w)
+    return counts_json(w);
+  return json_pack("{si si si si}", "unknown", 0, "online", 0, "degraded", 0, "offline", 0);
+}
+
+json_t *
 rc_site_health_rows_json(rc_site_health *sh, gint64 session_id)
 {
-  return sh->session_id == session_id ? rows_json(sh, sh->last) : json_array();
+  watch *w = g_hash_table_lookup(sh->watches, &session_id);
+  return w ? rows_json(w, w->last) : json_array();
 }
 
 json_t *
@@ -287,11 +335,7 @@ void
 rc_site_health_tick(rc_site_health *sh, rc_media_figures *f)
 {
   gint64 sid = f->session_id;
-  if (sid != sh->session_id) { /* a new session: start afresh */
-    rc_health_reset(sh->health);
-    g_hash_table_remove_all(sh->calls);
-    sh->session_id = sid;
-  }
+  watch *w = watch_of(sh, sid);
   guint n = f->sites->len;
   g_autofree rc_health_input *in = g_new0(rc_health_input, MAX(n, 1));
   for (guint i = 0; i < n; i++)
@@ -300,23 +344,23 @@ rc_site_health_tick(rc_site_health *sh, rc_media_figures *f)
   g_autoptr(GArray) alarms = g_array_new(FALSE, FALSE, sizeof(rc_health_alarm));
   g_autoptr(GArray) stored = g_array_new(FALSE, FALSE, sizeof(stored_alarm));
   g_array_set_clear_func(stored, stored_alarm_clear);
-  rc_health_tick(sh->health, in, n, now_s(), changes, alarms);
+  rc_health_tick(w->health, in, n, now_s(), changes, alarms);
   /* One commit (one fsync) for the whole tick: 600 sites dropping at once
    * are 600 state changes, alarms and call rows, not 1,800 commits. */
   g_autoptr(GError) error = NULL;
   if (rc_store_begin(sh->store, &error)) {
-    if (!sh->check_id)
+    if (!w->check_id)
       for (guint i = 0; i < n; i++)
-        account_call(sh, &g_array_index(f->sites, rc_media_site_figures, i), &in[i]);
-    store_changes(sh, changes, alarms, stored);
+        account_call(w, &g_array_index(f->sites, rc_media_site_figures, i), &in[i]);
+    store_changes(w, changes, alarms, stored);
     if (rc_store_commit(sh->store, &error))
-      publish_alarms(sh, stored);
+      publish_alarms(w, stored);
   }
   if (error)
     g_warning("session %" G_GINT64_FORMAT ": health not stored this tick: %s", sid, error->message);
-  g_clear_pointer(&sh->last, rc_media_figures_unref);
-  sh->last = rc_media_figures_ref(f);
-  json_t *body = json_pack("{so so s{so so} sI}", "counts", rc_site_health_counts_json(sh), "sites", rows_json(sh, f),
+  g_clear_pointer(&w->last, rc_media_figures_unref);
+  w->last = rc_media_figures_ref(f);
+  json_t *body = json_pack("{so so s{so so} sI}", "counts", counts_json(w), "sites", rows_json(w, f),
                            "ingest", "video", rc_site_health_dropped_json(f->dropped[0]), "audio", rc_site_health_dropped_json(f->dropped[1]),
                            "server_time_ms", (json_int_t)(g_get_real_time() / 1000));
   rc_meeting_send(sh->meeting, sid, RC_EVENT_HEALTH_TICK, body);
@@ -325,20 +369,29 @@ rc_site_health_tick(rc_site_health *sh, rc_media_figures *f)
 void
 rc_site_health_session_ended(rc_site_health *sh, gint64 session_id)
 {
-  if (sh->session_id != session_id)
+  watch *w = g_hash_table_lookup(sh->watches, &session_id);
+  if (!w || w->check_id)
     return;
   GHashTableIter it;
   gpointer key, value;
-  g_hash_table_iter_init(&it, sh->calls);
+  g_hash_table_iter_init(&it, w->calls);
   while (g_hash_table_iter_next(&it, &key, &value))
-    close_call(sh, *(gint64 *)key, value, "the session ended");
+    close_call(w, *(gint64 *)key, value, "the session ended");
+  g_hash_table_remove(sh->watches, &session_id);
 }
 
 static void
 on_domain(const rc_domain_event *e, gpointer data)
 {
-  if (e->kind == RC_DOMAIN_SESSION_ENDED)
-    rc_site_health_session_ended(data, e->session_id);
+  rc_site_health *sh = data;
+  if (e->kind == RC_DOMAIN_SESSION_ENDED) {
+    rc_site_health_session_ended(sh, e->session_id);
+  } else if (e->kind == RC_DOMAIN_SESSION_LIVE) {
+    /* A check of the same session stops: the session's own watch starts afresh. */
+    watch *w = g_hash_table_lookup(sh->watches, &e->session_id);
+    if (w && w->check_id)
+      g_hash_table_remove(sh->watches, &e->session_id);
+  }
 }
 
 void
@@ -359,51 +412,73 @@ verdict_of(gboolean known, const rc_health_view *v)
   return "ready";
 }
 
-static json_t *
-check_result(rc_site_health *sh, gint64 sid)
+/* The session another conference holds site @site_id in (0 = none), and its title. */
+static gint64
+busy_in(watch *w, gint64 site_id, char **title)
 {
-  g_autoptr(json_t) sites = rc_store_session_sites(sh->store, sid, NULL);
+  rc_media *media = w->sh->media;
+  gint64 other = media ? rc_media_site_session(media, site_id, NULL) : 0;
+  if (!other || other == w->session_id)
+    return 0;
+  g_autoptr(json_t) session = rc_store_session_get(w->sh->store, other, NULL);
+  *title = g_strdup(session ? json_string_value(json_object_get(session, "title")) : "");
+  return other;
+}
+
+static json_t *
+check_result(watch *w)
+{
+  g_autoptr(json_t) sites = rc_store_session_sites(w->sh->store, w->session_id, NULL);
   json_t *rows = json_array();
-  guint ready = 0, degraded = 0, absent = 0;
+  guint ready = 0, degraded = 0, absent = 0, busy = 0;
   size_t i;
   json_t *s;
   json_array_foreach(sites, i, s) {
     gint64 id = json_integer_value(json_object_get(s, "id"));
     rc_health_view view;
-    gboolean known = rc_health_site(sh->health, id, now_s(), &view);
-    const char *v = verdict_of(known, &view);
+    g_autofree char *title = NULL;
+    gint64 other = busy_in(w, id, &title);
+    gboolean known = !other && rc_health_site(w->health, id, now_s(), &view);
+    const char *v = other ? "busy" : verdict_of(known, &view);
     ready += g_str_equal(v, "ready"), degraded += g_str_equal(v, "degraded"), absent += g_str_equal(v, "absent");
-    json_array_append_new(rows, json_pack("{sO sO sO ss so}", "site_id", json_object_get(s, "id"), "code",
-                                          json_object_get(s, "code"), "name", json_object_get(s, "name"), "verdict", v,
-                                          "health", known ? view_json(id, &view) : json_null()));
+    busy += other != 0;
+    json_t *row = json_pack("{sO sO sO ss so}", "site_id", json_object_get(s, "id"), "code", json_object_get(s, "code"),
+                            "name", json_object_get(s, "name"), "verdict", v, "health",
+                            known ? view_json(id, &view) : json_null());
+    if (other) /* in another live conference: it cannot be in this one too */
+      json_object_set_new(row, "busy", json_pack("{sI ss}", "session_id", (json_int_t)other, "title", title));
+    json_array_append_new(rows, row);
   }
-  return json_pack("{si si si so}", "ready", ready, "degraded", degraded, "absent", absent, "sites", rows);
+  return json_pack("{si si si si so}", "ready", ready, "degraded", degraded, "absent", absent, "busy", busy, "sites",
+                   rows);
 }
 
 static gboolean
 on_check_step(gpointer data)
 {
-  rc_site_health *sh = data;
-  double elapsed = (g_get_monotonic_time() - sh->check_started_us) / 1e6;
+  watch *w = data;
+  rc_site_health *sh = w->sh;
+  double elapsed = (g_get_monotonic_time() - w->check_started_us) / 1e6;
   double total = sh->config->health_check_seconds;
-  gint64 sid = sh->check_session;
+  gint64 sid = w->session_id;
   if (elapsed < total) {
     rc_meeting_send(sh->meeting, sid, RC_EVENT_CHECK_PROGRESS,
-                    json_pack("{sI sf sf so}", "check_id", (json_int_t)sh->check_id, "elapsed_s", elapsed, "total_s",
-                              total, "counts", rc_site_health_counts_json(sh)));
+                    json_pack("{sI sf sf so}", "check_id", (json_int_t)w->check_id, "elapsed_s", elapsed, "total_s",
+                              total, "counts", counts_json(w)));
     return G_SOURCE_CONTINUE;
   }
-  g_autoptr(json_t) result = check_result(sh, sid);
-  rc_store_site_check_finish(sh->store, sh->check_id, result, NULL);
+  g_autoptr(json_t) result = check_result(w);
+  rc_store_site_check_finish(sh->store, w->check_id, result, NULL);
   g_message("session %" G_GINT64_FORMAT ": pre-session check done: %" JSON_INTEGER_FORMAT " ready, %" JSON_INTEGER_FORMAT
-            " degraded, %" JSON_INTEGER_FORMAT " absent", sid, json_integer_value(json_object_get(result, "ready")),
-            json_integer_value(json_object_get(result, "degraded")), json_integer_value(json_object_get(result, "absent")));
+            " degraded, %" JSON_INTEGER_FORMAT " absent, %" JSON_INTEGER_FORMAT " busy elsewhere", sid,
+            json_integer_value(json_object_get(result, "ready")), json_integer_value(json_object_get(result, "degraded")),
+            json_integer_value(json_object_get(result, "absent")), json_integer_value(json_object_get(result, "busy")));
   rc_meeting_send(sh->meeting, sid, RC_EVENT_CHECK_FINISHED,
-                  json_pack("{sI sO}", "check_id", (json_int_t)sh->check_id, "result", result));
+                  json_pack("{sI sO}", "check_id", (json_int_t)w->check_id, "result", result));
+  w->check_source = 0;
   if (sh->media)
-    rc_media_stop(sh->media);
-  sh->check_id = sh->check_session = 0;
-  sh->check_source = 0;
+    rc_media_stop(sh->media, sid);
+  g_hash_table_remove(sh->watches, &sid); /* frees @w */
   return G_SOURCE_REMOVE;
 }
 
@@ -414,22 +489,24 @@ rc_site_health_check_start(rc_site_health *sh, gint64 sid, gint64 user_id, GErro
   if (!session)
     return 0;
   if (!g_str_equal(json_string_value(json_object_get(session, "status")), "scheduled") || !sh->media ||
-      rc_media_session(sh->media) || sh->check_id) {
+      rc_media_has(sh->media, sid)) {
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE,
-                "a check runs before a scheduled session, while no other session has the media");
+                "a check runs before a scheduled session, one at a time for each session");
     return 0;
   }
   g_auto(rc_session_sites) sites = {0};
   if (!rc_session_sites_load(sh->store, sid, &sites, error) ||
       !rc_media_start_check(sh->media, sid, sites.sites, sites.n, error))
     return 0;
-  sh->check_id = rc_store_site_check_start(sh->store, sid, user_id, error);
-  if (!sh->check_id) {
-    rc_media_stop(sh->media);
+  gint64 check_id = rc_store_site_check_start(sh->store, sid, user_id, error);
+  if (!check_id) {
+    rc_media_stop(sh->media, sid);
     return 0;
   }
-  sh->check_session = sid;
-  sh->check_started_us = g_get_monotonic_time();
-  sh->check_source = g_timeout_add(1000, on_check_step, sh);
-  return sh->check_id;
+  g_hash_table_remove(sh->watches, &sid); /* figures of an earlier check */
+  watch *w = watch_of(sh, sid);
+  w->check_id = check_id;
+  w->check_started_us = g_get_monotonic_time();
+  w->check_source = g_timeout_add(1000, on_check_step, w);
+  return check_id;
 }

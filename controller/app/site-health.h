@@ -1,5 +1,6 @@
-/* site-health — the use case "watch the sites of a live session": twice a
- * second the media's figures go through the health state machine (health.h);
+/* site-health — the use case "watch the sites of the live sessions": each
+ * session with media has its own watch; twice a second its figures go
+ * through the health state machine (health.h);
  * the tick's state changes, alarms and site-call rows are stored in one
  * commit, then the alarms and the dashboard's rows are published
  * (technicians' topic, so 600 sites a second never reach a delegate's
@@ -31,20 +32,21 @@ struct rc_domain;
 /* Follows the meeting: a session that ends has its site calls closed. */
 void rc_site_health_follow(rc_site_health *sh, struct rc_domain *domain);
 
-/* The session the figures are about (0 = none yet). */
-gint64 rc_site_health_session(rc_site_health *sh);
-/* The last figures (transfer none; NULL before the first tick). */
-rc_media_figures *rc_site_health_figures(rc_site_health *sh);
+/* The last figures of every watched session (array of rc_media_figures*,
+ * borrowed; transfer container). */
+GPtrArray *rc_site_health_figures(rc_site_health *sh);
+/* A site's state in the session whose media has it (UNKNOWN when none). */
 rc_health_state rc_site_health_state(rc_site_health *sh, gint64 site_id);
 /* The wire's shapes (api, events): {"unknown":n,"online":n,"degraded":n,"offline":n}
  * and the dashboard's row per site of @session_id's last figures. (transfer full) */
-json_t *rc_site_health_counts_json(rc_site_health *sh);
+json_t *rc_site_health_counts_json(rc_site_health *sh, gint64 session_id);
 json_t *rc_site_health_rows_json(rc_site_health *sh, gint64 session_id);
 /* One media port's dropped packets by reason: {"unknown_ssrc":n,…}. (transfer full) */
 json_t *rc_site_health_dropped_json(const guint64 counts[RC_DROP_REASONS]);
 
 /* Starts the pre-session check of scheduled session @session_id by
  * @user_id; its id. RC_ERROR_INVALID_STATE unless the session is scheduled
- * and the media free. Progress and the result are published as
- * check.progress and check.finished. */
+ * and has no check running. Sites in another session's media are not
+ * checked: the result names that session (verdict "busy"). Progress and
+ * the result are published as check.progress and check.finished. */
 gint64 rc_site_health_check_start(rc_site_health *sh, gint64 session_id, gint64 user_id, GError **error);

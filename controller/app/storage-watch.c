@@ -120,10 +120,12 @@ clear_alarm(rc_storage_watch *sw, int kind)
   a->id = 0;
 }
 
+/* The session a disk alarm is told to: the first of those with media. */
 static gint64
 live_session(rc_storage_watch *sw)
 {
-  return sw->media ? rc_media_session(sw->media) : 0;
+  g_autoptr(GArray) ids = sw->media ? rc_media_sessions(sw->media) : NULL;
+  return ids && ids->len ? g_array_index(ids, gint64, 0) : 0;
 }
 
 /* The least free space of the directories roomctl writes; @where gets
@@ -223,13 +225,16 @@ rc_storage_watch_on_media(rc_storage_watch *sw, gint64 session_id)
 {
   g_auto(rc_media_recording) rec = {0};
   if (sw->media)
-    rc_media_recording_get(sw->media, &rec);
+    rc_media_recording_get(sw->media, session_id, &rec);
+  system_alarm *a = &sw->alarms[RECORDING];
+  /* One recording alarm: the first session whose recording stopped has it
+   * (a full disk stops them all) until that recording goes on or ends. */
+  if (a->raised && a->session_id != session_id)
+    return;
   if (rec.stopped)
     raise_alarm(sw, RECORDING, session_id, rec.reason);
   else
     clear_alarm(sw, RECORDING);
-  if (sw->alarms[RECORDING].raised && sw->alarms[RECORDING].session_id != session_id)
-    clear_alarm(sw, RECORDING); /* another session's: its recording is over */
 }
 
 void

@@ -17,6 +17,7 @@
  * LRU of UNKNOWN_SENDERS by address and SSRC) for the technicians. */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media-private.h"
+#include "rc-error.h"
 
 #include <gst/net/gstnetaddressmeta.h>
 #include <poll.h>
@@ -29,8 +30,23 @@
 #define CAP_BURST_US 500000 /* a cap's burst: half a second at the cap (a keyframe) */
 
 
+/* One live session's switch-mode forwarding and keyframe requests: each
+ * conference has its own program source and timeline on the shared port. */
+typedef struct {
+  gint64 session_id;
+  GstPad *program; /* the program fan-out's pad, pushed to from this thread */
+  guint32 source, pending;
+  gboolean have_out;
+  guint16 out_seq;
+  guint32 ts_offset, last_out_ts;
+  gint64 switched_at_us; /* when the last switch happened (monotonic) */
+  rc_delay_histogram forward_delay; /* kernel arrival -> sent to every site */
+  gboolean keyframe_requested;
+} route;
+
 typedef struct {
   gint64 site_id;
+  route *route;           /* its session's (the route outlives its streams) */
   rc_stream_stats stats;
   GSocketAddress *source;
   GSocketAddress *rtcp_from;
@@ -57,20 +73,12 @@ struct rc_ingest {
   GThread *rtp_thread;
   gint stopping;         /* atomic */
   GMutex lock;
-  GHashTable *streams; /* guint32 ssrc -> stream* */
+  GHashTable *streams; /* guint32 ssrc -> stream*, every live session's sites */
+  GHashTable *routes;  /* gint64* session id -> route* */
   guint64 unknown_ssrc, malformed, wrong_pt, rtcp_malformed, over_cap;
   rc_unknown_sender unknown[UNKNOWN_SENDERS];
   guint n_unknown;
   guint64 unknown_order;
-  gboolean keyframe_requested;
-  /* switch-mode forwarding */
-  GstPad *program; /* the program fan-out's pad, pushed to from this thread */
-  guint32 source, pending;
-  gboolean have_out;
-  guint16 out_seq;
-  guint32 ts_offset, last_in_ts, last_out_ts;
-  gint64 switched_at_us; /* when the last switch happened (monotonic) */
-  rc_delay_histogram forward_delay; /* kernel arrival -> sent to every site */
 };
 
 static void
@@ -81,6 +89,27 @@ stream_free(gpointer data)
   g_clear_object(&s->rtcp_from);
   g_clear_object(&s->copy_to);
   g_free(s);
+}
+
+static void
+route_free(gpointer data)
+{
+  route *r = data;
+  g_clear_object(&r->program);
+  g_free(r);
+}
+
+/* The session's route, made on first use. Lock held. */
+static route *
+route_of(rc_ingest *in, gint64 session_id)
+{
+  route *r = g_hash_table_lookup(in->routes, &session_id);
+  if (!r) {
+    r = g_new0(route, 1);
+    r->session_id = session_id;
+    g_hash_table_insert(in->routes, g_memdup2(&session_id, sizeof session_id), r);
+  }
+  return r;
 }
 
 /* ---- the streaming thread ---- */
@@ -121,6 +150,8 @@ arrival_us(struct msghdr *msg)
 /* A program packet made under the lock, sent after it is released. */
 typedef struct {
   GstBuffer *buf;
+  GstPad *pad;       /* its session's program (a ref) */
+  gint64 session_id;
   gint64 arrived_us; /* kernel arrival (real time), 0 unknown */
 } outgoing;
 
@@ -130,64 +161,59 @@ typedef struct {
  * released (send_out), so that the RTCP thread and the main loop's
  * figures never wait for 600 sends. */
 static void
-forward(rc_ingest *in, const guint8 *data, gsize len, const rc_rtp_packet *p, struct msghdr *msg, GArray *out)
+forward(rc_ingest *in, route *r, const guint8 *data, gsize len, const rc_rtp_packet *p, struct msghdr *msg,
+        GArray *out)
 {
-  if (p->ssrc == in->pending && rc_h264_starts_keyframe(p->payload, p->payload_len)) {
+  if (p->ssrc == r->pending && rc_h264_starts_keyframe(p->payload, p->payload_len)) {
     guint32 step = 90000 / (guint32)in->config->media_fps;
-    in->ts_offset = in->have_out ? in->last_out_ts + step - p->timestamp : 0;
-    in->source = in->pending;
-    in->pending = 0;
-    in->switched_at_us = g_get_monotonic_time();
+    r->ts_offset = r->have_out ? r->last_out_ts + step - p->timestamp : 0;
+    r->source = r->pending;
+    r->pending = 0;
+    r->switched_at_us = g_get_monotonic_time();
   }
-  if (p->ssrc != in->source || !in->program)
+  if (p->ssrc != r->source || !r->program)
     return;
-  outgoing o = {gst_buffer_new_allocate(NULL, len, NULL), msg ? arrival_us(msg) : 0};
+  outgoing o = {gst_buffer_new_allocate(NULL, len, NULL), gst_object_ref(r->program), r->session_id,
+                msg ? arrival_us(msg) : 0};
   GstMapInfo map;
   gst_buffer_map(o.buf, &map, GST_MAP_WRITE);
   memcpy(map.data, data, len);
-  in->last_out_ts = p->timestamp + in->ts_offset;
-  in->have_out = TRUE;
-  rc_rtp_restamp(map.data, RC_PROGRAM_VIDEO_SSRC, in->out_seq++, in->last_out_ts);
+  r->last_out_ts = p->timestamp + r->ts_offset;
+  r->have_out = TRUE;
+  rc_rtp_restamp(map.data, RC_PROGRAM_VIDEO_SSRC, r->out_seq++, r->last_out_ts);
   map.data[1] = (guint8)((map.data[1] & 0x80) | RC_PT_H264); /* whatever the source's own type */
   gst_buffer_unmap(o.buf, &map);
   g_array_append_val(out, o);
 }
 
-/* Called with the lock held, at the end of a batch: the pad the packets of
- * @out go to. (transfer full) */
-static GstPad *
-program_pad(rc_ingest *in, GArray *out)
-{
-  return out->len && in->program ? gst_object_ref(in->program) : NULL;
-}
-
-/* Without the lock: sends @out's packets to every site through @pad (each
- * push returns once the fan-out has sent it to all), then notes their
+/* Without the lock: sends @out's packets to every site of their session
+ * (each push returns once the fan-out has sent it to all), then notes their
  * forwarding delays. Empties @out. */
 static void
-send_out(rc_ingest *in, GstPad *pad, GArray *out)
+send_out(rc_ingest *in, GArray *out)
 {
   if (!out->len)
     return;
-  gint64 delays[BATCH];
+  struct {
+    gint64 session_id, us;
+  } delays[BATCH];
   guint n_delays = 0;
   for (guint i = 0; i < out->len; i++) {
     outgoing *o = &g_array_index(out, outgoing, i);
-    if (!pad) {
-      gst_buffer_unref(o->buf);
-      continue;
-    }
-    gst_pad_push(pad, o->buf); /* takes ownership */
+    gst_pad_push(o->pad, o->buf); /* takes ownership */
+    gst_object_unref(o->pad);
     if (o->arrived_us && n_delays < BATCH)
-      delays[n_delays++] = g_get_real_time() - o->arrived_us;
+      delays[n_delays].session_id = o->session_id, delays[n_delays++].us = g_get_real_time() - o->arrived_us;
   }
   g_array_set_size(out, 0);
-  g_clear_object(&pad);
   if (!n_delays)
     return;
   g_mutex_lock(&in->lock);
-  for (guint i = 0; i < n_delays; i++)
-    rc_delay_add(&in->forward_delay, delays[i]);
+  for (guint i = 0; i < n_delays; i++) {
+    route *r = g_hash_table_lookup(in->routes, &delays[i].session_id); /* gone: its session ended */
+    if (r)
+      rc_delay_add(&r->forward_delay, delays[i].us);
+  }
   g_mutex_unlock(&in->lock);
 }
 
@@ -287,7 +313,7 @@ process_rtp(rc_ingest *in, GArray *out, const guint8 *data, gsize len, const str
     return;
   }
   if (!in->audio)
-    forward(in, data, len, &p, msg, out);
+    forward(in, s->route, data, len, &p, msg, out);
   if (s->copy_to)
     copy_packet(in, s, data, len);
 }
@@ -330,9 +356,8 @@ rtp_thread(gpointer data)
       process_rtp(in, out, bufs + (gsize)i * SLOT, msgs[i].msg_len, (struct sockaddr *)&from[i],
                   msgs[i].msg_hdr.msg_namelen, now, &msgs[i].msg_hdr);
     }
-    GstPad *pad = program_pad(in, out);
     g_mutex_unlock(&in->lock);
-    send_out(in, pad, out);
+    send_out(in, out);
   }
   g_free(bufs);
   return NULL;
@@ -364,7 +389,7 @@ on_rtcp(rc_ingest *in, GstBuffer *buf)
         s->rr_at_us = g_get_monotonic_time();
       }
     if (info.keyframe_request)
-      in->keyframe_requested = TRUE;
+      s->route->keyframe_requested = TRUE;
   } else {
     in->unknown_ssrc++;
   }
@@ -431,6 +456,7 @@ rc_ingest_new(const rc_config *config, gboolean audio, GError **error)
   in->audio = audio;
   g_mutex_init(&in->lock);
   in->streams = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stream_free);
+  in->routes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, route_free);
   in->pipeline = gst_pipeline_new(audio ? "ingest-audio" : "ingest-video");
   int port = audio ? config->media_audio_port : config->media_video_port;
   in->rtp_socket = rtp_socket_open(config->media_listen, port, error);
@@ -461,20 +487,33 @@ rc_ingest_free(rc_ingest *in)
   }
   g_clear_object(&in->rtp_socket);
   rc_media_pipeline_free(in->pipeline);
-  g_clear_object(&in->program);
   g_hash_table_destroy(in->streams);
+  g_hash_table_destroy(in->routes);
   g_mutex_clear(&in->lock);
   g_free(in);
 }
 
-void
-rc_ingest_set_streams(rc_ingest *in, GHashTable *sites)
+gboolean
+rc_ingest_set_streams(rc_ingest *in, gint64 session_id, GHashTable *sites, GError **error)
 {
   g_mutex_lock(&in->lock);
-  /* Keep the figures of sites that stay; drop the others. */
-  g_autoptr(GHashTable) keep = g_hash_table_new(g_direct_hash, g_direct_equal);
+  /* A site is in one conference at a time: its SSRC cannot be another session's. */
   GHashTableIter it;
-  gpointer value;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, sites);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    rc_media_site *site = value;
+    stream *s = g_hash_table_lookup(in->streams, GUINT_TO_POINTER(in->audio ? site->ssrc_audio : site->ssrc_video));
+    if (s && s->route->session_id != session_id) {
+      g_set_error(error, RC_ERROR, RC_ERROR_CONFLICT, "site %s sends with an SSRC of session %" G_GINT64_FORMAT,
+                  site->code, s->route->session_id);
+      g_mutex_unlock(&in->lock);
+      return FALSE;
+    }
+  }
+  route *r = route_of(in, session_id);
+  /* Keep the figures of sites that stay; drop the session's others. */
+  g_autoptr(GHashTable) keep = g_hash_table_new(g_direct_hash, g_direct_equal);
   g_hash_table_iter_init(&it, sites);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     rc_media_site *site = value;
@@ -484,6 +523,7 @@ rc_ingest_set_streams(rc_ingest *in, GHashTable *sites)
     if (!s) {
       s = g_new0(stream, 1);
       s->site_id = site->id;
+      s->route = r;
       rc_stream_stats_init(&s->stats, in->audio ? 48000 : 90000);
       g_hash_table_insert(in->streams, GUINT_TO_POINTER(ssrc), s);
     }
@@ -491,12 +531,36 @@ rc_ingest_set_streams(rc_ingest *in, GHashTable *sites)
     s->pt = (guint8)(in->audio ? site->audio_pt : site->video_pt);
     s->cap_kbps = in->audio ? site->audio_cap_kbps : site->video_cap_kbps;
   }
-  gpointer key;
   g_hash_table_iter_init(&it, in->streams);
-  while (g_hash_table_iter_next(&it, &key, NULL))
-    if (!g_hash_table_contains(keep, key))
+  while (g_hash_table_iter_next(&it, &key, &value))
+    if (((stream *)value)->route == r && !g_hash_table_contains(keep, key))
       g_hash_table_iter_remove(&it);
   g_mutex_unlock(&in->lock);
+  return TRUE;
+}
+
+void
+rc_ingest_end_session(rc_ingest *in, gint64 session_id)
+{
+  g_mutex_lock(&in->lock);
+  route *r = g_hash_table_lookup(in->routes, &session_id);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, in->streams);
+  while (r && g_hash_table_iter_next(&it, NULL, &value))
+    if (((stream *)value)->route == r)
+      g_hash_table_iter_remove(&it);
+  g_hash_table_remove(in->routes, &session_id);
+  g_mutex_unlock(&in->lock);
+}
+
+guint
+rc_ingest_sessions(rc_ingest *in)
+{
+  g_mutex_lock(&in->lock);
+  guint n = g_hash_table_size(in->routes);
+  g_mutex_unlock(&in->lock);
+  return n;
 }
 
 void
@@ -510,40 +574,43 @@ rc_ingest_copy_to(rc_ingest *in, guint32 ssrc, GstAppSrc *to)
 }
 
 void
-rc_ingest_forward(rc_ingest *in, guint32 ssrc, GstPad *program)
+rc_ingest_forward(rc_ingest *in, gint64 session_id, guint32 ssrc, GstPad *program)
 {
   g_mutex_lock(&in->lock);
-  g_set_object(&in->program, program);
+  route *r = route_of(in, session_id);
+  g_set_object(&r->program, program);
   if (ssrc == 0)
-    in->source = in->pending = 0;
-  else if (ssrc != in->source)
-    in->pending = ssrc;
+    r->source = r->pending = 0;
+  else if (ssrc != r->source)
+    r->pending = ssrc;
   else
-    in->pending = 0;
+    r->pending = 0;
   g_mutex_unlock(&in->lock);
 }
 
 void
-rc_ingest_forward_delay(rc_ingest *in, rc_delay_histogram *out)
+rc_ingest_forward_delay(rc_ingest *in, gint64 session_id, rc_delay_histogram *out)
 {
   g_mutex_lock(&in->lock);
-  *out = in->forward_delay;
+  route *r = g_hash_table_lookup(in->routes, &session_id);
+  *out = r ? r->forward_delay : (rc_delay_histogram){0};
   g_mutex_unlock(&in->lock);
 }
 
 guint32
-rc_ingest_forwarded(rc_ingest *in, gint64 *switched_at_us)
+rc_ingest_forwarded(rc_ingest *in, gint64 session_id, gint64 *switched_at_us)
 {
   g_mutex_lock(&in->lock);
-  guint32 s = in->pending ? 0 : in->source;
+  route *r = g_hash_table_lookup(in->routes, &session_id);
+  guint32 s = r && !r->pending ? r->source : 0;
   if (switched_at_us)
-    *switched_at_us = in->switched_at_us;
+    *switched_at_us = r ? r->switched_at_us : 0;
   g_mutex_unlock(&in->lock);
   return s;
 }
 
 GArray *
-rc_ingest_snapshot_all(rc_ingest *in, guint64 counters[RC_INGEST_COUNTERS])
+rc_ingest_snapshot_all(rc_ingest *in, gint64 session_id, guint64 counters[RC_INGEST_COUNTERS])
 {
   GArray *out = g_array_new(FALSE, TRUE, sizeof(rc_ingest_snapshot));
   g_mutex_lock(&in->lock);
@@ -552,6 +619,8 @@ rc_ingest_snapshot_all(rc_ingest *in, guint64 counters[RC_INGEST_COUNTERS])
   g_hash_table_iter_init(&it, in->streams);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     stream *s = value;
+    if (s->route->session_id != session_id)
+      continue;
     rc_ingest_snapshot snap = {.site_id = s->site_id, .have_rr = s->have_rr, .rr = s->rr, .rr_at_us = s->rr_at_us,
                                .payload_type = s->pt, .cap_kbps = s->cap_kbps,
                                .over_cap_packets = s->over_cap_packets, .over_cap_bytes = s->over_cap_bytes,
@@ -599,11 +668,13 @@ rc_ingest_snapshots_free(GArray *snaps)
 }
 
 gboolean
-rc_ingest_take_keyframe_request(rc_ingest *in)
+rc_ingest_take_keyframe_request(rc_ingest *in, gint64 session_id)
 {
   g_mutex_lock(&in->lock);
-  gboolean asked = in->keyframe_requested;
-  in->keyframe_requested = FALSE;
+  route *r = g_hash_table_lookup(in->routes, &session_id);
+  gboolean asked = r && r->keyframe_requested;
+  if (r)
+    r->keyframe_requested = FALSE;
   g_mutex_unlock(&in->lock);
   return asked;
 }
@@ -644,7 +715,6 @@ rc_ingest_feed(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *fro
   g_mutex_lock(&in->lock);
   process_rtp(in, out, data, len, have ? (struct sockaddr *)&native : NULL,
               have ? (socklen_t)g_socket_address_get_native_size(from) : 0, g_get_monotonic_time(), NULL);
-  GstPad *pad = program_pad(in, out);
   g_mutex_unlock(&in->lock);
-  send_out(in, pad, out);
+  send_out(in, out);
 }

@@ -81,29 +81,39 @@ typedef struct {
 /* The ports of [media] (@config borrowed, outlives it). */
 rc_ingest *rc_ingest_new(const rc_config *config, gboolean audio, GError **error);
 void rc_ingest_free(rc_ingest *ingest);
-void rc_ingest_set_streams(rc_ingest *ingest, GHashTable *sites);
+/* Session @session_id's sites (gint64* id -> rc_media_site*) are these:
+ * new ones get a stream, dropped ones lose theirs. RC_ERROR_CONFLICT (and
+ * nothing changes) if one of them is another session's. */
+gboolean rc_ingest_set_streams(rc_ingest *ingest, gint64 session_id, GHashTable *sites, GError **error);
+/* The session's streams and forwarding are gone. */
+void rc_ingest_end_session(rc_ingest *ingest, gint64 session_id);
+/* How many sessions the port serves. */
+guint rc_ingest_sessions(rc_ingest *ingest);
 /* Copies every RTP packet of @ssrc into @to (NULL stops). @to: (transfer none, kept with a ref). */
 void rc_ingest_copy_to(rc_ingest *ingest, guint32 ssrc, GstAppSrc *to);
-/* Switch-mode forwarding (video): the program follows @ssrc from its next
- * keyframe on (0 = forward nothing). @program: where re-stamped packets go. */
-void rc_ingest_forward(rc_ingest *ingest, guint32 ssrc, GstPad *program);
-/* The SSRC forwarded now (after the keyframe came) and when it started. */
-guint32 rc_ingest_forwarded(rc_ingest *ingest, gint64 *switched_at_us);
-/* The switch program's forwarding delay so far (kernel arrival of a source
- * packet to its hand-over for the last site), cumulative. */
-void rc_ingest_forward_delay(rc_ingest *ingest, rc_delay_histogram *out);
-/* Every stream's figures (array of rc_ingest_snapshot, free with
- * rc_ingest_snapshots_free); @counters: unknown SSRC, malformed, wrong
- * payload type, RTCP malformed, over the cap. */
+/* Switch-mode forwarding (video) of session @session_id: its program
+ * follows @ssrc from its next keyframe on (0 = forward nothing).
+ * @program: where re-stamped packets go. Each session has its own source
+ * and timeline. */
+void rc_ingest_forward(rc_ingest *ingest, gint64 session_id, guint32 ssrc, GstPad *program);
+/* The SSRC the session forwards now (after the keyframe came) and when it started. */
+guint32 rc_ingest_forwarded(rc_ingest *ingest, gint64 session_id, gint64 *switched_at_us);
+/* The session's switch program's forwarding delay so far (kernel arrival
+ * of a source packet to its hand-over for the last site), cumulative. */
+void rc_ingest_forward_delay(rc_ingest *ingest, gint64 session_id, rc_delay_histogram *out);
+/* The figures of every stream of @session_id (array of rc_ingest_snapshot,
+ * free with rc_ingest_snapshots_free); @counters, the port's (all
+ * sessions'): unknown SSRC, malformed, wrong payload type, RTCP malformed,
+ * over the cap. */
 #define RC_INGEST_COUNTERS 5
-GArray *rc_ingest_snapshot_all(rc_ingest *ingest, guint64 counters[RC_INGEST_COUNTERS]);
+GArray *rc_ingest_snapshot_all(rc_ingest *ingest, gint64 session_id, guint64 counters[RC_INGEST_COUNTERS]);
 /* The recent unknown senders, the most recent first (array of rc_unknown_sender). (transfer full) */
 GArray *rc_ingest_unknown_senders(rc_ingest *ingest);
 void rc_ingest_snapshots_free(GArray *snaps);
 /* Sends an RTCP PLI for @ssrc to @to (from the RTCP port). */
 void rc_ingest_send_pli(rc_ingest *ingest, guint32 ssrc, GSocketAddress *to);
-/* Whether a site asked for a program keyframe since the last call. */
-gboolean rc_ingest_take_keyframe_request(rc_ingest *ingest);
+/* Whether a site of @session_id asked for a program keyframe since the last call. */
+gboolean rc_ingest_take_keyframe_request(rc_ingest *ingest, gint64 session_id);
 /* The RTP socket (for sending the program from the same port). (transfer none) */
 GSocket *rc_ingest_socket(rc_ingest *ingest);
 /* Feeds a packet that came another way (RTSP or SRT pull) as if received. */
@@ -185,7 +195,12 @@ rc_recorder *rc_recorder_new(const rc_media_outlet *out, GError **error);
 void rc_recorder_free(rc_recorder *recorder); /* finishes the file */
 void rc_recorder_mark(rc_recorder *recorder, gint64 item_id, const char *title);
 void rc_recorder_status(rc_recorder *recorder, rc_media_recording *out);
-rc_rtsp_out *rc_rtsp_out_new(const rc_media_outlet *out, GError **error);
+/* One RTSP server for every live session's program. */
+typedef struct rc_rtsp_server rc_rtsp_server;
+rc_rtsp_server *rc_rtsp_server_new(const rc_config *config, GError **error);
+void rc_rtsp_server_free(rc_rtsp_server *server); /* its viewers are dropped */
+/* The session's program at @path on @server (borrowed, outlives it). */
+rc_rtsp_out *rc_rtsp_out_new(const rc_media_outlet *out, rc_rtsp_server *server, const char *path, GError **error);
 void rc_rtsp_out_free(rc_rtsp_out *rtsp);
 
 

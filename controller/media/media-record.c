@@ -8,7 +8,9 @@
  * the current file is left as it is (whole fragments play) and the recorder
  * waits; with twice the reserve free again, a new file starts. The status
  * says "stopped" with the reason meanwhile (the technicians' alarm).
- * The RTSP server (gst-rtsp-server) serves rtsp://HOST:PORT/program. */
+ * The RTSP server (gst-rtsp-server, one for all live sessions) serves each
+ * session's program at rtsp://HOST:PORT/session/ID, and one of them also at
+ * /program. */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media-private.h"
 #include "rc-json.h"
@@ -387,10 +389,55 @@ rc_recorder_status(rc_recorder *r, rc_media_recording *out)
 
 /* ---- RTSP ---- */
 
-struct rc_rtsp_out {
-  rc_media_outlet out;
+struct rc_rtsp_server {
   GstRTSPServer *server;
   guint source;
+};
+
+rc_rtsp_server *
+rc_rtsp_server_new(const rc_config *config, GError **error)
+{
+  rc_rtsp_server *rs = g_new0(rc_rtsp_server, 1);
+  rs->server = gst_rtsp_server_new();
+  g_autofree char *service = g_strdup_printf("%d", config->media_rtsp_port);
+  g_object_set(rs->server, "service", service, "address", config->media_listen, NULL);
+  rs->source = gst_rtsp_server_attach(rs->server, NULL);
+  if (!rs->source) {
+    g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ, "cannot serve RTSP on port %d (in use?)",
+                config->media_rtsp_port);
+    rc_rtsp_server_free(rs);
+    return NULL;
+  }
+  g_message("RTSP programs on rtsp://%s:%d/", config->media_listen, config->media_rtsp_port);
+  return rs;
+}
+
+static GstRTSPFilterResult
+drop_client(GstRTSPServer *server, GstRTSPClient *client, gpointer data)
+{
+  (void)server, (void)client, (void)data;
+  return GST_RTSP_FILTER_REMOVE;
+}
+
+void
+rc_rtsp_server_free(rc_rtsp_server *rs)
+{
+  if (!rs)
+    return;
+  gst_rtsp_server_client_filter(rs->server, drop_client, NULL);
+  if (rs->source)
+    g_source_remove(rs->source);
+  g_object_unref(rs->server);
+  g_free(rs);
+}
+
+struct rc_rtsp_out {
+  rc_media_outlet out;
+  rc_rtsp_server *rs;
+  char *path;
+  gboolean mounted;
+  GList *medias;      /* GstRTSPMedia* made for this path (refs) */
+  gboolean hit;       /* the client filter's answer */
   int video_port, audio_port;
   GSocket *video_socket, *audio_socket;
 };
@@ -409,22 +456,28 @@ on_media_configure(GstRTSPMediaFactory *factory, GstRTSPMedia *media, gpointer d
     g_object_set(v, "socket", o->video_socket, "close-socket", FALSE, NULL);
   if (a)
     g_object_set(a, "socket", o->audio_socket, "close-socket", FALSE, NULL);
+  for (GList *l = o->medias, *next; l; l = next) { /* forget the ones that ended */
+    next = l->next;
+    if (gst_rtsp_media_get_status(l->data) == GST_RTSP_MEDIA_STATUS_UNPREPARED) {
+      g_object_unref(l->data);
+      o->medias = g_list_delete_link(o->medias, l);
+    }
+  }
+  o->medias = g_list_prepend(o->medias, g_object_ref(media));
 }
 
 rc_rtsp_out *
-rc_rtsp_out_new(const rc_media_outlet *out, GError **error)
+rc_rtsp_out_new(const rc_media_outlet *out, rc_rtsp_server *rs, const char *path, GError **error)
 {
   rc_rtsp_out *o = g_new0(rc_rtsp_out, 1);
   o->out = *out;
-  const rc_config *config = out->config;
+  o->rs = rs;
+  o->path = g_strdup(path);
   if (!(o->video_socket = rc_media_local_socket(&o->video_port, error)) ||
       !(o->audio_socket = rc_media_local_socket(&o->audio_port, error))) {
     rc_rtsp_out_free(o);
     return NULL;
   }
-  o->server = gst_rtsp_server_new();
-  g_autofree char *service = g_strdup_printf("%d", config->media_rtsp_port);
-  g_object_set(o->server, "service", service, "address", config->media_listen, NULL);
   GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
   /* A fixed description: nothing from the config or from users goes in. */
   gst_rtsp_media_factory_set_launch(factory,
@@ -434,26 +487,41 @@ rc_rtsp_out_new(const rc_media_outlet *out, GError **error)
       " ! rtpopuspay name=pay1 pt=111 )");
   gst_rtsp_media_factory_set_shared(factory, TRUE);
   g_signal_connect(factory, "media-configure", G_CALLBACK(on_media_configure), o);
-  g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(o->server);
-  gst_rtsp_mount_points_add_factory(mounts, "/program", factory); /* takes the factory */
-  o->source = gst_rtsp_server_attach(o->server, NULL);
-  if (!o->source) {
-    g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ, "cannot serve RTSP on port %d (in use?)",
-                config->media_rtsp_port);
-    rc_rtsp_out_free(o);
-    return NULL;
-  }
+  g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(rs->server);
+  gst_rtsp_mount_points_add_factory(mounts, path, factory); /* takes the factory */
+  o->mounted = TRUE;
   out->tap(out->media, FALSE, o->video_port, TRUE);
   out->tap(out->media, TRUE, o->audio_port, TRUE);
-  g_message("RTSP program on rtsp://%s:%d/program", config->media_listen, config->media_rtsp_port);
+  g_message("session %" G_GINT64_FORMAT ": RTSP program at %s", out->session_id, path);
   return o;
 }
 
+/* Whether a client plays one of @o's medias. */
 static GstRTSPFilterResult
-drop_session(GstRTSPServer *server, GstRTSPClient *client, gpointer data)
+media_of_ours(GstRTSPSession *session, GstRTSPSessionMedia *sm, gpointer data)
 {
-  (void)server, (void)client, (void)data;
-  return GST_RTSP_FILTER_REMOVE;
+  (void)session;
+  rc_rtsp_out *o = data;
+  o->hit |= g_list_find(o->medias, gst_rtsp_session_media_get_media(sm)) != NULL;
+  return GST_RTSP_FILTER_KEEP;
+}
+
+static GstRTSPFilterResult
+session_of_ours(GstRTSPClient *client, GstRTSPSession *session, gpointer data)
+{
+  (void)client;
+  g_list_free(gst_rtsp_session_filter(session, media_of_ours, data));
+  return GST_RTSP_FILTER_KEEP;
+}
+
+static GstRTSPFilterResult
+client_of_ours(GstRTSPServer *server, GstRTSPClient *client, gpointer data)
+{
+  (void)server;
+  rc_rtsp_out *o = data;
+  o->hit = FALSE;
+  g_list_free(gst_rtsp_client_session_filter(client, session_of_ours, o));
+  return o->hit ? GST_RTSP_FILTER_REMOVE : GST_RTSP_FILTER_KEEP;
 }
 
 void
@@ -461,15 +529,19 @@ rc_rtsp_out_free(rc_rtsp_out *o)
 {
   if (!o)
     return;
-  if (o->server) {
+  if (o->mounted) {
     o->out.tap(o->out.media, FALSE, o->video_port, FALSE);
     o->out.tap(o->out.media, TRUE, o->audio_port, FALSE);
-    gst_rtsp_server_client_filter(o->server, drop_session, NULL);
-    if (o->source)
-      g_source_remove(o->source);
-    g_object_unref(o->server);
+    g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(o->rs->server);
+    gst_rtsp_mount_points_remove_factory(mounts, o->path);
+    /* Its viewers go (the others stay), and its pipelines stop before the sockets close. */
+    gst_rtsp_server_client_filter(o->rs->server, client_of_ours, o);
+    for (GList *l = o->medias; l; l = l->next)
+      gst_rtsp_media_unprepare(l->data);
   }
+  g_list_free_full(o->medias, g_object_unref);
   g_clear_object(&o->video_socket);
   g_clear_object(&o->audio_socket);
+  g_free(o->path);
   g_free(o);
 }

@@ -8,8 +8,11 @@
 #include "room-audio.h"
 #include "site-pull.h"
 
-/* Private to this file: the parts of the media get what they need at their start. */
-struct rc_media {
+/* One live session's media (or a pre-session check's): its sites, its
+ * program (switch or compose) and fan-outs, its mix, recording and RTSP
+ * path. Each gets what it needs at its start. */
+typedef struct {
+  rc_media *media;
   rc_config *config;
   gint64 session_id;
   GHashTable *sites;         /* gint64* id -> rc_media_site* */
@@ -17,32 +20,46 @@ struct rc_media {
   gint64 chair_site_id, floor_site_id, source_site_id;
   gint64 grant_us;           /* when the floor was last asked to change */
   gboolean check_only;       /* a pre-session check: figures, no program */
+  gboolean has_room;         /* the hall's microphone and speakers are this session's */
   rc_program_mode mode;
   GArray *tiles;             /* gint64 site ids (compose) */
-  rc_ingest *video, *audio;
+  rc_ingest *video, *audio;  /* the shared ports (borrowed from the media) */
   rc_fanout **fanouts;       /* one per tier: program video out */
   rc_mixer *mixer;           /* program audio */
   rc_compose *compose;
   rc_recorder *recorder;
-  rc_rtsp_out *rtsp;
+  rc_rtsp_out *rtsp, *rtsp_alias; /* at /session/ID, and at /program */
   guint tick_source, pending_source, pending_polls;
   rc_media_figures *last_figures; /* of the last tick, or NULL */
   rc_delay_histogram delay_ago[20]; /* the forwarding delay at the last 20 ticks (10 s) */
   guint delay_tick;
   GArray *local_audio_ports; /* int: recorder and RTSP inputs of the mix */
   struct rc_room_audio *room; /* hall microphone and speakers, or NULL */
+} conf;
+
+/* Private to this file: the ports and RTSP server every live session
+ * shares, and the sessions' media. */
+struct rc_media {
+  rc_config *config;
+  GHashTable *confs;         /* gint64* session id -> conf* */
+  rc_ingest *video, *audio;  /* while a session has media */
+  rc_rtsp_server *rtsp;      /* while a session has media, if [media] rtsp_port */
+  gint64 rtsp_alias;         /* the session shown at /program, 0 = none */
+  gint64 room_holder;        /* the session the hall's audio is in, 0 = none */
+  struct rc_room_audio *room; /* hall microphone and speakers, or NULL */
   rc_media_stats_fn on_stats;
   rc_media_switch_fn on_switch;
   gpointer cb_data;
 };
 
-static rc_media_site *rc_media_site_get(rc_media *media, gint64 id);
+static rc_media_site *rc_media_site_get(conf *c, gint64 id);
 /* Where the program should reach @site ("host:port"), or NULL when unknown yet. (transfer full) */
 static char *rc_media_site_destination(rc_media_site *site, gboolean audio);
 /* Asks @site for a keyframe (RTCP PLI to its RTCP or RTP address). */
-static void rc_media_ask_keyframe(rc_media *media, rc_media_site *site);
+static void rc_media_ask_keyframe(conf *c, rc_media_site *site);
 /* The sites that talk now (chair's site if remote, the floor holder's). */
-static GArray *rc_media_talkers(rc_media *media);
+static GArray *rc_media_talkers(conf *c);
+static void conf_free(gpointer data);
 
 #define PENDING_POLL_MS 50 /* how soon a finished switch is noticed */
 #define PLI_EVERY 6        /* polls between keyframe requests (300 ms) */
@@ -71,11 +88,7 @@ rc_media_new(rc_config *config)
 {
   rc_media *m = g_new0(rc_media, 1);
   m->config = config;
-  m->sites = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, site_free);
-  m->tiers = config->tiers;
-  m->tiles = g_array_new(FALSE, FALSE, sizeof(gint64));
-  m->local_audio_ports = g_array_new(FALSE, FALSE, sizeof(int));
-  m->mode = config->program_mode;
+  m->confs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   return m;
 }
 
@@ -84,11 +97,10 @@ rc_media_free(rc_media *m)
 {
   if (!m)
     return;
-  rc_media_stop(m);
-  g_hash_table_destroy(m->sites);
-  g_array_free(m->tiles, TRUE);
-  g_array_free(m->local_audio_ports, TRUE);
-  g_clear_pointer(&m->last_figures, rc_media_figures_unref);
+  g_autoptr(GArray) ids = rc_media_sessions(m);
+  for (guint i = 0; i < ids->len; i++)
+    rc_media_stop(m, g_array_index(ids, gint64, i));
+  g_hash_table_destroy(m->confs);
   g_free(m);
 }
 
@@ -112,16 +124,59 @@ rc_media_room_audio(rc_media *m)
   return m->room;
 }
 
-gint64
-rc_media_session(rc_media *m)
+static conf *
+conf_of(rc_media *m, gint64 session_id)
 {
-  return m->session_id;
+  return session_id ? g_hash_table_lookup(m->confs, &session_id) : NULL;
+}
+
+gboolean
+rc_media_has(rc_media *m, gint64 session_id)
+{
+  return conf_of(m, session_id) != NULL;
+}
+
+static gint
+by_id(gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+  return x < y ? -1 : x > y;
+}
+
+GArray *
+rc_media_sessions(rc_media *m)
+{
+  GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, m->confs);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    g_array_append_val(ids, *(gint64 *)key);
+  g_array_sort(ids, by_id);
+  return ids;
+}
+
+gint64
+rc_media_site_session(rc_media *m, gint64 site_id, gboolean *check_only)
+{
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, m->confs);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    conf *c = value;
+    if (g_hash_table_contains(c->sites, &site_id)) {
+      if (check_only)
+        *check_only = c->check_only;
+      return c->session_id;
+    }
+  }
+  return 0;
 }
 
 static rc_media_site *
-rc_media_site_get(rc_media *m, gint64 id)
+rc_media_site_get(conf *c, gint64 id)
 {
-  return id ? g_hash_table_lookup(m->sites, &id) : NULL;
+  return id ? g_hash_table_lookup(c->sites, &id) : NULL;
 }
 
 /* "HOST:PORT" from the site's address field, for video (port) or audio (port + 2). */
@@ -151,10 +206,10 @@ rc_media_site_destination(rc_media_site *s, gboolean audio)
 }
 
 static int
-tier_for(rc_media *m, const char *level)
+tier_for(conf *c, const char *level)
 {
   /* Communes are on the weakest links: they get the last (smallest) tier. */
-  return g_strcmp0(level, "commune") == 0 ? (int)m->tiers->len - 1 : 0;
+  return g_strcmp0(level, "commune") == 0 ? (int)c->tiers->len - 1 : 0;
 }
 
 /* A site's own value, or @fallback when it has none (-1). */
@@ -166,19 +221,19 @@ own_or(int value, int fallback)
 
 /* What may change while the site is in the session: its payload types and caps. */
 static void
-site_media_settings(rc_media *m, rc_media_site *s, const rc_media_site_desc *d)
+site_media_settings(conf *c, rc_media_site *s, const rc_media_site_desc *d)
 {
-  const rc_config *c = m->config;
+  const rc_config *cf = c->config;
   /* A pulled site's packets are made by our own payloader. */
   gboolean pulled = g_strcmp0(s->transport, "rtp") != 0;
-  s->video_pt = pulled ? RC_PT_H264 : own_or(d->h264_payload_type, c->media_h264_payload_type);
-  s->audio_pt = pulled ? RC_PT_OPUS : own_or(d->opus_payload_type, c->media_opus_payload_type);
-  s->video_cap_kbps = own_or(d->video_cap_kbps, c->media_video_cap_kbps);
-  s->audio_cap_kbps = own_or(d->audio_cap_kbps, c->media_audio_cap_kbps);
+  s->video_pt = pulled ? RC_PT_H264 : own_or(d->h264_payload_type, cf->media_h264_payload_type);
+  s->audio_pt = pulled ? RC_PT_OPUS : own_or(d->opus_payload_type, cf->media_opus_payload_type);
+  s->video_cap_kbps = own_or(d->video_cap_kbps, cf->media_video_cap_kbps);
+  s->audio_cap_kbps = own_or(d->audio_cap_kbps, cf->media_audio_cap_kbps);
 }
 
 static rc_media_site *
-site_new(rc_media *m, const rc_media_site_desc *d)
+site_new(conf *c, const rc_media_site_desc *d)
 {
   rc_media_site *s = g_new0(rc_media_site, 1);
   s->id = d->id;
@@ -191,8 +246,8 @@ site_new(rc_media *m, const rc_media_site_desc *d)
   s->configured_audio = configured_address(d->address, TRUE);
   s->ssrc_video = rc_rtp_site_ssrc(s->code, FALSE);
   s->ssrc_audio = rc_rtp_site_ssrc(s->code, TRUE);
-  s->tier = tier_for(m, s->level);
-  site_media_settings(m, s, d);
+  s->tier = tier_for(c, s->level);
+  site_media_settings(c, s, d);
   return s;
 }
 
@@ -214,13 +269,13 @@ listens_everywhere(const char *listen)
 /* A site the controller fetches (RTSP, SRT) gets its adapter; its packets
  * carry its SSRC and our payload type. */
 static void
-start_pull(rc_media *m, rc_media_site *s)
+start_pull(conf *c, rc_media_site *s)
 {
   if (g_strcmp0(s->transport, "rtp") == 0)
     return;
   rc_site_pull_desc d = {s->code, s->transport, s->pull_url, s->ssrc_video, RC_PT_H264,
-                         !listens_everywhere(m->config->media_listen)};
-  s->pull = rc_site_pull_new(&d, feed_pulled, m->video);
+                         !listens_everywhere(c->config->media_listen)};
+  s->pull = rc_site_pull_new(&d, feed_pulled, c->video);
 }
 
 /* ---- fan-out membership ---- */
@@ -238,92 +293,92 @@ split_client(const char *client, char **host, int *port)
 
 /* In switch mode everybody is on tier 0 (the source's own stream). */
 static int
-fanout_tier(rc_media *m, rc_media_site *s)
+fanout_tier(conf *c, rc_media_site *s)
 {
-  return m->mode == RC_PROGRAM_COMPOSE ? s->tier : 0;
+  return c->mode == RC_PROGRAM_COMPOSE ? s->tier : 0;
 }
 
 /* Puts @s on the fan-out and at the address it should have now. */
 static void
-place_site(rc_media *m, rc_media_site *s)
+place_site(conf *c, rc_media_site *s)
 {
   g_autofree char *dest = rc_media_site_destination(s, FALSE);
-  int tier = fanout_tier(m, s);
+  int tier = fanout_tier(c, s);
   if (g_strcmp0(dest, s->video_client) == 0 && tier == s->client_tier)
     return;
   g_autofree char *host = NULL;
   int port = 0;
   if (s->video_client && split_client(s->video_client, &host, &port))
-    rc_fanout_remove(m->fanouts[s->client_tier], host, port);
+    rc_fanout_remove(c->fanouts[s->client_tier], host, port);
   g_clear_pointer(&host, g_free);
   g_free(s->video_client);
   s->video_client = g_steal_pointer(&dest);
   s->client_tier = tier;
   if (s->video_client && split_client(s->video_client, &host, &port))
-    rc_fanout_add(m->fanouts[tier], host, port);
+    rc_fanout_add(c->fanouts[tier], host, port);
 }
 
 static void
-place_all_sites(rc_media *m)
+place_all_sites(conf *c)
 {
   GHashTableIter it;
   gpointer value;
-  g_hash_table_iter_init(&it, m->sites);
+  g_hash_table_iter_init(&it, c->sites);
   while (g_hash_table_iter_next(&it, NULL, &value))
-    place_site(m, value);
+    place_site(c, value);
 }
 
 /* ---- the program audio ---- */
 
 /* Every site and where its audio goes, to the mixer. */
 static void
-mixer_listeners(rc_media *m)
+mixer_listeners(conf *c)
 {
-  if (!m->mixer)
+  if (!c->mixer)
     return;
-  guint n = g_hash_table_size(m->sites), i = 0;
+  guint n = g_hash_table_size(c->sites), i = 0;
   g_autofree rc_mixer_listener *l = g_new0(rc_mixer_listener, MAX(n, 1));
   g_autoptr(GPtrArray) dests = g_ptr_array_new_with_free_func(g_free);
   GHashTableIter it;
   gpointer value;
-  g_hash_table_iter_init(&it, m->sites);
+  g_hash_table_iter_init(&it, c->sites);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     rc_media_site *s = value;
     char *dest = rc_media_site_destination(s, TRUE);
     g_ptr_array_add(dests, dest);
     l[i++] = (rc_mixer_listener){s->id, dest};
   }
-  rc_mixer_refresh(m->mixer, l, i);
+  rc_mixer_refresh(c->mixer, l, i);
 }
 
 /* The talkers (rc_media_talkers) to the mixer, then where everyone listens. */
 static void
-mixer_talkers(rc_media *m)
+mixer_talkers(conf *c)
 {
-  if (!m->mixer)
+  if (!c->mixer)
     return;
-  g_autoptr(GArray) ids = rc_media_talkers(m);
+  g_autoptr(GArray) ids = rc_media_talkers(c);
   g_autofree rc_mixer_talker *t = g_new0(rc_mixer_talker, MAX(ids->len, 1));
   guint n = 0;
   for (guint i = 0; i < ids->len; i++) {
-    rc_media_site *s = rc_media_site_get(m, g_array_index(ids, gint64, i));
+    rc_media_site *s = rc_media_site_get(c, g_array_index(ids, gint64, i));
     if (s)
       t[n++] = (rc_mixer_talker){s->id, s->ssrc_audio, s->code, s->name};
   }
-  rc_mixer_set_talkers(m->mixer, t, n);
-  mixer_listeners(m);
+  rc_mixer_set_talkers(c->mixer, t, n);
+  mixer_listeners(c);
 }
 
 /* ---- the program source ---- */
 
 static gint64
-wanted_source(rc_media *m)
+wanted_source(conf *c)
 {
-  return m->floor_site_id ? m->floor_site_id : m->chair_site_id;
+  return c->floor_site_id ? c->floor_site_id : c->chair_site_id;
 }
 
 static void
-rc_media_ask_keyframe(rc_media *m, rc_media_site *s)
+rc_media_ask_keyframe(conf *c, rc_media_site *s)
 {
   GSocketAddress *to = s->configured_video ? NULL : s->learned_video;
   g_autoptr(GSocketAddress) rtcp = NULL;
@@ -332,48 +387,48 @@ rc_media_ask_keyframe(rc_media *m, rc_media_site *s)
     rtcp = g_inet_socket_address_new(g_inet_socket_address_get_address(v), g_inet_socket_address_get_port(v) + 1);
     to = rtcp;
   }
-  rc_ingest_send_pli(m->video, s->ssrc_video, to);
+  rc_ingest_send_pli(c->video, s->ssrc_video, to);
 }
 
 static gboolean
 on_pending(gpointer data)
 {
-  rc_media *m = data;
-  rc_media_site *s = rc_media_site_get(m, wanted_source(m));
+  conf *c = data;
+  rc_media_site *s = rc_media_site_get(c, wanted_source(c));
   gint64 at = 0;
-  guint32 now = rc_ingest_forwarded(m->video, &at);
+  guint32 now = rc_ingest_forwarded(c->video, c->session_id, &at);
   if (!s || now == s->ssrc_video) {
-    m->pending_source = 0;
-    if (s && m->source_site_id != s->id) {
-      gint64 took = MAX(at - m->grant_us, 0);
-      m->source_site_id = s->id;
-      g_message("session %" G_GINT64_FORMAT ": program now shows %s (%s), %.0f ms after the grant", m->session_id,
+    c->pending_source = 0;
+    if (s && c->source_site_id != s->id) {
+      gint64 took = MAX(at - c->grant_us, 0);
+      c->source_site_id = s->id;
+      g_message("session %" G_GINT64_FORMAT ": program now shows %s (%s), %.0f ms after the grant", c->session_id,
                 s->code, s->name, took / 1000.0);
-      if (m->on_switch)
-        m->on_switch(s->id, took, m->cb_data);
+      if (c->media->on_switch)
+        c->media->on_switch(c->session_id, s->id, took, c->media->cb_data);
     }
     return G_SOURCE_REMOVE;
   }
-  if (++m->pending_polls % PLI_EVERY == 0)
-    rc_media_ask_keyframe(m, s); /* again: the first PLI may have been lost */
+  if (++c->pending_polls % PLI_EVERY == 0)
+    rc_media_ask_keyframe(c, s); /* again: the first PLI may have been lost */
   return G_SOURCE_CONTINUE;
 }
 
 /* Points switch-mode forwarding at the wanted source. */
 static void
-apply_source(rc_media *m)
+apply_source(conf *c)
 {
-  if (!m->video || m->mode != RC_PROGRAM_SWITCH || m->check_only)
+  if (!c->video || c->mode != RC_PROGRAM_SWITCH || c->check_only)
     return;
-  rc_media_site *s = rc_media_site_get(m, wanted_source(m));
-  m->grant_us = g_get_monotonic_time();
-  rc_ingest_forward(m->video, s ? s->ssrc_video : 0, rc_fanout_input(m->fanouts[0]));
+  rc_media_site *s = rc_media_site_get(c, wanted_source(c));
+  c->grant_us = g_get_monotonic_time();
+  rc_ingest_forward(c->video, c->session_id, s ? s->ssrc_video : 0, rc_fanout_input(c->fanouts[0]));
   if (!s)
     return;
-  rc_media_ask_keyframe(m, s);
-  m->pending_polls = 0;
-  if (!m->pending_source)
-    m->pending_source = g_timeout_add(PENDING_POLL_MS, on_pending, m);
+  rc_media_ask_keyframe(c, s);
+  c->pending_polls = 0;
+  if (!c->pending_source)
+    c->pending_source = g_timeout_add(PENDING_POLL_MS, on_pending, c);
 }
 
 /* ---- once a second ---- */
@@ -457,12 +512,12 @@ stream_figures(rc_media_stream_figures *f, const rc_ingest_snapshot *snap, gint6
 /* Folds one ingest's snapshots into @f, a row per site (@rows: site id ->
  * its row's index + 1). */
 static void
-collect(rc_media *m, GArray *snaps, gboolean audio, rc_media_figures *f, GHashTable *rows)
+collect(conf *c, GArray *snaps, gboolean audio, rc_media_figures *f, GHashTable *rows)
 {
   gint64 now = g_get_monotonic_time();
   for (guint i = 0; i < snaps->len; i++) {
     rc_ingest_snapshot *snap = &g_array_index(snaps, rc_ingest_snapshot, i);
-    rc_media_site *s = rc_media_site_get(m, snap->site_id);
+    rc_media_site *s = rc_media_site_get(c, snap->site_id);
     if (!s)
       continue;
     if (snap->source)
@@ -481,335 +536,521 @@ collect(rc_media *m, GArray *snaps, gboolean audio, rc_media_figures *f, GHashTa
 }
 
 static void
-merge_keyframe_requests(rc_media *m)
+merge_keyframe_requests(conf *c)
 {
-  if (!rc_ingest_take_keyframe_request(m->video))
+  if (!rc_ingest_take_keyframe_request(c->video, c->session_id))
     return;
   /* Requests from hundreds of receivers arrive here at most once a second. */
-  if (m->mode == RC_PROGRAM_COMPOSE && m->compose)
-    rc_compose_request_keyframe(m->compose);
-  else if (rc_media_site_get(m, m->source_site_id))
-    rc_media_ask_keyframe(m, rc_media_site_get(m, m->source_site_id));
+  if (c->mode == RC_PROGRAM_COMPOSE && c->compose)
+    rc_compose_request_keyframe(c->compose);
+  else if (rc_media_site_get(c, c->source_site_id))
+    rc_media_ask_keyframe(c, rc_media_site_get(c, c->source_site_id));
 }
 
 /* The switch program's forwarding delay: the cumulative histogram (for
  * scrapers and benchmarks, which diff two of them) and its quantiles over
  * the last ten seconds. */
 static void
-forward_delay(rc_media *m, rc_media_figures *f)
+forward_delay(conf *c, rc_media_figures *f)
 {
   G_STATIC_ASSERT(RC_MEDIA_DELAY_BUCKETS == RC_DELAY_BUCKETS);
   rc_delay_histogram now;
-  rc_ingest_forward_delay(m->video, &now);
-  guint slot = m->delay_tick++ % G_N_ELEMENTS(m->delay_ago);
-  const rc_delay_histogram *ago = &m->delay_ago[slot]; /* 20 ticks (10 s) back, or zeros */
+  rc_ingest_forward_delay(c->video, c->session_id, &now);
+  guint slot = c->delay_tick++ % G_N_ELEMENTS(c->delay_ago);
+  const rc_delay_histogram *ago = &c->delay_ago[slot]; /* 20 ticks (10 s) back, or zeros */
   f->forward_delay.bounds_ms = rc_delay_bounds_ms;
   memcpy(f->forward_delay.counts, now.counts, sizeof now.counts);
   f->forward_delay.count = now.count;
   f->forward_delay.sum_ms = now.sum_ms;
   f->forward_delay.p50_ms_10s = rc_delay_quantile(&now, ago, 0.5);
   f->forward_delay.p99_ms_10s = rc_delay_quantile(&now, ago, 0.99);
-  m->delay_ago[slot] = now;
+  c->delay_ago[slot] = now;
 }
 
 static gboolean
 on_tick(gpointer data)
 {
-  rc_media *m = data;
-  rc_media_figures *f = figures_new(m->session_id);
+  conf *c = data;
+  rc_media_figures *f = figures_new(c->session_id);
   G_STATIC_ASSERT(RC_INGEST_COUNTERS == RC_DROP_REASONS);
-  GArray *v = rc_ingest_snapshot_all(m->video, f->dropped[0]);
-  GArray *a = rc_ingest_snapshot_all(m->audio, f->dropped[1]);
+  GArray *v = rc_ingest_snapshot_all(c->video, c->session_id, f->dropped[0]);
+  GArray *a = rc_ingest_snapshot_all(c->audio, c->session_id, f->dropped[1]);
   g_autoptr(GHashTable) rows = g_hash_table_new(g_int64_hash, g_int64_equal);
-  collect(m, v, FALSE, f, rows);
-  collect(m, a, TRUE, f, rows);
+  collect(c, v, FALSE, f, rows);
+  collect(c, a, TRUE, f, rows);
   rc_ingest_snapshots_free(v);
   rc_ingest_snapshots_free(a);
-  place_all_sites(m);
-  mixer_listeners(m);
-  merge_keyframe_requests(m);
-  forward_delay(m, f);
-  g_clear_pointer(&m->last_figures, rc_media_figures_unref);
-  m->last_figures = f;
-  if (m->on_stats)
-    m->on_stats(f, m->cb_data);
+  place_all_sites(c);
+  mixer_listeners(c);
+  merge_keyframe_requests(c);
+  forward_delay(c, f);
+  g_clear_pointer(&c->last_figures, rc_media_figures_unref);
+  c->last_figures = f;
+  if (c->media->on_stats)
+    c->media->on_stats(f, c->media->cb_data);
   return G_SOURCE_CONTINUE;
 }
 
 /* ---- start and stop ---- */
 
-static gint64
-find_chair_site(rc_media *m)
+/* The hall's site: [media] chair_site, or else the province's. */
+static gboolean
+is_hall(const rc_config *config, const char *code, const char *level)
 {
+  return *config->media_chair_site ? g_strcmp0(code, config->media_chair_site) == 0
+                                   : g_strcmp0(level, "province") == 0;
+}
+
+/* The rank of a level as a chair: province, district, department, then the rest. */
+static int
+level_rank(const char *level)
+{
+  static const char *const order[] = {"province", "district", "department"};
+  for (guint i = 0; i < G_N_ELEMENTS(order); i++)
+    if (g_strcmp0(level, order[i]) == 0)
+      return (int)i;
+  return G_N_ELEMENTS(order);
+}
+
+/* The chair's site: the hall's when it is in the session; else (a
+ * department with its district offices, say) the highest level's, the
+ * first by code among equals. */
+static gint64
+find_chair_site(conf *c)
+{
+  rc_media_site *best = NULL;
   GHashTableIter it;
   gpointer value;
-  g_hash_table_iter_init(&it, m->sites);
+  g_hash_table_iter_init(&it, c->sites);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     rc_media_site *s = value;
-    if (*m->config->media_chair_site ? g_strcmp0(s->code, m->config->media_chair_site) == 0
-                                     : g_strcmp0(s->level, "province") == 0)
+    if (is_hall(c->config, s->code, s->level))
       return s->id;
+    if (!best || level_rank(s->level) < level_rank(best->level) ||
+        (level_rank(s->level) == level_rank(best->level) && g_strcmp0(s->code, best->code) < 0))
+      best = s;
   }
-  return 0;
+  return best ? best->id : 0;
 }
 
 /* The recorder's and the RTSP output's inputs on the program:
  * 127.0.0.1:@port as a client of every program output of @audio kind. */
 static void
-tap(gpointer media, gboolean audio, int port, gboolean add)
+tap(gpointer data, gboolean audio, int port, gboolean add)
 {
-  rc_media *m = media;
+  conf *c = data;
   if (audio) { /* kept for a mixer made after this call */
-    for (guint i = 0; i < m->local_audio_ports->len; i++)
-      if (g_array_index(m->local_audio_ports, int, i) == port)
-        g_array_remove_index(m->local_audio_ports, i--);
+    for (guint i = 0; i < c->local_audio_ports->len; i++)
+      if (g_array_index(c->local_audio_ports, int, i) == port)
+        g_array_remove_index(c->local_audio_ports, i--);
     if (add)
-      g_array_append_val(m->local_audio_ports, port);
-    if (m->mixer)
-      rc_mixer_local_client(m->mixer, port, add);
+      g_array_append_val(c->local_audio_ports, port);
+    if (c->mixer)
+      rc_mixer_local_client(c->mixer, port, add);
     return;
   }
-  for (guint t = 0; m->fanouts && t < 1; t++) /* recorder and RTSP take the first tier */
-    (add ? rc_fanout_add : rc_fanout_remove)(m->fanouts[t], "127.0.0.1", port);
+  for (guint t = 0; c->fanouts && t < 1; t++) /* recorder and RTSP take the first tier */
+    (add ? rc_fanout_add : rc_fanout_remove)(c->fanouts[t], "127.0.0.1", port);
+}
+
+/* The session's program at /session/ID, and at /program while no other
+ * session is shown there (the first to go live). */
+static gboolean
+start_rtsp(conf *c, const rc_media_outlet *out, GError **error)
+{
+  rc_media *m = c->media;
+  g_autofree char *path = g_strdup_printf("/session/%" G_GINT64_FORMAT, c->session_id);
+  if (!(c->rtsp = rc_rtsp_out_new(out, m->rtsp, path, error)))
+    return FALSE;
+  if (m->rtsp_alias)
+    return TRUE;
+  if (!(c->rtsp_alias = rc_rtsp_out_new(out, m->rtsp, "/program", error)))
+    return FALSE;
+  m->rtsp_alias = c->session_id;
+  return TRUE;
 }
 
 static gboolean
-start_outputs(rc_media *m, GError **error)
+start_outputs(conf *c, GError **error)
 {
-  m->fanouts = g_new0(rc_fanout *, m->tiers->len);
-  GSocket *socket = rc_ingest_socket(m->video);
-  for (guint t = 0; t < m->tiers->len; t++) {
-    g_autofree char *name = g_strdup_printf("program-video-%u", t);
-    if (!(m->fanouts[t] = rc_fanout_new(name, FALSE, socket, error)))
+  c->fanouts = g_new0(rc_fanout *, c->tiers->len);
+  GSocket *socket = rc_ingest_socket(c->video);
+  for (guint t = 0; t < c->tiers->len; t++) {
+    g_autofree char *name = g_strdup_printf("program-video-%" G_GINT64_FORMAT "-%u", c->session_id, t);
+    if (!(c->fanouts[t] = rc_fanout_new(name, FALSE, socket, error)))
       return FALSE;
   }
-  if (m->check_only)
+  if (c->check_only)
     return TRUE;
-  rc_mixer_setup mix = {m->session_id, m->audio, m->room, m->local_audio_ports};
-  if (!(m->mixer = rc_mixer_new(&mix, error)))
+  rc_mixer_setup mix = {c->session_id, c->audio, c->has_room ? c->room : NULL, c->local_audio_ports};
+  if (!(c->mixer = rc_mixer_new(&mix, error)))
     return FALSE;
-  mixer_talkers(m);
-  rc_media_outlet out = {m->config, m->session_id, tap, m};
-  if (m->config->media_record && !(m->recorder = rc_recorder_new(&out, error)))
+  mixer_talkers(c);
+  rc_media_outlet out = {c->config, c->session_id, tap, c};
+  if (c->config->media_record && !(c->recorder = rc_recorder_new(&out, error)))
     return FALSE;
-  if (m->config->media_rtsp_port && !(m->rtsp = rc_rtsp_out_new(&out, error)))
+  if (c->media->rtsp && !start_rtsp(c, &out, error))
     return FALSE;
   return TRUE;
 }
 
-gboolean
-rc_media_start_check(rc_media *m, gint64 session_id, const rc_media_site_desc *sites, guint n, GError **error)
+/* The ports and the RTSP server, for the first session with media. */
+static gboolean
+shared_up(rc_media *m, GError **error)
 {
-  m->check_only = TRUE;
-  if (!rc_media_start(m, session_id, sites, n, error)) {
-    m->check_only = FALSE;
+  if (m->video)
+    return TRUE;
+  if (!(m->video = rc_ingest_new(m->config, FALSE, error)) || !(m->audio = rc_ingest_new(m->config, TRUE, error)) ||
+      (m->config->media_rtsp_port && !(m->rtsp = rc_rtsp_server_new(m->config, error)))) {
+    g_clear_pointer(&m->video, rc_ingest_free);
+    g_clear_pointer(&m->audio, rc_ingest_free);
     return FALSE;
   }
-  /* Wake every site up: a keyframe request to each that has an address. */
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init(&it, m->sites);
-  while (g_hash_table_iter_next(&it, NULL, &value))
-    rc_media_ask_keyframe(m, value);
+  return TRUE;
+}
+
+/* … and closed after the last one. */
+static void
+shared_down(rc_media *m)
+{
+  if (g_hash_table_size(m->confs))
+    return;
+  g_clear_pointer(&m->rtsp, rc_rtsp_server_free);
+  g_clear_pointer(&m->video, rc_ingest_free);
+  g_clear_pointer(&m->audio, rc_ingest_free);
+}
+
+/* Whether @sites take the hall: its site is among them and the hall is free. */
+static gboolean
+takes_room(rc_media *m, const rc_media_site_desc *sites, guint n)
+{
+  if (m->room_holder)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (is_hall(m->config, sites[i].code, sites[i].level))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+start(rc_media *m, gint64 session_id, gboolean check_only, const rc_media_site_desc *sites, guint n, GError **error)
+{
+  if (!m->config->media_enabled)
+    return TRUE;
+  if (conf_of(m, session_id)) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "session %" G_GINT64_FORMAT " already has its media",
+                session_id);
+    return FALSE;
+  }
+  if (!shared_up(m, error))
+    return FALSE;
+  conf *c = g_new0(conf, 1);
+  *c = (conf){.media = m, .config = m->config, .session_id = session_id, .tiers = m->config->tiers,
+              .check_only = check_only, .mode = m->config->program_mode, .video = m->video, .audio = m->audio,
+              .room = m->room};
+  c->sites = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, site_free);
+  c->tiles = g_array_new(FALSE, FALSE, sizeof(gint64));
+  c->local_audio_ports = g_array_new(FALSE, FALSE, sizeof(int));
+  g_hash_table_insert(m->confs, g_memdup2(&session_id, sizeof session_id), c);
+  if (!check_only && takes_room(m, sites, n)) {
+    c->has_room = TRUE;
+    m->room_holder = session_id;
+  }
+  if (!start_outputs(c, error)) {
+    rc_media_stop(m, session_id);
+    return FALSE;
+  }
+  rc_media_set_sites(m, session_id, sites, n);
+  c->tick_source = g_timeout_add(500, on_tick, c); /* figures twice a second */
+  g_message("session %" G_GINT64_FORMAT ": media up for %u sites, %s (%u sessions with media)", session_id,
+            g_hash_table_size(c->sites), check_only ? "pre-session check" : rc_program_mode_name(c->mode),
+            g_hash_table_size(m->confs));
   return TRUE;
 }
 
 gboolean
 rc_media_start(rc_media *m, gint64 session_id, const rc_media_site_desc *sites, guint n, GError **error)
 {
-  if (!m->config->media_enabled)
+  return start(m, session_id, FALSE, sites, n, error);
+}
+
+gboolean
+rc_media_start_check(rc_media *m, gint64 session_id, const rc_media_site_desc *sites, guint n, GError **error)
+{
+  if (!start(m, session_id, TRUE, sites, n, error))
+    return FALSE;
+  conf *c = conf_of(m, session_id);
+  /* Wake every site up: a keyframe request to each that has an address. */
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, c ? c->sites : NULL);
+  while (c && g_hash_table_iter_next(&it, NULL, &value))
+    rc_media_ask_keyframe(c, value);
+  return TRUE;
+}
+
+static void
+conf_free(gpointer data)
+{
+  conf *c = data;
+  g_clear_handle_id(&c->tick_source, g_source_remove);
+  g_clear_handle_id(&c->pending_source, g_source_remove);
+  g_clear_pointer(&c->rtsp_alias, rc_rtsp_out_free);
+  g_clear_pointer(&c->rtsp, rc_rtsp_out_free);
+  g_clear_pointer(&c->recorder, rc_recorder_free);
+  g_clear_pointer(&c->compose, rc_compose_free);
+  g_clear_pointer(&c->mixer, rc_mixer_free);
+  g_hash_table_destroy(c->sites); /* the pulls, which feed the ingest, stop first */
+  rc_ingest_end_session(c->video, c->session_id); /* before the fan-outs it pushes into */
+  rc_ingest_end_session(c->audio, c->session_id);
+  for (guint t = 0; c->fanouts && t < c->tiers->len; t++)
+    g_clear_pointer(&c->fanouts[t], rc_fanout_free);
+  g_free(c->fanouts);
+  g_array_free(c->tiles, TRUE);
+  g_array_free(c->local_audio_ports, TRUE);
+  g_clear_pointer(&c->last_figures, rc_media_figures_unref);
+  g_free(c);
+}
+
+/* /program goes on with the live session that went live first of those left. */
+static void
+alias_to_next(rc_media *m)
+{
+  g_autoptr(GArray) ids = rc_media_sessions(m);
+  for (guint i = 0; i < ids->len; i++) {
+    conf *c = conf_of(m, g_array_index(ids, gint64, i));
+    if (c->check_only || !c->rtsp)
+      continue;
+    rc_media_outlet out = {c->config, c->session_id, tap, c};
+    g_autoptr(GError) error = NULL;
+    if (!(c->rtsp_alias = rc_rtsp_out_new(&out, m->rtsp, "/program", &error)))
+      g_warning("session %" G_GINT64_FORMAT ": RTSP /program: %s", c->session_id, error->message);
+    else
+      m->rtsp_alias = c->session_id;
+    return;
+  }
+}
+
+void
+rc_media_stop(rc_media *m, gint64 session_id)
+{
+  conf *c = conf_of(m, session_id);
+  if (!c)
+    return;
+  g_hash_table_remove(m->confs, &session_id);
+  conf_free(c);
+  if (m->room_holder == session_id)
+    m->room_holder = 0;
+  g_message("session %" G_GINT64_FORMAT ": media down", session_id);
+  if (m->rtsp_alias == session_id) {
+    m->rtsp_alias = 0;
+    alias_to_next(m);
+  }
+  shared_down(m);
+}
+
+/* @s leaves the session: off its fan-out (the caller removes it from the table). */
+static void
+unplace_site(conf *c, rc_media_site *s)
+{
+  g_autofree char *host = NULL;
+  int port = 0;
+  if (s->video_client && split_client(s->video_client, &host, &port))
+    rc_fanout_remove(c->fanouts[s->client_tier], host, port);
+}
+
+/* The ingest's streams, the chair and the program follow the session's sites. */
+static void
+sites_changed(conf *c)
+{
+  g_autoptr(GError) error = NULL;
+  if (!rc_ingest_set_streams(c->video, c->session_id, c->sites, &error) ||
+      !rc_ingest_set_streams(c->audio, c->session_id, c->sites, &error))
+    g_warning("session %" G_GINT64_FORMAT ": %s", c->session_id, error->message);
+  c->chair_site_id = find_chair_site(c);
+  if (!rc_media_site_get(c, c->floor_site_id))
+    c->floor_site_id = 0;
+  place_all_sites(c);
+  apply_source(c);
+  if (c->mixer) /* the chair's site is known from here on: it talks from the first second */
+    mixer_talkers(c);
+}
+
+/* Whether site @id may be in @c: a site is in one conference at a time. A
+ * live session takes it from another's pre-session check. */
+static gboolean
+site_free_for(conf *c, gint64 id, const char *code)
+{
+  gboolean check = FALSE;
+  gint64 holder = rc_media_site_session(c->media, id, &check);
+  if (!holder || holder == c->session_id)
     return TRUE;
-  if (m->session_id) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "session %" G_GINT64_FORMAT " already has the media",
-                m->session_id);
+  conf *other = conf_of(c->media, holder);
+  if (!check || c->check_only) {
+    g_warning("session %" G_GINT64_FORMAT ": site %s is in session %" G_GINT64_FORMAT "'s media: left out",
+              c->session_id, code, holder);
     return FALSE;
   }
-  m->session_id = session_id;
-  if (!(m->video = rc_ingest_new(m->config, FALSE, error)) || !(m->audio = rc_ingest_new(m->config, TRUE, error)) ||
-      !start_outputs(m, error)) {
-    rc_media_stop(m);
-    return FALSE;
-  }
-  rc_media_set_sites(m, sites, n);
-  memset(m->delay_ago, 0, sizeof m->delay_ago); /* the new ingest counts from zero */
-  m->delay_tick = 0;
-  m->tick_source = g_timeout_add(500, on_tick, m); /* figures twice a second */
-  g_message("session %" G_GINT64_FORMAT ": media up for %u sites, %s", session_id, g_hash_table_size(m->sites),
-            m->check_only ? "pre-session check" : rc_program_mode_name(m->mode));
+  g_message("session %" G_GINT64_FORMAT ": site %s leaves session %" G_GINT64_FORMAT "'s pre-session check",
+            c->session_id, code, holder);
+  unplace_site(other, rc_media_site_get(other, id));
+  g_hash_table_remove(other->sites, &id);
+  sites_changed(other);
   return TRUE;
 }
 
 void
-rc_media_stop(rc_media *m)
+rc_media_set_sites(rc_media *m, gint64 session_id, const rc_media_site_desc *sites, guint n)
 {
-  if (!m->session_id)
-    return;
-  g_clear_handle_id(&m->tick_source, g_source_remove);
-  g_clear_handle_id(&m->pending_source, g_source_remove);
-  g_clear_pointer(&m->rtsp, rc_rtsp_out_free);
-  g_clear_pointer(&m->recorder, rc_recorder_free);
-  g_clear_pointer(&m->compose, rc_compose_free);
-  g_clear_pointer(&m->mixer, rc_mixer_free);
-  g_hash_table_remove_all(m->sites); /* the pulls, which feed the ingest, stop first */
-  g_clear_pointer(&m->video, rc_ingest_free); /* before the fan-outs it pushes into */
-  g_clear_pointer(&m->audio, rc_ingest_free);
-  for (guint t = 0; m->fanouts && t < m->tiers->len; t++)
-    g_clear_pointer(&m->fanouts[t], rc_fanout_free);
-  g_clear_pointer(&m->fanouts, g_free);
-  g_message("session %" G_GINT64_FORMAT ": media down", m->session_id);
-  m->session_id = m->chair_site_id = m->floor_site_id = m->source_site_id = 0;
-  m->check_only = FALSE;
-  g_array_set_size(m->tiles, 0);
-}
-
-void
-rc_media_set_sites(rc_media *m, const rc_media_site_desc *sites, guint n)
-{
-  if (!m->session_id)
+  conf *c = conf_of(m, session_id);
+  if (!c)
     return;
   g_autoptr(GHashTable) wanted = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   for (guint i = 0; i < n; i++) {
     gint64 id = sites[i].id;
-    g_hash_table_add(wanted, g_memdup2(&id, sizeof id));
-    if (rc_media_site_get(m, id)) {
-      site_media_settings(m, rc_media_site_get(m, id), &sites[i]);
+    if (rc_media_site_get(c, id)) {
+      g_hash_table_add(wanted, g_memdup2(&id, sizeof id));
+      site_media_settings(c, rc_media_site_get(c, id), &sites[i]);
       continue;
     }
-    rc_media_site *s = site_new(m, &sites[i]);
-    g_hash_table_insert(m->sites, g_memdup2(&id, sizeof id), s);
+    if (!site_free_for(c, id, sites[i].code))
+      continue;
+    g_hash_table_add(wanted, g_memdup2(&id, sizeof id));
+    rc_media_site *s = site_new(c, &sites[i]);
+    g_hash_table_insert(c->sites, g_memdup2(&id, sizeof id), s);
     s->client_tier = 0;
-    start_pull(m, s);
+    start_pull(c, s);
   }
   GHashTableIter it;
   gpointer key, value;
-  g_hash_table_iter_init(&it, m->sites);
+  g_hash_table_iter_init(&it, c->sites);
   while (g_hash_table_iter_next(&it, &key, &value))
     if (!g_hash_table_contains(wanted, key)) {
-      rc_media_site *s = value;
-      g_autofree char *host = NULL;
-      int port = 0;
-      if (s->video_client && split_client(s->video_client, &host, &port))
-        rc_fanout_remove(m->fanouts[s->client_tier], host, port);
+      unplace_site(c, value);
       g_hash_table_iter_remove(&it);
     }
-  rc_ingest_set_streams(m->video, m->sites);
-  rc_ingest_set_streams(m->audio, m->sites);
-  m->chair_site_id = find_chair_site(m);
-  if (!rc_media_site_get(m, m->floor_site_id))
-    m->floor_site_id = 0;
-  place_all_sites(m);
-  apply_source(m);
-  if (m->mixer) /* the chair's site is known from here on: it talks from the first second */
-    mixer_talkers(m);
+  sites_changed(c);
 }
 
 /* ---- floor and layout ---- */
 
 gboolean
-rc_media_set_floor(rc_media *m, gint64 site_id, GError **error)
+rc_media_set_floor(rc_media *m, gint64 session_id, gint64 site_id, GError **error)
 {
-  if (!m->session_id)
+  conf *c = conf_of(m, session_id);
+  if (!c)
     return TRUE; /* no media running: nothing to switch */
-  if (site_id && !rc_media_site_get(m, site_id)) {
+  if (site_id && !rc_media_site_get(c, site_id)) {
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "site_id: the site is not in this session");
     return FALSE;
   }
-  m->floor_site_id = site_id;
-  g_message("session %" G_GINT64_FORMAT ": floor -> site %" G_GINT64_FORMAT, m->session_id, site_id);
-  apply_source(m);
-  if (m->mixer) /* the talkers changed: swap the mixer's inputs */
-    mixer_talkers(m);
-  if (m->mode == RC_PROGRAM_COMPOSE)
-    return rc_media_set_layout(m, RC_PROGRAM_COMPOSE, NULL, error);
+  c->floor_site_id = site_id;
+  g_message("session %" G_GINT64_FORMAT ": floor -> site %" G_GINT64_FORMAT, c->session_id, site_id);
+  apply_source(c);
+  if (c->mixer) /* the talkers changed: swap the mixer's inputs */
+    mixer_talkers(c);
+  if (c->mode == RC_PROGRAM_COMPOSE)
+    return rc_media_set_layout(m, session_id, RC_PROGRAM_COMPOSE, NULL, error);
   return TRUE;
 }
 
 /* The compose grid: chair, floor holder, then the chosen tiles (8 at most). */
 static GArray *
-grid_sites(rc_media *m)
+grid_sites(conf *c)
 {
   GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-  gint64 first[] = {m->chair_site_id, m->floor_site_id};
+  gint64 first[] = {c->chair_site_id, c->floor_site_id};
   for (guint i = 0; i < 2; i++)
     if (first[i] && (i == 0 || first[i] != first[0]))
       g_array_append_val(ids, first[i]);
-  for (guint i = 0; i < m->tiles->len && ids->len < 10; i++) {
-    gint64 id = g_array_index(m->tiles, gint64, i);
+  for (guint i = 0; i < c->tiles->len && ids->len < 10; i++) {
+    gint64 id = g_array_index(c->tiles, gint64, i);
     gboolean dup = FALSE;
     for (guint k = 0; k < ids->len; k++)
       dup |= g_array_index(ids, gint64, k) == id;
-    if (!dup && rc_media_site_get(m, id))
+    if (!dup && rc_media_site_get(c, id))
       g_array_append_val(ids, id);
   }
   return ids;
 }
 
 gboolean
-rc_media_set_layout(rc_media *m, rc_program_mode mode, const GArray *tiles, GError **error)
+rc_media_set_layout(rc_media *m, gint64 session_id, rc_program_mode mode, const GArray *tiles, GError **error)
 {
+  conf *c = conf_of(m, session_id);
+  if (!c)
+    return TRUE; /* no media running: nothing to lay out */
   if (tiles) {
-    g_array_set_size(m->tiles, 0);
-    g_array_append_vals(m->tiles, tiles->data, tiles->len);
+    g_array_set_size(c->tiles, 0);
+    g_array_append_vals(c->tiles, tiles->data, tiles->len);
   }
-  m->mode = mode;
-  if (!m->session_id)
-    return TRUE;
-  g_clear_pointer(&m->compose, rc_compose_free);
+  c->mode = mode;
+  g_clear_pointer(&c->compose, rc_compose_free);
   if (mode == RC_PROGRAM_COMPOSE) {
-    rc_ingest_forward(m->video, 0, NULL);
-    g_autoptr(GArray) ids = grid_sites(m);
+    rc_ingest_forward(c->video, c->session_id, 0, NULL);
+    g_autoptr(GArray) ids = grid_sites(c);
     g_autofree rc_compose_tile *tiles = g_new0(rc_compose_tile, MAX(ids->len, 1));
     g_autoptr(GPtrArray) shown = g_ptr_array_new();
     for (guint i = 0; i < ids->len; i++) {
-      rc_media_site *s = rc_media_site_get(m, g_array_index(ids, gint64, i));
+      rc_media_site *s = rc_media_site_get(c, g_array_index(ids, gint64, i));
       if (s)
         tiles[shown->len] = (rc_compose_tile){s->ssrc_video, s->name}, g_ptr_array_add(shown, s);
     }
-    rc_compose_setup setup = {m->config, m->video, m->tiers, m->fanouts, tiles, shown->len};
-    if (!(m->compose = rc_compose_new(&setup, error)))
+    rc_compose_setup setup = {c->config, c->video, c->tiers, c->fanouts, tiles, shown->len};
+    if (!(c->compose = rc_compose_new(&setup, error)))
       return FALSE;
     for (guint i = 0; i < shown->len; i++) /* each tile's decoding starts at a keyframe */
-      rc_media_ask_keyframe(m, shown->pdata[i]);
+      rc_media_ask_keyframe(c, shown->pdata[i]);
   }
-  place_all_sites(m); /* sites move between tier fan-outs */
-  apply_source(m);
-  g_message("session %" G_GINT64_FORMAT ": program layout %s", m->session_id, rc_program_mode_name(mode));
+  place_all_sites(c); /* sites move between tier fan-outs */
+  apply_source(c);
+  g_message("session %" G_GINT64_FORMAT ": program layout %s", c->session_id, rc_program_mode_name(mode));
   return TRUE;
 }
 
 void
-rc_media_mark_item(rc_media *m, gint64 item_id, const char *title)
+rc_media_mark_item(rc_media *m, gint64 session_id, gint64 item_id, const char *title)
 {
-  if (m->recorder)
-    rc_recorder_mark(m->recorder, item_id, title);
+  conf *c = conf_of(m, session_id);
+  if (c && c->recorder)
+    rc_recorder_mark(c->recorder, item_id, title);
 }
 
 static GArray *
-rc_media_talkers(rc_media *m)
+rc_media_talkers(conf *c)
 {
   GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-  /* The chair speaks from the hall microphone (room audio) when the chair's
-   * site is the hall; a remote chair site and the floor holder are talkers. */
-  gboolean hall_mic = *m->config->audio_input_device != '\0';
-  if (m->chair_site_id && !hall_mic)
-    g_array_append_val(ids, m->chair_site_id);
-  if (m->floor_site_id && m->floor_site_id != m->chair_site_id)
-    g_array_append_val(ids, m->floor_site_id);
+  /* The chair speaks from the hall microphone (room audio) when the
+   * session has the hall (its chair's site is then the hall's); a remote
+   * chair site and the floor holder are talkers. */
+  gboolean hall_mic = *c->config->audio_input_device != '\0' && c->has_room;
+  if (c->chair_site_id && !hall_mic)
+    g_array_append_val(ids, c->chair_site_id);
+  if (c->floor_site_id && c->floor_site_id != c->chair_site_id)
+    g_array_append_val(ids, c->floor_site_id);
   return ids;
 }
 
 void
-rc_media_program_get(rc_media *m, rc_media_program *out)
+rc_media_program_get(rc_media *m, gint64 session_id, rc_media_program *out)
 {
-  *out = (rc_media_program){.session_id = m->session_id, .mode = m->mode, .chair_site_id = m->chair_site_id,
-                            .floor_site_id = m->floor_site_id, .source_site_id = m->source_site_id,
-                            .sites = g_hash_table_size(m->sites)};
-  out->tiles = g_array_copy(m->tiles);
-  rc_media_recording_get(m, &out->recording);
-  if (m->config->media_rtsp_port)
-    out->rtsp_url = g_strdup_printf("rtsp://%s:%d/program",
-                                    *m->config->media_rtsp_host ? m->config->media_rtsp_host : "localhost",
-                                    m->config->media_rtsp_port);
+  conf *c = conf_of(m, session_id);
+  *out = (rc_media_program){.mode = m->config->program_mode};
+  if (!c) {
+    out->tiles = g_array_new(FALSE, FALSE, sizeof(gint64));
+    return;
+  }
+  *out = (rc_media_program){.session_id = c->session_id, .mode = c->mode, .chair_site_id = c->chair_site_id,
+                            .floor_site_id = c->floor_site_id, .source_site_id = c->source_site_id,
+                            .sites = g_hash_table_size(c->sites), .check_only = c->check_only,
+                            .has_room = c->has_room};
+  out->tiles = g_array_copy(c->tiles);
+  rc_media_recording_get(m, session_id, &out->recording);
+  if (c->rtsp)
+    out->rtsp_url = g_strdup_printf("rtsp://%s:%d/session/%" G_GINT64_FORMAT,
+                                    *c->config->media_rtsp_host ? c->config->media_rtsp_host : "localhost",
+                                    c->config->media_rtsp_port, c->session_id);
+  out->rtsp_alias = c->rtsp_alias != NULL;
 }
 
 void
@@ -821,11 +1062,12 @@ rc_media_program_clear(rc_media_program *p)
 }
 
 void
-rc_media_recording_get(rc_media *m, rc_media_recording *out)
+rc_media_recording_get(rc_media *m, gint64 session_id, rc_media_recording *out)
 {
+  conf *c = conf_of(m, session_id);
   *out = (rc_media_recording){0};
-  if (m->recorder)
-    rc_recorder_status(m->recorder, out);
+  if (c && c->recorder)
+    rc_recorder_status(c->recorder, out);
 }
 
 void
@@ -837,9 +1079,10 @@ rc_media_recording_clear(rc_media_recording *r)
 }
 
 rc_media_figures *
-rc_media_figures_last(rc_media *m)
+rc_media_figures_last(rc_media *m, gint64 session_id)
 {
-  return m->last_figures ? rc_media_figures_ref(m->last_figures) : NULL;
+  conf *c = conf_of(m, session_id);
+  return c && c->last_figures ? rc_media_figures_ref(c->last_figures) : NULL;
 }
 
 static char *

@@ -3,8 +3,10 @@
  * the program (switch: the chosen site forwarded as is; compose: a grid,
  * encoded once per tier), the audio mix with mix-minus, the fan-out to all
  * sites, recording and the RTSP program output, and room audio.
- * One live session has media at a time. Main loop API; streaming threads
- * hand results back to the main loop. */
+ * Several sessions have media at once, each its own program, mix, fan-out,
+ * recording and RTSP path, on the same shared ports; a site is in one of
+ * them at a time. Main loop API; streaming threads hand results back to
+ * the main loop. */
 #pragma once
 #include "config.h"
 #include <glib.h>
@@ -62,7 +64,9 @@ typedef struct {
 typedef struct rc_media_figures {
   gint64 session_id;
   GArray *sites;                 /* rc_media_site_figures, each site that sent once */
-  guint64 dropped[2][RC_DROP_REASONS]; /* [0] video, [1] audio ports, since the start */
+  /* [0] video, [1] audio ports (every session's: they share them), since
+   * the first of the sessions with media now started. */
+  guint64 dropped[2][RC_DROP_REASONS];
   /* The switch program's forwarding delay: a cumulative histogram (ms;
    * the last bucket is +Inf) and its quantiles over the last 10 s (-1 =
    * nothing forwarded, G_MAXDOUBLE = in the +Inf bucket). */
@@ -79,11 +83,12 @@ rc_media_figures *rc_media_figures_ref(rc_media_figures *figures);
 void rc_media_figures_unref(rc_media_figures *figures);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(rc_media_figures, rc_media_figures_unref)
 
-/* Called on the main loop twice a second with every site's figures (transfer none). */
+/* Called on the main loop twice a second for each session with media, with
+ * every site's figures (transfer none). */
 typedef void (*rc_media_stats_fn)(rc_media_figures *figures, gpointer user_data);
-/* Called on the main loop when the program's source changed (a new floor
- * holder's keyframe went out): @site_id 0 = nobody. */
-typedef void (*rc_media_switch_fn)(gint64 site_id, gint64 grant_to_switch_us, gpointer user_data);
+/* Called on the main loop when a session's program source changed (a new
+ * floor holder's keyframe went out): @site_id 0 = nobody. */
+typedef void (*rc_media_switch_fn)(gint64 session_id, gint64 site_id, gint64 grant_to_switch_us, gpointer user_data);
 
 /* (transfer full); @config borrowed. Nothing is opened until a session starts. */
 rc_media *rc_media_new(rc_config *config);
@@ -107,29 +112,42 @@ typedef struct {
   int video_cap_kbps, audio_cap_kbps;       /* its rate caps; -1 = [media]'s, 0 = none */
 } rc_media_site_desc;
 
-/* Brings up media for live session @session_id with @sites (@n of them).
- * RC_ERROR_INVALID_STATE if another session has media. */
+/* Brings up media for live session @session_id with @sites (@n of them),
+ * beside the other sessions'. RC_ERROR_INVALID_STATE if it has them
+ * already. A site in another session's media is left out (logged: the app
+ * refuses that before), except from a pre-session check, which a live
+ * session takes it from. The first session to start has the hall's room
+ * audio if the hall's site is among its sites, and its program at RTSP
+ * /program besides /session/ID. */
 gboolean rc_media_start(rc_media *media, gint64 session_id, const rc_media_site_desc *sites, guint n, GError **error);
 /* Like rc_media_start, for a pre-session check: the sites' figures only,
- * no program, recording or RTSP. */
+ * no program, recording or RTSP; sites in another session's media are
+ * left out. */
 gboolean rc_media_start_check(rc_media *media, gint64 session_id, const rc_media_site_desc *sites, guint n,
                               GError **error);
 /* Tears down the session's media (recording finished and closed). */
-void rc_media_stop(rc_media *media);
-gint64 rc_media_session(rc_media *media);
+void rc_media_stop(rc_media *media, gint64 session_id);
+/* Whether @session_id has media now. */
+gboolean rc_media_has(rc_media *media, gint64 session_id);
+/* The sessions with media, by id (array of gint64). (transfer full) */
+GArray *rc_media_sessions(rc_media *media);
+/* The session whose media has site @site_id (0 = none), and whether that
+ * is a pre-session check. */
+gint64 rc_media_site_session(rc_media *media, gint64 site_id, gboolean *check_only);
 /* Replaces the session's site list: new sites join, dropped ones leave,
  * the others take their new payload types and caps. */
-void rc_media_set_sites(rc_media *media, const rc_media_site_desc *sites, guint n);
+void rc_media_set_sites(rc_media *media, gint64 session_id, const rc_media_site_desc *sites, guint n);
 
 /* The site that holds the floor (0 = none: the program shows the chair's
  * site). Asks the new source for a keyframe; the program switches when it
  * comes. */
-gboolean rc_media_set_floor(rc_media *media, gint64 site_id, GError **error);
+gboolean rc_media_set_floor(rc_media *media, gint64 session_id, gint64 site_id, GError **error);
 /* @tiles: gint64 site ids shown besides the chair and the floor (up to 8,
  * compose only); NULL keeps the ones set before. (transfer none) */
-gboolean rc_media_set_layout(rc_media *media, rc_program_mode mode, const GArray *tiles, GError **error);
-/* Notes an agenda item's start in the recording's index. */
-void rc_media_mark_item(rc_media *media, gint64 item_id, const char *title);
+gboolean rc_media_set_layout(rc_media *media, gint64 session_id, rc_program_mode mode, const GArray *tiles,
+                             GError **error);
+/* Notes an agenda item's start in the session's recording's index. */
+void rc_media_mark_item(rc_media *media, gint64 session_id, gint64 item_id, const char *title);
 
 /* The recording of the live session. */
 typedef struct {
@@ -141,28 +159,31 @@ typedef struct {
   double stopped_s;
 } rc_media_recording;
 
-void rc_media_recording_get(rc_media *media, rc_media_recording *out);
+void rc_media_recording_get(rc_media *media, gint64 session_id, rc_media_recording *out);
 void rc_media_recording_clear(rc_media_recording *recording);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(rc_media_recording, rc_media_recording_clear)
 
-/* What the program is now. */
+/* What a session's program is now. */
 typedef struct {
   gint64 session_id;    /* 0 = no media */
+  gboolean check_only;  /* a pre-session check: no program */
+  gboolean has_room;    /* the hall's microphone and speakers are in it */
+  gboolean rtsp_alias;  /* also at RTSP /program */
   rc_program_mode mode;
   gint64 chair_site_id, floor_site_id, source_site_id; /* source: what the program shows now */
   GArray *tiles;        /* gint64 site ids chosen for the compose grid */
   guint sites;
   rc_media_recording recording;
-  char *rtsp_url;       /* NULL = no RTSP output */
+  char *rtsp_url;       /* its path, /session/ID; NULL = no RTSP output */
 } rc_media_program;
 
-void rc_media_program_get(rc_media *media, rc_media_program *out);
+void rc_media_program_get(rc_media *media, gint64 session_id, rc_media_program *out);
 void rc_media_program_clear(rc_media_program *program);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(rc_media_program, rc_media_program_clear)
 
-/* The last figures (as in the stats callback), or NULL before the first
- * tick. (transfer full) */
-rc_media_figures *rc_media_figures_last(rc_media *media);
+/* The session's last figures (as in the stats callback), or NULL before
+ * the first tick. (transfer full) */
+rc_media_figures *rc_media_figures_last(rc_media *media, gint64 session_id);
 /* The hall's microphone and speakers given to the media, or NULL. (transfer none) */
 struct rc_room_audio *rc_media_room_audio(rc_media *media);
 /* A sender whose SSRC no site of the session has. */

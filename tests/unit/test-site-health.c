@@ -104,7 +104,9 @@ test_offline_one_commit(hfx *h, gconstpointer data)
   (void)data;
   tick(h, 100, 0.02);
   g_assert_cmpint(rc_site_health_state(h->sh, h->site_id), ==, RC_HEALTH_ONLINE);
-  g_assert_cmpint(rc_site_health_session(h->sh), ==, h->session_id);
+  g_autoptr(GPtrArray) all = rc_site_health_figures(h->sh);
+  g_assert_cmpuint(all->len, ==, 1);
+  g_assert_cmpint(((rc_media_figures *)all->pdata[0])->session_id, ==, h->session_id);
   g_assert_cmpuint(frames_with(h, "\"type\":\"health.tick\""), ==, 1);
   g_assert_cmpuint(frames_with(h, "\"online\":1"), ==, 1);
   g_assert_cmpuint(frames_with(h, "\"unknown_ssrc\":7"), ==, 1);
@@ -145,8 +147,64 @@ test_rows(hfx *h, gconstpointer data)
   g_assert_true(json_is_null(json_object_get(row, "rr_loss_percent")));
   g_autoptr(json_t) other = rc_site_health_rows_json(h->sh, h->session_id + 1);
   g_assert_cmpuint(json_array_size(other), ==, 0);
-  g_autoptr(json_t) counts = rc_site_health_counts_json(h->sh);
+  g_autoptr(json_t) counts = rc_site_health_counts_json(h->sh, h->session_id);
   g_assert_cmpint(json_integer_value(json_object_get(counts, "online")), ==, 1);
+  g_autoptr(json_t) none_other = rc_site_health_counts_json(h->sh, h->session_id + 1);
+  g_assert_cmpint(json_integer_value(json_object_get(none_other, "online")), ==, 0);
+}
+
+/* Two live sessions at once: each has its own watch (state, counts, rows,
+ * alarms on its own topic), and the end of one leaves the other as it is. */
+static void
+test_two_sessions(hfx *h, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) s = json_pack("{ss ss ss}", "title", "Họp sở", "starts_at", "2026-11-25T01:00:00Z", "ends_at",
+                                  "2026-11-25T05:00:00Z");
+  gint64 other = rc_store_session_create(h->f.store, s, &error);
+  g_assert_no_error(error);
+  g_autoptr(json_t) site = json_pack("{ss ss ss sI}", "code", "SOYTE", "name", "Sở Y tế", "level", "department",
+                                     "parent_id", (json_int_t)h->site_id);
+  gint64 other_site = rc_store_site_create(h->f.store, site, &error);
+  g_assert_no_error(error);
+
+  tick(h, 100, 0.02); /* session A: its site online */
+  g_autoptr(rc_media_figures) f = figures(h, 100, h->config->health_offline_seconds + 1);
+  f->session_id = other; /* session B: its own site, silent (offline) */
+  g_array_index(f->sites, rc_media_site_figures, 0).site_id = other_site;
+  rc_site_health_tick(h->sh, f);
+  rc_site_health_tick(h->sh, f);
+
+  g_assert_cmpint(rc_site_health_state(h->sh, h->site_id), ==, RC_HEALTH_ONLINE);
+  g_assert_cmpint(rc_site_health_state(h->sh, other_site), ==, RC_HEALTH_OFFLINE);
+  g_autoptr(json_t) a = rc_site_health_counts_json(h->sh, h->session_id);
+  g_autoptr(json_t) b = rc_site_health_counts_json(h->sh, other);
+  g_assert_cmpint(json_integer_value(json_object_get(a, "online")), ==, 1);
+  g_assert_cmpint(json_integer_value(json_object_get(a, "offline")), ==, 0);
+  g_assert_cmpint(json_integer_value(json_object_get(b, "offline")), ==, 1);
+  g_autoptr(json_t) alarms_a = rc_store_alarms_list(h->f.store, h->session_id, TRUE, 10, NULL);
+  g_autoptr(json_t) alarms_b = rc_store_alarms_list(h->f.store, other, TRUE, 10, NULL);
+  g_assert_cmpuint(json_array_size(alarms_a), ==, 0);
+  g_assert_cmpuint(json_array_size(alarms_b), ==, 1);
+  /* B's alarm went to B's technicians only. */
+  g_autofree char *topic_b = g_strdup_printf("%" G_GINT64_FORMAT " ", rc_meeting_tech_topic(other));
+  for (guint i = 0; i < h->frames->len; i++)
+    if (strstr(h->frames->pdata[i], "\"alarm.raised\""))
+      g_assert_true(g_str_has_prefix(h->frames->pdata[i], topic_b));
+  g_autoptr(GPtrArray) both = rc_site_health_figures(h->sh);
+  g_assert_cmpuint(both->len, ==, 2);
+
+  rc_site_health_session_ended(h->sh, h->session_id);
+  g_autoptr(GPtrArray) left = rc_site_health_figures(h->sh);
+  g_assert_cmpuint(left->len, ==, 1);
+  g_assert_cmpint(((rc_media_figures *)left->pdata[0])->session_id, ==, other);
+  g_autoptr(json_t) rows_b = rc_site_health_rows_json(h->sh, other);
+  g_assert_cmpuint(json_array_size(rows_b), ==, 1);
+  g_autoptr(json_t) calls_a = rc_store_site_calls(h->f.store, h->session_id, NULL);
+  g_assert_cmpuint(json_array_size(calls_a), ==, 1);
+  g_assert_cmpstr(json_string_value(json_object_get(json_array_get(calls_a, 0), "left_reason")), ==,
+                  "the session ended");
 }
 
 /* A pre-session check needs the media: without it, a clear refusal. */
@@ -166,6 +224,7 @@ main(int argc, char **argv)
 #define ADD(path, fn) g_test_add(path, hfx, NULL, hsetup, fn, hteardown)
   ADD("/site-health/offline-one-commit", test_offline_one_commit);
   ADD("/site-health/rows", test_rows);
+  ADD("/site-health/two-sessions", test_two_sessions);
   ADD("/site-health/check-needs-media", test_check_needs_media);
   return g_test_run();
 }
