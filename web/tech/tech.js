@@ -211,6 +211,18 @@ function renderSessionSelect() {
   }).filter(Boolean);
   const none = currentSessionId() == null ? h('option', { value: '', selected: true, disabled: true }, t('tech.sessions.choose')) : null;
   sel.replaceChildren(...[none, ...groups].filter(Boolean));
+  renderLiveStrip(list.filter((s) => s.status === 'live'));
+}
+
+/** Every live conference at a glance when there are several: one link each to its monitor. */
+function renderLiveStrip(live) {
+  const strip = document.getElementById('live-strip');
+  if (!strip) return;
+  strip.hidden = live.length < 2;
+  const view = ['monitor', 'program', 'alarms'].includes(parseHash().view) ? parseHash().view : 'monitor';
+  strip.replaceChildren(h('span', { class: 'live-strip-label' }, t('tech.sessions.live_count', { n: live.length })),
+    ...live.map((s) => h('a', { class: 'live-chip', href: `#/${view}/${s.id}`,
+      'aria-current': s.id === currentSessionId() ? 'page' : null }, h('span', { class: 'dot' }), s.title)));
 }
 
 function parseHash() {
@@ -253,7 +265,8 @@ function renderNav(view, id) {
     h('label', { class: 'session-label', for: 'session-select' }, t('tech.sessions.label')),
     sel);
   viewEl = h('div', { class: 'tech-view', id: 'tech-view' });
-  fill(main, navEl, viewEl);
+  const strip = h('nav', { class: 'live-strip', id: 'live-strip', hidden: true, 'aria-label': t('tech.sessions.live') });
+  fill(main, navEl, strip, viewEl);
   renderSessionSelect();
   ctx.setAlarmBadge();
 }
