@@ -7,25 +7,27 @@
  * in its RTSP TCP connection (RFC 2326 10.12), which opens no UDP socket
  * (tcp_only); with the wildcard (the default) UDP is tried first. */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "site-pull.h"
+#include "site-adapters.h"
+#include "media-rtp.h"
 
 #include <gst/gst.h>
 
 #include <gst/app/gstappsink.h>
 
+/* The application message a streaming thread posts at the first packet of a source. */
+#define FLOWING "roomctl-pull-flowing"
 
-struct rc_site_pull {
-  char *code, *transport, *url;
+typedef struct {
+  rc_site_transport base;
+  char *transport, *url;
   guint32 ssrc;
   guint8 payload_type;
   gboolean tcp_only;
-  rc_site_pull_fn fn;
-  gpointer fn_data;
   GstElement *pipeline; /* NULL while waiting to retry */
+  gint flowing;         /* atomic: the current source sent its first packet */
   guint retry_source;
   guint delay_s;
-};
-typedef rc_site_pull pull_state;
+} pull_state;
 
 static void pull_build(pull_state *p);
 
@@ -43,7 +45,10 @@ on_rtp(GstAppSink *sink, gpointer data)
     copy[8] = (guint8)(p->ssrc >> 24), copy[9] = (guint8)(p->ssrc >> 16);
     copy[10] = (guint8)(p->ssrc >> 8), copy[11] = (guint8)p->ssrc;
     copy[1] = (guint8)((copy[1] & 0x80) | (p->payload_type & 0x7f));
-    p->fn(copy, map.size, p->fn_data);
+    p->base.host->feed(p->base.host->media, FALSE, copy, map.size);
+    if (!g_atomic_int_get(&p->flowing) && g_atomic_int_compare_and_exchange(&p->flowing, 0, 1))
+      gst_element_post_message(GST_ELEMENT(sink), gst_message_new_application(GST_OBJECT(sink),
+                                                                                gst_structure_new_empty(FLOWING)));
   }
   gst_buffer_unmap(buf, &map);
   return GST_FLOW_OK;
@@ -124,7 +129,8 @@ stop_pipeline(pull_state *p)
 static void
 schedule_retry(pull_state *p, const char *why)
 {
-  g_warning("site %s (%s): %s; retrying in %u s", p->code, p->transport, why, p->delay_s);
+  g_warning("site %s (%s): %s; retrying in %u s", p->base.code, p->transport, why, p->delay_s);
+  rc_site_transport_set_link(&p->base, FALSE, why);
   stop_pipeline(p);
   p->retry_source = g_timeout_add_seconds(p->delay_s, on_retry, p);
   p->delay_s = MIN(p->delay_s * 2, 60);
@@ -141,6 +147,12 @@ on_bus(GstBus *bus, GstMessage *msg, gpointer data)
       gst_message_parse_error(msg, &error, NULL);
     schedule_retry(p, error ? error->message : "the stream ended");
     return G_SOURCE_REMOVE; /* the watch went with the pipeline */
+  }
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_APPLICATION &&
+      gst_message_has_name(msg, FLOWING)) { /* connected: packets come */
+    g_message("site %s (%s): receiving %s", p->base.code, p->transport, p->url);
+    p->delay_s = 5;
+    rc_site_transport_set_link(&p->base, TRUE, NULL);
   }
   return G_SOURCE_CONTINUE;
 }
@@ -181,8 +193,10 @@ static void
 pull_build(pull_state *p)
 {
   p->pipeline = g_str_equal(p->transport, "rtsp") ? build_rtsp(p, p->url) : build_srt(p, p->url);
+  g_atomic_int_set(&p->flowing, 0);
   if (!p->pipeline) {
-    g_warning("site %s: cannot build the %s source", p->code, p->transport);
+    g_warning("site %s: cannot build the %s source", p->base.code, p->transport);
+    rc_site_transport_set_link(&p->base, FALSE, "the source cannot be built (a GStreamer plugin missing?)");
     return;
   }
   g_autoptr(GstBus) bus = gst_element_get_bus(p->pipeline);
@@ -191,37 +205,46 @@ pull_build(pull_state *p)
     schedule_retry(p, "the source does not start");
 }
 
-rc_site_pull *
-rc_site_pull_new(const rc_site_pull_desc *d, rc_site_pull_fn fn, gpointer data)
+static void
+pull_free(rc_site_transport *t)
 {
-  if (!d->url || !*d->url) {
-    g_warning("site %s: transport %s needs an address (URL)", d->code, d->transport);
-    return NULL;
-  }
-  pull_state *p = g_new0(pull_state, 1);
-  p->code = g_strdup(d->code);
-  p->transport = g_strdup(d->transport);
-  p->url = g_strdup(d->url);
-  p->ssrc = d->ssrc;
-  p->payload_type = d->payload_type;
-  p->tcp_only = d->tcp_only;
-  p->fn = fn;
-  p->fn_data = data;
-  p->delay_s = 5;
-  g_message("site %s: pulling %s", p->code, p->url);
-  pull_build(p);
-  return p;
-}
-
-void
-rc_site_pull_free(rc_site_pull *p)
-{
-  if (!p)
-    return;
-  stop_pipeline(p); /* the streaming threads are joined: @fn is not called after this */
+  pull_state *p = (pull_state *)t;
+  stop_pipeline(p); /* the streaming threads are joined: nothing is fed after this */
   g_clear_handle_id(&p->retry_source, g_source_remove);
-  g_free(p->code);
   g_free(p->transport);
   g_free(p->url);
+  rc_site_transport_clear(t);
   g_free(p);
+}
+
+/* A camera or an SRT stream takes no program and has no keyframe request
+ * path: its own GOP brings the next keyframe. */
+static const rc_site_transport_ops pull_ops = {"pull", NULL, NULL, NULL, NULL, pull_free};
+
+rc_site_transport *
+rc_site_pull_new(const rc_site_transport_desc *d, const rc_site_transport_host *host)
+{
+  pull_state *p = g_new0(pull_state, 1);
+  rc_site_transport_init(&p->base, &pull_ops, d, host);
+  /* Its packets are made by our payloader: the program's payload type, the SSRCs of its code. */
+  p->base.format.video = (rc_site_stream_format){rc_rtp_site_ssrc(p->base.code, FALSE), d->program_video_pt,
+                                                 d->program_video_ssrc, d->program_video_pt};
+  p->base.format.audio = (rc_site_stream_format){rc_rtp_site_ssrc(p->base.code, TRUE), d->program_audio_pt,
+                                                 d->program_audio_ssrc, d->program_audio_pt};
+  p->base.link.why = g_strdup("connecting");
+  p->transport = g_strdup(d->transport);
+  p->url = g_strdup(d->address ? d->address : "");
+  p->ssrc = p->base.format.video.ssrc;
+  p->payload_type = (guint8)d->program_video_pt;
+  p->tcp_only = d->tcp_only;
+  p->delay_s = 5;
+  if (!*p->url) { /* in the session, down, and the technicians see why */
+    g_warning("site %s: transport %s needs an address (URL)", p->base.code, p->transport);
+    g_free(p->base.link.why);
+    p->base.link.why = g_strdup_printf("transport %s needs an address (URL)", p->transport);
+    return &p->base;
+  }
+  g_message("site %s: pulling %s", p->base.code, p->url);
+  pull_build(p);
+  return &p->base;
 }

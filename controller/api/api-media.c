@@ -198,7 +198,9 @@ figures_json(rc_media *m, gint64 sid)
   json_t *sites = json_array();
   for (guint i = 0; i < f->sites->len; i++) {
     const rc_media_site_figures *s = &g_array_index(f->sites, rc_media_site_figures, i);
-    json_t *site = json_pack("{sI ss ss}", "site_id", (json_int_t)s->site_id, "code", s->code, "name", s->name);
+    json_t *site = json_pack("{sI ss ss ss s{sb so sI}}", "site_id", (json_int_t)s->site_id, "code", s->code, "name",
+                             s->name, "transport", s->transport, "link", "up", s->link_up, "why",
+                             s->link_why ? json_string(s->link_why) : json_null(), "downs", (json_int_t)s->link_downs);
     if (s->have_video) {
       json_object_set_new(site, "video", stream_json(&s->video));
       json_object_set_new(site, "video_rr", rr_json(&s->video));

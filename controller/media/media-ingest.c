@@ -694,16 +694,14 @@ rc_ingest_socket(rc_ingest *in)
 }
 
 void
-rc_ingest_send_pli(rc_ingest *in, guint32 ssrc, GSocketAddress *to)
+rc_ingest_send(rc_ingest *in, gboolean rtcp, const guint8 *data, gsize len, GSocketAddress *to)
 {
-  g_autoptr(GSocket) socket = socket_of(in->rtcp_src);
+  g_autoptr(GSocket) socket = rtcp ? socket_of(in->rtcp_src) : g_object_ref(in->rtp_socket);
   if (!socket || !to)
     return;
-  guint8 pli[12];
-  gsize n = rc_rtcp_build_pli(pli, RC_PROGRAM_VIDEO_SSRC, ssrc);
   g_autoptr(GError) error = NULL;
-  if (g_socket_send_to(socket, to, (const gchar *)pli, n, NULL, &error) < 0)
-    g_debug("PLI to %08x: %s", ssrc, error->message);
+  if (g_socket_send_to(socket, to, (const gchar *)data, len, NULL, &error) < 0)
+    g_debug("%s to a site: %s", rtcp ? "RTCP" : "RTP", error->message);
 }
 
 void

@@ -28,25 +28,20 @@ typedef struct rc_recorder rc_recorder;
 typedef struct rc_rtsp_out rc_rtsp_out;
 
 
-/* One site of the live session, as the main loop knows it. */
+/* One site of a live session, as the main loop knows it. */
 typedef struct {
   gint64 id;
   char *code;
   char *name;
   char *level;
   char *transport;
-  guint32 ssrc_video, ssrc_audio;
+  guint32 ssrc_video, ssrc_audio;   /* what it sends with (its transport's) */
   int video_pt, audio_pt;           /* the payload types it sends */
   int video_cap_kbps, audio_cap_kbps; /* its rate caps, 0 = none */
-  GSocketAddress *configured_video; /* from the site's "address", or NULL */
-  GSocketAddress *configured_audio;
-  GSocketAddress *learned_video;    /* where its RTP comes from */
-  GSocketAddress *learned_audio;
   int tier;                         /* its tier in compose mode */
   int client_tier;                  /* the fan-out video_client is on */
   char *video_client, *audio_client; /* "host:port" as added */
-  char *pull_url;                   /* rtsp:// or srt:// (the address) */
-  struct rc_site_pull *pull;        /* the rtsp/srt adapter (devices/site-pull), or NULL */
+  struct rc_site_transport *link;   /* its transport (devices/site-transport.h) */
 } rc_media_site;
 
 
@@ -110,8 +105,8 @@ GArray *rc_ingest_snapshot_all(rc_ingest *ingest, gint64 session_id, guint64 cou
 /* The recent unknown senders, the most recent first (array of rc_unknown_sender). (transfer full) */
 GArray *rc_ingest_unknown_senders(rc_ingest *ingest);
 void rc_ingest_snapshots_free(GArray *snaps);
-/* Sends an RTCP PLI for @ssrc to @to (from the RTCP port). */
-void rc_ingest_send_pli(rc_ingest *ingest, guint32 ssrc, GSocketAddress *to);
+/* Sends @len bytes to @to from the RTP port, or the RTCP port (@rtcp). Any thread. */
+void rc_ingest_send(rc_ingest *ingest, gboolean rtcp, const guint8 *data, gsize len, GSocketAddress *to);
 /* Whether a site of @session_id asked for a program keyframe since the last call. */
 gboolean rc_ingest_take_keyframe_request(rc_ingest *ingest, gint64 session_id);
 /* The RTP socket (for sending the program from the same port). (transfer none) */

@@ -6,7 +6,7 @@
 #include "media-private.h"
 #include "rc-error.h"
 #include "room-audio.h"
-#include "site-pull.h"
+#include "site-transport.h"
 
 /* One live session's media (or a pre-session check's): its sites, its
  * program (switch or compose) and fan-outs, its mix, recording and RTSP
@@ -47,15 +47,17 @@ struct rc_media {
   gint64 rtsp_alias;         /* the session shown at /program, 0 = none */
   gint64 room_holder;        /* the session the hall's audio is in, 0 = none */
   struct rc_room_audio *room; /* hall microphone and speakers, or NULL */
+  rc_site_transport_host host; /* what the sites' transports get of the media */
   rc_media_stats_fn on_stats;
   rc_media_switch_fn on_switch;
   gpointer cb_data;
 };
 
 static rc_media_site *rc_media_site_get(conf *c, gint64 id);
-/* Where the program should reach @site ("host:port"), or NULL when unknown yet. (transfer full) */
+/* Where the shared fan-out sends the program to @site ("host:port"), or
+ * NULL: not known yet, or its transport sends it. (transfer full) */
 static char *rc_media_site_destination(rc_media_site *site, gboolean audio);
-/* Asks @site for a keyframe (RTCP PLI to its RTCP or RTP address). */
+/* Asks @site for a keyframe, the way its transport does. */
 static void rc_media_ask_keyframe(conf *c, rc_media_site *site);
 /* The sites that talk now (chair's site if remote, the floor holder's). */
 static GArray *rc_media_talkers(conf *c);
@@ -68,19 +70,42 @@ static void
 site_free(gpointer data)
 {
   rc_media_site *s = data;
-  g_clear_pointer(&s->pull, rc_site_pull_free);
+  g_clear_pointer(&s->link, rc_site_transport_free);
   g_free(s->code);
   g_free(s->name);
   g_free(s->level);
   g_free(s->transport);
-  g_clear_object(&s->configured_video);
-  g_clear_object(&s->configured_audio);
-  g_clear_object(&s->learned_video);
-  g_clear_object(&s->learned_audio);
   g_free(s->video_client);
   g_free(s->audio_client);
-  g_free(s->pull_url);
   g_free(s);
+}
+
+/* ---- what the sites' transports get ---- */
+
+/* A site's packet that came another way (a pull) into the shared ingest. */
+static void
+host_feed(gpointer media, gboolean audio, const guint8 *rtp, gsize len)
+{
+  rc_media *m = media;
+  rc_ingest *in = audio ? m->audio : m->video; /* the ports outlive every transport */
+  if (in)
+    rc_ingest_feed(in, rtp, len, NULL);
+}
+
+static void
+host_send(gpointer media, gboolean audio, gboolean rtcp, const guint8 *data, gsize len, GSocketAddress *to)
+{
+  rc_media *m = media;
+  rc_ingest *in = audio ? m->audio : m->video;
+  if (in)
+    rc_ingest_send(in, rtcp, data, len, to);
+}
+
+static void
+host_link(gpointer media, gint64 site_id, gboolean up, const char *why)
+{
+  (void)media;
+  g_message("site %" G_GINT64_FORMAT ": link %s%s%s", site_id, up ? "up" : "down", why ? ": " : "", why ? why : "");
 }
 
 rc_media *
@@ -89,6 +114,7 @@ rc_media_new(rc_config *config)
   rc_media *m = g_new0(rc_media, 1);
   m->config = config;
   m->confs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+  m->host = (rc_site_transport_host){m, host_feed, host_send, host_link};
   return m;
 }
 
@@ -179,27 +205,14 @@ rc_media_site_get(conf *c, gint64 id)
   return id ? g_hash_table_lookup(c->sites, &id) : NULL;
 }
 
-/* "HOST:PORT" from the site's address field, for video (port) or audio (port + 2). */
-static GSocketAddress *
-configured_address(const char *address, gboolean audio)
-{
-  if (!address || !*address || g_str_has_prefix(address, "rtsp://") || g_str_has_prefix(address, "srt://"))
-    return NULL;
-  g_autoptr(GSocketConnectable) c = g_network_address_parse(address, 0, NULL);
-  if (!c || !g_network_address_get_port(G_NETWORK_ADDRESS(c)))
-    return NULL;
-  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(g_network_address_get_hostname(G_NETWORK_ADDRESS(c)));
-  if (!ip)
-    return NULL; /* names are not resolved on the main loop */
-  return g_inet_socket_address_new(ip, g_network_address_get_port(G_NETWORK_ADDRESS(c)) + (audio ? 2 : 0));
-}
-
 static char *
 rc_media_site_destination(rc_media_site *s, gboolean audio)
 {
-  GSocketAddress *a = audio ? (s->configured_audio ? s->configured_audio : s->learned_audio)
-                            : (s->configured_video ? s->configured_video : s->learned_video);
-  if (!a)
+  if (!s->link || !rc_site_transport_shared(s->link, audio, audio ? RC_PROGRAM_AUDIO_SSRC : RC_PROGRAM_VIDEO_SSRC,
+                                            audio ? RC_PT_OPUS : RC_PT_H264) || !s->link->ops->destination)
+    return NULL;
+  g_autoptr(GSocketAddress) a = s->link->ops->destination(s->link, audio);
+  if (!G_IS_INET_SOCKET_ADDRESS(a))
     return NULL;
   g_autofree char *ip = g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(a)));
   return g_strdup_printf("%s:%u", ip, g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(a)));
@@ -230,6 +243,10 @@ site_media_settings(conf *c, rc_media_site *s, const rc_media_site_desc *d)
   s->audio_pt = pulled ? RC_PT_OPUS : own_or(d->opus_payload_type, cf->media_opus_payload_type);
   s->video_cap_kbps = own_or(d->video_cap_kbps, cf->media_video_cap_kbps);
   s->audio_cap_kbps = own_or(d->audio_cap_kbps, cf->media_audio_cap_kbps);
+  if (s->link) { /* what it sends changed: its transport says so too */
+    s->link->format.video.pt = s->video_pt;
+    s->link->format.audio.pt = s->audio_pt;
+  }
 }
 
 static rc_media_site *
@@ -241,21 +258,9 @@ site_new(conf *c, const rc_media_site_desc *d)
   s->name = g_strdup(d->name ? d->name : "");
   s->level = g_strdup(d->level);
   s->transport = g_strdup(d->transport ? d->transport : "rtp");
-  s->pull_url = g_strdup(d->address);
-  s->configured_video = configured_address(d->address, FALSE);
-  s->configured_audio = configured_address(d->address, TRUE);
-  s->ssrc_video = rc_rtp_site_ssrc(s->code, FALSE);
-  s->ssrc_audio = rc_rtp_site_ssrc(s->code, TRUE);
   s->tier = tier_for(c, s->level);
   site_media_settings(c, s, d);
   return s;
-}
-
-/* A pulled site's packet (on its streaming thread) into the video ingest. */
-static void
-feed_pulled(const guint8 *rtp, gsize len, gpointer ingest)
-{
-  rc_ingest_feed(ingest, rtp, len, NULL);
 }
 
 /* Whether @listen is empty, 0.0.0.0 or :: (every address). */
@@ -266,16 +271,25 @@ listens_everywhere(const char *listen)
   return !listen || !*listen || (a && g_inet_address_get_is_any(a));
 }
 
-/* A site the controller fetches (RTSP, SRT) gets its adapter; its packets
- * carry its SSRC and our payload type. */
-static void
-start_pull(conf *c, rc_media_site *s)
+/* The site's transport (site-transport.h): its SSRCs and payload types,
+ * where the program reaches it, how it is asked for a keyframe. FALSE
+ * (logged) when it cannot be made: the site is then left out. */
+static gboolean
+start_transport(conf *c, rc_media_site *s, const rc_media_site_desc *d)
 {
-  if (g_strcmp0(s->transport, "rtp") == 0)
-    return;
-  rc_site_pull_desc d = {s->code, s->transport, s->pull_url, s->ssrc_video, RC_PT_H264,
-                         !listens_everywhere(c->config->media_listen)};
-  s->pull = rc_site_pull_new(&d, feed_pulled, c->video);
+  rc_site_transport_desc td = {.id = s->id, .code = s->code, .transport = s->transport, .address = d->address,
+                               .video_pt = s->video_pt, .audio_pt = s->audio_pt,
+                               .tcp_only = !listens_everywhere(c->config->media_listen),
+                               .program_video_ssrc = RC_PROGRAM_VIDEO_SSRC, .program_audio_ssrc = RC_PROGRAM_AUDIO_SSRC,
+                               .program_video_pt = RC_PT_H264, .program_audio_pt = RC_PT_OPUS};
+  if (!(s->link = rc_site_transport_new(&td, &c->media->host)))
+    return FALSE;
+  const rc_site_format *f = &s->link->format;
+  s->ssrc_video = f->video.ssrc;
+  s->ssrc_audio = f->audio.ssrc;
+  s->video_pt = f->video.pt;
+  s->audio_pt = f->audio.pt;
+  return TRUE;
 }
 
 /* ---- fan-out membership ---- */
@@ -380,14 +394,9 @@ wanted_source(conf *c)
 static void
 rc_media_ask_keyframe(conf *c, rc_media_site *s)
 {
-  GSocketAddress *to = s->configured_video ? NULL : s->learned_video;
-  g_autoptr(GSocketAddress) rtcp = NULL;
-  if (s->configured_video) {
-    GInetSocketAddress *v = G_INET_SOCKET_ADDRESS(s->configured_video);
-    rtcp = g_inet_socket_address_new(g_inet_socket_address_get_address(v), g_inet_socket_address_get_port(v) + 1);
-    to = rtcp;
-  }
-  rc_ingest_send_pli(c->video, s->ssrc_video, to);
+  (void)c;
+  if (s->link && s->link->ops->request_keyframe)
+    s->link->ops->request_keyframe(s->link);
 }
 
 static gboolean
@@ -447,6 +456,7 @@ site_figures_clear(gpointer data)
   rc_media_site_figures *f = data;
   g_free(f->code);
   g_free(f->name);
+  g_free(f->link_why);
 }
 
 static void
@@ -520,11 +530,13 @@ collect(conf *c, GArray *snaps, gboolean audio, rc_media_figures *f, GHashTable 
     rc_media_site *s = rc_media_site_get(c, snap->site_id);
     if (!s)
       continue;
-    if (snap->source)
-      g_set_object(audio ? &s->learned_audio : &s->learned_video, snap->source);
+    if (snap->source && s->link->ops->learned)
+      s->link->ops->learned(s->link, audio, snap->source);
     guint row = GPOINTER_TO_UINT(g_hash_table_lookup(rows, &s->id));
     if (!row) {
-      rc_media_site_figures sf = {.site_id = s->id, .code = g_strdup(s->code), .name = g_strdup(s->name)};
+      rc_media_site_figures sf = {.site_id = s->id, .code = g_strdup(s->code), .name = g_strdup(s->name),
+                                  .transport = s->link->ops->kind, .link_up = s->link->link.up,
+                                  .link_why = g_strdup(s->link->link.why), .link_downs = s->link->link.downs};
       g_array_append_val(f->sites, sf);
       row = f->sites->len;
       g_hash_table_insert(rows, &s->id, GUINT_TO_POINTER(row));
@@ -915,11 +927,14 @@ rc_media_set_sites(rc_media *m, gint64 session_id, const rc_media_site_desc *sit
     }
     if (!site_free_for(c, id, sites[i].code))
       continue;
-    g_hash_table_add(wanted, g_memdup2(&id, sizeof id));
     rc_media_site *s = site_new(c, &sites[i]);
+    if (!start_transport(c, s, &sites[i])) {
+      site_free(s);
+      continue;
+    }
+    g_hash_table_add(wanted, g_memdup2(&id, sizeof id));
     g_hash_table_insert(c->sites, g_memdup2(&id, sizeof id), s);
     s->client_tier = 0;
-    start_pull(c, s);
   }
   GHashTableIter it;
   gpointer key, value;

@@ -58,6 +58,12 @@ typedef struct {
   char *code, *name;
   gboolean have_video, have_audio; /* which of its streams the ingest has */
   rc_media_stream_figures video, audio;
+  /* Its transport's link (devices/site-transport.h): "rtp" (connectionless,
+   * always up) or "pull" (up while the camera or stream plays). */
+  const char *transport;         /* static */
+  gboolean link_up;
+  char *link_why;                /* why it is (or last went) down, or NULL */
+  guint link_downs;
 } rc_media_site_figures;
 
 #define RC_MEDIA_DELAY_BUCKETS 19

@@ -196,6 +196,12 @@ describe('media', () => {
 
   test('the RTSP camera that never answers is retried and logged, nothing else breaks', async () => {
     await until(() => /H03.*retrying/.test(srv.stderr), 15000, 'a retry of the dead camera');
+    // Its link is down and says why (the disconnect event), for the technicians' figures.
+    const h03 = await siteStats('H03');
+    assert.equal(h03.transport, 'pull');
+    assert.equal(h03.link.up, false);
+    assert.ok(h03.link.downs >= 1, JSON.stringify(h03.link));
+    assert.match(h03.link.why, /\S/, JSON.stringify(h03.link));
     assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
   });
 

@@ -72,6 +72,12 @@ describe('RTSP camera with [media] listen=127.0.0.1', () => {
     const stats = async () => (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).sites.find((s) => s.site_id === site.id);
     const s = await until(async () => { const x = await stats(); return x && x.video && x.video.packets > 50 && x; }, 20000, 'the camera\'s video', () => srv.stderr.slice(-2000));
     assert.ok(s.video.keyframes >= 1, 'the camera\'s pictures arrive');
+    // Its transport says the link is up (connect event), and the plain RTP sites are connectionless.
+    assert.equal(s.transport, 'pull');
+    await until(async () => (await stats()).link.up, 5000, 'the camera\'s link up');
+    assert.match(srv.stderr, new RegExp(`site H01 \\(rtsp\\): receiving rtsp://`));
+    const tinh = (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).sites.find((x) => x.code === 'TINH');
+    if (tinh) assert.deepEqual([tinh.transport, tinh.link.up], ['rtp', true]);
     const sockets = udpSockets(srv.proc.pid);
     t.diagnostic(`roomctl's UDP sockets: ${sockets.map((x) => `${x.address}:${x.port}`).join(' ')}`);
     assert.ok(sockets.length >= 4, `the site ports at least: ${JSON.stringify(sockets)}`);

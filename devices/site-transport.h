@@ -1,0 +1,116 @@
+/* site-transport — how one site's media reach the controller and how the
+ * program reaches the site: the one interface every kind of link
+ * implements, so that the media core knows none of them.
+ *
+ * What a transport says of its site (rc_site_format): per medium, the SSRC
+ * the endpoint sends with (its own choice or negotiated; plain RTP uses the
+ * hash of its code), the payload type it sends, and how it takes the
+ * program: the SSRC and payload type of its egress. Where the program
+ * reaches it: either a plain UDP address the media's shared fan-out sends
+ * to (destination), or the transport's own send, which gets a copy of each
+ * program packet already re-stamped with the site's egress SSRC and payload
+ * type and protects and sends it (a crypto context, a DTLS/ICE path…).
+ * Also: the keyframe request to the site (RTCP PLI, FIR, or a signalling
+ * message), the link's state with connect and disconnect events, and what
+ * the site sends that does not come through the shared ports (a pulled
+ * camera's packets, fed to the ingest).
+ *
+ * The hot path keeps its shape: the shared ports and their demux by SSRC
+ * stay the media's; a transport adds no thread per site (a pull has its
+ * GStreamer source's), and plain RTP sites that take the program as it is
+ * share one sendmmsg per packet.
+ *
+ * Adapters: "rtp" (site-rtp.c: the site sends to the shared ports and
+ * receives at its address or where it sends from), "rtsp" and "srt"
+ * (site-pull.c: the controller fetches an IP camera or an SRT stream).
+ * Made, used and freed on the main loop unless a member says otherwise. */
+#pragma once
+#include <gio/gio.h>
+
+typedef struct rc_site_transport rc_site_transport;
+
+/* One medium of a site. */
+typedef struct {
+  guint32 ssrc;     /* what the site sends with (0: not known yet) */
+  int pt;           /* the payload type it sends */
+  guint32 out_ssrc; /* the program's SSRC as the site takes it */
+  int out_pt;       /* the program's payload type as the site takes it */
+} rc_site_stream_format;
+
+typedef struct {
+  rc_site_stream_format video, audio;
+} rc_site_format;
+
+/* The link: up (a pull plays; plain RTP is connectionless and always up),
+ * or down and why; how often it changed. */
+typedef struct {
+  gboolean up;
+  char *why;        /* the last reason it went down, or NULL */
+  guint ups, downs;
+} rc_site_link;
+
+/* What the media gives a transport (borrowed; outlives it). */
+typedef struct {
+  gpointer media;
+  /* A packet the site sent another way than the shared ports: into the
+   * ingest as if received there. On a streaming thread. */
+  void (*feed)(gpointer media, gboolean audio, const guint8 *rtp, gsize len);
+  /* Sends @len bytes to @to from the shared port of @audio's medium (RTP)
+   * or its RTCP port (@rtcp). Any thread. */
+  void (*send)(gpointer media, gboolean audio, gboolean rtcp, const guint8 *data, gsize len, GSocketAddress *to);
+  /* The link came up or went down (@why). Main loop. */
+  void (*link)(gpointer media, gint64 site_id, gboolean up, const char *why);
+} rc_site_transport_host;
+
+/* A site as a transport is made for it (strings borrowed for the call). */
+typedef struct {
+  gint64 id;
+  const char *code;
+  const char *transport; /* "rtp" (NULL too), "rtsp", "srt" */
+  const char *address;   /* rtp: "HOST:PORT" where it receives video (audio at PORT+2), NULL/"" =
+                          * where it sends from; rtsp/srt: what is pulled */
+  int video_pt, audio_pt; /* the payload types it sends (rtp; a pull's are the program's) */
+  gboolean tcp_only;      /* rtsp: RTP interleaved in the TCP connection */
+  /* The program as the controller makes it: what a site takes unless its
+   * transport negotiated otherwise. */
+  guint32 program_video_ssrc, program_audio_ssrc;
+  int program_video_pt, program_audio_pt;
+} rc_site_transport_desc;
+
+typedef struct {
+  const char *kind;
+  /* Where the shared fan-out sends the program's @audio medium, or NULL:
+   * not known yet, no such path (a camera), or the transport sends it
+   * itself (send). (transfer full) */
+  GSocketAddress *(*destination)(rc_site_transport *t, gboolean audio);
+  /* The ingest saw the site's @audio packets come from @from (main loop, each tick). */
+  void (*learned)(rc_site_transport *t, gboolean audio, GSocketAddress *from);
+  /* A program packet for this site alone: a writable copy carrying its
+   * out_ssrc and out_pt. The transport protects and sends it. On the
+   * thread that has the program. NULL: the shared fan-out sends. */
+  void (*send)(rc_site_transport *t, gboolean audio, guint8 *rtp, gsize len);
+  /* Asks the site for a video keyframe. */
+  void (*request_keyframe)(rc_site_transport *t);
+  void (*free)(rc_site_transport *t);
+} rc_site_transport_ops;
+
+struct rc_site_transport {
+  const rc_site_transport_ops *ops;
+  gint64 site_id;
+  char *code;
+  rc_site_format format;
+  rc_site_link link;
+  const rc_site_transport_host *host;
+};
+
+/* The adapter for @desc->transport, or NULL (logged) when it cannot be
+ * made (an unknown kind, a pull without a URL). (transfer full) */
+rc_site_transport *rc_site_transport_new(const rc_site_transport_desc *desc, const rc_site_transport_host *host);
+void rc_site_transport_free(rc_site_transport *t);
+
+/* Whether the program reaches the site through the shared fan-out as it is
+ * (the program's SSRC and payload type, no send of its own). */
+gboolean rc_site_transport_shared(const rc_site_transport *t, gboolean audio, guint32 program_ssrc, int program_pt);
+
+/* For the adapters: sets the link's state and tells the host (main loop). */
+void rc_site_transport_set_link(rc_site_transport *t, gboolean up, const char *why);
