@@ -68,7 +68,7 @@ export class AgendaTab {
 
   get active() { return this.page.tab === 'agenda'; }
   get editable() { return this.page.canEdit; }
-  get tree() { return (this.page.detail && this.page.detail.agenda) || []; }
+  get tree() { return this.page.meeting.agenda; }
 
   onData() { if (this.active && this.container) this.render(this.container); }
 
@@ -167,7 +167,7 @@ export class AgendaTab {
     }
     const readers = new Set(doc.readers || []);
     const conf = h('input', { type: 'checkbox', name: 'confidential', checked: !!doc.confidential });
-    const boxes = (this.page.detail.delegates || []).map((u) => {
+    const boxes = this.page.meeting.delegateList().map((u) => {
       const box = h('input', { type: 'checkbox', name: 'reader', value: String(u.id), checked: readers.has(u.id) });
       return h('label', { class: 'check-line' }, box, ` ${u.full_name} (${u.username})`);
     });
@@ -194,7 +194,7 @@ export class AgendaTab {
   // ---------- edits ----------
 
   setAgenda(agenda) {
-    this.page.onAgenda(agenda);   // re-renders this tab when active, updates counts
+    this.page.apply('agenda.updated', { agenda });   // re-renders this tab when active, updates counts
   }
 
   async reload() {

@@ -1,7 +1,8 @@
 // Attendance tab: present/absent counts with a progress bar, the delegates'
 // rows (status, first in, last out, method), manual check-in/out for
-// admin/secretariat, CSV export. Rows change in place when an
-// attendance.updated event arrives over the WebSocket.
+// admin/secretariat, CSV export. Drawn from the page's Meeting; rows change
+// in place when an entry changes (an attendance.updated event, or our own
+// check-in's reply).
 
 import { t, formatTime, formatDateTime, formatNumber } from '../common/i18n.js';
 import { api, fetchBlob, saveBlob } from '../common/api.js';
@@ -19,7 +20,8 @@ export class AttendanceTab {
   }
 
   get active() { return this.page.tab === 'attendance'; }
-  get att() { return this.page.attendance; }
+  /** The meeting's attendance ({present, expected, byUser}), or null until the list is known. */
+  get att() { return this.page.meeting.attendanceKnown ? this.page.meeting.attendance : null; }
   get canCheck() { return this.page.ctx.canEdit && this.page.status !== 'ended'; }
 
   onData() { if (this.active && this.container) this.render(this.container); }
@@ -48,7 +50,7 @@ export class AttendanceTab {
         type: 'button', 'aria-pressed': String(this.show === k), dataset: { show: k },
         onclick: () => { this.show = k; for (const b of seg.children) b.setAttribute('aria-pressed', String(b.dataset.show === k)); this.applyFilter(); },
       }, t(`attendance.show.${k}`))));
-    const entries = (this.att.delegates || []).slice().sort(compareNames);
+    const entries = [...this.att.byUser.values()].sort(compareNames);
     entries.forEach((e, i) => { const tr = this.row(e, i + 1); this.rows.set(e.user_id, tr); this.tbody.append(tr); });
     this.emptyEl = h('div', { class: 'empty', hidden: true }, h('strong', null, entries.length ? t('attendance.none_match') : t('attendance.none')),
       !entries.length && this.page.ctx.canEdit ? h('span', null, t('attendance.none_hint')) : null);
@@ -114,7 +116,7 @@ export class AttendanceTab {
   /** A live change (event or our own check-in reply). */
   onEntry(entry) {
     if (!this.active || !this.container || !this.tbody) return;
-    const full = (this.att.delegates || []).find((x) => x.user_id === entry.user_id) || entry;
+    const full = this.att.byUser.get(entry.user_id) || entry;
     let tr = this.rows.get(entry.user_id);
     if (!tr) {
       tr = this.row(full, this.rows.size + 1);
@@ -133,8 +135,8 @@ export class AttendanceTab {
   updateStats() {
     const a = this.att;
     const present = a.present ?? 0;
-    const expected = a.expected ?? (a.delegates || []).length;
-    const left = (a.delegates || []).filter((e) => e.status === 'left').length;
+    const expected = a.expected ?? a.byUser.size;
+    const left = [...a.byUser.values()].filter((e) => e.status === 'left').length;
     const absent = Math.max(0, expected - present);
     const pct = expected ? Math.round((present / expected) * 100) : 0;
     const stat = (key, label, value, cls) => h('div', { class: `stat ${cls || ''}`, dataset: { stat: key } },
@@ -169,7 +171,7 @@ export class AttendanceTab {
     try {
       const entry = await api.post(`/api/v1/sessions/${this.page.id}/attendance`, { user_id: e.user_id, action });
       this.busy.delete(e.user_id);
-      this.page.applyAttendanceEntry(entry);
+      this.page.apply('attendance.updated', { entry });
       toast(action === 'in' ? t('attendance.checked_in', { name: e.full_name || e.username }) : t('attendance.checked_out', { name: e.full_name || e.username }), { kind: 'success', timeout: 2500 });
       const again = this.rows.get(e.user_id)?.querySelector('button[data-action]');
       if (again) again.focus();

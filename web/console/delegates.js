@@ -21,7 +21,7 @@ export class DelegatesTab {
 
   get active() { return this.page.tab === 'delegates'; }
   get editable() { return this.page.ctx.canEdit && this.page.ctx.canListUsers; }
-  get assigned() { return (this.page.detail && this.page.detail.delegates) || []; }
+  get assigned() { return this.page.meeting.delegateList(); }
   get dirty() {
     if (!this.selected) return false;
     const a = new Set(this.assigned.map((u) => u.id));
@@ -167,7 +167,7 @@ export class DelegatesTab {
       this.selected = null;
       toast(t('delegates.saved', { n: (res.delegates || []).length }), { kind: 'success' });
       this.saving = false;
-      this.page.onDelegates(res.delegates || []);
+      this.page.apply('delegates.updated', { delegates: res.delegates || [] });
     } catch (err) {
       this.saving = false;
       this.updateState();

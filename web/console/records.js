@@ -87,7 +87,7 @@ export class RecordsTab {
 
   render(container) {
     this.container = container;
-    const d = this.page.detail;
+    const d = this.page.meeting.session;
     const startDay = day(d.started_at || d.starts_at);
     this.from = this.from || startDay;
     this.to = this.to || startDay;

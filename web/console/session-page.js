@@ -1,9 +1,10 @@
 // One meeting session: header (title, status, time, actions start/end/edit/
-// delete) and four tabs — agenda & documents, delegates, sites, attendance.
-// Keeps the session detail and attendance in memory, subscribes to the
-// session over the WebSocket and applies its events (snapshot, session.*,
-// agenda.updated, delegates.updated, sites.updated, attendance.updated) so
-// what is shown follows the server without reloading.
+// delete) and the tabs — agenda & documents, delegates, sites, attendance,
+// recordings, records. The session's state is a Meeting (common/meeting.js,
+// the tablet's model too): filled from REST, the WebSocket's snapshot and
+// events, and the replies to our own changes; this page and its tabs draw
+// from it when it says what changed, so what is shown follows the server
+// without reloading.
 
 import { t, formatRange, formatDateTime } from '../common/i18n.js';
 import { api } from '../common/api.js';
@@ -17,6 +18,7 @@ import { RecordsTab } from './records.js';
 import { RecordingsTab } from './recordings.js';
 import { ownAgendaRefresher } from '../common/agenda-view.js';
 import { downloadSessionIcs } from './calendar.js';
+import { Meeting } from '../common/meeting.js';
 
 const TABS = ['agenda', 'delegates', 'sites', 'attendance', 'recordings', 'records'];
 
@@ -25,10 +27,11 @@ export class SessionPage {
     this.ctx = ctx;
     this.main = main;
     this.id = id;
-    this.detail = null;
-    this.attendance = null;
+    this.meeting = new Meeting(id, ctx.me);
+    this.drawnStatus = null;   // the status the panel was last drawn for
+    this.quiet = false;        // applying our own change: a new status needs no announcement
     this.alive = true;
-    this.ownAgenda = ownAgendaRefresher(id, (agenda) => { if (this.alive) this.onAgenda(agenda); });
+    this.ownAgenda = ownAgendaRefresher(id, (agenda) => { if (this.alive) this.apply('agenda.updated', { agenda }); });
     this.tab = TABS.includes(tab) ? tab : 'agenda';
     this.tabs = {
       agenda: new AgendaTab(this),
@@ -38,14 +41,14 @@ export class SessionPage {
       records: new RecordsTab(this),
       recordings: new RecordingsTab(this),
     };
-    this.offs = [];
+    this.offs = [this.meeting.onChange((d) => { if (this.alive) this.onMeeting(d); })];
     this.renderSkeleton();
     this.load();
     this.listen();
   }
 
   get canEdit() { return this.ctx.canEdit; }
-  get status() { return this.detail ? this.detail.status : null; }
+  get status() { return this.meeting.session ? this.meeting.session.status : null; }
 
   destroy() {
     this.alive = false;
@@ -57,7 +60,7 @@ export class SessionPage {
   /** Language changed: draw everything again from the state in memory. */
   relabel() {
     this.renderSkeleton();
-    if (this.detail) { this.renderHead(); this.renderPanel(); }
+    if (this.meeting.session) { this.renderHead(); this.renderPanel(); }
   }
 
   // ---------- data ----------
@@ -66,10 +69,8 @@ export class SessionPage {
     try {
       const detail = await api.get(`/api/v1/sessions/${this.id}`);
       if (!this.alive) return;
-      this.detail = detail;
       document.title = `roomctl · ${detail.title}`;
-      this.renderHead();
-      this.renderPanel();
+      this.meeting.applySession(detail);
     } catch (err) {
       if (!this.alive) return;
       showError(err, t('session.load_failed'));
@@ -87,10 +88,7 @@ export class SessionPage {
     if (!this.ctx.canSeeAttendance) return;
     try {
       const att = await api.get(`/api/v1/sessions/${this.id}/attendance`);
-      if (!this.alive) return;
-      this.attendance = att;
-      this.renderCounts();
-      if (this.tab === 'attendance') this.tabs.attendance.render(this.panelEl);
+      if (this.alive) this.meeting.applyAttendance(att);
     } catch (err) {
       if (this.alive && this.tab === 'attendance') showError(err, t('attendance.load_failed'));
     }
@@ -101,88 +99,93 @@ export class SessionPage {
     if (!ws) return;
     const mine = (fn) => (msg) => { if (this.alive && msg.session_id === this.id) fn(msg); };
     this.offs.push(
-      ws.on('snapshot', mine((m) => this.onSnapshot(m.body || {}))),
-      ws.on('session.updated', mine((m) => this.onSessionUpdated(m.body))),
-      ws.on('session.deleted', mine(() => this.onDeleted())),
-      ws.on('agenda.updated', mine((m) => { this.onAgenda(m.body.agenda); this.ownAgenda(m.body.agenda); })),
-      ws.on('delegates.updated', mine((m) => this.onDelegates(m.body.delegates))),
-      ws.on('sites.updated', mine((m) => this.onSites(m.body.sites))),
-      ws.on('attendance.updated', mine((m) => this.onAttendance(m.body))),
+      ws.on('snapshot', mine((m) => this.meeting.applySnapshot(m.body || {}))),
+      ws.on('*', mine((m) => {
+        if (m.type === 'snapshot' || m.type === 'subscribed') return;
+        this.meeting.applyEvent(m);
+        if (m.type === 'agenda.updated') this.ownAgenda(m.body && m.body.agenda);
+      })),
     );
     ws.subscribe(this.id).catch((err) => { if (this.alive) showError(err, t('session.live_failed')); });
   }
 
-  onSnapshot(body) {
-    if (body.session) {
-      const prevStatus = this.status;
-      this.detail = body.session;
-      this.renderHead();
-      if (prevStatus !== this.status) this.renderPanel();
-      else this.currentTab().onData?.('snapshot');
+  /** A REST reply that carries what the event @type would: applied as that
+   *  event (the event itself follows and changes nothing more). */
+  apply(type, body) {
+    this.meeting.applyEvent({ type, session_id: this.id, body });
+  }
+
+  /** Our own change of the session (edit, start, end): no announcement. */
+  applyOwnSession(s) {
+    this.quiet = true;
+    try { this.apply('session.updated', s); } finally { this.quiet = false; }
+  }
+
+  /** TRUE when the status differs from the one the panel was drawn for. */
+  statusChanged() {
+    const before = this.drawnStatus;
+    this.drawnStatus = this.status;
+    return before !== this.drawnStatus;
+  }
+
+  /** The meeting changed (d.topic says what): draw what shows it. */
+  onMeeting(d) {
+    const m = this.meeting;
+    if (d.topic === 'session' && m.deleted) {
+      toast(t('session.deleted_remote'), { kind: 'warn' });
+      this.ctx.navigate('#/sessions');
+      return;
     }
-    if (body.attendance) {
-      this.attendance = body.attendance;
-      this.renderCounts();
-      if (this.tab === 'attendance') this.tabs.attendance.render(this.panelEl);
+    if (!m.session) return;
+    switch (d.topic) {
+      case 'detail':   // our REST read
+        this.statusChanged();
+        this.renderHead();
+        this.renderPanel();
+        break;
+      case 'reset': {  // a snapshot: the session and its attendance
+        const changed = this.statusChanged();
+        this.renderHead();
+        if (changed) this.renderPanel();
+        else this.currentTab().onData?.('snapshot');
+        this.renderCounts();
+        if (this.tab === 'attendance') this.tabs.attendance.render(this.panelEl);
+        break;
+      }
+      case 'session':
+        this.renderHead();
+        if (this.statusChanged()) {
+          if (!this.quiet && this.status !== this.pendingStatus) toast(t('session.now_status', { status: t(`status.${this.status}`) }), { kind: 'info' });
+          this.renderPanel();
+        }
+        break;
+      case 'agenda':
+        this.renderCounts();
+        this.tabs.agenda.onData?.('agenda');
+        break;
+      case 'delegates':
+        this.renderCounts();
+        this.tabs.delegates.onData?.('delegates');
+        this.loadAttendance();   // the expected list changed
+        break;
+      case 'sites':
+        this.renderCounts();
+        this.tabs.sites.onData?.('sites');
+        break;
+      case 'attendance':
+        if (!d.entry) {   // the whole list
+          this.renderCounts();
+          if (this.tab === 'attendance') this.tabs.attendance.render(this.panelEl);
+        } else if (!m.attendanceKnown) {
+          this.loadAttendance();
+        } else {
+          this.renderCounts();
+          this.tabs.attendance.onEntry(d.entry);
+        }
+        break;
+      default:
+        break;
     }
-  }
-
-  /** announce: say so when the status changed (it was someone else's doing). */
-  onSessionUpdated(s, { announce = true } = {}) {
-    if (!this.detail || !s) return;
-    const prevStatus = this.detail.status;
-    Object.assign(this.detail, s);
-    this.renderHead();
-    if (prevStatus !== s.status) {
-      if (announce && s.status !== this.pendingStatus) toast(t('session.now_status', { status: t(`status.${s.status}`) }), { kind: 'info' });
-      this.renderPanel();
-    }
-  }
-
-  onDeleted() {
-    toast(t('session.deleted_remote'), { kind: 'warn' });
-    this.ctx.navigate('#/sessions');
-  }
-
-  onAgenda(agenda) {
-    if (!this.detail) return;
-    this.detail.agenda = agenda || [];
-    this.renderCounts();
-    this.tabs.agenda.onData?.('agenda');
-  }
-
-  onDelegates(delegates) {
-    if (!this.detail) return;
-    this.detail.delegates = delegates || [];
-    this.renderCounts();
-    this.tabs.delegates.onData?.('delegates');
-    this.loadAttendance();   // the expected list changed
-  }
-
-  onSites(sites) {
-    if (!this.detail) return;
-    this.detail.sites = sites || [];
-    this.renderCounts();
-    this.tabs.sites.onData?.('sites');
-  }
-
-  onAttendance(body) {
-    if (!this.attendance) { this.loadAttendance(); return; }
-    this.applyAttendanceEntry(body.entry, body.present, body.expected);
-  }
-
-  /** Merges one entry (from an event or a check-in reply) into the attendance. */
-  applyAttendanceEntry(entry, present, expected) {
-    if (!this.attendance || !entry) return;
-    const list = this.attendance.delegates || (this.attendance.delegates = []);
-    const i = list.findIndex((e) => e.user_id === entry.user_id);
-    if (i >= 0) list[i] = { ...list[i], ...entry };
-    else list.push(entry);
-    if (typeof present === 'number') this.attendance.present = present;
-    else this.attendance.present = list.filter((e) => e.status === 'present').length;
-    if (typeof expected === 'number') this.attendance.expected = expected;
-    this.renderCounts();
-    this.tabs.attendance.onEntry(entry);
   }
 
   // ---------- actions ----------
@@ -190,7 +193,7 @@ export class SessionPage {
   async start() {
     const ok = await confirmDialog({
       title: t('session.start.title'),
-      message: t('session.start.message', { title: this.detail.title }),
+      message: t('session.start.message', { title: this.meeting.session.title }),
       detail: t('session.start.detail'),
       confirmLabel: t('session.start'),
     });
@@ -198,7 +201,7 @@ export class SessionPage {
     this.pendingStatus = 'live';   // our own change: the event need not announce it
     try {
       const s = await api.post(`/api/v1/sessions/${this.id}/start`);
-      this.onSessionUpdated(s, { announce: false });
+      this.applyOwnSession(s);
       toast(t('session.started'), { kind: 'success' });
     } catch (err) {
       showError(err, t('session.start.failed'));
@@ -210,7 +213,7 @@ export class SessionPage {
   async end() {
     const ok = await confirmDialog({
       title: t('session.end.title'),
-      message: t('session.end.message', { title: this.detail.title }),
+      message: t('session.end.message', { title: this.meeting.session.title }),
       detail: t('session.end.detail'),
       confirmLabel: t('session.end'),
       danger: true,
@@ -219,7 +222,7 @@ export class SessionPage {
     this.pendingStatus = 'ended';   // our own change: the event need not announce it
     try {
       const s = await api.post(`/api/v1/sessions/${this.id}/end`);
-      this.onSessionUpdated(s, { announce: false });
+      this.applyOwnSession(s);
       toast(t('session.ended'), { kind: 'success' });
     } catch (err) {
       showError(err, t('session.end.failed'));
@@ -251,12 +254,13 @@ export class SessionPage {
   }
 
   renderTabs() {
-    const d = this.detail;
-    const att = this.attendance;
+    const m = this.meeting;
+    const d = m.session;
+    const att = m.attendanceKnown ? m.attendance : null;
     const count = {
-      agenda: d ? countAgenda(d.agenda || []).items : null,
-      delegates: d ? (d.delegates || []).length : null,
-      sites: d ? (d.sites || []).length : null,
+      agenda: d ? countAgenda(m.agenda).items : null,
+      delegates: d ? m.delegates.size : null,
+      sites: d ? m.sites.length : null,
       attendance: att ? `${att.present}/${att.expected}` : null,
     };
     const icons = { agenda: 'checklist', delegates: 'users', sites: 'site', attendance: 'check', recordings: 'play', records: 'file' };
@@ -274,12 +278,12 @@ export class SessionPage {
   }
 
   renderHead() {
-    const d = this.detail;
+    const d = this.meeting.session;
     const ctx = this.ctx;
     this.statsEl = h('div', { class: 'session-stats' });
     const actions = h('div', { class: 'session-actions' },
       button('.ics', { ic: 'calendar', attrs: { title: t('cal.session_ics'), 'data-ics': '' }, onClick: () => downloadSessionIcs(d.id) }),
-      ctx.canEdit && d.status !== 'ended' ? button(t('session.edit'), { ic: 'edit', onClick: () => openSessionForm(ctx, d, (s) => this.onSessionUpdated(s, { announce: false })) }) : null,
+      ctx.canEdit && d.status !== 'ended' ? button(t('session.edit'), { ic: 'edit', onClick: () => openSessionForm(ctx, d, (s) => this.applyOwnSession(s)) }) : null,
       ctx.canEdit && d.status !== 'live' ? button(t('app.delete'), { kind: 'danger-outline', ic: 'trash', onClick: () => deleteSession(ctx, d, () => ctx.navigate('#/sessions')) }) : null,
       ctx.canRun && d.status === 'scheduled' ? button(t('session.start'), { kind: 'success', ic: 'play', onClick: () => this.start() }) : null,
       ctx.canRun && d.status === 'live' ? button(t('session.end'), { kind: 'danger', ic: 'stop', onClick: () => this.end() }) : null);
@@ -300,22 +304,23 @@ export class SessionPage {
   }
 
   renderHeadStats() {
-    if (!this.statsEl || !this.detail) return;
-    const d = this.detail;
-    const agenda = countAgenda(d.agenda || []);
-    const att = this.attendance;
+    const m = this.meeting;
+    const d = m.session;
+    if (!this.statsEl || !d) return;
+    const agenda = countAgenda(m.agenda);
+    const att = m.attendanceKnown ? m.attendance : null;
     const stat = (label, value, key) => h('div', { class: 'mini-stat', dataset: { stat: key } }, h('span', { class: 'mini-stat-value num' }, value), h('span', { class: 'mini-stat-label' }, label));
     fill(this.statsEl,
       stat(t('session.stat.items'), String(agenda.items), 'items'),
       stat(t('session.stat.documents'), String(agenda.documents), 'documents'),
-      stat(t('session.stat.delegates'), String((d.delegates || []).length), 'delegates'),
-      stat(t('session.stat.sites'), String((d.sites || []).length), 'sites'),
+      stat(t('session.stat.delegates'), String(m.delegates.size), 'delegates'),
+      stat(t('session.stat.sites'), String(m.sites.length), 'sites'),
       att ? stat(t('session.stat.present'), `${att.present}/${att.expected}`, 'present') : null,
       d.updated_at ? h('div', { class: 'mini-stat-note muted small' }, t('session.updated_at', { time: formatDateTime(d.updated_at) })) : null);
   }
 
   renderPanel() {
-    if (!this.detail) return;
+    if (!this.meeting.session) return;
     this.panelEl.dataset.tab = this.tab;
     this.currentTab().render(this.panelEl);
   }

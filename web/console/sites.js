@@ -49,7 +49,7 @@ export class SitesTab {
 
   get active() { return this.page.tab === 'sites'; }
   get editable() { return this.page.ctx.canEdit && this.page.ctx.canListSites; }
-  get assigned() { return (this.page.detail && this.page.detail.sites) || []; }
+  get assigned() { return this.page.meeting.sites; }
   get dirty() {
     if (!this.selected) return false;
     const a = new Set(this.assigned.map((s) => s.id));
@@ -232,7 +232,7 @@ export class SitesTab {
       this.selected = null;
       this.saving = false;
       toast(t('sites.saved', { n: (res.sites || []).length }), { kind: 'success' });
-      this.page.onSites(res.sites || []);
+      this.page.apply('sites.updated', { sites: res.sites || [] });
     } catch (err) {
       this.saving = false;
       this.updateState();

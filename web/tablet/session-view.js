@@ -9,7 +9,7 @@
 
 import { h, clear, button, icon, showError, toast, confirmDialog, statusBadge } from '../common/ui.js';
 import { t, formatRange, formatTime, formatNumber } from '../common/i18n.js';
-import { Meeting } from './meeting.js';
+import { Meeting } from '../common/meeting.js';
 import { AgendaPane } from './agenda.js';
 import { SpeakersPane, FloorClock, speakerStrip } from './speakers.js';
 import { Votes, VotesPane } from './votes.js';

@@ -1,7 +1,11 @@
-// The live state of one meeting session as the tablet knows it: built from
-// the snapshot, then changed by each event (live or replayed after a
-// reconnect). Pure data, no DOM: the views listen to 'change' events whose
-// detail.topic says what changed ('reset' after a snapshot: everything).
+// The live state of one meeting session as a tablet or the secretariat's
+// console knows it: built from the snapshot (or the console's REST reads of
+// the session and its attendance), then changed by each event (live or
+// replayed after a reconnect) and by the replies to the client's own changes,
+// applied as the event they stand for. Pure data, no DOM: the views listen to
+// 'change' events whose detail.topic says what changed ('reset' after a
+// snapshot: everything; 'detail' after applySession: the session, its agenda,
+// delegates and sites).
 
 export class Meeting extends EventTarget {
   constructor(sessionId, me) {
@@ -11,8 +15,10 @@ export class Meeting extends EventTarget {
     this.loaded = false;
     this.session = null;
     this.agenda = [];
-    this.delegates = new Map();      // user id -> user
+    this.delegates = new Map();      // user id -> user, in the server's order
+    this.sites = [];                 // participating sites (a tablet's snapshot has none)
     this.attendance = { present: 0, expected: 0, byUser: new Map() };
+    this.attendanceKnown = false;    // a snapshot or applyAttendance brought the whole list
     this.presentation = { current_item_id: null, document_id: null, page: 1 };
     this.speakers = { queue: [], speaker: null };
     this.votes = new Map();          // vote id -> vote (newest last)
@@ -34,9 +40,7 @@ export class Meeting extends EventTarget {
 
   applySnapshot(body) {
     const s = body.session || {};
-    this.session = s;
-    this.agenda = s.agenda || [];
-    this.delegates = new Map((s.delegates || []).map((d) => [d.id, d]));
+    this._setSession(s);
     this._setAttendance(body.attendance);
     const live = body.live || {};
     this.presentation = live.presentation || {
@@ -53,10 +57,44 @@ export class Meeting extends EventTarget {
     this._emit('reset', { fresh: true });
   }
 
+  /** The session's detail as GET /api/v1/sessions/{id} answers it (the
+   *  snapshot's session part): session, agenda, delegates and sites are
+   *  replaced; the attendance and the live state are left as they are. */
+  applySession(detail) {
+    this._setSession(detail || {});
+    this._emit('detail');
+  }
+
+  /** The whole attendance as GET /api/v1/sessions/{id}/attendance answers
+   *  it (the snapshot's attendance part). */
+  applyAttendance(att) {
+    this._setAttendance(att);
+    this._emit('attendance');
+  }
+
+  _setSession(s) {
+    this.session = s;
+    this.agenda = s.agenda || [];
+    this.delegates = new Map((s.delegates || []).map((d) => [d.id, d]));
+    this.sites = s.sites || [];
+  }
+
   _setAttendance(att) {
     const byUser = new Map();
     for (const d of (att && att.delegates) || []) byUser.set(d.user_id, d);
     this.attendance = { present: att ? att.present : 0, expected: att ? att.expected : 0, byUser };
+    this.attendanceKnown = !!att;
+  }
+
+  /** One delegate's entry changed: merged into what is known of them (an
+   *  event's entry may carry fewer fields than the list's). Without the
+   *  server's count (a check-in's reply) the present are counted here. */
+  _setAttendanceEntry(entry, present, expected) {
+    const byUser = this.attendance.byUser;
+    byUser.set(entry.user_id, { ...byUser.get(entry.user_id), ...entry });
+    this.attendance.present = typeof present === 'number'
+      ? present : [...byUser.values()].filter((e) => e.status === 'present').length;
+    if (typeof expected === 'number') this.attendance.expected = expected;
   }
 
   /** Applies one server event; returns true when it was one of ours. */
@@ -82,10 +120,17 @@ export class Meeting extends EventTarget {
         this.delegates = new Map((b.delegates || []).map((d) => [d.id, d]));
         this._emit('delegates');
         return true;
+      case 'sites.updated':
+        this.sites = b.sites || [];
+        if (this.session) this.session.sites = this.sites;
+        this._emit('sites');
+        return true;
       case 'attendance.updated': {
-        if (b.entry) this.attendance.byUser.set(b.entry.user_id, b.entry);
-        if (typeof b.present === 'number') this.attendance.present = b.present;
-        if (typeof b.expected === 'number') this.attendance.expected = b.expected;
+        if (b.entry) this._setAttendanceEntry(b.entry, b.present, b.expected);
+        else {
+          if (typeof b.present === 'number') this.attendance.present = b.present;
+          if (typeof b.expected === 'number') this.attendance.expected = b.expected;
+        }
         for (const p of this.progress.values()) if (typeof b.present === 'number') p.present = b.present;
         this._emit('attendance', { entry: b.entry });
         return true;
@@ -133,6 +178,9 @@ export class Meeting extends EventTarget {
   get status() { return this.session?.status || 'scheduled'; }
   get isLive() { return this.status === 'live'; }
   get isEnded() { return this.status === 'ended'; }
+
+  /** The session's delegates in the server's order. */
+  delegateList() { return [...this.delegates.values()]; }
 
   /** The logged-in user is one of the session's delegates (may check in, vote, ask to speak). */
   get isMember() { return !!this.me && this.delegates.has(this.me.id); }
