@@ -40,6 +40,7 @@ typedef struct {
   int video_cap_kbps, audio_cap_kbps; /* its rate caps, 0 = none */
   int tier;                         /* its tier in compose mode */
   int client_tier;                  /* the fan-out video_client is on */
+  int egress_tier;                  /* the fan-out it is an egress member of, -1 = none */
   char *video_client, *audio_client; /* "host:port" as added */
   struct rc_site_transport *link;   /* its transport (devices/site-transport.h) */
 } rc_media_site;
@@ -121,6 +122,13 @@ void rc_fanout_free(rc_fanout *fanout);
 GstPad *rc_fanout_input(rc_fanout *fanout);
 void rc_fanout_add(rc_fanout *fanout, const char *host, int port);
 void rc_fanout_remove(rc_fanout *fanout, const char *host, int port);
+/* A site whose transport sends the program itself (borrowed; remove it
+ * before it is freed): each packet, re-stamped with its out_ssrc and
+ * out_pt, goes to its send. */
+struct rc_site_transport;
+void rc_fanout_add_egress(rc_fanout *fanout, struct rc_site_transport *t);
+void rc_fanout_remove_egress(rc_fanout *fanout, struct rc_site_transport *t);
+guint rc_fanout_egress_count(rc_fanout *fanout);
 guint64 rc_fanout_bytes(rc_fanout *fanout);
 
 /* ---- media-mixer.c: program audio with mix-minus ---- */

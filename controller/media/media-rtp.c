@@ -186,6 +186,13 @@ rc_rtp_restamp(guint8 *data, guint32 ssrc, guint16 seq, guint32 timestamp)
   wr32(data + 8, ssrc);
 }
 
+void
+rc_rtp_restamp_source(guint8 *data, guint32 ssrc, guint8 payload_type)
+{
+  data[1] = (guint8)((data[1] & 0x80) | (payload_type & 0x7f));
+  wr32(data + 8, ssrc);
+}
+
 guint32
 rc_rtp_site_ssrc(const char *code, gboolean audio)
 {

@@ -63,6 +63,8 @@ gsize rc_rtcp_build_pli(guint8 out[12], guint32 sender_ssrc, guint32 media_ssrc)
 /* Rewrites SSRC, sequence number and timestamp in place (extensions and
  * payload untouched). @len must be at least 12. */
 void rc_rtp_restamp(guint8 *data, guint32 ssrc, guint16 seq, guint32 timestamp);
+/* Rewrites SSRC and payload type in place (the marker bit kept). @len >= 12. */
+void rc_rtp_restamp_source(guint8 *data, guint32 ssrc, guint8 payload_type);
 
 /* FNV-1a 32-bit: a site's SSRCs come from its code (video even, audio odd). */
 guint32 rc_rtp_site_ssrc(const char *code, gboolean audio);

@@ -62,6 +62,7 @@ static void rc_media_ask_keyframe(conf *c, rc_media_site *site);
 /* The sites that talk now (chair's site if remote, the floor holder's). */
 static GArray *rc_media_talkers(conf *c);
 static void conf_free(gpointer data);
+static void unplace_site(conf *c, rc_media_site *s);
 
 #define PENDING_POLL_MS 50 /* how soon a finished switch is noticed */
 #define PLI_EVERY 6        /* polls between keyframe requests (300 ms) */
@@ -259,6 +260,7 @@ site_new(conf *c, const rc_media_site_desc *d)
   s->level = g_strdup(d->level);
   s->transport = g_strdup(d->transport ? d->transport : "rtp");
   s->tier = tier_for(c, s->level);
+  s->egress_tier = -1;
   site_media_settings(c, s, d);
   return s;
 }
@@ -312,10 +314,35 @@ fanout_tier(conf *c, rc_media_site *s)
   return c->mode == RC_PROGRAM_COMPOSE ? s->tier : 0;
 }
 
+/* A site whose transport sends the program itself: an egress member of its tier's fan-out. */
+static gboolean
+place_egress(conf *c, rc_media_site *s, int tier)
+{
+  gboolean own = s->link && s->link->ops->send &&
+                 !rc_site_transport_shared(s->link, FALSE, RC_PROGRAM_VIDEO_SSRC, RC_PT_H264);
+  if (s->egress_tier >= 0 && (!own || s->egress_tier != tier)) {
+    rc_fanout_remove_egress(c->fanouts[s->egress_tier], s->link);
+    s->egress_tier = -1;
+  }
+  if (own && s->egress_tier < 0) {
+    rc_fanout_add_egress(c->fanouts[tier], s->link);
+    s->egress_tier = tier;
+  }
+  return own;
+}
+
 /* Puts @s on the fan-out and at the address it should have now. */
 static void
 place_site(conf *c, rc_media_site *s)
 {
+  if (place_egress(c, s, fanout_tier(c, s))) {
+    g_autofree char *host = NULL;
+    int port = 0;
+    if (s->video_client && split_client(s->video_client, &host, &port)) /* no shared copy besides its own */
+      rc_fanout_remove(c->fanouts[s->client_tier], host, port);
+    g_clear_pointer(&s->video_client, g_free);
+    return;
+  }
   g_autofree char *dest = rc_media_site_destination(s, FALSE);
   int tier = fanout_tier(c, s);
   if (g_strcmp0(dest, s->video_client) == 0 && tier == s->client_tier)
@@ -812,6 +839,11 @@ conf_free(gpointer data)
   g_clear_pointer(&c->recorder, rc_recorder_free);
   g_clear_pointer(&c->compose, rc_compose_free);
   g_clear_pointer(&c->mixer, rc_mixer_free);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, c->sites);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    unplace_site(c, value); /* no fan-out sends to a transport freed below */
   g_hash_table_destroy(c->sites); /* the pulls, which feed the ingest, stop first */
   rc_ingest_end_session(c->video, c->session_id); /* before the fan-outs it pushes into */
   rc_ingest_end_session(c->audio, c->session_id);
@@ -865,6 +897,10 @@ rc_media_stop(rc_media *m, gint64 session_id)
 static void
 unplace_site(conf *c, rc_media_site *s)
 {
+  if (s->egress_tier >= 0) {
+    rc_fanout_remove_egress(c->fanouts[s->egress_tier], s->link);
+    s->egress_tier = -1;
+  }
   g_autofree char *host = NULL;
   int port = 0;
   if (s->video_client && split_client(s->video_client, &host, &port))
