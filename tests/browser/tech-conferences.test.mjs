@@ -2,8 +2,10 @@
 // once (the province's session 1 with TINH and H01, a district meeting with
 // H02 and H03): a strip under the tabs lists both, each a link to its own
 // monitor; following one shows that conference's sites only and marks it as
-// the current one; the strip goes away when only one is left live.
-// Screenshot: tech-16-conferences.png
+// the current one; the pre-session check of a scheduled session lists a site
+// that is in a live conference as busy, naming that conference; the strip
+// goes away when only one is left live.
+// Screenshots: tech-16-conferences.png, tech-17-check-busy.png
 //
 // Run: node --test tests/browser/tech-conferences.test.mjs   (needs build/roomctl)
 
@@ -16,7 +18,7 @@ import { startServer, login, api } from '../lib/server.mjs';
 import { freeUdpPorts } from '../lib/media.mjs';
 
 describe('technicians\' dashboard: several live conferences', { timeout: 120_000 }, () => {
-  let srv, browser, admin, district;
+  let srv, browser, admin, district, planned;
   const pageErrors = [];
 
   before(async () => {
@@ -24,7 +26,7 @@ describe('technicians\' dashboard: several live conferences', { timeout: 120_000
     const base = await freeUdpPorts(4);
     srv = await startServer({
       args: ['--demo', '--listen', '127.0.0.1'],
-      config: { media: { video_port: base, audio_port: base + 2, rtsp_port: 0, record: 'false' } },
+      config: { media: { video_port: base, audio_port: base + 2, rtsp_port: 0, record: 'false' }, health: { check_seconds: 3 } },
       timeoutMs: 30_000,
     });
     admin = await login(srv.base, 'admin', 'admin123');
@@ -35,6 +37,10 @@ describe('technicians\' dashboard: several live conferences', { timeout: 120_000
       title: 'Họp Thị xã Ngọc Lâm', starts_at: '2026-12-06T01:00:00Z', ends_at: '2026-12-06T05:00:00Z',
     });
     await api(srv.base, admin, 'PUT', `/api/v1/sessions/${district.id}/sites`, { site_ids: ids('H02', 'H03') });
+    planned = await api(srv.base, admin, 'POST', '/api/v1/sessions', {
+      title: 'Họp Sở Nội vụ', starts_at: '2026-12-07T01:00:00Z', ends_at: '2026-12-07T05:00:00Z',
+    });
+    await api(srv.base, admin, 'PUT', `/api/v1/sessions/${planned.id}/sites`, { site_ids: ids('H01', 'H04') });
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
     await api(srv.base, admin, 'POST', `/api/v1/sessions/${district.id}/start`);
     browser = await launchChromium();
@@ -72,6 +78,19 @@ describe('technicians\' dashboard: several live conferences', { timeout: 120_000
     assert.equal(await strip.locator('.live-chip[aria-current="page"]').textContent(), 'Họp Thị xã Ngọc Lâm');
     await page.screenshot({ path: path.join(SHOTS, 'tech-16-conferences.png') });
 
+    // The pre-session check of the planned meeting: H01 is in the province's live conference.
+    await page.goto(`${srv.base}/tech/#/check/${planned.id}`);
+    await page.getByRole('button', { name: 'Bắt đầu kiểm tra' }).click();
+    const busy = page.locator('.verdict[data-verdict="busy"]');
+    await busy.waitFor({ timeout: 20_000 });
+    assert.deepEqual(await busy.locator('.vl-code').allTextContents(), ['H01']);
+    const title = (await api(srv.base, admin, 'GET', '/api/v1/sessions/1')).title;
+    assert.equal((await busy.locator('.vl-fig').textContent()).trim(), `đang ở hội nghị «${title}»`);
+    assert.deepEqual(await page.locator('.verdict[data-verdict="absent"] .vl-code').allTextContents(), ['H04']);
+    await page.screenshot({ path: path.join(SHOTS, 'tech-17-check-busy.png') });
+
+    await page.goto(`${srv.base}/tech/#/monitor/${district.id}`);
+    await strip.locator('.live-chip').nth(1).waitFor();
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/end');
     await strip.waitFor({ state: 'hidden', timeout: 15_000 });
     await context.close();

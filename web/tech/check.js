@@ -165,19 +165,22 @@ export class CheckView {
 
   renderResult(result, check) {
     if (!result) { this.resultEl.replaceChildren(); return; }
-    const bySite = { ready: [], degraded: [], absent: [] };
+    const bySite = { ready: [], degraded: [], absent: [], busy: [] };
     for (const s of result.sites || []) (bySite[s.verdict] || bySite.absent).push(s);
+    // A site in another live conference is not checked: a fourth column, only when there are such sites.
+    const verdicts = bySite.busy.length ? [...VERDICTS, 'busy'] : VERDICTS;
     const col = (v) => h('section', { class: `card verdict verdict-${v}`, dataset: { verdict: v } },
       h('header', { class: 'card-header' },
         h('h3', null, t(`tech.check.${v}`)), h('span', { class: 'count num' }, String(result[v] ?? bySite[v].length))),
       h('ul', { class: 'verdict-list' }, bySite[v].length
         ? bySite[v].map((s) => h('li', null, h('span', { class: 'vl-name' }, s.name), h('span', { class: 'vl-code' }, s.code),
-          s.health && s.verdict !== 'absent' ? h('span', { class: 'vl-fig muted small' }, this._healthText(s.health)) : null))
+          s.health && s.verdict !== 'absent' ? h('span', { class: 'vl-fig muted small' }, this._healthText(s.health)) : null,
+          s.busy ? h('span', { class: 'vl-fig muted small' }, t('tech.check.busy_in', { title: s.busy.title })) : null))
         : h('li', { class: 'muted' }, t('tech.check.empty_list'))));
     fill(this.resultEl,
       h('h2', { class: 'result-title' }, t('tech.check.result'),
         check && check.finished_at ? h('span', { class: 'muted small' }, ` · ${formatDateTime(check.finished_at, { withSeconds: true })}`) : null),
-      h('div', { class: 'verdicts' }, VERDICTS.map(col)));
+      h('div', { class: `verdicts n${verdicts.length}` }, verdicts.map(col)));
   }
 
   _healthText(hj) {
