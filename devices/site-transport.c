@@ -1,28 +1,6 @@
-/* site-transport — see site-transport.h: the factory and what the adapters share. */
+/* site-transport — see site-transport.h: the factory, which picks the adapter. */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "site-adapters.h"
-
-void
-rc_site_transport_init(rc_site_transport *t, const rc_site_transport_ops *ops, const rc_site_transport_desc *d,
-                       const rc_site_transport_host *host)
-{
-  t->ops = ops;
-  t->site_id = d->id;
-  t->code = g_strdup(d->code ? d->code : "");
-  t->host = host;
-  /* Unless the adapter negotiates otherwise, the site takes the program as it is made. */
-  t->format.video.out_ssrc = d->program_video_ssrc;
-  t->format.audio.out_ssrc = d->program_audio_ssrc;
-  t->format.video.out_pt = d->program_video_pt;
-  t->format.audio.out_pt = d->program_audio_pt;
-}
-
-void
-rc_site_transport_clear(rc_site_transport *t)
-{
-  g_free(t->code);
-  g_free(t->link.why);
-}
 
 rc_site_transport *
 rc_site_transport_new(const rc_site_transport_desc *d, const rc_site_transport_host *host)
@@ -41,28 +19,4 @@ rc_site_transport_free(rc_site_transport *t)
 {
   if (t)
     t->ops->free(t);
-}
-
-gboolean
-rc_site_transport_shared(const rc_site_transport *t, gboolean audio, guint32 program_ssrc, int program_pt)
-{
-  const rc_site_stream_format *f = audio ? &t->format.audio : &t->format.video;
-  return !t->ops->send && f->out_ssrc == program_ssrc && f->out_pt == program_pt;
-}
-
-void
-rc_site_transport_set_link(rc_site_transport *t, gboolean up, const char *why)
-{
-  if (up == t->link.up && (up || g_strcmp0(why, t->link.why) == 0))
-    return;
-  t->link.up = up;
-  if (up) {
-    t->link.ups++;
-  } else {
-    t->link.downs++;
-    g_free(t->link.why);
-    t->link.why = g_strdup(why);
-  }
-  if (t->host && t->host->link)
-    t->host->link(t->host->media, t->site_id, up, why);
 }
