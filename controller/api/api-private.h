@@ -23,6 +23,7 @@ struct rc_api {
   gint64 metrics_at_us;
   struct rc_record_jobs *records; /* app/record-jobs.c */
   struct rc_storage_watch *storage; /* app/storage-watch.c */
+  struct rc_accounts *accounts; /* app/accounts.c */
 };
 
 /* One WebSocket message being handled. */
