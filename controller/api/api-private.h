@@ -24,6 +24,8 @@ struct rc_api {
   struct rc_record_jobs *records; /* app/record-jobs.c */
   struct rc_storage_watch *storage; /* app/storage-watch.c */
   struct rc_accounts *accounts; /* app/accounts.c */
+  struct rc_agenda *agenda; /* app/agenda.c */
+  struct rc_agenda_documents *documents; /* app/agenda-documents.c */
 };
 
 /* One WebSocket message being handled. */

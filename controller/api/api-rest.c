@@ -4,6 +4,7 @@
  * changes, the audit. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "agenda.h"
 #include "service.h"
 
 #include <string.h>
@@ -158,15 +159,11 @@ session_part(rc_api *api, gint64 session_id, rc_event type, GError **error)
 {
   if (type == RC_EVENT_SESSION_UPDATED)
     return rc_store_session_get(api->store, session_id, error);
+  if (type == RC_EVENT_AGENDA_UPDATED)
+    return rc_agenda_public(api->store, session_id, error);
   json_t *part = NULL;
   const char *key = NULL;
-  if (type == RC_EVENT_AGENDA_UPDATED) {
-    /* One frame for every subscriber and the resync backlog: what anyone
-     * may see. Readers and staff fetch their own view (GET .../agenda). */
-    part = rc_store_agenda_tree(api->store, session_id, error), key = "agenda";
-    rc_api_agenda_for(api, NULL, part);
-  }
-  else if (type == RC_EVENT_DELEGATES_UPDATED)
+  if (type == RC_EVENT_DELEGATES_UPDATED)
     part = rc_store_session_delegates(api->store, session_id, error), key = "delegates";
   else if (type == RC_EVENT_SITES_UPDATED)
     part = rc_store_session_sites(api->store, session_id, error), key = "sites";

@@ -1,16 +1,16 @@
 /* api-sessions — REST routes for sessions, their agenda, documents,
  * assigned delegates and sites, and attendance. Every change is stored,
- * then announced to the session's subscribers. */
+ * then announced to the session's subscribers. The agenda and its
+ * documents are the app's (agenda.h, agenda-documents.h). */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "agenda.h"
+#include "agenda-documents.h"
 #include "domain.h"
 #include "sessions.h"
 #include "documents.h"
-#include "service.h"
-#include "signature.h"
 #include "watermark.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #define PARAM(call, i) ((call)->match->params[i])
@@ -229,68 +229,38 @@ agenda_get(rc_api_call *call, GError **error)
   return status && reply_agenda(call, id, 200, error);
 }
 
-/* Finds the session of agenda item @item_id and checks it can be edited. */
-static gint64
-item_session_editable(rc_api_call *call, gint64 item_id, GError **error)
-{
-  gint64 session_id = rc_store_agenda_item_session(call->api->store, item_id);
-  if (!session_id) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "agenda item not found");
-    return 0;
-  }
-  return editable(call, session_id, error) ? session_id : 0;
-}
-
 static gboolean
 item_create(rc_api_call *call, GError **error)
 {
-  gint64 session_id = PARAM(call, 0);
   json_t *pos = json_object_get(call->body, "position");
-  if (!editable(call, session_id, error))
-    return FALSE;
-  gint64 id = rc_store_agenda_item_create(call->api->store, session_id,
-                                          json_integer_value(json_object_get(call->body, "parent_id")),
-                                          pos ? (int)json_integer_value(pos) : -1, call->body, error);
-  if (!id)
-    return FALSE;
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
-  return reply_object(call, 201, rc_store_agenda_item_get(call->api->store, id, error));
+  gint64 id = rc_agenda_item_add(call->api->agenda, PARAM(call, 0),
+                                 json_integer_value(json_object_get(call->body, "parent_id")),
+                                 pos ? (int)json_integer_value(pos) : -1, call->body, error);
+  return id && reply_object(call, 201, rc_store_agenda_item_get(call->api->store, id, error));
 }
 
 static gboolean
 item_update(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  gint64 session_id = item_session_editable(call, id, error);
-  if (!session_id || !rc_store_agenda_item_update(call->api->store, id, call->body, error))
-    return FALSE;
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
-  return reply_object(call, 200, rc_store_agenda_item_get(call->api->store, id, error));
+  return rc_agenda_item_change(call->api->agenda, id, call->body, error) &&
+         reply_object(call, 200, rc_store_agenda_item_get(call->api->store, id, error));
 }
 
 static gboolean
 item_move(rc_api_call *call, GError **error)
 {
-  gint64 id = PARAM(call, 0);
-  gint64 session_id = item_session_editable(call, id, error);
-  if (!session_id ||
-      !rc_store_agenda_item_move(call->api->store, id, json_integer_value(json_object_get(call->body, "parent_id")),
-                                 (int)json_integer_value(json_object_get(call->body, "position")), error))
-    return FALSE;
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
-  return reply_agenda(call, session_id, 200, error);
+  gint64 session_id = rc_agenda_item_move(call->api->agenda, PARAM(call, 0),
+                                          json_integer_value(json_object_get(call->body, "parent_id")),
+                                          (int)json_integer_value(json_object_get(call->body, "position")), error);
+  return session_id && reply_agenda(call, session_id, 200, error);
 }
 
 static gboolean
 item_delete(rc_api_call *call, GError **error)
 {
-  gint64 id = PARAM(call, 0);
-  gint64 session_id = item_session_editable(call, id, error);
-  g_auto(GStrv) hashes = session_id ? rc_store_document_hashes(call->api->store, session_id, id) : NULL;
-  if (!session_id || !rc_store_agenda_item_delete(call->api->store, id, error))
+  if (!rc_agenda_item_delete(call->api->agenda, PARAM(call, 0), error))
     return FALSE;
-  rc_documents_release(call->api->store, hashes);
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
 }
@@ -346,33 +316,42 @@ parse_readers(const char *text, GError **error)
 
 /* The document as its editors see it: with its readers when confidential. */
 static json_t *
-document_for_editor(rc_api_call *call, gint64 id, GError **error)
+document_for_editor(rc_api *api, gint64 id, GError **error)
 {
-  json_t *doc = rc_store_document_get(call->api->store, id, error);
+  json_t *doc = rc_store_document_get(api->store, id, error);
   if (doc && json_is_true(json_object_get(doc, "confidential")))
-    json_object_set_new(doc, "readers", rc_store_document_readers(call->api->store, id, NULL));
+    json_object_set_new(doc, "readers", rc_store_document_readers(api->store, id, NULL));
   return doc;
 }
 
+/* An upload answered once its checks are done (agenda-documents.h). */
+typedef struct {
+  rc_api *api;
+  rc_api_reply_fn later;
+  gpointer later_data;
+} upload_reply;
+
 static void
-audit_access(rc_api_call *call, gint64 id)
+uploaded(gint64 id, const GError *error, gpointer data)
 {
-  g_autoptr(json_t) doc = document_for_editor(call, id, NULL);
-  json_t *readers = json_object_get(doc, "readers");
-  g_autofree char *list = readers ? json_dumps(readers, JSON_COMPACT) : g_strdup("[]");
-  g_autofree char *detail = g_strdup_printf("confidential=%s readers=%s",
-                                            json_is_true(json_object_get(doc, "confidential")) ? "true" : "false",
-                                            list);
-  rc_api_audit_detail(call->api, call->user_id, "document.access", detail, "document:%" G_GINT64_FORMAT, id);
+  upload_reply *ur = data;
+  rc_api_reply reply = {0};
+  g_autoptr(GError) read_error = NULL;
+  json_t *doc = id ? document_for_editor(ur->api, id, &read_error) : NULL;
+  if (doc)
+    rc_api_reply_json(&reply, 201, doc);
+  else
+    rc_api_reply_error(&reply, error ? error : read_error);
+  ur->later(&reply, ur->later_data);
+  rc_api_reply_clear(&reply);
+  g_free(ur);
 }
 
 static gboolean
 document_upload(rc_api_call *call, GError **error)
 {
-  gint64 item_id = PARAM(call, 0);
   const rc_api_request *req = call->request;
-  gint64 session_id = item_session_editable(call, item_id, error);
-  if (!session_id)
+  if (!rc_agenda_item_editable(call->api->store, PARAM(call, 0), error))
     return FALSE;
   if (!req->upload_path || req->upload_size == 0) {
     g_set_error(error, RC_ERROR, RC_ERROR_UNSUPPORTED, "the upload is empty");
@@ -381,34 +360,20 @@ document_upload(rc_api_call *call, GError **error)
   g_autoptr(json_t) readers = NULL;
   if (query(call, "readers") && !(readers = parse_readers(query(call, "readers"), error)))
     return FALSE;
-  int pages = rc_documents_inspect(req->upload_path, error);
-  g_autoptr(json_t) signatures = pages >= 0 ? rc_signature_inspect(req->upload_path) : NULL;
-  if (pages < 0 || !rc_documents_keep(call->api->store, req->upload_path, req->upload_sha256, TRUE, error))
-    return FALSE;
   g_autofree char *filename = clean_filename(query(call, "filename"));
   g_autofree char *title = clean_text(query(call, "title"), filename, 200);
-  const char *conf = query(call, "confidential");
-  rc_store *store = call->api->store;
-  if (!rc_store_begin(store, error))
-    return FALSE;
-  gint64 id = rc_store_document_create(store, item_id, title, filename, req->upload_sha256, req->upload_size, pages,
-                                       g_strcmp0(conf, "true") == 0, call->user_id, error);
-  if (!id || !rc_store_document_set_signatures(store, id, signatures, error) ||
-      (readers && !rc_store_document_set_access(store, id, -1, readers, error)) || !rc_store_commit(store, error)) {
-    rc_store_rollback(store);
-    /* No row, no file (unless another document has the same bytes). */
-    char *hashes[] = {(char *)req->upload_sha256, NULL};
-    rc_documents_release(store, hashes);
+  rc_document_upload up = {
+    .item_id = PARAM(call, 0), .path = req->upload_path, .sha256 = req->upload_sha256, .size = req->upload_size,
+    .title = title, .filename = filename, .confidential = g_strcmp0(query(call, "confidential"), "true") == 0,
+    .readers = readers, .by = call->user_id,
+  };
+  upload_reply *ur = g_new0(upload_reply, 1);
+  *ur = (upload_reply){call->api, call->later, call->later_data};
+  if (!rc_agenda_documents_upload(call->api->documents, &up, uploaded, ur, error)) {
+    g_free(ur);
     return FALSE;
   }
-  rc_log_about(G_LOG_LEVEL_MESSAGE, session_id, NULL, call->user_id,
-               "session %" G_GINT64_FORMAT ": document %" G_GINT64_FORMAT " '%s' uploaded (%d pages, %" G_GINT64_FORMAT
-               " bytes)", session_id, id, title, pages, req->upload_size);
-  rc_api_audit(call->api, call->user_id, "document.upload", "document:%" G_GINT64_FORMAT, id);
-  if (g_strcmp0(conf, "true") == 0)
-    audit_access(call, id);
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
-  return reply_object(call, 201, document_for_editor(call, id, error));
+  return TRUE; /* reply->status stays 0: the answer comes later */
 }
 
 static gboolean
@@ -421,19 +386,10 @@ static gboolean
 document_update(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  gint64 session_id = rc_store_document_session(call->api->store, id);
-  if (!session_id) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "document not found");
-    return FALSE;
-  }
   json_t *conf = json_object_get(call->body, "confidential");
-  if (!editable(call, session_id, error) ||
-      !rc_store_document_set_access(call->api->store, id, conf ? json_is_true(conf) : -1,
-                                    json_object_get(call->body, "readers"), error))
-    return FALSE;
-  audit_access(call, id);
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
-  return reply_object(call, 200, document_for_editor(call, id, error));
+  return rc_agenda_documents_set_access(call->api->documents, id, conf ? json_is_true(conf) : -1,
+                                        json_object_get(call->body, "readers"), call->user_id, error) &&
+         reply_object(call, 200, document_for_editor(call->api, id, error));
 }
 
 typedef struct {
@@ -528,19 +484,8 @@ document_content(rc_api_call *call, GError **error)
 static gboolean
 document_delete(rc_api_call *call, GError **error)
 {
-  gint64 id = PARAM(call, 0);
-  gint64 session_id = rc_store_document_session(call->api->store, id);
-  if (!session_id) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "document not found");
+  if (!rc_agenda_documents_delete(call->api->documents, PARAM(call, 0), call->user_id, error))
     return FALSE;
-  }
-  g_autofree char *orphan = NULL;
-  if (!editable(call, session_id, error) || !rc_store_document_delete(call->api->store, id, &orphan, error))
-    return FALSE;
-  char *released[] = {orphan, NULL};
-  rc_documents_release(call->api->store, released);
-  rc_api_audit(call->api, call->user_id, "document.delete", "document:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
 }

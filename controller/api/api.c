@@ -3,6 +3,8 @@
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
 #include "accounts.h"
+#include "agenda.h"
+#include "agenda-documents.h"
 #include "domain.h"
 #include "presentation.h"
 #include "program.h"
@@ -44,6 +46,8 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->presentation = rc_presentation_new(store, meeting, api->domain);
   api->sessions = rc_sessions_new(store, meeting, api->votes, api->speakers, api->domain);
   api->accounts = rc_accounts_new(store, auth, api->domain);
+  api->agenda = rc_agenda_new(store, meeting);
+  api->documents = rc_agenda_documents_new(store, meeting);
   return api;
 }
 
@@ -52,6 +56,8 @@ rc_api_free(rc_api *api)
 {
   if (!api)
     return;
+  rc_agenda_documents_free(api->documents);
+  rc_agenda_free(api->agenda);
   rc_accounts_free(api->accounts);
   rc_sessions_free(api->sessions);
   rc_presentation_free(api->presentation);
