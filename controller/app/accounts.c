@@ -226,3 +226,73 @@ rc_accounts_site_delete(rc_accounts *a, gint64 id, gint64 by, GError **error)
                       rc_store_site_delete(a->store, id, error) && audit(a->store, by, "site.delete", NULL, "site", id, error),
                       error);
 }
+
+/* ---- bulk import ---- */
+
+typedef struct {
+  rc_accounts *accounts;
+  rc_import_kind kind;
+  GBytes *text;
+  gint64 by, started_us;
+  rc_accounts_import_fn fn;
+  gpointer data;
+} import_job;
+
+/* The rows and the audit row: one commit. */
+static void
+import_write(import_job *job, GHashTable *hashes)
+{
+  rc_store *store = job->accounts->store;
+  gsize len = 0;
+  const char *text = g_bytes_get_data(job->text, &len);
+  const char *kind = rc_import_kind_name(job->kind);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) plan = NULL;
+  int n = -1;
+  if (rc_store_begin(store, &error)) {
+    n = rc_import_commit(store, job->kind, text ? text : "", len, hashes, &plan, &error);
+    g_autofree char *target = g_strdup_printf("%s:%d", kind, n);
+    if (!rc_store_end(store, n >= 0 && rc_store_audit(store, job->by, "import.commit", target, NULL, &error), &error))
+      n = -1;
+  }
+  double seconds = (g_get_monotonic_time() - job->started_us) / 1e6;
+  if (n >= 0)
+    g_message("import: %d %s written by user %" G_GINT64_FORMAT " in %.2f s", n, kind, job->by, seconds);
+  job->fn(n, seconds, plan, error, job->data);
+}
+
+static void
+import_job_free(import_job *job)
+{
+  g_bytes_unref(job->text);
+  g_free(job);
+}
+
+static void
+import_hashed(GHashTable *hashes, const GError *error, gpointer data)
+{
+  import_job *job = data;
+  if (hashes)
+    import_write(job, hashes);
+  else
+    job->fn(-1, 0, NULL, error, job->data);
+  import_job_free(job);
+}
+
+void
+rc_accounts_import(rc_accounts *a, rc_import_kind kind, GBytes *text, gint64 by, rc_accounts_import_fn fn,
+                   gpointer data)
+{
+  import_job *job = g_new0(import_job, 1);
+  *job = (import_job){a, kind, text ? g_bytes_ref(text) : g_bytes_new(NULL, 0), by, g_get_monotonic_time(), fn, data};
+  if (kind == RC_IMPORT_SITES) {
+    import_write(job, NULL);
+    import_job_free(job);
+    return;
+  }
+  gsize len = 0;
+  const char *csv = g_bytes_get_data(job->text, &len);
+  g_autoptr(GPtrArray) passwords = rc_import_passwords(kind, csv, len);
+  g_info("import: hashing %u distinct passwords for %s", passwords->len, rc_import_kind_name(kind));
+  rc_auth_hash_passwords(a->auth, passwords, import_hashed, job);
+}

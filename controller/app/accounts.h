@@ -5,10 +5,13 @@
  * commit: when an audit row cannot be written the change is not made. A
  * changed site of the live session is published (domain.h) so its media
  * follows. Closing the sockets of a changed user is the transport's: the
- * caller is told when to. Main loop only. */
+ * caller is told when to. A bulk import (import.h) is written the same
+ * way: hashed, then its rows and its audit row in one commit. Main loop
+ * only. */
 #pragma once
 #include "auth.h"
 #include "domain.h"
+#include "import.h"
 #include "media.h"
 #include "store.h"
 
@@ -52,3 +55,13 @@ gboolean rc_accounts_user_delete(rc_accounts *accounts, gint64 id, gint64 by, GE
 gint64 rc_accounts_site_create(rc_accounts *accounts, json_t *fields, gint64 by, GError **error);
 gboolean rc_accounts_site_update(rc_accounts *accounts, gint64 id, json_t *fields, gint64 by, GError **error);
 gboolean rc_accounts_site_delete(rc_accounts *accounts, gint64 id, gint64 by, GError **error);
+
+/* The outcome of an import: @n rows written in @seconds (from the call);
+ * or -1 with @error, and @plan (transfer none) when rows were refused. */
+typedef void (*rc_accounts_import_fn)(int n, double seconds, json_t *plan, const GError *error, gpointer data);
+/* Writes the CSV @text (transfer none, kept) of @kind, checked again
+ * (rc_import_commit), audited (import.commit) in the same commit. Users'
+ * passwords are hashed first: @fn(@data) is called later, on the main
+ * loop; sites are written at once: @fn is called before this returns. */
+void rc_accounts_import(rc_accounts *accounts, rc_import_kind kind, GBytes *text, gint64 by,
+                        rc_accounts_import_fn fn, gpointer data);
