@@ -9,7 +9,6 @@
 #include "domain.h"
 #include "sessions.h"
 #include "documents.h"
-#include "watermark.h"
 
 #include <string.h>
 
@@ -396,28 +395,20 @@ typedef struct {
   rc_api_reply_fn later;
   gpointer later_data;
   char *disposition;
-  gint64 id;
-  gint64 started_us;
-} stamp_request;
+} stamp_reply;
 
 /* Back on the main loop with the reader's stamped copy. */
 static void
-stamped(GObject *source, GAsyncResult *result, gpointer data)
+stamped(GBytes *pdf, const GError *error, gpointer data)
 {
-  (void)source;
-  stamp_request *sr = data;
-  g_autoptr(GError) error = NULL;
+  stamp_reply *sr = data;
   rc_api_reply reply = {0};
-  GBytes *pdf = rc_watermark_stamp_finish(result, &error);
   if (pdf) {
-    g_info("document %" G_GINT64_FORMAT ": stamped copy of %zu bytes in %" G_GINT64_FORMAT " ms", sr->id,
-           g_bytes_get_size(pdf), (g_get_monotonic_time() - sr->started_us) / 1000);
     reply.status = 200;
     reply.content_type = "application/pdf";
-    reply.body = pdf; /* takes ownership */
+    reply.body = g_bytes_ref(pdf);
     reply.content_disposition = g_steal_pointer(&sr->disposition);
   } else {
-    g_warning("document %" G_GINT64_FORMAT ": cannot stamp: %s", sr->id, error->message);
     rc_api_reply_error(&reply, error);
   }
   sr->later(&reply, sr->later_data);
@@ -426,24 +417,16 @@ stamped(GObject *source, GAsyncResult *result, gpointer data)
   g_free(sr);
 }
 
-/* A confidential document: the reader's own copy, stamped with their name
- * and the time, made in a worker; no ETag, since no two copies are alike. */
+/* A confidential document: the reader's own copy, made in a worker; no
+ * ETag, since no two copies are alike. */
 static gboolean
 content_stamped(rc_api_call *call, gint64 id, const char *path, char *disposition)
 {
-  /* On the province's clock with its offset, like every time a reader sees. */
-  g_autoptr(GDateTime) now = g_date_time_new_now(rc_api_zone(call->api));
-  g_autofree char *when = g_date_time_format(now, "%Y-%m-%d %H:%M:%S UTC%:z");
-  g_autofree char *stamp = g_strdup_printf("%s (%s) — %s — MẬT / CONFIDENTIAL",
-                                           json_string_value(json_object_get(call->user, "full_name")),
-                                           json_string_value(json_object_get(call->user, "username")), when);
-  stamp_request *sr = g_new0(stamp_request, 1);
-  sr->later = call->later;
-  sr->later_data = call->later_data;
-  sr->disposition = disposition;
-  sr->id = id;
-  sr->started_us = g_get_monotonic_time();
-  rc_watermark_stamp_async(path, stamp, NULL, stamped, sr);
+  stamp_reply *sr = g_new0(stamp_reply, 1);
+  *sr = (stamp_reply){call->later, call->later_data, disposition};
+  rc_agenda_documents_stamp(id, path, json_string_value(json_object_get(call->user, "full_name")),
+                            json_string_value(json_object_get(call->user, "username")), rc_api_zone(call->api),
+                            stamped, sr);
   return TRUE; /* reply->status stays 0: the answer comes later */
 }
 

@@ -6,6 +6,7 @@
 #include "rc-error.h"
 #include "service.h"
 #include "signature.h"
+#include "watermark.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -233,4 +234,42 @@ rc_agenda_documents_delete(rc_agenda_documents *d, gint64 doc_id, gint64 by, GEr
   rc_documents_release(d->store, released);
   rc_agenda_announce(d->store, d->meeting, session_id);
   return TRUE;
+}
+
+/* ---- a reader's stamped copy ---- */
+
+typedef struct {
+  gint64 id;
+  gint64 started_us;
+  rc_agenda_documents_copy_fn fn;
+  gpointer data;
+} stamp_job;
+
+static void
+stamped(GObject *source, GAsyncResult *result, gpointer data)
+{
+  (void)source;
+  stamp_job *job = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) pdf = rc_watermark_stamp_finish(result, &error);
+  if (pdf)
+    g_info("document %" G_GINT64_FORMAT ": stamped copy of %zu bytes in %" G_GINT64_FORMAT " ms", job->id,
+           g_bytes_get_size(pdf), (g_get_monotonic_time() - job->started_us) / 1000);
+  else
+    g_warning("document %" G_GINT64_FORMAT ": cannot stamp: %s", job->id, error->message);
+  job->fn(pdf, error, job->data);
+  g_free(job);
+}
+
+void
+rc_agenda_documents_stamp(gint64 doc_id, const char *path, const char *full_name, const char *username,
+                          GTimeZone *zone, rc_agenda_documents_copy_fn fn, gpointer data)
+{
+  /* On the province's clock with its offset, like every time a reader sees. */
+  g_autoptr(GDateTime) now = g_date_time_new_now(zone);
+  g_autofree char *when = g_date_time_format(now, "%Y-%m-%d %H:%M:%S UTC%:z");
+  g_autofree char *stamp = g_strdup_printf("%s (%s) — %s — MẬT / CONFIDENTIAL", full_name, username, when);
+  stamp_job *job = g_new0(stamp_job, 1);
+  *job = (stamp_job){doc_id, g_get_monotonic_time(), fn, data};
+  rc_watermark_stamp_async(path, stamp, NULL, stamped, job);
 }

@@ -7,7 +7,8 @@
  * change and its audit rows (document.upload, document.access,
  * document.delete) are one commit; a file is kept only for a committed row.
  * Then agenda.updated (agenda.h). The callers are editors, who see every
- * session. Main loop only. */
+ * session. A reader of a confidential document gets their own copy,
+ * stamped with their name and the time, made in a worker. Main loop only. */
 #pragma once
 #include "meeting.h"
 #include "store.h"
@@ -45,3 +46,11 @@ gboolean rc_agenda_documents_set_access(rc_agenda_documents *docs, gint64 doc_id
                                         gint64 by, GError **error);
 /* Deletes document @doc_id; its file too unless another has its bytes. */
 gboolean rc_agenda_documents_delete(rc_agenda_documents *docs, gint64 doc_id, gint64 by, GError **error);
+
+/* A reader's copy of the confidential document @doc_id kept at @path,
+ * stamped "FULL_NAME (USERNAME) — time on @zone's clock — MẬT /
+ * CONFIDENTIAL" in a worker; @fn(@data) gets it (or the error) on the main
+ * loop. All arguments are copied or borrowed only during the call. */
+typedef void (*rc_agenda_documents_copy_fn)(GBytes *pdf, const GError *error, gpointer data);
+void rc_agenda_documents_stamp(gint64 doc_id, const char *path, const char *full_name, const char *username,
+                               GTimeZone *zone, rc_agenda_documents_copy_fn fn, gpointer data);
