@@ -26,6 +26,7 @@ struct rc_api {
   struct rc_accounts *accounts; /* app/accounts.c */
   struct rc_agenda *agenda; /* app/agenda.c */
   struct rc_agenda_documents *documents; /* app/agenda-documents.c */
+  struct rc_session_plan *plan; /* app/session-plan.c */
 };
 
 /* One WebSocket message being handled. */
@@ -127,9 +128,6 @@ rc_api_agenda_for(rc_api *api, json_t *user, json_t *agenda)
 {
   rc_access_agenda_for(api->store, user, agenda);
 }
-/* Emits one of session.updated, agenda.updated, delegates.updated,
- * sites.updated with the current state from the store. */
-void rc_api_emit_session_part(rc_api *api, gint64 session_id, rc_event type);
 /* A CSV reply (UTF-8 with a byte order mark, RFC 4180 quoting, cells that a
  * spreadsheet would run as formulas defused) of @rows' @cols (NULL-ended).
  * Stored UTC times ("…T01:00:00Z") are written on @tz's clock with their

@@ -1,9 +1,8 @@
 /* api-reply — what the handlers share, below the router: shaping replies
- * (JSON, errors as wire codes, CSV), the session's parts sent as events,
- * and the audit rows of what the api still does itself. */
+ * (JSON, errors as wire codes, CSV) and the audit rows of what the api
+ * still does itself. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
-#include "agenda.h"
 
 #include <string.h>
 
@@ -113,37 +112,7 @@ rc_api_reply_csv(rc_api_reply *r, json_t *rows, const char *const *cols, const c
   r->content_disposition = g_strdup_printf("attachment; filename=\"%s\"", filename);
 }
 
-/* ---- session parts and audit ---- */
-
-static json_t *
-session_part(rc_api *api, gint64 session_id, rc_event type, GError **error)
-{
-  if (type == RC_EVENT_SESSION_UPDATED)
-    return rc_store_session_get(api->store, session_id, error);
-  if (type == RC_EVENT_AGENDA_UPDATED)
-    return rc_agenda_public(api->store, session_id, error);
-  json_t *part = NULL;
-  const char *key = NULL;
-  if (type == RC_EVENT_DELEGATES_UPDATED)
-    part = rc_store_session_delegates(api->store, session_id, error), key = "delegates";
-  else if (type == RC_EVENT_SITES_UPDATED)
-    part = rc_store_session_sites(api->store, session_id, error), key = "sites";
-  return part ? json_pack("{so}", key, part) : NULL;
-}
-
-void
-rc_api_emit_session_part(rc_api *api, gint64 session_id, rc_event type)
-{
-  g_autoptr(GError) error = NULL;
-  json_t *body = session_part(api, session_id, type, &error);
-  if (!body) {
-    g_warning("session %" G_GINT64_FORMAT ": cannot build %s: %s", session_id, rc_event_get(type)->name,
-              error ? error->message : "unknown part");
-    return;
-  }
-  rc_meeting_send(api->meeting, session_id, type, body);
-}
-
+/* ---- audit ---- */
 
 static void
 audit_v(rc_api *api, gint64 user_id, const char *action, const char *detail, const char *target_fmt, va_list args)

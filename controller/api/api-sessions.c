@@ -1,12 +1,12 @@
 /* api-sessions — REST routes for sessions, their agenda, documents,
  * assigned delegates and sites, and attendance. Every change is stored,
- * then announced to the session's subscribers. The agenda and its
- * documents are the app's (agenda.h, agenda-documents.h). */
+ * then announced to the session's subscribers: by the app's use cases
+ * (session-plan.h, agenda.h, agenda-documents.h, sessions.h). */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
 #include "agenda.h"
 #include "agenda-documents.h"
-#include "domain.h"
+#include "session-plan.h"
 #include "sessions.h"
 #include "documents.h"
 
@@ -96,25 +96,6 @@ session_status(rc_api_call *call, gint64 session_id, GError **error)
   return s ? g_strdup(json_string_value(json_object_get(s, "status"))) : NULL;
 }
 
-static gboolean
-editable(rc_api_call *call, gint64 session_id, GError **error)
-{
-  g_autofree char *status = session_status(call, session_id, error);
-  return status && rc_meeting_session_editable(status, error);
-}
-
-static gboolean
-check_times(json_t *merged, GError **error)
-{
-  const char *a = json_string_value(json_object_get(merged, "starts_at"));
-  const char *b = json_string_value(json_object_get(merged, "ends_at"));
-  if (a && b && strcmp(a, b) >= 0) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "ends_at: must be after starts_at");
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* ---- sessions ---- */
 
 static gboolean
@@ -145,43 +126,24 @@ session_get(rc_api_call *call, GError **error)
 static gboolean
 session_create(rc_api_call *call, GError **error)
 {
-  if (!check_times(call->body, error))
-    return FALSE;
-  gint64 id = rc_store_session_create(call->api->store, call->body, error);
-  if (!id)
-    return FALSE;
-  rc_api_audit(call->api, call->user_id, "session.create", "session:%" G_GINT64_FORMAT, id);
-  return reply_object(call, 201, rc_store_session_get(call->api->store, id, error));
+  gint64 id = rc_session_plan_create(call->api->plan, call->body, call->user_id, error);
+  return id && reply_object(call, 201, rc_store_session_get(call->api->store, id, error));
 }
 
 static gboolean
 session_update(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  g_autoptr(json_t) old = rc_store_session_get(call->api->store, id, error);
-  if (!old || !editable(call, id, error))
-    return FALSE;
-  json_object_update(old, call->body);
-  if (!check_times(old, error) || !rc_store_session_update(call->api->store, id, call->body, error))
-    return FALSE;
-  rc_api_audit(call->api, call->user_id, "session.update", "session:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, id, RC_EVENT_SESSION_UPDATED);
-  return reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
+  return rc_session_plan_update(call->api->plan, id, call->body, call->user_id, error) &&
+         reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
 }
 
 static gboolean
 session_delete(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  g_autofree char *status = session_status(call, id, error);
-  g_auto(GStrv) hashes = status ? rc_store_document_hashes(call->api->store, id, 0) : NULL;
-  if (!status || !rc_meeting_session_deletable(status, error) ||
-      !rc_store_session_delete(call->api->store, id, error))
+  if (!rc_session_plan_delete(call->api->plan, id, call->user_id, error))
     return FALSE;
-  rc_documents_release(call->api->store, hashes);
-  rc_api_audit(call->api, call->user_id, "session.delete", "session:%" G_GINT64_FORMAT, id);
-  rc_meeting_send(call->api->meeting, id, RC_EVENT_SESSION_DELETED, NULL);
-  rc_meeting_forget(call->api->meeting, id);
   rc_api_revoke_subscribers(call->api, id, TRUE);
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
@@ -488,11 +450,8 @@ static gboolean
 delegates_put(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  if (!editable(call, id, error) ||
-      !rc_store_session_set_delegates(call->api->store, id, json_object_get(call->body, "user_ids"), error))
+  if (!rc_session_plan_delegates(call->api->plan, id, json_object_get(call->body, "user_ids"), call->user_id, error))
     return FALSE;
-  rc_api_audit(call->api, call->user_id, "session.delegates", "session:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, id, RC_EVENT_DELEGATES_UPDATED);
   rc_api_revoke_subscribers(call->api, id, FALSE);
   return delegates_get(call, error);
 }
@@ -509,15 +468,9 @@ sites_get(rc_api_call *call, GError **error)
 static gboolean
 sites_put(rc_api_call *call, GError **error)
 {
-  gint64 id = PARAM(call, 0);
-  if (!editable(call, id, error) ||
-      !rc_store_session_set_sites(call->api->store, id, json_object_get(call->body, "site_ids"), error))
-    return FALSE;
-  rc_api_audit(call->api, call->user_id, "session.sites", "session:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, id, RC_EVENT_SITES_UPDATED);
-  rc_domain_event e = {.kind = RC_DOMAIN_SITES_CHANGED, .session_id = id};
-  rc_domain_publish(call->api->domain, &e);
-  return sites_get(call, error);
+  return rc_session_plan_sites(call->api->plan, PARAM(call, 0), json_object_get(call->body, "site_ids"), call->user_id,
+                               error) &&
+         sites_get(call, error);
 }
 
 /* ---- attendance ---- */

@@ -9,6 +9,7 @@
 #include "presentation.h"
 #include "program.h"
 #include "record-jobs.h"
+#include "session-plan.h"
 #include "sessions.h"
 #include "site-health.h"
 #include "speakers.h"
@@ -48,6 +49,7 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->accounts = rc_accounts_new(store, auth, api->domain);
   api->agenda = rc_agenda_new(store, meeting);
   api->documents = rc_agenda_documents_new(store, meeting);
+  api->plan = rc_session_plan_new(store, meeting, api->domain);
   return api;
 }
 
@@ -56,6 +58,7 @@ rc_api_free(rc_api *api)
 {
   if (!api)
     return;
+  rc_session_plan_free(api->plan);
   rc_agenda_documents_free(api->documents);
   rc_agenda_free(api->agenda);
   rc_accounts_free(api->accounts);

@@ -42,8 +42,9 @@ rc_agenda_item_editable(rc_store *store, gint64 item_id, GError **error)
   return rc_agenda_session_editable(store, session_id, error) ? session_id : 0;
 }
 
-json_t *
-rc_agenda_public(rc_store *store, gint64 session_id, GError **error)
+/* {"agenda": tree} as every subscriber may see it. (transfer full) */
+static json_t *
+agenda_public(rc_store *store, gint64 session_id, GError **error)
 {
   json_t *tree = rc_store_agenda_tree(store, session_id, error);
   if (!tree)
@@ -58,7 +59,7 @@ void
 rc_agenda_announce(rc_store *store, rc_meeting *meeting, gint64 session_id)
 {
   g_autoptr(GError) error = NULL;
-  json_t *body = rc_agenda_public(store, session_id, &error);
+  json_t *body = agenda_public(store, session_id, &error);
   if (!body) {
     g_warning("session %" G_GINT64_FORMAT ": cannot build agenda.updated: %s", session_id, error->message);
     return;

@@ -36,5 +36,3 @@ gboolean rc_agenda_item_delete(rc_agenda *agenda, gint64 item_id, GError **error
 
 /* Sends agenda.updated to @session_id's subscribers. */
 void rc_agenda_announce(rc_store *store, rc_meeting *meeting, gint64 session_id);
-/* {"agenda": tree} as every subscriber may see it. (transfer full) */
-json_t *rc_agenda_public(rc_store *store, gint64 session_id, GError **error);
