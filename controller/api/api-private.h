@@ -140,12 +140,12 @@ rc_api_zone(rc_api *api)
 {
   return api->config->zone;
 }
-/* Audit helper; failures are logged, not fatal. */
+/* An audit row for what the api still does itself (login, logout, the
+ * calendar tokens, alarms, attendance at the console), after the action:
+ * failures are logged, not fatal. The app's use cases write theirs in the
+ * action's own commit. */
 void rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
     G_GNUC_PRINTF(4, 5);
-/* The same with a free-text @detail (may be NULL). */
-void rc_api_audit_detail(rc_api *api, gint64 user_id, const char *action, const char *detail,
-                         const char *target_fmt, ...) G_GNUC_PRINTF(5, 6);
 /* Check in / out shared by REST and WebSocket (the app's attendance.h). */
 static inline json_t *
 rc_api_attendance_change(rc_api *api, json_t *caller, gint64 session_id, gint64 user_id, const char *event,

@@ -114,31 +114,15 @@ rc_api_reply_csv(rc_api_reply *r, json_t *rows, const char *const *cols, const c
 
 /* ---- audit ---- */
 
-static void
-audit_v(rc_api *api, gint64 user_id, const char *action, const char *detail, const char *target_fmt, va_list args)
-{
-  g_autofree char *target = g_strdup_vprintf(target_fmt, args);
-  g_autoptr(GError) error = NULL;
-  if (!rc_store_audit(api->store, user_id, action, target, detail, &error))
-    g_warning("audit %s %s: %s", action, target, error->message);
-}
-
+/* Failures are logged, not fatal: what is audited here is done already. */
 void
 rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
 {
   va_list args;
   va_start(args, target_fmt);
-  audit_v(api, user_id, action, NULL, target_fmt, args);
+  g_autofree char *target = g_strdup_vprintf(target_fmt, args);
   va_end(args);
+  g_autoptr(GError) error = NULL;
+  if (!rc_store_audit(api->store, user_id, action, target, NULL, &error))
+    g_warning("audit %s %s: %s", action, target, error->message);
 }
-
-void
-rc_api_audit_detail(rc_api *api, gint64 user_id, const char *action, const char *detail, const char *target_fmt,
-                    ...)
-{
-  va_list args;
-  va_start(args, target_fmt);
-  audit_v(api, user_id, action, detail, target_fmt, args);
-  va_end(args);
-}
-
