@@ -1,21 +1,20 @@
 /* api-import — REST routes for CSV bulk imports of users, delegates and
  * sites: ?dry_run=1 answers the preview (every row, its errors); without
- * it the file is checked again and written in one transaction, or nothing
- * is written. Passwords are hashed on the auth worker pool, so a commit of
- * hundreds of users answers later without stalling the main loop. */
+ * it the app's accounts (accounts.h) check the file again and write it in
+ * one transaction, or nothing. Passwords are hashed on the auth worker
+ * pool, so a commit of hundreds of users answers later. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
-#include "import.h"
+#include "accounts.h"
 
+/* An import answered while the handler runs (sites) or later (users). */
 typedef struct {
-  rc_api *api;
   rc_import_kind kind;
-  GBytes *body;
-  gint64 user_id;
-  gint64 started_us;
+  rc_api_reply *now; /* the handler's reply while it runs, then NULL */
+  gboolean answered;
   rc_api_reply_fn later;
   gpointer later_data;
-} import_job;
+} import_reply;
 
 static gboolean
 dry_run(rc_api_call *call)
@@ -34,44 +33,24 @@ reply_rows_refused(rc_api_reply *reply, const GError *error, json_t *plan)
   rc_api_reply_json(reply, rc_wire_http_status(rc_wire_code_from_error(error)), json_pack("{so}", "error", obj));
 }
 
-/* Writes the file; fills @reply either way. */
 static void
-commit(rc_api *api, rc_import_kind kind, GBytes *body, GHashTable *hashes, gint64 user_id, gint64 started_us,
-       rc_api_reply *reply)
+imported(int n, double seconds, json_t *plan, const GError *error, gpointer data)
 {
-  gsize len = 0;
-  const char *text = body ? g_bytes_get_data(body, &len) : "";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(json_t) plan = NULL;
-  int n = rc_import_commit(api->store, kind, text ? text : "", len, hashes, &plan, &error);
-  if (n < 0) {
-    if (plan)
-      reply_rows_refused(reply, error, plan);
-    else
-      rc_api_reply_error(reply, error);
-    return;
-  }
-  double seconds = (g_get_monotonic_time() - started_us) / 1e6;
-  g_message("import: %d %s written by user %" G_GINT64_FORMAT " in %.2f s", n, rc_import_kind_name(kind), user_id,
-            seconds);
-  rc_api_audit(api, user_id, "import.commit", "%s:%d", rc_import_kind_name(kind), n);
-  rc_api_reply_json(reply, 201, json_pack("{ss si sf}", "kind", rc_import_kind_name(kind), "imported", n, "seconds",
-                                          seconds));
-}
-
-static void
-hashed(GHashTable *hashes, const GError *error, gpointer data)
-{
-  import_job *job = data;
-  rc_api_reply reply = {0};
-  if (!hashes)
-    rc_api_reply_error(&reply, error);
+  import_reply *ir = data;
+  rc_api_reply reply = {0}, *r = ir->now ? ir->now : &reply;
+  if (n >= 0)
+    rc_api_reply_json(r, 201, json_pack("{ss si sf}", "kind", rc_import_kind_name(ir->kind), "imported", n, "seconds",
+                                        seconds));
+  else if (plan)
+    reply_rows_refused(r, error, plan);
   else
-    commit(job->api, job->kind, job->body, hashes, job->user_id, job->started_us, &reply);
-  job->later(&reply, job->later_data);
+    rc_api_reply_error(r, error);
+  ir->answered = TRUE;
+  if (ir->now)
+    return;
+  ir->later(&reply, ir->later_data);
   rc_api_reply_clear(&reply);
-  g_bytes_unref(job->body);
-  g_free(job);
+  g_free(ir);
 }
 
 static gboolean
@@ -92,23 +71,13 @@ import_run(rc_api_call *call, rc_import_kind kind, GError **error)
     reply_rows_refused(call->reply, refused, plan);
     return TRUE;
   }
-  if (kind == RC_IMPORT_SITES) {
-    commit(call->api, kind, call->request->body, NULL, call->user_id, g_get_monotonic_time(), call->reply);
-    return TRUE;
-  }
-  import_job *job = g_new0(import_job, 1);
-  job->api = call->api;
-  job->kind = kind;
-  job->body = g_bytes_ref(call->request->body);
-  job->user_id = call->user_id;
-  job->started_us = g_get_monotonic_time();
-  job->later = call->later;
-  job->later_data = call->later_data;
-  g_autoptr(GPtrArray) passwords = rc_import_passwords(kind, text, len);
-  g_info("import: hashing %u distinct passwords for %d %s", passwords->len,
-         (int)json_integer_value(json_object_get(plan, "total")), rc_import_kind_name(kind));
-  rc_auth_hash_passwords(call->api->auth, passwords, hashed, job);
-  return TRUE; /* reply->status stays 0: the answer comes later */
+  import_reply *ir = g_new0(import_reply, 1);
+  *ir = (import_reply){kind, call->reply, FALSE, call->later, call->later_data};
+  rc_accounts_import(call->api->accounts, kind, call->request->body, call->user_id, imported, ir);
+  ir->now = NULL;
+  if (ir->answered)
+    g_free(ir);
+  return TRUE; /* answered, or reply->status stays 0: the answer comes later */
 }
 
 static gboolean

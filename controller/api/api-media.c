@@ -3,6 +3,7 @@
  * JSON from the media's structs, the unknown senders, the floor log. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "accounts.h"
 #include "media.h"
 #include "room-audio.h"
 #include "program.h"
@@ -18,6 +19,7 @@ rc_api_set_media(rc_api *api, rc_media *media)
   rc_program_set_media(api->program, media);
   rc_site_health_set_media(api->health, media);
   rc_storage_watch_set_media(api->storage, media);
+  rc_accounts_set_media(api->accounts, media);
 }
 
 /* The media's switch callback: the program's. */

@@ -1,10 +1,8 @@
-/* api-people — REST routes for health, login/logout, users and sites. */
+/* api-people — REST routes for health, login/logout, users and sites; the
+ * users and sites themselves are the app's accounts (accounts.h). */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
-#include "domain.h"
-#include "media.h"
-
-#include <string.h>
+#include "accounts.h"
 
 static const char *const role_choices[] = {"admin", "secretariat", "chair", "delegate", "technician", NULL};
 static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
@@ -177,119 +175,50 @@ user_get(rc_api_call *call, GError **error)
   return TRUE;
 }
 
-/* One audit row per kind of change: a role change, a (de)activation and a
- * password change are security events of their own; the rest is an update. */
-static void
-audit_user_update(rc_api *api, gint64 actor, gint64 id, json_t *before, json_t *fields, gboolean password)
-{
-  json_t *role = json_object_get(fields, "role");
-  json_t *active = json_object_get(fields, "active");
-  if (role) {
-    g_autofree char *detail = g_strdup_printf("%s -> %s", json_string_value(json_object_get(before, "role")),
-                                              json_string_value(role));
-    rc_api_audit_detail(api, actor, "user.role", detail, "user:%" G_GINT64_FORMAT, id);
-  }
-  if (active)
-    rc_api_audit(api, actor, json_is_true(active) ? "user.activate" : "user.deactivate", "user:%" G_GINT64_FORMAT,
-                 id);
-  if (password)
-    rc_api_audit(api, actor, "user.password", "user:%" G_GINT64_FORMAT, id);
-  g_autoptr(GString) rest = g_string_new(NULL);
-  const char *key;
-  json_t *v;
-  json_object_foreach(fields, key, v)
-    if (!g_str_equal(key, "role") && !g_str_equal(key, "active"))
-      g_string_append_printf(rest, "%s%s", rest->len ? "," : "", key);
-  if (rest->len || (!role && !active && !password))
-    rc_api_audit_detail(api, actor, "user.update", rest->str, "user:%" G_GINT64_FORMAT, id);
-}
-
-/* Writes a new user (@id 0) or the changes to user @id, with the password's
- * @hash when one was given; fills @reply with the user as it now is. */
-static gboolean
-user_write(rc_api *api, gint64 actor, gint64 id, json_t *fields, const char *hash, rc_api_reply *reply,
-           GError **error)
-{
-  int status = 200;
-  if (!id) {
-    if (!(id = rc_store_user_create(api->store, json_string_value(json_object_get(fields, "username")),
-                                    json_string_value(json_object_get(fields, "full_name")),
-                                    json_string_value(json_object_get(fields, "role")), hash,
-                                    json_string_value(json_object_get(fields, "title")),
-                                    json_string_value(json_object_get(fields, "unit")), error)))
-      return FALSE;
-    rc_api_audit(api, actor, "user.create", "user:%" G_GINT64_FORMAT, id);
-    status = 201;
-  } else {
-    g_autoptr(json_t) before = rc_store_user_get(api->store, id, error);
-    if (!before || !rc_store_user_update(api->store, id, fields, hash, error))
-      return FALSE;
-    audit_user_update(api, actor, id, before, fields, hash != NULL);
-    if (hash || json_object_get(fields, "role") || json_object_get(fields, "active"))
-      rc_api_drop_user(api, id, NULL); /* their open sockets reconnect as they are now */
-  }
-  json_t *user = rc_store_user_get(api->store, id, error);
-  if (!user)
-    return FALSE;
-  rc_api_reply_json(reply, status, user);
-  return TRUE;
-}
-
-/* A password is hashed (argon2id, tens of milliseconds and MiBs) on the
- * auth workers, not on the main loop; the write and the answer follow. */
+/* A user's write, answered while the handler runs (nothing to hash) or
+ * later (a password hashed on the auth workers). */
 typedef struct {
   rc_api *api;
-  gint64 actor, id;
-  json_t *fields;  /* without the password */
-  char *password;
+  int status;        /* 201 new, 200 changed */
+  rc_api_reply *now; /* the handler's reply while it runs, then NULL */
+  gboolean answered;
   rc_api_reply_fn later;
   gpointer later_data;
-} user_job;
+} user_reply;
 
 static void
-user_hashed(GHashTable *hashes, const GError *hash_error, gpointer data)
+user_saved(gint64 id, gboolean relogin, const GError *error, gpointer data)
 {
-  user_job *job = data;
-  rc_api_reply reply = {0};
-  g_autoptr(GError) error = NULL;
-  const char *hash = hashes ? g_hash_table_lookup(hashes, job->password) : NULL;
-  if (!hash)
-    rc_api_reply_error(&reply, hash_error);
-  else if (!user_write(job->api, job->actor, job->id, job->fields, hash, &reply, &error))
-    rc_api_reply_error(&reply, error);
-  job->later(&reply, job->later_data);
+  user_reply *ur = data;
+  rc_api_reply reply = {0}, *r = ur->now ? ur->now : &reply;
+  g_autoptr(GError) read_error = NULL;
+  if (relogin)
+    rc_api_drop_user(ur->api, id, NULL); /* their open sockets reconnect as they are now */
+  json_t *user = id ? rc_store_user_get(ur->api->store, id, &read_error) : NULL;
+  if (user)
+    rc_api_reply_json(r, ur->status, user);
+  else
+    rc_api_reply_error(r, error ? error : read_error);
+  ur->answered = TRUE;
+  if (ur->now)
+    return;
+  ur->later(&reply, ur->later_data);
   rc_api_reply_clear(&reply);
-  explicit_bzero(job->password, strlen(job->password));
-  g_free(job->password);
-  json_decref(job->fields);
-  g_free(job);
+  g_free(ur);
 }
 
-/* Writes @fields for user @id (0: a new one): at once without a password,
- * after it is hashed with one (the reply comes later then). */
+/* Creates (@id 0) or changes a user: the reply now, or later (status 0). */
 static gboolean
 user_save(rc_api_call *call, gint64 id, GError **error)
 {
-  json_t *fields = json_deep_copy(call->body);
-  const char *pw = json_string_value(json_object_get(fields, "password"));
-  if (!pw) {
-    gboolean ok = user_write(call->api, call->user_id, id, fields, NULL, call->reply, error);
-    json_decref(fields);
-    return ok;
-  }
-  user_job *job = g_new0(user_job, 1);
-  job->api = call->api;
-  job->actor = call->user_id;
-  job->id = id;
-  job->password = g_strdup(pw);
-  json_object_del(fields, "password");
-  job->fields = fields;
-  job->later = call->later;
-  job->later_data = call->later_data;
-  g_autoptr(GPtrArray) passwords = g_ptr_array_new();
-  g_ptr_array_add(passwords, job->password);
-  rc_auth_hash_passwords(call->api->auth, passwords, user_hashed, job);
-  return TRUE; /* reply->status stays 0: the answer comes later */
+  user_reply *ur = g_new0(user_reply, 1);
+  *ur = (user_reply){call->api, id ? 200 : 201, call->reply, FALSE, call->later, call->later_data};
+  rc_account_user user = {id, call->body, json_string_value(json_object_get(call->body, "password")), call->user_id};
+  gboolean ok = rc_accounts_user_save(call->api->accounts, &user, user_saved, ur, error);
+  ur->now = NULL;
+  if (!ok || ur->answered)
+    g_free(ur);
+  return ok;
 }
 
 static gboolean
@@ -301,29 +230,15 @@ user_create(rc_api_call *call, GError **error)
 static gboolean
 user_update(rc_api_call *call, GError **error)
 {
-  gint64 id = PARAM(call, 0);
-  json_t *fields = call->body;
-  if (id == call->user_id && (json_object_get(fields, "role") || json_is_false(json_object_get(fields, "active")))) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "you cannot change your own role or deactivate yourself");
-    return FALSE;
-  }
-  /* A user that does not exist is refused before a password is hashed. */
-  g_autoptr(json_t) before = rc_store_user_get(call->api->store, id, error);
-  return before && user_save(call, id, error);
+  return user_save(call, PARAM(call, 0), error);
 }
 
 static gboolean
 user_delete(rc_api_call *call, GError **error)
 {
-  gint64 id = PARAM(call, 0);
-  if (id == call->user_id) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "you cannot delete yourself");
+  if (!rc_accounts_user_delete(call->api->accounts, PARAM(call, 0), call->user_id, error))
     return FALSE;
-  }
-  if (!rc_store_user_delete(call->api->store, id, error))
-    return FALSE;
-  rc_api_audit(call->api, call->user_id, "user.delete", "user:%" G_GINT64_FORMAT, id);
-  rc_api_drop_user(call->api, id, NULL);
+  rc_api_drop_user(call->api, PARAM(call, 0), NULL);
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
 }
@@ -378,11 +293,8 @@ site_get(rc_api_call *call, GError **error)
 static gboolean
 site_create(rc_api_call *call, GError **error)
 {
-  gint64 id = rc_store_site_create(call->api->store, call->body, error);
-  if (!id)
-    return FALSE;
-  rc_api_audit(call->api, call->user_id, "site.create", "site:%" G_GINT64_FORMAT, id);
-  json_t *site = rc_store_site_get(call->api->store, id, error);
+  gint64 id = rc_accounts_site_create(call->api->accounts, call->body, call->user_id, error);
+  json_t *site = id ? rc_store_site_get(call->api->store, id, error) : NULL;
   if (!site)
     return FALSE;
   rc_api_reply_json(call->reply, 201, site);
@@ -392,24 +304,15 @@ site_create(rc_api_call *call, GError **error)
 static gboolean
 site_update(rc_api_call *call, GError **error)
 {
-  if (!rc_store_site_update(call->api->store, PARAM(call, 0), call->body, error))
-    return FALSE;
-  rc_api_audit(call->api, call->user_id, "site.update", "site:%" G_GINT64_FORMAT, PARAM(call, 0));
-  /* A live session's media takes a new payload type or cap at once. */
-  gint64 holder = call->api->media ? rc_media_site_session(call->api->media, PARAM(call, 0), NULL) : 0;
-  if (holder) {
-    rc_domain_event e = {.kind = RC_DOMAIN_SITES_CHANGED, .session_id = holder};
-    rc_domain_publish(call->api->domain, &e);
-  }
-  return site_get(call, error);
+  return rc_accounts_site_update(call->api->accounts, PARAM(call, 0), call->body, call->user_id, error) &&
+         site_get(call, error);
 }
 
 static gboolean
 site_delete(rc_api_call *call, GError **error)
 {
-  if (!rc_store_site_delete(call->api->store, PARAM(call, 0), error))
+  if (!rc_accounts_site_delete(call->api->accounts, PARAM(call, 0), call->user_id, error))
     return FALSE;
-  rc_api_audit(call->api, call->user_id, "site.delete", "site:%" G_GINT64_FORMAT, PARAM(call, 0));
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
 }

@@ -23,6 +23,10 @@ struct rc_api {
   gint64 metrics_at_us;
   struct rc_record_jobs *records; /* app/record-jobs.c */
   struct rc_storage_watch *storage; /* app/storage-watch.c */
+  struct rc_accounts *accounts; /* app/accounts.c */
+  struct rc_agenda *agenda; /* app/agenda.c */
+  struct rc_agenda_documents *documents; /* app/agenda-documents.c */
+  struct rc_session_plan *plan; /* app/session-plan.c */
 };
 
 /* One WebSocket message being handled. */
@@ -124,9 +128,6 @@ rc_api_agenda_for(rc_api *api, json_t *user, json_t *agenda)
 {
   rc_access_agenda_for(api->store, user, agenda);
 }
-/* Emits one of session.updated, agenda.updated, delegates.updated,
- * sites.updated with the current state from the store. */
-void rc_api_emit_session_part(rc_api *api, gint64 session_id, rc_event type);
 /* A CSV reply (UTF-8 with a byte order mark, RFC 4180 quoting, cells that a
  * spreadsheet would run as formulas defused) of @rows' @cols (NULL-ended).
  * Stored UTC times ("…T01:00:00Z") are written on @tz's clock with their
@@ -139,12 +140,12 @@ rc_api_zone(rc_api *api)
 {
   return api->config->zone;
 }
-/* Audit helper; failures are logged, not fatal. */
+/* An audit row for what the api still does itself (login, logout, the
+ * calendar tokens, alarms, attendance at the console), after the action:
+ * failures are logged, not fatal. The app's use cases write theirs in the
+ * action's own commit. */
 void rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
     G_GNUC_PRINTF(4, 5);
-/* The same with a free-text @detail (may be NULL). */
-void rc_api_audit_detail(rc_api *api, gint64 user_id, const char *action, const char *detail,
-                         const char *target_fmt, ...) G_GNUC_PRINTF(5, 6);
 /* Check in / out shared by REST and WebSocket (the app's attendance.h). */
 static inline json_t *
 rc_api_attendance_change(rc_api *api, json_t *caller, gint64 session_id, gint64 user_id, const char *event,

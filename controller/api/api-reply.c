@@ -1,4 +1,6 @@
-/* api-reply — shaping replies: JSON, errors as wire codes, CSV. */
+/* api-reply — what the handlers share, below the router: shaping replies
+ * (JSON, errors as wire codes, CSV) and the audit rows of what the api
+ * still does itself. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
 
@@ -110,3 +112,17 @@ rc_api_reply_csv(rc_api_reply *r, json_t *rows, const char *const *cols, const c
   r->content_disposition = g_strdup_printf("attachment; filename=\"%s\"", filename);
 }
 
+/* ---- audit ---- */
+
+/* Failures are logged, not fatal: what is audited here is done already. */
+void
+rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
+{
+  va_list args;
+  va_start(args, target_fmt);
+  g_autofree char *target = g_strdup_vprintf(target_fmt, args);
+  va_end(args);
+  g_autoptr(GError) error = NULL;
+  if (!rc_store_audit(api->store, user_id, action, target, NULL, &error))
+    g_warning("audit %s %s: %s", action, target, error->message);
+}

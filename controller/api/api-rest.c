@@ -1,10 +1,8 @@
 /* api-rest — the REST router: matches a route, authenticates and authorizes
  * the caller before the body is read, validates the body, runs the handler.
- * Also what handlers share: the session's parts announced, attendance
- * changes, the audit. */
+ * The handlers call nothing here: what they share is in api-reply.c. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
-#include "service.h"
 
 #include <string.h>
 
@@ -150,68 +148,3 @@ rc_api_rest_handle(rc_api *api, const rc_api_match *match, json_t *user, const r
   }
   return reply->status != 0;
 }
-
-/* ---- shared helpers ---- */
-
-static json_t *
-session_part(rc_api *api, gint64 session_id, rc_event type, GError **error)
-{
-  if (type == RC_EVENT_SESSION_UPDATED)
-    return rc_store_session_get(api->store, session_id, error);
-  json_t *part = NULL;
-  const char *key = NULL;
-  if (type == RC_EVENT_AGENDA_UPDATED) {
-    /* One frame for every subscriber and the resync backlog: what anyone
-     * may see. Readers and staff fetch their own view (GET .../agenda). */
-    part = rc_store_agenda_tree(api->store, session_id, error), key = "agenda";
-    rc_api_agenda_for(api, NULL, part);
-  }
-  else if (type == RC_EVENT_DELEGATES_UPDATED)
-    part = rc_store_session_delegates(api->store, session_id, error), key = "delegates";
-  else if (type == RC_EVENT_SITES_UPDATED)
-    part = rc_store_session_sites(api->store, session_id, error), key = "sites";
-  return part ? json_pack("{so}", key, part) : NULL;
-}
-
-void
-rc_api_emit_session_part(rc_api *api, gint64 session_id, rc_event type)
-{
-  g_autoptr(GError) error = NULL;
-  json_t *body = session_part(api, session_id, type, &error);
-  if (!body) {
-    g_warning("session %" G_GINT64_FORMAT ": cannot build %s: %s", session_id, rc_event_get(type)->name,
-              error ? error->message : "unknown part");
-    return;
-  }
-  rc_meeting_send(api->meeting, session_id, type, body);
-}
-
-
-static void
-audit_v(rc_api *api, gint64 user_id, const char *action, const char *detail, const char *target_fmt, va_list args)
-{
-  g_autofree char *target = g_strdup_vprintf(target_fmt, args);
-  g_autoptr(GError) error = NULL;
-  if (!rc_store_audit(api->store, user_id, action, target, detail, &error))
-    g_warning("audit %s %s: %s", action, target, error->message);
-}
-
-void
-rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
-{
-  va_list args;
-  va_start(args, target_fmt);
-  audit_v(api, user_id, action, NULL, target_fmt, args);
-  va_end(args);
-}
-
-void
-rc_api_audit_detail(rc_api *api, gint64 user_id, const char *action, const char *detail, const char *target_fmt,
-                    ...)
-{
-  va_list args;
-  va_start(args, target_fmt);
-  audit_v(api, user_id, action, detail, target_fmt, args);
-  va_end(args);
-}
-

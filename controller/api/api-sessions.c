@@ -1,16 +1,15 @@
 /* api-sessions — REST routes for sessions, their agenda, documents,
  * assigned delegates and sites, and attendance. Every change is stored,
- * then announced to the session's subscribers. */
+ * then announced to the session's subscribers: by the app's use cases
+ * (session-plan.h, agenda.h, agenda-documents.h, sessions.h). */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
-#include "domain.h"
+#include "agenda.h"
+#include "agenda-documents.h"
+#include "session-plan.h"
 #include "sessions.h"
 #include "documents.h"
-#include "service.h"
-#include "signature.h"
-#include "watermark.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #define PARAM(call, i) ((call)->match->params[i])
@@ -97,25 +96,6 @@ session_status(rc_api_call *call, gint64 session_id, GError **error)
   return s ? g_strdup(json_string_value(json_object_get(s, "status"))) : NULL;
 }
 
-static gboolean
-editable(rc_api_call *call, gint64 session_id, GError **error)
-{
-  g_autofree char *status = session_status(call, session_id, error);
-  return status && rc_meeting_session_editable(status, error);
-}
-
-static gboolean
-check_times(json_t *merged, GError **error)
-{
-  const char *a = json_string_value(json_object_get(merged, "starts_at"));
-  const char *b = json_string_value(json_object_get(merged, "ends_at"));
-  if (a && b && strcmp(a, b) >= 0) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "ends_at: must be after starts_at");
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* ---- sessions ---- */
 
 static gboolean
@@ -146,43 +126,24 @@ session_get(rc_api_call *call, GError **error)
 static gboolean
 session_create(rc_api_call *call, GError **error)
 {
-  if (!check_times(call->body, error))
-    return FALSE;
-  gint64 id = rc_store_session_create(call->api->store, call->body, error);
-  if (!id)
-    return FALSE;
-  rc_api_audit(call->api, call->user_id, "session.create", "session:%" G_GINT64_FORMAT, id);
-  return reply_object(call, 201, rc_store_session_get(call->api->store, id, error));
+  gint64 id = rc_session_plan_create(call->api->plan, call->body, call->user_id, error);
+  return id && reply_object(call, 201, rc_store_session_get(call->api->store, id, error));
 }
 
 static gboolean
 session_update(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  g_autoptr(json_t) old = rc_store_session_get(call->api->store, id, error);
-  if (!old || !editable(call, id, error))
-    return FALSE;
-  json_object_update(old, call->body);
-  if (!check_times(old, error) || !rc_store_session_update(call->api->store, id, call->body, error))
-    return FALSE;
-  rc_api_audit(call->api, call->user_id, "session.update", "session:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, id, RC_EVENT_SESSION_UPDATED);
-  return reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
+  return rc_session_plan_update(call->api->plan, id, call->body, call->user_id, error) &&
+         reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
 }
 
 static gboolean
 session_delete(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  g_autofree char *status = session_status(call, id, error);
-  g_auto(GStrv) hashes = status ? rc_store_document_hashes(call->api->store, id, 0) : NULL;
-  if (!status || !rc_meeting_session_deletable(status, error) ||
-      !rc_store_session_delete(call->api->store, id, error))
+  if (!rc_session_plan_delete(call->api->plan, id, call->user_id, error))
     return FALSE;
-  rc_documents_release(call->api->store, hashes);
-  rc_api_audit(call->api, call->user_id, "session.delete", "session:%" G_GINT64_FORMAT, id);
-  rc_meeting_send(call->api->meeting, id, RC_EVENT_SESSION_DELETED, NULL);
-  rc_meeting_forget(call->api->meeting, id);
   rc_api_revoke_subscribers(call->api, id, TRUE);
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
@@ -229,68 +190,38 @@ agenda_get(rc_api_call *call, GError **error)
   return status && reply_agenda(call, id, 200, error);
 }
 
-/* Finds the session of agenda item @item_id and checks it can be edited. */
-static gint64
-item_session_editable(rc_api_call *call, gint64 item_id, GError **error)
-{
-  gint64 session_id = rc_store_agenda_item_session(call->api->store, item_id);
-  if (!session_id) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "agenda item not found");
-    return 0;
-  }
-  return editable(call, session_id, error) ? session_id : 0;
-}
-
 static gboolean
 item_create(rc_api_call *call, GError **error)
 {
-  gint64 session_id = PARAM(call, 0);
   json_t *pos = json_object_get(call->body, "position");
-  if (!editable(call, session_id, error))
-    return FALSE;
-  gint64 id = rc_store_agenda_item_create(call->api->store, session_id,
-                                          json_integer_value(json_object_get(call->body, "parent_id")),
-                                          pos ? (int)json_integer_value(pos) : -1, call->body, error);
-  if (!id)
-    return FALSE;
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
-  return reply_object(call, 201, rc_store_agenda_item_get(call->api->store, id, error));
+  gint64 id = rc_agenda_item_add(call->api->agenda, PARAM(call, 0),
+                                 json_integer_value(json_object_get(call->body, "parent_id")),
+                                 pos ? (int)json_integer_value(pos) : -1, call->body, error);
+  return id && reply_object(call, 201, rc_store_agenda_item_get(call->api->store, id, error));
 }
 
 static gboolean
 item_update(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  gint64 session_id = item_session_editable(call, id, error);
-  if (!session_id || !rc_store_agenda_item_update(call->api->store, id, call->body, error))
-    return FALSE;
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
-  return reply_object(call, 200, rc_store_agenda_item_get(call->api->store, id, error));
+  return rc_agenda_item_change(call->api->agenda, id, call->body, error) &&
+         reply_object(call, 200, rc_store_agenda_item_get(call->api->store, id, error));
 }
 
 static gboolean
 item_move(rc_api_call *call, GError **error)
 {
-  gint64 id = PARAM(call, 0);
-  gint64 session_id = item_session_editable(call, id, error);
-  if (!session_id ||
-      !rc_store_agenda_item_move(call->api->store, id, json_integer_value(json_object_get(call->body, "parent_id")),
-                                 (int)json_integer_value(json_object_get(call->body, "position")), error))
-    return FALSE;
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
-  return reply_agenda(call, session_id, 200, error);
+  gint64 session_id = rc_agenda_item_move(call->api->agenda, PARAM(call, 0),
+                                          json_integer_value(json_object_get(call->body, "parent_id")),
+                                          (int)json_integer_value(json_object_get(call->body, "position")), error);
+  return session_id && reply_agenda(call, session_id, 200, error);
 }
 
 static gboolean
 item_delete(rc_api_call *call, GError **error)
 {
-  gint64 id = PARAM(call, 0);
-  gint64 session_id = item_session_editable(call, id, error);
-  g_auto(GStrv) hashes = session_id ? rc_store_document_hashes(call->api->store, session_id, id) : NULL;
-  if (!session_id || !rc_store_agenda_item_delete(call->api->store, id, error))
+  if (!rc_agenda_item_delete(call->api->agenda, PARAM(call, 0), error))
     return FALSE;
-  rc_documents_release(call->api->store, hashes);
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
 }
@@ -346,33 +277,42 @@ parse_readers(const char *text, GError **error)
 
 /* The document as its editors see it: with its readers when confidential. */
 static json_t *
-document_for_editor(rc_api_call *call, gint64 id, GError **error)
+document_for_editor(rc_api *api, gint64 id, GError **error)
 {
-  json_t *doc = rc_store_document_get(call->api->store, id, error);
+  json_t *doc = rc_store_document_get(api->store, id, error);
   if (doc && json_is_true(json_object_get(doc, "confidential")))
-    json_object_set_new(doc, "readers", rc_store_document_readers(call->api->store, id, NULL));
+    json_object_set_new(doc, "readers", rc_store_document_readers(api->store, id, NULL));
   return doc;
 }
 
+/* An upload answered once its checks are done (agenda-documents.h). */
+typedef struct {
+  rc_api *api;
+  rc_api_reply_fn later;
+  gpointer later_data;
+} upload_reply;
+
 static void
-audit_access(rc_api_call *call, gint64 id)
+uploaded(gint64 id, const GError *error, gpointer data)
 {
-  g_autoptr(json_t) doc = document_for_editor(call, id, NULL);
-  json_t *readers = json_object_get(doc, "readers");
-  g_autofree char *list = readers ? json_dumps(readers, JSON_COMPACT) : g_strdup("[]");
-  g_autofree char *detail = g_strdup_printf("confidential=%s readers=%s",
-                                            json_is_true(json_object_get(doc, "confidential")) ? "true" : "false",
-                                            list);
-  rc_api_audit_detail(call->api, call->user_id, "document.access", detail, "document:%" G_GINT64_FORMAT, id);
+  upload_reply *ur = data;
+  rc_api_reply reply = {0};
+  g_autoptr(GError) read_error = NULL;
+  json_t *doc = id ? document_for_editor(ur->api, id, &read_error) : NULL;
+  if (doc)
+    rc_api_reply_json(&reply, 201, doc);
+  else
+    rc_api_reply_error(&reply, error ? error : read_error);
+  ur->later(&reply, ur->later_data);
+  rc_api_reply_clear(&reply);
+  g_free(ur);
 }
 
 static gboolean
 document_upload(rc_api_call *call, GError **error)
 {
-  gint64 item_id = PARAM(call, 0);
   const rc_api_request *req = call->request;
-  gint64 session_id = item_session_editable(call, item_id, error);
-  if (!session_id)
+  if (!rc_agenda_item_editable(call->api->store, PARAM(call, 0), error))
     return FALSE;
   if (!req->upload_path || req->upload_size == 0) {
     g_set_error(error, RC_ERROR, RC_ERROR_UNSUPPORTED, "the upload is empty");
@@ -381,34 +321,20 @@ document_upload(rc_api_call *call, GError **error)
   g_autoptr(json_t) readers = NULL;
   if (query(call, "readers") && !(readers = parse_readers(query(call, "readers"), error)))
     return FALSE;
-  int pages = rc_documents_inspect(req->upload_path, error);
-  g_autoptr(json_t) signatures = pages >= 0 ? rc_signature_inspect(req->upload_path) : NULL;
-  if (pages < 0 || !rc_documents_keep(call->api->store, req->upload_path, req->upload_sha256, TRUE, error))
-    return FALSE;
   g_autofree char *filename = clean_filename(query(call, "filename"));
   g_autofree char *title = clean_text(query(call, "title"), filename, 200);
-  const char *conf = query(call, "confidential");
-  rc_store *store = call->api->store;
-  if (!rc_store_begin(store, error))
-    return FALSE;
-  gint64 id = rc_store_document_create(store, item_id, title, filename, req->upload_sha256, req->upload_size, pages,
-                                       g_strcmp0(conf, "true") == 0, call->user_id, error);
-  if (!id || !rc_store_document_set_signatures(store, id, signatures, error) ||
-      (readers && !rc_store_document_set_access(store, id, -1, readers, error)) || !rc_store_commit(store, error)) {
-    rc_store_rollback(store);
-    /* No row, no file (unless another document has the same bytes). */
-    char *hashes[] = {(char *)req->upload_sha256, NULL};
-    rc_documents_release(store, hashes);
+  rc_document_upload up = {
+    .item_id = PARAM(call, 0), .path = req->upload_path, .sha256 = req->upload_sha256, .size = req->upload_size,
+    .title = title, .filename = filename, .confidential = g_strcmp0(query(call, "confidential"), "true") == 0,
+    .readers = readers, .by = call->user_id,
+  };
+  upload_reply *ur = g_new0(upload_reply, 1);
+  *ur = (upload_reply){call->api, call->later, call->later_data};
+  if (!rc_agenda_documents_upload(call->api->documents, &up, uploaded, ur, error)) {
+    g_free(ur);
     return FALSE;
   }
-  rc_log_about(G_LOG_LEVEL_MESSAGE, session_id, NULL, call->user_id,
-               "session %" G_GINT64_FORMAT ": document %" G_GINT64_FORMAT " '%s' uploaded (%d pages, %" G_GINT64_FORMAT
-               " bytes)", session_id, id, title, pages, req->upload_size);
-  rc_api_audit(call->api, call->user_id, "document.upload", "document:%" G_GINT64_FORMAT, id);
-  if (g_strcmp0(conf, "true") == 0)
-    audit_access(call, id);
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
-  return reply_object(call, 201, document_for_editor(call, id, error));
+  return TRUE; /* reply->status stays 0: the answer comes later */
 }
 
 static gboolean
@@ -421,47 +347,30 @@ static gboolean
 document_update(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  gint64 session_id = rc_store_document_session(call->api->store, id);
-  if (!session_id) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "document not found");
-    return FALSE;
-  }
   json_t *conf = json_object_get(call->body, "confidential");
-  if (!editable(call, session_id, error) ||
-      !rc_store_document_set_access(call->api->store, id, conf ? json_is_true(conf) : -1,
-                                    json_object_get(call->body, "readers"), error))
-    return FALSE;
-  audit_access(call, id);
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
-  return reply_object(call, 200, document_for_editor(call, id, error));
+  return rc_agenda_documents_set_access(call->api->documents, id, conf ? json_is_true(conf) : -1,
+                                        json_object_get(call->body, "readers"), call->user_id, error) &&
+         reply_object(call, 200, document_for_editor(call->api, id, error));
 }
 
 typedef struct {
   rc_api_reply_fn later;
   gpointer later_data;
   char *disposition;
-  gint64 id;
-  gint64 started_us;
-} stamp_request;
+} stamp_reply;
 
 /* Back on the main loop with the reader's stamped copy. */
 static void
-stamped(GObject *source, GAsyncResult *result, gpointer data)
+stamped(GBytes *pdf, const GError *error, gpointer data)
 {
-  (void)source;
-  stamp_request *sr = data;
-  g_autoptr(GError) error = NULL;
+  stamp_reply *sr = data;
   rc_api_reply reply = {0};
-  GBytes *pdf = rc_watermark_stamp_finish(result, &error);
   if (pdf) {
-    g_info("document %" G_GINT64_FORMAT ": stamped copy of %zu bytes in %" G_GINT64_FORMAT " ms", sr->id,
-           g_bytes_get_size(pdf), (g_get_monotonic_time() - sr->started_us) / 1000);
     reply.status = 200;
     reply.content_type = "application/pdf";
-    reply.body = pdf; /* takes ownership */
+    reply.body = g_bytes_ref(pdf);
     reply.content_disposition = g_steal_pointer(&sr->disposition);
   } else {
-    g_warning("document %" G_GINT64_FORMAT ": cannot stamp: %s", sr->id, error->message);
     rc_api_reply_error(&reply, error);
   }
   sr->later(&reply, sr->later_data);
@@ -470,24 +379,16 @@ stamped(GObject *source, GAsyncResult *result, gpointer data)
   g_free(sr);
 }
 
-/* A confidential document: the reader's own copy, stamped with their name
- * and the time, made in a worker; no ETag, since no two copies are alike. */
+/* A confidential document: the reader's own copy, made in a worker; no
+ * ETag, since no two copies are alike. */
 static gboolean
 content_stamped(rc_api_call *call, gint64 id, const char *path, char *disposition)
 {
-  /* On the province's clock with its offset, like every time a reader sees. */
-  g_autoptr(GDateTime) now = g_date_time_new_now(rc_api_zone(call->api));
-  g_autofree char *when = g_date_time_format(now, "%Y-%m-%d %H:%M:%S UTC%:z");
-  g_autofree char *stamp = g_strdup_printf("%s (%s) — %s — MẬT / CONFIDENTIAL",
-                                           json_string_value(json_object_get(call->user, "full_name")),
-                                           json_string_value(json_object_get(call->user, "username")), when);
-  stamp_request *sr = g_new0(stamp_request, 1);
-  sr->later = call->later;
-  sr->later_data = call->later_data;
-  sr->disposition = disposition;
-  sr->id = id;
-  sr->started_us = g_get_monotonic_time();
-  rc_watermark_stamp_async(path, stamp, NULL, stamped, sr);
+  stamp_reply *sr = g_new0(stamp_reply, 1);
+  *sr = (stamp_reply){call->later, call->later_data, disposition};
+  rc_agenda_documents_stamp(id, path, json_string_value(json_object_get(call->user, "full_name")),
+                            json_string_value(json_object_get(call->user, "username")), rc_api_zone(call->api),
+                            stamped, sr);
   return TRUE; /* reply->status stays 0: the answer comes later */
 }
 
@@ -528,19 +429,8 @@ document_content(rc_api_call *call, GError **error)
 static gboolean
 document_delete(rc_api_call *call, GError **error)
 {
-  gint64 id = PARAM(call, 0);
-  gint64 session_id = rc_store_document_session(call->api->store, id);
-  if (!session_id) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "document not found");
+  if (!rc_agenda_documents_delete(call->api->documents, PARAM(call, 0), call->user_id, error))
     return FALSE;
-  }
-  g_autofree char *orphan = NULL;
-  if (!editable(call, session_id, error) || !rc_store_document_delete(call->api->store, id, &orphan, error))
-    return FALSE;
-  char *released[] = {orphan, NULL};
-  rc_documents_release(call->api->store, released);
-  rc_api_audit(call->api, call->user_id, "document.delete", "document:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, session_id, RC_EVENT_AGENDA_UPDATED);
   rc_api_reply_json(call->reply, 204, NULL);
   return TRUE;
 }
@@ -560,11 +450,8 @@ static gboolean
 delegates_put(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  if (!editable(call, id, error) ||
-      !rc_store_session_set_delegates(call->api->store, id, json_object_get(call->body, "user_ids"), error))
+  if (!rc_session_plan_delegates(call->api->plan, id, json_object_get(call->body, "user_ids"), call->user_id, error))
     return FALSE;
-  rc_api_audit(call->api, call->user_id, "session.delegates", "session:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, id, RC_EVENT_DELEGATES_UPDATED);
   rc_api_revoke_subscribers(call->api, id, FALSE);
   return delegates_get(call, error);
 }
@@ -581,15 +468,9 @@ sites_get(rc_api_call *call, GError **error)
 static gboolean
 sites_put(rc_api_call *call, GError **error)
 {
-  gint64 id = PARAM(call, 0);
-  if (!editable(call, id, error) ||
-      !rc_store_session_set_sites(call->api->store, id, json_object_get(call->body, "site_ids"), error))
-    return FALSE;
-  rc_api_audit(call->api, call->user_id, "session.sites", "session:%" G_GINT64_FORMAT, id);
-  rc_api_emit_session_part(call->api, id, RC_EVENT_SITES_UPDATED);
-  rc_domain_event e = {.kind = RC_DOMAIN_SITES_CHANGED, .session_id = id};
-  rc_domain_publish(call->api->domain, &e);
-  return sites_get(call, error);
+  return rc_session_plan_sites(call->api->plan, PARAM(call, 0), json_object_get(call->body, "site_ids"), call->user_id,
+                               error) &&
+         sites_get(call, error);
 }
 
 /* ---- attendance ---- */

@@ -2,10 +2,14 @@
  * the api's own parts, and ties them to the transport and the media. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api-private.h"
+#include "accounts.h"
+#include "agenda.h"
+#include "agenda-documents.h"
 #include "domain.h"
 #include "presentation.h"
 #include "program.h"
 #include "record-jobs.h"
+#include "session-plan.h"
 #include "sessions.h"
 #include "site-health.h"
 #include "speakers.h"
@@ -42,6 +46,10 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->speakers = rc_speakers_new(config, store, meeting, api->domain);
   api->presentation = rc_presentation_new(store, meeting, api->domain);
   api->sessions = rc_sessions_new(store, meeting, api->votes, api->speakers, api->domain);
+  api->accounts = rc_accounts_new(store, auth, api->domain);
+  api->agenda = rc_agenda_new(store, meeting);
+  api->documents = rc_agenda_documents_new(store, meeting);
+  api->plan = rc_session_plan_new(store, meeting, api->domain);
   return api;
 }
 
@@ -50,6 +58,10 @@ rc_api_free(rc_api *api)
 {
   if (!api)
     return;
+  rc_session_plan_free(api->plan);
+  rc_agenda_documents_free(api->documents);
+  rc_agenda_free(api->agenda);
+  rc_accounts_free(api->accounts);
   rc_sessions_free(api->sessions);
   rc_presentation_free(api->presentation);
   rc_speakers_free(api->speakers);
