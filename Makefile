@@ -8,7 +8,7 @@ PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 gstreamer-app-1.0 gstreamer-net-1.0 gs
            libwebsockets openssl jansson libsodium sqlite3 poppler-glib pangocairo libzip libqpdf libsystemd
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
-           -Icontroller -Icontroller/app -Icontroller/api -Icontroller/net -Icontroller/media -Idevices \
+           -Icontroller -I. \
            -DG_LOG_USE_STRUCTURED -DRC_VERSION='"$(VERSION)"' -DRC_WEB_ROOT='"$(CURDIR)/web"' -DRC_DEMO_DIR='"$(CURDIR)/configs/demo"' \
            -DRC_DEMO_PDF_DIR='"$(CURDIR)/build/demo"' \
            $(PKG_CFLAGS)
@@ -32,8 +32,7 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   gstreamer1.0-x libxml2-utils libqpdf-dev tzdata libsystemd-dev systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-CORE_SRC := $(filter-out controller/main.c,$(wildcard controller/*.c controller/app/*.c controller/api/*.c controller/net/*.c \
-              controller/media/*.c devices/*.c))
+CORE_SRC := $(filter-out controller/main.c controller/tools/%,$(wildcard controller/*.c controller/*/*.c devices/*.c))
 UNIT_SIM := $(wildcard tests/unit/test-sim-*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
@@ -95,7 +94,48 @@ $(BUILD)/demo/%.pdf: configs/demo/docs/%.txt $(BUILD)/mkpdf
 	@mkdir -p $(dir $@)
 	SOURCE_DATE_EPOCH=1790000000 $(BUILD)/mkpdf $< $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
+# ---- layers (notes/relayer.sh) ----------------------------------------------
+# Each folder of controller/ is a layer; <LAYER>_OBJ holds its objects and
+# those of the layers it may use (base < model < store < records; devices <
+# media; app uses all of those; api uses app; net uses api). A unit test
+# links only its module's layer: UNIT_<LAYER> names the tests (test-<name>.c)
+# of each; a test in no list links the whole core. The simulator's tests
+# (test-sim-*) are devices/sim/sim.mk's.
+layer_obj    = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(addsuffix /*.c,$1)))
+BASE_OBJ    := $(call layer_obj,controller/base)
+MODEL_OBJ   := $(BASE_OBJ) $(call layer_obj,controller/model)
+STORE_OBJ   := $(MODEL_OBJ) $(call layer_obj,controller/store)
+RECORDS_OBJ := $(STORE_OBJ) $(call layer_obj,controller/records)
+DEVICES_OBJ := $(BASE_OBJ) $(call layer_obj,devices)
+MEDIA_OBJ   := $(DEVICES_OBJ) $(call layer_obj,controller/media)
+APP_OBJ     := $(sort $(RECORDS_OBJ) $(MEDIA_OBJ) $(call layer_obj,controller/app))
+API_OBJ     := $(APP_OBJ) $(call layer_obj,controller/api)
+NET_OBJ     := $(API_OBJ) $(call layer_obj,controller/net)
+
+UNIT_BASE    := config csv media-rtp service
+UNIT_MODEL   := ballot-box floor health meeting vote
+UNIT_STORE   := audit backup store
+UNIT_RECORDS := ical import records
+UNIT_DEVICES := audio-ring room-audio
+UNIT_MEDIA   := media-stats site-transport
+UNIT_APP     := app-audit domain site-health
+UNIT_API     := schema
+UNIT_NET     := net-parse
+UNIT_LISTED  := $(UNIT_BASE) $(UNIT_MODEL) $(UNIT_STORE) $(UNIT_RECORDS) $(UNIT_DEVICES) $(UNIT_MEDIA) $(UNIT_APP) $(UNIT_API) $(UNIT_NET)
+unit_bin     = $(patsubst %,$(BUILD)/tests/test-%,$1)
+$(call unit_bin,$(UNIT_BASE)): $(BASE_OBJ)
+$(call unit_bin,$(UNIT_MODEL)): $(MODEL_OBJ)
+$(call unit_bin,$(UNIT_STORE)): $(STORE_OBJ)
+$(call unit_bin,$(UNIT_RECORDS)): $(RECORDS_OBJ)
+$(call unit_bin,$(UNIT_DEVICES)): $(DEVICES_OBJ)
+$(call unit_bin,$(UNIT_MEDIA)): $(MEDIA_OBJ)
+$(call unit_bin,$(UNIT_APP)): $(APP_OBJ)
+$(call unit_bin,$(UNIT_API)): $(API_OBJ)
+$(call unit_bin,$(UNIT_NET)): $(NET_OBJ)
+$(filter-out $(call unit_bin,$(UNIT_LISTED)) $(UNIT_SIM:tests/unit/%.c=$(BUILD)/tests/%),$(UNIT_BIN)): $(CORE_OBJ)
+# ---- end of layers
+
+$(BUILD)/tests/%: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"; $(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 

@@ -1,7 +1,7 @@
 /* backup-cli — the command-line face of backup.h (see backup-cli.h). */
 #define G_LOG_DOMAIN "roomctl-backup"
 #include "backup-cli.h"
-#include "store.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* backup-cli — `roomctl --backup DIR` and `roomctl --restore DIR`, and the
  * daemon's schedule from [backup]: what main.c calls, with the config. */
 #pragma once
-#include "backup.h"
-#include "config.h"
+#include "store/backup.h"
+#include "base/config.h"
 
 /* Makes a backup of @config's data directory under @parent (rotated by
  * [backup] keep) and prints its path. Works whether or not the daemon runs.

@@ -3,9 +3,9 @@
  * handful of argon2id runs rather than one per delegate. */
 #define G_LOG_DOMAIN "roomctl-demo"
 #include "demo.h"
-#include "csv.h"
-#include "documents.h"
-#include "rc-error.h"
+#include "base/csv.h"
+#include "records/documents.h"
+#include "base/rc-error.h"
 
 #include <stdlib.h>
 #include <string.h>

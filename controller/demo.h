@@ -1,8 +1,8 @@
 /* demo — seeds an empty database with the demo province: sites, users and
  * one scheduled session with its agenda and PDFs (configs/demo/). */
 #pragma once
-#include "auth.h"
-#include "store.h"
+#include "app/auth.h"
+#include "store/store.h"
 
 /* Seeds from @demo_dir (users.csv, sites.csv, session.ini) and @pdf_dir
  * (the PDFs the build made from configs/demo/docs). The session's start time

@@ -3,18 +3,18 @@
  * SIGINT/SIGTERM. All state belongs to the modules; this file only wires
  * them together. */
 #define G_LOG_DOMAIN "roomctl"
-#include "api.h"
-#include "auth.h"
+#include "api/api.h"
+#include "app/auth.h"
 #include "backup-cli.h"
-#include "config.h"
+#include "base/config.h"
 #include "demo.h"
-#include "media.h"
-#include "media-rtp.h"
-#include "meeting.h"
-#include "net.h"
-#include "room-audio.h"
-#include "service.h"
-#include "store.h"
+#include "media/media.h"
+#include "base/rtp.h"
+#include "model/meeting.h"
+#include "net/net.h"
+#include "devices/room-audio.h"
+#include "base/service.h"
+#include "store/store.h"
 
 #include <glib-unix.h>
 #include <errno.h>

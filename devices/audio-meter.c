@@ -8,7 +8,7 @@
  * changed count. The writer never waits. 64-bit totals wrap after days of
  * full-scale audio; unsigned differences stay right across the wrap.
  * The peak is simpler: the writer raises it, the reader swaps in zero. */
-#include "audio-meter.h"
+#include "devices/audio-meter.h"
 
 #include <math.h>
 #include <stdatomic.h>

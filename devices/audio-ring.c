@@ -7,7 +7,7 @@
  * release store of an index publishes the frames copied before it; the
  * acquire load on the other side makes them visible. Each index lives on its
  * own cache line so the two sides do not slow each other down. */
-#include "audio-ring.h"
+#include "devices/audio-ring.h"
 
 #include <stdalign.h>
 #include <stdatomic.h>

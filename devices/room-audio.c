@@ -7,14 +7,14 @@
  * no logging. Everything that talks to the rest of roomctl (logging, the
  * device list, errors) happens on the caller's threads. */
 #define G_LOG_DOMAIN "roomctl-room-audio"
-#include "room-audio.h"
+#include "devices/room-audio.h"
 
 #include <portaudio.h>
 #include <stdatomic.h>
 #include <string.h>
 
-#include "audio-meter.h"
-#include "audio-ring.h"
+#include "devices/audio-meter.h"
+#include "devices/audio-ring.h"
 
 #define RING_FRAMES RC_ROOM_AUDIO_RATE                    /* ≥ 1 s each way */
 #define OUTPUT_MAX_QUEUED (RC_ROOM_AUDIO_RATE / 2)        /* bounds speaker latency */

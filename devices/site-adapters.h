@@ -1,7 +1,7 @@
 /* site-adapters — the constructors of the site transports (site-transport.h)
  * for its factory. Private to devices/. */
 #pragma once
-#include "site-transport.h"
+#include "devices/site-transport.h"
 
 /* The part every adapter fills the same way. */
 void rc_site_transport_init(rc_site_transport *t, const rc_site_transport_ops *ops,

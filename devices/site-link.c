@@ -2,7 +2,7 @@
  * common fields, whether the program reaches it as it is, and its link's
  * state with the host told of each change. */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "site-adapters.h"
+#include "devices/site-adapters.h"
 
 void
 rc_site_transport_init(rc_site_transport *t, const rc_site_transport_ops *ops, const rc_site_transport_desc *d,

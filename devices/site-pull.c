@@ -7,8 +7,8 @@
  * in its RTSP TCP connection (RFC 2326 10.12), which opens no UDP socket
  * (tcp_only); with the wildcard (the default) UDP is tried first. */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "site-adapters.h"
-#include "media-rtp.h"
+#include "devices/site-adapters.h"
+#include "base/rtp.h"
 
 #include <gst/gst.h>
 

@@ -1,13 +1,13 @@
 /* site-rtp — the plain RTP site: it sends its H.264 and Opus to the shared
- * ports with the SSRCs of its code (media-rtp.h: the hash) and the payload
+ * ports with the SSRCs of its code (base/rtp.h: the hash) and the payload
  * types configured for it, and takes the program as it is made, at the
  * address configured for it ("HOST:PORT", audio at PORT+2) or else where
  * its packets come from. Its keyframe requests are RTCP PLIs from the
  * shared RTCP port to its RTCP port (PORT+1) or its RTP source. The link
  * is connectionless: always up (the health service judges what it sends). */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "site-adapters.h"
-#include "media-rtp.h"
+#include "devices/site-adapters.h"
+#include "base/rtp.h"
 
 typedef struct {
   rc_site_transport base;

@@ -1,6 +1,6 @@
 /* site-transport — see site-transport.h: the factory, which picks the adapter. */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "site-adapters.h"
+#include "devices/site-adapters.h"
 
 rc_site_transport *
 rc_site_transport_new(const rc_site_transport_desc *d, const rc_site_transport_host *host)

@@ -4,8 +4,8 @@
  * in its URL (?token=), made and revoked by the user (only its SHA-256 is
  * stored); a new token revokes the previous one. */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
-#include "ical.h"
+#include "api/api-private.h"
+#include "records/ical.h"
 
 #include <sodium.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* api-errors — wire error codes and their mapping from GErrors. */
-#include "api-errors.h"
-#include "rc-error.h"
+#include "api/api-errors.h"
+#include "base/rc-error.h"
 
 #include <string.h>
 

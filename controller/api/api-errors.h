@@ -2,7 +2,7 @@
  * Codes are stable: clients and tests match on them. Append, never renumber. */
 #pragma once
 #include <glib.h>
-#include "rc-json.h"
+#include "base/rc-json.h"
 
 typedef enum {
   RC_WIRE_BAD_JSON = 1000,

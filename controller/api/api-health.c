@@ -3,11 +3,11 @@
  * acknowledgement, the pre-session check's routes, the site attendance, and
  * /metrics. The health itself is the app's site-health. */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
-#include "media.h"
-#include "program.h"
-#include "site-health.h"
-#include "storage-watch.h"
+#include "api/api-private.h"
+#include "media/media.h"
+#include "app/program.h"
+#include "app/site-health.h"
+#include "app/storage-watch.h"
 
 #include <gio/gio.h>
 #include <stdio.h>

@@ -4,8 +4,8 @@
  * one transaction, or nothing. Passwords are hashed on the auth worker
  * pool, so a commit of hundreds of users answers later. */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
-#include "accounts.h"
+#include "api/api-private.h"
+#include "app/accounts.h"
 
 /* An import answered while the handler runs (sites) or later (users). */
 typedef struct {

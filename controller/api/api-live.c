@@ -4,14 +4,14 @@
  * (speakers.c, votes.c); and the REST routes that read their records.
  * Every change is stored before it is acknowledged or announced. */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
-#include "service.h"
-#include "store-records.h"
-#include "presentation.h"
-#include "program.h"
-#include "sessions.h"
-#include "speakers.h"
-#include "votes.h"
+#include "api/api-private.h"
+#include "base/service.h"
+#include "store/store-records.h"
+#include "app/presentation.h"
+#include "app/program.h"
+#include "app/sessions.h"
+#include "app/speakers.h"
+#include "app/votes.h"
 
 #include <string.h>
 

@@ -2,13 +2,13 @@
  * app's program.c does them), the program's state, the sites' figures as
  * JSON from the media's structs, the unknown senders, the floor log. */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
-#include "accounts.h"
-#include "media.h"
-#include "room-audio.h"
-#include "program.h"
-#include "site-health.h"
-#include "storage-watch.h"
+#include "api/api-private.h"
+#include "app/accounts.h"
+#include "media/media.h"
+#include "devices/room-audio.h"
+#include "app/program.h"
+#include "app/site-health.h"
+#include "app/storage-watch.h"
 
 #define FLOOR_ROLES (RC_ROLES_EDITORS | RC_ROLE_CHAIR | RC_ROLE_TECHNICIAN)
 

@@ -1,8 +1,8 @@
 /* api-people — REST routes for health, login/logout, users and sites; the
  * users and sites themselves are the app's accounts (accounts.h). */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
-#include "accounts.h"
+#include "api/api-private.h"
+#include "app/accounts.h"
 
 static const char *const role_choices[] = {"admin", "secretariat", "chair", "delegate", "technician", NULL};
 static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};

@@ -1,9 +1,9 @@
 /* api-private — what the api-*.c files share. */
 #pragma once
-#include "api.h"
-#include "rc-error.h"
-#include "access.h"
-#include "attendance.h"
+#include "api/api.h"
+#include "base/rc-error.h"
+#include "app/access.h"
+#include "app/attendance.h"
 
 struct rc_api {
   rc_config *config;

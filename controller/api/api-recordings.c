@@ -6,7 +6,7 @@
  * requests, and nothing is re-muxed on this 2-core controller. Files are
  * looked up only by the names in an index, inside the recording directory. */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
+#include "api/api-private.h"
 
 #include <glib/gstdio.h>
 #include <string.h>

@@ -2,8 +2,8 @@
  * results, the speakers log, and a user's own private notes (list and
  * export). */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
-#include "records.h"
+#include "api/api-private.h"
+#include "records/records.h"
 
 #include <string.h>
 

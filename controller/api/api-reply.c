@@ -2,7 +2,7 @@
  * (JSON, errors as wire codes, CSV) and the audit rows of what the api
  * still does itself. */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
+#include "api/api-private.h"
 
 #include <string.h>
 

@@ -9,10 +9,10 @@
  *     GET /api/v1/records/jobs/{id}/file;
  *   - report PDFs: the GET waits (a deferred reply) and gets the file. */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
-#include "record-jobs.h"
-#include "records.h"
-#include "store-records.h"
+#include "api/api-private.h"
+#include "app/record-jobs.h"
+#include "records/records.h"
+#include "store/store-records.h"
 
 #include <gio/gio.h>
 #include <string.h>

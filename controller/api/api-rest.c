@@ -2,7 +2,7 @@
  * the caller before the body is read, validates the body, runs the handler.
  * The handlers call nothing here: what they share is in api-reply.c. */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
+#include "api/api-private.h"
 
 #include <string.h>
 

@@ -3,12 +3,12 @@
  * then announced to the session's subscribers: by the app's use cases
  * (session-plan.h, agenda.h, agenda-documents.h, sessions.h). */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
-#include "agenda.h"
-#include "agenda-documents.h"
-#include "session-plan.h"
-#include "sessions.h"
-#include "documents.h"
+#include "api/api-private.h"
+#include "app/agenda.h"
+#include "app/agenda-documents.h"
+#include "app/session-plan.h"
+#include "app/sessions.h"
+#include "records/documents.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * Envelope: {"type":..,"id":<client txn>,"body":{..}}; every message gets an
  * ack or an error with the same id, and the connection stays open. */
 #define G_LOG_DOMAIN "roomctl-api"
-#include "api-private.h"
+#include "api/api-private.h"
 
 #include <string.h>
 

@@ -4,12 +4,12 @@
  * the meeting model; only this layer turns errors into wire codes.
  * The net layer (net/) feeds requests in and carries replies out. */
 #pragma once
-#include "api-errors.h"
-#include "schema.h"
-#include "auth.h"
-#include "config.h"
-#include "meeting.h"
-#include "store.h"
+#include "api/api-errors.h"
+#include "base/schema.h"
+#include "app/auth.h"
+#include "base/config.h"
+#include "model/meeting.h"
+#include "store/store.h"
 
 typedef struct rc_api rc_api;
 typedef struct rc_api_ws_peer rc_api_ws_peer;

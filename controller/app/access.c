@@ -1,7 +1,7 @@
 /* access — see access.h. */
 #define G_LOG_DOMAIN "roomctl-access"
-#include "access.h"
-#include "rc-error.h"
+#include "app/access.h"
+#include "base/rc-error.h"
 
 static void
 audit_document(rc_store *store, gint64 user_id, const char *action, const char *detail, gint64 doc_id)

@@ -2,8 +2,8 @@
  * confidential document (and what a non-reader sees of one). @user is the
  * authenticated user as auth gives it. Main loop only. */
 #pragma once
-#include "auth.h"
-#include "store.h"
+#include "app/auth.h"
+#include "store/store.h"
 
 /* Access to one session: staff see every session, delegates only their own. */
 gboolean rc_access_session(rc_store *store, json_t *user, gint64 session_id, GError **error);

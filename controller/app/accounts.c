@@ -1,7 +1,7 @@
 /* accounts — see accounts.h. */
 #define G_LOG_DOMAIN "roomctl-accounts"
-#include "accounts.h"
-#include "rc-error.h"
+#include "app/accounts.h"
+#include "base/rc-error.h"
 
 #include <string.h>
 

@@ -9,11 +9,11 @@
  * way: hashed, then its rows and its audit row in one commit. Main loop
  * only. */
 #pragma once
-#include "auth.h"
-#include "domain.h"
-#include "import.h"
-#include "media.h"
-#include "store.h"
+#include "app/auth.h"
+#include "app/domain.h"
+#include "records/import.h"
+#include "media/media.h"
+#include "store/store.h"
 
 typedef struct rc_accounts rc_accounts;
 

@@ -1,12 +1,12 @@
 /* agenda-documents — see agenda-documents.h. */
 #define G_LOG_DOMAIN "roomctl-documents"
-#include "agenda-documents.h"
-#include "agenda.h"
-#include "documents.h"
-#include "rc-error.h"
-#include "service.h"
-#include "signature.h"
-#include "watermark.h"
+#include "app/agenda-documents.h"
+#include "app/agenda.h"
+#include "records/documents.h"
+#include "base/rc-error.h"
+#include "base/service.h"
+#include "records/signature.h"
+#include "records/watermark.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>

@@ -10,8 +10,8 @@
  * session. A reader of a confidential document gets their own copy,
  * stamped with their name and the time, made in a worker. Main loop only. */
 #pragma once
-#include "meeting.h"
-#include "store.h"
+#include "model/meeting.h"
+#include "store/store.h"
 
 typedef struct rc_agenda_documents rc_agenda_documents;
 

@@ -1,9 +1,9 @@
 /* agenda — see agenda.h. */
 #define G_LOG_DOMAIN "roomctl-agenda"
-#include "agenda.h"
-#include "access.h"
-#include "documents.h"
-#include "rc-error.h"
+#include "app/agenda.h"
+#include "app/access.h"
+#include "records/documents.h"
+#include "base/rc-error.h"
 
 struct rc_agenda {
   rc_store *store;

@@ -6,8 +6,8 @@
  * documents along when no other document has the same bytes. The callers
  * are editors, who see every session (access.h). Main loop only. */
 #pragma once
-#include "meeting.h"
-#include "store.h"
+#include "model/meeting.h"
+#include "store/store.h"
 
 typedef struct rc_agenda rc_agenda;
 

@@ -1,9 +1,9 @@
 /* attendance — see attendance.h. */
 #define G_LOG_DOMAIN "roomctl-attendance"
-#include "attendance.h"
-#include "access.h"
-#include "rc-error.h"
-#include "service.h"
+#include "app/attendance.h"
+#include "app/access.h"
+#include "base/rc-error.h"
+#include "base/service.h"
 
 static void
 announce(rc_store *store, rc_meeting *meeting, gint64 session_id, json_t *entry)

@@ -2,9 +2,9 @@
  * who may change whose attendance, only while the session takes it, stored,
  * then attendance.updated with who is present. Main loop only. */
 #pragma once
-#include "auth.h"
-#include "meeting.h"
-#include "store.h"
+#include "app/auth.h"
+#include "model/meeting.h"
+#include "store/store.h"
 
 /* @caller (an authenticated user) records @event ("checkin"/"checkout")
  * for @user_id in @session_id by @method ("tablet", "console", …). A

@@ -1,5 +1,5 @@
 /* domain — see domain.h. */
-#include "domain.h"
+#include "app/domain.h"
 
 typedef struct {
   rc_domain_fn fn;

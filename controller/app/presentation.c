@@ -1,8 +1,8 @@
 /* presentation — see presentation.h. */
 #define G_LOG_DOMAIN "roomctl-presentation"
-#include "presentation.h"
-#include "rc-error.h"
-#include "store-records.h"
+#include "app/presentation.h"
+#include "base/rc-error.h"
+#include "store/store-records.h"
 
 struct rc_presentation {
   rc_store *store;

@@ -4,9 +4,9 @@
  * times of each item) are one commit; a new item is published (the
  * recording marks it); then presentation.updated. Main loop only. */
 #pragma once
-#include "meeting.h"
-#include "domain.h"
-#include "store.h"
+#include "model/meeting.h"
+#include "app/domain.h"
+#include "store/store.h"
 
 typedef struct rc_presentation rc_presentation;
 

@@ -1,8 +1,8 @@
 /* program — see program.h. */
 #define G_LOG_DOMAIN "roomctl-program"
-#include "program.h"
-#include "domain.h"
-#include "session-sites.h"
+#include "app/program.h"
+#include "app/domain.h"
+#include "app/session-sites.h"
 
 struct rc_program {
   rc_store *store;

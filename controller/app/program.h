@@ -5,9 +5,9 @@
  * agenda items in the recording, and note when a switch finished.
  * Main loop only. */
 #pragma once
-#include "media.h"
-#include "meeting.h"
-#include "store.h"
+#include "media/media.h"
+#include "model/meeting.h"
+#include "store/store.h"
 
 typedef struct rc_program rc_program;
 

@@ -1,8 +1,8 @@
 /* record-jobs — see record-jobs.h. */
 #define G_LOG_DOMAIN "roomctl-records"
-#include "record-jobs.h"
-#include "rc-error.h"
-#include "store-records.h"
+#include "app/record-jobs.h"
+#include "base/rc-error.h"
+#include "store/store-records.h"
 
 #include <gio/gio.h>
 

@@ -5,9 +5,9 @@
  * and renders it; the result comes back on the main loop. At most 4 jobs
  * run at once, 32 are kept, each for 2 hours after it ends. Main loop only. */
 #pragma once
-#include "config.h"
-#include "records.h"
-#include "store.h"
+#include "base/config.h"
+#include "records/records.h"
+#include "store/store.h"
 
 typedef struct rc_record_jobs rc_record_jobs;
 

@@ -1,8 +1,8 @@
 /* session-plan — see session-plan.h. */
 #define G_LOG_DOMAIN "roomctl-sessions"
-#include "session-plan.h"
-#include "documents.h"
-#include "rc-error.h"
+#include "app/session-plan.h"
+#include "records/documents.h"
+#include "base/rc-error.h"
 
 #include <string.h>
 

@@ -10,9 +10,9 @@
  * subscribers who may no longer see the session is the transport's. The
  * callers are editors, who see every session. Main loop only. */
 #pragma once
-#include "domain.h"
-#include "meeting.h"
-#include "store.h"
+#include "app/domain.h"
+#include "model/meeting.h"
+#include "store/store.h"
 
 typedef struct rc_session_plan rc_session_plan;
 

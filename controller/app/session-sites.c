@@ -1,5 +1,5 @@
 /* session-sites — see session-sites.h. */
-#include "session-sites.h"
+#include "app/session-sites.h"
 
 /* A site's own setting, -1 when it has none (null: the config's). */
 static int

@@ -1,8 +1,8 @@
 /* session-sites — a session's sites, read from the store, as the media
  * takes them (rc_media_site_desc). Main loop only. */
 #pragma once
-#include "media.h"
-#include "store.h"
+#include "media/media.h"
+#include "store/store.h"
 
 typedef struct {
   rc_media_site_desc *sites; /* n of them; their strings are the store rows' */

@@ -1,8 +1,8 @@
 /* sessions — see sessions.h. */
 #define G_LOG_DOMAIN "roomctl-sessions"
-#include "sessions.h"
-#include "rc-error.h"
-#include "service.h"
+#include "app/sessions.h"
+#include "base/rc-error.h"
+#include "base/service.h"
 
 struct rc_sessions {
   rc_store *store;

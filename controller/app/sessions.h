@@ -9,11 +9,11 @@
  * Also the start-up: open votes, the floor and the program of live
  * sessions back from the store. Main loop only. */
 #pragma once
-#include "domain.h"
-#include "meeting.h"
-#include "speakers.h"
-#include "store.h"
-#include "votes.h"
+#include "app/domain.h"
+#include "model/meeting.h"
+#include "app/speakers.h"
+#include "store/store.h"
+#include "app/votes.h"
 
 typedef struct rc_sessions rc_sessions;
 

@@ -1,10 +1,10 @@
 /* site-health — see site-health.h. */
 #define G_LOG_DOMAIN "roomctl-health"
-#include "site-health.h"
-#include "rc-error.h"
-#include "service.h"
-#include "domain.h"
-#include "session-sites.h"
+#include "app/site-health.h"
+#include "base/rc-error.h"
+#include "base/service.h"
+#include "app/domain.h"
+#include "app/session-sites.h"
 
 #include <math.h>
 

@@ -9,11 +9,11 @@
  * only, and a verdict per site after [health] check_seconds.
  * Main loop only. */
 #pragma once
-#include "config.h"
-#include "health.h"
-#include "media.h"
-#include "meeting.h"
-#include "store.h"
+#include "base/config.h"
+#include "model/health.h"
+#include "media/media.h"
+#include "model/meeting.h"
+#include "store/store.h"
 
 typedef struct rc_site_health rc_site_health;
 

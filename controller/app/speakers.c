@@ -1,7 +1,7 @@
 /* speakers — see speakers.h. */
 #define G_LOG_DOMAIN "roomctl-speakers"
-#include "speakers.h"
-#include "rc-error.h"
+#include "app/speakers.h"
+#include "base/rc-error.h"
 
 struct rc_speakers {
   rc_config *config;

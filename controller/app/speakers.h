@@ -7,10 +7,10 @@
  * Each answer is the floor as the wire shows it (transfer full).
  * Main loop only. */
 #pragma once
-#include "config.h"
-#include "meeting.h"
-#include "domain.h"
-#include "store.h"
+#include "base/config.h"
+#include "model/meeting.h"
+#include "app/domain.h"
+#include "store/store.h"
 
 typedef struct rc_speakers rc_speakers;
 

@@ -9,12 +9,12 @@
  * meanwhile. With room again, secret ballots whose seal a full disk refused
  * are sealed. Main loop only. */
 #define G_LOG_DOMAIN "roomctl-storage"
-#include "storage-watch.h"
-#include "domain.h"
-#include "rc-error.h"
-#include "disk.h"
-#include "media.h"
-#include "votes.h"
+#include "app/storage-watch.h"
+#include "app/domain.h"
+#include "base/rc-error.h"
+#include "base/disk.h"
+#include "media/media.h"
+#include "app/votes.h"
 
 enum { DISK_LOW, DISK_FULL, RECORDING, N_KINDS };
 static const char *const kind_names[N_KINDS] = {"disk_low", "disk_full", "recording"};

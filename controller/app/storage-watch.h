@@ -1,11 +1,11 @@
 /* storage-watch — a full disk and a stopped recording as alarms without a
  * site (disk_low, disk_full, recording); see storage-watch.c. Main loop only. */
 #pragma once
-#include "config.h"
-#include "media.h"
-#include "meeting.h"
-#include "store.h"
-#include "votes.h"
+#include "base/config.h"
+#include "media/media.h"
+#include "model/meeting.h"
+#include "store/store.h"
+#include "app/votes.h"
 
 typedef struct rc_storage_watch rc_storage_watch;
 

@@ -1,9 +1,9 @@
 /* votes — see votes.h. */
 #define G_LOG_DOMAIN "roomctl-votes"
-#include "votes.h"
-#include "ballot-box.h"
-#include "rc-error.h"
-#include "service.h"
+#include "app/votes.h"
+#include "model/ballot-box.h"
+#include "base/rc-error.h"
+#include "base/service.h"
 
 #define PROGRESS_MS 200 /* vote.progress at most this often */
 

@@ -7,9 +7,9 @@
  * stored. Each change is stored before it is announced (vote.opened,
  * vote.progress, vote.closed) and audited. Main loop only. */
 #pragma once
-#include "config.h"
-#include "meeting.h"
-#include "store.h"
+#include "base/config.h"
+#include "model/meeting.h"
+#include "store/store.h"
 
 typedef struct rc_votes rc_votes;
 

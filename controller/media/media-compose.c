@@ -3,7 +3,7 @@
  * names, encoded once per tier (x264, zero-latency, fixed IDR interval) and
  * handed to each tier's fan-out. Only the shown sites are decoded. */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "media-private.h"
+#include "media/media-private.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>

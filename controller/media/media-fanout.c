@@ -13,8 +13,8 @@
  * before the shared send. Without such members the probe costs one atomic
  * read per packet. */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "media-private.h"
-#include "site-transport.h"
+#include "media/media-private.h"
+#include "devices/site-transport.h"
 
 
 struct rc_fanout {

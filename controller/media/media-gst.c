@@ -1,6 +1,6 @@
 /* media-gst — see media-gst.h. */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "media-gst.h"
+#include "media/media-gst.h"
 
 GSocket *
 rc_media_local_socket(int *port, GError **error)

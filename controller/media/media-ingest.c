@@ -16,8 +16,8 @@
  * unknown SSRC is remembered in a small table of recent unknown senders (an
  * LRU of UNKNOWN_SENDERS by address and SSRC) for the technicians. */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "media-private.h"
-#include "rc-error.h"
+#include "media/media-private.h"
+#include "base/rc-error.h"
 
 #include <gst/net/gstnetaddressmeta.h>
 #include <poll.h>

@@ -23,8 +23,8 @@
  * talks (a mixer outputs as soon as all its inputs have data, which
  * happens only while every slot has a talker). */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "media-private.h"
-#include "room-audio.h"
+#include "media/media-private.h"
+#include "devices/room-audio.h"
 
 #include <gst/app/gstappsink.h>
 #include <string.h>

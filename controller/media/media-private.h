@@ -2,10 +2,10 @@
  * here belongs to the main loop except what an rc_ingest guards with its
  * lock, which its streaming thread also touches. */
 #pragma once
-#include "media.h"
-#include "media-gst.h"
-#include "media-rtp.h"
-#include "media-stats.h"
+#include "media/media.h"
+#include "media/media-gst.h"
+#include "base/rtp.h"
+#include "media/media-stats.h"
 
 #include <gio/gio.h>
 #include <gst/app/gstappsrc.h>

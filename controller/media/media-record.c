@@ -12,9 +12,9 @@
  * session's program at rtsp://HOST:PORT/session/ID, and one of them also at
  * /program. */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "media-private.h"
-#include "rc-json.h"
-#include "disk.h"
+#include "media/media-private.h"
+#include "base/rc-json.h"
+#include "base/disk.h"
 
 #include <gst/rtsp-server/rtsp-server.h>
 #include <glib/gstdio.h>

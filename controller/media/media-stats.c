@@ -1,5 +1,5 @@
 /* media-stats — per-stream receive statistics after RFC 3550. */
-#include "media-stats.h"
+#include "media/media-stats.h"
 
 #include <math.h>
 #include <string.h>

@@ -11,7 +11,7 @@
  * missing sequence number is settled as lost only once the highest one has
  * been past it for RC_STATS_SETTLE_US. */
 #pragma once
-#include "media-rtp.h"
+#include "base/rtp.h"
 
 #define RC_STATS_WINDOW 2048        /* sequence numbers remembered (a power of 2) */
 #define RC_STATS_SETTLE_US 1000000  /* a packet later than this is lost */

@@ -3,10 +3,10 @@
  * (chair, floor holder; switch or compose), keyframe requests, the
  * once-a-second figures, and the start and stop of every pipeline. */
 #define G_LOG_DOMAIN "roomctl-media"
-#include "media-private.h"
-#include "rc-error.h"
-#include "room-audio.h"
-#include "site-transport.h"
+#include "media/media-private.h"
+#include "base/rc-error.h"
+#include "devices/room-audio.h"
+#include "devices/site-transport.h"
 
 /* One live session's media (or a pre-session check's): its sites, its
  * program (switch or compose) and fan-outs, its mix, recording and RTSP

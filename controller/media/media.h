@@ -8,7 +8,7 @@
  * them at a time. Main loop API; streaming threads hand results back to
  * the main loop. */
 #pragma once
-#include "config.h"
+#include "base/config.h"
 #include <glib.h>
 
 typedef struct rc_media rc_media;

@@ -10,8 +10,8 @@
  * through lws, which encrypts them: kTLS would let the kernel do that too,
  * but this kernel has no "tls" upper-layer protocol (web/docs/benchmarks.md). */
 #define G_LOG_DOMAIN "roomctl-net"
-#include "net-private.h"
-#include "rc-error.h"
+#include "net/net-private.h"
+#include "base/rc-error.h"
 
 #include <errno.h>
 #include <fcntl.h>

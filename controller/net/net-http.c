@@ -4,9 +4,9 @@
  * reset for each request on a kept-alive connection. Every file body,
  * static or document, goes out through net-file.c. */
 #define G_LOG_DOMAIN "roomctl-net"
-#include "net-parse.h"
-#include "net-private.h"
-#include "disk.h"
+#include "net/net-parse.h"
+#include "net/net-private.h"
+#include "base/disk.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
  * address and kind, then a count summed up once a minute, never a line per
  * packet. Owns the per-address and per-connection tables. */
 #define G_LOG_DOMAIN "roomctl-net"
-#include "net-private.h"
+#include "net/net-private.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

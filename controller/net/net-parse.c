@@ -1,7 +1,7 @@
 /* net-parse — reading what an HTTP client sent: static paths, query
  * arguments, the token, and the https:// location for plain requests.
  * No libwebsockets here, so tests/fuzz/fuzz-http.c can drive it. */
-#include "net-parse.h"
+#include "net/net-parse.h"
 
 #include <stdlib.h>
 #include <string.h>

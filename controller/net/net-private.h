@@ -1,6 +1,6 @@
 /* net-private — what net-http.c and net-ws.c share. */
 #pragma once
-#include "net.h"
+#include "net/net.h"
 
 #include <libwebsockets.h>
 

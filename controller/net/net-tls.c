@@ -3,8 +3,8 @@
  * (libwebsockets only says the context could not be made). Used at start
  * and by --check-config. */
 #define G_LOG_DOMAIN "roomctl-net"
-#include "net.h"
-#include "rc-error.h"
+#include "net/net.h"
+#include "base/rc-error.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>

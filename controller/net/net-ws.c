@@ -3,7 +3,7 @@
  * from a per-connection queue, one lws_write per WRITEABLE. Keeps the topic
  * (meeting session) subscriptions and fans events out to them. */
 #define G_LOG_DOMAIN "roomctl-net"
-#include "net-private.h"
+#include "net/net-private.h"
 
 #include <string.h>
 

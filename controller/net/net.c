@@ -1,8 +1,8 @@
 /* net — creates the libwebsockets context on the GLib main loop and owns
  * the listening vhost. */
 #define G_LOG_DOMAIN "roomctl-net"
-#include "net-private.h"
-#include "rc-error.h"
+#include "net/net-private.h"
+#include "base/rc-error.h"
 
 #include <glib/gstdio.h>
 #include <stdint.h>

@@ -4,9 +4,9 @@
  * /ws WebSocket (subprotocol roomctl.v1) with a send queue per connection
  * and one topic per meeting session. */
 #pragma once
-#include "api.h"
-#include "config.h"
-#include "meeting.h"
+#include "api/api.h"
+#include "base/config.h"
+#include "model/meeting.h"
 
 typedef struct rc_net rc_net;
 

@@ -1,7 +1,7 @@
 /* sim-cache — clip files: "RCSIMCL1", u32 key length, key, u32 count, then
  * count × (u32 length, bytes); integers little-endian. The key is stored so
  * a hash collision reads as a miss, not as someone else's picture. */
-#include "sim-cache.h"
+#include "devices/sim/sim-cache.h"
 
 #include <errno.h>
 #include <gio/gio.h>

@@ -1,5 +1,5 @@
 /* sim-clip — RTP payloads of an encoded loop, built once. */
-#include "sim-clip.h"
+#include "devices/sim/sim-clip.h"
 
 #include <string.h>
 

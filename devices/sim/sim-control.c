@@ -1,5 +1,5 @@
 /* sim-control — request table, validation, and the TCP line protocol. */
-#include "sim-control.h"
+#include "devices/sim/sim-control.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
  *   {"cmd":"quit"}                                 → {"ok":true}, then the loop quits
  * Anything else → {"ok":false,"error":"…"}; the connection stays open. */
 #pragma once
-#include "sim-engine.h"
+#include "devices/sim/sim-engine.h"
 
 #include <gio/gio.h>
 

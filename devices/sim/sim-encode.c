@@ -1,6 +1,6 @@
 /* sim-encode — one-shot encoding pipelines, built element by element (no
  * launch strings: the title comes from a CSV file). */
-#include "sim-encode.h"
+#include "devices/sim/sim-encode.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>

@@ -1,7 +1,7 @@
 /* sim-engine — the send timer, the receive path and the summary line. */
-#include "sim-engine.h"
+#include "devices/sim/sim-engine.h"
 
-#include "sim-roster.h"
+#include "devices/sim/sim-roster.h"
 
 #include <errno.h>
 #include <glib-unix.h>

@@ -4,8 +4,8 @@
  * sites' sockets (recvmmsg), and a summary line goes to stderr every 5 s.
  * Owns the sites; borrows the material, which must outlive it. */
 #pragma once
-#include "sim-material.h"
-#include "sim-site.h"
+#include "devices/sim/sim-material.h"
+#include "devices/sim/sim-site.h"
 
 #include <jansson.h>
 

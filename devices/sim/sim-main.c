@@ -4,10 +4,10 @@
  * receives and measures the program, and takes faults at run time through
  * a local JSON control port. main parses the command line, prepares the
  * clips, starts the engine and the control port, and runs the loop. */
-#include "sim-control.h"
-#include "sim-engine.h"
-#include "sim-material.h"
-#include "sim-roster.h"
+#include "devices/sim/sim-control.h"
+#include "devices/sim/sim-engine.h"
+#include "devices/sim/sim-material.h"
+#include "devices/sim/sim-roster.h"
 
 #include <glib-unix.h>
 #include <gst/gst.h>

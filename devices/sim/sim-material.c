@@ -1,9 +1,9 @@
 /* sim-material — prepare all clips: cache or encode, in a thread pool. The
  * workers only encode and write files; results come back to the calling
  * thread through a queue, which also drives the progress lines. */
-#include "sim-material.h"
+#include "devices/sim/sim-material.h"
 
-#include "sim-cache.h"
+#include "devices/sim/sim-cache.h"
 
 #define SIM_AUDIO_FRAMES 50 /* 1 s: 440 whole cycles, so the loop is seamless */
 

@@ -4,8 +4,8 @@
  * when they can, otherwise they are encoded on all cores in parallel and
  * cached. Read-only once prepared. */
 #pragma once
-#include "sim-clip.h"
-#include "sim-encode.h"
+#include "devices/sim/sim-clip.h"
+#include "devices/sim/sim-encode.h"
 
 typedef struct {
   const char *cache_dir; /* NULL: neither read nor write a cache */

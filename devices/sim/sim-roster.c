@@ -1,7 +1,7 @@
 /* sim-roster — the sites CSV, read with the controller's own CSV reader. */
-#include "sim-roster.h"
+#include "devices/sim/sim-roster.h"
 
-#include "csv.h"
+#include "base/csv.h"
 
 #define SIM_ROSTER_ERROR g_quark_from_static_string("sim-roster")
 #define MAX_ROWS 100000

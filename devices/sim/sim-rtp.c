@@ -1,5 +1,5 @@
 /* sim-rtp — RTP/RTCP packet writing and parsing for the simulator. */
-#include "sim-rtp.h"
+#include "devices/sim/sim-rtp.h"
 
 #include <string.h>
 

@@ -2,11 +2,11 @@
  * and identity"): RTP headers with the send-time extension, and the RTCP
  * reports a site sends (SR/RR/SDES) or must understand (PLI, FIR). What the
  * controller and a site share — a site's SSRCs from its code, the H.264
- * keyframe test, a PLI — is the controller's wire leaf, media-rtp.h, linked
+ * keyframe test, a PLI — is the controller's wire leaf, base/rtp.h, linked
  * into the simulator too: one definition for both ends.
  * Pure functions on caller-owned buffers: no allocation, no I/O. */
 #pragma once
-#include "media-rtp.h"
+#include "base/rtp.h"
 
 #include <glib.h>
 

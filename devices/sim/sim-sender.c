@@ -1,5 +1,5 @@
 /* sim-sender — batched, allocation-free sending. */
-#include "sim-sender.h"
+#include "devices/sim/sim-sender.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* sim-site — one site's sending, receiving and faults. */
-#include "sim-site.h"
+#include "devices/sim/sim-site.h"
 
-#include "sim-rtp.h"
+#include "devices/sim/sim-rtp.h"
 
 #include <errno.h>
 #include <gio/gio.h>

@@ -5,9 +5,9 @@
  * faults injected into it. No timers and no threads: the engine calls it
  * when a frame is due or a datagram arrived. */
 #pragma once
-#include "sim-clip.h"
-#include "sim-sender.h"
-#include "sim-stats.h"
+#include "devices/sim/sim-clip.h"
+#include "devices/sim/sim-sender.h"
+#include "devices/sim/sim-stats.h"
 
 #include <jansson.h>
 #include <sys/socket.h>

@@ -1,5 +1,5 @@
 /* sim-stats — receive-side measurements of one program stream. */
-#include "sim-stats.h"
+#include "devices/sim/sim-stats.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 # roomctl-sim — the site simulator (devices/sim). Included by the top-level
 # Makefile; also usable alone: make -f devices/sim/sim.mk build/roomctl-sim
 #
-# It links the controller's CSV reader (controller/csv.c) and RTP wire leaf
-# (controller/media/media-rtp.c, shared by both ends) and nothing else of the
+# It links the controller's CSV reader (controller/base/csv.c) and RTP wire leaf
+# (controller/base/rtp.c, shared by both ends) and nothing else of the
 # controller, and needs gstreamer-app besides the controller's
 # packages (libgstreamer-plugins-base1.0-dev, already in APT_PKGS).
 
@@ -15,7 +15,7 @@ SIM_PKGS    := glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-app-1.0 jan
 # stamp (SIM_ORDER, set by the top-level Makefile), after the file was read.
 SIM_PKG_CFLAGS = $(eval SIM_PKG_CFLAGS := $$(shell pkg-config --cflags $(SIM_PKGS)))$(SIM_PKG_CFLAGS)
 SIM_PKG_LIBS   = $(eval SIM_PKG_LIBS := $$(shell pkg-config --libs $(SIM_PKGS)))$(SIM_PKG_LIBS)
-SIM_CFLAGS   = $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -Icontroller -Icontroller/media -Idevices/sim \
+SIM_CFLAGS   = $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -Icontroller -I. \
                -DG_LOG_DOMAIN=\"roomctl-sim\" -DG_LOG_USE_STRUCTURED $(SIM_PKG_CFLAGS)
 SIM_LDLIBS   = $(SIM_PKG_LIBS) -lm
 # What must exist before the first compile (the top-level Makefile's apt stamp).
@@ -24,22 +24,22 @@ SIM_SRC     := $(wildcard devices/sim/*.c)
 # sim objects live apart from the controller's so that the two rule sets
 # never compete for a target.
 SIM_OBJ     := $(SIM_SRC:devices/sim/%.c=$(BUILD)/sim-obj/%.o) $(BUILD)/sim-obj/controller-csv.o \
-               $(BUILD)/sim-obj/controller-rc-error.o $(BUILD)/sim-obj/controller-media-rtp.o
+               $(BUILD)/sim-obj/controller-rc-error.o $(BUILD)/sim-obj/controller-rtp.o
 SIM_LIB_OBJ := $(filter-out $(BUILD)/sim-obj/sim-main.o,$(SIM_OBJ))
 
 $(BUILD)/sim-obj/%.o: devices/sim/%.c | $(SIM_ORDER)
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"; $(CC) $(SIM_CFLAGS) -c $< -o $@
 
-$(BUILD)/sim-obj/controller-csv.o: controller/csv.c | $(SIM_ORDER)
+$(BUILD)/sim-obj/controller-csv.o: controller/base/csv.c | $(SIM_ORDER)
 	@mkdir -p $(dir $@)
 	@echo "  CC $< (for roomctl-sim)"; $(CC) $(SIM_CFLAGS) -c $< -o $@
 
-$(BUILD)/sim-obj/controller-rc-error.o: controller/rc-error.c | $(SIM_ORDER)
+$(BUILD)/sim-obj/controller-rc-error.o: controller/base/rc-error.c | $(SIM_ORDER)
 	@mkdir -p $(dir $@)
 	@echo "  CC $< (for roomctl-sim)"; $(CC) $(SIM_CFLAGS) -c $< -o $@
 
-$(BUILD)/sim-obj/controller-media-rtp.o: controller/media/media-rtp.c | $(SIM_ORDER)
+$(BUILD)/sim-obj/controller-rtp.o: controller/base/rtp.c | $(SIM_ORDER)
 	@mkdir -p $(dir $@)
 	@echo "  CC $< (for roomctl-sim)"; $(CC) $(SIM_CFLAGS) -c $< -o $@
 

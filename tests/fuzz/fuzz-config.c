@@ -1,5 +1,5 @@
 /* libFuzzer target: the configuration file reader and its validation. */
-#include "config.h"
+#include "base/config.h"
 
 #include <glib/gstdio.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* libFuzzer target: the CSV reader (demo data and bulk imports). */
-#include "csv.h"
+#include "base/csv.h"
 
 #include <stdint.h>
 

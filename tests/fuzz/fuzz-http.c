@@ -10,8 +10,8 @@
  * arguments. Invariants: the router matches only known routes with positive
  * ids; a static file is served only from below the web root; a location is
  * one line starting https:// with no space. */
-#include "api-private.h" /* the route table, to check a match against its pattern */
-#include "net-parse.h"
+#include "api/api-private.h" /* the route table, to check a match against its pattern */
+#include "net/net-parse.h"
 
 #include <glib/gstdio.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* libFuzzer target: everything roomctl reads from a media port — RTP
  * headers and extensions, H.264 payload headers, compound RTCP — and the
  * statistics fed with what parses. */
-#include "media/media-rtp.h"
+#include "base/rtp.h"
 #include "media/media-stats.h"
 
 #include <stdint.h>

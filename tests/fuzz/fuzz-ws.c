@@ -2,10 +2,10 @@
  * through envelope parsing, the message table, body validation and the
  * handlers, against a real store in a temporary directory. Whatever comes
  * in, the reply is one well-formed ack or error. */
-#include "api.h"
-#include "auth.h"
-#include "meeting.h"
-#include "store.h"
+#include "api/api.h"
+#include "app/auth.h"
+#include "model/meeting.h"
+#include "store/store.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* A real store in a fresh temporary directory, for the unit tests that need
  * one (g_test_add with setup/teardown). Include once per test program. */
 #pragma once
-#include "store.h"
+#include "store/store.h"
 
 #include <stdlib.h>
 

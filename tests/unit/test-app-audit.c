@@ -4,11 +4,11 @@
  * the store's back), the change is refused and nothing of it is stored;
  * without it, the change and its row are both there. */
 #include "store-fixture.h"
-#include "accounts.h"
-#include "agenda-documents.h"
-#include "agenda.h"
-#include "rc-error.h"
-#include "session-plan.h"
+#include "app/accounts.h"
+#include "app/agenda-documents.h"
+#include "app/agenda.h"
+#include "base/rc-error.h"
+#include "app/session-plan.h"
 
 #include <sqlite3.h>
 

@@ -1,7 +1,7 @@
 /* Unit tests for the lock-free SPSC audio ring: sizes, full and empty,
  * wrap-around, and a producer and a consumer thread moving 10 s worth of
  * 48 kHz frames with a checksum, in bounded time. */
-#include "audio-ring.h"
+#include "devices/audio-ring.h"
 
 #include <string.h>
 

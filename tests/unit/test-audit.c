@@ -1,9 +1,9 @@
 /* Unit tests for the audit log's hash chain: the hash itself, walking a
  * chain, and the store's chained log against a real SQLite file (rows
  * changed or removed behind its back, rows written before the chain). */
-#include "audit.h"
-#include "rc-error.h"
-#include "store.h"
+#include "model/audit.h"
+#include "base/rc-error.h"
+#include "store/store.h"
 
 #include <sqlite3.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* test-backup — backups of a real store and what a restore refuses: a
  * manifest naming a path outside a backup's places, a missing file, a
  * wrong size, a non-empty data directory; each leaves nothing behind. */
-#include "backup.h"
-#include "rc-error.h"
-#include "rc-json.h"
+#include "store/backup.h"
+#include "base/rc-error.h"
+#include "base/rc-json.h"
 #include "store-fixture.h"
 
 #include <glib/gstdio.h>

@@ -1,6 +1,6 @@
 /* Unit tests for the secret ballot box: groups of at least k, the k kept back
  * for the close, a random order, give-back after a failed commit. */
-#include "ballot-box.h"
+#include "model/ballot-box.h"
 
 #include <sodium.h>
 

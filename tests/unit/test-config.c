@@ -1,7 +1,7 @@
 /* Unit tests for config: the values other modules use typed (the program
  * mode, the tiers, the province's zone) are parsed once, at load, and a
  * wrong one is refused there. */
-#include "config.h"
+#include "base/config.h"
 
 #include <glib/gstdio.h>
 #include <string.h>

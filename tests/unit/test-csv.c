@@ -1,6 +1,6 @@
 /* Unit tests for the RFC 4180 reader. */
-#include "csv.h"
-#include "rc-error.h"
+#include "base/csv.h"
+#include "base/rc-error.h"
 
 #include <string.h>
 

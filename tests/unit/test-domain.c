@@ -1,6 +1,6 @@
 /* Unit tests for the domain event hub: every subscriber hears every event
  * published after it subscribed, in the order of subscription. */
-#include "domain.h"
+#include "app/domain.h"
 
 typedef struct {
   GString *heard;

@@ -1,6 +1,6 @@
 /* Unit tests for the speaker queue and floor. */
-#include "floor.h"
-#include "rc-error.h"
+#include "model/floor.h"
+#include "base/rc-error.h"
 
 static void
 test_queue_order_and_grant(void)

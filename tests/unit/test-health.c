@@ -1,5 +1,5 @@
 /* Unit tests for the site health state machine and alarm hysteresis. */
-#include "health.h"
+#include "model/health.h"
 
 static const rc_health_thresholds T = {
   .loss_percent = 5, .jitter_ms = 50, .offline_seconds = 2, .freeze_seconds = 2, .freeze_kbps = 30,

@@ -1,6 +1,6 @@
 /* Unit tests for the iCalendar writer: escaping, folding at 75 octets
  * without splitting UTF-8, UTC times, a whole calendar's shape. */
-#include "ical.h"
+#include "records/ical.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* Unit tests for the CSV bulk import against a real SQLite store: row
  * numbers and columns of errors, BOM and line numbers with quoted line
  * breaks, and a commit that fails half-way writing nothing. */
-#include "import.h"
-#include "rc-error.h"
+#include "records/import.h"
+#include "base/rc-error.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Unit tests for RTP/RTCP parsing and writing (media-rtp). */
-#include "media/media-rtp.h"
+#include "base/rtp.h"
 
 #include <string.h>
 

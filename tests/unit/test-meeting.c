@@ -1,7 +1,7 @@
 /* Unit tests for meeting: event sequencing, the resync backlog, and the
  * rules of a session's life. */
-#include "meeting.h"
-#include "rc-error.h"
+#include "model/meeting.h"
+#include "base/rc-error.h"
 
 #include <string.h>
 

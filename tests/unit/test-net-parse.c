@@ -2,7 +2,7 @@
  * are published, and one byte range. (The static resolution against a real
  * web root, symlinks included, is tests/integration/static-files.test.mjs
  * and the http fuzz target.) */
-#include "net-parse.h"
+#include "net/net-parse.h"
 
 static void
 test_published(void)

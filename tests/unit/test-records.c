@@ -2,7 +2,7 @@
  * percent formatting, day parsing, the vote outcome wording, the minutes
  * laid out from hand-made facts (a secret vote names nobody, an open vote
  * names everyone), CSV rows, and the PDF and ODT renderers' output. */
-#include "records.h"
+#include "records/records.h"
 
 #include <string.h>
 

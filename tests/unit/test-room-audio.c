@@ -9,7 +9,7 @@
  * same binary run as `test-room-audio --pace-to FILE`, which reads 48 kHz of
  * S16 mono a second and so holds the stream to real time. Every wait is
  * bounded (WAIT_US). */
-#include "room-audio.h"
+#include "devices/room-audio.h"
 
 #include <fcntl.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /* Unit tests for message validation (schema) and wire error mapping. */
-#include "api-errors.h"
-#include "schema.h"
-#include "rc-error.h"
+#include "api/api-errors.h"
+#include "base/schema.h"
+#include "base/rc-error.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * fields rc_log_about() gives. The sd_notify datagrams themselves are
  * checked against the real daemon in tests/integration/service.test.mjs. */
 #define G_LOG_DOMAIN "roomctl-test"
-#include "service.h"
+#include "base/service.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

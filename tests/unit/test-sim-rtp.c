@@ -1,9 +1,9 @@
 /* Unit tests for the simulator's pure parts: SSRCs from site codes, RTP and
  * RTCP writing and parsing, H.264 packetization, loss and latency
  * measurement. Linked against the sim objects (devices/sim/sim.mk). */
-#include "sim-clip.h"
-#include "sim-rtp.h"
-#include "sim-stats.h"
+#include "devices/sim/sim-clip.h"
+#include "devices/sim/sim-rtp.h"
+#include "devices/sim/sim-stats.h"
 
 #include <string.h>
 

@@ -2,8 +2,8 @@
  * media hands them over) in, a real store and the meeting's event frames
  * out. */
 #include "store-fixture.h"
-#include "rc-error.h"
-#include "site-health.h"
+#include "base/rc-error.h"
+#include "app/site-health.h"
 
 typedef struct {
   fixture f;

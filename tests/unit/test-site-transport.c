@@ -5,8 +5,8 @@
  * fan-out gives an egress member a copy re-stamped with its own SSRC and
  * payload type while the shared client gets the program as it is, on a
  * real UDP socket. */
-#include "media-private.h"
-#include "site-transport.h"
+#include "media/media-private.h"
+#include "devices/site-transport.h"
 
 #include <string.h>
 

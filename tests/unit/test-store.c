@@ -1,6 +1,6 @@
 /* Unit tests for store: real SQLite files in a temporary directory. */
-#include "rc-error.h"
-#include "store.h"
+#include "base/rc-error.h"
+#include "store/store.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>

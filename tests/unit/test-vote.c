@@ -1,6 +1,6 @@
 /* Unit tests for votes: who may cast, changes, secrecy, outcome rules. */
-#include "rc-error.h"
-#include "vote.h"
+#include "base/rc-error.h"
+#include "model/vote.h"
 
 static const rc_vote_rule of_present = {RC_MAJORITY_OF_PRESENT, 50, 50};
 static const rc_vote_rule of_members = {RC_MAJORITY_OF_MEMBERS, 50, 50};

@@ -1,4 +1,0 @@
-/* rc-error — the RC_ERROR domain (see rc-error.h). */
-#include "rc-error.h"
-
-G_DEFINE_QUARK(rc-error, rc_error)

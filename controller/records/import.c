@@ -1,0 +1,530 @@
+/* import — CSV bulk import of users, delegates and sites: check (a plan with
+ * per-row errors) and commit (one transaction, all rows or none). Each cell
+ * is validated with the same field rules as the REST API (schema), one
+ * field at a time, so a row lists all its errors at once. */
+#define G_LOG_DOMAIN "roomctl-import"
+#include "records/import.h"
+#include "base/schema.h"
+#include "base/csv.h"
+#include "base/rc-error.h"
+
+#include <string.h>
+
+#define MAX_ROWS 20000
+
+static const char *const role_choices[] = {"admin", "secretariat", "chair", "delegate", "technician", NULL};
+static const char *const delegate_roles[] = {"delegate", "chair", NULL};
+static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
+static const char *const transport_choices[] = {"rtp", "rtsp", "srt", NULL};
+
+/* A column: its API field rule (site_code and parent_code are checked
+ * against the store instead) and whether the header must have it. */
+typedef struct {
+  rc_field field;
+  gboolean header_required;
+} column;
+
+#define COL(name, type, req, min, max, choices, hdr) {{name, type, req, min, max, choices}, hdr}
+static const column user_columns[] = {
+  COL("username", RC_FIELD_USERNAME, TRUE, 0, 0, NULL, TRUE),
+  COL("full_name", RC_FIELD_STRING, TRUE, 1, 100, NULL, TRUE),
+  COL("role", RC_FIELD_ENUM, TRUE, 0, 0, role_choices, TRUE),
+  COL("password", RC_FIELD_STRING, TRUE, 6, 128, NULL, TRUE),
+  COL("title", RC_FIELD_STRING, FALSE, 0, 100, NULL, FALSE),
+  COL("unit", RC_FIELD_STRING, FALSE, 0, 100, NULL, FALSE),
+  COL("site_code", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
+  {{NULL, 0, 0, 0, 0, NULL}, FALSE},
+};
+static const column delegate_columns[] = {
+  COL("username", RC_FIELD_USERNAME, TRUE, 0, 0, NULL, TRUE),
+  COL("full_name", RC_FIELD_STRING, TRUE, 1, 100, NULL, TRUE),
+  COL("role", RC_FIELD_ENUM, FALSE, 0, 0, delegate_roles, FALSE),
+  COL("password", RC_FIELD_STRING, TRUE, 6, 128, NULL, TRUE),
+  COL("title", RC_FIELD_STRING, FALSE, 0, 100, NULL, FALSE),
+  COL("unit", RC_FIELD_STRING, FALSE, 0, 100, NULL, FALSE),
+  COL("site_code", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
+  {{NULL, 0, 0, 0, 0, NULL}, FALSE},
+};
+static const column site_columns[] = {
+  COL("code", RC_FIELD_CODE, TRUE, 0, 0, NULL, TRUE),
+  COL("name", RC_FIELD_STRING, TRUE, 1, 200, NULL, TRUE),
+  COL("level", RC_FIELD_ENUM, TRUE, 0, 0, level_choices, TRUE),
+  COL("parent_code", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
+  COL("transport", RC_FIELD_ENUM, FALSE, 0, 0, transport_choices, FALSE),
+  COL("address", RC_FIELD_STRING, FALSE, 0, 500, NULL, FALSE),
+  /* empty = the [media] default */
+  COL("h264_payload_type", RC_FIELD_INT_OR_NULL, FALSE, 96, 127, NULL, FALSE),
+  COL("opus_payload_type", RC_FIELD_INT_OR_NULL, FALSE, 96, 127, NULL, FALSE),
+  COL("video_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 1000000, NULL, FALSE),
+  COL("audio_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 100000, NULL, FALSE),
+  {{NULL, 0, 0, 0, 0, NULL}, FALSE},
+};
+#define MAX_COLUMNS 12
+#define PASSWORD_COLUMN 3 /* in user_columns and delegate_columns */
+
+static const char *const kind_names[] = {"users", "delegates", "sites"};
+
+gboolean
+rc_import_kind_parse(const char *name, rc_import_kind *kind)
+{
+  for (guint i = 0; name && i < G_N_ELEMENTS(kind_names); i++)
+    if (g_str_equal(name, kind_names[i])) {
+      *kind = (rc_import_kind)i;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+const char *
+rc_import_kind_name(rc_import_kind kind)
+{
+  return kind_names[kind];
+}
+
+static const column *
+columns_of(rc_import_kind kind)
+{
+  return kind == RC_IMPORT_USERS ? user_columns : kind == RC_IMPORT_DELEGATES ? delegate_columns : site_columns;
+}
+
+/* The whole file, parsed, with the column of each field. */
+typedef struct {
+  rc_import_kind kind;
+  const column *cols;
+  GPtrArray *rows;   /* GStrv; rows[0] is the header */
+  GArray *lines;     /* guint: the line each row starts on */
+  int at[MAX_COLUMNS]; /* cols[i] is cell at[i] of a row, or -1 */
+  guint width;       /* cells in the header */
+} table;
+
+static void
+table_clear(table *t)
+{
+  g_clear_pointer(&t->rows, g_ptr_array_unref);
+  g_clear_pointer(&t->lines, g_array_unref);
+}
+
+/* Not UTF-8: name the line and the byte, and the likely cause. */
+static gboolean
+check_utf8(const char *text, gsize len, GError **error)
+{
+  const char *bad = NULL;
+  if (g_utf8_validate_len(text, len, &bad))
+    return TRUE;
+  guint line = 1;
+  for (const char *p = text; p < bad; p++)
+    line += *p == '\n';
+  const char *line_start = bad;
+  while (line_start > text && line_start[-1] != '\n')
+    line_start--;
+  g_set_error(error, RC_ERROR, RC_ERROR_INVALID,
+              "line %u, byte %" G_GSIZE_FORMAT " (column %" G_GSIZE_FORMAT " of the line, value 0x%02X): the file is not"
+              " UTF-8 text; it looks like Windows-1258 or Latin-1. Save it as \"CSV UTF-8\" and upload it again",
+              line, (gsize)(bad - text), (gsize)(bad - line_start) + 1, (unsigned char)*bad);
+  return FALSE;
+}
+
+static gboolean
+read_header(table *t, GError **error)
+{
+  char **header = t->rows->pdata[0];
+  t->width = g_strv_length(header);
+  for (guint i = 0; t->cols[i].field.name; i++)
+    t->at[i] = -1;
+  for (guint c = 0; c < t->width; c++) {
+    g_autofree char *name = g_ascii_strdown(g_strstrip(header[c]), -1);
+    guint i = 0;
+    while (t->cols[i].field.name && !g_str_equal(t->cols[i].field.name, name))
+      i++;
+    if (!t->cols[i].field.name) {
+      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "%s: not a column of a %s import (line 1, column %u)",
+                  *name ? name : "(empty)", kind_names[t->kind], c + 1);
+      return FALSE;
+    }
+    if (t->at[i] >= 0) {
+      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "%s: the column appears twice in the header", name);
+      return FALSE;
+    }
+    t->at[i] = (int)c;
+  }
+  for (guint i = 0; t->cols[i].field.name; i++)
+    if (t->cols[i].header_required && t->at[i] < 0) {
+      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "%s: the column is missing from the header (line 1)",
+                  t->cols[i].field.name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+table_read(table *t, rc_import_kind kind, const char *text, gsize len, GError **error)
+{
+  memset(t, 0, sizeof *t);
+  t->kind = kind;
+  t->cols = columns_of(kind);
+  if (!check_utf8(text, len, error))
+    return FALSE;
+  if (!(t->rows = rc_csv_parse_lines(text, len, MAX_ROWS + 1, &t->lines, error)))
+    return FALSE;
+  if (t->rows->len == 0) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "the file is empty");
+    return FALSE;
+  }
+  if (!read_header(t, error))
+    return FALSE;
+  if (t->rows->len == 1) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "the file has a header but no rows");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Cell @i (a column index of t->cols) of @row, stripped; "" when absent. */
+static const char *
+cell(const table *t, char **row, guint i)
+{
+  int c = t->at[i];
+  if (c < 0 || (guint)c >= g_strv_length(row))
+    return "";
+  return g_strstrip(row[c]);
+}
+
+static void
+add_error(json_t *errors, guint line, const char *column, const char *reason)
+{
+  json_array_append_new(errors, json_pack("{si ss ss}", "row", (int)line, "column", column, "reason", reason));
+}
+
+/* What the store holds already, and what earlier rows of the file hold. */
+typedef struct {
+  GHashTable *taken;      /* username or site code in the store -> level (sites) or "" */
+  GHashTable *in_file;    /* username or code -> GUINT line */
+  GHashTable *file_level; /* site code -> level, for parents later in the file */
+} seen;
+
+static void
+seen_load(seen *s, rc_store *store, rc_import_kind kind)
+{
+  s->taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  s->in_file = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  s->file_level = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(json_t) users = kind != RC_IMPORT_SITES ? rc_store_users_list(store, NULL, NULL) : NULL;
+  g_autoptr(json_t) sites = rc_store_sites_list(store, NULL, 0, NULL);
+  size_t i;
+  json_t *v;
+  json_array_foreach(users, i, v)
+    g_hash_table_insert(s->taken, g_strdup(json_string_value(json_object_get(v, "username"))), g_strdup(""));
+  /* Sites are needed for both: site_code of users, codes and parents of sites. */
+  json_array_foreach(sites, i, v)
+    g_hash_table_insert(kind == RC_IMPORT_SITES ? s->taken : s->file_level,
+                        g_strdup(json_string_value(json_object_get(v, "code"))),
+                        g_strdup(json_string_value(json_object_get(v, "level"))));
+}
+
+static void
+seen_clear(seen *s)
+{
+  g_hash_table_unref(s->taken);
+  g_hash_table_unref(s->in_file);
+  g_hash_table_unref(s->file_level);
+}
+
+/* A cell as the API would have it: numbers for number columns (text that
+ * is not a number stays text, and fails the check with the column's rule). */
+static json_t *
+cell_json(const rc_field *f, const char *v)
+{
+  gint64 n;
+  if ((f->type == RC_FIELD_INT || f->type == RC_FIELD_INT_OR_NULL) &&
+      g_ascii_string_to_signed(v, 10, G_MININT64, G_MAXINT64, &n, NULL))
+    return json_pack("{sI}", f->name, (json_int_t)n);
+  return json_pack("{ss}", f->name, v);
+}
+
+/* Validates each cell on its own, so a row reports all its errors. */
+static void
+check_cells(const table *t, char **row, guint line, json_t *values, json_t *bad, json_t *errors)
+{
+  for (guint i = 0; t->cols[i].field.name; i++) {
+    const rc_field *f = &t->cols[i].field;
+    const char *v = cell(t, row, i);
+    if (!*v) {
+      if (f->required)
+        add_error(errors, line, f->name, "must be given");
+      continue;
+    }
+    rc_field one[2] = {*f, {NULL, 0, 0, 0, 0, NULL}};
+    g_autoptr(json_t) obj = cell_json(f, v);
+    g_autoptr(GError) err = NULL;
+    if (!obj) {
+      add_error(errors, line, f->name, "not valid text");
+    } else if (!rc_schema_validate(obj, one, &err)) {
+      const char *reason = strstr(err->message, ": ");
+      add_error(errors, line, f->name, reason ? reason + 2 : err->message);
+      if (!g_str_equal(f->name, "password")) /* shown in the preview as it was */
+        json_object_set(values, f->name, json_object_get(obj, f->name));
+      json_object_set_new(bad, f->name, json_true());
+    } else {
+      json_object_set(values, f->name, json_object_get(obj, f->name));
+    }
+  }
+  guint n = g_strv_length(row);
+  for (guint c = t->width; c < n; c++)
+    if (*g_strstrip(row[c])) {
+      g_autofree char *why = g_strdup_printf("the row has %u cells, the header %u", n, t->width);
+      add_error(errors, line, "", why);
+      break;
+    }
+}
+
+/* A name (username, site code) must be new to the store and to the file. */
+static void
+check_unique(seen *s, const char *column, const char *name, guint line, json_t *errors)
+{
+  if (!name)
+    return;
+  gpointer first = g_hash_table_lookup(s->in_file, name);
+  if (g_hash_table_contains(s->taken, name)) {
+    g_autofree char *why = g_strdup_printf("'%s' already exists on the server", name);
+    add_error(errors, line, column, why);
+  } else if (first) {
+    g_autofree char *why = g_strdup_printf("'%s' is also on row %u of the file", name, GPOINTER_TO_UINT(first));
+    add_error(errors, line, column, why);
+  } else {
+    g_hash_table_insert(s->in_file, g_strdup(name), GUINT_TO_POINTER(line));
+  }
+}
+
+static const char *
+str(json_t *values, const char *key)
+{
+  return json_string_value(json_object_get(values, key));
+}
+
+/* A value that passed its cell check, or NULL. */
+static const char *
+valid(json_t *values, json_t *bad, const char *key)
+{
+  return json_object_get(bad, key) ? NULL : str(values, key);
+}
+
+/* The level a site's parent must have, or NULL for the province (none). */
+static const char *
+parent_level_for(const char *level)
+{
+  if (!level || g_str_equal(level, "province"))
+    return NULL;
+  return g_str_equal(level, "commune") ? "district" : "province";
+}
+
+static void
+check_site_parent(seen *s, json_t *values, json_t *bad, guint line, json_t *errors)
+{
+  const char *level = valid(values, bad, "level"), *parent = valid(values, bad, "parent_code");
+  if (!level || json_object_get(bad, "parent_code"))
+    return;
+  const char *want = parent_level_for(level);
+  if (!want) {
+    if (parent)
+      add_error(errors, line, "parent_code", "a province site has no parent");
+    return;
+  }
+  if (!parent) {
+    g_autofree char *why = g_strdup_printf("a %s needs a parent site (a %s)", level, want);
+    add_error(errors, line, "parent_code", why);
+    return;
+  }
+  const char *plevel = g_hash_table_lookup(s->file_level, parent);
+  if (!plevel)
+    plevel = g_hash_table_lookup(s->taken, parent);
+  g_autofree char *why = !plevel ? g_strdup_printf("no site '%s' in the file or on the server", parent)
+                         : !g_str_equal(plevel, want)
+                             ? g_strdup_printf("the parent of a %s must be a %s; '%s' is a %s", level, want, parent, plevel)
+                             : NULL;
+  if (why)
+    add_error(errors, line, "parent_code", why);
+}
+
+static void
+check_row(const table *t, seen *s, guint r, json_t *rows, json_t *all_errors)
+{
+  char **row = t->rows->pdata[r];
+  guint line = g_array_index(t->lines, guint, r);
+  json_t *values = json_object(), *errors = json_array();
+  g_autoptr(json_t) bad = json_object(); /* columns whose cell failed its check */
+  check_cells(t, row, line, values, bad, errors);
+  if (t->kind == RC_IMPORT_SITES) {
+    check_unique(s, "code", valid(values, bad, "code"), line, errors);
+    check_site_parent(s, values, bad, line, errors);
+  } else {
+    check_unique(s, "username", valid(values, bad, "username"), line, errors);
+    const char *site = valid(values, bad, "site_code");
+    if (site && !g_hash_table_contains(s->file_level, site)) {
+      g_autofree char *why = g_strdup_printf("no site '%s' on the server", site);
+      add_error(errors, line, "site_code", why);
+    }
+    if (t->kind == RC_IMPORT_DELEGATES && !json_object_get(values, "role"))
+      json_object_set_new(values, "role", json_string("delegate"));
+    if (json_object_get(values, "password")) {
+      json_object_del(values, "password");
+      json_object_set_new(values, "password_set", json_true());
+    }
+  }
+  json_array_extend(all_errors, errors);
+  json_array_append_new(rows, json_pack("{si so so}", "row", (int)line, "values", values, "errors", errors));
+}
+
+/* Site levels of the file, known before the rows are checked, so a parent
+ * may come after its children. */
+static void
+note_file_sites(const table *t, seen *s)
+{
+  for (guint r = 1; r < t->rows->len; r++) {
+    const char *code = cell(t, t->rows->pdata[r], 0), *level = cell(t, t->rows->pdata[r], 2);
+    if (*code && *level && !g_hash_table_contains(s->file_level, code))
+      g_hash_table_insert(s->file_level, g_strdup(code), g_strdup(level));
+  }
+}
+
+static json_t *
+plan_of(rc_store *store, const table *t)
+{
+  seen s;
+  seen_load(&s, store, t->kind);
+  if (t->kind == RC_IMPORT_SITES)
+    note_file_sites(t, &s);
+  json_t *rows = json_array(), *errors = json_array(), *columns = json_array();
+  for (guint i = 0; t->cols[i].field.name; i++)
+    if (t->at[i] >= 0)
+      json_array_append_new(columns, json_string(t->cols[i].field.name));
+  for (guint r = 1; r < t->rows->len; r++)
+    check_row(t, &s, r, rows, errors);
+  seen_clear(&s);
+  size_t n = json_array_size(errors);
+  return json_pack("{ss so si si sb so so}", "kind", kind_names[t->kind], "columns", columns, "total",
+                   (int)(t->rows->len - 1), "error_count", (int)n, "valid", n == 0, "rows", rows, "errors", errors);
+}
+
+json_t *
+rc_import_check(rc_store *store, rc_import_kind kind, const char *text, gsize len, GError **error)
+{
+  table t;
+  json_t *plan = table_read(&t, kind, text, len, error) ? plan_of(store, &t) : NULL;
+  table_clear(&t);
+  return plan;
+}
+
+GPtrArray *
+rc_import_passwords(rc_import_kind kind, const char *text, gsize len)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  table t = {0};
+  if (kind != RC_IMPORT_SITES && table_read(&t, kind, text, len, NULL)) {
+    g_autoptr(GHashTable) distinct = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint r = 1; r < t.rows->len; r++) {
+      const char *pw = cell(&t, t.rows->pdata[r], PASSWORD_COLUMN);
+      if (*pw && g_hash_table_add(distinct, (gpointer)pw))
+        g_ptr_array_add(out, g_strdup(pw));
+    }
+  }
+  table_clear(&t);
+  return out;
+}
+
+static gboolean
+write_user(rc_store *store, json_t *values, const char *hash, GError **error)
+{
+  gint64 id = rc_store_user_create(store, str(values, "username"), str(values, "full_name"), str(values, "role"), hash,
+                                   str(values, "title"), str(values, "unit"), error);
+  if (!id)
+    return FALSE;
+  const char *site = str(values, "site_code");
+  if (!site)
+    return TRUE;
+  g_autoptr(json_t) f = json_pack("{sI}", "site_id", (json_int_t)rc_store_site_id_by_code(store, site));
+  return rc_store_user_update(store, id, f, NULL, error);
+}
+
+static int
+level_rank(json_t *row)
+{
+  const char *level = str(json_object_get(row, "values"), "level");
+  return g_strcmp0(level, "province") == 0 ? 0 : g_strcmp0(level, "commune") == 0 ? 2 : 1;
+}
+
+static gboolean
+write_site(rc_store *store, json_t *values, GError **error)
+{
+  const char *parent = str(values, "parent_code");
+  g_autoptr(json_t) f = json_pack("{ss ss ss so ss ss}", "code", str(values, "code"), "name", str(values, "name"),
+                                  "level", str(values, "level"), "parent_id",
+                                  parent ? json_integer(rc_store_site_id_by_code(store, parent)) : json_null(),
+                                  "transport", str(values, "transport") ? str(values, "transport") : "rtp",
+                                  "address", str(values, "address") ? str(values, "address") : "");
+  static const char *const media[] = {"h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps"};
+  for (guint i = 0; i < G_N_ELEMENTS(media); i++)
+    if (json_object_get(values, media[i]))
+      json_object_set(f, media[i], json_object_get(values, media[i]));
+  return rc_store_site_create(store, f, error) != 0;
+}
+
+static gboolean
+write_rows(rc_store *store, const table *t, json_t *plan, GHashTable *hashes, GError **error)
+{
+  json_t *rows = json_object_get(plan, "rows");
+  /* Sites go in level order, parents first, whatever the file's order. */
+  for (int rank = 0; rank < (t->kind == RC_IMPORT_SITES ? 3 : 1); rank++) {
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+      json_t *row = json_array_get(rows, i);
+      json_t *values = json_object_get(row, "values");
+      gboolean ok;
+      if (t->kind == RC_IMPORT_SITES) {
+        if (level_rank(row) != rank)
+          continue;
+        ok = write_site(store, values, error);
+      } else {
+        const char *pw = cell(t, t->rows->pdata[i + 1], PASSWORD_COLUMN);
+        const char *hash = hashes ? g_hash_table_lookup(hashes, pw) : NULL;
+        if (!hash) {
+          g_set_error(error, RC_ERROR, RC_ERROR_INTERNAL, "row %d: the password was not hashed",
+                      (int)json_integer_value(json_object_get(row, "row")));
+          return FALSE;
+        }
+        ok = write_user(store, values, hash, error);
+      }
+      if (!ok) {
+        g_prefix_error(error, "row %d: ", (int)json_integer_value(json_object_get(row, "row")));
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
+int
+rc_import_commit(rc_store *store, rc_import_kind kind, const char *text, gsize len, GHashTable *hashes,
+                 json_t **plan_out, GError **error)
+{
+  table t;
+  g_autoptr(json_t) plan = table_read(&t, kind, text, len, error) ? plan_of(store, &t) : NULL;
+  int written = -1;
+  if (!plan)
+    goto out;
+  if (!json_is_true(json_object_get(plan, "valid"))) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "%d errors in the file: nothing was imported",
+                (int)json_integer_value(json_object_get(plan, "error_count")));
+    if (plan_out)
+      *plan_out = g_steal_pointer(&plan);
+    goto out;
+  }
+  if (!rc_store_begin(store, error))
+    goto out;
+  if (!write_rows(store, &t, plan, hashes, error) || !rc_store_commit(store, error)) {
+    rc_store_rollback(store);
+    goto out;
+  }
+  written = (int)json_integer_value(json_object_get(plan, "total"));
+out:
+  table_clear(&t);
+  return written;
+}

@@ -1,0 +1,296 @@
+/* store-people — users, login tokens and sites (province → district →
+ * commune hierarchy). */
+#define G_LOG_DOMAIN "roomctl-store"
+#include "store/store-private.h"
+
+#define USER_COLUMNS "id, username, full_name, role, title, unit, active, site_id"
+#define SITE_COLUMNS                                                                                    \
+  "id, code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type, video_cap_kbps, " \
+  "audio_cap_kbps"
+
+json_t *
+rc_store_user_get(rc_store *store, gint64 id, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store, "SELECT " USER_COLUMNS " FROM users WHERE id = ?", error);
+  if (!stmt)
+    return NULL;
+  sqlite3_bind_int64(stmt, 1, id);
+  return rc_store_row(store, stmt, "user", error);
+}
+
+json_t *
+rc_store_users_list(rc_store *store, const char *role, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(
+      store, "SELECT " USER_COLUMNS " FROM users WHERE ?1 IS NULL OR role = ?1 ORDER BY username", error);
+  if (!stmt)
+    return NULL;
+  if (role)
+    sqlite3_bind_text(stmt, 1, role, -1, SQLITE_TRANSIENT);
+  return rc_store_rows(store, stmt, error);
+}
+
+gint64
+rc_store_user_count(rc_store *store)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store, "SELECT COUNT(*) FROM users", NULL);
+  return stmt ? rc_store_scalar(store, stmt, 0) : 0;
+}
+
+gint64
+rc_store_user_create(rc_store *store, const char *username, const char *full_name, const char *role,
+                     const char *password_hash, const char *title, const char *unit, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(
+      store,
+      "INSERT INTO users (username, full_name, role, password_hash, title, unit, created_at)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?)",
+      error);
+  if (!stmt)
+    return 0;
+  g_autofree char *now = rc_store_now();
+  const char *values[] = {username, full_name, role, password_hash, title ? title : "",
+                          unit ? unit : "", now};
+  for (int i = 0; i < (int)G_N_ELEMENTS(values); i++)
+    sqlite3_bind_text(stmt, i + 1, values[i], -1, SQLITE_TRANSIENT);
+  if (!rc_store_exec_stmt(store, stmt, error)) {
+    g_prefix_error(error, "username '%s': ", username);
+    return 0;
+  }
+  return sqlite3_last_insert_rowid(store->db);
+}
+
+gboolean
+rc_store_user_update(rc_store *store, gint64 id, json_t *fields, const char *password_hash,
+                     GError **error)
+{
+  static const char *const allowed[] = {"full_name", "role", "title", "unit", "active", "site_id",
+                                        "password_hash", NULL};
+  g_autoptr(json_t) set = json_deep_copy(fields);
+  if (password_hash)
+    json_object_set_new(set, "password_hash", json_string(password_hash));
+  if (!rc_store_update_fields(store, "users", id, set, allowed, error))
+    return FALSE;
+  /* A changed password or a deactivation ends the user's logins. */
+  if (password_hash || json_is_false(json_object_get(fields, "active"))) {
+    sqlite3_stmt *stmt = rc_store_stmt(store, "DELETE FROM tokens WHERE user_id = ?", error);
+    if (!stmt)
+      return FALSE;
+    sqlite3_bind_int64(stmt, 1, id);
+    return rc_store_exec_stmt(store, stmt, error);
+  }
+  return TRUE;
+}
+
+gboolean
+rc_store_user_delete(rc_store *store, gint64 id, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store, "DELETE FROM users WHERE id = ?", error);
+  if (!stmt)
+    return FALSE;
+  sqlite3_bind_int64(stmt, 1, id);
+  if (!rc_store_exec_stmt(store, stmt, error))
+    return FALSE;
+  if (sqlite3_changes(store->db) == 0) {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "user %" G_GINT64_FORMAT " not found", id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+rc_store_user_credentials(rc_store *store, const char *username, gint64 *id, char **password_hash,
+                          GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(
+      store, "SELECT id, password_hash FROM users WHERE username = ? AND active", error);
+  if (!stmt)
+    return FALSE;
+  sqlite3_bind_text(stmt, 1, username, -1, SQLITE_TRANSIENT);
+  gboolean found = sqlite3_step(stmt) == SQLITE_ROW;
+  if (found) {
+    *id = sqlite3_column_int64(stmt, 0);
+    *password_hash = g_strdup((const char *)sqlite3_column_text(stmt, 1));
+  } else {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "no such user");
+  }
+  sqlite3_reset(stmt);
+  return found;
+}
+
+gboolean
+rc_store_token_add(rc_store *store, const char *token_hash, gint64 user_id, gint64 expires_unix,
+                   GError **error)
+{
+  sqlite3_stmt *purge = rc_store_stmt(store, "DELETE FROM tokens WHERE expires_unix < ?", error);
+  if (!purge)
+    return FALSE;
+  sqlite3_bind_int64(purge, 1, g_get_real_time() / G_USEC_PER_SEC - 86400);
+  if (!rc_store_exec_stmt(store, purge, error))
+    return FALSE;
+  sqlite3_stmt *stmt = rc_store_stmt(
+      store, "INSERT INTO tokens (token_hash, user_id, created_at, expires_unix) VALUES (?, ?, ?, ?)",
+      error);
+  if (!stmt)
+    return FALSE;
+  g_autofree char *now = rc_store_now();
+  sqlite3_bind_text(stmt, 1, token_hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(stmt, 2, user_id);
+  sqlite3_bind_text(stmt, 3, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(stmt, 4, expires_unix);
+  return rc_store_exec_stmt(store, stmt, error);
+}
+
+json_t *
+rc_store_token_user(rc_store *store, const char *token_hash, gint64 now_unix, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(
+      store,
+      "SELECT u.id, u.username, u.full_name, u.role, u.title, u.unit, u.active, u.site_id, t.expires_unix"
+      " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND u.active",
+      error);
+  if (!stmt)
+    return NULL;
+  sqlite3_bind_text(stmt, 1, token_hash, -1, SQLITE_TRANSIENT);
+  g_autoptr(json_t) user = rc_store_row(store, stmt, "token", error);
+  if (!user)
+    return NULL;
+  if (json_integer_value(json_object_get(user, "expires_unix")) <= now_unix) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "token expired");
+    return NULL;
+  }
+  json_object_del(user, "expires_unix");
+  return g_steal_pointer(&user);
+}
+
+gboolean
+rc_store_token_delete(rc_store *store, const char *token_hash, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store, "DELETE FROM tokens WHERE token_hash = ?", error);
+  if (!stmt)
+    return FALSE;
+  sqlite3_bind_text(stmt, 1, token_hash, -1, SQLITE_TRANSIENT);
+  return rc_store_exec_stmt(store, stmt, error);
+}
+
+json_t *
+rc_store_site_get(rc_store *store, gint64 id, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store, "SELECT " SITE_COLUMNS " FROM sites WHERE id = ?", error);
+  if (!stmt)
+    return NULL;
+  sqlite3_bind_int64(stmt, 1, id);
+  return rc_store_row(store, stmt, "site", error);
+}
+
+json_t *
+rc_store_sites_list(rc_store *store, const char *level, gint64 parent_id, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(
+      store,
+      "SELECT " SITE_COLUMNS " FROM sites WHERE (?1 IS NULL OR level = ?1)"
+      " AND (?2 = 0 OR parent_id = ?2) ORDER BY code",
+      error);
+  if (!stmt)
+    return NULL;
+  if (level)
+    sqlite3_bind_text(stmt, 1, level, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(stmt, 2, parent_id);
+  return rc_store_rows(store, stmt, error);
+}
+
+gint64
+rc_store_site_id_by_code(rc_store *store, const char *code)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store, "SELECT id FROM sites WHERE code = ?", NULL);
+  if (!stmt)
+    return 0;
+  sqlite3_bind_text(stmt, 1, code, -1, SQLITE_TRANSIENT);
+  return rc_store_scalar(store, stmt, 0);
+}
+
+/* A site's parent must exist and sit one level up (communes under districts,
+ * districts and departments under the province). */
+static gboolean
+check_site_parent(rc_store *store, const char *level, json_t *parent, gint64 self_id, GError **error)
+{
+  gboolean is_root = g_strcmp0(level, "province") == 0;
+  if (json_is_null(parent) || !parent) {
+    if (is_root)
+      return TRUE;
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "parent_id: a %s needs a parent site", level);
+    return FALSE;
+  }
+  gint64 pid = json_integer_value(parent);
+  g_autoptr(json_t) p = rc_store_site_get(store, pid, NULL);
+  const char *plevel = p ? json_string_value(json_object_get(p, "level")) : NULL;
+  const char *want = g_strcmp0(level, "commune") == 0 ? "district" : "province";
+  if (!p || pid == self_id || is_root || g_strcmp0(plevel, want) != 0) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "parent_id: the parent of a %s must be a %s site",
+                level, is_root ? "(no)" : want);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gint64
+rc_store_site_create(rc_store *store, json_t *f, GError **error)
+{
+  const char *level = json_string_value(json_object_get(f, "level"));
+  if (!check_site_parent(store, level, json_object_get(f, "parent_id"), 0, error))
+    return 0;
+  sqlite3_stmt *stmt = rc_store_stmt(
+      store,
+      "INSERT INTO sites (code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type,"
+      " video_cap_kbps, audio_cap_kbps) VALUES (?, ?, ?, ?, coalesce(?, 'rtp'), coalesce(?, ''), ?, ?, ?, ?)",
+      error);
+  if (!stmt)
+    return 0;
+  const char *cols[] = {"code",      "name",    "level",          "parent_id",      "transport",
+                        "address",   "h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps"};
+  for (int i = 0; i < (int)G_N_ELEMENTS(cols); i++)
+    rc_store_bind_json(stmt, i + 1, json_object_get(f, cols[i]));
+  if (!rc_store_exec_stmt(store, stmt, error)) {
+    g_prefix_error(error, "site '%s': ", json_string_value(json_object_get(f, "code")));
+    return 0;
+  }
+  return sqlite3_last_insert_rowid(store->db);
+}
+
+gboolean
+rc_store_site_update(rc_store *store, gint64 id, json_t *fields, GError **error)
+{
+  static const char *const allowed[] = {"code",           "name",          "level",
+                                        "parent_id",      "transport",     "address",
+                                        "h264_payload_type", "opus_payload_type", "video_cap_kbps",
+                                        "audio_cap_kbps", NULL};
+  g_autoptr(json_t) old = rc_store_site_get(store, id, error);
+  if (!old)
+    return FALSE;
+  if (json_object_get(fields, "level") || json_object_get(fields, "parent_id")) {
+    g_autoptr(json_t) merged = json_deep_copy(old);
+    json_object_update(merged, fields);
+    if (!check_site_parent(store, json_string_value(json_object_get(merged, "level")),
+                           json_object_get(merged, "parent_id"), id, error))
+      return FALSE;
+  }
+  return rc_store_update_fields(store, "sites", id, fields, allowed, error);
+}
+
+gboolean
+rc_store_site_delete(rc_store *store, gint64 id, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store, "DELETE FROM sites WHERE id = ?", error);
+  if (!stmt)
+    return FALSE;
+  sqlite3_bind_int64(stmt, 1, id);
+  if (!rc_store_exec_stmt(store, stmt, error)) {
+    g_prefix_error(error, "site has sub-sites: ");
+    return FALSE;
+  }
+  if (sqlite3_changes(store->db) == 0) {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "site %" G_GINT64_FORMAT " not found", id);
+    return FALSE;
+  }
+  return TRUE;
+}

@@ -1,0 +1,255 @@
+/* store — the only owner of the SQLite database (sqlite3 *).
+ * Schema migrations by PRAGMA user_version, WAL, foreign keys, cached
+ * prepared statements. Read functions return jansson objects shaped as the
+ * API shows them (spec in web/docs/api.md "Objects"); every write is committed
+ * before the function returns, so a caller may tell a client "saved".
+ * Errors: RC_ERROR domain (rc-error.h). Main loop only. */
+#pragma once
+#include "model/ballot-box.h"
+#include <glib.h>
+#include "base/rc-json.h"
+
+typedef struct rc_store rc_store;
+
+/* Opens (creating if needed) DIR/roomctl.db and DIR/documents/, migrates the
+ * schema. (transfer full) */
+rc_store *rc_store_open(const char *dir, GError **error);
+void rc_store_close(rc_store *store);
+/* Write transactions committed since the store was opened; each one is a
+ * sync of the WAL to disk. */
+guint64 rc_store_commits(rc_store *store);
+const char *rc_store_documents_dir(rc_store *store);
+int rc_store_schema_version(rc_store *store);
+/* The schema version this roomctl migrates every database to. */
+int rc_store_latest_schema(void);
+
+/* Groups of writes (savepoints): they nest; the outermost commit is durable. */
+gboolean rc_store_begin(rc_store *store, GError **error);
+gboolean rc_store_commit(rc_store *store, GError **error);
+void rc_store_rollback(rc_store *store);
+/* Ends what rc_store_begin began: committed when @ok, else rolled back
+ * (FALSE). One action and its audit row: begin, write both, end. */
+gboolean rc_store_end(rc_store *store, gboolean ok, GError **error);
+
+/* Current time as ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ". (transfer full) */
+char *rc_store_now(void);
+
+/* Appends to the append-only audit log; @user_id 0 = anonymous/system. The
+ * row is chained to the one before it by a hash in the same transaction
+ * (store-audit.c). */
+gboolean rc_store_audit(rc_store *store, gint64 user_id, const char *action,
+                        const char *target, const char *detail, GError **error);
+/* Audit rows, newest first, at most @limit. (transfer full) */
+json_t *rc_store_audit_list(rc_store *store, int limit, GError **error);
+/* Walks the whole chain. TRUE with *@rows counted when every row verifies;
+ * FALSE with *@broken_id the first row that does not and @error saying why
+ * (RC_ERROR_CONFLICT), or a read error (*@broken_id 0). */
+gboolean rc_store_audit_verify(rc_store *store, gint64 *rows, gint64 *broken_id, GError **error);
+
+/* ---- users and tokens (store-people.c) ---- */
+json_t *rc_store_user_get(rc_store *store, gint64 id, GError **error);
+json_t *rc_store_users_list(rc_store *store, const char *role_or_null, GError **error);
+gint64 rc_store_user_count(rc_store *store);
+/* Returns the new id, or 0 on error (RC_ERROR_CONFLICT for a taken name). */
+gint64 rc_store_user_create(rc_store *store, const char *username, const char *full_name,
+                            const char *role, const char *password_hash, const char *title,
+                            const char *unit, GError **error);
+/* @fields: validated subset of full_name, role, title, unit, active;
+ * @password_hash may be NULL (unchanged). */
+gboolean rc_store_user_update(rc_store *store, gint64 id, json_t *fields,
+                              const char *password_hash, GError **error);
+gboolean rc_store_user_delete(rc_store *store, gint64 id, GError **error);
+/* Looks up a login. Returns FALSE with RC_ERROR_NOT_FOUND if no such active user. */
+gboolean rc_store_user_credentials(rc_store *store, const char *username, gint64 *id,
+                                   char **password_hash, GError **error);
+
+gboolean rc_store_token_add(rc_store *store, const char *token_hash, gint64 user_id,
+                            gint64 expires_unix, GError **error);
+/* Returns the token's user (transfer full), or NULL: RC_ERROR_NOT_FOUND for an
+ * unknown token, RC_ERROR_INVALID_STATE for an expired one. */
+json_t *rc_store_token_user(rc_store *store, const char *token_hash, gint64 now_unix,
+                            GError **error);
+gboolean rc_store_token_delete(rc_store *store, const char *token_hash, GError **error);
+
+/* ---- sites (store-people.c) ---- */
+json_t *rc_store_site_get(rc_store *store, gint64 id, GError **error);
+json_t *rc_store_sites_list(rc_store *store, const char *level_or_null, gint64 parent_id,
+                            GError **error); /* parent_id 0 = any */
+gint64 rc_store_site_create(rc_store *store, json_t *fields, GError **error);
+gboolean rc_store_site_update(rc_store *store, gint64 id, json_t *fields, GError **error);
+gboolean rc_store_site_delete(rc_store *store, gint64 id, GError **error);
+/* Id of the site with @code, 0 if none. */
+gint64 rc_store_site_id_by_code(rc_store *store, const char *code);
+
+/* ---- sessions, agenda, documents, attendance (store-sessions.c) ---- */
+json_t *rc_store_session_get(rc_store *store, gint64 id, GError **error);
+/* @status_or_null filters; @delegate_id > 0 keeps sessions that user is assigned to. */
+json_t *rc_store_sessions_list(rc_store *store, const char *status_or_null, gint64 delegate_id,
+                               GError **error);
+/* Session + agenda tree + delegates + sites. */
+json_t *rc_store_session_detail(rc_store *store, gint64 id, GError **error);
+gint64 rc_store_session_create(rc_store *store, json_t *fields, GError **error);
+gboolean rc_store_session_update(rc_store *store, gint64 id, json_t *fields, GError **error);
+gboolean rc_store_session_set_status(rc_store *store, gint64 id, const char *status, GError **error);
+gboolean rc_store_session_delete(rc_store *store, gint64 id, GError **error);
+gboolean rc_store_session_has_delegate(rc_store *store, gint64 session_id, gint64 user_id);
+
+json_t *rc_store_agenda_tree(rc_store *store, gint64 session_id, GError **error);
+json_t *rc_store_agenda_item_get(rc_store *store, gint64 id, GError **error);
+/* 0 = not found. */
+gint64 rc_store_agenda_item_session(rc_store *store, gint64 item_id);
+/* @parent_id 0 = top level; @position < 0 = last. */
+gint64 rc_store_agenda_item_create(rc_store *store, gint64 session_id, gint64 parent_id,
+                                   int position, json_t *fields, GError **error);
+gboolean rc_store_agenda_item_update(rc_store *store, gint64 id, json_t *fields, GError **error);
+gboolean rc_store_agenda_item_move(rc_store *store, gint64 id, gint64 parent_id, int position,
+                                   GError **error);
+gboolean rc_store_agenda_item_delete(rc_store *store, gint64 id, GError **error);
+
+gint64 rc_store_document_create(rc_store *store, gint64 item_id, const char *title,
+                                const char *filename, const char *sha256, gint64 size, int pages,
+                                gboolean confidential, gint64 uploaded_by, GError **error);
+json_t *rc_store_document_get(rc_store *store, gint64 id, GError **error);
+/* Deletes the row; *@orphan_sha256 gets the hash when no other row uses the
+ * blob any more (caller removes the file), else NULL. */
+gboolean rc_store_document_delete(rc_store *store, gint64 id, char **orphan_sha256, GError **error);
+gint64 rc_store_document_session(rc_store *store, gint64 document_id);
+/* Content hashes of the documents of a session (@item_id 0) or of an agenda
+ * item and everything below it. (transfer full) */
+GStrv rc_store_document_hashes(rc_store *store, gint64 session_id, gint64 item_id);
+gboolean rc_store_document_hash_used(rc_store *store, const char *sha256);
+
+/* ---- confidential documents and signatures (store-confidential.c) ---- */
+/* The user ids listed as readers of a confidential document. (transfer full) */
+json_t *rc_store_document_readers(rc_store *store, gint64 document_id, GError **error);
+gboolean rc_store_document_is_reader(rc_store *store, gint64 document_id, gint64 user_id);
+/* Sets the confidential mark (@confidential < 0: unchanged) and replaces the
+ * readers with @reader_ids (a JSON array of ids; NULL: unchanged), all or
+ * nothing; an unknown user is RC_ERROR_INVALID naming "readers". */
+gboolean rc_store_document_set_access(rc_store *store, gint64 document_id, int confidential, json_t *reader_ids,
+                                      GError **error);
+/* Stores what the upload's signature check found (transfer none; shown as
+ * the document's "signature"). */
+gboolean rc_store_document_set_signatures(rc_store *store, gint64 document_id, json_t *signatures, GError **error);
+
+json_t *rc_store_session_delegates(rc_store *store, gint64 session_id, GError **error);
+json_t *rc_store_session_sites(rc_store *store, gint64 session_id, GError **error);
+/* The first (by code) of @session_id's sites that another live session
+ * has too: {"site_id","site_code","site_name","session_id","title"}, or
+ * NULL (also on error: see @error). A site is in one live conference at a
+ * time: rc_store_session_set_sites refuses such a site for a live session
+ * (RC_ERROR_CONFLICT, the text of rc_store_busy_text). (transfer full) */
+json_t *rc_store_session_busy_site(rc_store *store, gint64 session_id, GError **error);
+/* "site CODE (name) is in the live session N (title); …" (transfer full) */
+char *rc_store_busy_text(json_t *busy);
+/* Replace the assignment lists (ids must exist; delegates must be role
+ * delegate or chair). All or nothing. */
+gboolean rc_store_session_set_delegates(rc_store *store, gint64 session_id, json_t *user_ids,
+                                        GError **error);
+gboolean rc_store_session_set_sites(rc_store *store, gint64 session_id, json_t *site_ids,
+                                    GError **error);
+
+/* Records a check-in ("in") or check-out ("out"); returns the delegate's
+ * attendance entry after the change. (transfer full) */
+json_t *rc_store_attendance_record(rc_store *store, gint64 session_id, gint64 user_id,
+                                   const char *event, const char *method, GError **error);
+json_t *rc_store_attendance_entry(rc_store *store, gint64 session_id, gint64 user_id,
+                                  GError **error);
+/* {"session_id","present","expected","delegates":[entry...]} (transfer full) */
+json_t *rc_store_attendance(rc_store *store, gint64 session_id, GError **error);
+
+/* ---- the live meeting (store-live.c) ---- */
+
+/* Sets the current agenda item and the presented document and page
+ * (0 = none). */
+gboolean rc_store_presentation_set(rc_store *store, gint64 session_id, gint64 item_id, gint64 document_id,
+                                   int page, GError **error);
+
+/* Speakers log: a request, a withdrawal, a turn granted, a turn ended. */
+gboolean rc_store_speaker_request(rc_store *store, gint64 session_id, gint64 item_id, gint64 user_id,
+                                  GError **error);
+gboolean rc_store_speaker_withdraw(rc_store *store, gint64 session_id, gint64 user_id, GError **error);
+gboolean rc_store_speaker_grant(rc_store *store, gint64 session_id, gint64 item_id, gint64 user_id,
+                                int limit_seconds, GError **error);
+gboolean rc_store_speaker_end(rc_store *store, gint64 session_id, gint64 user_id, gint64 seconds,
+                              GError **error);
+/* The session ended: every request still queued is dropped (as withdrawn). */
+gboolean rc_store_speakers_drop_queue(rc_store *store, gint64 session_id, GError **error);
+/* Queued and speaking rows of a session, oldest first (for a restart). */
+json_t *rc_store_speakers_active(rc_store *store, gint64 session_id, GError **error);
+/* Every finished turn: who spoke on which item, when and how long. */
+json_t *rc_store_speakers_log(rc_store *store, gint64 session_id, GError **error);
+
+/* @options: JSON array of strings (transfer none). Returns the vote id. */
+gint64 rc_store_vote_create(rc_store *store, gint64 session_id, gint64 item_id, const char *question,
+                            json_t *options, gboolean secret, gboolean allow_change, const char *closes_at,
+                            gint64 opened_by, GError **error);
+/* An open-vote ballot (replaces an earlier choice). */
+gboolean rc_store_ballot_put(rc_store *store, gint64 vote_id, gint64 user_id, int option, const char *ballot_key,
+                             GError **error);
+/* Whether @ballot_key was ever used by this voter in this open vote. */
+gboolean rc_store_ballot_key_used(rc_store *store, gint64 vote_id, gint64 user_id, const char *ballot_key);
+/* Seals a group of secret ballots (rc_secret_ballot *, ballot-box.h) in one
+ * transaction: the voters in the group's order, and each option's count
+ * raised by the group's total for it. Nothing of one ballot alone is
+ * written: the database, its WAL and the cells' order show the group only.
+ * On error nothing is changed. */
+gboolean rc_store_secret_ballots_seal(rc_store *store, gint64 vote_id, GPtrArray *group, GError **error);
+/* The ballot key a secret voter used, or NULL. (transfer full) */
+char *rc_store_secret_ballot_key(rc_store *store, gint64 vote_id, gint64 user_id);
+gboolean rc_store_vote_close(rc_store *store, gint64 vote_id, json_t *result, GError **error);
+/* Votes of a session, newest first, with "options" and "result" parsed. */
+json_t *rc_store_votes_list(rc_store *store, gint64 session_id, GError **error);
+json_t *rc_store_vote_get(rc_store *store, gint64 vote_id, GError **error);
+/* Ids of every open vote (for a restart). */
+json_t *rc_store_votes_open(rc_store *store, GError **error);
+/* Open vote: [{"user_id","option"}]; secret vote: voters [{"user_id"}] and
+ * counts [{"option","count"}]. */
+json_t *rc_store_vote_ballots(rc_store *store, gint64 vote_id, GError **error);
+json_t *rc_store_vote_voters(rc_store *store, gint64 vote_id, GError **error);
+json_t *rc_store_vote_tally(rc_store *store, gint64 vote_id, GError **error);
+
+/* Who held the floor (a site, and the delegate when one was granted). */
+gboolean rc_store_floor_log(rc_store *store, gint64 session_id, gint64 site_id, gint64 user_id, gint64 granted_by,
+                            GError **error);
+/* Records how long the program took to show the last grant. */
+gboolean rc_store_floor_switched(rc_store *store, gint64 session_id, gint64 switched_ms, GError **error);
+json_t *rc_store_floor_list(rc_store *store, gint64 session_id, GError **error);
+
+/* ---- technicians (store-health.c) ---- */
+gint64 rc_store_alarm_raise(rc_store *store, gint64 session_id, gint64 site_id, const char *kind, const char *reason,
+                            GError **error);
+/* Clears the open alarm of @kind for the site; returns its id, 0 if none was open. */
+gint64 rc_store_alarm_clear(rc_store *store, gint64 session_id, gint64 site_id, const char *kind, GError **error);
+/* RC_ERROR_NOT_FOUND, or RC_ERROR_INVALID_STATE when already acknowledged. */
+json_t *rc_store_alarm_ack(rc_store *store, gint64 alarm_id, gint64 user_id, GError **error);
+json_t *rc_store_alarm_get(rc_store *store, gint64 alarm_id, GError **error);
+/* @session_id 0 = all; @active_only: not cleared or not acknowledged. Newest first. */
+json_t *rc_store_alarms_list(rc_store *store, gint64 session_id, gboolean active_only, int limit, GError **error);
+gboolean rc_store_health_event(rc_store *store, gint64 session_id, gint64 site_id, const char *from, const char *to,
+                               const char *reason, GError **error);
+/* A site's call: opened when it is first heard, closed when it goes silent or the session ends. */
+gboolean rc_store_site_call_open(rc_store *store, gint64 session_id, gint64 site_id, GError **error);
+gboolean rc_store_site_call_close(rc_store *store, gint64 session_id, gint64 site_id, const char *reason,
+                                  gint64 packets, gint64 lost, double jitter_ms, double kbps, gint64 freezes,
+                                  GError **error);
+json_t *rc_store_site_calls(rc_store *store, gint64 session_id, GError **error);
+gint64 rc_store_site_check_start(rc_store *store, gint64 session_id, gint64 user_id, GError **error);
+gboolean rc_store_site_check_finish(rc_store *store, gint64 check_id, json_t *result, GError **error);
+json_t *rc_store_site_checks(rc_store *store, gint64 session_id, GError **error);
+
+/* Private notes. An empty @text deletes the note. */
+gboolean rc_store_note_put(rc_store *store, gint64 user_id, gint64 document_id, int page, const char *text,
+                           GError **error);
+/* @document_id 0 = every note of the user; rows carry document and session titles. */
+json_t *rc_store_notes_list(rc_store *store, gint64 user_id, gint64 document_id, GError **error);
+
+/* ---- calendar feed tokens (store-calendar.c) ---- */
+/* Sets (replacing any earlier one) the user's feed token, by its hash. */
+gboolean rc_store_calendar_token_set(rc_store *store, gint64 user_id, const char *token_hash, GError **error);
+/* Revokes it; RC_ERROR_NOT_FOUND when there was none. */
+gboolean rc_store_calendar_token_delete(rc_store *store, gint64 user_id, GError **error);
+/* The active user a feed token belongs to, or NULL (RC_ERROR_NOT_FOUND). (transfer full) */
+json_t *rc_store_calendar_token_user(rc_store *store, const char *token_hash, GError **error);
+/* When the user's token was made, or NULL if none. (transfer full) */
+char *rc_store_calendar_token_created(rc_store *store, gint64 user_id);
