@@ -1,218 +1,41 @@
-/* api-recordings — the program recordings of a session, cut by agenda item,
- * and their files. The recorder's index (media-record.c) gives each file's
- * start and each agenda item's start as offsets from the recording's start;
- * an item's part of a file is served as the whole file plus a media
- * fragment (#t=start,end): the player fetches only what it needs with Range
- * requests, and nothing is re-muxed on this 2-core controller. Files are
- * looked up only by the names in an index, inside the recording directory. */
+/* api-recordings — the recordings' routes: a session's recordings cut by
+ * agenda item (app/recordings.h) as JSON, and a recording file served with
+ * its headers (Range requests are the net's). */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api/api-private.h"
-
-#include <glib/gstdio.h>
-#include <string.h>
+#include "app/recordings.h"
 
 #define PARAM(call, i) ((call)->match->params[i])
-
-static char *
-recording_dir(rc_api *api)
-{
-  const char *dir = api->config->media_record_dir;
-  return *dir ? g_strdup(dir) : g_build_filename(api->config->data_dir, "recordings", NULL);
-}
-
-/* The session's index, or NULL when it was never recorded. (transfer full) */
-static json_t *
-read_index(rc_api *api, gint64 session_id)
-{
-  g_autofree char *dir = recording_dir(api);
-  g_autofree char *name = g_strdup_printf("session-%" G_GINT64_FORMAT ".json", session_id);
-  g_autofree char *path = g_build_filename(dir, name, NULL);
-  json_error_t jerr;
-  json_t *index = g_file_test(path, G_FILE_TEST_EXISTS) ? json_load_file(path, 0, &jerr) : NULL;
-  if (!index && g_file_test(path, G_FILE_TEST_EXISTS))
-    g_warning("session %" G_GINT64_FORMAT ": recording index %s unreadable: %s", session_id, path, jerr.text);
-  return json_is_object(index) ? index : (json_decref(index), NULL);
-}
-
-static double
-seconds_between(const char *a, const char *b)
-{
-  g_autoptr(GDateTime) x = a ? g_date_time_new_from_iso8601(a, NULL) : NULL;
-  g_autoptr(GDateTime) y = b ? g_date_time_new_from_iso8601(b, NULL) : NULL;
-  return x && y ? g_date_time_difference(y, x) / 1e6 : -1;
-}
-
-/* Where the recording ends, in seconds from its start; -1 while it runs. */
-static double
-recording_end(json_t *index)
-{
-  json_t *off = json_object_get(index, "ended_offset_seconds");
-  if (json_is_number(off))
-    return json_number_value(off);
-  const char *ended = json_string_value(json_object_get(index, "ended_at"));
-  return ended ? seconds_between(json_string_value(json_object_get(index, "started_at")), ended) : -1;
-}
-
-static double
-offset_of(json_t *entry)
-{
-  return json_number_value(json_object_get(entry, "offset_seconds"));
-}
-
-/* The files: where each starts and ends in the recording, size, missing. */
-static json_t *
-list_files(rc_api *api, json_t *index, double end)
-{
-  g_autofree char *dir = recording_dir(api);
-  json_t *segs = json_object_get(index, "segments"), *files = json_array();
-  for (size_t i = 0; i < json_array_size(segs); i++) {
-    json_t *s = json_array_get(segs, i), *next = json_array_get(segs, i + 1);
-    const char *file = json_string_value(json_object_get(s, "file"));
-    if (!file)
-      continue;
-    double from = offset_of(s), to = next ? offset_of(next) : end;
-    g_autofree char *path = g_build_filename(dir, file, NULL);
-    GStatBuf st;
-    gboolean missing = g_stat(path, &st) != 0 || !S_ISREG(st.st_mode);
-    g_autofree char *url = g_strdup_printf("/api/v1/recordings/%s", file);
-    json_t *f = json_pack("{ss ss* sf so sb sI ss}", "file", file, "started_at",
-                          json_string_value(json_object_get(s, "started_at")), "offset_s", from, "duration_s",
-                          to >= 0 ? json_real(MAX(to - from, 0)) : json_null(), "missing", missing, "size",
-                          (json_int_t)(missing ? 0 : st.st_size), "url", url);
-    json_array_append_new(files, f);
-  }
-  return files;
-}
-
-/* The parts of the files that [@from, @to) of the recording covers. */
-static void
-add_segments(json_t *segments, json_t *files, double from, double to)
-{
-  for (size_t i = 0; i < json_array_size(files); i++) {
-    json_t *f = json_array_get(files, i);
-    double f0 = json_number_value(json_object_get(f, "offset_s"));
-    json_t *dur = json_object_get(f, "duration_s");
-    double f1 = json_is_number(dur) ? f0 + json_number_value(dur) : -1;
-    double a = MAX(from, f0), b = to < 0 ? f1 : f1 < 0 ? to : MIN(to, f1);
-    if (b >= 0 && b <= a)
-      continue;
-    if (f1 >= 0 && a >= f1)
-      continue;
-    const char *file = json_string_value(json_object_get(f, "file"));
-    double start = a - f0, end = b < 0 ? -1 : b - f0;
-    g_autofree char *url = end < 0 ? g_strdup_printf("/api/v1/recordings/%s#t=%.2f", file, start)
-                                   : g_strdup_printf("/api/v1/recordings/%s#t=%.2f,%.2f", file, start, end);
-    json_array_append_new(segments, json_pack("{ss sf so ss sO}", "file", file, "start_s", start, "end_s",
-                                              end < 0 ? json_null() : json_real(end), "url", url, "missing",
-                                              json_object_get(f, "missing")));
-  }
-}
-
-/* Items in the order they were first opened; an item opened twice has the
- * segments of both spans. */
-static json_t *
-list_items(json_t *index, json_t *files, double end)
-{
-  json_t *marks = json_object_get(index, "items"), *items = json_array();
-  g_autoptr(GHashTable) by_id = g_hash_table_new(g_direct_hash, g_direct_equal); /* item id -> item */
-  for (size_t i = 0; i < json_array_size(marks); i++) {
-    json_t *m = json_array_get(marks, i), *next = json_array_get(marks, i + 1);
-    gint64 id = json_integer_value(json_object_get(m, "item_id"));
-    double from = offset_of(m), to = next ? offset_of(next) : end;
-    gpointer key = GSIZE_TO_POINTER((gsize)id);
-    json_t *item = g_hash_table_lookup(by_id, key);
-    if (!item) {
-      item = json_pack("{sI ss* sf s[]}", "item_id", (json_int_t)id, "title",
-                       json_string_value(json_object_get(m, "title")), "start_s", from, "segments");
-      json_array_append_new(items, item);
-      g_hash_table_insert(by_id, key, item);
-    }
-    add_segments(json_object_get(item, "segments"), files, from, to);
-  }
-  return items;
-}
 
 static gboolean
 recordings_list(rc_api_call *call, GError **error)
 {
-  gint64 sid = PARAM(call, 0);
-  g_autoptr(json_t) session = rc_store_session_get(call->api->store, sid, error);
-  if (!session)
+  json_t *list = rc_recordings_list(call->api->config, call->api->store, PARAM(call, 0), error);
+  if (!list)
     return FALSE;
-  g_autoptr(json_t) index = read_index(call->api, sid);
-  if (!index) {
-    rc_api_reply_json(call->reply, 200, json_pack("{sI sb s[] s[]}", "session_id", (json_int_t)sid, "recorded", 0,
-                                                  "files", "items"));
-    return TRUE;
-  }
-  double end = recording_end(index);
-  json_t *files = list_files(call->api, index, end);
-  json_t *items = list_items(index, files, end);
-  json_t *reply = json_pack("{sI sb sO sO so so}", "session_id", (json_int_t)sid, "recorded", 1, "started_at",
-                            json_object_get(index, "started_at"), "ended_at",
-                            json_object_get(index, "ended_at") ? json_object_get(index, "ended_at") : json_null(),
-                            "files", files, "items", items);
-  rc_api_reply_json(call->reply, 200, reply);
+  rc_api_reply_json(call->reply, 200, list);
   return TRUE;
-}
-
-/* "session-ID-NNN.mp4" → ID; 0 for any other name (no paths, no dots). */
-static gint64
-file_session(const char *name)
-{
-  gint64 sid = 0;
-  unsigned n = 0;
-  int used = 0;
-  if (!g_str_has_prefix(name, "session-") || strlen(name) > 64 ||
-      sscanf(name, "session-%" G_GINT64_FORMAT "-%3u.mp4%n", &sid, &n, &used) != 2 || name[used] != '\0')
-    return 0;
-  for (const char *p = name + 8; *p != '.'; p++)
-    if (!g_ascii_isdigit(*p) && *p != '-')
-      return 0;
-  return sid > 0 ? sid : 0;
-}
-
-static gboolean
-index_lists(json_t *index, const char *file)
-{
-  json_t *segs = json_object_get(index, "segments");
-  for (size_t i = 0; i < json_array_size(segs); i++)
-    if (g_strcmp0(json_string_value(json_object_get(json_array_get(segs, i), "file")), file) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 static gboolean
 recording_file(rc_api_call *call, GError **error)
 {
   const char *name = call->match->name;
-  gint64 sid = file_session(name);
-  if (!sid) {
+  if (!rc_recordings_file_session(name)) {
     g_set_error(error, RC_API_ERROR, RC_WIRE_BAD_PATH, "not a recording file name (session-ID-NNN.mp4)");
     return FALSE;
   }
-  g_autoptr(json_t) index = read_index(call->api, sid);
-  if (!index || !index_lists(index, name)) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "no recording file %s", name);
+  char *path = rc_recordings_file(call->api->config, name, error);
+  if (!path)
     return FALSE;
-  }
-  g_autofree char *dir = recording_dir(call->api);
-  g_autofree char *path = g_build_filename(dir, name, NULL);
-  if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
-    g_warning("session %" G_GINT64_FORMAT ": recording file %s is missing", sid, path);
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND,
-                "the recording file %s was deleted from the server; the index still lists it", name);
-    return FALSE;
-  }
   const char *download = call->request->query ? g_hash_table_lookup(call->request->query, "download") : NULL;
   rc_api_reply *r = call->reply;
   r->status = 200;
   r->content_type = "video/mp4";
-  r->file_path = g_steal_pointer(&path);
+  r->file_path = path; /* takes ownership */
   r->content_disposition = g_strdup_printf("%s; filename=\"%s\"", download ? "attachment" : "inline", name);
   return TRUE;
 }
-
 const rc_api_route rc_api_routes_recordings[] = {
   {"GET", "/api/v1/sessions/{id}/recordings", RC_ROLES_STAFF, RC_BODY_NONE, NULL, recordings_list},
   {"GET", "/api/v1/recordings/{name}", RC_ROLES_STAFF, RC_BODY_NONE, NULL, recording_file},
