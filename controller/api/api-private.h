@@ -19,8 +19,7 @@ struct rc_api {
   struct rc_domain *domain; /* app/domain.c: the meeting's domain events */
   struct rc_media *media;  /* or NULL */
   struct rc_site_health *health; /* app/site-health.c */
-  GString *metrics;               /* the last /metrics text (api-health.c) */
-  gint64 metrics_at_us;
+  struct rc_metrics *metrics; /* app/metrics.c */
   struct rc_record_jobs *records; /* app/record-jobs.c */
   struct rc_storage_watch *storage; /* app/storage-watch.c */
   struct rc_accounts *accounts; /* app/accounts.c */

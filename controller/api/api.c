@@ -6,6 +6,7 @@
 #include "app/agenda.h"
 #include "app/agenda-documents.h"
 #include "app/domain.h"
+#include "app/metrics.h"
 #include "app/presentation.h"
 #include "app/program.h"
 #include "app/record-jobs.h"
@@ -34,9 +35,9 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   api->program = rc_program_new(store, meeting);
   rc_votes_set_sealed_fn(api->votes, rc_api_live_ballots_sealed, api);
   api->health = rc_site_health_new(config, store, meeting);
-  api->metrics = g_string_new(NULL);
   api->records = rc_record_jobs_new(config);
   api->storage = rc_storage_watch_new(config, store, meeting, api->votes);
+  api->metrics = rc_metrics_new(store, api->health, api->storage);
   /* The meeting's domain events: the sites' calls and the recording alarm
    * close before the program comes down, as a session ends. */
   api->domain = rc_domain_new();
@@ -66,11 +67,11 @@ rc_api_free(rc_api *api)
   rc_presentation_free(api->presentation);
   rc_speakers_free(api->speakers);
   rc_domain_free(api->domain);
+  rc_metrics_free(api->metrics);
   rc_storage_watch_free(api->storage);
   rc_votes_free(api->votes);
   rc_program_free(api->program);
   rc_site_health_free(api->health);
-  g_string_free(api->metrics, TRUE);
   rc_record_jobs_free(api->records);
   g_free(api);
 }
