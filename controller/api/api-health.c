@@ -46,13 +46,9 @@ static gboolean
 ws_alarm_ack(rc_api_ws_call *call, GError **error)
 {
   gint64 id = rc_api_ws_int(call, "alarm_id");
-  json_t *alarm = rc_store_alarm_ack(call->api->store, id, RC_USER_ID(call->peer->user), error);
+  json_t *alarm = rc_site_health_alarm_ack(call->api->health, id, RC_USER_ID(call->peer->user), error);
   if (!alarm)
     return FALSE;
-  rc_api_audit(call->api, RC_USER_ID(call->peer->user), "alarm.ack", "alarm:%" G_GINT64_FORMAT, id);
-  gint64 sid = json_integer_value(json_object_get(alarm, "session_id"));
-  if (sid)
-    rc_meeting_send(call->api->meeting, sid, RC_EVENT_ALARM_ACKED, json_pack("{sO}", "alarm", alarm));
   call->ack = json_pack("{so}", "alarm", alarm);
   return TRUE;
 }
@@ -67,7 +63,6 @@ check_start(rc_api_call *call, GError **error)
   gint64 id = rc_site_health_check_start(api->health, sid, call->user_id, error);
   if (!id)
     return FALSE;
-  rc_api_audit(api, call->user_id, "check.start", "session:%" G_GINT64_FORMAT, sid);
   rc_api_reply_json(call->reply, 202, json_pack("{sI sI si}", "check_id", (json_int_t)id, "session_id", (json_int_t)sid,
                                                 "seconds", api->config->health_check_seconds));
   return TRUE;
@@ -102,13 +97,9 @@ static gboolean
 alarm_ack(rc_api_call *call, GError **error)
 {
   gint64 id = call->match->params[0];
-  json_t *alarm = rc_store_alarm_ack(call->api->store, id, call->user_id, error);
+  json_t *alarm = rc_site_health_alarm_ack(call->api->health, id, call->user_id, error);
   if (!alarm)
     return FALSE;
-  rc_api_audit(call->api, call->user_id, "alarm.ack", "alarm:%" G_GINT64_FORMAT, id);
-  gint64 sid = json_integer_value(json_object_get(alarm, "session_id"));
-  if (sid)
-    rc_meeting_send(call->api->meeting, sid, RC_EVENT_ALARM_ACKED, json_pack("{sO}", "alarm", alarm));
   rc_api_reply_json(call->reply, 200, alarm);
   return TRUE;
 }

@@ -482,6 +482,25 @@ on_check_step(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+audit(rc_store *store, gint64 user_id, const char *action, const char *kind, gint64 id, GError **error)
+{
+  g_autofree char *target = g_strdup_printf("%s:%" G_GINT64_FORMAT, kind, id);
+  return rc_store_audit(store, user_id, action, target, NULL, error);
+}
+
+/* The check's row and its audit row, one commit: the check's id or 0. */
+static gint64
+check_row(rc_store *store, gint64 sid, gint64 user_id, GError **error)
+{
+  gint64 id = 0;
+  if (!rc_store_begin(store, error))
+    return 0;
+  gboolean ok = (id = rc_store_site_check_start(store, sid, user_id, error)) &&
+                audit(store, user_id, "check.start", "session", sid, error);
+  return rc_store_end(store, ok, error) ? id : 0;
+}
+
 gint64
 rc_site_health_check_start(rc_site_health *sh, gint64 sid, gint64 user_id, GError **error)
 {
@@ -498,7 +517,7 @@ rc_site_health_check_start(rc_site_health *sh, gint64 sid, gint64 user_id, GErro
   if (!rc_session_sites_load(sh->store, sid, &sites, error) ||
       !rc_media_start_check(sh->media, sid, sites.sites, sites.n, error))
     return 0;
-  gint64 check_id = rc_store_site_check_start(sh->store, sid, user_id, error);
+  gint64 check_id = check_row(sh->store, sid, user_id, error);
   if (!check_id) {
     rc_media_stop(sh->media, sid);
     return 0;
@@ -509,4 +528,18 @@ rc_site_health_check_start(rc_site_health *sh, gint64 sid, gint64 user_id, GErro
   w->check_started_us = g_get_monotonic_time();
   w->check_source = g_timeout_add(1000, on_check_step, w);
   return check_id;
+}
+
+json_t *
+rc_site_health_alarm_ack(rc_site_health *sh, gint64 alarm_id, gint64 user_id, GError **error)
+{
+  if (!rc_store_begin(sh->store, error))
+    return NULL;
+  g_autoptr(json_t) alarm = rc_store_alarm_ack(sh->store, alarm_id, user_id, error);
+  if (!rc_store_end(sh->store, alarm && audit(sh->store, user_id, "alarm.ack", "alarm", alarm_id, error), error))
+    return NULL;
+  gint64 sid = json_integer_value(json_object_get(alarm, "session_id"));
+  if (sid)
+    rc_meeting_send(sh->meeting, sid, RC_EVENT_ALARM_ACKED, json_pack("{sO}", "alarm", alarm));
+  return g_steal_pointer(&alarm);
 }

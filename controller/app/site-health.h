@@ -48,5 +48,12 @@ json_t *rc_site_health_dropped_json(const guint64 counts[RC_DROP_REASONS]);
  * @user_id; its id. RC_ERROR_INVALID_STATE unless the session is scheduled
  * and has no check running. Sites in another session's media are not
  * checked: the result names that session (verdict "busy"). Progress and
- * the result are published as check.progress and check.finished. */
+ * the result are published as check.progress and check.finished. The
+ * check's row and its audit row (check.start) are one commit. */
 gint64 rc_site_health_check_start(rc_site_health *sh, gint64 session_id, gint64 user_id, GError **error);
+
+/* Alarm @alarm_id acknowledged by @user_id, with its audit row (alarm.ack)
+ * in the same commit, then alarm.acked to the session's technicians: the
+ * alarm, or NULL with @error (RC_ERROR_NOT_FOUND; RC_ERROR_INVALID_STATE when
+ * acknowledged already). (transfer full) */
+json_t *rc_site_health_alarm_ack(rc_site_health *sh, gint64 alarm_id, gint64 user_id, GError **error);
