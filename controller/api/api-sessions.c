@@ -500,10 +500,7 @@ attendance_post(rc_api_call *call, GError **error)
   gint64 id = PARAM(call, 0);
   gint64 user_id = json_integer_value(json_object_get(call->body, "user_id"));
   const char *action = json_string_value(json_object_get(call->body, "action"));
-  json_t *entry = rc_api_attendance_change(call->api, call->user, id, user_id, action, "console", error);
-  if (entry)
-    rc_api_audit(call->api, call->user_id, "attendance.manual", "session:%" G_GINT64_FORMAT " user:%" G_GINT64_FORMAT,
-                 id, user_id);
+  json_t *entry = rc_attendance_manual(call->api->store, call->api->meeting, call->user, id, user_id, action, error);
   return reply_object(call, 200, entry);
 }
 

@@ -11,3 +11,7 @@
  * delegate changes only their own. The entry (transfer full). */
 json_t *rc_attendance_change(rc_store *store, rc_meeting *meeting, json_t *caller, gint64 session_id, gint64 user_id,
                              const char *event, const char *method, GError **error);
+/* The same by the console ("console"), with its audit row
+ * (attendance.manual, by @caller) in the attendance row's commit. */
+json_t *rc_attendance_manual(rc_store *store, rc_meeting *meeting, json_t *caller, gint64 session_id, gint64 user_id,
+                             const char *event, GError **error);
