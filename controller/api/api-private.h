@@ -139,8 +139,8 @@ rc_api_zone(rc_api *api)
 {
   return api->config->zone;
 }
-/* An audit row for what the api still does itself (login, logout, the
- * calendar tokens, alarms, attendance at the console), after the action:
+/* An audit row for what the api still does itself (login, logout), after
+ * the action:
  * failures are logged, not fatal. The app's use cases write theirs in the
  * action's own commit. */
 void rc_api_audit(rc_api *api, gint64 user_id, const char *action, const char *target_fmt, ...)
