@@ -122,6 +122,10 @@ rc_program_session_live(rc_program *p, gint64 session_id, gboolean live)
   }
   g_autoptr(GError) error = NULL;
   g_auto(rc_session_sites) sites = {0};
+  g_auto(rc_media_program) now = {0};
+  rc_media_program_get(p->media, session_id, &now);
+  if (now.check_only) /* its own pre-session check, still running: the session's media replace it */
+    rc_media_stop(p->media, session_id);
   if (!rc_session_sites_load(p->store, session_id, &sites, &error) ||
       !rc_media_start(p->media, session_id, sites.sites, sites.n, &error)) {
     g_autofree char *why = g_strdup_printf("no video or audio for this session: %s", error ? error->message : "?");

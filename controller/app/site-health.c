@@ -380,6 +380,8 @@ rc_site_health_session_ended(rc_site_health *sh, gint64 session_id)
   g_hash_table_remove(sh->watches, &session_id);
 }
 
+static void check_finish(watch *w);
+
 static void
 on_domain(const rc_domain_event *e, gpointer data)
 {
@@ -387,10 +389,15 @@ on_domain(const rc_domain_event *e, gpointer data)
   if (e->kind == RC_DOMAIN_SESSION_ENDED) {
     rc_site_health_session_ended(sh, e->session_id);
   } else if (e->kind == RC_DOMAIN_SESSION_LIVE) {
-    /* A check of the same session stops: the session's own watch starts afresh. */
+    /* The session went live during its own check: the check ends now with
+     * what it saw (stored, published, its media down), and the session's
+     * own watch starts afresh with its live media. */
     watch *w = g_hash_table_lookup(sh->watches, &e->session_id);
-    if (w && w->check_id)
+    if (w && w->check_id) {
+      g_clear_handle_id(&w->check_source, g_source_remove);
+      check_finish(w);
       g_hash_table_remove(sh->watches, &e->session_id);
+    }
   }
 }
 
@@ -453,6 +460,24 @@ check_result(watch *w)
                    rows);
 }
 
+/* The check's verdicts, stored and published; its media stop. */
+static void
+check_finish(watch *w)
+{
+  rc_site_health *sh = w->sh;
+  gint64 sid = w->session_id;
+  g_autoptr(json_t) result = check_result(w);
+  rc_store_site_check_finish(sh->store, w->check_id, result, NULL);
+  g_message("session %" G_GINT64_FORMAT ": pre-session check done: %" JSON_INTEGER_FORMAT " ready, %" JSON_INTEGER_FORMAT
+            " degraded, %" JSON_INTEGER_FORMAT " absent, %" JSON_INTEGER_FORMAT " busy elsewhere", sid,
+            json_integer_value(json_object_get(result, "ready")), json_integer_value(json_object_get(result, "degraded")),
+            json_integer_value(json_object_get(result, "absent")), json_integer_value(json_object_get(result, "busy")));
+  rc_meeting_send(sh->meeting, sid, RC_EVENT_CHECK_FINISHED,
+                  json_pack("{sI sO}", "check_id", (json_int_t)w->check_id, "result", result));
+  if (sh->media)
+    rc_media_stop(sh->media, sid);
+}
+
 static gboolean
 on_check_step(gpointer data)
 {
@@ -467,17 +492,8 @@ on_check_step(gpointer data)
                               total, "counts", counts_json(w)));
     return G_SOURCE_CONTINUE;
   }
-  g_autoptr(json_t) result = check_result(w);
-  rc_store_site_check_finish(sh->store, w->check_id, result, NULL);
-  g_message("session %" G_GINT64_FORMAT ": pre-session check done: %" JSON_INTEGER_FORMAT " ready, %" JSON_INTEGER_FORMAT
-            " degraded, %" JSON_INTEGER_FORMAT " absent, %" JSON_INTEGER_FORMAT " busy elsewhere", sid,
-            json_integer_value(json_object_get(result, "ready")), json_integer_value(json_object_get(result, "degraded")),
-            json_integer_value(json_object_get(result, "absent")), json_integer_value(json_object_get(result, "busy")));
-  rc_meeting_send(sh->meeting, sid, RC_EVENT_CHECK_FINISHED,
-                  json_pack("{sI sO}", "check_id", (json_int_t)w->check_id, "result", result));
   w->check_source = 0;
-  if (sh->media)
-    rc_media_stop(sh->media, sid);
+  check_finish(w);
   g_hash_table_remove(sh->watches, &sid); /* frees @w */
   return G_SOURCE_REMOVE;
 }

@@ -4,7 +4,8 @@
 // own figures and health, its own RTSP path; a floor change in one leaves
 // the other's program alone; a site is in one live conference at a time
 // (assignment and start refused, naming the other session; the pre-session
-// check reports it); ending one leaves the other running and hands it
+// check reports it); a session going live during its own check ends the
+// check and has its media; ending one leaves the other running and hands it
 // RTSP /program.
 
 import assert from 'node:assert/strict';
@@ -149,6 +150,23 @@ describe('several conferences at once', () => {
     // The live conferences kept their sites and programs.
     assert.equal((await media(A.id)).sites, 2);
     assert.equal((await media(B.id)).source_site_id, site.H03.id);
+  });
+
+  test('a session that goes live during its own pre-session check: the check ends with what it saw, the session has its media', async () => {
+    const D = await createSession(srv.base, admin, { title: 'Họp Huyện Vân Sơn' });
+    await api(srv.base, admin, 'PUT', `/api/v1/sessions/${D.id}/sites`, { site_ids: [site.H04.id] });
+    const { check_id } = await api(srv.base, admin, 'POST', `/api/v1/sessions/${D.id}/check`);
+    await api(srv.base, admin, 'POST', `/api/v1/sessions/${D.id}/start`);
+    const d = await media(D.id);
+    assert.equal(d.session_id, D.id);
+    assert.equal(d.rtsp_url, `rtsp://127.0.0.1:${rtspPort}/session/${D.id}`, 'a live program, not the check');
+    const { checks } = await api(srv.base, admin, 'GET', `/api/v1/sessions/${D.id}/checks`);
+    const c = checks.find((x) => x.id === check_id);
+    assert.ok(c.finished_at && c.result, `the check is finished: ${JSON.stringify(c)}`);
+    const alarms = (await api(srv.base, admin, 'GET', `/api/v1/alarms?session_id=${D.id}&active=1`)).alarms;
+    assert.deepEqual(alarms.filter((a) => a.kind === 'media'), [], 'no media alarm');
+    await api(srv.base, admin, 'POST', `/api/v1/sessions/${D.id}/end`);
+    assert.equal((await media(D.id)).session_id, 0);
   });
 
   test('RTSP serves each conference at its own path', async () => {
