@@ -87,7 +87,10 @@ typedef struct {
   void (*learned)(rc_site_transport *t, gboolean audio, GSocketAddress *from);
   /* A program packet for this site alone: a writable copy carrying its
    * out_ssrc and out_pt. The transport protects and sends it. On the
-   * thread that has the program. NULL: the shared fan-out sends. */
+   * thread that has the program. NULL: the shared fan-out sends.
+   * Video only so far: the video fan-out calls it; the audio mix's outputs
+   * still send to destinations only, so a transport with its own send gets
+   * no program audio yet (the first such transport adds it there). */
   void (*send)(rc_site_transport *t, gboolean audio, guint8 *rtp, gsize len);
   /* Asks the site for a video keyframe. */
   void (*request_keyframe)(rc_site_transport *t);
