@@ -10,6 +10,18 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Meeting } from '../../web/common/meeting.js';
 
+// The model announces its changes as a CustomEvent, which every browser has
+// and Node has as a global only from 19 on. Debian 12's Node is 18: there
+// the test gives it the browser's class (an Event with a detail).
+if (typeof globalThis.CustomEvent !== 'function') {
+  globalThis.CustomEvent = class CustomEvent extends Event {
+    constructor(type, init = {}) {
+      super(type, init);
+      this.detail = init.detail ?? null;
+    }
+  };
+}
+
 const AN = { id: 11, username: 'dbieu01', full_name: 'Nguyễn Văn An', title: 'Đại biểu', unit: 'Tổ 1' };
 const BINH = { id: 12, username: 'dbieu02', full_name: 'Trần Thị Bình', title: 'Đại biểu', unit: 'Tổ 2' };
 const SITES = [{ id: 1, code: 'TINH', name: 'Hội trường tỉnh', level: 'province' }, { id: 2, code: 'H01', name: 'Huyện Đức Hòa', level: 'district' }];
