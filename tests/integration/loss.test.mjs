@@ -18,6 +18,10 @@ describe('packet loss under reordering', () => {
   let srv, admin, sim, tech, ports;
   const ids = {};
   const rows = new Map(); // site id -> health rows since the last clear
+  // A 10 % drop is drawn packet by packet: over 5 s (~600 video packets) the
+  // share dropped has a standard deviation of 1.2 points, and 7 % (the
+  // bound) came up once in a fresh-machine run; over 10 s it is 0.85 points.
+  const DROP_MS = 10_000;
 
   const video = async (code) => (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).sites.find((s) => s.site_id === ids[code])?.video;
   /** Loss over @ms of the fault: from two snapshots of the figures, and the health rows meanwhile. */
@@ -80,7 +84,7 @@ describe('packet loss under reordering', () => {
 
   test('a real 10 % drop: about 10 % loss', async (t) => {
     await sim.cmd({ cmd: 'fault', site: 'H02', loss: 10 });
-    const m = await measure('H02', 5000);
+    const m = await measure('H02', DROP_MS);
     await sim.cmd({ cmd: 'fault', site: 'H02', loss: 0 });
     t.diagnostic(`drop 10 %: ${m.lost} of ${m.expected} lost (${m.percent.toFixed(2)} %), health loss % ${m.health.map((x) => x.toFixed(1)).join(' ')}`);
     assert.ok(m.percent > 7 && m.percent < 13, `loss with 10 % dropped: ${m.percent.toFixed(2)} %`);
@@ -89,7 +93,7 @@ describe('packet loss under reordering', () => {
 
   test('10 % dropped under 400 ms of jitter: still about 10 %, not more', async (t) => {
     await sim.cmd({ cmd: 'fault', site: 'H02', loss: 10, jitter_ms: 400 });
-    const m = await measure('H02', 5000);
+    const m = await measure('H02', DROP_MS);
     await sim.cmd({ cmd: 'fault', site: 'H02', loss: 0, jitter_ms: 0 });
     t.diagnostic(`drop 10 % + jitter 400 ms: ${m.lost} of ${m.expected} lost (${m.percent.toFixed(2)} %), health loss % ${m.health.map((x) => x.toFixed(1)).join(' ')}`);
     assert.ok(m.percent > 7 && m.percent < 13, `loss: ${m.percent.toFixed(2)} %`);
