@@ -37,16 +37,13 @@ end_live_part(rc_sessions *s, gint64 session_id, gint64 by, GError **error)
 static gboolean
 sites_free(rc_sessions *s, gint64 session_id, GError **error)
 {
-  g_autoptr(GError) failed = NULL;
-  g_autoptr(json_t) busy = rc_store_session_busy_site(s->store, session_id, &failed);
-  if (failed) {
-    g_propagate_error(error, g_steal_pointer(&failed));
-    return FALSE;
-  }
-  if (!busy)
+  g_autoptr(GError) busy = NULL;
+  if (rc_store_session_sites_free(s->store, session_id, &busy))
     return TRUE;
-  g_autofree char *text = rc_store_busy_text(busy);
-  g_set_error(error, RC_ERROR, RC_ERROR_CONFLICT, "%s: take it out of one of them", text);
+  if (g_error_matches(busy, RC_ERROR, RC_ERROR_CONFLICT))
+    g_set_error(error, RC_ERROR, RC_ERROR_CONFLICT, "%s: take it out of one of them", busy->message);
+  else
+    g_propagate_error(error, g_steal_pointer(&busy));
   return FALSE;
 }
 

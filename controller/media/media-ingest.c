@@ -554,15 +554,6 @@ rc_ingest_end_session(rc_ingest *in, gint64 session_id)
   g_mutex_unlock(&in->lock);
 }
 
-guint
-rc_ingest_sessions(rc_ingest *in)
-{
-  g_mutex_lock(&in->lock);
-  guint n = g_hash_table_size(in->routes);
-  g_mutex_unlock(&in->lock);
-  return n;
-}
-
 void
 rc_ingest_copy_to(rc_ingest *in, guint32 ssrc, GstAppSrc *to)
 {

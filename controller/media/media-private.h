@@ -83,8 +83,6 @@ void rc_ingest_free(rc_ingest *ingest);
 gboolean rc_ingest_set_streams(rc_ingest *ingest, gint64 session_id, GHashTable *sites, GError **error);
 /* The session's streams and forwarding are gone. */
 void rc_ingest_end_session(rc_ingest *ingest, gint64 session_id);
-/* How many sessions the port serves. */
-guint rc_ingest_sessions(rc_ingest *ingest);
 /* Copies every RTP packet of @ssrc into @to (NULL stops). @to: (transfer none, kept with a ref). */
 void rc_ingest_copy_to(rc_ingest *ingest, guint32 ssrc, GstAppSrc *to);
 /* Switch-mode forwarding (video) of session @session_id: its program

@@ -532,37 +532,34 @@ rc_store_session_sites(rc_store *store, gint64 session_id, GError **error)
   return rc_store_rows(store, stmt, error);
 }
 
-json_t *
-rc_store_session_busy_site(rc_store *store, gint64 session_id, GError **error)
+gboolean
+rc_store_session_sites_free(rc_store *store, gint64 session_id, GError **error)
 {
   /* From the live sessions (a few) to their sites, each looked up among
    * this session's by the primary key. */
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
-      "SELECT s.id AS site_id, s.code AS site_code, s.name AS site_name, se.id AS session_id, se.title"
+      "SELECT s.code, s.name, se.id, se.title"
       " FROM sessions se JOIN session_sites other ON other.session_id = se.id"
       " JOIN session_sites mine ON mine.session_id = ?1 AND mine.site_id = other.site_id"
       " JOIN sites s ON s.id = other.site_id"
       " WHERE se.status = 'live' AND se.id != ?1 ORDER BY s.code LIMIT 1",
       error);
   if (!stmt)
-    return NULL;
+    return FALSE;
   sqlite3_bind_int64(stmt, 1, session_id);
-  json_t *rows = rc_store_rows(store, stmt, error);
-  json_t *first = rows && json_array_size(rows) ? json_incref(json_array_get(rows, 0)) : NULL;
-  json_decref(rows);
-  return first;
-}
-
-char *
-rc_store_busy_text(json_t *busy)
-{
-  return g_strdup_printf("site %s (%s) is in the live session %" JSON_INTEGER_FORMAT " (%s); a site is in one live "
-                         "conference at a time",
-                         json_string_value(json_object_get(busy, "site_code")),
-                         json_string_value(json_object_get(busy, "site_name")),
-                         json_integer_value(json_object_get(busy, "session_id")),
-                         json_string_value(json_object_get(busy, "title")));
+  g_autoptr(json_t) rows = rc_store_rows(store, stmt, error);
+  if (!rows)
+    return FALSE;
+  json_t *busy = json_array_get(rows, 0);
+  if (!busy)
+    return TRUE;
+  g_set_error(error, RC_ERROR, RC_ERROR_CONFLICT,
+              "site %s (%s) is in the live session %" JSON_INTEGER_FORMAT " (%s); a site is in one live conference "
+              "at a time",
+              json_string_value(json_object_get(busy, "code")), json_string_value(json_object_get(busy, "name")),
+              json_integer_value(json_object_get(busy, "id")), json_string_value(json_object_get(busy, "title")));
+  return FALSE;
 }
 
 /* A live session's sites must not be another live session's. */
@@ -572,20 +569,8 @@ sites_free(rc_store *store, gint64 session_id, GError **error)
   g_autoptr(json_t) session = rc_store_session_get(store, session_id, error);
   if (!session)
     return FALSE;
-  if (g_strcmp0(json_string_value(json_object_get(session, "status")), "live") != 0)
-    return TRUE;
-  g_autoptr(GError) failed = NULL;
-  g_autoptr(json_t) busy = rc_store_session_busy_site(store, session_id, &failed);
-  if (failed) {
-    g_propagate_error(error, g_steal_pointer(&failed));
-    return FALSE;
-  }
-  if (busy) {
-    g_autofree char *text = rc_store_busy_text(busy);
-    g_set_error(error, RC_ERROR, RC_ERROR_CONFLICT, "%s", text);
-    return FALSE;
-  }
-  return TRUE;
+  return g_strcmp0(json_string_value(json_object_get(session, "status")), "live") != 0 ||
+         rc_store_session_sites_free(store, session_id, error);
 }
 
 /* Replaces the rows of an assignment table, checking each id with @check_sql

@@ -134,14 +134,12 @@ gboolean rc_store_document_set_signatures(rc_store *store, gint64 document_id, j
 
 json_t *rc_store_session_delegates(rc_store *store, gint64 session_id, GError **error);
 json_t *rc_store_session_sites(rc_store *store, gint64 session_id, GError **error);
-/* The first (by code) of @session_id's sites that another live session
- * has too: {"site_id","site_code","site_name","session_id","title"}, or
- * NULL (also on error: see @error). A site is in one live conference at a
- * time: rc_store_session_set_sites refuses such a site for a live session
- * (RC_ERROR_CONFLICT, the text of rc_store_busy_text). (transfer full) */
-json_t *rc_store_session_busy_site(rc_store *store, gint64 session_id, GError **error);
-/* "site CODE (name) is in the live session N (title); …" (transfer full) */
-char *rc_store_busy_text(json_t *busy);
+/* FALSE with RC_ERROR_CONFLICT when one of @session_id's sites is another
+ * live session's too, naming the first by code and that session: "site H01
+ * (…) is in the live session 2 (…); a site is in one live conference at a
+ * time". A site is in one live conference at a time: so
+ * rc_store_session_set_sites refuses such a site for a live session. */
+gboolean rc_store_session_sites_free(rc_store *store, gint64 session_id, GError **error);
 /* Replace the assignment lists (ids must exist; delegates must be role
  * delegate or chair). All or nothing. */
 gboolean rc_store_session_set_delegates(rc_store *store, gint64 session_id, json_t *user_ids,
