@@ -99,10 +99,10 @@ feed_token_revoke(rc_api_call *call, GError **error)
 }
 
 const rc_api_route rc_api_routes_calendar[] = {
-  {"GET", "/api/v1/sessions/{id}/calendar.ics", RC_ROLES_ANY, RC_BODY_NONE, NULL, session_ics},
-  {"GET", "/api/v1/calendar.ics", 0, RC_BODY_NONE, NULL, feed_ics}, /* checks its own token */
-  {"GET", "/api/v1/me/calendar", RC_ROLES_ANY, RC_BODY_NONE, NULL, feed_status},
-  {"POST", "/api/v1/me/calendar", RC_ROLES_ANY, RC_BODY_NONE, NULL, feed_token_new},
-  {"DELETE", "/api/v1/me/calendar", RC_ROLES_ANY, RC_BODY_NONE, NULL, feed_token_revoke},
-  {NULL, NULL, 0, 0, NULL, NULL},
+  {"GET", "/api/v1/sessions/{id}/calendar.ics", RC_ROLES_ANY, RC_BODY_NONE, NULL, session_ics, RC_REACH_INVITED},
+  {"GET", "/api/v1/calendar.ics", 0, RC_BODY_NONE, NULL, feed_ics, RC_REACH_SCOPE}, /* checks its own token */
+  {"GET", "/api/v1/me/calendar", RC_ROLES_ANY, RC_BODY_NONE, NULL, feed_status, RC_REACH_SCOPE},
+  {"POST", "/api/v1/me/calendar", RC_ROLES_ANY, RC_BODY_NONE, NULL, feed_token_new, RC_REACH_SCOPE},
+  {"DELETE", "/api/v1/me/calendar", RC_ROLES_ANY, RC_BODY_NONE, NULL, feed_token_revoke, RC_REACH_SCOPE},
+  {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -89,6 +89,12 @@ alarms_list(rc_api_call *call, GError **error)
                                       g_strcmp0(active, "1") == 0 || g_strcmp0(active, "true") == 0, 1000, error);
   if (!list)
     return FALSE;
+  /* A unit's staff see their sessions' alarms, and the controller's own. */
+  for (size_t i = json_array_size(list); i-- > 0;) {
+    gint64 sid = json_integer_value(json_object_get(json_array_get(list, i), "session_id"));
+    if (sid && rc_access_relation(call->api->store, call->user, sid) != RC_RELATION_SCOPE)
+      json_array_remove(list, i);
+  }
   rc_api_reply_json(call->reply, 200, json_pack("{so}", "alarms", list));
   return TRUE;
 }
@@ -175,11 +181,11 @@ const rc_api_ws_type rc_api_ws_health_messages[] = {
 };
 
 const rc_api_route rc_api_routes_health[] = {
-  {"GET", "/metrics", 0, RC_BODY_NONE, NULL, metrics},
-  {"GET", "/api/v1/alarms", RC_ROLES_STAFF, RC_BODY_NONE, NULL, alarms_list},
-  {"POST", "/api/v1/alarms/{id}/ack", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_NONE, NULL, alarm_ack},
-  {"GET", "/api/v1/sessions/{id}/site-attendance", RC_ROLES_STAFF, RC_BODY_NONE, NULL, site_calls},
-  {"POST", "/api/v1/sessions/{id}/check", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_NONE, NULL, check_start},
-  {"GET", "/api/v1/sessions/{id}/checks", RC_ROLES_STAFF, RC_BODY_NONE, NULL, checks_list},
-  {NULL, NULL, 0, 0, NULL, NULL},
+  {"GET", "/metrics", 0, RC_BODY_NONE, NULL, metrics, RC_REACH_SCOPE},
+  {"GET", "/api/v1/alarms", RC_ROLES_STAFF, RC_BODY_NONE, NULL, alarms_list, RC_REACH_SCOPE},
+  {"POST", "/api/v1/alarms/{id}/ack", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_NONE, NULL, alarm_ack, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/site-attendance", RC_ROLES_STAFF, RC_BODY_NONE, NULL, site_calls, RC_REACH_SCOPE},
+  {"POST", "/api/v1/sessions/{id}/check", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_NONE, NULL, check_start, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/checks", RC_ROLES_STAFF, RC_BODY_NONE, NULL, checks_list, RC_REACH_SCOPE},
+  {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -99,8 +99,8 @@ import_sites(rc_api_call *call, GError **error)
 }
 
 const rc_api_route rc_api_routes_import[] = {
-  {"POST", "/api/v1/import/users", RC_ROLE_ADMIN, RC_BODY_CSV, NULL, import_users},
-  {"POST", "/api/v1/import/delegates", RC_ROLE_ADMIN, RC_BODY_CSV, NULL, import_delegates},
-  {"POST", "/api/v1/import/sites", RC_ROLES_EDITORS, RC_BODY_CSV, NULL, import_sites},
-  {NULL, NULL, 0, 0, NULL, NULL},
+  {"POST", "/api/v1/import/users", RC_ROLE_ADMIN, RC_BODY_CSV, NULL, import_users, RC_REACH_SCOPE},
+  {"POST", "/api/v1/import/delegates", RC_ROLE_ADMIN, RC_BODY_CSV, NULL, import_delegates, RC_REACH_SCOPE},
+  {"POST", "/api/v1/import/sites", RC_ROLES_EDITORS, RC_BODY_CSV, NULL, import_sites, RC_REACH_SCOPE},
+  {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

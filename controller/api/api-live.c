@@ -21,9 +21,10 @@
 /* ---- shared checks ---- */
 
 static json_t *
-session_checked(rc_api_ws_call *call, gint64 session_id, gboolean must_be_live, GError **error)
+session_checked(rc_api_ws_call *call, gint64 session_id, rc_access_need need, gboolean must_be_live,
+                GError **error)
 {
-  if (!rc_api_session_access(call->api, call->peer->user, session_id, error))
+  if (!rc_access_session_for(call->api->store, call->peer->user, session_id, need, "websocket", error))
     return NULL;
   json_t *s = rc_store_session_get(call->api->store, session_id, error);
   const char *status = s ? json_string_value(json_object_get(s, "status")) : NULL;
@@ -43,7 +44,7 @@ static gboolean
 ws_present(rc_api_ws_call *call, GError **error)
 {
   gint64 sid = rc_api_ws_int(call, "session_id");
-  g_autoptr(json_t) session = session_checked(call, sid, FALSE, error);
+  g_autoptr(json_t) session = session_checked(call, sid, RC_NEED_RUN, FALSE, error);
   if (!session)
     return FALSE;
   call->ack = rc_presentation_page(call->api->presentation, sid, rc_api_ws_int(call, "document_id"),
@@ -55,7 +56,7 @@ static gboolean
 ws_agenda_current(rc_api_ws_call *call, GError **error)
 {
   gint64 sid = rc_api_ws_int(call, "session_id");
-  g_autoptr(json_t) session = session_checked(call, sid, FALSE, error);
+  g_autoptr(json_t) session = session_checked(call, sid, RC_NEED_RUN, FALSE, error);
   if (!session)
     return FALSE;
   call->ack = rc_presentation_item(call->api->presentation, sid, rc_api_ws_int(call, "item_id"), error);
@@ -68,7 +69,7 @@ static gboolean
 ws_speak_request(rc_api_ws_call *call, GError **error)
 {
   gint64 sid = rc_api_ws_int(call, "session_id");
-  g_autoptr(json_t) session = session_checked(call, sid, TRUE, error);
+  g_autoptr(json_t) session = session_checked(call, sid, RC_NEED_TAKE_PART, TRUE, error);
   if (!session)
     return FALSE;
   call->ack = rc_speakers_request(call->api->speakers, sid, json_integer_value(json_object_get(session, "current_item_id")),
@@ -80,7 +81,7 @@ static gboolean
 ws_speak_withdraw(rc_api_ws_call *call, GError **error)
 {
   gint64 sid = rc_api_ws_int(call, "session_id");
-  g_autoptr(json_t) session = session_checked(call, sid, FALSE, error);
+  g_autoptr(json_t) session = session_checked(call, sid, RC_NEED_TAKE_PART, FALSE, error);
   if (!session)
     return FALSE;
   call->ack = rc_speakers_withdraw(call->api->speakers, sid, RC_USER_ID(call->peer->user), error);
@@ -91,7 +92,7 @@ static gboolean
 ws_speak_grant(rc_api_ws_call *call, GError **error)
 {
   gint64 sid = rc_api_ws_int(call, "session_id");
-  g_autoptr(json_t) session = session_checked(call, sid, TRUE, error);
+  g_autoptr(json_t) session = session_checked(call, sid, RC_NEED_RUN, TRUE, error);
   if (!session)
     return FALSE;
   call->ack = rc_speakers_grant(call->api->speakers, sid, json_integer_value(json_object_get(session, "current_item_id")),
@@ -104,11 +105,12 @@ ws_speak_end(rc_api_ws_call *call, GError **error)
 {
   rc_api *api = call->api;
   gint64 sid = rc_api_ws_int(call, "session_id");
-  g_autoptr(json_t) session = session_checked(call, sid, FALSE, error);
+  g_autoptr(json_t) session = session_checked(call, sid, RC_NEED_TAKE_PART, FALSE, error);
   if (!session)
     return FALSE;
   gboolean is_speaker = rc_floor_speaker(rc_meeting_floor(api->meeting, sid)) == RC_USER_ID(call->peer->user);
-  if (!is_speaker && !(RC_USER_ROLE(call->peer->user) & CHAIRS)) {
+  if (!is_speaker && (!(RC_USER_ROLE(call->peer->user) & CHAIRS) ||
+                      !rc_access_session_for(api->store, call->peer->user, sid, RC_NEED_RUN, "speak.end", NULL))) {
     g_set_error(error, RC_ERROR, RC_ERROR_FORBIDDEN, "only the chair or the speaker can end a turn");
     return FALSE;
   }
@@ -140,7 +142,7 @@ ws_vote_open(rc_api_ws_call *call, GError **error)
 {
   json_t *b = call->body;
   gint64 sid = rc_api_ws_int(call, "session_id");
-  g_autoptr(json_t) session = session_checked(call, sid, TRUE, error);
+  g_autoptr(json_t) session = session_checked(call, sid, RC_NEED_RUN, TRUE, error);
   if (!session)
     return FALSE;
   json_t *change = json_object_get(b, "allow_change");
@@ -200,7 +202,7 @@ ws_vote_close(rc_api_ws_call *call, GError **error)
 {
   gint64 vote_id = rc_api_ws_int(call, "vote_id"), sid = 0;
   if (!rc_meeting_vote(call->api->meeting, vote_id, &sid) ||
-      !rc_api_session_access(call->api, call->peer->user, sid, NULL)) {
+      !rc_access_session_for(call->api->store, call->peer->user, sid, RC_NEED_RUN, "vote.close", NULL)) {
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "the vote is not open");
     return FALSE;
   }

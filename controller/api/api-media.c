@@ -34,7 +34,7 @@ rc_api_media_switched(gint64 session_id, gint64 site_id, gint64 grant_to_switch_
 static gboolean
 session_with_media(rc_api_ws_call *call, gint64 sid, GError **error)
 {
-  if (!rc_api_session_access(call->api, call->peer->user, sid, error))
+  if (!rc_access_session_for(call->api->store, call->peer->user, sid, RC_NEED_RUN, "media", error))
     return FALSE;
   if (!rc_program_running(call->api->program, sid)) {
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "the session has no media running (is it live?)");
@@ -272,9 +272,9 @@ floor_log(rc_api_call *call, GError **error)
 }
 
 const rc_api_route rc_api_routes_media[] = {
-  {"GET", "/api/v1/media", RC_ROLES_STAFF, RC_BODY_NONE, NULL, media_status},
-  {"GET", "/api/v1/media/stats", RC_ROLES_STAFF, RC_BODY_NONE, NULL, media_stats},
-  {"GET", "/api/v1/media/unknown-senders", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_NONE, NULL, unknown_senders},
-  {"GET", "/api/v1/sessions/{id}/floor", RC_ROLES_STAFF, RC_BODY_NONE, NULL, floor_log},
-  {NULL, NULL, 0, 0, NULL, NULL},
+  {"GET", "/api/v1/media", RC_ROLES_STAFF, RC_BODY_NONE, NULL, media_status, RC_REACH_SCOPE},
+  {"GET", "/api/v1/media/stats", RC_ROLES_STAFF, RC_BODY_NONE, NULL, media_stats, RC_REACH_SCOPE},
+  {"GET", "/api/v1/media/unknown-senders", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_NONE, NULL, unknown_senders, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/floor", RC_ROLES_STAFF, RC_BODY_NONE, NULL, floor_log, RC_REACH_SCOPE},
+  {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api/api-private.h"
 #include "app/accounts.h"
+#include "app/organisations.h"
 
 static const char *const role_choices[] = {"admin", "secretariat", "chair", "delegate", "technician", NULL};
 static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
@@ -20,6 +21,8 @@ static const rc_field user_create_fields[] = {
   {"password", RC_FIELD_STRING, TRUE, 6, 128, NULL},
   {"title", RC_FIELD_STRING, FALSE, 0, 100, NULL},
   {"unit", RC_FIELD_STRING, FALSE, 0, 100, NULL},
+  {"organisation_id", RC_FIELD_ID, FALSE, 0, 0, NULL},
+  {"include_children", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const rc_field user_update_fields[] = {
@@ -30,6 +33,8 @@ static const rc_field user_update_fields[] = {
   {"unit", RC_FIELD_STRING, FALSE, 0, 100, NULL},
   {"active", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
   {"site_id", RC_FIELD_ID_OR_NULL, FALSE, 0, 0, NULL},
+  {"organisation_id", RC_FIELD_ID, FALSE, 0, 0, NULL},
+  {"include_children", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 #define SITE_FIELDS(req)                                       \
@@ -43,6 +48,7 @@ static const rc_field user_update_fields[] = {
   {"opus_payload_type", RC_FIELD_INT_OR_NULL, FALSE, 96, 127, NULL}, \
   {"video_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 1000000, NULL}, \
   {"audio_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 100000, NULL}, \
+  {"organisation_id", RC_FIELD_ID, FALSE, 0, 0, NULL},         \
   {NULL, 0, 0, 0, 0, NULL}
 static const rc_field site_create_fields[] = {SITE_FIELDS(TRUE)};
 static const rc_field site_update_fields[] = {SITE_FIELDS(FALSE)};
@@ -144,7 +150,10 @@ static gboolean
 me(rc_api_call *call, GError **error)
 {
   (void)error;
-  rc_api_reply_json(call->reply, 200, json_incref(call->user));
+  json_t *me = json_deep_copy(call->user);
+  g_autoptr(json_t) org = rc_organisations_of_user(call->api->store, call->api->config, call->user);
+  json_object_update(me, org);
+  rc_api_reply_json(call->reply, 200, me);
   return TRUE;
 }
 
@@ -161,6 +170,7 @@ users_list(rc_api_call *call, GError **error)
   json_t *users = rc_store_users_list(call->api->store, role, error);
   if (!users)
     return FALSE;
+  rc_access_filter_rows(call->api->store, call->user, users);
   rc_api_reply_json(call->reply, 200, json_pack("{so}", "users", users));
   return TRUE;
 }
@@ -213,6 +223,10 @@ user_save(rc_api_call *call, gint64 id, GError **error)
 {
   user_reply *ur = g_new0(user_reply, 1);
   *ur = (user_reply){call->api, id ? 200 : 201, call->reply, FALSE, call->later, call->later_data};
+  if (!rc_organisations_owner_field(call->api->store, call->user, call->body, id == 0, error)) {
+    g_free(ur);
+    return FALSE;
+  }
   rc_account_user user = {id, call->body, json_string_value(json_object_get(call->body, "password")), call->user_id};
   gboolean ok = rc_accounts_user_save(call->api->accounts, &user, user_saved, ur, error);
   ur->now = NULL;
@@ -276,6 +290,7 @@ sites_list(rc_api_call *call, GError **error)
   json_t *sites = rc_store_sites_list(call->api->store, level, parent_id, error);
   if (!sites)
     return FALSE;
+  rc_access_filter_rows(call->api->store, call->user, sites);
   rc_api_reply_json(call->reply, 200, json_pack("{so}", "sites", sites));
   return TRUE;
 }
@@ -293,6 +308,8 @@ site_get(rc_api_call *call, GError **error)
 static gboolean
 site_create(rc_api_call *call, GError **error)
 {
+  if (!rc_organisations_owner_field(call->api->store, call->user, call->body, TRUE, error))
+    return FALSE;
   gint64 id = rc_accounts_site_create(call->api->accounts, call->body, call->user_id, error);
   json_t *site = id ? rc_store_site_get(call->api->store, id, error) : NULL;
   if (!site)
@@ -304,7 +321,8 @@ site_create(rc_api_call *call, GError **error)
 static gboolean
 site_update(rc_api_call *call, GError **error)
 {
-  return rc_accounts_site_update(call->api->accounts, PARAM(call, 0), call->body, call->user_id, error) &&
+  return rc_organisations_owner_field(call->api->store, call->user, call->body, FALSE, error) &&
+         rc_accounts_site_update(call->api->accounts, PARAM(call, 0), call->body, call->user_id, error) &&
          site_get(call, error);
 }
 
@@ -324,21 +342,21 @@ site_delete(rc_api_call *call, GError **error)
 #define SITE_READERS (RC_ROLES_STAFF)
 
 const rc_api_route rc_api_routes_people[] = {
-  {"GET", "/healthz", ANYONE, RC_BODY_NONE, NULL, healthz},
-  {"GET", "/api/v1/about", ANYONE, RC_BODY_NONE, NULL, about},
-  {"POST", "/api/v1/login", ANYONE, RC_BODY_JSON, login_fields, login},
-  {"POST", "/api/v1/logout", ANY, RC_BODY_NONE, NULL, logout},
-  {"GET", "/api/v1/me", ANY, RC_BODY_NONE, NULL, me},
-  {"GET", "/api/v1/users", EDITORS, RC_BODY_NONE, NULL, users_list},
-  {"POST", "/api/v1/users", ADMIN, RC_BODY_JSON, user_create_fields, user_create},
-  {"GET", "/api/v1/users/{id}", EDITORS, RC_BODY_NONE, NULL, user_get},
-  {"PATCH", "/api/v1/users/{id}", ADMIN, RC_BODY_JSON, user_update_fields, user_update},
-  {"DELETE", "/api/v1/users/{id}", ADMIN, RC_BODY_NONE, NULL, user_delete},
-  {"GET", "/api/v1/audit", ADMIN, RC_BODY_NONE, NULL, audit_list},
-  {"GET", "/api/v1/sites", SITE_READERS, RC_BODY_NONE, NULL, sites_list},
-  {"POST", "/api/v1/sites", EDITORS, RC_BODY_JSON, site_create_fields, site_create},
-  {"GET", "/api/v1/sites/{id}", SITE_READERS, RC_BODY_NONE, NULL, site_get},
-  {"PATCH", "/api/v1/sites/{id}", EDITORS, RC_BODY_JSON, site_update_fields, site_update},
-  {"DELETE", "/api/v1/sites/{id}", EDITORS, RC_BODY_NONE, NULL, site_delete},
-  {NULL, NULL, 0, 0, NULL, NULL},
+  {"GET", "/healthz", ANYONE, RC_BODY_NONE, NULL, healthz, RC_REACH_SCOPE},
+  {"GET", "/api/v1/about", ANYONE, RC_BODY_NONE, NULL, about, RC_REACH_SCOPE},
+  {"POST", "/api/v1/login", ANYONE, RC_BODY_JSON, login_fields, login, RC_REACH_SCOPE},
+  {"POST", "/api/v1/logout", ANY, RC_BODY_NONE, NULL, logout, RC_REACH_SCOPE},
+  {"GET", "/api/v1/me", ANY, RC_BODY_NONE, NULL, me, RC_REACH_SCOPE},
+  {"GET", "/api/v1/users", EDITORS, RC_BODY_NONE, NULL, users_list, RC_REACH_SCOPE},
+  {"POST", "/api/v1/users", ADMIN, RC_BODY_JSON, user_create_fields, user_create, RC_REACH_SCOPE},
+  {"GET", "/api/v1/users/{id}", EDITORS, RC_BODY_NONE, NULL, user_get, RC_REACH_SCOPE},
+  {"PATCH", "/api/v1/users/{id}", ADMIN, RC_BODY_JSON, user_update_fields, user_update, RC_REACH_SCOPE},
+  {"DELETE", "/api/v1/users/{id}", ADMIN, RC_BODY_NONE, NULL, user_delete, RC_REACH_SCOPE},
+  {"GET", "/api/v1/audit", ADMIN, RC_BODY_NONE, NULL, audit_list, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sites", SITE_READERS, RC_BODY_NONE, NULL, sites_list, RC_REACH_SCOPE},
+  {"POST", "/api/v1/sites", EDITORS, RC_BODY_JSON, site_create_fields, site_create, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sites/{id}", SITE_READERS, RC_BODY_NONE, NULL, site_get, RC_REACH_SCOPE},
+  {"PATCH", "/api/v1/sites/{id}", EDITORS, RC_BODY_JSON, site_update_fields, site_update, RC_REACH_SCOPE},
+  {"DELETE", "/api/v1/sites/{id}", EDITORS, RC_BODY_NONE, NULL, site_delete, RC_REACH_SCOPE},
+  {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -91,6 +91,15 @@ typedef struct {
  * deferred reply, TRUE with call->reply->status left 0. */
 typedef gboolean (*rc_api_rest_fn)(rc_api_call *call, GError **error);
 
+/* Who, beyond the staff of the session's own organisations, a route about
+ * one session (its {id}, or its item's, document's or alarm's) serves. The
+ * router checks it (app/access.h) before the handler runs. */
+typedef enum {
+  RC_REACH_SCOPE = 0, /* its organisations' staff only: RC_NEED_RUN */
+  RC_REACH_MEMBERS,   /* and its delegates: RC_NEED_TAKE_PART */
+  RC_REACH_INVITED,   /* and the staff of the organisations it invites: RC_NEED_READ */
+} rc_api_reach;
+
 struct rc_api_route {
   const char *method;
   const char *pattern;  /* "/api/v1/sessions/{id}/agenda" */
@@ -98,6 +107,7 @@ struct rc_api_route {
   rc_api_body_kind body;
   const rc_field *fields; /* RC_BODY_JSON */
   rc_api_rest_fn handler;
+  rc_api_reach reach;   /* routes with an {id}; 0 when left out */
 };
 
 extern const rc_api_route rc_api_routes_people[];   /* api-people.c */
@@ -109,6 +119,7 @@ extern const rc_api_route rc_api_routes_import[];   /* api-import.c */
 extern const rc_api_route rc_api_routes_calendar[]; /* api-calendar.c */
 extern const rc_api_route rc_api_routes_recordings[]; /* api-recordings.c */
 extern const rc_api_route rc_api_routes_records[];  /* api-reports.c */
+extern const rc_api_route rc_api_routes_organisations[]; /* api-organisations.c */
 
 
 /* The app's access policy (access.h), with the api's store. */

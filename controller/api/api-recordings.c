@@ -25,6 +25,9 @@ recording_file(rc_api_call *call, GError **error)
     g_set_error(error, RC_API_ERROR, RC_WIRE_BAD_PATH, "not a recording file name (session-ID-NNN.mp4)");
     return FALSE;
   }
+  if (!rc_access_session_for(call->api->store, call->user, rc_recordings_file_session(name), RC_NEED_RUN,
+                             "recording", error))
+    return FALSE;
   char *path = rc_recordings_file(call->api->config, name, error);
   if (!path)
     return FALSE;
@@ -37,7 +40,7 @@ recording_file(rc_api_call *call, GError **error)
   return TRUE;
 }
 const rc_api_route rc_api_routes_recordings[] = {
-  {"GET", "/api/v1/sessions/{id}/recordings", RC_ROLES_STAFF, RC_BODY_NONE, NULL, recordings_list},
-  {"GET", "/api/v1/recordings/{name}", RC_ROLES_STAFF, RC_BODY_NONE, NULL, recording_file},
-  {NULL, NULL, 0, 0, NULL, NULL},
+  {"GET", "/api/v1/sessions/{id}/recordings", RC_ROLES_STAFF, RC_BODY_NONE, NULL, recordings_list, RC_REACH_SCOPE},
+  {"GET", "/api/v1/recordings/{name}", RC_ROLES_STAFF, RC_BODY_NONE, NULL, recording_file, RC_REACH_SCOPE},
+  {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -85,9 +85,9 @@ notes_export(rc_api_call *call, GError **error)
 }
 
 const rc_api_route rc_api_routes_live[] = {
-  {"GET", "/api/v1/sessions/{id}/votes", RC_ROLES_ANY, RC_BODY_NONE, NULL, votes_list},
-  {"GET", "/api/v1/sessions/{id}/speakers", RC_ROLES_STAFF, RC_BODY_NONE, NULL, speakers_log},
-  {"GET", "/api/v1/notes", RC_ROLES_ANY, RC_BODY_NONE, NULL, notes_list},
-  {"GET", "/api/v1/notes/export", RC_ROLES_ANY, RC_BODY_NONE, NULL, notes_export},
-  {NULL, NULL, 0, 0, NULL, NULL},
+  {"GET", "/api/v1/sessions/{id}/votes", RC_ROLES_ANY, RC_BODY_NONE, NULL, votes_list, RC_REACH_MEMBERS},
+  {"GET", "/api/v1/sessions/{id}/speakers", RC_ROLES_STAFF, RC_BODY_NONE, NULL, speakers_log, RC_REACH_SCOPE},
+  {"GET", "/api/v1/notes", RC_ROLES_ANY, RC_BODY_NONE, NULL, notes_list, RC_REACH_SCOPE},
+  {"GET", "/api/v1/notes/export", RC_ROLES_ANY, RC_BODY_NONE, NULL, notes_export, RC_REACH_SCOPE},
+  {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -110,7 +110,8 @@ job_lookup(rc_api_call *call, rc_record_job_view *job, GError **error)
 {
   gint64 id = PARAM(call, 0);
   if (rc_record_jobs_get(call->api->records, id, job))
-    return TRUE;
+    return !job->session_id || rc_access_session_for(call->api->store, call->user, job->session_id, RC_NEED_RUN,
+                                                      "records job", error);
   g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "records job %" G_GINT64_FORMAT " not found (or expired)", id);
   return FALSE;
 }
@@ -218,7 +219,8 @@ range_report(rc_api_call *call, rc_report_kind kind, GError **error)
   GDate from, to;
   if (!range_params(call, &from, &to, error) || !format_of(call, "csv", "pdf", &format, error))
     return FALSE;
-  g_autoptr(json_t) facts = rc_records_range_facts(call->api->store, &from, &to, rc_api_zone(call->api), error);
+  g_autoptr(json_t) scope = rc_access_scope(call->api->store, call->user);
+  g_autoptr(json_t) facts = rc_records_range_facts(call->api->store, &from, &to, rc_api_zone(call->api), scope, error);
   if (!facts)
     return FALSE;
   g_autofree char *stem = g_strdup_printf("%s-%s", json_string_value(json_object_get(facts, "from")),
@@ -235,14 +237,14 @@ REPORT_HANDLERS(votes, RC_REPORT_VOTES)
 REPORT_HANDLERS(speaking, RC_REPORT_SPEAKING)
 
 const rc_api_route rc_api_routes_records[] = {
-  {"POST", "/api/v1/sessions/{id}/minutes", RECORDS_ROLES, RC_BODY_JSON, minutes_fields, minutes_create},
-  {"GET", "/api/v1/records/jobs/{id}", RECORDS_ROLES, RC_BODY_NONE, NULL, job_get},
-  {"GET", "/api/v1/records/jobs/{id}/file", RECORDS_ROLES, RC_BODY_NONE, NULL, job_file},
-  {"GET", "/api/v1/sessions/{id}/reports/attendance", RECORDS_ROLES, RC_BODY_NONE, NULL, session_attendance},
-  {"GET", "/api/v1/sessions/{id}/reports/votes", RECORDS_ROLES, RC_BODY_NONE, NULL, session_votes},
-  {"GET", "/api/v1/sessions/{id}/reports/speaking", RECORDS_ROLES, RC_BODY_NONE, NULL, session_speaking},
-  {"GET", "/api/v1/reports/attendance", RECORDS_ROLES, RC_BODY_NONE, NULL, range_attendance},
-  {"GET", "/api/v1/reports/votes", RECORDS_ROLES, RC_BODY_NONE, NULL, range_votes},
-  {"GET", "/api/v1/reports/speaking", RECORDS_ROLES, RC_BODY_NONE, NULL, range_speaking},
-  {NULL, NULL, 0, 0, NULL, NULL},
+  {"POST", "/api/v1/sessions/{id}/minutes", RECORDS_ROLES, RC_BODY_JSON, minutes_fields, minutes_create, RC_REACH_SCOPE},
+  {"GET", "/api/v1/records/jobs/{id}", RECORDS_ROLES, RC_BODY_NONE, NULL, job_get, RC_REACH_SCOPE},
+  {"GET", "/api/v1/records/jobs/{id}/file", RECORDS_ROLES, RC_BODY_NONE, NULL, job_file, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/reports/attendance", RECORDS_ROLES, RC_BODY_NONE, NULL, session_attendance, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/reports/votes", RECORDS_ROLES, RC_BODY_NONE, NULL, session_votes, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/reports/speaking", RECORDS_ROLES, RC_BODY_NONE, NULL, session_speaking, RC_REACH_SCOPE},
+  {"GET", "/api/v1/reports/attendance", RECORDS_ROLES, RC_BODY_NONE, NULL, range_attendance, RC_REACH_SCOPE},
+  {"GET", "/api/v1/reports/votes", RECORDS_ROLES, RC_BODY_NONE, NULL, range_votes, RC_REACH_SCOPE},
+  {"GET", "/api/v1/reports/speaking", RECORDS_ROLES, RC_BODY_NONE, NULL, range_speaking, RC_REACH_SCOPE},
+  {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

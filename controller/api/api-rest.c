@@ -10,7 +10,7 @@ static const rc_api_route *const route_tables[] = {rc_api_routes_people, rc_api_
                                                    rc_api_routes_live, rc_api_routes_media,
                                                    rc_api_routes_health, rc_api_routes_records,
                                                    rc_api_routes_import, rc_api_routes_calendar,
-                                                   rc_api_routes_recordings};
+                                                   rc_api_routes_recordings, rc_api_routes_organisations};
 
 /* ---- routing ---- */
 
@@ -76,6 +76,39 @@ rc_api_rest_body_kind(const rc_api_match *match)
   return match->route->body;
 }
 
+/* What the {id} of a route names, by the start of its path. */
+static const struct {
+  const char *prefix;
+  rc_access_object_kind kind;
+} id_kinds[] = {
+  {"/api/v1/sessions/{id}", RC_OBJECT_SESSION}, {"/api/v1/agenda/{id}", RC_OBJECT_AGENDA_ITEM},
+  {"/api/v1/documents/{id}", RC_OBJECT_DOCUMENT}, {"/api/v1/alarms/{id}", RC_OBJECT_ALARM},
+  {"/api/v1/sites/{id}", RC_OBJECT_SITE},         {"/api/v1/users/{id}", RC_OBJECT_USER},
+  {"/api/v1/rooms/{id}", RC_OBJECT_ROOM},
+};
+
+/* The organisations' scope (app/access.h): whether @user may reach the
+ * object the route's {id} names. A province admin reaches everything. */
+static gboolean
+within_reach(rc_api *api, const rc_api_match *match, json_t *user, GError **error)
+{
+  const rc_api_route *r = match->route;
+  if (RC_USER_ROLE(user) & RC_ROLE_ADMIN)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS(id_kinds); i++) {
+    if (!g_str_has_prefix(r->pattern, id_kinds[i].prefix))
+      continue;
+    rc_access_need need = r->reach == RC_REACH_INVITED   ? RC_NEED_READ
+                          : r->reach == RC_REACH_MEMBERS ? RC_NEED_TAKE_PART
+                          : g_str_equal(r->method, "GET") && id_kinds[i].kind >= RC_OBJECT_SITE
+                              ? RC_NEED_READ /* a user, site or room is seen as far as its organisation is */
+                              : RC_NEED_RUN;
+    g_autofree char *what = g_strdup_printf("%s %s", r->method, r->pattern);
+    return rc_access_object(api->store, user, id_kinds[i].kind, match->params[0], need, what, error);
+  }
+  return TRUE;
+}
+
 json_t *
 rc_api_rest_authorize(rc_api *api, const rc_api_match *match, const char *token, rc_api_reply *reply)
 {
@@ -97,6 +130,11 @@ rc_api_rest_authorize(rc_api *api, const rc_api_match *match, const char *token,
     g_autofree char *why = g_strdup_printf("the role '%s' may not do this",
                                            json_string_value(json_object_get(user, "role")));
     rc_api_reply_wire(reply, RC_WIRE_FORBIDDEN, why);
+    json_decref(user);
+    return NULL;
+  }
+  if (!within_reach(api, match, user, &error)) {
+    rc_api_reply_error(reply, error);
     json_decref(user);
     return NULL;
   }

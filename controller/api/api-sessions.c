@@ -6,6 +6,7 @@
 #include "api/api-private.h"
 #include "app/agenda.h"
 #include "app/agenda-documents.h"
+#include "app/organisations.h"
 #include "app/session-plan.h"
 #include "app/sessions.h"
 #include "records/documents.h"
@@ -20,6 +21,8 @@ static const rc_field session_create_fields[] = {
   {"description", RC_FIELD_TEXT, FALSE, 0, 2000, NULL},
   {"starts_at", RC_FIELD_TIME, TRUE, 0, 0, NULL},
   {"ends_at", RC_FIELD_TIME, TRUE, 0, 0, NULL},
+  {"organisation_id", RC_FIELD_ID, FALSE, 0, 0, NULL},
+  {"room_id", RC_FIELD_ID_OR_NULL, FALSE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const rc_field session_update_fields[] = {
@@ -28,6 +31,8 @@ static const rc_field session_update_fields[] = {
   {"description", RC_FIELD_TEXT, FALSE, 0, 2000, NULL},
   {"starts_at", RC_FIELD_TIME, FALSE, 0, 0, NULL},
   {"ends_at", RC_FIELD_TIME, FALSE, 0, 0, NULL},
+  {"organisation_id", RC_FIELD_ID, FALSE, 0, 0, NULL},
+  {"room_id", RC_FIELD_ID_OR_NULL, FALSE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const rc_field item_create_fields[] = {
@@ -57,6 +62,10 @@ static const rc_field delegates_fields[] = {
 };
 static const rc_field sites_fields[] = {
   {"site_ids", RC_FIELD_ID_LIST, TRUE, 0, 5000, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_field invited_fields[] = {
+  {"organisation_ids", RC_FIELD_ID_LIST, TRUE, 0, 1000, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const rc_field document_update_fields[] = {
@@ -109,6 +118,8 @@ sessions_list(rc_api_call *call, GError **error)
   }
   gint64 only_for = (call->role & RC_ROLES_STAFF) ? 0 : call->user_id;
   json_t *list = rc_store_sessions_list(call->api->store, status, only_for, error);
+  if (list && only_for == 0)
+    rc_access_filter_sessions(call->api->store, call->user, list);
   return list && reply_object(call, 200, json_pack("{so}", "sessions", list));
 }
 
@@ -118,14 +129,22 @@ session_get(rc_api_call *call, GError **error)
   gint64 id = PARAM(call, 0);
   json_t *detail = rc_api_session_access(call->api, call->user, id, error)
                        ? rc_store_session_detail(call->api->store, id, error) : NULL;
-  if (detail)
+  if (detail) {
     rc_api_agenda_for(call->api, call->user, json_object_get(detail, "agenda"));
+    rc_access_filter_attendance(call->api->store, call->user, id, json_object_get(detail, "delegates"));
+    gint64 org = json_integer_value(json_object_get(detail, "organisation_id"));
+    g_autofree char *org_name = rc_organisations_name(call->api->store, call->api->config, org);
+    json_object_set_new(detail, "organisation", json_string(org_name));
+    json_object_set_new(detail, "invited", rc_store_session_invited(call->api->store, id, NULL));
+  }
   return reply_object(call, 200, detail);
 }
 
 static gboolean
 session_create(rc_api_call *call, GError **error)
 {
+  if (!rc_organisations_session_fields(call->api->store, call->user, 0, call->body, error))
+    return FALSE;
   gint64 id = rc_session_plan_create(call->api->plan, call->body, call->user_id, error);
   return id && reply_object(call, 201, rc_store_session_get(call->api->store, id, error));
 }
@@ -134,6 +153,8 @@ static gboolean
 session_update(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
+  if (!rc_organisations_session_fields(call->api->store, call->user, id, call->body, error))
+    return FALSE;
   return rc_session_plan_update(call->api->plan, id, call->body, call->user_id, error) &&
          reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
 }
@@ -483,6 +504,7 @@ attendance_get(rc_api_call *call, GError **error)
   json_t *att = status ? rc_store_attendance(call->api->store, id, error) : NULL;
   if (!att)
     return FALSE;
+  rc_access_filter_attendance(call->api->store, call->user, id, json_object_get(att, "delegates"));
   const char *format = query(call, "format");
   if (g_strcmp0(format, "csv") != 0)
     return reply_object(call, 200, att);
@@ -504,34 +526,54 @@ attendance_post(rc_api_call *call, GError **error)
   return reply_object(call, 200, entry);
 }
 
+/* ---- the organisations a session invites ---- */
+
+static gboolean
+invited_get(rc_api_call *call, GError **error)
+{
+  json_t *list = rc_store_session_invited(call->api->store, PARAM(call, 0), error);
+  return list && reply_object(call, 200, json_pack("{so}", "organisations", list));
+}
+
+static gboolean
+invited_put(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  return rc_organisations_invite(call->api->store, id, json_object_get(call->body, "organisation_ids"),
+                                 call->user_id, error) &&
+         invited_get(call, error);
+}
+
 #define ANY RC_ROLES_ANY
 #define STAFF RC_ROLES_STAFF
 #define EDITORS RC_ROLES_EDITORS
 #define RUNNERS (RC_ROLES_EDITORS | RC_ROLE_CHAIR)
 
 const rc_api_route rc_api_routes_sessions[] = {
-  {"GET", "/api/v1/sessions", ANY, RC_BODY_NONE, NULL, sessions_list},
-  {"POST", "/api/v1/sessions", EDITORS, RC_BODY_JSON, session_create_fields, session_create},
-  {"GET", "/api/v1/sessions/{id}", ANY, RC_BODY_NONE, NULL, session_get},
-  {"PATCH", "/api/v1/sessions/{id}", EDITORS, RC_BODY_JSON, session_update_fields, session_update},
-  {"DELETE", "/api/v1/sessions/{id}", EDITORS, RC_BODY_NONE, NULL, session_delete},
-  {"POST", "/api/v1/sessions/{id}/start", RUNNERS, RC_BODY_NONE, NULL, session_start},
-  {"POST", "/api/v1/sessions/{id}/end", RUNNERS, RC_BODY_NONE, NULL, session_end},
-  {"GET", "/api/v1/sessions/{id}/agenda", ANY, RC_BODY_NONE, NULL, agenda_get},
-  {"POST", "/api/v1/sessions/{id}/agenda", EDITORS, RC_BODY_JSON, item_create_fields, item_create},
-  {"PATCH", "/api/v1/agenda/{id}", EDITORS, RC_BODY_JSON, item_update_fields, item_update},
-  {"POST", "/api/v1/agenda/{id}/move", EDITORS, RC_BODY_JSON, item_move_fields, item_move},
-  {"DELETE", "/api/v1/agenda/{id}", EDITORS, RC_BODY_NONE, NULL, item_delete},
-  {"POST", "/api/v1/agenda/{id}/documents", EDITORS, RC_BODY_PDF, NULL, document_upload},
-  {"GET", "/api/v1/documents/{id}", ANY, RC_BODY_NONE, NULL, document_get},
-  {"PATCH", "/api/v1/documents/{id}", EDITORS, RC_BODY_JSON, document_update_fields, document_update},
-  {"GET", "/api/v1/documents/{id}/content", ANY, RC_BODY_NONE, NULL, document_content},
-  {"DELETE", "/api/v1/documents/{id}", EDITORS, RC_BODY_NONE, NULL, document_delete},
-  {"GET", "/api/v1/sessions/{id}/delegates", STAFF, RC_BODY_NONE, NULL, delegates_get},
-  {"PUT", "/api/v1/sessions/{id}/delegates", EDITORS, RC_BODY_JSON, delegates_fields, delegates_put},
-  {"GET", "/api/v1/sessions/{id}/sites", STAFF, RC_BODY_NONE, NULL, sites_get},
-  {"PUT", "/api/v1/sessions/{id}/sites", EDITORS, RC_BODY_JSON, sites_fields, sites_put},
-  {"GET", "/api/v1/sessions/{id}/attendance", STAFF, RC_BODY_NONE, NULL, attendance_get},
-  {"POST", "/api/v1/sessions/{id}/attendance", EDITORS, RC_BODY_JSON, attendance_fields, attendance_post},
-  {NULL, NULL, 0, 0, NULL, NULL},
+  {"GET", "/api/v1/sessions", ANY, RC_BODY_NONE, NULL, sessions_list, RC_REACH_SCOPE},
+  {"POST", "/api/v1/sessions", EDITORS, RC_BODY_JSON, session_create_fields, session_create, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}", ANY, RC_BODY_NONE, NULL, session_get, RC_REACH_INVITED},
+  {"PATCH", "/api/v1/sessions/{id}", EDITORS, RC_BODY_JSON, session_update_fields, session_update, RC_REACH_SCOPE},
+  {"DELETE", "/api/v1/sessions/{id}", EDITORS, RC_BODY_NONE, NULL, session_delete, RC_REACH_SCOPE},
+  {"POST", "/api/v1/sessions/{id}/start", RUNNERS, RC_BODY_NONE, NULL, session_start, RC_REACH_SCOPE},
+  {"POST", "/api/v1/sessions/{id}/end", RUNNERS, RC_BODY_NONE, NULL, session_end, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/agenda", ANY, RC_BODY_NONE, NULL, agenda_get, RC_REACH_INVITED},
+  {"POST", "/api/v1/sessions/{id}/agenda", EDITORS, RC_BODY_JSON, item_create_fields, item_create, RC_REACH_SCOPE},
+  {"PATCH", "/api/v1/agenda/{id}", EDITORS, RC_BODY_JSON, item_update_fields, item_update, RC_REACH_SCOPE},
+  {"POST", "/api/v1/agenda/{id}/move", EDITORS, RC_BODY_JSON, item_move_fields, item_move, RC_REACH_SCOPE},
+  {"DELETE", "/api/v1/agenda/{id}", EDITORS, RC_BODY_NONE, NULL, item_delete, RC_REACH_SCOPE},
+  {"POST", "/api/v1/agenda/{id}/documents", EDITORS, RC_BODY_PDF, NULL, document_upload, RC_REACH_SCOPE},
+  {"GET", "/api/v1/documents/{id}", ANY, RC_BODY_NONE, NULL, document_get, RC_REACH_INVITED},
+  {"PATCH", "/api/v1/documents/{id}", EDITORS, RC_BODY_JSON, document_update_fields, document_update, RC_REACH_SCOPE},
+  {"GET", "/api/v1/documents/{id}/content", ANY, RC_BODY_NONE, NULL, document_content, RC_REACH_INVITED},
+  {"DELETE", "/api/v1/documents/{id}", EDITORS, RC_BODY_NONE, NULL, document_delete, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/delegates", STAFF, RC_BODY_NONE, NULL, delegates_get, RC_REACH_SCOPE},
+  {"PUT", "/api/v1/sessions/{id}/delegates", EDITORS, RC_BODY_JSON, delegates_fields, delegates_put, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/sites", STAFF, RC_BODY_NONE, NULL, sites_get, RC_REACH_SCOPE},
+  {"PUT", "/api/v1/sessions/{id}/sites", EDITORS, RC_BODY_JSON, sites_fields, sites_put, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/organisations", STAFF, RC_BODY_NONE, NULL, invited_get, RC_REACH_INVITED},
+  {"PUT", "/api/v1/sessions/{id}/organisations", EDITORS, RC_BODY_JSON, invited_fields, invited_put, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/attendance", STAFF, RC_BODY_NONE, NULL, attendance_get, RC_REACH_INVITED},
+  {"POST", "/api/v1/sessions/{id}/attendance", EDITORS, RC_BODY_JSON, attendance_fields, attendance_post, RC_REACH_SCOPE},
+  {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -71,6 +71,18 @@ audit_user_update(rc_store *store, gint64 by, gint64 id, json_t *before, json_t 
   return TRUE;
 }
 
+/* A new user's organisation and its reach, when given. */
+static gboolean
+owner(rc_store *store, gint64 id, json_t *f, GError **error)
+{
+  g_autoptr(json_t) set = json_object();
+  const char *keys[] = {"organisation_id", "include_children"};
+  for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (json_object_get(f, keys[i]))
+      json_object_set(set, keys[i], json_object_get(f, keys[i]));
+  return json_object_size(set) == 0 || rc_store_user_update(store, id, set, NULL, error);
+}
+
 /* The new user's id, or 0. */
 static gint64
 user_create(rc_store *store, json_t *f, const char *hash, gint64 by, GError **error)
@@ -81,7 +93,7 @@ user_create(rc_store *store, json_t *f, const char *hash, gint64 by, GError **er
                 rc_store_end(store,
                              (id = rc_store_user_create(store, FIELD("username"), FIELD("full_name"), FIELD("role"),
                                                         hash, FIELD("title"), FIELD("unit"), error)) &&
-                                 audit(store, by, "user.create", NULL, "user", id, error),
+                                 owner(store, id, f, error) && audit(store, by, "user.create", NULL, "user", id, error),
                              error);
 #undef FIELD
   return ok ? id : 0;
@@ -108,7 +120,8 @@ user_write(rc_accounts *a, gint64 id, json_t *fields, const char *hash, gint64 b
   if (!id)
     id = user_create(a->store, fields, hash, by, &error);
   else if (user_update(a->store, id, fields, hash, by, &error))
-    relogin = hash || json_object_get(fields, "role") || json_object_get(fields, "active");
+    relogin = hash || json_object_get(fields, "role") || json_object_get(fields, "active") ||
+              json_object_get(fields, "organisation_id") || json_object_get(fields, "include_children");
   else
     id = 0;
   fn(id, relogin, error, data);

@@ -41,7 +41,9 @@ change(rc_store *store, rc_meeting *meeting, json_t *caller, gint64 session_id, 
     g_set_error(error, RC_ERROR, RC_ERROR_FORBIDDEN, "a delegate can only check themselves in or out");
     return NULL;
   }
-  if (!rc_access_session(store, caller, session_id, error))
+  /* Checking oneself in is taking part; checking others in runs the session. */
+  rc_access_need need = user_id != RC_USER_ID(caller) ? RC_NEED_RUN : RC_NEED_TAKE_PART;
+  if (!rc_access_session_for(store, caller, session_id, need, event, error))
     return NULL;
   g_autoptr(json_t) session = rc_store_session_get(store, session_id, error);
   if (!session || !rc_meeting_attendance_open(json_string_value(json_object_get(session, "status")), error))

@@ -94,6 +94,8 @@ rc_calendar_feed(const rc_config *config, rc_store *store, json_t *user, GError 
   g_autoptr(json_t) sessions = rc_store_sessions_list(store, NULL, only_for, error);
   if (!sessions)
     return NULL;
+  if (!only_for) /* staff: their organisations' sessions and those that invite them */
+    rc_access_filter_sessions(store, user, sessions);
   g_autofree char *name = g_strdup_printf("Lịch họp — %s", json_string_value(json_object_get(user, "full_name")));
   return calendar(config, store, name, sessions);
 }

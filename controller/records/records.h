@@ -85,9 +85,10 @@ gboolean rc_records_parse_day(const char *text, GDate *day);
  * for an unknown session, RC_ERROR_INVALID_STATE for one that never went
  * live. (transfer full) */
 json_t *rc_records_session_facts(rc_store *store, gint64 session_id, GError **error);
-/* {"from","to","sessions":[facts...]} for every session that went live
+/* {"from","to","sessions":[facts...]} for every session of @organisations
+ * (an array of ids; NULL = all) that went live
  * with a start on a day from @from to @to (days in @tz). (transfer full) */
-json_t *rc_records_range_facts(rc_store *store, const GDate *from, const GDate *to, GTimeZone *tz,
+json_t *rc_records_range_facts(rc_store *store, const GDate *from, const GDate *to, GTimeZone *tz, json_t *organisations,
                                GError **error);
 
 /* ---- documents from facts (records-minutes.c, records-reports.c, pure) ---- */

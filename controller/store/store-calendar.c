@@ -38,7 +38,7 @@ rc_store_calendar_token_user(rc_store *store, const char *token_hash, GError **e
 {
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
-      "SELECT u.id, u.username, u.full_name, u.role, u.title, u.unit, u.active, u.site_id"
+      "SELECT u.id, u.username, u.full_name, u.role, u.title, u.unit, u.active, u.site_id, u.organisation_id, u.include_children"
       " FROM calendar_tokens c JOIN users u ON u.id = c.user_id WHERE c.token_hash = ? AND u.active",
       error);
   if (!stmt)

@@ -3,10 +3,10 @@
 #define G_LOG_DOMAIN "roomctl-store"
 #include "store/store-private.h"
 
-#define USER_COLUMNS "id, username, full_name, role, title, unit, active, site_id"
+#define USER_COLUMNS "id, username, full_name, role, title, unit, active, site_id, organisation_id, include_children"
 #define SITE_COLUMNS                                                                                    \
   "id, code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type, video_cap_kbps, " \
-  "audio_cap_kbps"
+  "audio_cap_kbps, organisation_id"
 
 json_t *
 rc_store_user_get(rc_store *store, gint64 id, GError **error)
@@ -64,7 +64,8 @@ gboolean
 rc_store_user_update(rc_store *store, gint64 id, json_t *fields, const char *password_hash,
                      GError **error)
 {
-  static const char *const allowed[] = {"full_name", "role", "title", "unit", "active", "site_id",
+  static const char *const allowed[] = {"full_name", "role",          "title",           "unit",
+                                        "active",    "site_id",       "organisation_id", "include_children",
                                         "password_hash", NULL};
   g_autoptr(json_t) set = json_deep_copy(fields);
   if (password_hash)
@@ -146,7 +147,8 @@ rc_store_token_user(rc_store *store, const char *token_hash, gint64 now_unix, GE
 {
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
-      "SELECT u.id, u.username, u.full_name, u.role, u.title, u.unit, u.active, u.site_id, t.expires_unix"
+      "SELECT u.id, u.username, u.full_name, u.role, u.title, u.unit, u.active, u.site_id, u.organisation_id,"
+      " u.include_children, t.expires_unix"
       " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND u.active",
       error);
   if (!stmt)
@@ -242,12 +244,14 @@ rc_store_site_create(rc_store *store, json_t *f, GError **error)
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
       "INSERT INTO sites (code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type,"
-      " video_cap_kbps, audio_cap_kbps) VALUES (?, ?, ?, ?, coalesce(?, 'rtp'), coalesce(?, ''), ?, ?, ?, ?)",
+      " video_cap_kbps, audio_cap_kbps, organisation_id)"
+      " VALUES (?, ?, ?, ?, coalesce(?, 'rtp'), coalesce(?, ''), ?, ?, ?, ?, coalesce(?, 1))",
       error);
   if (!stmt)
     return 0;
   const char *cols[] = {"code",      "name",    "level",          "parent_id",      "transport",
-                        "address",   "h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps"};
+                        "address",   "h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps",
+                        "organisation_id"};
   for (int i = 0; i < (int)G_N_ELEMENTS(cols); i++)
     rc_store_bind_json(stmt, i + 1, json_object_get(f, cols[i]));
   if (!rc_store_exec_stmt(store, stmt, error)) {
@@ -263,7 +267,7 @@ rc_store_site_update(rc_store *store, gint64 id, json_t *fields, GError **error)
   static const char *const allowed[] = {"code",           "name",          "level",
                                         "parent_id",      "transport",     "address",
                                         "h264_payload_type", "opus_payload_type", "video_cap_kbps",
-                                        "audio_cap_kbps", NULL};
+                                        "audio_cap_kbps", "organisation_id", NULL};
   g_autoptr(json_t) old = rc_store_site_get(store, id, error);
   if (!old)
     return FALSE;

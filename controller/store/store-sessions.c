@@ -5,7 +5,7 @@
 
 #define SESSION_COLUMNS \
   "id, title, room, description, starts_at, ends_at, status, started_at, ended_at, created_at, updated_at," \
-  " current_item_id, presented_document_id, presented_page"
+  " current_item_id, presented_document_id, presented_page, organisation_id, room_id"
 #define ITEM_COLUMNS "id, session_id, parent_id, position, title, presenter, planned_minutes, speaking_seconds"
 #define DOC_COLUMNS \
   "d.id, d.agenda_item_id, d.title, d.filename, d.sha256, d.size, d.pages, d.confidential, d.uploaded_at," \
@@ -95,17 +95,17 @@ rc_store_session_create(rc_store *store, json_t *f, GError **error)
 {
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
-      "INSERT INTO sessions (title, room, description, starts_at, ends_at, created_at, updated_at)"
-      " VALUES (?, coalesce(?, ''), coalesce(?, ''), ?, ?, ?, ?)",
+      "INSERT INTO sessions (title, room, description, starts_at, ends_at, organisation_id, room_id, created_at,"
+      " updated_at) VALUES (?, coalesce(?, ''), coalesce(?, ''), ?, ?, coalesce(?, 1), ?, ?, ?)",
       error);
   if (!stmt)
     return 0;
-  const char *cols[] = {"title", "room", "description", "starts_at", "ends_at"};
+  const char *cols[] = {"title", "room", "description", "starts_at", "ends_at", "organisation_id", "room_id"};
   for (int i = 0; i < (int)G_N_ELEMENTS(cols); i++)
     rc_store_bind_json(stmt, i + 1, json_object_get(f, cols[i]));
   g_autofree char *now = rc_store_now();
-  sqlite3_bind_text(stmt, 6, now, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(stmt, 7, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt, 8, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt, 9, now, -1, SQLITE_TRANSIENT);
   if (!rc_store_exec_stmt(store, stmt, error))
     return 0;
   return sqlite3_last_insert_rowid(store->db);
@@ -114,8 +114,8 @@ rc_store_session_create(rc_store *store, json_t *f, GError **error)
 gboolean
 rc_store_session_update(rc_store *store, gint64 id, json_t *fields, GError **error)
 {
-  static const char *const allowed[] = {"title", "room", "description", "starts_at", "ends_at",
-                                        "updated_at", NULL};
+  static const char *const allowed[] = {"title",      "room",    "description", "starts_at", "ends_at",
+                                        "updated_at", "room_id", "organisation_id", NULL};
   g_autoptr(json_t) set = json_deep_copy(fields);
   g_autofree char *now = rc_store_now();
   json_object_set_new(set, "updated_at", json_string(now));
@@ -508,7 +508,7 @@ rc_store_session_delegates(rc_store *store, gint64 session_id, GError **error)
 {
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
-      "SELECT u.id, u.username, u.full_name, u.role, u.title, u.unit, u.active, u.site_id"
+      "SELECT u.id, u.username, u.full_name, u.role, u.title, u.unit, u.active, u.site_id, u.organisation_id"
       " FROM session_delegates sd JOIN users u ON u.id = sd.user_id"
       " WHERE sd.session_id = ? ORDER BY u.username",
       error);
@@ -524,7 +524,7 @@ rc_store_session_sites(rc_store *store, gint64 session_id, GError **error)
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
       "SELECT s.id, s.code, s.name, s.level, s.parent_id, s.transport, s.address, s.h264_payload_type,"
-      " s.opus_payload_type, s.video_cap_kbps, s.audio_cap_kbps FROM session_sites ss JOIN sites s ON s.id = ss.site_id WHERE ss.session_id = ? ORDER BY s.code",
+      " s.opus_payload_type, s.video_cap_kbps, s.audio_cap_kbps, s.organisation_id FROM session_sites ss JOIN sites s ON s.id = ss.site_id WHERE ss.session_id = ? ORDER BY s.code",
       error);
   if (!stmt)
     return NULL;
@@ -573,6 +573,13 @@ sites_free(rc_store *store, gint64 session_id, GError **error)
          rc_store_session_sites_free(store, session_id, error);
 }
 
+/* The organisations whose people and sites a session (?2) may have: its
+ * own and those it invites, each with the organisations below it. */
+#define SESSION_REACH                                                                          \
+  "reach(id) AS (SELECT organisation_id FROM sessions WHERE id = ?2"                           \
+  " UNION SELECT organisation_id FROM session_organisations WHERE session_id = ?2"             \
+  " UNION SELECT o.id FROM organisations o JOIN reach r ON o.parent_id = r.id)"
+
 /* Replaces the rows of an assignment table, checking each id with @check_sql
  * (which must return 1 for an acceptable id). */
 static gboolean
@@ -589,8 +596,10 @@ set_assignment(rc_store *store, gint64 session_id, json_t *ids, const char *dele
     if (!ok)
       break;
     gint64 id = json_integer_value(v);
-    if (scalar_bound(store, check_sql, id, 0) != 1) {
-      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "%s_ids: %s %" G_GINT64_FORMAT " cannot be assigned",
+    if (scalar_bound(store, check_sql, id, session_id) != 1) {
+      g_set_error(error, RC_ERROR, RC_ERROR_INVALID,
+                  "%s_ids: %s %" G_GINT64_FORMAT " cannot be assigned (it does not exist, or it belongs to no"
+                  " organisation of the session: its own, one it invites, or one below them)",
                   what, what, id);
       ok = FALSE;
       break;
@@ -617,7 +626,9 @@ rc_store_session_set_delegates(rc_store *store, gint64 session_id, json_t *user_
 {
   return set_assignment(store, session_id, user_ids, "DELETE FROM session_delegates WHERE session_id = ?",
                         "INSERT OR IGNORE INTO session_delegates (session_id, user_id) VALUES (?, ?)",
-                        "SELECT 1 FROM users WHERE id = ? AND role IN ('delegate', 'chair')",
+                        "WITH RECURSIVE " SESSION_REACH
+                        " SELECT 1 FROM users WHERE id = ?1 AND role IN ('delegate', 'chair')"
+                        " AND organisation_id IN reach",
                         "user", error);
 }
 
@@ -626,13 +637,14 @@ rc_store_session_set_sites(rc_store *store, gint64 session_id, json_t *site_ids,
 {
   return set_assignment(store, session_id, site_ids, "DELETE FROM session_sites WHERE session_id = ?",
                         "INSERT OR IGNORE INTO session_sites (session_id, site_id) VALUES (?, ?)",
-                        "SELECT 1 FROM sites WHERE id = ?", "site", error);
+                        "WITH RECURSIVE " SESSION_REACH " SELECT 1 FROM sites WHERE id = ?1 AND organisation_id IN reach",
+                        "site", error);
 }
 
 /* ---- attendance ---- */
 
 #define ATTENDANCE_SELECT \
-  "SELECT u.id AS user_id, u.username, u.full_name, u.title, u.unit," \
+  "SELECT u.id AS user_id, u.username, u.full_name, u.title, u.unit, u.organisation_id," \
   " (SELECT event FROM attendance a WHERE a.session_id = sd.session_id AND a.user_id = u.id" \
   "   ORDER BY a.id DESC LIMIT 1) AS last_event," \
   " (SELECT min(at) FROM attendance a WHERE a.session_id = sd.session_id AND a.user_id = u.id" \

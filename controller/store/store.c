@@ -257,6 +257,42 @@ static const char *const migrations[] = {
   "ALTER TABLE sites ADD COLUMN opus_payload_type INTEGER CHECK (opus_payload_type BETWEEN 96 AND 127);"
   "ALTER TABLE sites ADD COLUMN video_cap_kbps INTEGER CHECK (video_cap_kbps BETWEEN 0 AND 1000000);"
   "ALTER TABLE sites ADD COLUMN audio_cap_kbps INTEGER CHECK (audio_cap_kbps BETWEEN 0 AND 100000);",
+  /* 9: organisations: the province's units, each owning its rooms, staff,
+   * delegates, sites and sessions. What existed goes into the province
+   * (id 1; its empty name shows as [meeting] organisation), and the staff
+   * who saw everything keep seeing everything (include_children). The
+   * owner columns have no REFERENCES: SQLite adds a column with a foreign
+   * key only with a NULL default; store-organisations.c checks them. */
+  "CREATE TABLE organisations ("
+  "  id INTEGER PRIMARY KEY,"
+  "  code TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(code) BETWEEN 1 AND 32),"
+  "  name TEXT NOT NULL,"
+  "  kind TEXT NOT NULL CHECK (kind IN ('province','council','committee','department','district','commune','board')),"
+  "  parent_id INTEGER REFERENCES organisations(id) ON DELETE RESTRICT,"
+  "  CHECK ((parent_id IS NULL) = (kind = 'province')));"
+  "CREATE INDEX organisations_parent ON organisations(parent_id);"
+  "INSERT INTO organisations (id, code, name, kind) VALUES (1, 'TINH', '', 'province');"
+  "CREATE TABLE rooms ("
+  "  id INTEGER PRIMARY KEY,"
+  "  organisation_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE RESTRICT,"
+  "  name TEXT NOT NULL,"
+  "  site_id INTEGER REFERENCES sites(id) ON DELETE SET NULL,"
+  "  UNIQUE (organisation_id, name));"
+  "CREATE TABLE session_organisations ("
+  "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+  "  organisation_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,"
+  "  PRIMARY KEY (session_id, organisation_id)) WITHOUT ROWID;"
+  "ALTER TABLE users ADD COLUMN organisation_id INTEGER NOT NULL DEFAULT 1;"
+  "ALTER TABLE users ADD COLUMN include_children BOOLEAN NOT NULL DEFAULT 0;"
+  "UPDATE users SET include_children = 1 WHERE role IN ('secretariat', 'chair', 'technician');"
+  "ALTER TABLE sites ADD COLUMN organisation_id INTEGER NOT NULL DEFAULT 1;"
+  "ALTER TABLE sessions ADD COLUMN organisation_id INTEGER NOT NULL DEFAULT 1;"
+  "ALTER TABLE sessions ADD COLUMN room_id INTEGER;"
+  "CREATE INDEX users_organisation ON users(organisation_id);"
+  "CREATE INDEX sites_organisation ON sites(organisation_id);"
+  "CREATE INDEX sessions_organisation ON sessions(organisation_id);"
+  "CREATE TRIGGER rooms_gone AFTER DELETE ON rooms"
+  "  BEGIN UPDATE sessions SET room_id = NULL WHERE room_id = OLD.id; END;",
 };
 
 /* SQLITE_FULL is SQLite's word for ENOSPC on the database or the WAL; an

@@ -81,6 +81,34 @@ gboolean rc_store_site_delete(rc_store *store, gint64 id, GError **error);
 /* Id of the site with @code, 0 if none. */
 gint64 rc_store_site_id_by_code(rc_store *store, const char *code);
 
+/* ---- organisations, rooms, invitations (store-organisations.c) ---- */
+/* An organisation: {id, code, name, kind, parent_id}. The province is id 1,
+ * the only one without a parent; its name '' means [meeting] organisation. */
+json_t *rc_store_organisation_get(rc_store *store, gint64 id, GError **error);
+/* Every organisation, parents before children, each with its depth. */
+json_t *rc_store_organisations_list(rc_store *store, GError **error);
+gint64 rc_store_organisation_id_by_code(rc_store *store, const char *code);
+/* @id and every organisation below it: a JSON array of ids. */
+json_t *rc_store_organisation_subtree(rc_store *store, gint64 id, GError **error);
+/* The organisations of @scope (an array of ids), those that the sessions
+ * of @scope invite, and everything below them. */
+json_t *rc_store_organisations_reached(rc_store *store, json_t *scope, GError **error);
+gint64 rc_store_organisation_create(rc_store *store, json_t *fields, GError **error);
+gboolean rc_store_organisation_update(rc_store *store, gint64 id, json_t *fields, GError **error);
+/* Refused (CONFLICT) while it has units, users, sites, sessions or rooms. */
+gboolean rc_store_organisation_delete(rc_store *store, gint64 id, GError **error);
+/* A room: {id, organisation_id, name, site_id, site_code, site_name}. */
+json_t *rc_store_room_get(rc_store *store, gint64 id, GError **error);
+json_t *rc_store_rooms_list(rc_store *store, GError **error);
+gint64 rc_store_room_create(rc_store *store, json_t *fields, GError **error);
+gboolean rc_store_room_update(rc_store *store, gint64 id, json_t *fields, GError **error);
+gboolean rc_store_room_delete(rc_store *store, gint64 id, GError **error);
+/* The organisations @session_id invites: [{id, code, name, kind}]. Setting
+ * them is the caller's transaction. */
+json_t *rc_store_session_invited(rc_store *store, gint64 session_id, GError **error);
+gboolean rc_store_session_set_invited(rc_store *store, gint64 session_id, json_t *organisation_ids,
+                                      GError **error);
+
 /* ---- sessions, agenda, documents, attendance (store-sessions.c) ---- */
 json_t *rc_store_session_get(rc_store *store, gint64 id, GError **error);
 /* @status_or_null filters; @delegate_id > 0 keeps sessions that user is assigned to. */
