@@ -230,12 +230,17 @@ test_store_migration_chains_old_rows(fixture *f, gconstpointer data)
   rc_store_close(f->store);
   f->store = NULL;
   /* Back to schema 4: no hash column, no chain trigger, none of the tables
-   * of schema 5 and later. */
+   * or columns of schema 5 and later. */
   tamper(f, "DROP TRIGGER audit_log_chained; ALTER TABLE audit_log DROP COLUMN hash;"
             "DROP TABLE document_readers; ALTER TABLE documents DROP COLUMN signatures;"
             "DROP TABLE agenda_log; DROP TABLE calendar_tokens;"
             "ALTER TABLE sites DROP COLUMN h264_payload_type; ALTER TABLE sites DROP COLUMN opus_payload_type;"
             "ALTER TABLE sites DROP COLUMN video_cap_kbps; ALTER TABLE sites DROP COLUMN audio_cap_kbps;"
+            "DROP TRIGGER rooms_gone; DROP INDEX users_organisation; DROP INDEX sites_organisation;"
+            "DROP INDEX sessions_organisation; ALTER TABLE users DROP COLUMN organisation_id;"
+            "ALTER TABLE users DROP COLUMN include_children; ALTER TABLE sites DROP COLUMN organisation_id;"
+            "ALTER TABLE sessions DROP COLUMN organisation_id; ALTER TABLE sessions DROP COLUMN room_id;"
+            "DROP TABLE session_organisations; DROP TABLE rooms; DROP TABLE organisations;"
             "PRAGMA user_version = 4;");
   g_autoptr(GError) error = NULL;
   f->store = rc_store_open(f->dir, &error);

@@ -4,6 +4,7 @@
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <string.h>
 #include "store-fixture.h"
 
 static gint64
@@ -40,13 +41,147 @@ static void
 test_schema_and_reopen(fixture *f, gconstpointer data)
 {
   (void)data;
-  g_assert_cmpint(rc_store_schema_version(f->store), ==, 8);
+  g_assert_cmpint(rc_store_schema_version(f->store), ==, 9);
   add_user(f->store, "db01", "delegate");
   rc_store_close(f->store);
   f->store = rc_store_open(f->dir, NULL);
   g_assert_nonnull(f->store);
-  g_assert_cmpint(rc_store_schema_version(f->store), ==, 8);
+  g_assert_cmpint(rc_store_schema_version(f->store), ==, 9);
   g_assert_cmpint(rc_store_user_count(f->store), ==, 1);
+}
+
+/* Runs @sql on the closed database of @f. */
+static void
+exec_closed(fixture *f, const char *sql)
+{
+  rc_store_close(f->store);
+  f->store = NULL;
+  g_autofree char *path = g_build_filename(f->dir, "roomctl.db", NULL);
+  sqlite3 *db;
+  g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+  char *msg = NULL;
+  int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+  if (rc != SQLITE_OK)
+    g_error("%s: %s", sql, msg);
+  sqlite3_close(db);
+}
+
+static gint64
+add_org(rc_store *s, const char *code, const char *kind, gint64 parent)
+{
+  g_autoptr(json_t) f = json_pack("{ss ss ss sI}", "code", code, "name", code, "kind", kind, "parent_id",
+                                  (json_int_t)parent);
+  g_autoptr(GError) error = NULL;
+  gint64 id = rc_store_organisation_create(s, f, &error);
+  g_assert_no_error(error);
+  return id;
+}
+
+static gint64
+int_of(json_t *row, const char *key)
+{
+  return json_integer_value(json_object_get(row, key));
+}
+
+/* Schema 8 → 9: what existed goes into the province, and the staff who saw
+ * every session keep seeing every one (include_children). */
+static void
+test_organisations_migration(fixture *f, gconstpointer data)
+{
+  (void)data;
+  gint64 staff = add_user(f->store, "thuky", "secretariat");
+  gint64 del = add_user(f->store, "db01", "delegate");
+  gint64 s = add_session(f->store);
+  exec_closed(f, "DROP TRIGGER rooms_gone; DROP INDEX users_organisation; DROP INDEX sites_organisation;"
+                 "DROP INDEX sessions_organisation; ALTER TABLE users DROP COLUMN organisation_id;"
+                 "ALTER TABLE users DROP COLUMN include_children; ALTER TABLE sites DROP COLUMN organisation_id;"
+                 "ALTER TABLE sessions DROP COLUMN organisation_id; ALTER TABLE sessions DROP COLUMN room_id;"
+                 "DROP TABLE session_organisations; DROP TABLE rooms; DROP TABLE organisations;"
+                 "PRAGMA user_version = 8;");
+  g_autoptr(GError) error = NULL;
+  f->store = rc_store_open(f->dir, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(rc_store_schema_version(f->store), ==, 9);
+  g_autoptr(json_t) province = rc_store_organisation_get(f->store, 1, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(json_string_value(json_object_get(province, "kind")), ==, "province");
+  g_assert_cmpstr(json_string_value(json_object_get(province, "name")), ==, "");
+  g_autoptr(json_t) u = rc_store_user_get(f->store, staff, NULL);
+  g_autoptr(json_t) d = rc_store_user_get(f->store, del, NULL);
+  g_autoptr(json_t) sess = rc_store_session_get(f->store, s, NULL);
+  g_assert_cmpint(int_of(u, "organisation_id"), ==, 1);
+  g_assert_true(json_is_true(json_object_get(u, "include_children")));
+  g_assert_cmpint(int_of(d, "organisation_id"), ==, 1);
+  g_assert_true(json_is_false(json_object_get(d, "include_children")));
+  g_assert_cmpint(int_of(sess, "organisation_id"), ==, 1);
+}
+
+/* The tree: one province at the top, no circles, nothing deleted that
+ * still owns something. */
+static void
+test_organisations_tree(fixture *f, gconstpointer data)
+{
+  (void)data;
+  gint64 district = add_org(f->store, "HUYEN", "district", 1);
+  gint64 commune = add_org(f->store, "XA", "commune", district);
+  gint64 dept = add_org(f->store, "SO", "department", 1);
+  g_autoptr(json_t) sub = rc_store_organisation_subtree(f->store, district, NULL);
+  g_autoptr(json_t) want = json_pack("[II]", (json_int_t)district, (json_int_t)commune);
+  g_assert_true(json_equal(sub, want));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) circle = json_pack("{sI}", "parent_id", (json_int_t)commune);
+  g_assert_false(rc_store_organisation_update(f->store, district, circle, &error));
+  g_assert_error(error, RC_ERROR, RC_ERROR_INVALID);
+  g_clear_error(&error);
+  g_autoptr(json_t) second = json_pack("{ss ss ss sI}", "code", "T2", "name", "x", "kind", "province", "parent_id",
+                                       (json_int_t)1);
+  g_assert_cmpint(rc_store_organisation_create(f->store, second, &error), ==, 0);
+  g_assert_error(error, RC_ERROR, RC_ERROR_INVALID);
+  g_clear_error(&error);
+  g_assert_false(rc_store_organisation_delete(f->store, district, &error));
+  g_assert_error(error, RC_ERROR, RC_ERROR_CONFLICT);
+  g_clear_error(&error);
+  g_assert_false(rc_store_organisation_delete(f->store, 1, &error));
+  g_assert_error(error, RC_ERROR, RC_ERROR_CONFLICT);
+  g_clear_error(&error);
+  g_assert_true(rc_store_organisation_delete(f->store, dept, &error));
+  g_assert_no_error(error);
+  g_autoptr(json_t) list = rc_store_organisations_list(f->store, NULL);
+  g_assert_cmpuint(json_array_size(list), ==, 3);
+  g_assert_cmpint(int_of(json_array_get(list, 0), "id"), ==, 1); /* parents first */
+}
+
+/* A session takes people and sites of its own organisation (and below),
+ * and of the organisations it invites (and below): no one else's. */
+static void
+test_assignment_reach(fixture *f, gconstpointer data)
+{
+  (void)data;
+  gint64 dept_a = add_org(f->store, "SO-A", "department", 1);
+  gint64 district = add_org(f->store, "HUYEN", "district", 1);
+  gint64 commune = add_org(f->store, "XA", "commune", district);
+  gint64 s = add_session(f->store);
+  g_autoptr(json_t) own = json_pack("{sI}", "organisation_id", (json_int_t)dept_a);
+  g_assert_true(rc_store_session_update(f->store, s, own, NULL));
+  gint64 mine = add_user(f->store, "a01", "delegate");
+  gint64 far = add_user(f->store, "x01", "delegate");
+  g_autoptr(json_t) in_a = json_pack("{sI}", "organisation_id", (json_int_t)dept_a);
+  g_autoptr(json_t) in_commune = json_pack("{sI}", "organisation_id", (json_int_t)commune);
+  g_assert_true(rc_store_user_update(f->store, mine, in_a, NULL, NULL));
+  g_assert_true(rc_store_user_update(f->store, far, in_commune, NULL, NULL));
+  g_autoptr(json_t) both = json_pack("[II]", (json_int_t)mine, (json_int_t)far);
+  g_autoptr(GError) error = NULL;
+  g_assert_false(rc_store_session_set_delegates(f->store, s, both, &error));
+  g_assert_error(error, RC_ERROR, RC_ERROR_INVALID);
+  g_assert_nonnull(strstr(error->message, "user_ids: user"));
+  g_clear_error(&error);
+  g_autoptr(json_t) invite = json_pack("[I]", (json_int_t)district);
+  g_assert_true(rc_store_session_set_invited(f->store, s, invite, NULL));
+  g_assert_true(rc_store_session_set_delegates(f->store, s, both, &error)); /* the commune is below the district */
+  g_assert_no_error(error);
+  g_autoptr(json_t) invited = rc_store_session_invited(f->store, s, NULL);
+  g_assert_cmpuint(json_array_size(invited), ==, 1);
+  g_assert_cmpint(int_of(json_array_get(invited, 0), "id"), ==, district);
 }
 
 static void
@@ -366,5 +501,8 @@ main(int argc, char **argv)
   ADD("/store/audit-append-only", test_audit_append_only);
   ADD("/store/sites-hierarchy", test_sites_hierarchy);
   ADD("/store/secret-groups", test_secret_groups);
+  ADD("/store/organisations-migration", test_organisations_migration);
+  ADD("/store/organisations-tree", test_organisations_tree);
+  ADD("/store/assignment-reach", test_assignment_reach);
   return g_test_run();
 }
