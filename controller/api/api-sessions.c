@@ -127,17 +127,8 @@ static gboolean
 session_get(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  json_t *detail = rc_api_session_access(call->api, call->user, id, error)
-                       ? rc_store_session_detail(call->api->store, id, error) : NULL;
-  if (detail) {
-    rc_api_agenda_for(call->api, call->user, json_object_get(detail, "agenda"));
-    rc_access_filter_attendance(call->api->store, call->user, id, json_object_get(detail, "delegates"));
-    gint64 org = json_integer_value(json_object_get(detail, "organisation_id"));
-    g_autofree char *org_name = rc_organisations_name(call->api->store, call->api->config, org);
-    json_object_set_new(detail, "organisation", json_string(org_name));
-    json_object_set_new(detail, "invited", rc_store_session_invited(call->api->store, id, NULL));
-  }
-  return reply_object(call, 200, detail);
+  return rc_api_session_access(call->api, call->user, id, error) &&
+         reply_object(call, 200, rc_organisations_session_view(call->api->store, call->api->config, call->user, id, error));
 }
 
 static gboolean
@@ -155,8 +146,11 @@ session_update(rc_api_call *call, GError **error)
   gint64 id = PARAM(call, 0);
   if (!rc_organisations_session_fields(call->api->store, call->user, id, call->body, error))
     return FALSE;
-  return rc_session_plan_update(call->api->plan, id, call->body, call->user_id, error) &&
-         reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
+  if (!rc_session_plan_update(call->api->plan, id, call->body, call->user_id, error))
+    return FALSE;
+  if (json_object_get(call->body, "organisation_id")) /* its staff change with it */
+    rc_api_revoke_subscribers(call->api, id, FALSE);
+  return reply_object(call, 200, rc_store_session_get(call->api->store, id, error));
 }
 
 static gboolean
@@ -539,9 +533,11 @@ static gboolean
 invited_put(rc_api_call *call, GError **error)
 {
   gint64 id = PARAM(call, 0);
-  return rc_organisations_invite(call->api->store, id, json_object_get(call->body, "organisation_ids"),
-                                 call->user_id, error) &&
-         invited_get(call, error);
+  if (!rc_organisations_invite(call->api->store, id, json_object_get(call->body, "organisation_ids"), call->user_id,
+                               error))
+    return FALSE;
+  rc_api_revoke_subscribers(call->api, id, FALSE);
+  return invited_get(call, error);
 }
 
 #define ANY RC_ROLES_ANY

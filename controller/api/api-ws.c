@@ -4,6 +4,7 @@
  * ack or an error with the same id, and the connection stays open. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api/api-private.h"
+#include "app/organisations.h"
 
 #include <string.h>
 
@@ -80,14 +81,15 @@ ws_subscribe(rc_api_ws_call *call, GError **error)
 {
   rc_api *api = call->api;
   gint64 id = rc_api_ws_int(call, "session_id");
-  if (!rc_api_session_access(api, call->peer->user, id, error))
+  /* The live feed carries everyone's check-ins, turns and votes: it is for
+   * those who take part or run the session, not for invited organisations
+   * (who read the session and their own people's attendance over REST). */
+  if (!rc_access_session_for(api->store, call->peer->user, id, RC_NEED_TAKE_PART, "subscribe", error))
     return FALSE;
-  g_autoptr(json_t) detail = rc_store_session_detail(api->store, id, error);
+  g_autoptr(json_t) detail = rc_organisations_session_view(api->store, api->config, call->peer->user, id, error);
   /* A tablet has no use for the network's 600 sites: keep its snapshot small. */
   if (detail && RC_USER_ROLE(call->peer->user) == RC_ROLE_DELEGATE)
     json_object_del(detail, "sites");
-  if (detail)
-    rc_api_agenda_for(api, call->peer->user, json_object_get(detail, "agenda"));
   json_t *attendance = detail ? rc_store_attendance(api->store, id, error) : NULL;
   if (!attendance)
     return FALSE;
@@ -330,8 +332,10 @@ tell_revoked(rc_api *api, rc_api_ws_peer *peer, gint64 session_id)
 static gboolean
 keep_if_allowed(rc_api *api, rc_api_ws_peer *peer, gint64 session_id)
 {
-  if (peer->user && rc_api_ws_refresh_user(api, peer, NULL) &&
-      rc_api_session_access(api, peer->user, session_id, NULL))
+  rc_relation rel = peer->user && rc_api_ws_refresh_user(api, peer, NULL)
+                        ? rc_access_relation(api->store, peer->user, session_id)
+                        : RC_RELATION_NONE;
+  if (rel == RC_RELATION_SCOPE || rel == RC_RELATION_MEMBER) /* as ws_subscribe asks */
     return TRUE;
   tell_revoked(api, peer, session_id);
   return FALSE;

@@ -191,3 +191,20 @@ rc_organisations_invite(rc_store *store, gint64 session_id, json_t *organisation
                           audit(store, by, "session.invite", "session", session_id, detail->str, error),
                       error);
 }
+
+json_t *
+rc_organisations_session_view(rc_store *store, rc_config *config, json_t *user, gint64 id, GError **error)
+{
+  json_t *detail = rc_store_session_detail(store, id, error);
+  json_t *invited = detail ? rc_store_session_invited(store, id, error) : NULL;
+  if (!invited) {
+    json_decref(detail);
+    return NULL;
+  }
+  rc_access_agenda_for(store, user, json_object_get(detail, "agenda"));
+  rc_access_filter_attendance(store, user, id, json_object_get(detail, "delegates"));
+  g_autofree char *name = rc_organisations_name(store, config, json_integer_value(json_object_get(detail, "organisation_id")));
+  json_object_set_new(detail, "organisation", json_string(name));
+  json_object_set_new(detail, "invited", invited);
+  return detail;
+}

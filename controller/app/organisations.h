@@ -40,3 +40,10 @@ gboolean rc_organisations_owner_field(rc_store *store, json_t *user, json_t *fie
 /* Sets the organisations @session_id invites, audited (session.invite). */
 gboolean rc_organisations_invite(rc_store *store, gint64 session_id, json_t *organisation_ids, gint64 by,
                                  GError **error);
+
+/* Session @id as @user sees it (who must be allowed to): the detail
+ * (rc_store_session_detail) with the agenda shaped for them, the
+ * delegates of their own organisations only if the session just invites
+ * them, the organisation's name ("organisation") and the organisations
+ * it invites ("invited"). (transfer full) */
+json_t *rc_organisations_session_view(rc_store *store, rc_config *config, json_t *user, gint64 id, GError **error);
