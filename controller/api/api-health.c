@@ -25,8 +25,7 @@ static gboolean
 ws_subscribe_health(rc_api_ws_call *call, GError **error)
 {
   gint64 sid = rc_api_ws_int(call, "session_id");
-  g_autoptr(json_t) session = rc_store_session_get(call->api->store, sid, error);
-  if (!session)
+  if (!rc_access_session_for(call->api->store, call->peer->user, sid, RC_NEED_RUN, "subscribe.health", error))
     return FALSE;
   call->api->io.subscribe(call->peer->conn, rc_meeting_tech_topic(sid), TRUE);
   call->ack = rc_metrics_health_snapshot(call->api->metrics, call->api->media, sid);
@@ -46,6 +45,8 @@ static gboolean
 ws_alarm_ack(rc_api_ws_call *call, GError **error)
 {
   gint64 id = rc_api_ws_int(call, "alarm_id");
+  if (!rc_access_object(call->api->store, call->peer->user, RC_OBJECT_ALARM, id, RC_NEED_RUN, "alarm.ack", error))
+    return FALSE;
   json_t *alarm = rc_site_health_alarm_ack(call->api->health, id, RC_USER_ID(call->peer->user), error);
   if (!alarm)
     return FALSE;

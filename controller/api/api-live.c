@@ -201,11 +201,12 @@ static gboolean
 ws_vote_close(rc_api_ws_call *call, GError **error)
 {
   gint64 vote_id = rc_api_ws_int(call, "vote_id"), sid = 0;
-  if (!rc_meeting_vote(call->api->meeting, vote_id, &sid) ||
-      !rc_access_session_for(call->api->store, call->peer->user, sid, RC_NEED_RUN, "vote.close", NULL)) {
+  if (!rc_meeting_vote(call->api->meeting, vote_id, &sid)) {
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "the vote is not open");
     return FALSE;
   }
+  if (!rc_access_session_for(call->api->store, call->peer->user, sid, RC_NEED_RUN, "vote.close", error))
+    return FALSE;
   if (!rc_votes_close(call->api->votes, vote_id, RC_USER_ID(call->peer->user), error))
     return FALSE;
   call->ack = json_pack("{so}", "vote", rc_store_vote_get(call->api->store, vote_id, NULL));

@@ -13,55 +13,16 @@
 //        session's answers 404 or 403.
 
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   ADMIN_PASSWORD, assertAlive, assertOk, createItem, createSession, createUser, login, request, startLocalServer,
   stopClean,
 } from '../lib/integration.mjs';
-import { REPO_ROOT } from '../lib/server.mjs';
+import { ROLES, readCodeActions as readCode, readPolicy } from '../lib/access-policy.mjs';
 import { makePdf } from '../lib/pdf.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
-const ROLES = ['anonymous', 'admin', 'secretariat', 'chair', 'delegate', 'technician'];
 const NOBODY = 999999; // an id that exists nowhere
-
-/** The policy: {action → {role → '✓'|'—'|'own'}} from web/docs/api.md. */
-function readPolicy() {
-  const doc = fs.readFileSync(path.join(REPO_ROOT, 'web', 'docs', 'api.md'), 'utf8');
-  const at = doc.indexOf('\n## Access matrix\n');
-  assert.ok(at >= 0, 'web/docs/api.md has an "Access matrix" section');
-  const section = doc.slice(at + 4);
-  const end = section.search(/^#{1,2} /m);
-  const rows = section.slice(0, end < 0 ? undefined : end).split('\n').filter((l) => /^\| `/.test(l));
-  const policy = new Map();
-  for (const line of rows) {
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
-    const action = cells[0].replace(/`/g, '');
-    assert.equal(cells.length, 1 + ROLES.length, `api.md matrix row ${action} has a cell per role`);
-    assert.ok(!policy.has(action), `api.md matrix lists ${action} once`);
-    const cell = {};
-    ROLES.forEach((r, i) => {
-      assert.ok(['✓', '—', 'own'].includes(cells[i + 1]), `${action} / ${r}: cell '${cells[i + 1]}'`);
-      cell[r] = cells[i + 1];
-    });
-    policy.set(action, cell);
-  }
-  return policy;
-}
-
-/** What the code has: every {"METHOD", "/path"} route and every WS message type. */
-function readCode() {
-  const dir = path.join(REPO_ROOT, 'controller', 'api');
-  const actions = new Set();
-  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.c'))) {
-    const src = fs.readFileSync(path.join(dir, f), 'utf8');
-    for (const m of src.matchAll(/\{"(GET|POST|PUT|PATCH|DELETE)", "([^"]+)",/g)) actions.add(`${m[1]} ${m[2]}`);
-    for (const m of src.matchAll(/^\s*\{"([a-z][a-z.]*)", [^,]+, [a-z_]+, ws_[a-z_]+\},/gm)) actions.add(`ws ${m[1]}`);
-  }
-  return actions;
-}
 
 describe('access matrix', () => {
   const policy = readPolicy();

@@ -75,7 +75,7 @@ export async function createItem(base, token, sessionId, overrides = {}) {
 export async function createUser(base, adminToken, username, role, extra = {}) {
   const password = extra.password || `pw-${username}-123`;
   const body = { username, full_name: extra.full_name || `Người dùng ${username}`, role, password,
-    title: extra.title ?? '', unit: extra.unit ?? '' };
+    title: extra.title ?? '', unit: extra.unit ?? '', ...(extra.fields || {}) };
   const user = assertOk(await request(base, adminToken, 'POST', '/api/v1/users', body), 201, `create user ${username}`);
   const token = await login(base, username, password);
   return { user, token, password };
