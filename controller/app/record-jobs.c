@@ -131,7 +131,8 @@ render_input_new(render_what what, rc_report_kind kind, json_t *facts, const rc_
   in->what = what;
   in->kind = kind;
   in->facts = json_deep_copy(facts); /* nothing shared with the main loop */
-  json_object_set_new(in->facts, "organisation", json_string(r->organisation));
+  if (!json_object_get(in->facts, "organisation")) /* a session's own, or [meeting] organisation */
+    json_object_set_new(in->facts, "organisation", json_string(r->organisation));
   in->tz = g_time_zone_ref(tz);
   in->odt = odt;
   return in;
@@ -198,6 +199,25 @@ prune_jobs(rc_record_jobs *r)
 }
 
 
+/* The name of organisation @id, or [meeting] organisation for one unnamed. */
+static char *
+org_name(rc_record_jobs *r, rc_store *store, gint64 id)
+{
+  g_autoptr(json_t) org = rc_store_organisation_get(store, id, NULL);
+  const char *name = org ? json_string_value(json_object_get(org, "name")) : NULL;
+  return g_strdup(name && *name ? name : r->organisation);
+}
+
+/* What heads a session's minutes: the province, then the unit that holds
+ * the session (one line when they are the same). */
+static char *
+heading(rc_record_jobs *r, rc_store *store, gint64 org_id)
+{
+  g_autofree char *province = org_name(r, store, 1);
+  g_autofree char *unit = org_name(r, store, org_id ? org_id : 1);
+  return g_str_equal(province, unit) ? g_strdup(unit) : g_strdup_printf("%s\n%s", province, unit);
+}
+
 gint64
 rc_record_jobs_minutes(rc_record_jobs *r, rc_store *store, gint64 sid, const char *format, gint64 user_id,
                        GError **error)
@@ -205,6 +225,9 @@ rc_record_jobs_minutes(rc_record_jobs *r, rc_store *store, gint64 sid, const cha
   g_autoptr(json_t) facts = rc_records_session_facts(store, sid, error);
   if (!facts)
     return 0;
+  g_autofree char *head = heading(r, store, json_integer_value(json_object_get(json_object_get(facts, "session"),
+                                                                                "organisation_id")));
+  json_object_set_new(facts, "organisation", json_string(head));
   prune_jobs(r);
   if (r->running >= MAX_RUNNING || g_hash_table_size(r->jobs) >= MAX_JOBS) {
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "%u records are being made; try again in a moment",

@@ -153,8 +153,11 @@ content_xml(const rc_doc *doc, gint *progress)
       " fo:padding=\"0.08cm\" fo:border=\"0.5pt solid #777777\"/></style:style>"
       "<style:style style:name=\"CellHead\" style:family=\"table-cell\"><style:table-cell-properties"
       " fo:padding=\"0.08cm\" fo:border=\"0.5pt solid #777777\" fo:background-color=\"#e6ebf2\"/></style:style>");
-  if (doc->organisation)
-    paragraph(body, "Subtitle", doc->organisation);
+  if (doc->organisation) { /* one line each: the province, then the unit */
+    g_auto(GStrv) lines = g_strsplit(doc->organisation, "\n", -1);
+    for (char **l = lines; *l; l++)
+      paragraph(body, "Subtitle", *l);
+  }
   paragraph(body, "Title", doc->title);
   if (doc->subtitle)
     paragraph(body, "Subtitle", doc->subtitle);

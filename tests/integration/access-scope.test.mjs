@@ -13,6 +13,10 @@
 // 404 = 404 (1200); 403 = 403 (1101).
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   ADMIN_PASSWORD, assertAlive, assertOk, createItem, createSession, createUser, login, request, startLocalServer,
@@ -340,5 +344,25 @@ describe('access scope (organisations)', () => {
       { title: 'Phiên khác', starts_at: '2026-12-07T01:00:00Z', ends_at: '2026-12-07T03:00:00Z', room_id: fx.other.room });
     assert.equal(wrongRoom.status, 400, wrongRoom.text);
     assert.match(wrongRoom.text, /room_id/);
+  });
+
+  test('the minutes of a unit\'s session are headed by the province and the unit', async () => {
+    let job;
+    for (const until = Date.now() + 30_000; Date.now() < until;) {
+      job = await ok('GET', `/api/v1/records/jobs/${fx.own.job}`);
+      if (job.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(job.status, 'done');
+    const res = await api('GET', `/api/v1/records/jobs/${fx.own.job}/file`);
+    assert.equal(res.status, 200);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'minutes-')), 'm.pdf');
+    fs.writeFileSync(file, res.bytes);
+    const text = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+    const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+    const province = (await request(srv.base, null, 'GET', '/api/v1/about')).json.organisation;
+    assert.equal(lines[0], province, 'the province first');
+    assert.equal(lines[1], 'Đơn vị A', 'then the unit that holds the session');
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 });
