@@ -125,7 +125,7 @@ describe('upgrade from schema 7', () => {
     const backup = /^backup made: (.+)$/m.exec(made.stdout)[1];
     const r = await roomctl(['--config', conf, '--data-dir', path.join(work, 'newer-restored'), '--restore', backup]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /the backup's database schema version 9 is newer than this roomctl \S+ \(8\)/);
+    assert.match(r.stderr, /the backup's database schema version 10 is newer than this roomctl \S+ \(9\)/);
     assert.ok(!fs.existsSync(path.join(work, 'newer-restored')));
   });
 });
