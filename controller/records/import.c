@@ -267,7 +267,8 @@ seen_clear(seen *s)
 static int
 parse_bool(const char *v)
 {
-  static const char *const yes[] = {"1", "true", "yes", "có", NULL}, *const no[] = {"0", "false", "no", "không", NULL};
+  static const char *const yes[] = {"1", "true", "yes", "có", NULL};
+  static const char *const no[] = {"0", "false", "no", "không", NULL};
   g_autofree char *folded = g_utf8_strdown(v, -1);
   if (g_strv_contains(yes, folded))
     return 1;
