@@ -184,7 +184,8 @@ SYSUSERSDIR := $(PREFIX)/lib/sysusers.d
 SYSCTLDIR   := $(PREFIX)/lib/sysctl.d
 STATEDIR    := /var/lib/roomctl
 CONFDIR     := $(SYSCONFDIR)/roomctl
-DEMO_FILES  := README.md session.ini sites.csv users.csv
+DEMO_FILES  := README.md organisations.csv rooms.csv session.ini session-sgtvt.ini session-stnmt.ini sites.csv \
+               users.csv
 
 # The sample config: configs/roomctl.conf (every key and its default,
 # documented) with the paths of the installed layout. Made again at every

@@ -1,10 +1,14 @@
-/* demo — reads configs/demo and fills the database in one transaction.
- * Demo accounts that share a password share its hash, so seeding costs a
- * handful of argon2id runs rather than one per delegate. */
+/* demo — reads configs/demo and fills the database in one transaction:
+ * the province's units, sites and people from CSV files in the bulk
+ * import's format (written by import.h, with its checks), their rooms, and
+ * one session per session*.ini. Demo accounts that share a password share
+ * its hash, so seeding costs a handful of argon2id runs rather than one
+ * per delegate. */
 #define G_LOG_DOMAIN "roomctl-demo"
 #include "demo.h"
 #include "base/csv.h"
 #include "records/documents.h"
+#include "records/import.h"
 #include "base/rc-error.h"
 
 #include <stdlib.h>
@@ -24,71 +28,85 @@ read_csv(const char *dir, const char *name, GError **error)
   return rows;
 }
 
-/* Looks up the listed columns of @header; FALSE if one is missing. */
-static gboolean
-columns(char **header, const char *const *names, int *idx, const char *file, GError **error)
-{
-  for (int i = 0; names[i]; i++)
-    if ((idx[i] = rc_csv_column(header, names[i])) < 0) {
-      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "%s: no column '%s'", file, names[i]);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static const char *
 cell(char **row, int i)
 {
   return i >= 0 && (guint)i < g_strv_length(row) ? row[i] : "";
 }
 
-static gboolean
-seed_users(rc_store *store, rc_auth *auth, const char *dir, GError **error)
+/* Each distinct password of a users file hashed once. (transfer full) */
+static GHashTable *
+hash_passwords(rc_auth *auth, rc_import_kind kind, const char *text, gsize len, GError **error)
 {
-  static const char *const names[] = {"username", "full_name", "role", "password", "title", "unit", NULL};
-  int c[6];
-  g_autoptr(GPtrArray) rows = read_csv(dir, "users.csv", error);
-  if (!rows || rows->len == 0 || !columns(rows->pdata[0], names, c, "users.csv", error))
-    return FALSE;
   g_autoptr(GHashTable) hashes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  for (guint i = 1; i < rows->len; i++) {
-    char **row = rows->pdata[i];
-    const char *pw = cell(row, c[3]);
-    char *hash = g_hash_table_lookup(hashes, pw);
-    if (!hash) {
-      if (!(hash = rc_auth_hash_password(auth, pw, error)))
-        return FALSE;
-      g_hash_table_insert(hashes, g_strdup(pw), hash);
-    }
-    if (!rc_store_user_create(store, cell(row, c[0]), cell(row, c[1]), cell(row, c[2]), hash, cell(row, c[4]),
-                              cell(row, c[5]), error))
-      return FALSE;
+  g_autoptr(GPtrArray) passwords = rc_import_passwords(kind, text, len);
+  for (guint i = 0; i < passwords->len; i++) {
+    char *hash = rc_auth_hash_password(auth, passwords->pdata[i], error);
+    if (!hash)
+      return NULL;
+    g_hash_table_insert(hashes, g_strdup(passwords->pdata[i]), hash);
   }
-  g_message("demo: %u users", rows->len - 1);
+  return g_steal_pointer(&hashes);
+}
+
+/* One of the demo's CSV files, written as the bulk import writes it (same
+ * columns, same checks), as the province admin. A row error names the
+ * file, the row and the column. */
+static gboolean
+seed_import(rc_store *store, rc_auth *auth, const char *dir, const char *name, rc_import_kind kind, GError **error)
+{
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(path, &text, &len, error))
+    return FALSE;
+  g_autoptr(GHashTable) hashes = NULL;
+  if (kind == RC_IMPORT_USERS && !(hashes = hash_passwords(auth, kind, text, len, error)))
+    return FALSE;
+  g_autoptr(json_t) plan = NULL;
+  int n = rc_import_commit(store, kind, NULL, text, len, hashes, &plan, error);
+  if (n < 0) {
+    json_t *first = json_array_get(json_object_get(plan, "errors"), 0);
+    if (first)
+      g_prefix_error(error, "row %d, %s: %s; ", (int)json_integer_value(json_object_get(first, "row")),
+                     json_string_value(json_object_get(first, "column")),
+                     json_string_value(json_object_get(first, "reason")));
+    g_prefix_error(error, "%s: ", path);
+    return FALSE;
+  }
+  g_message("demo: %d %s", n, rc_import_kind_name(kind));
   return TRUE;
 }
 
+/* rooms.csv: organisation (code), name, site_code (the hall; may be empty). */
 static gboolean
-seed_sites(rc_store *store, const char *dir, GError **error)
+seed_rooms(rc_store *store, const char *dir, GError **error)
 {
-  static const char *const names[] = {"code", "name", "level", "parent_code", "transport", "address", NULL};
-  int c[6];
-  g_autoptr(GPtrArray) rows = read_csv(dir, "sites.csv", error);
-  if (!rows || rows->len == 0 || !columns(rows->pdata[0], names, c, "sites.csv", error))
+  static const char *const names[] = {"organisation", "name", "site_code"};
+  g_autoptr(GPtrArray) rows = read_csv(dir, "rooms.csv", error);
+  if (!rows || rows->len == 0)
     return FALSE;
-  /* Parents come before their children in the file. */
+  int c[G_N_ELEMENTS(names)];
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+    if ((c[i] = rc_csv_column(rows->pdata[0], names[i])) < 0) {
+      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "rooms.csv: no column '%s'", names[i]);
+      return FALSE;
+    }
   for (guint i = 1; i < rows->len; i++) {
     char **row = rows->pdata[i];
-    const char *parent = cell(row, c[3]);
-    gint64 parent_id = *parent ? rc_store_site_id_by_code(store, parent) : 0;
-    g_autoptr(json_t) f = json_pack("{ss ss ss so ss ss}", "code", cell(row, c[0]), "name", cell(row, c[1]),
-                                    "level", cell(row, c[2]), "parent_id",
-                                    parent_id ? json_integer(parent_id) : json_null(), "transport",
-                                    *cell(row, c[4]) ? cell(row, c[4]) : "rtp", "address", cell(row, c[5]));
-    if (!f || !rc_store_site_create(store, f, error))
+    gint64 org = rc_store_organisation_id_by_code(store, cell(row, c[0]));
+    gint64 site = *cell(row, c[2]) ? rc_store_site_id_by_code(store, cell(row, c[2])) : 0;
+    if (!org || (*cell(row, c[2]) && !site)) {
+      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "rooms.csv line %u: no organisation '%s' or site '%s'", i + 1,
+                  cell(row, c[0]), cell(row, c[2]));
+      return FALSE;
+    }
+    g_autoptr(json_t) f = json_pack("{sI ss so}", "organisation_id", (json_int_t)org, "name", cell(row, c[1]),
+                                    "site_id", site ? json_integer(site) : json_null());
+    if (!rc_store_room_create(store, f, error))
       return FALSE;
   }
-  g_message("demo: %u sites", rows->len - 1);
+  g_message("demo: %u rooms", rows->len - 1);
   return TRUE;
 }
 
@@ -129,8 +147,34 @@ seed_document(rc_store *store, GKeyFile *kf, const char *pdf_dir, gint64 item_id
                                   error) != 0;
 }
 
+/* The room of organisation @org named @name, or 0. */
 static gint64
-session_from_ini(rc_store *store, GKeyFile *kf, GTimeZone *zone, GError **error)
+room_of(rc_store *store, gint64 org, const char *name)
+{
+  g_autoptr(json_t) rooms = rc_store_rooms_list(store, NULL);
+  size_t i;
+  json_t *r;
+  json_array_foreach(rooms, i, r) {
+    if (json_integer_value(json_object_get(r, "organisation_id")) == org &&
+        g_strcmp0(json_string_value(json_object_get(r, "name")), name) == 0)
+      return json_integer_value(json_object_get(r, "id"));
+  }
+  return 0;
+}
+
+/* [session] organisation: a code; none = the province. */
+static gint64
+session_organisation(rc_store *store, GKeyFile *kf, GError **error)
+{
+  g_autofree char *code = g_key_file_get_string(kf, "session", "organisation", NULL);
+  gint64 org = code && *code ? rc_store_organisation_id_by_code(store, code) : 1;
+  if (!org)
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "[session] organisation: no organisation '%s'", code);
+  return org;
+}
+
+static gint64
+session_from_ini(rc_store *store, GKeyFile *kf, GTimeZone *zone, gint64 org, GError **error)
 {
   g_autofree char *title = g_key_file_get_string(kf, "session", "title", error);
   if (!title)
@@ -151,8 +195,11 @@ session_from_ini(rc_store *store, GKeyFile *kf, GTimeZone *zone, GError **error)
   g_autoptr(GDateTime) su = g_date_time_to_utc(start), eu = g_date_time_to_utc(end);
   g_autofree char *s = g_date_time_format(su, "%Y-%m-%dT%H:%M:%SZ");
   g_autofree char *e = g_date_time_format(eu, "%Y-%m-%dT%H:%M:%SZ");
-  g_autoptr(json_t) f = json_pack("{ss ss ss ss ss}", "title", title, "room", room ? room : "", "description",
-                                  desc ? desc : "", "starts_at", s, "ends_at", e);
+  g_autoptr(json_t) f = json_pack("{ss ss ss ss ss sI}", "title", title, "room", room ? room : "", "description",
+                                  desc ? desc : "", "starts_at", s, "ends_at", e, "organisation_id", (json_int_t)org);
+  gint64 room_id = room ? room_of(store, org, room) : 0;
+  if (room_id)
+    json_object_set_new(f, "room_id", json_integer(room_id));
   return rc_store_session_create(store, f, error);
 }
 
@@ -188,40 +235,138 @@ seed_agenda(rc_store *store, GKeyFile *kf, const char *pdf_dir, gint64 session_i
   return TRUE;
 }
 
-/* Assigns every delegate and chair, and every site. */
+/* [session] invite: the codes of the organisations the session invites,
+ * set before its sites, which may belong to them. */
 static gboolean
-assign_all(rc_store *store, gint64 session_id, GError **error)
+seed_invited(rc_store *store, GKeyFile *kf, gint64 session_id, GError **error)
 {
+  g_auto(GStrv) codes = g_key_file_get_string_list(kf, "session", "invite", NULL, NULL);
+  g_autoptr(json_t) ids = json_array();
+  for (char **c = codes; c && *c; c++) {
+    gint64 id = **c ? rc_store_organisation_id_by_code(store, g_strstrip(*c)) : -1;
+    if (!id) {
+      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "[session] invite: no organisation '%s'", *c);
+      return FALSE;
+    }
+    if (id > 0)
+      json_array_append_new(ids, json_integer(id));
+  }
+  return rc_store_session_set_invited(store, session_id, ids, error);
+}
+
+/* Adds organisation @org and every one below it to @set. */
+static gboolean
+add_subtree(rc_store *store, gint64 org, GHashTable *set, GError **error)
+{
+  g_autoptr(json_t) ids = rc_store_organisation_subtree(store, org, error);
+  size_t i;
+  json_t *v;
+  json_array_foreach(ids, i, v) g_hash_table_add(set, GSIZE_TO_POINTER(json_integer_value(v)));
+  return ids != NULL;
+}
+
+/* The ids of the @rows whose @key is listed in [session] @list, or, for
+ * `all` (or no key), of those that belong to an organisation of @orgs and
+ * pass @keep. */
+static json_t *
+pick(GKeyFile *kf, const char *list, json_t *rows, const char *key, GHashTable *orgs,
+     gboolean (*keep)(json_t *row), GError **error)
+{
+  g_auto(GStrv) names = g_key_file_get_string_list(kf, "session", list, NULL, NULL);
+  for (char **n = names; n && *n; n++)
+    g_strstrip(*n);
+  gboolean all = !names || (names[0] && g_str_equal(names[0], "all") && !names[1]);
+  json_t *ids = json_array();
+  size_t i;
+  json_t *v;
+  json_array_foreach(rows, i, v) {
+    gint64 owner = json_integer_value(json_object_get(v, "organisation_id"));
+    gboolean in = all ? g_hash_table_contains(orgs, GSIZE_TO_POINTER(owner)) && (!keep || keep(v))
+                      : g_strv_contains((const char *const *)names, json_string_value(json_object_get(v, key)));
+    if (in)
+      json_array_append(ids, json_object_get(v, "id"));
+  }
+  if (!all && json_array_size(ids) != g_strv_length(names)) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "[session] %s: an entry names no %s", list, key);
+    g_clear_pointer(&ids, json_decref);
+  }
+  return ids;
+}
+
+static gboolean
+is_member(json_t *user)
+{
+  const char *role = json_string_value(json_object_get(user, "role"));
+  return g_str_equal(role, "delegate") || g_str_equal(role, "chair");
+}
+
+/* [session] delegates and sites: listed, or `all` — every delegate and
+ * chair of the session's organisation (and its units), every site of the
+ * organisations it reaches (its own, those it invites, and their units). */
+static gboolean
+assign(rc_store *store, GKeyFile *kf, gint64 session_id, gint64 org, GError **error)
+{
+  g_autoptr(GHashTable) own = g_hash_table_new(NULL, NULL), reach = g_hash_table_new(NULL, NULL);
+  g_autoptr(json_t) invited = rc_store_session_invited(store, session_id, error);
+  if (!invited || !add_subtree(store, org, own, error) || !add_subtree(store, org, reach, error))
+    return FALSE;
+  size_t i;
+  json_t *v;
+  json_array_foreach(invited, i, v) {
+    if (!add_subtree(store, json_integer_value(json_object_get(v, "id")), reach, error))
+      return FALSE;
+  }
   g_autoptr(json_t) users = rc_store_users_list(store, NULL, error);
   g_autoptr(json_t) sites = users ? rc_store_sites_list(store, NULL, 0, error) : NULL;
   if (!sites)
     return FALSE;
-  g_autoptr(json_t) uids = json_array(), sids = json_array();
-  size_t i;
-  json_t *v;
-  json_array_foreach(users, i, v) {
-    const char *role = json_string_value(json_object_get(v, "role"));
-    if (g_str_equal(role, "delegate") || g_str_equal(role, "chair"))
-      json_array_append(uids, json_object_get(v, "id"));
-  }
-  json_array_foreach(sites, i, v) json_array_append(sids, json_object_get(v, "id"));
-  return rc_store_session_set_delegates(store, session_id, uids, error) &&
+  g_autoptr(json_t) uids = pick(kf, "delegates", users, "username", own, is_member, error);
+  g_autoptr(json_t) sids = uids ? pick(kf, "sites", sites, "code", reach, NULL, error) : NULL;
+  return sids && rc_store_session_set_delegates(store, session_id, uids, error) &&
          rc_store_session_set_sites(store, session_id, sids, error);
 }
 
 static gboolean
-seed_session(rc_store *store, const char *dir, const char *pdf_dir, GTimeZone *zone, GError **error)
+seed_session(rc_store *store, const char *dir, const char *name, const char *pdf_dir, GTimeZone *zone,
+             GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new();
-  g_autofree char *path = g_build_filename(dir, "session.ini", NULL);
+  g_autofree char *path = g_build_filename(dir, name, NULL);
   if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error))
     return FALSE;
-  gint64 id = session_from_ini(store, kf, zone, error);
-  if (!id || !seed_agenda(store, kf, pdf_dir, id, error) || !assign_all(store, id, error)) {
+  gint64 id = 0, org = session_organisation(store, kf, error);
+  if (!org || !(id = session_from_ini(store, kf, zone, org, error)) || !seed_agenda(store, kf, pdf_dir, id, error) ||
+      !seed_invited(store, kf, id, error) || !assign(store, kf, id, org, error)) {
     g_prefix_error(error, "%s: ", path);
     return FALSE;
   }
-  g_message("demo: session %" G_GINT64_FORMAT " scheduled", id);
+  g_message("demo: session %" G_GINT64_FORMAT " scheduled (%s)", id, name);
+  return TRUE;
+}
+
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* session.ini first (it is session 1), then session-*.ini in name order. */
+static gboolean
+seed_sessions(rc_store *store, const char *dir, const char *pdf_dir, GTimeZone *zone, GError **error)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, error);
+  if (!d)
+    return FALSE;
+  g_autoptr(GPtrArray) more = g_ptr_array_new_with_free_func(g_free);
+  for (const char *name; (name = g_dir_read_name(d));)
+    if (g_str_has_prefix(name, "session-") && g_str_has_suffix(name, ".ini"))
+      g_ptr_array_add(more, g_strdup(name));
+  g_ptr_array_sort(more, compare_names);
+  if (!seed_session(store, dir, "session.ini", pdf_dir, zone, error))
+    return FALSE;
+  for (guint i = 0; i < more->len; i++)
+    if (!seed_session(store, dir, more->pdata[i], pdf_dir, zone, error))
+      return FALSE;
   return TRUE;
 }
 
@@ -231,8 +376,10 @@ rc_demo_seed(rc_store *store, rc_auth *auth, const char *demo_dir, const char *p
 {
   if (!rc_store_begin(store, error))
     return FALSE;
-  if (!seed_sites(store, demo_dir, error) || !seed_users(store, auth, demo_dir, error) ||
-      !seed_session(store, demo_dir, pdf_dir, zone, error) ||
+  if (!seed_import(store, auth, demo_dir, "organisations.csv", RC_IMPORT_ORGANISATIONS, error) ||
+      !seed_import(store, auth, demo_dir, "sites.csv", RC_IMPORT_SITES, error) ||
+      !seed_import(store, auth, demo_dir, "users.csv", RC_IMPORT_USERS, error) || !seed_rooms(store, demo_dir, error) ||
+      !seed_sessions(store, demo_dir, pdf_dir, zone, error) ||
       !rc_store_audit(store, 0, "demo.seed", demo_dir, NULL, error) || !rc_store_commit(store, error)) {
     rc_store_rollback(store);
     g_prefix_error(error, "demo seed: ");

@@ -1,10 +1,12 @@
-/* demo — seeds an empty database with the demo province: sites, users and
- * one scheduled session with its agenda and PDFs (configs/demo/). */
+/* demo — seeds an empty database with the demo province: its units,
+ * sites, users, rooms and scheduled sessions with their agendas and PDFs
+ * (configs/demo/). */
 #pragma once
 #include "app/auth.h"
 #include "store/store.h"
 
-/* Seeds from @demo_dir (users.csv, sites.csv, session.ini) and @pdf_dir
+/* Seeds from @demo_dir (organisations.csv, sites.csv, users.csv, rooms.csv,
+ * session.ini — session 1 — and session-*.ini) and @pdf_dir
  * (the PDFs the build made from configs/demo/docs). The session's start time
  * of day is on @zone's clock (the province's, [meeting] timezone). All or
  * nothing. */

@@ -1,11 +1,14 @@
-/* api-import — REST routes for CSV bulk imports of users, delegates and
- * sites: ?dry_run=1 answers the preview (every row, its errors); without
+/* api-import — REST routes for CSV bulk imports of users, delegates,
+ * sites and organisations: ?dry_run=1 answers the preview (every row, its
+ * errors); what a row may belong to is the caller's scope (access.h);
+ * without
  * it the app's accounts (accounts.h) check the file again and write it in
  * one transaction, or nothing. Passwords are hashed on the auth worker
  * pool, so a commit of hundreds of users answers later. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api/api-private.h"
 #include "app/accounts.h"
+#include "app/access.h"
 
 /* An import answered while the handler runs (sites) or later (users). */
 typedef struct {
@@ -58,7 +61,10 @@ import_run(rc_api_call *call, rc_import_kind kind, GError **error)
 {
   gsize len = 0;
   const char *text = call->request->body ? g_bytes_get_data(call->request->body, &len) : NULL;
-  g_autoptr(json_t) plan = rc_import_check(call->api->store, kind, text ? text : "", len, error);
+  /* Rows go to the caller's organisation unless they name one of its scope. */
+  g_autoptr(json_t) scope = rc_access_scope(call->api->store, call->user);
+  rc_import_owner owner = {json_integer_value(json_object_get(call->user, "organisation_id")), scope};
+  g_autoptr(json_t) plan = rc_import_check(call->api->store, kind, &owner, text ? text : "", len, error);
   if (!plan)
     return FALSE;
   if (dry_run(call)) {
@@ -73,7 +79,7 @@ import_run(rc_api_call *call, rc_import_kind kind, GError **error)
   }
   import_reply *ir = g_new0(import_reply, 1);
   *ir = (import_reply){kind, call->reply, FALSE, call->later, call->later_data};
-  rc_accounts_import(call->api->accounts, kind, call->request->body, call->user_id, imported, ir);
+  rc_accounts_import(call->api->accounts, kind, &owner, call->request->body, call->user_id, imported, ir);
   ir->now = NULL;
   if (ir->answered)
     g_free(ir);
@@ -98,9 +104,16 @@ import_sites(rc_api_call *call, GError **error)
   return import_run(call, RC_IMPORT_SITES, error);
 }
 
+static gboolean
+import_organisations(rc_api_call *call, GError **error)
+{
+  return import_run(call, RC_IMPORT_ORGANISATIONS, error);
+}
+
 const rc_api_route rc_api_routes_import[] = {
   {"POST", "/api/v1/import/users", RC_ROLE_ADMIN, RC_BODY_CSV, NULL, import_users, RC_REACH_SCOPE},
   {"POST", "/api/v1/import/delegates", RC_ROLE_ADMIN, RC_BODY_CSV, NULL, import_delegates, RC_REACH_SCOPE},
   {"POST", "/api/v1/import/sites", RC_ROLES_EDITORS, RC_BODY_CSV, NULL, import_sites, RC_REACH_SCOPE},
+  {"POST", "/api/v1/import/organisations", RC_ROLE_ADMIN, RC_BODY_CSV, NULL, import_organisations, RC_REACH_SCOPE},
   {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

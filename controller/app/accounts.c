@@ -246,6 +246,7 @@ rc_accounts_site_delete(rc_accounts *a, gint64 id, gint64 by, GError **error)
 typedef struct {
   rc_accounts *accounts;
   rc_import_kind kind;
+  rc_import_owner owner; /* owns owner.scope */
   GBytes *text;
   gint64 by, started_us;
   rc_accounts_import_fn fn;
@@ -264,7 +265,7 @@ import_write(import_job *job, GHashTable *hashes)
   g_autoptr(json_t) plan = NULL;
   int n = -1;
   if (rc_store_begin(store, &error)) {
-    n = rc_import_commit(store, job->kind, text ? text : "", len, hashes, &plan, &error);
+    n = rc_import_commit(store, job->kind, &job->owner, text ? text : "", len, hashes, &plan, &error);
     g_autofree char *target = g_strdup_printf("%s:%d", kind, n);
     if (!rc_store_end(store, n >= 0 && rc_store_audit(store, job->by, "import.commit", target, NULL, &error), &error))
       n = -1;
@@ -279,6 +280,7 @@ static void
 import_job_free(import_job *job)
 {
   g_bytes_unref(job->text);
+  json_decref(job->owner.scope);
   g_free(job);
 }
 
@@ -294,12 +296,14 @@ import_hashed(GHashTable *hashes, const GError *error, gpointer data)
 }
 
 void
-rc_accounts_import(rc_accounts *a, rc_import_kind kind, GBytes *text, gint64 by, rc_accounts_import_fn fn,
-                   gpointer data)
+rc_accounts_import(rc_accounts *a, rc_import_kind kind, const rc_import_owner *owner, GBytes *text, gint64 by,
+                   rc_accounts_import_fn fn, gpointer data)
 {
   import_job *job = g_new0(import_job, 1);
-  *job = (import_job){a, kind, text ? g_bytes_ref(text) : g_bytes_new(NULL, 0), by, g_get_monotonic_time(), fn, data};
-  if (kind == RC_IMPORT_SITES) {
+  rc_import_owner own = {owner ? owner->organisation_id : 0, owner && owner->scope ? json_incref(owner->scope) : NULL};
+  *job = (import_job){a,  kind, own, text ? g_bytes_ref(text) : g_bytes_new(NULL, 0), by, g_get_monotonic_time(),
+                      fn, data};
+  if (kind == RC_IMPORT_SITES || kind == RC_IMPORT_ORGANISATIONS) {
     import_write(job, NULL);
     import_job_free(job);
     return;

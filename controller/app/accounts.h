@@ -60,8 +60,9 @@ gboolean rc_accounts_site_delete(rc_accounts *accounts, gint64 id, gint64 by, GE
  * or -1 with @error, and @plan (transfer none) when rows were refused. */
 typedef void (*rc_accounts_import_fn)(int n, double seconds, json_t *plan, const GError *error, gpointer data);
 /* Writes the CSV @text (transfer none, kept) of @kind, checked again
- * (rc_import_commit), audited (import.commit) in the same commit. Users'
- * passwords are hashed first: @fn(@data) is called later, on the main
- * loop; sites are written at once: @fn is called before this returns. */
-void rc_accounts_import(rc_accounts *accounts, rc_import_kind kind, GBytes *text, gint64 by,
-                        rc_accounts_import_fn fn, gpointer data);
+ * (rc_import_commit) with @owner (copied; NULL = the province admin's),
+ * audited (import.commit) in the same commit. Users' passwords are hashed
+ * first: @fn(@data) is called later, on the main loop; sites and
+ * organisations are written at once: @fn is called before this returns. */
+void rc_accounts_import(rc_accounts *accounts, rc_import_kind kind, const rc_import_owner *owner, GBytes *text,
+                        gint64 by, rc_accounts_import_fn fn, gpointer data);

@@ -1,4 +1,4 @@
-/* import — CSV bulk import of users, delegates and sites: check (a plan with
+/* import — CSV bulk import of users, delegates, sites and organisations: check (a plan with
  * per-row errors) and commit (one transaction, all rows or none). Each cell
  * is validated with the same field rules as the REST API (schema), one
  * field at a time, so a row lists all its errors at once. */
@@ -16,9 +16,13 @@ static const char *const role_choices[] = {"admin", "secretariat", "chair", "del
 static const char *const delegate_roles[] = {"delegate", "chair", NULL};
 static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
 static const char *const transport_choices[] = {"rtp", "rtsp", "srt", NULL};
+/* The province is organisation 1, already there: a file holds its units. */
+static const char *const org_kind_choices[] = {"council", "committee", "department", "district", "commune", "board",
+                                               NULL};
 
-/* A column: its API field rule (site_code and parent_code are checked
- * against the store instead) and whether the header must have it. */
+/* A column: its API field rule (site_code, parent_code and organisation
+ * are checked against the store instead) and whether the header must have
+ * it. A boolean cell is 0/1, true/false or có/không. */
 typedef struct {
   rc_field field;
   gboolean header_required;
@@ -33,6 +37,8 @@ static const column user_columns[] = {
   COL("title", RC_FIELD_STRING, FALSE, 0, 100, NULL, FALSE),
   COL("unit", RC_FIELD_STRING, FALSE, 0, 100, NULL, FALSE),
   COL("site_code", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
+  COL("organisation", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
+  COL("include_children", RC_FIELD_BOOL, FALSE, 0, 0, NULL, FALSE),
   {{NULL, 0, 0, 0, 0, NULL}, FALSE},
 };
 static const column delegate_columns[] = {
@@ -43,6 +49,7 @@ static const column delegate_columns[] = {
   COL("title", RC_FIELD_STRING, FALSE, 0, 100, NULL, FALSE),
   COL("unit", RC_FIELD_STRING, FALSE, 0, 100, NULL, FALSE),
   COL("site_code", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
+  COL("organisation", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
   {{NULL, 0, 0, 0, 0, NULL}, FALSE},
 };
 static const column site_columns[] = {
@@ -57,12 +64,26 @@ static const column site_columns[] = {
   COL("opus_payload_type", RC_FIELD_INT_OR_NULL, FALSE, 96, 127, NULL, FALSE),
   COL("video_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 1000000, NULL, FALSE),
   COL("audio_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 100000, NULL, FALSE),
+  COL("organisation", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
+  {{NULL, 0, 0, 0, 0, NULL}, FALSE},
+};
+static const column organisation_columns[] = {
+  COL("code", RC_FIELD_CODE, TRUE, 0, 0, NULL, TRUE),
+  COL("name", RC_FIELD_STRING, TRUE, 1, 200, NULL, TRUE),
+  COL("kind", RC_FIELD_ENUM, TRUE, 0, 0, org_kind_choices, TRUE),
+  COL("parent_code", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
   {{NULL, 0, 0, 0, 0, NULL}, FALSE},
 };
 #define MAX_COLUMNS 12
 #define PASSWORD_COLUMN 3 /* in user_columns and delegate_columns */
 
-static const char *const kind_names[] = {"users", "delegates", "sites"};
+static const char *const kind_names[] = {"users", "delegates", "sites", "organisations"};
+
+static gboolean
+has_people(rc_import_kind kind)
+{
+  return kind == RC_IMPORT_USERS || kind == RC_IMPORT_DELEGATES;
+}
 
 gboolean
 rc_import_kind_parse(const char *name, rc_import_kind *kind)
@@ -84,7 +105,8 @@ rc_import_kind_name(rc_import_kind kind)
 static const column *
 columns_of(rc_import_kind kind)
 {
-  return kind == RC_IMPORT_USERS ? user_columns : kind == RC_IMPORT_DELEGATES ? delegate_columns : site_columns;
+  static const column *const of_kind[] = {user_columns, delegate_columns, site_columns, organisation_columns};
+  return of_kind[kind];
 }
 
 /* The whole file, parsed, with the column of each field. */
@@ -197,19 +219,24 @@ add_error(json_t *errors, guint line, const char *column, const char *reason)
 
 /* What the store holds already, and what earlier rows of the file hold. */
 typedef struct {
-  GHashTable *taken;      /* username or site code in the store -> level (sites) or "" */
+  GHashTable *taken;      /* username, site or organisation code in the store -> level (sites) or "" */
   GHashTable *in_file;    /* username or code -> GUINT line */
-  GHashTable *file_level; /* site code -> level, for parents later in the file */
+  GHashTable *file_level; /* site code -> level, for parents later in the file; organisation code -> parent code */
+  GHashTable *orgs;       /* organisation code in the store -> its id */
+  const rc_import_owner *owner;
 } seen;
 
 static void
-seen_load(seen *s, rc_store *store, rc_import_kind kind)
+seen_load(seen *s, rc_store *store, rc_import_kind kind, const rc_import_owner *owner)
 {
   s->taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   s->in_file = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   s->file_level = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(json_t) users = kind != RC_IMPORT_SITES ? rc_store_users_list(store, NULL, NULL) : NULL;
-  g_autoptr(json_t) sites = rc_store_sites_list(store, NULL, 0, NULL);
+  s->orgs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  s->owner = owner;
+  g_autoptr(json_t) users = has_people(kind) ? rc_store_users_list(store, NULL, NULL) : NULL;
+  g_autoptr(json_t) sites = kind != RC_IMPORT_ORGANISATIONS ? rc_store_sites_list(store, NULL, 0, NULL) : NULL;
+  g_autoptr(json_t) orgs = rc_store_organisations_list(store, NULL);
   size_t i;
   json_t *v;
   json_array_foreach(users, i, v)
@@ -219,6 +246,12 @@ seen_load(seen *s, rc_store *store, rc_import_kind kind)
     g_hash_table_insert(kind == RC_IMPORT_SITES ? s->taken : s->file_level,
                         g_strdup(json_string_value(json_object_get(v, "code"))),
                         g_strdup(json_string_value(json_object_get(v, "level"))));
+  json_array_foreach(orgs, i, v) {
+    const char *code = json_string_value(json_object_get(v, "code"));
+    g_hash_table_insert(s->orgs, g_strdup(code), GSIZE_TO_POINTER(json_integer_value(json_object_get(v, "id"))));
+    if (kind == RC_IMPORT_ORGANISATIONS)
+      g_hash_table_insert(s->taken, g_strdup(code), g_strdup(""));
+  }
 }
 
 static void
@@ -227,6 +260,19 @@ seen_clear(seen *s)
   g_hash_table_unref(s->taken);
   g_hash_table_unref(s->in_file);
   g_hash_table_unref(s->file_level);
+  g_hash_table_unref(s->orgs);
+}
+
+/* A boolean cell: 0/1, true/false, yes/no, có/không (any case); -1 otherwise. */
+static int
+parse_bool(const char *v)
+{
+  static const char *const yes[] = {"1", "true", "yes", "có", NULL};
+  static const char *const no[] = {"0", "false", "no", "không", NULL};
+  g_autofree char *folded = g_utf8_strdown(v, -1);
+  if (g_strv_contains(yes, folded))
+    return 1;
+  return g_strv_contains(no, folded) ? 0 : -1;
 }
 
 /* A cell as the API would have it: numbers for number columns (text that
@@ -235,6 +281,8 @@ static json_t *
 cell_json(const rc_field *f, const char *v)
 {
   gint64 n;
+  if (f->type == RC_FIELD_BOOL && parse_bool(v) >= 0)
+    return json_pack("{sb}", f->name, parse_bool(v));
   if ((f->type == RC_FIELD_INT || f->type == RC_FIELD_INT_OR_NULL) &&
       g_ascii_string_to_signed(v, 10, G_MININT64, G_MAXINT64, &n, NULL))
     return json_pack("{sI}", f->name, (json_int_t)n);
@@ -259,8 +307,11 @@ check_cells(const table *t, char **row, guint line, json_t *values, json_t *bad,
     if (!obj) {
       add_error(errors, line, f->name, "not valid text");
     } else if (!rc_schema_validate(obj, one, &err)) {
-      const char *reason = strstr(err->message, ": ");
-      add_error(errors, line, f->name, reason ? reason + 2 : err->message);
+      const char *reason = f->type == RC_FIELD_BOOL ? NULL : strstr(err->message, ": ");
+      add_error(errors, line, f->name,
+                f->type == RC_FIELD_BOOL ? "must be 0 or 1 (true or false, có or không)"
+                : reason                 ? reason + 2
+                                         : err->message);
       if (!g_str_equal(f->name, "password")) /* shown in the preview as it was */
         json_object_set(values, f->name, json_object_get(obj, f->name));
       json_object_set_new(bad, f->name, json_true());
@@ -308,6 +359,18 @@ valid(json_t *values, json_t *bad, const char *key)
   return json_object_get(bad, key) ? NULL : str(values, key);
 }
 
+static gboolean
+scope_has(json_t *scope, gint64 org_id)
+{
+  size_t i;
+  json_t *v;
+  json_array_foreach(scope, i, v) {
+    if (json_integer_value(v) == org_id)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 /* The level a site's parent must have, or NULL for the province (none). */
 static const char *
 parent_level_for(const char *level)
@@ -345,6 +408,50 @@ check_site_parent(seen *s, json_t *values, json_t *bad, guint line, json_t *erro
     add_error(errors, line, "parent_code", why);
 }
 
+/* An organisation's parent: in the file (before or after) or on the
+ * server; empty is the province. A chain of parents in the file must not
+ * come back to the row. */
+static void
+check_org_parent(seen *s, json_t *values, json_t *bad, guint line, json_t *errors)
+{
+  const char *code = valid(values, bad, "code"), *parent = valid(values, bad, "parent_code");
+  if (!parent)
+    return;
+  if (!g_hash_table_contains(s->file_level, parent) && !g_hash_table_contains(s->orgs, parent)) {
+    g_autofree char *why = g_strdup_printf("no organisation '%s' in the file or on the server", parent);
+    add_error(errors, line, "parent_code", why);
+    return;
+  }
+  /* Each step goes one row up the file's tree; more steps than rows is a cycle elsewhere. */
+  guint steps = g_hash_table_size(s->file_level);
+  for (const char *up = parent; code && up && *up && steps-- > 0; up = g_hash_table_lookup(s->file_level, up)) {
+    if (g_str_equal(up, code)) {
+      g_autofree char *why = g_strdup_printf("'%s' would sit under itself (a loop of parent codes in the file)", code);
+      add_error(errors, line, "parent_code", why);
+      return;
+    }
+    if (g_hash_table_contains(s->orgs, up))
+      return; /* the chain reaches the server's tree */
+  }
+}
+
+/* The organisation a user or site goes to must exist and be the importer's. */
+static void
+check_owner(seen *s, json_t *values, json_t *bad, guint line, json_t *errors)
+{
+  const char *code = valid(values, bad, "organisation");
+  if (!code)
+    return;
+  gpointer id;
+  g_autofree char *why = NULL;
+  if (!g_hash_table_lookup_extended(s->orgs, code, NULL, &id))
+    why = g_strdup_printf("no organisation '%s' on the server", code);
+  else if (s->owner && s->owner->scope && !scope_has(s->owner->scope, GPOINTER_TO_SIZE(id)))
+    why = g_strdup_printf("'%s' is not an organisation you act for", code);
+  if (why)
+    add_error(errors, line, "organisation", why);
+}
+
 static void
 check_row(const table *t, seen *s, guint r, json_t *rows, json_t *all_errors)
 {
@@ -353,9 +460,13 @@ check_row(const table *t, seen *s, guint r, json_t *rows, json_t *all_errors)
   json_t *values = json_object(), *errors = json_array();
   g_autoptr(json_t) bad = json_object(); /* columns whose cell failed its check */
   check_cells(t, row, line, values, bad, errors);
-  if (t->kind == RC_IMPORT_SITES) {
+  if (t->kind == RC_IMPORT_ORGANISATIONS) {
+    check_unique(s, "code", valid(values, bad, "code"), line, errors);
+    check_org_parent(s, values, bad, line, errors);
+  } else if (t->kind == RC_IMPORT_SITES) {
     check_unique(s, "code", valid(values, bad, "code"), line, errors);
     check_site_parent(s, values, bad, line, errors);
+    check_owner(s, values, bad, line, errors);
   } else {
     check_unique(s, "username", valid(values, bad, "username"), line, errors);
     const char *site = valid(values, bad, "site_code");
@@ -363,6 +474,7 @@ check_row(const table *t, seen *s, guint r, json_t *rows, json_t *all_errors)
       g_autofree char *why = g_strdup_printf("no site '%s' on the server", site);
       add_error(errors, line, "site_code", why);
     }
+    check_owner(s, values, bad, line, errors);
     if (t->kind == RC_IMPORT_DELEGATES && !json_object_get(values, "role"))
       json_object_set_new(values, "role", json_string("delegate"));
     if (json_object_get(values, "password")) {
@@ -374,25 +486,26 @@ check_row(const table *t, seen *s, guint r, json_t *rows, json_t *all_errors)
   json_array_append_new(rows, json_pack("{si so so}", "row", (int)line, "values", values, "errors", errors));
 }
 
-/* Site levels of the file, known before the rows are checked, so a parent
- * may come after its children. */
+/* Site levels (organisations' parent codes) of the file, known before the
+ * rows are checked, so a parent may come after its children. */
 static void
-note_file_sites(const table *t, seen *s)
+note_file_rows(const table *t, seen *s)
 {
+  guint other = t->kind == RC_IMPORT_SITES ? 2 : 3; /* level, or parent_code */
   for (guint r = 1; r < t->rows->len; r++) {
-    const char *code = cell(t, t->rows->pdata[r], 0), *level = cell(t, t->rows->pdata[r], 2);
-    if (*code && *level && !g_hash_table_contains(s->file_level, code))
-      g_hash_table_insert(s->file_level, g_strdup(code), g_strdup(level));
+    const char *code = cell(t, t->rows->pdata[r], 0), *v = cell(t, t->rows->pdata[r], other);
+    if (*code && (*v || t->kind == RC_IMPORT_ORGANISATIONS) && !g_hash_table_contains(s->file_level, code))
+      g_hash_table_insert(s->file_level, g_strdup(code), g_strdup(v));
   }
 }
 
 static json_t *
-plan_of(rc_store *store, const table *t)
+plan_of(rc_store *store, const table *t, const rc_import_owner *owner)
 {
   seen s;
-  seen_load(&s, store, t->kind);
-  if (t->kind == RC_IMPORT_SITES)
-    note_file_sites(t, &s);
+  seen_load(&s, store, t->kind, owner);
+  if (t->kind == RC_IMPORT_SITES || t->kind == RC_IMPORT_ORGANISATIONS)
+    note_file_rows(t, &s);
   json_t *rows = json_array(), *errors = json_array(), *columns = json_array();
   for (guint i = 0; t->cols[i].field.name; i++)
     if (t->at[i] >= 0)
@@ -406,10 +519,11 @@ plan_of(rc_store *store, const table *t)
 }
 
 json_t *
-rc_import_check(rc_store *store, rc_import_kind kind, const char *text, gsize len, GError **error)
+rc_import_check(rc_store *store, rc_import_kind kind, const rc_import_owner *owner, const char *text, gsize len,
+                GError **error)
 {
   table t;
-  json_t *plan = table_read(&t, kind, text, len, error) ? plan_of(store, &t) : NULL;
+  json_t *plan = table_read(&t, kind, text, len, error) ? plan_of(store, &t, owner) : NULL;
   table_clear(&t);
   return plan;
 }
@@ -419,7 +533,7 @@ rc_import_passwords(rc_import_kind kind, const char *text, gsize len)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
   table t = {0};
-  if (kind != RC_IMPORT_SITES && table_read(&t, kind, text, len, NULL)) {
+  if (has_people(kind) && table_read(&t, kind, text, len, NULL)) {
     g_autoptr(GHashTable) distinct = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint r = 1; r < t.rows->len; r++) {
       const char *pw = cell(&t, t.rows->pdata[r], PASSWORD_COLUMN);
@@ -431,18 +545,34 @@ rc_import_passwords(rc_import_kind kind, const char *text, gsize len)
   return out;
 }
 
+/* The organisation a row goes to: its column, or the importer's; 0 = the
+ * store's default (the province). */
+static gint64
+owner_of(rc_store *store, json_t *values, const rc_import_owner *owner)
+{
+  const char *code = str(values, "organisation");
+  if (code)
+    return rc_store_organisation_id_by_code(store, code);
+  return owner ? owner->organisation_id : 0;
+}
+
 static gboolean
-write_user(rc_store *store, json_t *values, const char *hash, GError **error)
+write_user(rc_store *store, json_t *values, const char *hash, const rc_import_owner *owner, GError **error)
 {
   gint64 id = rc_store_user_create(store, str(values, "username"), str(values, "full_name"), str(values, "role"), hash,
                                    str(values, "title"), str(values, "unit"), error);
   if (!id)
     return FALSE;
+  g_autoptr(json_t) f = json_object();
   const char *site = str(values, "site_code");
-  if (!site)
-    return TRUE;
-  g_autoptr(json_t) f = json_pack("{sI}", "site_id", (json_int_t)rc_store_site_id_by_code(store, site));
-  return rc_store_user_update(store, id, f, NULL, error);
+  gint64 org = owner_of(store, values, owner);
+  if (site)
+    json_object_set_new(f, "site_id", json_integer(rc_store_site_id_by_code(store, site)));
+  if (org)
+    json_object_set_new(f, "organisation_id", json_integer(org));
+  if (json_object_get(values, "include_children"))
+    json_object_set(f, "include_children", json_object_get(values, "include_children"));
+  return json_object_size(f) == 0 || rc_store_user_update(store, id, f, NULL, error);
 }
 
 static int
@@ -453,7 +583,7 @@ level_rank(json_t *row)
 }
 
 static gboolean
-write_site(rc_store *store, json_t *values, GError **error)
+write_site(rc_store *store, json_t *values, const rc_import_owner *owner, GError **error)
 {
   const char *parent = str(values, "parent_code");
   g_autoptr(json_t) f = json_pack("{ss ss ss so ss ss}", "code", str(values, "code"), "name", str(values, "name"),
@@ -465,13 +595,61 @@ write_site(rc_store *store, json_t *values, GError **error)
   for (guint i = 0; i < G_N_ELEMENTS(media); i++)
     if (json_object_get(values, media[i]))
       json_object_set(f, media[i], json_object_get(values, media[i]));
+  gint64 org = owner_of(store, values, owner);
+  if (org)
+    json_object_set_new(f, "organisation_id", json_integer(org));
   return rc_store_site_create(store, f, error) != 0;
 }
 
+static int
+row_number(json_t *row)
+{
+  return (int)json_integer_value(json_object_get(row, "row"));
+}
+
+/* Organisations go parents first, whatever the file's order: each pass
+ * writes the rows whose parent is now in the store. The check has ruled
+ * out loops and unknown parents, so every pass writes one row at least. */
 static gboolean
-write_rows(rc_store *store, const table *t, json_t *plan, GHashTable *hashes, GError **error)
+write_organisations(rc_store *store, json_t *rows, GError **error)
+{
+  g_autoptr(GPtrArray) pending = g_ptr_array_new();
+  for (size_t i = 0; i < json_array_size(rows); i++)
+    g_ptr_array_add(pending, json_array_get(rows, i));
+  while (pending->len > 0) {
+    guint before = pending->len;
+    for (guint i = 0; i < pending->len;) {
+      json_t *row = pending->pdata[i], *values = json_object_get(row, "values");
+      const char *parent = str(values, "parent_code");
+      gint64 parent_id = parent ? rc_store_organisation_id_by_code(store, parent) : 1;
+      if (!parent_id) {
+        i++;
+        continue;
+      }
+      g_autoptr(json_t) f = json_pack("{ss ss ss sI}", "code", str(values, "code"), "name", str(values, "name"),
+                                      "kind", str(values, "kind"), "parent_id", (json_int_t)parent_id);
+      if (!rc_store_organisation_create(store, f, error)) {
+        g_prefix_error(error, "row %d: ", row_number(row));
+        return FALSE;
+      }
+      g_ptr_array_remove_index(pending, i);
+    }
+    if (pending->len == before) {
+      g_set_error(error, RC_ERROR, RC_ERROR_INTERNAL, "row %d: its parent was never written",
+                  row_number(pending->pdata[0]));
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+write_rows(rc_store *store, const table *t, const rc_import_owner *owner, json_t *plan, GHashTable *hashes,
+           GError **error)
 {
   json_t *rows = json_object_get(plan, "rows");
+  if (t->kind == RC_IMPORT_ORGANISATIONS)
+    return write_organisations(store, rows, error);
   /* Sites go in level order, parents first, whatever the file's order. */
   for (int rank = 0; rank < (t->kind == RC_IMPORT_SITES ? 3 : 1); rank++) {
     for (size_t i = 0; i < json_array_size(rows); i++) {
@@ -481,7 +659,7 @@ write_rows(rc_store *store, const table *t, json_t *plan, GHashTable *hashes, GE
       if (t->kind == RC_IMPORT_SITES) {
         if (level_rank(row) != rank)
           continue;
-        ok = write_site(store, values, error);
+        ok = write_site(store, values, owner, error);
       } else {
         const char *pw = cell(t, t->rows->pdata[i + 1], PASSWORD_COLUMN);
         const char *hash = hashes ? g_hash_table_lookup(hashes, pw) : NULL;
@@ -490,7 +668,7 @@ write_rows(rc_store *store, const table *t, json_t *plan, GHashTable *hashes, GE
                       (int)json_integer_value(json_object_get(row, "row")));
           return FALSE;
         }
-        ok = write_user(store, values, hash, error);
+        ok = write_user(store, values, hash, owner, error);
       }
       if (!ok) {
         g_prefix_error(error, "row %d: ", (int)json_integer_value(json_object_get(row, "row")));
@@ -502,11 +680,11 @@ write_rows(rc_store *store, const table *t, json_t *plan, GHashTable *hashes, GE
 }
 
 int
-rc_import_commit(rc_store *store, rc_import_kind kind, const char *text, gsize len, GHashTable *hashes,
-                 json_t **plan_out, GError **error)
+rc_import_commit(rc_store *store, rc_import_kind kind, const rc_import_owner *owner, const char *text, gsize len,
+                 GHashTable *hashes, json_t **plan_out, GError **error)
 {
   table t;
-  g_autoptr(json_t) plan = table_read(&t, kind, text, len, error) ? plan_of(store, &t) : NULL;
+  g_autoptr(json_t) plan = table_read(&t, kind, text, len, error) ? plan_of(store, &t, owner) : NULL;
   int written = -1;
   if (!plan)
     goto out;
@@ -519,7 +697,7 @@ rc_import_commit(rc_store *store, rc_import_kind kind, const char *text, gsize l
   }
   if (!rc_store_begin(store, error))
     goto out;
-  if (!write_rows(store, &t, plan, hashes, error) || !rc_store_commit(store, error)) {
+  if (!write_rows(store, &t, owner, plan, hashes, error) || !rc_store_commit(store, error)) {
     rc_store_rollback(store);
     goto out;
   }

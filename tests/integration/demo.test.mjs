@@ -1,5 +1,8 @@
-// --demo seeds the fictional province (configs/demo): its sites, people and
-// one session whose PDFs download intact; a second start does not seed again.
+// --demo seeds the fictional province (configs/demo): its units (council,
+// committee, two departments, 27 districts) with their rooms, its sites,
+// people and sessions — the council's, whose PDFs download intact, and one
+// per department, seen by that department's secretariat alone; a second
+// start does not seed again.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -43,13 +46,14 @@ describe('demo data', () => {
     assert.equal(districts.length, 27);
   });
 
-  test('96 users, and the demo logins work with their roles', async () => {
+  test('104 users, and the demo logins work with their roles', async () => {
     const users = assertOk(await request(base, admin, 'GET', '/api/v1/users')).users;
-    assert.equal(users.length, 96);
+    assert.equal(users.length, 104);
     const delegates = assertOk(await request(base, admin, 'GET', '/api/v1/users?role=delegate')).users;
-    assert.equal(delegates.length, 90);
+    assert.equal(delegates.length, 94);
     for (const [name, password, role] of [['thuky', 'thuky123', 'secretariat'], ['chutoa', 'chutoa123', 'chair'],
-      ['kythuat', 'kythuat123', 'technician'], ['db01', '123456', 'delegate'], ['db90', '123456', 'delegate']]) {
+      ['kythuat', 'kythuat123', 'technician'], ['db01', '123456', 'delegate'], ['db90', '123456', 'delegate'],
+      ['thuky.stnmt', 'thuky123', 'secretariat'], ['sgtvt01', '123456', 'chair']]) {
       const token = await login(base, name, password);
       const me = assertOk(await request(base, token, 'GET', '/api/v1/me'));
       assert.equal(me.role, role, name);
@@ -82,6 +86,61 @@ describe('demo data', () => {
     assert.equal(s.sites.length, 602);
   });
 
+  test('the units: the council, the committee, 2 departments and 27 districts; the council owns session 1 and invites the districts', async () => {
+    const orgs = assertOk(await request(base, admin, 'GET', '/api/v1/organisations')).organisations;
+    const byKind = {};
+    for (const o of orgs) byKind[o.kind] = (byKind[o.kind] || 0) + 1;
+    assert.deepEqual(byKind, { province: 1, council: 1, committee: 1, department: 2, district: 27 });
+    const byCode = Object.fromEntries(orgs.map((o) => [o.code, o]));
+    for (const code of ['HDND', 'UBND', 'STNMT', 'SGTVT', 'H01', 'H27']) assert.ok(byCode[code], code);
+    const s = assertOk(await request(base, admin, 'GET', '/api/v1/sessions/1'));
+    assert.equal(s.organisation_id, byCode.HDND.id);
+    const invited = assertOk(await request(base, admin, 'GET', '/api/v1/sessions/1/organisations'));
+    const invitedCodes = (invited.organisations || invited).map((o) => o.code);
+    for (let i = 1; i <= 27; i++) assert.ok(invitedCodes.includes(`H${String(i).padStart(2, '0')}`), `invites H${i}`);
+    const sites = assertOk(await request(base, admin, 'GET', '/api/v1/sites')).sites;
+    const site = Object.fromEntries(sites.map((x) => [x.code, x]));
+    assert.equal(site.H05.organisation_id, byCode.H05.id, 'a district owns its site');
+    assert.equal(site['H05-X01'].organisation_id, byCode.H05.id, 'and its communes');
+    assert.equal(site.TINH.organisation_id, byCode.HDND.id);
+    const users = assertOk(await request(base, admin, 'GET', '/api/v1/users')).users;
+    const kythuat = users.find((u) => u.username === 'kythuat');
+    assert.equal(kythuat.organisation_id, 1);
+    assert.ok(kythuat.include_children, 'the province technician acts on every unit');
+    const tech = await login(base, 'kythuat', 'kythuat123');
+    assert.equal(assertOk(await request(base, tech, 'GET', '/api/v1/sites')).sites.length, 602);
+    assert.equal(assertOk(await request(base, tech, 'GET', '/api/v1/sessions')).sessions.length, 3);
+  });
+
+  test('each department has a room and a session; its secretariat sees only its own', async () => {
+    const orgs = assertOk(await request(base, admin, 'GET', '/api/v1/organisations')).organisations;
+    const byCode = Object.fromEntries(orgs.map((o) => [o.code, o]));
+    const rooms = assertOk(await request(base, admin, 'GET', '/api/v1/rooms')).rooms;
+    const sessions = assertOk(await request(base, admin, 'GET', '/api/v1/sessions')).sessions;
+    assert.equal(sessions.length, 3);
+    for (const [code, secretary] of [['STNMT', 'thuky.stnmt'], ['SGTVT', 'thuky.sgtvt']]) {
+      const org = byCode[code];
+      const room = rooms.find((r) => r.organisation_id === org.id);
+      assert.ok(room, `${code} has a room`);
+      assert.equal(room.site_code, code === 'STNMT' ? 'S-TNMT' : 'S-GTVT');
+      const own = sessions.filter((x) => x.organisation_id === org.id);
+      assert.equal(own.length, 1, `${code} has a session`);
+      const s = assertOk(await request(base, admin, 'GET', `/api/v1/sessions/${own[0].id}`));
+      assert.equal(s.room_id, room.id);
+      assert.ok(s.agenda.length >= 2, `${code}: agenda`);
+      assert.equal(s.delegates.length, 3, `${code}: its chair and two delegates`);
+      assert.deepEqual(s.sites.map((x) => x.code), [room.site_code]);
+      const token = await login(base, secretary, 'thuky123');
+      const seen = assertOk(await request(base, token, 'GET', '/api/v1/sessions')).sessions;
+      assert.deepEqual(seen.map((x) => x.id), [own[0].id], `${secretary} sees only its department's session`);
+      assert.equal((await request(base, token, 'GET', '/api/v1/sessions/1')).status, 404);
+    }
+    assert.ok(rooms.find((r) => r.organisation_id === byCode.UBND.id), 'the committee has a room');
+    const hall = rooms.find((r) => r.organisation_id === byCode.HDND.id);
+    assert.equal(hall.name, 'Hội trường HĐND tỉnh');
+    assert.equal(hall.site_code, 'TINH');
+  });
+
   test('a demo delegate sees session 1 and reads its documents', async () => {
     const token = await login(base, 'db01', '123456');
     const list = assertOk(await request(base, token, 'GET', '/api/v1/sessions')).sessions;
@@ -99,9 +158,10 @@ describe('demo data', () => {
     srv = await startLocalServer({ ...DEMO, dataDir });
     base = srv.base;
     admin = await login(base, 'admin', 'admin123');
-    assert.equal(assertOk(await request(base, admin, 'GET', '/api/v1/users')).users.length, 96);
+    assert.equal(assertOk(await request(base, admin, 'GET', '/api/v1/users')).users.length, 104);
     assert.equal(assertOk(await request(base, admin, 'GET', '/api/v1/sites')).sites.length, 602);
-    assert.equal(assertOk(await request(base, admin, 'GET', '/api/v1/sessions')).sessions.length, 1);
+    assert.equal(assertOk(await request(base, admin, 'GET', '/api/v1/sessions')).sessions.length, 3);
+    assert.equal(assertOk(await request(base, admin, 'GET', '/api/v1/organisations')).organisations.length, 32);
     await assertAlive(srv, 'the demo restart');
   });
 });

@@ -1,9 +1,12 @@
-// Bulk import of users, delegates and sites from CSV: the preview lists
+// Bulk import of users, delegates, sites and organisations from CSV: the preview lists
 // every row with its errors (row number as a spreadsheet shows it, and the
 // column); the commit writes every row in one transaction or nothing. Bad
 // input: a file in Windows-1258/Latin-1, a missing column, duplicate
 // usernames (in the file and against the server), an empty file, a file
-// with only a header, a 100 MB file (413 before it is read), a BOM.
+// with only a header, a 100 MB file (413 before it is read), a BOM; an
+// organisation's parent later in the file, a bad kind, an unknown parent;
+// users landing in the organisation they name; a department's secretariat
+// refused a site in another department.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -181,6 +184,72 @@ describe('bulk import', () => {
     assert.equal(u.site_id, hx1.id);
     const wrong = await post('delegates', csv(['username,full_name,password,role,site_code', 'dlg02,A,123456,admin,ZZZ']), { dry: true });
     assert.deepEqual(assertOk(wrong).errors.map((e) => e.column), ['role', 'site_code']);
+  });
+
+  const orgs = async () => assertOk(await request(base, admin, 'GET', '/api/v1/organisations')).organisations;
+
+  test('organisations: a parent after its child; a bad kind and an unknown parent named per row, nothing imported', async () => {
+    const before = (await orgs()).map((o) => o.code).sort();
+    const bad = csv(['code,name,kind,parent_code',
+      'PHONG-A,Phòng Kế hoạch Sở A,board,SO-A',
+      'SO-A,Sở A,department,UB',
+      'UB,Ủy ban nhân dân tỉnh,committee,',
+      'SO-X,Sở X,ministry,',
+      'SO-Y,Sở Y,department,NOPE']);
+    const plan = assertOk(await post('organisations', bad, { dry: true }), 200);
+    assert.deepEqual(plan.errors.map((e) => `${e.row}:${e.column}`), ['5:kind', '6:parent_code']);
+    assert.match(plan.errors[1].reason, /no organisation 'NOPE'/);
+    const refused = await post('organisations', bad);
+    assertWireError(refused, 1001, undefined, 'organisations with errors');
+    assert.equal(JSON.parse(refused.text).error.error_count, 2);
+    assert.deepEqual((await orgs()).map((o) => o.code).sort(), before, 'nothing imported');
+    const good = csv(['code,name,kind,parent_code',
+      'PHONG-A,Phòng Kế hoạch Sở A,board,SO-A',
+      'SO-A,Sở A,department,UB',
+      'SO-B,Sở B,department,UB',
+      'UB,Ủy ban nhân dân tỉnh,committee,']);
+    assert.equal(assertOk(await post('organisations', good), 201).imported, 4);
+    const byCode = Object.fromEntries((await orgs()).map((o) => [o.code, o]));
+    assert.equal(byCode.UB.parent_id, 1, 'empty parent_code = the province');
+    assert.equal(byCode['SO-A'].parent_id, byCode.UB.id);
+    assert.equal(byCode['PHONG-A'].parent_id, byCode['SO-A'].id, 'the child written after its parent');
+    assert.equal(byCode['PHONG-A'].kind, 'board');
+    const secretary = (await createUser(base, admin, 'thuky.org', 'secretariat')).token;
+    assertWireError(await post('organisations', good, { token: secretary }), 1101, undefined, 'secretariat');
+  });
+
+  test('users land in the organisation they name; a department secretariat cannot put a site in another department', async () => {
+    const byCode = Object.fromEntries((await orgs()).map((o) => [o.code, o]));
+    const bad = await post('users', csv(['username,full_name,role,password,organisation,include_children',
+      'tk.soz,Thư ký Z,secretariat,matkhau1,SO-Z,ba']), { dry: true });
+    assert.deepEqual(assertOk(bad).errors.map((e) => e.column).sort(), ['include_children', 'organisation']);
+    const file = csv(['username,full_name,role,password,organisation,include_children',
+      'tk.soa,Lê Thị Sở A,secretariat,matkhau1,SO-A,0',
+      'ld.ub,Phạm Văn Ủy,secretariat,matkhau2,UB,có',
+      'db.soa,Hà Văn Đại,delegate,matkhau3,SO-A,']);
+    assert.equal(assertOk(await post('users', file), 201).imported, 3);
+    const users = Object.fromEntries(assertOk(await request(base, admin, 'GET', '/api/v1/users')).users.map((u) => [u.username, u]));
+    assert.equal(users['tk.soa'].organisation_id, byCode['SO-A'].id);
+    assert.equal(users['db.soa'].organisation_id, byCode['SO-A'].id);
+    assert.equal(users['ld.ub'].organisation_id, byCode.UB.id);
+    assert.ok(users['ld.ub'].include_children, 'có = include_children');
+    assert.ok(!users['tk.soa'].include_children);
+
+    const tk = await login(base, 'tk.soa', 'matkhau1');
+    const header = 'code,name,level,parent_code,organisation';
+    const other = csv([header, 'SB1,Điểm cầu Sở B,department,TX,SO-B']);
+    const preview = assertOk(await post('sites', other, { dry: true, token: tk }));
+    assert.deepEqual(preview.errors.map((e) => `${e.row}:${e.column}`), ['2:organisation']);
+    assert.match(preview.errors[0].reason, /not an organisation you act for/);
+    assertWireError(await post('sites', other, { token: tk }), 1001, undefined, 'a site in another department');
+    assert.ok(!(await siteCodes()).includes('SB1'), 'nothing imported');
+    const own = csv([header, 'SA1,Điểm cầu Sở A,department,TX,SO-A', 'SA2,Phòng họp 2 Sở A,department,TX,']);
+    assert.equal(assertOk(await post('sites', own, { token: tk }), 201).imported, 2);
+    const sites = Object.fromEntries(assertOk(await request(base, admin, 'GET', '/api/v1/sites')).sites.map((x) => [x.code, x]));
+    assert.equal(sites.SA1.organisation_id, byCode['SO-A'].id);
+    assert.equal(sites.SA2.organisation_id, byCode['SO-A'].id, 'no organisation column: the importer\'s own');
+    // The admin may put a site anywhere.
+    assert.equal(assertOk(await post('sites', other), 201).imported, 1);
   });
 
   test('600 delegates in one commit', async () => {

@@ -12,7 +12,7 @@
 static json_t *
 check(fixture *f, rc_import_kind kind, const char *text, GError **error)
 {
-  return rc_import_check(f->store, kind, text, strlen(text), error);
+  return rc_import_check(f->store, kind, NULL, text, strlen(text), error);
 }
 
 static void
@@ -70,17 +70,17 @@ test_commit_all_or_nothing(fixture *f, gconstpointer data)
   g_autoptr(GHashTable) partial = g_hash_table_new(g_str_hash, g_str_equal);
   g_hash_table_insert(partial, "pw-one", "$argon2id$fake");
   g_autoptr(GError) error = NULL;
-  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_USERS, csv, strlen(csv), partial, NULL, &error), ==, -1);
+  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_USERS, NULL, csv, strlen(csv), partial, NULL, &error), ==, -1);
   g_assert_nonnull(error);
   g_assert_cmpint(count_users(f), ==, before);
   g_hash_table_insert(partial, "pw-two", "$argon2id$fake2");
   g_clear_error(&error);
-  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_USERS, csv, strlen(csv), partial, NULL, &error), ==, 2);
+  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_USERS, NULL, csv, strlen(csv), partial, NULL, &error), ==, 2);
   g_assert_no_error(error);
   g_assert_cmpint(count_users(f), ==, before + 2);
   /* Again: every row is now a duplicate; the plan comes back, nothing written. */
   json_t *plan = NULL;
-  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_USERS, csv, strlen(csv), partial, &plan, &error), ==, -1);
+  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_USERS, NULL, csv, strlen(csv), partial, &plan, &error), ==, -1);
   g_assert_cmpint(json_integer_value(json_object_get(plan, "error_count")), ==, 2);
   json_decref(plan);
   g_autoptr(GPtrArray) pws = rc_import_passwords(RC_IMPORT_USERS, csv, strlen(csv));
@@ -106,7 +106,7 @@ test_site_media_columns(fixture *f, gconstpointer data)
   g_assert_cmpstr(json_string_value(json_object_get(json_array_get(errors, 2), "column")), ==, "video_cap_kbps");
   const char *good = "code,name,level,h264_payload_type,opus_payload_type,video_cap_kbps,audio_cap_kbps\n"
                      "TP,Tỉnh,province,,97,20000,\n";
-  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_SITES, good, strlen(good), NULL, NULL, &error), ==, 1);
+  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_SITES, NULL, good, strlen(good), NULL, NULL, &error), ==, 1);
   g_assert_no_error(error);
   g_autoptr(json_t) site = rc_store_site_get(f->store, rc_store_site_id_by_code(f->store, "TP"), &error);
   g_assert_no_error(error);
@@ -114,6 +114,111 @@ test_site_media_columns(fixture *f, gconstpointer data)
   g_assert_cmpint(json_integer_value(json_object_get(site, "opus_payload_type")), ==, 97);
   g_assert_cmpint(json_integer_value(json_object_get(site, "video_cap_kbps")), ==, 20000);
   g_assert_true(json_is_null(json_object_get(site, "audio_cap_kbps")));
+}
+
+static const char *
+first_reason(json_t *plan, const char *column)
+{
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(plan, "errors"), i, e) {
+    if (g_str_equal(json_string_value(json_object_get(e, "column")), column))
+      return json_string_value(json_object_get(e, "reason"));
+  }
+  return NULL;
+}
+
+/* Organisations: a parent after its child in the file is written first;
+ * a loop of parents, an unknown parent and the province as a kind are row
+ * errors, and nothing is written. */
+static void
+test_organisations(fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *looped = "code,name,kind,parent_code\n"
+                       "A,Ban A,board,B\n"
+                       "B,Ban B,board,A\n"
+                       "C,Ban C,province,\n"
+                       "D,Ban D,board,NOPE\n"
+                       "E,Ban E,board,E\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) plan = check(f, RC_IMPORT_ORGANISATIONS, looped, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(json_integer_value(json_object_get(plan, "error_count")), ==, 5);
+  g_assert_nonnull(strstr(first_reason(plan, "parent_code"), "loop"));
+  g_assert_nonnull(first_reason(plan, "kind"));
+  json_t *out = NULL;
+  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_ORGANISATIONS, NULL, looped, strlen(looped), NULL, &out, &error),
+                  ==, -1);
+  json_decref(out);
+  g_clear_error(&error);
+  g_assert_cmpint(rc_store_organisation_id_by_code(f->store, "A"), ==, 0);
+
+  const char *good = "code,name,kind,parent_code\n"
+                     "PHONG1,Phòng 1,department,SO1\n"
+                     "SO1,Sở 1,department,UB\n"
+                     "UB,Ủy ban,committee,\n";
+  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_ORGANISATIONS, NULL, good, strlen(good), NULL, NULL, &error), ==,
+                  3);
+  g_assert_no_error(error);
+  g_autoptr(json_t) phong = rc_store_organisation_get(f->store, rc_store_organisation_id_by_code(f->store, "PHONG1"),
+                                                      &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(json_integer_value(json_object_get(phong, "parent_id")), ==,
+                  rc_store_organisation_id_by_code(f->store, "SO1"));
+
+  /* Users and sites name an organisation; outside the owner's scope is a row error. */
+  gint64 so1 = rc_store_organisation_id_by_code(f->store, "SO1");
+  g_autoptr(json_t) scope = json_pack("[I]", (json_int_t)so1);
+  rc_import_owner owner = {so1, scope};
+  const char *sites = "code,name,level,parent_code,organisation\n"
+                      "T,Tỉnh,province,,\n"
+                      "S1,Sở 1,department,T,SO1\n"
+                      "S2,Sở 2,department,T,UB\n"
+                      "S3,Sở 3,department,T,NOPE\n";
+  g_autoptr(json_t) splan = rc_import_check(f->store, RC_IMPORT_SITES, &owner, sites, strlen(sites), &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(json_integer_value(json_object_get(splan, "error_count")), ==, 2);
+  g_assert_nonnull(strstr(first_reason(splan, "organisation"), "not an organisation you act for"));
+  const char *users = "username,full_name,role,password,organisation,include_children\n"
+                      "usr1,A,secretariat,123456,UB,có\n"
+                      "usr2,B,secretariat,123456,SO1,maybe\n";
+  g_autoptr(json_t) uplan = check(f, RC_IMPORT_USERS, users, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(json_integer_value(json_object_get(uplan, "error_count")), ==, 1);
+  g_assert_true(json_is_true(json_object_get(
+      json_object_get(json_array_get(json_object_get(uplan, "rows"), 0), "values"), "include_children")));
+  g_assert_nonnull(first_reason(uplan, "include_children"));
+}
+
+/* Fuzz-ish: files cut and bytes flipped at random never crash the check;
+ * each gives a plan or an error, never both. */
+static void
+test_mangled_files(fixture *f, gconstpointer data)
+{
+  (void)data;
+  static const struct {
+    rc_import_kind kind;
+    const char *csv;
+  } seeds[] = {
+    {RC_IMPORT_USERS, "username,full_name,role,password,organisation,include_children\nusr1,Ánh,admin,123456,,1\n"},
+    {RC_IMPORT_SITES, "code,name,level,parent_code,organisation\nT,\"Tỉnh, A\",province,,\nH,H,district,T,\n"},
+    {RC_IMPORT_ORGANISATIONS, "code,name,kind,parent_code\nA,Ban A,board,B\nB,Ban B,council,\n"},
+  };
+  static const char noise[] = ",\"\n\r\xC3\xA1\xFF" "AB0 ";
+  GRand *rand = g_rand_new_with_seed(20261206);
+  for (guint round = 0; round < 3000; round++) {
+    guint k = round % G_N_ELEMENTS(seeds);
+    g_autofree char *text = g_strdup(seeds[k].csv);
+    gsize len = strlen(text);
+    for (int n = g_rand_int_range(rand, 1, 4); n > 0; n--)
+      text[g_rand_int_range(rand, 0, (gint32)len)] = noise[g_rand_int_range(rand, 0, sizeof noise - 1)];
+    gsize cut = g_rand_int_range(rand, 0, 4) == 0 ? (gsize)g_rand_int_range(rand, 0, (gint32)len + 1) : len;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(json_t) plan = rc_import_check(f->store, seeds[k].kind, NULL, text, cut, &error);
+    g_assert_true((plan == NULL) != (error == NULL));
+  }
+  g_rand_free(rand);
 }
 
 int
@@ -124,5 +229,7 @@ main(int argc, char **argv)
   g_test_add("/import/file-errors", fixture, NULL, setup, test_file_errors, teardown);
   g_test_add("/import/commit-all-or-nothing", fixture, NULL, setup, test_commit_all_or_nothing, teardown);
   g_test_add("/import/site-media-columns", fixture, NULL, setup, test_site_media_columns, teardown);
+  g_test_add("/import/organisations", fixture, NULL, setup, test_organisations, teardown);
+  g_test_add("/import/mangled-files", fixture, NULL, setup, test_mangled_files, teardown);
   return g_test_run();
 }
