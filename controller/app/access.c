@@ -27,15 +27,7 @@ rc_access_scope(rc_store *store, json_t *user)
 gboolean
 rc_access_in_scope(json_t *scope, gint64 org_id)
 {
-  if (!scope)
-    return TRUE;
-  size_t i;
-  json_t *v;
-  json_array_foreach(scope, i, v) {
-    if (json_integer_value(v) == org_id)
-      return TRUE;
-  }
-  return FALSE;
+  return rc_json_ids_have(scope, org_id);
 }
 
 /* The relation of @user to @session (a row of the sessions table). */

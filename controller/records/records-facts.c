@@ -211,21 +211,6 @@ iso_day(const GDate *d)
   return g_strdup(buf);
 }
 
-/* Whether @org is one of @organisations (an array of ids; NULL = any). */
-static gboolean
-owned_by(json_t *organisations, gint64 org)
-{
-  if (!organisations)
-    return TRUE;
-  size_t i;
-  json_t *v;
-  json_array_foreach(organisations, i, v) {
-    if (json_integer_value(v) == org)
-      return TRUE;
-  }
-  return FALSE;
-}
-
 json_t *
 rc_records_range_facts(rc_store *store, const GDate *from, const GDate *to, GTimeZone *tz, json_t *organisations,
                        GError **error)
@@ -238,7 +223,7 @@ rc_records_range_facts(rc_store *store, const GDate *from, const GDate *to, GTim
   for (size_t i = json_array_size(all); i-- > 0;) {
     json_t *s = json_array_get(all, i);
     if (!day_in_range(json_string_value(json_object_get(s, "started_at")), from, to, tz) ||
-        !owned_by(organisations, json_integer_value(json_object_get(s, "organisation_id"))))
+        !rc_json_ids_have(organisations, json_integer_value(json_object_get(s, "organisation_id"))))
       continue;
     if (json_array_size(sessions) >= RANGE_MAX_SESSIONS) {
       g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "to: more than %d sessions in the range; ask for fewer days",

@@ -11,16 +11,7 @@ rc_store_document_readers(rc_store *store, gint64 document_id, GError **error)
   if (!stmt)
     return NULL;
   sqlite3_bind_int64(stmt, 1, document_id);
-  json_t *ids = json_array();
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-    json_array_append_new(ids, json_integer(sqlite3_column_int64(stmt, 0)));
-  sqlite3_reset(stmt);
-  if (rc != SQLITE_DONE) {
-    rc_store_set_error(store, error, "read document readers");
-    g_clear_pointer(&ids, json_decref);
-  }
-  return ids;
+  return rc_store_ids(store, stmt, "read document readers", error);
 }
 
 gboolean

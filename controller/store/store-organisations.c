@@ -52,17 +52,7 @@ rc_store_organisation_subtree(rc_store *store, gint64 id, GError **error)
   if (!stmt)
     return NULL;
   sqlite3_bind_int64(stmt, 1, id);
-  json_t *ids = json_array();
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-    json_array_append_new(ids, json_integer(sqlite3_column_int64(stmt, 0)));
-  sqlite3_reset(stmt);
-  if (rc != SQLITE_DONE) {
-    rc_store_set_error(store, error, "organisation subtree");
-    json_decref(ids);
-    return NULL;
-  }
-  return ids;
+  return rc_store_ids(store, stmt, "organisation subtree", error);
 }
 
 /* The parent of a unit must exist and must not be the unit or below it. */
@@ -168,17 +158,7 @@ rc_store_organisation_delete(rc_store *store, gint64 id, GError **error)
                 id, owned);
     return FALSE;
   }
-  stmt = rc_store_stmt(store, "DELETE FROM organisations WHERE id = ?", error);
-  if (!stmt)
-    return FALSE;
-  sqlite3_bind_int64(stmt, 1, id);
-  if (!rc_store_exec_stmt(store, stmt, error))
-    return FALSE;
-  if (sqlite3_changes(store->db) == 0) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "organisation %" G_GINT64_FORMAT " not found", id);
-    return FALSE;
-  }
-  return TRUE;
+  return rc_store_delete_id(store, "DELETE FROM organisations WHERE id = ?", id, "organisation", error);
 }
 
 /* ---- rooms ---- */
@@ -230,17 +210,7 @@ rc_store_room_update(rc_store *store, gint64 id, json_t *fields, GError **error)
 gboolean
 rc_store_room_delete(rc_store *store, gint64 id, GError **error)
 {
-  sqlite3_stmt *stmt = rc_store_stmt(store, "DELETE FROM rooms WHERE id = ?", error);
-  if (!stmt)
-    return FALSE;
-  sqlite3_bind_int64(stmt, 1, id);
-  if (!rc_store_exec_stmt(store, stmt, error))
-    return FALSE;
-  if (sqlite3_changes(store->db) == 0) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "room %" G_GINT64_FORMAT " not found", id);
-    return FALSE;
-  }
-  return TRUE;
+  return rc_store_delete_id(store, "DELETE FROM rooms WHERE id = ?", id, "room", error);
 }
 
 /* ---- the organisations a session invites ---- */
@@ -310,15 +280,5 @@ rc_store_organisations_reached(rc_store *store, json_t *scope, GError **error)
     return NULL;
   g_autofree char *text = json_dumps(scope, JSON_COMPACT);
   sqlite3_bind_text(stmt, 1, text, -1, SQLITE_TRANSIENT);
-  json_t *ids = json_array();
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-    json_array_append_new(ids, json_integer(sqlite3_column_int64(stmt, 0)));
-  sqlite3_reset(stmt);
-  if (rc != SQLITE_DONE) {
-    rc_store_set_error(store, error, "organisations reached");
-    json_decref(ids);
-    return NULL;
-  }
-  return ids;
+  return rc_store_ids(store, stmt, "organisations reached", error);
 }

@@ -86,17 +86,7 @@ rc_store_user_update(rc_store *store, gint64 id, json_t *fields, const char *pas
 gboolean
 rc_store_user_delete(rc_store *store, gint64 id, GError **error)
 {
-  sqlite3_stmt *stmt = rc_store_stmt(store, "DELETE FROM users WHERE id = ?", error);
-  if (!stmt)
-    return FALSE;
-  sqlite3_bind_int64(stmt, 1, id);
-  if (!rc_store_exec_stmt(store, stmt, error))
-    return FALSE;
-  if (sqlite3_changes(store->db) == 0) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "user %" G_GINT64_FORMAT " not found", id);
-    return FALSE;
-  }
-  return TRUE;
+  return rc_store_delete_id(store, "DELETE FROM users WHERE id = ?", id, "user", error);
 }
 
 gboolean
@@ -284,17 +274,9 @@ rc_store_site_update(rc_store *store, gint64 id, json_t *fields, GError **error)
 gboolean
 rc_store_site_delete(rc_store *store, gint64 id, GError **error)
 {
-  sqlite3_stmt *stmt = rc_store_stmt(store, "DELETE FROM sites WHERE id = ?", error);
-  if (!stmt)
-    return FALSE;
-  sqlite3_bind_int64(stmt, 1, id);
-  if (!rc_store_exec_stmt(store, stmt, error)) {
+  if (rc_store_delete_id(store, "DELETE FROM sites WHERE id = ?", id, "site", error))
+    return TRUE;
+  if (error && *error && (*error)->code == RC_ERROR_CONFLICT) /* a foreign key: what hangs below it */
     g_prefix_error(error, "site has sub-sites: ");
-    return FALSE;
-  }
-  if (sqlite3_changes(store->db) == 0) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "site %" G_GINT64_FORMAT " not found", id);
-    return FALSE;
-  }
-  return TRUE;
+  return FALSE;
 }

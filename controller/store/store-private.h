@@ -36,3 +36,9 @@ gint64 rc_store_scalar(rc_store *store, sqlite3_stmt *stmt, gint64 fallback);
 /* Registers the SQL function rc_audit_hash() (store-audit.c) that the
  * schema migrations use. */
 gboolean rc_store_audit_register(rc_store *store, GError **error);
+/* The first column of @stmt's rows as a JSON array of integers (ids), or
+ * NULL with @error (naming @what). (transfer full) */
+json_t *rc_store_ids(rc_store *store, sqlite3_stmt *stmt, const char *what, GError **error);
+/* Runs @sql ("DELETE FROM t WHERE id = ?") for @id: RC_ERROR_NOT_FOUND
+ * naming @what when no row goes. */
+gboolean rc_store_delete_id(rc_store *store, const char *sql, gint64 id, const char *what, GError **error);

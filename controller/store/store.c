@@ -322,6 +322,37 @@ rc_store_set_error(rc_store *store, GError **error, const char *what)
   g_set_error(error, RC_ERROR, rc, "%s: %s", what, sqlite3_errmsg(store->db));
 }
 
+json_t *
+rc_store_ids(rc_store *store, sqlite3_stmt *stmt, const char *what, GError **error)
+{
+  json_t *ids = json_array();
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+    json_array_append_new(ids, json_integer(sqlite3_column_int64(stmt, 0)));
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE) {
+    rc_store_set_error(store, error, what);
+    g_clear_pointer(&ids, json_decref);
+  }
+  return ids;
+}
+
+gboolean
+rc_store_delete_id(rc_store *store, const char *sql, gint64 id, const char *what, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store, sql, error);
+  if (!stmt)
+    return FALSE;
+  sqlite3_bind_int64(stmt, 1, id);
+  if (!rc_store_exec_stmt(store, stmt, error))
+    return FALSE;
+  if (sqlite3_changes(store->db) == 0) {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND, "%s %" G_GINT64_FORMAT " not found", what, id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 sqlite3_stmt *
 rc_store_stmt(rc_store *store, const char *sql, GError **error)
 {

@@ -20,7 +20,7 @@ import {
 } from '../lib/integration.mjs';
 import { ROLES, readCodeActions as readCode, readPolicy } from '../lib/access-policy.mjs';
 import { makePdf } from '../lib/pdf.mjs';
-import { WsClient } from '../lib/ws-client.mjs';
+import { WsClient, wsCode } from '../lib/ws-client.mjs';
 
 const NOBODY = 999999; // an id that exists nowhere
 
@@ -147,19 +147,6 @@ describe('access matrix', () => {
     }
   }
 
-  async function wsTry(role, type, body) {
-    const ws = await WsClient.connect(srv.port, { token: tokens[role] || undefined });
-    try {
-      await ws.request(type, body);
-      return 0;
-    } catch (e) {
-      if (!e.body) throw e;
-      return e.body.code;
-    } finally {
-      ws.close();
-    }
-  }
-
   test('every WebSocket message type as every role', async () => {
     // Open a vote in both sessions, and check the delegate in to theirs.
     const chairWs = await WsClient.connect(srv.port, { token: tokens.admin });
@@ -187,14 +174,14 @@ describe('access matrix', () => {
         cells++;
         if (want === 'own') {
           await prepare(type);
-          const mine = await wsTry(role, type, wsBody(type, 'own'));
+          const mine = await wsCode(srv.port, tokens[role], type, wsBody(type, 'own'));
           if (mine !== 0) bad.push(`${type} as ${role} on their session: want an ack, got ${mine}`);
-          const other = await wsTry(role, type, wsBody(type, 'foreign'));
+          const other = await wsCode(srv.port, tokens[role], type, wsBody(type, 'foreign'));
           cells++;
           if (![1101, 1200].includes(other)) bad.push(`${type} as ${role} on another session: want 1101/1200, got ${other}`);
           continue;
         }
-        const code = await wsTry(role, type, {});
+        const code = await wsCode(srv.port, tokens[role], type, {});
         if (want === '—') {
           const expect = role === 'anonymous' ? 1100 : 1101;
           if (code !== expect) bad.push(`${type} as ${role}: want ${expect}, got ${code}`);

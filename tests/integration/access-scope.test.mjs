@@ -24,7 +24,7 @@ import {
 } from '../lib/integration.mjs';
 import { SCOPES, readCodeActions, readPolicy, readScopePolicy } from '../lib/access-policy.mjs';
 import { makePdf } from '../lib/pdf.mjs';
-import { WsClient } from '../lib/ws-client.mjs';
+import { WsClient, wsCode } from '../lib/ws-client.mjs';
 
 const STAFF = ['secretariat', 'chair', 'technician'];
 /** Which organisation each scope's sessions and things belong to. */
@@ -222,19 +222,6 @@ describe('access scope (organisations)', () => {
     }
   }
 
-  async function wsTry(token, type, body) {
-    const ws = await WsClient.connect(srv.port, { token });
-    try {
-      await ws.request(type, body);
-      return 0;
-    } catch (e) {
-      if (!e.body) throw e;
-      return e.body.code;
-    } finally {
-      ws.close();
-    }
-  }
-
   test('every WebSocket cell as each staff role, and as a province admin', async (t) => {
     const bad = [];
     let cells = 0;
@@ -251,7 +238,7 @@ describe('access scope (organisations)', () => {
             await ws.request('checkin', { session_id: fx[scope].live, user_id: staff.chair.user.id }).catch(() => {});
             ws.close();
           }
-          const got = await wsTry(staff[role].token, type, await wsBody(type, scope, role));
+          const got = await wsCode(srv.port, staff[role].token, type, await wsBody(type, scope, role));
           cells++;
           if (!judge(want, got, [1101, 1200])) bad.push(`${type} as ${role} on ${scope}: want ${want}, got ${got}`);
         }
@@ -312,7 +299,7 @@ describe('access scope (organisations)', () => {
     assert.deepEqual(detail.invited.map((o) => o.id), [org.A]);
     assert.equal(detail.organisation, 'Đơn vị I');
     assert.equal((await request(srv.base, t, 'PATCH', `/api/v1/sessions/${f.live}`, { title: 'Đổi' })).status, 403);
-    assert.equal(await wsTry(t, 'subscribe', { session_id: f.live }), 1101, 'no live feed for an invited unit');
+    assert.equal(await wsCode(srv.port, t, 'subscribe', { session_id: f.live }), 1101, 'no live feed for an invited unit');
     // Its chair, who reads every confidential document of their own sessions, does not read this one.
     assert.equal((await request(srv.base, staff.chair.token, 'GET', `/api/v1/documents/${secret.id}`)).status, 403);
   });

@@ -160,3 +160,20 @@ export class WsClient {
     });
   }
 }
+
+/**
+ * Sends one message on a connection of its own: 0 for an ack, else the
+ * error's wire code (1100 unauthenticated, 1101 forbidden, 1200 not found…).
+ */
+export async function wsCode(port, token, type, body) {
+  const ws = await WsClient.connect(port, { token: token || undefined });
+  try {
+    await ws.request(type, body);
+    return 0;
+  } catch (e) {
+    if (!e.body) throw e;
+    return e.body.code;
+  } finally {
+    ws.close();
+  }
+}

@@ -3,6 +3,7 @@
 #pragma once
 #include "store/store.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
 
 typedef struct {
@@ -35,4 +36,20 @@ teardown(fixture *f, gconstpointer data)
   rc_store_close(f->store);
   remove_tree(f->dir);
   g_free(f->dir);
+}
+
+/* Runs @sql on @f's database file behind the store's back (an old schema,
+ * a broken row): what a test starts from. G_GNUC_UNUSED: not every test
+ * program tampers. */
+G_GNUC_UNUSED static void
+tamper(fixture *f, const char *sql)
+{
+  g_autofree char *path = g_build_filename(f->dir, "roomctl.db", NULL);
+  sqlite3 *db = NULL;
+  g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+  char *msg = NULL;
+  int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+  if (rc != SQLITE_OK)
+    g_error("%s: %s", sql, msg);
+  sqlite3_close(db);
 }

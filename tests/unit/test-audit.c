@@ -142,19 +142,6 @@ add_rows(rc_store *s, int n)
 }
 
 /* Runs @sql on the database file behind the store's back. */
-static void
-tamper(fixture *f, const char *sql)
-{
-  g_autofree char *path = g_build_filename(f->dir, "roomctl.db", NULL);
-  sqlite3 *db = NULL;
-  g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
-  char *msg = NULL;
-  int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-  if (rc != SQLITE_OK)
-    g_error("%s: %s", sql, msg);
-  sqlite3_close(db);
-}
-
 static gint64
 verify(rc_store *s, gint64 *rows)
 {

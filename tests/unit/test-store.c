@@ -50,20 +50,13 @@ test_schema_and_reopen(fixture *f, gconstpointer data)
   g_assert_cmpint(rc_store_user_count(f->store), ==, 1);
 }
 
-/* Runs @sql on the closed database of @f. */
+/* Closes @f's store, then runs @sql on its database file. */
 static void
 exec_closed(fixture *f, const char *sql)
 {
   rc_store_close(f->store);
   f->store = NULL;
-  g_autofree char *path = g_build_filename(f->dir, "roomctl.db", NULL);
-  sqlite3 *db;
-  g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
-  char *msg = NULL;
-  int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-  if (rc != SQLITE_OK)
-    g_error("%s: %s", sql, msg);
-  sqlite3_close(db);
+  tamper(f, sql);
 }
 
 static gint64
