@@ -171,6 +171,22 @@ describe('organisations in the console: a department sees and makes its own sess
     assert.deepEqual(organisations.map((o) => o.id), [st.b.id]);
   });
 
+  it('on a narrow screen the header keeps the unit and cuts the province, within the bar', async () => {
+    for (const width of [1000, 700]) {
+      await page.setViewportSize({ width, height: 700 });
+      const org = page.locator('.app-header [data-testid=user-organisation]');
+      assert.ok(await org.isVisible(), `the unit shows at ${width} px`);
+      const fits = await page.evaluate(() => {
+        const bar = document.querySelector('.app-header').getBoundingClientRect();
+        const unit = document.querySelector('.app-header .app-unit').getBoundingClientRect();
+        return unit.right <= bar.right && document.documentElement.scrollWidth <= window.innerWidth;
+      });
+      assert.ok(fits, `the header does not overflow at ${width} px`);
+      await page.locator('.app-header').screenshot({ path: path.join(SHOTS, `organisations-header-${width}.png`) });
+    }
+    await page.setViewportSize({ width: 1366, height: 850 });
+  });
+
   it('in English the badge and the column follow', async () => {
     await page.evaluate(() => { location.hash = '#/sessions'; });
     await row(st.sBinv.id).waitFor();

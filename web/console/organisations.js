@@ -66,9 +66,15 @@ export function roomFields(ctx, s, orgs, rooms) {
   const orgField = field(t('org.field.organisation'), org);
   const selField = field(t('session.field.room'), roomSel);
   const typedField = field(t('org.field.room_typed'), typed);
+  const typedLabel = typedField.querySelector('label');
+  // A unit without rooms: the typed room alone, labelled as the room (the
+  // form as it was before rooms); with rooms, the choice and, for "another
+  // room", its name.
+  const place = h('div', { class: 'room-fields' });
   orgField.hidden = own.length <= 1;
   const listeners = [];
 
+  let hasRooms = false;
   const currentOrg = () => (own.length ? Number(org.value) : defOrg);
   function fillRooms(keep) {
     const mine = rooms.filter((r) => r.organisation_id === currentOrg());
@@ -81,21 +87,23 @@ export function roomFields(ctx, s, orgs, rooms) {
       mine.map((r) => h('option', { value: String(r.id) }, r.name + (r.site_name ? ` · ${r.site_name}` : ''))),
       h('option', { value: 'other' }, t('org.room_other')));
     roomSel.value = pick;
-    selField.hidden = !mine.length;
+    hasRooms = mine.length > 0;
+    typedLabel.textContent = hasRooms ? t('org.field.room_typed') : t('session.field.room');
+    fill(place, hasRooms ? selField : null, typedField);
     showTyped();
   }
-  function showTyped() { typedField.hidden = !selField.hidden && roomSel.value !== 'other'; }
+  function showTyped() { typedField.hidden = hasRooms && roomSel.value !== 'other'; }
 
   org.addEventListener('change', () => { fillRooms(false); for (const fn of listeners) fn(currentOrg()); });
   roomSel.addEventListener('change', showTyped);
   fillRooms(true);
 
   return {
-    nodes: [orgField, selField, typedField],
+    nodes: [orgField, place],
     /** {organisation_id, room_id, room}: a chosen room's name is the server's to set. */
     values() {
       const out = { organisation_id: currentOrg() };
-      const picked = !selField.hidden && /^\d+$/.test(roomSel.value) ? Number(roomSel.value) : null;
+      const picked = hasRooms && /^\d+$/.test(roomSel.value) ? Number(roomSel.value) : null;
       out.room_id = picked;
       if (picked == null) out.room = typedField.hidden ? '' : typed.value.trim();
       if (out.organisation_id == null) delete out.organisation_id;

@@ -145,8 +145,9 @@ export class SessionPage {
     }
     if (!m.session) return;
     switch (d.topic) {
-      case 'detail':   // our REST read
+      case 'detail':   // our REST read (and now whether the session is ours to run)
         this.statusChanged();
+        this.renderTabs();
         this.renderHead();
         this.renderPanel();
         break;
