@@ -10,10 +10,18 @@ import { h, fill, showError, field, button } from './ui.js';
 /** Logs in; resolves with {token, user} once the token is saved. Usernames
  *  are lower-case (a-z, 0-9, . _ -) and the server matches them without
  *  regard to case; sent lower-case, the audit log's login rows name the
- *  user as stored, whatever a keyboard capitalised. */
+ *  user as stored, whatever a keyboard capitalised. The user is /me's, as
+ *  at boot: with the organisation and the province the header names (the
+ *  login's own when /me does not answer). */
 export async function logIn(username, password) {
   const res = await api.post('/api/v1/login', { username: username.trim().toLowerCase(), password });
   auth.save(res.token, res.user);
+  try {
+    res.user = { ...res.user, ...await api.get('/api/v1/me') };
+    auth.save(null, res.user);
+  } catch (err) {
+    if (err && err.isAuth) throw err;
+  }
   return res;
 }
 

@@ -146,9 +146,27 @@ export function roleLabel(role) { return has(`role.${role}`) ? t(`role.${role}`)
 
 // ---------- header ----------
 
-/** The configured organisation ([meeting] organisation), the same in every app and language. */
-function provinceName() {
-  return organisation();
+/** The province's name: /me's once logged in, else the configured
+ *  organisation ([meeting] organisation, from /about) — the same in every
+ *  app and language. */
+function provinceName(user) {
+  return (user && user.province) || organisation();
+}
+
+/** The unit the user acts for, when it is not the province itself ('' otherwise). */
+function unitName(user) {
+  const name = user && user.organisation && user.organisation.name;
+  return name && name !== provinceName(user) ? name : '';
+}
+
+/** The line under "roomctl · section": the user's unit and the province, or the province alone. */
+function unitLine(user) {
+  const unit = unitName(user);
+  const province = provinceName(user);
+  return h('span', { class: 'app-unit', title: unit ? `${unit} · ${province}` : province },
+    unit ? h('span', { class: 'app-org', dataset: { testid: 'user-organisation' } }, unit) : null,
+    unit ? h('span', { class: 'app-unit-sep', 'aria-hidden': 'true' }, '·') : null,
+    h('span', { class: 'app-province' }, province));
 }
 
 /**
@@ -169,7 +187,7 @@ export function mountHeader(el, { sectionKey, homeHref = './', onLogout, tools }
         h('span', { class: 'app-logo' }, icon('star')),
         h('span', { class: 'app-titles' },
           h('span', { class: 'app-name' }, 'roomctl', sectionKey ? h('span', { class: 'app-section' }, ` · ${t(sectionKey)}`) : null),
-          h('span', { class: 'app-province' }, provinceName()))),
+          unitLine(user))),
       h('span', { class: 'spacer' }),
       h('div', { class: 'app-header-tools' },
         conn ? h('span', { class: 'conn', dataset: { state: conn }, role: 'status', title: t('conn.title') }, t(`conn.${conn}`)) : null,
@@ -185,7 +203,7 @@ export function mountHeader(el, { sectionKey, homeHref = './', onLogout, tools }
         user && onLogout ? button(t('app.logout'), { kind: 'header', size: 'sm', ic: 'logout', onClick: onLogout }) : null));
   };
   render();
-  loadProvince().then(() => { if (el.querySelector('.app-province')?.textContent !== organisation()) render(); });
+  loadProvince().then(() => { if (el.querySelector('.app-province')?.textContent !== provinceName(user)) render(); });
   return {
     setUser(u) { user = u; render(); },
     setConn(s) {

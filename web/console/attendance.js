@@ -22,7 +22,7 @@ export class AttendanceTab {
   get active() { return this.page.tab === 'attendance'; }
   /** The meeting's attendance ({present, expected, byUser}), or null until the list is known. */
   get att() { return this.page.meeting.attendanceKnown ? this.page.meeting.attendance : null; }
-  get canCheck() { return this.page.ctx.canEdit && this.page.status !== 'ended'; }
+  get canCheck() { return this.page.canEdit && this.page.status !== 'ended'; }
 
   onData() { if (this.active && this.container) this.render(this.container); }
 
@@ -53,7 +53,7 @@ export class AttendanceTab {
     const entries = [...this.att.byUser.values()].sort(compareNames);
     entries.forEach((e, i) => { const tr = this.row(e, i + 1); this.rows.set(e.user_id, tr); this.tbody.append(tr); });
     this.emptyEl = h('div', { class: 'empty', hidden: true }, h('strong', null, entries.length ? t('attendance.none_match') : t('attendance.none')),
-      !entries.length && this.page.ctx.canEdit ? h('span', null, t('attendance.none_hint')) : null);
+      !entries.length && this.page.canEdit ? h('span', null, t('attendance.none_hint')) : null);
 
     const status = this.page.status;
     fill(container,

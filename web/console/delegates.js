@@ -20,7 +20,7 @@ export class DelegatesTab {
   }
 
   get active() { return this.page.tab === 'delegates'; }
-  get editable() { return this.page.ctx.canEdit && this.page.ctx.canListUsers; }
+  get editable() { return this.page.canEdit && this.page.ctx.canListUsers; }
   get assigned() { return this.page.meeting.delegateList(); }
   get dirty() {
     if (!this.selected) return false;

@@ -19,6 +19,7 @@ import { RecordingsTab } from './recordings.js';
 import { ownAgendaRefresher } from '../common/agenda-view.js';
 import { downloadSessionIcs } from './calendar.js';
 import { Meeting } from '../common/meeting.js';
+import { loadOrganisations, sessionAccess, invitedBadge } from './organisations.js';
 
 const TABS = ['agenda', 'delegates', 'sites', 'attendance', 'recordings', 'records'];
 
@@ -31,6 +32,7 @@ export class SessionPage {
     this.drawnStatus = null;   // the status the panel was last drawn for
     this.quiet = false;        // applying our own change: a new status needs no announcement
     this.alive = true;
+    this.access = null;        // 'scope' | 'invited' | 'member', once the session and the tree are known
     this.ownAgenda = ownAgendaRefresher(id, (agenda) => { if (this.alive) this.apply('agenda.updated', { agenda }); });
     this.tab = TABS.includes(tab) ? tab : 'agenda';
     this.tabs = {
@@ -47,7 +49,11 @@ export class SessionPage {
     this.listen();
   }
 
-  get canEdit() { return this.ctx.canEdit; }
+  /** Editors and chairs change and run only their own units' sessions;
+   *  another unit's that invites theirs they read (and until that is
+   *  known, nothing is offered). */
+  get canEdit() { return this.ctx.canEdit && this.access === 'scope'; }
+  get canRun() { return this.ctx.canRun && this.access === 'scope'; }
   get status() { return this.meeting.session ? this.meeting.session.status : null; }
 
   destroy() {
@@ -67,8 +73,9 @@ export class SessionPage {
 
   async load() {
     try {
-      const detail = await api.get(`/api/v1/sessions/${this.id}`);
+      const [detail, orgs] = await Promise.all([api.get(`/api/v1/sessions/${this.id}`), loadOrganisations(this.ctx)]);
       if (!this.alive) return;
+      this.access = sessionAccess(orgs, detail);
       document.title = `roomctl · ${detail.title}`;
       this.meeting.applySession(detail);
     } catch (err) {
@@ -138,8 +145,9 @@ export class SessionPage {
     }
     if (!m.session) return;
     switch (d.topic) {
-      case 'detail':   // our REST read
+      case 'detail':   // our REST read (and now whether the session is ours to run)
         this.statusChanged();
+        this.renderTabs();
         this.renderHead();
         this.renderPanel();
         break;
@@ -266,7 +274,7 @@ export class SessionPage {
     const icons = { agenda: 'checklist', delegates: 'users', sites: 'site', attendance: 'check', recordings: 'play', records: 'file' };
     fill(this.tabsEl, ...TABS
       .filter((k) => !['attendance', 'recordings'].includes(k) || this.ctx.canSeeAttendance)
-      .filter((k) => k !== 'records' || this.ctx.canRun)
+      .filter((k) => k !== 'records' || this.canRun)
       .map((k) => h('a', {
         class: 'tab', href: `#/sessions/${this.id}/${k}`, 'aria-current': k === this.tab ? 'page' : null, dataset: { tab: k },
       }, icon(icons[k]), t(`tab.${k}`), count[k] != null ? h('span', { class: 'count', dataset: { count: k } }, String(count[k])) : null)));
@@ -283,23 +291,31 @@ export class SessionPage {
     this.statsEl = h('div', { class: 'session-stats' });
     const actions = h('div', { class: 'session-actions' },
       button('.ics', { ic: 'calendar', attrs: { title: t('cal.session_ics'), 'data-ics': '' }, onClick: () => downloadSessionIcs(d.id) }),
-      ctx.canEdit && d.status !== 'ended' ? button(t('session.edit'), { ic: 'edit', onClick: () => openSessionForm(ctx, d, (s) => this.applyOwnSession(s)) }) : null,
-      ctx.canEdit && d.status !== 'live' ? button(t('app.delete'), { kind: 'danger-outline', ic: 'trash', onClick: () => deleteSession(ctx, d, () => ctx.navigate('#/sessions')) }) : null,
-      ctx.canRun && d.status === 'scheduled' ? button(t('session.start'), { kind: 'success', ic: 'play', onClick: () => this.start() }) : null,
-      ctx.canRun && d.status === 'live' ? button(t('session.end'), { kind: 'danger', ic: 'stop', onClick: () => this.end() }) : null);
+      this.canEdit && d.status !== 'ended' ? button(t('session.edit'), { ic: 'edit', onClick: () => openSessionForm(ctx, d, (s) => this.applyOwnSession(s)) }) : null,
+      this.canEdit && d.status !== 'live' ? button(t('app.delete'), { kind: 'danger-outline', ic: 'trash', onClick: () => deleteSession(ctx, d, () => ctx.navigate('#/sessions')) }) : null,
+      this.canRun && d.status === 'scheduled' ? button(t('session.start'), { kind: 'success', ic: 'play', onClick: () => this.start() }) : null,
+      this.canRun && d.status === 'live' ? button(t('session.end'), { kind: 'danger', ic: 'stop', onClick: () => this.end() }) : null);
+    const guests = (d.invited || []).map((o) => o.name);
+    const readonly = this.access && this.access !== 'scope'
+      ? t('org.readonly', { organisation: d.organisation || '' })
+      : !ctx.canEdit ? t('console.readonly') : null;
     fill(this.headEl, h('div', { class: `card session-card status-${d.status}` },
       h('div', { class: 'card-body' },
         h('div', { class: 'session-title-row' },
           h('div', { class: 'session-title-block' },
-            h('div', { class: 'row' }, statusBadge(d.status), h('span', { class: 'muted small' }, t('session.number', { id: d.id }))),
+            h('div', { class: 'row' }, statusBadge(d.status), this.access === 'invited' ? invitedBadge() : null,
+              h('span', { class: 'muted small' }, t('session.number', { id: d.id }))),
             h('h1', { class: 'session-title' }, d.title),
             h('div', { class: 'session-meta' },
               h('span', null, icon('calendar'), formatRange(d.starts_at, d.ends_at)),
-              d.room ? h('span', null, icon('room'), d.room) : null),
+              d.room ? h('span', null, icon('room'), d.room) : null,
+              d.organisation ? h('span', { dataset: { testid: 'session-organisation' } }, icon('grid'), d.organisation) : null),
+            guests.length ? h('p', { class: 'session-guests', dataset: { testid: 'session-invited' } },
+              h('strong', null, t('org.field.invited')), `: ${guests.join(', ')}`) : null,
             d.description ? h('p', { class: 'session-desc' }, d.description) : null),
           actions),
         this.statsEl),
-      !ctx.canEdit ? h('div', { class: 'card-footer' }, h('span', { class: 'muted small' }, t('console.readonly'))) : null));
+      readonly ? h('div', { class: 'card-footer' }, h('span', { class: 'muted small', dataset: { testid: 'session-readonly' } }, readonly)) : null));
     this.renderHeadStats();
   }
 

@@ -9,6 +9,7 @@ import {
   fold, isoToLocalInput, localInputToIso,
 } from '../common/ui.js';
 import { openCalendarDialog } from './calendar.js';
+import { loadOrganisations, organisationName, invitedBadge, roomFields, invitedChecklist } from './organisations.js';
 
 const FILTERS = ['all', 'scheduled', 'live', 'ended'];
 const STATUS_ORDER = { live: 0, scheduled: 1, ended: 2 };
@@ -24,7 +25,7 @@ function sortSessions(list) {
 }
 
 export function renderSessionList(ctx, main) {
-  const state = { sessions: null, filter: 'all', query: '' };
+  const state = { sessions: null, orgs: [], filter: 'all', query: '' };
   let alive = true;
 
   const tbody = h('tbody');
@@ -60,6 +61,7 @@ export function renderSessionList(ctx, main) {
           h('thead', null, h('tr', null,
             h('th', { scope: 'col' }, t('sessions.col.title')),
             h('th', { scope: 'col' }, t('sessions.col.time')),
+            h('th', { scope: 'col' }, t('sessions.col.organisation')),
             h('th', { scope: 'col' }, t('sessions.col.room')),
             h('th', { scope: 'col' }, t('sessions.col.status')),
             h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, t('sessions.col.actions'))))),
@@ -69,7 +71,7 @@ export function renderSessionList(ctx, main) {
   function paint() {
     clear(tbody);
     if (!state.sessions) {
-      tbody.append(h('tr', null, h('td', { colspan: 5, class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('app.loading'))));
+      tbody.append(h('tr', null, h('td', { colspan: 6, class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('app.loading'))));
       return;
     }
     for (const f of FILTERS) {
@@ -78,9 +80,9 @@ export function renderSessionList(ctx, main) {
     }
     const rows = sortSessions(state.sessions).filter((s) =>
       (state.filter === 'all' || s.status === state.filter) &&
-      (!state.query || fold(`${s.title} ${s.room} ${s.description}`).includes(state.query)));
+      (!state.query || fold(`${s.title} ${s.room} ${s.description} ${organisationName(state.orgs, s.organisation_id)}`).includes(state.query)));
     if (!rows.length) {
-      tbody.append(h('tr', null, h('td', { colspan: 5 }, h('div', { class: 'empty' },
+      tbody.append(h('tr', null, h('td', { colspan: 6 }, h('div', { class: 'empty' },
         h('strong', null, state.sessions.length ? t('sessions.none_match') : t('sessions.none')),
         ctx.canEdit && !state.sessions.length ? t('sessions.none_hint') : null))));
       return;
@@ -90,25 +92,33 @@ export function renderSessionList(ctx, main) {
 
   function sessionRow(s) {
     const href = `#/sessions/${s.id}`;
-    return h('tr', { class: 'clickable', dataset: { sessionId: s.id }, onclick: (e) => { if (!e.target.closest('a,button')) ctx.navigate(href); } },
+    // Another unit's session that invites ours: read only (the server says 403 to any change).
+    const own = !s.access || s.access === 'scope';
+    const canEdit = ctx.canEdit && own;
+    const org = organisationName(state.orgs, s.organisation_id);
+    return h('tr', { class: 'clickable', dataset: { sessionId: s.id, access: s.access || null }, onclick: (e) => { if (!e.target.closest('a,button')) ctx.navigate(href); } },
       h('td', null,
-        h('a', { href, class: 'cell-title' }, s.title),
+        h('div', { class: 'cell-title-row' },
+          h('a', { href, class: 'cell-title' }, s.title),
+          s.access === 'invited' ? invitedBadge() : null),
         s.description ? h('div', { class: 'cell-sub' }, s.description.length > 110 ? `${s.description.slice(0, 110)}…` : s.description) : null),
       h('td', { class: 'nowrap' }, formatRange(s.starts_at, s.ends_at)),
+      h('td', { class: 'cell-org', dataset: { testid: 'session-organisation' } }, org || h('span', { class: 'muted' }, '—')),
       h('td', null, s.room || h('span', { class: 'muted' }, '—')),
       h('td', null, statusBadge(s.status)),
       h('td', { class: 'col-actions' },
         h('div', { class: 'btn-group' },
-          ctx.canEdit && s.status !== 'ended' ? button(t('app.edit'), { size: 'sm', kind: 'ghost', ic: 'edit', iconOnly: true, onClick: () => openSessionForm(ctx, s, () => load()) }) : null,
-          ctx.canEdit && s.status !== 'live' ? button(t('app.delete'), { size: 'sm', kind: 'ghost', ic: 'trash', iconOnly: true, onClick: () => deleteSession(ctx, s, () => load()) }) : null,
+          canEdit && s.status !== 'ended' ? button(t('app.edit'), { size: 'sm', kind: 'ghost', ic: 'edit', iconOnly: true, onClick: () => openSessionForm(ctx, s, () => load()) }) : null,
+          canEdit && s.status !== 'live' ? button(t('app.delete'), { size: 'sm', kind: 'ghost', ic: 'trash', iconOnly: true, onClick: () => deleteSession(ctx, s, () => load()) }) : null,
           h('a', { class: 'btn btn-sm', href }, t('sessions.open')))));
   }
 
   async function load() {
     try {
-      const res = await api.get('/api/v1/sessions');
+      const [res, orgs] = await Promise.all([api.get('/api/v1/sessions'), loadOrganisations(ctx)]);
       if (!alive) return;
       state.sessions = res.sessions || [];
+      state.orgs = orgs;
       paint();
     } catch (err) {
       if (!alive) return;
@@ -123,36 +133,56 @@ export function renderSessionList(ctx, main) {
   return { destroy() { alive = false; } };
 }
 
+/** What the form needs besides the session: the organisations, their
+ *  rooms and (editing) whom the session invites. A part that fails to load
+ *  leaves its fields out, as before organisations: the free-text room. */
+async function formData(ctx, s) {
+  const [orgs, rooms, invited] = await Promise.all([
+    loadOrganisations(ctx),
+    api.get('/api/v1/rooms').then((r) => r.rooms || []).catch(() => []),
+    !s ? [] : s.invited ? s.invited
+      : api.get(`/api/v1/sessions/${s.id}/organisations`).then((r) => r.organisations || []).catch(() => null),
+  ]);
+  return { orgs, rooms, invited };
+}
+
 /** Create (session = null) or edit dialog. onSaved(session) after success. */
-export function openSessionForm(ctx, s, onSaved) {
+export async function openSessionForm(ctx, s, onSaved) {
   const editing = !!s;
+  const { orgs, rooms, invited } = await formData(ctx, s);
   // Tomorrow 08:00 on the province's clock, whatever the browser's zone.
   const today = zoned(new Date());
   const defStart = fromZoned(today.year, today.month, today.day + 1, 8, 0);
   const defEnd = new Date(defStart.getTime() + 3.5 * 3600 * 1000);
   const title = h('input', { type: 'text', name: 'title', maxlength: 200, value: s ? s.title : '' });
-  const room = h('input', { type: 'text', name: 'room', maxlength: 100, value: s ? s.room || '' : '' });
+  const place = roomFields(ctx, s, orgs, rooms);
   const starts = h('input', { type: 'datetime-local', name: 'starts_at', value: isoToLocalInput(s ? s.starts_at : defStart.toISOString()) });
   const ends = h('input', { type: 'datetime-local', name: 'ends_at', value: isoToLocalInput(s ? s.ends_at : defEnd.toISOString()) });
   const desc = h('textarea', { name: 'description', maxlength: 2000, rows: 3 });
   desc.value = s ? s.description || '' : '';
   ends._check = () => (starts.value && ends.value && localInputToIso(ends.value) <= localInputToIso(starts.value) ? t('session.form.end_before_start') : '');
   const tz = `${timeZone()}, ${zoneOffsetLabel()}`;
+  // Whom it invites: when editing, and the list is known.
+  const wasInvited = invited ? invited.map((o) => o.id) : null;
+  const guests = editing && wasInvited && orgs.length > 1 ? invitedChecklist(orgs, s.organisation_id, wasInvited) : null;
+  if (guests) place.onOrganisation((id) => guests.setOwn(id));
 
   openModal({
     title: editing ? t('session.form.edit_title') : t('session.form.new_title'),
     submitLabel: editing ? t('app.save') : t('session.form.create'),
+    wide: !!guests,
     body: h('div', null,
       field(t('session.field.title'), title, { required: true }),
-      field(t('session.field.room'), room),
+      place.nodes,
       h('div', { class: 'grid-2' },
         field(t('session.field.starts_at'), starts, { required: true, hint: t('session.form.tz', { tz }) }),
         field(t('session.field.ends_at'), ends, { required: true })),
-      field(t('session.field.description'), desc)),
+      field(t('session.field.description'), desc),
+      guests ? guests.node : null),
     onSubmit: async () => {
       const body = {
         title: title.value.trim(),
-        room: room.value.trim(),
+        ...place.values(),
         starts_at: localInputToIso(starts.value),
         ends_at: localInputToIso(ends.value),
         description: desc.value.trim(),
@@ -160,15 +190,29 @@ export function openSessionForm(ctx, s, onSaved) {
       let saved;
       if (editing) {
         const patch = {};
-        for (const [k, v] of Object.entries(body)) if (v !== (s[k] ?? '')) patch[k] = v;
+        for (const [k, v] of Object.entries(body)) if (v !== (s[k] ?? (k === 'room_id' ? null : ''))) patch[k] = v;
+        // Another organisation: the room is chosen again (none is a choice too).
+        if ('organisation_id' in patch) patch.room_id = body.room_id;
+        if (patch.room_id != null) delete patch.room;
         saved = Object.keys(patch).length ? await api.patch(`/api/v1/sessions/${s.id}`, patch) : s;
+        const ids = guests ? guests.ids() : null;
+        if (ids && !sameIds(ids, wasInvited)) {
+          await api.put(`/api/v1/sessions/${s.id}/organisations`, { organisation_ids: ids });
+          saved = { ...saved, invited: orgs.filter((o) => ids.includes(o.id)).map(({ id, code, name, kind }) => ({ id, code, name, kind })) };
+        }
       } else {
         saved = await api.post('/api/v1/sessions', body);
       }
+      if (saved.organisation_id != null && orgs.length) saved = { ...saved, organisation: organisationName(orgs, saved.organisation_id) };
       toast(editing ? t('session.saved') : t('session.created', { title: saved.title }), { kind: 'success' });
       if (onSaved) onSaved(saved);
     },
   });
+}
+
+function sameIds(a, b) {
+  const x = new Set(a);
+  return x.size === new Set(b).size && b.every((id) => x.has(id));
 }
 
 export async function deleteSession(ctx, s, onDeleted) {

@@ -48,7 +48,7 @@ export class SitesTab {
   }
 
   get active() { return this.page.tab === 'sites'; }
-  get editable() { return this.page.ctx.canEdit && this.page.ctx.canListSites; }
+  get editable() { return this.page.canEdit && this.page.ctx.canListSites; }
   get assigned() { return this.page.meeting.sites; }
   get dirty() {
     if (!this.selected) return false;
