@@ -97,15 +97,30 @@ const rc_api_ws_type rc_api_ws_media_messages[] = {
 
 /* ---- REST ---- */
 
-/* The session asked for (?session_id=), else the first with media; 0 = none. */
-static gint64
-session_asked(rc_api_call *call, rc_media *m)
+/* Whether the caller runs session @sid (their organisations' own). */
+static gboolean
+runs(rc_api_call *call, gint64 sid)
+{
+  return (call->role & RC_ROLE_ADMIN) || rc_access_relation(call->api->store, call->user, sid) == RC_RELATION_SCOPE;
+}
+
+/* The session asked for (?session_id=, one the caller runs: else 404),
+ * else the first with media that the caller runs; 0 = none. */
+static gboolean
+session_asked(rc_api_call *call, rc_media *m, gint64 *sid, GError **error)
 {
   const char *asked = call->request->query ? g_hash_table_lookup(call->request->query, "session_id") : NULL;
-  if (asked)
-    return g_ascii_strtoll(asked, NULL, 10);
+  *sid = 0;
+  if (asked) {
+    *sid = g_ascii_strtoll(asked, NULL, 10);
+    return *sid <= 0 || (call->role & RC_ROLE_ADMIN) ||
+           rc_access_session_for(call->api->store, call->user, *sid, RC_NEED_RUN, "media", error);
+  }
   g_autoptr(GArray) ids = rc_media_sessions(m);
-  return ids->len ? g_array_index(ids, gint64, 0) : 0;
+  for (guint i = 0; i < ids->len && !*sid; i++)
+    if (runs(call, g_array_index(ids, gint64, i)))
+      *sid = g_array_index(ids, gint64, i);
+  return TRUE;
 }
 
 /* One session's program, and "sessions": every session's with media (the
@@ -113,16 +128,19 @@ session_asked(rc_api_call *call, rc_media *m)
 static gboolean
 media_status(rc_api_call *call, GError **error)
 {
-  (void)error;
   rc_media *m = call->api->media;
   if (!m) {
     rc_api_reply_json(call->reply, 200, json_pack("{sb}", "enabled", FALSE));
     return TRUE;
   }
-  json_t *status = rc_program_status_json(m, session_asked(call, m)), *all = json_array();
+  gint64 sid;
+  if (!session_asked(call, m, &sid, error))
+    return FALSE;
+  json_t *status = rc_program_status_json(m, sid), *all = json_array();
   g_autoptr(GArray) ids = rc_media_sessions(m);
   for (guint i = 0; i < ids->len; i++)
-    json_array_append_new(all, rc_program_status_json(m, g_array_index(ids, gint64, i)));
+    if (runs(call, g_array_index(ids, gint64, i))) /* a unit's technicians see their own conferences */
+      json_array_append_new(all, rc_program_status_json(m, g_array_index(ids, gint64, i)));
   json_object_set_new(status, "sessions", all);
   rc_api_reply_json(call->reply, 200, status);
   return TRUE;
@@ -223,9 +241,11 @@ figures_json(rc_media *m, gint64 sid)
 static gboolean
 media_stats(rc_api_call *call, GError **error)
 {
-  (void)error;
   rc_media *m = call->api->media;
-  rc_api_reply_json(call->reply, 200, m ? figures_json(m, session_asked(call, m)) : json_object());
+  gint64 sid = 0;
+  if (m && !session_asked(call, m, &sid, error))
+    return FALSE;
+  rc_api_reply_json(call->reply, 200, m ? figures_json(m, sid) : json_object());
   return TRUE;
 }
 
@@ -242,8 +262,10 @@ iso_time(gint64 wall_us)
 static gboolean
 unknown_senders(rc_api_call *call, GError **error)
 {
-  (void)error;
   rc_media *m = call->api->media;
+  gint64 sid = 0;
+  if (m && !session_asked(call, m, &sid, error))
+    return FALSE;
   g_autoptr(GArray) list = m ? rc_media_unknown_senders(m) : NULL;
   json_t *senders = json_array();
   for (guint i = 0; list && i < list->len; i++) {
@@ -256,7 +278,7 @@ unknown_senders(rc_api_call *call, GError **error)
                                              "first_seen", first, "last_seen", last));
   }
   /* The ports are every session's: an unknown sender is nobody's. */
-  rc_api_reply_json(call->reply, 200, json_pack("{sI so}", "session_id", (json_int_t)(m ? session_asked(call, m) : 0),
+  rc_api_reply_json(call->reply, 200, json_pack("{sI so}", "session_id", (json_int_t)sid,
                                                 "senders", senders));
   return TRUE;
 }

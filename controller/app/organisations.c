@@ -206,5 +206,8 @@ rc_organisations_session_view(rc_store *store, rc_config *config, json_t *user, 
   g_autofree char *name = rc_organisations_name(store, config, json_integer_value(json_object_get(detail, "organisation_id")));
   json_object_set_new(detail, "organisation", json_string(name));
   json_object_set_new(detail, "invited", invited);
+  static const char *const relations[] = {[RC_RELATION_NONE] = "none", [RC_RELATION_MEMBER] = "member",
+                                          [RC_RELATION_INVITED] = "invited", [RC_RELATION_SCOPE] = "scope"};
+  json_object_set_new(detail, "access", json_string(relations[rc_access_relation(store, user, id)]));
   return detail;
 }

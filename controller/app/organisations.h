@@ -44,6 +44,7 @@ gboolean rc_organisations_invite(rc_store *store, gint64 session_id, json_t *org
 /* Session @id as @user sees it (who must be allowed to): the detail
  * (rc_store_session_detail) with the agenda shaped for them, the
  * delegates of their own organisations only if the session just invites
- * them, the organisation's name ("organisation") and the organisations
- * it invites ("invited"). (transfer full) */
+ * them, the organisation's name ("organisation"), the organisations it
+ * invites ("invited") and how @user stands to it ("access": "scope",
+ * "invited" or "member", as in the session list). (transfer full) */
 json_t *rc_organisations_session_view(rc_store *store, rc_config *config, json_t *user, gint64 id, GError **error);

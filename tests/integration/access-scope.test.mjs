@@ -298,6 +298,7 @@ describe('access scope (organisations)', () => {
     assert.deepEqual(detail.delegates.map((d) => d.id), [mine.id]);
     assert.deepEqual(detail.invited.map((o) => o.id), [org.A]);
     assert.equal(detail.organisation, 'Đơn vị I');
+    assert.equal(detail.access, 'invited');
     assert.equal((await request(srv.base, t, 'PATCH', `/api/v1/sessions/${f.live}`, { title: 'Đổi' })).status, 403);
     assert.equal(await wsCode(srv.port, t, 'subscribe', { session_id: f.live }), 1101, 'no live feed for an invited unit');
     // Its chair, who reads every confidential document of their own sessions, does not read this one.

@@ -181,6 +181,26 @@ describe('several conferences at once', () => {
     await prog.stop();
   });
 
+  test('a unit\'s technician sees and checks only its own unit\'s conferences', async () => {
+    const unit = await api(srv.base, admin, 'POST', '/api/v1/organisations',
+      { code: 'SO-KT', name: 'Sở Kiểm thử', kind: 'department', parent_id: 1 });
+    await api(srv.base, admin, 'PATCH', `/api/v1/sessions/${B.id}`, { organisation_id: unit.id });
+    await api(srv.base, admin, 'POST', '/api/v1/users', { username: 'kythuat.so', full_name: 'Kỹ thuật Sở', role: 'technician',
+      password: 'kythuat123', organisation_id: unit.id });
+    const tech = await login(srv.base, 'kythuat.so', 'kythuat123');
+    const mine = await api(srv.base, tech, 'GET', '/api/v1/media');
+    assert.deepEqual(mine.sessions.map((s) => s.session_id), [B.id], 'only its unit\'s live conference');
+    assert.equal(mine.session_id, B.id);
+    for (const path of [`/api/v1/media?session_id=${A.id}`, `/api/v1/media/stats?session_id=${A.id}`])
+      assert.equal((await request(srv.base, tech, 'GET', path)).status, 404, path);
+    assert.equal((await request(srv.base, tech, 'GET', `/api/v1/media/stats?session_id=${B.id}`)).status, 200);
+    const t = await WsClient.connect(srv.port, { token: tech });
+    await assert.rejects(t.request('subscribe.health', { session_id: A.id }), (e) => e.body?.code === 1200);
+    await t.request('subscribe.health', { session_id: B.id });
+    t.close();
+    await api(srv.base, admin, 'PATCH', `/api/v1/sessions/${B.id}`, { organisation_id: 1 });
+  });
+
   test('ending one conference leaves the other running, and /program goes to it', async () => {
     const atH02 = gstVideoReceiver(recv.H02);
     procs.push(atH02);
