@@ -207,7 +207,10 @@ session_report(rc_api_call *call, rc_report_kind kind, GError **error)
   g_autoptr(json_t) one = rc_records_session_facts(call->api->store, sid, error);
   if (!one)
     return FALSE;
-  g_autoptr(json_t) facts = json_pack("{s[O]}", "sessions", one);
+  g_autofree char *head = rc_record_jobs_heading(call->api->records, call->api->store,
+                                                 json_integer_value(json_object_get(json_object_get(one, "session"),
+                                                                                    "organisation_id")));
+  g_autoptr(json_t) facts = json_pack("{s[O] ss}", "sessions", one, "organisation", head);
   g_autofree char *stem = g_strdup_printf("phien-%" G_GINT64_FORMAT, sid);
   return report_reply(call, kind, facts, format, stem);
 }

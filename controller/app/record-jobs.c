@@ -208,10 +208,8 @@ org_name(rc_record_jobs *r, rc_store *store, gint64 id)
   return g_strdup(name && *name ? name : r->organisation);
 }
 
-/* What heads a session's minutes: the province, then the unit that holds
- * the session (one line when they are the same). */
-static char *
-heading(rc_record_jobs *r, rc_store *store, gint64 org_id)
+char *
+rc_record_jobs_heading(rc_record_jobs *r, rc_store *store, gint64 org_id)
 {
   g_autofree char *province = org_name(r, store, 1);
   g_autofree char *unit = org_name(r, store, org_id ? org_id : 1);
@@ -225,7 +223,7 @@ rc_record_jobs_minutes(rc_record_jobs *r, rc_store *store, gint64 sid, const cha
   g_autoptr(json_t) facts = rc_records_session_facts(store, sid, error);
   if (!facts)
     return 0;
-  g_autofree char *head = heading(r, store, json_integer_value(json_object_get(json_object_get(facts, "session"),
+  g_autofree char *head = rc_record_jobs_heading(r, store, json_integer_value(json_object_get(json_object_get(facts, "session"),
                                                                                 "organisation_id")));
   json_object_set_new(facts, "organisation", json_string(head));
   prune_jobs(r);

@@ -32,6 +32,10 @@ void rc_record_jobs_free(rc_record_jobs *jobs);
 /* Starts the minutes of @session_id in @format ("pdf" or "odt") for
  * @user_id, audited (records.minutes); the job's id, or 0 with
  * RC_ERROR_INVALID_STATE when too many run. */
+/* What heads the records of a session of organisation @org_id: the
+ * province, then the unit (one line when they are the same); an unnamed
+ * one is [meeting] organisation. (transfer full) */
+char *rc_record_jobs_heading(rc_record_jobs *jobs, rc_store *store, gint64 org_id);
 gint64 rc_record_jobs_minutes(rc_record_jobs *jobs, rc_store *store, gint64 session_id, const char *format,
                               gint64 user_id, GError **error);
 /* FALSE if @id is unknown (or expired). */

@@ -272,6 +272,15 @@ describe('access scope (organisations)', () => {
     const refused = audit.slice(0, audit.length - before)
       .filter((r) => r.action === 'access.refused' && r.target === `session:${f.live}` && r.user_id === staff.secretariat.user.id);
     assert.ok(refused.length >= paths.length - 1, `every refusal audited: ${refused.length} of ${paths.length}`);
+    // The range reports cover the caller's organisations only (days on the province's clock: take yesterday
+    // to tomorrow, UTC, which holds today anywhere).
+    const day = (d) => new Date(Date.now() + d * 86400_000).toISOString().slice(0, 10);
+    const range = await request(srv.base, t, 'GET', `/api/v1/reports/attendance?from=${day(-1)}&to=${day(1)}`);
+    assert.equal(range.status, 200, range.text);
+    const titles = new Set(range.text.split('\n').slice(1).map((l) => (l.split(',')[1] || '').replace(/^"|"$/g, '')).filter(Boolean));
+    const title = async (id) => (await ok('GET', `/api/v1/sessions/${id}`)).title;
+    assert.ok(titles.has(await title(fx.own.live)), `its own session is in the report: ${[...titles]}`);
+    assert.ok(!titles.has(await title(f.live)), 'another department\'s is not');
     const listed = (await request(srv.base, t, 'GET', '/api/v1/sessions')).json.sessions.map((s) => s.id);
     assert.ok(!listed.includes(f.live) && !listed.includes(f.sched), 'not listed');
     assert.ok(listed.includes(fx.own.live) && listed.includes(fx.child.live), 'its own and its child\'s are');
@@ -334,7 +343,7 @@ describe('access scope (organisations)', () => {
     assert.match(wrongRoom.text, /room_id/);
   });
 
-  test('the minutes of a unit\'s session are headed by the province and the unit', async () => {
+  test('the minutes and reports of a unit\'s session are headed by the province and the unit', async () => {
     let job;
     for (const until = Date.now() + 30_000; Date.now() < until;) {
       job = await ok('GET', `/api/v1/records/jobs/${fx.own.job}`);
@@ -351,6 +360,13 @@ describe('access scope (organisations)', () => {
     const province = (await request(srv.base, null, 'GET', '/api/v1/about')).json.organisation;
     assert.equal(lines[0], province, 'the province first');
     assert.equal(lines[1], 'Đơn vị A', 'then the unit that holds the session');
+    // The session's reports too.
+    const report = await api('GET', `/api/v1/sessions/${fx.own.live}/reports/attendance?format=pdf`);
+    assert.equal(report.status, 200, report.text);
+    fs.writeFileSync(file, report.bytes);
+    const head = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' })
+      .split('\n').map((l) => l.trim()).filter(Boolean);
+    assert.deepEqual(head.slice(0, 2), [province, 'Đơn vị A']);
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 });
