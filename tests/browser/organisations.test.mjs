@@ -116,6 +116,10 @@ describe('organisations in the console: a department sees and makes its own sess
       assert.equal(await head.getByRole('button', { name }).count(), 0, `no "${name}"`);
     }
     assert.match(await page.locator('[data-testid=session-readonly]').textContent(), /Sở Giao thông Vận tải/);
+    // It does not ask for the live feed (refused to an invited unit), so no error says it was refused.
+    await page.waitForTimeout(500);
+    assert.equal(await page.locator('#toasts .toast').count(), 0,
+      `no toast: ${await page.locator('#toasts').textContent().catch(() => '')}`);
     await shot('invited-session');
     await page.evaluate(() => { location.hash = '#/sessions'; });
     await row(st.sA.id).waitFor();

@@ -32,6 +32,7 @@ export function organisationName(orgs, id) {
  * 'scope' when the tree is unknown: the server decides then.
  */
 export function sessionAccess(orgs, detail) {
+  if (detail && detail.access) return detail.access; // the server's word (GET /api/v1/sessions/{id})
   if (!orgs.length || !detail) return 'scope';
   const inScope = (id) => orgs.some((o) => o.id === id && o.in_scope);
   if (inScope(detail.organisation_id)) return 'scope';

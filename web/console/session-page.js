@@ -78,6 +78,7 @@ export class SessionPage {
       this.access = sessionAccess(orgs, detail);
       document.title = `roomctl · ${detail.title}`;
       this.meeting.applySession(detail);
+      if (this.access !== 'invited') this.subscribe();
     } catch (err) {
       if (!this.alive) return;
       showError(err, t('session.load_failed'));
@@ -113,6 +114,14 @@ export class SessionPage {
         if (m.type === 'agenda.updated') this.ownAgenda(m.body && m.body.agenda);
       })),
     );
+  }
+
+  /** The live feed, for those who run the session or sit in it: an invited
+   *  unit reads the session over REST (the server refuses it the feed). */
+  subscribe() {
+    const ws = this.ctx.ws;
+    if (!ws || this.subscribed) return;
+    this.subscribed = true;
     ws.subscribe(this.id).catch((err) => { if (this.alive) showError(err, t('session.live_failed')); });
   }
 
