@@ -475,9 +475,12 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', { timeout: 900_000 }, () => {
     st.admin = admin;
     const { sites } = await api(srv.base, admin, 'GET', '/api/v1/sites');
     for (const s of sites) st.site[s.code] = s;
-    // An ended session (its badge) and a scheduled one (the pre-session check).
+    // An ended session (its badge) and a scheduled one (the pre-session check), both the council's,
+    // like the demo's session, so that its secretariat sees them.
+    const demo = await api(srv.base, admin, 'GET', `/api/v1/sessions/${SESSION}`);
+    const council = demo.organisation_id;
     const ended = await api(srv.base, admin, 'POST', '/api/v1/sessions', {
-      title: 'Phiên họp chuyên đề tháng 11', room: 'Phòng họp số 2',
+      title: 'Phiên họp chuyên đề tháng 11', room: 'Phòng họp số 2', organisation_id: council,
       starts_at: '2026-11-10T08:00:00+07:00', ends_at: '2026-11-10T11:00:00+07:00',
     });
     await api(srv.base, admin, 'POST', `/api/v1/sessions/${ended.id}/start`);
@@ -486,9 +489,12 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', { timeout: 900_000 }, () => {
     const detail = await api(srv.base, admin, 'GET', `/api/v1/sessions/${SESSION}`);
     st.names = Object.fromEntries(detail.delegates.map((u) => [u.username, u.full_name]));
     const scheduled = await api(srv.base, admin, 'POST', '/api/v1/sessions', {
-      title: 'Phiên họp chuyên đề tháng 12', room: 'Phòng họp số 2',
+      title: 'Phiên họp chuyên đề tháng 12', room: 'Phòng họp số 2', organisation_id: council,
       starts_at: '2026-12-20T08:00:00+07:00', ends_at: '2026-12-20T11:00:00+07:00',
     });
+    // It invites the districts, as the demo's does: their sites are theirs.
+    await api(srv.base, admin, 'PUT', `/api/v1/sessions/${scheduled.id}/organisations`,
+      { organisation_ids: demo.invited.map((o) => o.id) });
     await api(srv.base, admin, 'PUT', `/api/v1/sessions/${scheduled.id}/sites`, { site_ids: ['H01-X01', 'H01-X02', 'H02'].map((c) => st.site[c].id) });
     st.scheduled = scheduled.id;
     await api(srv.base, admin, 'POST', `/api/v1/sessions/${SESSION}/start`);

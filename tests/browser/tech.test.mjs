@@ -513,6 +513,13 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
   it('runs the pre-session check of a scheduled session with a progress bar and its result', async () => {
     await page.getByRole('link', { name: 'Kiểm tra trước phiên' }).click();
     await page.getByRole('heading', { name: 'Kiểm tra điểm cầu trước phiên họp' }).waitFor();
+    // The page opens on the next scheduled session to start (the demo's units have theirs too) ...
+    const { sessions } = await api(srv.base, admin, 'GET', '/api/v1/sessions?status=scheduled');
+    const next = sessions.sort((a, b) => a.starts_at.localeCompare(b.starts_at))[0];
+    assert.match(page.url(), new RegExp(`#/check/${next.id}$`));
+    // ... and checks the one asked for.
+    await page.evaluate((id) => { location.hash = `#/check/${id}`; }, st.checkSession);
+    await page.locator('.page-head .sub', { hasText: '5 điểm cầu' }).waitFor();
     assert.match(page.url(), new RegExp(`#/check/${st.checkSession}$`));
     assert.match(await page.locator('.page-head .sub').textContent(), /5 điểm cầu/);
     await page.getByRole('button', { name: 'Bắt đầu kiểm tra' }).click();

@@ -89,7 +89,8 @@ describe('recordings', () => {
     assertWireError(await request(srv.base, d, 'GET', '/api/v1/sessions/1/recordings'), 1101);
     assertWireError(await request(srv.base, d, 'GET', list.files[0].url), 1101);
     assertWireError(await request(srv.base, null, 'GET', list.files[0].url), 1100);
-    const tech = (await createUser(srv.base, admin, 'kt.rec', 'technician')).token;
+    // A technician of the province who looks after every unit's rooms (the demo's session is the council's).
+    const tech = (await createUser(srv.base, admin, 'kt.rec', 'technician', { fields: { include_children: true } })).token;
     assert.equal((await request(srv.base, tech, 'GET', list.files[0].url, null, { headers: { Range: 'bytes=0-9' } })).status, 206);
   });
 

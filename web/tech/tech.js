@@ -274,7 +274,11 @@ function renderNav(view, id) {
 /** Picks a session for a view when the address names none. */
 function defaultSession(view) {
   const live = ctx.sessions.filter((s) => s.status === 'live');
-  if (view === 'check') return ctx.sessions.find((s) => s.status === 'scheduled')?.id ?? null;
+  if (view === 'check') { // the next one to start: the one to check now
+    const next = ctx.sessions.filter((s) => s.status === 'scheduled')
+      .sort((a, b) => String(a.starts_at).localeCompare(String(b.starts_at)))[0];
+    return next ? next.id : null;
+  }
   if (live.length) return live[0].id;
   const ended = ctx.sessions.filter((s) => s.status === 'ended').sort((a, b) => String(b.ended_at).localeCompare(String(a.ended_at)));
   if (view === 'attendance' && ended.length) return ended[0].id;
