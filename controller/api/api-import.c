@@ -1,5 +1,5 @@
 /* api-import — REST routes for CSV bulk imports of users, delegates,
- * sites and organisations: ?dry_run=1 answers the preview (every row, its
+ * sites, organisations and rooms: ?dry_run=1 answers the preview (every row, its
  * errors); what a row may belong to is the caller's scope (access.h);
  * without
  * it the app's accounts (accounts.h) check the file again and write it in
@@ -10,7 +10,7 @@
 #include "app/accounts.h"
 #include "app/access.h"
 
-/* An import answered while the handler runs (sites) or later (users). */
+/* An import answered while the handler runs (sites, rooms) or later (users). */
 typedef struct {
   rc_import_kind kind;
   rc_api_reply *now; /* the handler's reply while it runs, then NULL */
@@ -110,10 +110,17 @@ import_organisations(rc_api_call *call, GError **error)
   return import_run(call, RC_IMPORT_ORGANISATIONS, error);
 }
 
+static gboolean
+import_rooms(rc_api_call *call, GError **error)
+{
+  return import_run(call, RC_IMPORT_ROOMS, error);
+}
+
 const rc_api_route rc_api_routes_import[] = {
   {"POST", "/api/v1/import/users", RC_ROLE_ADMIN, RC_BODY_CSV, NULL, import_users, RC_REACH_SCOPE},
   {"POST", "/api/v1/import/delegates", RC_ROLE_ADMIN, RC_BODY_CSV, NULL, import_delegates, RC_REACH_SCOPE},
   {"POST", "/api/v1/import/sites", RC_ROLES_EDITORS, RC_BODY_CSV, NULL, import_sites, RC_REACH_SCOPE},
   {"POST", "/api/v1/import/organisations", RC_ROLE_ADMIN, RC_BODY_CSV, NULL, import_organisations, RC_REACH_SCOPE},
+  {"POST", "/api/v1/import/rooms", RC_ROLES_EDITORS, RC_BODY_CSV, NULL, import_rooms, RC_REACH_SCOPE},
   {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -303,7 +303,7 @@ rc_accounts_import(rc_accounts *a, rc_import_kind kind, const rc_import_owner *o
   rc_import_owner own = {owner ? owner->organisation_id : 0, owner && owner->scope ? json_incref(owner->scope) : NULL};
   *job = (import_job){a,  kind, own, text ? g_bytes_ref(text) : g_bytes_new(NULL, 0), by, g_get_monotonic_time(),
                       fn, data};
-  if (kind == RC_IMPORT_SITES || kind == RC_IMPORT_ORGANISATIONS) {
+  if (kind != RC_IMPORT_USERS && kind != RC_IMPORT_DELEGATES) { /* no passwords to hash */
     import_write(job, NULL);
     import_job_free(job);
     return;

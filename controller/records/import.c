@@ -1,4 +1,4 @@
-/* import — CSV bulk import of users, delegates, sites and organisations: check (a plan with
+/* import — CSV bulk import of users, delegates, sites, organisations and rooms: check (a plan with
  * per-row errors) and commit (one transaction, all rows or none). Each cell
  * is validated with the same field rules as the REST API (schema), one
  * field at a time, so a row lists all its errors at once. */
@@ -74,10 +74,17 @@ static const column organisation_columns[] = {
   COL("parent_code", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
   {{NULL, 0, 0, 0, 0, NULL}, FALSE},
 };
+/* A room's organisation: its code, or empty for the importer's own. */
+static const column room_columns[] = {
+  COL("organisation", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
+  COL("name", RC_FIELD_STRING, TRUE, 1, 100, NULL, TRUE),
+  COL("site_code", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
+  {{NULL, 0, 0, 0, 0, NULL}, FALSE},
+};
 #define MAX_COLUMNS 12
 #define PASSWORD_COLUMN 3 /* in user_columns and delegate_columns */
 
-static const char *const kind_names[] = {"users", "delegates", "sites", "organisations"};
+static const char *const kind_names[] = {"users", "delegates", "sites", "organisations", "rooms"};
 
 static gboolean
 has_people(rc_import_kind kind)
@@ -105,7 +112,8 @@ rc_import_kind_name(rc_import_kind kind)
 static const column *
 columns_of(rc_import_kind kind)
 {
-  static const column *const of_kind[] = {user_columns, delegate_columns, site_columns, organisation_columns};
+  static const column *const of_kind[] = {user_columns, delegate_columns, site_columns, organisation_columns,
+                                          room_columns};
   return of_kind[kind];
 }
 
@@ -219,12 +227,19 @@ add_error(json_t *errors, guint line, const char *column, const char *reason)
 
 /* What the store holds already, and what earlier rows of the file hold. */
 typedef struct {
-  GHashTable *taken;      /* username, site or organisation code in the store -> level (sites) or "" */
-  GHashTable *in_file;    /* username or code -> GUINT line */
+  GHashTable *taken;      /* username, site or organisation code, room key in the store -> level (sites) or "" */
+  GHashTable *in_file;    /* username, code or room key -> GUINT line */
   GHashTable *file_level; /* site code -> level, for parents later in the file; organisation code -> parent code */
   GHashTable *orgs;       /* organisation code in the store -> its id */
   const rc_import_owner *owner;
 } seen;
+
+/* A room is unique by organisation and name. (transfer full) */
+static char *
+room_key(gint64 organisation_id, const char *name)
+{
+  return g_strdup_printf("%" G_GINT64_FORMAT "\n%s", organisation_id, name);
+}
 
 static void
 seen_load(seen *s, rc_store *store, rc_import_kind kind, const rc_import_owner *owner)
@@ -237,8 +252,12 @@ seen_load(seen *s, rc_store *store, rc_import_kind kind, const rc_import_owner *
   g_autoptr(json_t) users = has_people(kind) ? rc_store_users_list(store, NULL, NULL) : NULL;
   g_autoptr(json_t) sites = kind != RC_IMPORT_ORGANISATIONS ? rc_store_sites_list(store, NULL, 0, NULL) : NULL;
   g_autoptr(json_t) orgs = rc_store_organisations_list(store, NULL);
+  g_autoptr(json_t) rooms = kind == RC_IMPORT_ROOMS ? rc_store_rooms_list(store, NULL) : NULL;
   size_t i;
   json_t *v;
+  json_array_foreach(rooms, i, v)
+    g_hash_table_insert(s->taken, room_key(json_integer_value(json_object_get(v, "organisation_id")),
+                                           json_string_value(json_object_get(v, "name"))), g_strdup(""));
   json_array_foreach(users, i, v)
     g_hash_table_insert(s->taken, g_strdup(json_string_value(json_object_get(v, "username"))), g_strdup(""));
   /* Sites are needed for both: site_code of users, codes and parents of sites. */
@@ -328,22 +347,30 @@ check_cells(const table *t, char **row, guint line, json_t *values, json_t *bad,
     }
 }
 
+/* A @key must be new to the store and to the file; errors name it as @shown. */
+static void
+check_unique_key(seen *s, const char *column, const char *key, const char *shown, guint line, json_t *errors)
+{
+  gpointer first = g_hash_table_lookup(s->in_file, key);
+  if (g_hash_table_contains(s->taken, key)) {
+    g_autofree char *why = g_strdup_printf("%s already exists on the server", shown);
+    add_error(errors, line, column, why);
+  } else if (first) {
+    g_autofree char *why = g_strdup_printf("%s is also on row %u of the file", shown, GPOINTER_TO_UINT(first));
+    add_error(errors, line, column, why);
+  } else {
+    g_hash_table_insert(s->in_file, g_strdup(key), GUINT_TO_POINTER(line));
+  }
+}
+
 /* A name (username, site code) must be new to the store and to the file. */
 static void
 check_unique(seen *s, const char *column, const char *name, guint line, json_t *errors)
 {
   if (!name)
     return;
-  gpointer first = g_hash_table_lookup(s->in_file, name);
-  if (g_hash_table_contains(s->taken, name)) {
-    g_autofree char *why = g_strdup_printf("'%s' already exists on the server", name);
-    add_error(errors, line, column, why);
-  } else if (first) {
-    g_autofree char *why = g_strdup_printf("'%s' is also on row %u of the file", name, GPOINTER_TO_UINT(first));
-    add_error(errors, line, column, why);
-  } else {
-    g_hash_table_insert(s->in_file, g_strdup(name), GUINT_TO_POINTER(line));
-  }
+  g_autofree char *shown = g_strdup_printf("'%s'", name);
+  check_unique_key(s, column, name, shown, line, errors);
 }
 
 static const char *
@@ -453,6 +480,31 @@ check_owner(seen *s, json_t *values, json_t *bad, guint line, json_t *errors)
 }
 
 static void
+check_site_code(seen *s, json_t *values, json_t *bad, guint line, json_t *errors)
+{
+  const char *site = valid(values, bad, "site_code");
+  if (site && !g_hash_table_contains(s->file_level, site)) {
+    g_autofree char *why = g_strdup_printf("no site '%s' on the server", site);
+    add_error(errors, line, "site_code", why);
+  }
+}
+
+/* A room's name is unique within its organisation (the importer's own
+ * when the row names none), in the file and on the server. */
+static void
+check_room_name(seen *s, json_t *values, json_t *bad, guint line, json_t *errors)
+{
+  const char *name = valid(values, bad, "name"), *code = str(values, "organisation");
+  gpointer id = GSIZE_TO_POINTER(s->owner && s->owner->organisation_id ? s->owner->organisation_id : 1);
+  if (!name || json_object_get(bad, "organisation") || (code && !g_hash_table_lookup_extended(s->orgs, code, NULL, &id)))
+    return; /* no organisation to be unique in: its own error says why */
+  g_autofree char *key = room_key(GPOINTER_TO_SIZE(id), name);
+  g_autofree char *shown = code ? g_strdup_printf("a room '%s' of '%s'", name, code)
+                                : g_strdup_printf("a room '%s' of your organisation", name);
+  check_unique_key(s, "name", key, shown, line, errors);
+}
+
+static void
 check_row(const table *t, seen *s, guint r, json_t *rows, json_t *all_errors)
 {
   char **row = t->rows->pdata[r];
@@ -467,13 +519,13 @@ check_row(const table *t, seen *s, guint r, json_t *rows, json_t *all_errors)
     check_unique(s, "code", valid(values, bad, "code"), line, errors);
     check_site_parent(s, values, bad, line, errors);
     check_owner(s, values, bad, line, errors);
+  } else if (t->kind == RC_IMPORT_ROOMS) {
+    check_owner(s, values, bad, line, errors);
+    check_room_name(s, values, bad, line, errors);
+    check_site_code(s, values, bad, line, errors);
   } else {
     check_unique(s, "username", valid(values, bad, "username"), line, errors);
-    const char *site = valid(values, bad, "site_code");
-    if (site && !g_hash_table_contains(s->file_level, site)) {
-      g_autofree char *why = g_strdup_printf("no site '%s' on the server", site);
-      add_error(errors, line, "site_code", why);
-    }
+    check_site_code(s, values, bad, line, errors);
     check_owner(s, values, bad, line, errors);
     if (t->kind == RC_IMPORT_DELEGATES && !json_object_get(values, "role"))
       json_object_set_new(values, "role", json_string("delegate"));
@@ -601,6 +653,16 @@ write_site(rc_store *store, json_t *values, const rc_import_owner *owner, GError
   return rc_store_site_create(store, f, error) != 0;
 }
 
+static gboolean
+write_room(rc_store *store, json_t *values, const rc_import_owner *owner, GError **error)
+{
+  const char *site = str(values, "site_code");
+  g_autoptr(json_t) f = json_pack("{sI ss so}", "organisation_id", (json_int_t)(owner_of(store, values, owner) ?: 1),
+                                  "name", str(values, "name"), "site_id",
+                                  site ? json_integer(rc_store_site_id_by_code(store, site)) : json_null());
+  return rc_store_room_create(store, f, error) != 0;
+}
+
 static int
 row_number(json_t *row)
 {
@@ -660,6 +722,8 @@ write_rows(rc_store *store, const table *t, const rc_import_owner *owner, json_t
         if (level_rank(row) != rank)
           continue;
         ok = write_site(store, values, owner, error);
+      } else if (t->kind == RC_IMPORT_ROOMS) {
+        ok = write_room(store, values, owner, error);
       } else {
         const char *pw = cell(t, t->rows->pdata[i + 1], PASSWORD_COLUMN);
         const char *hash = hashes ? g_hash_table_lookup(hashes, pw) : NULL;

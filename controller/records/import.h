@@ -1,4 +1,4 @@
-/* import — bulk import of users, delegates, sites and organisations from CSV files
+/* import — bulk import of users, delegates, sites, organisations and rooms from CSV files
  * (UTF-8, RFC 4180, Vietnamese text). Checking a file gives a plan: every
  * row with its values and its errors (row number as a spreadsheet shows it
  * and the column), checked against the store as it is now; committing a
@@ -11,9 +11,10 @@ typedef enum {
   RC_IMPORT_DELEGATES, /* role delegate (default) or chair */
   RC_IMPORT_SITES,
   RC_IMPORT_ORGANISATIONS, /* the province's units; parent_code empty = the province */
+  RC_IMPORT_ROOMS,         /* an organisation's rooms; name unique within the organisation */
 } rc_import_kind;
 
-/* Where the importer may put what a file owns (users, delegates, sites),
+/* Where the importer may put what a file owns (users, delegates, sites, rooms),
  * as plain data from the app's access policy (access.h): rows without an
  * organisation column go to @organisation_id (0 = the province); a row's
  * organisation must be in @scope, a JSON array of ids (transfer none), or
@@ -24,7 +25,7 @@ typedef struct {
   json_t *scope;
 } rc_import_owner;
 
-/* "users", "delegates", "sites", "organisations". FALSE for anything else. */
+/* "users", "delegates", "sites", "organisations", "rooms". FALSE for anything else. */
 gboolean rc_import_kind_parse(const char *name, rc_import_kind *kind);
 const char *rc_import_kind_name(rc_import_kind kind);
 
@@ -46,7 +47,7 @@ GPtrArray *rc_import_passwords(rc_import_kind kind, const char *text, gsize len)
 
 /* Checks @text again and, when every row is clean, writes every row in one
  * transaction. @hashes maps each password to its argon2id hash (users and
- * delegates; NULL for sites and organisations). Returns the number of rows written, or -1:
+ * delegates; NULL for sites, organisations and rooms). Returns the number of rows written, or -1:
  * with RC_ERROR_INVALID and *@plan_out set to the plan (transfer full) when
  * rows have errors; with the store's error when a write fails (nothing is
  * written either way). */

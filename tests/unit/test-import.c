@@ -191,6 +191,103 @@ test_organisations(fixture *f, gconstpointer data)
   g_assert_nonnull(first_reason(uplan, "include_children"));
 }
 
+static gint64
+room_count(fixture *f)
+{
+  g_autoptr(json_t) rooms = rc_store_rooms_list(f->store, NULL);
+  return (gint64)json_array_size(rooms);
+}
+
+static json_t *
+room_named(fixture *f, const char *name)
+{
+  g_autoptr(json_t) rooms = rc_store_rooms_list(f->store, NULL);
+  size_t i;
+  json_t *r;
+  json_array_foreach(rooms, i, r) {
+    if (g_str_equal(json_string_value(json_object_get(r, "name")), name))
+      return json_incref(r);
+  }
+  return NULL;
+}
+
+/* Rooms: unique by organisation and name (in the file and on the server);
+ * an unknown organisation or site, one outside the importer's scope, an
+ * empty or too long name are row errors and nothing is written. */
+static void
+test_rooms(fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *orgs = "code,name,kind\nSO1,Sở 1,department\nSO2,Sở 2,department\n";
+  const char *sites = "code,name,level\nT,Tỉnh,province\n";
+  g_autoptr(GError) error = NULL;
+  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_ORGANISATIONS, NULL, orgs, strlen(orgs), NULL, NULL, &error), ==,
+                  2);
+  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_SITES, NULL, sites, strlen(sites), NULL, NULL, &error), ==, 1);
+  g_assert_no_error(error);
+  gint64 so1 = rc_store_organisation_id_by_code(f->store, "SO1"), so2 = rc_store_organisation_id_by_code(f->store, "SO2");
+  g_autoptr(json_t) scope = json_pack("[I]", (json_int_t)so1);
+  rc_import_owner owner = {so1, scope};
+
+  g_autofree char *long_name = g_strnfill(101, 'x');
+  g_autofree char *bad = g_strdup_printf("organisation,name,site_code\n"
+                                         "SO1,Phòng họp 1,T\n" /* row 2: fine */
+                                         "SO1,Phòng họp 1,\n"  /* row 3: repeats row 2 */
+                                         "NOPE,Phòng X,\n"     /* row 4: no such organisation */
+                                         "SO2,Phòng họp 2,\n"  /* row 5: outside the scope */
+                                         ",Phòng họp 3,ZZ\n"   /* row 6: no such site */
+                                         "SO1,,\n"             /* row 7: no name */
+                                         "SO1,%s,\n"           /* row 8: too long */
+                                         ",Phòng họp 1,\n",    /* row 9: the importer's own = SO1, as row 2 */
+                                         long_name);
+  g_autoptr(json_t) plan = rc_import_check(f->store, RC_IMPORT_ROOMS, &owner, bad, strlen(bad), &error);
+  g_assert_no_error(error);
+  g_autoptr(GString) got = g_string_new(NULL);
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(plan, "errors"), i, e) {
+    g_string_append_printf(got, "%d:%s ", (int)json_integer_value(json_object_get(e, "row")),
+                           json_string_value(json_object_get(e, "column")));
+  }
+  g_assert_cmpstr(got->str, ==, "3:name 4:organisation 5:organisation 6:site_code 7:name 8:name 9:name ");
+  json_t *errors = json_object_get(plan, "errors");
+  g_assert_nonnull(strstr(first_reason(plan, "organisation"), "no organisation 'NOPE'"));
+  g_assert_nonnull(strstr(json_string_value(json_object_get(json_array_get(errors, 2), "reason")),
+                          "not an organisation you act for"));
+  g_assert_nonnull(strstr(first_reason(plan, "name"), "row 2"));
+  json_t *out = NULL;
+  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_ROOMS, &owner, bad, strlen(bad), NULL, &out, &error), ==, -1);
+  g_assert_error(error, RC_ERROR, RC_ERROR_INVALID);
+  g_assert_cmpint(json_integer_value(json_object_get(out, "error_count")), ==, 7);
+  json_decref(out);
+  g_clear_error(&error);
+  g_assert_cmpint(room_count(f), ==, 0);
+
+  const char *good = "organisation,name,site_code\nSO1,Phòng họp 1,T\n,Phòng họp 2,\n";
+  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_ROOMS, &owner, good, strlen(good), NULL, NULL, &error), ==, 2);
+  g_assert_no_error(error);
+  g_autoptr(json_t) r1 = room_named(f, "Phòng họp 1");
+  g_autoptr(json_t) r2 = room_named(f, "Phòng họp 2");
+  g_assert_cmpint(json_integer_value(json_object_get(r1, "organisation_id")), ==, so1);
+  g_assert_cmpint(json_integer_value(json_object_get(r1, "site_id")), ==, rc_store_site_id_by_code(f->store, "T"));
+  g_assert_cmpint(json_integer_value(json_object_get(r2, "organisation_id")), ==, so1);
+  g_assert_true(json_is_null(json_object_get(r2, "site_id")));
+
+  /* The name is now taken in SO1, still free in SO2 and in the province (the admin's default). */
+  const char *again = "organisation,name\nSO1,Phòng họp 1\nSO2,Phòng họp 1\n,Phòng họp 1\n";
+  g_autoptr(json_t) aplan = check(f, RC_IMPORT_ROOMS, again, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(json_integer_value(json_object_get(aplan, "error_count")), ==, 1);
+  g_assert_nonnull(strstr(first_reason(aplan, "name"), "already exists on the server"));
+  const char *admin = "organisation,name\nSO2,Phòng họp 1\n,Phòng họp 1\n";
+  g_assert_cmpint(rc_import_commit(f->store, RC_IMPORT_ROOMS, NULL, admin, strlen(admin), NULL, NULL, &error), ==, 2);
+  g_assert_no_error(error);
+  g_assert_cmpint(room_count(f), ==, 4);
+  g_autoptr(json_t) rooms = rc_store_rooms_list(f->store, NULL);
+  g_assert_cmpint(json_integer_value(json_object_get(json_array_get(rooms, 0), "organisation_id")), ==, 1);
+  g_assert_cmpint(json_integer_value(json_object_get(json_array_get(rooms, 3), "organisation_id")), ==, so2);
+}
+
 /* Fuzz-ish: files cut and bytes flipped at random never crash the check;
  * each gives a plan or an error, never both. */
 static void
@@ -204,6 +301,7 @@ test_mangled_files(fixture *f, gconstpointer data)
     {RC_IMPORT_USERS, "username,full_name,role,password,organisation,include_children\nusr1,Ánh,admin,123456,,1\n"},
     {RC_IMPORT_SITES, "code,name,level,parent_code,organisation\nT,\"Tỉnh, A\",province,,\nH,H,district,T,\n"},
     {RC_IMPORT_ORGANISATIONS, "code,name,kind,parent_code\nA,Ban A,board,B\nB,Ban B,council,\n"},
+    {RC_IMPORT_ROOMS, "organisation,name,site_code\n,Phòng họp,\nA,\"Hội trường, 1\",T\n"},
   };
   static const char noise[] = ",\"\n\r\xC3\xA1\xFF" "AB0 ";
   GRand *rand = g_rand_new_with_seed(20261206);
@@ -230,6 +328,7 @@ main(int argc, char **argv)
   g_test_add("/import/commit-all-or-nothing", fixture, NULL, setup, test_commit_all_or_nothing, teardown);
   g_test_add("/import/site-media-columns", fixture, NULL, setup, test_site_media_columns, teardown);
   g_test_add("/import/organisations", fixture, NULL, setup, test_organisations, teardown);
+  g_test_add("/import/rooms", fixture, NULL, setup, test_rooms, teardown);
   g_test_add("/import/mangled-files", fixture, NULL, setup, test_mangled_files, teardown);
   return g_test_run();
 }
