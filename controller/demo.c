@@ -1,38 +1,17 @@
 /* demo — reads configs/demo and fills the database in one transaction:
- * the province's units, sites and people from CSV files in the bulk
- * import's format (written by import.h, with its checks), their rooms, and
- * one session per session*.ini. Demo accounts that share a password share
+ * the province's units, sites, people and rooms from CSV files in the bulk
+ * import's format (written by import.h, with its checks), and one session
+ * per session*.ini. Demo accounts that share a password share
  * its hash, so seeding costs a handful of argon2id runs rather than one
  * per delegate. */
 #define G_LOG_DOMAIN "roomctl-demo"
 #include "demo.h"
-#include "base/csv.h"
 #include "records/documents.h"
 #include "records/import.h"
 #include "base/rc-error.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static GPtrArray *
-read_csv(const char *dir, const char *name, GError **error)
-{
-  g_autofree char *path = g_build_filename(dir, name, NULL);
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents(path, &text, &len, error))
-    return NULL;
-  GPtrArray *rows = rc_csv_parse(text, len, 100000, error);
-  if (!rows)
-    g_prefix_error(error, "%s: ", path);
-  return rows;
-}
-
-static const char *
-cell(char **row, int i)
-{
-  return i >= 0 && (guint)i < g_strv_length(row) ? row[i] : "";
-}
 
 /* Each distinct password of a users file hashed once. (transfer full) */
 static GHashTable *
@@ -75,38 +54,6 @@ seed_import(rc_store *store, rc_auth *auth, const char *dir, const char *name, r
     return FALSE;
   }
   g_message("demo: %d %s", n, rc_import_kind_name(kind));
-  return TRUE;
-}
-
-/* rooms.csv: organisation (code), name, site_code (the hall; may be empty). */
-static gboolean
-seed_rooms(rc_store *store, const char *dir, GError **error)
-{
-  static const char *const names[] = {"organisation", "name", "site_code"};
-  g_autoptr(GPtrArray) rows = read_csv(dir, "rooms.csv", error);
-  if (!rows || rows->len == 0)
-    return FALSE;
-  int c[G_N_ELEMENTS(names)];
-  for (guint i = 0; i < G_N_ELEMENTS(names); i++)
-    if ((c[i] = rc_csv_column(rows->pdata[0], names[i])) < 0) {
-      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "rooms.csv: no column '%s'", names[i]);
-      return FALSE;
-    }
-  for (guint i = 1; i < rows->len; i++) {
-    char **row = rows->pdata[i];
-    gint64 org = rc_store_organisation_id_by_code(store, cell(row, c[0]));
-    gint64 site = *cell(row, c[2]) ? rc_store_site_id_by_code(store, cell(row, c[2])) : 0;
-    if (!org || (*cell(row, c[2]) && !site)) {
-      g_set_error(error, RC_ERROR, RC_ERROR_INVALID, "rooms.csv line %u: no organisation '%s' or site '%s'", i + 1,
-                  cell(row, c[0]), cell(row, c[2]));
-      return FALSE;
-    }
-    g_autoptr(json_t) f = json_pack("{sI ss so}", "organisation_id", (json_int_t)org, "name", cell(row, c[1]),
-                                    "site_id", site ? json_integer(site) : json_null());
-    if (!rc_store_room_create(store, f, error))
-      return FALSE;
-  }
-  g_message("demo: %u rooms", rows->len - 1);
   return TRUE;
 }
 
@@ -378,7 +325,8 @@ rc_demo_seed(rc_store *store, rc_auth *auth, const char *demo_dir, const char *p
     return FALSE;
   if (!seed_import(store, auth, demo_dir, "organisations.csv", RC_IMPORT_ORGANISATIONS, error) ||
       !seed_import(store, auth, demo_dir, "sites.csv", RC_IMPORT_SITES, error) ||
-      !seed_import(store, auth, demo_dir, "users.csv", RC_IMPORT_USERS, error) || !seed_rooms(store, demo_dir, error) ||
+      !seed_import(store, auth, demo_dir, "users.csv", RC_IMPORT_USERS, error) ||
+      !seed_import(store, auth, demo_dir, "rooms.csv", RC_IMPORT_ROOMS, error) ||
       !seed_sessions(store, demo_dir, pdf_dir, zone, error) ||
       !rc_store_audit(store, 0, "demo.seed", demo_dir, NULL, error) || !rc_store_commit(store, error)) {
     rc_store_rollback(store);
