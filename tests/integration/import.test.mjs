@@ -1,4 +1,4 @@
-// Bulk import of users, delegates, sites and organisations from CSV: the preview lists
+// Bulk import of users, delegates, sites, organisations and rooms from CSV: the preview lists
 // every row with its errors (row number as a spreadsheet shows it, and the
 // column); the commit writes every row in one transaction or nothing. Bad
 // input: a file in Windows-1258/Latin-1, a missing column, duplicate
@@ -6,7 +6,8 @@
 // with only a header, a 100 MB file (413 before it is read), a BOM; an
 // organisation's parent later in the file, a bad kind, an unknown parent;
 // users landing in the organisation they name; a department's secretariat
-// refused a site in another department.
+// refused a site (or a room) in another department; rooms unique within
+// their organisation.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -250,6 +251,63 @@ describe('bulk import', () => {
     assert.equal(sites.SA2.organisation_id, byCode['SO-A'].id, 'no organisation column: the importer\'s own');
     // The admin may put a site anywhere.
     assert.equal(assertOk(await post('sites', other), 201).imported, 1);
+  });
+
+  test('rooms: a clean file imports, a dry run writes nothing, a bad row imports nothing; a department secretariat keeps to its own', async () => {
+    const department = async (code, name) => assertOk(await request(base, admin, 'POST', '/api/v1/organisations',
+      { code, name, kind: 'department', parent_id: 1 }), 201, `create ${code}`);
+    const soP = await department('SO-P', 'Sở P'), soQ = await department('SO-Q', 'Sở Q');
+    const rooms = async () => assertOk(await request(base, admin, 'GET', '/api/v1/rooms')).rooms;
+    const header = 'organisation,name,site_code';
+    const before = await rooms();
+    const good = csv([header, 'SO-P,Phòng họp Sở P,TX', 'SO-Q,"Phòng họp, Sở Q",', ',Phòng họp trực tuyến tỉnh,']);
+    const plan = assertOk(await post('rooms', good, { dry: true }), 200, 'preview');
+    assert.equal(plan.kind, 'rooms');
+    assert.equal(plan.valid, true);
+    assert.equal(plan.total, 3);
+    assert.deepEqual(plan.columns, ['organisation', 'name', 'site_code']);
+    assert.deepEqual(plan.rows[0].values, { organisation: 'SO-P', name: 'Phòng họp Sở P', site_code: 'TX' });
+    assert.deepEqual(await rooms(), before, 'a dry run writes nothing');
+    const res = assertOk(await post('rooms', good), 201, 'commit');
+    assert.deepEqual([res.kind, res.imported], ['rooms', 3]);
+    const byName = Object.fromEntries((await rooms()).map((r) => [r.name, r]));
+    assert.equal(byName['Phòng họp Sở P'].organisation_id, soP.id);
+    assert.equal(byName['Phòng họp Sở P'].site_code, 'TX');
+    assert.equal(byName['Phòng họp, Sở Q'].organisation_id, soQ.id);
+    assert.equal(byName['Phòng họp, Sở Q'].site_id, null);
+    assert.equal(byName['Phòng họp trực tuyến tỉnh'].organisation_id, 1, 'no organisation: the admin\'s own, the province');
+    const audit = assertOk(await request(base, admin, 'GET', '/api/v1/audit?limit=20')).audit;
+    assert.ok(audit.some((a) => a.action === 'import.commit' && a.target === 'rooms:3'), 'the import is audited');
+
+    const after = await rooms();
+    const bad = csv([header,
+      'SO-P,Phòng họp 2 Sở P,',  // row 2: fine on its own
+      'SO-P,Phòng họp Sở P,',    // row 3: SO-P has it already
+      'NOPE,Phòng X,',           // row 4: no such organisation
+      'SO-Q,Phòng họp 2 Sở Q,ZZZ', // row 5: no such site
+      'SO-P,,',                  // row 6: no name
+      'SO-Q,Phòng họp 2 Sở P,']); // row 7: fine: the name is SO-P's in the file, not SO-Q's
+    const badPlan = assertOk(await post('rooms', bad, { dry: true }), 200);
+    assert.deepEqual(badPlan.errors.map((e) => `${e.row}:${e.column}`), ['3:name', '4:organisation', '5:site_code', '6:name']);
+    assert.match(badPlan.errors[0].reason, /already exists on the server/);
+    assert.match(badPlan.errors[1].reason, /no organisation 'NOPE'/);
+    assert.match(badPlan.errors[2].reason, /no site 'ZZZ'/);
+    const refused = await post('rooms', bad);
+    assertWireError(refused, 1001, undefined, 'rooms with errors');
+    assert.equal(refused.json.error.error_count, 4);
+    assert.deepEqual(refused.json.error.errors.map((e) => `${e.row}:${e.column}`), ['3:name', '4:organisation', '5:site_code', '6:name']);
+    assert.deepEqual(await rooms(), after, 'not even the clean rows were written');
+
+    const tk = (await createUser(base, admin, 'tk.sop', 'secretariat', { fields: { organisation_id: soP.id } })).token;
+    const other = csv([header, 'SO-Q,Phòng họp 3 Sở Q,']);
+    const preview = assertOk(await post('rooms', other, { dry: true, token: tk }));
+    assert.deepEqual(preview.errors.map((e) => `${e.row}:${e.column}`), ['2:organisation']);
+    assert.match(preview.errors[0].reason, /not an organisation you act for/);
+    assertWireError(await post('rooms', other, { token: tk }), 1001, undefined, 'a room in another department');
+    assert.deepEqual(await rooms(), after, 'nothing imported');
+    assert.equal(assertOk(await post('rooms', csv(['name', 'Phòng họp 3 Sở P']), { token: tk }), 201).imported, 1);
+    const mine = (await rooms()).find((r) => r.name === 'Phòng họp 3 Sở P');
+    assert.equal(mine.organisation_id, soP.id, 'no organisation column: the importer\'s own');
   });
 
   test('600 delegates in one commit', async () => {
