@@ -204,7 +204,8 @@ print_banner(roomctl *rc)
          RC_VERSION, port, rc->config->data_dir, base, base, base, base, base, base);
   if (rc->config->demo_seed)
     printf("  Demo logins: admin/admin123  thuky/thuky123 (secretariat)  chutoa/chutoa123 (chair)\n"
-           "               kythuat/kythuat123 (technician)  db01..db90/123456 (delegates)\n");
+           "               kythuat/kythuat123 (technician)  db01..db90/123456 (delegates)\n"
+           "               thuky.stnmt, thuky.sgtvt/thuky123 (the departments' secretariats)\n");
   fflush(stdout);
 }
 
