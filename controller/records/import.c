@@ -386,18 +386,6 @@ valid(json_t *values, json_t *bad, const char *key)
   return json_object_get(bad, key) ? NULL : str(values, key);
 }
 
-static gboolean
-scope_has(json_t *scope, gint64 org_id)
-{
-  size_t i;
-  json_t *v;
-  json_array_foreach(scope, i, v) {
-    if (json_integer_value(v) == org_id)
-      return TRUE;
-  }
-  return FALSE;
-}
-
 /* The level a site's parent must have, or NULL for the province (none). */
 static const char *
 parent_level_for(const char *level)
@@ -473,7 +461,7 @@ check_owner(seen *s, json_t *values, json_t *bad, guint line, json_t *errors)
   g_autofree char *why = NULL;
   if (!g_hash_table_lookup_extended(s->orgs, code, NULL, &id))
     why = g_strdup_printf("no organisation '%s' on the server", code);
-  else if (s->owner && s->owner->scope && !scope_has(s->owner->scope, GPOINTER_TO_SIZE(id)))
+  else if (s->owner && !rc_json_ids_have(s->owner->scope, GPOINTER_TO_SIZE(id)))
     why = g_strdup_printf("'%s' is not an organisation you act for", code);
   if (why)
     add_error(errors, line, "organisation", why);

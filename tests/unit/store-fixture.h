@@ -53,3 +53,15 @@ tamper(fixture *f, const char *sql)
     g_error("%s: %s", sql, msg);
   sqlite3_close(db);
 }
+
+/* A unit @code of @kind under @parent (its code is its name too). */
+G_GNUC_UNUSED static gint64
+fixture_org(rc_store *s, const char *code, const char *kind, gint64 parent)
+{
+  g_autoptr(json_t) f = json_pack("{ss ss ss sI}", "code", code, "name", code, "kind", kind, "parent_id",
+                                  (json_int_t)parent);
+  g_autoptr(GError) error = NULL;
+  gint64 id = rc_store_organisation_create(s, f, &error);
+  g_assert_no_error(error);
+  return id;
+}

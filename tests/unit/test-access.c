@@ -11,17 +11,6 @@ typedef struct {
   gint64 dept, board, other, inviter;
 } ofx;
 
-static gint64
-org(rc_store *s, const char *code, const char *kind, gint64 parent)
-{
-  g_autoptr(json_t) f = json_pack("{ss ss ss sI}", "code", code, "name", code, "kind", kind, "parent_id",
-                                  (json_int_t)parent);
-  g_autoptr(GError) error = NULL;
-  gint64 id = rc_store_organisation_create(s, f, &error);
-  g_assert_no_error(error);
-  return id;
-}
-
 /* A user row as auth gives it (the token's user). (transfer full) */
 static json_t *
 user(rc_store *s, const char *name, const char *role, gint64 org_id, gboolean children)
@@ -49,10 +38,10 @@ static void
 o_setup(ofx *o, gconstpointer data)
 {
   setup(&o->f, data);
-  o->dept = org(o->f.store, "SO-A", "department", 1);
-  o->board = org(o->f.store, "BQL-A", "board", o->dept);
-  o->other = org(o->f.store, "SO-B", "department", 1);
-  o->inviter = org(o->f.store, "SO-I", "department", 1);
+  o->dept = fixture_org(o->f.store, "SO-A", "department", 1);
+  o->board = fixture_org(o->f.store, "BQL-A", "board", o->dept);
+  o->other = fixture_org(o->f.store, "SO-B", "department", 1);
+  o->inviter = fixture_org(o->f.store, "SO-I", "department", 1);
 }
 
 static void

@@ -60,17 +60,6 @@ exec_closed(fixture *f, const char *sql)
 }
 
 static gint64
-add_org(rc_store *s, const char *code, const char *kind, gint64 parent)
-{
-  g_autoptr(json_t) f = json_pack("{ss ss ss sI}", "code", code, "name", code, "kind", kind, "parent_id",
-                                  (json_int_t)parent);
-  g_autoptr(GError) error = NULL;
-  gint64 id = rc_store_organisation_create(s, f, &error);
-  g_assert_no_error(error);
-  return id;
-}
-
-static gint64
 int_of(json_t *row, const char *key)
 {
   return json_integer_value(json_object_get(row, key));
@@ -115,9 +104,9 @@ static void
 test_organisations_tree(fixture *f, gconstpointer data)
 {
   (void)data;
-  gint64 district = add_org(f->store, "HUYEN", "district", 1);
-  gint64 commune = add_org(f->store, "XA", "commune", district);
-  gint64 dept = add_org(f->store, "SO", "department", 1);
+  gint64 district = fixture_org(f->store, "HUYEN", "district", 1);
+  gint64 commune = fixture_org(f->store, "XA", "commune", district);
+  gint64 dept = fixture_org(f->store, "SO", "department", 1);
   g_autoptr(json_t) sub = rc_store_organisation_subtree(f->store, district, NULL);
   g_autoptr(json_t) want = json_pack("[II]", (json_int_t)district, (json_int_t)commune);
   g_assert_true(json_equal(sub, want));
@@ -150,9 +139,9 @@ static void
 test_assignment_reach(fixture *f, gconstpointer data)
 {
   (void)data;
-  gint64 dept_a = add_org(f->store, "SO-A", "department", 1);
-  gint64 district = add_org(f->store, "HUYEN", "district", 1);
-  gint64 commune = add_org(f->store, "XA", "commune", district);
+  gint64 dept_a = fixture_org(f->store, "SO-A", "department", 1);
+  gint64 district = fixture_org(f->store, "HUYEN", "district", 1);
+  gint64 commune = fixture_org(f->store, "XA", "commune", district);
   gint64 s = add_session(f->store);
   g_autoptr(json_t) own = json_pack("{sI}", "organisation_id", (json_int_t)dept_a);
   g_assert_true(rc_store_session_update(f->store, s, own, NULL));
