@@ -4,7 +4,7 @@
 CC      ?= gcc
 BUILD   := build
 PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 gstreamer-app-1.0 gstreamer-net-1.0 gstreamer-video-1.0 \
-           gstreamer-rtsp-server-1.0 portaudio-2.0 \
+           gstreamer-rtsp-server-1.0 gstreamer-sdp-1.0 nice libsrtp2 portaudio-2.0 \
            libwebsockets openssl jansson libsodium sqlite3 poppler-glib pangocairo libzip libqpdf libsystemd
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
@@ -29,7 +29,8 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   libpoppler-glib-dev poppler-utils libnss3-tools portaudio19-dev alsa-utils \
   libcairo2-dev libpango1.0-dev libzip-dev fonts-dejavu-core fonts-noto-core unzip \
   chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev valgrind python3-icalendar \
-  gstreamer1.0-x libxml2-utils libqpdf-dev tzdata libsystemd-dev systemd
+  gstreamer1.0-x libxml2-utils libqpdf-dev tzdata libsystemd-dev systemd \
+  libsrtp2-dev libnice-dev gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CORE_SRC := $(filter-out controller/main.c controller/tools/%,$(wildcard controller/*.c controller/*/*.c devices/*.c))
