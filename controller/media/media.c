@@ -1177,3 +1177,12 @@ rc_media_unknown_senders(rc_media *m)
 }
 
 
+
+/* filled by the WebRTC engine */
+void
+rc_media_webrtc_drop_site(rc_media *media, gint64 site_id, const char *why)
+{
+  (void)media;
+  (void)site_id;
+  (void)why;
+}

@@ -206,3 +206,7 @@ typedef struct {
  * first (array of rc_media_sender). (transfer full) */
 GArray *rc_media_unknown_senders(rc_media *media);
 /* The configured RTSP URL path, e.g. rtsp://HOST:8554/program. */
+
+/* Ends the WebRTC call of @site_id at once (its credential was revoked),
+ * if it has one, saying @why in the log and the site's call record. */
+void rc_media_webrtc_drop_site(rc_media *media, gint64 site_id, const char *why);
