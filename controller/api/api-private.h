@@ -122,6 +122,7 @@ extern const rc_api_route rc_api_routes_recordings[]; /* api-recordings.c */
 extern const rc_api_route rc_api_routes_records[];  /* api-reports.c */
 extern const rc_api_route rc_api_routes_organisations[]; /* api-organisations.c */
 extern const rc_api_route rc_api_routes_webrtc[];   /* api-webrtc.c */
+extern const rc_api_route rc_api_routes_sites[];    /* api-sites.c */
 
 
 /* The app's access policy (access.h), with the api's store. */
