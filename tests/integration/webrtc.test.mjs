@@ -5,24 +5,29 @@
 // answered (malformed SDP, no usable codec, no or unknown bearer, a site not
 // in a live session, the wrong content type, PATCH, a flood of offers, STUN
 // from strangers, a revoked credential mid-call, a killed client, a second
-// publisher for a site, a peer that never does DTLS).
+// publisher for a site, a peer that never does DTLS); and a publisher over
+// HTTPS with the certificate's CA file.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { api, assertAlive, assertOk, login, request, siteBody, startLocalServer } from '../lib/integration.mjs';
 import { freePort, REPO_ROOT } from '../lib/server.mjs';
+import { makeCert } from '../lib/tls.mjs';
 import { framesOf, freeUdpPorts, gstSite, gstVideoReceiver, sleep, until } from '../lib/media.mjs';
 import { answerIce, craftOffer, startClient, stunBinding, stunReplyType, udpExchange, whipPost } from '../lib/webrtc.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
-/** [health] offline_seconds of the shipped configuration (the default the tests run with). */
-function offlineSeconds() {
+/** @key of [@section] in the shipped configuration (the defaults the tests run with). */
+function shipped(section, key) {
   const text = fs.readFileSync(path.join(REPO_ROOT, 'configs', 'roomctl.conf'), 'utf8');
-  const section = text.split(/^\[health\]$/m)[1].split(/^\[/m)[0];
-  return Number(/^offline_seconds=(\S+)$/m.exec(section)[1]);
+  const body = text.split(new RegExp(`^\\[${section}\\]$`, 'm'))[1].split(/^\[/m)[0];
+  return Number(new RegExp(`^${key}=(\\S+)$`, 'm').exec(body)[1]);
 }
+const offlineSeconds = () => shipped('health', 'offline_seconds');
 
 // The sites of session 1 here: TINH (chair, plain RTP 640×360), H01 (plain
 // RTP, a decoding receiver of the program), H02 (plain RTP 480×270), and
@@ -160,6 +165,18 @@ describe('webrtc', () => {
       assert.equal((await whipPost(srv.base, admin, sdp)).status, 401);
     });
 
+    test('offers in the wrong direction → 400; WHEP: no login → 401, one site\'s stream for a secretariat → 403', async () => {
+      const sendonly = await whipPost(srv.base, secret.H07, craftOffer({ direction: 'recvonly' }).sdp);
+      assert.equal(sendonly.status, 400, `a publisher that sends nothing: ${sendonly.text}`);
+      const whep = (token, sdp, q = '') => whipPost(srv.base, token, sdp, { path: `/api/v1/sessions/1/whep${q}` });
+      const thuky = await login(srv.base, 'thuky', 'thuky123');
+      const viewerSends = await whep(thuky, craftOffer({ direction: 'sendonly' }).sdp);
+      assert.equal(viewerSends.status, 400, `a viewer that receives nothing: ${viewerSends.text}`);
+      assert.equal((await whep(null, craftOffer({ direction: 'recvonly' }).sdp)).status, 401);
+      const oneSite = await whep(thuky, craftOffer({ direction: 'recvonly' }).sdp, `?site=${site.H04.id}`);
+      assert.equal(oneSite.status, 403, oneSite.text);
+    });
+
     test('a site not in a live session → 409', async () => {
       const extra = await api(srv.base, admin, 'POST', '/api/v1/sites',
         siteBody({ code: 'WRTC-OUT', transport: 'webrtc', level: 'district', parent_id: site.TINH.id }));
@@ -271,10 +288,69 @@ describe('webrtc', () => {
     test('a flood of WHIP offers from one address → 429 after the limit', async () => {
       const { sdp } = craftOffer();
       const statuses = [];
-      for (let i = 0; i < 30 && !statuses.includes(429); i++) statuses.push((await whipPost(srv.base, 'B'.repeat(43), sdp)).status);
-      assert.ok(statuses.includes(429), `no 429 in 30 offers: ${statuses.join(',')}`);
+      // The window may have begun with this test's first offer: at most the quota, then 429.
+      const quota = shipped('media', 'webrtc_offers_per_minute');
+      assert.ok(quota > 0 && quota <= 60, `webrtc_offers_per_minute=${quota}`);
+      for (let i = 0; i <= quota && !statuses.includes(429); i++) statuses.push((await whipPost(srv.base, 'B'.repeat(43), sdp)).status);
+      assert.ok(statuses.includes(429), `no 429 in ${quota + 1} offers: ${statuses.join(',')}`);
       assert.ok(statuses.slice(0, statuses.indexOf(429)).every((s) => s === 401), statuses.join(','));
       await assertAlive(srv, 'after the flood');
     });
+  });
+});
+
+describe('webrtc over https', () => {
+  let srv, dir, cert;
+  /** One JSON request over HTTPS trusting the test's certificate. */
+  const call = (token, method, urlPath, body) => new Promise((resolve, reject) => {
+    const headers = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) };
+    const req = https.request(`${srv.base}${urlPath}`, { method, headers, ca: cert.pem, timeout: 10_000, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => (res.statusCode < 300 ? resolve(text ? JSON.parse(text) : null)
+        : reject(new Error(`${method} ${urlPath} -> ${res.statusCode} ${text}`))));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body ? JSON.stringify(body) : undefined);
+  });
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roomctl-webrtc-tls-'));
+    cert = await makeCert(dir, 'webrtc');
+    const base = await freeUdpPorts(4);
+    srv = await startLocalServer({
+      args: ['--demo'],
+      tls: { cert: cert.cert, key: cert.key, ca: cert.pem },
+      config: { media: { video_port: base, audio_port: base + 2, webrtc_port: await freeUdpPorts(1), rtsp_port: await freePort(), record: 'false' } },
+    });
+  });
+  after(async () => {
+    if (srv) await srv.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a site publishes over HTTPS with the CA file; a client without the CA file refuses the certificate', async () => {
+    const admin = (await call(null, 'POST', '/api/v1/login', { username: 'admin', password: 'admin123' })).token;
+    const h04 = (await call(admin, 'GET', '/api/v1/sites')).sites.find((s) => s.code === 'H04');
+    await call(admin, 'PATCH', `/api/v1/sites/${h04.id}`, { transport: 'webrtc', address: '' });
+    const { secret } = await call(admin, 'POST', `/api/v1/sites/${h04.id}/credential`);
+    await call(admin, 'POST', '/api/v1/sessions/1/start');
+    const untrusting = startClient('publish', `${srv.base}/api/v1/whip`, secret, { seconds: 20 });
+    const refused = await untrusting.exited;
+    assert.equal(refused.code, 2, untrusting.output.slice(-1000));
+    assert.equal(untrusting.httpError.http_status, 0);
+    assert.match(untrusting.httpError.body, /CERTIFICATE_VERIFY_FAILED/);
+    const pub = startClient('publish', `${srv.base}/api/v1/whip`, secret, { seconds: 60, ca: cert.cert });
+    try {
+      await until(() => pub.latest && pub.latest.state === 'connected', 15000, 'connected over https', () => pub.output.slice(-1500));
+      await until(async () => {
+        const x = (await call(admin, 'GET', '/api/v1/media/stats')).sites.find((s) => s.code === 'H04');
+        return x && x.video && x.video.packets > 50;
+      }, 10000, 'H04 packets');
+    } finally {
+      await pub.stop();
+    }
+    assert.equal(pub.final.delete_status, 200, 'its DELETE over https');
   });
 });
