@@ -63,8 +63,8 @@ read_pt(const char *s, const char **rest)
   int pt = 0, digits = 0;
   for (; g_ascii_isdigit(*s) && digits < 3; s++, digits++)
     pt = pt * 10 + (*s - '0');
-  if (digits == 0 || pt > 127 || (*s && *s != ' '))
-    return -1;
+  if (digits == 0 || pt > 127 || (*s && *s != ' ') || (digits > 1 && s[-digits] == '0'))
+    return -1; /* "096" would not match the answer's "96" */
   while (*s == ' ')
     s++;
   *rest = s;
@@ -156,16 +156,31 @@ read_fingerprint(const char *value, rc_sdp_offer *offer)
   return FALSE;
 }
 
-/* The offer's a=fingerprint, preferring sha-256 when there are several. */
+/* The a=fingerprint of the session, else of the first m-line that has
+ * one; the sha-256 one when there are several there. */
+static const char *
+find_fingerprint(const GstSDPMessage *msg)
+{
+  const char *first = transport_attr(msg, "fingerprint"), *value;
+  gboolean session = gst_sdp_message_get_attribute_val(msg, "fingerprint") != NULL;
+  const GstSDPMedia *m = NULL;
+  for (guint i = 0; !session && !m && i < gst_sdp_message_medias_len(msg); i++)
+    if (gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg, i), "fingerprint"))
+      m = gst_sdp_message_get_media(msg, i);
+  for (guint i = 0; first; i++) {
+    value = session ? gst_sdp_message_get_attribute_val_n(msg, "fingerprint", i)
+                    : gst_sdp_media_get_attribute_val_n(m, "fingerprint", i);
+    if (!value || g_ascii_strncasecmp(value, "sha-256 ", 8) == 0)
+      return value ? value : first;
+  }
+  return first;
+}
+
+/* The offer's DTLS: fingerprint and role. */
 static gboolean
 read_dtls(const GstSDPMessage *msg, rc_sdp_offer *offer, GError **error)
 {
-  const char *value = NULL;
-  for (guint i = 0; (value = gst_sdp_message_get_attribute_val_n(msg, "fingerprint", i)); i++)
-    if (g_ascii_strncasecmp(value, "sha-256 ", 8) == 0)
-      break;
-  if (!value)
-    value = transport_attr(msg, "fingerprint");
+  const char *value = find_fingerprint(msg);
   if (!value && has_attr_anywhere(msg, "crypto"))
     return fail(error, RC_SDP_ERROR_MALFORMED,
                 "the offer uses SDES (a=crypto) and has no a=fingerprint; only DTLS-SRTP is supported");

@@ -105,6 +105,13 @@ test_chromium_publisher(void)
   g_assert_cmpuint(audio->ssrc, ==, 741132089);
   g_assert_false(audio->nack || audio->pli || audio->fir);
   g_assert_true(offer.publisher);
+  /* the same with bare LF line ends (an offer pasted into curl) */
+  g_auto(GStrv) lines = g_strsplit(text, "\r\n", 0);
+  g_autofree char *lf = g_strjoinv("\n", lines);
+  rc_sdp_offer again;
+  parse_ok(lf, TRUE, &again);
+  g_assert_cmpint(again.media[0].pt, ==, 108);
+  g_assert_cmpstr(again.ice_pwd, ==, offer.ice_pwd);
 }
 
 static void
@@ -155,6 +162,13 @@ test_firefox(void)
   g_assert_cmpstr(offer.ice_ufrag, ==, "a1b2c3d4"); /* media level */
   g_assert_cmphex(offer.fingerprint[0], ==, 0x5b);  /* session level */
   g_assert_cmpint(offer.media[1].pt, ==, 126);       /* not 97, packetization-mode 0 */
+  /* several fingerprints: the sha-256 one */
+  g_autofree char *two = replace(text, "a=fingerprint:sha-256",
+                                 "a=fingerprint:sha-1 00:11:22:33:44:55:66:77:88:99:00:11:22:33:44:55:66:77:88:99\r\n"
+                                 "a=fingerprint:SHA-256");
+  parse_ok(two, TRUE, &offer);
+  g_assert_cmpstr(offer.fingerprint_alg, ==, "sha-256");
+  g_assert_cmphex(offer.fingerprint[0], ==, 0x5b);
   g_assert_cmpuint(offer.media[1].ssrc, ==, 2958127374u);
   g_assert_cmpuint(offer.media[0].ssrc, ==, 4021544329u);
 }
