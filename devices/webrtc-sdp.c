@@ -99,8 +99,8 @@ fmtp_param(const char *params, const char *name, char *out, gsize out_size)
 
 /* ---- the session: ICE, DTLS ---------------------------------------------- */
 
-/* @key at media level of the first m-line that has it, else session level
- * first (RFC 8839/8842 allow both; browsers repeat it per m-line). */
+/* @key at session level, else of the first m-line that has it (RFC 8839
+ * and 8842 allow both; browsers repeat it on every m-line). */
 static const char *
 transport_attr(const GstSDPMessage *msg, const char *key)
 {
@@ -404,17 +404,19 @@ read_media_line(const GstSDPMessage *msg, guint index, rc_sdp_media *out, GError
   return TRUE;
 }
 
-/* Whether the m-line can carry media for this role at all: audio or video
- * over DTLS-SRTP, not disabled by the offerer, going the right way. */
+/* Whether an audio or video m-line is open: DTLS-SRTP, not disabled by
+ * the offerer (port 0 without a=bundle-only). */
 static gboolean
-media_open(const GstSDPMedia *m, const rc_sdp_media *media, gboolean publisher)
+media_open(const GstSDPMedia *m, const rc_sdp_media *media)
 {
-  if (!media->audio && strcmp(media->kind, "video"))
-    return FALSE;
-  if (strcmp(media->proto, PROTO))
-    return FALSE;
-  if (gst_sdp_media_get_port(m) == 0 && !gst_sdp_media_get_attribute_val(m, "bundle-only"))
-    return FALSE;
+  return strcmp(media->proto, PROTO) == 0
+         && (gst_sdp_media_get_port(m) != 0 || gst_sdp_media_get_attribute_val(m, "bundle-only"));
+}
+
+/* Whether the m-line goes the way the role needs. */
+static gboolean
+direction_fits(const rc_sdp_media *media, gboolean publisher)
+{
   if (publisher)
     return media->direction == RC_SDP_SENDONLY || media->direction == RC_SDP_SENDRECV;
   return media->direction == RC_SDP_RECVONLY || media->direction == RC_SDP_SENDRECV;
@@ -422,9 +424,9 @@ media_open(const GstSDPMedia *m, const rc_sdp_media *media, gboolean publisher)
 
 /* ---- the whole offer ----------------------------------------------------- */
 
-/* Reads every m-line. Sets *@any_codec when some m-line offers a usable
- * codec whatever its direction (to tell a codec refusal from a direction
- * one). */
+/* Reads every m-line. Sets *@any_codec when some open m-line offers a
+ * usable codec whatever its direction (to tell a codec refusal from a
+ * direction one). */
 static gboolean
 read_media(const GstSDPMessage *msg, rc_sdp_offer *offer, gboolean *any_codec, GError **error)
 {
@@ -437,9 +439,10 @@ read_media(const GstSDPMessage *msg, rc_sdp_offer *offer, gboolean *any_codec, G
     media->pt = -1;
     if (!media->audio && strcmp(media->kind, "video"))
       continue;
-    choose_format(m, media);
+    if (media_open(m, media))
+      choose_format(m, media);
     *any_codec |= media->pt >= 0;
-    if (media->pt < 0 || !media_open(m, media, offer->publisher)) {
+    if (media->pt < 0 || !direction_fits(media, offer->publisher)) {
       media->pt = -1;
       media->profile_level_id[0] = '\0';
       continue;

@@ -267,6 +267,10 @@ test_directions(void)
   g_assert_cmpint(offer.video, ==, 0);
   g_assert_cmpint(offer.audio, ==, -1);
   g_assert_cmpint(offer.media[1].pt, ==, -1);
+  /* H.264 only on a disabled m-line (port 0, no a=bundle-only) is no codec */
+  g_autofree char *off1 = replace(pub, "m=video 9 ", "m=video 0 ");
+  g_autofree char *off2 = replace(off1, "m=audio 9 ", "m=audio 0 ");
+  parse_fails(off2, strlen(off2), TRUE, RC_SDP_ERROR_NO_CODEC, "neither H.264");
   /* two usable video m-lines */
   g_autofree char *two = replace(pub, "m=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126",
                                  "m=video 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126");
