@@ -43,7 +43,8 @@ export function startClient(mode, url, token, opts = {}) {
     }
   });
   proc.stderr.on('data', (d) => { client.output += d; if (client.output.length > 200_000) client.output = client.output.slice(-100_000); });
-  client.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': stdout is read to its end first.
+  client.exited = new Promise((resolve) => proc.on('close', (code, signal) => resolve({ code, signal })));
   /** Stops the client (SIGTERM: it DELETEs its resource and prints its final line); bounded to 10 s. */
   client.stop = async (signal = 'SIGTERM') => {
     if (proc.exitCode === null && proc.signalCode === null) {
