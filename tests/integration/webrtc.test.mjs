@@ -113,6 +113,9 @@ describe('webrtc', () => {
     const atGrant = framesOf(atH01).frames;
     await until(() => framesOf(atH01).width === 320 && framesOf(atH01).frames > atGrant + 25, 10000,
       'H01 decodes the webrtc site (320 wide) after the grant', () => framesOf(atH01));
+    // A moving picture and a tone from a well-behaved publisher raise no alarm.
+    const alarms = (await api(srv.base, admin, 'GET', '/api/v1/alarms')).alarms.filter((a) => a.site_id === site.H04.id);
+    assert.deepEqual(alarms.map((a) => `${a.kind}: ${a.reason}`), [], 'alarms about the publishing site');
   });
 
   test('a WHEP viewer decodes the program while a plain-RTP site has the floor', async () => {

@@ -31,7 +31,7 @@ from gi.repository import GLib, Gst, GstSdp, GstWebRTC  # noqa: E402
 
 # Fixed descriptions (no user text in them).
 PUBLISH_VIDEO = (
-    'videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=25/1 ! '
+    'videotestsrc is-live=true pattern=smpte horizontal-speed=4 ! video/x-raw,width=320,height=240,framerate=25/1 ! '
     'x264enc tune=zerolatency speed-preset=ultrafast bitrate=300 key-int-max=25 ! '
     'video/x-h264,profile=constrained-baseline ! '
     'rtph264pay name=vpay pt=96 config-interval=-1 mtu=1200 ! '
