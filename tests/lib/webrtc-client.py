@@ -65,8 +65,9 @@ class Client:
         self.wb = Gst.ElementFactory.make('webrtcbin', 'wb')
         self.wb.set_property('bundle-policy', GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
         self.pipe.add(self.wb)
-        # Read once and kept: webrtcbin 1.22 hands the agent out without a
-        # reference of its own, so every read costs the element one.
+        # Read once, with a reference of our own: webrtcbin 1.22 never sinks
+        # its agent's floating reference, so PyGObject's wrapper takes it and
+        # would free the agent under the element when it is collected.
         self.ice = self.wb.get_property('ice-agent')
         self.ice.ref()
         self.ice.set_property('ice-tcp', False)
