@@ -49,3 +49,21 @@ rc_site_transport_set_link(rc_site_transport *t, gboolean up, const char *why)
   if (t->host && t->host->link)
     t->host->link(t->host->media, t->site_id, up, why);
 }
+
+void
+rc_site_transports_flush(GPtrArray *members)
+{
+  const rc_site_transport_ops *done[4] = {NULL};
+  guint n = 0;
+  for (guint i = 0; i < members->len; i++) {
+    rc_site_transport *t = members->pdata[i];
+    gboolean seen = FALSE;
+    for (guint k = 0; k < n && !seen; k++)
+      seen = done[k] == t->ops;
+    if (seen || !t->ops->flush)
+      continue;
+    t->ops->flush(t);
+    if (n < G_N_ELEMENTS(done))
+      done[n++] = t->ops;
+  }
+}

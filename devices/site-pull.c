@@ -219,7 +219,7 @@ pull_free(rc_site_transport *t)
 
 /* A camera or an SRT stream takes no program and has no keyframe request
  * path: its own GOP brings the next keyframe. */
-static const rc_site_transport_ops pull_ops = {"pull", NULL, NULL, NULL, NULL, pull_free};
+static const rc_site_transport_ops pull_ops = {"pull", NULL, NULL, NULL, NULL, pull_free, NULL};
 
 rc_site_transport *
 rc_site_pull_new(const rc_site_transport_desc *d, const rc_site_transport_host *host)

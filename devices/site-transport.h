@@ -94,6 +94,10 @@ typedef struct {
   /* Asks the site for a video keyframe. */
   void (*request_keyframe)(rc_site_transport *t);
   void (*free)(rc_site_transport *t);
+  /* Sends what @send queued on this thread (a batch for many sites), or
+   * NULL: send sends at once. Call rc_site_transports_flush after a packet
+   * went to all. */
+  void (*flush)(rc_site_transport *t);
 } rc_site_transport_ops;
 
 struct rc_site_transport {
@@ -113,6 +117,10 @@ void rc_site_transport_free(rc_site_transport *t);
 /* Whether the program reaches the site through the shared fan-out as it is
  * (the program's SSRC and payload type, no send of its own). */
 gboolean rc_site_transport_shared(const rc_site_transport *t, gboolean audio, guint32 program_ssrc, int program_pt);
+
+/* After a packet was handed to the sends of @members (rc_site_transport*):
+ * each kind's queued packets go out. */
+void rc_site_transports_flush(GPtrArray *members);
 
 /* For the adapters: sets the link's state and tells the host (main loop). */
 void rc_site_transport_set_link(rc_site_transport *t, gboolean up, const char *why);

@@ -55,9 +55,16 @@ webrtc_free(rc_site_transport *t)
   g_free(w);
 }
 
+static void
+webrtc_flush(rc_site_transport *t)
+{
+  (void)t;
+  rc_webrtc_flush();
+}
+
 static const rc_site_transport_ops webrtc_ops = {"webrtc", NULL, NULL, webrtc_send, webrtc_request_keyframe,
-                                                 webrtc_free};
-static const rc_site_transport_ops viewer_ops = {"whep", NULL, NULL, webrtc_send, NULL, webrtc_free};
+                                                 webrtc_free, webrtc_flush};
+static const rc_site_transport_ops viewer_ops = {"whep", NULL, NULL, webrtc_send, NULL, webrtc_free, webrtc_flush};
 
 gboolean
 rc_site_is_webrtc(const rc_site_transport *t)
@@ -85,6 +92,8 @@ rc_site_webrtc_new(const rc_site_transport_desc *d, const rc_site_transport_host
 void
 rc_site_webrtc_set_publisher(rc_site_transport *t, rc_webrtc_peer *peer)
 {
+  if (peer && !t->link.downs)
+    g_clear_pointer(&t->link.why, g_free); /* "no WHIP publisher yet" is over; a real drop's reason stays */
   set_peer((site_webrtc *)t, &((site_webrtc *)t)->publisher, peer);
 }
 

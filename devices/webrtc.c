@@ -44,6 +44,20 @@ typedef struct {
   guint8 data[SLOT];
 } rtx_slot;
 
+/* What a publisher sends, per medium, as its receiver reports say it
+ * (RFC 3550 A.3 and A.8): the browser learns its loss, jitter and round
+ * trip, which its rate control and its getStats use. Engine thread. */
+typedef struct {
+  guint32 ssrc;
+  gboolean started;
+  guint16 max_seq;
+  guint32 cycles, base_seq, received, expected_prior, received_prior;
+  double jitter;                /* RTP units */
+  gint64 last_transit;          /* RTP units */
+  guint32 last_sr;              /* the middle 32 bits of its last SR's NTP time */
+  gint64 last_sr_us;            /* when that SR came (monotonic), 0 = none */
+} source_report;
+
 typedef struct {
   struct sockaddr_storage sa;
   socklen_t len;
@@ -66,6 +80,8 @@ struct rc_webrtc_peer {
   gboolean nack_out;       /* it asks for lost program video (rtcp-fb nack) */
   guint16 expect_seq;      /* a publisher's next video sequence number */
   gboolean have_seq;
+  source_report reports[2]; /* a publisher's [video, audio] */
+  gint64 reported_us;       /* when the last receiver report went */
   SSL *ssl;
   BIO *rbio;
   gboolean dtls_done;
@@ -463,24 +479,76 @@ keep_for_rtx(rc_webrtc_peer *p, const guint8 *rtp, gsize len)
   memcpy(slot->data, rtp, len);
 }
 
+/* The packets a sending thread protected and has not sent yet: one
+ * sendmmsg for up to OUT_BATCH of them (a program packet to every viewer)
+ * instead of a sendto each. Per thread; flushed by rc_webrtc_flush. */
+#define OUT_BATCH 64
+typedef struct {
+  rc_webrtc *w;
+  guint n;
+  struct mmsghdr msgs[OUT_BATCH];
+  struct iovec iov[OUT_BATCH];
+  address to[OUT_BATCH];
+  guint8 buf[OUT_BATCH][SLOT + SRTP_MAX_TRAILER_LEN];
+} out_batch;
+
+static void
+batch_free(gpointer data)
+{
+  g_free(data);
+}
+
+static GPrivate out_batches = G_PRIVATE_INIT(batch_free);
+
+void
+rc_webrtc_flush(void)
+{
+  out_batch *b = g_private_get(&out_batches);
+  if (!b || !b->n)
+    return;
+  for (guint i = 0; i < b->n; i++)
+    b->msgs[i].msg_hdr = (struct msghdr){.msg_name = &b->to[i].sa, .msg_namelen = b->to[i].len, .msg_iov = &b->iov[i],
+                                         .msg_iovlen = 1};
+  guint sent = 0;
+  while (sent < b->n) {
+    int r = sendmmsg(b->w->fd, b->msgs + sent, b->n - sent, MSG_DONTWAIT);
+    if (r <= 0) { /* the socket's buffer is full (or worse): the rest is lost, and counted */
+      g_atomic_int_add(&b->w->send_errors, (gint)(b->n - sent));
+      break;
+    }
+    sent += (guint)r;
+  }
+  g_atomic_int_add(&b->w->rtp_out, (gint)sent);
+  b->n = 0;
+}
+
 void
 rc_webrtc_peer_send(rc_webrtc_peer *p, const guint8 *rtp, gsize len)
 {
-  guint8 buf[SLOT + SRTP_MAX_TRAILER_LEN];
   if (len > SLOT)
     return;
+  out_batch *b = g_private_get(&out_batches);
+  if (!b) {
+    b = g_new0(out_batch, 1);
+    g_private_set(&out_batches, b);
+  }
+  if (b->n && b->w != p->w)
+    rc_webrtc_flush();
   g_mutex_lock(&p->send_lock);
   if (p->can_send) {
     keep_for_rtx(p, rtp, len);
+    guint8 *buf = b->buf[b->n];
     memcpy(buf, rtp, len);
     int n = (int)len;
-    if (srtp_protect(p->srtp_out, buf, &n) == srtp_err_status_ok &&
-        sendto(p->w->fd, buf, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&p->to.sa, p->to.len) < 0)
-      g_atomic_int_inc(&p->w->send_errors);
-    else
-      g_atomic_int_inc(&p->w->rtp_out);
+    if (srtp_protect(p->srtp_out, buf, &n) == srtp_err_status_ok) {
+      b->w = p->w;
+      b->iov[b->n] = (struct iovec){buf, (size_t)n};
+      b->to[b->n++] = p->to;
+    }
   }
   g_mutex_unlock(&p->send_lock);
+  if (b->n == OUT_BATCH)
+    rc_webrtc_flush();
 }
 
 void
@@ -712,9 +780,99 @@ resend(rc_webrtc_peer *p, const guint8 *nack, gsize len)
       if (n) {
         g_atomic_int_inc(&p->w->retransmitted);
         rc_webrtc_peer_send(p, copy, n);
+        rc_webrtc_flush();
       }
     }
   }
+}
+
+/* A publisher's packet into its receiver report's figures. */
+static void
+count_for_report(rc_webrtc_peer *p, gboolean audio, const guint8 *rtp)
+{
+  source_report *r = &p->reports[audio];
+  guint16 seq = (guint16)(rtp[2] << 8 | rtp[3]);
+  guint32 ts = (guint32)rtp[4] << 24 | (guint32)rtp[5] << 16 | (guint32)rtp[6] << 8 | rtp[7];
+  guint32 ssrc = (guint32)rtp[8] << 24 | (guint32)rtp[9] << 16 | (guint32)rtp[10] << 8 | rtp[11];
+  if (!r->started || ssrc != r->ssrc) {
+    memset(r, 0, sizeof *r);
+    r->started = TRUE, r->ssrc = ssrc, r->base_seq = seq, r->max_seq = (guint16)(seq - 1);
+  }
+  gint16 delta = (gint16)(guint16)(seq - r->max_seq);
+  if (delta > 0) {
+    if (seq < r->max_seq)
+      r->cycles += 65536;
+    r->max_seq = seq;
+  }
+  r->received++;
+  gint64 arrival = g_get_monotonic_time() * (audio ? 48 : 90) / 1000; /* in the clock's units */
+  gint64 transit = arrival - ts;
+  if (r->received > 1) {
+    gint64 d = transit - r->last_transit;
+    r->jitter += ((double)(d < 0 ? -d : d) - r->jitter) / 16;
+  }
+  r->last_transit = transit;
+}
+
+/* A sender report of the publisher: kept for the LSR and DLSR of ours. */
+static void
+note_sender_report(rc_webrtc_peer *p, const guint8 *sr, gsize len)
+{
+  if (len < 28)
+    return;
+  guint32 ssrc = (guint32)sr[4] << 24 | (guint32)sr[5] << 16 | (guint32)sr[6] << 8 | sr[7];
+  for (int k = 0; k < 2; k++)
+    if (p->reports[k].started && p->reports[k].ssrc == ssrc) {
+      p->reports[k].last_sr = (guint32)sr[10] << 24 | (guint32)sr[11] << 16 | (guint32)sr[12] << 8 | sr[13];
+      p->reports[k].last_sr_us = g_get_monotonic_time();
+    }
+}
+
+static void
+put32(guint8 *at, guint32 v)
+{
+  at[0] = (guint8)(v >> 24), at[1] = (guint8)(v >> 16), at[2] = (guint8)(v >> 8), at[3] = (guint8)v;
+}
+
+/* Once a second: a receiver report of what the publisher sends, with our CNAME. */
+static void
+send_receiver_report(rc_webrtc_peer *p, gint64 now)
+{
+  guint8 out[8 + 2 * 24 + 20];
+  gsize n = 8;
+  int blocks = 0;
+  for (int k = 0; k < 2; k++) {
+    source_report *r = &p->reports[k];
+    if (!r->started)
+      continue;
+    guint32 ext_max = r->cycles + r->max_seq, expected = ext_max - r->base_seq + 1;
+    gint64 lost = (gint64)expected - r->received;
+    guint32 expected_interval = expected - r->expected_prior, received_interval = r->received - r->received_prior;
+    gint64 lost_interval = (gint64)expected_interval - received_interval;
+    r->expected_prior = expected, r->received_prior = r->received;
+    guint8 fraction = expected_interval && lost_interval > 0 ? (guint8)((lost_interval << 8) / expected_interval) : 0;
+    lost = CLAMP(lost, -0x800000, 0x7fffff);
+    put32(out + n, r->ssrc);
+    put32(out + n + 4, (guint32)fraction << 24 | ((guint32)lost & 0xffffff));
+    put32(out + n + 8, ext_max);
+    put32(out + n + 12, (guint32)r->jitter);
+    put32(out + n + 16, r->last_sr_us ? r->last_sr : 0);
+    put32(out + n + 20, r->last_sr_us ? (guint32)((now - r->last_sr_us) * 65536 / G_USEC_PER_SEC) : 0);
+    n += 24, blocks++;
+  }
+  if (!blocks)
+    return;
+  out[0] = (guint8)(0x80 | blocks), out[1] = RC_RTCP_RR, out[2] = 0, out[3] = (guint8)(n / 4 - 1);
+  put32(out + 4, p->video_ssrc ? p->video_ssrc : 1);
+  static const char cname[] = "roomctl"; /* SDES: one chunk, CNAME, padded to 32 bits */
+  guint8 *sdes = out + n;
+  gsize chunk = 4 + 2 + sizeof cname - 1 + 1, padded = (chunk + 3) & ~(gsize)3;
+  memset(sdes, 0, 4 + padded);
+  sdes[0] = 0x81, sdes[1] = 202, sdes[3] = (guint8)(padded / 4);
+  put32(sdes + 4, p->video_ssrc ? p->video_ssrc : 1);
+  sdes[8] = 1, sdes[9] = (guint8)(sizeof cname - 1);
+  memcpy(sdes + 10, cname, sizeof cname - 1);
+  rc_webrtc_peer_send_rtcp(p, out, n + 4 + padded);
 }
 
 /* A publisher's video skipped sequence numbers: one NACK for them, once. */
@@ -761,6 +919,8 @@ on_srtp(rc_webrtc *w, rc_webrtc_peer *p, guint8 *data, gsize len)
       gsize one = 4 * ((gsize)(data[at + 2] << 8 | data[at + 3]) + 1);
       if (at + one > (gsize)n)
         break;
+      if (data[at + 1] == RC_RTCP_SR && p->role == RC_WEBRTC_PUBLISHER)
+        note_sender_report(p, data + at, one);
       if (data[at + 1] == RC_RTCP_RTPFB && (data[at] & 0x1f) == 1)
         resend(p, data + at, one); /* a NACK: answered here, from what was kept */
       else if (w->host.rtcp)
@@ -782,6 +942,8 @@ on_srtp(rc_webrtc *w, rc_webrtc_peer *p, guint8 *data, gsize len)
     g_atomic_int_set((gint *)&p->remote_video_ssrc, (gint)((guint32)data[8] << 24 | (guint32)data[9] << 16 | (guint32)data[10] << 8 | data[11]));
   if (video && p->role == RC_WEBRTC_PUBLISHER)
     ask_again(p, data);
+  if (p->role == RC_WEBRTC_PUBLISHER)
+    count_for_report(p, audio, data);
   w->counters.rtp_in++;
   p->heard_us = g_get_monotonic_time();
   if (p->role == RC_WEBRTC_PUBLISHER && w->host.rtp)
@@ -833,6 +995,8 @@ on_tick(rc_webrtc *w, GPtrArray *closing, GPtrArray *whys)
       why = "the peer stopped answering (no ICE consent check)";
     else if (p->have_addr && !p->dtls_done)
       DTLSv1_handle_timeout(p->ssl);
+    else if (p->dtls_done && p->role == RC_WEBRTC_PUBLISHER && now - p->reported_us >= G_USEC_PER_SEC)
+      send_receiver_report(p, p->reported_us = now);
     if (why) {
       g_ptr_array_add(closing, rc_webrtc_peer_ref(p));
       g_ptr_array_add(whys, (gpointer)why);

@@ -76,9 +76,14 @@ gboolean rc_webrtc_peer_receives(const rc_webrtc_peer *peer, gboolean audio);
 /* The payload type the peer takes for @audio (the negotiated one). */
 int rc_webrtc_peer_pt(const rc_webrtc_peer *peer, gboolean audio);
 
-/* Encrypts and sends an RTP packet (already carrying the SSRC and payload
- * type the answer gave) to @peer; dropped until it is connected. Any thread. */
+/* Encrypts an RTP packet (already carrying the SSRC and payload type the
+ * answer gave) for @peer and queues it on this thread's batch, sent by
+ * rc_webrtc_flush (or when the batch is full); dropped until it is
+ * connected. Any thread: call rc_webrtc_flush once the packet went to
+ * every peer it is for. */
 void rc_webrtc_peer_send(rc_webrtc_peer *peer, const guint8 *rtp, gsize len);
+/* Sends this thread's queued packets, one sendmmsg for them all. */
+void rc_webrtc_flush(void);
 /* The same for one RTCP packet. */
 void rc_webrtc_peer_send_rtcp(rc_webrtc_peer *peer, const guint8 *rtcp, gsize len);
 /* Asks a publisher for a video keyframe (an RTCP PLI). Any thread. */

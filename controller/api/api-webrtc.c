@@ -89,8 +89,12 @@ site_of_token(rc_api_call *call, GError **error)
 {
   const char *token = call->request->token;
   gint64 site_id = token && *token ? rc_store_site_by_credential(call->api->store, token, NULL) : 0;
-  if (!site_id)
+  json_t *user = !site_id && token && *token ? rc_auth_check_token(call->api->auth, token, NULL) : NULL;
+  if (user)
+    g_set_error(error, RC_API_ERROR, RC_WIRE_FORBIDDEN, "a user's login is not a site credential");
+  else if (!site_id)
     g_set_error(error, RC_API_ERROR, RC_WIRE_UNAUTHENTICATED, "unknown or revoked site credential");
+  json_decref(user);
   return site_id;
 }
 

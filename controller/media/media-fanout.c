@@ -51,6 +51,7 @@ egress_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data)
       rc_rtp_restamp_source(copy, out->out_ssrc, (guint8)out->out_pt);
       t->ops->send(t, f->audio, copy, map.size);
     }
+    rc_site_transports_flush(f->egress);
     g_mutex_unlock(&f->lock);
     g_free(copy);
   }

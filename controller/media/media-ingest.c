@@ -241,6 +241,7 @@ send_watchers(rc_ingest *in, stream *s, const guint8 *data, gsize len)
     rc_rtp_restamp_source(copy, f->out_ssrc, (guint8)f->out_pt);
     t->ops->send(t, in->audio, copy, len);
   }
+  rc_site_transports_flush(s->watchers);
 }
 
 /* The site's cap as a token bucket: FALSE for a packet above it. */

@@ -228,6 +228,7 @@ send_egress(mix_output *o, GstBuffer *buf)
       rc_rtp_restamp_source(copy, t->format.audio.out_ssrc, (guint8)t->format.audio.out_pt);
       t->ops->send(t, TRUE, copy, map.size);
     }
+    rc_site_transports_flush(o->egress);
   }
   gst_buffer_unmap(buf, &map);
 }

@@ -17,6 +17,7 @@ typedef struct {
   gboolean started, follow; /* follow: continue from @last_* of the one replaced */
   guint16 seq_offset, last_seq;
   guint32 ts_offset, last_ts;
+  gint64 last_us;           /* when the last one came (monotonic) */
 } numbering;
 
 typedef struct {
@@ -61,11 +62,13 @@ renumber(binding *b, gboolean audio, guint8 *rtp)
   guint32 ts = (guint32)rtp[4] << 24 | (guint32)rtp[5] << 16 | (guint32)rtp[6] << 8 | rtp[7];
   if (!n->started) {
     n->started = TRUE;
-    if (n->follow) {
+    if (n->follow) { /* the clock runs on through the gap, so the transit time does not jump */
+      gint64 gap_us = MAX(g_get_monotonic_time() - n->last_us, 20000);
       n->seq_offset = (guint16)(n->last_seq + 1 - seq);
-      n->ts_offset = n->last_ts + (audio ? 960 : 3600) - ts; /* 20 ms of Opus, a 25 fps frame */
+      n->ts_offset = n->last_ts + (guint32)(gap_us * (audio ? 48000 : 90000) / G_USEC_PER_SEC) - ts;
     }
   }
+  n->last_us = g_get_monotonic_time();
   n->last_seq = (guint16)(seq + n->seq_offset);
   n->last_ts = ts + n->ts_offset;
   rc_rtp_restamp(rtp, b->site_ssrc[audio], n->last_seq, n->last_ts);
@@ -331,6 +334,7 @@ rc_media_webrtc_publish(rc_media *m, gint64 site_id, const char *text, gsize len
       b->numbering[k].follow = TRUE;
       b->numbering[k].last_seq = before.numbering[k].last_seq;
       b->numbering[k].last_ts = before.numbering[k].last_ts;
+      b->numbering[k].last_us = before.numbering[k].last_us;
     }
   rc_site_webrtc_set_publisher(t, peer);
   if (rc_webrtc_peer_receives(peer, FALSE) || rc_webrtc_peer_receives(peer, TRUE)) {

@@ -34,7 +34,7 @@ below(const char *real, const char *root)
 gboolean
 rc_net_static_published(const char *path)
 {
-  static const char *const dirs[] = {"tablet", "console", "tech", "docs", "common", "vendor"};
+  static const char *const dirs[] = {"tablet", "console", "tech", "site", "docs", "common", "vendor"};
   if (!path || path[0] != '/')
     return FALSE;
   if (g_str_equal(path, "/index.html"))

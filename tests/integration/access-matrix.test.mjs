@@ -78,7 +78,7 @@ describe('access matrix', () => {
   /** The path to probe: read-only routes get real ids, the rest unknown ones. */
   function restPath(method, route, which = 'own') {
     const ids = fx[which];
-    const read = method === 'GET';
+    const read = method === 'GET' || route.endsWith('/whep'); // a viewer's offer: the session must be real
     return route.replace('{id}', () => {
       if (!read) return NOBODY;
       if (route.startsWith('/api/v1/sessions/')) return ids.session;

@@ -180,7 +180,7 @@ egress_send(rc_site_transport *t, gboolean audio, guint8 *rtp, gsize len)
   g_ptr_array_add(((egress_site *)t)->got, g_bytes_new(rtp, len));
 }
 
-static const rc_site_transport_ops egress_ops = {"egress-test", NULL, NULL, egress_send, NULL, NULL};
+static const rc_site_transport_ops egress_ops = {"egress-test", NULL, NULL, egress_send, NULL, NULL, NULL};
 
 static void
 egress_site_init(egress_site *e, guint32 ssrc, int pt)
