@@ -9,7 +9,7 @@
 BUILD ?= build
 OPT   ?= -O2 -g
 
-SIM_PKGS    := glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-app-1.0 jansson
+SIM_PKGS    := glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-app-1.0 jansson nice libsrtp2 openssl
 # pkg-config runs when a recipe first needs the flags, not when make reads
 # this file: on a fresh machine the -dev packages arrive only with the apt
 # stamp (SIM_ORDER, set by the top-level Makefile), after the file was read.
