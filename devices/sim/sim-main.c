@@ -21,7 +21,7 @@ typedef struct {
   char *whep, *whip, *token, *tokens, *report;
   int video_port, audio_port, rtcp_video_port, rtcp_audio_port;
   int count, bitrate_kbps, fps, duration, clip_seconds;
-  int viewers, publishers, seconds;
+  int viewers, publishers, seconds, decrypt_every;
   double join_within;
   gboolean no_cache, no_program_pli, quiet;
 } options;
@@ -78,6 +78,8 @@ parse_options(int *argc, char ***argv, options *o, GError **error)
       {"publishers", 0, 0, G_OPTION_ARG_INT, &o->publishers, "How many WHIP publishers", "N"},
       {"seconds", 0, 0, G_OPTION_ARG_INT, &o->seconds, "WebRTC load: stop after S s (default: at a signal)", "S"},
       {"join-within", 0, 0, G_OPTION_ARG_DOUBLE, &o->join_within, "Spread the offers over S s (0)", "S"},
+      {"decrypt-every", 0, 0, G_OPTION_ARG_INT, &o->decrypt_every,
+       "WHEP: decrypt every Nth packet, count the rest from their clear header (1)", "N"},
       {"report", 0, 0, G_OPTION_ARG_FILENAME, &o->report, "WebRTC load: the JSON report here (stdout)", "FILE"},
       {NULL}};
   g_autoptr(GOptionContext) context = g_option_context_new("- simulated roomctl sites");
@@ -212,7 +214,7 @@ run_webrtc(const options *o, const sim_video_format *format)
   }
   sim_webrtc_options wo = {o->whip ? o->whip : o->whep, o->whip != NULL, o->token, tokens,
                            (guint)(o->whip ? o->publishers : o->viewers), (guint)o->seconds, o->join_within,
-                           o->report, material, (guint)o->fps, o->quiet};
+                           o->report, material, (guint)o->fps, (guint)MAX(o->decrypt_every, 1), o->quiet};
   if (!sim_webrtc_run(&wo, &error)) {
     g_printerr("roomctl-sim: %s\n", error->message);
     return 1;

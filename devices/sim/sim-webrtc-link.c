@@ -40,6 +40,7 @@ struct sim_webrtc_link {
   SSL *ssl;
   BIO *in; /* owned by ssl */
   srtp_t srtp_in, srtp_out;
+  guint64 srtp_failed;
   char why[160];
 };
 
@@ -252,8 +253,9 @@ sim_webrtc_link_new(sim_webrtc_identity *id, GError **error)
       close(fd);
     return NULL;
   }
-  int size = 1 << 20;
+  int size = 1 << 20, on = 1;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on); /* latency to kernel arrival, as the RTP sites measure */
   sim_webrtc_link *l = g_new0(sim_webrtc_link, 1);
   l->id = id;
   l->fd = fd;
@@ -423,8 +425,10 @@ on_dtls(sim_webrtc_link *l, const guint8 *data, gsize len)
     set_failed(l, "the controller closed DTLS");
 }
 
+guint64 sim_webrtc_link_srtp_failed(const sim_webrtc_link *l) { return l->srtp_failed; }
+
 gsize
-sim_webrtc_link_receive(sim_webrtc_link *l, guint8 *data, gsize len, gboolean *rtcp)
+sim_webrtc_link_receive(sim_webrtc_link *l, guint8 *data, gsize len, gboolean decrypt, gboolean *rtcp)
 {
   if (len < 2 || l->state == SIM_LINK_FAILED)
     return 0;
@@ -441,9 +445,15 @@ sim_webrtc_link_receive(sim_webrtc_link *l, guint8 *data, gsize len, gboolean *r
   if (data[0] < 128 || data[0] > 191 || l->state != SIM_LINK_CONNECTED)
     return 0;
   *rtcp = data[1] >= 192 && data[1] <= 223;
+  if (!*rtcp && !decrypt)
+    return len;
   int n = (int)len;
   srtp_err_status_t e = *rtcp ? srtp_unprotect_rtcp(l->srtp_in, data, &n) : srtp_unprotect(l->srtp_in, data, &n);
-  return e == srtp_err_status_ok ? (gsize)n : 0;
+  if (e != srtp_err_status_ok) {
+    l->srtp_failed++;
+    return 0;
+  }
+  return (gsize)n;
 }
 
 gboolean

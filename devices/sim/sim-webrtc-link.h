@@ -73,8 +73,14 @@ void sim_webrtc_link_tick(sim_webrtc_link *link, gint64 now_us);
 
 /* Takes one datagram that arrived on the link's socket. STUN and DTLS are
  * handled here (0 returned); SRTP/SRTCP is decrypted in place and its
- * length returned (*@rtcp says which), 0 if it did not authenticate. */
-gsize sim_webrtc_link_receive(sim_webrtc_link *link, guint8 *data, gsize len, gboolean *rtcp);
+ * length returned (*@rtcp says which), 0 if it did not authenticate.
+ * Unless @decrypt, SRTP (not SRTCP) is returned as it came: its RTP header
+ * and extensions are readable (SRTP leaves them clear), its payload is not,
+ * and it is not authenticated — a cheaper path for load, see
+ * sim-webrtc.h. */
+gsize sim_webrtc_link_receive(sim_webrtc_link *link, guint8 *data, gsize len, gboolean decrypt, gboolean *rtcp);
+/* SRTP/SRTCP packets that did not authenticate so far. */
+guint64 sim_webrtc_link_srtp_failed(const sim_webrtc_link *link);
 
 /* Encrypts @len bytes of RTP (or RTCP if @rtcp) in place and sends them;
  * @data must have room for 148 more bytes (SRTP_MAX_TRAILER_LEN + 4).

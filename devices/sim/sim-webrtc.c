@@ -15,7 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define HTTP_WORKERS 6
+#define HTTP_WORKERS 16
+#define BEHIND_MAX_US (200 * 1000) /* a publisher this late skips frames instead of bursting */
 #define BATCH 32
 #define SLOT 2048
 #define PLI_EVERY_US (500 * 1000)
@@ -42,7 +43,8 @@ typedef struct {
   /* viewer */
   guint64 video_packets, audio_packets, plis_sent;
   seq_track video_seq, audio_seq;
-  GArray *latency_ms; /* float */
+  GArray *latency_ms; /* float, since the window began */
+  guint64 window_packets, window_lost; /* the counts when the window began */
   /* publisher */
   guint32 ssrc[2];
   guint16 seq[2];
@@ -50,7 +52,7 @@ typedef struct {
   guint frame, tone_frame;
   gint64 next_video_us, next_audio_us;
   gboolean want_keyframe;
-  guint64 sent, send_failed, keyframe_requests;
+  guint64 sent, send_failed, keyframe_requests, late_skips;
 } peer;
 
 typedef struct {
@@ -64,13 +66,21 @@ typedef struct {
   gint64 t0_us;
 } load;
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, window_requested;
 
 static void
 on_stop_signal(int sig)
 {
   (void)sig;
   stop_requested = 1;
+}
+
+/* SIGUSR1: a measurement window begins (latency samples kept from now on). */
+static void
+on_window_signal(int sig)
+{
+  (void)sig;
+  window_requested = 1;
 }
 
 /* ---- offers (worker threads) ---- */
@@ -82,6 +92,7 @@ post_offer(gpointer data, gpointer user_data)
   load *l = user_data;
   g_auto(sim_http_response) r = {0};
   g_autoptr(GError) error = NULL;
+  p->offer_us = g_get_monotonic_time(); /* the POST leaves now, not when it was queued */
   if (sim_http_request("POST", l->o->url, p->token, "application/sdp", p->offer, &r, &error)) {
     p->http_status = r.status;
     p->http_body = g_steal_pointer(&r.body);
@@ -89,6 +100,7 @@ post_offer(gpointer data, gpointer user_data)
   } else {
     p->http_error = g_strdup(error->message);
   }
+  p->answer_us = g_get_monotonic_time();
   g_async_queue_push(l->answered, p);
 }
 
@@ -112,7 +124,6 @@ finish(load *l, peer *p)
 static void
 on_answered(load *l, peer *p, gint64 now)
 {
-  p->answer_us = now;
   sim_sdp_answer answer;
   g_autoptr(GError) error = NULL;
   if (p->http_status == 201 && p->http_body && sim_sdp_answer_read(p->http_body, &answer, &error)) {
@@ -153,6 +164,17 @@ seq_track_lost(const seq_track *t)
 }
 
 static void
+begin_window(load *l)
+{
+  for (guint i = 0; i < l->o->count; i++) {
+    peer *p = &l->peers[i];
+    g_array_set_size(p->latency_ms, 0);
+    p->window_packets = p->video_packets + p->audio_packets;
+    p->window_lost = seq_track_lost(&p->video_seq) + seq_track_lost(&p->audio_seq);
+  }
+}
+
+static void
 send_pli(peer *p)
 {
   guint8 buf[12 + SIM_WEBRTC_TRAILER];
@@ -162,7 +184,7 @@ send_pli(peer *p)
 }
 
 static void
-on_viewer_rtp(peer *p, const guint8 *data, gsize len, gint64 now, gint64 real_now)
+on_viewer_rtp(peer *p, const guint8 *data, gsize len, gboolean decrypted, gint64 now, gint64 real_now)
 {
   sim_rtp_info info;
   const sim_sdp_answer *a = sim_webrtc_link_answer(p->link);
@@ -177,7 +199,7 @@ on_viewer_rtp(peer *p, const guint8 *data, gsize len, gint64 now, gint64 real_no
     return;
   p->video_packets++;
   seq_track_add(&p->video_seq, info.seq);
-  if (!p->keyframe_us && rc_h264_starts_keyframe(info.payload, info.payload_len))
+  if (decrypted && !p->keyframe_us && rc_h264_starts_keyframe(info.payload, info.payload_len))
     p->keyframe_us = now;
   if (info.has_send_time && p->latency_ms->len < LATENCY_SAMPLES_MAX) {
     float ms = (float)(real_now - (gint64)info.send_time_us) / 1000.0f;
@@ -206,7 +228,9 @@ on_datagram(load *l, peer *p, guint8 *data, gsize len, gint64 now, gint64 real_n
 {
   sim_link_state before = sim_webrtc_link_state(p->link);
   gboolean rtcp = FALSE;
-  gsize n = sim_webrtc_link_receive(p->link, data, len, &rtcp);
+  guint every = MAX(l->o->decrypt_every, 1);
+  gboolean decrypt = l->o->publish || !p->keyframe_us || (p->video_packets + p->audio_packets) % every == 0;
+  gsize n = sim_webrtc_link_receive(p->link, data, len, decrypt, &rtcp);
   sim_link_state after = sim_webrtc_link_state(p->link);
   if (after != before && after == SIM_LINK_CONNECTED) {
     p->connected_us = now;
@@ -220,26 +244,41 @@ on_datagram(load *l, peer *p, guint8 *data, gsize len, gint64 now, gint64 real_n
   if (l->o->publish && rtcp)
     on_publisher_rtcp(p, data, n);
   else if (!l->o->publish && !rtcp)
-    on_viewer_rtp(p, data, n, now, real_now);
+    on_viewer_rtp(p, data, n, decrypt, now, real_now);
+}
+
+/* When the kernel received @msg (SO_TIMESTAMPNS), wall-clock µs; @fallback if not given. */
+static gint64
+arrival_us(struct msghdr *msg, gint64 fallback)
+{
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+    }
+  return fallback;
 }
 
 static void
 read_socket(load *l, peer *p)
 {
   static guint8 bufs[BATCH][SLOT];
+  static guint8 controls[BATCH][CMSG_SPACE(sizeof(struct timespec))];
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   for (;;) {
     for (guint i = 0; i < BATCH; i++) {
       iov[i] = (struct iovec){bufs[i], SLOT};
-      msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+      msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1, .msg_control = controls[i],
+                                             .msg_controllen = sizeof controls[i]}};
     }
     int r = recvmmsg(sim_webrtc_link_fd(p->link), msgs, BATCH, MSG_DONTWAIT, NULL);
     if (r <= 0)
       return;
     gint64 now = g_get_monotonic_time(), real_now = g_get_real_time();
     for (int i = 0; i < r; i++)
-      on_datagram(l, p, bufs[i], msgs[i].msg_len, now, real_now);
+      on_datagram(l, p, bufs[i], msgs[i].msg_len, now, arrival_us(&msgs[i].msg_hdr, real_now));
     if (r < BATCH)
       return;
   }
@@ -267,6 +306,11 @@ publish_due(const sim_webrtc_options *o, peer *p, gint64 now, gint64 real_now)
 {
   const sim_clip *video = o->material->live->pdata[0], *tone = o->material->tone;
   const sim_sdp_answer *a = sim_webrtc_link_answer(p->link);
+  if (now - p->next_video_us > BEHIND_MAX_US) {
+    p->next_video_us = now; /* starved of CPU: late frames are skipped, as an encoder would */
+    p->next_audio_us = now;
+    p->late_skips++;
+  }
   while (a->video_pt >= 0 && now >= p->next_video_us) {
     if (p->want_keyframe) {
       p->frame = 0; /* the loop's first frame is its IDR */
@@ -325,13 +369,15 @@ run_loop(load *l)
   guint next_offer = 0;
   gint64 end_us = o->seconds ? l->t0_us + (gint64)o->seconds * G_USEC_PER_SEC : G_MAXINT64;
   while (!stop_requested) {
+    if (window_requested) {
+      window_requested = 0;
+      begin_window(l);
+    }
     gint64 now = g_get_monotonic_time();
     if (now >= end_us)
       break;
-    for (; next_offer < o->count && l->peers[next_offer].due_us <= now; next_offer++) {
-      l->peers[next_offer].offer_us = now;
+    for (; next_offer < o->count && l->peers[next_offer].due_us <= now; next_offer++)
       g_thread_pool_push(l->pool, &l->peers[next_offer], NULL);
-    }
     peer *p;
     while ((p = g_async_queue_try_pop(l->answered)))
       on_answered(l, p, g_get_monotonic_time());
@@ -378,10 +424,12 @@ peer_json(const load *l, peer *p)
                         "offer_to_answer_ms", ms_since(p->offer_us, p->answer_us), "offer_to_connected_ms",
                         ms_since(p->offer_us, p->connected_us));
   json_object_set_new(j, "location", p->location ? json_string(p->location) : json_null());
+  json_object_set_new(j, "srtp_failed", json_integer((json_int_t)sim_webrtc_link_srtp_failed(p->link)));
   if (l->o->publish) {
     json_object_set_new(j, "sent_packets", json_integer((json_int_t)p->sent));
     json_object_set_new(j, "send_failed", json_integer((json_int_t)p->send_failed));
     json_object_set_new(j, "keyframe_requests", json_integer((json_int_t)p->keyframe_requests));
+    json_object_set_new(j, "late_skips", json_integer((json_int_t)p->late_skips));
     return j;
   }
   g_array_sort(p->latency_ms, cmp_float);
@@ -391,6 +439,8 @@ peer_json(const load *l, peer *p)
   json_object_set_new(j, "audio_packets", json_integer((json_int_t)p->audio_packets));
   json_object_set_new(j, "packets", json_integer((json_int_t)(p->video_packets + p->audio_packets)));
   json_object_set_new(j, "lost", json_integer((json_int_t)lost));
+  json_object_set_new(j, "window_packets", json_integer((json_int_t)(p->video_packets + p->audio_packets - p->window_packets)));
+  json_object_set_new(j, "window_lost", json_integer((json_int_t)(lost - MIN(lost, p->window_lost))));
   json_object_set_new(j, "plis_sent", json_integer((json_int_t)p->plis_sent));
   json_object_set_new(j, "latency_samples", json_integer(p->latency_ms->len));
   json_object_set_new(j, "latency_p50_ms", quantile(p->latency_ms, 0.50));
@@ -479,6 +529,8 @@ sim_webrtc_run(const sim_webrtc_options *o, GError **error)
   struct sigaction sa = {.sa_handler = on_stop_signal};
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  struct sigaction window = {.sa_handler = on_window_signal};
+  sigaction(SIGUSR1, &window, NULL);
   gboolean ok = load_init(&l, o, error);
   if (ok) {
     printf("ready %s=%u\n", o->publish ? "publishers" : "viewers", o->count);

@@ -6,7 +6,8 @@
  * one poll loop over every peer's socket. At the end (the duration, or
  * SIGINT/SIGTERM) a JSON report per peer: connected, offer → first
  * keyframe, packets, RTP sequence gaps, latency from the sites' send-time
- * header extension (web/docs/media.md). */
+ * header extension (web/docs/media.md). SIGUSR1 starts a measurement window:
+ * the latency samples and the window_ counts of the report are from then on. */
 #pragma once
 #include "devices/sim/sim-material.h"
 
@@ -23,6 +24,9 @@ typedef struct {
   const char *report;       /* JSON report file; NULL = stdout */
   const sim_material *material; /* publishers: live[0] and tone are sent */
   guint fps;
+  guint decrypt_every;      /* viewers: authenticate and decrypt every Nth packet (1 = all; 0 counts as 1).
+                             * The others are counted from their clear RTP header (sequence, send time);
+                             * every packet is decrypted until the first keyframe. */
   gboolean quiet;
 } sim_webrtc_options;
 

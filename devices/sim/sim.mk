@@ -4,7 +4,9 @@
 # It links the controller's CSV reader (controller/base/csv.c) and RTP wire leaf
 # (controller/base/rtp.c, shared by both ends) and nothing else of the
 # controller, and needs gstreamer-app besides the controller's
-# packages (libgstreamer-plugins-base1.0-dev, already in APT_PKGS).
+# packages (libgstreamer-plugins-base1.0-dev, already in APT_PKGS). The
+# WebRTC load modes (sim-webrtc*.c) use libnice's STUN library, libsrtp2 and
+# OpenSSL directly, never the controller's devices/webrtc*.c.
 
 BUILD ?= build
 OPT   ?= -O2 -g
