@@ -36,7 +36,7 @@ const { values: opt } = parseArgs({
 });
 const SIM_NICE = Number(opt['sim-nice']);
 const COUNTS = opt.viewers.split(',').map(Number);
-const PUBLISHERS = Number(opt.publishers);
+const PUBLISHERS = opt.publishers.split(',').map(Number);
 const SWITCHES = Number(opt.switches);
 const SECONDS = Number(opt.seconds);
 const PARTS = opt.parts.split(',');
@@ -281,8 +281,7 @@ async function fanout() {
 }
 
 /** N publishers: sites of transport webrtc with credentials, all in session 1. */
-async function whip() {
-  const n = PUBLISHERS;
+async function whip(n) {
   const { srv, admin, byCode } = await demoServer();
   let pubs, tech, chair;
   const tokens = path.join(os.tmpdir(), `roomctl-bench-${process.pid}-tokens`);
@@ -303,10 +302,23 @@ async function whip() {
     await tech.request('subscribe.health', { session_id: 1 });
     await sleep(5000);
     const online = [];
+    const states = {};
+    const st0 = await api(srv.base, admin, 'GET', '/api/v1/media/stats');
     const w = await window([srv.proc.pid, pubs.proc.pid], SECONDS);
+    const st1 = await api(srv.base, admin, 'GET', '/api/v1/media/stats');
     for (let i = 0; i < 3; i++) {
       const tick = await tech.waitFor((m) => m.type === 'health.tick', 10000);
-      online.push(tick.body.sites.filter((s) => s.state === 'online').length);
+      online.push(tick.body.counts.online); // a tick's sites list may hold only some sites; its counts are all
+      if (i === 2) Object.assign(states, tick.body.counts);
+    }
+    // What the controller received per site in the window: bitrate and loss at its ingest.
+    const before = new Map(st0.sites.map((s) => [s.site_id, s]));
+    const kbps = [], lostIn = [];
+    for (const s of st1.sites) {
+      const b = before.get(s.site_id);
+      if (!b || !s.video) continue;
+      kbps.push(((s.video.bytes - b.video.bytes) * 8) / SECONDS / 1000);
+      lostIn.push(s.video.lost - b.video.lost);
     }
     const mem = memory(srv.proc.pid);
     chair = await WsClient.connect(srv.port, { token: await login(srv.base, 'chutoa', 'chutoa123') });
@@ -327,7 +339,7 @@ async function whip() {
       await sleep(300);
     }
     const tick = await tech.waitFor((m) => m.type === 'health.tick', 10000);
-    online.push(tick.body.sites.filter((s) => s.state === 'online').length);
+    online.push(tick.body.counts.online);
     const report = await pubs.stop();
     pubs = null;
     const peers = report.peers;
@@ -337,6 +349,10 @@ async function whip() {
         verdict(peers.filter((p) => p.connected).length === n)],
       ['offer → connected p50 / p99 (ms)', pq(peers.map((p) => p.offer_to_connected_ms).filter((x) => x !== null)), '', ''],
       ['sites online in health ticks (min of 4)', `${Math.min(...online)} / ${n}`, `${n}`, verdict(Math.min(...online) === n)],
+      ['  site counts in the health tick after the window', JSON.stringify(states), '', ''],
+      ['video received by the controller per site in the window p50 / min (kbit/s)', `${fmt(percentile(kbps, 50), 0)} / ${fmt(Math.min(...kbps), 0)}`, '', ''],
+      ['video packets lost at the controller\'s ingest in the window (all sites)', lostIn.reduce((a, b) => a + b, 0), '0', ''],
+      ['publisher frames skipped because the simulator ran late (whole run)', peers.reduce((a, p) => a + (p.late_skips || 0), 0), '0', ''],
       ['controller CPU (cores)', fmt(w.cores[0], 2), '', ''],
       ['controller threads', mem.threads, '<= 64', verdict(mem.threads <= 64)],
       ['controller RSS (MiB)', fmt(mem.rssMiB), '', ''],
@@ -359,4 +375,4 @@ async function whip() {
 
 console.log(`webrtc bench: ${new Date().toISOString()}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 if (PARTS.includes('fanout')) await fanout();
-if (PARTS.includes('whip')) await whip();
+if (PARTS.includes('whip')) for (const n of PUBLISHERS) await whip(n);
