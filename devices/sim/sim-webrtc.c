@@ -4,6 +4,7 @@
 #include "devices/sim/sim-webrtc.h"
 #include "devices/sim/sim-http.h"
 #include "devices/sim/sim-rtp.h"
+#include "devices/sim/sim-stats.h"
 #include "devices/sim/sim-webrtc-link.h"
 
 #include <errno.h>
@@ -24,12 +25,6 @@
 #define LATENCY_SAMPLES_MAX 50000
 
 typedef struct {
-  gboolean started;
-  guint32 base, max_ext;
-  guint64 received;
-} seq_track;
-
-typedef struct {
   guint index;
   const char *token;
   sim_webrtc_link *link;
@@ -42,7 +37,7 @@ typedef struct {
   gboolean finished; /* connected or failed: counted once */
   /* viewer */
   guint64 video_packets, audio_packets, plis_sent;
-  seq_track video_seq, audio_seq;
+  sim_seq_tracker video_seq, audio_seq;
   GArray *latency_ms; /* float, since the window began */
   guint64 window_packets, window_lost; /* the counts when the window began */
   /* publisher */
@@ -143,34 +138,13 @@ on_answered(load *l, peer *p, gint64 now)
 /* ---- media ---- */
 
 static void
-seq_track_add(seq_track *t, guint16 seq)
-{
-  t->received++;
-  if (!t->started) {
-    t->started = TRUE;
-    t->base = t->max_ext = seq;
-    return;
-  }
-  gint16 d = (gint16)(seq - (guint16)t->max_ext);
-  if (d > 0)
-    t->max_ext += (guint32)d;
-}
-
-static guint64
-seq_track_lost(const seq_track *t)
-{
-  guint64 expected = t->started ? (guint64)(t->max_ext - t->base) + 1 : 0;
-  return expected > t->received ? expected - t->received : 0;
-}
-
-static void
 begin_window(load *l)
 {
   for (guint i = 0; i < l->o->count; i++) {
     peer *p = &l->peers[i];
     g_array_set_size(p->latency_ms, 0);
     p->window_packets = p->video_packets + p->audio_packets;
-    p->window_lost = seq_track_lost(&p->video_seq) + seq_track_lost(&p->audio_seq);
+    p->window_lost = sim_seq_lost(&p->video_seq) + sim_seq_lost(&p->audio_seq);
   }
 }
 
@@ -192,13 +166,13 @@ on_viewer_rtp(peer *p, const guint8 *data, gsize len, gboolean decrypted, gint64
     return;
   if (info.pt == a->audio_pt) {
     p->audio_packets++;
-    seq_track_add(&p->audio_seq, info.seq);
+    sim_seq_update(&p->audio_seq, info.seq, info.timestamp, real_now, 48000);
     return;
   }
   if (info.pt != a->video_pt)
     return;
   p->video_packets++;
-  seq_track_add(&p->video_seq, info.seq);
+  sim_seq_update(&p->video_seq, info.seq, info.timestamp, real_now, 90000);
   if (decrypted && !p->keyframe_us && rc_h264_starts_keyframe(info.payload, info.payload_len))
     p->keyframe_us = now;
   if (info.has_send_time && p->latency_ms->len < LATENCY_SAMPLES_MAX) {
@@ -247,19 +221,6 @@ on_datagram(load *l, peer *p, guint8 *data, gsize len, gint64 now, gint64 real_n
     on_viewer_rtp(p, data, n, decrypt, now, real_now);
 }
 
-/* When the kernel received @msg (SO_TIMESTAMPNS), wall-clock µs; @fallback if not given. */
-static gint64
-arrival_us(struct msghdr *msg, gint64 fallback)
-{
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-      struct timespec ts;
-      memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-    }
-  return fallback;
-}
-
 static void
 read_socket(load *l, peer *p)
 {
@@ -278,7 +239,7 @@ read_socket(load *l, peer *p)
       return;
     gint64 now = g_get_monotonic_time(), real_now = g_get_real_time();
     for (int i = 0; i < r; i++)
-      on_datagram(l, p, bufs[i], msgs[i].msg_len, now, arrival_us(&msgs[i].msg_hdr, real_now));
+      on_datagram(l, p, bufs[i], msgs[i].msg_len, now, sim_arrival_us(&msgs[i].msg_hdr, real_now));
     if (r < BATCH)
       return;
   }
@@ -433,7 +394,7 @@ peer_json(const load *l, peer *p)
     return j;
   }
   g_array_sort(p->latency_ms, cmp_float);
-  guint64 lost = seq_track_lost(&p->video_seq) + seq_track_lost(&p->audio_seq);
+  guint64 lost = sim_seq_lost(&p->video_seq) + sim_seq_lost(&p->audio_seq);
   json_object_set_new(j, "offer_to_keyframe_ms", ms_since(p->offer_us, p->keyframe_us));
   json_object_set_new(j, "video_packets", json_integer((json_int_t)p->video_packets));
   json_object_set_new(j, "audio_packets", json_integer((json_int_t)p->audio_packets));
@@ -442,6 +403,7 @@ peer_json(const load *l, peer *p)
   json_object_set_new(j, "window_packets", json_integer((json_int_t)(p->video_packets + p->audio_packets - p->window_packets)));
   json_object_set_new(j, "window_lost", json_integer((json_int_t)(lost - MIN(lost, p->window_lost))));
   json_object_set_new(j, "plis_sent", json_integer((json_int_t)p->plis_sent));
+  json_object_set_new(j, "video_jitter_ms", json_real(sim_seq_jitter(&p->video_seq) / 90.0));
   json_object_set_new(j, "latency_samples", json_integer(p->latency_ms->len));
   json_object_set_new(j, "latency_p50_ms", quantile(p->latency_ms, 0.50));
   json_object_set_new(j, "latency_p99_ms", quantile(p->latency_ms, 0.99));
