@@ -213,20 +213,6 @@ on_tick(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* When the kernel received message @msg (SO_TIMESTAMPNS), wall-clock µs;
- * @fallback if it carries no timestamp. */
-static gint64
-arrival_us(struct msghdr *msg, gint64 fallback)
-{
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-      struct timespec ts;
-      memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-    }
-  return fallback;
-}
-
 /* Reads what is queued on one socket, a few batches at most. */
 static void
 drain(sim_engine *e, sim_site *s, sim_medium m)
@@ -242,7 +228,7 @@ drain(sim_engine *e, sim_site *s, sim_medium m)
     gint64 now_real = g_get_real_time();
     for (int i = 0; i < n; i++)
       sim_site_receive(s, &e->env, m, e->recv_buf[i], e->recv_msgs[i].msg_len,
-                       arrival_us(&e->recv_msgs[i].msg_hdr, now_real));
+                       sim_arrival_us(&e->recv_msgs[i].msg_hdr, now_real));
     if (n < RECV_BATCH)
       return;
   }

@@ -8,6 +8,7 @@
 #include "devices/sim/sim-engine.h"
 #include "devices/sim/sim-material.h"
 #include "devices/sim/sim-roster.h"
+#include "devices/sim/sim-webrtc.h"
 
 #include <glib-unix.h>
 #include <gst/gst.h>
@@ -17,8 +18,11 @@
 
 typedef struct {
   char *controller, *sites_path, *codes, *level, *size, *control, *cache;
+  char *whep, *whip, *token, *tokens, *report;
   int video_port, audio_port, rtcp_video_port, rtcp_audio_port;
   int count, bitrate_kbps, fps, duration, clip_seconds;
+  int viewers, publishers, seconds, decrypt_every;
+  double join_within;
   gboolean no_cache, no_program_pli, quiet;
 } options;
 
@@ -32,6 +36,11 @@ options_clear(options *o)
   g_free(o->size);
   g_free(o->control);
   g_free(o->cache);
+  g_free(o->whep);
+  g_free(o->whip);
+  g_free(o->token);
+  g_free(o->tokens);
+  g_free(o->report);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(options, options_clear)
 
@@ -61,12 +70,33 @@ parse_options(int *argc, char ***argv, options *o, GError **error)
       {"duration", 0, 0, G_OPTION_ARG_INT, &o->duration, "Stop after this many seconds", "S"},
       {"no-program-pli", 0, 0, G_OPTION_ARG_NONE, &o->no_program_pli, "Never ask for a program keyframe", NULL},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress or summary lines", NULL},
+      {"whep", 0, 0, G_OPTION_ARG_STRING, &o->whep, "WebRTC load: WHEP viewers of this session endpoint", "URL"},
+      {"token", 0, 0, G_OPTION_ARG_STRING, &o->token, "The viewers' login token", "T"},
+      {"viewers", 0, 0, G_OPTION_ARG_INT, &o->viewers, "How many WHEP viewers", "N"},
+      {"whip", 0, 0, G_OPTION_ARG_STRING, &o->whip, "WebRTC load: WHIP publishers to this endpoint", "URL"},
+      {"tokens", 0, 0, G_OPTION_ARG_FILENAME, &o->tokens, "The publishers' site secrets, one a line", "FILE"},
+      {"publishers", 0, 0, G_OPTION_ARG_INT, &o->publishers, "How many WHIP publishers", "N"},
+      {"seconds", 0, 0, G_OPTION_ARG_INT, &o->seconds, "WebRTC load: stop after S s (default: at a signal)", "S"},
+      {"join-within", 0, 0, G_OPTION_ARG_DOUBLE, &o->join_within, "Spread the offers over S s (0)", "S"},
+      {"decrypt-every", 0, 0, G_OPTION_ARG_INT, &o->decrypt_every,
+       "WHEP: decrypt every Nth packet, count the rest from their clear header (1)", "N"},
+      {"report", 0, 0, G_OPTION_ARG_FILENAME, &o->report, "WebRTC load: the JSON report here (stdout)", "FILE"},
       {NULL}};
   g_autoptr(GOptionContext) context = g_option_context_new("- simulated roomctl sites");
   g_option_context_add_main_entries(context, entries, NULL);
   if (!g_option_context_parse(context, argc, argv, error))
     return FALSE;
-  if (!o->controller) {
+  if (o->whep && o->whip) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--whep or --whip, not both");
+    return FALSE;
+  }
+  if ((o->whep && (!o->token || o->viewers < 1)) || (o->whip && (!o->tokens || o->publishers < 1)) ||
+      o->seconds < 0 || o->join_within < 0) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                "--whep needs --token and --viewers N >= 1, --whip --tokens and --publishers N >= 1");
+    return FALSE;
+  }
+  if (!o->controller && !o->whep && !o->whip) {
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--controller HOST is required");
     return FALSE;
   }
@@ -157,6 +187,41 @@ run(sim_engine *engine, sim_control *control, GMainLoop *loop, const options *o,
     g_source_remove(timer);
 }
 
+/* The WebRTC load modes (sim-webrtc.h) instead of RTP sites. */
+static int
+run_webrtc(const options *o, const sim_video_format *format)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) tokens = NULL;
+  g_autoptr(sim_material) material = NULL;
+  if (o->whip) {
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(o->tokens, &text, NULL, &error)) {
+      g_printerr("roomctl-sim: %s\n", error->message);
+      return 1;
+    }
+    tokens = g_strsplit(g_strstrip(text), "\n", -1);
+    if (g_strv_length(tokens) < (guint)o->publishers) {
+      g_printerr("roomctl-sim: %s has %u secrets for %d publishers\n", o->tokens, g_strv_length(tokens), o->publishers);
+      return 2;
+    }
+    char *titles[] = {"WHIP publisher"};
+    sim_material_options mo = {o->no_cache ? NULL : o->cache ? o->cache : "build/sim-cache", *format, 1200, o->quiet};
+    if (!(material = sim_material_prepare(&mo, titles, 1, &error))) {
+      g_printerr("roomctl-sim: %s\n", error->message);
+      return 1;
+    }
+  }
+  sim_webrtc_options wo = {o->whip ? o->whip : o->whep, o->whip != NULL, o->token, tokens,
+                           (guint)(o->whip ? o->publishers : o->viewers), (guint)o->seconds, o->join_within,
+                           o->report, material, (guint)o->fps, (guint)MAX(o->decrypt_every, 1), o->quiet};
+  if (!sim_webrtc_run(&wo, &error)) {
+    g_printerr("roomctl-sim: %s\n", error->message);
+    return 1;
+  }
+  return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -169,6 +234,8 @@ main(int argc, char **argv)
   }
   raise_fd_limit();
   gst_init(NULL, NULL);
+  if (o.whep || o.whip)
+    return run_webrtc(&o, &format);
   g_auto(GStrv) codes = o.codes ? g_strsplit(o.codes, ",", -1) : NULL;
   g_autoptr(GPtrArray) roster =
       sim_roster_load(o.sites_path ? o.sites_path : "configs/demo/sites.csv", o.level, (guint)o.count, codes, &error);

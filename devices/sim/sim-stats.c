@@ -3,6 +3,19 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+gint64
+sim_arrival_us(struct msghdr *msg, gint64 fallback)
+{
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+    }
+  return fallback;
+}
 
 void
 sim_seq_update(sim_seq_tracker *t, guint16 seq, guint32 timestamp,

@@ -4,6 +4,7 @@
  * percentiles over a sliding window. Pure, fixed-size, no allocation. */
 #pragma once
 #include <glib.h>
+#include <sys/socket.h>
 
 typedef struct {
   gboolean started;
@@ -18,6 +19,10 @@ typedef struct {
   gint64 transit;
   guint64 jitter16;
 } sim_seq_tracker;
+
+/* When the kernel received message @msg (its SO_TIMESTAMPNS control
+ * message), wall-clock µs; @fallback if it carries no timestamp. */
+gint64 sim_arrival_us(struct msghdr *msg, gint64 fallback);
 
 /* Counts one packet with sequence number @seq that arrived at @arrival_us
  * carrying RTP timestamp @timestamp of a @clock_rate Hz clock. */

@@ -4,12 +4,14 @@
 # It links the controller's CSV reader (controller/base/csv.c) and RTP wire leaf
 # (controller/base/rtp.c, shared by both ends) and nothing else of the
 # controller, and needs gstreamer-app besides the controller's
-# packages (libgstreamer-plugins-base1.0-dev, already in APT_PKGS).
+# packages (libgstreamer-plugins-base1.0-dev, already in APT_PKGS). The
+# WebRTC load modes (sim-webrtc*.c) use libnice's STUN library, libsrtp2 and
+# OpenSSL directly, never the controller's devices/webrtc*.c.
 
 BUILD ?= build
 OPT   ?= -O2 -g
 
-SIM_PKGS    := glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-app-1.0 jansson
+SIM_PKGS    := glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-app-1.0 jansson nice libsrtp2 openssl
 # pkg-config runs when a recipe first needs the flags, not when make reads
 # this file: on a fresh machine the -dev packages arrive only with the apt
 # stamp (SIM_ORDER, set by the top-level Makefile), after the file was read.
