@@ -12,3 +12,5 @@ void rc_site_transport_clear(rc_site_transport *t);
 rc_site_transport *rc_site_rtp_new(const rc_site_transport_desc *desc, const rc_site_transport_host *host);
 /* "rtsp", "srt": site-pull.c. Without a URL its link stays down, saying so. */
 rc_site_transport *rc_site_pull_new(const rc_site_transport_desc *desc, const rc_site_transport_host *host);
+/* "webrtc": site-webrtc.c. Its link is down until a WHIP publisher connects. */
+rc_site_transport *rc_site_webrtc_new(const rc_site_transport_desc *desc, const rc_site_transport_host *host);

@@ -22,7 +22,8 @@
  *
  * Adapters: "rtp" (site-rtp.c: the site sends to the shared ports and
  * receives at its address or where it sends from), "rtsp" and "srt"
- * (site-pull.c: the controller fetches an IP camera or an SRT stream).
+ * (site-pull.c: the controller fetches an IP camera or an SRT stream),
+ * "webrtc" (site-webrtc.c: a browser joins by WHIP, webrtc.h).
  * Made, used and freed on the main loop unless a member says otherwise. */
 #pragma once
 #include <gio/gio.h>
@@ -66,7 +67,7 @@ typedef struct {
 typedef struct {
   gint64 id;
   const char *code;
-  const char *transport; /* "rtp" (NULL too), "rtsp", "srt" */
+  const char *transport; /* "rtp" (NULL too), "rtsp", "srt", "webrtc" */
   const char *address;   /* rtp: "HOST:PORT" where it receives video (audio at PORT+2), NULL/"" =
                           * where it sends from; rtsp/srt: what is pulled */
   int video_pt, audio_pt; /* the payload types it sends (rtp; a pull's are the program's) */
@@ -88,9 +89,7 @@ typedef struct {
   /* A program packet for this site alone: a writable copy carrying its
    * out_ssrc and out_pt. The transport protects and sends it. On the
    * thread that has the program. NULL: the shared fan-out sends.
-   * Video only so far: the video fan-out calls it; the audio mix's outputs
-   * still send to destinations only, so a transport with its own send gets
-   * no program audio yet (the first such transport adds it there). */
+   * The video fan-out and the audio mix's outputs (with mix-minus) call it. */
   void (*send)(rc_site_transport *t, gboolean audio, guint8 *rtp, gsize len);
   /* Asks the site for a video keyframe. */
   void (*request_keyframe)(rc_site_transport *t);

@@ -18,6 +18,8 @@ static const struct {
   {RC_WIRE_UNSUPPORTED_MEDIA, "unsupported_media", 415},
   {RC_WIRE_BAD_PATH, "bad_path", 400},
   {RC_WIRE_LENGTH_REQUIRED, "length_required", 411},
+  {RC_WIRE_BAD_SDP, "bad_sdp", 400},
+  {RC_WIRE_NOT_ACCEPTABLE, "not_acceptable", 406},
   {RC_WIRE_UNAUTHENTICATED, "unauthenticated", 401},
   {RC_WIRE_FORBIDDEN, "forbidden", 403},
   {RC_WIRE_TOKEN_EXPIRED, "token_expired", 401},
@@ -28,6 +30,7 @@ static const struct {
   {RC_WIRE_METHOD_NOT_ALLOWED, "method_not_allowed", 405},
   {RC_WIRE_RATE_LIMITED, "rate_limited", 429},
   {RC_WIRE_INTERNAL, "internal", 500},
+  {RC_WIRE_UNAVAILABLE, "unavailable", 503},
   {RC_WIRE_STORAGE_FULL, "storage_full", 507},
 };
 

@@ -12,6 +12,8 @@ typedef enum {
   RC_WIRE_UNSUPPORTED_MEDIA = 1004,
   RC_WIRE_BAD_PATH = 1005,
   RC_WIRE_LENGTH_REQUIRED = 1006,
+  RC_WIRE_BAD_SDP = 1007,        /* a WHIP/WHEP offer that is not usable SDP (HTTP 400) */
+  RC_WIRE_NOT_ACCEPTABLE = 1008, /* an offer with no codec we take (HTTP 406) */
   RC_WIRE_UNAUTHENTICATED = 1100,
   RC_WIRE_FORBIDDEN = 1101,
   RC_WIRE_TOKEN_EXPIRED = 1102,
@@ -22,6 +24,7 @@ typedef enum {
   RC_WIRE_METHOD_NOT_ALLOWED = 1203,
   RC_WIRE_RATE_LIMITED = 1400,
   RC_WIRE_INTERNAL = 1500,
+  RC_WIRE_UNAVAILABLE = 1503,  /* a service that is off or not running now (HTTP 503) */
   RC_WIRE_STORAGE_FULL = 1507, /* the server's disk is full: nothing was recorded (HTTP 507) */
 } rc_wire_code;
 

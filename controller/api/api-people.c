@@ -7,7 +7,7 @@
 
 static const char *const role_choices[] = {"admin", "secretariat", "chair", "delegate", "technician", NULL};
 static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
-static const char *const transport_choices[] = {"rtp", "rtsp", "srt", NULL};
+static const char *const transport_choices[] = {"rtp", "rtsp", "srt", "webrtc", NULL};
 
 static const rc_field login_fields[] = {
   {"username", RC_FIELD_STRING, TRUE, 1, 64, NULL},

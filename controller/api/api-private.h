@@ -26,6 +26,7 @@ struct rc_api {
   struct rc_agenda *agenda; /* app/agenda.c */
   struct rc_agenda_documents *documents; /* app/agenda-documents.c */
   struct rc_session_plan *plan; /* app/session-plan.c */
+  GHashTable *offers; /* peer address -> WebRTC offers this minute (api-webrtc.c), made at the first */
 };
 
 /* One WebSocket message being handled. */
@@ -120,6 +121,8 @@ extern const rc_api_route rc_api_routes_calendar[]; /* api-calendar.c */
 extern const rc_api_route rc_api_routes_recordings[]; /* api-recordings.c */
 extern const rc_api_route rc_api_routes_records[];  /* api-reports.c */
 extern const rc_api_route rc_api_routes_organisations[]; /* api-organisations.c */
+extern const rc_api_route rc_api_routes_webrtc[];   /* api-webrtc.c */
+extern const rc_api_route rc_api_routes_sites[];    /* api-sites.c */
 
 
 /* The app's access policy (access.h), with the api's store. */

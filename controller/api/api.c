@@ -73,6 +73,8 @@ rc_api_free(rc_api *api)
   rc_program_free(api->program);
   rc_site_health_free(api->health);
   rc_record_jobs_free(api->records);
+  if (api->offers)
+    g_hash_table_destroy(api->offers);
   g_free(api);
 }
 

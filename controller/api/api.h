@@ -54,8 +54,9 @@ void rc_api_health_on_stats(struct rc_media_figures *figures, gpointer api);
 
 /* ---- REST ---- */
 
-/* RC_BODY_CSV: raw bytes in memory (request->body), up to [http] max_import_kb. */
-typedef enum { RC_BODY_NONE, RC_BODY_JSON, RC_BODY_PDF, RC_BODY_CSV } rc_api_body_kind;
+/* RC_BODY_CSV: raw bytes in memory (request->body), up to [http] max_import_kb.
+ * RC_BODY_SDP: raw bytes in memory, up to [http] max_body_kb (a WHIP/WHEP offer). */
+typedef enum { RC_BODY_NONE, RC_BODY_JSON, RC_BODY_PDF, RC_BODY_CSV, RC_BODY_SDP } rc_api_body_kind;
 
 typedef struct rc_api_route rc_api_route;
 
@@ -85,6 +86,7 @@ typedef struct {
   const char *upload_sha256; /* hex */
   const char *if_none_match;
   const char *peer;          /* client address, for the log */
+  const char *content_type;  /* as sent, may be NULL */
 } rc_api_request;
 
 /* Later replies (login) come through this, on the main loop. */

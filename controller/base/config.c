@@ -63,6 +63,9 @@ static const key_spec keys[] = {
   {"media", "record_segment_minutes", KEY_INT, F(media_record_segment_minutes), 1, 240},
   {"media", "rtsp_port", KEY_INT, F(media_rtsp_port), 0, 65535},
   {"media", "rtsp_host", KEY_STRING, F(media_rtsp_host), 0, 0},
+  {"media", "webrtc_port", KEY_INT, F(media_webrtc_port), 0, 65535},
+  {"media", "webrtc_address", KEY_STRING, F(media_webrtc_address), 0, 0},
+  {"media", "webrtc_offers_per_minute", KEY_INT, F(media_webrtc_offers_per_minute), 1, 100000},
   {"media", "h264_payload_type", KEY_INT, F(media_h264_payload_type), 96, 127},
   {"media", "opus_payload_type", KEY_INT, F(media_opus_payload_type), 96, 127},
   {"media", "video_cap_kbps", KEY_INT, F(media_video_cap_kbps), 0, 1000000},
@@ -144,6 +147,9 @@ rc_config_new_default(void)
   c->media_record_segment_minutes = 10;
   c->media_rtsp_port = 8554;
   c->media_rtsp_host = g_strdup("");
+  c->media_webrtc_port = 5008;
+  c->media_webrtc_address = g_strdup("");
+  c->media_webrtc_offers_per_minute = 30;
   c->media_h264_payload_type = 96;
   c->media_opus_payload_type = 111;
   c->media_video_cap_kbps = 8000;

@@ -72,6 +72,9 @@ typedef struct rc_config {
   int media_record_segment_minutes;
   int media_rtsp_port;    /* 0 = no RTSP output */
   char *media_rtsp_host;  /* shown in the RTSP URL */
+  int media_webrtc_port;  /* the one UDP port of every WHIP/WHEP peer; 0 = WebRTC off */
+  char *media_webrtc_address; /* host candidates, comma-separated; "" = listen (127.0.0.1 if any) */
+  int media_webrtc_offers_per_minute; /* WHIP/WHEP offers one address may make */
   int media_h264_payload_type; /* what sites send, unless the site says otherwise */
   int media_opus_payload_type;
   int media_video_cap_kbps; /* a site's rate cap per medium, 0 = none (site may override) */

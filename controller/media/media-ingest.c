@@ -18,6 +18,7 @@
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media/media-private.h"
 #include "base/rc-error.h"
+#include "devices/site-transport.h"
 
 #include <gst/net/gstnetaddressmeta.h>
 #include <poll.h>
@@ -62,6 +63,7 @@ typedef struct {
   guint64 wrong_pt_packets;
   guint8 last_wrong_pt;
   gint64 wrong_pt_us;
+  GPtrArray *watchers;    /* rc_site_transport* taking this stream as it comes (a technician's check), or NULL */
 } stream;
 
 struct rc_ingest {
@@ -88,6 +90,8 @@ stream_free(gpointer data)
   g_clear_object(&s->source);
   g_clear_object(&s->rtcp_from);
   g_clear_object(&s->copy_to);
+  if (s->watchers)
+    g_ptr_array_unref(s->watchers);
   g_free(s);
 }
 
@@ -225,6 +229,20 @@ copy_packet(rc_ingest *in, stream *s, const guint8 *data, gsize len)
   gst_app_src_push_buffer(s->copy_to, gst_buffer_new_wrapped(copy, len)); /* both take ownership */
 }
 
+/* A technician watching one site's own stream: a re-stamped copy each. */
+static void
+send_watchers(rc_ingest *in, stream *s, const guint8 *data, gsize len)
+{
+  guint8 copy[SLOT];
+  for (guint i = 0; i < s->watchers->len && len <= SLOT; i++) {
+    rc_site_transport *t = s->watchers->pdata[i];
+    const rc_site_stream_format *f = in->audio ? &t->format.audio : &t->format.video;
+    memcpy(copy, data, len);
+    rc_rtp_restamp_source(copy, f->out_ssrc, (guint8)f->out_pt);
+    t->ops->send(t, in->audio, copy, len);
+  }
+}
+
 /* The site's cap as a token bucket: FALSE for a packet above it. */
 static gboolean
 within_cap(stream *s, gsize len, gint64 now)
@@ -316,6 +334,8 @@ process_rtp(rc_ingest *in, GArray *out, const guint8 *data, gsize len, const str
     forward(in, s->route, data, len, &p, msg, out);
   if (s->copy_to)
     copy_packet(in, s, data, len);
+  if (s->watchers)
+    send_watchers(in, s, data, len);
 }
 
 /* The RTP thread: batches of datagrams, one lock per batch. */
@@ -369,19 +389,17 @@ stream_of_sender(rc_ingest *in, guint32 ssrc)
   return g_hash_table_lookup(in->streams, GUINT_TO_POINTER(ssrc));
 }
 
+/* One RTCP packet from @from (NULL: not through our port); @in->lock held. */
 static void
-on_rtcp(rc_ingest *in, GstBuffer *buf)
+rtcp_bytes(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *from)
 {
-  GstMapInfo map;
-  if (!gst_buffer_map(buf, &map, GST_MAP_READ))
-    return;
   rc_rtcp_info info;
-  g_mutex_lock(&in->lock);
   stream *s = NULL;
-  if (!rc_rtcp_parse(map.data, map.size, &info))
+  if (!rc_rtcp_parse(data, len, &info))
     in->rtcp_malformed++;
   else if ((s = stream_of_sender(in, info.sender_ssrc))) {
-    learn_address(&s->rtcp_from, sender_of(buf));
+    if (from)
+      learn_address(&s->rtcp_from, from);
     for (guint i = 0; i < info.n_reports; i++)
       if (info.reports[i].ssrc == (in->audio ? RC_PROGRAM_AUDIO_SSRC : RC_PROGRAM_VIDEO_SSRC)) {
         s->rr = info.reports[i];
@@ -393,6 +411,16 @@ on_rtcp(rc_ingest *in, GstBuffer *buf)
   } else {
     in->unknown_ssrc++;
   }
+}
+
+static void
+on_rtcp(rc_ingest *in, GstBuffer *buf)
+{
+  GstMapInfo map;
+  if (!gst_buffer_map(buf, &map, GST_MAP_READ))
+    return;
+  g_mutex_lock(&in->lock);
+  rtcp_bytes(in, map.data, map.size, sender_of(buf));
   g_mutex_unlock(&in->lock);
   gst_buffer_unmap(buf, &map);
 }
@@ -706,4 +734,40 @@ rc_ingest_feed(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *fro
               have ? (socklen_t)g_socket_address_get_native_size(from) : 0, g_get_monotonic_time(), NULL);
   g_mutex_unlock(&in->lock);
   send_out(in, out);
+}
+
+void
+rc_ingest_feed_rtcp(rc_ingest *in, const guint8 *data, gsize len)
+{
+  g_mutex_lock(&in->lock);
+  rtcp_bytes(in, data, len, NULL);
+  g_mutex_unlock(&in->lock);
+}
+
+void
+rc_ingest_ask_keyframe(rc_ingest *in, gint64 session_id)
+{
+  g_mutex_lock(&in->lock);
+  route *r = g_hash_table_lookup(in->routes, &session_id);
+  if (r)
+    r->keyframe_requested = TRUE;
+  g_mutex_unlock(&in->lock);
+}
+
+gboolean
+rc_ingest_watch(rc_ingest *in, guint32 ssrc, struct rc_site_transport *t, gboolean add)
+{
+  g_mutex_lock(&in->lock); /* the RTP thread holds it while it sends: nothing reaches @t after a removal */
+  stream *s = g_hash_table_lookup(in->streams, GUINT_TO_POINTER(ssrc));
+  if (s && add) {
+    if (!s->watchers)
+      s->watchers = g_ptr_array_new();
+    g_ptr_array_add(s->watchers, t);
+  } else if (s && s->watchers) {
+    g_ptr_array_remove(s->watchers, t);
+    if (!s->watchers->len)
+      g_clear_pointer(&s->watchers, g_ptr_array_unref);
+  }
+  g_mutex_unlock(&in->lock);
+  return s != NULL;
 }

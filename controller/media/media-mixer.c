@@ -25,6 +25,7 @@
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media/media-private.h"
 #include "devices/room-audio.h"
+#include "devices/site-transport.h"
 
 #include <gst/app/gstappsink.h>
 #include <string.h>
@@ -49,12 +50,14 @@ typedef struct {
   /* Under the mixer's route_lock (this output's streaming thread and the main loop): */
   GQueue changes;      /* route_change*, in the order they were made */
   guint16 last_seq;    /* of the last packet that went to the sink */
+  GPtrArray *egress;   /* rc_site_transport* that send the packets themselves (WebRTC) */
 } mix_output;
 
 /* A client added to or removed from an output's sink from packet @at_seq on. */
 typedef struct {
   char *host;
   int port;
+  rc_site_transport *egress; /* instead of host:port: a transport with its own send */
   gboolean add;
   guint16 at_seq;
 } route_change;
@@ -71,6 +74,7 @@ typedef struct {
 typedef struct {
   guint output;
   char *dest;
+  rc_site_transport *egress;
 } placed_site;
 
 struct rc_mixer {
@@ -209,6 +213,25 @@ feed(GstBin *bin, GstElement *tee, GstElement *mixer)
   gst_element_link(q, mixer);
 }
 
+/* Each egress member gets its copy, re-stamped as it takes the program. */
+static void
+send_egress(mix_output *o, GstBuffer *buf)
+{
+  GstMapInfo map;
+  if (!gst_buffer_map(buf, &map, GST_MAP_READ))
+    return;
+  if (map.size >= 12 && map.size <= 2048) {
+    guint8 copy[2048];
+    for (guint i = 0; i < o->egress->len; i++) {
+      rc_site_transport *t = o->egress->pdata[i];
+      memcpy(copy, map.data, map.size);
+      rc_rtp_restamp_source(copy, t->format.audio.out_ssrc, (guint8)t->format.audio.out_pt);
+      t->ops->send(t, TRUE, copy, map.size);
+    }
+  }
+  gst_buffer_unmap(buf, &map);
+}
+
 /* Applies the changes due at this packet, in the output's streaming
  * thread, before the sink sends it. */
 static GstPadProbeReturn
@@ -224,10 +247,17 @@ on_output_packet(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   o->last_seq = seq;
   route_change *c;
   while ((c = g_queue_peek_head(&o->changes)) && (gint16)(guint16)(seq - c->at_seq) >= 0) {
-    g_signal_emit_by_name(o->sink, c->add ? "add" : "remove", c->host, c->port);
+    if (c->egress && c->add)
+      g_ptr_array_add(o->egress, c->egress);
+    else if (c->egress)
+      g_ptr_array_remove(o->egress, c->egress);
+    else
+      g_signal_emit_by_name(o->sink, c->add ? "add" : "remove", c->host, c->port);
     g_free(c->host);
     g_free(g_queue_pop_head(&o->changes));
   }
+  if (o->egress->len)
+    send_egress(o, GST_PAD_PROBE_INFO_BUFFER(info));
   g_mutex_unlock(&o->mixer->route_lock);
   return GST_PAD_PROBE_OK;
 }
@@ -251,6 +281,7 @@ encoded_output(rc_mixer *x, GstElement *mixer)
   o->mixer = x;
   o->sink = sink;
   o->clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  o->egress = g_ptr_array_new();
   g_queue_init(&o->changes);
   o->last_seq = (guint16)(x->seq_base - 1);
   g_autoptr(GstPad) in = gst_element_get_static_pad(sink, "sink");
@@ -274,6 +305,7 @@ output_free(gpointer data)
 {
   mix_output *o = data;
   g_hash_table_destroy(o->clients);
+  g_ptr_array_unref(o->egress);
   route_change *c;
   while ((c = g_queue_pop_head(&o->changes))) {
     g_free(c->host);
@@ -391,36 +423,42 @@ next_packet(rc_mixer *x)
 }
 
 static void
-queue_change(mix_output *o, const char *hostport, gboolean add, guint16 at_seq)
+queue_change(mix_output *o, const char *hostport, rc_site_transport *egress, gboolean add, guint16 at_seq)
 {
-  const char *colon = strrchr(hostport, ':');
   route_change *c = g_new0(route_change, 1);
-  c->host = g_strndup(hostport, (gsize)(colon - hostport));
-  c->port = atoi(colon + 1);
+  if (egress) {
+    c->egress = egress;
+  } else {
+    const char *colon = strrchr(hostport, ':');
+    c->host = g_strndup(hostport, (gsize)(colon - hostport));
+    c->port = atoi(colon + 1);
+  }
   c->add = add;
   c->at_seq = at_seq;
   g_queue_push_tail(&o->changes, c);
 }
 
 /* Moves a receiver: @from_dest leaves output @from and @to_dest joins
- * output @to (either NULL: none), both from the same packet on. */
+ * output @to (either NULL: none), both from the same packet on. A receiver
+ * with its own send (@from_egress, @to_egress) is moved the same way. */
 static void
-route(rc_mixer *x, guint from, const char *from_dest, guint to, const char *to_dest)
+route(rc_mixer *x, guint from, const char *from_dest, rc_site_transport *from_egress, guint to, const char *to_dest,
+      rc_site_transport *to_egress)
 {
-  mix_output *a = from_dest && strrchr(from_dest, ':') ? x->outputs->pdata[from] : NULL;
-  mix_output *b = to_dest && strrchr(to_dest, ':') ? x->outputs->pdata[to] : NULL;
-  if (a && !g_hash_table_remove(a->clients, from_dest))
+  mix_output *a = from_egress || (from_dest && strrchr(from_dest, ':')) ? x->outputs->pdata[from] : NULL;
+  mix_output *b = to_egress || (to_dest && strrchr(to_dest, ':')) ? x->outputs->pdata[to] : NULL;
+  if (a && !from_egress && !g_hash_table_remove(a->clients, from_dest))
     a = NULL;
-  if (b && !g_hash_table_add(b->clients, g_strdup(to_dest)))
+  if (b && !to_egress && !g_hash_table_add(b->clients, g_strdup(to_dest)))
     b = NULL;
   if (!a && !b)
     return;
   g_mutex_lock(&x->route_lock);
   guint16 at = next_packet(x);
   if (a)
-    queue_change(a, from_dest, FALSE, at);
+    queue_change(a, from_dest, from_egress, FALSE, at);
   if (b)
-    queue_change(b, to_dest, TRUE, at);
+    queue_change(b, to_dest, to_egress, TRUE, at);
   g_mutex_unlock(&x->route_lock);
 }
 
@@ -428,7 +466,7 @@ void
 rc_mixer_local_client(rc_mixer *x, int port, gboolean add)
 {
   g_autofree char *hp = g_strdup_printf("127.0.0.1:%d", port);
-  route(x, 0, add ? NULL : hp, 0, add ? hp : NULL);
+  route(x, 0, add ? NULL : hp, NULL, 0, add ? hp : NULL, NULL);
 }
 
 /* A talker gets the mix without its own slot; everybody else the full mix. */
@@ -485,22 +523,48 @@ rc_mixer_set_talkers(rc_mixer *x, const rc_mixer_talker *talkers, guint n)
       slot_swap(x, &x->slots[t], 0, 0);
 }
 
-/* Moves @site to output @out at @dest (NULL: nowhere). */
+/* Moves @site to output @out at @dest or @egress (both NULL: nowhere). */
 static void
-place(rc_mixer *x, gint64 site_id, guint out, const char *dest)
+place(rc_mixer *x, gint64 site_id, guint out, const char *dest, rc_site_transport *egress)
 {
   placed_site *p = g_hash_table_lookup(x->placed, &site_id);
-  if (p && p->output == out && g_strcmp0(p->dest, dest) == 0)
+  if (egress)
+    dest = NULL;
+  if (p && p->output == out && g_strcmp0(p->dest, dest) == 0 && p->egress == egress)
     return;
-  route(x, p ? p->output : 0, p ? p->dest : NULL, out, dest);
+  route(x, p ? p->output : 0, p ? p->dest : NULL, p ? p->egress : NULL, out, dest, egress);
   if (p)
     g_hash_table_remove(x->placed, &site_id);
-  if (!dest)
+  if (!dest && !egress)
     return;
   p = g_new0(placed_site, 1);
   p->output = out;
   p->dest = g_strdup(dest);
+  p->egress = egress;
   g_hash_table_insert(x->placed, g_memdup2(&site_id, sizeof site_id), p);
+}
+
+void
+rc_mixer_forget_egress(rc_mixer *x, gint64 site_id, rc_site_transport *t)
+{
+  placed_site *p = g_hash_table_lookup(x->placed, &site_id);
+  if (p && p->egress == t)
+    g_hash_table_remove(x->placed, &site_id);
+  g_mutex_lock(&x->route_lock); /* a packet being sent holds it: none after this */
+  for (guint i = 0; i < x->outputs->len; i++) {
+    mix_output *o = x->outputs->pdata[i];
+    g_ptr_array_remove(o->egress, t);
+    for (GList *l = o->changes.head; l;) {
+      GList *next = l->next;
+      route_change *c = l->data;
+      if (c->egress == t) {
+        g_free(c);
+        g_queue_delete_link(&o->changes, l);
+      }
+      l = next;
+    }
+  }
+  g_mutex_unlock(&x->route_lock);
 }
 
 void
@@ -508,7 +572,7 @@ rc_mixer_refresh(rc_mixer *x, const rc_mixer_listener *listeners, guint n)
 {
   g_autoptr(GHashTable) present = g_hash_table_new(g_int64_hash, g_int64_equal);
   for (guint i = 0; i < n; i++) {
-    place(x, listeners[i].site_id, output_for(x, listeners[i].site_id), listeners[i].dest);
+    place(x, listeners[i].site_id, output_for(x, listeners[i].site_id), listeners[i].dest, listeners[i].egress);
     g_hash_table_add(present, (gpointer)&listeners[i].site_id);
   }
   /* Sites that left the session stop receiving. */
@@ -520,5 +584,5 @@ rc_mixer_refresh(rc_mixer *x, const rc_mixer_listener *listeners, guint n)
     if (!g_hash_table_contains(present, key))
       g_array_append_val(gone, *(gint64 *)key);
   for (guint i = 0; i < gone->len; i++)
-    place(x, g_array_index(gone, gint64, i), 0, NULL);
+    place(x, g_array_index(gone, gint64, i), 0, NULL, NULL);
 }

@@ -112,6 +112,16 @@ gboolean rc_ingest_take_keyframe_request(rc_ingest *ingest, gint64 session_id);
 GSocket *rc_ingest_socket(rc_ingest *ingest);
 /* Feeds a packet that came another way (RTSP or SRT pull) as if received. */
 void rc_ingest_feed(rc_ingest *ingest, const guint8 *data, gsize len, GSocketAddress *from);
+/* One RTCP packet a site sent another way (WebRTC), its sender SSRC the
+ * site's: its reports and keyframe requests count as if received here. */
+void rc_ingest_feed_rtcp(rc_ingest *ingest, const guint8 *data, gsize len);
+/* A receiver of session @session_id's program asks for a keyframe (merged
+ * with the others' at the next tick). */
+void rc_ingest_ask_keyframe(rc_ingest *ingest, gint64 session_id);
+/* Adds or removes @t as a watcher of stream @ssrc: it gets each packet,
+ * re-stamped with its out SSRC and payload type, through its send. FALSE:
+ * no such stream. Removal is synchronous. */
+gboolean rc_ingest_watch(rc_ingest *ingest, guint32 ssrc, struct rc_site_transport *t, gboolean add);
 
 /* ---- media-fanout.c: one program stream to many sites ---- */
 rc_fanout *rc_fanout_new(const char *name, gboolean audio, GSocket *socket, GError **error);
@@ -145,8 +155,9 @@ typedef struct {
   const char *code, *name;
 } rc_mixer_talker;
 typedef struct {
-  gint64 site_id;
+  gint64 site_id;     /* a WHEP viewer: a negative id of its own (it takes the full mix) */
   const char *dest;
+  struct rc_site_transport *egress; /* or this: it sends the program itself (borrowed; NULL = dest) */
 } rc_mixer_listener;
 rc_mixer *rc_mixer_new(const rc_mixer_setup *setup, GError **error);
 void rc_mixer_free(rc_mixer *mixer);
@@ -160,6 +171,8 @@ void rc_mixer_set_talkers(rc_mixer *mixer, const rc_mixer_talker *talkers, guint
 /* Every site of the session and where it receives (called every second
  * and after the talkers change); sites not listed stop receiving. */
 void rc_mixer_refresh(rc_mixer *mixer, const rc_mixer_listener *listeners, guint n);
+/* Stops sending to @t (placed for @site_id) at once: nothing reaches it after this returns. */
+void rc_mixer_forget_egress(rc_mixer *mixer, gint64 site_id, struct rc_site_transport *t);
 
 /* ---- media-compose.c ---- */
 /* A tile of the grid: a site's video stream and the name shown on it. */
@@ -206,3 +219,29 @@ void rc_rtsp_out_free(rc_rtsp_out *rtsp);
 
 
 
+
+/* ---- media.c, for media-webrtc.c ---- */
+typedef struct rc_media_rtc rc_media_rtc;
+/* Where the media keeps its WebRTC state (NULL until the first offer). */
+rc_media_rtc **rc_media_rtc_slot(rc_media *media);
+const rc_config *rc_media_config(rc_media *media);
+/* The shared ingest of @audio's medium, NULL while no session has media.
+ * Read from the WebRTC thread too: it lives until the last session ends,
+ * and every peer of a session is closed before its session ends. */
+rc_ingest *rc_media_ingest(rc_media *media, gboolean audio);
+/* Site @site_id's transport in @session_id's media, or NULL. */
+struct rc_site_transport *rc_media_site_transport(rc_media *media, gint64 session_id, gint64 site_id);
+/* The site's program egress changed (a receiving peer came or went): placed again. */
+void rc_media_site_receiver_changed(rc_media *media, gint64 session_id, gint64 site_id);
+/* A WHEP viewer's egress @t (taken): kept by the session's media, placed
+ * once connected: on tier 0's fan-out and the full mix, or on one site's
+ * streams (@watch_site_id). */
+void rc_media_viewer_add(rc_media *media, gint64 session_id, gint64 viewer_id, struct rc_site_transport *t,
+                         gint64 watch_site_id);
+void rc_media_viewer_connected(rc_media *media, gint64 session_id, gint64 viewer_id);
+/* Synchronous: nothing is sent to it after this returns; then freed. */
+void rc_media_viewer_remove(rc_media *media, gint64 session_id, gint64 viewer_id);
+/* media-webrtc.c: closes the session's peers (before its media go). */
+void rc_media_rtc_session_ended(rc_media *media, gint64 session_id);
+/* media-webrtc.c: the engine, after every session's media went. */
+void rc_media_rtc_free(rc_media *media);

@@ -7,6 +7,16 @@
 #include "base/rc-error.h"
 #include "devices/room-audio.h"
 #include "devices/site-transport.h"
+#include "devices/site-webrtc.h"
+
+/* A WHEP viewer: its egress, and what it watches (0 = the program). */
+typedef struct {
+  gint64 id;
+  struct rc_site_transport *t;
+  gint64 watch_site;
+  guint32 watch_ssrc[2];
+  gboolean placed;
+} viewer;
 
 /* One live session's media (or a pre-session check's): its sites, its
  * program (switch or compose) and fan-outs, its mix, recording and RTSP
@@ -34,6 +44,7 @@ typedef struct {
   rc_delay_histogram delay_ago[20]; /* the forwarding delay at the last 20 ticks (10 s) */
   guint delay_tick;
   GArray *local_audio_ports; /* int: recorder and RTSP inputs of the mix */
+  GHashTable *viewers;       /* gint64* viewer id -> viewer* (WHEP, media-webrtc.c) */
   struct rc_room_audio *room; /* hall microphone and speakers, or NULL */
 } conf;
 
@@ -48,6 +59,7 @@ struct rc_media {
   gint64 room_holder;        /* the session the hall's audio is in, 0 = none */
   struct rc_room_audio *room; /* hall microphone and speakers, or NULL */
   rc_site_transport_host host; /* what the sites' transports get of the media */
+  rc_media_rtc *rtc;           /* WHIP/WHEP (media-webrtc.c), NULL until the first offer */
   rc_media_stats_fn on_stats;
   rc_media_switch_fn on_switch;
   gpointer cb_data;
@@ -66,6 +78,14 @@ static void unplace_site(conf *c, rc_media_site *s);
 
 #define PENDING_POLL_MS 50 /* how soon a finished switch is noticed */
 #define PLI_EVERY 6        /* polls between keyframe requests (300 ms) */
+
+static void
+viewer_free(gpointer data)
+{
+  viewer *v = data;
+  rc_site_transport_free(v->t);
+  g_free(v);
+}
 
 static void
 site_free(gpointer data)
@@ -127,6 +147,7 @@ rc_media_free(rc_media *m)
   g_autoptr(GArray) ids = rc_media_sessions(m);
   for (guint i = 0; i < ids->len; i++)
     rc_media_stop(m, g_array_index(ids, gint64, i));
+  rc_media_rtc_free(m);
   g_hash_table_destroy(m->confs);
   g_free(m);
 }
@@ -387,7 +408,15 @@ mixer_listeners(conf *c)
     rc_media_site *s = value;
     char *dest = rc_media_site_destination(s, TRUE);
     g_ptr_array_add(dests, dest);
-    l[i++] = (rc_mixer_listener){s->id, dest};
+    l[i++] = (rc_mixer_listener){s->id, dest, s->link && s->link->ops->send ? s->link : NULL};
+  }
+  /* WHEP viewers of the program take the full mix (ids of their own, below zero). */
+  l = g_renew(rc_mixer_listener, l, MAX(n + g_hash_table_size(c->viewers), 1));
+  g_hash_table_iter_init(&it, c->viewers);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    viewer *v = value;
+    if (v->placed && !v->watch_site)
+      l[i++] = (rc_mixer_listener){-v->id, NULL, v->t};
   }
   rc_mixer_refresh(c->mixer, l, i);
 }
@@ -788,6 +817,7 @@ start(rc_media *m, gint64 session_id, gboolean check_only, const rc_media_site_d
               .check_only = check_only, .mode = m->config->program_mode, .video = m->video, .audio = m->audio,
               .room = m->room};
   c->sites = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, site_free);
+  c->viewers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, viewer_free);
   c->tiles = g_array_new(FALSE, FALSE, sizeof(gint64));
   c->local_audio_ports = g_array_new(FALSE, FALSE, sizeof(int));
   g_hash_table_insert(m->confs, g_memdup2(&session_id, sizeof session_id), c);
@@ -852,6 +882,7 @@ conf_free(gpointer data)
   g_free(c->fanouts);
   g_array_free(c->tiles, TRUE);
   g_array_free(c->local_audio_ports, TRUE);
+  g_hash_table_destroy(c->viewers); /* nothing sends to them now: the mix, fan-outs and streams are gone */
   g_clear_pointer(&c->last_figures, rc_media_figures_unref);
   g_free(c);
 }
@@ -881,6 +912,7 @@ rc_media_stop(rc_media *m, gint64 session_id)
   conf *c = conf_of(m, session_id);
   if (!c)
     return;
+  rc_media_rtc_session_ended(m, session_id);
   g_hash_table_remove(m->confs, &session_id);
   conf_free(c);
   if (m->room_holder == session_id)
@@ -897,6 +929,8 @@ rc_media_stop(rc_media *m, gint64 session_id)
 static void
 unplace_site(conf *c, rc_media_site *s)
 {
+  if (c->mixer && s->link)
+    rc_mixer_forget_egress(c->mixer, s->id, s->link);
   if (s->egress_tier >= 0) {
     rc_fanout_remove_egress(c->fanouts[s->egress_tier], s->link);
     s->egress_tier = -1;
@@ -1177,3 +1211,102 @@ rc_media_unknown_senders(rc_media *m)
 }
 
 
+
+/* ---- for media-webrtc.c ---- */
+
+rc_media_rtc **
+rc_media_rtc_slot(rc_media *m)
+{
+  return &m->rtc;
+}
+
+const rc_config *
+rc_media_config(rc_media *m)
+{
+  return m->config;
+}
+
+rc_ingest *
+rc_media_ingest(rc_media *m, gboolean audio)
+{
+  return audio ? m->audio : m->video;
+}
+
+struct rc_site_transport *
+rc_media_site_transport(rc_media *m, gint64 session_id, gint64 site_id)
+{
+  conf *c = conf_of(m, session_id);
+  rc_media_site *s = c ? rc_media_site_get(c, site_id) : NULL;
+  return s ? s->link : NULL;
+}
+
+void
+rc_media_site_receiver_changed(rc_media *m, gint64 session_id, gint64 site_id)
+{
+  conf *c = conf_of(m, session_id);
+  rc_media_site *s = c ? rc_media_site_get(c, site_id) : NULL;
+  if (!s || c->check_only)
+    return;
+  place_site(c, s);
+  mixer_listeners(c);
+  rc_ingest_ask_keyframe(c->video, c->session_id); /* its first picture: merged with the others' */
+}
+
+void
+rc_media_viewer_add(rc_media *m, gint64 session_id, gint64 viewer_id, struct rc_site_transport *t, gint64 watch_site)
+{
+  conf *c = conf_of(m, session_id);
+  if (!c) {
+    rc_site_transport_free(t);
+    return;
+  }
+  viewer *v = g_new0(viewer, 1);
+  v->id = viewer_id;
+  v->t = t;
+  v->watch_site = watch_site;
+  g_hash_table_insert(c->viewers, g_memdup2(&viewer_id, sizeof viewer_id), v);
+}
+
+void
+rc_media_viewer_connected(rc_media *m, gint64 session_id, gint64 viewer_id)
+{
+  conf *c = conf_of(m, session_id);
+  viewer *v = c ? g_hash_table_lookup(c->viewers, &viewer_id) : NULL;
+  if (!v || v->placed)
+    return;
+  v->placed = TRUE;
+  if (v->watch_site) {
+    rc_media_site *s = rc_media_site_get(c, v->watch_site);
+    if (s) {
+      v->watch_ssrc[0] = s->ssrc_video, v->watch_ssrc[1] = s->ssrc_audio;
+      rc_ingest_watch(c->video, s->ssrc_video, v->t, TRUE);
+      rc_ingest_watch(c->audio, s->ssrc_audio, v->t, TRUE);
+      rc_media_ask_keyframe(c, s);
+    }
+    return;
+  }
+  if (c->check_only || !c->fanouts)
+    return;
+  rc_fanout_add_egress(c->fanouts[0], v->t);
+  mixer_listeners(c);
+  rc_ingest_ask_keyframe(c->video, c->session_id); /* the first picture: merged with the others' requests */
+}
+
+void
+rc_media_viewer_remove(rc_media *m, gint64 session_id, gint64 viewer_id)
+{
+  conf *c = conf_of(m, session_id);
+  viewer *v = c ? g_hash_table_lookup(c->viewers, &viewer_id) : NULL;
+  if (!v)
+    return;
+  if (v->placed && v->watch_site) {
+    rc_ingest_watch(c->video, v->watch_ssrc[0], v->t, FALSE);
+    rc_ingest_watch(c->audio, v->watch_ssrc[1], v->t, FALSE);
+  } else if (v->placed) {
+    if (c->fanouts)
+      rc_fanout_remove_egress(c->fanouts[0], v->t);
+    if (c->mixer)
+      rc_mixer_forget_egress(c->mixer, -v->id, v->t);
+  }
+  g_hash_table_remove(c->viewers, &viewer_id); /* frees it */
+}

@@ -206,3 +206,43 @@ typedef struct {
  * first (array of rc_media_sender). (transfer full) */
 GArray *rc_media_unknown_senders(rc_media *media);
 /* The configured RTSP URL path, e.g. rtsp://HOST:8554/program. */
+
+/* ---- WebRTC: WHIP publishers and WHEP viewers (media-webrtc.c) ---- */
+
+typedef struct {
+  char *answer;      /* the SDP answer */
+  char *resource;    /* 32 hex chars: /api/v1/whip/<it> or /api/v1/whep/<it> */
+  gboolean replaced; /* a publisher of the same site was there and is closed */
+} rc_media_webrtc_result;
+void rc_media_webrtc_result_clear(rc_media_webrtc_result *result);
+
+/* A WHIP offer of site @site_id, which must be of transport webrtc and in a
+ * session's media now (RC_ERROR_INVALID_STATE otherwise). A sendrecv offer
+ * also takes the program back (the site's mix-minus). Errors of the offer
+ * are RC_SDP_ERROR (devices/webrtc-sdp.h); WebRTC off or its port not
+ * open: RC_ERROR_UNSUPPORTED. */
+gboolean rc_media_webrtc_publish(rc_media *media, gint64 site_id, const char *offer, gsize len,
+                                 rc_media_webrtc_result *out, GError **error);
+
+typedef struct {
+  gint64 session_id;
+  gint64 owner_user_id;  /* a logged-in viewer, or 0 */
+  gint64 owner_site_id;  /* a site's own view (by its credential): a webrtc site takes its mix-minus */
+  gint64 watch_site_id;  /* one site's own stream instead of the program (a technician's check), 0 = program */
+} rc_media_webrtc_view_request;
+/* A WHEP offer: the program of the session (video of the first tier, the
+ * full mix) or one site's stream. */
+gboolean rc_media_webrtc_view(rc_media *media, const rc_media_webrtc_view_request *request, const char *offer,
+                              gsize len, rc_media_webrtc_result *out, GError **error);
+/* Ends @resource if the caller made it (RC_ERROR_NOT_FOUND otherwise). */
+gboolean rc_media_webrtc_end(rc_media *media, const char *resource, gint64 owner_user_id, gint64 owner_site_id,
+                             GError **error);
+/* Ends every WebRTC peer of @site_id (its credential was revoked…). */
+void rc_media_webrtc_drop_site(rc_media *media, gint64 site_id, const char *why);
+
+typedef struct {
+  guint peers;
+  guint64 stun_ok, stun_refused, unknown_address, srtp_failed, rtp_in, rtp_out, peers_closed;
+} rc_media_webrtc_figures;
+/* FALSE (zeros) when the engine was never started. */
+gboolean rc_media_webrtc_counters(rc_media *media, rc_media_webrtc_figures *out);

@@ -29,6 +29,7 @@ typedef struct {
   char *token;
   GHashTable *query;
   char *if_none_match;
+  char *content_type;
   char *range;          /* the Range header, for file replies */
   char *if_range;       /* a Range only applies when this is the reply's ETag */
   gboolean head;        /* HEAD: the headers of the reply, no body */
@@ -78,6 +79,7 @@ req_reset(http_req *req)
   g_clear_pointer(&req->token, g_free);
   g_clear_pointer(&req->query, g_hash_table_unref);
   g_clear_pointer(&req->if_none_match, g_free);
+  g_clear_pointer(&req->content_type, g_free);
   g_clear_pointer(&req->range, g_free);
   g_clear_pointer(&req->if_range, g_free);
   rc_net_file_close(&req->file);
@@ -346,7 +348,7 @@ run_handler(struct lws *wsi, http_req *req)
   rc_api_request request = {
     .token = req->token, .query = req->query, .body = body, .upload_path = req->upload_path,
     .upload_size = req->upload_size, .upload_sha256 = sha, .if_none_match = req->if_none_match,
-    .peer = req->peer,
+    .peer = req->peer, .content_type = req->content_type,
   };
   pending *p = g_new0(pending, 1);
   p->wsi = wsi;
@@ -474,7 +476,7 @@ begin_body(struct lws *wsi, http_req *req)
   }
   if (req->body_kind == RC_BODY_PDF && !open_upload(net, req))
     return reply_wire(wsi, req, RC_WIRE_INTERNAL, "cannot store the upload");
-  if (req->body_kind == RC_BODY_JSON || req->body_kind == RC_BODY_CSV)
+  if (req->body_kind == RC_BODY_JSON || req->body_kind == RC_BODY_CSV || req->body_kind == RC_BODY_SDP)
     req->body = g_byte_array_sized_new((guint)length);
   req->state = REQ_BODY;
   return 0;
@@ -536,6 +538,7 @@ on_api_request(struct lws *wsi, http_req *req, const char *method, const char *p
   req->token = request_token(wsi);
   req->query = request_query(wsi);
   req->if_none_match = header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+  req->content_type = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
   req->user = rc_api_rest_authorize(net->api, &req->match, req->token, &req->reply);
   if (!req->user) {
     req->close_after = rc_api_rest_body_kind(&req->match) != RC_BODY_NONE;

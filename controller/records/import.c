@@ -15,7 +15,7 @@
 static const char *const role_choices[] = {"admin", "secretariat", "chair", "delegate", "technician", NULL};
 static const char *const delegate_roles[] = {"delegate", "chair", NULL};
 static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
-static const char *const transport_choices[] = {"rtp", "rtsp", "srt", NULL};
+static const char *const transport_choices[] = {"rtp", "rtsp", "srt", "webrtc", NULL};
 /* The province is organisation 1, already there: a file holds its units. */
 static const char *const org_kind_choices[] = {"council", "committee", "department", "district", "commune", "board",
                                                NULL};

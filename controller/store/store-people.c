@@ -6,7 +6,8 @@
 #define USER_COLUMNS "id, username, full_name, role, title, unit, active, site_id, organisation_id, include_children"
 #define SITE_COLUMNS                                                                                    \
   "id, code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type, video_cap_kbps, " \
-  "audio_cap_kbps, organisation_id"
+  "audio_cap_kbps, organisation_id,"                                                                    \
+  " (SELECT created_at FROM site_credentials c WHERE c.site_id = sites.id) AS credential_created_at"
 
 json_t *
 rc_store_user_get(rc_store *store, gint64 id, GError **error)
@@ -165,6 +166,16 @@ rc_store_token_delete(rc_store *store, const char *token_hash, GError **error)
   return rc_store_exec_stmt(store, stmt, error);
 }
 
+/* The credential's column as the site's "credential": {created_at} | null. */
+static json_t *
+nest_credential(json_t *site)
+{
+  json_t *at = json_object_get(site, "credential_created_at");
+  json_object_set_new(site, "credential", json_is_string(at) ? json_pack("{sO}", "created_at", at) : json_null());
+  json_object_del(site, "credential_created_at");
+  return site;
+}
+
 json_t *
 rc_store_site_get(rc_store *store, gint64 id, GError **error)
 {
@@ -172,7 +183,8 @@ rc_store_site_get(rc_store *store, gint64 id, GError **error)
   if (!stmt)
     return NULL;
   sqlite3_bind_int64(stmt, 1, id);
-  return rc_store_row(store, stmt, "site", error);
+  json_t *site = rc_store_row(store, stmt, "site", error);
+  return site ? nest_credential(site) : NULL;
 }
 
 json_t *
@@ -188,7 +200,11 @@ rc_store_sites_list(rc_store *store, const char *level, gint64 parent_id, GError
   if (level)
     sqlite3_bind_text(stmt, 1, level, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(stmt, 2, parent_id);
-  return rc_store_rows(store, stmt, error);
+  json_t *sites = rc_store_rows(store, stmt, error);
+  size_t i;
+  json_t *site;
+  json_array_foreach(sites, i, site) nest_credential(site);
+  return sites;
 }
 
 gint64

@@ -293,6 +293,36 @@ static const char *const migrations[] = {
   "CREATE INDEX sessions_organisation ON sessions(organisation_id);"
   "CREATE TRIGGER rooms_gone AFTER DELETE ON rooms"
   "  BEGIN UPDATE sessions SET room_id = NULL WHERE room_id = OLD.id; END;",
+  /* 10: WebRTC sites: the transport 'webrtc' (SQLite changes a CHECK only
+   * by rebuilding the table: migrate() runs this with foreign keys off and
+   * checks them before the commit), and a site's one credential, only its
+   * SHA-256 kept (the secret is shown once). Same columns, same order. */
+  "CREATE TABLE sites_v10 ("
+  "  id INTEGER PRIMARY KEY,"
+  "  code TEXT NOT NULL UNIQUE,"
+  "  name TEXT NOT NULL,"
+  "  level TEXT NOT NULL CHECK (level IN ('province','district','commune','department')),"
+  "  parent_id INTEGER REFERENCES sites(id) ON DELETE RESTRICT,"
+  "  transport TEXT NOT NULL DEFAULT 'rtp' CHECK (transport IN ('rtp','rtsp','srt','webrtc')),"
+  "  address TEXT NOT NULL DEFAULT '',"
+  "  h264_payload_type INTEGER CHECK (h264_payload_type BETWEEN 96 AND 127),"
+  "  opus_payload_type INTEGER CHECK (opus_payload_type BETWEEN 96 AND 127),"
+  "  video_cap_kbps INTEGER CHECK (video_cap_kbps BETWEEN 0 AND 1000000),"
+  "  audio_cap_kbps INTEGER CHECK (audio_cap_kbps BETWEEN 0 AND 100000),"
+  "  organisation_id INTEGER NOT NULL DEFAULT 1);"
+  "INSERT INTO sites_v10 (id, code, name, level, parent_id, transport, address, h264_payload_type,"
+  "  opus_payload_type, video_cap_kbps, audio_cap_kbps, organisation_id)"
+  "  SELECT id, code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type,"
+  "  video_cap_kbps, audio_cap_kbps, organisation_id FROM sites;"
+  "DROP TABLE sites;"
+  "ALTER TABLE sites_v10 RENAME TO sites;"
+  "CREATE INDEX sites_parent ON sites(parent_id);"
+  "CREATE INDEX sites_organisation ON sites(organisation_id);"
+  "CREATE TABLE site_credentials ("
+  "  site_id INTEGER PRIMARY KEY REFERENCES sites(id) ON DELETE CASCADE,"
+  "  hash TEXT NOT NULL UNIQUE,"
+  "  created_at TEXT NOT NULL,"
+  "  created_by INTEGER REFERENCES users(id) ON DELETE SET NULL);",
 };
 
 /* SQLITE_FULL is SQLite's word for ENOSPC on the database or the WAL; an
@@ -581,6 +611,26 @@ backup_before_migration(rc_store *store, int version, int latest, GError **error
   return TRUE;
 }
 
+/* After the migrations, before their commit: no row points nowhere. */
+static gboolean
+foreign_keys_hold(rc_store *store, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  if (sqlite3_prepare_v2(store->db, "PRAGMA foreign_key_check", -1, &stmt, NULL) != SQLITE_OK) {
+    rc_store_set_error(store, error, "foreign key check");
+    return FALSE;
+  }
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW)
+    g_set_error(error, RC_ERROR, RC_ERROR_INTERNAL, "a row of %s points to no row of %s",
+                (const char *)sqlite3_column_text(stmt, 0), (const char *)sqlite3_column_text(stmt, 2));
+  else if (rc != SQLITE_DONE)
+    rc_store_set_error(store, error, "foreign key check");
+  gboolean ok = rc == SQLITE_DONE;
+  sqlite3_finalize(stmt);
+  return ok;
+}
+
 /* Applies every pending migration in ONE transaction: a migration that
  * fails leaves the database as it was, at its old version. A database of a
  * newer schema is refused before anything is written to it. */
@@ -600,19 +650,25 @@ migrate(rc_store *store, GError **error)
   if (version > 0 && !backup_before_migration(store, version, latest, error))
     return FALSE;
   g_autofree char *bump = g_strdup_printf("PRAGMA user_version = %d", latest);
-  if (!exec_sql(store, "BEGIN IMMEDIATE", error))
+  /* A migration that rebuilds a table (10) must not fire the foreign keys'
+   * ON DELETE actions when it drops the old one; the pragma only takes
+   * effect outside a transaction, and the keys are checked before COMMIT. */
+  if (!exec_sql(store, "PRAGMA foreign_keys=OFF", error))
     return FALSE;
-  for (int v = version; v < latest; v++) {
+  gboolean ok = exec_sql(store, "BEGIN IMMEDIATE", error);
+  for (int v = version; ok && v < latest; v++) {
     if (!exec_sql(store, migrations[v], error)) {
       exec_sql(store, "ROLLBACK", NULL);
       g_prefix_error(error, "migration to schema %d failed, the database is unchanged at schema %d: ", v + 1, version);
-      return FALSE;
+      ok = FALSE; /* rolled back already */
     }
   }
-  if (!exec_sql(store, bump, error) || !exec_sql(store, "COMMIT", error)) {
+  if (ok && (!foreign_keys_hold(store, error) || !exec_sql(store, bump, error) || !exec_sql(store, "COMMIT", error))) {
     exec_sql(store, "ROLLBACK", NULL);
-    return FALSE;
+    ok = FALSE;
   }
+  if (!exec_sql(store, "PRAGMA foreign_keys=ON", ok ? error : NULL) || !ok)
+    return FALSE;
   if (version > 0)
     g_message("database migrated from schema %d to %d", version, latest);
   return TRUE;

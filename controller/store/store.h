@@ -72,6 +72,8 @@ json_t *rc_store_token_user(rc_store *store, const char *token_hash, gint64 now_
 gboolean rc_store_token_delete(rc_store *store, const char *token_hash, GError **error);
 
 /* ---- sites (store-people.c) ---- */
+/* A site row, with "credential": {"created_at"} or null (its WebRTC
+ * credential, store-site-credentials.c). */
 json_t *rc_store_site_get(rc_store *store, gint64 id, GError **error);
 json_t *rc_store_sites_list(rc_store *store, const char *level_or_null, gint64 parent_id,
                             GError **error); /* parent_id 0 = any */
@@ -80,6 +82,29 @@ gboolean rc_store_site_update(rc_store *store, gint64 id, json_t *fields, GError
 gboolean rc_store_site_delete(rc_store *store, gint64 id, GError **error);
 /* Id of the site with @code, 0 if none. */
 gint64 rc_store_site_id_by_code(rc_store *store, const char *code);
+
+/* ---- site credentials (store-site-credentials.c) ---- */
+/* A site's secret: 32 random bytes as base64url without padding. */
+#define RC_SITE_SECRET_LEN 43
+/* A new credential for @site_id (made by @created_by, 0 = nobody), which
+ * replaces the one it had: only the secret's SHA-256 is stored. Returns the
+ * secret, to be freed with rc_store_secret_free; NULL with @error
+ * (RC_ERROR_NOT_FOUND: no such site). The caller audits, in its own
+ * transaction. (transfer full) */
+char *rc_store_site_credential_make(rc_store *store, gint64 site_id, gint64 created_by, GError **error);
+/* RC_ERROR_NOT_FOUND when @site_id has no credential. */
+gboolean rc_store_site_credential_revoke(rc_store *store, gint64 site_id, GError **error);
+/* The site whose credential @secret is (looked up by its hash), 0 for none:
+ * unknown, revoked, replaced, or not a secret's shape. @error only when the
+ * store fails. */
+gint64 rc_store_site_by_credential(rc_store *store, const char *secret, GError **error);
+/* When @site_id's credential was made, NULL when it has none. (transfer full) */
+char *rc_store_site_credential_created(rc_store *store, gint64 site_id);
+/* Zeroes @secret and frees it; NULL is fine. */
+void rc_store_secret_free(char *secret);
+/* The live session @site_id is in: {id, title, status}; NULL with
+ * RC_ERROR_NOT_FOUND when it is in none. (transfer full) */
+json_t *rc_store_site_live_session(rc_store *store, gint64 site_id, GError **error);
 
 /* ---- organisations, rooms, invitations (store-organisations.c) ---- */
 /* An organisation: {id, code, name, kind, parent_id}. The province is id 1,

@@ -136,7 +136,11 @@ describe('access scope (organisations)', () => {
     const f = fx[scope];
     if (route.startsWith('/api/v1/agenda/')) return (await createItem(srv.base, adm, f.live, { title: 'Xoá' })).id;
     if (route.startsWith('/api/v1/documents/')) return (await pdf(f.item, 'Xoá')).id;
-    if (route.startsWith('/api/v1/sites/')) return (await site(THING_ORG[scope])).id;
+    if (route.startsWith('/api/v1/sites/')) {
+      const id = (await site(THING_ORG[scope])).id;
+      if (route.endsWith('/credential')) await ok('POST', `/api/v1/sites/${id}/credential`, undefined, 201); // one to revoke
+      return id;
+    }
     if (route.startsWith('/api/v1/users/')) return (await delegate(THING_ORG[scope])).id;
     if (route.startsWith('/api/v1/rooms/')) return (await room(THING_ORG[scope])).id;
     return null;

@@ -27,6 +27,7 @@ export function testConfig(extra = {}) {
   const sections = {
     auth: { initial_admin_password: ADMIN_PASSWORD, pwhash_cost: 'min' },
     demo: { seed: 'false' },
+    media: { webrtc_port: 0 }, // WebRTC off unless a test gives it a free UDP port
   };
   for (const [sec, kv] of Object.entries(extra)) sections[sec] = { ...(sections[sec] || {}), ...kv };
   return Object.entries(sections)

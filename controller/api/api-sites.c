@@ -1,0 +1,69 @@
+/* api-sites — a WebRTC site's credential (made, replaced and revoked from
+ * the console: app/site-credentials.h) and the route a site signs in with,
+ * GET /api/v1/site/me, whose bearer is the site's secret, not a login. */
+#define G_LOG_DOMAIN "roomctl-api"
+#include "api/api-private.h"
+#include "app/site-credentials.h"
+
+#define PARAM(call, i) ((call)->match->params[i])
+
+static gboolean
+credential_new(rc_api_call *call, GError **error)
+{
+  gint64 site_id = PARAM(call, 0);
+  g_autofree char *created = NULL;
+  char *secret = rc_site_credential_new(call->api->store, site_id, call->user_id, &created, error);
+  if (!secret)
+    return FALSE;
+  rc_api_reply_json(call->reply, 201,
+                    json_pack("{sI ss ss}", "site_id", (json_int_t)site_id, "secret", secret, "created_at",
+                              created ? created : ""));
+  rc_store_secret_free(secret); /* the reply's copy is the only one left */
+  return TRUE;
+}
+
+static gboolean
+credential_revoke(rc_api_call *call, GError **error)
+{
+  gint64 site_id = PARAM(call, 0);
+  if (!rc_site_credential_revoke(call->api->store, site_id, call->user_id, error))
+    return FALSE;
+  if (call->api->media) /* a call that the old secret opened ends now */
+    rc_media_webrtc_drop_site(call->api->media, site_id, "the site credential was revoked");
+  rc_api_reply_json(call->reply, 200, json_pack("{sI sb}", "site_id", (json_int_t)site_id, "revoked", TRUE));
+  return TRUE;
+}
+
+/* The bearer is the site's secret. A user's login is not one: 403, so a
+ * console left signed in does not read as a bad secret. */
+static gboolean
+site_me(rc_api_call *call, GError **error)
+{
+  const char *secret = call->request->token;
+  gint64 site_id = secret && *secret ? rc_site_credential_site(call->api->store, secret) : 0;
+  if (!site_id) {
+    g_autoptr(json_t) user = secret && *secret ? rc_auth_check_token(call->api->auth, secret, NULL) : NULL;
+    if (user)
+      g_set_error(error, RC_API_ERROR, RC_WIRE_FORBIDDEN,
+                  "a user's login is not a site credential: sign in at /site/ with the site's access key");
+    else
+      g_set_error(error, RC_API_ERROR, RC_WIRE_UNAUTHENTICATED, "unknown or revoked site credential");
+    return FALSE;
+  }
+  json_t *view = rc_site_credential_view(call->api->store, call->api->config, call->api->media,
+                                         call->api->meeting, site_id, error);
+  if (!view)
+    return FALSE;
+  rc_api_reply_json(call->reply, 200, view);
+  return TRUE;
+}
+
+#define CREDENTIAL_ROLES (RC_ROLE_ADMIN | RC_ROLE_SECRETARIAT | RC_ROLE_TECHNICIAN)
+
+const rc_api_route rc_api_routes_sites[] = {
+  {"POST", "/api/v1/sites/{id}/credential", CREDENTIAL_ROLES, RC_BODY_NONE, NULL, credential_new, RC_REACH_SCOPE},
+  {"DELETE", "/api/v1/sites/{id}/credential", CREDENTIAL_ROLES, RC_BODY_NONE, NULL, credential_revoke,
+   RC_REACH_SCOPE},
+  {"GET", "/api/v1/site/me", 0, RC_BODY_NONE, NULL, site_me, RC_REACH_SCOPE}, /* checks the site's secret */
+  {NULL, NULL, 0, 0, NULL, NULL, 0},
+};
