@@ -14,7 +14,8 @@
 // candidates in it). The answer's Location is kept for the DELETE at stop.
 // A call that drops (connectionState failed, or disconnected for more than
 // 5 s) or a POST that fails with 5xx, 429 or no network is tried again after
-// 1 s, 2 s, 4 s … 15 s; a POST refused with 401/403/404/409 (and the other
+// 1 s, 2 s, 4 s … 15 s (so is an answered call that has not connected
+// within 15 s); a POST refused with 401/403/404/409 (and the other
 // 4xx: the offer itself is wrong) stops, with the server's reason.
 //
 // States: 'idle' → 'connecting' → 'connected'; 'reconnecting' while waiting
@@ -25,6 +26,7 @@ import { ApiError, errorFromBody } from './api.js';
 
 const GATHER_TIMEOUT_MS = 4000;      // host candidates on a LAN come in milliseconds
 const DROP_GRACE_MS = 5000;          // 'disconnected' may mend itself: wait this long
+const CONNECT_TIMEOUT_MS = 15000;    // answered, but no ICE/DTLS after this long: try again
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 15000;
 const FINAL_STATUSES = new Set([400, 401, 403, 404, 405, 406, 409, 410, 413, 415]);
@@ -161,6 +163,10 @@ export class WebRtcLink {
       return;
     }
     this.attempts++;
+    this._dropTimer = setTimeout(() => {
+      this._dropTimer = 0;
+      if (gen === this._gen && pc.connectionState !== 'connected') this._retry({ errorName: 'ice_timeout' });
+    }, CONNECT_TIMEOUT_MS);
   }
 
   _onPcState(pc, gen) {
@@ -173,7 +179,7 @@ export class WebRtcLink {
       this._set('connected');
     } else if (s === 'failed') {
       this._retry({ errorName: 'ice_failed' });
-    } else if (s === 'disconnected' && !this._dropTimer) {
+    } else if (s === 'disconnected' && !this._dropTimer && this.state === 'connected') {
       this._set('connecting', { attempt: this.attempts, unstable: true });
       this._dropTimer = setTimeout(() => {
         this._dropTimer = 0;
