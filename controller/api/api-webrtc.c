@@ -126,7 +126,8 @@ whip_post(rc_api_call *call, GError **error)
   gsize len = 0;
   gint64 site_id;
   const char *offer;
-  if (!(site_id = site_of_token(call, error)) || !offer_allowed(call, error) || !(offer = offer_of(call, &len, error)))
+  /* Counted before the credential is looked at: a flood of guesses is refused too. */
+  if (!offer_allowed(call, error) || !(site_id = site_of_token(call, error)) || !(offer = offer_of(call, &len, error)))
     return FALSE;
   if (!call->api->media) {
     g_set_error(error, RC_API_ERROR, RC_WIRE_UNAVAILABLE, "the conference media are off ([media] enabled=false)");
@@ -211,7 +212,7 @@ whep_post(rc_api_call *call, GError **error)
   gsize len = 0;
   const char *offer;
   rc_media_webrtc_view_request q = {0};
-  if (!viewer_of(call, call->match->params[0], &q, error) || !offer_allowed(call, error) ||
+  if (!offer_allowed(call, error) || !viewer_of(call, call->match->params[0], &q, error) ||
       !(offer = offer_of(call, &len, error)))
     return FALSE;
   if (!call->api->media) {
