@@ -152,6 +152,44 @@ describe('program players (WHEP)', { timeout: 300_000 }, () => {
     await page.context().close();
   });
 
+  it('the client tries again after a 5xx (1 s, then 2 s) and stops on 409 with the reason shown', async (t) => {
+    const page = await newPage();
+    await logIn(page, 'console', 'thuky', 'thuky123');
+    const posts = [];
+    let mode = 'flaky';
+    await page.route('**/api/v1/sessions/1/whep', async (route) => {
+      if (route.request().method() !== 'POST') { await route.continue(); return; }
+      posts.push(Date.now());
+      if (mode === 'flaky' && posts.length <= 2) {
+        await route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 1500, name: 'unavailable', reason: 'busy' } }) });
+      } else if (mode === 'conflict') {
+        await route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: 1201, name: 'invalid_state', reason: 'the session is not live' } }) });
+      } else {
+        await route.continue();
+      }
+    });
+    await page.goto(`${srv.base}/console/#/sessions/1/program`);
+    const player = page.locator('[data-testid=program-player]');
+    await player.getByRole('button', { name: 'Xem' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=program-player]')?.dataset.state === 'reconnecting');
+    assert.match(await player.locator('.rtc-state').innerText(), /thử lại sau 1 giây/);
+    await assertPlays(page, 'program-player', t, 'after two 503s');
+    assert.equal(posts.length, 3, 'two refused offers, then the one answered');
+    const gaps = [posts[1] - posts[0], posts[2] - posts[1]];
+    t.diagnostic(`waits between offers: ${gaps.join(' ms, ')} ms`);
+    assert.ok(gaps[0] >= 900 && gaps[0] < 2500 && gaps[1] >= 1900 && gaps[1] < 3500, `backoff 1 s then 2 s: ${gaps}`);
+    await player.getByRole('button', { name: 'Dừng xem' }).click();
+    mode = 'conflict';
+    const before = posts.length;
+    await player.getByRole('button', { name: 'Xem' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=program-player]')?.dataset.state === 'refused');
+    assert.match(await player.locator('.rtc-overlay').innerText(), /Phiên họp chưa diễn ra hoặc đã kết thúc.*the session is not live/s);
+    await sleep(2500);
+    assert.equal(posts.length, before + 1, 'a refusal is not tried again');
+    await shot(page, '08-console-refused');
+    await page.context().close();
+  });
+
   it('tech: the program page plays the program, the site detail the site\'s own stream', async (t) => {
     const page = await newPage(1366, 800);
     await logIn(page, 'tech', 'kythuat', 'kythuat123');

@@ -97,7 +97,9 @@ export class RtcPlayer {
   /**
    * @url: the WHEP endpoint (string or function); @title: the card's title;
    * @autoStart: start at once (after a user's click that opened it);
-   * @compact: no card chrome (the tablet's pane); @testid: data-testid.
+   * @compact: no card chrome and no start/stop button (the tablet's pane, a
+   * site's stream in the tech detail: the page's own switch starts and ends
+   * the player); @testid: data-testid.
    */
   constructor({ url, title = t('rtc.program'), autoStart = false, compact = false, testid = 'rtc-player', token = () => auth.token }) {
     this.url = url;
@@ -112,6 +114,7 @@ export class RtcPlayer {
     this.toggleBtn = button(t('rtc.watch'), { kind: 'primary', size: 'sm', ic: 'play', onClick: () => (this.link ? this.stop() : this.start()) });
     this.muteBtn = button(t('rtc.mute'), { size: 'sm', ic: 'mic', onClick: () => this.setMuted(!this.muted), attrs: { 'aria-pressed': 'false' } });
     this.muteBtn.hidden = true;
+    this.toggleBtn.hidden = compact;
     const stage = h('div', { class: 'rtc-stage' }, this.video, this.overlay);
     const tools = h('div', { class: 'rtc-tools' }, this.stateEl, h('span', { class: 'spacer' }), this.muteBtn, this.toggleBtn);
     this.el = compact

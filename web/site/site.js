@@ -385,12 +385,14 @@ function startMeter(stream) {
     an.fftSize = 512;
     src.connect(an);
     const buf = new Float32Array(an.fftSize);
+    let shown = 0;   // falls back slowly, so a word is seen and not only a flicker
     const tick = () => {
       an.getFloatTimeDomainData(buf);
       let sum = 0;
       for (const v of buf) sum += v * v;
       const db = 10 * Math.log10(sum / buf.length + 1e-12);
-      const share = Math.max(0, Math.min(1, (db + 60) / 60));
+      shown = Math.max(Math.max(0, Math.min(1, (db + 60) / 60)), shown * 0.85);
+      const share = shown;
       const bar = els.meter?.firstElementChild;
       if (bar) bar.style.width = `${(share * 100).toFixed(0)}%`;
       els.meter?.setAttribute('aria-valuenow', String(Math.round(share * 100)));
@@ -468,7 +470,7 @@ function renderLinkState(which, detail = null) {
   const state = link ? link.state : 'idle';
   detail = detail || link?.detail;
   el.dataset.state = state;
-  el.textContent = stateText(state, detail);
+  el.textContent = which === 'publish' && state === 'connected' ? t('site.state.sending') : stateText(state, detail);
   el.title = state === 'refused' ? refusalText(detail) : '';
   if (which === 'publish') {
     els.publishNote.hidden = state !== 'refused';
@@ -524,7 +526,8 @@ function renderFigs() {
   fill(els.sendFigs,
     row('site.fig.bitrate', ov || oa ? num((ov?.kbps ?? 0) + (oa?.kbps ?? 0), 'site.fig.kbps') : dash, 'out-kbps'),
     row('site.fig.fps', num(ov?.fps, 'site.fig.fps_v'), 'out-fps'),
-    row('site.fig.loss', lost(ov?.packetsLost, ov?.fractionLost), 'out-loss'),
+    // Loss is what the controller reports back (RTCP receiver reports): none yet, none shown.
+    row('site.fig.loss', ov && ov.packetsLost == null ? t('site.fig.no_report') : lost(ov?.packetsLost, ov?.fractionLost), 'out-loss'),
     row('site.fig.rtt', num(o?.rttMs, 'site.fig.ms'), 'rtt'));
   fill(els.recvFigs,
     row('site.fig.bitrate', iv || ia ? num((iv?.kbps ?? 0) + (ia?.kbps ?? 0), 'site.fig.kbps') : dash, 'in-kbps'),
