@@ -27,6 +27,22 @@
 #define SLOT 2048
 #define MTU 1200
 #define TICK_MS 100
+#define RTX_SLOTS 128   /* video packets kept for NACKs: ~1 s of a 1 Mbps program */
+#define NACK_MAX_GAP 64 /* a publisher's gap up to this is asked for again; larger is a restart */
+
+/* What a peer's events need after the engine may be gone (the main loop
+ * runs them later): the host, while the engine lives. */
+typedef struct {
+  gint ref;
+  gint alive; /* atomic */
+  rc_webrtc_host host;
+} host_box;
+
+typedef struct {
+  guint16 seq;
+  guint16 len; /* 0 = empty */
+  guint8 data[SLOT];
+} rtx_slot;
 
 typedef struct {
   struct sockaddr_storage sa;
@@ -46,7 +62,10 @@ struct rc_webrtc_peer {
   /* Engine thread. */
   address addr;           /* the address that completed a check */
   gboolean have_addr;
-  gint64 created_us, checked_us, last_check_us;
+  gint64 created_us, checked_us, heard_us; /* heard: its last valid check or authenticated packet */
+  gboolean nack_out;       /* it asks for lost program video (rtcp-fb nack) */
+  guint16 expect_seq;      /* a publisher's next video sequence number */
+  gboolean have_seq;
   SSL *ssl;
   BIO *rbio;
   gboolean dtls_done;
@@ -57,12 +76,14 @@ struct rc_webrtc_peer {
   srtp_t srtp_out;
   address to;
   gboolean can_send;
+  rtx_slot *rtx;          /* RTX_SLOTS of the video sent, for its NACKs (when it negotiated them) */
 };
 
 struct rc_webrtc {
   rc_webrtc_setup setup;
   char **addresses;
   rc_webrtc_host host;
+  host_box *box;
   GSocket *socket;
   int fd, port;
   GThread *thread;
@@ -75,7 +96,7 @@ struct rc_webrtc {
   GHashTable *by_address; /* address* -> peer */
   GHashTable *peers;      /* peer -> peer (a ref each) */
   rc_webrtc_counters counters; /* under @lock */
-  gint send_errors, rtp_out;   /* atomic: the sending threads' */
+  gint send_errors, rtp_out, retransmitted; /* atomic: the sending threads' */
 };
 
 static BIO_METHOD *out_method;
@@ -249,6 +270,7 @@ rc_webrtc_peer_unref(rc_webrtc_peer *p)
   if (p->srtp_out)
     srtp_dealloc(p->srtp_out);
   g_mutex_clear(&p->send_lock);
+  g_free(p->rtx);
   g_free(p);
 }
 
@@ -332,8 +354,10 @@ rc_webrtc_add(rc_webrtc *w, rc_webrtc_role role, const rc_sdp_offer *offer, guin
   random_text(p->ufrag, 8, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
   random_text(p->pwd, 32, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
   p->created_us = g_get_monotonic_time();
-  if (offer->video >= 0)
+  if (offer->video >= 0) {
     p->remote_video_ssrc = offer->media[offer->video].ssrc;
+    p->nack_out = offer->media[offer->video].nack;
+  }
   p->ssl = SSL_new(w->ctx);
   p->rbio = BIO_new(BIO_s_mem());
   BIO_set_mem_eof_return(p->rbio, -1);
@@ -355,30 +379,39 @@ rc_webrtc_add(rc_webrtc *w, rc_webrtc_role role, const rc_sdp_offer *offer, guin
 }
 
 typedef struct {
-  rc_webrtc *w;
+  host_box *box;
   rc_webrtc_peer *peer;
   rc_webrtc_event event;
   char *why;
 } event_call;
 
+static void
+box_unref(host_box *b)
+{
+  if (g_atomic_int_dec_and_test(&b->ref))
+    g_free(b);
+}
+
 static gboolean
 event_dispatch(gpointer data)
 {
   event_call *e = data;
-  if (e->w->host.event)
-    e->w->host.event(e->w->host.data, e->peer, e->event, e->why);
+  if (g_atomic_int_get(&e->box->alive) && e->box->host.event)
+    e->box->host.event(e->box->host.data, e->peer, e->event, e->why);
+  box_unref(e->box);
   rc_webrtc_peer_unref(e->peer);
   g_free(e->why);
   g_free(e);
   return G_SOURCE_REMOVE;
 }
 
-/* Tells the main loop (from any thread). */
+/* Tells the main loop (from any thread); not once the engine is freed. */
 static void
 post_event(rc_webrtc *w, rc_webrtc_peer *p, rc_webrtc_event event, const char *why)
 {
   event_call *e = g_new0(event_call, 1);
-  *e = (event_call){w, rc_webrtc_peer_ref(p), event, g_strdup(why)};
+  g_atomic_int_inc(&w->box->ref);
+  *e = (event_call){w->box, rc_webrtc_peer_ref(p), event, g_strdup(why)};
   g_main_context_invoke(NULL, event_dispatch, e);
 }
 
@@ -415,6 +448,21 @@ rc_webrtc_close(rc_webrtc *w, rc_webrtc_peer *p, const char *why)
 
 /* ---- sending ---- */
 
+/* Keeps a video packet for the peer's NACKs; under send_lock. */
+static void
+keep_for_rtx(rc_webrtc_peer *p, const guint8 *rtp, gsize len)
+{
+  if (!p->nack_out || len < 12 || rc_rtp_is_rtcp(rtp, len) || (rtp[1] & 0x7f) != (guint8)rc_webrtc_peer_pt(p, FALSE))
+    return;
+  if (!p->rtx)
+    p->rtx = g_new0(rtx_slot, RTX_SLOTS);
+  guint16 seq = (guint16)(rtp[2] << 8 | rtp[3]);
+  rtx_slot *slot = &p->rtx[seq % RTX_SLOTS];
+  slot->seq = seq;
+  slot->len = (guint16)len;
+  memcpy(slot->data, rtp, len);
+}
+
 void
 rc_webrtc_peer_send(rc_webrtc_peer *p, const guint8 *rtp, gsize len)
 {
@@ -423,6 +471,7 @@ rc_webrtc_peer_send(rc_webrtc_peer *p, const guint8 *rtp, gsize len)
     return;
   g_mutex_lock(&p->send_lock);
   if (p->can_send) {
+    keep_for_rtx(p, rtp, len);
     memcpy(buf, rtp, len);
     int n = (int)len;
     if (srtp_protect(p->srtp_out, buf, &n) == srtp_err_status_ok &&
@@ -537,7 +586,7 @@ on_stun(rc_webrtc *w, guint8 *data, gsize len, const address *from)
     return;
   }
   w->counters.stun_ok++;
-  c.peer->last_check_us = g_get_monotonic_time();
+  c.peer->heard_us = g_get_monotonic_time();
   if (!c.peer->have_addr || stun_message_has_attribute(&req, STUN_ATTRIBUTE_USE_CANDIDATE))
     select_address(w, c.peer, from);
   (void)sendto(w->fd, out, out_len, 0, (const struct sockaddr *)&from->sa, from->len);
@@ -643,6 +692,58 @@ is_rtcp(const guint8 *data, gsize len)
   return len >= 2 && data[1] >= 192 && data[1] <= 223; /* RFC 5761: PT 64..95 with the marker */
 }
 
+/* A generic NACK (RFC 4585): each lost packet still kept is sent again. */
+static void
+resend(rc_webrtc_peer *p, const guint8 *nack, gsize len)
+{
+  for (gsize at = 12; at + 4 <= len; at += 4) {
+    guint16 pid = (guint16)(nack[at] << 8 | nack[at + 1]), blp = (guint16)(nack[at + 2] << 8 | nack[at + 3]);
+    for (int bit = -1; bit < 16; bit++) {
+      if (bit >= 0 && !(blp & (1u << bit)))
+        continue;
+      guint16 seq = (guint16)(pid + bit + 1);
+      guint8 copy[SLOT];
+      gsize n = 0;
+      g_mutex_lock(&p->send_lock);
+      rtx_slot *slot = p->rtx ? &p->rtx[seq % RTX_SLOTS] : NULL;
+      if (slot && slot->len && slot->seq == seq)
+        memcpy(copy, slot->data, n = slot->len);
+      g_mutex_unlock(&p->send_lock);
+      if (n) {
+        g_atomic_int_inc(&p->w->retransmitted);
+        rc_webrtc_peer_send(p, copy, n);
+      }
+    }
+  }
+}
+
+/* A publisher's video skipped sequence numbers: one NACK for them, once. */
+static void
+ask_again(rc_webrtc_peer *p, const guint8 *rtp)
+{
+  guint16 seq = (guint16)(rtp[2] << 8 | rtp[3]);
+  gint16 gap = (gint16)(guint16)(seq - p->expect_seq);
+  if (p->have_seq && gap > 0 && gap <= NACK_MAX_GAP) {
+    guint8 nack[12 + 4 * (NACK_MAX_GAP / 17 + 1)];
+    gsize n = 12;
+    guint32 media = g_atomic_int_get((gint *)&p->remote_video_ssrc);
+    for (guint16 lost = p->expect_seq; lost != seq;) {
+      guint16 pid = lost, blp = 0;
+      lost++;
+      for (int bit = 0; bit < 16 && lost != seq; bit++, lost++)
+        blp |= (guint16)(1u << bit);
+      nack[n++] = (guint8)(pid >> 8), nack[n++] = (guint8)pid, nack[n++] = (guint8)(blp >> 8), nack[n++] = (guint8)blp;
+    }
+    nack[0] = 0x80 | 1, nack[1] = RC_RTCP_RTPFB, nack[2] = 0, nack[3] = (guint8)(n / 4 - 1);
+    guint32 me = p->video_ssrc ? p->video_ssrc : 1;
+    for (int i = 0; i < 4; i++)
+      nack[4 + i] = (guint8)(me >> (24 - 8 * i)), nack[8 + i] = (guint8)(media >> (24 - 8 * i));
+    rc_webrtc_peer_send_rtcp(p, nack, n);
+  }
+  if (!p->have_seq || gap > 0 || gap < -NACK_MAX_GAP)
+    p->expect_seq = (guint16)(seq + 1), p->have_seq = TRUE;
+}
+
 static void
 on_srtp(rc_webrtc *w, rc_webrtc_peer *p, guint8 *data, gsize len)
 {
@@ -655,11 +756,14 @@ on_srtp(rc_webrtc *w, rc_webrtc_peer *p, guint8 *data, gsize len)
       return;
     }
     w->counters.rtcp_in++;
+    p->heard_us = g_get_monotonic_time();
     for (gsize at = 0; at + 4 <= (gsize)n;) { /* a compound packet: one at a time */
       gsize one = 4 * ((gsize)(data[at + 2] << 8 | data[at + 3]) + 1);
       if (at + one > (gsize)n)
         break;
-      if (w->host.rtcp)
+      if (data[at + 1] == RC_RTCP_RTPFB && (data[at] & 0x1f) == 1)
+        resend(p, data + at, one); /* a NACK: answered here, from what was kept */
+      else if (w->host.rtcp)
         w->host.rtcp(w->host.data, p, data + at, one);
       at += one;
     }
@@ -676,7 +780,10 @@ on_srtp(rc_webrtc *w, rc_webrtc_peer *p, guint8 *data, gsize len)
     return; /* a format we did not answer with */
   if (video && !p->remote_video_ssrc)
     g_atomic_int_set((gint *)&p->remote_video_ssrc, (gint)((guint32)data[8] << 24 | (guint32)data[9] << 16 | (guint32)data[10] << 8 | data[11]));
+  if (video && p->role == RC_WEBRTC_PUBLISHER)
+    ask_again(p, data);
   w->counters.rtp_in++;
+  p->heard_us = g_get_monotonic_time();
   if (p->role == RC_WEBRTC_PUBLISHER && w->host.rtp)
     w->host.rtp(w->host.data, p, audio, data, (gsize)n);
 }
@@ -722,7 +829,7 @@ on_tick(rc_webrtc *w, GPtrArray *closing, GPtrArray *whys)
       why = "no ICE connectivity check arrived";
     else if (p->checked_us && !p->dtls_done && now - p->checked_us > (gint64)w->setup.dtls_timeout_s * G_USEC_PER_SEC)
       why = "the DTLS handshake never finished";
-    else if (p->last_check_us && now - p->last_check_us > (gint64)w->setup.consent_timeout_s * G_USEC_PER_SEC)
+    else if (p->heard_us && now - p->heard_us > (gint64)w->setup.consent_timeout_s * G_USEC_PER_SEC)
       why = "the peer stopped answering (no ICE consent check)";
     else if (p->have_addr && !p->dtls_done)
       DTLSv1_handle_timeout(p->ssl);
@@ -820,6 +927,10 @@ rc_webrtc_new(const rc_webrtc_setup *setup, const rc_webrtc_host *host, GError *
   rc_webrtc *w = g_new0(rc_webrtc, 1);
   w->setup = *setup;
   w->host = *host;
+  w->box = g_new0(host_box, 1);
+  w->box->ref = 1;
+  w->box->alive = 1;
+  w->box->host = *host;
   w->addresses = g_strdupv((char **)setup->addresses);
   g_mutex_init(&w->lock);
   w->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
@@ -869,6 +980,8 @@ rc_webrtc_free(rc_webrtc *w)
   if (w->ctx)
     SSL_CTX_free(w->ctx);
   g_strfreev(w->addresses);
+  g_atomic_int_set(&w->box->alive, 0); /* events still queued for the main loop go nowhere */
+  box_unref(w->box);
   g_mutex_clear(&w->lock);
   g_free(w);
 }
@@ -887,4 +1000,5 @@ rc_webrtc_counters_get(rc_webrtc *w, rc_webrtc_counters *out)
   g_mutex_unlock(&w->lock);
   out->send_errors = (guint)g_atomic_int_get(&w->send_errors);
   out->rtp_out = (guint)g_atomic_int_get(&w->rtp_out);
+  out->retransmitted = (guint)g_atomic_int_get(&w->retransmitted);
 }

@@ -87,7 +87,7 @@ void rc_webrtc_peer_request_keyframe(rc_webrtc_peer *peer);
 /* Counters since the start, for /metrics and the benchmark. */
 typedef struct {
   guint64 stun_ok, stun_refused, dtls_dropped, srtp_failed, unknown_address, rtp_in, rtcp_in, rtp_out,
-      send_errors, peers_closed;
+      send_errors, peers_closed, retransmitted;
   guint peers;
 } rc_webrtc_counters;
 void rc_webrtc_counters_get(rc_webrtc *w, rc_webrtc_counters *out);

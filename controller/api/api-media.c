@@ -3,6 +3,7 @@
  * JSON from the media's structs, the unknown senders, the floor log. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api/api-private.h"
+#include "app/metrics.h"
 #include "app/accounts.h"
 #include "media/media.h"
 #include "devices/room-audio.h"
@@ -20,6 +21,7 @@ rc_api_set_media(rc_api *api, rc_media *media)
   rc_site_health_set_media(api->health, media);
   rc_storage_watch_set_media(api->storage, media);
   rc_accounts_set_media(api->accounts, media);
+  rc_metrics_set_media(api->metrics, media);
 }
 
 /* The media's switch callback: the program's. */

@@ -11,6 +11,7 @@ struct rc_metrics {
   rc_store *store;
   rc_site_health *health;
   rc_storage_watch *storage;
+  rc_media *media; /* or NULL */
   GString *text;  /* the last /metrics text */
   gint64 text_at_us;
 };
@@ -206,6 +207,8 @@ render_forward_delay(GString *out, const GPtrArray *all)
   g_string_append_printf(out, "%s_sum %g\n%s_count %" G_GUINT64_FORMAT "\n", name, sum_ms / 1000.0, name, cumulative);
 }
 
+static void render_webrtc(rc_metrics *m, GString *out);
+
 static void
 render_metrics(rc_metrics *m, GString *out, guint ws_clients)
 {
@@ -239,6 +242,40 @@ render_metrics(rc_metrics *m, GString *out, guint ws_clients)
     render_forward_delay(out, all);
     render_sites(m, out, all);
   }
+  render_webrtc(m, out);
+}
+
+/* The WebRTC engine's counters, once it was started (an offer came). */
+static void
+render_webrtc(rc_metrics *m, GString *out)
+{
+  rc_media_webrtc_figures w;
+  if (!m->media || !rc_media_webrtc_counters(m->media, &w))
+    return;
+  family(out, "roomctl_webrtc_peers", "gauge", "WHIP publishers and WHEP viewers the WebRTC port has now.");
+  g_string_append_printf(out, "roomctl_webrtc_peers %u\n", w.peers);
+  family(out, "roomctl_webrtc_stun_checks_total", "counter",
+         "ICE connectivity checks on the WebRTC port: answered, or refused (unknown username, bad integrity).");
+  g_string_append_printf(out, "roomctl_webrtc_stun_checks_total{result=\"ok\"} %" G_GUINT64_FORMAT "\n", w.stun_ok);
+  g_string_append_printf(out, "roomctl_webrtc_stun_checks_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n",
+                         w.stun_refused);
+  family(out, "roomctl_webrtc_dropped_packets_total", "counter",
+         "Packets the WebRTC port dropped: from an address no check came from, or failing SRTP authentication.");
+  g_string_append_printf(out, "roomctl_webrtc_dropped_packets_total{reason=\"unknown_address\"} %" G_GUINT64_FORMAT "\n",
+                         w.unknown_address);
+  g_string_append_printf(out, "roomctl_webrtc_dropped_packets_total{reason=\"srtp_failed\"} %" G_GUINT64_FORMAT "\n",
+                         w.srtp_failed);
+  family(out, "roomctl_webrtc_rtp_packets_total", "counter", "SRTP packets on the WebRTC port, by direction.");
+  g_string_append_printf(out, "roomctl_webrtc_rtp_packets_total{direction=\"in\"} %" G_GUINT64_FORMAT "\n", w.rtp_in);
+  g_string_append_printf(out, "roomctl_webrtc_rtp_packets_total{direction=\"out\"} %" G_GUINT64_FORMAT "\n", w.rtp_out);
+  family(out, "roomctl_webrtc_retransmitted_packets_total", "counter", "Program video packets sent again for a NACK.");
+  g_string_append_printf(out, "roomctl_webrtc_retransmitted_packets_total %" G_GUINT64_FORMAT "\n", w.retransmitted);
+}
+
+void
+rc_metrics_set_media(rc_metrics *m, rc_media *media)
+{
+  m->media = media;
 }
 
 GBytes *

@@ -14,6 +14,8 @@ typedef struct rc_metrics rc_metrics;
 
 /* All borrowed. (transfer full) */
 rc_metrics *rc_metrics_new(rc_store *store, rc_site_health *health, rc_storage_watch *storage);
+/* The media, for the WebRTC port's counters (NULL: none). */
+void rc_metrics_set_media(rc_metrics *m, rc_media *media);
 void rc_metrics_free(rc_metrics *m);
 
 /* The Prometheus text; @ws_clients, the open WebSockets, counts when the

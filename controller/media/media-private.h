@@ -41,6 +41,7 @@ typedef struct {
   int tier;                         /* its tier in compose mode */
   int client_tier;                  /* the fan-out video_client is on */
   int egress_tier;                  /* the fan-out it is an egress member of, -1 = none */
+  gint64 keyframe_asked_us;         /* when its transport was last asked for a keyframe to refresh it */
   char *video_client, *audio_client; /* "host:port" as added */
   struct rc_site_transport *link;   /* its transport (devices/site-transport.h) */
 } rc_media_site;

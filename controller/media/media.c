@@ -635,6 +635,24 @@ forward_delay(conf *c, rc_media_figures *f)
   c->delay_ago[slot] = now;
 }
 
+/* A browser sends a keyframe only when asked: a WebRTC site whose last one
+ * is half [health] keyframe_seconds old is asked, so that its recording
+ * stays seekable and its health does not call a quiet encoder broken. */
+static void
+refresh_keyframes(conf *c, const rc_media_figures *f)
+{
+  gint64 now = g_get_monotonic_time(), every = (gint64)(c->config->health_keyframe_seconds / 2 * G_USEC_PER_SEC);
+  for (guint i = 0; i < f->sites->len; i++) {
+    const rc_media_site_figures *sf = &g_array_index(f->sites, rc_media_site_figures, i);
+    rc_media_site *s = rc_media_site_get(c, sf->site_id);
+    if (s && rc_site_is_webrtc(s->link) && sf->have_video && sf->video.keyframe_age_s * G_USEC_PER_SEC >= every &&
+        now - s->keyframe_asked_us >= every) {
+      s->keyframe_asked_us = now;
+      rc_media_ask_keyframe(c, s);
+    }
+  }
+}
+
 static gboolean
 on_tick(gpointer data)
 {
@@ -651,6 +669,7 @@ on_tick(gpointer data)
   place_all_sites(c);
   mixer_listeners(c);
   merge_keyframe_requests(c);
+  refresh_keyframes(c, f);
   forward_delay(c, f);
   g_clear_pointer(&c->last_figures, rc_media_figures_unref);
   c->last_figures = f;

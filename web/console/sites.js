@@ -2,11 +2,14 @@
 // part. Sites are grouped province level (the hall, departments) → district →
 // its communes; each district group has a select-all checkbox (tri-state) and
 // the whole list is searchable without diacritics ("tan an" finds "Tân An").
-// Read-only roles see the assigned sites.
+// Read-only roles see the assigned sites. A WebRTC site's row says whether
+// it has an access key, and admins, secretariats and technicians make and
+// revoke keys there (site-keys.js).
 
 import { t } from '../common/i18n.js';
 import { api } from '../common/api.js';
 import { h, fill, button, icon, toast, showError, fold } from '../common/ui.js';
+import { canManageKeys, siteKeyLine } from './site-keys.js';
 
 const LEVEL_ORDER = { province: 0, department: 1, district: 2, commune: 3 };
 
@@ -48,6 +51,7 @@ export class SitesTab {
   }
 
   get active() { return this.page.tab === 'sites'; }
+  get manageKeys() { return canManageKeys(this.page.ctx); }
   get editable() { return this.page.canEdit && this.page.ctx.canListSites; }
   get assigned() { return this.page.meeting.sites; }
   get dirty() {
@@ -149,7 +153,17 @@ export class SitesTab {
       cb,
       h('label', { for: id }, s.name),
       h('span', { class: 'site-code mono' }, s.code),
-      h('span', { class: 'site-level' }, t(`level.${s.level}`)));
+      h('span', { class: 'site-level' }, t(`level.${s.level}`)),
+      this.keyLine(s));
+  }
+
+  /** The row's access-key line (WebRTC sites), from the full list when it is loaded. */
+  keyLine(s) {
+    const full = (this.sites && this.sites.find((x) => x.id === s.id)) || s;
+    return siteKeyLine(full, { manage: this.manageKeys, changed: (credential) => {
+      full.credential = credential;
+      if (this.active && this.container) this.render(this.container);
+    } });
   }
 
   applyFilter() {
@@ -241,6 +255,8 @@ export class SitesTab {
   }
 
   renderReadOnly(container) {
+    // Technicians make access keys here: the full list has each site's key.
+    if (this.manageKeys && !this.sites && !this.loading) { this.loading = true; this.loadSites(); }
     const groups = groupSites(this.assigned);
     fill(container, h('div', { class: 'card' },
       h('div', { class: 'card-header' }, h('h2', null, t('sites.assigned')), h('span', { class: 'muted' }, t('sites.count', { n: this.assigned.length }))),
@@ -248,7 +264,8 @@ export class SitesTab {
         ? groups.map((g) => h('section', { class: 'site-group-ro' },
           h('h3', { class: 'site-group-title' }, g.head ? g.title : t('sites.province_level')),
           h('ul', { class: 'site-list' }, g.sites.map((s) => h('li', { class: `site-row level-${s.level}` },
-            h('span', null, s.name), h('span', { class: 'site-code mono' }, s.code), h('span', { class: 'site-level' }, t(`level.${s.level}`)))))))
+            h('span', null, s.name), h('span', { class: 'site-code mono' }, s.code), h('span', { class: 'site-level' }, t(`level.${s.level}`)),
+            this.keyLine(s))))))
         : h('div', { class: 'empty' }, h('strong', null, t('sites.none'))))));
   }
 }
