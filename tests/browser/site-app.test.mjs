@@ -10,7 +10,9 @@
 // by the controller (its packets in /api/v1/media/stats) and the program's
 // frames decoded in the page keep growing → the floor given to the site
 // shows "Đang phát biểu", in English "On the floor", and goes when the floor
-// comes back → leaving ends both calls. Then the same page over plain http
+// comes back → the controller drops the program call (its WHEP resource
+// DELETEd behind the page's back): the page makes it again by itself and the
+// picture comes back → leaving ends both calls. Then the same page over plain http
 // by another name (http://commune-pc.roomctl.test:<port>/site/, mapped to
 // 127.0.0.1 in chromium), not a secure context: the explanation, not a failure.
 // Screenshots: tests/browser/screenshots/site-*.png at 1280 and 420 px.
@@ -196,6 +198,26 @@ describe('site app (WebRTC)', { timeout: 240_000 }, () => {
     assert.equal(d.viewState, 'connected');
     await chair.request('floor.site', { session_id: 1, site_id: null });
     await banner.waitFor({ state: 'hidden', timeout: 6000 });
+  });
+
+  it('a call the controller drops is made again by itself, and the program comes back', async (t) => {
+    if (skipWhy) { t.skip(skipWhy); return; }
+    const loc = await page.evaluate(() => window.__site.view.location);
+    assert.match(loc, /\/api\/v1\/whep\/[0-9a-f]{32}$/);
+    const t0 = Date.now();
+    // The resource ends at the controller (as when it restarts or drops the peer); the page is not told.
+    const res = await request(srv.base, secret, 'DELETE', new URL(loc).pathname);
+    assert.equal(res.status, 200, res.text);
+    await pageUntil(() => document.querySelector('[data-testid=site-page]').dataset.viewState !== 'connected', null, 20_000, 'the drop seen');
+    await pageUntil((old) => window.__site.view.location && window.__site.view.location !== old
+      && document.querySelector('[data-testid=site-page]').dataset.viewState === 'connected', loc, 30_000, 'connected again');
+    t.diagnostic(`connected again after ${Date.now() - t0} ms`);
+    await pageUntil(() => Number(document.querySelector('[data-testid=site-page]').dataset.framesDecoded) > 25, null, 15_000, 'program frames again');
+    t.diagnostic(`the program's picture was back after ${Date.now() - t0} ms`);
+    const a = await dataset();
+    await sleep(2000);
+    const b = await dataset();
+    assert.ok(Number(b.framesDecoded) > Number(a.framesDecoded) + 10, `frames decoded grow again: ${a.framesDecoded} → ${b.framesDecoded}`);
   });
 
   it('leaves: both calls end', async (t) => {
