@@ -226,6 +226,8 @@ const els = {};
 /** Draws the page (again after a language change); the videos and the call stay. */
 function build() {
   document.title = `roomctl · ${st.me.site.name}`;
+  preview.setAttribute('aria-label', t('site.preview'));
+  program.setAttribute('aria-label', t('site.program'));
   els.status = h('div', { class: 'site-status' });
   els.floor = h('div', { class: 'site-floor', role: 'status', dataset: { testid: 'floor-banner' }, hidden: true },
     h('span', { class: 'site-floor-dot', 'aria-hidden': 'true' }),
@@ -255,7 +257,7 @@ function build() {
         h('section', { class: 'card', 'aria-labelledby': 'devices-title' },
           h('header', { class: 'card-header' }, h('h2', { id: 'devices-title' }, icon('mic'), t('site.devices'))),
           h('div', { class: 'card-body' },
-            h('div', { class: 'site-preview', 'aria-label': t('site.preview') }, preview),
+            h('div', { class: 'site-preview' }, preview),
             field(t('site.camera'), els.cam),
             field(t('site.microphone'), els.mic),
             els.meter,
