@@ -317,9 +317,33 @@ seed_sessions(rc_store *store, const char *dir, const char *pdf_dir, GTimeZone *
   return TRUE;
 }
 
+/* The demo's WebRTC commune gets an access key, kept in @data_dir for the
+ * banner (a real site's key is shown once, in the console, and only its
+ * hash is kept). */
+static gboolean
+seed_site_key(rc_store *store, const char *data_dir, GError **error)
+{
+  g_autoptr(json_t) sites = rc_store_sites_list(store, NULL, 0, error);
+  if (!sites)
+    return FALSE;
+  size_t i;
+  json_t *site;
+  json_array_foreach(sites, i, site) {
+    if (g_strcmp0(json_string_value(json_object_get(site, "code")), RC_DEMO_WEBRTC_SITE) != 0)
+      continue;
+    char *secret = rc_store_site_credential_make(store, json_integer_value(json_object_get(site, "id")), 0, error);
+    g_autofree char *path = g_build_filename(data_dir, RC_DEMO_SITE_KEY_FILE, NULL);
+    gboolean ok = secret && g_file_set_contents_full(path, secret, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+    if (secret)
+      rc_store_secret_free(secret);
+    return ok;
+  }
+  return TRUE; /* a demo without it */
+}
+
 gboolean
-rc_demo_seed(rc_store *store, rc_auth *auth, const char *demo_dir, const char *pdf_dir, GTimeZone *zone,
-             GError **error)
+rc_demo_seed(rc_store *store, rc_auth *auth, const char *demo_dir, const char *pdf_dir, const char *data_dir,
+             GTimeZone *zone, GError **error)
 {
   if (!rc_store_begin(store, error))
     return FALSE;
@@ -327,7 +351,7 @@ rc_demo_seed(rc_store *store, rc_auth *auth, const char *demo_dir, const char *p
       !seed_import(store, auth, demo_dir, "sites.csv", RC_IMPORT_SITES, error) ||
       !seed_import(store, auth, demo_dir, "users.csv", RC_IMPORT_USERS, error) ||
       !seed_import(store, auth, demo_dir, "rooms.csv", RC_IMPORT_ROOMS, error) ||
-      !seed_sessions(store, demo_dir, pdf_dir, zone, error) ||
+      !seed_sessions(store, demo_dir, pdf_dir, zone, error) || !seed_site_key(store, data_dir, error) ||
       !rc_store_audit(store, 0, "demo.seed", demo_dir, NULL, error) || !rc_store_commit(store, error)) {
     rc_store_rollback(store);
     g_prefix_error(error, "demo seed: ");

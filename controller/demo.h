@@ -10,5 +10,10 @@
  * (the PDFs the build made from configs/demo/docs). The session's start time
  * of day is on @zone's clock (the province's, [meeting] timezone). All or
  * nothing. */
-gboolean rc_demo_seed(rc_store *store, rc_auth *auth, const char *demo_dir, const char *pdf_dir, GTimeZone *zone,
-                      GError **error);
+gboolean rc_demo_seed(rc_store *store, rc_auth *auth, const char *demo_dir, const char *pdf_dir, const char *data_dir,
+                      GTimeZone *zone, GError **error);
+
+/* The demo's commune that joins from a browser (transport webrtc), and the
+ * file in the data directory that keeps its access key for the banner. */
+#define RC_DEMO_WEBRTC_SITE "H03-X04"
+#define RC_DEMO_SITE_KEY_FILE "demo-site-key"

@@ -121,7 +121,7 @@ first_start(roomctl *rc, GError **error)
     return TRUE;
   rc_config *c = rc->config;
   if (c->demo_seed) {
-    return rc_demo_seed(rc->store, rc->auth, c->demo_dir, c->demo_pdf_dir, c->zone, error);
+    return rc_demo_seed(rc->store, rc->auth, c->demo_dir, c->demo_pdf_dir, c->data_dir, c->zone, error);
   }
   g_autofree char *password = NULL;
   if (*c->initial_admin_password) {
@@ -206,6 +206,10 @@ print_banner(roomctl *rc)
     printf("  Demo logins: admin/admin123  thuky/thuky123 (secretariat)  chutoa/chutoa123 (chair)\n"
            "               kythuat/kythuat123 (technician)  db01..db90/123456 (delegates)\n"
            "               thuky.stnmt, thuky.sgtvt/thuky123 (the departments' secretariats)\n");
+  g_autofree char *key_path = g_build_filename(rc->config->data_dir, RC_DEMO_SITE_KEY_FILE, NULL);
+  g_autofree char *key = NULL;
+  if (rc->config->demo_seed && g_file_get_contents(key_path, &key, NULL, NULL))
+    printf("  Commune PC (WebRTC): %s/site/  access key of %s: %s\n", base, RC_DEMO_WEBRTC_SITE, g_strstrip(key));
   fflush(stdout);
 }
 

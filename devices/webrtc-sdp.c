@@ -63,8 +63,8 @@ read_pt(const char *s, const char **rest)
   int pt = 0, digits = 0;
   for (; g_ascii_isdigit(*s) && digits < 3; s++, digits++)
     pt = pt * 10 + (*s - '0');
-  if (digits == 0 || pt > 127 || (*s && *s != ' '))
-    return -1;
+  if (digits == 0 || pt > 127 || (*s && *s != ' ') || (digits > 1 && s[-digits] == '0'))
+    return -1; /* "096" would not match the answer's "96" */
   while (*s == ' ')
     s++;
   *rest = s;
@@ -99,8 +99,8 @@ fmtp_param(const char *params, const char *name, char *out, gsize out_size)
 
 /* ---- the session: ICE, DTLS ---------------------------------------------- */
 
-/* @key at media level of the first m-line that has it, else session level
- * first (RFC 8839/8842 allow both; browsers repeat it per m-line). */
+/* @key at session level, else of the first m-line that has it (RFC 8839
+ * and 8842 allow both; browsers repeat it on every m-line). */
 static const char *
 transport_attr(const GstSDPMessage *msg, const char *key)
 {
@@ -156,16 +156,31 @@ read_fingerprint(const char *value, rc_sdp_offer *offer)
   return FALSE;
 }
 
-/* The offer's a=fingerprint, preferring sha-256 when there are several. */
+/* The a=fingerprint of the session, else of the first m-line that has
+ * one; the sha-256 one when there are several there. */
+static const char *
+find_fingerprint(const GstSDPMessage *msg)
+{
+  const char *first = transport_attr(msg, "fingerprint"), *value;
+  gboolean session = gst_sdp_message_get_attribute_val(msg, "fingerprint") != NULL;
+  const GstSDPMedia *m = NULL;
+  for (guint i = 0; !session && !m && i < gst_sdp_message_medias_len(msg); i++)
+    if (gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg, i), "fingerprint"))
+      m = gst_sdp_message_get_media(msg, i);
+  for (guint i = 0; first; i++) {
+    value = session ? gst_sdp_message_get_attribute_val_n(msg, "fingerprint", i)
+                    : gst_sdp_media_get_attribute_val_n(m, "fingerprint", i);
+    if (!value || g_ascii_strncasecmp(value, "sha-256 ", 8) == 0)
+      return value ? value : first;
+  }
+  return first;
+}
+
+/* The offer's DTLS: fingerprint and role. */
 static gboolean
 read_dtls(const GstSDPMessage *msg, rc_sdp_offer *offer, GError **error)
 {
-  const char *value = NULL;
-  for (guint i = 0; (value = gst_sdp_message_get_attribute_val_n(msg, "fingerprint", i)); i++)
-    if (g_ascii_strncasecmp(value, "sha-256 ", 8) == 0)
-      break;
-  if (!value)
-    value = transport_attr(msg, "fingerprint");
+  const char *value = find_fingerprint(msg);
   if (!value && has_attr_anywhere(msg, "crypto"))
     return fail(error, RC_SDP_ERROR_MALFORMED,
                 "the offer uses SDES (a=crypto) and has no a=fingerprint; only DTLS-SRTP is supported");
@@ -389,17 +404,19 @@ read_media_line(const GstSDPMessage *msg, guint index, rc_sdp_media *out, GError
   return TRUE;
 }
 
-/* Whether the m-line can carry media for this role at all: audio or video
- * over DTLS-SRTP, not disabled by the offerer, going the right way. */
+/* Whether an audio or video m-line is open: DTLS-SRTP, not disabled by
+ * the offerer (port 0 without a=bundle-only). */
 static gboolean
-media_open(const GstSDPMedia *m, const rc_sdp_media *media, gboolean publisher)
+media_open(const GstSDPMedia *m, const rc_sdp_media *media)
 {
-  if (!media->audio && strcmp(media->kind, "video"))
-    return FALSE;
-  if (strcmp(media->proto, PROTO))
-    return FALSE;
-  if (gst_sdp_media_get_port(m) == 0 && !gst_sdp_media_get_attribute_val(m, "bundle-only"))
-    return FALSE;
+  return strcmp(media->proto, PROTO) == 0
+         && (gst_sdp_media_get_port(m) != 0 || gst_sdp_media_get_attribute_val(m, "bundle-only"));
+}
+
+/* Whether the m-line goes the way the role needs. */
+static gboolean
+direction_fits(const rc_sdp_media *media, gboolean publisher)
+{
   if (publisher)
     return media->direction == RC_SDP_SENDONLY || media->direction == RC_SDP_SENDRECV;
   return media->direction == RC_SDP_RECVONLY || media->direction == RC_SDP_SENDRECV;
@@ -407,9 +424,9 @@ media_open(const GstSDPMedia *m, const rc_sdp_media *media, gboolean publisher)
 
 /* ---- the whole offer ----------------------------------------------------- */
 
-/* Reads every m-line. Sets *@any_codec when some m-line offers a usable
- * codec whatever its direction (to tell a codec refusal from a direction
- * one). */
+/* Reads every m-line. Sets *@any_codec when some open m-line offers a
+ * usable codec whatever its direction (to tell a codec refusal from a
+ * direction one). */
 static gboolean
 read_media(const GstSDPMessage *msg, rc_sdp_offer *offer, gboolean *any_codec, GError **error)
 {
@@ -422,9 +439,10 @@ read_media(const GstSDPMessage *msg, rc_sdp_offer *offer, gboolean *any_codec, G
     media->pt = -1;
     if (!media->audio && strcmp(media->kind, "video"))
       continue;
-    choose_format(m, media);
+    if (media_open(m, media))
+      choose_format(m, media);
     *any_codec |= media->pt >= 0;
-    if (media->pt < 0 || !media_open(m, media, offer->publisher)) {
+    if (media->pt < 0 || !direction_fits(media, offer->publisher)) {
       media->pt = -1;
       media->profile_level_id[0] = '\0';
       continue;

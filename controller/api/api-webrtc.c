@@ -193,6 +193,8 @@ viewer_of(rc_api_call *call, gint64 session_id, rc_media_webrtc_view_request *q,
   }
   q->owner_user_id = json_integer_value(json_object_get(user, "id"));
   gboolean ok = rc_access_session_for(call->api->store, user, session_id, RC_NEED_TAKE_PART, "POST whep", error);
+  const char *tier = call->request->query ? g_hash_table_lookup(call->request->query, "tier") : NULL;
+  q->tier = tier ? (int)g_ascii_strtoll(tier, NULL, 10) : 0;
   const char *watch = call->request->query ? g_hash_table_lookup(call->request->query, "site") : NULL;
   if (ok && watch) {
     q->watch_site_id = g_ascii_strtoll(watch, NULL, 10);

@@ -235,10 +235,10 @@ struct rc_site_transport *rc_media_site_transport(rc_media *media, gint64 sessio
 /* The site's program egress changed (a receiving peer came or went): placed again. */
 void rc_media_site_receiver_changed(rc_media *media, gint64 session_id, gint64 site_id);
 /* A WHEP viewer's egress @t (taken): kept by the session's media, placed
- * once connected: on tier 0's fan-out and the full mix, or on one site's
- * streams (@watch_site_id). */
+ * once connected: on @tier's fan-out in compose mode (tier 0's in switch
+ * mode) and the full mix, or on one site's streams (@watch_site_id). */
 void rc_media_viewer_add(rc_media *media, gint64 session_id, gint64 viewer_id, struct rc_site_transport *t,
-                         gint64 watch_site_id);
+                         gint64 watch_site_id, int tier);
 void rc_media_viewer_connected(rc_media *media, gint64 session_id, gint64 viewer_id);
 /* Synchronous: nothing is sent to it after this returns; then freed. */
 void rc_media_viewer_remove(rc_media *media, gint64 session_id, gint64 viewer_id);

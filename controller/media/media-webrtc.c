@@ -336,7 +336,7 @@ rc_media_webrtc_view(rc_media *m, const rc_media_webrtc_view_request *q, const c
   } else {
     b->viewer_id = ++r->next_viewer;
     rc_site_transport *v = rc_webrtc_viewer_new(peer, RC_PROGRAM_VIDEO_SSRC, RC_PROGRAM_AUDIO_SSRC);
-    rc_media_viewer_add(m, q->session_id, b->viewer_id, v, q->watch_site_id);
+    rc_media_viewer_add(m, q->session_id, b->viewer_id, v, q->watch_site_id, q->tier);
   }
   result_of(peer, answer, out);
   return TRUE;

@@ -15,6 +15,8 @@ typedef struct {
   struct rc_site_transport *t;
   gint64 watch_site;
   guint32 watch_ssrc[2];
+  int tier;      /* the compose tier it asked for (0 = the first) */
+  int on_tier;   /* the fan-out it is on, -1 = none */
   gboolean placed;
 } viewer;
 
@@ -380,6 +382,19 @@ place_site(conf *c, rc_media_site *s)
     rc_fanout_add(c->fanouts[tier], host, port);
 }
 
+/* A viewer of the program on its tier's fan-out (everybody's is tier 0 in switch mode). */
+static void
+place_viewer(conf *c, viewer *v)
+{
+  int tier = c->mode == RC_PROGRAM_COMPOSE ? v->tier : 0;
+  if (!v->placed || v->watch_site || !c->fanouts || tier == v->on_tier)
+    return;
+  if (v->on_tier >= 0)
+    rc_fanout_remove_egress(c->fanouts[v->on_tier], v->t);
+  rc_fanout_add_egress(c->fanouts[tier], v->t);
+  v->on_tier = tier;
+}
+
 static void
 place_all_sites(conf *c)
 {
@@ -388,6 +403,9 @@ place_all_sites(conf *c)
   g_hash_table_iter_init(&it, c->sites);
   while (g_hash_table_iter_next(&it, NULL, &value))
     place_site(c, value);
+  g_hash_table_iter_init(&it, c->viewers);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    place_viewer(c, value);
 }
 
 /* ---- the program audio ---- */
@@ -1272,7 +1290,8 @@ rc_media_site_receiver_changed(rc_media *m, gint64 session_id, gint64 site_id)
 }
 
 void
-rc_media_viewer_add(rc_media *m, gint64 session_id, gint64 viewer_id, struct rc_site_transport *t, gint64 watch_site)
+rc_media_viewer_add(rc_media *m, gint64 session_id, gint64 viewer_id, struct rc_site_transport *t, gint64 watch_site,
+                    int tier)
 {
   conf *c = conf_of(m, session_id);
   if (!c) {
@@ -1283,6 +1302,8 @@ rc_media_viewer_add(rc_media *m, gint64 session_id, gint64 viewer_id, struct rc_
   v->id = viewer_id;
   v->t = t;
   v->watch_site = watch_site;
+  v->tier = CLAMP(tier, 0, (int)c->tiers->len - 1);
+  v->on_tier = -1;
   g_hash_table_insert(c->viewers, g_memdup2(&viewer_id, sizeof viewer_id), v);
 }
 
@@ -1306,7 +1327,7 @@ rc_media_viewer_connected(rc_media *m, gint64 session_id, gint64 viewer_id)
   }
   if (c->check_only || !c->fanouts)
     return;
-  rc_fanout_add_egress(c->fanouts[0], v->t);
+  place_viewer(c, v);
   mixer_listeners(c);
   rc_ingest_ask_keyframe(c->video, c->session_id); /* the first picture: merged with the others' requests */
 }
@@ -1322,8 +1343,8 @@ rc_media_viewer_remove(rc_media *m, gint64 session_id, gint64 viewer_id)
     rc_ingest_watch(c->video, v->watch_ssrc[0], v->t, FALSE);
     rc_ingest_watch(c->audio, v->watch_ssrc[1], v->t, FALSE);
   } else if (v->placed) {
-    if (c->fanouts)
-      rc_fanout_remove_egress(c->fanouts[0], v->t);
+    if (c->fanouts && v->on_tier >= 0)
+      rc_fanout_remove_egress(c->fanouts[v->on_tier], v->t);
     if (c->mixer)
       rc_mixer_forget_egress(c->mixer, -v->id, v->t);
   }

@@ -229,9 +229,11 @@ typedef struct {
   gint64 owner_user_id;  /* a logged-in viewer, or 0 */
   gint64 owner_site_id;  /* a site's own view (by its credential): a webrtc site takes its mix-minus */
   gint64 watch_site_id;  /* one site's own stream instead of the program (a technician's check), 0 = program */
+  int tier;              /* compose mode: the tier it takes (0 = the first, the largest; clamped) */
 } rc_media_webrtc_view_request;
-/* A WHEP offer: the program of the session (video of the first tier, the
- * full mix) or one site's stream. */
+/* A WHEP offer: the program of the session (its video: the switched
+ * stream, or in compose mode the tier asked for; the full mix) or one
+ * site's stream. */
 gboolean rc_media_webrtc_view(rc_media *media, const rc_media_webrtc_view_request *request, const char *offer,
                               gsize len, rc_media_webrtc_result *out, GError **error);
 /* Ends @resource if the caller made it (RC_ERROR_NOT_FOUND otherwise). */
