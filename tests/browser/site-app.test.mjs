@@ -78,6 +78,8 @@ describe('site app (WebRTC)', { timeout: 240_000 }, () => {
       },
       timeoutMs: 30_000,
     });
+    const served = await fetch(`${srv.base}/site/`);
+    assert.equal(served.status, 200, '/site/ is not served: "site" is missing from the published directories (rc_net_static_published)');
     admin = await login(srv.base, 'admin', 'admin123');
     const { sites } = await api(srv.base, admin, 'GET', '/api/v1/sites');
     for (const s of sites) st.site[s.code] = s;
