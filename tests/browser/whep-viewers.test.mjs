@@ -2,7 +2,7 @@
 // daemon (demo province) with WebRTC on, a plain-RTP site (H01, gst-launch
 // H.264 + Opus) holding the floor, so the program is its picture and its
 // sound is in the mix; Debian's chromium as the secretariat's console (the
-// "Truyền hình trực tiếp" tab of the session), a delegate's tablet (the
+// "Truyền hình" tab of the session), a delegate's tablet (the
 // optional program pane, off until switched on) and the technicians'
 // dashboard (the program page's player, and one site's own stream from
 // the site detail, WHEP ?site=).

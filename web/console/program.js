@@ -9,14 +9,14 @@ import { RtcPlayer } from '../common/rtc-player.js';
 
 register({
   vi: {
-    'tab.program': 'Truyền hình trực tiếp',
+    'tab.program': 'Truyền hình',
     'prog.title': 'Chương trình truyền hình của phiên họp',
     'prog.not_live': 'Chương trình chỉ có khi phiên họp đang diễn ra',
     'prog.not_live_hint': 'Khi phiên họp bắt đầu, bấm “Xem” để nhận hình và tiếng của chương trình.',
     'prog.hint': 'Hình là điểm cầu đang được phát (hoặc bố cục ghép nhiều điểm), tiếng là toàn bộ âm thanh của hội nghị.',
   },
   en: {
-    'tab.program': 'Live program',
+    'tab.program': 'Live video',
     'prog.title': 'The session’s program',
     'prog.not_live': 'The program exists only while the session is live',
     'prog.not_live_hint': 'Once the session starts, press “Watch” to receive the program’s picture and sound.',
