@@ -14,6 +14,12 @@
 #include <string.h>
 
 typedef struct {
+  gboolean started, follow; /* follow: continue from @last_* of the one replaced */
+  guint16 seq_offset, last_seq;
+  guint32 ts_offset, last_ts;
+} numbering;
+
+typedef struct {
   rc_media *m;
   rc_webrtc_peer *peer; /* a ref */
   gint64 session_id;
@@ -22,6 +28,10 @@ typedef struct {
   gint64 owner_user_id, owner_site_id;
   gboolean publisher;
   guint32 site_ssrc[2]; /* [video, audio]: what a site's media are re-stamped to */
+  /* A publisher's numbering, per medium, so that a replacement continues
+   * the site's stream (engine thread; read by the main loop only once the
+   * peer is closed). */
+  numbering numbering[2];
 } binding;
 
 struct rc_media_rtc {
@@ -40,6 +50,27 @@ binding_free(gpointer data)
 
 /* ---- the engine's callbacks ---- */
 
+/* A replacing publisher's packets go on from the last sequence number and
+ * timestamp of the one it replaced (one frame later): the site's stream
+ * has no jump for its statistics, health and recording. */
+static void
+renumber(binding *b, gboolean audio, guint8 *rtp)
+{
+  numbering *n = &b->numbering[audio];
+  guint16 seq = (guint16)(rtp[2] << 8 | rtp[3]);
+  guint32 ts = (guint32)rtp[4] << 24 | (guint32)rtp[5] << 16 | (guint32)rtp[6] << 8 | rtp[7];
+  if (!n->started) {
+    n->started = TRUE;
+    if (n->follow) {
+      n->seq_offset = (guint16)(n->last_seq + 1 - seq);
+      n->ts_offset = n->last_ts + (audio ? 960 : 3600) - ts; /* 20 ms of Opus, a 25 fps frame */
+    }
+  }
+  n->last_seq = (guint16)(seq + n->seq_offset);
+  n->last_ts = ts + n->ts_offset;
+  rc_rtp_restamp(rtp, b->site_ssrc[audio], n->last_seq, n->last_ts);
+}
+
 /* A publisher's packet, as its site's: the SSRCs of its code and the program's payload types. */
 static void
 on_rtp(gpointer data, rc_webrtc_peer *peer, gboolean audio, guint8 *rtp, gsize len)
@@ -50,6 +81,7 @@ on_rtp(gpointer data, rc_webrtc_peer *peer, gboolean audio, guint8 *rtp, gsize l
   if (!b || !b->publisher || !in)
     return;
   rc_rtp_restamp_source(rtp, b->site_ssrc[audio], audio ? RC_PT_OPUS : RC_PT_H264);
+  renumber(b, audio, rtp);
   rc_ingest_feed(in, rtp, len, NULL);
 }
 
@@ -277,9 +309,13 @@ rc_media_webrtc_publish(rc_media *m, gint64 site_id, const char *text, gsize len
   if (!read_offer(text, len, TRUE, &offer, error) || !(r = rtc_of(m, error)))
     return FALSE;
   rc_webrtc_peer *old = rc_site_webrtc_publisher(t);
+  binding before = {0};
   if (old) {
     out->replaced = TRUE;
-    rc_webrtc_close(r->engine, old, "replaced by a new publisher for the same site");
+    rc_webrtc_close(r->engine, old, "replaced by a new publisher for the same site"); /* no more packets of it */
+    binding *ob = g_hash_table_lookup(r->bindings, rc_webrtc_peer_resource(old));
+    if (ob)
+      before = *ob;
     rc_site_webrtc_set_publisher(t, NULL);
   }
   char *answer = NULL;
@@ -290,6 +326,12 @@ rc_media_webrtc_publish(rc_media *m, gint64 site_id, const char *text, gsize len
   b->site_id = b->owner_site_id = site_id;
   b->site_ssrc[0] = t->format.video.ssrc;
   b->site_ssrc[1] = t->format.audio.ssrc;
+  for (int k = 0; k < 2; k++)
+    if (before.numbering[k].started) {
+      b->numbering[k].follow = TRUE;
+      b->numbering[k].last_seq = before.numbering[k].last_seq;
+      b->numbering[k].last_ts = before.numbering[k].last_ts;
+    }
   rc_site_webrtc_set_publisher(t, peer);
   if (rc_webrtc_peer_receives(peer, FALSE) || rc_webrtc_peer_receives(peer, TRUE)) {
     rc_site_webrtc_set_receiver(t, peer); /* sendrecv: the program comes back on the same connection */
