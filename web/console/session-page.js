@@ -1,6 +1,6 @@
 // One meeting session: header (title, status, time, actions start/end/edit/
 // delete) and the tabs — agenda & documents, delegates, sites, attendance,
-// recordings, records. The session's state is a Meeting (common/meeting.js,
+// recordings, records, and the live program (program.js). The session's state is a Meeting (common/meeting.js,
 // the tablet's model too): filled from REST, the WebSocket's snapshot and
 // events, and the replies to our own changes; this page and its tabs draw
 // from it when it says what changed, so what is shown follows the server
@@ -16,12 +16,13 @@ import { SitesTab } from './sites.js';
 import { AttendanceTab } from './attendance.js';
 import { RecordsTab } from './records.js';
 import { RecordingsTab } from './recordings.js';
+import { ProgramTab } from './program.js';
 import { ownAgendaRefresher } from '../common/agenda-view.js';
 import { downloadSessionIcs } from './calendar.js';
 import { Meeting } from '../common/meeting.js';
 import { loadOrganisations, sessionAccess, invitedBadge } from './organisations.js';
 
-const TABS = ['agenda', 'delegates', 'sites', 'attendance', 'recordings', 'records'];
+const TABS = ['agenda', 'delegates', 'sites', 'attendance', 'program', 'recordings', 'records'];
 
 export class SessionPage {
   constructor(ctx, main, id, tab) {
@@ -42,6 +43,7 @@ export class SessionPage {
       attendance: new AttendanceTab(this),
       records: new RecordsTab(this),
       recordings: new RecordingsTab(this),
+      program: new ProgramTab(this),
     };
     this.offs = [this.meeting.onChange((d) => { if (this.alive) this.onMeeting(d); })];
     this.renderSkeleton();
@@ -255,6 +257,7 @@ export class SessionPage {
   showTab(tab) {
     const next = TABS.includes(tab) ? tab : 'agenda';
     if (next === this.tab && this.panelEl.childElementCount) return;
+    if (next !== this.tab) this.currentTab().leave?.();
     this.tab = next;
     this.renderTabs();
     this.renderPanel();
@@ -280,7 +283,7 @@ export class SessionPage {
       sites: d ? m.sites.length : null,
       attendance: att ? `${att.present}/${att.expected}` : null,
     };
-    const icons = { agenda: 'checklist', delegates: 'users', sites: 'site', attendance: 'check', recordings: 'play', records: 'file' };
+    const icons = { agenda: 'checklist', delegates: 'users', sites: 'site', attendance: 'check', program: 'present', recordings: 'play', records: 'file' };
     fill(this.tabsEl, ...TABS
       .filter((k) => !['attendance', 'recordings'].includes(k) || this.ctx.canSeeAttendance)
       .filter((k) => k !== 'records' || this.canRun)

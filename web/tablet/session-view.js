@@ -3,6 +3,10 @@
 // document viewer with notes; following the chair's page, and in chair
 // mode presenting it.
 //
+// An optional program pane (off by default, a switch in the session bar,
+// remembered on the device) plays the session's program live (WHEP) above
+// the panes, for delegates following a remote speaker.
+//
 // Layout: on a wide screen (landscape tablet, laptop) the panes sit left of
 // the document; on a narrow one (portrait) one thing shows at a time, chosen
 // by the tab bar, and the document comes forward when the chair presents.
@@ -16,9 +20,11 @@ import { Votes, VotesPane } from './votes.js';
 import { DocViewer } from './viewer.js';
 import { NotesPanel } from './notes.js';
 import { ownAgendaRefresher } from '../common/agenda-view.js';
+import { RtcPlayer } from '../common/rtc-player.js';
 
 const WIDE = '(min-width: 1000px)';
 const CHAIR_ROLES = ['chair', 'admin', 'secretariat'];
+const PROGRAM_KEY = 'roomctl.tablet.program';
 
 export class SessionView {
   constructor(main, { me, ws, sessionId, serverClock, onLeave }) {
@@ -40,6 +46,7 @@ export class SessionView {
     const kept = sessionStorage.getItem(this.followKey);
     this.following = kept ? kept === '1' : !this.chairMode;
     this.checkinState = 'idle';       // idle | sending | waiting
+    this.programOn = readProgramPref();
     this.alive = true;
     this.wide = window.matchMedia(WIDE);
     this.onWide = () => this.applyLayout();
@@ -92,6 +99,7 @@ export class SessionView {
     if (this.speakersPane) this.speakersPane.destroy();
     if (this.strip) this.strip.destroy();
     if (this.viewer) this.viewer.destroy();
+    this.stopProgram();
     clearTimeout(this.presentTimer);
     this.built = false;
   }
@@ -133,6 +141,7 @@ export class SessionView {
       case 'session':
         this.renderBar();
         this.renderPanes();
+        this.renderProgram();
         break;
       case 'agenda':
       case 'delegates':
@@ -181,7 +190,8 @@ export class SessionView {
       speakers: h('section', { class: 'pane', id: 'pane-speakers', role: 'tabpanel', 'aria-labelledby': 'tab-speakers' }),
       votes: h('section', { class: 'pane', id: 'pane-votes', role: 'tabpanel', 'aria-labelledby': 'tab-votes' }),
     };
-    this.side = h('div', { class: 'tb-side' }, Object.values(this.panes));
+    this.programHost = h('div', { class: 'tb-program', dataset: { testid: 'program-pane' }, hidden: true });
+    this.side = h('div', { class: 'tb-side' }, this.programHost, Object.values(this.panes));
     this.docHost = h('div', { class: 'tb-doc', id: 'pane-doc', role: 'tabpanel', 'aria-labelledby': 'tab-doc' });
     this.shell = h('div', { class: `tb${this.chairMode ? ' chair-mode' : ''}` },
       this.barEl, this.offlineBanner, this.checkinBanner,
@@ -228,6 +238,7 @@ export class SessionView {
   }
 
   renderAll() {
+    this.renderProgram();
     this.renderBar();
     this.renderTabs();
     this.renderPanes();
@@ -318,7 +329,12 @@ export class SessionView {
         h('span', { class: 'tb-meta-item', dataset: { testid: 'present-count' } }, icon('users'),
           t('tb.session.present_count', { present: formatNumber(m.attendance.present), expected: formatNumber(m.attendance.expected) }))));
     this.votePill = h('div', { class: 'tb-vote-pill-slot' });
-    const side = h('div', { class: 'tb-bar-side' }, this.strip, this.votePill, this.attendanceBlock(me));
+    const programBtn = m.status === 'live' || this.programOn ? button(t('tb.program.toggle'), {
+      kind: this.programOn ? 'primary' : 'secondary', size: 'sm', ic: 'present',
+      attrs: { 'aria-pressed': String(this.programOn), 'data-testid': 'program-toggle' },
+      onClick: () => this.setProgram(!this.programOn),
+    }) : null;
+    const side = h('div', { class: 'tb-bar-side' }, this.strip, this.votePill, programBtn, this.attendanceBlock(me));
     this.barEl.append(title, side);
     this.renderVoteBits();
     this.renderCheckinBanner(me);
@@ -391,6 +407,34 @@ export class SessionView {
     }
     this.renderTabs();
     if (this.votesPane) this.votesPane.render();
+  }
+
+  // ---------- the program pane ----------
+
+  setProgram(on) {
+    this.programOn = on;
+    try { localStorage.setItem(PROGRAM_KEY, on ? '1' : '0'); } catch { /* storage disabled */ }
+    this.renderProgram();
+    this.renderBar();
+  }
+
+  /** The pane shows (and the call runs) when switched on and the session is live. */
+  renderProgram() {
+    if (!this.built || !this.programHost) return;
+    const show = this.programOn && this.meeting.status === 'live';
+    this.programHost.hidden = !show;
+    if (!show) { this.stopProgram(); return; }
+    if (this.program) return;
+    this.program = new RtcPlayer({
+      url: `/api/v1/sessions/${this.id}/whep`, title: t('tb.program.title'), compact: true, autoStart: true, testid: 'program-player',
+    });
+    this.programHost.replaceChildren(h('div', { class: 'section-label' }, t('tb.program.title')), this.program.el);
+  }
+
+  stopProgram() {
+    if (this.program) this.program.destroy();
+    this.program = null;
+    this.programHost?.replaceChildren();
   }
 
   // ---------- documents, following and presenting ----------
@@ -497,4 +541,8 @@ export class SessionView {
     if (on) this.notes.text.focus();
     else this.notes.flush();
   }
+}
+
+function readProgramPref() {
+  try { return localStorage.getItem(PROGRAM_KEY) === '1'; } catch { return false; }
 }

@@ -3,11 +3,13 @@
 // the controller and the program's loss at the site (RTCP receiver reports),
 // jitter, and the video and audio bitrates. Program actions for the site
 // (give it the floor, add it to the composed layout) are offered when the
-// user may run the program.
+// user may run the program; technicians and admins may also watch the
+// site's own stream as the controller receives it (WHEP ?site=).
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { t } from '../common/i18n.js';
 import { h, button, icon } from '../common/ui.js';
+import { RtcPlayer } from '../common/rtc-player.js';
 import { HISTORY } from './store.js';
 import { zoned, timeZone } from '../common/province.js';
 import { formatKbps, formatPercent, formatDuration, fmtMs } from './format.js';
@@ -29,7 +31,8 @@ function hhmm(u, splits, axisIdx, space, incr) {
 export class SiteDetail {
   /**
    * el: the panel element; store: SiteStore; opts: {canRunProgram, onClose,
-   * onFloor(siteId), onAddTile(siteId), levelName(level)}.
+   * onFloor(siteId), onAddTile(siteId), levelName(level), sessionId,
+   * canWatchSite (technician/admin: the site's own stream)}.
    */
   constructor(el, store, opts = {}) {
     this.el = el;
@@ -45,6 +48,7 @@ export class SiteDetail {
   show(siteId) {
     const idx = this.store.indexOf(siteId);
     this._destroyPlots();
+    this._stopWatching();
     this.idx = idx;
     if (idx < 0) { this.el.hidden = true; this.el.replaceChildren(); return; }
     this._build();
@@ -53,6 +57,7 @@ export class SiteDetail {
 
   close() {
     this._destroyPlots();
+    this._stopWatching();
     this.idx = -1;
     this.el.replaceChildren();
   }
@@ -73,6 +78,10 @@ export class SiteDetail {
       button(t('tech.detail.floor'), { kind: 'primary', size: 'sm', ic: 'mic', onClick: () => this.opts.onFloor?.(s.id) }),
       button(t('tech.detail.add_tile'), { size: 'sm', ic: 'grid', onClick: () => this.opts.onAddTile?.(s.id) })) : null;
     this.charts = h('div', { class: 'charts' });
+    this.watchEl = h('div', { class: 'detail-watch' });
+    this.watchBtn = this.opts.canWatchSite && this.opts.sessionId ? button(t('tech.detail.watch'), {
+      size: 'sm', ic: 'present', onClick: () => this._toggleWatch(s.id), attrs: { 'aria-pressed': 'false', 'data-testid': 'watch-site' },
+    }) : null;
     this.el.replaceChildren(
       h('div', { class: 'detail-head' },
         h('div', { class: 'detail-titles' },
@@ -82,6 +91,8 @@ export class SiteDetail {
       h('div', { class: 'detail-state' }, this.stateEl, this.sinceEl, this.flagsEl),
       this.figs,
       actions,
+      this.watchBtn ? h('div', { class: 'detail-actions' }, this.watchBtn) : null,
+      this.watchEl,
       h('div', { class: 'charts-head' }, icon('clock'), t('tech.detail.charts', { min: Math.round(HISTORY / 60) })),
       this.charts);
     this.el.setAttribute('aria-labelledby', 'detail-title');
@@ -141,6 +152,29 @@ export class SiteDetail {
     ], 'kb/s', { minMax: 100 }) }, empty);
   }
 
+  /** The site's own stream in the panel, or gone again. */
+  _toggleWatch(siteId) {
+    if (this.player) { this._stopWatching(); return; }
+    this.player = new RtcPlayer({
+      url: `/api/v1/sessions/${this.opts.sessionId}/whep?site=${siteId}`, title: t('tech.detail.watch_title'),
+      compact: true, autoStart: true, testid: 'site-player',
+    });
+    this.watchEl.replaceChildren(this.player.el);
+    this.watchBtn.setAttribute('aria-pressed', 'true');
+    this.watchBtn.replaceChildren(icon('stop'), h('span', null, t('tech.detail.watch_stop')));
+  }
+
+  _stopWatching() {
+    if (!this.player) return;
+    this.player.destroy();
+    this.player = null;
+    this.watchEl?.replaceChildren();
+    if (this.watchBtn) {
+      this.watchBtn.setAttribute('aria-pressed', 'false');
+      this.watchBtn.replaceChildren(icon('present'), h('span', null, t('tech.detail.watch')));
+    }
+  }
+
   _fit() {
     const w = this.charts?.clientWidth;
     if (!w) return;
@@ -189,5 +223,5 @@ export class SiteDetail {
 
   relabel() { if (this.idx >= 0) this.show(this.siteId); }
 
-  destroy() { this._destroyPlots(); }
+  destroy() { this._destroyPlots(); this._stopWatching(); }
 }

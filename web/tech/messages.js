@@ -71,6 +71,9 @@ export const TECH_MESSAGES = {
 
     'tech.detail.since': 'từ {d} trước',
     'tech.detail.floor': 'Trao quyền phát biểu',
+    'tech.detail.watch': 'Xem luồng của điểm',
+    'tech.detail.watch_stop': 'Dừng xem luồng',
+    'tech.detail.watch_title': 'Luồng điểm cầu gửi lên',
     'tech.detail.add_tile': 'Thêm vào khung ghép',
     'tech.detail.charts': '{min} phút gần nhất',
     'tech.fig.loss': 'Mất gói (đến trung tâm)',
@@ -125,6 +128,7 @@ export const TECH_MESSAGES = {
     'tech.reason.the_session_ended': 'Phiên họp kết thúc',
 
     'tech.program.title': 'Điều khiển chương trình',
+    'tech.program.live': 'Chương trình trực tiếp',
     'tech.program.now': 'Đang phát',
     'tech.program.mode': 'Chế độ',
     'tech.program.mode.switch': 'Một điểm cầu',
@@ -306,6 +310,9 @@ export const TECH_MESSAGES = {
 
     'tech.detail.since': 'for {d}',
     'tech.detail.floor': 'Give the floor',
+    'tech.detail.watch': 'Watch this site’s stream',
+    'tech.detail.watch_stop': 'Stop watching',
+    'tech.detail.watch_title': 'The stream this site sends',
     'tech.detail.add_tile': 'Add to the layout',
     'tech.detail.charts': 'Last {min} minutes',
     'tech.fig.loss': 'Loss (to the controller)',
@@ -360,6 +367,7 @@ export const TECH_MESSAGES = {
     'tech.reason.the_session_ended': 'The session ended',
 
     'tech.program.title': 'Program control',
+    'tech.program.live': 'Live program',
     'tech.program.now': 'On air',
     'tech.program.mode': 'Mode',
     'tech.program.mode.switch': 'One site',

@@ -122,6 +122,8 @@ export class MonitorView {
     this.grid.setProgram(this.feed.media);
     this.detail = new SiteDetail(this.detailEl, store, {
       canRunProgram: ctx.canRunProgram && this.feed.session.status === 'live',
+      canWatchSite: ctx.canWatchSite && this.feed.session.status === 'live',
+      sessionId: this.feed.id,
       levelName: (l) => t(`tech.level.${l}`),
       onClose: () => this.select(null),
       onFloor: (id) => ctx.giveFloor(this.feed, id),

@@ -6,11 +6,13 @@
 // audio, and how long the program's packets spend inside the controller
 // (both read from /api/v1/media/stats every 2 s while this page is open),
 // and the recent senders of an SSRC no site has (/api/v1/media/unknown-senders,
-// as often, for the roles that may read it).
+// as often, for the roles that may read it), and the program itself, live,
+// in the browser (WHEP, common/rtc-player.js).
 
 import { t, formatTime } from '../common/i18n.js';
 import { api } from '../common/api.js';
 import { h, button, icon, fill, fold, toast } from '../common/ui.js';
+import { RtcPlayer } from '../common/rtc-player.js';
 
 const MAX_TILES = 8;
 const STATS_POLL_MS = 2000;
@@ -72,6 +74,9 @@ export class ProgramView {
     this.feed = feed;
     this.offs = [];
     this.draft = null;     // the layout being edited: {mode, tiles}
+    // One player for the page's life: a new session event redraws the page, not the call.
+    this.player = new RtcPlayer({ url: `/api/v1/sessions/${feed.id}/whep`, title: t('tech.program.live'), testid: 'program-player' });
+    this.player.el.classList.add('program-player');
     this.build();
     this.offs.push(
       feed.on('media', () => this.renderStatus()),
@@ -100,12 +105,15 @@ export class ProgramView {
     this.audioEl = h('div', { class: 'room-audio' }, h('p', { class: 'muted' }, t('app.loading')));
     this.delay = null; // forward_delay of the last stats read
     this.delayEl = h('dd', { class: 'num', dataset: { testid: 'forward-delay' } }, '…');
+    if (!live) this.player.stop();
+    this.player.toggleBtn.disabled = !live;
     fill(this.el, h('div', { class: 'page program-page' },
       h('div', { class: 'page-head' }, h('div', null,
         h('h1', null, t('tech.program.title')),
         h('div', { class: 'sub' }, h('strong', null, this.feed.session.title), ' · ', t(`status.${this.feed.session.status}`)))),
       live ? null : h('div', { class: 'callout callout-warn', style: { marginBottom: '1rem' } }, t('tech.program.not_live')),
       h('div', { class: 'program-grid' },
+        this.player.el,
         h('section', { class: 'card' },
           h('header', { class: 'card-header' }, h('h2', null, icon('present'), t('tech.program.now'))),
           h('div', { class: 'card-body' }, this.statusEl)),
@@ -277,6 +285,7 @@ export class ProgramView {
   }
 
   destroy() {
+    this.player.destroy();
     clearInterval(this.statsTimer);
     for (const off of this.offs) off();
     this.offs = [];

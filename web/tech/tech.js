@@ -41,6 +41,8 @@ const ctx = {
   get canAck() { return !!this.me && ['admin', 'secretariat', 'technician'].includes(this.me.role); },
   get canCheck() { return !!this.me && ['admin', 'secretariat', 'technician'].includes(this.me.role); },
   get canRunProgram() { return !!this.me && ROLES.includes(this.me.role); },
+  /** One site's own stream (WHEP ?site=) is for technicians and admins. */
+  get canWatchSite() { return !!this.me && ['admin', 'technician'].includes(this.me.role); },
   /** Every site (names and the tree), fetched once per login. */
   allSites() {
     if (!sitesPromise) {
