@@ -16,7 +16,7 @@ import { REPO_ROOT } from '../lib/server.mjs';
 import { assertAlive, assertWireError, rawExchange, request, startLocalServer, stopClean } from '../lib/integration.mjs';
 
 const WEB = path.join(REPO_ROOT, 'web');
-const PUBLISHED = ['tablet', 'console', 'tech', 'docs', 'common', 'vendor'];
+const PUBLISHED = ['tablet', 'console', 'tech', 'site', 'docs', 'common', 'vendor'];
 
 /** Every regular file below @dir, as paths relative to @root ("/a/b.js"), dotfiles left out. */
 async function filesBelow(root, dir) {
