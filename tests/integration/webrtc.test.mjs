@@ -159,13 +159,15 @@ describe('webrtc', () => {
       assert.match(reasonOf(res), /H\.?264|Opus|codec/i, res.text);
     });
 
-    test('no bearer, an unknown one → 401', async () => {
+    test('no bearer, an unknown one → 401; a user’s login → 403', async () => {
       const { sdp } = craftOffer();
       assert.equal((await whipPost(srv.base, null, sdp)).status, 401);
       const res = await whipPost(srv.base, 'A'.repeat(43), sdp);
       assert.equal(res.status, 401, res.text);
-      // A user's login token is not a site secret either.
-      assert.equal((await whipPost(srv.base, admin, sdp)).status, 401);
+      // A user's login token is not a site secret either: known, but not allowed here (as on /site/me).
+      const user = await whipPost(srv.base, admin, sdp);
+      assert.equal(user.status, 403, user.text);
+      assert.match(user.text, /not a site credential/);
     });
 
     test('offers in the wrong direction → 400; WHEP: no login → 401, one site\'s stream for a secretariat → 403', async () => {
@@ -255,6 +257,7 @@ describe('webrtc', () => {
       const first = h04;
       assert.ok(first && first.latest && first.proc.exitCode === null && first.proc.signalCode === null, 'the H04 publisher is still up');
       const alarmsBefore = (await api(srv.base, admin, 'GET', '/api/v1/alarms')).alarms.map((a) => a.id);
+      const before = (await siteStats('H04')).video;
       const second = publish('H04');
       await connected(second, 'the second H04 publisher');
       const raised = await until(async () => (await api(srv.base, admin, 'GET', '/api/v1/alarms')).alarms
@@ -267,12 +270,13 @@ describe('webrtc', () => {
       const packets = (await siteStats('H04')).video.packets;
       await until(async () => (await siteStats('H04')).video.packets > packets + 50, 5000, 'H04 media from the second publisher');
       await until(() => health('H04').state === 'online', 10000, 'H04 online on the second publisher', () => health('H04'));
-      // The second one continues the site's stream (its numbering follows the first's): no jump for the
-      // statistics, so no jitter or loss alarm comes of the replacement.
-      await sleep(3000);
-      const noisy = (await api(srv.base, admin, 'GET', '/api/v1/alarms')).alarms
-        .filter((a) => a.site_id === site.H04.id && !alarmsBefore.includes(a.id) && /jitter|loss/i.test(a.reason));
-      assert.deepEqual(noisy, [], JSON.stringify(noisy));
+      // The second one continues the site's stream: its sequence numbers follow the first's, so the
+      // statistics see no jump (random new numbers would count as thousands lost, or a restart).
+      const after = (await siteStats('H04')).video;
+      assert.ok(after.packets > before.packets, JSON.stringify({ before, after }));
+      assert.ok(after.lost - before.lost <= 50, `lost ${before.lost} -> ${after.lost} across the replacement`);
+      assert.ok(after.expected - before.expected < (after.packets - before.packets) + 50,
+        `expected ${before.expected} -> ${after.expected}, packets ${before.packets} -> ${after.packets}`);
     });
 
     test('a peer that passes ICE but never does DTLS is dropped after the DTLS timeout', async () => {
