@@ -27,7 +27,8 @@
 #define SLOT 2048
 #define MTU 1200
 #define TICK_MS 100
-#define RTX_SLOTS 128   /* video packets kept for NACKs: ~1 s of a 1 Mbps program */
+#define RTX_SLOTS 64    /* video packets kept for NACKs: ~0.5 s of a 1 Mbps program (a LAN's round trip is ms) */
+#define RTX_MAX 1500    /* a packet longer than this is not kept */
 #define NACK_MAX_GAP 64 /* a publisher's gap up to this is asked for again; larger is a restart */
 
 /* What a peer's events need after the engine may be gone (the main loop
@@ -41,7 +42,7 @@ typedef struct {
 typedef struct {
   guint16 seq;
   guint16 len; /* 0 = empty */
-  guint8 data[SLOT];
+  guint8 data[RTX_MAX];
 } rtx_slot;
 
 /* What a publisher sends, per medium, as its receiver reports say it
@@ -468,7 +469,7 @@ rc_webrtc_close(rc_webrtc *w, rc_webrtc_peer *p, const char *why)
 static void
 keep_for_rtx(rc_webrtc_peer *p, const guint8 *rtp, gsize len)
 {
-  if (!p->nack_out || len < 12 || rc_rtp_is_rtcp(rtp, len) || (rtp[1] & 0x7f) != (guint8)rc_webrtc_peer_pt(p, FALSE))
+  if (!p->nack_out || len < 12 || len > RTX_MAX || rc_rtp_is_rtcp(rtp, len) || (rtp[1] & 0x7f) != (guint8)rc_webrtc_peer_pt(p, FALSE))
     return;
   if (!p->rtx)
     p->rtx = g_new0(rtx_slot, RTX_SLOTS);

@@ -260,11 +260,14 @@ render_webrtc(rc_metrics *m, GString *out)
   g_string_append_printf(out, "roomctl_webrtc_stun_checks_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n",
                          w.stun_refused);
   family(out, "roomctl_webrtc_dropped_packets_total", "counter",
-         "Packets the WebRTC port dropped: from an address no check came from, or failing SRTP authentication.");
+         "Packets the WebRTC port dropped: from an address no check came from, failing SRTP authentication, or "
+         "not sent (the socket's buffer full).");
   g_string_append_printf(out, "roomctl_webrtc_dropped_packets_total{reason=\"unknown_address\"} %" G_GUINT64_FORMAT "\n",
                          w.unknown_address);
   g_string_append_printf(out, "roomctl_webrtc_dropped_packets_total{reason=\"srtp_failed\"} %" G_GUINT64_FORMAT "\n",
                          w.srtp_failed);
+  g_string_append_printf(out, "roomctl_webrtc_dropped_packets_total{reason=\"send_failed\"} %" G_GUINT64_FORMAT "\n",
+                         w.send_errors);
   family(out, "roomctl_webrtc_rtp_packets_total", "counter", "SRTP packets on the WebRTC port, by direction.");
   g_string_append_printf(out, "roomctl_webrtc_rtp_packets_total{direction=\"in\"} %" G_GUINT64_FORMAT "\n", w.rtp_in);
   g_string_append_printf(out, "roomctl_webrtc_rtp_packets_total{direction=\"out\"} %" G_GUINT64_FORMAT "\n", w.rtp_out);

@@ -419,6 +419,6 @@ rc_media_webrtc_counters(rc_media *m, rc_media_webrtc_figures *out)
   rc_webrtc_counters c;
   rc_webrtc_counters_get(r->engine, &c);
   *out = (rc_media_webrtc_figures){c.peers, c.stun_ok, c.stun_refused, c.unknown_address, c.srtp_failed, c.rtp_in,
-                                   c.rtp_out, c.peers_closed, c.retransmitted};
+                                   c.rtp_out, c.peers_closed, c.retransmitted, c.send_errors};
   return TRUE;
 }

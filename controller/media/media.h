@@ -244,7 +244,8 @@ void rc_media_webrtc_drop_site(rc_media *media, gint64 site_id, const char *why)
 
 typedef struct {
   guint peers;
-  guint64 stun_ok, stun_refused, unknown_address, srtp_failed, rtp_in, rtp_out, peers_closed, retransmitted;
+  guint64 stun_ok, stun_refused, unknown_address, srtp_failed, rtp_in, rtp_out, peers_closed, retransmitted,
+      send_errors;
 } rc_media_webrtc_figures;
 /* FALSE (zeros) when the engine was never started. */
 gboolean rc_media_webrtc_counters(rc_media *media, rc_media_webrtc_figures *out);

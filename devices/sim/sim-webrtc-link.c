@@ -93,7 +93,7 @@ sim_webrtc_identity_new(GError **error)
   X509 *cert = key ? self_signed(key) : NULL;
   SSL_CTX *ctx = cert ? SSL_CTX_new(DTLS_client_method()) : NULL;
   gboolean ok = ctx && srtp_ready == 1 && SSL_CTX_use_certificate(ctx, cert) == 1 &&
-                SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_set_tlsext_use_srtp(ctx, "SRTP_AES128_CM_SHA1_80") == 0 &&
+                SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_set_tlsext_use_srtp(ctx, "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80") == 0 &&
                 SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) == 1;
   sim_webrtc_identity *id = NULL;
   if (ok) {
@@ -346,16 +346,22 @@ fingerprint_matches(sim_webrtc_link *l)
   return ok;
 }
 
+/* @salt_len 14: AES_CM_128_HMAC_SHA1_80; 12: AEAD_AES_128_GCM (what browsers prefer). */
 static srtp_t
-srtp_session(const guint8 *key, const guint8 *salt, gboolean inbound)
+srtp_session(const guint8 *key, const guint8 *salt, gsize salt_len, gboolean inbound)
 {
   guint8 master[KEY_LEN + SALT_LEN];
   memcpy(master, key, KEY_LEN);
-  memcpy(master + KEY_LEN, salt, SALT_LEN);
+  memcpy(master + KEY_LEN, salt, salt_len);
   srtp_policy_t p;
   memset(&p, 0, sizeof p);
-  srtp_crypto_policy_set_rtp_default(&p.rtp);
-  srtp_crypto_policy_set_rtcp_default(&p.rtcp);
+  if (salt_len == 12) {
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
+  } else {
+    srtp_crypto_policy_set_rtp_default(&p.rtp);
+    srtp_crypto_policy_set_rtcp_default(&p.rtcp);
+  }
   p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
   p.key = master;
   p.window_size = 1024;
@@ -369,13 +375,14 @@ set_keys(sim_webrtc_link *l)
 {
   guint8 km[2 * (KEY_LEN + SALT_LEN)];
   const SRTP_PROTECTION_PROFILE *profile = SSL_get_selected_srtp_profile(l->ssl);
-  if (!profile || profile->id != SRTP_AES128_CM_SHA1_80 ||
-      SSL_export_keying_material(l->ssl, km, sizeof km, "EXTRACTOR-dtls_srtp", 19, NULL, 0, 0) != 1) {
+  gsize salt = profile && profile->id == SRTP_AEAD_AES_128_GCM ? 12 : SALT_LEN;
+  if (!profile || (profile->id != SRTP_AES128_CM_SHA1_80 && profile->id != SRTP_AEAD_AES_128_GCM) ||
+      SSL_export_keying_material(l->ssl, km, 2 * (KEY_LEN + salt), "EXTRACTOR-dtls_srtp", 19, NULL, 0, 0) != 1) {
     set_failed(l, "no DTLS-SRTP profile or keys");
     return;
   }
-  l->srtp_out = srtp_session(km, km + 2 * KEY_LEN, FALSE);
-  l->srtp_in = srtp_session(km + KEY_LEN, km + 2 * KEY_LEN + SALT_LEN, TRUE);
+  l->srtp_out = srtp_session(km, km + 2 * KEY_LEN, salt, FALSE);
+  l->srtp_in = srtp_session(km + KEY_LEN, km + 2 * KEY_LEN + salt, salt, TRUE);
   if (!l->srtp_in || !l->srtp_out)
     set_failed(l, "libsrtp2 refused the keys");
   else
