@@ -193,6 +193,9 @@ describe('program players (WHEP)', { timeout: 300_000 }, () => {
   it('tech: the program page plays the program, the site detail the site\'s own stream', async (t) => {
     const page = await newPage(1366, 800);
     await logIn(page, 'tech', 'kythuat', 'kythuat123');
+    // The app first routes to its default page (#/monitor/ID): go on from there, not while that is under way.
+    await page.waitForURL(/#\/monitor\/\d+$/);
+    await page.locator('.tile').first().waitFor();
     await page.goto(`${srv.base}/tech/#/program/1`);
     const player = page.locator('[data-testid=program-player]');
     await player.waitFor();
