@@ -7,8 +7,19 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+
+/** CRC-32 (ISO 3309, as zlib's) of @buf: Debian 12's Node 18 has no zlib.crc32 (it came in Node 20.15). */
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+export function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
 import { request, reapOnExit } from './server.mjs';
 
 const CLIENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'webrtc-client.py');
@@ -147,7 +158,7 @@ export function stunBinding(opts = {}) {
     attr(0x0008, mac);
   }
   if (opts.fingerprint !== false) {
-    const crc = (zlib.crc32(Buffer.concat([header(8), ...attrs])) ^ 0x5354554e) >>> 0;
+    const crc = (crc32(Buffer.concat([header(8), ...attrs])) ^ 0x5354554e) >>> 0;
     const b = Buffer.alloc(4);
     b.writeUInt32BE(crc);
     attr(0x8028, b);
