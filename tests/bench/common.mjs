@@ -49,3 +49,18 @@ export function printTable(title, rows) {
 export const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 export const verdict = (ok) => (ok ? 'ok' : 'MISSED');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Sums and percentiles of what the simulated sites received, between two roomctl-sim stats. */
+export function programFigures(before, after) {
+  const b = new Map(before.sites.map((s) => [s.code, s]));
+  let packets = 0, lost = 0;
+  const p50 = [], p99 = [];
+  for (const s of after.sites) {
+    const o = b.get(s.code) || { recv_packets: 0, recv_lost: 0 };
+    packets += s.recv_packets - o.recv_packets;
+    lost += Math.max(0, s.recv_lost - o.recv_lost);
+    if (s.latency_p50_ms >= 0) p50.push(s.latency_p50_ms);
+    if (s.latency_p99_ms >= 0) p99.push(s.latency_p99_ms);
+  }
+  return { packets, lost, latencyP50: percentile(p50, 50), latencyP99: percentile(p99, 99) };
+}

@@ -14,7 +14,7 @@ import { api, freePort, login, REPO_ROOT, startServer } from '../lib/server.mjs'
 import { freeUdpPorts, siteSsrc } from '../lib/media.mjs';
 import { startSim } from '../lib/sim.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
-import { cpuSeconds, fmt, memory, percentile, printTable, sleep, verdict } from './common.mjs';
+import { cpuSeconds, fmt, memory, percentile, printTable, programFigures, sleep, verdict } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: { sites: { type: 'string', default: '60,300,600' }, seconds: { type: 'string', default: '15' }, 'sim-nice': { type: 'string', default: '10' } },
@@ -31,21 +31,6 @@ const RELAY = path.join(REPO_ROOT, 'build', 'bench-relay');
 function firstCodes(n) {
   const lines = fs.readFileSync(path.join(REPO_ROOT, 'configs', 'demo', 'sites.csv'), 'utf8').trim().split('\n').slice(1);
   return lines.slice(0, n).map((l) => l.split(',')[0]);
-}
-
-/** Sums and percentiles of what the sites received, between two stats calls. */
-function programFigures(before, after) {
-  const b = new Map(before.sites.map((s) => [s.code, s]));
-  let packets = 0, lost = 0;
-  const p50 = [], p99 = [];
-  for (const s of after.sites) {
-    const o = b.get(s.code) || { recv_packets: 0, recv_lost: 0 };
-    packets += s.recv_packets - o.recv_packets;
-    lost += Math.max(0, s.recv_lost - o.recv_lost);
-    if (s.latency_p50_ms >= 0) p50.push(s.latency_p50_ms);
-    if (s.latency_p99_ms >= 0) p99.push(s.latency_p99_ms);
-  }
-  return { packets, lost, latencyP50: percentile(p50, 50), latencyP99: percentile(p99, 99) };
 }
 
 /** CPU time (ms, both cores) the hypervisor gave to others so far: steal. */

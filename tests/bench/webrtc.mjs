@@ -24,7 +24,7 @@ import { api, freePort, login, REPO_ROOT, startServer } from '../lib/server.mjs'
 import { freeUdpPorts } from '../lib/media.mjs';
 import { SIM, startSim } from '../lib/sim.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
-import { cpuSeconds, fmt, memory, percentile, printTable, sleep, verdict } from './common.mjs';
+import { cpuSeconds, fmt, memory, percentile, printTable, programFigures, sleep, verdict } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -152,21 +152,6 @@ function viewerFigures(report) {
   };
 }
 
-/** What the plain sites received between two sim stats. */
-function siteFigures(before, after) {
-  const b = new Map(before.sites.map((s) => [s.code, s]));
-  let packets = 0, lost = 0;
-  const p50 = [], p99 = [];
-  for (const s of after.sites) {
-    const o = b.get(s.code) || { recv_packets: 0, recv_lost: 0 };
-    packets += s.recv_packets - o.recv_packets;
-    lost += Math.max(0, s.recv_lost - o.recv_lost);
-    if (s.latency_p50_ms >= 0) p50.push(s.latency_p50_ms);
-    if (s.latency_p99_ms >= 0) p99.push(s.latency_p99_ms);
-  }
-  return { packets, lost, latencyP50: percentile(p50, 50), latencyP99: percentile(p99, 99) };
-}
-
 async function untilMedia(srv, admin, n) {
   const deadline = Date.now() + 120000;
   for (;;) {
@@ -191,7 +176,7 @@ async function runPlain(n) {
     const s0 = await sim.cmd({ cmd: 'stats' });
     const w = await window([srv.proc.pid, sim.pid], SECONDS);
     const s1 = await sim.cmd({ cmd: 'stats' });
-    return { cores: w.cores[0], simCores: w.cores[1], w, mem: memory(srv.proc.pid), prog: siteFigures(s0, s1) };
+    return { cores: w.cores[0], simCores: w.cores[1], w, mem: memory(srv.proc.pid), prog: programFigures(s0, s1) };
   } finally {
     if (sim) await sim.stop();
     await srv.stop();

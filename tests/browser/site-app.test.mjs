@@ -24,8 +24,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { launchChromium, SHOTS } from '../lib/browser.mjs';
-import { startServer, login, api, request, freePort } from '../lib/server.mjs';
-import { freeUdpPorts, gstSite, until, sleep } from '../lib/media.mjs';
+import { login, api, request } from '../lib/server.mjs';
+import { gstSite, until, sleep } from '../lib/media.mjs';
+import { startWebrtcDemo } from '../lib/webrtc.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
 const SITE = 'H03';                   // the commune PC's site (switched to webrtc)
@@ -66,18 +67,7 @@ const dataset = () => page.locator('[data-testid=site-page]').evaluate((el) => (
 describe('site app (WebRTC)', { timeout: 240_000 }, () => {
   before(async () => {
     await fs.mkdir(SHOTS, { recursive: true });
-    const base = await freeUdpPorts(4);
-    const webrtc = await freeUdpPorts(2);
-    srv = await startServer({
-      args: ['--demo', '--listen', '127.0.0.1'],
-      config: {
-        media: {
-          video_port: base, audio_port: base + 2, rtsp_port: await freePort(), rtsp_host: '127.0.0.1', record: 'false',
-          webrtc_port: webrtc,
-        },
-      },
-      timeoutMs: 30_000,
-    });
+    srv = await startWebrtcDemo();
     const served = await fetch(`${srv.base}/site/`);
     assert.equal(served.status, 200, '/site/ is not served: "site" is missing from the published directories (rc_net_static_published)');
     admin = await login(srv.base, 'admin', 'admin123');
@@ -99,7 +89,7 @@ describe('site app (WebRTC)', { timeout: 240_000 }, () => {
     secret = cred.json.secret;
     assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
-    sender = gstSite('TINH', { video: base, audio: base + 2 });   // the chair's site: the program's picture
+    sender = gstSite('TINH', srv.media);   // the chair's site: the program's picture
     chair = await WsClient.connect(srv.port, { token: await login(srv.base, 'chutoa', 'chutoa123') });
 
     browser = await launchChromium(MEDIA_FLAGS);

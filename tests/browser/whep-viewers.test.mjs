@@ -19,8 +19,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { launchChromium, SHOTS } from '../lib/browser.mjs';
-import { startServer, login, api, freePort } from '../lib/server.mjs';
-import { freeUdpPorts, gstSite, sleep, until } from '../lib/media.mjs';
+import { login, api } from '../lib/server.mjs';
+import { gstSite, sleep, until } from '../lib/media.mjs';
+import { startWebrtcDemo } from '../lib/webrtc.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
 const SPEAKER = 'H01';
@@ -37,7 +38,7 @@ const pageErrors = [];
 async function newPage(width = 1280, height = 800) {
   const context = await browser.newContext({ viewport: { width, height }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
   const page = await context.newPage();
-  page.setDefaultTimeout(20_000);   // two cores shared by the daemon, gst-launch and chromium
+  page.setDefaultTimeout(10_000);
   page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(`console: ${m.text()}`); });
   return page;
@@ -84,24 +85,13 @@ async function assertPlays(page, sel, t, what) {
 describe('program players (WHEP)', { timeout: 300_000 }, () => {
   before(async () => {
     await fs.mkdir(SHOTS, { recursive: true });
-    const base = await freeUdpPorts(4);
-    const webrtc = await freeUdpPorts(2);
-    srv = await startServer({
-      args: ['--demo', '--listen', '127.0.0.1'],
-      config: {
-        media: {
-          video_port: base, audio_port: base + 2, rtsp_port: await freePort(), rtsp_host: '127.0.0.1', record: 'false',
-          webrtc_port: webrtc,
-        },
-      },
-      timeoutMs: 30_000,
-    });
+    srv = await startWebrtcDemo();
     admin = await login(srv.base, 'admin', 'admin123');
     const { sites } = await api(srv.base, admin, 'GET', '/api/v1/sites');
     for (const s of sites) st.site[s.code] = s;
     await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ['TINH', SPEAKER, 'H02'].map((c) => st.site[c].id) });
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
-    sender = gstSite(SPEAKER, { video: base, audio: base + 2 });
+    sender = gstSite(SPEAKER, srv.media);
     await until(async () => {
       const s = (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).sites.find((x) => x.code === SPEAKER);
       return s && s.video && s.video.packets > 50;

@@ -20,7 +20,8 @@ export function crc32(buf) {
   for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
-import { request, reapOnExit } from './server.mjs';
+import { freePort, request, reapOnExit, startServer } from './server.mjs';
+import { freeUdpPorts } from './media.mjs';
 
 const CLIENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'webrtc-client.py');
 /** Debian's python3: it has gi and GStreamer's webrtcbin (a pyenv python3 on PATH does not). */
@@ -186,4 +187,23 @@ export async function udpExchange(port, packet, { ms = 1000, socket = null } = {
 export function stunReplyType(buf, txid) {
   if (!buf || buf.length < 20 || buf.readUInt32BE(4) !== 0x2112a442 || !buf.subarray(8, 20).equals(txid)) return null;
   return buf.readUInt16BE(0);
+}
+
+/** The demo province on the real daemon with WebRTC on: media, RTSP and WebRTC on free ports, no recording.
+ *  The server's `media` is {video, audio, webrtc}: its ports (a gstSite takes the first two). */
+export async function startWebrtcDemo() {
+  const base = await freeUdpPorts(4);
+  const webrtc = await freeUdpPorts(2);
+  const srv = await startServer({
+    args: ['--demo', '--listen', '127.0.0.1'],
+    config: {
+      media: {
+        video_port: base, audio_port: base + 2, rtsp_port: await freePort(), rtsp_host: '127.0.0.1', record: 'false',
+        webrtc_port: webrtc,
+      },
+    },
+    timeoutMs: 30_000,
+  });
+  srv.media = { video: base, audio: base + 2, webrtc };
+  return srv;
 }
