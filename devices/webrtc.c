@@ -973,7 +973,7 @@ on_datagram(rc_webrtc *w, guint8 *data, gsize len, const address *from, GPtrArra
   } else if (data[0] >= 128 && data[0] <= 191) {
     on_srtp(w, p, data, len);
   } else {
-    w->counters.dtls_dropped++;
+    w->counters.other_dropped++; /* neither STUN, DTLS nor RTP (RFC 7983) */
   }
 }
 

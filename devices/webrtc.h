@@ -91,7 +91,7 @@ void rc_webrtc_peer_request_keyframe(rc_webrtc_peer *peer);
 
 /* Counters since the start, for /metrics and the benchmark. */
 typedef struct {
-  guint64 stun_ok, stun_refused, dtls_dropped, srtp_failed, unknown_address, rtp_in, rtcp_in, rtp_out,
+  guint64 stun_ok, stun_refused, other_dropped, srtp_failed, unknown_address, rtp_in, rtcp_in, rtp_out,
       send_errors, peers_closed, retransmitted;
   guint peers;
 } rc_webrtc_counters;
