@@ -113,7 +113,7 @@ APP_OBJ     := $(sort $(RECORDS_OBJ) $(MEDIA_OBJ) $(call layer_obj,controller/ap
 API_OBJ     := $(APP_OBJ) $(call layer_obj,controller/api)
 NET_OBJ     := $(API_OBJ) $(call layer_obj,controller/net)
 
-UNIT_BASE    := config csv media-rtp service
+UNIT_BASE    := config csv media-rtp service srtp-openssl
 UNIT_MODEL   := ballot-box floor health meeting vote
 UNIT_STORE   := audit backup store
 UNIT_RECORDS := ical import records

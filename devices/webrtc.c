@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "roomctl-media"
 #include "devices/webrtc.h"
 #include "base/rtp.h"
+#include "base/srtp-openssl.h"
 
 #include <gio/gio.h>
 #include <openssl/err.h>
@@ -237,7 +238,11 @@ dtls_context(rc_webrtc *w, GError **error)
 {
   static gsize once;
   if (g_once_init_enter(&once)) {
-    srtp_init();
+    gboolean openssl = FALSE;
+    if (!rc_srtp_init(&openssl))
+      g_warning("webrtc: libsrtp2 did not start");
+    else if (!openssl)
+      g_warning("webrtc: SRTP runs on libsrtp2's own (NSS) crypto: slower, and slower still from several threads");
     out_method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "roomctl dtls out");
     BIO_meth_set_write(out_method, out_write);
     BIO_meth_set_ctrl(out_method, out_ctrl);

@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <srtp2/srtp.h>
+#include "base/srtp-openssl.h"
 #include <string.h>
 #include <stun/stunagent.h>
 #include <stun/usages/ice.h>
@@ -88,7 +89,7 @@ sim_webrtc_identity_new(GError **error)
 {
   static gsize srtp_ready = 0;
   if (g_once_init_enter(&srtp_ready))
-    g_once_init_leave(&srtp_ready, srtp_init() == srtp_err_status_ok ? 1 : 2);
+    g_once_init_leave(&srtp_ready, rc_srtp_init(NULL) ? 1 : 2);
   EVP_PKEY *key = EVP_EC_gen("P-256");
   X509 *cert = key ? self_signed(key) : NULL;
   SSL_CTX *ctx = cert ? SSL_CTX_new(DTLS_client_method()) : NULL;

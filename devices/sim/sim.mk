@@ -1,8 +1,9 @@
 # roomctl-sim — the site simulator (devices/sim). Included by the top-level
 # Makefile; also usable alone: make -f devices/sim/sim.mk build/roomctl-sim
 #
-# It links the controller's CSV reader (controller/base/csv.c) and RTP wire leaf
-# (controller/base/rtp.c, shared by both ends) and nothing else of the
+# It links the controller's CSV reader (controller/base/csv.c), RTP wire leaf
+# (controller/base/rtp.c, shared by both ends) and libsrtp2's OpenSSL ciphers
+# (controller/base/srtp-openssl.c) and nothing else of the
 # controller, and needs gstreamer-app besides the controller's
 # packages (libgstreamer-plugins-base1.0-dev, already in APT_PKGS). The
 # WebRTC load modes (sim-webrtc*.c) use libnice's STUN library, libsrtp2 and
@@ -26,7 +27,8 @@ SIM_SRC     := $(wildcard devices/sim/*.c)
 # sim objects live apart from the controller's so that the two rule sets
 # never compete for a target.
 SIM_OBJ     := $(SIM_SRC:devices/sim/%.c=$(BUILD)/sim-obj/%.o) $(BUILD)/sim-obj/controller-csv.o \
-               $(BUILD)/sim-obj/controller-rc-error.o $(BUILD)/sim-obj/controller-rtp.o
+               $(BUILD)/sim-obj/controller-rc-error.o $(BUILD)/sim-obj/controller-rtp.o \
+               $(BUILD)/sim-obj/controller-srtp-openssl.o
 SIM_LIB_OBJ := $(filter-out $(BUILD)/sim-obj/sim-main.o,$(SIM_OBJ))
 
 $(BUILD)/sim-obj/%.o: devices/sim/%.c | $(SIM_ORDER)
@@ -42,6 +44,10 @@ $(BUILD)/sim-obj/controller-rc-error.o: controller/base/rc-error.c | $(SIM_ORDER
 	@echo "  CC $< (for roomctl-sim)"; $(CC) $(SIM_CFLAGS) -c $< -o $@
 
 $(BUILD)/sim-obj/controller-rtp.o: controller/base/rtp.c | $(SIM_ORDER)
+	@mkdir -p $(dir $@)
+	@echo "  CC $< (for roomctl-sim)"; $(CC) $(SIM_CFLAGS) -c $< -o $@
+
+$(BUILD)/sim-obj/controller-srtp-openssl.o: controller/base/srtp-openssl.c | $(SIM_ORDER)
 	@mkdir -p $(dir $@)
 	@echo "  CC $< (for roomctl-sim)"; $(CC) $(SIM_CFLAGS) -c $< -o $@
 
