@@ -7,6 +7,10 @@
 #define WINDOW 5 /* ticks of loss history: loss over the last 2 s at two ticks a second */
 #define KINDS 6
 #define CAP_HOLD_S 1.0 /* above the cap this long (not one keyframe's window) */
+/* A site just heard is not judged frozen or silent yet: its media's rates are
+ * known half a second after their first packets (media-stats' windows), and
+ * a browser's or a phone's audio may start a moment after its video. */
+#define START_GRACE_S 2.0
 enum { OFFLINE, DEGRADED, VIDEO, AUDIO, BITRATE, PAYLOAD };
 
 typedef struct {
@@ -19,6 +23,7 @@ typedef struct {
   guint ticks;
   double loss_percent, jitter_ms;
   double low_video_since, low_audio_since; /* 0 = not low */
+  double heard_since;                      /* heard again since (0 = not heard) */
   /* configuration faults: above the cap (since when), a wrong payload type */
   double over_since;
   gboolean over_cap, bad_video_pt, bad_audio_pt;
@@ -171,20 +176,25 @@ judge(rc_health *h, site_health *s, const rc_health_input *in, double now, const
   gboolean bad_pt = judge_payload_type(h, s, in);
   s->over_cap = FALSE;
   if (!in->have_video && !in->have_audio && !bad_pt) {
+    s->heard_since = 0;
     *reason = "never heard";
     return s->state == RC_HEALTH_UNKNOWN ? RC_HEALTH_UNKNOWN : RC_HEALTH_OFFLINE;
   }
   if (!bad_pt && (idle < 0 || idle >= t->offline_seconds)) {
+    s->heard_since = 0;
     *reason = "no packets";
     return RC_HEALTH_OFFLINE;
   }
   update_loss(s, in);
   s->jitter_ms = in->video_jitter_ms;
-  gboolean frozen = low_for(&s->low_video_since, in->have_video && in->video_idle_s < 1 && in->video_kbps < t->freeze_kbps, now) >= t->freeze_seconds;
+  if (!s->heard_since)
+    s->heard_since = now;
+  gboolean settled = now - s->heard_since >= START_GRACE_S;
+  gboolean frozen = low_for(&s->low_video_since, settled && in->have_video && in->video_idle_s < 1 && in->video_kbps < t->freeze_kbps, now) >= t->freeze_seconds;
   gboolean no_key = in->have_video && in->keyframe_age_s >= t->keyframe_seconds;
   s->video_problem = frozen || no_key;
   s->video_reason = frozen ? "frozen picture" : "no keyframe";
-  s->audio_problem = low_for(&s->low_audio_since, !in->have_audio || in->audio_kbps < t->silence_kbps, now) >= t->silence_seconds;
+  s->audio_problem = low_for(&s->low_audio_since, settled && (!in->have_audio || in->audio_kbps < t->silence_kbps), now) >= t->silence_seconds;
   /* The site's own faults first: a flood brings loss and jitter with it. */
   if ((s->over_cap = judge_cap(s, in, now))) {
     *reason = s->cap_text;

@@ -200,6 +200,37 @@ test_freeze_and_silence(void)
   teardown(&f);
 }
 
+/* Just heard, a site's audio may come a moment after its video, and both
+ * rates read 0 until their first window closes: no silence or freeze yet.
+ * Audio that never comes is silence once the start's grace (2 s) and
+ * silence_seconds have passed. */
+static void
+test_start_grace(void)
+{
+  fx f = setup();
+  for (int i = 1; i <= 12; i++) {
+    double t = i * 0.5;
+    rc_health_input in = good(7, t), mute = good(8, t);
+    in.have_audio = t >= 1.5;
+    in.audio_kbps = t >= 2.0 ? 60 : 0;
+    in.video_kbps = mute.video_kbps = t >= 1.0 ? 900 : 0;
+    mute.have_audio = FALSE;
+    mute.audio_kbps = 0;
+    rc_health_input both[] = {in, mute};
+    rc_health_tick(f.h, both, 2, t, f.changes, f.alarms);
+    rc_health_view v;
+    g_assert_true(rc_health_site(f.h, 7, t, &v));
+    g_assert_false(v.audio_problem);
+    g_assert_false(v.video_problem);
+    g_assert_true(rc_health_site(f.h, 8, t, &v));
+    g_assert_false(v.video_problem);
+    g_assert_true(v.audio_problem == (t >= 0.5 + 2 + 3)); /* heard at 0.5, settled at 2.5, silent 3 s */
+  }
+  g_assert_cmpuint(count_alarms(&f, "audio", TRUE), ==, 1); /* site 8's */
+  g_assert_cmpuint(count_alarms(&f, "video", TRUE), ==, 0);
+  teardown(&f);
+}
+
 static const rc_health_alarm *
 find_alarm(fx *f, const char *kind, gboolean raised)
 {
@@ -302,6 +333,7 @@ main(int argc, char **argv)
   g_test_add_func("/health/flapping-raises-once", test_flapping_raises_once);
   g_test_add_func("/health/reconnect-raises-only-offline", test_reconnect_raises_only_offline);
   g_test_add_func("/health/freeze-and-silence", test_freeze_and_silence);
+  g_test_add_func("/health/start-grace", test_start_grace);
   g_test_add_func("/health/over-the-cap", test_over_the_cap);
   g_test_add_func("/health/wrong-payload-type", test_wrong_payload_type);
   return g_test_run();
