@@ -148,6 +148,11 @@ on_ts_pad(GstElement *demux, GstPad *pad, gpointer data)
     g_object_set(pay, "pt", (guint)rc_audio_codec_get(RC_AUDIO_AAC)->pt, "mtu", 1200, NULL);
   gst_bin_add_many(bin, parse, pay, NULL);
   GstElement *sink = rtp_sink(&p->media[video ? 0 : 1], bin);
+  /* A TS muxer sends audio ahead of its time in bursts (ffmpeg up to 0.7 s):
+   * sent on as it comes, the mixer's jitter buffer would take most of it
+   * for late. Sent at its time, it comes as a live RTP sender's would. */
+  if (!video)
+    g_object_set(sink, "sync", TRUE, NULL);
   gst_element_link_many(parse, pay, sink, NULL);
   gst_element_sync_state_with_parent(sink);
   gst_element_sync_state_with_parent(pay);
