@@ -397,7 +397,7 @@ codec_outputs(rc_mixer *x, rc_audio_codec codec)
     g_ptr_array_add(x->outputs, made[mix]);
   }
   x->cannot_encode[codec] = FALSE;
-  g_message("session %" G_GINT64_FORMAT ": the program audio is encoded in %s too", x->session_id,
+  g_message("session %" G_GINT64_FORMAT ": the program audio is encoded in %s", x->session_id,
             rc_audio_codec_name(codec));
   return TRUE;
 }
