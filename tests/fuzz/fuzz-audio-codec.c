@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
   static gboolean ready;
   if (!ready) {
     gst_init(NULL, NULL);
@@ -28,11 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const GstStructure *s = gst_caps_get_structure(caps, 0);
   int got = -1;
   g_assert(gst_structure_get_int(s, "payload", &got) && got == (pt & 0x7f));
-  g_assert(g_str_equal(gst_structure_get_string(s, "encoding-name"),
-                       rc_audio_codec_get(codec)->encoding_name));
+  g_assert(g_str_equal(gst_structure_get_string(s, "encoding-name"), rc_audio_codec_get(codec)->encoding_name));
   g_autofree char *back = rc_audio_codec_fmtp_of_caps(s);
   g_autoptr(GstCaps) again = rc_audio_codec_rtp_caps(codec, pt & 0x7f, 0, back);
-  g_assert(gst_caps_is_equal(
-      caps, again)); /* the fmtp a caps gives makes the same caps */
+  g_assert(gst_caps_is_equal(caps, again)); /* the fmtp a caps gives makes the same caps */
   return 0;
 }
