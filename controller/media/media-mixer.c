@@ -271,7 +271,9 @@ on_output_packet(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   if (o->codec != RC_AUDIO_OPUS) { /* numbered from its timestamp: alike in every mix of the codec */
     guint32 ts = (guint32)head[4] << 24 | (guint32)head[5] << 16 | (guint32)head[6] << 8 | head[7];
     guint32 frame = (guint32)rc_audio_codec_get(o->codec)->frame_samples;
-    guint16 number = (guint16)(o->mixer->seq_base + (ts - o->mixer->ts_base + frame / 2) / frame);
+    /* The resampler's first buffer is short (its filter's delay): the
+     * branch's first packet is too, the next ones frame after frame. */
+    guint16 number = (guint16)(o->mixer->seq_base + (ts - o->mixer->ts_base + frame - 1) / frame);
     GstBuffer *buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
     GST_PAD_PROBE_INFO_DATA(info) = buf;
     head[2] = (guint8)(number >> 8), head[3] = (guint8)number;
@@ -299,8 +301,9 @@ on_output_packet(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 }
 
 /* A codec other than Opus starts at a 20 ms boundary of the mix's running
- * time: its payloader then makes 20 ms packets on the same boundaries in
- * every mix, whenever each branch was added. */
+ * time: its resampler and payloader then make the same packets at the same
+ * timestamps in every mix (a short one first, the resampler's delay, then
+ * 20 ms each), whenever each branch was added. */
 static GstPadProbeReturn
 on_first_aligned(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
@@ -460,8 +463,10 @@ build_mixes(rc_mixer *x, GstElement *quiet, GstElement *room)
     for (int t = 0; t < SLOTS; t++)
       if (t != out)
         feed(bin, x->slots[t].tee, mixer);
+    /* The mix is 48 kHz whatever its encodings take: a G.711 branch must
+     * not make the mixer negotiate 8 kHz for the Opus one. */
     x->mixes[out + 1] = rc_media_make("tee", bin);
-    gst_element_link(mixer, x->mixes[out + 1]);
+    gst_element_link_many(mixer, raw_caps_filter(bin), x->mixes[out + 1], NULL);
   }
   if (x->room && *rc_room_audio_output_device(x->room)) {
     GstElement *mixer = new_mixer(bin);

@@ -105,20 +105,33 @@ ulaw_tone(const GByteArray *raw, guint from, double hz)
   return n ? 2 * sqrt(s1 * s1 + s2 * s2 - coeff * s1 * s2) / n : 0;
 }
 
-/* Packets [from, len) are one stream: each the next sequence number, @step
- * timestamps after the one before. */
+/* Under ASan the mixes do not keep real time: a mix that falls behind
+ * skips an interval (its timestamps jump). The numbering must still follow
+ * the timestamps there; the steps themselves are judged in real time only. */
+#if defined(__SANITIZE_ADDRESS__)
+#define REAL_TIME FALSE
+#else
+#define REAL_TIME TRUE
+#endif
+
+/* Packets [from, len) are one stream: each numbered by its timestamp (no
+ * packet missing, none twice, a move between mixes not seen), and in real
+ * time each the next sequence number, @step timestamps after the one before. */
 static void
 assert_one_stream(const listener *l, guint from, guint32 step, const char *what)
 {
   g_assert_cmpuint(l->seq->len, >, from + 10);
+  guint skipped = 0;
   for (guint i = from + 1; i < l->seq->len; i++) {
     guint16 ds = (guint16)(g_array_index(l->seq, guint16, i) - g_array_index(l->seq, guint16, i - 1));
     guint32 dt = g_array_index(l->ts, guint32, i) - g_array_index(l->ts, guint32, i - 1);
-    if (ds != 1 || dt != step)
-      g_error("%s: packet %u of %u: sequence step %u, timestamp step %u (want "
-              "1, %u)",
-              what, i, l->seq->len, ds, dt, step);
+    if (dt != ds * step || (REAL_TIME && ds != 1))
+      g_error("%s: packet %u of %u: sequence step %u, timestamp step %u (want 1, %u)", what, i, l->seq->len, ds, dt,
+              step);
+    skipped += ds - 1;
   }
+  if (skipped)
+    g_test_message("%s: the mix skipped %u intervals (not in real time)", what, skipped);
 }
 
 static double
@@ -192,18 +205,22 @@ test_codecs(void)
                  "and G.722 %.3f s "
                  "(each extra codec: about %.1f %% of a core for its %d encoders)",
                  opus_only, three, (three - opus_only) / 2 / 3 * 100, 3);
-  /* µ-law and G.722: their own payload types, 20 ms (160 timestamps at 8 kHz) a
-   * packet. */
+  /* µ-law and G.722: their own payload types, 20 ms (160 timestamps at 8
+   * kHz) a packet after the first (shorter by the resampler's delay). */
   for (guint i = 0; i < phone_l->pt->len; i++) {
     g_assert_cmpint(g_array_index(phone_l->pt, int, i), ==, 0);
-    g_assert_cmpuint(g_array_index(phone_l->len, gsize, i), ==, 12 + 160);
+    if (i)
+      g_assert_cmpuint(g_array_index(phone_l->len, gsize, i), ==, 12 + 160);
   }
   for (guint i = 0; i < room->pt->len; i++) {
     g_assert_cmpint(g_array_index(room->pt, int, i), ==, 9);
-    g_assert_cmpuint(g_array_index(room->len, gsize, i), ==, 12 + 160); /* 64 kbit/s */
+    if (i)
+      g_assert_cmpuint(g_array_index(room->len, gsize, i), ==, 12 + 160); /* 64 kbit/s */
   }
-  assert_one_stream(phone_l, 0, 160, "PHONE (µ-law) before it talks");
-  assert_one_stream(room, 0, 160, "ROOM (G.722)");
+  assert_one_stream(phone_l, 1, 160, "PHONE (mu-law) before it talks");
+  assert_one_stream(room, 1, 160, "ROOM (G.722)");
+  /* The first packet: the number before the second's. */
+  g_assert_cmpuint((guint16)(g_array_index(phone_l->seq, guint16, 1) - g_array_index(phone_l->seq, guint16, 0)), ==, 1);
   /* DESK and PHONE take the same encoding of the full mix: the same packets. */
   g_assert_cmpuint(desk->seq->len, >, 100);
   guint16 last_desk = g_array_index(desk->seq, guint16, desk->seq->len - 1);
@@ -231,8 +248,8 @@ test_codecs(void)
   rc_mixer_set_talkers(x, NULL, 0);
   rc_mixer_refresh(x, everyone, G_N_ELEMENTS(everyone));
   run_for(all, 4, 1500);
-  assert_one_stream(phone_l, 0, 160, "PHONE from the start, there and back");
-  assert_one_stream(desk, 0, 160, "DESK");
+  assert_one_stream(phone_l, 1, 160, "PHONE from its second packet, there and back");
+  assert_one_stream(desk, 1, 160, "DESK");
 
   gst_element_set_state(sender, GST_STATE_NULL);
   gst_object_unref(sender);
