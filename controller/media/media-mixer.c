@@ -1,8 +1,11 @@
 /* media-mixer — the program audio. Only the talkers (the floor holder's
- * site, a remote chair site) are decoded; they are mixed with the hall
- * microphone, encoded to Opus and sent to every site. Each talker gets a mix
- * without its own voice (mix-minus), and the hall speakers get the remote
- * talkers without the hall microphone.
+ * site, a remote chair site) are decoded, each by its codec (Opus, G.711,
+ * G.722, AAC: devices/audio-codec.h); they are mixed with the hall
+ * microphone, and each mix is encoded once per codec its receivers take
+ * (Opus from the start, G.711 or G.722 from the first site that takes it),
+ * not once per site. Each talker gets a mix without its own voice
+ * (mix-minus), in its codec, and the hall speakers get the remote talkers
+ * without the hall microphone.
  *
  * The pipeline is built once per session with a fixed number of talker
  * slots, each a tee that feeds the mixers; what changes with the chair and
@@ -14,9 +17,10 @@
  * time 0 and outputs every interval (live, on its timeout if an input has
  * nothing), the encoders are alike, and every payloader has the same
  * sequence and timestamp bases, so packet N of each output is the same
- * instant under the same numbers. A move is then made at a packet number,
- * not at a moment: the site leaves one output and joins the other from the
- * same sequence number on, each output applying it in its own streaming
+ * instant under the same numbers (a codec added later numbers its packets
+ * from their timestamps, which come out alike in each of its mixes). A
+ * move is then made at a packet number, not at a moment: the site leaves
+ * one output and joins the other from the same sequence number on, each output applying it in its own streaming
  * thread just before it sends that packet (route_lock guards the queued
  * moves). The sinks send each packet at its running time plus the
  * pipeline's latency, so the program's delay does not change with who
