@@ -139,7 +139,11 @@ void rc_site_transports_flush(GPtrArray *members);
 
 /* For the adapters: the site sends audio of @codec with payload type @pt,
  * RTP clock @clock_rate (0: the codec's) and format parameters @fmtp (or
- * NULL); the host is told (main loop). */
+ * NULL); the host is told (main loop): its ingest takes the payload type,
+ * and the mixer decodes it by its codec when it talks. An adapter that
+ * negotiates what the site takes sets format.audio.out_codec and out_pt
+ * first (a SIP answer: both directions at once); the mixer places the site
+ * on that codec's encoding of its mix (made at the first site taking it). */
 void rc_site_transport_set_audio(rc_site_transport *t, rc_audio_codec codec, int pt, int clock_rate, const char *fmtp);
 
 /* For the adapters: sets the link's state and tells the host (main loop). */
