@@ -32,6 +32,7 @@ typedef struct {
   guint32 ssrc;
   gint pt;        /* atomic: the payload type stamped; -1 = audio whose codec the main loop has not learned yet */
   gint announced; /* atomic: its caps went to the main loop */
+  gint linked;    /* atomic: a pad of the source feeds it (the first of its kind; others are not linked) */
 } pull_medium;
 
 struct pull_state {
@@ -88,6 +89,13 @@ on_rtp(GstAppSink *sink, gpointer data)
   return GST_FLOW_OK;
 }
 
+/* Whether @m takes this pad: the first one of its medium does. Streaming thread. */
+static gboolean
+claim(pull_medium *m)
+{
+  return g_atomic_int_compare_and_exchange(&m->linked, 0, 1);
+}
+
 static GstElement *
 rtp_sink(pull_medium *m, GstBin *bin)
 {
@@ -111,11 +119,11 @@ on_rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
   GstElement *sink = NULL;
   rc_audio_codec codec;
   int pt = -1;
-  if (st && g_strcmp0(gst_structure_get_string(st, "encoding-name"), "H264") == 0)
+  if (st && g_strcmp0(gst_structure_get_string(st, "encoding-name"), "H264") == 0 && claim(&p->media[0]))
     sink = rtp_sink(&p->media[0], bin);
   else if (st && g_strcmp0(gst_structure_get_string(st, "media"), "audio") == 0 &&
            gst_structure_get_int(st, "payload", &pt) &&
-           rc_audio_codec_from_sdp(gst_structure_get_string(st, "encoding-name"), pt, &codec))
+           rc_audio_codec_from_sdp(gst_structure_get_string(st, "encoding-name"), pt, &codec) && claim(&p->media[1]))
     sink = rtp_sink(&p->media[1], bin);
   else
     gst_bin_add(bin, sink = gst_element_factory_make("fakesink", NULL));
@@ -137,7 +145,7 @@ on_ts_pad(GstElement *demux, GstPad *pad, gpointer data)
   gboolean video = st && g_str_equal(gst_structure_get_name(st), "video/x-h264");
   gboolean aac = st && g_str_equal(gst_structure_get_name(st), "audio/mpeg") &&
                  gst_structure_get_int(st, "mpegversion", &mpegversion) && (mpegversion == 2 || mpegversion == 4);
-  if (!video && !aac)
+  if ((!video && !aac) || !claim(&p->media[video ? 0 : 1])) /* one stream of each: a second language is not linked */
     return;
   GstBin *bin = GST_BIN(gst_element_get_parent(demux));
   GstElement *parse = gst_element_factory_make(video ? "h264parse" : "aacparse", NULL);
@@ -277,6 +285,8 @@ pull_build(pull_state *p)
   g_atomic_int_set(&p->flowing, 0);
   g_atomic_int_set(&p->media[1].pt, -1); /* the new source's audio may be another codec */
   g_atomic_int_set(&p->media[1].announced, 0);
+  g_atomic_int_set(&p->media[0].linked, 0);
+  g_atomic_int_set(&p->media[1].linked, 0);
   if (!p->pipeline) {
     g_warning("site %s: cannot build the %s source", p->base.code, p->transport);
     rc_site_transport_set_link(&p->base, FALSE, "the source cannot be built (a GStreamer plugin missing?)");
@@ -321,7 +331,7 @@ rc_site_pull_new(const rc_site_transport_desc *d, const rc_site_transport_host *
   p->base.format.audio.sends = FALSE; /* until its stream tells its codec */
   for (int i = 0; i < 2; i++) {
     const rc_site_stream_format *f = i ? &p->base.format.audio : &p->base.format.video;
-    p->media[i] = (pull_medium){p, i == 1, f->ssrc, i ? -1 : f->pt, 0};
+    p->media[i] = (pull_medium){p, i == 1, f->ssrc, i ? -1 : f->pt, 0, 0};
   }
   p->tcp_only = d->tcp_only;
   p->delay_s = 5;
