@@ -125,7 +125,10 @@ on_rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
            gst_structure_get_int(st, "payload", &pt) &&
            rc_audio_codec_from_sdp(gst_structure_get_string(st, "encoding-name"), pt, &codec) && claim(&p->media[1]))
     sink = rtp_sink(&p->media[1], bin);
-  else
+  else if (st && g_strcmp0(gst_structure_get_string(st, "media"), "audio") == 0 && !g_atomic_int_get(&p->media[1].linked))
+    g_warning("site %s (%s): its audio (%s) is of no codec the mix takes: not mixed", p->base.code, p->transport,
+              gst_structure_get_string(st, "encoding-name"));
+  if (!sink)
     gst_bin_add(bin, sink = gst_element_factory_make("fakesink", NULL));
   gst_element_sync_state_with_parent(sink);
   g_autoptr(GstPad) in = gst_element_get_static_pad(sink, "sink");
