@@ -1,6 +1,6 @@
-// The audio of pulled sites reaches the program mix: an IP camera (an RTSP
+// The audio of pulled sites reaches the program mix: IP cameras (an RTSP
 // server of GStreamer's gst-rtsp-server, tests/lib/rtsp-camera.py) sending
-// H.264 + G.711 µ-law at 700 Hz, and an SRT stream (ffmpeg as the SRT
+// H.264 + G.711 µ-law at 700 Hz and H.264 + G.722 at 1.3 kHz, and an SRT stream (ffmpeg as the SRT
 // listener, MPEG-TS with H.264 + AAC at 1 kHz). Each is heard in the
 // program a plain RTP site receives while it holds the floor, the chair's
 // Opus site (440 Hz) still hears the program without itself (mix-minus),
@@ -24,7 +24,7 @@ import { WsClient } from '../lib/ws-client.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BYTES_PER_S = RATE * 2;
-const TONES = { TINH: 440, H01: 700, H02: 1000 };
+const TONES = { TINH: 440, H01: 700, H02: 1000, H03: 1300 };
 
 /** Decodes the program audio (Opus) sent to UDP @port into @file (raw S16LE mono 48 kHz). */
 function udpReceiver(port, file) {
@@ -64,7 +64,7 @@ const size = (file) => (fs.existsSync(file) ? fs.statSync(file).size : 0);
 const since = (file, from) => { const b = fs.readFileSync(file).subarray(from); return b.subarray(0, b.length & ~1); };
 const levels = (raw) => Object.fromEntries(Object.entries(TONES).map(([k, hz]) => [k, Number(toneLevel(raw, hz, raw.length / BYTES_PER_S).toFixed(3))]));
 
-describe('pulled sites\' audio: an RTSP camera with G.711 and an SRT stream with AAC', () => {
+describe('pulled sites\' audio: RTSP cameras with G.711 and G.722, an SRT stream with AAC', () => {
   let srv, admin, chair, dir, ports;
   const procs = [];
   const site = {};
@@ -74,10 +74,13 @@ describe('pulled sites\' audio: an RTSP camera with G.711 and an SRT stream with
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roomctl-pulled-audio-it-'));
     const rtspPort = await freePort();
-    const camera = child(SYSTEM_PYTHON, [path.join(HERE, '../lib/rtsp-camera.py'), String(rtspPort), String(TONES.H01), 'pcmu']);
-    procs.push(camera);
-    await until(() => camera.text.includes('ready') || camera.proc.exitCode !== null, 10000, 'the RTSP camera');
-    assert.ok(camera.text.includes('ready'), `the camera runs: ${camera.text}`);
+    const g722Port = await freePort();
+    for (const [port, code, codec] of [[rtspPort, 'H01', 'pcmu'], [g722Port, 'H03', 'g722']]) {
+      const camera = child(SYSTEM_PYTHON, [path.join(HERE, '../lib/rtsp-camera.py'), String(port), String(TONES[code]), codec]);
+      procs.push(camera);
+      await until(() => camera.text.includes('ready') || camera.proc.exitCode !== null, 10000, `the ${codec} camera`);
+      assert.ok(camera.text.includes('ready'), `the ${codec} camera runs: ${camera.text}`);
+    }
     const srtPort = await freePort();
     procs.push(srtSite(srtPort, TONES.H02));
 
@@ -95,7 +98,7 @@ describe('pulled sites\' audio: an RTSP camera with G.711 and an SRT stream with
     });
     admin = await login(srv.base, 'admin', 'admin123');
     const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
-    for (const code of ['TINH', 'H01', 'H02', 'H05']) site[code] = all.find((s) => s.code === code);
+    for (const code of ['TINH', 'H01', 'H02', 'H03', 'H05']) site[code] = all.find((s) => s.code === code);
     // TINH (the chair's site, Opus) and H05 (a listener) take the program at their address + 2.
     for (const code of ['TINH', 'H05']) {
       recv[code] = await freeUdpPorts(4);
@@ -104,6 +107,7 @@ describe('pulled sites\' audio: an RTSP camera with G.711 and an SRT stream with
     }
     await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H01.id}`, { transport: 'rtsp', address: `rtsp://127.0.0.1:${rtspPort}/cam` });
     await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H02.id}`, { transport: 'srt', address: `srt://127.0.0.1:${srtPort}` });
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H03.id}`, { transport: 'rtsp', address: `rtsp://127.0.0.1:${g722Port}/cam` });
     await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: Object.values(site).map((s) => s.id) });
     chair = await WsClient.connect(srv.port, { token: await login(srv.base, 'chutoa', 'chutoa123') });
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
@@ -120,7 +124,7 @@ describe('pulled sites\' audio: an RTSP camera with G.711 and an SRT stream with
   const stats = async (code) => (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).sites.find((s) => s.code === code);
 
   test('both pulled sites\' audio arrives with its codec, they say they take no program, and no silence alarm', async (t) => {
-    for (const [code, codec] of [['H01', 'pcmu'], ['H02', 'aac']]) {
+    for (const [code, codec] of [['H01', 'pcmu'], ['H02', 'aac'], ['H03', 'g722']]) {
       const s = await until(async () => { const x = await stats(code); return x?.audio?.packets > 50 && x?.video?.packets > 50 && x; },
         20000, `${code}'s audio and video`, () => srv.stderr.slice(-3000));
       t.diagnostic(`${code}: audio ${JSON.stringify({ codec: s.audio_codec, pt: s.audio.payload_type, kbps: s.audio.bitrate_bps / 1000, lost: s.audio.lost, wrong_pt: s.audio.wrong_payload_type_packets })}`);
@@ -136,9 +140,9 @@ describe('pulled sites\' audio: an RTSP camera with G.711 and an SRT stream with
     // of steady audio give it time to raise one and to clear a start-up one.
     await sleep(5000);
     const alarms = (await api(srv.base, admin, 'GET', '/api/v1/alarms?session_id=1&active=1')).alarms
-      .filter((a) => !a.cleared_at && [site.H01.id, site.H02.id].includes(a.site_id));
+      .filter((a) => !a.cleared_at && [site.H01.id, site.H02.id, site.H03.id].includes(a.site_id));
     t.diagnostic(`the pulled sites' active alarms: ${JSON.stringify(alarms.map((a) => [a.site_id, a.kind, a.reason]))}`);
-    const every = (await api(srv.base, admin, 'GET', '/api/v1/alarms?session_id=1')).alarms.filter((a) => [site.H01.id, site.H02.id].includes(a.site_id));
+    const every = (await api(srv.base, admin, 'GET', '/api/v1/alarms?session_id=1')).alarms.filter((a) => [site.H01.id, site.H02.id, site.H03.id].includes(a.site_id));
     t.diagnostic(`all their alarms: ${JSON.stringify(every)}`);
     assert.deepEqual(alarms.filter((a) => a.kind === 'audio' || /silence/.test(a.reason)), [], 'no silence alarm for them');
   });
@@ -166,8 +170,14 @@ describe('pulled sites\' audio: an RTSP camera with G.711 and an SRT stream with
     assert.ok(srt.H05.H01 < 0.01, `the camera left the mix: ${JSON.stringify(srt.H05)}`);
     assert.ok(srt.TINH.H02 > 0.1 && srt.TINH.TINH < 0.01, `the chair hears the SRT site, not itself: ${JSON.stringify(srt.TINH)}`);
 
+    await chair.request('floor.site', { session_id: 1, site_id: site.H03.id });
+    const g722 = await window('the G.722 camera has the floor');
+    assert.ok(g722.H05.H03 > 0.1, `the G.722 camera's 1.3 kHz at the listener: ${JSON.stringify(g722.H05)}`);
+    assert.ok(g722.H05.H02 < 0.01, `the SRT site left the mix: ${JSON.stringify(g722.H05)}`);
+    assert.ok(g722.TINH.H03 > 0.1 && g722.TINH.TINH < 0.01, `the chair hears the camera, not itself: ${JSON.stringify(g722.TINH)}`);
+
     await chair.request('floor.site', { session_id: 1, site_id: null });
     const back = await window('back to the chair');
-    assert.ok(back.H05.TINH > 0.1 && back.H05.H01 < 0.01 && back.H05.H02 < 0.01, `the chair alone: ${JSON.stringify(back.H05)}`);
+    assert.ok(back.H05.TINH > 0.1 && back.H05.H01 < 0.01 && back.H05.H02 < 0.01 && back.H05.H03 < 0.01, `the chair alone: ${JSON.stringify(back.H05)}`);
   });
 });
