@@ -133,7 +133,7 @@ host_link(gpointer media, gint64 site_id, gboolean up, const char *why)
 
 static void mixer_talkers(conf *c);
 static conf *conf_of(rc_media *m, gint64 session_id);
-static int rc_site_audio_clock(const rc_site_transport *t);
+static int site_audio_clock(const rc_site_transport *t);
 
 /* A site's audio format changed (a pull learned its codec): the ingest
  * takes its payload type and clock, and a talking site's mixer input is
@@ -147,7 +147,7 @@ host_format(gpointer media, gint64 site_id)
   if (!s || !s->link) /* its transport is being made: start_transport reads its format */
     return;
   s->audio_pt = s->link->format.audio.pt;
-  s->audio_clock_rate = rc_site_audio_clock(s->link);
+  s->audio_clock_rate = site_audio_clock(s->link);
   g_autoptr(GError) error = NULL;
   if (!rc_ingest_set_streams(c->audio, c->session_id, c->sites, &error))
     g_warning("session %" G_GINT64_FORMAT ": %s", c->session_id, error->message);
@@ -205,7 +205,7 @@ conf_of(rc_media *m, gint64 session_id)
 
 /* The RTP clock of what @t's site sends as audio. */
 static int
-rc_site_audio_clock(const rc_site_transport *t)
+site_audio_clock(const rc_site_transport *t)
 {
   const rc_site_stream_format *f = &t->format.audio;
   return f->clock_rate > 0 ? f->clock_rate : rc_audio_codec_get(f->codec)->clock_rate;
@@ -349,7 +349,7 @@ start_transport(conf *c, rc_media_site *s, const rc_media_site_desc *d)
   s->ssrc_audio = f->audio.ssrc;
   s->video_pt = f->video.pt;
   s->audio_pt = f->audio.pt;
-  s->audio_clock_rate = rc_site_audio_clock(s->link);
+  s->audio_clock_rate = site_audio_clock(s->link);
   return TRUE;
 }
 
