@@ -30,7 +30,8 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   libcairo2-dev libpango1.0-dev libzip-dev fonts-dejavu-core fonts-noto-core unzip \
   chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev valgrind python3-icalendar \
   gstreamer1.0-x libxml2-utils libqpdf-dev tzdata libsystemd-dev systemd \
-  libsrtp2-dev libnice-dev gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0
+  libsrtp2-dev libnice-dev gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0 \
+  gir1.2-gst-rtsp-server-1.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CORE_SRC := $(filter-out controller/main.c controller/tools/%,$(wildcard controller/*.c controller/*/*.c devices/*.c))
@@ -117,8 +118,8 @@ UNIT_BASE    := config csv media-rtp service srtp-openssl
 UNIT_MODEL   := ballot-box floor health meeting vote
 UNIT_STORE   := audit backup store
 UNIT_RECORDS := ical import records
-UNIT_DEVICES := audio-ring room-audio webrtc-sdp webrtc
-UNIT_MEDIA   := media-stats site-transport
+UNIT_DEVICES := audio-codec audio-ring room-audio webrtc-sdp webrtc
+UNIT_MEDIA   := media-stats mixer site-transport
 UNIT_APP     := access app-audit domain site-health site-credentials
 UNIT_API     := schema
 UNIT_NET     := net-parse

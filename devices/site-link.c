@@ -17,6 +17,22 @@ rc_site_transport_init(rc_site_transport *t, const rc_site_transport_ops *ops, c
   t->format.audio.out_ssrc = d->program_audio_ssrc;
   t->format.video.out_pt = d->program_video_pt;
   t->format.audio.out_pt = d->program_audio_pt;
+  t->format.audio.codec = t->format.audio.out_codec = RC_AUDIO_OPUS;
+  t->format.audio.sends = TRUE;
+}
+
+void
+rc_site_transport_set_audio(rc_site_transport *t, rc_audio_codec codec, int pt, int clock_rate, const char *fmtp)
+{
+  rc_site_stream_format *f = &t->format.audio;
+  f->codec = codec;
+  f->pt = pt;
+  f->clock_rate = clock_rate;
+  g_free(f->fmtp);
+  f->fmtp = g_strdup(fmtp);
+  f->sends = TRUE;
+  if (t->host && t->host->format)
+    t->host->format(t->host->media, t->site_id);
 }
 
 void
@@ -24,6 +40,7 @@ rc_site_transport_clear(rc_site_transport *t)
 {
   g_free(t->code);
   g_free(t->link.why);
+  g_free(t->format.audio.fmtp);
 }
 
 gboolean

@@ -84,7 +84,7 @@ site_rtp_free(rc_site_transport *t)
   g_free(r);
 }
 
-static const rc_site_transport_ops rtp_ops = {"rtp", destination, learned, NULL, request_keyframe, site_rtp_free, NULL};
+static const rc_site_transport_ops rtp_ops = {"rtp", destination, learned, NULL, request_keyframe, site_rtp_free, NULL, TRUE};
 
 rc_site_transport *
 rc_site_rtp_new(const rc_site_transport_desc *d, const rc_site_transport_host *host)

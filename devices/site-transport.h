@@ -26,16 +26,24 @@
  * "webrtc" (site-webrtc.c: a browser joins by WHIP, webrtc.h).
  * Made, used and freed on the main loop unless a member says otherwise. */
 #pragma once
+#include "devices/audio-codec.h"
+
 #include <gio/gio.h>
 
 typedef struct rc_site_transport rc_site_transport;
 
-/* One medium of a site. */
+/* One medium of a site. For audio also the codec each way: what the mixer
+ * decodes when the site talks, and which of the program's encodings it
+ * takes (a SIP site sets both, with its payload types, once negotiated). */
 typedef struct {
   guint32 ssrc;     /* what the site sends with (0: not known yet) */
   int pt;           /* the payload type it sends */
   guint32 out_ssrc; /* the program's SSRC as the site takes it */
   int out_pt;       /* the program's payload type as the site takes it */
+  rc_audio_codec codec, out_codec; /* audio: what it sends, what it takes (Opus unless negotiated) */
+  int clock_rate;   /* audio: the RTP clock it sends with, 0 = the codec's */
+  char *fmtp;       /* audio: its format parameters (SDP a=fmtp, "k=v;k=v"), or NULL; the transport's */
+  gboolean sends;   /* audio: the codec is known (a pull learns it from the stream, a call from its SDP) */
 } rc_site_stream_format;
 
 typedef struct {
@@ -61,6 +69,10 @@ typedef struct {
   void (*send)(gpointer media, gboolean audio, gboolean rtcp, const guint8 *data, gsize len, GSocketAddress *to);
   /* The link came up or went down (@why). Main loop. */
   void (*link)(gpointer media, gint64 site_id, gboolean up, const char *why);
+  /* The site's audio format changed (a pull learned its stream's codec, a
+   * call renegotiated): its ingest and its mixer input follow. Main loop;
+   * may be NULL. */
+  void (*format)(gpointer media, gint64 site_id);
 } rc_site_transport_host;
 
 /* A site as a transport is made for it (strings borrowed for the call). */
@@ -98,6 +110,9 @@ typedef struct {
    * NULL: send sends at once. Call rc_site_transports_flush after a packet
    * went to all. */
   void (*flush)(rc_site_transport *t);
+  /* Whether the site can take the program back (a camera or a pulled SRT
+   * stream cannot: their transport has no way back). */
+  gboolean receives_program;
 } rc_site_transport_ops;
 
 struct rc_site_transport {
@@ -121,6 +136,15 @@ gboolean rc_site_transport_shared(const rc_site_transport *t, gboolean audio, gu
 /* After a packet was handed to the sends of @members (rc_site_transport*):
  * each kind's queued packets go out. */
 void rc_site_transports_flush(GPtrArray *members);
+
+/* For the adapters: the site sends audio of @codec with payload type @pt,
+ * RTP clock @clock_rate (0: the codec's) and format parameters @fmtp (or
+ * NULL); the host is told (main loop): its ingest takes the payload type,
+ * and the mixer decodes it by its codec when it talks. An adapter that
+ * negotiates what the site takes sets format.audio.out_codec and out_pt
+ * first (a SIP answer: both directions at once); the mixer places the site
+ * on that codec's encoding of its mix (made at the first site taking it). */
+void rc_site_transport_set_audio(rc_site_transport *t, rc_audio_codec codec, int pt, int clock_rate, const char *fmtp);
 
 /* For the adapters: sets the link's state and tells the host (main loop). */
 void rc_site_transport_set_link(rc_site_transport *t, gboolean up, const char *why);

@@ -63,8 +63,8 @@ webrtc_flush(rc_site_transport *t)
 }
 
 static const rc_site_transport_ops webrtc_ops = {"webrtc", NULL, NULL, webrtc_send, webrtc_request_keyframe,
-                                                 webrtc_free, webrtc_flush};
-static const rc_site_transport_ops viewer_ops = {"whep", NULL, NULL, webrtc_send, NULL, webrtc_free, webrtc_flush};
+                                                 webrtc_free, webrtc_flush, TRUE};
+static const rc_site_transport_ops viewer_ops = {"whep", NULL, NULL, webrtc_send, NULL, webrtc_free, webrtc_flush, TRUE};
 
 gboolean
 rc_site_is_webrtc(const rc_site_transport *t)

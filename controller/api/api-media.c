@@ -209,7 +209,7 @@ room_audio_json(rc_room_audio *room)
                    (json_int_t)st.output_underruns);
 }
 
-/* {"session_id","sites":[{"site_id","code","name","video":{…},"video_rr","audio":{…},"audio_rr"}],
+/* {"session_id","sites":[{"site_id","code","name","transport","link":{…},"receives_program","audio_codec","video":{…},"video_rr","audio":{…},"audio_rr"}],
  *  "ingest":{"video":{…},"audio":{…}},"program":{…},"forward_delay":{…},"room_audio":{…}} */
 static json_t *
 figures_json(rc_media *m, gint64 sid)
@@ -220,9 +220,11 @@ figures_json(rc_media *m, gint64 sid)
   json_t *sites = json_array();
   for (guint i = 0; i < f->sites->len; i++) {
     const rc_media_site_figures *s = &g_array_index(f->sites, rc_media_site_figures, i);
-    json_t *site = json_pack("{sI ss ss ss s{sb so sI}}", "site_id", (json_int_t)s->site_id, "code", s->code, "name",
-                             s->name, "transport", s->transport, "link", "up", s->link_up, "why",
-                             s->link_why ? json_string(s->link_why) : json_null(), "downs", (json_int_t)s->link_downs);
+    json_t *site = json_pack("{sI ss ss ss s{sb so sI} sb so}", "site_id", (json_int_t)s->site_id, "code", s->code,
+                             "name", s->name, "transport", s->transport, "link", "up", s->link_up, "why",
+                             s->link_why ? json_string(s->link_why) : json_null(), "downs", (json_int_t)s->link_downs,
+                             "receives_program", s->receives_program, "audio_codec",
+                             s->audio_codec ? json_string(s->audio_codec) : json_null());
     if (s->have_video) {
       json_object_set_new(site, "video", stream_json(&s->video));
       json_object_set_new(site, "video_rr", rr_json(&s->video));

@@ -225,7 +225,8 @@ static void
 copy_packet(rc_ingest *in, stream *s, const guint8 *data, gsize len)
 {
   guint8 *copy = g_memdup2(data, len);
-  copy[1] = (guint8)((copy[1] & 0x80) | (in->audio ? RC_PT_OPUS : RC_PT_H264)); /* the decoders' caps */
+  if (!in->audio) /* the decoders' caps; a talker's decoder takes the site's own (its codec's) */
+    copy[1] = (guint8)((copy[1] & 0x80) | RC_PT_H264);
   gst_app_src_push_buffer(s->copy_to, gst_buffer_new_wrapped(copy, len)); /* both take ownership */
 }
 
@@ -556,8 +557,11 @@ rc_ingest_set_streams(rc_ingest *in, gint64 session_id, GHashTable *sites, GErro
       rc_stream_stats_init(&s->stats, in->audio ? 48000 : 90000);
       g_hash_table_insert(in->streams, GUINT_TO_POINTER(ssrc), s);
     }
-    /* A site's payload type and cap may change while it sends. */
+    /* A site's payload type and cap may change while it sends; a pulled
+     * stream's audio clock is known before its first packet is taken. */
     s->pt = (guint8)(in->audio ? site->audio_pt : site->video_pt);
+    if (in->audio && !s->stats.packets && site->audio_clock_rate > 0)
+      s->stats.clock_rate = (guint)site->audio_clock_rate;
     s->cap_kbps = in->audio ? site->audio_cap_kbps : site->video_cap_kbps;
   }
   g_hash_table_iter_init(&it, in->streams);

@@ -1,8 +1,11 @@
 /* media-mixer — the program audio. Only the talkers (the floor holder's
- * site, a remote chair site) are decoded; they are mixed with the hall
- * microphone, encoded to Opus and sent to every site. Each talker gets a mix
- * without its own voice (mix-minus), and the hall speakers get the remote
- * talkers without the hall microphone.
+ * site, a remote chair site) are decoded, each by its codec (Opus, G.711,
+ * G.722, AAC: devices/audio-codec.h); they are mixed with the hall
+ * microphone, and each mix is encoded once per codec its receivers take
+ * (Opus from the start, G.711 or G.722 from the first site that takes it),
+ * not once per site. Each talker gets a mix without its own voice
+ * (mix-minus), in its codec, and the hall speakers get the remote talkers
+ * without the hall microphone.
  *
  * The pipeline is built once per session with a fixed number of talker
  * slots, each a tee that feeds the mixers; what changes with the chair and
@@ -14,9 +17,10 @@
  * time 0 and outputs every interval (live, on its timeout if an input has
  * nothing), the encoders are alike, and every payloader has the same
  * sequence and timestamp bases, so packet N of each output is the same
- * instant under the same numbers. A move is then made at a packet number,
- * not at a moment: the site leaves one output and joins the other from the
- * same sequence number on, each output applying it in its own streaming
+ * instant under the same numbers (a codec added later numbers its packets
+ * from their timestamps, which come out alike in each of its mixes). A
+ * move is then made at a packet number, not at a moment: the site leaves
+ * one output and joins the other from the same sequence number on, each output applying it in its own streaming
  * thread just before it sends that packet (route_lock guards the queued
  * moves). The sinks send each packet at its running time plus the
  * pipeline's latency, so the program's delay does not change with who
@@ -45,20 +49,23 @@
 
 typedef struct {
   rc_mixer *mixer;
+  rc_audio_codec codec; /* its encoding */
   GstElement *sink;    /* multiudpsink */
   GHashTable *clients; /* "host:port", as the main loop placed them */
   /* Under the mixer's route_lock (this output's streaming thread and the main loop): */
   GQueue changes;      /* route_change*, in the order they were made */
   guint16 last_seq;    /* of the last packet that went to the sink */
+  gboolean sent;       /* a packet went to the sink */
   GPtrArray *egress;   /* rc_site_transport* that send the packets themselves (WebRTC) */
 } mix_output;
 
-/* A client added to or removed from an output's sink from packet @at_seq on. */
+/* A client added to or removed from an output's sink from packet @at_seq
+ * on (@at_first: from the output's first packet, its codec having sent none). */
 typedef struct {
   char *host;
   int port;
   rc_site_transport *egress; /* instead of host:port: a transport with its own send */
-  gboolean add;
+  gboolean add, at_first;
   guint16 at_seq;
 } route_change;
 
@@ -66,12 +73,17 @@ typedef struct {
 typedef struct {
   gint64 site_id;      /* 0 = nobody */
   guint32 ssrc;
+  rc_audio_codec codec; /* what its decoder takes, with: */
+  int pt, clock_rate;
+  char *fmtp;
   GstElement *decoder; /* bin: appsrc … raw audio, ghost pad "src" */
   GstElement *tee;
 } talker_slot;
 
-/* Where a site receives the program audio now. */
+/* Where a site receives the program audio now: a mix (0 full, 1 + slot
+ * without that slot) in a codec. */
 typedef struct {
+  rc_audio_codec codec;
   guint output;
   char *dest;
   rc_site_transport *egress;
@@ -83,7 +95,12 @@ struct rc_mixer {
   struct rc_room_audio *room; /* the hall, or NULL */
   GstElement *pipeline;
   talker_slot slots[SLOTS];
-  GPtrArray *outputs;   /* mix_output*, [0] = the full mix, [1 + slot] = without that slot */
+  GstElement *mixes[1 + SLOTS]; /* each mix's tee: [0] the full mix, [1 + slot] without that slot */
+  /* Each mix encoded in a codec, made once a receiver takes that codec
+   * (Opus from the start): [codec][0] the full mix, [codec][1 + slot]. */
+  mix_output *by_codec[RC_AUDIO_CODECS][1 + SLOTS];
+  gboolean cannot_encode[RC_AUDIO_CODECS]; /* tried and failed: not again */
+  GPtrArray *outputs;   /* mix_output*, all of by_codec (owns them) */
   guint16 seq_base;     /* every output's first sequence number */
   guint32 ts_base;      /* and RTP timestamp at running time 0 */
   GMutex route_lock;    /* the outputs' changes and last_seq */
@@ -103,21 +120,26 @@ raw_caps_filter(GstBin *bin)
 }
 
 /* A talker's decoder: its RTP (copied by the ingest into the appsrc, or
- * nothing while the slot is empty) → raw audio. An empty slot keeps an idle
- * decoder so that the mixers' latency stays the same whoever talks. */
+ * nothing while the slot is empty) → depayloaded and decoded by its codec
+ * (devices/audio-codec.h) → raw audio at the mix's rate. An empty slot
+ * keeps an idle Opus decoder so that the mixers' latency stays the same
+ * whoever talks. */
 static GstElement *
-talker_decoder(const char *name, GstAppSrc **input)
+talker_decoder(const char *name, const talker_slot *slot, GstAppSrc **input)
 {
+  const rc_audio_codec_info *codec = rc_audio_codec_get(slot->codec);
   GstElement *bin = gst_bin_new(name);
   GstBin *b = GST_BIN(bin);
-  GstElement *src = rc_media_make("appsrc", b), *jb = rc_media_make("rtpjitterbuffer", b), *depay = rc_media_make("rtpopusdepay", b),
-             *dec = rc_media_make("opusdec", b), *conv = rc_media_make("audioconvert", b), *res = rc_media_make("audioresample", b),
+  GstElement *src = rc_media_make("appsrc", b), *jb = rc_media_make("rtpjitterbuffer", b),
+             *depay = rc_media_make(codec->depay, b), *dec = rc_media_make(codec->decoder, b),
+             *conv = rc_media_make("audioconvert", b), *res = rc_media_make("audioresample", b),
              *caps = raw_caps_filter(b);
-  g_autoptr(GstCaps) rtp = gst_caps_from_string("application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000");
+  g_autoptr(GstCaps) rtp = rc_audio_codec_rtp_caps(slot->codec, slot->pt, slot->clock_rate, slot->fmtp);
   g_object_set(src, "caps", rtp, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE,
                "max-bytes", (guint64)(1 << 20), "leaky-type", 2, NULL);
   g_object_set(jb, "latency", TALKER_JITTER_MS, "drop-on-latency", TRUE, NULL);
-  g_object_set(dec, "plc", TRUE, NULL);
+  if (slot->codec == RC_AUDIO_OPUS)
+    g_object_set(dec, "plc", TRUE, NULL);
   gst_element_link_many(src, jb, depay, dec, conv, res, caps, NULL);
   g_autoptr(GstPad) out = gst_element_get_static_pad(caps, "src");
   gst_element_add_pad(bin, gst_ghost_pad_new("src", out));
@@ -125,12 +147,14 @@ talker_decoder(const char *name, GstAppSrc **input)
   return bin;
 }
 
-/* Puts a fresh decoder in front of @slot's tee, fed by @ssrc (0 = idle):
- * the old one is stopped first, so nothing of the previous talker (its
- * jitter buffer, its decoder's state) reaches the new one. */
+/* Puts a fresh decoder in front of @slot's tee, fed by @k's audio (NULL =
+ * idle): the old one is stopped first, so nothing of the previous talker
+ * (its jitter buffer, its decoder's state) reaches the new one. */
 static void
-slot_swap(rc_mixer *x, talker_slot *slot, gint64 site_id, guint32 ssrc)
+slot_swap(rc_mixer *x, talker_slot *slot, const rc_mixer_talker *k)
 {
+  gint64 site_id = k ? k->site_id : 0;
+  guint32 ssrc = k ? k->ssrc : 0;
   if (slot->ssrc && x->audio)
     rc_ingest_copy_to(x->audio, slot->ssrc, NULL); /* no push into the old one after this */
   if (slot->decoder) {
@@ -139,9 +163,14 @@ slot_swap(rc_mixer *x, talker_slot *slot, gint64 site_id, guint32 ssrc)
   }
   g_autofree char *name = g_strdup_printf("talker-%u", (guint)(slot - x->slots));
   GstAppSrc *input = NULL;
-  slot->decoder = talker_decoder(name, &input);
   slot->site_id = site_id;
   slot->ssrc = ssrc;
+  slot->codec = k ? k->codec : RC_AUDIO_OPUS;
+  slot->pt = k ? k->pt : RC_PT_OPUS;
+  slot->clock_rate = k ? k->clock_rate : 0;
+  g_free(slot->fmtp);
+  slot->fmtp = k ? g_strdup(k->fmtp) : NULL;
+  slot->decoder = talker_decoder(name, slot, &input);
   gst_bin_add(GST_BIN(x->pipeline), slot->decoder); /* the pipeline owns it */
   gst_element_link(slot->decoder, slot->tee);
   gst_element_sync_state_with_parent(slot->decoder);
@@ -240,14 +269,26 @@ on_output_packet(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   (void)pad;
   mix_output *o = data;
-  guint8 head[4];
-  if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, head, 4) < 4)
+  guint8 head[8];
+  if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, head, 8) < 8)
     return GST_PAD_PROBE_OK;
+  if (o->codec != RC_AUDIO_OPUS) { /* numbered from its timestamp: alike in every mix of the codec */
+    guint32 ts = (guint32)head[4] << 24 | (guint32)head[5] << 16 | (guint32)head[6] << 8 | head[7];
+    guint32 frame = (guint32)rc_audio_codec_get(o->codec)->frame_samples;
+    /* The resampler's first buffer is short (its filter's delay): the
+     * branch's first packet is too, the next ones frame after frame. */
+    guint16 number = (guint16)(o->mixer->seq_base + (ts - o->mixer->ts_base + frame - 1) / frame);
+    GstBuffer *buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = buf;
+    head[2] = (guint8)(number >> 8), head[3] = (guint8)number;
+    gst_buffer_fill(buf, 2, head + 2, 2);
+  }
   guint16 seq = (guint16)(head[2] << 8 | head[3]);
   g_mutex_lock(&o->mixer->route_lock);
   o->last_seq = seq;
+  o->sent = TRUE;
   route_change *c;
-  while ((c = g_queue_peek_head(&o->changes)) && (gint16)(guint16)(seq - c->at_seq) >= 0) {
+  while ((c = g_queue_peek_head(&o->changes)) && (c->at_first || (gint16)(guint16)(seq - c->at_seq) >= 0)) {
     if (c->egress && c->add)
       g_ptr_array_add(o->egress, c->egress);
     else if (c->egress)
@@ -263,23 +304,74 @@ on_output_packet(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* audiomixer → opusenc → rtpopuspay → queue → multiudpsink from the audio
- * port, sending each packet on time (sync): the queue lets the mixer go on
- * meanwhile. Every output's encoder and payloader are set alike. */
-static mix_output *
-encoded_output(rc_mixer *x, GstElement *mixer)
+/* A codec other than Opus starts at a 20 ms boundary of the mix's running
+ * time: its resampler and payloader then make the same packets at the same
+ * timestamps in every mix (a short one first, the resampler's delay, then
+ * 20 ms each), whenever each branch was added. */
+static GstPadProbeReturn
+on_first_aligned(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
-  GstBin *bin = GST_BIN(x->pipeline);
-  GstElement *conv = rc_media_make("audioconvert", bin), *enc = rc_media_make("opusenc", bin), *pay = rc_media_make("rtpopuspay", bin),
-             *q = rc_media_make("queue", bin), *sink = rc_media_make("multiudpsink", bin);
-  g_object_set(enc, "bitrate", 64000, "frame-size", 20, NULL);
-  g_object_set(pay, "pt", RC_PT_OPUS, "ssrc", RC_PROGRAM_AUDIO_SSRC, "seqnum-offset", (gint)x->seq_base,
+  (void)pad, (void)data;
+  GstClockTime pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+  if (!GST_CLOCK_TIME_IS_VALID(pts) || pts % (20 * GST_MSECOND) != 0)
+    return GST_PAD_PROBE_DROP;
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* The encoder and payloader of @codec in @bin, linked after @conv; the payloader is returned. */
+static GstElement *
+encoder_chain(rc_mixer *x, rc_audio_codec codec, GstBin *bin, GstElement *conv)
+{
+  const rc_audio_codec_info *info = rc_audio_codec_get(codec);
+  GstElement *enc = rc_media_make(info->encoder, bin), *pay = rc_media_make(info->pay, bin);
+  if (!enc || !pay)
+    return NULL;
+  g_object_set(pay, "pt", info->pt, "ssrc", RC_PROGRAM_AUDIO_SSRC, "seqnum-offset", (gint)x->seq_base,
                "timestamp-offset", x->ts_base, NULL);
+  if (codec == RC_AUDIO_OPUS) {
+    g_object_set(enc, "bitrate", 64000, "frame-size", 20, NULL);
+    return gst_element_link_many(conv, enc, pay, NULL) ? pay : NULL;
+  }
+  /* G.711 and G.722: resampled to their rate, 20 ms a packet. */
+  GstElement *res = rc_media_make("audioresample", bin), *caps = rc_media_make("capsfilter", bin);
+  g_autoptr(GstCaps) raw = gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, codec == RC_AUDIO_G722 ? 16000 : 8000,
+                                               "channels", G_TYPE_INT, 1, NULL);
+  g_object_set(caps, "caps", raw, NULL);
+  g_object_set(pay, "min-ptime", (gint64)20 * GST_MSECOND, "max-ptime", (gint64)20 * GST_MSECOND, NULL);
+  g_autoptr(GstPad) in = gst_element_get_static_pad(conv, "sink");
+  gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_BUFFER, on_first_aligned, NULL, NULL);
+  return gst_element_link_many(conv, res, caps, enc, pay, NULL) ? pay : NULL;
+}
+
+/* Mix @mix (its tee) → @codec's encoder and payloader → queue →
+ * multiudpsink from the audio port, sending each packet on time (sync): the
+ * queue lets the mixer go on meanwhile. Every output's encoder and
+ * payloader of a codec are set alike. NULL (logged): an element missing. */
+static mix_output *
+encoded_output(rc_mixer *x, guint mix, rc_audio_codec codec)
+{
+  g_autofree char *name = g_strdup_printf("out-%s-%u", rc_audio_codec_name(codec), mix);
+  GstElement *branch = gst_bin_new(name);
+  GstBin *bin = GST_BIN(branch);
+  GstElement *conv = rc_media_make("audioconvert", bin), *pay = encoder_chain(x, codec, bin, conv),
+             *q = rc_media_make("queue", bin), *sink = rc_media_make("multiudpsink", bin);
+  if (!pay || !q || !sink) {
+    gst_object_unref(branch);
+    return NULL;
+  }
   g_object_set(sink, "sync", TRUE, "async", FALSE, "socket", rc_ingest_socket(x->audio), "close-socket",
                FALSE, NULL);
-  gst_element_link_many(mixer, conv, enc, pay, q, sink, NULL);
+  gst_element_link_many(pay, q, sink, NULL);
+  g_autoptr(GstPad) conv_in = gst_element_get_static_pad(conv, "sink");
+  gst_element_add_pad(branch, gst_ghost_pad_new("sink", conv_in));
+  gst_bin_add(GST_BIN(x->pipeline), branch); /* the pipeline owns it */
+  gst_element_sync_state_with_parent(branch);
+  g_autoptr(GstPad) tee_src = gst_element_request_pad_simple(x->mixes[mix], "src_%u");
+  g_autoptr(GstPad) branch_in = gst_element_get_static_pad(branch, "sink");
+  gst_pad_link(tee_src, branch_in);
   mix_output *o = g_new0(mix_output, 1);
   o->mixer = x;
+  o->codec = codec;
   o->sink = sink;
   o->clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   o->egress = g_ptr_array_new();
@@ -288,6 +380,33 @@ encoded_output(rc_mixer *x, GstElement *mixer)
   g_autoptr(GstPad) in = gst_element_get_static_pad(sink, "sink");
   gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_BUFFER, on_output_packet, o, NULL);
   return o;
+}
+
+/* Every mix in @codec, made at the first receiver that takes it. FALSE
+ * (logged once): it cannot be encoded (AAC, an element missing). */
+static gboolean
+codec_outputs(rc_mixer *x, rc_audio_codec codec)
+{
+  if (x->by_codec[codec][0])
+    return TRUE;
+  if (x->cannot_encode[codec])
+    return FALSE;
+  x->cannot_encode[codec] = TRUE; /* until it is made */
+  mix_output *made[1 + SLOTS];
+  for (guint mix = 0; mix < 1 + SLOTS; mix++)
+    if (!rc_audio_codec_get(codec)->encoder || !(made[mix] = encoded_output(x, mix, codec))) {
+      g_warning("session %" G_GINT64_FORMAT ": the program audio cannot be encoded in %s", x->session_id,
+                rc_audio_codec_name(codec));
+      return FALSE; /* the branches made stay, unused */
+    }
+  for (guint mix = 0; mix < 1 + SLOTS; mix++) {
+    x->by_codec[codec][mix] = made[mix];
+    g_ptr_array_add(x->outputs, made[mix]);
+  }
+  x->cannot_encode[codec] = FALSE;
+  g_message("session %" G_GINT64_FORMAT ": the program audio is encoded in %s", x->session_id,
+            rc_audio_codec_name(codec));
+  return TRUE;
 }
 
 static void
@@ -333,10 +452,11 @@ new_mixer(GstBin *bin)
   return mixer;
 }
 
-/* One mixer per output: everything but the output's own voice. Output 0 is
- * the full mix, output 1 + s everything but slot s. */
+/* One mixer per mix: everything but the mix's own voice. Mix 0 is the
+ * full mix, mix 1 + s everything but slot s. Each ends in a tee its
+ * encodings hang from (codec_outputs). */
 static void
-build_outputs(rc_mixer *x, GstElement *quiet, GstElement *room)
+build_mixes(rc_mixer *x, GstElement *quiet, GstElement *room)
 {
   GstBin *bin = GST_BIN(x->pipeline);
   for (int out = -1; out < SLOTS; out++) { /* -1: the full mix */
@@ -347,7 +467,10 @@ build_outputs(rc_mixer *x, GstElement *quiet, GstElement *room)
     for (int t = 0; t < SLOTS; t++)
       if (t != out)
         feed(bin, x->slots[t].tee, mixer);
-    g_ptr_array_add(x->outputs, encoded_output(x, mixer));
+    /* The mix is 48 kHz whatever its encodings take: a G.711 branch must
+     * not make the mixer negotiate 8 kHz for the Opus one. */
+    x->mixes[out + 1] = rc_media_make("tee", bin);
+    gst_element_link_many(mixer, raw_caps_filter(bin), x->mixes[out + 1], NULL);
   }
   if (x->room && *rc_room_audio_output_device(x->room)) {
     GstElement *mixer = new_mixer(bin);
@@ -375,10 +498,15 @@ rc_mixer_new(const rc_mixer_setup *setup, GError **error)
   GstElement *room = x->room && *rc_room_audio_input_device(x->room) ? room_branch(x) : NULL;
   for (int t = 0; t < SLOTS; t++) {
     x->slots[t].tee = rc_media_make("tee", GST_BIN(x->pipeline));
-    slot_swap(x, &x->slots[t], 0, 0);
+    slot_swap(x, &x->slots[t], NULL);
   }
-  build_outputs(x, quiet, room);
+  build_mixes(x, quiet, room);
   gst_pipeline_set_latency(GST_PIPELINE(x->pipeline), (GstClockTime)PROGRAM_DELAY_MS * GST_MSECOND);
+  if (!codec_outputs(x, RC_AUDIO_OPUS)) {
+    g_set_error(error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN, "the program audio cannot be encoded in Opus");
+    rc_mixer_free(x);
+    return NULL;
+  }
   g_autoptr(GstBus) bus = gst_element_get_bus(x->pipeline);
   gst_bus_add_watch(bus, rc_media_bus_watch, "program-audio");
   if (gst_element_set_state(x->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -396,9 +524,11 @@ rc_mixer_free(rc_mixer *x)
 {
   if (!x)
     return;
-  for (int t = 0; t < SLOTS; t++)
+  for (int t = 0; t < SLOTS; t++) {
     if (x->slots[t].ssrc && x->audio)
       rc_ingest_copy_to(x->audio, x->slots[t].ssrc, NULL);
+    g_free(x->slots[t].fmtp);
+  }
   if (x->room_feed) {
     g_atomic_int_set(&x->room_stop, 1);
     g_thread_join(g_steal_pointer(&x->room_feed));
@@ -410,23 +540,30 @@ rc_mixer_free(rc_mixer *x)
   g_free(x);
 }
 
-/* The first packet none of the outputs has sent yet. Under route_lock. */
-static guint16
-next_packet(rc_mixer *x)
+/* The first packet none of @o's codec's outputs has sent yet; FALSE: none
+ * of them has sent one (a codec just added). Under route_lock. */
+static gboolean
+next_packet(rc_mixer *x, const mix_output *o, guint16 *at)
 {
-  guint16 last = ((mix_output *)x->outputs->pdata[0])->last_seq;
-  for (guint i = 1; i < x->outputs->len; i++) {
-    guint16 s = ((mix_output *)x->outputs->pdata[i])->last_seq;
-    if ((gint16)(guint16)(s - last) > 0)
-      last = s;
+  mix_output *const *outs = x->by_codec[o->codec];
+  gboolean any = FALSE;
+  guint16 last = 0;
+  for (guint i = 0; i < 1 + SLOTS; i++) {
+    guint16 s = outs[i]->last_seq;
+    if (outs[i]->sent && (!any || (gint16)(guint16)(s - last) > 0))
+      last = s, any = TRUE;
   }
-  return (guint16)(last + 1);
+  *at = (guint16)(last + 1);
+  return any;
 }
 
+/* Under route_lock. */
 static void
-queue_change(mix_output *o, const char *hostport, rc_site_transport *egress, gboolean add, guint16 at_seq)
+queue_change(rc_mixer *x, mix_output *o, const char *hostport, rc_site_transport *egress, gboolean add)
 {
   route_change *c = g_new0(route_change, 1);
+  guint16 at_seq = 0;
+  c->at_first = !next_packet(x, o, &at_seq);
   if (egress) {
     c->egress = egress;
   } else {
@@ -440,14 +577,15 @@ queue_change(mix_output *o, const char *hostport, rc_site_transport *egress, gbo
 }
 
 /* Moves a receiver: @from_dest leaves output @from and @to_dest joins
- * output @to (either NULL: none), both from the same packet on. A receiver
- * with its own send (@from_egress, @to_egress) is moved the same way. */
+ * output @to (either NULL: none), both from the same packet on (of the
+ * same codec: a move to another codec is a new stream). A receiver with its
+ * own send (@from_egress, @to_egress) is moved the same way. */
 static void
-route(rc_mixer *x, guint from, const char *from_dest, rc_site_transport *from_egress, guint to, const char *to_dest,
-      rc_site_transport *to_egress)
+route(rc_mixer *x, mix_output *from, const char *from_dest, rc_site_transport *from_egress, mix_output *to,
+      const char *to_dest, rc_site_transport *to_egress)
 {
-  mix_output *a = from_egress || (from_dest && strrchr(from_dest, ':')) ? x->outputs->pdata[from] : NULL;
-  mix_output *b = to_egress || (to_dest && strrchr(to_dest, ':')) ? x->outputs->pdata[to] : NULL;
+  mix_output *a = from && (from_egress || (from_dest && strrchr(from_dest, ':'))) ? from : NULL;
+  mix_output *b = to && (to_egress || (to_dest && strrchr(to_dest, ':'))) ? to : NULL;
   if (a && !from_egress && !g_hash_table_remove(a->clients, from_dest))
     a = NULL;
   if (b && !to_egress && !g_hash_table_add(b->clients, g_strdup(to_dest)))
@@ -455,11 +593,10 @@ route(rc_mixer *x, guint from, const char *from_dest, rc_site_transport *from_eg
   if (!a && !b)
     return;
   g_mutex_lock(&x->route_lock);
-  guint16 at = next_packet(x);
   if (a)
-    queue_change(a, from_dest, from_egress, FALSE, at);
+    queue_change(x, a, from_dest, from_egress, FALSE);
   if (b)
-    queue_change(b, to_dest, to_egress, TRUE, at);
+    queue_change(x, b, to_dest, to_egress, TRUE);
   g_mutex_unlock(&x->route_lock);
 }
 
@@ -467,7 +604,8 @@ void
 rc_mixer_local_client(rc_mixer *x, int port, gboolean add)
 {
   g_autofree char *hp = g_strdup_printf("127.0.0.1:%d", port);
-  route(x, 0, add ? NULL : hp, NULL, 0, add ? hp : NULL, NULL);
+  mix_output *full = x->by_codec[RC_AUDIO_OPUS][0];
+  route(x, full, add ? NULL : hp, NULL, full, add ? hp : NULL, NULL);
 }
 
 /* A talker gets the mix without its own slot; everybody else the full mix. */
@@ -503,6 +641,14 @@ is_talker(const rc_mixer_talker *talkers, guint n, gint64 site_id)
   return FALSE;
 }
 
+/* Whether @slot's decoder takes what @k sends (its SSRC, codec, payload type, clock and parameters). */
+static gboolean
+decodes(const talker_slot *slot, const rc_mixer_talker *k)
+{
+  return slot->ssrc == k->ssrc && slot->codec == k->codec && slot->pt == k->pt && slot->clock_rate == k->clock_rate &&
+         g_strcmp0(slot->fmtp, k->fmtp) == 0;
+}
+
 void
 rc_mixer_set_talkers(rc_mixer *x, const rc_mixer_talker *talkers, guint n)
 {
@@ -512,33 +658,40 @@ rc_mixer_set_talkers(rc_mixer *x, const rc_mixer_talker *talkers, guint n)
     leaving[t] = x->slots[t].site_id && !is_talker(talkers, n, x->slots[t].site_id);
   for (guint i = 0; i < n; i++) {
     const rc_mixer_talker *k = &talkers[i];
-    int t = !output_for(x, k->site_id) ? free_slot(x, leaving) : -1;
+    guint out = output_for(x, k->site_id);
+    int t = !out ? free_slot(x, leaving) : decodes(&x->slots[out - 1], k) ? -1 : (int)out - 1;
     if (t < 0)
       continue;
     leaving[t] = FALSE;
-    slot_swap(x, &x->slots[t], k->site_id, k->ssrc);
-    g_message("session %" G_GINT64_FORMAT ": %s (%s) talks in the program audio", x->session_id, k->code, k->name);
+    slot_swap(x, &x->slots[t], k); /* a new talker, or one whose codec changed (a pull learned it) */
+    g_message("session %" G_GINT64_FORMAT ": %s (%s) talks in the program audio (%s)", x->session_id, k->code, k->name,
+              rc_audio_codec_name(k->codec));
   }
   for (guint t = 0; t < SLOTS; t++)
     if (leaving[t])
-      slot_swap(x, &x->slots[t], 0, 0);
+      slot_swap(x, &x->slots[t], NULL);
 }
 
-/* Moves @site to output @out at @dest or @egress (both NULL: nowhere). */
+/* Moves @site to mix @out in @codec at @dest or @egress (both NULL:
+ * nowhere; a codec the program cannot be encoded in: nowhere either). */
 static void
-place(rc_mixer *x, gint64 site_id, guint out, const char *dest, rc_site_transport *egress)
+place(rc_mixer *x, gint64 site_id, rc_audio_codec codec, guint out, const char *dest, rc_site_transport *egress)
 {
   placed_site *p = g_hash_table_lookup(x->placed, &site_id);
   if (egress)
     dest = NULL;
-  if (p && p->output == out && g_strcmp0(p->dest, dest) == 0 && p->egress == egress)
+  if ((dest || egress) && !codec_outputs(x, codec))
+    dest = NULL, egress = NULL;
+  if (p && p->codec == codec && p->output == out && g_strcmp0(p->dest, dest) == 0 && p->egress == egress)
     return;
-  route(x, p ? p->output : 0, p ? p->dest : NULL, p ? p->egress : NULL, out, dest, egress);
+  route(x, p ? x->by_codec[p->codec][p->output] : NULL, p ? p->dest : NULL, p ? p->egress : NULL,
+        dest || egress ? x->by_codec[codec][out] : NULL, dest, egress);
   if (p)
     g_hash_table_remove(x->placed, &site_id);
   if (!dest && !egress)
     return;
   p = g_new0(placed_site, 1);
+  p->codec = codec;
   p->output = out;
   p->dest = g_strdup(dest);
   p->egress = egress;
@@ -573,7 +726,8 @@ rc_mixer_refresh(rc_mixer *x, const rc_mixer_listener *listeners, guint n)
 {
   g_autoptr(GHashTable) present = g_hash_table_new(g_int64_hash, g_int64_equal);
   for (guint i = 0; i < n; i++) {
-    place(x, listeners[i].site_id, output_for(x, listeners[i].site_id), listeners[i].dest, listeners[i].egress);
+    const rc_mixer_listener *l = &listeners[i];
+    place(x, l->site_id, l->codec, output_for(x, l->site_id), l->dest, l->egress);
     g_hash_table_add(present, (gpointer)&listeners[i].site_id);
   }
   /* Sites that left the session stop receiving. */
@@ -585,5 +739,5 @@ rc_mixer_refresh(rc_mixer *x, const rc_mixer_listener *listeners, guint n)
     if (!g_hash_table_contains(present, key))
       g_array_append_val(gone, *(gint64 *)key);
   for (guint i = 0; i < gone->len; i++)
-    place(x, g_array_index(gone, gint64, i), 0, NULL, NULL);
+    place(x, g_array_index(gone, gint64, i), RC_AUDIO_OPUS, 0, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include "media/media-gst.h"
 #include "base/rtp.h"
 #include "media/media-stats.h"
+#include "devices/audio-codec.h"
 
 #include <gio/gio.h>
 #include <gst/app/gstappsrc.h>
@@ -37,6 +38,7 @@ typedef struct {
   char *transport;
   guint32 ssrc_video, ssrc_audio;   /* what it sends with (its transport's) */
   int video_pt, audio_pt;           /* the payload types it sends */
+  int audio_clock_rate;             /* the RTP clock of its audio (its codec's) */
   int video_cap_kbps, audio_cap_kbps; /* its rate caps, 0 = none */
   int tier;                         /* its tier in compose mode */
   int client_tier;                  /* the fan-out video_client is on */
@@ -154,11 +156,15 @@ typedef struct {
   gint64 site_id;
   guint32 ssrc;
   const char *code, *name;
+  rc_audio_codec codec; /* what it sends (devices/audio-codec.h), with: */
+  int pt, clock_rate;   /* its payload type and RTP clock (0: the codec's) */
+  const char *fmtp;     /* its format parameters, or NULL */
 } rc_mixer_talker;
 typedef struct {
   gint64 site_id;     /* a WHEP viewer: a negative id of its own (it takes the full mix) */
   const char *dest;
   struct rc_site_transport *egress; /* or this: it sends the program itself (borrowed; NULL = dest) */
+  rc_audio_codec codec; /* what it takes: the program is encoded once per codec taken, not per site */
 } rc_mixer_listener;
 rc_mixer *rc_mixer_new(const rc_mixer_setup *setup, GError **error);
 void rc_mixer_free(rc_mixer *mixer);

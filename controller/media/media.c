@@ -131,13 +131,36 @@ host_link(gpointer media, gint64 site_id, gboolean up, const char *why)
   g_message("site %" G_GINT64_FORMAT ": link %s%s%s", site_id, up ? "up" : "down", why ? ": " : "", why ? why : "");
 }
 
+static void mixer_talkers(conf *c);
+static conf *conf_of(rc_media *m, gint64 session_id);
+static int site_audio_clock(const rc_site_transport *t);
+
+/* A site's audio format changed (a pull learned its codec): the ingest
+ * takes its payload type and clock, and a talking site's mixer input is
+ * swapped for its codec's. */
+static void
+host_format(gpointer media, gint64 site_id)
+{
+  rc_media *m = media;
+  conf *c = conf_of(m, rc_media_site_session(m, site_id, NULL));
+  rc_media_site *s = c ? rc_media_site_get(c, site_id) : NULL;
+  if (!s || !s->link) /* its transport is being made: start_transport reads its format */
+    return;
+  s->audio_pt = s->link->format.audio.pt;
+  s->audio_clock_rate = site_audio_clock(s->link);
+  g_autoptr(GError) error = NULL;
+  if (!rc_ingest_set_streams(c->audio, c->session_id, c->sites, &error))
+    g_warning("session %" G_GINT64_FORMAT ": %s", c->session_id, error->message);
+  mixer_talkers(c);
+}
+
 rc_media *
 rc_media_new(rc_config *config)
 {
   rc_media *m = g_new0(rc_media, 1);
   m->config = config;
   m->confs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-  m->host = (rc_site_transport_host){m, host_feed, host_send, host_link};
+  m->host = (rc_site_transport_host){m, host_feed, host_send, host_link, host_format};
   return m;
 }
 
@@ -178,6 +201,14 @@ static conf *
 conf_of(rc_media *m, gint64 session_id)
 {
   return session_id ? g_hash_table_lookup(m->confs, &session_id) : NULL;
+}
+
+/* The RTP clock of what @t's site sends as audio. */
+static int
+site_audio_clock(const rc_site_transport *t)
+{
+  const rc_site_stream_format *f = &t->format.audio;
+  return f->clock_rate > 0 ? f->clock_rate : rc_audio_codec_get(f->codec)->clock_rate;
 }
 
 gboolean
@@ -232,8 +263,10 @@ rc_media_site_get(conf *c, gint64 id)
 static char *
 rc_media_site_destination(rc_media_site *s, gboolean audio)
 {
+  /* The program's audio in the codec the site takes carries that codec's payload type. */
+  int program_pt = !audio ? RC_PT_H264 : s->link ? rc_audio_codec_get(s->link->format.audio.out_codec)->pt : RC_PT_OPUS;
   if (!s->link || !rc_site_transport_shared(s->link, audio, audio ? RC_PROGRAM_AUDIO_SSRC : RC_PROGRAM_VIDEO_SSRC,
-                                            audio ? RC_PT_OPUS : RC_PT_H264) || !s->link->ops->destination)
+                                            program_pt) || !s->link->ops->destination)
     return NULL;
   g_autoptr(GSocketAddress) a = s->link->ops->destination(s->link, audio);
   if (!G_IS_INET_SOCKET_ADDRESS(a))
@@ -261,10 +294,12 @@ static void
 site_media_settings(conf *c, rc_media_site *s, const rc_media_site_desc *d)
 {
   const rc_config *cf = c->config;
-  /* A pulled site's packets are made by our own payloader. */
+  /* A pulled site's packets are made by our own payloader, its audio of
+   * the codec its stream has (its transport's). */
   gboolean pulled = g_strcmp0(s->transport, "rtp") != 0;
   s->video_pt = pulled ? RC_PT_H264 : own_or(d->h264_payload_type, cf->media_h264_payload_type);
-  s->audio_pt = pulled ? RC_PT_OPUS : own_or(d->opus_payload_type, cf->media_opus_payload_type);
+  s->audio_pt = pulled ? (s->link ? s->link->format.audio.pt : RC_PT_OPUS)
+                       : own_or(d->opus_payload_type, cf->media_opus_payload_type);
   s->video_cap_kbps = own_or(d->video_cap_kbps, cf->media_video_cap_kbps);
   s->audio_cap_kbps = own_or(d->audio_cap_kbps, cf->media_audio_cap_kbps);
   if (s->link) { /* what it sends changed: its transport says so too */
@@ -314,6 +349,7 @@ start_transport(conf *c, rc_media_site *s, const rc_media_site_desc *d)
   s->ssrc_audio = f->audio.ssrc;
   s->video_pt = f->video.pt;
   s->audio_pt = f->audio.pt;
+  s->audio_clock_rate = site_audio_clock(s->link);
   return TRUE;
 }
 
@@ -426,7 +462,8 @@ mixer_listeners(conf *c)
     rc_media_site *s = value;
     char *dest = rc_media_site_destination(s, TRUE);
     g_ptr_array_add(dests, dest);
-    l[i++] = (rc_mixer_listener){s->id, dest, s->link && s->link->ops->send ? s->link : NULL};
+    l[i++] = (rc_mixer_listener){s->id, dest, s->link && s->link->ops->send ? s->link : NULL,
+                                 s->link ? s->link->format.audio.out_codec : RC_AUDIO_OPUS};
   }
   /* WHEP viewers of the program take the full mix (ids of their own, below zero). */
   l = g_renew(rc_mixer_listener, l, MAX(n + g_hash_table_size(c->viewers), 1));
@@ -434,7 +471,7 @@ mixer_listeners(conf *c)
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     viewer *v = value;
     if (v->placed && !v->watch_site)
-      l[i++] = (rc_mixer_listener){-v->id, NULL, v->t};
+      l[i++] = (rc_mixer_listener){-v->id, NULL, v->t, RC_AUDIO_OPUS};
   }
   rc_mixer_refresh(c->mixer, l, i);
 }
@@ -450,8 +487,9 @@ mixer_talkers(conf *c)
   guint n = 0;
   for (guint i = 0; i < ids->len; i++) {
     rc_media_site *s = rc_media_site_get(c, g_array_index(ids, gint64, i));
-    if (s)
-      t[n++] = (rc_mixer_talker){s->id, s->ssrc_audio, s->code, s->name};
+    const rc_site_stream_format *f = s && s->link ? &s->link->format.audio : NULL;
+    if (f)
+      t[n++] = (rc_mixer_talker){s->id, s->ssrc_audio, s->code, s->name, f->codec, f->pt, f->clock_rate, f->fmtp};
   }
   rc_mixer_set_talkers(c->mixer, t, n);
   mixer_listeners(c);
@@ -610,7 +648,10 @@ collect(conf *c, GArray *snaps, gboolean audio, rc_media_figures *f, GHashTable 
     if (!row) {
       rc_media_site_figures sf = {.site_id = s->id, .code = g_strdup(s->code), .name = g_strdup(s->name),
                                   .transport = s->link->ops->kind, .link_up = s->link->link.up,
-                                  .link_why = g_strdup(s->link->link.why), .link_downs = s->link->link.downs};
+                                  .link_why = g_strdup(s->link->link.why), .link_downs = s->link->link.downs,
+                                  .receives_program = s->link->ops->receives_program,
+                                  .audio_codec = s->link->format.audio.sends
+                                                     ? rc_audio_codec_name(s->link->format.audio.codec) : NULL};
       g_array_append_val(f->sites, sf);
       row = f->sites->len;
       g_hash_table_insert(rows, &s->id, GUINT_TO_POINTER(row));

@@ -64,6 +64,11 @@ typedef struct {
   gboolean link_up;
   char *link_why;                /* why it is (or last went) down, or NULL */
   guint link_downs;
+  /* What its transport can: take the program back (an RTSP camera or a
+   * pulled SRT stream cannot), and the codec of the audio it sends
+   * ("opus", "pcmu", "pcma", "g722", "aac"; NULL: not known yet). */
+  gboolean receives_program;
+  const char *audio_codec;       /* static */
 } rc_media_site_figures;
 
 #define RC_MEDIA_DELAY_BUCKETS 19

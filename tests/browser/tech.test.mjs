@@ -36,6 +36,7 @@ const SIM_COUNT = 34;                 // TINH, H01…H27, H01-X01…H01-X06 (the
                                       // tick test below drives all 602 tiles
 const GST_CODES = ['TINH', 'H01', 'H01-X01', 'H01-X02', 'H01-X03', 'H02'];
 const STOPPED = 'H01-X01';            // the site that stops sending
+const CAMERA = 'H27-X02';             // a silent site made an RTSP camera: no way back for the program
 const CHECK_CODES = ['H01-X01', 'H01-X02', 'H01-X03', 'H02-X01', 'H02-X02'];   // the scheduled session's sites
 const TECH = { username: 'kythuat', password: 'kythuat123', full_name: 'Đỗ Mạnh Nam' };
 
@@ -135,6 +136,8 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
     });
     st.checkSession = s2.id;
     await api(srv.base, admin, 'PUT', `/api/v1/sessions/${s2.id}/sites`, { site_ids: CHECK_CODES.map((c) => st.site[c].id) });
+    // A camera among the sites (not yet given its URL): its detail says it takes no program.
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${st.site[CAMERA].id}`, { transport: 'rtsp', address: '' });
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
 
     const haveSim = await fs.access(SIM, fs.constants.X_OK).then(() => true, () => false);
@@ -222,7 +225,18 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
     assert.ok(hist.kbps.length >= 5, JSON.stringify(hist));
     assert.ok(hist.kbps.at(-1) > 100, `bitrate ${hist.kbps.at(-1)} kb/s`);
     assert.match(await detail.locator('[data-fig=kbps]').textContent(), /(Mb|kb)\/s/);
+    // What its transport sends and takes: plain RTP receives the program.
+    const line = detail.locator('[data-testid=site-transport]');
+    assert.deepEqual([await line.getAttribute('data-transport'), await line.getAttribute('data-receives')], ['rtp', 'true']);
+    assert.match(await line.textContent(), /RTP.*H\.264 \+ Opus.*nhận chương trình/);
     await shot('03-detail');
+    // A camera: no program back, said as what it is, not a fault.
+    await tile(CAMERA).click();
+    await detail.locator('.detail-name', { hasText: st.site[CAMERA].name }).waitFor();
+    assert.deepEqual([await line.getAttribute('data-transport'), await line.getAttribute('data-receives')], ['rtsp', 'false']);
+    assert.match(await line.textContent(), /RTSP.*G\.711.*không nhận chương trình/);
+    await tile('H01').click();
+    await detail.locator('.detail-name', { hasText: st.site.H01.name }).waitFor();
   });
 
   it('turns a site that stops sending red within ~5 s and raises an offline alarm', async () => {

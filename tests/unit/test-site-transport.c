@@ -36,6 +36,13 @@ on_link(gpointer media, gint64 site_id, gboolean up, const char *why)
 }
 
 static void
+on_format(gpointer media, gint64 site_id)
+{
+  host_log *h = media;
+  g_ptr_array_add(h->links, g_strdup_printf("format of %" G_GINT64_FORMAT, site_id));
+}
+
+static void
 on_feed(gpointer media, gboolean audio, const guint8 *rtp, gsize len)
 {
   (void)media, (void)audio, (void)rtp, (void)len;
@@ -81,7 +88,7 @@ static void
 test_rtp_format(void)
 {
   host_log *h = host_log_new();
-  rc_site_transport_host host = {h, on_feed, on_send, on_link};
+  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format};
   rc_site_transport_desc d = desc("H01", NULL, "");
   rc_site_transport *t = rc_site_transport_new(&d, &host);
   g_assert_nonnull(t);
@@ -92,6 +99,10 @@ test_rtp_format(void)
   g_assert_cmpuint(t->format.video.out_ssrc, ==, RC_PROGRAM_VIDEO_SSRC);
   g_assert_cmpint(t->format.video.out_pt, ==, RC_PT_H264);
   g_assert_true(t->link.up);
+  g_assert_true(t->ops->receives_program);
+  g_assert_true(t->format.audio.sends);
+  g_assert_cmpint(t->format.audio.codec, ==, RC_AUDIO_OPUS); /* a plain RTP site sends and takes Opus */
+  g_assert_cmpint(t->format.audio.out_codec, ==, RC_AUDIO_OPUS);
   g_assert_true(rc_site_transport_shared(t, FALSE, RC_PROGRAM_VIDEO_SSRC, RC_PT_H264));
   g_assert_false(rc_site_transport_shared(t, FALSE, RC_PROGRAM_VIDEO_SSRC, 98));
   /* No address configured and nothing received: no destination, no keyframe request sent. */
@@ -124,7 +135,7 @@ static void
 test_rtp_configured(void)
 {
   host_log *h = host_log_new();
-  rc_site_transport_host host = {h, on_feed, on_send, on_link};
+  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format};
   rc_site_transport_desc d = desc("TINH", "rtp", "192.0.2.10:6000");
   rc_site_transport *t = rc_site_transport_new(&d, &host);
   g_autoptr(GSocketAddress) from = g_inet_socket_address_new_from_string("10.1.2.3", 5004);
@@ -145,7 +156,7 @@ static void
 test_pull_without_url(void)
 {
   host_log *h = host_log_new();
-  rc_site_transport_host host = {h, on_feed, on_send, on_link};
+  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format};
   rc_site_transport_desc d = desc("CAM", "rtsp", "");
   rc_site_transport *t = rc_site_transport_new(&d, &host); /* logs a warning, and says it in its link */
   g_assert_nonnull(t);
@@ -162,6 +173,20 @@ test_pull_without_url(void)
   g_assert_cmpstr(h->links->pdata[1], ==, "down: connection refused");
   g_assert_cmpuint(t->link.ups, ==, 1);
   g_assert_cmpuint(t->link.downs, ==, 1);
+  /* No way back for the program; its audio codec is unknown until its stream tells it. */
+  g_assert_false(t->ops->receives_program);
+  g_assert_false(t->format.audio.sends);
+  rc_site_transport_set_audio(t, RC_AUDIO_AAC, 97, 44100, "config=1210;mode=AAC-hbr");
+  g_assert_true(t->format.audio.sends);
+  g_assert_cmpint(t->format.audio.codec, ==, RC_AUDIO_AAC);
+  g_assert_cmpint(t->format.audio.pt, ==, 97);
+  g_assert_cmpint(t->format.audio.clock_rate, ==, 44100);
+  g_assert_cmpstr(t->format.audio.fmtp, ==, "config=1210;mode=AAC-hbr");
+  g_assert_cmpint(t->format.audio.out_codec, ==, RC_AUDIO_OPUS); /* what it would take, had it a way back */
+  g_assert_cmpuint(h->links->len, ==, 3);
+  g_assert_cmpstr(h->links->pdata[2], ==, "format of 7");
+  rc_site_transport_set_audio(t, RC_AUDIO_PCMU, 0, 0, NULL); /* another camera behind the URL */
+  g_assert_null(t->format.audio.fmtp);
   rc_site_transport_free(t);
   host_log_free(h);
 }
@@ -180,7 +205,7 @@ egress_send(rc_site_transport *t, gboolean audio, guint8 *rtp, gsize len)
   g_ptr_array_add(((egress_site *)t)->got, g_bytes_new(rtp, len));
 }
 
-static const rc_site_transport_ops egress_ops = {"egress-test", NULL, NULL, egress_send, NULL, NULL, NULL};
+static const rc_site_transport_ops egress_ops = {"egress-test", NULL, NULL, egress_send, NULL, NULL, NULL, TRUE};
 
 static void
 egress_site_init(egress_site *e, guint32 ssrc, int pt)

@@ -28,6 +28,18 @@ function hhmm(u, splits, axisIdx, space, incr) {
 }
 
 
+/** What a site's transport sends and whether it can take the program back
+ *  (README "Site transports"): a camera or a pulled SRT stream has no way
+ *  back, which is what it is, not a fault. */
+const RECEIVES = { rtp: true, webrtc: true, rtsp: false, srt: false };
+function transportLine(kind) {
+  const receives = RECEIVES[kind] ?? true;
+  return h('p', { class: 'detail-transport', dataset: { testid: 'site-transport', transport: kind, receives: String(receives) } },
+    h('strong', null, t('tech.detail.transport', { kind: kind.toUpperCase() })), ' ',
+    t(`tech.transport.sends.${RECEIVES[kind] === undefined ? 'other' : kind}`), ' · ',
+    t(receives ? 'tech.transport.receives' : 'tech.transport.receives_not'));
+}
+
 export class SiteDetail {
   /**
    * el: the panel element; store: SiteStore; opts: {canRunProgram, onClose,
@@ -89,6 +101,7 @@ export class SiteDetail {
           h('div', { class: 'detail-where' }, where)),
         h('button', { type: 'button', class: 'modal-close', 'aria-label': t('app.close'), title: t('app.close'), onclick: () => this.opts.onClose?.() }, '×')),
       h('div', { class: 'detail-state' }, this.stateEl, this.sinceEl, this.flagsEl),
+      transportLine(s.transport),
       this.figs,
       actions,
       this.watchBtn ? h('div', { class: 'detail-actions' }, this.watchBtn) : null,

@@ -58,6 +58,7 @@ export class SiteStore {
       const district = this._districtOf(s);
       return {
         idx, id: s.id, code: s.code, name: s.name, level: s.level, parent_id: s.parent_id,
+        transport: s.transport || 'rtp',            // what it can send and receive (detail.js)
         district,                                    // the district site object, or null
         folded: fold(`${s.name} ${s.code}`),
       };
