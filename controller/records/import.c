@@ -15,7 +15,8 @@
 static const char *const role_choices[] = {"admin", "secretariat", "chair", "delegate", "technician", NULL};
 static const char *const delegate_roles[] = {"delegate", "chair", NULL};
 static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
-static const char *const transport_choices[] = {"rtp", "rtsp", "srt", "webrtc", NULL};
+static const char *const transport_choices[] = {"rtp", "rtsp", "srt", "webrtc", "sip", NULL};
+static const char *const srtp_choices[] = {"required", "preferred", "off", NULL};
 /* The province is organisation 1, already there: a file holds its units. */
 static const char *const org_kind_choices[] = {"council", "committee", "department", "district", "commune", "board",
                                                NULL};
@@ -65,6 +66,10 @@ static const column site_columns[] = {
   COL("video_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 1000000, NULL, FALSE),
   COL("audio_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 100000, NULL, FALSE),
   COL("organisation", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
+  /* transport sip: its digest user and password, its media security */
+  COL("sip_user", RC_FIELD_STRING, FALSE, 0, 64, NULL, FALSE),
+  COL("sip_password", RC_FIELD_STRING, FALSE, 0, 128, NULL, FALSE),
+  COL("srtp", RC_FIELD_ENUM, FALSE, 0, 0, srtp_choices, FALSE),
   {{NULL, 0, 0, 0, 0, NULL}, FALSE},
 };
 static const column organisation_columns[] = {
@@ -631,7 +636,8 @@ write_site(rc_store *store, json_t *values, const rc_import_owner *owner, GError
                                   parent ? json_integer(rc_store_site_id_by_code(store, parent)) : json_null(),
                                   "transport", str(values, "transport") ? str(values, "transport") : "rtp",
                                   "address", str(values, "address") ? str(values, "address") : "");
-  static const char *const media[] = {"h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps"};
+  static const char *const media[] = {"h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps",
+                                      "sip_user",          "sip_password",      "srtp"};
   for (guint i = 0; i < G_N_ELEMENTS(media); i++)
     if (json_object_get(values, media[i]))
       json_object_set(f, media[i], json_object_get(values, media[i]));

@@ -1,0 +1,64 @@
+/* api-sip — the SIP calls and registrations as the technicians read them
+ * (app/sip-calls.h), and the hang-up of one site's call. Without SIP
+ * ([sip] port 0) the lists are empty and say so. */
+#define G_LOG_DOMAIN "roomctl-api"
+#include "api/api-private.h"
+#include "app/metrics.h"
+#include "app/sip-calls.h"
+
+#define PARAM(call, i) ((call)->match->params[i])
+
+void
+rc_api_set_sip(rc_api *api, rc_sip_calls *sip)
+{
+  if (api->sip)
+    rc_sip_calls_follow(api->sip, NULL);
+  api->sip = sip;
+  if (sip)
+    rc_sip_calls_follow(sip, api->domain);
+  rc_metrics_set_sip(api->metrics, sip);
+}
+
+static gboolean
+calls_list(rc_api_call *call, GError **error)
+{
+  (void)error;
+  rc_sip_calls *sip = call->api->sip;
+  rc_api_reply_json(call->reply, 200,
+                    json_pack("{sI sb so}", "session_id", (json_int_t)PARAM(call, 0), "enabled", sip != NULL, "calls",
+                              rc_sip_calls_list(sip, PARAM(call, 0))));
+  return TRUE;
+}
+
+static gboolean
+registrations(rc_api_call *call, GError **error)
+{
+  rc_sip_calls *sip = call->api->sip;
+  json_t *list = sip ? rc_sip_calls_registrations(sip, error) : json_array();
+  if (!list)
+    return FALSE;
+  rc_access_filter_rows(call->api->store, call->user, list);
+  rc_api_reply_json(call->reply, 200, json_pack("{sb so}", "enabled", sip != NULL, "registrations", list));
+  return TRUE;
+}
+
+static gboolean
+hangup(rc_api_call *call, GError **error)
+{
+  gint64 sid = PARAM(call, 0), site = PARAM(call, 1);
+  if (!rc_sip_calls_hangup(call->api->sip, sid, site, error))
+    return FALSE;
+  rc_api_audit(call->api, call->user_id, "sip.hangup", "site:%" G_GINT64_FORMAT, site);
+  rc_api_reply_json(
+      call->reply, 202,
+      json_pack("{sI sI sb}", "session_id", (json_int_t)sid, "site_id", (json_int_t)site, "hanging_up", TRUE));
+  return TRUE;
+}
+
+const rc_api_route rc_api_routes_sip[] = {
+    {"GET", "/api/v1/sessions/{id}/sip/calls", RC_ROLES_STAFF, RC_BODY_NONE, NULL, calls_list, RC_REACH_SCOPE},
+    {"POST", "/api/v1/sessions/{id}/sip/sites/{id}/hangup", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_NONE, NULL,
+     hangup, RC_REACH_SCOPE},
+    {"GET", "/api/v1/sip/registrations", RC_ROLES_STAFF, RC_BODY_NONE, NULL, registrations, RC_REACH_SCOPE},
+    {NULL, NULL, 0, 0, NULL, NULL, 0},
+};
