@@ -18,6 +18,8 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_glib.h>
+#include <sofia-sip/su_log.h>
+#include <sofia-sip/tport_tag.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -565,7 +567,7 @@ start_stack(rc_sip *sip, GError **error)
       nua_create(sip->root, on_event, sip, NUTAG_URL(url), TAG_IF(sips, NUTAG_SIPS_URL(sips)),
                  TAG_IF(sip->settings.tls, NUTAG_CERTIFICATE_DIR(sip->tls_dir)), NUTAG_MEDIA_ENABLE(0),
                  NUTAG_AUTOANSWER(0), NUTAG_ENABLEINVITE(1), NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"),
-                 NUTAG_APPL_METHOD("REGISTER"), SIPTAG_USER_AGENT_STR("roomctl"), TAG_END());
+                 NUTAG_APPL_METHOD("REGISTER"), SIPTAG_USER_AGENT_STR("roomctl"), TPTAG_UDP_RMEM(1 << 20), TAG_END());
   if (!sip->nua) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE, "sip: cannot bind %s%s%s", url, sips ? " and " : "",
                 sips ? sips : "");
@@ -575,11 +577,22 @@ start_stack(rc_sip *sip, GError **error)
   return TRUE;
 }
 
+/* sofia's own log lines (every module logs through the default log unless
+ * told otherwise) go to GLib's debug level: G_MESSAGES_DEBUG=roomctl-sip. */
+static void
+sofia_log(void *stream, char const *format, va_list args)
+{
+  (void)stream;
+  g_autofree char *line = g_strdup_vprintf(format, args);
+  g_debug("sofia: %s", g_strchomp(line));
+}
+
 rc_sip *
 rc_sip_new(const rc_sip_settings *settings, const rc_sip_host *host, GError **error)
 {
   rc_sip *sip = g_new0(rc_sip, 1);
   su_init();
+  su_log_redirect(NULL, sofia_log, NULL);
   su_home_init(sip->home);
   sip->settings = *settings;
   sip->realm = g_strdup(settings->realm);

@@ -86,8 +86,9 @@ static const column room_columns[] = {
   COL("site_code", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
   {{NULL, 0, 0, 0, 0, NULL}, FALSE},
 };
-#define MAX_COLUMNS 12
-#define PASSWORD_COLUMN 3 /* in user_columns and delegate_columns */
+#define MAX_COLUMNS 16 /* the most columns of a kind (sites: 14) */
+#define PASSWORD_COLUMN 3      /* in user_columns and delegate_columns */
+#define SIP_PASSWORD_COLUMN 12 /* in site_columns */
 
 static const char *const kind_names[] = {"users", "delegates", "sites", "organisations", "rooms"};
 
@@ -510,6 +511,10 @@ check_row(const table *t, seen *s, guint r, json_t *rows, json_t *all_errors)
     check_org_parent(s, values, bad, line, errors);
   } else if (t->kind == RC_IMPORT_SITES) {
     check_unique(s, "code", valid(values, bad, "code"), line, errors);
+    if (json_object_get(values, "sip_password")) { /* read from the file again when written, never shown */
+      json_object_del(values, "sip_password");
+      json_object_set_new(values, "sip_password_set", json_true());
+    }
     check_site_parent(s, values, bad, line, errors);
     check_owner(s, values, bad, line, errors);
   } else if (t->kind == RC_IMPORT_ROOMS) {
@@ -628,7 +633,7 @@ level_rank(json_t *row)
 }
 
 static gboolean
-write_site(rc_store *store, json_t *values, const rc_import_owner *owner, GError **error)
+write_site(rc_store *store, json_t *values, const char *sip_password, const rc_import_owner *owner, GError **error)
 {
   const char *parent = str(values, "parent_code");
   g_autoptr(json_t) f = json_pack("{ss ss ss so ss ss}", "code", str(values, "code"), "name", str(values, "name"),
@@ -637,10 +642,12 @@ write_site(rc_store *store, json_t *values, const rc_import_owner *owner, GError
                                   "transport", str(values, "transport") ? str(values, "transport") : "rtp",
                                   "address", str(values, "address") ? str(values, "address") : "");
   static const char *const media[] = {"h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps",
-                                      "sip_user",          "sip_password",      "srtp"};
+                                      "sip_user",          "srtp"};
   for (guint i = 0; i < G_N_ELEMENTS(media); i++)
     if (json_object_get(values, media[i]))
       json_object_set(f, media[i], json_object_get(values, media[i]));
+  if (*sip_password)
+    json_object_set_new(f, "sip_password", json_string(sip_password));
   gint64 org = owner_of(store, values, owner);
   if (org)
     json_object_set_new(f, "organisation_id", json_integer(org));
@@ -715,7 +722,7 @@ write_rows(rc_store *store, const table *t, const rc_import_owner *owner, json_t
       if (t->kind == RC_IMPORT_SITES) {
         if (level_rank(row) != rank)
           continue;
-        ok = write_site(store, values, owner, error);
+        ok = write_site(store, values, cell(t, t->rows->pdata[i + 1], SIP_PASSWORD_COLUMN), owner, error);
       } else if (t->kind == RC_IMPORT_ROOMS) {
         ok = write_room(store, values, owner, error);
       } else {
