@@ -15,7 +15,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, assertAlive, login, request, startLocalServer } from '../lib/integration.mjs';
+import { api, assertAlive, login, request, startLocalServer, stopClean } from '../lib/integration.mjs';
 import { freePort, reapOnExit } from '../lib/server.mjs';
 import { freeUdpPorts, sleep, until } from '../lib/media.mjs';
 
@@ -396,5 +396,18 @@ describe('sip', () => {
     assert.equal((srv.stderr.match(/sends more than 20 requests a second/g) || []).length, 1, 'logged once');
     await sleep(3000); // the bucket refills: the source is served again
     ok(await sipp('after-flood', SCENARIOS.refused('phien-1', 'intruder2', 403)), 'served again after the flood');
+  });
+
+  test('the session ends: its calls are hung up (BYE); the controller then stops cleanly', async () => {
+    const run = await sipp('session-end', SCENARIOS.hungUp('phien-1', 'h10'), { user: 'h10', password: 'h10-secret', wait: false });
+    await until(async () => { const c = await lastCall('H10'); return c && c.state === 'connected'; }, 10000, 'H10 connected');
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/end');
+    ok(await run.done, 'the call the session end hangs up');
+    const ended = await until(async () => { const c = await lastCall('H10'); return c.state === 'ended' && c; }, 5000, 'ended');
+    assert.equal(ended.ended_by, 'controller');
+    ok(await sipp('after-end', SCENARIOS.refusedDigest('phien-1', 'h10', 404, false), { user: 'h10', password: 'h10-secret' }),
+      'the session is no longer live: 404');
+    await stopClean(srv, 'SIP');
+    srv = null;
   });
 });
