@@ -24,9 +24,12 @@ calls_list(rc_api_call *call, GError **error)
 {
   (void)error;
   rc_sip_calls *sip = call->api->sip;
-  rc_api_reply_json(call->reply, 200,
-                    json_pack("{sI sb so}", "session_id", (json_int_t)PARAM(call, 0), "enabled", sip != NULL, "calls",
-                              rc_sip_calls_list(sip, PARAM(call, 0))));
+  g_autofree char *conference = sip ? rc_sip_calls_conference(sip, PARAM(call, 0)) : NULL;
+  json_t *reply = json_pack("{sI sb so}", "session_id", (json_int_t)PARAM(call, 0), "enabled", sip != NULL, "calls",
+                            rc_sip_calls_list(sip, PARAM(call, 0)));
+  json_object_set_new(reply, "conference", conference ? json_string(conference) : json_null());
+  json_object_set_new(reply, "conference_id", json_sprintf("%" G_GINT64_FORMAT, PARAM(call, 0)));
+  rc_api_reply_json(call->reply, 200, reply);
   return TRUE;
 }
 
@@ -42,10 +45,15 @@ registrations(rc_api_call *call, GError **error)
   return TRUE;
 }
 
+static const rc_field hangup_fields[] = {
+    {"site_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static gboolean
 hangup(rc_api_call *call, GError **error)
 {
-  gint64 sid = PARAM(call, 0), site = PARAM(call, 1);
+  gint64 sid = PARAM(call, 0), site = json_integer_value(json_object_get(call->body, "site_id"));
   if (!rc_sip_calls_hangup(call->api->sip, sid, site, error))
     return FALSE;
   rc_api_audit(call->api, call->user_id, "sip.hangup", "site:%" G_GINT64_FORMAT, site);
@@ -57,7 +65,7 @@ hangup(rc_api_call *call, GError **error)
 
 const rc_api_route rc_api_routes_sip[] = {
     {"GET", "/api/v1/sessions/{id}/sip/calls", RC_ROLES_STAFF, RC_BODY_NONE, NULL, calls_list, RC_REACH_SCOPE},
-    {"POST", "/api/v1/sessions/{id}/sip/sites/{id}/hangup", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_NONE, NULL,
+    {"POST", "/api/v1/sessions/{id}/sip/hangup", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_JSON, hangup_fields,
      hangup, RC_REACH_SCOPE},
     {"GET", "/api/v1/sip/registrations", RC_ROLES_STAFF, RC_BODY_NONE, NULL, registrations, RC_REACH_SCOPE},
     {NULL, NULL, 0, 0, NULL, NULL, 0},

@@ -486,6 +486,19 @@ record_json(const call_record *r)
   return o;
 }
 
+char *
+rc_sip_calls_conference(rc_sip_calls *c, gint64 session_id)
+{
+  rc_config *cfg = c->config;
+  const char *listen = *cfg->sip_listen ? cfg->sip_listen : cfg->listen;
+  gboolean any = g_str_equal(listen, "0.0.0.0") || g_str_equal(listen, "::") || !*listen;
+  const char *host = *cfg->sip_domain ? cfg->sip_domain : any ? g_get_host_name() : listen;
+  g_autofree char *port = cfg->sip_port == 5060 ? g_strdup("") : g_strdup_printf(":%d", cfg->sip_port);
+  gboolean v6 = strchr(host, ':') && host[0] != '[';
+  return g_strdup_printf("sip:phien-%" G_GINT64_FORMAT "@%s%s%s%s", session_id, v6 ? "[" : "", host, v6 ? "]" : "",
+                         port);
+}
+
 json_t *
 rc_sip_calls_list(rc_sip_calls *c, gint64 session_id)
 {

@@ -34,6 +34,9 @@ void rc_sip_calls_free(rc_sip_calls *calls);
 /* Follows @domain's session events (NULL: stops following). */
 void rc_sip_calls_follow(rc_sip_calls *calls, rc_domain *domain);
 
+/* The address sites dial for @session_id: "sip:phien-<id>@DOMAIN[:PORT]"
+ * ([sip] domain, else the listen address, else the host name). (transfer full) */
+char *rc_sip_calls_conference(rc_sip_calls *calls, gint64 session_id);
 /* Session @session_id's call records, oldest first: {id, session_id,
  * site_id, site_code, direction, state (ringing | connected | ended |
  * refused), caller (digest | registered | address), call_id, from, source,

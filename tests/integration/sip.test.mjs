@@ -220,6 +220,7 @@ describe('sip', () => {
   }
   const ok = (r, what) => assert.equal(r.code, 0, `${what}: sipp failed\n${r.errors}\n${r.out}\n--- roomctl ---\n${srv.stderr.slice(-3000)}`);
   const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
+  const conference = async () => { const r = await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls'); return [r.conference, r.conference_id]; };
   const lastCall = async (code) => (await calls()).filter((c) => c.site_code === code).at(-1);
   const audit = async () => (await api(srv.base, admin, 'GET', '/api/v1/audit?limit=200')).audit;
 
@@ -228,7 +229,7 @@ describe('sip', () => {
     sipPort = await freeSipPort();
     srv = await startLocalServer({
       args: ['--demo'],
-      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, requests_per_second: 20 } },
+      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, requests_per_second: 20, domain: 'sip.example' } },
     });
     admin = await login(srv.base, 'admin', 'admin123');
     const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
@@ -282,6 +283,7 @@ describe('sip', () => {
     const run = await sipp('call-h10', SCENARIOS.call('phien-1', 'h10', false, 3000), { user: 'h10', password: 'h10-secret', wait: false });
     const live = await until(async () => { const c = await lastCall('H10'); return c && c.state === 'connected' && c; },
       10000, 'H10 connected', () => srv.stderr.slice(-1500));
+    assert.deepEqual(await conference(), [`sip:phien-1@sip.example:${sipPort}`, '1']);
     assert.equal(live.caller, 'digest');
     assert.equal(live.direction, 'in');
     assert.equal(live.transport, 'udp');
@@ -351,12 +353,12 @@ describe('sip', () => {
   test('the controller hangs up a call (REST): BYE, answered by the site', async () => {
     const run = await sipp('hung-up', SCENARIOS.hungUp('phien-1', 'h10'), { user: 'h10', password: 'h10-secret', wait: false });
     await until(async () => { const c = await lastCall('H10'); return c && c.state === 'connected' && c.caller === 'digest'; }, 10000, 'H10 connected again');
-    const res = await api(srv.base, admin, 'POST', `/api/v1/sessions/1/sip/sites/${site.H10.id}/hangup`);
+    const res = await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: site.H10.id });
     assert.equal(res.hanging_up, true);
     ok(await run.done, 'the call the controller ends');
     const ended = await until(async () => { const c = await lastCall('H10'); return c.state === 'ended' && c; }, 5000, 'ended');
     assert.equal(ended.ended_by, 'controller');
-    const again = await request(srv.base, admin, 'POST', `/api/v1/sessions/1/sip/sites/${site.H10.id}/hangup`);
+    const again = await request(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: site.H10.id });
     assert.equal(again.status, 404);
     assert.ok((await audit()).some((a) => a.action === 'sip.hangup'));
   });
