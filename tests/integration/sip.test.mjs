@@ -6,18 +6,22 @@
 // (404), a site that requires SRTP offering none (488). The controller
 // hangs up a call (REST) with a BYE the client answers. Malformed datagrams
 // and a flood from one source are answered (or dropped) without harm, and
-// the call records and /metrics tell what happened.
+// the call records and /metrics tell what happened. Over TLS (the HTTPS
+// certificate), openssl's client gets its answer on the sips: port, and a
+// site without its own media security must then use SRTP.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs/promises';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { api, assertAlive, login, request, startLocalServer, stopClean } from '../lib/integration.mjs';
 import { freePort, reapOnExit } from '../lib/server.mjs';
 import { freeUdpPorts, sleep, until } from '../lib/media.mjs';
+import { makeCert } from '../lib/tls.mjs';
 
 const KEY = 'AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e'; // 30 bytes, base64: an SDES inline key
 
@@ -411,5 +415,86 @@ describe('sip', () => {
       'the session is no longer live: 404');
     await stopClean(srv, 'SIP');
     srv = null;
+  });
+});
+
+describe('sip over TLS, with the HTTPS certificate', () => {
+  let srv, admin, sipPort, tlsPort, work;
+
+  /** One REST call over HTTPS trusting the test's CA; the parsed JSON (throws on an error status). */
+  function tlsApi(method, urlPath, body) {
+    const data = body ? JSON.stringify(body) : null;
+    const headers = { ...(admin ? { authorization: `Bearer ${admin}` } : {}),
+      ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) };
+    return new Promise((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: srv.port, method, path: urlPath, ca: work.pem, headers,
+        timeout: 10000, agent: false }, (res) => {
+        const chunks = [];
+        res.on('data', (d) => chunks.push(d));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          if (res.statusCode >= 300) reject(new Error(`${method} ${urlPath} -> ${res.statusCode}: ${text}`));
+          else resolve(text ? JSON.parse(text) : null);
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+      if (data) req.write(data);
+      req.end();
+    });
+  }
+
+  before(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-sips-'));
+    const cert = await makeCert(work, 'sip');
+    sipPort = await freeSipPort();
+    tlsPort = await freePort();
+    srv = await startLocalServer({
+      args: ['--demo'],
+      tls: { cert: cert.cert, key: cert.key, ca: cert.pem },
+      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, tls_port: tlsPort, transports: 'udp,tcp,tls' } },
+    });
+    work = { dir: work, ca: cert.cert, pem: cert.pem };
+    admin = (await tlsApi('POST', '/api/v1/login', { username: 'admin', password: 'admin123' })).token;
+  });
+  after(async () => {
+    if (srv) await srv.stop();
+    if (work) await fs.rm(work.dir, { recursive: true, force: true });
+  });
+
+  test('an OPTIONS over TLS is answered; the key file sofia reads is the daemon\'s alone', async () => {
+    const req = `OPTIONS sip:127.0.0.1:${tlsPort} SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK-tls1\r\n` +
+      'From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: tls1@test\r\nCSeq: 1 OPTIONS\r\n' +
+      'Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n';
+    const client = reapOnExit(spawn('openssl', ['s_client', '-connect', `127.0.0.1:${tlsPort}`, '-CAfile', work.ca,
+      '-verify_return_error', '-quiet'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+    let out = '';
+    client.stdout.on('data', (d) => { out += d; });
+    client.stdin.write(req);
+    try {
+      await until(() => /^SIP\/2\.0 200 OK/m.test(out), 10000, 'the 200 to OPTIONS over TLS', () => out);
+    } finally {
+      client.kill();
+    }
+    assert.match(out, /^Via: SIP\/2\.0\/TLS 127\.0\.0\.1:5999;branch=z9hG4bK-tls1/m);
+    const st = await fs.stat(path.join(srv.dataDir, 'sip-tls', 'agent.pem'));
+    assert.equal(st.mode & 0o777, 0o600);
+  });
+
+  test('with TLS configured, a site without its own srtp requires SRTP: a plain offer gets 488', async () => {
+    const h14 = (await tlsApi('GET', '/api/v1/sites')).sites.find((x) => x.code === 'H14');
+    await tlsApi('PATCH', `/api/v1/sites/${h14.id}`, { transport: 'sip', address: '127.0.0.1' });
+    await tlsApi('PUT', '/api/v1/sessions/1/sites', { site_ids: [h14.id] });
+    await tlsApi('POST', '/api/v1/sessions/1/start');
+    const file = path.join(work.dir, 'plain.xml');
+    await fs.writeFile(file, `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="plain">\n${SCENARIOS.refused('phien-1', 'h14', 488)}\n</scenario>\n`);
+    const local = await freeUdpPorts(4);
+    const proc = reapOnExit(spawn('sipp', ['-sf', file, `127.0.0.1:${sipPort}`, '-i', '127.0.0.1', '-p', String(local),
+      '-mp', String(local + 2), '-m', '1', '-nostdin', '-timeout', '20s', '-timeout_error'], { stdio: 'ignore' }));
+    const code = await new Promise((resolve) => proc.on('exit', resolve));
+    assert.equal(code, 0, `sipp: 488 expected\n${srv.stderr.slice(-2000)}`);
+    const calls = (await tlsApi('GET', '/api/v1/sessions/1/sip/calls')).calls;
+    assert.equal(calls.at(-1).srtp, 'required');
+    assert.equal(calls.at(-1).cause.status, 488);
   });
 });
