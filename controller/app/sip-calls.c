@@ -11,6 +11,7 @@
 
 #define KEEP_RECORDS 200
 #define AUDIT_QUIET_US (60 * G_USEC_PER_SEC) /* one audit row a minute per refused source and caller */
+#define AUDIT_KEEP 4096                      /* remembered refusals before the stale ones go */
 
 typedef struct {
   gint64 id, session_id, site_id;
@@ -33,7 +34,7 @@ struct rc_sip_calls {
   rc_domain *domain;
   rc_sip *sip;
   GHashTable *sessions; /* session id → GPtrArray of call_record */
-  GHashTable *audited;  /* "source from" → last audit (µs) */
+  GHashTable *audited;  /* "action address caller" → last audit (µs); the stale go past AUDIT_KEEP */
   gint64 next_id;
   guint64 ended_by_site, ended_by_controller;
 };
@@ -114,19 +115,30 @@ host_password(gpointer data, const char *user)
   return password && *password ? g_strdup(password) : NULL;
 }
 
-/* One audit row per source and claimed caller a minute. */
+/* One audit row a minute per source address (any port) and claimed caller. */
 static void
 audit_refusal(rc_sip_calls *c, const char *action, const char *who, const char *source, const char *detail)
 {
-  g_autofree char *key = g_strdup_printf("%s %s %s", action, source, who ? who : "");
+  const char *colon = strrchr(source, ':');
+  g_autofree char *ip = colon && !strchr(colon, ']') ? g_strndup(source, (gsize)(colon - source)) : g_strdup(source);
+  g_autofree char *key = g_strdup_printf("%s %s %s", action, ip, who ? who : "");
   gint64 now = g_get_monotonic_time();
   const gint64 *last = g_hash_table_lookup(c->audited, key);
   if (last && now - *last < AUDIT_QUIET_US)
     return;
+  if (g_hash_table_size(c->audited) >= AUDIT_KEEP) {
+    GHashTableIter it;
+    gpointer stale;
+    g_hash_table_iter_init(&it, c->audited);
+    while (g_hash_table_iter_next(&it, NULL, &stale))
+      if (now - *(gint64 *)stale >= AUDIT_QUIET_US)
+        g_hash_table_iter_remove(&it);
+  }
   gint64 *at = g_new(gint64, 1);
   *at = now;
   g_hash_table_replace(c->audited, g_steal_pointer(&key), at);
-  g_autofree char *target = g_strdup_printf("sip:%s", who && *who ? who : "?");
+  gboolean uri = who && (g_str_has_prefix(who, "sip:") || g_str_has_prefix(who, "sips:"));
+  g_autofree char *target = uri ? g_strdup(who) : g_strdup_printf("sip:%s", who && *who ? who : "?");
   g_autoptr(GError) error = NULL;
   if (!rc_store_begin(c->store, &error) ||
       !rc_store_end(c->store, rc_store_audit(c->store, 0, action, target, detail, &error), &error))

@@ -6,7 +6,8 @@
 // (404), a site that requires SRTP offering none (488). The controller
 // hangs up a call (REST) with a BYE the client answers. Malformed datagrams
 // and a flood from one source are answered (or dropped) without harm, and
-// the call records and /metrics tell what happened. Over TLS (the HTTPS
+// the call records and /metrics tell what happened. baresip (Debian), a
+// video endpoint with mandatory SRTP, registers and calls in. Over TLS (the HTTPS
 // certificate), openssl's client gets its answer on the sips: port, and a
 // site without its own media security must then use SRTP.
 
@@ -496,5 +497,67 @@ describe('sip over TLS, with the HTTPS certificate', () => {
     const calls = (await tlsApi('GET', '/api/v1/sessions/1/sip/calls')).calls;
     assert.equal(calls.at(-1).srtp, 'required');
     assert.equal(calls.at(-1).cause.status, 488);
+  });
+});
+
+describe('sip with baresip: a video endpoint with mandatory SRTP registers and calls in', () => {
+  let srv, admin, sipPort, work;
+
+  before(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-baresip-'));
+    sipPort = await freeSipPort();
+    srv = await startLocalServer({
+      args: ['--demo'],
+      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort } },
+    });
+    admin = await login(srv.base, 'admin', 'admin123');
+    const h15 = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.find((x) => x.code === 'H15');
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${h15.id}`,
+      { transport: 'sip', sip_user: 'h15', sip_password: 'h15-secret', srtp: 'required' });
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: [h15.id] });
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
+  });
+  after(async () => {
+    if (srv) await srv.stop();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  test('baresip registers, calls phien-1 with Opus, H.264 and SRTP, and hangs up', async () => {
+    const local = await freeSipPort();
+    await fs.writeFile(path.join(work, 'config'), [
+      `sip_listen 127.0.0.1:${local}`, 'audio_player aubridge,nil', 'audio_source ausine,440', 'audio_alert aubridge,nil',
+      'video_source fakevideo,nil', 'video_display fakevideo,nil', 'video_size 640x360', 'video_fps 25',
+      'module_path /usr/lib/baresip/modules',
+      ...['stdio', 'opus', 'g722', 'g711', 'ausine', 'aubridge', 'avcodec', 'fakevideo', 'srtp'].map((m) => `module ${m}.so`),
+      'module_app account.so', 'module_app menu.so', ''].join('\n'));
+    await fs.writeFile(path.join(work, 'accounts'),
+      `<sip:h15@127.0.0.1:${sipPort};transport=udp>;auth_pass=h15-secret;regint=300;mediaenc=srtp-mand;answermode=manual\n`);
+    const proc = reapOnExit(spawn('baresip', ['-f', work, '-e', `/dial sip:phien-1@127.0.0.1:${sipPort}`, '-t', '6'],
+      { stdio: ['ignore', 'pipe', 'pipe'] }));
+    let out = '';
+    proc.stdout.on('data', (d) => { out += d; if (out.length > 50_000) out = out.slice(-20_000); });
+    proc.stderr.on('data', (d) => { out += d; });
+    const exited = new Promise((resolve) => proc.on('exit', resolve));
+    const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
+    const live = await until(async () => (await calls()).find((c) => c.state === 'connected'), 10000, 'baresip connected',
+      () => ({ baresip: out.slice(-1500), roomctl: srv.stderr.slice(-1500) }));
+    const regs = (await api(srv.base, admin, 'GET', '/api/v1/sip/registrations')).registrations;
+    assert.equal(regs.find((r) => r.code === 'H15').registered, true, JSON.stringify(regs));
+    assert.equal(live.site_code, 'H15');
+    assert.ok(['digest', 'registered'].includes(live.caller), live.caller);
+    assert.equal(live.srtp, 'required');
+    assert.equal(live.media.audio.codec, 'opus');
+    assert.equal(live.media.audio.srtp, true);
+    assert.equal(live.media.video.codec, 'H264');
+    assert.equal(live.media.video.packetization_mode, 1);
+    assert.equal(live.media.video.profile_level_id, '42e01f');
+    assert.equal(live.media.video.tier, 0, 'level 3.1 decodes the first tier (1280x720 at 25 fps)');
+    assert.equal(live.media.video.srtp, true);
+    assert.ok(live.media.audio.ssrc > 0 && live.media.video.ssrc > 0, 'baresip says its SSRCs');
+    assert.match(out, /Call established/);
+    await exited;
+    const ended = await until(async () => (await calls()).find((c) => c.id === live.id && c.state === 'ended'), 5000,
+      'the call ended', () => out.slice(-1000));
+    assert.equal(ended.ended_by, 'site');
   });
 });
