@@ -531,3 +531,61 @@ rc_sip_sdp_answer(const rc_sip_sdp_offer *offer, const rc_sip_sdp_local *local)
     add_media(msg, offer, i, local);
   return gst_sdp_message_as_text(msg);
 }
+
+/* One m-line of our offer. */
+static void
+add_offer_media(GstSDPMessage *msg, gboolean audio, const rc_sip_sdp_local *local, rc_sip_srtp srtp)
+{
+  static const char *const audio_maps[] = {"111 opus/48000/2", "9 G722/8000", "8 PCMA/8000", "0 PCMU/8000"};
+  static const char *const video_maps[] = {"97 H264/90000", "96 H264/90000"};
+  static const char *const video_fmtp[] = {"97 profile-level-id=42e01f;packetization-mode=1",
+                                           "96 profile-level-id=42e01f;packetization-mode=0"};
+  GstSDPMedia *m;
+  gst_sdp_media_new(&m);
+  gst_sdp_media_set_media(m, audio ? "audio" : "video");
+  gst_sdp_media_set_port_info(m, (guint)(audio ? local->audio_port : local->video_port), 1);
+  gst_sdp_media_set_proto(m, srtp == RC_SIP_SRTP_OFF ? "RTP/AVP" : "RTP/SAVP");
+  const char *const *maps = audio ? audio_maps : video_maps;
+  guint n = audio ? G_N_ELEMENTS(audio_maps) : G_N_ELEMENTS(video_maps);
+  for (guint i = 0; i < n; i++) {
+    g_autofree char *pt = g_strndup(maps[i], strcspn(maps[i], " "));
+    gst_sdp_media_add_format(m, pt);
+  }
+  for (guint i = 0; i < n; i++)
+    gst_sdp_media_add_attribute(m, "rtpmap", maps[i]);
+  if (audio) {
+    gst_sdp_media_add_attribute(m, "fmtp", "111 useinbandfec=1");
+  } else {
+    for (guint i = 0; i < G_N_ELEMENTS(video_fmtp); i++)
+      gst_sdp_media_add_attribute(m, "fmtp", video_fmtp[i]);
+    gst_sdp_media_add_attribute(m, "rtcp-fb", "* nack pli");
+    gst_sdp_media_add_attribute(m, "rtcp-fb", "* ccm fir");
+  }
+  const rc_sip_crypto *key = audio ? local->audio_key : local->video_key;
+  if (srtp != RC_SIP_SRTP_OFF && key) {
+    g_autofree char *b64 = g_base64_encode(key->key, RC_SIP_SRTP_KEY_LEN);
+    g_autofree char *crypto = g_strdup_printf("1 AES_CM_128_HMAC_SHA1_80 inline:%s", b64);
+    gst_sdp_media_add_attribute(m, "crypto", crypto);
+  }
+  gst_sdp_media_add_attribute(m, "sendrecv", NULL);
+  gst_sdp_message_add_media(msg, m); /* copies */
+  gst_sdp_media_free(m);
+}
+
+char *
+rc_sip_sdp_offer_text(const rc_sip_sdp_local *local, rc_sip_srtp srtp)
+{
+  g_return_val_if_fail(local && local->address, NULL);
+  g_autoptr(GstSDPMessage) msg = NULL;
+  gst_sdp_message_new(&msg);
+  g_autofree char *session_id = g_strdup_printf("%" G_GUINT64_FORMAT, local->session_id & G_MAXINT64);
+  g_autofree char *version = g_strdup_printf("%" G_GUINT64_FORMAT, local->version);
+  gst_sdp_message_set_version(msg, "0");
+  gst_sdp_message_set_origin(msg, "roomctl", session_id, version, "IN", addr_type(local->address), local->address);
+  gst_sdp_message_set_session_name(msg, "roomctl");
+  gst_sdp_message_set_connection(msg, "IN", addr_type(local->address), local->address, 0, 0);
+  gst_sdp_message_add_time(msg, "0", "0", NULL);
+  add_offer_media(msg, TRUE, local, srtp);
+  add_offer_media(msg, FALSE, local, srtp);
+  return gst_sdp_message_as_text(msg);
+}

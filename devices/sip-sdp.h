@@ -101,6 +101,14 @@ typedef struct {
  * the others port 0. */
 char *rc_sip_sdp_answer(const rc_sip_sdp_offer *offer, const rc_sip_sdp_local *local);
 
+/* The controller's own offer, when it calls a site: audio Opus (111),
+ * G.722, PCMA, PCMU; video H.264 constrained baseline level 3.1 (42e01f)
+ * in packetization-mode 1 (97) and 0 (96), rtcp-fb nack pli and ccm fir.
+ * With @srtp off: RTP/AVP; otherwise RTP/SAVP with a=crypto
+ * AES_CM_128_HMAC_SHA1_80 and our keys (tag 1). The answer is read with
+ * rc_sip_sdp_offer_parse (it takes an answer as well). (transfer full) */
+char *rc_sip_sdp_offer_text(const rc_sip_sdp_local *local, rc_sip_srtp srtp);
+
 /* Which tier of @tiers (@n, largest first) a decoder of @max_fs macroblocks
  * a frame and @max_mbps a second takes at @fps: the first that fits, -1
  * when none does. */

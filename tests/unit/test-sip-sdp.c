@@ -280,6 +280,28 @@ test_answer_lines(void)
   g_assert_nonnull(gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg, 3), "sendonly"));
 }
 
+/* Our own offer (dial-out) reads back, as a site would read it, with the
+ * best of each: Opus, H.264 mode 1, our keys when secure. */
+static void
+test_own_offer(void)
+{
+  rc_sip_sdp_local local = {"192.168.1.20", 5004, 5006, &OUR_KEY, &OUR_KEY, 42, 1};
+  rc_sip_sdp_offer offer;
+  g_autofree char *secure = rc_sip_sdp_offer_text(&local, RC_SIP_SRTP_REQUIRED);
+  g_assert_true(parse(secure, RC_SIP_SRTP_REQUIRED, &offer, NULL));
+  g_assert_cmpstr(offer.audio.encoding, ==, "opus");
+  g_assert_cmpint(offer.audio.port, ==, 5006);
+  g_assert_true(offer.audio.secure && offer.video.secure);
+  g_assert_cmpmem(offer.video.remote_key.key, RC_SIP_SRTP_KEY_LEN, OUR_KEY.key, RC_SIP_SRTP_KEY_LEN);
+  g_assert_cmpint(offer.video.pt, ==, 97);
+  g_assert_cmpint(offer.video.tier, ==, 0);
+  g_assert_true(offer.video.pli && offer.video.fir);
+  g_autofree char *plain = rc_sip_sdp_offer_text(&local, RC_SIP_SRTP_OFF);
+  g_assert_null(strstr(plain, "a=crypto"));
+  g_assert_true(parse(plain, RC_SIP_SRTP_OFF, &offer, NULL));
+  g_assert_false(offer.audio.secure);
+}
+
 static void
 test_srtp_names(void)
 {
@@ -304,6 +326,7 @@ main(int argc, char **argv)
   g_test_add_func("/sip-sdp/refusals", test_refusals);
   g_test_add_func("/sip-sdp/answer-lines", test_answer_lines);
   g_test_add_func("/sip-sdp/srtp-names", test_srtp_names);
+  g_test_add_func("/sip-sdp/own-offer", test_own_offer);
   offers = g_ptr_array_new_with_free_func(g_free);
   int status = g_test_run();
   g_ptr_array_unref(offers);
