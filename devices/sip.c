@@ -61,6 +61,10 @@ struct rc_sip_call {
   int cause;
   char *phrase;
   char *response_phrase; /* nua_respond keeps the pointer until it sends: ours until the call is freed */
+  /* a call the controller makes */
+  gboolean outgoing, ringing, answered;
+  char *auth_user, *auth_password;
+  int auth_tries;
 };
 
 /* Where a request came from. */
@@ -347,6 +351,11 @@ call_finish(rc_sip_call *call, int status, const char *phrase)
   g_hash_table_remove(sip->calls, call);
   g_free(call->phrase);
   g_free(call->response_phrase);
+  g_free(call->auth_user);
+  if (call->auth_password) {
+    sodium_memzero(call->auth_password, strlen(call->auth_password));
+    g_free(call->auth_password);
+  }
   g_free(call);
 }
 
@@ -460,6 +469,41 @@ on_state(rc_sip *sip, rc_sip_call *call, int status, const char *phrase, tagi_t 
   }
 }
 
+/* Answers a challenge to our INVITE once with the site's credentials. */
+static gboolean
+authenticate_out(rc_sip_call *call, const sip_t *m)
+{
+  msg_auth_t *au =
+      m->sip_www_authenticate ? (msg_auth_t *)m->sip_www_authenticate : (msg_auth_t *)m->sip_proxy_authenticate;
+  const char *realm = au ? msg_params_find(au->au_params, "realm=") : NULL;
+  if (!realm || !call->auth_user || !call->auth_password || call->auth_tries++ > 0)
+    return FALSE;
+  g_autofree char *auth = g_strdup_printf("%s:%s:%s:%s", au->au_scheme, realm, call->auth_user, call->auth_password);
+  nua_authenticate(call->nh, NUTAG_AUTH(auth), TAG_END());
+  sodium_memzero(auth, strlen(auth));
+  return TRUE;
+}
+
+/* The site's responses to our INVITE. */
+static void
+on_invite_response(rc_sip *sip, rc_sip_call *call, int status, const char *phrase, const sip_t *m)
+{
+  if ((status == 401 || status == 407) && m && authenticate_out(call, m))
+    return;
+  if (status >= 180 && status < 200 && !call->ringing) {
+    call->ringing = TRUE;
+    if (sip->host.call_state)
+      sip->host.call_state(sip->host.data, call, call->call_data, RC_SIP_CALL_RINGING, status, phrase, FALSE);
+  } else if (status >= 200 && status < 300 && !call->answered) {
+    call->answered = TRUE;
+    if (sip->host.answered)
+      sip->host.answered(sip->host.data, call, call->call_data, m && m->sip_payload ? m->sip_payload->pl_data : NULL,
+                         m && m->sip_payload ? m->sip_payload->pl_len : 0);
+  } else if (status >= 300) {
+    call_set_cause(call, status, phrase, TRUE);
+  }
+}
+
 static void
 on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, rc_sip *sip, nua_handle_t *nh,
          rc_sip_call *call, sip_t const *m, tagi_t tags[])
@@ -476,6 +520,10 @@ on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, rc_sip *
       nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
     else
       on_invite(sip, nh, m);
+    break;
+  case nua_r_invite:
+    if (call && call->outgoing)
+      on_invite_response(sip, call, status, phrase, m);
     break;
   case nua_i_bye:
     if (call)
@@ -678,7 +726,26 @@ rc_sip_call_hangup(rc_sip_call *call)
     return;
   call->ending = TRUE;
   call_set_cause(call, 200, "hung up by the controller", FALSE);
-  nua_bye(call->nh, TAG_END());
+  if (call->outgoing && !call->answered)
+    nua_cancel(call->nh, TAG_END());
+  else
+    nua_bye(call->nh, TAG_END());
+}
+
+rc_sip_call *
+rc_sip_call_invite(rc_sip *sip, const char *uri, const char *from, const char *offer, const char *auth_user,
+                   const char *auth_password, gpointer call_data)
+{
+  rc_sip_call *call = g_new0(rc_sip_call, 1);
+  call->sip = sip;
+  call->outgoing = TRUE;
+  call->call_data = call_data;
+  call->auth_user = g_strdup(auth_user);
+  call->auth_password = g_strdup(auth_password);
+  call->nh = nua_handle(sip->nua, call, SIPTAG_TO_STR(uri), SIPTAG_FROM_STR(from), TAG_END());
+  g_hash_table_add(sip->calls, call);
+  nua_invite(call->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer), TAG_END());
+  return call;
 }
 
 gboolean

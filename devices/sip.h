@@ -71,6 +71,10 @@ typedef struct {
   /* An INVITE that passed authentication (or carries none): fill @out. The
    * stack sends 180 Ringing first when @out->status is 200. */
   void (*invite)(gpointer data, rc_sip_call *call, const rc_sip_invite *invite, rc_sip_decision *out);
+  /* The answer (SDP, not NUL-terminated; NULL when none) of a call the
+   * controller made (rc_sip_call_invite). The host reads it and hangs up
+   * (rc_sip_call_hangup) when it cannot take it. */
+  void (*answered)(gpointer data, rc_sip_call *call, gpointer call_data, const char *sdp, gsize len);
   /* A call the host accepted changed state. ENDED comes once, last: @status
    * and @phrase are the cause (the BYE, CANCEL, or the error), @by_remote
    * whether the endpoint ended it. @call is freed after it returns. */
@@ -94,8 +98,16 @@ void rc_sip_free(rc_sip *sip);
 /* The port of @transport ("udp", "tcp", "tls") as bound, 0 when none. */
 int rc_sip_port(rc_sip *sip, const char *transport);
 
-/* Sends BYE (or a final refusal while it rings). call_state ENDED follows. */
+/* Sends BYE (or CANCEL while the site's phone rings). call_state ENDED follows. */
 void rc_sip_call_hangup(rc_sip_call *call);
+
+/* Calls @uri ("sip:…") from @from ("sip:roomctl@…") with the SDP @offer;
+ * @auth_user and @auth_password (NULL: none) answer a digest challenge
+ * once. @call_data is the host's record: call_state RINGING, answered,
+ * CONNECTED (once the ACK is sent), ENDED (the site's refusal, its BYE, a
+ * timeout) follow. (transfer none) valid until ENDED. */
+rc_sip_call *rc_sip_call_invite(rc_sip *sip, const char *uri, const char *from, const char *offer,
+                                const char *auth_user, const char *auth_password, gpointer call_data);
 
 /* The registration of @user: its contact and source (transfer full, may be
  * NULL), seconds left; FALSE when not registered. */

@@ -63,10 +63,38 @@ hangup(rc_api_call *call, GError **error)
   return TRUE;
 }
 
+static const rc_field dial_fields[] = {
+    {"site_id", RC_FIELD_ID, FALSE, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+/* Calls one site (its backoff starts again) or every SIP site of the session. */
+static gboolean
+dial(rc_api_call *call, GError **error)
+{
+  gint64 sid = PARAM(call, 0), site = json_integer_value(json_object_get(call->body, "site_id"));
+  if (!call->api->sip) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "SIP is off ([sip] port=0)");
+    return FALSE;
+  }
+  if (!rc_sip_calls_dial(call->api->sip, sid, site, error))
+    return FALSE;
+  if (site)
+    rc_api_audit(call->api, call->user_id, "sip.dial", "site:%" G_GINT64_FORMAT, site);
+  else
+    rc_api_audit(call->api, call->user_id, "sip.dial", "session:%" G_GINT64_FORMAT, sid);
+  rc_api_reply_json(call->reply, 202,
+                    json_pack("{sI so sb}", "session_id", (json_int_t)sid, "site_id",
+                              site ? json_integer(site) : json_null(), "dialling", TRUE));
+  return TRUE;
+}
+
 const rc_api_route rc_api_routes_sip[] = {
     {"GET", "/api/v1/sessions/{id}/sip/calls", RC_ROLES_STAFF, RC_BODY_NONE, NULL, calls_list, RC_REACH_SCOPE},
     {"POST", "/api/v1/sessions/{id}/sip/hangup", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_JSON, hangup_fields,
      hangup, RC_REACH_SCOPE},
+    {"POST", "/api/v1/sessions/{id}/sip/dial", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_JSON, dial_fields, dial,
+     RC_REACH_SCOPE},
     {"GET", "/api/v1/sip/registrations", RC_ROLES_STAFF, RC_BODY_NONE, NULL, registrations, RC_REACH_SCOPE},
     {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -16,6 +16,7 @@
 typedef struct {
   gint64 id, session_id, site_id;
   char *site_code, *state, *caller, *call_id, *from, *source, *transport;
+  gboolean outgoing; /* the controller called */
   char *started_at, *ringing_at, *connected_at, *ended_at, *ended_by;
   int cause;
   char *cause_phrase;
@@ -37,7 +38,19 @@ struct rc_sip_calls {
   GHashTable *audited;  /* "action address caller" → last audit (µs); the stale go past AUDIT_KEEP */
   gint64 next_id;
   guint64 ended_by_site, ended_by_controller;
+  /* dial-out */
+  GQueue *dials; /* dial_job: the sites to call, at [sip] dials_per_second */
+  guint dial_timer;
+  GHashTable *attempts; /* "session:site" → failed calls in a row (for the backoff) */
+  GHashTable *redials;  /* dial_job* → its timer id */
+  guint64 dialled;
+  gboolean stopping;
 };
+
+typedef struct {
+  rc_sip_calls *calls;
+  gint64 session_id, site_id;
+} dial_job;
 
 static char *
 now_text(void)
@@ -188,22 +201,29 @@ media_address(rc_sip_calls *c)
   return "127.0.0.1";
 }
 
-/* Parses the offer for @r's site and makes the answer into @d. */
-static void
-negotiate(rc_sip_calls *c, call_record *r, const rc_sip_invite *inv, rc_sip_decision *d)
+/* Reads @sdp (an offer, or the answer to ours) into @r->offer under @r's media security. */
+static gboolean
+read_sdp(rc_sip_calls *c, call_record *r, const char *sdp, gsize len, GError **error)
 {
   rc_sip_sdp_tier tiers[8];
   guint n = MIN(c->config->tiers->len, G_N_ELEMENTS(tiers));
   for (guint i = 0; i < n; i++)
     tiers[i] = (rc_sip_sdp_tier){g_array_index(c->config->tiers, rc_tier, i).width,
                                  g_array_index(c->config->tiers, rc_tier, i).height};
+  return rc_sip_sdp_offer_parse(sdp, len, r->srtp, tiers, n, c->config->media_fps, &r->offer, error);
+}
+
+/* Parses the offer for @r's site and makes the answer into @d. */
+static void
+negotiate(rc_sip_calls *c, call_record *r, const rc_sip_invite *inv, rc_sip_decision *d)
+{
   g_autoptr(GError) error = NULL;
   if (!inv->sdp) {
     d->status = 488;
     d->phrase = g_strdup("Not Acceptable Here (the INVITE must carry an SDP offer)");
     return;
   }
-  if (!rc_sip_sdp_offer_parse(inv->sdp, inv->sdp_len, r->srtp, tiers, n, c->config->media_fps, &r->offer, &error)) {
+  if (!read_sdp(c, r, inv->sdp, inv->sdp_len, &error)) {
     d->status = error->code == RC_SIP_SDP_ERROR_MALFORMED ? 400 : 488;
     d->phrase = g_strdup_printf("%s (%s)", d->status == 400 ? "Bad Request" : "Not Acceptable Here", error->message);
     return;
@@ -310,6 +330,14 @@ host_invite(gpointer data, rc_sip_call *call, const rc_sip_invite *inv, rc_sip_d
                 : "plain RTP");
 }
 
+static void redial_later(rc_sip_calls *c, gint64 session_id, gint64 site_id);
+
+static char *
+attempts_key(gint64 session_id, gint64 site_id)
+{
+  return g_strdup_printf("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, session_id, site_id);
+}
+
 static void
 host_call_state(gpointer data, rc_sip_call *call, gpointer call_data, rc_sip_call_state state, int status,
                 const char *phrase, gboolean by_remote)
@@ -319,9 +347,14 @@ host_call_state(gpointer data, rc_sip_call *call, gpointer call_data, rc_sip_cal
   (void)call;
   if (state == RC_SIP_CALL_RINGING) {
     r->ringing_at = now_text();
+    if (r->outgoing)
+      set_text(&r->state, "ringing");
   } else if (state == RC_SIP_CALL_CONNECTED) {
     set_text(&r->state, "connected");
     r->connected_at = now_text();
+    g_autofree char *key = attempts_key(r->session_id, r->site_id);
+    if (r->outgoing) /* a call that got through: the backoff starts again */
+      g_hash_table_remove(c->attempts, key);
   } else {
     set_text(&r->state, "ended");
     r->ended_at = now_text();
@@ -335,7 +368,163 @@ host_call_state(gpointer data, rc_sip_call *call, gpointer call_data, rc_sip_cal
       c->ended_by_controller++;
     g_message("sip: site %s left session %" G_GINT64_FORMAT ": %d %s (by the %s)", r->site_code, r->session_id, status,
               phrase, r->ended_by);
+    /* A call we made that failed or dropped is made again, later and
+     * later; one the controller ended is not. */
+    if (r->outgoing && by_remote && !c->stopping)
+      redial_later(c, r->session_id, r->site_id);
   }
+}
+
+/* ---- dial-out ----------------------------------------------------------- */
+
+/* Whether @site_id has a call up (or being made) in @session_id. */
+static gboolean
+has_call(rc_sip_calls *c, gint64 session_id, gint64 site_id)
+{
+  GPtrArray *list = g_hash_table_lookup(c->sessions, &session_id);
+  for (guint i = 0; list && i < list->len; i++)
+    if (((call_record *)list->pdata[i])->site_id == site_id && ((call_record *)list->pdata[i])->call)
+      return TRUE;
+  return FALSE;
+}
+
+/* "sip:roomctl@HOST[:PORT]", the From of our calls. (transfer full) */
+static char *
+our_uri(rc_sip_calls *c)
+{
+  g_autofree char *conference = rc_sip_calls_conference(c, 0);
+  return g_strdup_printf("sip:roomctl@%s", strchr(conference, '@') + 1);
+}
+
+/* The answer to a call we made. */
+static void
+host_answered(gpointer data, rc_sip_call *call, gpointer call_data, const char *sdp, gsize len)
+{
+  rc_sip_calls *c = data;
+  call_record *r = call_data;
+  g_autoptr(GError) error = NULL;
+  if (sdp && read_sdp(c, r, sdp, len, &error)) {
+    r->negotiated = TRUE;
+    return;
+  }
+  g_autofree char *why = g_strdup_printf("the answer is not acceptable: %s", error ? error->message : "it has no SDP");
+  g_message("sip: site %s, session %" G_GINT64_FORMAT ": %s", r->site_code, r->session_id, why);
+  rc_sip_call_hangup(call);
+}
+
+/* Calls @site_id for @session_id when it is still in that live session
+ * and has no call up. */
+static void
+dial(rc_sip_calls *c, gint64 session_id, gint64 site_id)
+{
+  g_autoptr(json_t) live = rc_store_site_live_session(c->store, site_id, NULL);
+  g_autoptr(json_t) site = rc_store_sip_site(c->store, site_id, NULL);
+  const char *address = site ? json_string_value(json_object_get(site, "address")) : NULL;
+  if (!live || json_integer_value(json_object_get(live, "id")) != session_id || !address || !*address ||
+      has_call(c, session_id, site_id))
+    return;
+  g_autofree char *uri = g_str_has_prefix(address, "sip:") || g_str_has_prefix(address, "sips:")
+                             ? g_strdup(address)
+                             : g_strdup_printf("sip:%s", address);
+  g_autofree char *from = our_uri(c);
+  rc_sip_invite inv = {.call_id = "", .transport = "", .from = from, .source = uri};
+  call_record *r = record_new(c, session_id, site, "controller", &inv);
+  r->outgoing = TRUE;
+  set_text(&r->state, "calling");
+  randombytes_buf(r->video_key.key, sizeof r->video_key.key);
+  randombytes_buf(r->audio_key.key, sizeof r->audio_key.key);
+  r->local_address = g_strdup(media_address(c));
+  r->video_port = c->config->media_video_port;
+  r->audio_port = c->config->media_audio_port;
+  rc_sip_sdp_local local = {
+      r->local_address, r->video_port, r->audio_port, &r->video_key, &r->audio_key, (guint64)g_get_real_time(), 1};
+  g_autofree char *offer = rc_sip_sdp_offer_text(&local, r->srtp);
+  const char *user = json_string_value(json_object_get(site, "sip_user"));
+  const char *password = json_string_value(json_object_get(site, "sip_password"));
+  c->dialled++;
+  g_message("sip: calling site %s (%s) for session %" G_GINT64_FORMAT, r->site_code, uri, session_id);
+  r->call = rc_sip_call_invite(c->sip, uri, from, offer, user, password, r);
+}
+
+static gboolean
+dial_next(gpointer data)
+{
+  rc_sip_calls *c = data;
+  dial_job *job = g_queue_pop_head(c->dials);
+  if (job) {
+    dial(c, job->session_id, job->site_id);
+    g_free(job);
+  }
+  if (!g_queue_is_empty(c->dials))
+    return G_SOURCE_CONTINUE;
+  c->dial_timer = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Queues a call to @site_id (0: every SIP site of the session with an address). */
+static void
+queue_dials(rc_sip_calls *c, gint64 session_id, gint64 site_id)
+{
+  g_autoptr(json_t) sites = rc_store_session_sites(c->store, session_id, NULL);
+  size_t i;
+  json_t *site;
+  json_array_foreach(sites, i, site)
+  {
+    gint64 id = json_integer_value(json_object_get(site, "id"));
+    const char *address = json_string_value(json_object_get(site, "address"));
+    if ((site_id && id != site_id) || g_strcmp0(json_string_value(json_object_get(site, "transport")), "sip") ||
+        !address || !*address)
+      continue;
+    dial_job *job = g_new0(dial_job, 1);
+    job->session_id = session_id;
+    job->site_id = id;
+    g_queue_push_tail(c->dials, job);
+  }
+  if (!c->dial_timer && !g_queue_is_empty(c->dials))
+    c->dial_timer = g_timeout_add(MAX(1, 1000 / c->config->sip_dials_per_second), dial_next, c);
+}
+
+static gboolean
+redial_now(gpointer data)
+{
+  dial_job *job = data;
+  rc_sip_calls *c = job->calls;
+  g_hash_table_remove(c->redials, job);
+  dial(c, job->session_id, job->site_id);
+  g_free(job);
+  return G_SOURCE_REMOVE;
+}
+
+/* The next try after 5, 10, 20, 40, then every 60 seconds. */
+static void
+redial_later(rc_sip_calls *c, gint64 session_id, gint64 site_id)
+{
+  g_autofree char *key = attempts_key(session_id, site_id);
+  guint failed = GPOINTER_TO_UINT(g_hash_table_lookup(c->attempts, key));
+  g_hash_table_replace(c->attempts, g_strdup(key), GUINT_TO_POINTER(failed + 1));
+  guint delay = MIN(60u, 5u << MIN(failed, 4u));
+  dial_job *job = g_new0(dial_job, 1);
+  job->calls = c;
+  job->session_id = session_id;
+  job->site_id = site_id;
+  g_hash_table_insert(c->redials, job, GUINT_TO_POINTER(g_timeout_add_seconds(delay, redial_now, job)));
+  g_message("sip: site %" G_GINT64_FORMAT " of session %" G_GINT64_FORMAT ": called again in %u s", site_id, session_id,
+            delay);
+}
+
+gboolean
+rc_sip_calls_dial(rc_sip_calls *c, gint64 session_id, gint64 site_id, GError **error)
+{
+  g_autoptr(json_t) session = rc_store_session_get(c->store, session_id, NULL);
+  if (!session || g_strcmp0(json_string_value(json_object_get(session, "status")), "live")) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "session %" G_GINT64_FORMAT " is not live", session_id);
+    return FALSE;
+  }
+  g_autofree char *key = attempts_key(session_id, site_id);
+  if (site_id)
+    g_hash_table_remove(c->attempts, key);
+  queue_dials(c, session_id, site_id);
+  return TRUE;
 }
 
 static void
@@ -391,14 +580,30 @@ rc_sip_calls_new(rc_config *config, rc_store *store, GError **error)
   c->store = store;
   c->sessions = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   c->audited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  c->dials = g_queue_new();
+  c->attempts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  c->redials = g_hash_table_new(NULL, NULL);
   rc_sip_settings settings = {0};
   g_autofree char *tls_dir = NULL;
-  rc_sip_host host = {c, host_password, host_invite, host_call_state, host_registered, host_refused};
+  rc_sip_host host = {c, host_password, host_invite, host_answered, host_call_state, host_registered, host_refused};
   if (!settings_of(config, &settings, &tls_dir, error) || !(c->sip = rc_sip_new(&settings, &host, error))) {
     rc_sip_calls_free(c);
     return NULL;
   }
   return c;
+}
+
+static void
+cancel_redials(rc_sip_calls *c)
+{
+  GHashTableIter it;
+  gpointer job, timer;
+  g_hash_table_iter_init(&it, c->redials);
+  while (g_hash_table_iter_next(&it, &job, &timer)) {
+    g_source_remove(GPOINTER_TO_UINT(timer));
+    g_free(job);
+    g_hash_table_iter_remove(&it);
+  }
 }
 
 void
@@ -407,9 +612,15 @@ rc_sip_calls_free(rc_sip_calls *c)
   if (!c)
     return;
   rc_sip_calls_follow(c, NULL);
+  g_clear_handle_id(&c->dial_timer, g_source_remove);
+  cancel_redials(c);
+  c->stopping = TRUE;                    /* the calls that end below redial nothing */
   g_clear_pointer(&c->sip, rc_sip_free); /* its calls end first: the records are still here */
   g_hash_table_unref(c->sessions);
   g_hash_table_unref(c->audited);
+  g_queue_free_full(c->dials, g_free);
+  g_hash_table_unref(c->attempts);
+  g_hash_table_unref(c->redials);
   g_free(c);
 }
 
@@ -432,7 +643,10 @@ hang_up_outside(rc_sip_calls *c, gint64 session_id, gboolean ended)
 static void
 on_domain(const rc_domain_event *e, gpointer data)
 {
-  if (e->kind == RC_DOMAIN_SESSION_ENDED)
+  rc_sip_calls *c = data;
+  if (e->kind == RC_DOMAIN_SESSION_LIVE && c->config->sip_dial_out)
+    queue_dials(c, e->session_id, 0);
+  else if (e->kind == RC_DOMAIN_SESSION_ENDED)
     hang_up_outside(data, e->session_id, TRUE);
   else if (e->kind == RC_DOMAIN_SITES_CHANGED)
     hang_up_outside(data, e->session_id, FALSE);
@@ -479,10 +693,11 @@ stream_json(const call_record *r, const rc_sip_sdp_stream *s, gboolean video)
 static json_t *
 record_json(const call_record *r)
 {
-  json_t *o = json_pack("{sI sI sI ss ss ss ss ss ss ss ss ss}", "id", (json_int_t)r->id, "session_id",
-                        (json_int_t)r->session_id, "site_id", (json_int_t)r->site_id, "site_code", r->site_code,
-                        "direction", "in", "state", r->state, "caller", r->caller, "call_id", r->call_id, "from",
-                        r->from, "source", r->source, "transport", r->transport, "started_at", r->started_at);
+  json_t *o =
+      json_pack("{sI sI sI ss ss ss ss ss ss ss ss ss}", "id", (json_int_t)r->id, "session_id",
+                (json_int_t)r->session_id, "site_id", (json_int_t)r->site_id, "site_code", r->site_code, "direction",
+                r->outgoing ? "out" : "in", "state", r->state, "caller", r->caller, "call_id", r->call_id, "from",
+                r->from, "source", r->source, "transport", r->transport, "started_at", r->started_at);
   json_object_set_new(o, "ringing_at", text_or_null(r->ringing_at));
   json_object_set_new(o, "connected_at", text_or_null(r->connected_at));
   json_object_set_new(o, "ended_at", text_or_null(r->ended_at));
@@ -609,6 +824,8 @@ rc_sip_calls_metrics(rc_sip_calls *c, GString *out)
   g_string_append_printf(out, "roomctl_sip_invites_total{result=\"answered\"} %" G_GUINT64_FORMAT "\n",
                          n.calls_answered);
   g_string_append_printf(out, "roomctl_sip_invites_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n", n.calls_refused);
+  family(out, "roomctl_sip_dials_total", "counter", "Calls the controller made to SIP sites (dial-out, redials).");
+  g_string_append_printf(out, "roomctl_sip_dials_total %" G_GUINT64_FORMAT "\n", c->dialled);
   family(out, "roomctl_sip_calls", "gauge", "SIP calls up now (answered, not yet ended).");
   g_string_append_printf(out, "roomctl_sip_calls %u\n", n.calls_now);
   family(out, "roomctl_sip_calls_ended_total", "counter", "SIP calls that ended, by who hung up.");

@@ -55,6 +55,11 @@ json_t *rc_sip_calls_registrations(rc_sip_calls *calls, GError **error);
  * when it has none. */
 gboolean rc_sip_calls_hangup(rc_sip_calls *calls, gint64 session_id, gint64 site_id, GError **error);
 
+/* Calls @site_id (0: every SIP site of the session with an address) now,
+ * staggered at [sip] dials_per_second; its backoff starts again.
+ * RC_ERROR_INVALID_STATE when the session is not live. */
+gboolean rc_sip_calls_dial(rc_sip_calls *calls, gint64 session_id, gint64 site_id, GError **error);
+
 /* What the next step's media needs of @site_id's connected call in
  * @session_id: the negotiated offer and our keys; FALSE when none. */
 gboolean rc_sip_calls_media(rc_sip_calls *calls, gint64 session_id, gint64 site_id, rc_sip_sdp_offer *offer,

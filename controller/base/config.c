@@ -81,6 +81,8 @@ static const key_spec keys[] = {
   {"sip", "register_min_seconds", KEY_INT, F(sip_register_min_seconds), 1, 86400},
   {"sip", "register_max_seconds", KEY_INT, F(sip_register_max_seconds), 1, 86400},
   {"sip", "requests_per_second", KEY_INT, F(sip_requests_per_second), 0, 1000000},
+  {"sip", "dial_out", KEY_BOOL, F(sip_dial_out), 0, 0},
+  {"sip", "dials_per_second", KEY_INT, F(sip_dials_per_second), 1, 1000},
   {"audio", "input_device", KEY_STRING, F(audio_input_device), 0, 0},
   {"audio", "output_device", KEY_STRING, F(audio_output_device), 0, 0},
   {"health", "loss_percent", KEY_DOUBLE, F(health_loss_percent), 0, 100},
@@ -176,6 +178,8 @@ rc_config_new_default(void)
   c->sip_register_min_seconds = 60;
   c->sip_register_max_seconds = 3600;
   c->sip_requests_per_second = 200;
+  c->sip_dial_out = TRUE;
+  c->sip_dials_per_second = 20;
   c->audio_input_device = g_strdup("");
   c->audio_output_device = g_strdup("");
   c->health_loss_percent = 5;

@@ -92,6 +92,8 @@ typedef struct rc_config {
   int sip_register_min_seconds; /* shorter registrations get 423 */
   int sip_register_max_seconds; /* longer ones are cut to this */
   int sip_requests_per_second;  /* INVITE + REGISTER from one address; 0 = no limit */
+  gboolean sip_dial_out;        /* call every SIP site with an address when its session goes live */
+  int sip_dials_per_second;     /* calls made a second, at most */
   /* [audio] */
   char *audio_input_device;  /* PortAudio device name (substring); "" = none */
   char *audio_output_device;

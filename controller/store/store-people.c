@@ -311,6 +311,19 @@ rc_store_site_sip_secret(rc_store *store, const char *sip_user, GError **error)
 }
 
 json_t *
+rc_store_sip_site(rc_store *store, gint64 id, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store,
+                                     "SELECT id, code, transport, address, sip_user, sip_password, srtp, organisation_id"
+                                     " FROM sites WHERE id = ? AND transport = 'sip'",
+                                     error);
+  if (!stmt)
+    return NULL;
+  sqlite3_bind_int64(stmt, 1, id);
+  return rc_store_row(store, stmt, "SIP site", error);
+}
+
+json_t *
 rc_store_sip_sites(rc_store *store, GError **error)
 {
   sqlite3_stmt *stmt = rc_store_stmt(store,

@@ -86,6 +86,8 @@ gint64 rc_store_site_id_by_code(rc_store *store, const char *code);
  * address, sip_user, sip_password, srtp}; RC_ERROR_NOT_FOUND when none.
  * The password is the daemon's only (the API never returns it). (transfer full) */
 json_t *rc_store_site_sip_secret(rc_store *store, const char *sip_user, GError **error);
+/* Site @id when it is of transport 'sip', as rc_store_site_sip_secret's. (transfer full) */
+json_t *rc_store_sip_site(rc_store *store, gint64 id, GError **error);
 /* Every site of transport 'sip', each as rc_store_site_sip_secret's. (transfer full) */
 json_t *rc_store_sip_sites(rc_store *store, GError **error);
 

@@ -7,7 +7,9 @@
 // hangs up a call (REST) with a BYE the client answers. Malformed datagrams
 // and a flood from one source are answered (or dropped) without harm, and
 // the call records and /metrics tell what happened. baresip (Debian), a
-// video endpoint with mandatory SRTP, registers and calls in. Over TLS (the HTTPS
+// video endpoint with mandatory SRTP, registers and calls in. When a session
+// goes live the controller calls its SIP sites (sipp answering as the site),
+// and calls again, after a backoff, a site that hung up. Over TLS (the HTTPS
 // certificate), openssl's client gets its answer on the sips: port, and a
 // site without its own media security must then use SRTP.
 
@@ -234,7 +236,7 @@ describe('sip', () => {
     sipPort = await freeSipPort();
     srv = await startLocalServer({
       args: ['--demo'],
-      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, requests_per_second: 20, domain: 'sip.example' } },
+      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, requests_per_second: 20, domain: 'sip.example', dial_out: 'false' } },
     });
     admin = await login(srv.base, 'admin', 'admin123');
     const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
@@ -453,7 +455,7 @@ describe('sip over TLS, with the HTTPS certificate', () => {
     srv = await startLocalServer({
       args: ['--demo'],
       tls: { cert: cert.cert, key: cert.key, ca: cert.pem },
-      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, tls_port: tlsPort, transports: 'udp,tcp,tls' } },
+      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, tls_port: tlsPort, transports: 'udp,tcp,tls', dial_out: 'false' } },
     });
     work = { dir: work, ca: cert.cert, pem: cert.pem };
     admin = (await tlsApi('POST', '/api/v1/login', { username: 'admin', password: 'admin123' })).token;
@@ -559,5 +561,103 @@ describe('sip with baresip: a video endpoint with mandatory SRTP registers and c
     const ended = await until(async () => (await calls()).find((c) => c.id === live.id && c.state === 'ended'), 5000,
       'the call ended', () => out.slice(-1000));
     assert.equal(ended.ended_by, 'site');
+  });
+});
+
+describe('sip dial-out: the controller calls the session\'s SIP sites and calls again a site that drops', () => {
+  let srv, admin, sipPort, work, uasPort;
+
+  // A site that answers with SRTP (200), then hangs up 1.5 s later (its BYE).
+  const UAS = `<recv request="INVITE" rrs="true" crlf="true">
+  <action>
+    <ereg regexp=".*" search_in="hdr" header="From:" assign_to="their_from"/>
+    <ereg regexp=".*" search_in="hdr" header="To:" assign_to="our_to"/>
+  </action>
+</recv>
+<send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:h16@[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+]]></send>
+<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:h16@[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp(true)}
+]]></send>
+<recv request="ACK" crlf="true"/>
+<pause milliseconds="1500"/>
+<send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From:[$our_to];tag=[pid]SIPpTag01[call_number]
+To:[$their_from]
+Call-ID: [call_id]
+CSeq: 1 BYE
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+<recv response="200" crlf="true"/>`;
+
+  before(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-dial-'));
+    sipPort = await freeSipPort();
+    uasPort = await freeUdpPorts(4);
+    srv = await startLocalServer({
+      args: ['--demo'],
+      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, dials_per_second: 5 } },
+    });
+    admin = await login(srv.base, 'admin', 'admin123');
+    const h16 = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.find((x) => x.code === 'H16');
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${h16.id}`,
+      { transport: 'sip', address: `sip:h16@127.0.0.1:${uasPort}`, srtp: 'required' });
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: [h16.id] });
+  });
+  after(async () => {
+    if (srv) await srv.stop();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  test('the session goes live: H16 is called, answers with SRTP, drops, and is called again', async () => {
+    const file = path.join(work, 'uas.xml');
+    await fs.writeFile(file, `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="uas">\n${UAS}\n</scenario>\n`);
+    const uas = reapOnExit(spawn('sipp', ['-sf', file, '-i', '127.0.0.1', '-p', String(uasPort), '-mp', String(uasPort + 2),
+      '-m', '2', '-nostdin', '-timeout', '40s', '-timeout_error', '-trace_err', '-error_file', path.join(work, 'uas.err')],
+    { stdio: 'ignore' }));
+    const uasDone = new Promise((resolve) => uas.on('exit', resolve));
+    await sleep(300);
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
+    const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls.filter((c) => c.direction === 'out');
+    const first = await until(async () => (await calls()).find((c) => c.state === 'connected'), 10000, 'the first call connected',
+      () => srv.stderr.slice(-1500));
+    assert.equal(first.site_code, 'H16');
+    assert.equal(first.caller, 'controller');
+    assert.equal(first.media.audio.codec, 'PCMA');
+    assert.equal(first.media.audio.srtp, true);
+    assert.equal(first.media.video.codec, 'H264');
+    assert.equal(first.media.video.tier, 1);
+    const dropped = await until(async () => (await calls()).find((c) => c.id === first.id && c.state === 'ended'), 10000,
+      'the site hangs up');
+    assert.equal(dropped.ended_by, 'site');
+    // Called again after 5 s.
+    const second = await until(async () => (await calls()).find((c) => c.id !== first.id && c.state === 'connected'), 15000,
+      'the second call connected', () => srv.stderr.slice(-1500));
+    assert.ok(Date.parse(second.started_at) - Date.parse(dropped.ended_at) >= 4000, 'after the backoff');
+    assert.match(srv.stderr, /called again in 5 s/);
+    assert.equal(await uasDone, 0, 'sipp as the site: both calls as scripted');
+    await until(async () => /^roomctl_sip_dials_total [2-9]$/m.test(await (await fetch(`${srv.base}/metrics`)).text()), 5000,
+      'roomctl_sip_dials_total counts both');
   });
 });
