@@ -660,4 +660,84 @@ Content-Length: 0
     await until(async () => /^roomctl_sip_dials_total [2-9]$/m.test(await (await fetch(`${srv.base}/metrics`)).text()), 5000,
       'roomctl_sip_dials_total counts both');
   });
+
+  test('a site that challenges our INVITE gets its own digest (REST dial of one site)', async () => {
+    const port = await freeUdpPorts(4);
+    const h17 = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.find((x) => x.code === 'H17');
+    const h16 = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.find((x) => x.code === 'H16');
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${h17.id}`,
+      { transport: 'sip', address: `127.0.0.1:${port}`, sip_user: 'h17', sip_password: 'h17-secret', srtp: 'off' });
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: [h16.id, h17.id] });
+    const challenge = `<recv request="INVITE" crlf="true"/>
+<send><![CDATA[
+SIP/2.0 401 Unauthorized
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+WWW-Authenticate: Digest realm="h17-room", nonce="0123456789abcdef", algorithm=MD5
+Content-Length: 0
+]]></send>
+<recv request="ACK" crlf="true"/>
+<recv request="INVITE" rrs="true" crlf="true">
+  <action>
+    <verifyauth assign_to="authvalid" username="h17" password="h17-secret"/>
+  </action>
+</recv>
+<nop hide="true" test="authvalid" next="good"/>
+<send><![CDATA[
+SIP/2.0 403 Wrong digest
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+<recv request="ACK" crlf="true" next="end"/>
+<label id="good"/>
+<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:h17@[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp(false)}
+]]></send>
+<recv request="ACK" crlf="true"/>
+<recv request="BYE" timeout="20000"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+<label id="end"/>`;
+    const file = path.join(work, 'challenge.xml');
+    await fs.writeFile(file, `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="challenge">\n${challenge}\n</scenario>\n`);
+    const uas = reapOnExit(spawn('sipp', ['-sf', file, '-i', '127.0.0.1', '-p', String(port), '-mp', String(port + 2),
+      '-m', '1', '-nostdin', '-timeout', '30s', '-timeout_error'], { stdio: 'ignore' }));
+    const uasDone = new Promise((resolve) => uas.on('exit', resolve));
+    await sleep(300);
+    const res = await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/dial', { site_id: h17.id });
+    assert.equal(res.dialling, true);
+    const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls.filter((c) => c.site_code === 'H17');
+    const live = await until(async () => (await calls()).find((c) => c.state === 'connected'), 10000, 'H17 connected after the challenge',
+      async () => (await calls()).map((c) => [c.state, c.cause]));
+    assert.equal(live.direction, 'out');
+    assert.equal(live.media.audio.srtp, false);
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: h17.id });
+    assert.equal(await uasDone, 0, 'sipp: the digest was right and the BYE came');
+    const ended = await until(async () => (await calls()).find((c) => c.id === live.id && c.state === 'ended'), 5000, 'ended');
+    assert.equal(ended.ended_by, 'controller');
+  });
 });
