@@ -740,4 +740,10 @@ Content-Length: 0
     const ended = await until(async () => (await calls()).find((c) => c.id === live.id && c.state === 'ended'), 5000, 'ended');
     assert.equal(ended.ended_by, 'controller');
   });
+
+  test('the controller stops cleanly with a redial pending', async () => {
+    await until(() => (srv.stderr.match(/called again in/g) || []).length >= 2, 10000, 'H16 dropped again: a redial pending');
+    await stopClean(srv, 'dial-out');
+    srv = null;
+  });
 });
