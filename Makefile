@@ -5,7 +5,8 @@ CC      ?= gcc
 BUILD   := build
 PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 gstreamer-app-1.0 gstreamer-net-1.0 gstreamer-video-1.0 \
            gstreamer-rtsp-server-1.0 gstreamer-sdp-1.0 nice libsrtp2 portaudio-2.0 \
-           libwebsockets openssl jansson libsodium sqlite3 poppler-glib pangocairo libzip libqpdf libsystemd
+           libwebsockets openssl jansson libsodium sqlite3 poppler-glib pangocairo libzip libqpdf libsystemd \
+           sofia-sip-ua sofia-sip-ua-glib
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
            -Icontroller -I. \
@@ -31,7 +32,7 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev valgrind python3-icalendar \
   gstreamer1.0-x libxml2-utils libqpdf-dev tzdata libsystemd-dev systemd \
   libsrtp2-dev libnice-dev gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0 \
-  gir1.2-gst-rtsp-server-1.0
+  gir1.2-gst-rtsp-server-1.0 libsofia-sip-ua-dev libsofia-sip-ua-glib-dev sip-tester baresip-core baresip-ffmpeg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CORE_SRC := $(filter-out controller/main.c controller/tools/%,$(wildcard controller/*.c controller/*/*.c devices/*.c))
@@ -118,7 +119,7 @@ UNIT_BASE    := config csv media-rtp service srtp-openssl
 UNIT_MODEL   := ballot-box floor health meeting vote
 UNIT_STORE   := audit backup store
 UNIT_RECORDS := ical import records
-UNIT_DEVICES := audio-codec audio-ring room-audio webrtc-sdp webrtc
+UNIT_DEVICES := audio-codec audio-ring room-audio webrtc-sdp webrtc sip-sdp
 UNIT_MEDIA   := media-stats mixer site-transport
 UNIT_APP     := access app-audit domain site-health site-credentials
 UNIT_API     := schema

@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "roomctl"
 #include "api/api.h"
 #include "app/auth.h"
+#include "app/sip-calls.h"
 #include "backup-cli.h"
 #include "base/config.h"
 #include "demo.h"
@@ -47,6 +48,7 @@ typedef struct {
   rc_meeting *meeting;
   rc_api *api;
   rc_media *media;
+  rc_sip_calls *sip;
   rc_room_audio *room;
   rc_net *net;
   rc_backup_schedule *backups;
@@ -245,6 +247,19 @@ open_room_audio(roomctl *rc)
   rc_media_set_room_audio(rc->media, rc->room);
 }
 
+/* SIP ([sip] port 0: off). A port that cannot be bound is logged, not
+ * fatal: the meeting goes on without SIP, as without the hall's audio. */
+static void
+start_sip(roomctl *rc)
+{
+  g_autoptr(GError) error = NULL;
+  rc->sip = rc_sip_calls_new(rc->config, rc->store, &error);
+  if (error)
+    g_warning("SIP is off: %s", error->message);
+  if (rc->sip)
+    rc_api_set_sip(rc->api, rc->sip);
+}
+
 static gboolean
 start(roomctl *rc, GError **error)
 {
@@ -265,6 +280,7 @@ start(roomctl *rc, GError **error)
   if (!(rc->net = rc_net_new(rc->config, rc->api, rc->meeting, rc->loop, error)))
     return FALSE;
   rc_api_set_ws_io(rc->api, rc_net_ws_io(rc->net));
+  start_sip(rc);
   rc->backups = rc_backup_cli_schedule(rc->config);
   rc->service = rc_service_new(service_status, rc);
   g_unix_signal_add(SIGINT, on_signal, rc);
@@ -277,6 +293,10 @@ stop(roomctl *rc)
 {
   g_clear_pointer(&rc->service, rc_service_free);
   g_clear_pointer(&rc->backups, rc_backup_schedule_free); /* waits for a backup under way */
+  /* The SIP calls end (BYE) while the store that records them is open. */
+  if (rc->api && rc->sip)
+    rc_api_set_sip(rc->api, NULL);
+  g_clear_pointer(&rc->sip, rc_sip_calls_free);
   /* The api's timers still run while auth drains its jobs below: they
    * must find no transport and no media rather than freed ones. */
   if (rc->api)

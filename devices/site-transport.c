@@ -12,6 +12,8 @@ rc_site_transport_new(const rc_site_transport_desc *d, const rc_site_transport_h
     return rc_site_pull_new(d, host);
   if (g_str_equal(kind, "webrtc"))
     return rc_site_webrtc_new(d, host);
+  if (g_str_equal(kind, "sip"))
+    return rc_site_sip_new(d, host);
   g_warning("site %s: no transport %s", d->code, kind);
   return NULL;
 }

@@ -23,7 +23,8 @@
  * Adapters: "rtp" (site-rtp.c: the site sends to the shared ports and
  * receives at its address or where it sends from), "rtsp" and "srt"
  * (site-pull.c: the controller fetches an IP camera or an SRT stream),
- * "webrtc" (site-webrtc.c: a browser joins by WHIP, webrtc.h).
+ * "webrtc" (site-webrtc.c: a browser joins by WHIP, webrtc.h), "sip"
+ * (site-sip.c: a room system calls in, sip.h; its media is a later step).
  * Made, used and freed on the main loop unless a member says otherwise. */
 #pragma once
 #include "devices/audio-codec.h"
@@ -79,7 +80,7 @@ typedef struct {
 typedef struct {
   gint64 id;
   const char *code;
-  const char *transport; /* "rtp" (NULL too), "rtsp", "srt", "webrtc" */
+  const char *transport; /* "rtp" (NULL too), "rtsp", "srt", "webrtc", "sip" */
   const char *address;   /* rtp: "HOST:PORT" where it receives video (audio at PORT+2), NULL/"" =
                           * where it sends from; rtsp/srt: what is pulled */
   int video_pt, audio_pt; /* the payload types it sends (rtp; a pull's are the program's) */

@@ -8,6 +8,7 @@
  * into the answer (mids, the proto and formats of a refused m-line) is
  * checked to be a token first, so the answer cannot carry injected lines. */
 #include "devices/webrtc-sdp.h"
+#include "devices/sdp-attr.h"
 
 #include <gst/sdp/sdp.h>
 #include <stdarg.h>
@@ -33,17 +34,6 @@ fail(GError **error, rc_sdp_error code, const char *format, ...)
 
 /* ---- small readers of attribute values ---------------------------------- */
 
-/* A token (RFC 4566): visible ASCII, no space; 1..@max - 1 chars. */
-static gboolean
-is_token(const char *s, gsize max)
-{
-  gsize n = 0;
-  for (; s[n]; n++)
-    if (n + 1 >= max || s[n] <= ' ' || s[n] > '~')
-      return FALSE;
-  return n > 0;
-}
-
 /* ICE ufrag / pwd characters (RFC 8839 ice-char: ALPHA / DIGIT / + / /). */
 static gboolean
 is_ice_chars(const char *s, gsize min, gsize max)
@@ -53,48 +43,6 @@ is_ice_chars(const char *s, gsize min, gsize max)
     if (n >= max || !(g_ascii_isalnum(s[n]) || s[n] == '+' || s[n] == '/'))
       return FALSE;
   return n >= min;
-}
-
-/* A payload type at the start of @s ("96 …"): 0..127, followed by spaces
- * or the end; *@rest points after the spaces. -1 when not. */
-static int
-read_pt(const char *s, const char **rest)
-{
-  int pt = 0, digits = 0;
-  for (; g_ascii_isdigit(*s) && digits < 3; s++, digits++)
-    pt = pt * 10 + (*s - '0');
-  if (digits == 0 || pt > 127 || (*s && *s != ' ') || (digits > 1 && s[-digits] == '0'))
-    return -1; /* "096" would not match the answer's "96" */
-  while (*s == ' ')
-    s++;
-  *rest = s;
-  return pt;
-}
-
-/* The value of @name in fmtp parameters "a=1;b=2" (names in any case,
- * spaces around ';' allowed) into @out; FALSE when absent or too long. */
-static gboolean
-fmtp_param(const char *params, const char *name, char *out, gsize out_size)
-{
-  gsize name_len = strlen(name);
-  for (const char *p = params; *p;) {
-    while (*p == ' ' || *p == ';')
-      p++;
-    const char *end = strchr(p, ';');
-    gsize len = end ? (gsize)(end - p) : strlen(p);
-    if (len > name_len && p[name_len] == '=' && g_ascii_strncasecmp(p, name, name_len) == 0) {
-      gsize value_len = len - name_len - 1;
-      while (value_len > 0 && p[name_len + value_len] == ' ')
-        value_len--;
-      if (value_len >= out_size)
-        return FALSE;
-      memcpy(out, p + name_len + 1, value_len);
-      out[value_len] = '\0';
-      return TRUE;
-    }
-    p += len;
-  }
-  return FALSE;
 }
 
 /* ---- the session: ICE, DTLS ---------------------------------------------- */
@@ -228,9 +176,9 @@ static int
 h264_rank(const char *fmtp, char profile[7])
 {
   char mode[4], plid[8];
-  if (!fmtp || !fmtp_param(fmtp, "packetization-mode", mode, sizeof mode) || strcmp(mode, "1"))
+  if (!fmtp || !rc_sdp_fmtp_param(fmtp, "packetization-mode", mode, sizeof mode) || strcmp(mode, "1"))
     return 0;
-  if (!fmtp_param(fmtp, "profile-level-id", plid, sizeof plid) || strlen(plid) != 6)
+  if (!rc_sdp_fmtp_param(fmtp, "profile-level-id", plid, sizeof plid) || strlen(plid) != 6)
     return 0;
   for (int i = 0; i < 6; i++) {
     if (!g_ascii_isxdigit(plid[i]))
@@ -245,17 +193,6 @@ h264_rank(const char *fmtp, char profile[7])
   return g_str_has_prefix(profile, "4d00") ? 1 : 0;
 }
 
-/* The a=fmtp parameters of @pt in @m, NULL when none. */
-static const char *
-fmtp_of(const GstSDPMedia *m, int pt)
-{
-  const char *value, *rest;
-  for (guint i = 0; (value = gst_sdp_media_get_attribute_val_n(m, "fmtp", i)); i++)
-    if (read_pt(value, &rest) == pt)
-      return rest;
-  return NULL;
-}
-
 /* Rank of the format "PT ENCODING/RATE[/CHANNELS]" of an a=rtpmap. */
 static int
 format_rank(const GstSDPMedia *m, gboolean audio, int pt, const char *encoding, char profile[7])
@@ -264,19 +201,7 @@ format_rank(const GstSDPMedia *m, gboolean audio, int pt, const char *encoding, 
     return g_ascii_strcasecmp(encoding, "opus/48000/2") == 0 ? 1 : 0;
   if (g_ascii_strcasecmp(encoding, "H264/90000"))
     return 0;
-  return h264_rank(fmtp_of(m, pt), profile);
-}
-
-/* Whether payload type @pt is one of the m= line's formats (an a=rtpmap
- * of another is ignored). */
-static gboolean
-listed(const GstSDPMedia *m, int pt)
-{
-  const char *rest;
-  for (guint i = 0; i < gst_sdp_media_formats_len(m); i++)
-    if (read_pt(gst_sdp_media_get_format(m, i), &rest) == pt && *rest == '\0')
-      return TRUE;
-  return FALSE;
+  return h264_rank(rc_sdp_fmtp_of(m, pt), profile);
 }
 
 /* Picks the best format of the m-line into @out->pt (-1 when none) and
@@ -289,8 +214,8 @@ choose_format(const GstSDPMedia *m, rc_sdp_media *out)
   out->pt = -1;
   for (guint i = 0; (value = gst_sdp_media_get_attribute_val_n(m, "rtpmap", i)); i++) {
     char profile[7] = "";
-    int pt = read_pt(value, &encoding);
-    int rank = pt < 0 || !listed(m, pt) ? 0 : format_rank(m, out->audio, pt, encoding, profile);
+    int pt = rc_sdp_read_pt(value, &encoding);
+    int rank = pt < 0 || !rc_sdp_listed(m, pt) ? 0 : format_rank(m, out->audio, pt, encoding, profile);
     if (rank > best) {
       best = rank;
       out->pt = pt;
@@ -308,7 +233,7 @@ read_rtcp_fb(const GstSDPMedia *m, rc_sdp_media *out)
   for (guint i = 0; (value = gst_sdp_media_get_attribute_val_n(m, "rtcp-fb", i)); i++) {
     if (g_str_has_prefix(value, "* "))
       rest = value + 2;
-    else if (read_pt(value, &rest) != out->pt)
+    else if (rc_sdp_read_pt(value, &rest) != out->pt)
       continue;
     if (g_ascii_strcasecmp(rest, "nack") == 0)
       out->nack = TRUE;
@@ -319,66 +244,6 @@ read_rtcp_fb(const GstSDPMedia *m, rc_sdp_media *out)
   }
 }
 
-/* A decimal SSRC at the start of @s, ended by a space or the end; 0 = none. */
-static guint32
-read_ssrc_number(const char *s)
-{
-  guint64 n = 0;
-  int digits = 0;
-  for (; g_ascii_isdigit(*s); s++)
-    if (++digits > 10 || (n = n * 10 + (guint64)(*s - '0')) > G_MAXUINT32)
-      return 0;
-  return (*s == '\0' || *s == ' ') ? (guint32)n : 0;
-}
-
-/* The first SSRC of a=ssrc-group:FID (the media, not its rtx), else of the
- * first a=ssrc. */
-static guint32
-read_ssrc(const GstSDPMedia *m)
-{
-  const char *value;
-  for (guint i = 0; (value = gst_sdp_media_get_attribute_val_n(m, "ssrc-group", i)); i++)
-    if (g_str_has_prefix(value, "FID "))
-      return read_ssrc_number(value + 4);
-  value = gst_sdp_media_get_attribute_val(m, "ssrc");
-  return value ? read_ssrc_number(value) : 0;
-}
-
-/* The direction attribute of the m-line, else of the session, else sendrecv. */
-static rc_sdp_direction
-read_direction(const GstSDPMessage *msg, const GstSDPMedia *m)
-{
-  static const char *const names[] = { "inactive", "sendonly", "recvonly", "sendrecv" };
-  for (int level = 0; level < 2; level++)
-    for (int d = 0; d < 4; d++) {
-      gboolean set = level == 0 ? gst_sdp_media_get_attribute_val(m, names[d]) != NULL
-                                : gst_sdp_message_get_attribute_val(msg, names[d]) != NULL;
-      if (set)
-        return (rc_sdp_direction)d;
-    }
-  return RC_SDP_SENDRECV;
-}
-
-/* The offered formats as whole tokens, as many as fit, for a port-0
- * answer; at least one ("0" when the m-line has none that is a token). */
-static void
-copy_formats(const GstSDPMedia *m, rc_sdp_media *out)
-{
-  gsize len = 0;
-  for (guint i = 0; i < gst_sdp_media_formats_len(m); i++) {
-    const char *format = gst_sdp_media_get_format(m, i);
-    gsize n = strlen(format);
-    if (!is_token(format, sizeof out->formats) || len + n + 2 > sizeof out->formats)
-      continue;
-    if (len)
-      out->formats[len++] = ' ';
-    memcpy(out->formats + len, format, n + 1);
-    len += n;
-  }
-  if (len == 0)
-    g_strlcpy(out->formats, "0", sizeof out->formats);
-}
-
 /* The m-line's kind, proto and formats, its mid (required, a token) and
  * direction. */
 static gboolean
@@ -386,21 +251,21 @@ read_media_line(const GstSDPMessage *msg, guint index, rc_sdp_media *out, GError
 {
   const GstSDPMedia *m = gst_sdp_message_get_media(msg, index);
   const char *kind = gst_sdp_media_get_media(m), *proto = gst_sdp_media_get_proto(m);
-  if (!kind || !is_token(kind, sizeof out->kind) || !proto || !is_token(proto, sizeof out->proto))
+  if (!kind || !rc_sdp_is_token(kind, sizeof out->kind) || !proto || !rc_sdp_is_token(proto, sizeof out->proto))
     return fail(error, RC_SDP_ERROR_MALFORMED, "m-line %u is not of the form m=<media> <port> <proto> <formats>",
                 index + 1);
   g_strlcpy(out->kind, kind, sizeof out->kind);
   g_strlcpy(out->proto, proto, sizeof out->proto);
   out->audio = strcmp(kind, "audio") == 0;
-  copy_formats(m, out);
+  rc_sdp_copy_formats(m, out->formats, sizeof out->formats);
   const char *mid = gst_sdp_media_get_attribute_val(m, "mid");
   if (!mid)
     return fail(error, RC_SDP_ERROR_MALFORMED, "m-line %u (%s) has no a=mid", index + 1, out->kind);
-  if (!is_token(mid, sizeof out->mid))
+  if (!rc_sdp_is_token(mid, sizeof out->mid))
     return fail(error, RC_SDP_ERROR_MALFORMED, "m-line %u (%s) has an a=mid that is not a token of 1 to 31 characters",
                 index + 1, out->kind);
   g_strlcpy(out->mid, mid, sizeof out->mid);
-  out->direction = read_direction(msg, m);
+  out->direction = rc_sdp_read_direction(msg, m);
   return TRUE;
 }
 
@@ -448,7 +313,7 @@ read_media(const GstSDPMessage *msg, rc_sdp_offer *offer, gboolean *any_codec, G
       continue;
     }
     read_rtcp_fb(m, media);
-    media->ssrc = read_ssrc(m);
+    media->ssrc = rc_sdp_read_ssrc(m);
   }
   return TRUE;
 }

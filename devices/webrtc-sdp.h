@@ -4,16 +4,11 @@
  * H.264 (packetization-mode 1, constrained baseline or main) and Opus.
  * Pure functions, no state: any thread. */
 #pragma once
+#include "devices/sdp-attr.h"
 #include <glib.h>
 
 #define RC_SDP_MAX_MEDIA 4 /* m-lines we answer; more are refused */
 
-typedef enum {
-  RC_SDP_INACTIVE = 0,
-  RC_SDP_SENDONLY,
-  RC_SDP_RECVONLY,
-  RC_SDP_SENDRECV,
-} rc_sdp_direction;
 
 /* One m-line of the offer, as read. An m-line is usable when it is audio or
  * video over UDP/TLS/RTP/SAVPF, not disabled (port 0 without

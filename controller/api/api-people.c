@@ -7,7 +7,8 @@
 
 static const char *const role_choices[] = {"admin", "secretariat", "chair", "delegate", "technician", NULL};
 static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
-static const char *const transport_choices[] = {"rtp", "rtsp", "srt", "webrtc", NULL};
+static const char *const transport_choices[] = {"rtp", "rtsp", "srt", "webrtc", "sip", NULL};
+static const char *const srtp_choices[] = {"required", "preferred", "off", NULL};
 
 static const rc_field login_fields[] = {
   {"username", RC_FIELD_STRING, TRUE, 1, 64, NULL},
@@ -49,6 +50,9 @@ static const rc_field user_update_fields[] = {
   {"video_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 1000000, NULL}, \
   {"audio_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 100000, NULL}, \
   {"organisation_id", RC_FIELD_ID, FALSE, 0, 0, NULL},         \
+  {"sip_user", RC_FIELD_STRING, FALSE, 0, 64, NULL},           \
+  {"sip_password", RC_FIELD_STRING, FALSE, 0, 128, NULL},      \
+  {"srtp", RC_FIELD_ENUM, FALSE, 0, 0, srtp_choices},          \
   {NULL, 0, 0, 0, 0, NULL}
 static const rc_field site_create_fields[] = {SITE_FIELDS(TRUE)};
 static const rc_field site_update_fields[] = {SITE_FIELDS(FALSE)};

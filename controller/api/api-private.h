@@ -26,6 +26,7 @@ struct rc_api {
   struct rc_agenda *agenda; /* app/agenda.c */
   struct rc_agenda_documents *documents; /* app/agenda-documents.c */
   struct rc_session_plan *plan; /* app/session-plan.c */
+  struct rc_sip_calls *sip; /* app/sip-calls.c, or NULL: SIP off */
   GHashTable *offers; /* peer address -> WebRTC offers this minute (api-webrtc.c), made at the first */
 };
 
@@ -123,6 +124,7 @@ extern const rc_api_route rc_api_routes_records[];  /* api-reports.c */
 extern const rc_api_route rc_api_routes_organisations[]; /* api-organisations.c */
 extern const rc_api_route rc_api_routes_webrtc[];   /* api-webrtc.c */
 extern const rc_api_route rc_api_routes_sites[];    /* api-sites.c */
+extern const rc_api_route rc_api_routes_sip[];      /* api-sip.c */
 
 
 /* The app's access policy (access.h), with the api's store. */

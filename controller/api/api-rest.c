@@ -11,7 +11,8 @@ static const rc_api_route *const route_tables[] = {rc_api_routes_people, rc_api_
                                                    rc_api_routes_health, rc_api_routes_records,
                                                    rc_api_routes_import, rc_api_routes_calendar,
                                                    rc_api_routes_recordings, rc_api_routes_organisations,
-                                                   rc_api_routes_webrtc, rc_api_routes_sites};
+                                                   rc_api_routes_webrtc, rc_api_routes_sites,
+                                                   rc_api_routes_sip};
 
 /* ---- routing ---- */
 

@@ -44,8 +44,12 @@ void rc_api_free(rc_api *api);
 /* Rebuilds open votes and speaker queues from the store after a restart. */
 void rc_api_live_restore(rc_api *api);
 struct rc_media;
+struct rc_sip_calls;
 /* Connects the conference media (optional); NULL disconnects it. */
 void rc_api_set_media(rc_api *api, struct rc_media *media);
+/* The SIP calls (app/sip-calls.h; NULL: none, as before stopping them):
+ * their routes, /metrics, and the session events that hang them up. */
+void rc_api_set_sip(rc_api *api, struct rc_sip_calls *sip);
 /* The media's switch callback (rc_media_switch_fn), with the api as data. */
 void rc_api_media_switched(gint64 session_id, gint64 site_id, gint64 grant_to_switch_us, gpointer api);
 /* The media's stats callback (rc_media_stats_fn), with the api as data. */

@@ -35,6 +35,16 @@ rc_domain_subscribe(rc_domain *d, rc_domain_fn fn, gpointer data)
 }
 
 void
+rc_domain_unsubscribe(rc_domain *d, rc_domain_fn fn, gpointer data)
+{
+  for (guint i = d->subscribers->len; i-- > 0;) {
+    subscriber *s = &g_array_index(d->subscribers, subscriber, i);
+    if (s->fn == fn && s->data == data)
+      g_array_remove_index(d->subscribers, i);
+  }
+}
+
+void
 rc_domain_publish(rc_domain *d, const rc_domain_event *e)
 {
   for (guint i = 0; i < d->subscribers->len; i++) {

@@ -31,4 +31,6 @@ rc_domain *rc_domain_new(void);
 void rc_domain_free(rc_domain *domain);
 /* @fn(@data) hears every event published after this call. */
 void rc_domain_subscribe(rc_domain *domain, rc_domain_fn fn, gpointer data);
+/* @fn(@data) hears no more events. */
+void rc_domain_unsubscribe(rc_domain *domain, rc_domain_fn fn, gpointer data);
 void rc_domain_publish(rc_domain *domain, const rc_domain_event *event);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "roomctl-metrics"
 #include "app/metrics.h"
 #include "app/program.h"
+#include "app/sip-calls.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@ struct rc_metrics {
   rc_site_health *health;
   rc_storage_watch *storage;
   rc_media *media; /* or NULL */
+  struct rc_sip_calls *sip; /* or NULL */
   GString *text;  /* the last /metrics text */
   gint64 text_at_us;
 };
@@ -243,6 +245,8 @@ render_metrics(rc_metrics *m, GString *out, guint ws_clients)
     render_sites(m, out, all);
   }
   render_webrtc(m, out);
+  if (m->sip)
+    rc_sip_calls_metrics(m->sip, out);
 }
 
 /* The WebRTC engine's counters, once it was started (an offer came). */
@@ -279,6 +283,13 @@ void
 rc_metrics_set_media(rc_metrics *m, rc_media *media)
 {
   m->media = media;
+}
+
+void
+rc_metrics_set_sip(rc_metrics *m, struct rc_sip_calls *sip)
+{
+  m->sip = sip;
+  m->text_at_us = 0; /* the next read renders anew */
 }
 
 GBytes *

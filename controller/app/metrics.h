@@ -16,6 +16,9 @@ typedef struct rc_metrics rc_metrics;
 rc_metrics *rc_metrics_new(rc_store *store, rc_site_health *health, rc_storage_watch *storage);
 /* The media, for the WebRTC port's counters (NULL: none). */
 void rc_metrics_set_media(rc_metrics *m, rc_media *media);
+/* The SIP calls, for their counters (NULL: none). */
+struct rc_sip_calls;
+void rc_metrics_set_sip(rc_metrics *m, struct rc_sip_calls *sip);
 void rc_metrics_free(rc_metrics *m);
 
 /* The Prometheus text; @ws_clients, the open WebSockets, counts when the

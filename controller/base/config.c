@@ -70,6 +70,19 @@ static const key_spec keys[] = {
   {"media", "opus_payload_type", KEY_INT, F(media_opus_payload_type), 96, 127},
   {"media", "video_cap_kbps", KEY_INT, F(media_video_cap_kbps), 0, 1000000},
   {"media", "audio_cap_kbps", KEY_INT, F(media_audio_cap_kbps), 0, 100000},
+  {"sip", "port", KEY_INT, F(sip_port), 0, 65535},
+  {"sip", "listen", KEY_STRING, F(sip_listen), 0, 0},
+  {"sip", "transports", KEY_STRING, F(sip_transports), 0, 0},
+  {"sip", "tls_port", KEY_INT, F(sip_tls_port), 1, 65535},
+  {"sip", "domain", KEY_STRING, F(sip_domain), 0, 0},
+  {"sip", "realm", KEY_STRING, F(sip_realm), 0, 0},
+  {"sip", "srtp", KEY_STRING, F(sip_srtp), 0, 0},
+  {"sip", "media_address", KEY_STRING, F(sip_media_address), 0, 0},
+  {"sip", "register_min_seconds", KEY_INT, F(sip_register_min_seconds), 1, 86400},
+  {"sip", "register_max_seconds", KEY_INT, F(sip_register_max_seconds), 1, 86400},
+  {"sip", "requests_per_second", KEY_INT, F(sip_requests_per_second), 0, 1000000},
+  {"sip", "dial_out", KEY_BOOL, F(sip_dial_out), 0, 0},
+  {"sip", "dials_per_second", KEY_INT, F(sip_dials_per_second), 1, 1000},
   {"audio", "input_device", KEY_STRING, F(audio_input_device), 0, 0},
   {"audio", "output_device", KEY_STRING, F(audio_output_device), 0, 0},
   {"health", "loss_percent", KEY_DOUBLE, F(health_loss_percent), 0, 100},
@@ -154,6 +167,19 @@ rc_config_new_default(void)
   c->media_opus_payload_type = 111;
   c->media_video_cap_kbps = 8000;
   c->media_audio_cap_kbps = 256;
+  c->sip_port = 5060;
+  c->sip_listen = g_strdup("");
+  c->sip_transports = g_strdup("udp,tcp");
+  c->sip_tls_port = 5061;
+  c->sip_domain = g_strdup("");
+  c->sip_realm = g_strdup("roomctl");
+  c->sip_srtp = g_strdup("");
+  c->sip_media_address = g_strdup("");
+  c->sip_register_min_seconds = 60;
+  c->sip_register_max_seconds = 3600;
+  c->sip_requests_per_second = 200;
+  c->sip_dial_out = TRUE;
+  c->sip_dials_per_second = 20;
   c->audio_input_device = g_strdup("");
   c->audio_output_device = g_strdup("");
   c->health_loss_percent = 5;
@@ -415,11 +441,74 @@ parse_typed(rc_config *c, GError **error)
   return TRUE;
 }
 
+const char *
+rc_config_sip_srtp(const rc_config *c)
+{
+  if (*c->sip_srtp)
+    return c->sip_srtp;
+  return *c->tls_cert ? "required" : "preferred";
+}
+
+/* A realm or domain goes into SIP headers as it is: a token of visible
+ * ASCII without quotes, spaces or separators that would end the header. */
+static gboolean
+sip_token(const char *s)
+{
+  if (!*s || strlen(s) > 253)
+    return FALSE;
+  for (const char *p = s; *p; p++)
+    if (!g_ascii_isalnum(*p) && !strchr(".-_:[]", *p))
+      return FALSE;
+  return TRUE;
+}
+
+/* [sip]: known transports (tls only with the HTTPS certificate), a
+ * media security, the realm and domain as tokens, min <= max. */
+static gboolean
+validate_sip(rc_config *c, GError **error)
+{
+  g_auto(GStrv) names = g_strsplit(c->sip_transports, ",", -1);
+  guint n = 0;
+  for (char **t = names; *t; t++, n++) {
+    g_strstrip(*t);
+    if (!g_str_equal(*t, "udp") && !g_str_equal(*t, "tcp") && !g_str_equal(*t, "tls")) {
+      g_set_error(error, RC_CONFIG_ERROR, 1, "[sip] transports: '%s' is not udp, tcp or tls", *t);
+      return FALSE;
+    }
+    if (g_str_equal(*t, "tls") && !*c->tls_cert) {
+      g_set_error(error, RC_CONFIG_ERROR, 1, "[sip] transports: tls needs [server] tls_cert and tls_key");
+      return FALSE;
+    }
+  }
+  if (n == 0) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[sip] transports: at least one of udp, tcp, tls");
+    return FALSE;
+  }
+  if (*c->sip_srtp && !g_str_equal(c->sip_srtp, "required") && !g_str_equal(c->sip_srtp, "preferred") &&
+      !g_str_equal(c->sip_srtp, "off")) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[sip] srtp: '%s' is not required, preferred or off (or empty)",
+                c->sip_srtp);
+    return FALSE;
+  }
+  const char *tokens[][2] = {{"realm", c->sip_realm}, {"domain", c->sip_domain}, {"media_address", c->sip_media_address}};
+  for (gsize i = 0; i < G_N_ELEMENTS(tokens); i++)
+    if ((i == 0 || *tokens[i][1]) && !sip_token(tokens[i][1])) {
+      g_set_error(error, RC_CONFIG_ERROR, 1, "[sip] %s: '%s' is not a host name, address or token", tokens[i][0],
+                  tokens[i][1]);
+      return FALSE;
+    }
+  if (c->sip_register_min_seconds > c->sip_register_max_seconds) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[sip] register_min_seconds is above register_max_seconds");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Values that need more than one key's type check. */
 static gboolean
 validate(rc_config *c, GError **error)
 {
-  if (!validate_tls(c, error) || !parse_typed(c, error) || !validate_meeting(c, error))
+  if (!validate_tls(c, error) || !parse_typed(c, error) || !validate_meeting(c, error) || !validate_sip(c, error))
     return FALSE;
   if (c->media_video_port == c->media_audio_port ||
       ABS(c->media_video_port - c->media_audio_port) < 2) {

@@ -79,6 +79,21 @@ typedef struct rc_config {
   int media_opus_payload_type;
   int media_video_cap_kbps; /* a site's rate cap per medium, 0 = none (site may override) */
   int media_audio_cap_kbps;
+  /* [sip] */
+  int sip_port;           /* UDP and TCP; 0 = SIP off */
+  char *sip_listen;       /* "" = [server] listen */
+  char *sip_transports;   /* "udp,tcp" (and "tls" with [server] tls_cert), as written */
+  int sip_tls_port;       /* sips: (TLS) */
+  char *sip_domain;       /* the conference host in phien-<id>@DOMAIN; "" = listen or 127.0.0.1 */
+  char *sip_realm;        /* the digest realm */
+  char *sip_srtp;         /* a site's default media security: required | preferred | off; "" = required
+                           * with TLS, else preferred */
+  char *sip_media_address; /* the c= address of answers; "" = domain when a literal address, else listen */
+  int sip_register_min_seconds; /* shorter registrations get 423 */
+  int sip_register_max_seconds; /* longer ones are cut to this */
+  int sip_requests_per_second;  /* INVITE + REGISTER from one address; 0 = no limit */
+  gboolean sip_dial_out;        /* call every SIP site with an address when its session goes live */
+  int sip_dials_per_second;     /* calls made a second, at most */
   /* [audio] */
   char *audio_input_device;  /* PortAudio device name (substring); "" = none */
   char *audio_output_device;
@@ -118,6 +133,10 @@ typedef struct rc_config {
   char *demo_dir;
   char *demo_pdf_dir;
 } rc_config;
+
+/* The [sip] srtp default in force: as written, or required with TLS and
+ * preferred without. (transfer none) */
+const char *rc_config_sip_srtp(const rc_config *config);
 
 /* Returns the built-in defaults. (transfer full) */
 rc_config *rc_config_new_default(void);

@@ -15,7 +15,8 @@
 static const char *const role_choices[] = {"admin", "secretariat", "chair", "delegate", "technician", NULL};
 static const char *const delegate_roles[] = {"delegate", "chair", NULL};
 static const char *const level_choices[] = {"province", "district", "commune", "department", NULL};
-static const char *const transport_choices[] = {"rtp", "rtsp", "srt", "webrtc", NULL};
+static const char *const transport_choices[] = {"rtp", "rtsp", "srt", "webrtc", "sip", NULL};
+static const char *const srtp_choices[] = {"required", "preferred", "off", NULL};
 /* The province is organisation 1, already there: a file holds its units. */
 static const char *const org_kind_choices[] = {"council", "committee", "department", "district", "commune", "board",
                                                NULL};
@@ -65,6 +66,10 @@ static const column site_columns[] = {
   COL("video_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 1000000, NULL, FALSE),
   COL("audio_cap_kbps", RC_FIELD_INT_OR_NULL, FALSE, 0, 100000, NULL, FALSE),
   COL("organisation", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
+  /* transport sip: its digest user and password, its media security */
+  COL("sip_user", RC_FIELD_STRING, FALSE, 0, 64, NULL, FALSE),
+  COL("sip_password", RC_FIELD_STRING, FALSE, 0, 128, NULL, FALSE),
+  COL("srtp", RC_FIELD_ENUM, FALSE, 0, 0, srtp_choices, FALSE),
   {{NULL, 0, 0, 0, 0, NULL}, FALSE},
 };
 static const column organisation_columns[] = {
@@ -81,8 +86,9 @@ static const column room_columns[] = {
   COL("site_code", RC_FIELD_CODE, FALSE, 0, 0, NULL, FALSE),
   {{NULL, 0, 0, 0, 0, NULL}, FALSE},
 };
-#define MAX_COLUMNS 12
-#define PASSWORD_COLUMN 3 /* in user_columns and delegate_columns */
+#define MAX_COLUMNS 16 /* the most columns of a kind (sites: 14) */
+#define PASSWORD_COLUMN 3      /* in user_columns and delegate_columns */
+#define SIP_PASSWORD_COLUMN 12 /* in site_columns */
 
 static const char *const kind_names[] = {"users", "delegates", "sites", "organisations", "rooms"};
 
@@ -505,6 +511,10 @@ check_row(const table *t, seen *s, guint r, json_t *rows, json_t *all_errors)
     check_org_parent(s, values, bad, line, errors);
   } else if (t->kind == RC_IMPORT_SITES) {
     check_unique(s, "code", valid(values, bad, "code"), line, errors);
+    if (json_object_get(values, "sip_password")) { /* read from the file again when written, never shown */
+      json_object_del(values, "sip_password");
+      json_object_set_new(values, "sip_password_set", json_true());
+    }
     check_site_parent(s, values, bad, line, errors);
     check_owner(s, values, bad, line, errors);
   } else if (t->kind == RC_IMPORT_ROOMS) {
@@ -623,7 +633,7 @@ level_rank(json_t *row)
 }
 
 static gboolean
-write_site(rc_store *store, json_t *values, const rc_import_owner *owner, GError **error)
+write_site(rc_store *store, json_t *values, const char *sip_password, const rc_import_owner *owner, GError **error)
 {
   const char *parent = str(values, "parent_code");
   g_autoptr(json_t) f = json_pack("{ss ss ss so ss ss}", "code", str(values, "code"), "name", str(values, "name"),
@@ -631,10 +641,13 @@ write_site(rc_store *store, json_t *values, const rc_import_owner *owner, GError
                                   parent ? json_integer(rc_store_site_id_by_code(store, parent)) : json_null(),
                                   "transport", str(values, "transport") ? str(values, "transport") : "rtp",
                                   "address", str(values, "address") ? str(values, "address") : "");
-  static const char *const media[] = {"h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps"};
+  static const char *const media[] = {"h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps",
+                                      "sip_user",          "srtp"};
   for (guint i = 0; i < G_N_ELEMENTS(media); i++)
     if (json_object_get(values, media[i]))
       json_object_set(f, media[i], json_object_get(values, media[i]));
+  if (*sip_password)
+    json_object_set_new(f, "sip_password", json_string(sip_password));
   gint64 org = owner_of(store, values, owner);
   if (org)
     json_object_set_new(f, "organisation_id", json_integer(org));
@@ -709,7 +722,7 @@ write_rows(rc_store *store, const table *t, const rc_import_owner *owner, json_t
       if (t->kind == RC_IMPORT_SITES) {
         if (level_rank(row) != rank)
           continue;
-        ok = write_site(store, values, owner, error);
+        ok = write_site(store, values, cell(t, t->rows->pdata[i + 1], SIP_PASSWORD_COLUMN), owner, error);
       } else if (t->kind == RC_IMPORT_ROOMS) {
         ok = write_room(store, values, owner, error);
       } else {

@@ -6,7 +6,8 @@
 #define USER_COLUMNS "id, username, full_name, role, title, unit, active, site_id, organisation_id, include_children"
 #define SITE_COLUMNS                                                                                    \
   "id, code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type, video_cap_kbps, " \
-  "audio_cap_kbps, organisation_id,"                                                                    \
+  "audio_cap_kbps, organisation_id, sip_user, srtp,"                                                   \
+  " (coalesce(sip_password, '') <> '') AS sip_password_set,"                                          \
   " (SELECT created_at FROM site_credentials c WHERE c.site_id = sites.id) AS credential_created_at"
 
 json_t *
@@ -250,14 +251,15 @@ rc_store_site_create(rc_store *store, json_t *f, GError **error)
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
       "INSERT INTO sites (code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type,"
-      " video_cap_kbps, audio_cap_kbps, organisation_id)"
-      " VALUES (?, ?, ?, ?, coalesce(?, 'rtp'), coalesce(?, ''), ?, ?, ?, ?, coalesce(?, 1))",
+      " video_cap_kbps, audio_cap_kbps, organisation_id, sip_user, sip_password, srtp)"
+      " VALUES (?, ?, ?, ?, coalesce(?, 'rtp'), coalesce(?, ''), ?, ?, ?, ?, coalesce(?, 1), nullif(?, ''),"
+      " nullif(?, ''), ?)",
       error);
   if (!stmt)
     return 0;
   const char *cols[] = {"code",      "name",    "level",          "parent_id",      "transport",
                         "address",   "h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps",
-                        "organisation_id"};
+                        "organisation_id", "sip_user", "sip_password", "srtp"};
   for (int i = 0; i < (int)G_N_ELEMENTS(cols); i++)
     rc_store_bind_json(stmt, i + 1, json_object_get(f, cols[i]));
   if (!rc_store_exec_stmt(store, stmt, error)) {
@@ -273,7 +275,8 @@ rc_store_site_update(rc_store *store, gint64 id, json_t *fields, GError **error)
   static const char *const allowed[] = {"code",           "name",          "level",
                                         "parent_id",      "transport",     "address",
                                         "h264_payload_type", "opus_payload_type", "video_cap_kbps",
-                                        "audio_cap_kbps", "organisation_id", NULL};
+                                        "audio_cap_kbps", "organisation_id", "sip_user",
+                                        "sip_password",   "srtp",          NULL};
   g_autoptr(json_t) old = rc_store_site_get(store, id, error);
   if (!old)
     return FALSE;
@@ -284,7 +287,50 @@ rc_store_site_update(rc_store *store, gint64 id, json_t *fields, GError **error)
                            json_object_get(merged, "parent_id"), id, error))
       return FALSE;
   }
+  /* An empty SIP user or password is none (NULL: the user is UNIQUE). */
+  static const char *const nullable[] = {"sip_user", "sip_password"};
+  for (gsize i = 0; i < G_N_ELEMENTS(nullable); i++) {
+    json_t *v = json_object_get(fields, nullable[i]);
+    if (json_is_string(v) && !*json_string_value(v))
+      json_object_set_new(fields, nullable[i], json_null());
+  }
   return rc_store_update_fields(store, "sites", id, fields, allowed, error);
+}
+
+json_t *
+rc_store_site_sip_secret(rc_store *store, const char *sip_user, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store,
+                                     "SELECT id, code, transport, address, sip_user, sip_password, srtp FROM sites"
+                                     " WHERE sip_user = ? AND transport = 'sip'",
+                                     error);
+  if (!stmt)
+    return NULL;
+  sqlite3_bind_text(stmt, 1, sip_user, -1, SQLITE_TRANSIENT);
+  return rc_store_row(store, stmt, "SIP user", error);
+}
+
+json_t *
+rc_store_sip_site(rc_store *store, gint64 id, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store,
+                                     "SELECT id, code, transport, address, sip_user, sip_password, srtp, organisation_id"
+                                     " FROM sites WHERE id = ? AND transport = 'sip'",
+                                     error);
+  if (!stmt)
+    return NULL;
+  sqlite3_bind_int64(stmt, 1, id);
+  return rc_store_row(store, stmt, "SIP site", error);
+}
+
+json_t *
+rc_store_sip_sites(rc_store *store, GError **error)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store,
+                                     "SELECT id, code, transport, address, sip_user, sip_password, srtp, organisation_id"
+                                     " FROM sites WHERE transport = 'sip' ORDER BY id",
+                                     error);
+  return stmt ? rc_store_rows(store, stmt, error) : NULL;
 }
 
 gboolean

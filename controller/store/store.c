@@ -323,6 +323,35 @@ static const char *const migrations[] = {
   "  hash TEXT NOT NULL UNIQUE,"
   "  created_at TEXT NOT NULL,"
   "  created_by INTEGER REFERENCES users(id) ON DELETE SET NULL);",
+  /* 11: SIP sites: the transport 'sip' (a rebuild again, as 10), the
+   * digest credentials a site registers and calls with and that the
+   * controller calls it with (the password in clear: digest needs it, both
+   * ways; the API never returns it), and its media security (NULL = the
+   * [sip] default). */
+  "CREATE TABLE sites_v11 ("
+  "  id INTEGER PRIMARY KEY,"
+  "  code TEXT NOT NULL UNIQUE,"
+  "  name TEXT NOT NULL,"
+  "  level TEXT NOT NULL CHECK (level IN ('province','district','commune','department')),"
+  "  parent_id INTEGER REFERENCES sites(id) ON DELETE RESTRICT,"
+  "  transport TEXT NOT NULL DEFAULT 'rtp' CHECK (transport IN ('rtp','rtsp','srt','webrtc','sip')),"
+  "  address TEXT NOT NULL DEFAULT '',"
+  "  h264_payload_type INTEGER CHECK (h264_payload_type BETWEEN 96 AND 127),"
+  "  opus_payload_type INTEGER CHECK (opus_payload_type BETWEEN 96 AND 127),"
+  "  video_cap_kbps INTEGER CHECK (video_cap_kbps BETWEEN 0 AND 1000000),"
+  "  audio_cap_kbps INTEGER CHECK (audio_cap_kbps BETWEEN 0 AND 100000),"
+  "  organisation_id INTEGER NOT NULL DEFAULT 1,"
+  "  sip_user TEXT UNIQUE CHECK (sip_user IS NULL OR length(sip_user) BETWEEN 1 AND 64),"
+  "  sip_password TEXT,"
+  "  srtp TEXT CHECK (srtp IN ('required','preferred','off')));"
+  "INSERT INTO sites_v11 (id, code, name, level, parent_id, transport, address, h264_payload_type,"
+  "  opus_payload_type, video_cap_kbps, audio_cap_kbps, organisation_id)"
+  "  SELECT id, code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type,"
+  "  video_cap_kbps, audio_cap_kbps, organisation_id FROM sites;"
+  "DROP TABLE sites;"
+  "ALTER TABLE sites_v11 RENAME TO sites;"
+  "CREATE INDEX sites_parent ON sites(parent_id);"
+  "CREATE INDEX sites_organisation ON sites(organisation_id);",
 };
 
 /* SQLITE_FULL is SQLite's word for ENOSPC on the database or the WAL; an
@@ -650,7 +679,7 @@ migrate(rc_store *store, GError **error)
   if (version > 0 && !backup_before_migration(store, version, latest, error))
     return FALSE;
   g_autofree char *bump = g_strdup_printf("PRAGMA user_version = %d", latest);
-  /* A migration that rebuilds a table (10) must not fire the foreign keys'
+  /* A migration that rebuilds a table (10, 11) must not fire the foreign keys'
    * ON DELETE actions when it drops the old one; the pragma only takes
    * effect outside a transaction, and the keys are checked before COMMIT. */
   if (!exec_sql(store, "PRAGMA foreign_keys=OFF", error))

@@ -82,6 +82,14 @@ gboolean rc_store_site_update(rc_store *store, gint64 id, json_t *fields, GError
 gboolean rc_store_site_delete(rc_store *store, gint64 id, GError **error);
 /* Id of the site with @code, 0 if none. */
 gint64 rc_store_site_id_by_code(rc_store *store, const char *code);
+/* The SIP site whose digest user is @sip_user: {id, code, transport,
+ * address, sip_user, sip_password, srtp}; RC_ERROR_NOT_FOUND when none.
+ * The password is the daemon's only (the API never returns it). (transfer full) */
+json_t *rc_store_site_sip_secret(rc_store *store, const char *sip_user, GError **error);
+/* Site @id when it is of transport 'sip', as rc_store_site_sip_secret's. (transfer full) */
+json_t *rc_store_sip_site(rc_store *store, gint64 id, GError **error);
+/* Every site of transport 'sip', each as rc_store_site_sip_secret's. (transfer full) */
+json_t *rc_store_sip_sites(rc_store *store, GError **error);
 
 /* ---- site credentials (store-site-credentials.c) ---- */
 /* A site's secret: 32 random bytes as base64url without padding. */

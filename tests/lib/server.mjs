@@ -28,6 +28,7 @@ export function testConfig(extra = {}) {
     auth: { initial_admin_password: ADMIN_PASSWORD, pwhash_cost: 'min' },
     demo: { seed: 'false' },
     media: { webrtc_port: 0 }, // WebRTC off unless a test gives it a free UDP port
+    sip: { port: 0 }, // SIP off unless a test gives it a free port
   };
   for (const [sec, kv] of Object.entries(extra)) sections[sec] = { ...(sections[sec] || {}), ...kv };
   return Object.entries(sections)

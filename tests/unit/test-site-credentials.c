@@ -188,7 +188,7 @@ test_migration_keeps_what_points_to_sites(fixture *f, gconstpointer data)
   g_assert_null(strstr(as_nine, "webrtc"));
   f->store = rc_store_open(f->dir, &error);
   g_assert_no_error(error);
-  g_assert_cmpint(rc_store_schema_version(f->store), ==, 10);
+  g_assert_cmpint(rc_store_schema_version(f->store), ==, 11);
   g_autoptr(json_t) sites = rc_store_session_sites(f->store, sid, &error);
   g_assert_no_error(error);
   g_assert_cmpuint(json_array_size(sites), ==, 1);
@@ -197,7 +197,7 @@ test_migration_keeps_what_points_to_sites(fixture *f, gconstpointer data)
   g_autoptr(json_t) change = json_pack("{ss}", "transport", "webrtc");
   g_assert_true(rc_store_site_update(f->store, site, change, &error));
   g_assert_no_error(error);
-  g_autoptr(json_t) bad = json_pack("{ss}", "transport", "sip");
+  g_autoptr(json_t) bad = json_pack("{ss}", "transport", "h323");
   g_assert_false(rc_store_site_update(f->store, site, bad, &error));
   g_assert_error(error, RC_ERROR, RC_ERROR_INVALID);
   g_autofree char *fk = db_text(f, "PRAGMA foreign_key_check");

@@ -41,12 +41,12 @@ static void
 test_schema_and_reopen(fixture *f, gconstpointer data)
 {
   (void)data;
-  g_assert_cmpint(rc_store_schema_version(f->store), ==, 10);
+  g_assert_cmpint(rc_store_schema_version(f->store), ==, 11);
   add_user(f->store, "db01", "delegate");
   rc_store_close(f->store);
   f->store = rc_store_open(f->dir, NULL);
   g_assert_nonnull(f->store);
-  g_assert_cmpint(rc_store_schema_version(f->store), ==, 10);
+  g_assert_cmpint(rc_store_schema_version(f->store), ==, 11);
   g_assert_cmpint(rc_store_user_count(f->store), ==, 1);
 }
 
@@ -83,7 +83,7 @@ test_organisations_migration(fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   f->store = rc_store_open(f->dir, &error);
   g_assert_no_error(error);
-  g_assert_cmpint(rc_store_schema_version(f->store), ==, 10);
+  g_assert_cmpint(rc_store_schema_version(f->store), ==, 11);
   g_autoptr(json_t) province = rc_store_organisation_get(f->store, 1, &error);
   g_assert_no_error(error);
   g_assert_cmpstr(json_string_value(json_object_get(province, "kind")), ==, "province");

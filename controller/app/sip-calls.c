@@ -1,0 +1,835 @@
+/* sip-calls — see sip-calls.h. The stack asks (rc_sip_host); this file
+ * answers from the store and keeps the records. */
+#define G_LOG_DOMAIN "roomctl-sip"
+#include "app/sip-calls.h"
+#include "base/rc-error.h"
+#include "devices/sip.h"
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <string.h>
+
+#define KEEP_RECORDS 200
+#define AUDIT_QUIET_US (60 * G_USEC_PER_SEC) /* one audit row a minute per refused source and caller */
+#define AUDIT_KEEP 4096                      /* remembered refusals before the stale ones go */
+
+typedef struct {
+  gint64 id, session_id, site_id;
+  char *site_code, *state, *caller, *call_id, *from, *source, *transport;
+  gboolean outgoing; /* the controller called */
+  char *started_at, *ringing_at, *connected_at, *ended_at, *ended_by;
+  int cause;
+  char *cause_phrase;
+  rc_sip_srtp srtp;
+  rc_sip_call *call; /* the live dialog; NULL once ended */
+  gboolean negotiated;
+  rc_sip_sdp_offer offer;
+  rc_sip_crypto video_key, audio_key; /* ours */
+  char *local_address;
+  int video_port, audio_port;
+} call_record;
+
+struct rc_sip_calls {
+  rc_config *config;
+  rc_store *store;
+  rc_domain *domain;
+  rc_sip *sip;
+  GHashTable *sessions; /* session id → GPtrArray of call_record */
+  GHashTable *audited;  /* "action address caller" → last audit (µs); the stale go past AUDIT_KEEP */
+  gint64 next_id;
+  guint64 ended_by_site, ended_by_controller;
+  /* dial-out */
+  GQueue *dials; /* dial_job: the sites to call, at [sip] dials_per_second */
+  guint dial_timer;
+  GHashTable *attempts; /* "session:site" → failed calls in a row (for the backoff) */
+  GHashTable *redials;  /* dial_job* → its timer id */
+  guint64 dialled;
+  gboolean stopping;
+};
+
+typedef struct {
+  rc_sip_calls *calls;
+  gint64 session_id, site_id;
+} dial_job;
+
+static char *
+now_text(void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+static void
+record_free(gpointer p)
+{
+  call_record *r = p;
+  char **strings[] = {&r->site_code, &r->state,     &r->caller,       &r->call_id,      &r->from,
+                      &r->source,    &r->transport, &r->started_at,   &r->ringing_at,   &r->connected_at,
+                      &r->ended_at,  &r->ended_by,  &r->cause_phrase, &r->local_address};
+  for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
+    g_free(*strings[i]);
+  sodium_memzero(&r->offer, sizeof r->offer);
+  sodium_memzero(&r->video_key, sizeof r->video_key);
+  sodium_memzero(&r->audio_key, sizeof r->audio_key);
+  g_free(r);
+}
+
+static void
+set_text(char **slot, const char *value)
+{
+  g_free(*slot);
+  *slot = g_strdup(value);
+}
+
+/* ---- who calls ---------------------------------------------------------- */
+
+/* The host part of a site's address: "sip:user@host:port;x" or "host[:port]". (transfer full) */
+static char *
+address_host(const char *address)
+{
+  const char *s = address;
+  if (g_str_has_prefix(s, "sips:"))
+    s += 5;
+  else if (g_str_has_prefix(s, "sip:"))
+    s += 4;
+  const char *at = strchr(s, '@');
+  if (at)
+    s = at + 1;
+  if (*s == '[') {
+    const char *end = strchr(s, ']');
+    return end ? g_strndup(s + 1, (gsize)(end - s - 1)) : NULL;
+  }
+  return g_strndup(s, strcspn(s, ":;?>"));
+}
+
+/* A site without SIP credentials configured at @ip. (transfer full) */
+static json_t *
+site_at_address(rc_sip_calls *c, const char *ip)
+{
+  g_autoptr(json_t) sites = rc_store_sip_sites(c->store, NULL);
+  size_t i;
+  json_t *site;
+  json_array_foreach(sites, i, site)
+  {
+    const char *password = json_string_value(json_object_get(site, "sip_password"));
+    g_autofree char *host = address_host(json_string_value(json_object_get(site, "address")));
+    if ((!password || !*password) && host && *host && g_strcmp0(host, ip) == 0)
+      return json_incref(site);
+  }
+  return NULL;
+}
+
+static char *
+host_password(gpointer data, const char *user)
+{
+  rc_sip_calls *c = data;
+  g_autoptr(json_t) site = rc_store_site_sip_secret(c->store, user, NULL);
+  const char *password = site ? json_string_value(json_object_get(site, "sip_password")) : NULL;
+  return password && *password ? g_strdup(password) : NULL;
+}
+
+/* One audit row a minute per source address (any port) and claimed caller. */
+static void
+audit_refusal(rc_sip_calls *c, const char *action, const char *who, const char *source, const char *detail)
+{
+  const char *colon = strrchr(source, ':');
+  g_autofree char *ip = colon && !strchr(colon, ']') ? g_strndup(source, (gsize)(colon - source)) : g_strdup(source);
+  g_autofree char *key = g_strdup_printf("%s %s %s", action, ip, who ? who : "");
+  gint64 now = g_get_monotonic_time();
+  const gint64 *last = g_hash_table_lookup(c->audited, key);
+  if (last && now - *last < AUDIT_QUIET_US)
+    return;
+  if (g_hash_table_size(c->audited) >= AUDIT_KEEP) {
+    GHashTableIter it;
+    gpointer stale;
+    g_hash_table_iter_init(&it, c->audited);
+    while (g_hash_table_iter_next(&it, NULL, &stale))
+      if (now - *(gint64 *)stale >= AUDIT_QUIET_US)
+        g_hash_table_iter_remove(&it);
+  }
+  gint64 *at = g_new(gint64, 1);
+  *at = now;
+  g_hash_table_replace(c->audited, g_steal_pointer(&key), at);
+  gboolean uri = who && (g_str_has_prefix(who, "sip:") || g_str_has_prefix(who, "sips:"));
+  g_autofree char *target = uri ? g_strdup(who) : g_strdup_printf("sip:%s", who && *who ? who : "?");
+  g_autoptr(GError) error = NULL;
+  if (!rc_store_begin(c->store, &error) ||
+      !rc_store_end(c->store, rc_store_audit(c->store, 0, action, target, detail, &error), &error))
+    g_warning("sip: audit of a refusal: %s", error->message);
+}
+
+static void
+host_refused(gpointer data, const char *method, const char *user, const char *source, int status, const char *why)
+{
+  g_autofree char *detail = g_strdup_printf("%s from %s: %d %s", method, source, status, why);
+  audit_refusal(data, "sip.refused", user, source, detail);
+}
+
+/* The site that calls, NULL (transfer full), with how it is known. */
+static json_t *
+caller_site(rc_sip_calls *c, const rc_sip_invite *inv, const char **how)
+{
+  if (inv->caller != RC_SIP_CALLER_UNKNOWN) {
+    *how = inv->caller == RC_SIP_CALLER_DIGEST ? "digest" : "registered";
+    return rc_store_site_sip_secret(c->store, inv->user, NULL);
+  }
+  *how = "address";
+  return site_at_address(c, inv->source_ip);
+}
+
+/* "phien-12" or "12" → 12; 0 for anything else. */
+static gint64
+conference_session(const char *conference)
+{
+  const char *digits = g_str_has_prefix(conference, "phien-") ? conference + 6 : conference;
+  gsize n = strlen(digits);
+  if (n == 0 || n > 15 || strspn(digits, "0123456789") != n)
+    return 0;
+  return g_ascii_strtoll(digits, NULL, 10);
+}
+
+/* ---- the answer --------------------------------------------------------- */
+
+static const char *
+media_address(rc_sip_calls *c)
+{
+  rc_config *cfg = c->config;
+  if (*cfg->sip_media_address)
+    return cfg->sip_media_address;
+  if (*cfg->media_listen && !g_str_equal(cfg->media_listen, "0.0.0.0") && !g_str_equal(cfg->media_listen, "::"))
+    return cfg->media_listen;
+  return "127.0.0.1";
+}
+
+/* Reads @sdp (an offer, or the answer to ours) into @r->offer under @r's media security. */
+static gboolean
+read_sdp(rc_sip_calls *c, call_record *r, const char *sdp, gsize len, GError **error)
+{
+  rc_sip_sdp_tier tiers[8];
+  guint n = MIN(c->config->tiers->len, G_N_ELEMENTS(tiers));
+  for (guint i = 0; i < n; i++)
+    tiers[i] = (rc_sip_sdp_tier){g_array_index(c->config->tiers, rc_tier, i).width,
+                                 g_array_index(c->config->tiers, rc_tier, i).height};
+  return rc_sip_sdp_offer_parse(sdp, len, r->srtp, tiers, n, c->config->media_fps, &r->offer, error);
+}
+
+/* Parses the offer for @r's site and makes the answer into @d. */
+static void
+negotiate(rc_sip_calls *c, call_record *r, const rc_sip_invite *inv, rc_sip_decision *d)
+{
+  g_autoptr(GError) error = NULL;
+  if (!inv->sdp) {
+    d->status = 488;
+    d->phrase = g_strdup("Not Acceptable Here (the INVITE must carry an SDP offer)");
+    return;
+  }
+  if (!read_sdp(c, r, inv->sdp, inv->sdp_len, &error)) {
+    d->status = error->code == RC_SIP_SDP_ERROR_MALFORMED ? 400 : 488;
+    d->phrase = g_strdup_printf("%s (%s)", d->status == 400 ? "Bad Request" : "Not Acceptable Here", error->message);
+    return;
+  }
+  randombytes_buf(r->video_key.key, sizeof r->video_key.key);
+  randombytes_buf(r->audio_key.key, sizeof r->audio_key.key);
+  r->local_address = g_strdup(media_address(c));
+  r->video_port = c->config->media_video_port;
+  r->audio_port = c->config->media_audio_port;
+  rc_sip_sdp_local local = {
+      r->local_address, r->video_port, r->audio_port, &r->video_key, &r->audio_key, (guint64)g_get_real_time(), 1};
+  d->answer = rc_sip_sdp_answer(&r->offer, &local);
+  d->status = 200;
+  r->negotiated = TRUE;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static GPtrArray *
+session_records(rc_sip_calls *c, gint64 session_id)
+{
+  GPtrArray *list = g_hash_table_lookup(c->sessions, &session_id);
+  if (!list) {
+    gint64 *key = g_new(gint64, 1);
+    *key = session_id;
+    list = g_ptr_array_new_with_free_func(record_free);
+    g_hash_table_insert(c->sessions, key, list);
+  }
+  return list;
+}
+
+/* A new record in @session_id's list; the oldest ended ones go past KEEP_RECORDS. */
+static call_record *
+record_new(rc_sip_calls *c, gint64 session_id, json_t *site, const char *how, const rc_sip_invite *inv)
+{
+  GPtrArray *list = session_records(c, session_id);
+  for (guint i = 0; list->len >= KEEP_RECORDS && i < list->len;)
+    if (!((call_record *)list->pdata[i])->call)
+      g_ptr_array_remove_index(list, i);
+    else
+      i++;
+  call_record *r = g_new0(call_record, 1);
+  r->id = ++c->next_id;
+  r->session_id = session_id;
+  r->site_id = json_integer_value(json_object_get(site, "id"));
+  r->site_code = g_strdup(json_string_value(json_object_get(site, "code")));
+  r->caller = g_strdup(how);
+  r->call_id = g_strdup(inv->call_id);
+  r->from = g_strdup(inv->from);
+  r->source = g_strdup(inv->source);
+  r->transport = g_strdup(inv->transport);
+  r->started_at = now_text();
+  r->state = g_strdup("ringing");
+  const char *srtp = json_string_value(json_object_get(site, "srtp"));
+  if (!rc_sip_srtp_parse(srtp, &r->srtp))
+    rc_sip_srtp_parse(rc_config_sip_srtp(c->config), &r->srtp);
+  g_ptr_array_add(list, r);
+  return r;
+}
+
+static void
+host_invite(gpointer data, rc_sip_call *call, const rc_sip_invite *inv, rc_sip_decision *d)
+{
+  rc_sip_calls *c = data;
+  const char *how = NULL;
+  g_autoptr(json_t) site = caller_site(c, inv, &how);
+  if (!site) {
+    g_message("sip: INVITE from %s (%s) to '%s': unknown caller, 403", inv->source, inv->from, inv->conference);
+    g_autofree char *detail =
+        g_strdup_printf("INVITE from %s (%s) to %s: 403 unknown caller", inv->source, inv->from, inv->conference);
+    audit_refusal(c, "sip.refused", inv->from, inv->source, detail);
+    d->status = 403;
+    d->phrase = g_strdup("Forbidden (unknown caller)");
+    return;
+  }
+  gint64 site_id = json_integer_value(json_object_get(site, "id"));
+  const char *code = json_string_value(json_object_get(site, "code"));
+  gint64 wanted = conference_session(inv->conference);
+  g_autoptr(json_t) live = rc_store_site_live_session(c->store, site_id, NULL);
+  gint64 live_id = live ? json_integer_value(json_object_get(live, "id")) : 0;
+  if (!wanted || wanted != live_id) {
+    g_message("sip: site %s calls '%s': not a live session it is in, 404", code, inv->conference);
+    d->status = 404;
+    d->phrase = g_strdup("Not Found (no such live session with this site)");
+    return;
+  }
+  call_record *r = record_new(c, live_id, site, how, inv);
+  negotiate(c, r, inv, d);
+  if (d->status != 200) {
+    g_message("sip: site %s in session %" G_GINT64_FORMAT ": %d %s", code, live_id, d->status, d->phrase);
+    set_text(&r->state, "refused");
+    r->cause = d->status;
+    r->cause_phrase = g_strdup(d->phrase);
+    r->ended_at = now_text();
+    return;
+  }
+  r->call = call;
+  d->call_data = r;
+  g_message("sip: site %s joins session %" G_GINT64_FORMAT " (%s, %s): video %s, audio %s, %s", code, live_id, how,
+            inv->transport, r->offer.video.index >= 0 ? r->offer.video.encoding : "none",
+            r->offer.audio.index >= 0 ? r->offer.audio.encoding : "none",
+            (r->offer.video.index < 0 || r->offer.video.secure) && (r->offer.audio.index < 0 || r->offer.audio.secure)
+                ? "SRTP"
+                : "plain RTP");
+}
+
+static void redial_later(rc_sip_calls *c, gint64 session_id, gint64 site_id);
+
+static char *
+attempts_key(gint64 session_id, gint64 site_id)
+{
+  return g_strdup_printf("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, session_id, site_id);
+}
+
+static void
+host_call_state(gpointer data, rc_sip_call *call, gpointer call_data, rc_sip_call_state state, int status,
+                const char *phrase, gboolean by_remote)
+{
+  rc_sip_calls *c = data;
+  call_record *r = call_data;
+  (void)call;
+  if (state == RC_SIP_CALL_RINGING) {
+    r->ringing_at = now_text();
+    if (r->outgoing)
+      set_text(&r->state, "ringing");
+  } else if (state == RC_SIP_CALL_CONNECTED) {
+    set_text(&r->state, "connected");
+    r->connected_at = now_text();
+    g_autofree char *key = attempts_key(r->session_id, r->site_id);
+    if (r->outgoing) /* a call that got through: the backoff starts again */
+      g_hash_table_remove(c->attempts, key);
+  } else {
+    set_text(&r->state, "ended");
+    r->ended_at = now_text();
+    r->ended_by = g_strdup(by_remote ? "site" : "controller");
+    r->cause = status;
+    r->cause_phrase = g_strdup(phrase);
+    r->call = NULL;
+    if (by_remote)
+      c->ended_by_site++;
+    else
+      c->ended_by_controller++;
+    g_message("sip: site %s left session %" G_GINT64_FORMAT ": %d %s (by the %s)", r->site_code, r->session_id, status,
+              phrase, r->ended_by);
+    /* A call we made that failed or dropped is made again, later and
+     * later; one the controller ended is not. */
+    if (r->outgoing && by_remote && !c->stopping)
+      redial_later(c, r->session_id, r->site_id);
+  }
+}
+
+/* ---- dial-out ----------------------------------------------------------- */
+
+/* Whether @site_id has a call up (or being made) in @session_id. */
+static gboolean
+has_call(rc_sip_calls *c, gint64 session_id, gint64 site_id)
+{
+  GPtrArray *list = g_hash_table_lookup(c->sessions, &session_id);
+  for (guint i = 0; list && i < list->len; i++)
+    if (((call_record *)list->pdata[i])->site_id == site_id && ((call_record *)list->pdata[i])->call)
+      return TRUE;
+  return FALSE;
+}
+
+/* "sip:roomctl@HOST[:PORT]", the From of our calls. (transfer full) */
+static char *
+our_uri(rc_sip_calls *c)
+{
+  g_autofree char *conference = rc_sip_calls_conference(c, 0);
+  return g_strdup_printf("sip:roomctl@%s", strchr(conference, '@') + 1);
+}
+
+/* The answer to a call we made. */
+static void
+host_answered(gpointer data, rc_sip_call *call, gpointer call_data, const char *sdp, gsize len)
+{
+  rc_sip_calls *c = data;
+  call_record *r = call_data;
+  g_autoptr(GError) error = NULL;
+  if (sdp && read_sdp(c, r, sdp, len, &error)) {
+    r->negotiated = TRUE;
+    return;
+  }
+  g_autofree char *why = g_strdup_printf("the answer is not acceptable: %s", error ? error->message : "it has no SDP");
+  g_message("sip: site %s, session %" G_GINT64_FORMAT ": %s", r->site_code, r->session_id, why);
+  rc_sip_call_hangup(call);
+}
+
+/* Calls @site_id for @session_id when it is still in that live session
+ * and has no call up. */
+static void
+dial(rc_sip_calls *c, gint64 session_id, gint64 site_id)
+{
+  g_autoptr(json_t) live = rc_store_site_live_session(c->store, site_id, NULL);
+  g_autoptr(json_t) site = rc_store_sip_site(c->store, site_id, NULL);
+  const char *address = site ? json_string_value(json_object_get(site, "address")) : NULL;
+  if (!live || json_integer_value(json_object_get(live, "id")) != session_id || !address || !*address ||
+      has_call(c, session_id, site_id))
+    return;
+  g_autofree char *uri = g_str_has_prefix(address, "sip:") || g_str_has_prefix(address, "sips:")
+                             ? g_strdup(address)
+                             : g_strdup_printf("sip:%s", address);
+  g_autofree char *from = our_uri(c);
+  rc_sip_invite inv = {.call_id = "", .transport = "", .from = from, .source = uri};
+  call_record *r = record_new(c, session_id, site, "controller", &inv);
+  r->outgoing = TRUE;
+  set_text(&r->state, "calling");
+  randombytes_buf(r->video_key.key, sizeof r->video_key.key);
+  randombytes_buf(r->audio_key.key, sizeof r->audio_key.key);
+  r->local_address = g_strdup(media_address(c));
+  r->video_port = c->config->media_video_port;
+  r->audio_port = c->config->media_audio_port;
+  rc_sip_sdp_local local = {
+      r->local_address, r->video_port, r->audio_port, &r->video_key, &r->audio_key, (guint64)g_get_real_time(), 1};
+  g_autofree char *offer = rc_sip_sdp_offer_text(&local, r->srtp);
+  const char *user = json_string_value(json_object_get(site, "sip_user"));
+  const char *password = json_string_value(json_object_get(site, "sip_password"));
+  c->dialled++;
+  g_message("sip: calling site %s (%s) for session %" G_GINT64_FORMAT, r->site_code, uri, session_id);
+  r->call = rc_sip_call_invite(c->sip, uri, from, offer, user, password, r);
+}
+
+static gboolean
+dial_next(gpointer data)
+{
+  rc_sip_calls *c = data;
+  dial_job *job = g_queue_pop_head(c->dials);
+  if (job) {
+    dial(c, job->session_id, job->site_id);
+    g_free(job);
+  }
+  if (!g_queue_is_empty(c->dials))
+    return G_SOURCE_CONTINUE;
+  c->dial_timer = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Queues a call to @site_id (0: every SIP site of the session with an address). */
+static void
+queue_dials(rc_sip_calls *c, gint64 session_id, gint64 site_id)
+{
+  g_autoptr(json_t) sites = rc_store_session_sites(c->store, session_id, NULL);
+  size_t i;
+  json_t *site;
+  json_array_foreach(sites, i, site)
+  {
+    gint64 id = json_integer_value(json_object_get(site, "id"));
+    const char *address = json_string_value(json_object_get(site, "address"));
+    if ((site_id && id != site_id) || g_strcmp0(json_string_value(json_object_get(site, "transport")), "sip") ||
+        !address || !*address)
+      continue;
+    dial_job *job = g_new0(dial_job, 1);
+    job->session_id = session_id;
+    job->site_id = id;
+    g_queue_push_tail(c->dials, job);
+  }
+  if (!c->dial_timer && !g_queue_is_empty(c->dials))
+    c->dial_timer = g_timeout_add(MAX(1, 1000 / c->config->sip_dials_per_second), dial_next, c);
+}
+
+static gboolean
+redial_now(gpointer data)
+{
+  dial_job *job = data;
+  rc_sip_calls *c = job->calls;
+  g_hash_table_remove(c->redials, job);
+  dial(c, job->session_id, job->site_id);
+  g_free(job);
+  return G_SOURCE_REMOVE;
+}
+
+/* The next try after 5, 10, 20, 40, then every 60 seconds. */
+static void
+redial_later(rc_sip_calls *c, gint64 session_id, gint64 site_id)
+{
+  g_autofree char *key = attempts_key(session_id, site_id);
+  guint failed = GPOINTER_TO_UINT(g_hash_table_lookup(c->attempts, key));
+  g_hash_table_replace(c->attempts, g_strdup(key), GUINT_TO_POINTER(failed + 1));
+  guint delay = MIN(60u, 5u << MIN(failed, 4u));
+  dial_job *job = g_new0(dial_job, 1);
+  job->calls = c;
+  job->session_id = session_id;
+  job->site_id = site_id;
+  g_hash_table_insert(c->redials, job, GUINT_TO_POINTER(g_timeout_add_seconds(delay, redial_now, job)));
+  g_message("sip: site %" G_GINT64_FORMAT " of session %" G_GINT64_FORMAT ": called again in %u s", site_id, session_id,
+            delay);
+}
+
+gboolean
+rc_sip_calls_dial(rc_sip_calls *c, gint64 session_id, gint64 site_id, GError **error)
+{
+  g_autoptr(json_t) session = rc_store_session_get(c->store, session_id, NULL);
+  if (!session || g_strcmp0(json_string_value(json_object_get(session, "status")), "live")) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "session %" G_GINT64_FORMAT " is not live", session_id);
+    return FALSE;
+  }
+  g_autofree char *key = attempts_key(session_id, site_id);
+  if (site_id)
+    g_hash_table_remove(c->attempts, key);
+  queue_dials(c, session_id, site_id);
+  return TRUE;
+}
+
+static void
+host_registered(gpointer data, const char *user, const char *contact, const char *source, int expires)
+{
+  (void)data, (void)user, (void)contact, (void)source, (void)expires; /* rc_sip logs it; the API asks the stack */
+}
+
+/* ---- life --------------------------------------------------------------- */
+
+/* Builds the stack's settings from [sip]; TLS with the HTTPS certificate
+ * as sofia reads it: DATA/sip-tls/agent.pem, the key then the chain. */
+static gboolean
+settings_of(rc_config *cfg, rc_sip_settings *s, char **tls_dir, GError **error)
+{
+  g_auto(GStrv) names = g_strsplit(cfg->sip_transports, ",", -1);
+  for (char **t = names; *t; t++) {
+    g_strstrip(*t);
+    s->udp |= g_str_equal(*t, "udp");
+    s->tcp |= g_str_equal(*t, "tcp");
+    s->tls |= g_str_equal(*t, "tls");
+  }
+  s->listen = *cfg->sip_listen ? cfg->sip_listen : cfg->listen;
+  s->port = cfg->sip_port;
+  s->tls_port = cfg->sip_tls_port;
+  s->realm = cfg->sip_realm;
+  s->register_min = cfg->sip_register_min_seconds;
+  s->register_max = cfg->sip_register_max_seconds;
+  s->requests_per_second = cfg->sip_requests_per_second;
+  if (!s->tls)
+    return TRUE;
+  *tls_dir = g_build_filename(cfg->data_dir, "sip-tls", NULL);
+  g_autofree char *key = NULL, *cert = NULL;
+  if (!g_file_get_contents(cfg->tls_key, &key, NULL, error) || !g_file_get_contents(cfg->tls_cert, &cert, NULL, error))
+    return FALSE;
+  g_autofree char *agent = g_build_filename(*tls_dir, "agent.pem", NULL);
+  g_autofree char *both = g_strconcat(key, "\n", cert, NULL);
+  gboolean ok = g_mkdir_with_parents(*tls_dir, 0700) == 0 &&
+                g_file_set_contents_full(agent, both, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+  sodium_memzero(key, strlen(key));
+  sodium_memzero(both, strlen(both));
+  s->tls_dir = *tls_dir;
+  return ok;
+}
+
+rc_sip_calls *
+rc_sip_calls_new(rc_config *config, rc_store *store, GError **error)
+{
+  if (config->sip_port == 0)
+    return NULL;
+  rc_sip_calls *c = g_new0(rc_sip_calls, 1);
+  c->config = config;
+  c->store = store;
+  c->sessions = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+  c->audited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  c->dials = g_queue_new();
+  c->attempts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  c->redials = g_hash_table_new(NULL, NULL);
+  rc_sip_settings settings = {0};
+  g_autofree char *tls_dir = NULL;
+  rc_sip_host host = {c, host_password, host_invite, host_answered, host_call_state, host_registered, host_refused};
+  if (!settings_of(config, &settings, &tls_dir, error) || !(c->sip = rc_sip_new(&settings, &host, error))) {
+    rc_sip_calls_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+static void
+cancel_redials(rc_sip_calls *c)
+{
+  GHashTableIter it;
+  gpointer job, timer;
+  g_hash_table_iter_init(&it, c->redials);
+  while (g_hash_table_iter_next(&it, &job, &timer)) {
+    g_source_remove(GPOINTER_TO_UINT(timer));
+    g_free(job);
+    g_hash_table_iter_remove(&it);
+  }
+}
+
+void
+rc_sip_calls_free(rc_sip_calls *c)
+{
+  if (!c)
+    return;
+  rc_sip_calls_follow(c, NULL);
+  g_clear_handle_id(&c->dial_timer, g_source_remove);
+  cancel_redials(c);
+  c->stopping = TRUE;                    /* the calls that end below redial nothing */
+  g_clear_pointer(&c->sip, rc_sip_free); /* its calls end first: the records are still here */
+  g_hash_table_unref(c->sessions);
+  g_hash_table_unref(c->audited);
+  g_queue_free_full(c->dials, g_free);
+  g_hash_table_unref(c->attempts);
+  g_hash_table_unref(c->redials);
+  g_free(c);
+}
+
+/* Hangs up the live calls of @session_id whose site is not in it (all
+ * when it ended). */
+static void
+hang_up_outside(rc_sip_calls *c, gint64 session_id, gboolean ended)
+{
+  GPtrArray *list = g_hash_table_lookup(c->sessions, &session_id);
+  for (guint i = 0; list && i < list->len; i++) {
+    call_record *r = list->pdata[i];
+    if (!r->call)
+      continue;
+    g_autoptr(json_t) live = ended ? NULL : rc_store_site_live_session(c->store, r->site_id, NULL);
+    if (!live || json_integer_value(json_object_get(live, "id")) != session_id)
+      rc_sip_call_hangup(r->call);
+  }
+}
+
+static void
+on_domain(const rc_domain_event *e, gpointer data)
+{
+  rc_sip_calls *c = data;
+  if (e->kind == RC_DOMAIN_SESSION_LIVE && c->config->sip_dial_out)
+    queue_dials(c, e->session_id, 0);
+  else if (e->kind == RC_DOMAIN_SESSION_ENDED)
+    hang_up_outside(data, e->session_id, TRUE);
+  else if (e->kind == RC_DOMAIN_SITES_CHANGED)
+    hang_up_outside(data, e->session_id, FALSE);
+}
+
+void
+rc_sip_calls_follow(rc_sip_calls *c, rc_domain *domain)
+{
+  if (c->domain)
+    rc_domain_unsubscribe(c->domain, on_domain, c);
+  c->domain = domain;
+  if (domain)
+    rc_domain_subscribe(domain, on_domain, c);
+}
+
+/* ---- views -------------------------------------------------------------- */
+
+static json_t *
+text_or_null(const char *s)
+{
+  return s ? json_string(s) : json_null();
+}
+
+static json_t *
+stream_json(const call_record *r, const rc_sip_sdp_stream *s, gboolean video)
+{
+  if (!r->negotiated || s->index < 0)
+    return json_null();
+  static const char *const directions[] = {"inactive", "sendonly", "recvonly", "sendrecv"};
+  json_t *o =
+      json_pack("{ss si si s{ss si si} s{ss si} sI sb so ss}", "codec", s->encoding, "payload_type", s->pt,
+                "clock_rate", s->clock_rate, "remote", "address", s->address, "rtp_port", s->port, "rtcp_port",
+                s->rtcp_port, "local", "address", r->local_address, "rtp_port", video ? r->video_port : r->audio_port,
+                "ssrc", (json_int_t)s->ssrc, "srtp", s->secure, "suite",
+                s->secure ? json_string(s->remote_key.suite) : json_null(), "direction", directions[s->direction]);
+  if (video)
+    json_object_update_new(o, json_pack("{ss si sI sI si sb sb}", "profile_level_id", s->profile_level_id,
+                                        "packetization_mode", s->packetization_mode, "max_fs", (json_int_t)s->max_fs,
+                                        "max_mbps", (json_int_t)s->max_mbps, "tier", s->tier, "pli", s->pli, "fir",
+                                        s->fir));
+  return o;
+}
+
+static json_t *
+record_json(const call_record *r)
+{
+  json_t *o =
+      json_pack("{sI sI sI ss ss ss ss ss ss ss ss ss}", "id", (json_int_t)r->id, "session_id",
+                (json_int_t)r->session_id, "site_id", (json_int_t)r->site_id, "site_code", r->site_code, "direction",
+                r->outgoing ? "out" : "in", "state", r->state, "caller", r->caller, "call_id", r->call_id, "from",
+                r->from, "source", r->source, "transport", r->transport, "started_at", r->started_at);
+  json_object_set_new(o, "ringing_at", text_or_null(r->ringing_at));
+  json_object_set_new(o, "connected_at", text_or_null(r->connected_at));
+  json_object_set_new(o, "ended_at", text_or_null(r->ended_at));
+  json_object_set_new(o, "ended_by", text_or_null(r->ended_by));
+  json_object_set_new(o, "cause",
+                      r->cause
+                          ? json_pack("{si ss}", "status", r->cause, "phrase", r->cause_phrase ? r->cause_phrase : "")
+                          : json_null());
+  json_object_set_new(o, "srtp", json_string(rc_sip_srtp_name(r->srtp)));
+  json_object_set_new(o, "media",
+                      json_pack("{so so}", "video", stream_json(r, &r->offer.video, TRUE), "audio",
+                                stream_json(r, &r->offer.audio, FALSE)));
+  return o;
+}
+
+char *
+rc_sip_calls_conference(rc_sip_calls *c, gint64 session_id)
+{
+  rc_config *cfg = c->config;
+  const char *listen = *cfg->sip_listen ? cfg->sip_listen : cfg->listen;
+  gboolean any = g_str_equal(listen, "0.0.0.0") || g_str_equal(listen, "::") || !*listen;
+  const char *host = *cfg->sip_domain ? cfg->sip_domain : any ? g_get_host_name() : listen;
+  g_autofree char *port = cfg->sip_port == 5060 ? g_strdup("") : g_strdup_printf(":%d", cfg->sip_port);
+  gboolean v6 = strchr(host, ':') && host[0] != '[';
+  return g_strdup_printf("sip:phien-%" G_GINT64_FORMAT "@%s%s%s%s", session_id, v6 ? "[" : "", host, v6 ? "]" : "",
+                         port);
+}
+
+json_t *
+rc_sip_calls_list(rc_sip_calls *c, gint64 session_id)
+{
+  json_t *out = json_array();
+  GPtrArray *list = c ? g_hash_table_lookup(c->sessions, &session_id) : NULL;
+  for (guint i = 0; list && i < list->len; i++)
+    json_array_append_new(out, record_json(list->pdata[i]));
+  return out;
+}
+
+json_t *
+rc_sip_calls_registrations(rc_sip_calls *c, GError **error)
+{
+  g_autoptr(json_t) sites = rc_store_sip_sites(c->store, error);
+  if (!sites)
+    return NULL;
+  json_t *out = json_array();
+  size_t i;
+  json_t *site;
+  json_array_foreach(sites, i, site)
+  {
+    const char *user = json_string_value(json_object_get(site, "sip_user"));
+    if (!user)
+      continue;
+    g_autofree char *contact = NULL, *source = NULL;
+    int left = 0;
+    gboolean registered = rc_sip_registration(c->sip, user, &contact, &source, &left);
+    json_t *row = json_pack("{sO sO sO ss sb}", "site_id", json_object_get(site, "id"), "code",
+                            json_object_get(site, "code"), "organisation_id", json_object_get(site, "organisation_id"),
+                            "sip_user", user, "registered", registered);
+    json_object_set_new(row, "contact", text_or_null(contact));
+    json_object_set_new(row, "source", text_or_null(source));
+    json_object_set_new(row, "expires_in", registered ? json_integer(left) : json_null());
+    json_array_append_new(out, row);
+  }
+  return out;
+}
+
+gboolean
+rc_sip_calls_hangup(rc_sip_calls *c, gint64 session_id, gint64 site_id, GError **error)
+{
+  GPtrArray *list = c ? g_hash_table_lookup(c->sessions, &session_id) : NULL;
+  for (guint i = 0; list && i < list->len; i++) {
+    call_record *r = list->pdata[i];
+    if (r->site_id == site_id && r->call) {
+      rc_sip_call_hangup(r->call);
+      return TRUE;
+    }
+  }
+  g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND,
+              "site %" G_GINT64_FORMAT " has no SIP call in session %" G_GINT64_FORMAT, site_id, session_id);
+  return FALSE;
+}
+
+gboolean
+rc_sip_calls_media(rc_sip_calls *c, gint64 session_id, gint64 site_id, rc_sip_sdp_offer *offer,
+                   rc_sip_crypto *video_key, rc_sip_crypto *audio_key)
+{
+  GPtrArray *list = c ? g_hash_table_lookup(c->sessions, &session_id) : NULL;
+  for (guint i = 0; list && i < list->len; i++) {
+    call_record *r = list->pdata[i];
+    if (r->site_id == site_id && r->call && r->negotiated) {
+      *offer = r->offer;
+      *video_key = r->video_key;
+      *audio_key = r->audio_key;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static void
+family(GString *out, const char *name, const char *type, const char *help)
+{
+  g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void
+rc_sip_calls_metrics(rc_sip_calls *c, GString *out)
+{
+  rc_sip_counters n;
+  rc_sip_counters_get(c->sip, &n);
+  family(out, "roomctl_sip_requests_total", "counter", "SIP requests received.");
+  g_string_append_printf(out, "roomctl_sip_requests_total %" G_GUINT64_FORMAT "\n", n.requests);
+  family(out, "roomctl_sip_rate_limited_total", "counter",
+         "INVITEs and REGISTERs answered 503 by the per-source limit.");
+  g_string_append_printf(out, "roomctl_sip_rate_limited_total %" G_GUINT64_FORMAT "\n", n.rate_limited);
+  family(out, "roomctl_sip_auth_total", "counter", "Digest challenges sent and wrong digests refused (403).");
+  g_string_append_printf(out, "roomctl_sip_auth_total{result=\"challenge\"} %" G_GUINT64_FORMAT "\n", n.challenges);
+  g_string_append_printf(out, "roomctl_sip_auth_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n", n.auth_failures);
+  family(out, "roomctl_sip_registrations_total", "counter", "Successful REGISTERs (new and refreshed).");
+  g_string_append_printf(out, "roomctl_sip_registrations_total %" G_GUINT64_FORMAT "\n", n.registrations);
+  family(out, "roomctl_sip_registered", "gauge", "SIP users registered now.");
+  g_string_append_printf(out, "roomctl_sip_registered %u\n", n.registered_now);
+  family(out, "roomctl_sip_invites_total", "counter", "INVITEs received, by outcome.");
+  g_string_append_printf(out, "roomctl_sip_invites_total{result=\"answered\"} %" G_GUINT64_FORMAT "\n",
+                         n.calls_answered);
+  g_string_append_printf(out, "roomctl_sip_invites_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n", n.calls_refused);
+  family(out, "roomctl_sip_dials_total", "counter", "Calls the controller made to SIP sites (dial-out, redials).");
+  g_string_append_printf(out, "roomctl_sip_dials_total %" G_GUINT64_FORMAT "\n", c->dialled);
+  family(out, "roomctl_sip_calls", "gauge", "SIP calls up now (answered, not yet ended).");
+  g_string_append_printf(out, "roomctl_sip_calls %u\n", n.calls_now);
+  family(out, "roomctl_sip_calls_ended_total", "counter", "SIP calls that ended, by who hung up.");
+  g_string_append_printf(out, "roomctl_sip_calls_ended_total{by=\"site\"} %" G_GUINT64_FORMAT "\n", c->ended_by_site);
+  g_string_append_printf(out, "roomctl_sip_calls_ended_total{by=\"controller\"} %" G_GUINT64_FORMAT "\n",
+                         c->ended_by_controller);
+}

@@ -1,0 +1,69 @@
+/* sip-calls — the use case "a SIP site joins its session by calling in":
+ * the controller's SIP stack (devices/sip.h) with the decisions that need
+ * the store. A caller is matched to its site by digest (the site's
+ * sip_user and sip_password), by its registration, or, for a site without
+ * credentials, by the address it is configured at; an unknown caller gets
+ * 403 and an audit row (sip.refused). It calls a conference: "phien-<id>"
+ * or the digits of the session id; a site not in that live session gets
+ * 404. The offer is answered (sip-sdp.h) under the site's media security,
+ * else the [sip] default: 488 when nothing fits.
+ *
+ * Owns the call records of each session (in memory: the ringing,
+ * connected and ended times, who hung up and the SIP cause, what was
+ * negotiated, the SRTP keys both ways for the media), kept after the call
+ * ends (the last 200 a session). Hangs up a session's calls when it ends
+ * and a site's call when it leaves the session (domain events). Main loop
+ * only. */
+#pragma once
+#include "app/domain.h"
+#include "base/config.h"
+#include "devices/sip-sdp.h"
+#include "store/store.h"
+
+#include <jansson.h>
+
+typedef struct rc_sip_calls rc_sip_calls;
+
+/* Starts SIP as [sip] says ([sip] port 0: NULL, no error). NULL with
+ * @error when the stack cannot start (a port in use). All borrowed; they
+ * outlive it. (transfer full) */
+rc_sip_calls *rc_sip_calls_new(rc_config *config, rc_store *store, GError **error);
+/* Ends every call (BYE) and stops the stack. */
+void rc_sip_calls_free(rc_sip_calls *calls);
+
+/* Follows @domain's session events (NULL: stops following). */
+void rc_sip_calls_follow(rc_sip_calls *calls, rc_domain *domain);
+
+/* The address sites dial for @session_id: "sip:phien-<id>@DOMAIN[:PORT]"
+ * ([sip] domain, else the listen address, else the host name). (transfer full) */
+char *rc_sip_calls_conference(rc_sip_calls *calls, gint64 session_id);
+/* Session @session_id's call records, oldest first: {id, session_id,
+ * site_id, site_code, direction, state (ringing | connected | ended |
+ * refused), caller (digest | registered | address), call_id, from, source,
+ * transport, started_at, ringing_at, connected_at, ended_at, ended_by
+ * (site | controller | null), cause {status, phrase}, srtp (the policy),
+ * media {video, audio}: null or {codec, payload_type, clock_rate, remote
+ * {address, rtp_port, rtcp_port}, local {address, rtp_port}, ssrc, srtp,
+ * suite, direction, and for video profile_level_id, packetization_mode,
+ * max_fs, max_mbps, tier, pli, fir}}. Never a key. (transfer full) */
+json_t *rc_sip_calls_list(rc_sip_calls *calls, gint64 session_id);
+/* Every site of transport sip with a sip_user: {site_id, code,
+ * organisation_id, sip_user, registered, contact, source, expires_in}.
+ * (transfer full) */
+json_t *rc_sip_calls_registrations(rc_sip_calls *calls, GError **error);
+/* Hangs up @site_id's live call in @session_id (BYE). RC_ERROR_NOT_FOUND
+ * when it has none. */
+gboolean rc_sip_calls_hangup(rc_sip_calls *calls, gint64 session_id, gint64 site_id, GError **error);
+
+/* Calls @site_id (0: every SIP site of the session with an address) now,
+ * staggered at [sip] dials_per_second; its backoff starts again.
+ * RC_ERROR_INVALID_STATE when the session is not live. */
+gboolean rc_sip_calls_dial(rc_sip_calls *calls, gint64 session_id, gint64 site_id, GError **error);
+
+/* What the next step's media needs of @site_id's connected call in
+ * @session_id: the negotiated offer and our keys; FALSE when none. */
+gboolean rc_sip_calls_media(rc_sip_calls *calls, gint64 session_id, gint64 site_id, rc_sip_sdp_offer *offer,
+                            rc_sip_crypto *video_key, rc_sip_crypto *audio_key);
+
+/* The SIP families of /metrics, appended to @out. */
+void rc_sip_calls_metrics(rc_sip_calls *calls, GString *out);

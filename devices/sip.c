@@ -1,0 +1,785 @@
+/* sip — see sip.h. The nua callback dispatches each event to a short
+ * handler; the registrar's bindings and the rate limit's buckets are hash
+ * tables pruned by one timer. sofia-sip's own parser reads every message
+ * before it reaches us: a malformed request is answered (400) or dropped by
+ * the stack, never by this file. */
+#define G_LOG_DOMAIN "roomctl-sip"
+#define NUA_MAGIC_T struct rc_sip
+#define NUA_HMAGIC_T struct rc_sip_call
+#define SU_ROOT_MAGIC_T struct rc_sip
+#include "devices/sip.h"
+
+#include <gio/gio.h>
+#include <sofia-sip/auth_digest.h>
+#include <sofia-sip/auth_module.h>
+#include <sofia-sip/auth_plugin.h>
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_glib.h>
+#include <sofia-sip/su_log.h>
+#include <sofia-sip/tport_tag.h>
+#include <sodium.h>
+#include <string.h>
+
+#define PRUNE_SECONDS 5
+#define SHUTDOWN_US (2 * G_USEC_PER_SEC)
+
+typedef struct {
+  char *contact, *source, *source_ip;
+  gint64 expires_at; /* monotonic µs */
+} binding;
+
+typedef struct {
+  double tokens;
+  gint64 last, logged; /* monotonic µs */
+} bucket;
+
+struct rc_sip {
+  rc_sip_settings settings;
+  char *realm, *listen, *tls_dir;
+  rc_sip_host host;
+  su_home_t home[1];
+  su_root_t *root;
+  GSource *source;
+  nua_t *nua;
+  auth_mod_t *auth;
+  GHashTable *bindings; /* user → binding */
+  GHashTable *buckets;  /* source address → bucket */
+  GHashTable *calls;    /* rc_sip_call set */
+  guint prune;
+  gboolean shut_down;
+  rc_sip_counters counters;
+};
+
+struct rc_sip_call {
+  rc_sip *sip;
+  nua_handle_t *nh;
+  gpointer call_data; /* the host's, once it accepted */
+  gboolean connected, by_remote, ending;
+  int cause;
+  char *phrase;
+  char *response_phrase; /* nua_respond keeps the pointer until it sends: ours until the call is freed */
+  /* a call the controller makes */
+  gboolean outgoing, ringing, answered;
+  char *auth_user, *auth_password;
+  int auth_tries;
+};
+
+/* Where a request came from. */
+typedef struct {
+  char ip[64];
+  char address[80]; /* "ip:port" */
+  char transport[4];
+} origin;
+
+static auth_challenger_t const challenger[] = {
+    {SIP_401_UNAUTHORIZED, sip_www_authenticate_class, sip_authentication_info_class},
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void
+binding_free(gpointer p)
+{
+  binding *b = p;
+  g_free(b->contact);
+  g_free(b->source);
+  g_free(b->source_ip);
+  g_free(b);
+}
+
+static void
+read_origin(nua_t *nua, const sip_t *m, origin *out)
+{
+  memset(out, 0, sizeof *out);
+  g_strlcpy(out->ip, "?", sizeof out->ip);
+  g_strlcpy(out->address, "?", sizeof out->address);
+  msg_t *msg = nua_current_request(nua);
+  su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+  g_autoptr(GSocketAddress) sa =
+      ai && ai->ai_addr ? g_socket_address_new_from_native(ai->ai_addr, ai->ai_addrlen) : NULL;
+  if (sa && G_IS_INET_SOCKET_ADDRESS(sa)) {
+    GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS(sa);
+    g_autofree char *ip = g_inet_address_to_string(g_inet_socket_address_get_address(inet));
+    g_strlcpy(out->ip, ip, sizeof out->ip);
+    g_snprintf(out->address, sizeof out->address, strchr(ip, ':') ? "[%s]:%u" : "%s:%u", ip,
+               g_inet_socket_address_get_port(inet));
+  }
+  const char *proto = m && m->sip_via ? m->sip_via->v_protocol : "";
+  const char *slash = strrchr(proto ? proto : "", '/');
+  const char *name = slash ? slash + 1 : "udp";
+  g_strlcpy(out->transport,
+            g_ascii_strcasecmp(name, "TLS") == 0   ? "tls"
+            : g_ascii_strcasecmp(name, "TCP") == 0 ? "tcp"
+                                                   : "udp",
+            sizeof out->transport);
+}
+
+/* Whether @source may send one more INVITE/REGISTER now (a token bucket of
+ * requests_per_second, burst twice that). A refusal is logged once a minute
+ * per source. */
+static gboolean
+rate_ok(rc_sip *sip, const origin *o)
+{
+  int rate = sip->settings.requests_per_second;
+  if (rate <= 0)
+    return TRUE;
+  gint64 now = g_get_monotonic_time();
+  bucket *b = g_hash_table_lookup(sip->buckets, o->ip);
+  if (!b) {
+    b = g_new0(bucket, 1);
+    b->tokens = 2.0 * rate;
+    b->last = now;
+    g_hash_table_insert(sip->buckets, g_strdup(o->ip), b);
+  }
+  b->tokens = MIN(2.0 * rate, b->tokens + (double)(now - b->last) * rate / G_USEC_PER_SEC);
+  b->last = now;
+  if (b->tokens >= 1.0) {
+    b->tokens -= 1.0;
+    return TRUE;
+  }
+  sip->counters.rate_limited++;
+  if (!b->logged || now - b->logged > 60 * G_USEC_PER_SEC) {
+    g_warning("sip: %s sends more than %d requests a second: answered 503 (logged once a minute)", o->ip, rate);
+    b->logged = now;
+  }
+  return FALSE;
+}
+
+/* The URI @url as text. (transfer full) */
+static char *
+url_text(const url_t *url)
+{
+  su_home_t home[1] = {SU_HOME_INIT(home)};
+  char *s = url ? url_as_string(home, url) : NULL;
+  char *copy = g_strdup(s ? s : "");
+  su_home_deinit(home);
+  return copy;
+}
+
+/* ---- digest ------------------------------------------------------------- */
+
+/* The auth module's entry for @user takes the host's password of now, so
+ * that a changed or removed password counts at once. */
+static void
+refresh_password(rc_sip *sip, const char *user)
+{
+  char *password = sip->host.password ? sip->host.password(sip->host.data, user) : NULL;
+  auth_passwd_t *apw = auth_mod_getpass(sip->auth, user, sip->realm);
+  if (password && !apw)
+    apw = auth_mod_addpass(sip->auth, user, sip->realm);
+  if (apw && g_strcmp0(apw->apw_pass, password))
+    apw->apw_pass = password ? su_strdup(sip->auth->am_home, password) : NULL;
+  if (password) {
+    sodium_memzero(password, strlen(password));
+    g_free(password);
+  }
+}
+
+/* Checks the request's Authorization against our realm: as->as_status 0
+ * (as->as_user set), or 401 with as->as_response the challenge, 403, 400. */
+static auth_status_t *
+authenticate(rc_sip *sip, su_home_t *home, const sip_t *m)
+{
+  auth_status_t *as = auth_status_new(home);
+  as->as_method = m->sip_request->rq_method_name;
+  as->as_realm = sip->realm;
+  msg_auth_t *au = m->sip_authorization ? auth_digest_credentials(m->sip_authorization, sip->realm, NULL) : NULL;
+  if (au) {
+    auth_response_t ar[1] = {{.ar_size = sizeof ar}};
+    if (auth_digest_response_get(home, ar, au->au_params) >= 0 && ar->ar_username && *ar->ar_username)
+      refresh_password(sip, ar->ar_username);
+  }
+  auth_mod_verify(sip->auth, as, m->sip_authorization, challenger);
+  return as;
+}
+
+/* A 401 with a fresh challenge. */
+static void
+respond_challenge(rc_sip *sip, nua_handle_t *nh, su_home_t *home, const sip_t *m)
+{
+  auth_status_t *as = auth_status_new(home);
+  as->as_method = m->sip_request->rq_method_name;
+  as->as_realm = sip->realm;
+  auth_mod_challenge(sip->auth, as, challenger);
+  sip->counters.challenges++;
+  nua_respond(nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS(sip->nua), SIPTAG_HEADER((sip_header_t *)as->as_response),
+              TAG_END());
+}
+
+/* Answers a failed authentication (challenge, 403, 400…). */
+static void
+respond_auth_failure(rc_sip *sip, nua_handle_t *nh, auth_status_t *as, const sip_t *m, const origin *o)
+{
+  const char *method = m->sip_request->rq_method_name;
+  if (as->as_status == 401) {
+    sip->counters.challenges++;
+    nua_respond(nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS(sip->nua), SIPTAG_HEADER((sip_header_t *)as->as_response),
+                TAG_END());
+    return;
+  }
+  if (as->as_status == 403) {
+    sip->counters.auth_failures++;
+    auth_response_t ar[1] = {{.ar_size = sizeof ar}};
+    su_home_t home[1] = {SU_HOME_INIT(home)};
+    msg_auth_t *au = auth_digest_credentials(m->sip_authorization, sip->realm, NULL);
+    if (au)
+      auth_digest_response_get(home, ar, au->au_params);
+    g_message("sip: %s from %s: wrong digest for user '%s': 403", method, o->address,
+              ar->ar_username ? ar->ar_username : "");
+    if (sip->host.refused)
+      sip->host.refused(sip->host.data, method, ar->ar_username, o->address, 403, "wrong digest credentials");
+    su_home_deinit(home);
+  }
+  nua_respond(nh, as->as_status, as->as_phrase ? as->as_phrase : sip_status_phrase(as->as_status),
+              NUTAG_WITH_THIS(sip->nua), TAG_END());
+}
+
+/* ---- registrar ---------------------------------------------------------- */
+
+/* The expiry a REGISTER asks for: the Contact's, else Expires, else 3600. */
+static gint64
+asked_expires(const sip_t *m)
+{
+  if (m->sip_contact && m->sip_contact->m_expires)
+    return g_ascii_strtoll(m->sip_contact->m_expires, NULL, 10);
+  if (m->sip_expires)
+    return m->sip_expires->ex_delta;
+  return 3600;
+}
+
+static void
+unbind(rc_sip *sip, const char *user)
+{
+  if (g_hash_table_remove(sip->bindings, user)) {
+    g_message("sip: %s unregistered", user);
+    if (sip->host.registered)
+      sip->host.registered(sip->host.data, user, NULL, NULL, 0);
+  }
+}
+
+/* A REGISTER that authenticated as @user: binds, refreshes or removes. */
+static void
+register_user(rc_sip *sip, nua_handle_t *nh, const sip_t *m, const char *user, const origin *o)
+{
+  const char *to_user = m->sip_to ? m->sip_to->a_url->url_user : NULL;
+  if (g_strcmp0(to_user, user)) {
+    nua_respond(nh, 403, "Forbidden (the To user is not the authenticated one)", NUTAG_WITH_THIS(sip->nua), TAG_END());
+    return;
+  }
+  gint64 expires = asked_expires(m);
+  gboolean wildcard = m->sip_contact && m->sip_contact->m_url->url_type == url_any;
+  if (m->sip_contact && (expires == 0 || wildcard)) {
+    unbind(sip, user);
+    nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(sip->nua), TAG_END());
+    return;
+  }
+  if (m->sip_contact && expires < sip->settings.register_min) {
+    g_autofree char *min = g_strdup_printf("%d", sip->settings.register_min);
+    nua_respond(nh, SIP_423_INTERVAL_TOO_BRIEF, NUTAG_WITH_THIS(sip->nua), SIPTAG_MIN_EXPIRES_STR(min), TAG_END());
+    return;
+  }
+  expires = MIN(expires, sip->settings.register_max);
+  if (m->sip_contact) {
+    binding *b = g_new0(binding, 1);
+    b->contact = url_text(m->sip_contact->m_url);
+    b->source = g_strdup(o->address);
+    b->source_ip = g_strdup(o->ip);
+    b->expires_at = g_get_monotonic_time() + expires * G_USEC_PER_SEC;
+    gboolean fresh = !g_hash_table_contains(sip->bindings, user);
+    g_hash_table_replace(sip->bindings, g_strdup(user), b);
+    sip->counters.registrations++;
+    if (fresh)
+      g_message("sip: %s registered at %s from %s for %" G_GINT64_FORMAT " s", user, b->contact, o->address, expires);
+    if (sip->host.registered)
+      sip->host.registered(sip->host.data, user, b->contact, b->source, (int)expires);
+  }
+  binding *b = g_hash_table_lookup(sip->bindings, user);
+  if (!b) {
+    nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(sip->nua), TAG_END());
+    return;
+  }
+  gint64 left = MAX(0, (b->expires_at - g_get_monotonic_time()) / G_USEC_PER_SEC);
+  g_autofree char *contact = g_strdup_printf("<%s>;expires=%" G_GINT64_FORMAT, b->contact, left);
+  nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(sip->nua), SIPTAG_CONTACT_STR(contact), TAG_END());
+}
+
+static void
+on_register(rc_sip *sip, nua_handle_t *nh, const sip_t *m)
+{
+  origin o;
+  read_origin(sip->nua, m, &o);
+  if (!rate_ok(sip, &o)) {
+    nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(sip->nua), SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
+  } else {
+    su_home_t home[1] = {SU_HOME_INIT(home)};
+    auth_status_t *as = authenticate(sip, home, m);
+    if (as->as_status == 0 && as->as_user)
+      register_user(sip, nh, m, as->as_user, &o);
+    else
+      respond_auth_failure(sip, nh, as, m, &o);
+    su_home_deinit(home);
+  }
+  nua_handle_destroy(nh);
+}
+
+/* ---- calls -------------------------------------------------------------- */
+
+static void
+call_set_cause(rc_sip_call *call, int status, const char *phrase, gboolean by_remote)
+{
+  if (call->phrase) /* the first cause stands */
+    return;
+  call->cause = status;
+  call->phrase = g_strdup(phrase ? phrase : sip_status_phrase(status));
+  call->by_remote = by_remote;
+}
+
+/* The call's dialog is over: tell the host, free. */
+static void
+call_finish(rc_sip_call *call, int status, const char *phrase)
+{
+  rc_sip *sip = call->sip;
+  call_set_cause(call, status, phrase, FALSE);
+  if (call->call_data && sip->host.call_state)
+    sip->host.call_state(sip->host.data, call, call->call_data, RC_SIP_CALL_ENDED, call->cause, call->phrase,
+                         call->by_remote);
+  nua_handle_bind(call->nh, NULL);
+  nua_handle_destroy(call->nh);
+  g_hash_table_remove(sip->calls, call);
+  g_free(call->phrase);
+  g_free(call->response_phrase);
+  g_free(call->auth_user);
+  if (call->auth_password) {
+    sodium_memzero(call->auth_password, strlen(call->auth_password));
+    g_free(call->auth_password);
+  }
+  g_free(call);
+}
+
+/* Who calls: a digest user, a registered one, or nobody known. FALSE when
+ * the stack answered already (a challenge, 403, 400). */
+static gboolean
+identify_caller(rc_sip *sip, rc_sip_call *call, const sip_t *m, const origin *o, rc_sip_invite *inv, char **user)
+{
+  su_home_t home[1] = {SU_HOME_INIT(home)};
+  gboolean known = TRUE;
+  const char *from_user = m->sip_from ? m->sip_from->a_url->url_user : NULL;
+  if (m->sip_authorization) {
+    auth_status_t *as = authenticate(sip, home, m);
+    if (as->as_status == 0 && as->as_user) {
+      inv->caller = RC_SIP_CALLER_DIGEST;
+      *user = g_strdup(as->as_user);
+    } else {
+      respond_auth_failure(sip, call->nh, as, m, o);
+      known = FALSE;
+    }
+  } else if (from_user && rc_sip_registered_from(sip, from_user, o->ip)) {
+    inv->caller = RC_SIP_CALLER_REGISTERED;
+    *user = g_strdup(from_user);
+  } else if (from_user && sip->host.password) {
+    char *password = sip->host.password(sip->host.data, from_user);
+    if (password) { /* a user we know of, without credentials yet */
+      sodium_memzero(password, strlen(password));
+      g_free(password);
+      respond_challenge(sip, call->nh, home, m);
+      known = FALSE;
+    }
+  }
+  su_home_deinit(home);
+  inv->user = *user;
+  return known;
+}
+
+/* Sends the host's decision. */
+static void
+answer_invite(rc_sip *sip, rc_sip_call *call, rc_sip_decision *d)
+{
+  if (d->status == 200 && d->answer) {
+    call->call_data = d->call_data;
+    nua_respond(call->nh, SIP_180_RINGING, TAG_END());
+    if (sip->host.call_state)
+      sip->host.call_state(sip->host.data, call, call->call_data, RC_SIP_CALL_RINGING, 180, "Ringing", FALSE);
+    nua_respond(call->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(d->answer),
+                TAG_END());
+    sip->counters.calls_answered++;
+    return;
+  }
+  int status = d->status >= 300 && d->status < 700 ? d->status : 500;
+  sip->counters.calls_refused++;
+  call->response_phrase = g_strdup(d->phrase ? d->phrase : sip_status_phrase(status));
+  nua_respond(call->nh, status, call->response_phrase, TAG_END());
+}
+
+static void
+on_invite(rc_sip *sip, nua_handle_t *nh, const sip_t *m)
+{
+  rc_sip_call *call = g_new0(rc_sip_call, 1);
+  call->sip = sip;
+  call->nh = nh;
+  nua_handle_bind(nh, call);
+  g_hash_table_add(sip->calls, call);
+  sip->counters.invites++;
+  origin o;
+  read_origin(sip->nua, m, &o);
+  if (!rate_ok(sip, &o)) {
+    sip->counters.calls_refused++;
+    nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
+    return;
+  }
+  rc_sip_invite inv = {0};
+  g_autofree char *user = NULL;
+  if (!identify_caller(sip, call, m, &o, &inv, &user)) {
+    sip->counters.calls_refused++;
+    return;
+  }
+  g_autofree char *from = url_text(m->sip_from ? m->sip_from->a_url : NULL);
+  const char *conference = m->sip_request->rq_url->url_user;
+  inv.conference = conference ? conference : "";
+  inv.from = from;
+  inv.source = o.address;
+  inv.source_ip = o.ip;
+  inv.transport = o.transport;
+  inv.call_id = m->sip_call_id ? m->sip_call_id->i_id : "";
+  if (m->sip_payload) {
+    inv.sdp = m->sip_payload->pl_data;
+    inv.sdp_len = m->sip_payload->pl_len;
+  }
+  rc_sip_decision d = {.status = 500};
+  if (sip->host.invite)
+    sip->host.invite(sip->host.data, call, &inv, &d);
+  answer_invite(sip, call, &d);
+  g_free(d.phrase);
+  g_free(d.answer);
+}
+
+static void
+on_state(rc_sip *sip, rc_sip_call *call, int status, const char *phrase, tagi_t tags[])
+{
+  int state = nua_callstate_init;
+  tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+  if (state == nua_callstate_ready && call->call_data && !call->connected) {
+    call->connected = TRUE;
+    if (sip->host.call_state)
+      sip->host.call_state(sip->host.data, call, call->call_data, RC_SIP_CALL_CONNECTED, 200, "OK", FALSE);
+  } else if (state == nua_callstate_terminated) {
+    call_finish(call, status, phrase);
+  }
+}
+
+/* Answers a challenge to our INVITE once with the site's credentials. */
+static gboolean
+authenticate_out(rc_sip_call *call, const sip_t *m)
+{
+  msg_auth_t *au =
+      m->sip_www_authenticate ? (msg_auth_t *)m->sip_www_authenticate : (msg_auth_t *)m->sip_proxy_authenticate;
+  const char *realm = au ? msg_params_find(au->au_params, "realm=") : NULL;
+  if (!realm || !call->auth_user || !call->auth_password || call->auth_tries++ > 0)
+    return FALSE;
+  g_autofree char *auth = g_strdup_printf("%s:%s:%s:%s", au->au_scheme, realm, call->auth_user, call->auth_password);
+  nua_authenticate(call->nh, NUTAG_AUTH(auth), TAG_END());
+  sodium_memzero(auth, strlen(auth));
+  return TRUE;
+}
+
+/* The site's responses to our INVITE. */
+static void
+on_invite_response(rc_sip *sip, rc_sip_call *call, int status, const char *phrase, const sip_t *m)
+{
+  if ((status == 401 || status == 407) && m && authenticate_out(call, m))
+    return;
+  if (status >= 180 && status < 200 && !call->ringing) {
+    call->ringing = TRUE;
+    if (sip->host.call_state)
+      sip->host.call_state(sip->host.data, call, call->call_data, RC_SIP_CALL_RINGING, status, phrase, FALSE);
+  } else if (status >= 200 && status < 300 && !call->answered) {
+    call->answered = TRUE;
+    if (sip->host.answered)
+      sip->host.answered(sip->host.data, call, call->call_data, m && m->sip_payload ? m->sip_payload->pl_data : NULL,
+                         m && m->sip_payload ? m->sip_payload->pl_len : 0);
+  } else if (status >= 300) {
+    call_set_cause(call, status, phrase, TRUE);
+  }
+}
+
+static void
+on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, rc_sip *sip, nua_handle_t *nh,
+         rc_sip_call *call, sip_t const *m, tagi_t tags[])
+{
+  (void)nua;
+  if (m && m->sip_request && event != nua_i_state)
+    sip->counters.requests++;
+  switch (event) {
+  case nua_i_register:
+    on_register(sip, nh, m);
+    break;
+  case nua_i_invite:
+    if (call) /* a re-INVITE: not yet (issue 17's next steps) */
+      nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+    else
+      on_invite(sip, nh, m);
+    break;
+  case nua_r_invite:
+    if (call && call->outgoing)
+      on_invite_response(sip, call, status, phrase, m);
+    break;
+  case nua_i_bye:
+    if (call)
+      call_set_cause(call, 200, "BYE", TRUE);
+    break;
+  case nua_i_cancel:
+    if (call)
+      call_set_cause(call, 487, "CANCEL", TRUE);
+    break;
+  case nua_i_state:
+    if (call)
+      on_state(sip, call, status, phrase, tags);
+    break;
+  case nua_r_shutdown:
+    if (status >= 200)
+      sip->shut_down = TRUE;
+    break;
+  case nua_i_options:
+  case nua_i_info:
+  case nua_i_message:
+  case nua_i_subscribe:
+  case nua_i_notify:
+  case nua_i_publish:
+  case nua_i_refer:
+  case nua_i_method:
+    if (nh && !call) /* answered by the stack; the handle it made is ours to free */
+      nua_handle_destroy(nh);
+    break;
+  default:
+    break;
+  }
+}
+
+/* ---- life --------------------------------------------------------------- */
+
+static gboolean
+prune(gpointer data)
+{
+  rc_sip *sip = data;
+  gint64 now = g_get_monotonic_time();
+  GHashTableIter it;
+  gpointer key, value;
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+  g_hash_table_iter_init(&it, sip->bindings);
+  while (g_hash_table_iter_next(&it, &key, &value))
+    if (((binding *)value)->expires_at <= now)
+      g_ptr_array_add(gone, g_strdup(key));
+  for (guint i = 0; i < gone->len; i++)
+    unbind(sip, gone->pdata[i]);
+  g_hash_table_iter_init(&it, sip->buckets);
+  while (g_hash_table_iter_next(&it, &key, &value))
+    if (now - ((bucket *)value)->last > 60 * G_USEC_PER_SEC)
+      g_hash_table_iter_remove(&it);
+  return G_SOURCE_CONTINUE;
+}
+
+/* "sip:HOST:PORT[;transport=…]" for the UDP/TCP transports. */
+static char *
+sip_url(const rc_sip_settings *s, gboolean secure)
+{
+  gboolean any = !*s->listen || g_str_equal(s->listen, "0.0.0.0") || g_str_equal(s->listen, "::");
+  g_autofree char *host = any                      ? g_strdup("*")
+                          : strchr(s->listen, ':') ? g_strdup_printf("[%s]", s->listen)
+                                                   : g_strdup(s->listen);
+  if (secure)
+    return g_strdup_printf("sips:%s:%d", host, s->tls_port);
+  const char *only = s->udp && !s->tcp ? ";transport=udp" : !s->udp && s->tcp ? ";transport=tcp" : "";
+  return g_strdup_printf("sip:%s:%d%s", host, s->port, only);
+}
+
+static gboolean
+start_stack(rc_sip *sip, GError **error)
+{
+  g_autofree char *url = sip_url(&sip->settings, !sip->settings.udp && !sip->settings.tcp);
+  g_autofree char *sips =
+      sip->settings.tls && (sip->settings.udp || sip->settings.tcp) ? sip_url(&sip->settings, TRUE) : NULL;
+  char key_hex[33];
+  guint8 key[16];
+  randombytes_buf(key, sizeof key);
+  sodium_bin2hex(key_hex, sizeof key_hex, key, sizeof key);
+  sip->auth = auth_mod_create(sip->root, AUTHTAG_METHOD("Digest"), AUTHTAG_REALM(sip->realm), AUTHTAG_FORBIDDEN(1),
+                              AUTHTAG_QOP("auth"), AUTHTAG_MASTER_KEY(key_hex), TAG_END());
+  sodium_memzero(key_hex, sizeof key_hex);
+  if (!sip->auth) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "sip: cannot make the digest authentication module");
+    return FALSE;
+  }
+  sip->nua =
+      nua_create(sip->root, on_event, sip, NUTAG_URL(url), TAG_IF(sips, NUTAG_SIPS_URL(sips)),
+                 TAG_IF(sip->settings.tls, NUTAG_CERTIFICATE_DIR(sip->tls_dir)), NUTAG_MEDIA_ENABLE(0),
+                 NUTAG_AUTOANSWER(0), NUTAG_ENABLEINVITE(1), NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"),
+                 NUTAG_APPL_METHOD("REGISTER"), SIPTAG_USER_AGENT_STR("roomctl"), TPTAG_UDP_RMEM(1 << 20), TAG_END());
+  if (!sip->nua) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE, "sip: cannot bind %s%s%s", url, sips ? " and " : "",
+                sips ? sips : "");
+    return FALSE;
+  }
+  g_message("sip: listening on %s%s%s (realm %s)", url, sips ? " and " : "", sips ? sips : "", sip->realm);
+  return TRUE;
+}
+
+/* sofia's own log lines (every module logs through the default log unless
+ * told otherwise) go to GLib's debug level: G_MESSAGES_DEBUG=roomctl-sip. */
+static void
+sofia_log(void *stream, char const *format, va_list args)
+{
+  (void)stream;
+  g_autofree char *line = g_strdup_vprintf(format, args);
+  g_debug("sofia: %s", g_strchomp(line));
+}
+
+rc_sip *
+rc_sip_new(const rc_sip_settings *settings, const rc_sip_host *host, GError **error)
+{
+  rc_sip *sip = g_new0(rc_sip, 1);
+  su_init();
+  su_log_redirect(NULL, sofia_log, NULL);
+  su_home_init(sip->home);
+  sip->settings = *settings;
+  sip->realm = g_strdup(settings->realm);
+  sip->listen = g_strdup(settings->listen ? settings->listen : "");
+  sip->tls_dir = g_strdup(settings->tls_dir ? settings->tls_dir : "");
+  sip->settings.realm = sip->realm;
+  sip->settings.listen = sip->listen;
+  sip->settings.tls_dir = sip->tls_dir;
+  sip->host = *host;
+  sip->bindings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, binding_free);
+  sip->buckets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  sip->calls = g_hash_table_new(NULL, NULL);
+  sip->root = su_glib_root_create(sip);
+  if (sip->root) {
+    sip->source = g_source_ref(su_glib_root_gsource(sip->root));
+    g_source_attach(sip->source, NULL);
+  }
+  if (!sip->root || !start_stack(sip, error)) {
+    if (!sip->root)
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "sip: cannot make the su_root on the GLib main loop");
+    rc_sip_free(sip);
+    return NULL;
+  }
+  sip->prune = g_timeout_add_seconds(PRUNE_SECONDS, prune, sip);
+  return sip;
+}
+
+void
+rc_sip_free(rc_sip *sip)
+{
+  if (!sip)
+    return;
+  g_clear_handle_id(&sip->prune, g_source_remove);
+  if (sip->nua) {
+    GHashTableIter it;
+    gpointer call;
+    g_hash_table_iter_init(&it, sip->calls);
+    while (g_hash_table_iter_next(&it, &call, NULL))
+      rc_sip_call_hangup(call);
+    nua_shutdown(sip->nua);
+    gint64 until = g_get_monotonic_time() + SHUTDOWN_US;
+    while (!sip->shut_down && g_get_monotonic_time() < until)
+      if (!g_main_context_iteration(NULL, FALSE))
+        g_usleep(10000);
+    g_autoptr(GList) left = g_hash_table_get_keys(sip->calls);
+    for (GList *l = left; l; l = l->next)
+      call_finish(l->data, 503, "the controller stopped");
+    nua_destroy(sip->nua);
+  }
+  if (sip->auth)
+    auth_mod_unref(sip->auth);
+  if (sip->source) {
+    g_source_destroy(sip->source); /* no dispatch from here on; the root's reference keeps it */
+    g_source_unref(sip->source);
+  }
+  if (sip->root)
+    su_root_destroy(sip->root);
+  su_home_deinit(sip->home);
+  su_deinit();
+  g_hash_table_unref(sip->bindings);
+  g_hash_table_unref(sip->buckets);
+  g_hash_table_unref(sip->calls);
+  g_free(sip->realm);
+  g_free(sip->listen);
+  g_free(sip->tls_dir);
+  g_free(sip);
+}
+
+int
+rc_sip_port(rc_sip *sip, const char *transport)
+{
+  if (g_strcmp0(transport, "tls") == 0)
+    return sip->settings.tls ? sip->settings.tls_port : 0;
+  if (g_strcmp0(transport, "udp") == 0)
+    return sip->settings.udp ? sip->settings.port : 0;
+  return sip->settings.tcp ? sip->settings.port : 0;
+}
+
+void
+rc_sip_call_hangup(rc_sip_call *call)
+{
+  if (call->ending)
+    return;
+  call->ending = TRUE;
+  call_set_cause(call, 200, "hung up by the controller", FALSE);
+  if (call->outgoing && !call->answered)
+    nua_cancel(call->nh, TAG_END());
+  else
+    nua_bye(call->nh, TAG_END());
+}
+
+rc_sip_call *
+rc_sip_call_invite(rc_sip *sip, const char *uri, const char *from, const char *offer, const char *auth_user,
+                   const char *auth_password, gpointer call_data)
+{
+  rc_sip_call *call = g_new0(rc_sip_call, 1);
+  call->sip = sip;
+  call->outgoing = TRUE;
+  call->call_data = call_data;
+  call->auth_user = g_strdup(auth_user);
+  call->auth_password = g_strdup(auth_password);
+  call->nh = nua_handle(sip->nua, call, SIPTAG_TO_STR(uri), SIPTAG_FROM_STR(from), TAG_END());
+  g_hash_table_add(sip->calls, call);
+  nua_invite(call->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer), TAG_END());
+  return call;
+}
+
+gboolean
+rc_sip_registration(rc_sip *sip, const char *user, char **contact, char **source, int *expires_in)
+{
+  binding *b = g_hash_table_lookup(sip->bindings, user);
+  gint64 now = g_get_monotonic_time();
+  if (!b || b->expires_at <= now)
+    return FALSE;
+  if (contact)
+    *contact = g_strdup(b->contact);
+  if (source)
+    *source = g_strdup(b->source);
+  if (expires_in)
+    *expires_in = (int)((b->expires_at - now) / G_USEC_PER_SEC);
+  return TRUE;
+}
+
+gboolean
+rc_sip_registered_from(rc_sip *sip, const char *user, const char *source_ip)
+{
+  binding *b = g_hash_table_lookup(sip->bindings, user);
+  return b && b->expires_at > g_get_monotonic_time() && g_strcmp0(b->source_ip, source_ip) == 0;
+}
+
+void
+rc_sip_counters_get(rc_sip *sip, rc_sip_counters *out)
+{
+  *out = sip->counters;
+  out->registered_now = g_hash_table_size(sip->bindings);
+  out->calls_now = 0;
+  GHashTableIter it;
+  gpointer call;
+  g_hash_table_iter_init(&it, sip->calls);
+  while (g_hash_table_iter_next(&it, &call, NULL))
+    out->calls_now += ((rc_sip_call *)call)->call_data != NULL;
+}

@@ -1,0 +1,749 @@
+// SIP signalling against a client nobody here wrote: sipp (Debian
+// sip-tester) registers with digest, calls in (200 + ACK + BYE) by digest,
+// by its registration and by its configured address, with SRTP; and is
+// refused where it must be: a wrong password (403, audited), an unknown
+// caller (403, audited), a site not in the session or an unknown conference
+// (404), a site that requires SRTP offering none (488). The controller
+// hangs up a call (REST) with a BYE the client answers. Malformed datagrams
+// and a flood from one source are answered (or dropped) without harm, and
+// the call records and /metrics tell what happened. baresip (Debian), a
+// video endpoint with mandatory SRTP, registers and calls in. When a session
+// goes live the controller calls its SIP sites (sipp answering as the site),
+// and calls again, after a backoff, a site that hung up. Over TLS (the HTTPS
+// certificate), openssl's client gets its answer on the sips: port, and a
+// site without its own media security must then use SRTP.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs/promises';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { api, assertAlive, login, request, startLocalServer, stopClean } from '../lib/integration.mjs';
+import { freePort, reapOnExit } from '../lib/server.mjs';
+import { freeUdpPorts, sleep, until } from '../lib/media.mjs';
+import { makeCert } from '../lib/tls.mjs';
+
+const KEY = 'AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e'; // 30 bytes, base64: an SDES inline key
+
+/** A TCP port whose UDP twin is free too (SIP listens on both). */
+async function freeSipPort() {
+  for (let i = 0; i < 50; i++) {
+    const p = await freePort();
+    const ok = await new Promise((resolve) => {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => resolve(false));
+      s.bind(p, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (ok) return p;
+  }
+  throw new Error('no free SIP port');
+}
+
+const sdp = (secure) => [
+  'v=0',
+  'o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]',
+  's=-',
+  'c=IN IP[media_ip_type] [media_ip]',
+  't=0 0',
+  `m=audio [media_port] RTP/${secure ? 'SAVP' : 'AVP'} 8 0`,
+  'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:0 PCMU/8000',
+  ...(secure ? [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${KEY}`] : []),
+  `m=video [media_port+2] RTP/${secure ? 'SAVP' : 'AVP'} 97`,
+  'a=rtpmap:97 H264/90000',
+  'a=fmtp:97 profile-level-id=42e01e;packetization-mode=1',
+  'a=rtcp-fb:97 nack pli',
+  ...(secure ? [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${KEY}`] : []),
+].join('\n');
+
+const from = (user) => `From: <sip:${user}@[local_ip]>;tag=[pid]SIPpTag[call_number]`;
+
+function invite(conf, user, cseq, { auth = false, secure = false } = {}) {
+  return `<send retrans="500"><![CDATA[
+INVITE sip:${conf}@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+${from(user)}
+To: <sip:${conf}@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: ${cseq} INVITE
+Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+${auth ? '[authentication]\n' : ''}Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp(secure)}
+]]></send>`;
+}
+
+/** The ACK of a final error response (same branch as the INVITE). */
+const ackError = (conf, user, cseq) => `<send><![CDATA[
+ACK sip:${conf}@[remote_ip]:[remote_port] SIP/2.0
+[last_Via:]
+${from(user)}
+[last_To:]
+Call-ID: [call_id]
+CSeq: ${cseq} ACK
+Max-Forwards: 70
+Content-Length: 0
+]]></send>`;
+
+/** The ACK of a 200, to its Contact. */
+const ack200 = (user, cseq) => `<send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+${from(user)}
+[last_To:]
+Call-ID: [call_id]
+CSeq: ${cseq} ACK
+Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+Content-Length: 0
+]]></send>`;
+
+const bye = (user, cseq) => `<send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+${from(user)}
+[last_To:]
+Call-ID: [call_id]
+CSeq: ${cseq} BYE
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+<recv response="200" crlf="true"/>`;
+
+/** A challenge first (401), then the INVITE again with the digest. */
+const challenged = (conf, user, opts) => `${invite(conf, user, 1, opts)}
+<recv response="100" optional="true"/>
+<recv response="401" auth="true"/>
+${ackError(conf, user, 1)}
+${invite(conf, user, 2, { ...opts, auth: true })}
+<recv response="100" optional="true"/>`;
+
+/** The answer's checks on the 200: its m-lines (and a=crypto when secure). */
+const answered = (secure) => `<recv response="180" optional="true"/>
+<recv response="200" rrs="true">
+  <action>
+    <ereg regexp="m=audio [0-9]+ RTP/${secure ? 'SAVP' : 'AVP'} 8" search_in="body" check_it="true" assign_to="1"/>
+    <ereg regexp="m=video [0-9]+ RTP/${secure ? 'SAVP' : 'AVP'} 97" search_in="body" check_it="true" assign_to="2"/>
+    ${secure ? '<ereg regexp="a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{40}" search_in="body" check_it="true" assign_to="3"/>' : ''}
+  </action>
+</recv>
+<Reference variables="1,2${secure ? ',3' : ''}"/>`;
+
+const SCENARIOS = {
+  register: (user, expect = 200, expires = 300) => `<send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:${user}@[remote_ip]>;tag=[pid]reg[call_number]
+To: <sip:${user}@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 1 REGISTER
+Contact: <sip:${user}@[local_ip]:[local_port]>
+Expires: ${expires}
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+<recv response="401" auth="true"/>
+<send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:${user}@[remote_ip]>;tag=[pid]reg[call_number]
+To: <sip:${user}@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 2 REGISTER
+Contact: <sip:${user}@[local_ip]:[local_port]>
+Expires: ${expires}
+[authentication]
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+<recv response="${expect}"/>`,
+  // A call by digest: 200, ACK, a pause while the test reads the records, BYE.
+  call: (conf, user, secure, pauseMs) => `${challenged(conf, user, { secure })}
+${answered(secure)}
+${ack200(user, 2)}
+<pause milliseconds="${pauseMs}"/>
+${bye(user, 3)}`,
+  // A call without credentials (a registered or address-matched site).
+  callPlain: (conf, user, pauseMs) => `${invite(conf, user, 1)}
+<recv response="100" optional="true"/>
+${answered(false)}
+${ack200(user, 1)}
+<pause milliseconds="${pauseMs}"/>
+${bye(user, 2)}`,
+  // A call the controller ends: the client answers its BYE.
+  hungUp: (conf, user) => `${challenged(conf, user, {})}
+${answered(false)}
+${ack200(user, 2)}
+<recv request="BYE" timeout="20000"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>`,
+  // Refused after the digest, with @code.
+  refusedDigest: (conf, user, code, secure) => `${challenged(conf, user, { secure })}
+<recv response="${code}"/>
+${ackError(conf, user, 2)}`,
+  // Refused without a challenge, with @code.
+  refused: (conf, user, code) => `${invite(conf, user, 1)}
+<recv response="100" optional="true"/>
+<recv response="${code}"/>
+${ackError(conf, user, 1)}`,
+};
+
+describe('sip', () => {
+  let srv, admin, sipPort, work;
+  const site = {};
+  const running = [];
+
+  /** Runs sipp with @xml against the controller; resolves {code, out, errors}. */
+  async function sipp(name, xml, { user, password, ip = '127.0.0.1', wait = true } = {}) {
+    const file = path.join(work, `${name}.xml`);
+    await fs.writeFile(file, `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="${name}">\n${xml}\n</scenario>\n`);
+    const local = await freeUdpPorts(4);
+    const errors = path.join(work, `${name}.errors.log`);
+    const args = ['-sf', file, `127.0.0.1:${sipPort}`, '-i', ip, '-p', String(local), '-mp', String(local + 2),
+      '-m', '1', '-nostdin', '-timeout', '30s', '-timeout_error', '-trace_err', '-error_file', errors];
+    if (user) args.push('-au', user, '-ap', password);
+    const proc = reapOnExit(spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    let out = '';
+    proc.stdout.on('data', (d) => { out += d; if (out.length > 100_000) out = out.slice(-50_000); });
+    proc.stderr.on('data', (d) => { out += d; });
+    const done = new Promise((resolve) => proc.on('exit', async (code) => {
+      const err = await fs.readFile(errors, 'utf8').catch(() => '');
+      resolve({ code, out: out.slice(-3000), errors: err.slice(-3000) });
+    }));
+    running.push(proc);
+    return wait ? done : { proc, done };
+  }
+  const ok = (r, what) => assert.equal(r.code, 0, `${what}: sipp failed\n${r.errors}\n${r.out}\n--- roomctl ---\n${srv.stderr.slice(-3000)}`);
+  const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
+  const conference = async () => { const r = await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls'); return [r.conference, r.conference_id]; };
+  const lastCall = async (code) => (await calls()).filter((c) => c.site_code === code).at(-1);
+  const audit = async () => (await api(srv.base, admin, 'GET', '/api/v1/audit?limit=200')).audit;
+
+  before(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-sip-'));
+    sipPort = await freeSipPort();
+    srv = await startLocalServer({
+      args: ['--demo'],
+      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, requests_per_second: 20, domain: 'sip.example', dial_out: 'false' } },
+    });
+    admin = await login(srv.base, 'admin', 'admin123');
+    const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
+    for (const code of ['TINH', 'H10', 'H11', 'H12', 'H13']) site[code] = all.find((s) => s.code === code);
+    // H10: digest, SRTP preferred; H11: no credentials, at 127.0.0.2, plain RTP;
+    // H12: digest, SRTP required; H13: digest, not in the session.
+    const sip = {
+      H10: { sip_user: 'h10', sip_password: 'h10-secret', srtp: 'preferred' },
+      H11: { address: 'sip:127.0.0.2', srtp: 'off' },
+      H12: { sip_user: 'h12', sip_password: 'h12-secret', srtp: 'required' },
+      H13: { sip_user: 'h13', sip_password: 'h13-secret' },
+    };
+    for (const [code, body] of Object.entries(sip)) {
+      const row = await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site[code].id}`, { transport: 'sip', ...body });
+      assert.equal(row.transport, 'sip');
+      assert.equal(row.sip_password, undefined, 'the password is never returned');
+      assert.equal(row.sip_password_set, body.sip_password ? 1 : 0);
+    }
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites',
+      { site_ids: ['TINH', 'H10', 'H11', 'H12'].map((c) => site[c].id) });
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
+  });
+  after(async () => {
+    for (const p of running) if (p.exitCode === null) p.kill('SIGKILL');
+    if (srv) await srv.stop();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  test('a site registers with digest; a wrong password is 403 and audited', async () => {
+    ok(await sipp('register', SCENARIOS.register('h10'), { user: 'h10', password: 'h10-secret' }), 'REGISTER');
+    const regs = (await api(srv.base, admin, 'GET', '/api/v1/sip/registrations')).registrations;
+    const h10 = regs.find((r) => r.code === 'H10');
+    assert.equal(h10.registered, true, JSON.stringify(regs));
+    assert.match(h10.contact, /^sip:h10@127\.0\.0\.1:\d+$/);
+    assert.ok(h10.expires_in > 250 && h10.expires_in <= 300, `expires_in ${h10.expires_in}`);
+    assert.equal(regs.find((r) => r.code === 'H12').registered, false);
+    await until(async () => /^roomctl_sip_registered 1$/m.test(await (await fetch(`${srv.base}/metrics`)).text()), 5000,
+      'roomctl_sip_registered 1 in /metrics');
+    ok(await sipp('unregister', SCENARIOS.register('h10', 200, 0), { user: 'h10', password: 'h10-secret' }), 'REGISTER expires 0');
+    const after = (await api(srv.base, admin, 'GET', '/api/v1/sip/registrations')).registrations;
+    assert.equal(after.find((r) => r.code === 'H10').registered, false);
+
+    ok(await sipp('register-wrong', SCENARIOS.register('h12', 403), { user: 'h12', password: 'not-it' }),
+      'REGISTER with a wrong password');
+    const row = (await audit()).find((a) => a.action === 'sip.refused' && a.target === 'sip:h12');
+    assert.ok(row, 'an audit row for the wrong digest');
+    assert.match(row.detail, /REGISTER from 127\.0\.0\.1:\d+: 403 wrong digest credentials/);
+  });
+
+  test('dial-in by digest: 200 with an answer, connected, then the site hangs up (BYE)', async () => {
+    const run = await sipp('call-h10', SCENARIOS.call('phien-1', 'h10', false, 3000), { user: 'h10', password: 'h10-secret', wait: false });
+    const live = await until(async () => { const c = await lastCall('H10'); return c && c.state === 'connected' && c; },
+      10000, 'H10 connected', () => srv.stderr.slice(-1500));
+    assert.deepEqual(await conference(), [`sip:phien-1@sip.example:${sipPort}`, '1']);
+    assert.equal(live.caller, 'digest');
+    assert.equal(live.direction, 'in');
+    assert.equal(live.transport, 'udp');
+    assert.equal(live.srtp, 'preferred');
+    assert.ok(live.ringing_at && live.connected_at && !live.ended_at);
+    assert.equal(live.media.audio.codec, 'PCMA');
+    assert.equal(live.media.audio.payload_type, 8);
+    assert.equal(live.media.audio.srtp, false);
+    assert.equal(live.media.audio.remote.address, '127.0.0.1');
+    assert.equal(live.media.video.codec, 'H264');
+    assert.equal(live.media.video.payload_type, 97);
+    assert.equal(live.media.video.packetization_mode, 1);
+    assert.equal(live.media.video.profile_level_id, '42e01e');
+    assert.equal(live.media.video.tier, 1, 'level 3.0 decodes 640x360, not 1280x720');
+    assert.equal(live.media.video.pli, true);
+    assert.equal(JSON.stringify(live).includes(KEY), false, 'no key in the API');
+    await until(async () => /^roomctl_sip_calls 1$/m.test(await (await fetch(`${srv.base}/metrics`)).text()), 5000,
+      'roomctl_sip_calls 1 in /metrics');
+    ok(await run.done, 'the call');
+    const ended = await until(async () => { const c = await lastCall('H10'); return c.state === 'ended' && c; }, 5000, 'H10 ended');
+    assert.equal(ended.ended_by, 'site');
+    assert.deepEqual(ended.cause, { status: 200, phrase: 'BYE' });
+  });
+
+  test('dial-in with SRTP: the answer carries our key; a site that requires SRTP and offers none gets 488', async () => {
+    const run = await sipp('call-h12-srtp', SCENARIOS.call('phien-1', 'h12', true, 1000), { user: 'h12', password: 'h12-secret', wait: false });
+    const live = await until(async () => { const c = await lastCall('H12'); return c && c.state === 'connected' && c; }, 10000, 'H12 connected');
+    assert.equal(live.srtp, 'required');
+    assert.equal(live.media.audio.srtp, true);
+    assert.equal(live.media.audio.suite, 'AES_CM_128_HMAC_SHA1_80');
+    assert.equal(live.media.video.srtp, true);
+    ok(await run.done, 'the SRTP call');
+
+    ok(await sipp('call-h12-plain', SCENARIOS.refusedDigest('phien-1', 'h12', 488, false), { user: 'h12', password: 'h12-secret' }),
+      'a plain offer to an SRTP-required site');
+    const refused = await lastCall('H12');
+    assert.equal(refused.state, 'refused');
+    assert.equal(refused.cause.status, 488);
+    assert.match(refused.cause.phrase, /requires SRTP/);
+  });
+
+  test('dial-in by registration and by configured address, to the numeric conference ID', async () => {
+    // H10 registers from 127.0.0.1, then calls without a digest; then unregisters.
+    ok(await sipp('register-again', SCENARIOS.register('h10'), { user: 'h10', password: 'h10-secret' }), 'REGISTER');
+    ok(await sipp('call-h10-registered', SCENARIOS.callPlain('1', 'h10', 200)), 'a registered site calls "1"');
+    assert.equal((await lastCall('H10')).caller, 'registered');
+    ok(await sipp('unregister-again', SCENARIOS.register('h10', 200, 0), { user: 'h10', password: 'h10-secret' }), 'unREGISTER');
+    // H11 has no credentials and is configured at 127.0.0.2.
+    ok(await sipp('call-h11', SCENARIOS.callPlain('phien-1', 'anyone', 200), { ip: '127.0.0.2' }), 'H11 from its address');
+    const h11 = await until(async () => { const c = await lastCall('H11'); return c && c.state === 'ended' && c; }, 5000, 'H11 ended');
+    assert.equal(h11.caller, 'address');
+    assert.equal(h11.srtp, 'off');
+  });
+
+  test('an unknown caller gets 403 and an audit row; a site not in the session or a wrong conference 404', async () => {
+    ok(await sipp('unknown', SCENARIOS.refused('phien-1', 'intruder', 403)), 'an unknown caller');
+    const row = (await audit()).find((a) => a.action === 'sip.refused' && /intruder/.test(a.target));
+    assert.ok(row, 'audited');
+    assert.match(row.detail, /INVITE from 127\.0\.0\.1:\d+ .* to phien-1: 403 unknown caller/);
+    ok(await sipp('not-in-session', SCENARIOS.refusedDigest('phien-1', 'h13', 404, false), { user: 'h13', password: 'h13-secret' }),
+      'H13 is not in session 1');
+    ok(await sipp('no-such-conference', SCENARIOS.refusedDigest('phien-999', 'h12', 404, true), { user: 'h12', password: 'h12-secret' }),
+      'a conference that is not H12\'s live session');
+    assert.equal((await calls()).some((c) => c.site_code === 'H13'), false);
+  });
+
+  test('the controller hangs up a call (REST): BYE, answered by the site', async () => {
+    const run = await sipp('hung-up', SCENARIOS.hungUp('phien-1', 'h10'), { user: 'h10', password: 'h10-secret', wait: false });
+    await until(async () => { const c = await lastCall('H10'); return c && c.state === 'connected' && c.caller === 'digest'; }, 10000, 'H10 connected again');
+    const res = await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: site.H10.id });
+    assert.equal(res.hanging_up, true);
+    ok(await run.done, 'the call the controller ends');
+    const ended = await until(async () => { const c = await lastCall('H10'); return c.state === 'ended' && c; }, 5000, 'ended');
+    assert.equal(ended.ended_by, 'controller');
+    const again = await request(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: site.H10.id });
+    assert.equal(again.status, 404);
+    assert.ok((await audit()).some((a) => a.action === 'sip.hangup'));
+  });
+
+  test('malformed datagrams and a flood from one source: answered or dropped, and the controller stays up', async () => {
+    const sock = dgram.createSocket('udp4');
+    await new Promise((r) => sock.bind(0, '127.0.0.1', r));
+    const replies = [];
+    sock.on('message', (m) => replies.push(m.toString('latin1')));
+    const send = (text) => new Promise((r) => sock.send(Buffer.isBuffer(text) ? text : Buffer.from(text, 'latin1'), sipPort, '127.0.0.1', r));
+    const port = sock.address().port;
+    const head = (method, id, extra = '') => `${method} sip:phien-1@127.0.0.1:${sipPort} SIP/2.0\r\n` +
+      `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK-${id}\r\nFrom: <sip:x@127.0.0.1>;tag=${id}\r\n` +
+      `To: <sip:phien-1@127.0.0.1>\r\nCall-ID: ${id}@test\r\nCSeq: 1 ${method}\r\nMax-Forwards: 70\r\n` +
+      `Contact: <sip:x@127.0.0.1:${port}>\r\n${extra}`;
+    const hostile = [
+      Buffer.from([0, 1, 2, 3, 255, 254, 0, 10, 13, 10]),
+      'INVITE\r\n\r\n',
+      'INVITE sip: SIP/2.0\r\nVia: nonsense\r\n\r\n',
+      `${head('INVITE', 'cl')}Content-Length: 99999\r\n\r\nv=0`,
+      `${head('INVITE', 'hdr')}X-Long: ${'a'.repeat(60000)}\r\nContent-Length: 0\r\n\r\n`,
+      `${head('INVITE', 'sdp')}Content-Type: application/sdp\r\nContent-Length: 12\r\n\r\nnot sdp at a`,
+      `${head('REGISTER', 'reg')}Authorization: Digest username="h10", realm="roomctl", nonce="x", uri="sip:a", response="00"\r\nContent-Length: 0\r\n\r\n`,
+    ];
+    for (const h of hostile) await send(h);
+    await sleep(500);
+    await assertAlive(srv, 'after malformed SIP');
+    // A flood of INVITEs from one address: past 20 a second (burst 40) they get 503.
+    for (let i = 0; i < 600; i++) await send(`${head('INVITE', `flood${i}`)}Content-Length: 0\r\n\r\n`);
+    await until(() => replies.filter((r) => r.startsWith('SIP/2.0 503')).length > 100, 10000, '503 answers to the flood',
+      () => replies.map((r) => r.slice(0, 12)).slice(-5));
+    assert.ok(replies.some((r) => r.startsWith('SIP/2.0 403')), 'the first ones are refused as unknown callers');
+    sock.close();
+    await assertAlive(srv, 'after the flood');
+    const limited = async () => Number(/^roomctl_sip_rate_limited_total (\d+)$/m.exec(await (await fetch(`${srv.base}/metrics`)).text())[1]);
+    await until(async () => await limited() > 100, 5000, 'the 503s counted in /metrics');
+    assert.equal((srv.stderr.match(/sends more than 20 requests a second/g) || []).length, 1, 'logged once');
+    await sleep(3000); // the bucket refills: the source is served again
+    ok(await sipp('after-flood', SCENARIOS.refused('phien-1', 'intruder2', 403)), 'served again after the flood');
+  });
+
+  test('the session ends: its calls are hung up (BYE); the controller then stops cleanly', async () => {
+    const run = await sipp('session-end', SCENARIOS.hungUp('phien-1', 'h10'), { user: 'h10', password: 'h10-secret', wait: false });
+    await until(async () => { const c = await lastCall('H10'); return c && c.state === 'connected'; }, 10000, 'H10 connected');
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/end');
+    ok(await run.done, 'the call the session end hangs up');
+    const ended = await until(async () => { const c = await lastCall('H10'); return c.state === 'ended' && c; }, 5000, 'ended');
+    assert.equal(ended.ended_by, 'controller');
+    ok(await sipp('after-end', SCENARIOS.refusedDigest('phien-1', 'h10', 404, false), { user: 'h10', password: 'h10-secret' }),
+      'the session is no longer live: 404');
+    await stopClean(srv, 'SIP');
+    srv = null;
+  });
+});
+
+describe('sip over TLS, with the HTTPS certificate', () => {
+  let srv, admin, sipPort, tlsPort, work;
+
+  /** One REST call over HTTPS trusting the test's CA; the parsed JSON (throws on an error status). */
+  function tlsApi(method, urlPath, body) {
+    const data = body ? JSON.stringify(body) : null;
+    const headers = { ...(admin ? { authorization: `Bearer ${admin}` } : {}),
+      ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) };
+    return new Promise((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: srv.port, method, path: urlPath, ca: work.pem, headers,
+        timeout: 10000, agent: false }, (res) => {
+        const chunks = [];
+        res.on('data', (d) => chunks.push(d));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          if (res.statusCode >= 300) reject(new Error(`${method} ${urlPath} -> ${res.statusCode}: ${text}`));
+          else resolve(text ? JSON.parse(text) : null);
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+      if (data) req.write(data);
+      req.end();
+    });
+  }
+
+  before(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-sips-'));
+    const cert = await makeCert(work, 'sip');
+    sipPort = await freeSipPort();
+    tlsPort = await freePort();
+    srv = await startLocalServer({
+      args: ['--demo'],
+      tls: { cert: cert.cert, key: cert.key, ca: cert.pem },
+      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, tls_port: tlsPort, transports: 'udp,tcp,tls', dial_out: 'false' } },
+    });
+    work = { dir: work, ca: cert.cert, pem: cert.pem };
+    admin = (await tlsApi('POST', '/api/v1/login', { username: 'admin', password: 'admin123' })).token;
+  });
+  after(async () => {
+    if (srv) await srv.stop();
+    if (work) await fs.rm(work.dir, { recursive: true, force: true });
+  });
+
+  test('an OPTIONS over TLS is answered; the key file sofia reads is the daemon\'s alone', async () => {
+    const req = `OPTIONS sip:127.0.0.1:${tlsPort} SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK-tls1\r\n` +
+      'From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: tls1@test\r\nCSeq: 1 OPTIONS\r\n' +
+      'Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n';
+    const client = reapOnExit(spawn('openssl', ['s_client', '-connect', `127.0.0.1:${tlsPort}`, '-CAfile', work.ca,
+      '-verify_return_error', '-quiet'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+    let out = '';
+    client.stdout.on('data', (d) => { out += d; });
+    client.stdin.write(req);
+    try {
+      await until(() => /^SIP\/2\.0 200 OK/m.test(out), 10000, 'the 200 to OPTIONS over TLS', () => out);
+    } finally {
+      client.kill();
+    }
+    assert.match(out, /^Via: SIP\/2\.0\/TLS 127\.0\.0\.1:5999;branch=z9hG4bK-tls1/m);
+    const st = await fs.stat(path.join(srv.dataDir, 'sip-tls', 'agent.pem'));
+    assert.equal(st.mode & 0o777, 0o600);
+  });
+
+  test('with TLS configured, a site without its own srtp requires SRTP: a plain offer gets 488', async () => {
+    const h14 = (await tlsApi('GET', '/api/v1/sites')).sites.find((x) => x.code === 'H14');
+    await tlsApi('PATCH', `/api/v1/sites/${h14.id}`, { transport: 'sip', address: '127.0.0.1' });
+    await tlsApi('PUT', '/api/v1/sessions/1/sites', { site_ids: [h14.id] });
+    await tlsApi('POST', '/api/v1/sessions/1/start');
+    const file = path.join(work.dir, 'plain.xml');
+    await fs.writeFile(file, `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="plain">\n${SCENARIOS.refused('phien-1', 'h14', 488)}\n</scenario>\n`);
+    const local = await freeUdpPorts(4);
+    const proc = reapOnExit(spawn('sipp', ['-sf', file, `127.0.0.1:${sipPort}`, '-i', '127.0.0.1', '-p', String(local),
+      '-mp', String(local + 2), '-m', '1', '-nostdin', '-timeout', '20s', '-timeout_error'], { stdio: 'ignore' }));
+    const code = await new Promise((resolve) => proc.on('exit', resolve));
+    assert.equal(code, 0, `sipp: 488 expected\n${srv.stderr.slice(-2000)}`);
+    const calls = (await tlsApi('GET', '/api/v1/sessions/1/sip/calls')).calls;
+    assert.equal(calls.at(-1).srtp, 'required');
+    assert.equal(calls.at(-1).cause.status, 488);
+  });
+});
+
+describe('sip with baresip: a video endpoint with mandatory SRTP registers and calls in', () => {
+  let srv, admin, sipPort, work;
+
+  before(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-baresip-'));
+    sipPort = await freeSipPort();
+    srv = await startLocalServer({
+      args: ['--demo'],
+      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort } },
+    });
+    admin = await login(srv.base, 'admin', 'admin123');
+    const h15 = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.find((x) => x.code === 'H15');
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${h15.id}`,
+      { transport: 'sip', sip_user: 'h15', sip_password: 'h15-secret', srtp: 'required' });
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: [h15.id] });
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
+  });
+  after(async () => {
+    if (srv) await srv.stop();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  test('baresip registers, calls phien-1 with Opus, H.264 and SRTP, and hangs up', async () => {
+    const local = await freeSipPort();
+    await fs.writeFile(path.join(work, 'config'), [
+      `sip_listen 127.0.0.1:${local}`, 'audio_player aubridge,nil', 'audio_source ausine,440', 'audio_alert aubridge,nil',
+      'video_source fakevideo,nil', 'video_display fakevideo,nil', 'video_size 640x360', 'video_fps 25',
+      'module_path /usr/lib/baresip/modules',
+      ...['stdio', 'opus', 'g722', 'g711', 'ausine', 'aubridge', 'avcodec', 'fakevideo', 'srtp'].map((m) => `module ${m}.so`),
+      'module_app account.so', 'module_app menu.so', ''].join('\n'));
+    await fs.writeFile(path.join(work, 'accounts'),
+      `<sip:h15@127.0.0.1:${sipPort};transport=udp>;auth_pass=h15-secret;regint=300;mediaenc=srtp-mand;answermode=manual\n`);
+    const proc = reapOnExit(spawn('baresip', ['-f', work, '-e', `/dial sip:phien-1@127.0.0.1:${sipPort}`, '-t', '6'],
+      { stdio: ['ignore', 'pipe', 'pipe'] }));
+    let out = '';
+    proc.stdout.on('data', (d) => { out += d; if (out.length > 50_000) out = out.slice(-20_000); });
+    proc.stderr.on('data', (d) => { out += d; });
+    const exited = new Promise((resolve) => proc.on('exit', resolve));
+    const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
+    const live = await until(async () => (await calls()).find((c) => c.state === 'connected'), 10000, 'baresip connected',
+      () => ({ baresip: out.slice(-1500), roomctl: srv.stderr.slice(-1500) }));
+    const regs = (await api(srv.base, admin, 'GET', '/api/v1/sip/registrations')).registrations;
+    assert.equal(regs.find((r) => r.code === 'H15').registered, true, JSON.stringify(regs));
+    assert.equal(live.site_code, 'H15');
+    assert.ok(['digest', 'registered'].includes(live.caller), live.caller);
+    assert.equal(live.srtp, 'required');
+    assert.equal(live.media.audio.codec, 'opus');
+    assert.equal(live.media.audio.srtp, true);
+    assert.equal(live.media.video.codec, 'H264');
+    assert.equal(live.media.video.packetization_mode, 1);
+    assert.equal(live.media.video.profile_level_id, '42e01f');
+    assert.equal(live.media.video.tier, 0, 'level 3.1 decodes the first tier (1280x720 at 25 fps)');
+    assert.equal(live.media.video.srtp, true);
+    assert.ok(live.media.audio.ssrc > 0 && live.media.video.ssrc > 0, 'baresip says its SSRCs');
+    assert.match(out, /Call established/);
+    await exited;
+    const ended = await until(async () => (await calls()).find((c) => c.id === live.id && c.state === 'ended'), 5000,
+      'the call ended', () => out.slice(-1000));
+    assert.equal(ended.ended_by, 'site');
+  });
+});
+
+describe('sip dial-out: the controller calls the session\'s SIP sites and calls again a site that drops', () => {
+  let srv, admin, sipPort, work, uasPort;
+
+  // A site that answers with SRTP (200), then hangs up 1.5 s later (its BYE).
+  const UAS = `<recv request="INVITE" rrs="true" crlf="true">
+  <action>
+    <ereg regexp=".*" search_in="hdr" header="From:" assign_to="their_from"/>
+    <ereg regexp=".*" search_in="hdr" header="To:" assign_to="our_to"/>
+  </action>
+</recv>
+<send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:h16@[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+]]></send>
+<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:h16@[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp(true)}
+]]></send>
+<recv request="ACK" crlf="true"/>
+<pause milliseconds="1500"/>
+<send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From:[$our_to];tag=[pid]SIPpTag01[call_number]
+To:[$their_from]
+Call-ID: [call_id]
+CSeq: 1 BYE
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+<recv response="200" crlf="true"/>`;
+
+  before(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-dial-'));
+    sipPort = await freeSipPort();
+    uasPort = await freeUdpPorts(4);
+    srv = await startLocalServer({
+      args: ['--demo'],
+      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, dials_per_second: 5 } },
+    });
+    admin = await login(srv.base, 'admin', 'admin123');
+    const h16 = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.find((x) => x.code === 'H16');
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${h16.id}`,
+      { transport: 'sip', address: `sip:h16@127.0.0.1:${uasPort}`, srtp: 'required' });
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: [h16.id] });
+  });
+  after(async () => {
+    if (srv) await srv.stop();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  test('the session goes live: H16 is called, answers with SRTP, drops, and is called again', async () => {
+    const file = path.join(work, 'uas.xml');
+    await fs.writeFile(file, `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="uas">\n${UAS}\n</scenario>\n`);
+    const uas = reapOnExit(spawn('sipp', ['-sf', file, '-i', '127.0.0.1', '-p', String(uasPort), '-mp', String(uasPort + 2),
+      '-m', '2', '-nostdin', '-timeout', '40s', '-timeout_error', '-trace_err', '-error_file', path.join(work, 'uas.err')],
+    { stdio: 'ignore' }));
+    const uasDone = new Promise((resolve) => uas.on('exit', resolve));
+    await sleep(300);
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
+    const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls.filter((c) => c.direction === 'out');
+    const first = await until(async () => (await calls()).find((c) => c.state === 'connected'), 10000, 'the first call connected',
+      () => srv.stderr.slice(-1500));
+    assert.equal(first.site_code, 'H16');
+    assert.equal(first.caller, 'controller');
+    assert.equal(first.media.audio.codec, 'PCMA');
+    assert.equal(first.media.audio.srtp, true);
+    assert.equal(first.media.video.codec, 'H264');
+    assert.equal(first.media.video.tier, 1);
+    const dropped = await until(async () => (await calls()).find((c) => c.id === first.id && c.state === 'ended'), 10000,
+      'the site hangs up');
+    assert.equal(dropped.ended_by, 'site');
+    // Called again after 5 s.
+    const second = await until(async () => (await calls()).find((c) => c.id !== first.id && c.state === 'connected'), 15000,
+      'the second call connected', () => srv.stderr.slice(-1500));
+    assert.ok(Date.parse(second.started_at) - Date.parse(dropped.ended_at) >= 4000, 'after the backoff');
+    assert.match(srv.stderr, /called again in 5 s/);
+    assert.equal(await uasDone, 0, 'sipp as the site: both calls as scripted');
+    await until(async () => /^roomctl_sip_dials_total [2-9]$/m.test(await (await fetch(`${srv.base}/metrics`)).text()), 5000,
+      'roomctl_sip_dials_total counts both');
+  });
+
+  test('a site that challenges our INVITE gets its own digest (REST dial of one site)', async () => {
+    const port = await freeUdpPorts(4);
+    const h17 = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.find((x) => x.code === 'H17');
+    const h16 = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.find((x) => x.code === 'H16');
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${h17.id}`,
+      { transport: 'sip', address: `127.0.0.1:${port}`, sip_user: 'h17', sip_password: 'h17-secret', srtp: 'off' });
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: [h16.id, h17.id] });
+    const challenge = `<recv request="INVITE" crlf="true"/>
+<send><![CDATA[
+SIP/2.0 401 Unauthorized
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+WWW-Authenticate: Digest realm="h17-room", nonce="0123456789abcdef", algorithm=MD5
+Content-Length: 0
+]]></send>
+<recv request="ACK" crlf="true"/>
+<recv request="INVITE" rrs="true" crlf="true">
+  <action>
+    <verifyauth assign_to="authvalid" username="h17" password="h17-secret"/>
+  </action>
+</recv>
+<nop hide="true" test="authvalid" next="good"/>
+<send><![CDATA[
+SIP/2.0 403 Wrong digest
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+<recv request="ACK" crlf="true" next="end"/>
+<label id="good"/>
+<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:h17@[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp(false)}
+]]></send>
+<recv request="ACK" crlf="true"/>
+<recv request="BYE" timeout="20000"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+<label id="end"/>`;
+    const file = path.join(work, 'challenge.xml');
+    await fs.writeFile(file, `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="challenge">\n${challenge}\n</scenario>\n`);
+    const uas = reapOnExit(spawn('sipp', ['-sf', file, '-i', '127.0.0.1', '-p', String(port), '-mp', String(port + 2),
+      '-m', '1', '-nostdin', '-timeout', '30s', '-timeout_error'], { stdio: 'ignore' }));
+    const uasDone = new Promise((resolve) => uas.on('exit', resolve));
+    await sleep(300);
+    const res = await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/dial', { site_id: h17.id });
+    assert.equal(res.dialling, true);
+    const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls.filter((c) => c.site_code === 'H17');
+    const live = await until(async () => (await calls()).find((c) => c.state === 'connected'), 10000, 'H17 connected after the challenge',
+      async () => (await calls()).map((c) => [c.state, c.cause]));
+    assert.equal(live.direction, 'out');
+    assert.equal(live.media.audio.srtp, false);
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: h17.id });
+    assert.equal(await uasDone, 0, 'sipp: the digest was right and the BYE came');
+    const ended = await until(async () => (await calls()).find((c) => c.id === live.id && c.state === 'ended'), 5000, 'ended');
+    assert.equal(ended.ended_by, 'controller');
+  });
+
+  test('the controller stops cleanly with a redial pending', async () => {
+    await until(() => (srv.stderr.match(/called again in/g) || []).length >= 2, 10000, 'H16 dropped again: a redial pending');
+    await stopClean(srv, 'dial-out');
+    srv = null;
+  });
+});
