@@ -22,11 +22,13 @@ function stateSince(call) {
   return call.started_at;
 }
 
-/** Who ended it and why: "by the site · 200 BYE". */
+/** Who ended it and the SIP cause: "điểm cầu ngắt · 200 BYE", "486 Busy Here"
+ *  (the controller's own hang-up says no more than who). */
 function endText(call) {
   const parts = [];
   if (call.ended_by) parts.push(t(`tech.sip.ended_by.${call.ended_by}`));
-  if (call.cause) parts.push(`${call.cause.status} ${call.cause.phrase || ''}`.trim());
+  const own = call.ended_by === 'controller' && call.cause?.status === 200;
+  if (call.cause && !own) parts.push(`${call.cause.status} ${call.cause.phrase || ''}`.trim());
   return parts.join(' · ');
 }
 
@@ -80,10 +82,10 @@ export class SipBar {
       else if (c) down++;
     }
     const chip = (key, n, cls) => h('span', { class: `sip-count ${cls}`, dataset: { count: key } }, t(`tech.sip.count.${key}`, { n }));
-    this.countsEl.replaceChildren(
-      chip('connected', `${connected}/${sites.length}`, 'c-connected'),
-      pending ? chip('pending', pending, 'c-calling') : null,
-      down ? chip('down', down, 'c-ended') : null);
+    const chips = [chip('connected', `${connected}/${sites.length}`, 'c-connected')];
+    if (pending) chips.push(chip('pending', pending, 'c-calling'));
+    if (down) chips.push(chip('down', down, 'c-ended'));
+    this.countsEl.replaceChildren(...chips);
     const live = this.feed.session?.status === 'live';
     const anyLive = sites.some((s) => callIsLive(this.feed.sipCalls.get(s.id)));
     if (!this.busy) {
