@@ -107,7 +107,7 @@ export class SiteDetail {
         h('button', { type: 'button', class: 'modal-close', 'aria-label': t('app.close'), title: t('app.close'), onclick: () => this.opts.onClose?.() }, '×')),
       h('div', { class: 'detail-state' }, this.stateEl, this.sinceEl, this.flagsEl),
       transportLine(s.transport),
-      this.sipPanel?.el,
+      ...(this.sipPanel ? [this.sipPanel.el] : []),
       this.figs,
       actions,
       this.watchBtn ? h('div', { class: 'detail-actions' }, this.watchBtn) : null,
