@@ -657,6 +657,44 @@ describe('sip live state: sip.call reaches the technicians\' dashboards; one req
     }
   });
 
+  test('a site that refuses our call waits for its redial; hanging it up drops the redial (and nothing is left: 404)', async () => {
+    const tech = await dashboard(technician);
+    const port = await freeUdpPorts(4);
+    const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
+    const h14 = all.find((x) => x.code === 'H14');
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${h14.id}`, { transport: 'sip', address: `127.0.0.1:${port}`, srtp: 'off' });
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ['H10', 'H12', 'H14'].map((c) => all.find((x) => x.code === c).id) });
+    const busy = `<recv request="INVITE" crlf="true"/>
+<send><![CDATA[
+SIP/2.0 486 Busy Here
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+<recv request="ACK" crlf="true"/>`;
+    const uas = await runSipp(work, 'busy', busy, { port, timeoutS: 20 });
+    running.push(uas.proc);
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/dial', { site_id: h14.id });
+    const calling = (await sipCall(tech, 'H14', 'calling')).body.call;
+    assert.equal(calling.direction, 'out');
+    const ended = (await sipCall(tech, 'H14', 'ended')).body.call;
+    assert.equal(ended.ended_by, 'site');
+    assert.equal(ended.cause.status, 486);
+    ok(await uas.done, 'H14 busy');
+    await until(() => /site \d+ of session 1: called again in 5 s/.test(srv.stderr), 5000, 'a redial pending');
+    const res = await api(srv.base, technician.token, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: h14.id });
+    assert.deepEqual(res, { session_id: 1, site_id: h14.id, hanging_up: true, calls: 0 });
+    assert.match(srv.stderr, /session 1: 1 call\(s\) still to make dropped by a hang-up/);
+    await sleep(6500); // past the 5 s of the redial that was dropped
+    assert.equal((await calls()).filter((c) => c.site_code === 'H14').length, 1, 'not called again');
+    const again = await request(srv.base, technician.token, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: h14.id });
+    assert.equal(again.status, 404, 'neither a call nor one to come');
+    await tech.close();
+  });
+
   test('POST …/sip/hangup without site_id hangs up every call: both sites get BYE, both end by the controller, audited', async () => {
     const tech = await dashboard(technician);
     const a = await caller('all-h10', SCENARIOS.hungUp('phien-1', 'h10'), { user: 'h10', password: 'h10-secret' });
