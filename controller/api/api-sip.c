@@ -1,5 +1,6 @@
 /* api-sip — the SIP calls and registrations as the technicians read them
- * (app/sip-calls.h), and the hang-up of one site's call. Without SIP
+ * (app/sip-calls.h), the dial and the hang-up of one site's call or of
+ * all the session's (audited). Without SIP
  * ([sip] port 0) the lists are empty and say so. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api/api-private.h"
@@ -12,10 +13,10 @@ void
 rc_api_set_sip(rc_api *api, rc_sip_calls *sip)
 {
   if (api->sip)
-    rc_sip_calls_follow(api->sip, NULL);
+    rc_sip_calls_follow(api->sip, NULL, NULL);
   api->sip = sip;
   if (sip)
-    rc_sip_calls_follow(sip, api->domain);
+    rc_sip_calls_follow(sip, api->domain, api->meeting);
   rc_metrics_set_sip(api->metrics, sip);
 }
 
@@ -46,20 +47,25 @@ registrations(rc_api_call *call, GError **error)
 }
 
 static const rc_field hangup_fields[] = {
-    {"site_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+    {"site_id", RC_FIELD_ID, FALSE, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
+/* Hangs up one site's call, or (no site_id) every call of the session. */
 static gboolean
 hangup(rc_api_call *call, GError **error)
 {
   gint64 sid = PARAM(call, 0), site = json_integer_value(json_object_get(call->body, "site_id"));
-  if (!rc_sip_calls_hangup(call->api->sip, sid, site, error))
+  guint ended = 0;
+  if (!rc_sip_calls_hangup(call->api->sip, sid, site, &ended, error))
     return FALSE;
-  rc_api_audit(call->api, call->user_id, "sip.hangup", "site:%" G_GINT64_FORMAT, site);
-  rc_api_reply_json(
-      call->reply, 202,
-      json_pack("{sI sI sb}", "session_id", (json_int_t)sid, "site_id", (json_int_t)site, "hanging_up", TRUE));
+  if (site)
+    rc_api_audit(call->api, call->user_id, "sip.hangup", "site:%" G_GINT64_FORMAT, site);
+  else
+    rc_api_audit(call->api, call->user_id, "sip.hangup", "session:%" G_GINT64_FORMAT, sid);
+  rc_api_reply_json(call->reply, 202,
+                    json_pack("{sI so sb si}", "session_id", (json_int_t)sid, "site_id",
+                              site ? json_integer(site) : json_null(), "hanging_up", TRUE, "calls", (int)ended));
   return TRUE;
 }
 

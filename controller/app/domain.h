@@ -14,12 +14,14 @@ typedef enum {
   RC_DOMAIN_FLOOR_GRANTED,  /* user_id (of site_id, 0 = none) has the floor, by */
   RC_DOMAIN_FLOOR_ENDED,    /* the turn ended, by */
   RC_DOMAIN_SITES_CHANGED,  /* session_id's sites were changed (or one of them) */
+  RC_DOMAIN_SIP_CALL,       /* call_id, site_id's SIP call in session_id, changed state (sip-calls.h) */
 } rc_domain_kind;
 
 typedef struct {
   rc_domain_kind kind;
   gint64 session_id;
   gint64 item_id, user_id, site_id;
+  gint64 call_id; /* RC_DOMAIN_SIP_CALL: the call record's id */
   gint64 by; /* the user who acted, 0 = the controller */
 } rc_domain_event;
 

@@ -207,6 +207,8 @@ on_domain(const rc_domain_event *e, gpointer data)
   case RC_DOMAIN_SITES_CHANGED:
     rc_program_sites_changed(p, e->session_id);
     break;
+  case RC_DOMAIN_SIP_CALL: /* the media of SIP calls is a later step */
+    break;
   }
 }
 

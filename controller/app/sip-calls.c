@@ -33,6 +33,7 @@ struct rc_sip_calls {
   rc_config *config;
   rc_store *store;
   rc_domain *domain;
+  rc_meeting *meeting; /* the technicians hear of each call's changes (sip.call) */
   rc_sip *sip;
   GHashTable *sessions; /* session id → GPtrArray of call_record */
   GHashTable *audited;  /* "action address caller" → last audit (µs); the stale go past AUDIT_KEEP */
@@ -242,6 +243,22 @@ negotiate(rc_sip_calls *c, call_record *r, const rc_sip_invite *inv, rc_sip_deci
 
 /* ---- records ------------------------------------------------------------ */
 
+static json_t *record_json(const call_record *r);
+
+/* Tells who follows that @r changed: the domain, and the session's
+ * technicians (a transient event: GET …/sip/calls is the snapshot). */
+static void
+announce(rc_sip_calls *c, const call_record *r)
+{
+  if (c->domain) {
+    rc_domain_event e = {
+        .kind = RC_DOMAIN_SIP_CALL, .session_id = r->session_id, .site_id = r->site_id, .call_id = r->id};
+    rc_domain_publish(c->domain, &e);
+  }
+  if (c->meeting)
+    rc_meeting_send(c->meeting, r->session_id, RC_EVENT_SIP_CALL, json_pack("{so}", "call", record_json(r)));
+}
+
 static GPtrArray *
 session_records(rc_sip_calls *c, gint64 session_id)
 {
@@ -318,10 +335,12 @@ host_invite(gpointer data, rc_sip_call *call, const rc_sip_invite *inv, rc_sip_d
     r->cause = d->status;
     r->cause_phrase = g_strdup(d->phrase);
     r->ended_at = now_text();
+    announce(c, r);
     return;
   }
   r->call = call;
   d->call_data = r;
+  announce(c, r);
   g_message("sip: site %s joins session %" G_GINT64_FORMAT " (%s, %s): video %s, audio %s, %s", code, live_id, how,
             inv->transport, r->offer.video.index >= 0 ? r->offer.video.encoding : "none",
             r->offer.audio.index >= 0 ? r->offer.audio.encoding : "none",
@@ -373,6 +392,7 @@ host_call_state(gpointer data, rc_sip_call *call, gpointer call_data, rc_sip_cal
     if (r->outgoing && by_remote && !c->stopping)
       redial_later(c, r->session_id, r->site_id);
   }
+  announce(c, r);
 }
 
 /* ---- dial-out ----------------------------------------------------------- */
@@ -444,6 +464,7 @@ dial(rc_sip_calls *c, gint64 session_id, gint64 site_id)
   c->dialled++;
   g_message("sip: calling site %s (%s) for session %" G_GINT64_FORMAT, r->site_code, uri, session_id);
   r->call = rc_sip_call_invite(c->sip, uri, from, offer, user, password, r);
+  announce(c, r);
 }
 
 static gboolean
@@ -611,7 +632,7 @@ rc_sip_calls_free(rc_sip_calls *c)
 {
   if (!c)
     return;
-  rc_sip_calls_follow(c, NULL);
+  rc_sip_calls_follow(c, NULL, NULL);
   g_clear_handle_id(&c->dial_timer, g_source_remove);
   cancel_redials(c);
   c->stopping = TRUE;                    /* the calls that end below redial nothing */
@@ -653,11 +674,12 @@ on_domain(const rc_domain_event *e, gpointer data)
 }
 
 void
-rc_sip_calls_follow(rc_sip_calls *c, rc_domain *domain)
+rc_sip_calls_follow(rc_sip_calls *c, rc_domain *domain, rc_meeting *meeting)
 {
   if (c->domain)
     rc_domain_unsubscribe(c->domain, on_domain, c);
   c->domain = domain;
+  c->meeting = meeting;
   if (domain)
     rc_domain_subscribe(domain, on_domain, c);
 }
@@ -764,20 +786,62 @@ rc_sip_calls_registrations(rc_sip_calls *c, GError **error)
   return out;
 }
 
-gboolean
-rc_sip_calls_hangup(rc_sip_calls *c, gint64 session_id, gint64 site_id, GError **error)
+/* Drops the calls still to make to @site_id (0: any site) for
+ * @session_id: queued ones and pending redials. How many went. */
+static guint
+drop_dials(rc_sip_calls *c, gint64 session_id, gint64 site_id)
 {
+  guint dropped = 0;
+  for (GList *l = c->dials->head; l;) {
+    GList *next = l->next;
+    dial_job *job = l->data;
+    if (job->session_id == session_id && (!site_id || job->site_id == site_id)) {
+      g_free(job);
+      g_queue_delete_link(c->dials, l);
+      dropped++;
+    }
+    l = next;
+  }
+  GHashTableIter it;
+  gpointer key, timer;
+  g_hash_table_iter_init(&it, c->redials);
+  while (g_hash_table_iter_next(&it, &key, &timer)) {
+    dial_job *job = key;
+    if (job->session_id != session_id || (site_id && job->site_id != site_id))
+      continue;
+    g_autofree char *attempts = attempts_key(job->session_id, job->site_id);
+    g_hash_table_remove(c->attempts, attempts); /* a later dial starts the backoff again */
+    g_source_remove(GPOINTER_TO_UINT(timer));
+    g_free(job);
+    g_hash_table_iter_remove(&it);
+    dropped++;
+  }
+  return dropped;
+}
+
+gboolean
+rc_sip_calls_hangup(rc_sip_calls *c, gint64 session_id, gint64 site_id, guint *ended, GError **error)
+{
+  guint n = 0, dropped = c ? drop_dials(c, session_id, site_id) : 0;
   GPtrArray *list = c ? g_hash_table_lookup(c->sessions, &session_id) : NULL;
   for (guint i = 0; list && i < list->len; i++) {
     call_record *r = list->pdata[i];
-    if (r->site_id == site_id && r->call) {
-      rc_sip_call_hangup(r->call);
-      return TRUE;
+    if ((!site_id || r->site_id == site_id) && r->call) {
+      rc_sip_call_hangup(r->call); /* the end comes later (call_state ENDED) */
+      n++;
     }
   }
-  g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND,
-              "site %" G_GINT64_FORMAT " has no SIP call in session %" G_GINT64_FORMAT, site_id, session_id);
-  return FALSE;
+  if (ended)
+    *ended = n;
+  if (site_id && !n && !dropped) {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND,
+                "site %" G_GINT64_FORMAT " has no SIP call in session %" G_GINT64_FORMAT, site_id, session_id);
+    return FALSE;
+  }
+  if (dropped)
+    g_message("sip: session %" G_GINT64_FORMAT ": %u call(s) still to make dropped by a hang-up", session_id,
+              dropped);
+  return TRUE;
 }
 
 gboolean

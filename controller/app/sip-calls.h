@@ -12,12 +12,15 @@
  * connected and ended times, who hung up and the SIP cause, what was
  * negotiated, the SRTP keys both ways for the media), kept after the call
  * ends (the last 200 a session). Hangs up a session's calls when it ends
- * and a site's call when it leaves the session (domain events). Main loop
- * only. */
+ * and a site's call when it leaves the session (domain events). Each
+ * change of a call's state (calling, ringing, connected, ended, refused) is
+ * published as RC_DOMAIN_SIP_CALL and, to the session's technicians, as the
+ * transient event sip.call {call: <record>}. Main loop only. */
 #pragma once
 #include "app/domain.h"
 #include "base/config.h"
 #include "devices/sip-sdp.h"
+#include "model/meeting.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -31,8 +34,10 @@ rc_sip_calls *rc_sip_calls_new(rc_config *config, rc_store *store, GError **erro
 /* Ends every call (BYE) and stops the stack. */
 void rc_sip_calls_free(rc_sip_calls *calls);
 
-/* Follows @domain's session events (NULL: stops following). */
-void rc_sip_calls_follow(rc_sip_calls *calls, rc_domain *domain);
+/* Follows @domain's session events, and tells each call's changes to
+ * @domain and to @meeting's technicians (NULL, NULL: stops both). Both
+ * borrowed. */
+void rc_sip_calls_follow(rc_sip_calls *calls, rc_domain *domain, rc_meeting *meeting);
 
 /* The address sites dial for @session_id: "sip:phien-<id>@DOMAIN[:PORT]"
  * ([sip] domain, else the listen address, else the host name). (transfer full) */
@@ -51,9 +56,12 @@ json_t *rc_sip_calls_list(rc_sip_calls *calls, gint64 session_id);
  * organisation_id, sip_user, registered, contact, source, expires_in}.
  * (transfer full) */
 json_t *rc_sip_calls_registrations(rc_sip_calls *calls, GError **error);
-/* Hangs up @site_id's live call in @session_id (BYE). RC_ERROR_NOT_FOUND
- * when it has none. */
-gboolean rc_sip_calls_hangup(rc_sip_calls *calls, gint64 session_id, gint64 site_id, GError **error);
+/* Hangs up @site_id's live call in @session_id (BYE, or CANCEL while it
+ * rings) and drops its queued call and pending redial; @site_id 0: every
+ * call of the session, and every call it was still to make. *@ended (may be
+ * NULL): the calls being hung up. RC_ERROR_NOT_FOUND when @site_id had
+ * neither a call nor one to come (never for 0). */
+gboolean rc_sip_calls_hangup(rc_sip_calls *calls, gint64 session_id, gint64 site_id, guint *ended, GError **error);
 
 /* Calls @site_id (0: every SIP site of the session with an address) now,
  * staggered at [sip] dials_per_second; its backoff starts again.

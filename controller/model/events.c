@@ -23,6 +23,8 @@ static const rc_event_info table[RC_N_EVENTS] = {
   /* Once a second while a check runs: check.finished carries the result. */
   [RC_EVENT_CHECK_PROGRESS] = {"check.progress", RC_AUDIENCE_TECH, FALSE},
   [RC_EVENT_CHECK_FINISHED] = {"check.finished", RC_AUDIENCE_TECH, TRUE},
+  /* A SIP call's new state: GET /sessions/{id}/sip/calls is its snapshot. */
+  [RC_EVENT_SIP_CALL] = {"sip.call", RC_AUDIENCE_TECH, FALSE},
   /* The snapshot's my_ballot.state tells a tablet that missed it. */
   [RC_EVENT_BALLOT_SEALED] = {"ballot.sealed", RC_AUDIENCE_USER, FALSE},
 };

@@ -33,6 +33,7 @@ typedef enum {
   RC_EVENT_ALARM_ACKED,
   RC_EVENT_CHECK_PROGRESS,
   RC_EVENT_CHECK_FINISHED,
+  RC_EVENT_SIP_CALL,
   /* one voter's own connections */
   RC_EVENT_BALLOT_SEALED,
   RC_N_EVENTS

@@ -11,7 +11,9 @@
 // goes live the controller calls its SIP sites (sipp answering as the site),
 // and calls again, after a backoff, a site that hung up. Over TLS (the HTTPS
 // certificate), openssl's client gets its answer on the sips: port, and a
-// site without its own media security must then use SRTP.
+// site without its own media security must then use SRTP. Each change of a
+// call's state reaches the technicians' and the secretariat's WebSocket as
+// sip.call; one request hangs up every call of a session.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -21,184 +23,13 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, assertAlive, login, request, startLocalServer, stopClean } from '../lib/integration.mjs';
+import { api, assertAlive, createUser, login, request, startLocalServer, stopClean } from '../lib/integration.mjs';
 import { freePort, reapOnExit } from '../lib/server.mjs';
 import { freeUdpPorts, sleep, until } from '../lib/media.mjs';
 import { makeCert } from '../lib/tls.mjs';
+import { KEY, SCENARIOS, freeSipPort, runSipp, sdp } from '../lib/sipp.mjs';
+import { WsClient } from '../lib/ws-client.mjs';
 
-const KEY = 'AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e'; // 30 bytes, base64: an SDES inline key
-
-/** A TCP port whose UDP twin is free too (SIP listens on both). */
-async function freeSipPort() {
-  for (let i = 0; i < 50; i++) {
-    const p = await freePort();
-    const ok = await new Promise((resolve) => {
-      const s = dgram.createSocket('udp4');
-      s.once('error', () => resolve(false));
-      s.bind(p, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (ok) return p;
-  }
-  throw new Error('no free SIP port');
-}
-
-const sdp = (secure) => [
-  'v=0',
-  'o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]',
-  's=-',
-  'c=IN IP[media_ip_type] [media_ip]',
-  't=0 0',
-  `m=audio [media_port] RTP/${secure ? 'SAVP' : 'AVP'} 8 0`,
-  'a=rtpmap:8 PCMA/8000',
-  'a=rtpmap:0 PCMU/8000',
-  ...(secure ? [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${KEY}`] : []),
-  `m=video [media_port+2] RTP/${secure ? 'SAVP' : 'AVP'} 97`,
-  'a=rtpmap:97 H264/90000',
-  'a=fmtp:97 profile-level-id=42e01e;packetization-mode=1',
-  'a=rtcp-fb:97 nack pli',
-  ...(secure ? [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${KEY}`] : []),
-].join('\n');
-
-const from = (user) => `From: <sip:${user}@[local_ip]>;tag=[pid]SIPpTag[call_number]`;
-
-function invite(conf, user, cseq, { auth = false, secure = false } = {}) {
-  return `<send retrans="500"><![CDATA[
-INVITE sip:${conf}@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-${from(user)}
-To: <sip:${conf}@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: ${cseq} INVITE
-Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
-Max-Forwards: 70
-${auth ? '[authentication]\n' : ''}Content-Type: application/sdp
-Content-Length: [len]
-
-${sdp(secure)}
-]]></send>`;
-}
-
-/** The ACK of a final error response (same branch as the INVITE). */
-const ackError = (conf, user, cseq) => `<send><![CDATA[
-ACK sip:${conf}@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-${from(user)}
-[last_To:]
-Call-ID: [call_id]
-CSeq: ${cseq} ACK
-Max-Forwards: 70
-Content-Length: 0
-]]></send>`;
-
-/** The ACK of a 200, to its Contact. */
-const ack200 = (user, cseq) => `<send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-${from(user)}
-[last_To:]
-Call-ID: [call_id]
-CSeq: ${cseq} ACK
-Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
-Max-Forwards: 70
-Content-Length: 0
-]]></send>`;
-
-const bye = (user, cseq) => `<send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-${from(user)}
-[last_To:]
-Call-ID: [call_id]
-CSeq: ${cseq} BYE
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-<recv response="200" crlf="true"/>`;
-
-/** A challenge first (401), then the INVITE again with the digest. */
-const challenged = (conf, user, opts) => `${invite(conf, user, 1, opts)}
-<recv response="100" optional="true"/>
-<recv response="401" auth="true"/>
-${ackError(conf, user, 1)}
-${invite(conf, user, 2, { ...opts, auth: true })}
-<recv response="100" optional="true"/>`;
-
-/** The answer's checks on the 200: its m-lines (and a=crypto when secure). */
-const answered = (secure) => `<recv response="180" optional="true"/>
-<recv response="200" rrs="true">
-  <action>
-    <ereg regexp="m=audio [0-9]+ RTP/${secure ? 'SAVP' : 'AVP'} 8" search_in="body" check_it="true" assign_to="1"/>
-    <ereg regexp="m=video [0-9]+ RTP/${secure ? 'SAVP' : 'AVP'} 97" search_in="body" check_it="true" assign_to="2"/>
-    ${secure ? '<ereg regexp="a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{40}" search_in="body" check_it="true" assign_to="3"/>' : ''}
-  </action>
-</recv>
-<Reference variables="1,2${secure ? ',3' : ''}"/>`;
-
-const SCENARIOS = {
-  register: (user, expect = 200, expires = 300) => `<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:${user}@[remote_ip]>;tag=[pid]reg[call_number]
-To: <sip:${user}@[remote_ip]>
-Call-ID: [call_id]
-CSeq: 1 REGISTER
-Contact: <sip:${user}@[local_ip]:[local_port]>
-Expires: ${expires}
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-<recv response="401" auth="true"/>
-<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:${user}@[remote_ip]>;tag=[pid]reg[call_number]
-To: <sip:${user}@[remote_ip]>
-Call-ID: [call_id]
-CSeq: 2 REGISTER
-Contact: <sip:${user}@[local_ip]:[local_port]>
-Expires: ${expires}
-[authentication]
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-<recv response="${expect}"/>`,
-  // A call by digest: 200, ACK, a pause while the test reads the records, BYE.
-  call: (conf, user, secure, pauseMs) => `${challenged(conf, user, { secure })}
-${answered(secure)}
-${ack200(user, 2)}
-<pause milliseconds="${pauseMs}"/>
-${bye(user, 3)}`,
-  // A call without credentials (a registered or address-matched site).
-  callPlain: (conf, user, pauseMs) => `${invite(conf, user, 1)}
-<recv response="100" optional="true"/>
-${answered(false)}
-${ack200(user, 1)}
-<pause milliseconds="${pauseMs}"/>
-${bye(user, 2)}`,
-  // A call the controller ends: the client answers its BYE.
-  hungUp: (conf, user) => `${challenged(conf, user, {})}
-${answered(false)}
-${ack200(user, 2)}
-<recv request="BYE" timeout="20000"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>`,
-  // Refused after the digest, with @code.
-  refusedDigest: (conf, user, code, secure) => `${challenged(conf, user, { secure })}
-<recv response="${code}"/>
-${ackError(conf, user, 2)}`,
-  // Refused without a challenge, with @code.
-  refused: (conf, user, code) => `${invite(conf, user, 1)}
-<recv response="100" optional="true"/>
-<recv response="${code}"/>
-${ackError(conf, user, 1)}`,
-};
 
 describe('sip', () => {
   let srv, admin, sipPort, work;
@@ -744,6 +575,148 @@ Content-Length: 0
   test('the controller stops cleanly with a redial pending', async () => {
     await until(() => (srv.stderr.match(/called again in/g) || []).length >= 2, 10000, 'H16 dropped again: a redial pending');
     await stopClean(srv, 'dial-out');
+    srv = null;
+  });
+});
+
+describe('sip live state: sip.call reaches the technicians\' dashboards; one request hangs up every call', () => {
+  let srv, admin, sipPort, work, technician, secretariat;
+  const running = [];
+  const LIVE = ['calling', 'ringing', 'connected'];
+
+  /** sipp calling the controller as a site. */
+  async function caller(name, xml, opts) {
+    const run = await runSipp(work, name, xml, { target: `127.0.0.1:${sipPort}`, port: await freeUdpPorts(4), ...opts });
+    running.push(run.proc);
+    return run;
+  }
+  const ok = (r, what) => assert.equal(r.code, 0, `${what}: sipp failed\n${r.errors}\n${r.out}\n--- roomctl ---\n${srv.stderr.slice(-3000)}`);
+  const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
+  /** A dashboard of session 1: the technicians' topic (and the tablets', where sip.call must not come). */
+  async function dashboard(who) {
+    const ws = await WsClient.connect(srv.port, { token: who.token });
+    await ws.request('subscribe.health', { session_id: 1 });
+    await ws.request('subscribe', { session_id: 1 });
+    return ws;
+  }
+  const sipCall = (ws, code, state) => ws.waitFor((m) => m.type === 'sip.call' && m.body.call.site_code === code &&
+    m.body.call.state === state, 15000);
+
+  before(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-sip-live-'));
+    sipPort = await freeSipPort();
+    srv = await startLocalServer({
+      args: ['--demo'],
+      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, requests_per_second: 20, dial_out: 'false' } },
+    });
+    admin = await login(srv.base, 'admin', 'admin123');
+    const org = (await api(srv.base, admin, 'GET', '/api/v1/sessions/1')).organisation_id; // their session's
+    technician = await createUser(srv.base, admin, 'kt-sip', 'technician', { fields: { organisation_id: org } });
+    secretariat = await createUser(srv.base, admin, 'tk-sip', 'secretariat', { fields: { organisation_id: org } });
+    const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
+    const ids = [];
+    for (const [code, body] of Object.entries({
+      H10: { sip_user: 'h10', sip_password: 'h10-secret', srtp: 'preferred' },
+      H12: { sip_user: 'h12', sip_password: 'h12-secret', srtp: 'required' },
+    })) {
+      const s = all.find((x) => x.code === code);
+      await api(srv.base, admin, 'PATCH', `/api/v1/sites/${s.id}`, { transport: 'sip', ...body });
+      ids.push(s.id);
+    }
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ids });
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
+  });
+  after(async () => {
+    for (const p of running) if (p.exitCode === null) p.kill('SIGKILL');
+    if (srv) await srv.stop();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  test('a site calls in and hangs up: the technician and the secretariat hear it connect, then end by the site', async () => {
+    const tech = await dashboard(technician);
+    const sec = await dashboard(secretariat);
+    const run = await caller('in-out', SCENARIOS.call('phien-1', 'h10', false, 1500), { user: 'h10', password: 'h10-secret' });
+    const connected = await sipCall(tech, 'H10', 'connected');
+    assert.equal(connected.session_id, -1, 'on the technicians\' topic of session 1');
+    assert.equal(connected.seq, undefined, 'transient: no seq');
+    const up = connected.body.call;
+    assert.equal(up.direction, 'in');
+    assert.equal(up.caller, 'digest');
+    assert.ok(up.connected_at && !up.ended_at);
+    const ended = (await sipCall(tech, 'H10', 'ended')).body.call;
+    assert.equal(ended.id, up.id, 'the same call');
+    assert.equal(ended.ended_by, 'site');
+    assert.equal(typeof ended.cause.status, 'number');
+    assert.ok(ended.ended_at);
+    for (const state of ['connected', 'ended']) await sipCall(sec, 'H10', state);
+    ok(await run.done, 'the call in');
+    assert.deepEqual((await calls()).find((c) => c.id === up.id), ended, 'the event is the record GET …/sip/calls gives');
+    for (const ws of [tech, sec]) {
+      assert.ok(!ws.log.some((m) => m.type === 'sip.call' && m.session_id === 1), 'not on the tablets\' topic');
+      await ws.close();
+    }
+  });
+
+  test('a site that refuses our call waits for its redial; hanging it up drops the redial (and nothing is left: 404)', async () => {
+    const tech = await dashboard(technician);
+    const port = await freeUdpPorts(4);
+    const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
+    const h14 = all.find((x) => x.code === 'H14');
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${h14.id}`, { transport: 'sip', address: `127.0.0.1:${port}`, srtp: 'off' });
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ['H10', 'H12', 'H14'].map((c) => all.find((x) => x.code === c).id) });
+    const busy = `<recv request="INVITE" crlf="true"/>
+<send><![CDATA[
+SIP/2.0 486 Busy Here
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+<recv request="ACK" crlf="true"/>`;
+    const uas = await runSipp(work, 'busy', busy, { port, timeoutS: 20 });
+    running.push(uas.proc);
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/dial', { site_id: h14.id });
+    const calling = (await sipCall(tech, 'H14', 'calling')).body.call;
+    assert.equal(calling.direction, 'out');
+    const ended = (await sipCall(tech, 'H14', 'ended')).body.call;
+    assert.equal(ended.ended_by, 'site');
+    assert.equal(ended.cause.status, 486);
+    ok(await uas.done, 'H14 busy');
+    await until(() => /site \d+ of session 1: called again in 5 s/.test(srv.stderr), 5000, 'a redial pending');
+    const res = await api(srv.base, technician.token, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: h14.id });
+    assert.deepEqual(res, { session_id: 1, site_id: h14.id, hanging_up: true, calls: 0 });
+    assert.match(srv.stderr, /session 1: 1 call\(s\) still to make dropped by a hang-up/);
+    await sleep(6500); // past the 5 s of the redial that was dropped
+    assert.equal((await calls()).filter((c) => c.site_code === 'H14').length, 1, 'not called again');
+    const again = await request(srv.base, technician.token, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: h14.id });
+    assert.equal(again.status, 404, 'neither a call nor one to come');
+    await tech.close();
+  });
+
+  test('POST …/sip/hangup without site_id hangs up every call: both sites get BYE, both end by the controller, audited', async () => {
+    const tech = await dashboard(technician);
+    const a = await caller('all-h10', SCENARIOS.hungUp('phien-1', 'h10'), { user: 'h10', password: 'h10-secret' });
+    const b = await caller('all-h12', SCENARIOS.hungUp('phien-1', 'h12', true), { user: 'h12', password: 'h12-secret' });
+    await sipCall(tech, 'H10', 'connected');
+    await sipCall(tech, 'H12', 'connected');
+    const res = await api(srv.base, technician.token, 'POST', '/api/v1/sessions/1/sip/hangup', {});
+    assert.deepEqual(res, { session_id: 1, site_id: null, hanging_up: true, calls: 2 });
+    ok(await a.done, 'H10 answers the BYE');
+    ok(await b.done, 'H12 answers the BYE');
+    for (const code of ['H10', 'H12']) {
+      const ended = (await sipCall(tech, code, 'ended')).body.call;
+      assert.equal(ended.ended_by, 'controller', code);
+    }
+    assert.deepEqual((await calls()).filter((c) => LIVE.includes(c.state)), [], 'no call left up');
+    const none = await api(srv.base, technician.token, 'POST', '/api/v1/sessions/1/sip/hangup', {});
+    assert.equal(none.calls, 0, 'nothing left to hang up: still 202');
+    const audit = (await api(srv.base, admin, 'GET', '/api/v1/audit?limit=50')).audit;
+    assert.ok(audit.some((r) => r.action === 'sip.hangup' && r.target === 'session:1' && r.user_id === technician.user.id),
+      'audited as the technician, target session:1');
+    await tech.close();
+    await stopClean(srv, 'SIP live state');
     srv = null;
   });
 });

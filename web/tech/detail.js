@@ -4,12 +4,14 @@
 // jitter, and the video and audio bitrates. Program actions for the site
 // (give it the floor, add it to the composed layout) are offered when the
 // user may run the program; technicians and admins may also watch the
-// site's own stream as the controller receives it (WHEP ?site=).
+// site's own stream as the controller receives it (WHEP ?site=). A SIP
+// site shows its call, with redial and hang-up (sip.js).
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { t } from '../common/i18n.js';
 import { h, button, icon } from '../common/ui.js';
 import { RtcPlayer } from '../common/rtc-player.js';
+import { SipPanel } from './sip.js';
 import { HISTORY } from './store.js';
 import { zoned, timeZone } from '../common/province.js';
 import { formatKbps, formatPercent, formatDuration, fmtMs } from './format.js';
@@ -44,7 +46,8 @@ export class SiteDetail {
   /**
    * el: the panel element; store: SiteStore; opts: {canRunProgram, onClose,
    * onFloor(siteId), onAddTile(siteId), levelName(level), sessionId,
-   * canWatchSite (technician/admin: the site's own stream)}.
+   * canWatchSite (technician/admin: the site's own stream), feed (its SIP
+   * calls), canCall (may dial and hang up)}.
    */
   constructor(el, store, opts = {}) {
     this.el = el;
@@ -68,6 +71,7 @@ export class SiteDetail {
   }
 
   close() {
+    this.sipPanel = null;
     this._destroyPlots();
     this._stopWatching();
     this.idx = -1;
@@ -91,6 +95,7 @@ export class SiteDetail {
       button(t('tech.detail.add_tile'), { size: 'sm', ic: 'grid', onClick: () => this.opts.onAddTile?.(s.id) })) : null;
     this.charts = h('div', { class: 'charts' });
     this.watchEl = h('div', { class: 'detail-watch' });
+    this.sipPanel = s.transport === 'sip' && this.opts.feed ? new SipPanel(this.opts.feed, s, { canCall: !!this.opts.canCall }) : null;
     this.watchBtn = this.opts.canWatchSite && this.opts.sessionId ? button(t('tech.detail.watch'), {
       size: 'sm', ic: 'present', onClick: () => this._toggleWatch(s.id), attrs: { 'aria-pressed': 'false', 'data-testid': 'watch-site' },
     }) : null;
@@ -102,6 +107,7 @@ export class SiteDetail {
         h('button', { type: 'button', class: 'modal-close', 'aria-label': t('app.close'), title: t('app.close'), onclick: () => this.opts.onClose?.() }, '×')),
       h('div', { class: 'detail-state' }, this.stateEl, this.sinceEl, this.flagsEl),
       transportLine(s.transport),
+      ...(this.sipPanel ? [this.sipPanel.el] : []),
       this.figs,
       actions,
       this.watchBtn ? h('div', { class: 'detail-actions' }, this.watchBtn) : null,
@@ -230,6 +236,9 @@ export class SiteDetail {
       else plot.setData([x, kbps, akbps]);
     }
   }
+
+  /** Redraws the SIP call of the site shown. */
+  updateSip() { if (this.idx >= 0) this.sipPanel?.update(); }
 
   /** Number of points with a value in the charts (for tests and the UI). */
   points() { return this.idx >= 0 ? this.store.points(this.idx) : 0; }

@@ -3,7 +3,8 @@
 // session's status, kept up to date over the WebSocket for as long as the
 // dashboard looks at that session, whichever page is open. Pages attach
 // with on(event, fn): 'ready', 'snapshot', 'tick', 'alarm', 'media',
-// 'session', 'sites'.
+// 'session', 'sites', 'sip' (a SIP call changed: its record, or null when
+// they were all read again).
 //
 // The tick handler only writes numbers into the store; pages draw on the
 // next animation frame. Its duration is measured (performance.measure
@@ -42,6 +43,8 @@ export class SessionFeed {
     this.store = null;
     this.alarms = new Map();
     this.media = null;
+    this.sipCalls = new Map();   // site id → its latest SIP call record
+    this._snapshots = 0;
     this.lastTickAt = 0;
     this.listeners = new Map();
     this.offs = [];
@@ -69,6 +72,7 @@ export class SessionFeed {
     this.store = new SiteStore(allSites, session.sites || []);
     this._listen();
     this._loadAlarmHistory();
+    this._loadSipCalls();
     return this;
   }
 
@@ -86,6 +90,7 @@ export class SessionFeed {
       ws.on('session.updated', session((msg) => this._onSession(msg.body))),
       ws.on('snapshot', session((msg) => { if (msg.body?.session) this._onSession(msg.body.session); })),
       ws.on('sites.updated', session(() => this._reloadSites())),
+      ws.on('sip.call', mine((msg) => this._onSipCall(msg.body.call, true))),
     );
     ws.subscribeHealth(this.id).catch((err) => this._emit('error', err));
     ws.subscribe(this.id).catch(() => { /* only media and session changes come there */ });
@@ -109,6 +114,40 @@ export class SessionFeed {
 
   async refreshAlarms() { return this._loadAlarmHistory(); }
 
+  /** Whether the session has sites of transport sip. */
+  get hasSip() { return !!this.store?.sites.some((s) => s.transport === 'sip'); }
+
+  /** The SIP calls as they stand (sip.call is transient: after a reconnect
+   *  or a change of sites, the list is read again). */
+  async _loadSipCalls() {
+    if (!this.hasSip) return;
+    try {
+      const { calls } = await api.get(`/api/v1/sessions/${this.id}/sip/calls`);
+      if (!this.alive) return;
+      this.sipCalls.clear();
+      for (const c of calls || []) this._onSipCall(c, false);
+      this._emit('sip', null);
+    } catch (err) { this._emit('error', err); }
+  }
+
+  _onSipCall(call, tell) {
+    if (!call) return;
+    const cur = this.sipCalls.get(call.site_id);
+    if (cur && cur.id > call.id) return;   // an older call's end, after the next began
+    this.sipCalls.set(call.site_id, call);
+    if (tell) this._emit('sip', call);
+  }
+
+  /** Calls one SIP site (siteId) or every one of the session (null). */
+  sipDial(siteId) {
+    return api.post(`/api/v1/sessions/${this.id}/sip/dial`, siteId == null ? {} : { site_id: siteId });
+  }
+
+  /** Hangs up one SIP site's call (siteId) or every call of the session (null). */
+  sipHangup(siteId) {
+    return api.post(`/api/v1/sessions/${this.id}/sip/hangup`, siteId == null ? {} : { site_id: siteId });
+  }
+
   async _reloadSites() {
     try {
       const { sites } = await api.get(`/api/v1/sessions/${this.id}/sites`);
@@ -117,6 +156,7 @@ export class SessionFeed {
       this.store = new SiteStore(this.allSites, sites);
       this._emit('sites', this.store);
       this.ctx.ws.subscribeHealth(this.id);   // a fresh snapshot for the new set
+      this._loadSipCalls();
     } catch (err) { this._emit('error', err); }
   }
 
@@ -125,6 +165,7 @@ export class SessionFeed {
     this.store.applySnapshot(body);
     this.mergeAlarms(body.alarms || []);
     if (body.media) this.setMedia(body.media);
+    if (this._snapshots++) this._loadSipCalls();   // after a reconnect: what was missed
     this._emit('snapshot', body);
   }
 

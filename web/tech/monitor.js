@@ -1,8 +1,9 @@
 // The monitoring page of one session: the counts per state (which are also
 // the state filter), search / district / sort / grouping / density, the wall
 // of site tiles (grid.js), and beside it the selected site's detail
-// (detail.js) over the alarm list (alarms.js). The data come from the
-// session's feed (feed.js); this page only draws, on animation frames.
+// (detail.js) over the alarm list (alarms.js); with SIP sites, the bar of
+// their calls (sip.js). The data come from the session's feed (feed.js);
+// this page only draws, on animation frames.
 
 import { t, formatTime } from '../common/i18n.js';
 import { h, icon, showError, toast, fill } from '../common/ui.js';
@@ -10,6 +11,7 @@ import { STATES } from './store.js';
 import { SiteGrid } from './grid.js';
 import { SiteDetail } from './detail.js';
 import { AlarmList } from './alarms.js';
+import { SipBar } from './sip.js';
 import { perf } from './feed.js';
 
 const STALE_MS = 4000;
@@ -36,6 +38,7 @@ export class MonitorView {
       feed.on('media', (m) => this.grid.setProgram(m)),
       feed.on('session', (s) => this.onSession(s)),
       feed.on('sites', () => { this.destroyParts(); this.build(); }),
+      feed.on('sip', (call) => this.onSip(call)),
     );
   }
 
@@ -95,6 +98,7 @@ export class MonitorView {
         icon('site'), h('span', { class: 'side-tab-name' }, t('tech.side.detail'))),
     };
     this.statusEl = h('div', { class: 'callout callout-warn session-note', hidden: true });
+    this.sipBar = new SipBar(this.feed, { canCall: ctx.canAck });
 
     fill(this.el,
       h('div', { class: 'monitor' },
@@ -106,7 +110,8 @@ export class MonitorView {
             h('label', { class: 'check' }, groupChk, t('tech.group.toggle')),
             this.densityBtns,
             h('span', { class: 'spacer' }),
-            this.shownEl, this.freshEl)),
+            this.shownEl, this.freshEl),
+          this.sipBar.el),
         this.statusEl,
         h('div', { class: 'monitor-body' },
           h('div', { class: 'grid-pane', role: 'region', 'aria-label': t('tech.grid.label') }, this.gridEl),
@@ -124,6 +129,8 @@ export class MonitorView {
       canRunProgram: ctx.canRunProgram && this.feed.session.status === 'live',
       canWatchSite: ctx.canWatchSite && this.feed.session.status === 'live',
       sessionId: this.feed.id,
+      feed: this.feed,
+      canCall: ctx.canAck,
       levelName: (l) => t(`tech.level.${l}`),
       onClose: () => this.select(null),
       onFloor: (id) => ctx.giveFloor(this.feed, id),
@@ -138,6 +145,7 @@ export class MonitorView {
     this.alarmList.render();
     this.showSide('alarms');
     this.onSession(this.feed.session);
+    this.onSip(null);
     this.updateCounts();
     this.freshTimer = setInterval(() => this.updateFresh(), 1000);
     this.updateFresh();
@@ -254,8 +262,21 @@ export class MonitorView {
     }
   }
 
+  /** A SIP call changed (null: all were read again): the bar, the tiles' marks, the detail. */
+  onSip(call) {
+    this.sipBar.update();
+    const calls = call ? [call] : [...this.feed.sipCalls.values()];
+    for (const c of calls) {
+      const tile = this.grid.tiles[this.store.indexOf(c.site_id)];
+      if (tile && this.feed.sipCalls.get(c.site_id) === c) tile.dataset.call = c.state;
+    }
+    this.detail.updateSip();
+  }
+
   onSession(s) {
     if (!s) return;
+    this.sipBar?.update();
+    this.detail?.updateSip();
     const note = s.status === 'live' ? '' : s.status === 'scheduled' ? t('tech.not_live_scheduled') : t('tech.session_ended');
     this.statusEl.textContent = note;
     this.statusEl.hidden = !note;
