@@ -274,7 +274,7 @@ describe('webrtc', () => {
       // statistics see no jump (random new numbers would count as thousands lost, or a restart).
       const after = (await siteStats('H04')).video;
       assert.ok(after.packets > before.packets, JSON.stringify({ before, after }));
-      assert.ok(after.lost - before.lost <= 50, `lost ${before.lost} -> ${after.lost} across the replacement`);
+      assert.ok(after.lost - before.lost <= 50, `lost ${before.lost} -> ${after.lost} across the replacement: ${JSON.stringify({ before, after })}`);
       assert.ok(after.expected - before.expected < (after.packets - before.packets) + 50,
         `expected ${before.expected} -> ${after.expected}, packets ${before.packets} -> ${after.packets}`);
     });
