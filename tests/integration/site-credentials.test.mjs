@@ -53,7 +53,7 @@ describe('site credentials', () => {
     const other = assertOk(await api(admin, 'POST', '/api/v1/sites', siteBody({ code: 'RTP1', level: 'province' })), 201);
     const changed = assertOk(await api(admin, 'PATCH', `/api/v1/sites/${other.id}`, { transport: 'webrtc' }));
     assert.equal(changed.transport, 'webrtc');
-    assertWireError(await api(admin, 'PATCH', `/api/v1/sites/${other.id}`, { transport: 'sip' }), 1001, 'transport');
+    assertWireError(await api(admin, 'PATCH', `/api/v1/sites/${other.id}`, { transport: 'h323' }), 1001, 'transport');
     const csv = 'code,name,level,transport\nXA-CSV,Xã CSV,province,webrtc\n';
     const imported = await request(base, admin, 'POST', '/api/v1/import/sites?dry_run=1', csv, { contentType: 'text/csv' });
     assert.equal(imported.status, 200, imported.text);
