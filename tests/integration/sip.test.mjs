@@ -765,6 +765,7 @@ describe('sip within a call: re-INVITE and UPDATE, hold, session timers (RFC 402
       H12: { sip_user: 'h12', sip_password: 'h12-secret', srtp: 'required' },
       H16: { srtp: 'preferred' },
       H17: { srtp: 'preferred' },
+      H18: { srtp: 'off' },
     })) {
       const s = all.find((x) => x.code === code);
       await api(srv.base, admin, 'PATCH', `/api/v1/sites/${s.id}`, { transport: 'sip', ...body });
@@ -839,6 +840,57 @@ describe('sip within a call: re-INVITE and UPDATE, hold, session timers (RFC 402
     assert.equal(second.ended_by, 'timer');
     assert.equal(second.cause.status, 408);
     assert.match(await (await fetch(`${srv.base}/metrics`)).text(), /^roomctl_sip_calls_ended_total\{by="timer"\} 1$/m);
+  });
+
+  test(`dial-out: a site that asks to refresh (refresher=uas) and never does is ended by the timer (408) after ${SE} s, and called again`, async () => {
+    const port = await freeUdpPorts(4);
+    const h18 = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.find((x) => x.code === 'H18');
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${h18.id}`, { address: `sip:h18@127.0.0.1:${port}` });
+    // Two calls: each answered with a session timer the site itself must refresh, then its BYE answered.
+    const xml = `<recv request="INVITE" rrs="true" crlf="true"/>
+<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:h18@[local_ip]:[local_port];transport=[transport]>
+Supported: timer
+Require: timer
+Session-Expires: ${SE};refresher=uas
+Content-Type: application/sdp
+Content-Length: [len]
+
+${offer({ version: 1 })}
+]]></send>
+<recv request="ACK" crlf="true"/>
+<recv request="BYE" timeout="30000"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>`;
+    const uas = await runSipp(work, 'uas-timer', xml, { port, calls: 2, timeoutS: 60 });
+    running.push(uas.proc);
+    await sleep(300);
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/dial', { site_id: h18.id });
+    const mine = async () => (await calls()).filter((c) => c.site_code === 'H18');
+    const first = await until(async () => (await mine()).find((c) => c.state === 'ended'), 20000, 'H18\'s first call ended',
+      async () => (await mine()).map((c) => [c.state, c.ended_by, c.cause]));
+    assert.equal(first.ended_by, 'timer');
+    assert.equal(first.cause.status, 408);
+    const took = (Date.parse(first.ended_at) - Date.parse(first.connected_at)) / 1000;
+    assert.ok(took >= SE - 1 && took <= SE + 3, `ended ${took} s after it connected, for a ${SE} s interval`);
+    const again = await until(async () => (await mine()).find((c) => c.id !== first.id && c.state === 'connected'), 15000,
+      'H18 called again after the timer');
+    assert.equal(again.direction, 'out');
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: h18.id });
+    ok(await uas.done, 'both calls answered, both BYEs answered');
   });
 
   test('dial-out with srtp=preferred: best-effort SRTP (RTP/AVP with a=crypto, Session-Expires); a plain site answers plain, an SRTP one with its key', async () => {
