@@ -704,7 +704,9 @@ start_stack(rc_sip *sip, GError **error)
                  TAG_IF(sip->settings.tls, NUTAG_CERTIFICATE_DIR(sip->tls_dir)), NUTAG_MEDIA_ENABLE(0),
                  NUTAG_AUTOANSWER(0), NUTAG_ENABLEINVITE(1),
                  NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, UPDATE"),
-                 NUTAG_APPL_METHOD("REGISTER, UPDATE"), NUTAG_SESSION_TIMER((unsigned)MAX(0, sip->settings.session_expires)),
+                 NUTAG_APPL_METHOD("REGISTER, UPDATE"), /* UPDATE: ours to answer (its SDP) */
+                 /* session timers: the site refreshes; ours, when we must, by UPDATE where allowed (per call) */
+                 NUTAG_SESSION_TIMER((unsigned)MAX(0, sip->settings.session_expires)),
                  NUTAG_MIN_SE((unsigned)MAX(1, sip->settings.min_se)), NUTAG_SESSION_REFRESHER(nua_remote_refresher),
                  NUTAG_UPDATE_REFRESH(0), SIPTAG_USER_AGENT_STR("roomctl"), TPTAG_UDP_RMEM(1 << 20), TAG_END());
   if (!sip->nua) {

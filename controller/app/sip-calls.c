@@ -226,9 +226,8 @@ read_sdp(rc_sip_calls *c, const call_record *r, const char *sdp, gsize len, rc_s
 static char *
 local_sdp(call_record *r, gboolean answer)
 {
-  rc_sip_sdp_local local = {r->local_address, r->video_port,  r->audio_port,
-                            &r->video_key,    &r->audio_key,  r->sdp_session,
-                            ++r->sdp_version};
+  rc_sip_sdp_local local = {
+      r->local_address, r->video_port, r->audio_port, &r->video_key, &r->audio_key, r->sdp_session, ++r->sdp_version};
   char *text = answer ? rc_sip_sdp_answer(&r->offer, &local) : rc_sip_sdp_offer_text(&local, r->srtp);
   if (r->local_sdp)
     sodium_memzero(r->local_sdp, strlen(r->local_sdp));
@@ -679,8 +678,8 @@ rc_sip_calls_new(rc_config *config, rc_store *store, GError **error)
   c->redials = g_hash_table_new(NULL, NULL);
   rc_sip_settings settings = {0};
   g_autofree char *tls_dir = NULL;
-  rc_sip_host host = {c,           host_password,   host_invite,         host_answered, host_reoffer,
-                      host_call_state, host_registered, host_refused};
+  rc_sip_host host = {c,           host_password,   host_invite, host_answered, host_reoffer, host_call_state,
+                      host_registered, host_refused};
   if (!settings_of(config, &settings, &tls_dir, error) || !(c->sip = rc_sip_new(&settings, &host, error))) {
     rc_sip_calls_free(c);
     return NULL;

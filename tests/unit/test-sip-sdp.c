@@ -359,7 +359,8 @@ test_best_effort_srtp(void)
   g_autoptr(GstSDPMessage) reply = answer_of(&offer, &answer);
   const GstSDPMedia *audio = gst_sdp_message_get_media(reply, 0);
   g_assert_cmpstr(gst_sdp_media_get_proto(audio), ==, "RTP/AVP");
-  g_assert_true(g_str_has_prefix(gst_sdp_media_get_attribute_val(audio, "crypto"), "7 AES_CM_128_HMAC_SHA1_32 inline:"));
+  const char *crypto = gst_sdp_media_get_attribute_val(audio, "crypto");
+  g_assert_true(g_str_has_prefix(crypto, "7 AES_CM_128_HMAC_SHA1_32 inline:"));
   /* Required keeps to RTP/SAVP; off answers plain, without a key. */
   g_autoptr(GError) error = NULL;
   g_assert_false(parse(be, RC_SIP_SRTP_REQUIRED, &offer, &error));
