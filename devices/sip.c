@@ -61,6 +61,7 @@ struct rc_sip_call {
   gboolean connected, ending;
   rc_sip_end end;
   gboolean awaiting_answer; /* our 200 to an offerless re-INVITE carried an offer: the ACK answers */
+  gboolean own_ack;         /* we ACK the 200s of sofia's refresh re-INVITEs (their offer is ours to answer) */
   int cause;
   char *phrase;
   GPtrArray *response_phrases; /* nua_respond keeps the pointer until it sends: ours until the call is freed */
@@ -407,18 +408,21 @@ keep_phrase(rc_sip_call *call, const char *phrase)
 }
 
 /* Session timers of a call the site made: none when it does not say
- * "Supported: timer" (it would never refresh, and our own refresh would
- * be an offerless re-INVITE); refreshes of ours by UPDATE (no SDP) when
- * its Allow names UPDATE. */
+ * "Supported: timer" (it would never refresh); should we have to refresh
+ * (it asks refresher=uas), by UPDATE without SDP when its Allow names
+ * UPDATE, else by sofia's offerless re-INVITE, whose 200 carries the
+ * site's offer: we ACK it ourselves with the answer (on_refresh_answered). */
 static void
-timer_params_in(rc_sip *sip, nua_handle_t *nh, const sip_t *m)
+timer_params_in(rc_sip_call *call, const sip_t *m)
 {
-  if (sip->settings.session_expires <= 0)
-    return;
-  if (!sip_has_feature(m->sip_supported, "timer"))
-    nua_set_hparams(nh, NUTAG_SESSION_TIMER(0), TAG_END());
-  else if (m->sip_allow && sip_is_allowed(m->sip_allow, sip_method_update, "UPDATE"))
-    nua_set_hparams(nh, NUTAG_UPDATE_REFRESH(1), TAG_END());
+  if (!sip_has_feature(m->sip_supported, "timer")) {
+    nua_set_hparams(call->nh, NUTAG_SESSION_TIMER(0), TAG_END());
+  } else if (m->sip_allow && sip_is_allowed(m->sip_allow, sip_method_update, "UPDATE")) {
+    nua_set_hparams(call->nh, NUTAG_UPDATE_REFRESH(1), TAG_END());
+  } else {
+    nua_set_hparams(call->nh, NUTAG_AUTOACK(0), TAG_END());
+    call->own_ack = TRUE;
+  }
 }
 
 /* Sends the host's decision. */
@@ -478,7 +482,7 @@ on_invite(rc_sip *sip, nua_handle_t *nh, const sip_t *m)
   if (sip->host.invite)
     sip->host.invite(sip->host.data, call, &inv, &d);
   if (d.status == 200)
-    timer_params_in(sip, nh, m);
+    timer_params_in(call, m);
   answer_invite(sip, call, &d);
   g_free(d.phrase);
   g_free(d.answer);
@@ -507,6 +511,29 @@ on_reoffer(rc_sip *sip, rc_sip_call *call, gboolean update, const sip_t *m)
     int status = d.status >= 300 && d.status < 700 ? d.status : 500;
     nua_respond(call->nh, status, keep_phrase(call, d.phrase ? d.phrase : sip_status_phrase(status)),
                 NUTAG_WITH_THIS(sip->nua), TAG_END());
+  }
+  g_free(d.phrase);
+  g_free(d.answer);
+}
+
+/* The 200 to sofia's own refresh re-INVITE (no SDP) on a call we ACK
+ * ourselves: its offer is the site's new offer, answered in the ACK; one
+ * we cannot take ends the call after the ACK (RFC 3264 leaves no other way). */
+static void
+on_refresh_answered(rc_sip *sip, rc_sip_call *call, const sip_t *m)
+{
+  const char *sdp = m && m->sip_payload && m->sip_payload->pl_len ? m->sip_payload->pl_data : NULL;
+  rc_sip_decision d = {.status = 500};
+  if (sdp && sip->host.reoffer)
+    sip->host.reoffer(sip->host.data, call, call->call_data, sdp, m->sip_payload->pl_len, &d);
+  if (sdp && d.status == 200 && d.answer)
+    nua_ack(call->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(d.answer), TAG_END());
+  else
+    nua_ack(call->nh, TAG_END());
+  if (sdp && d.status != 200) {
+    call_set_cause(call, d.status, "its offer in the 200 to our session refresh is not acceptable",
+                   RC_SIP_END_CONTROLLER);
+    rc_sip_call_hangup(call);
   }
   g_free(d.phrase);
   g_free(d.answer);
@@ -608,6 +635,8 @@ on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, rc_sip *
       on_invite_response(sip, call, status, phrase, m);
     else if (call && call->connected && (status == 408 || status == 481)) /* our refresh failed: the stack ends it */
       call_set_cause(call, status, "the session refresh failed", RC_SIP_END_TIMER);
+    else if (call && call->own_ack && call->connected && event == nua_r_invite && status >= 200 && status < 300)
+      on_refresh_answered(sip, call, m);
     break;
   case nua_r_bye:
     if (call && !call->ending) /* the stack's own BYE: the site's refresh never came (RFC 4028) */

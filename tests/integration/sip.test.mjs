@@ -842,6 +842,24 @@ describe('sip within a call: re-INVITE and UPDATE, hold, session timers (RFC 402
     assert.match(await (await fetch(`${srv.base}/metrics`)).text(), /^roomctl_sip_calls_ended_total\{by="timer"\} 1$/m);
   });
 
+  test('a site that asks us to refresh (refresher=uas) without UPDATE: our offerless re-INVITE, its offer in the 200 answered in our ACK', async () => {
+    const seconds = 10; // we refresh at half of it
+    const r = await run('refreshed-by-us', SCENARIOS.refreshedByUs('phien-1', 'h11', seconds),
+      { target: `127.0.0.1:${sipPort}`, user: 'h11', password: 'h11-secret' });
+    const up = await until(async () => { const c = await last('H11'); return c?.state === 'connected' && c; }, 10000, 'H11 connected');
+    assert.equal(up.media.audio.codec, 'PCMA');
+    const refreshed = await until(async () => { const c = await last('H11'); return c?.reoffers === 1 && c; }, seconds * 1000,
+      'our refresh taken: the site\'s offer in its 200');
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: up.site_id });
+    assert.equal(refreshed.id, up.id);
+    assert.equal(refreshed.state, 'connected');
+    assert.equal(refreshed.media.audio.codec, 'PCMU', 'the offer of the 200 recorded');
+    assert.equal(refreshed.media.audio.remote.rtp_port, up.media.audio.remote.rtp_port + 4);
+    ok(await r.done, 'the offerless re-INVITE, our answer in the ACK, our BYE');
+    const ended = await until(async () => { const c = await last('H11'); return c?.state === 'ended' && c; }, 5000, 'H11 ended');
+    assert.equal(ended.ended_by, 'controller');
+  });
+
   test(`dial-out: a site that asks to refresh (refresher=uas) and never does is ended by the timer (408) after ${SE} s, and called again`, async () => {
     const port = await freeUdpPorts(4);
     const h18 = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.find((x) => x.code === 'H18');

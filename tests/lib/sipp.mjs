@@ -219,6 +219,53 @@ ${okWith(['m=audio [0-9]+ RTP/AVP 0', 'o=roomctl [0-9]+ 4 IN IP4'])}
 ${ackBody(user, 7, offer({ audio: '0', shift: 4, version: 2353687642 }))}
 <pause milliseconds="${stepMs}"/>
 ${bye(user, 8)}`,
+  // A call that asks the controller to refresh its session timer
+  // (refresher=uas) and has no UPDATE: the controller's refresh is an
+  // offerless re-INVITE, answered with a new offer (PCMU on other ports),
+  // whose answer must come in the controller's ACK; then the controller's BYE.
+  refreshedByUs: (conf, user, seconds) => `${challenged(conf, user, { headers: `Supported: timer\nSession-Expires: ${seconds};refresher=uas` })}
+<recv response="180" optional="true"/>
+<recv response="200" rrs="true">
+  <action>
+    <ereg regexp="${seconds};refresher=uas" search_in="hdr" header="Session-Expires:" check_it="true" assign_to="se"/>
+  </action>
+</recv>
+${ack200(user, 2)}
+<recv request="INVITE" timeout="${seconds * 1000}" crlf="true">
+  <action>
+    <ereg regexp="^ *0" search_in="hdr" header="Content-Length:" check_it="true" assign_to="offerless"/>
+  </action>
+</recv>
+<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
+Supported: timer
+Content-Type: application/sdp
+Content-Length: [len]
+
+${offer({ audio: '0', shift: 4, version: 2353687639 })}
+]]></send>
+<recv request="ACK" crlf="true">
+  <action>
+    <ereg regexp="m=audio [0-9]+ RTP/AVP 0" search_in="body" check_it="true" assign_to="answer"/>
+  </action>
+</recv>
+<Reference variables="se,offerless,answer"/>
+<recv request="BYE" timeout="${seconds * 2000}"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>`,
   // An SRTP call by digest whose re-offer drops SRTP: 488, and the call goes on until its BYE.
   refusedReoffer: (conf, user, stepMs) => `${challenged(conf, user, { secure: true })}
 ${answered(true)}
