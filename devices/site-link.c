@@ -31,6 +31,17 @@ rc_site_transport_set_audio(rc_site_transport *t, rc_audio_codec codec, int pt, 
   g_free(f->fmtp);
   f->fmtp = g_strdup(fmtp);
   f->sends = TRUE;
+  f->absent = FALSE;
+  if (t->host && t->host->format)
+    t->host->format(t->host->media, t->site_id);
+}
+
+void
+rc_site_transport_set_audio_absent(rc_site_transport *t)
+{
+  if (t->format.audio.absent)
+    return;
+  t->format.audio.absent = TRUE;
   if (t->host && t->host->format)
     t->host->format(t->host->media, t->site_id);
 }

@@ -22,6 +22,7 @@
  * main loop to learn the codec). */
 #define FLOWING "roomctl-pull-flowing"
 #define AUDIO_CAPS "roomctl-pull-audio"
+#define ALL_PADS "roomctl-pull-all-pads"
 
 typedef struct pull_state pull_state;
 
@@ -42,6 +43,7 @@ struct pull_state {
   pull_medium media[2];  /* [0] video, [1] audio */
   GstElement *pipeline; /* NULL while waiting to retry */
   gint flowing;         /* atomic: the current source sent its first packet */
+  gint audio_pad;       /* atomic: the current source has an audio stream (of any codec) */
   guint retry_source;
   guint delay_s;
 };
@@ -119,6 +121,8 @@ on_rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
   GstElement *sink = NULL;
   rc_audio_codec codec;
   int pt = -1;
+  if (st && g_strcmp0(gst_structure_get_string(st, "media"), "audio") == 0)
+    g_atomic_int_set(&p->audio_pad, 1);
   if (st && g_strcmp0(gst_structure_get_string(st, "encoding-name"), "H264") == 0 && claim(&p->media[0]))
     sink = rtp_sink(&p->media[0], bin);
   else if (st && g_strcmp0(gst_structure_get_string(st, "media"), "audio") == 0 &&
@@ -146,6 +150,8 @@ on_ts_pad(GstElement *demux, GstPad *pad, gpointer data)
   const GstStructure *st = caps ? gst_caps_get_structure(caps, 0) : NULL;
   int mpegversion = 0;
   gboolean video = st && g_str_equal(gst_structure_get_name(st), "video/x-h264");
+  if (st && g_str_has_prefix(gst_structure_get_name(st), "audio/"))
+    g_atomic_int_set(&p->audio_pad, 1);
   gboolean aac = st && g_str_equal(gst_structure_get_name(st), "audio/mpeg") &&
                  gst_structure_get_int(st, "mpegversion", &mpegversion) && (mpegversion == 2 || mpegversion == 4);
   if ((!video && !aac) || !claim(&p->media[video ? 0 : 1])) /* one stream of each: a second language is not linked */
@@ -171,6 +177,18 @@ on_ts_pad(GstElement *demux, GstPad *pad, gpointer data)
   g_autoptr(GstPad) in = gst_element_get_static_pad(parse, "sink");
   gst_pad_link(pad, in);
   gst_object_unref(bin);
+}
+
+/* rtspsrc or tsdemux has made every pad of the source: a source without
+ * an audio stream (a camera without a microphone) says so to the main loop.
+ * One whose audio is of a codec the mix cannot take is not "absent": that
+ * was logged, and its silence stays a fault to look at. */
+static void
+on_no_more_pads(GstElement *element, gpointer data)
+{
+  pull_state *p = data;
+  if (!g_atomic_int_get(&p->audio_pad))
+    gst_element_post_message(element, gst_message_new_application(GST_OBJECT(element), gst_structure_new_empty(ALL_PADS)));
 }
 
 /* Main loop: the stream's first audio packet told its RTP caps. */
@@ -240,6 +258,10 @@ on_bus(GstBus *bus, GstMessage *msg, gpointer data)
   }
   if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_APPLICATION && gst_message_has_name(msg, AUDIO_CAPS))
     learn_audio(p, gst_message_get_structure(msg));
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_APPLICATION && gst_message_has_name(msg, ALL_PADS)) {
+    g_message("site %s (%s): its source has no audio: no silence is alarmed", p->base.code, p->transport);
+    rc_site_transport_set_audio_absent(&p->base);
+  }
   if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_APPLICATION &&
       gst_message_has_name(msg, FLOWING)) { /* connected: packets come */
     g_message("site %s (%s): receiving %s", p->base.code, p->transport, p->url);
@@ -259,6 +281,7 @@ build_rtsp(pull_state *p, const char *url)
   if (p->tcp_only)
     gst_util_set_object_arg(G_OBJECT(src), "protocols", "tcp"); /* no UDP socket on 0.0.0.0 */
   g_signal_connect(src, "pad-added", G_CALLBACK(on_rtsp_pad), p);
+  g_signal_connect(src, "no-more-pads", G_CALLBACK(on_no_more_pads), p);
   gst_bin_add(GST_BIN(pipe), src);
   return pipe;
 }
@@ -276,6 +299,7 @@ build_srt(pull_state *p, const char *uri)
   }
   g_object_set(src, "uri", uri, NULL);
   g_signal_connect(demux, "pad-added", G_CALLBACK(on_ts_pad), p);
+  g_signal_connect(demux, "no-more-pads", G_CALLBACK(on_no_more_pads), p);
   gst_bin_add_many(GST_BIN(pipe), src, demux, NULL);
   gst_element_link(src, demux);
   return pipe;
@@ -286,6 +310,7 @@ pull_build(pull_state *p)
 {
   p->pipeline = g_str_equal(p->transport, "rtsp") ? build_rtsp(p, p->url) : build_srt(p, p->url);
   g_atomic_int_set(&p->flowing, 0);
+  g_atomic_int_set(&p->audio_pad, 0);
   g_atomic_int_set(&p->media[1].pt, -1); /* the new source's audio may be another codec */
   g_atomic_int_set(&p->media[1].announced, 0);
   g_atomic_int_set(&p->media[0].linked, 0);

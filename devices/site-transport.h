@@ -45,6 +45,7 @@ typedef struct {
   int clock_rate;   /* audio: the RTP clock it sends with, 0 = the codec's */
   char *fmtp;       /* audio: its format parameters (SDP a=fmtp, "k=v;k=v"), or NULL; the transport's */
   gboolean sends;   /* audio: the codec is known (a pull learns it from the stream, a call from its SDP) */
+  gboolean absent;  /* audio: the source has none (a camera without a microphone): its quiet is no fault */
 } rc_site_stream_format;
 
 typedef struct {
@@ -146,6 +147,11 @@ void rc_site_transports_flush(GPtrArray *members);
  * first (a SIP answer: both directions at once); the mixer places the site
  * on that codec's encoding of its mix (made at the first site taking it). */
 void rc_site_transport_set_audio(rc_site_transport *t, rc_audio_codec codec, int pt, int clock_rate, const char *fmtp);
+
+/* For the adapters: the source has no audio at all (its streams are all
+ * known and none is audio); the host is told (main loop), and its health
+ * alarms no silence. rc_site_transport_set_audio undoes it. */
+void rc_site_transport_set_audio_absent(rc_site_transport *t);
 
 /* For the adapters: sets the link's state and tells the host (main loop). */
 void rc_site_transport_set_link(rc_site_transport *t, gboolean up, const char *why);

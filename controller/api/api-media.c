@@ -209,7 +209,7 @@ room_audio_json(rc_room_audio *room)
                    (json_int_t)st.output_underruns);
 }
 
-/* {"session_id","sites":[{"site_id","code","name","transport","link":{…},"receives_program","audio_codec","video":{…},"video_rr","audio":{…},"audio_rr"}],
+/* {"session_id","sites":[{"site_id","code","name","transport","link":{…},"receives_program","audio_codec","audio_absent"?,"video":{…},"video_rr","audio":{…},"audio_rr"}],
  *  "ingest":{"video":{…},"audio":{…}},"program":{…},"forward_delay":{…},"room_audio":{…}} */
 static json_t *
 figures_json(rc_media *m, gint64 sid)
@@ -225,6 +225,8 @@ figures_json(rc_media *m, gint64 sid)
                              s->link_why ? json_string(s->link_why) : json_null(), "downs", (json_int_t)s->link_downs,
                              "receives_program", s->receives_program, "audio_codec",
                              s->audio_codec ? json_string(s->audio_codec) : json_null());
+    if (s->audio_absent)
+      json_object_set_new(site, "audio_absent", json_true());
     if (s->have_video) {
       json_object_set_new(site, "video", stream_json(&s->video));
       json_object_set_new(site, "video_rr", rr_json(&s->video));

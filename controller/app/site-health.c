@@ -142,6 +142,7 @@ input_of(const rc_media_site_figures *site)
   rc_health_input in = {.site_id = site->site_id};
   in.have_video = site->have_video && v->packets > 0;
   in.have_audio = site->have_audio && a->packets > 0;
+  in.audio_absent = site->audio_absent;
   /* The settled figures: a late packet is neither lost in one window nor
    * found in the next, so reordering shows no loss. */
   in.video_expected = v->settled_expected;

@@ -181,7 +181,7 @@ rc_config_new_default(void)
   c->sip_register_max_seconds = 3600;
   c->sip_requests_per_second = 200;
   c->sip_dial_out = TRUE;
-  c->sip_dials_per_second = 20;
+  c->sip_dials_per_second = 40;
   c->sip_session_expires = 1800;
   c->sip_min_se = 90;
   c->audio_input_device = g_strdup("");

@@ -69,6 +69,7 @@ typedef struct {
    * ("opus", "pcmu", "pcma", "g722", "aac"; NULL: not known yet). */
   gboolean receives_program;
   const char *audio_codec;       /* static */
+  gboolean audio_absent;         /* its source has no audio at all (a camera without a microphone) */
 } rc_media_site_figures;
 
 #define RC_MEDIA_DELAY_BUCKETS 19

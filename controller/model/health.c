@@ -194,7 +194,7 @@ judge(rc_health *h, site_health *s, const rc_health_input *in, double now, const
   gboolean no_key = in->have_video && in->keyframe_age_s >= t->keyframe_seconds;
   s->video_problem = frozen || no_key;
   s->video_reason = frozen ? "frozen picture" : "no keyframe";
-  s->audio_problem = low_for(&s->low_audio_since, settled && (!in->have_audio || in->audio_kbps < t->silence_kbps), now) >= t->silence_seconds;
+  s->audio_problem = low_for(&s->low_audio_since, settled && !in->audio_absent && (!in->have_audio || in->audio_kbps < t->silence_kbps), now) >= t->silence_seconds;
   /* The site's own faults first: a flood brings loss and jitter with it. */
   if ((s->over_cap = judge_cap(s, in, now))) {
     *reason = s->cap_text;

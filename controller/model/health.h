@@ -42,6 +42,7 @@ typedef struct {
   gboolean have_video_bad_pt, have_audio_bad_pt; /* it sent another type, */
   int video_bad_pt, audio_bad_pt;                 /* this one last, */
   double video_bad_pt_age_s, audio_bad_pt_age_s;  /* this long ago */
+  gboolean audio_absent;        /* its source has no audio at all: no silence */
   gboolean have_rr;             /* the site's report about the program */
   double rr_fraction_lost, rr_jitter_ms;
 } rc_health_input;

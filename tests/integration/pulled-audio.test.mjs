@@ -6,7 +6,8 @@
 // Opus site (440 Hz) still hears the program without itself (mix-minus),
 // and neither pulled site carries a "silence" alarm: its audio arrives, and
 // that it takes no program back is what its transport is, said in its
-// figures (receives_program), not an alarm.
+// figures (receives_program), not an alarm. A camera without a microphone
+// (H.264 only) is no "silence" either: its figures say audio_absent.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -81,6 +82,11 @@ describe('pulled sites\' audio: RTSP cameras with G.711 and G.722, an SRT stream
       await until(() => camera.text.includes('ready') || camera.proc.exitCode !== null, 10000, `the ${codec} camera`);
       assert.ok(camera.text.includes('ready'), `the ${codec} camera runs: ${camera.text}`);
     }
+    const muteCamPort = await freePort();
+    const muteCam = child(SYSTEM_PYTHON, [path.join(HERE, '../lib/rtsp-camera.py'), String(muteCamPort), '0', 'none']);
+    procs.push(muteCam);
+    await until(() => muteCam.text.includes('ready') || muteCam.proc.exitCode !== null, 10000, 'the camera without audio');
+    assert.ok(muteCam.text.includes('ready'), `the camera without audio runs: ${muteCam.text}`);
     const srtPort = await freePort();
     procs.push(srtSite(srtPort, TONES.H02));
 
@@ -98,7 +104,7 @@ describe('pulled sites\' audio: RTSP cameras with G.711 and G.722, an SRT stream
     });
     admin = await login(srv.base, 'admin', 'admin123');
     const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
-    for (const code of ['TINH', 'H01', 'H02', 'H03', 'H05']) site[code] = all.find((s) => s.code === code);
+    for (const code of ['TINH', 'H01', 'H02', 'H03', 'H04', 'H05']) site[code] = all.find((s) => s.code === code);
     // TINH (the chair's site, Opus) and H05 (a listener) take the program at their address + 2.
     for (const code of ['TINH', 'H05']) {
       recv[code] = await freeUdpPorts(4);
@@ -108,6 +114,7 @@ describe('pulled sites\' audio: RTSP cameras with G.711 and G.722, an SRT stream
     await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H01.id}`, { transport: 'rtsp', address: `rtsp://127.0.0.1:${rtspPort}/cam` });
     await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H02.id}`, { transport: 'srt', address: `srt://127.0.0.1:${srtPort}` });
     await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H03.id}`, { transport: 'rtsp', address: `rtsp://127.0.0.1:${g722Port}/cam` });
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H04.id}`, { transport: 'rtsp', address: `rtsp://127.0.0.1:${muteCamPort}/cam` });
     await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: Object.values(site).map((s) => s.id) });
     chair = await WsClient.connect(srv.port, { token: await login(srv.base, 'chutoa', 'chutoa123') });
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
@@ -134,6 +141,10 @@ describe('pulled sites\' audio: RTSP cameras with G.711 and G.722, an SRT stream
       assert.equal(s.audio.wrong_payload_type_packets, 0);
       assert.ok(s.audio.bitrate_bps > 32000, `${code} sends audio: ${s.audio.bitrate_bps} bit/s`);
     }
+    const mute = await until(async () => { const x = await stats('H04'); return x?.video?.packets > 50 && x.audio_absent && x; },
+      20000, 'H04 (no microphone): video, and its audio said absent', () => JSON.stringify(srv.stderr.slice(-2000)));
+    assert.equal(mute.audio_codec, null);
+    assert.equal(mute.audio?.packets ?? 0, 0, 'no audio packets from a camera without audio');
     const tinh = await stats('TINH');
     assert.deepEqual([tinh.transport, tinh.receives_program, tinh.audio_codec], ['rtp', true, 'opus']);
     // Health judges every tick (silence after 0.5 s, cleared after 2 s of sound): five seconds
@@ -145,6 +156,9 @@ describe('pulled sites\' audio: RTSP cameras with G.711 and G.722, an SRT stream
     const every = (await api(srv.base, admin, 'GET', '/api/v1/alarms?session_id=1')).alarms.filter((a) => [site.H01.id, site.H02.id, site.H03.id].includes(a.site_id));
     t.diagnostic(`all their alarms: ${JSON.stringify(every)}`);
     assert.deepEqual(alarms.filter((a) => a.kind === 'audio' || /silence/.test(a.reason)), [], 'no silence alarm for them');
+    // The camera without a microphone: never a silence alarm, not even one cleared since.
+    const muteAlarms = (await api(srv.base, admin, 'GET', '/api/v1/alarms?session_id=1')).alarms.filter((a) => a.site_id === site.H04.id);
+    assert.deepEqual(muteAlarms.map((a) => `${a.kind}: ${a.reason}`), [], 'no alarm for the camera without audio');
   });
 
   test('each is heard in the program while it holds the floor; the Opus chair hears it and not itself', async (t) => {

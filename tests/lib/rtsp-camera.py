@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """An IP camera for the tests: an RTSP server (GStreamer's gst-rtsp-server,
 as cameras' firmware often is) at rtsp://127.0.0.1:PORT/cam serving H.264
-and a sine tone of FREQ Hz in CODEC (pcmu, pcma or g722), one shared
-stream for every client. Prints "ready" once it listens.
+and a sine tone of FREQ Hz in CODEC (pcmu, pcma or g722; none: no audio
+stream, a camera without a microphone), one shared stream for every client.
+Prints "ready" once it listens.
     /usr/bin/python3 rtsp-camera.py PORT FREQ CODEC"""
 import sys
 
@@ -29,8 +30,9 @@ def main():
     factory.set_launch(
         '( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=25/1 ! '
         'x264enc tune=zerolatency speed-preset=ultrafast bitrate=300 key-int-max=25 ! '
-        'rtph264pay name=pay0 pt=96 config-interval=-1 '
-        f'audiotestsrc is-live=true freq={freq} volume=0.5 ! audioconvert ! {AUDIO[codec]} )')
+        'rtph264pay name=pay0 pt=96 config-interval=-1 ' +
+        (f'audiotestsrc is-live=true freq={freq} volume=0.5 ! audioconvert ! {AUDIO[codec]} ' if codec != 'none' else '') +
+        ')')
     factory.set_shared(True)
     server.get_mount_points().add_factory('/cam', factory)
     if server.attach(None) == 0:

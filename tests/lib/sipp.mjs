@@ -417,16 +417,18 @@ Content-Length: 0
 /**
  * Runs sipp with the scenario @xml (written to @dir/@name.xml), bounded by
  * @timeoutS. @target: the controller's "ip:port" for a client, null for a
- * server (UAS) listening on @port. Returns {proc, done}; done resolves
+ * server (UAS) listening on @port; @extra: more sipp arguments (an injection
+ * file, a rate). Returns {proc, done}; done resolves
  * {code, out, errors} when sipp exits.
  */
-export async function runSipp(dir, name, xml, { target = null, port, calls = 1, user, password, ip = '127.0.0.1', timeoutS = 30 } = {}) {
+export async function runSipp(dir, name, xml, { target = null, port, calls = 1, user, password, ip = '127.0.0.1', timeoutS = 30, extra = [] } = {}) {
   const file = path.join(dir, `${name}.xml`);
   await fs.writeFile(file, `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="${name}">\n${xml}\n</scenario>\n`);
   const errors = path.join(dir, `${name}.errors.log`);
   const args = ['-sf', file, ...(target ? [target] : []), '-i', ip, '-p', String(port), '-mp', String(port + 2),
     '-m', String(calls), '-nostdin', '-timeout', `${timeoutS}s`, '-timeout_error', '-trace_err', '-error_file', errors];
   if (user) args.push('-au', user, '-ap', password);
+  args.push(...extra);
   const proc = reapOnExit(spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   const keep = (d) => { out += d; if (out.length > 100_000) out = out.slice(-50_000); };

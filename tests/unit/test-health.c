@@ -231,6 +231,30 @@ test_start_grace(void)
   teardown(&f);
 }
 
+/* A source without audio (a camera without a microphone) is never silent;
+ * the same site with the flag unset is. */
+static void
+test_audio_absent(void)
+{
+  fx f = setup();
+  for (int t = 1; t <= 8; t++) {
+    rc_health_input cam = good(9, t), quiet = good(10, t);
+    cam.have_audio = quiet.have_audio = FALSE;
+    cam.audio_kbps = quiet.audio_kbps = 0;
+    cam.audio_absent = TRUE;
+    rc_health_input both[] = {cam, quiet};
+    rc_health_tick(f.h, both, 2, t, f.changes, f.alarms);
+  }
+  rc_health_view v;
+  g_assert_true(rc_health_site(f.h, 9, 8, &v));
+  g_assert_false(v.audio_problem);
+  g_assert_cmpint(rc_health_state_of(f.h, 9), ==, RC_HEALTH_ONLINE);
+  g_assert_true(rc_health_site(f.h, 10, 8, &v));
+  g_assert_true(v.audio_problem);
+  g_assert_cmpuint(count_alarms(&f, "audio", TRUE), ==, 1); /* site 10's only */
+  teardown(&f);
+}
+
 static const rc_health_alarm *
 find_alarm(fx *f, const char *kind, gboolean raised)
 {
@@ -334,6 +358,7 @@ main(int argc, char **argv)
   g_test_add_func("/health/reconnect-raises-only-offline", test_reconnect_raises_only_offline);
   g_test_add_func("/health/freeze-and-silence", test_freeze_and_silence);
   g_test_add_func("/health/start-grace", test_start_grace);
+  g_test_add_func("/health/audio-absent", test_audio_absent);
   g_test_add_func("/health/over-the-cap", test_over_the_cap);
   g_test_add_func("/health/wrong-payload-type", test_wrong_payload_type);
   return g_test_run();
