@@ -341,15 +341,20 @@ read_stream(const GstSDPMessage *msg, guint i, rc_sip_srtp srtp, rc_sip_sdp_stre
     choose_video(m, &found);
   if (found.pt < 0)
     return TRUE;
-  if (secure && !choose_crypto(m, &found, &keyed, error))
+  keyed = FALSE;
+  if ((secure || srtp == RC_SIP_SRTP_PREFERRED) && !choose_crypto(m, &found, &keyed, error))
     return FALSE;
+  /* Best-effort SRTP (RTP/AVP with a=crypto, as room systems offer and
+   * answer it): SRTP when the site's security is preferred. Required keeps
+   * to RTP/SAVP; off ignores the keys (the answer carries none). */
+  gboolean best_effort = !secure && keyed && srtp == RC_SIP_SRTP_PREFERRED;
   if ((secure && (!keyed || srtp == RC_SIP_SRTP_OFF)) || (!secure && srtp == RC_SIP_SRTP_REQUIRED)) {
     *insecure = TRUE;
     return TRUE;
   }
   if (!read_address(msg, m, &found, error))
     return FALSE;
-  found.secure = secure;
+  found.secure = secure || best_effort;
   found.index = (int)i;
   g_strlcpy(found.proto, gst_sdp_media_get_proto(m), sizeof found.proto);
   read_transport(msg, m, &found);
@@ -440,6 +445,28 @@ addr_type(const char *address)
   return strchr(address, ':') ? "IP6" : "IP4";
 }
 
+static gboolean
+is_null_address(const char *address)
+{
+  return strcmp(address, "0.0.0.0") == 0 || strcmp(address, "::") == 0;
+}
+
+gboolean
+rc_sip_sdp_on_hold(const rc_sip_sdp_offer *offer)
+{
+  const rc_sip_sdp_stream *streams[] = {&offer->audio, &offer->video};
+  gboolean any = FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS(streams); i++) {
+    const rc_sip_sdp_stream *s = streams[i];
+    if (s->index < 0)
+      continue;
+    any = TRUE;
+    if (!is_null_address(s->address) && s->direction != RC_SDP_SENDONLY && s->direction != RC_SDP_INACTIVE)
+      return FALSE;
+  }
+  return any;
+}
+
 static const char *
 answer_direction(rc_sdp_direction offered)
 {
@@ -483,7 +510,10 @@ add_format(GstSDPMedia *m, const rc_sip_sdp_stream *s, const rc_sip_crypto *key)
     g_autofree char *crypto = g_strdup_printf("%d %s inline:%s", s->remote_key.tag, s->remote_key.suite, b64);
     gst_sdp_media_add_attribute(m, "crypto", crypto);
   }
-  gst_sdp_media_add_attribute(m, answer_direction(s->direction), NULL);
+  rc_sdp_direction offered = s->direction;
+  if (is_null_address(s->address)) /* old-style hold (RFC 3264 §8.4): nothing to send to */
+    offered = offered == RC_SDP_RECVONLY ? RC_SDP_INACTIVE : offered == RC_SDP_SENDRECV ? RC_SDP_SENDONLY : offered;
+  gst_sdp_media_add_attribute(m, answer_direction(offered), NULL);
 }
 
 /* The answer's m-line for offered m-line @i. */
@@ -544,7 +574,7 @@ add_offer_media(GstSDPMessage *msg, gboolean audio, const rc_sip_sdp_local *loca
   gst_sdp_media_new(&m);
   gst_sdp_media_set_media(m, audio ? "audio" : "video");
   gst_sdp_media_set_port_info(m, (guint)(audio ? local->audio_port : local->video_port), 1);
-  gst_sdp_media_set_proto(m, srtp == RC_SIP_SRTP_OFF ? "RTP/AVP" : "RTP/SAVP");
+  gst_sdp_media_set_proto(m, srtp == RC_SIP_SRTP_REQUIRED ? "RTP/SAVP" : "RTP/AVP"); /* preferred: best effort */
   const char *const *maps = audio ? audio_maps : video_maps;
   guint n = audio ? G_N_ELEMENTS(audio_maps) : G_N_ELEMENTS(video_maps);
   for (guint i = 0; i < n; i++) {

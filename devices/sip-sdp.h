@@ -3,7 +3,9 @@
  * controller's answer: H.264 (packetization-mode 1 or 0, any profile the
  * endpoint decodes, its level and max-fs/max-mbps deciding the program tier
  * it gets), audio Opus > G.722 > PCMA > PCMU, and SDES-SRTP (RFC 4568,
- * AES_CM_128_HMAC_SHA1_80 or _32) according to the site's media security.
+ * AES_CM_128_HMAC_SHA1_80 or _32) according to the site's media security:
+ * with "preferred", best-effort SRTP too (a=crypto on RTP/AVP, answered
+ * with our key).
  * What was negotiated (addresses, ports, payload types, keys) is kept in
  * the offer struct for the media to use. Pure functions: any thread. */
 #pragma once
@@ -16,7 +18,7 @@
 /* A site's media security. */
 typedef enum {
   RC_SIP_SRTP_OFF,       /* plain RTP only */
-  RC_SIP_SRTP_PREFERRED, /* SRTP when offered, plain RTP otherwise */
+  RC_SIP_SRTP_PREFERRED, /* SRTP when offered (RTP/SAVP, or RTP/AVP with a=crypto), plain RTP otherwise */
   RC_SIP_SRTP_REQUIRED,  /* SRTP or no call (488) */
 } rc_sip_srtp;
 /* "off", "preferred", "required" → @out; FALSE for anything else. */
@@ -104,10 +106,18 @@ char *rc_sip_sdp_answer(const rc_sip_sdp_offer *offer, const rc_sip_sdp_local *l
 /* The controller's own offer, when it calls a site: audio Opus (111),
  * G.722, PCMA, PCMU; video H.264 constrained baseline level 3.1 (42e01f)
  * in packetization-mode 1 (97) and 0 (96), rtcp-fb nack pli and ccm fir.
- * With @srtp off: RTP/AVP; otherwise RTP/SAVP with a=crypto
- * AES_CM_128_HMAC_SHA1_80 and our keys (tag 1). The answer is read with
+ * With @srtp off: RTP/AVP; required: RTP/SAVP with a=crypto
+ * AES_CM_128_HMAC_SHA1_80 and our keys (tag 1); preferred: best-effort
+ * SRTP, RTP/AVP with the same a=crypto, so that a site without SRTP
+ * answers plain RTP/AVP and one with SRTP answers with its key (RTP/AVP
+ * or RTP/SAVP with a=crypto). The answer is read with
  * rc_sip_sdp_offer_parse (it takes an answer as well). (transfer full) */
 char *rc_sip_sdp_offer_text(const rc_sip_sdp_local *local, rc_sip_srtp srtp);
+
+/* Whether the endpoint of @offer holds the call ("not sending"): every
+ * usable stream is a=sendonly or a=inactive, or has the c= address
+ * 0.0.0.0 (RFC 3264 §8.4's old form). FALSE when no stream is usable. */
+gboolean rc_sip_sdp_on_hold(const rc_sip_sdp_offer *offer);
 
 /* Which tier of @tiers (@n, largest first) a decoder of @max_fs macroblocks
  * a frame and @max_mbps a second takes at @fps: the first that fits, -1

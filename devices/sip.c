@@ -17,6 +17,7 @@
 #include <sofia-sip/nua.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_util.h>
 #include <sofia-sip/su_glib.h>
 #include <sofia-sip/su_log.h>
 #include <sofia-sip/tport_tag.h>
@@ -57,10 +58,13 @@ struct rc_sip_call {
   rc_sip *sip;
   nua_handle_t *nh;
   gpointer call_data; /* the host's, once it accepted */
-  gboolean connected, by_remote, ending;
+  gboolean connected, ending;
+  rc_sip_end end;
+  gboolean awaiting_answer; /* our 200 to an offerless re-INVITE carried an offer: the ACK answers */
+  gboolean own_ack;         /* we ACK the 200s of sofia's refresh re-INVITEs (their offer is ours to answer) */
   int cause;
   char *phrase;
-  char *response_phrase; /* nua_respond keeps the pointer until it sends: ours until the call is freed */
+  GPtrArray *response_phrases; /* nua_respond keeps the pointer until it sends: ours until the call is freed */
   /* a call the controller makes */
   gboolean outgoing, ringing, answered;
   char *auth_user, *auth_password;
@@ -328,13 +332,13 @@ on_register(rc_sip *sip, nua_handle_t *nh, const sip_t *m)
 /* ---- calls -------------------------------------------------------------- */
 
 static void
-call_set_cause(rc_sip_call *call, int status, const char *phrase, gboolean by_remote)
+call_set_cause(rc_sip_call *call, int status, const char *phrase, rc_sip_end end)
 {
   if (call->phrase) /* the first cause stands */
     return;
   call->cause = status;
   call->phrase = g_strdup(phrase ? phrase : sip_status_phrase(status));
-  call->by_remote = by_remote;
+  call->end = end;
 }
 
 /* The call's dialog is over: tell the host, free. */
@@ -342,15 +346,15 @@ static void
 call_finish(rc_sip_call *call, int status, const char *phrase)
 {
   rc_sip *sip = call->sip;
-  call_set_cause(call, status, phrase, FALSE);
+  call_set_cause(call, status, phrase, RC_SIP_END_CONTROLLER);
   if (call->call_data && sip->host.call_state)
     sip->host.call_state(sip->host.data, call, call->call_data, RC_SIP_CALL_ENDED, call->cause, call->phrase,
-                         call->by_remote);
+                         call->end);
   nua_handle_bind(call->nh, NULL);
   nua_handle_destroy(call->nh);
   g_hash_table_remove(sip->calls, call);
   g_free(call->phrase);
-  g_free(call->response_phrase);
+  g_clear_pointer(&call->response_phrases, g_ptr_array_unref);
   g_free(call->auth_user);
   if (call->auth_password) {
     sodium_memzero(call->auth_password, strlen(call->auth_password));
@@ -393,6 +397,34 @@ identify_caller(rc_sip *sip, rc_sip_call *call, const sip_t *m, const origin *o,
   return known;
 }
 
+/* @phrase copied for as long as the call lives (nua_respond keeps the pointer). */
+static const char *
+keep_phrase(rc_sip_call *call, const char *phrase)
+{
+  if (!call->response_phrases)
+    call->response_phrases = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(call->response_phrases, g_strdup(phrase));
+  return g_ptr_array_index(call->response_phrases, call->response_phrases->len - 1);
+}
+
+/* Session timers of a call the site made: none when it does not say
+ * "Supported: timer" (it would never refresh); should we have to refresh
+ * (it asks refresher=uas), by UPDATE without SDP when its Allow names
+ * UPDATE, else by sofia's offerless re-INVITE, whose 200 carries the
+ * site's offer: we ACK it ourselves with the answer (on_refresh_answered). */
+static void
+timer_params_in(rc_sip_call *call, const sip_t *m)
+{
+  if (!sip_has_feature(m->sip_supported, "timer")) {
+    nua_set_hparams(call->nh, NUTAG_SESSION_TIMER(0), TAG_END());
+  } else if (m->sip_allow && sip_is_allowed(m->sip_allow, sip_method_update, "UPDATE")) {
+    nua_set_hparams(call->nh, NUTAG_UPDATE_REFRESH(1), TAG_END());
+  } else {
+    nua_set_hparams(call->nh, NUTAG_AUTOACK(0), TAG_END());
+    call->own_ack = TRUE;
+  }
+}
+
 /* Sends the host's decision. */
 static void
 answer_invite(rc_sip *sip, rc_sip_call *call, rc_sip_decision *d)
@@ -409,8 +441,7 @@ answer_invite(rc_sip *sip, rc_sip_call *call, rc_sip_decision *d)
   }
   int status = d->status >= 300 && d->status < 700 ? d->status : 500;
   sip->counters.calls_refused++;
-  call->response_phrase = g_strdup(d->phrase ? d->phrase : sip_status_phrase(status));
-  nua_respond(call->nh, status, call->response_phrase, TAG_END());
+  nua_respond(call->nh, status, keep_phrase(call, d->phrase ? d->phrase : sip_status_phrase(status)), TAG_END());
 }
 
 static void
@@ -450,9 +481,74 @@ on_invite(rc_sip *sip, nua_handle_t *nh, const sip_t *m)
   rc_sip_decision d = {.status = 500};
   if (sip->host.invite)
     sip->host.invite(sip->host.data, call, &inv, &d);
+  if (d.status == 200)
+    timer_params_in(call, m);
   answer_invite(sip, call, &d);
   g_free(d.phrase);
   g_free(d.answer);
+}
+
+/* A re-INVITE or UPDATE within a call the host took: the host answers the
+ * offer (or refuses it, and the call goes on); an offerless re-INVITE gets
+ * the host's offer, answered in the ACK. */
+static void
+on_reoffer(rc_sip *sip, rc_sip_call *call, gboolean update, const sip_t *m)
+{
+  const char *sdp = m && m->sip_payload && m->sip_payload->pl_len ? m->sip_payload->pl_data : NULL;
+  gsize len = sdp ? m->sip_payload->pl_len : 0;
+  if (update && !sdp) { /* a session refresh */
+    nua_respond(call->nh, SIP_200_OK, NUTAG_WITH_THIS(sip->nua), TAG_END());
+    return;
+  }
+  rc_sip_decision d = {.status = 500};
+  if (sip->host.reoffer)
+    sip->host.reoffer(sip->host.data, call, call->call_data, sdp, len, &d);
+  if (d.status == 200 && d.answer) {
+    call->awaiting_answer = !sdp;
+    nua_respond(call->nh, SIP_200_OK, NUTAG_WITH_THIS(sip->nua), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                SIPTAG_PAYLOAD_STR(d.answer), TAG_END());
+  } else {
+    int status = d.status >= 300 && d.status < 700 ? d.status : 500;
+    nua_respond(call->nh, status, keep_phrase(call, d.phrase ? d.phrase : sip_status_phrase(status)),
+                NUTAG_WITH_THIS(sip->nua), TAG_END());
+  }
+  g_free(d.phrase);
+  g_free(d.answer);
+}
+
+/* The 200 to sofia's own refresh re-INVITE (no SDP) on a call we ACK
+ * ourselves: its offer is the site's new offer, answered in the ACK; one
+ * we cannot take ends the call after the ACK (RFC 3264 leaves no other way). */
+static void
+on_refresh_answered(rc_sip *sip, rc_sip_call *call, const sip_t *m)
+{
+  const char *sdp = m && m->sip_payload && m->sip_payload->pl_len ? m->sip_payload->pl_data : NULL;
+  rc_sip_decision d = {.status = 500};
+  if (sdp && sip->host.reoffer)
+    sip->host.reoffer(sip->host.data, call, call->call_data, sdp, m->sip_payload->pl_len, &d);
+  if (sdp && d.status == 200 && d.answer)
+    nua_ack(call->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(d.answer), TAG_END());
+  else
+    nua_ack(call->nh, TAG_END());
+  if (sdp && d.status != 200) {
+    call_set_cause(call, d.status, "its offer in the 200 to our session refresh is not acceptable",
+                   RC_SIP_END_CONTROLLER);
+    rc_sip_call_hangup(call);
+  }
+  g_free(d.phrase);
+  g_free(d.answer);
+}
+
+/* The ACK of our 200: the answer to the offer it carried, when it did. */
+static void
+on_ack(rc_sip *sip, rc_sip_call *call, const sip_t *m)
+{
+  if (!call->awaiting_answer)
+    return;
+  call->awaiting_answer = FALSE;
+  if (sip->host.answered)
+    sip->host.answered(sip->host.data, call, call->call_data, m && m->sip_payload ? m->sip_payload->pl_data : NULL,
+                       m && m->sip_payload ? m->sip_payload->pl_len : 0);
 }
 
 static void
@@ -496,11 +592,14 @@ on_invite_response(rc_sip *sip, rc_sip_call *call, int status, const char *phras
       sip->host.call_state(sip->host.data, call, call->call_data, RC_SIP_CALL_RINGING, status, phrase, FALSE);
   } else if (status >= 200 && status < 300 && !call->answered) {
     call->answered = TRUE;
+    if (sip->settings.session_expires > 0 && m && m->sip_allow &&
+        sip_is_allowed(m->sip_allow, sip_method_update, "UPDATE")) /* our refreshes, should we make them */
+      nua_set_hparams(call->nh, NUTAG_UPDATE_REFRESH(1), TAG_END());
     if (sip->host.answered)
       sip->host.answered(sip->host.data, call, call->call_data, m && m->sip_payload ? m->sip_payload->pl_data : NULL,
                          m && m->sip_payload ? m->sip_payload->pl_len : 0);
   } else if (status >= 300) {
-    call_set_cause(call, status, phrase, TRUE);
+    call_set_cause(call, status, phrase, RC_SIP_END_SITE);
   }
 }
 
@@ -516,22 +615,40 @@ on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, rc_sip *
     on_register(sip, nh, m);
     break;
   case nua_i_invite:
-    if (call) /* a re-INVITE: not yet (issue 17's next steps) */
-      nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
-    else
+  case nua_i_update:
+    if (call && call->call_data && call->connected)
+      on_reoffer(sip, call, event == nua_i_update, m);
+    else if (call) /* before the call is up: one offer at a time */
+      nua_respond(nh, SIP_491_REQUEST_PENDING, NUTAG_WITH_THIS(sip->nua), TAG_END());
+    else if (event == nua_i_invite)
       on_invite(sip, nh, m);
+    else
+      nua_handle_destroy(nh); /* an UPDATE outside a call: the stack answered it */
+    break;
+  case nua_i_ack:
+    if (call)
+      on_ack(sip, call, m);
     break;
   case nua_r_invite:
-    if (call && call->outgoing)
+  case nua_r_update:
+    if (call && call->outgoing && !call->connected && event == nua_r_invite)
       on_invite_response(sip, call, status, phrase, m);
+    else if (call && call->connected && (status == 408 || status == 481)) /* our refresh failed: the stack ends it */
+      call_set_cause(call, status, "the session refresh failed", RC_SIP_END_TIMER);
+    else if (call && call->own_ack && call->connected && event == nua_r_invite && status >= 200 && status < 300)
+      on_refresh_answered(sip, call, m);
+    break;
+  case nua_r_bye:
+    if (call && !call->ending) /* the stack's own BYE: the site's refresh never came (RFC 4028) */
+      call_set_cause(call, 408, "Session timer expired (no refresh came)", RC_SIP_END_TIMER);
     break;
   case nua_i_bye:
     if (call)
-      call_set_cause(call, 200, "BYE", TRUE);
+      call_set_cause(call, 200, "BYE", RC_SIP_END_SITE);
     break;
   case nua_i_cancel:
     if (call)
-      call_set_cause(call, 487, "CANCEL", TRUE);
+      call_set_cause(call, 487, "CANCEL", RC_SIP_END_SITE);
     break;
   case nua_i_state:
     if (call)
@@ -614,8 +731,13 @@ start_stack(rc_sip *sip, GError **error)
   sip->nua =
       nua_create(sip->root, on_event, sip, NUTAG_URL(url), TAG_IF(sips, NUTAG_SIPS_URL(sips)),
                  TAG_IF(sip->settings.tls, NUTAG_CERTIFICATE_DIR(sip->tls_dir)), NUTAG_MEDIA_ENABLE(0),
-                 NUTAG_AUTOANSWER(0), NUTAG_ENABLEINVITE(1), NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"),
-                 NUTAG_APPL_METHOD("REGISTER"), SIPTAG_USER_AGENT_STR("roomctl"), TPTAG_UDP_RMEM(1 << 20), TAG_END());
+                 NUTAG_AUTOANSWER(0), NUTAG_ENABLEINVITE(1),
+                 NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, UPDATE"),
+                 NUTAG_APPL_METHOD("REGISTER, UPDATE"), /* UPDATE: ours to answer (its SDP) */
+                 /* session timers: the site refreshes; ours, when we must, by UPDATE where allowed (per call) */
+                 NUTAG_SESSION_TIMER((unsigned)MAX(0, sip->settings.session_expires)),
+                 NUTAG_MIN_SE((unsigned)MAX(1, sip->settings.min_se)), NUTAG_SESSION_REFRESHER(nua_remote_refresher),
+                 NUTAG_UPDATE_REFRESH(0), SIPTAG_USER_AGENT_STR("roomctl"), TPTAG_UDP_RMEM(1 << 20), TAG_END());
   if (!sip->nua) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE, "sip: cannot bind %s%s%s", url, sips ? " and " : "",
                 sips ? sips : "");
@@ -725,7 +847,7 @@ rc_sip_call_hangup(rc_sip_call *call)
   if (call->ending)
     return;
   call->ending = TRUE;
-  call_set_cause(call, 200, "hung up by the controller", FALSE);
+  call_set_cause(call, 200, "hung up by the controller", RC_SIP_END_CONTROLLER);
   if (call->outgoing && !call->answered)
     nua_cancel(call->nh, TAG_END());
   else

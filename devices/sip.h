@@ -2,8 +2,9 @@
  * on the GLib main loop (su_glib's su_root source on the default main
  * context: no thread of its own), its registrar, digest authentication of
  * callers (sofia's iptsec auth_module, passwords asked of the host per
- * request), and the server side of incoming calls (INVITE, ACK, BYE,
- * CANCEL). It knows SIP, not sites: who a digest user is, whether a
+ * request), the server side of incoming calls (INVITE, ACK, BYE,
+ * CANCEL), offers and answers within a call (re-INVITE, UPDATE) and
+ * session timers (RFC 4028, sofia's own). It knows SIP, not sites: who a digest user is, whether a
  * conference exists and what the answer says are the host's (the app's)
  * decisions, asked through rc_sip_host.
  *
@@ -27,6 +28,8 @@ typedef struct {
   const char *realm;              /* of the digest challenges */
   int register_min, register_max; /* seconds */
   int requests_per_second;        /* INVITE + REGISTER from one source address, sustained (burst: twice) */
+  int session_expires;            /* RFC 4028 Session-Expires we ask for, seconds; 0 = no session timer */
+  int min_se;                     /* the shortest session interval we take (shorter: 422) */
 } rc_sip_settings;
 
 /* How the caller of an INVITE is known. */
@@ -58,6 +61,13 @@ typedef struct {
   gpointer call_data; /* with 200: the host's record of the call, given back in call_state */
 } rc_sip_decision;
 
+/* Who ended a call. */
+typedef enum {
+  RC_SIP_END_CONTROLLER, /* rc_sip_call_hangup, or the stack stopping */
+  RC_SIP_END_SITE,       /* its BYE, CANCEL or refusal */
+  RC_SIP_END_TIMER,      /* the session timer: its refresh never came, or ours failed (408, 481) */
+} rc_sip_end;
+
 typedef enum {
   RC_SIP_CALL_RINGING,
   RC_SIP_CALL_CONNECTED, /* the ACK of our 200 came */
@@ -72,14 +82,23 @@ typedef struct {
    * stack sends 180 Ringing first when @out->status is 200. */
   void (*invite)(gpointer data, rc_sip_call *call, const rc_sip_invite *invite, rc_sip_decision *out);
   /* The answer (SDP, not NUL-terminated; NULL when none) of a call the
-   * controller made (rc_sip_call_invite). The host reads it and hangs up
-   * (rc_sip_call_hangup) when it cannot take it. */
+   * controller made (rc_sip_call_invite), or the answer an ACK carries to
+   * the offer of our 200 to an offerless re-INVITE. The host reads it and
+   * hangs up (rc_sip_call_hangup) when it cannot take it. */
   void (*answered)(gpointer data, rc_sip_call *call, gpointer call_data, const char *sdp, gsize len);
+  /* A new offer within a connected call (re-INVITE or UPDATE; @sdp NULL:
+   * an offerless re-INVITE, or an UPDATE that only refreshes the session).
+   * Fill @out: 200 with the answer (for an offerless re-INVITE: our offer,
+   * whose answer comes to answered), or a refusal (488…), after which the
+   * call goes on as it was. An UPDATE without SDP is answered 200 without
+   * asking. call_data is not changed. */
+  void (*reoffer)(gpointer data, rc_sip_call *call, gpointer call_data, const char *sdp, gsize len,
+                  rc_sip_decision *out);
   /* A call the host accepted changed state. ENDED comes once, last: @status
-   * and @phrase are the cause (the BYE, CANCEL, or the error), @by_remote
-   * whether the endpoint ended it. @call is freed after it returns. */
+   * and @phrase are the cause (the BYE, CANCEL, the error, 408 of the
+   * session timer), @end who ended it. @call is freed after it returns. */
   void (*call_state)(gpointer data, rc_sip_call *call, gpointer call_data, rc_sip_call_state state, int status,
-                     const char *phrase, gboolean by_remote);
+                     const char *phrase, rc_sip_end end);
   /* @user registered (@expires > 0) at @contact from @source, or is gone
    * (@expires 0: unregistered or expired). */
   void (*registered)(gpointer data, const char *user, const char *contact, const char *source, int expires);

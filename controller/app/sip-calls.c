@@ -27,6 +27,10 @@ typedef struct {
   rc_sip_crypto video_key, audio_key; /* ours */
   char *local_address;
   int video_port, audio_port;
+  guint64 sdp_session, sdp_version; /* our o= line's */
+  char *local_sdp;                  /* our last offer or answer: the offer to an offerless re-INVITE */
+  gboolean on_hold;                 /* the site's last offer holds the call: it is not sending */
+  guint reoffers;                   /* offers taken within the call (re-INVITE, UPDATE) */
 } call_record;
 
 struct rc_sip_calls {
@@ -38,7 +42,7 @@ struct rc_sip_calls {
   GHashTable *sessions; /* session id → GPtrArray of call_record */
   GHashTable *audited;  /* "action address caller" → last audit (µs); the stale go past AUDIT_KEEP */
   gint64 next_id;
-  guint64 ended_by_site, ended_by_controller;
+  guint64 ended_by_site, ended_by_controller, ended_by_timer;
   /* dial-out */
   GQueue *dials; /* dial_job: the sites to call, at [sip] dials_per_second */
   guint dial_timer;
@@ -72,6 +76,9 @@ record_free(gpointer p)
   sodium_memzero(&r->offer, sizeof r->offer);
   sodium_memzero(&r->video_key, sizeof r->video_key);
   sodium_memzero(&r->audio_key, sizeof r->audio_key);
+  if (r->local_sdp) /* it holds our keys */
+    sodium_memzero(r->local_sdp, strlen(r->local_sdp));
+  g_free(r->local_sdp);
   g_free(r);
 }
 
@@ -202,16 +209,43 @@ media_address(rc_sip_calls *c)
   return "127.0.0.1";
 }
 
-/* Reads @sdp (an offer, or the answer to ours) into @r->offer under @r's media security. */
+/* Reads @sdp (an offer, or the answer to ours) into @out under @r's media security. */
 static gboolean
-read_sdp(rc_sip_calls *c, call_record *r, const char *sdp, gsize len, GError **error)
+read_sdp(rc_sip_calls *c, const call_record *r, const char *sdp, gsize len, rc_sip_sdp_offer *out, GError **error)
 {
   rc_sip_sdp_tier tiers[8];
   guint n = MIN(c->config->tiers->len, G_N_ELEMENTS(tiers));
   for (guint i = 0; i < n; i++)
     tiers[i] = (rc_sip_sdp_tier){g_array_index(c->config->tiers, rc_tier, i).width,
                                  g_array_index(c->config->tiers, rc_tier, i).height};
-  return rc_sip_sdp_offer_parse(sdp, len, r->srtp, tiers, n, c->config->media_fps, &r->offer, error);
+  return rc_sip_sdp_offer_parse(sdp, len, r->srtp, tiers, n, c->config->media_fps, out, error);
+}
+
+/* Our SDP for @r: the answer to @r->offer (@answer) or our offer, with
+ * the next o= version; kept as @r->local_sdp. (transfer full) */
+static char *
+local_sdp(call_record *r, gboolean answer)
+{
+  rc_sip_sdp_local local = {
+      r->local_address, r->video_port, r->audio_port, &r->video_key, &r->audio_key, r->sdp_session, ++r->sdp_version};
+  char *text = answer ? rc_sip_sdp_answer(&r->offer, &local) : rc_sip_sdp_offer_text(&local, r->srtp);
+  if (r->local_sdp)
+    sodium_memzero(r->local_sdp, strlen(r->local_sdp));
+  g_free(r->local_sdp);
+  r->local_sdp = g_strdup(text);
+  return text;
+}
+
+/* Our keys, media address and ports for a new call. */
+static void
+local_media(rc_sip_calls *c, call_record *r)
+{
+  randombytes_buf(r->video_key.key, sizeof r->video_key.key);
+  randombytes_buf(r->audio_key.key, sizeof r->audio_key.key);
+  r->local_address = g_strdup(media_address(c));
+  r->video_port = c->config->media_video_port;
+  r->audio_port = c->config->media_audio_port;
+  r->sdp_session = (guint64)g_get_real_time();
 }
 
 /* Parses the offer for @r's site and makes the answer into @d. */
@@ -224,21 +258,16 @@ negotiate(rc_sip_calls *c, call_record *r, const rc_sip_invite *inv, rc_sip_deci
     d->phrase = g_strdup("Not Acceptable Here (the INVITE must carry an SDP offer)");
     return;
   }
-  if (!read_sdp(c, r, inv->sdp, inv->sdp_len, &error)) {
+  if (!read_sdp(c, r, inv->sdp, inv->sdp_len, &r->offer, &error)) {
     d->status = error->code == RC_SIP_SDP_ERROR_MALFORMED ? 400 : 488;
     d->phrase = g_strdup_printf("%s (%s)", d->status == 400 ? "Bad Request" : "Not Acceptable Here", error->message);
     return;
   }
-  randombytes_buf(r->video_key.key, sizeof r->video_key.key);
-  randombytes_buf(r->audio_key.key, sizeof r->audio_key.key);
-  r->local_address = g_strdup(media_address(c));
-  r->video_port = c->config->media_video_port;
-  r->audio_port = c->config->media_audio_port;
-  rc_sip_sdp_local local = {
-      r->local_address, r->video_port, r->audio_port, &r->video_key, &r->audio_key, (guint64)g_get_real_time(), 1};
-  d->answer = rc_sip_sdp_answer(&r->offer, &local);
+  local_media(c, r);
+  d->answer = local_sdp(r, TRUE);
   d->status = 200;
   r->negotiated = TRUE;
+  r->on_hold = rc_sip_sdp_on_hold(&r->offer);
 }
 
 /* ---- records ------------------------------------------------------------ */
@@ -349,6 +378,45 @@ host_invite(gpointer data, rc_sip_call *call, const rc_sip_invite *inv, rc_sip_d
                 : "plain RTP");
 }
 
+/* A new offer within @r's call: answered under the site's media security
+ * (our keys, ports and o= session stay; its version goes up), or refused
+ * (488, 400) with the call unchanged. An offerless re-INVITE gets our last
+ * SDP again as the offer. */
+static void
+host_reoffer(gpointer data, rc_sip_call *call, gpointer call_data, const char *sdp, gsize len, rc_sip_decision *d)
+{
+  rc_sip_calls *c = data;
+  call_record *r = call_data;
+  (void)call;
+  if (!sdp) {
+    d->status = 200;
+    d->answer = g_strdup(r->local_sdp);
+    return;
+  }
+  g_autoptr(GError) error = NULL;
+  rc_sip_sdp_offer offer;
+  if (!read_sdp(c, r, sdp, len, &offer, &error)) {
+    d->status = error->code == RC_SIP_SDP_ERROR_MALFORMED ? 400 : 488;
+    d->phrase = g_strdup_printf("%s (%s)", d->status == 400 ? "Bad Request" : "Not Acceptable Here", error->message);
+    g_message("sip: site %s, session %" G_GINT64_FORMAT ": a new offer refused, the call goes on as it was: %d %s",
+              r->site_code, r->session_id, d->status, d->phrase);
+    return;
+  }
+  gboolean was_on_hold = r->on_hold;
+  r->offer = offer;
+  sodium_memzero(&offer, sizeof offer);
+  r->negotiated = TRUE;
+  r->on_hold = rc_sip_sdp_on_hold(&r->offer);
+  r->reoffers++;
+  d->answer = local_sdp(r, TRUE);
+  d->status = 200;
+  g_message("sip: site %s, session %" G_GINT64_FORMAT ": new offer taken: video %s, audio %s%s", r->site_code,
+            r->session_id, r->offer.video.index >= 0 ? r->offer.video.encoding : "none",
+            r->offer.audio.index >= 0 ? r->offer.audio.encoding : "none",
+            r->on_hold != was_on_hold ? (r->on_hold ? ", on hold (not sending)" : ", resumed") : "");
+  announce(c, r);
+}
+
 static void redial_later(rc_sip_calls *c, gint64 session_id, gint64 site_id);
 
 static char *
@@ -359,7 +427,7 @@ attempts_key(gint64 session_id, gint64 site_id)
 
 static void
 host_call_state(gpointer data, rc_sip_call *call, gpointer call_data, rc_sip_call_state state, int status,
-                const char *phrase, gboolean by_remote)
+                const char *phrase, rc_sip_end end)
 {
   rc_sip_calls *c = data;
   call_record *r = call_data;
@@ -377,19 +445,21 @@ host_call_state(gpointer data, rc_sip_call *call, gpointer call_data, rc_sip_cal
   } else {
     set_text(&r->state, "ended");
     r->ended_at = now_text();
-    r->ended_by = g_strdup(by_remote ? "site" : "controller");
+    r->ended_by = g_strdup(end == RC_SIP_END_SITE ? "site" : end == RC_SIP_END_TIMER ? "timer" : "controller");
     r->cause = status;
     r->cause_phrase = g_strdup(phrase);
     r->call = NULL;
-    if (by_remote)
+    if (end == RC_SIP_END_SITE)
       c->ended_by_site++;
+    else if (end == RC_SIP_END_TIMER)
+      c->ended_by_timer++;
     else
       c->ended_by_controller++;
     g_message("sip: site %s left session %" G_GINT64_FORMAT ": %d %s (by the %s)", r->site_code, r->session_id, status,
               phrase, r->ended_by);
-    /* A call we made that failed or dropped is made again, later and
-     * later; one the controller ended is not. */
-    if (r->outgoing && by_remote && !c->stopping)
+    /* A call we made that failed or dropped (its session timer too) is
+     * made again, later and later; one the controller ended is not. */
+    if (r->outgoing && end != RC_SIP_END_CONTROLLER && !c->stopping)
       redial_later(c, r->session_id, r->site_id);
   }
   announce(c, r);
@@ -423,8 +493,14 @@ host_answered(gpointer data, rc_sip_call *call, gpointer call_data, const char *
   rc_sip_calls *c = data;
   call_record *r = call_data;
   g_autoptr(GError) error = NULL;
-  if (sdp && read_sdp(c, r, sdp, len, &error)) {
+  rc_sip_sdp_offer answer;
+  if (sdp && read_sdp(c, r, sdp, len, &answer, &error)) {
+    r->offer = answer;
+    sodium_memzero(&answer, sizeof answer);
     r->negotiated = TRUE;
+    r->on_hold = rc_sip_sdp_on_hold(&r->offer);
+    if (g_strcmp0(r->state, "connected") == 0) /* the ACK's answer to our offer in a call */
+      announce(c, r);
     return;
   }
   g_autofree char *why = g_strdup_printf("the answer is not acceptable: %s", error ? error->message : "it has no SDP");
@@ -451,14 +527,8 @@ dial(rc_sip_calls *c, gint64 session_id, gint64 site_id)
   call_record *r = record_new(c, session_id, site, "controller", &inv);
   r->outgoing = TRUE;
   set_text(&r->state, "calling");
-  randombytes_buf(r->video_key.key, sizeof r->video_key.key);
-  randombytes_buf(r->audio_key.key, sizeof r->audio_key.key);
-  r->local_address = g_strdup(media_address(c));
-  r->video_port = c->config->media_video_port;
-  r->audio_port = c->config->media_audio_port;
-  rc_sip_sdp_local local = {
-      r->local_address, r->video_port, r->audio_port, &r->video_key, &r->audio_key, (guint64)g_get_real_time(), 1};
-  g_autofree char *offer = rc_sip_sdp_offer_text(&local, r->srtp);
+  local_media(c, r);
+  g_autofree char *offer = local_sdp(r, FALSE);
   const char *user = json_string_value(json_object_get(site, "sip_user"));
   const char *password = json_string_value(json_object_get(site, "sip_password"));
   c->dialled++;
@@ -575,6 +645,8 @@ settings_of(rc_config *cfg, rc_sip_settings *s, char **tls_dir, GError **error)
   s->register_min = cfg->sip_register_min_seconds;
   s->register_max = cfg->sip_register_max_seconds;
   s->requests_per_second = cfg->sip_requests_per_second;
+  s->session_expires = cfg->sip_session_expires;
+  s->min_se = cfg->sip_min_se;
   if (!s->tls)
     return TRUE;
   *tls_dir = g_build_filename(cfg->data_dir, "sip-tls", NULL);
@@ -606,7 +678,8 @@ rc_sip_calls_new(rc_config *config, rc_store *store, GError **error)
   c->redials = g_hash_table_new(NULL, NULL);
   rc_sip_settings settings = {0};
   g_autofree char *tls_dir = NULL;
-  rc_sip_host host = {c, host_password, host_invite, host_answered, host_call_state, host_registered, host_refused};
+  rc_sip_host host = {c,           host_password,   host_invite, host_answered, host_reoffer, host_call_state,
+                      host_registered, host_refused};
   if (!settings_of(config, &settings, &tls_dir, error) || !(c->sip = rc_sip_new(&settings, &host, error))) {
     rc_sip_calls_free(c);
     return NULL;
@@ -729,6 +802,8 @@ record_json(const call_record *r)
                           ? json_pack("{si ss}", "status", r->cause, "phrase", r->cause_phrase ? r->cause_phrase : "")
                           : json_null());
   json_object_set_new(o, "srtp", json_string(rc_sip_srtp_name(r->srtp)));
+  json_object_set_new(o, "on_hold", json_boolean(r->on_hold));
+  json_object_set_new(o, "reoffers", json_integer(r->reoffers));
   json_object_set_new(o, "media",
                       json_pack("{so so}", "video", stream_json(r, &r->offer.video, TRUE), "audio",
                                 stream_json(r, &r->offer.audio, FALSE)));
@@ -896,4 +971,5 @@ rc_sip_calls_metrics(rc_sip_calls *c, GString *out)
   g_string_append_printf(out, "roomctl_sip_calls_ended_total{by=\"site\"} %" G_GUINT64_FORMAT "\n", c->ended_by_site);
   g_string_append_printf(out, "roomctl_sip_calls_ended_total{by=\"controller\"} %" G_GUINT64_FORMAT "\n",
                          c->ended_by_controller);
+  g_string_append_printf(out, "roomctl_sip_calls_ended_total{by=\"timer\"} %" G_GUINT64_FORMAT "\n", c->ended_by_timer);
 }

@@ -83,6 +83,8 @@ static const key_spec keys[] = {
   {"sip", "requests_per_second", KEY_INT, F(sip_requests_per_second), 0, 1000000},
   {"sip", "dial_out", KEY_BOOL, F(sip_dial_out), 0, 0},
   {"sip", "dials_per_second", KEY_INT, F(sip_dials_per_second), 1, 1000},
+  {"sip", "session_expires", KEY_INT, F(sip_session_expires), 0, 86400},
+  {"sip", "min_se", KEY_INT, F(sip_min_se), 1, 86400},
   {"audio", "input_device", KEY_STRING, F(audio_input_device), 0, 0},
   {"audio", "output_device", KEY_STRING, F(audio_output_device), 0, 0},
   {"health", "loss_percent", KEY_DOUBLE, F(health_loss_percent), 0, 100},
@@ -180,6 +182,8 @@ rc_config_new_default(void)
   c->sip_requests_per_second = 200;
   c->sip_dial_out = TRUE;
   c->sip_dials_per_second = 40;
+  c->sip_session_expires = 1800;
+  c->sip_min_se = 90;
   c->audio_input_device = g_strdup("");
   c->audio_output_device = g_strdup("");
   c->health_loss_percent = 5;
@@ -497,6 +501,10 @@ validate_sip(rc_config *c, GError **error)
                   tokens[i][1]);
       return FALSE;
     }
+  if (c->sip_session_expires && c->sip_min_se > c->sip_session_expires) {
+    g_set_error(error, RC_CONFIG_ERROR, 1, "[sip] min_se is above session_expires");
+    return FALSE;
+  }
   if (c->sip_register_min_seconds > c->sip_register_max_seconds) {
     g_set_error(error, RC_CONFIG_ERROR, 1, "[sip] register_min_seconds is above register_max_seconds");
     return FALSE;

@@ -94,6 +94,8 @@ typedef struct rc_config {
   int sip_requests_per_second;  /* INVITE + REGISTER from one address; 0 = no limit */
   gboolean sip_dial_out;        /* call every SIP site with an address when its session goes live */
   int sip_dials_per_second;     /* calls made a second, at most */
+  int sip_session_expires;      /* RFC 4028 session interval we ask for, seconds; 0 = none asked */
+  int sip_min_se;               /* the shortest session interval we take (RFC 4028 says 90 at least; less: tests) */
   /* [audio] */
   char *audio_input_device;  /* PortAudio device name (substring); "" = none */
   char *audio_output_device;

@@ -24,6 +24,8 @@ check_stream(const rc_sip_sdp_offer *offer, const rc_sip_sdp_stream *s, rc_sip_s
   g_assert(s->encoding[0]);
   g_assert(!s->secure || srtp != RC_SIP_SRTP_OFF);
   g_assert(s->secure || srtp != RC_SIP_SRTP_REQUIRED);
+  /* best-effort SRTP (a=crypto on RTP/AVP) only when preferred */
+  g_assert(!s->secure || g_str_has_prefix(s->proto, "RTP/SAVP") || srtp == RC_SIP_SRTP_PREFERRED);
   g_assert(s->tier >= -1 && s->tier < (int)G_N_ELEMENTS(tiers));
 }
 
@@ -58,6 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_stream(&offer, &offer.video, (rc_sip_srtp)srtp);
     check_stream(&offer, &offer.audio, (rc_sip_srtp)srtp);
     check_answer(&offer);
+    (void)rc_sip_sdp_on_hold(&offer);
   }
   return 0;
 }

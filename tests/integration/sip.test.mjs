@@ -27,7 +27,7 @@ import { api, assertAlive, createUser, login, request, startLocalServer, stopCle
 import { freePort, reapOnExit } from '../lib/server.mjs';
 import { freeUdpPorts, sleep, until } from '../lib/media.mjs';
 import { makeCert } from '../lib/tls.mjs';
-import { KEY, SCENARIOS, freeSipPort, runSipp, sdp } from '../lib/sipp.mjs';
+import { KEY, SCENARIOS, freeSipPort, offer, runSipp, sdp, uasScenario } from '../lib/sipp.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
 
@@ -718,6 +718,232 @@ Content-Length: 0
       'audited as the technician, target session:1');
     await tech.close();
     await stopClean(srv, 'SIP live state');
+    srv = null;
+  });
+});
+
+describe('sip within a call: re-INVITE and UPDATE, hold, session timers (RFC 4028), best-effort SRTP', () => {
+  let srv, admin, sipPort, work, technician;
+  const running = [];
+  const STEP = 1500;
+  const SE = 4; // seconds: a test's session interval ([sip] min_se 2 lets it below RFC 4028's 90)
+
+  async function run(name, xml, opts) {
+    const r = await runSipp(work, name, xml, { port: await freeUdpPorts(4), ...opts });
+    running.push(r.proc);
+    return r;
+  }
+  const ok = (r, what) => assert.equal(r.code, 0, `${what}: sipp failed\n${r.errors}\n${r.out}\n--- roomctl ---\n${srv.stderr.slice(-3000)}`);
+  const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
+  const last = async (code) => (await calls()).filter((c) => c.site_code === code).at(-1);
+  async function dashboard() {
+    const ws = await WsClient.connect(srv.port, { token: technician.token });
+    await ws.request('subscribe.health', { session_id: 1 });
+    return ws;
+  }
+  /** The sip.call events of @code's call @id, in order. */
+  const story = (ws, id) => ws.log.filter((m) => m.type === 'sip.call' && m.body.call.id === id).map((m) => m.body.call);
+
+  before(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-sip-dlg-'));
+    sipPort = await freeSipPort();
+    srv = await startLocalServer({
+      args: ['--demo'],
+      config: {
+        media: { enabled: 'false', rtsp_port: 0 },
+        sip: { port: sipPort, requests_per_second: 50, dial_out: 'false', session_expires: 60, min_se: 2 },
+      },
+    });
+    admin = await login(srv.base, 'admin', 'admin123');
+    const org = (await api(srv.base, admin, 'GET', '/api/v1/sessions/1')).organisation_id;
+    technician = await createUser(srv.base, admin, 'kt-sip-dlg', 'technician', { fields: { organisation_id: org } });
+    const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
+    const ids = [];
+    for (const [code, body] of Object.entries({
+      H10: { sip_user: 'h10', sip_password: 'h10-secret', srtp: 'preferred' },
+      H11: { sip_user: 'h11', sip_password: 'h11-secret', srtp: 'preferred' },
+      H12: { sip_user: 'h12', sip_password: 'h12-secret', srtp: 'required' },
+      H16: { srtp: 'preferred' },
+      H17: { srtp: 'preferred' },
+      H18: { srtp: 'off' },
+    })) {
+      const s = all.find((x) => x.code === code);
+      await api(srv.base, admin, 'PATCH', `/api/v1/sites/${s.id}`, { transport: 'sip', ...body });
+      ids.push(s.id);
+    }
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ids });
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
+  });
+  after(async () => {
+    for (const p of running) if (p.exitCode === null) p.kill('SIGKILL');
+    if (srv) await srv.stop();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  test('re-INVITE to another codec and ports, hold (a=sendonly), resume by UPDATE, a refresh UPDATE, an offerless re-INVITE: all in one call', async () => {
+    const ws = await dashboard();
+    const r = await run('reoffers', SCENARIOS.reoffers('phien-1', 'h10', STEP),
+      { target: `127.0.0.1:${sipPort}`, user: 'h10', password: 'h10-secret' });
+    ok(await r.done, 'the call with its re-offers');
+    const ended = await until(async () => { const c = await last('H10'); return c?.state === 'ended' && c; }, 5000, 'H10 ended');
+    assert.equal(ended.ended_by, 'site');
+    assert.equal(ended.reoffers, 3, 'the re-INVITE, the hold, the resume (a refresh and an offerless re-INVITE are no new offer)');
+    const seen = await until(() => { const s = story(ws, ended.id); return s.at(-1)?.state === 'ended' && s; }, 5000, 'the events');
+    const connected = seen.find((c) => c.state === 'connected');
+    assert.equal(connected.media.audio.codec, 'PCMA');
+    assert.equal(connected.on_hold, false);
+    const steps = seen.filter((c) => c.state === 'connected' && c.reoffers > 0);
+    const [codec, hold, resume] = [1, 2, 3].map((n) => steps.find((c) => c.reoffers === n));
+    assert.ok(codec && hold && resume, JSON.stringify(steps.map((c) => [c.reoffers, c.on_hold])));
+    assert.equal(codec.media.audio.codec, 'PCMU', 'the new codec is recorded');
+    assert.equal(codec.media.audio.remote.rtp_port, connected.media.audio.remote.rtp_port + 4, 'and the new port');
+    assert.equal(codec.media.video.remote.rtp_port, connected.media.video.remote.rtp_port + 4);
+    assert.equal(codec.on_hold, false);
+    assert.equal(hold.on_hold, true, 'a=sendonly: the site is on hold (not sending)');
+    assert.equal(hold.media.audio.direction, 'sendonly');
+    assert.equal(resume.on_hold, false, 'the UPDATE with a=sendrecv resumes');
+    assert.equal(resume.media.audio.direction, 'sendrecv');
+    assert.equal(ended.on_hold, false);
+    await ws.close();
+  });
+
+  test('a re-offer the site\'s security refuses (plain RTP where SRTP is required) gets 488 and the call goes on unchanged', async () => {
+    const r = await run('refused-reoffer', SCENARIOS.refusedReoffer('phien-1', 'h12', 2500),
+      { target: `127.0.0.1:${sipPort}`, user: 'h12', password: 'h12-secret' });
+    const up = await until(async () => { const c = await last('H12'); return c?.state === 'connected' && c; }, 10000, 'H12 connected');
+    assert.equal(up.media.audio.srtp, true);
+    await until(() => /H12.*new offer refused.*488/.test(srv.stderr), 10000, 'the re-offer refused (488)');
+    const still = await last('H12');
+    assert.equal(still.id, up.id);
+    assert.equal(still.state, 'connected', 'the call goes on');
+    assert.equal(still.reoffers, 0);
+    assert.deepEqual(still.media, up.media, 'as it was: SRTP, PCMA, the same ports');
+    ok(await r.done, 'the 488 and the BYE after it');
+    const ended = await until(async () => { const c = await last('H12'); return c?.state === 'ended' && c; }, 5000, 'H12 ended');
+    assert.equal(ended.ended_by, 'site');
+  });
+
+  test(`session timer: a site that refreshes (UPDATE every ${SE / 2} s) keeps its call; one whose refresh never comes is ended by the timer (408)`, async () => {
+    const kept = await run('timer-kept', SCENARIOS.timer('phien-1', 'h11', SE, 3),
+      { target: `127.0.0.1:${sipPort}`, user: 'h11', password: 'h11-secret' });
+    ok(await kept.done, 'three refreshes, then its BYE');
+    const first = await until(async () => { const c = await last('H11'); return c?.state === 'ended' && c; }, 5000, 'H11 ended');
+    assert.equal(first.ended_by, 'site', `refreshed for ${(3 * SE) / 2} s past a ${SE} s interval: the site hung up, not the timer`);
+
+    const started = Date.now();
+    const dropped = await run('timer-expired', SCENARIOS.timer('phien-1', 'h11', SE, 0),
+      { target: `127.0.0.1:${sipPort}`, user: 'h11', password: 'h11-secret' });
+    ok(await dropped.done, 'the controller\'s BYE came and was answered');
+    const took = (Date.now() - started) / 1000;
+    assert.ok(took >= SE - 1 && took < SE + 8, `the BYE came ${took} s after the call, for a ${SE} s interval`);
+    const second = await until(async () => { const c = await last('H11'); return c?.id !== first.id && c?.state === 'ended' && c; }, 5000, 'the second H11 call ended');
+    assert.equal(second.ended_by, 'timer');
+    assert.equal(second.cause.status, 408);
+    assert.match(await (await fetch(`${srv.base}/metrics`)).text(), /^roomctl_sip_calls_ended_total\{by="timer"\} 1$/m);
+  });
+
+  test('a site that asks us to refresh (refresher=uas) without UPDATE: our offerless re-INVITE, its offer in the 200 answered in our ACK', async () => {
+    const seconds = 10; // we refresh at half of it
+    const r = await run('refreshed-by-us', SCENARIOS.refreshedByUs('phien-1', 'h11', seconds),
+      { target: `127.0.0.1:${sipPort}`, user: 'h11', password: 'h11-secret' });
+    const up = await until(async () => { const c = await last('H11'); return c?.state === 'connected' && c; }, 10000, 'H11 connected');
+    assert.equal(up.media.audio.codec, 'PCMA');
+    const refreshed = await until(async () => { const c = await last('H11'); return c?.reoffers === 1 && c; }, seconds * 1000,
+      'our refresh taken: the site\'s offer in its 200');
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: up.site_id });
+    assert.equal(refreshed.id, up.id);
+    assert.equal(refreshed.state, 'connected');
+    assert.equal(refreshed.media.audio.codec, 'PCMU', 'the offer of the 200 recorded');
+    assert.equal(refreshed.media.audio.remote.rtp_port, up.media.audio.remote.rtp_port + 4);
+    ok(await r.done, 'the offerless re-INVITE, our answer in the ACK, our BYE');
+    const ended = await until(async () => { const c = await last('H11'); return c?.state === 'ended' && c; }, 5000, 'H11 ended');
+    assert.equal(ended.ended_by, 'controller');
+  });
+
+  test(`dial-out: a site that asks to refresh (refresher=uas) and never does is ended by the timer (408) after ${SE} s, and called again`, async () => {
+    const port = await freeUdpPorts(4);
+    const h18 = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.find((x) => x.code === 'H18');
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${h18.id}`, { address: `sip:h18@127.0.0.1:${port}` });
+    // Two calls: each answered with a session timer the site itself must refresh, then its BYE answered.
+    const xml = `<recv request="INVITE" rrs="true" crlf="true"/>
+<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:h18@[local_ip]:[local_port];transport=[transport]>
+Supported: timer
+Require: timer
+Session-Expires: ${SE};refresher=uas
+Content-Type: application/sdp
+Content-Length: [len]
+
+${offer({ version: 1 })}
+]]></send>
+<recv request="ACK" crlf="true"/>
+<recv request="BYE" timeout="30000"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>`;
+    const uas = await runSipp(work, 'uas-timer', xml, { port, calls: 2, timeoutS: 60 });
+    running.push(uas.proc);
+    await sleep(300);
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/dial', { site_id: h18.id });
+    const mine = async () => (await calls()).filter((c) => c.site_code === 'H18');
+    const first = await until(async () => (await mine()).find((c) => c.state === 'ended'), 20000, 'H18\'s first call ended',
+      async () => (await mine()).map((c) => [c.state, c.ended_by, c.cause]));
+    assert.equal(first.ended_by, 'timer');
+    assert.equal(first.cause.status, 408);
+    const took = (Date.parse(first.ended_at) - Date.parse(first.connected_at)) / 1000;
+    assert.ok(took >= SE - 1 && took <= SE + 3, `ended ${took} s after it connected, for a ${SE} s interval`);
+    const again = await until(async () => (await mine()).find((c) => c.id !== first.id && c.state === 'connected'), 15000,
+      'H18 called again after the timer');
+    assert.equal(again.direction, 'out');
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: h18.id });
+    ok(await uas.done, 'both calls answered, both BYEs answered');
+  });
+
+  test('dial-out with srtp=preferred: best-effort SRTP (RTP/AVP with a=crypto, Session-Expires); a plain site answers plain, an SRTP one with its key', async () => {
+    const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
+    const checks = [['body', 'm=audio [0-9]+ RTP/AVP 111'], ['body', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:'],
+      ['Session-Expires:', '^ *60'], ['Supported:', 'timer']];
+    const sites = { H16: offer({ version: 1 }), H17: offer({ version: 1, crypto: true }) };
+    const uas = {};
+    for (const [code, body] of Object.entries(sites)) {
+      const port = await freeUdpPorts(4);
+      const s = all.find((x) => x.code === code);
+      await api(srv.base, admin, 'PATCH', `/api/v1/sites/${s.id}`, { address: `sip:${code.toLowerCase()}@127.0.0.1:${port}` });
+      uas[code] = await runSipp(work, `uas-${code}`, uasScenario(code.toLowerCase(), { body, checks }), { port });
+      running.push(uas[code].proc);
+    }
+    await sleep(300);
+    for (const code of Object.keys(sites))
+      await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/dial', { site_id: all.find((x) => x.code === code).id });
+    const up = {};
+    for (const code of Object.keys(sites))
+      up[code] = await until(async () => { const c = await last(code); return c?.state === 'connected' && c; }, 10000, `${code} connected`,
+        async () => (await calls()).filter((c) => c.site_code === code).map((c) => [c.state, c.cause]));
+    assert.equal(up.H16.srtp, 'preferred');
+    for (const kind of ['audio', 'video']) {
+      assert.equal(up.H16.media[kind].srtp, false, `H16 answered plain RTP/AVP: ${kind} plain`);
+      assert.equal(up.H17.media[kind].srtp, true, `H17 answered RTP/AVP with a=crypto: ${kind} SRTP`);
+      assert.equal(up.H17.media[kind].suite, 'AES_CM_128_HMAC_SHA1_80');
+    }
+    assert.equal(up.H16.media.audio.codec, 'PCMA');
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', {});
+    for (const code of Object.keys(sites)) ok(await uas[code].done, `${code}: our INVITE as checked, then our BYE`);
+  });
+
+  test('the controller stops cleanly after these calls (under ASan: no leak of their records, SDP or phrases)', async () => {
+    await stopClean(srv, 'calls with re-offers and session timers');
     srv = null;
   });
 });

@@ -42,9 +42,31 @@ export const sdp = (secure) => [
   ...(secure ? [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${KEY}`] : []),
 ].join('\n');
 
+/** A site's offer within a call (or its answer): audio @audio ("8 0": PCMA,
+ *  PCMU) on [media_port+@shift], video H.264; @direction on both m-lines;
+ *  @nullAddress: c=0.0.0.0 (the old hold); @crypto: a=crypto on @proto. */
+export const offer = ({ audio = '8 0', shift = 0, direction = 'sendrecv', nullAddress = false, crypto = false,
+  proto = 'RTP/AVP', version = 2353687638 } = {}) => [
+  'v=0',
+  `o=user1 53655765 ${version} IN IP[local_ip_type] [local_ip]`,
+  's=-',
+  nullAddress ? 'c=IN IP4 0.0.0.0' : 'c=IN IP[media_ip_type] [media_ip]',
+  't=0 0',
+  `m=audio [media_port+${shift}] ${proto} ${audio}`,
+  'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:0 PCMU/8000',
+  ...(crypto ? [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${KEY}`] : []),
+  `a=${direction}`,
+  `m=video [media_port+${shift + 2}] ${proto} 97`,
+  'a=rtpmap:97 H264/90000',
+  'a=fmtp:97 profile-level-id=42e01e;packetization-mode=1',
+  ...(crypto ? [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${KEY}`] : []),
+  `a=${direction}`,
+].join('\n');
+
 const from = (user) => `From: <sip:${user}@[local_ip]>;tag=[pid]SIPpTag[call_number]`;
 
-function invite(conf, user, cseq, { auth = false, secure = false } = {}) {
+function invite(conf, user, cseq, { auth = false, secure = false, headers = '' } = {}) {
   return `<send retrans="500"><![CDATA[
 INVITE sip:${conf}@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -54,7 +76,7 @@ Call-ID: [call_id]
 CSeq: ${cseq} INVITE
 Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
 Max-Forwards: 70
-${auth ? '[authentication]\n' : ''}Content-Type: application/sdp
+${headers ? `${headers}\n` : ''}${auth ? '[authentication]\n' : ''}Content-Type: application/sdp
 Content-Length: [len]
 
 ${sdp(secure)}
@@ -98,6 +120,56 @@ Content-Length: 0
 ]]></send>
 <recv response="200" crlf="true"/>`;
 
+/** A request within the call (re-INVITE, UPDATE) with @body (none: offerless). */
+const inDialog = (method, user, cseq, body = null, headers = '') => `<send retrans="500"><![CDATA[
+${method} [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+${from(user)}
+[last_To:]
+Call-ID: [call_id]
+CSeq: ${cseq} ${method}
+Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+${headers ? `${headers}\n` : ''}${body ? 'Content-Type: application/sdp\n' : ''}Content-Length: [len]
+${body ? `\n${body}` : ''}
+]]></send>`;
+
+/** The ACK of a 200 to a re-INVITE, carrying @body (the answer to the 200's offer). */
+const ackBody = (user, cseq, body) => `<send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+${from(user)}
+[last_To:]
+Call-ID: [call_id]
+CSeq: ${cseq} ACK
+Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+${body}
+]]></send>`;
+
+/** The ACK of an error response to a re-INVITE (its Via, its Request-URI). */
+const ackErrorInDialog = (user, cseq) => `<send><![CDATA[
+ACK [next_url] SIP/2.0
+[last_Via:]
+${from(user)}
+[last_To:]
+Call-ID: [call_id]
+CSeq: ${cseq} ACK
+Max-Forwards: 70
+Content-Length: 0
+]]></send>`;
+
+/** A 200 whose body matches every regexp of @checks. */
+const okWith = (checks) => `<recv response="200">
+  <action>
+${checks.map((re, i) => `    <ereg regexp="${re}" search_in="body" check_it="true" assign_to="c${i}"/>`).join('\n')}
+  </action>
+</recv>
+<Reference variables="${checks.map((_, i) => `c${i}`).join(',')}"/>`;
+
 /** A challenge first (401), then the INVITE again with the digest. */
 const challenged = (conf, user, opts) => `${invite(conf, user, 1, opts)}
 <recv response="100" optional="true"/>
@@ -118,6 +190,119 @@ const answered = (secure) => `<recv response="180" optional="true"/>
 <Reference variables="1,2${secure ? ',3' : ''}"/>`;
 
 export const SCENARIOS = {
+  // A call by digest that changes within: a re-INVITE to PCMU on other
+  // ports, hold (a=sendonly) by re-INVITE, resume by UPDATE, an UPDATE that
+  // only refreshes, an offerless re-INVITE answered in the ACK, then BYE.
+  // Each step waits @stepMs so the test can read the record between them.
+  reoffers: (conf, user, stepMs) => `${challenged(conf, user, {})}
+${answered(false)}
+${ack200(user, 2)}
+<pause milliseconds="${stepMs}"/>
+${inDialog('INVITE', user, 3, offer({ audio: '0', shift: 4, version: 2353687639 }))}
+<recv response="100" optional="true"/>
+${okWith(['m=audio [0-9]+ RTP/AVP 0\\r?\\n', 'a=sendrecv'])}
+${ack200(user, 3)}
+<pause milliseconds="${stepMs}"/>
+${inDialog('INVITE', user, 4, offer({ audio: '0', shift: 4, direction: 'sendonly', version: 2353687640 }))}
+<recv response="100" optional="true"/>
+${okWith(['a=recvonly'])}
+${ack200(user, 4)}
+<pause milliseconds="${stepMs}"/>
+${inDialog('UPDATE', user, 5, offer({ audio: '0', shift: 4, version: 2353687641 }))}
+${okWith(['a=sendrecv'])}
+<pause milliseconds="${stepMs}"/>
+${inDialog('UPDATE', user, 6)}
+<recv response="200"/>
+${inDialog('INVITE', user, 7)}
+<recv response="100" optional="true"/>
+${okWith(['m=audio [0-9]+ RTP/AVP 0', 'o=roomctl [0-9]+ 4 IN IP4'])}
+${ackBody(user, 7, offer({ audio: '0', shift: 4, version: 2353687642 }))}
+<pause milliseconds="${stepMs}"/>
+${bye(user, 8)}`,
+  // A call that asks the controller to refresh its session timer
+  // (refresher=uas) and has no UPDATE: the controller's refresh is an
+  // offerless re-INVITE, answered with a new offer (PCMU on other ports),
+  // whose answer must come in the controller's ACK; then the controller's BYE.
+  refreshedByUs: (conf, user, seconds) => `${challenged(conf, user, { headers: `Supported: timer\nSession-Expires: ${seconds};refresher=uas` })}
+<recv response="180" optional="true"/>
+<recv response="200" rrs="true">
+  <action>
+    <ereg regexp="${seconds};refresher=uas" search_in="hdr" header="Session-Expires:" check_it="true" assign_to="se"/>
+  </action>
+</recv>
+${ack200(user, 2)}
+<recv request="INVITE" timeout="${seconds * 1000}" crlf="true">
+  <action>
+    <ereg regexp="^ *0" search_in="hdr" header="Content-Length:" check_it="true" assign_to="offerless"/>
+  </action>
+</recv>
+<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
+Supported: timer
+Content-Type: application/sdp
+Content-Length: [len]
+
+${offer({ audio: '0', shift: 4, version: 2353687639 })}
+]]></send>
+<recv request="ACK" crlf="true">
+  <action>
+    <ereg regexp="m=audio [0-9]+ RTP/AVP 0" search_in="body" check_it="true" assign_to="answer"/>
+  </action>
+</recv>
+<Reference variables="se,offerless,answer"/>
+<recv request="BYE" timeout="${seconds * 2000}"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>`,
+  // An SRTP call by digest whose re-offer drops SRTP: 488, and the call goes on until its BYE.
+  refusedReoffer: (conf, user, stepMs) => `${challenged(conf, user, { secure: true })}
+${answered(true)}
+${ack200(user, 2)}
+<pause milliseconds="${stepMs}"/>
+${inDialog('INVITE', user, 3, offer({ audio: '0', shift: 4 }))}
+<recv response="100" optional="true"/>
+<recv response="488"/>
+${ackErrorInDialog(user, 3)}
+<pause milliseconds="${stepMs}"/>
+${bye(user, 4)}`,
+  // A call that asks for a session timer of @seconds, refreshed by the site
+  // (refresher=uac): it refreshes by UPDATE @refreshes times every
+  // @seconds/2 and hangs up; with @refreshes 0 it never does, and the
+  // controller's BYE (the timer) is answered.
+  timer: (conf, user, seconds, refreshes) => `${challenged(conf, user, { headers: `Supported: timer\nSession-Expires: ${seconds};refresher=uac` })}
+<recv response="180" optional="true"/>
+<recv response="200" rrs="true">
+  <action>
+    <ereg regexp="${seconds};refresher=uac" search_in="hdr" header="Session-Expires:" check_it="true" assign_to="se"/>
+  </action>
+</recv>
+<Reference variables="se"/>
+${ack200(user, 2)}
+${Array.from({ length: refreshes }, (_, i) => `<pause milliseconds="${seconds * 500}"/>
+${inDialog('UPDATE', user, 3 + i, null, `Supported: timer\nSession-Expires: ${seconds};refresher=uac`)}
+<recv response="200"/>`).join('\n')}
+${refreshes ? bye(user, 3 + refreshes) : `<recv request="BYE" timeout="${seconds * 3000}"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>`}`,
   register: (user, expect = 200, expires = 300) => `<send retrans="500"><![CDATA[
 REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -184,9 +369,16 @@ ${ackError(conf, user, 1)}`,
 };
 
 /** A site that answers @calls of the controller's INVITEs (180, 200 with
- *  @secure SDP) and then waits for the controller's BYE, which it answers.
+ *  @secure SDP, or @body) and then waits for the controller's BYE, which it
+ *  answers. @checks: [header ("Session-Expires:") or "body", regexp] the
+ *  INVITE must match.
  *  sipp's own variables: -m @calls, one call after another. */
-export const uasScenario = (user, { secure = false } = {}) => `<recv request="INVITE" rrs="true" crlf="true"/>
+export const uasScenario = (user, { secure = false, body = sdp(secure), checks = [] } = {}) => `<recv request="INVITE" rrs="true" crlf="true">
+  <action>
+${checks.map(([where, re], i) => `    <ereg regexp="${re}" search_in="${where === 'body' ? 'body' : 'hdr'}"${where === 'body' ? '' : ` header="${where}"`} check_it="true" assign_to="k${i}"/>`).join('\n')}
+  </action>
+</recv>
+${checks.length ? `<Reference variables="${checks.map((_, i) => `k${i}`).join(',')}"/>` : ''}
 <send><![CDATA[
 SIP/2.0 180 Ringing
 [last_Via:]
@@ -208,7 +400,7 @@ Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
 Content-Type: application/sdp
 Content-Length: [len]
 
-${sdp(secure)}
+${body}
 ]]></send>
 <recv request="ACK" crlf="true"/>
 <recv request="BYE" timeout="60000"/>

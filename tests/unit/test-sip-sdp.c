@@ -314,6 +314,105 @@ test_srtp_names(void)
   g_assert_cmpstr(rc_sip_srtp_name(RC_SIP_SRTP_PREFERRED), ==, "preferred");
 }
 
+/* Best-effort SRTP (RTP/AVP with a=crypto, as room systems do it): our
+ * offer with "preferred"; a site without SRTP answers plain, one with SRTP
+ * answers with its key (RTP/AVP or RTP/SAVP); a dial-in offer of that form
+ * is answered with our key when preferred, refused when required, answered
+ * plain when off. */
+static void
+test_best_effort_srtp(void)
+{
+  rc_sip_sdp_local local = {"192.168.1.20", 5004, 5006, &OUR_KEY, &OUR_KEY, 42, 1};
+  rc_sip_sdp_offer offer;
+  g_autofree char *ours = rc_sip_sdp_offer_text(&local, RC_SIP_SRTP_PREFERRED);
+  g_autoptr(GstSDPMessage) msg = NULL;
+  g_assert_cmpint(gst_sdp_message_new_from_text(ours, &msg), ==, GST_SDP_OK);
+  for (guint i = 0; i < 2; i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media(msg, i);
+    g_assert_cmpstr(gst_sdp_media_get_proto(m), ==, "RTP/AVP");
+    g_assert_true(g_str_has_prefix(gst_sdp_media_get_attribute_val(m, "crypto"), "1 AES_CM_128_HMAC_SHA1_80 inline:"));
+  }
+  /* A site that has no SRTP ignores the a=crypto and answers plain. */
+  const char *plain = offer_with("m=audio 4000 RTP/AVP 8\r\nm=video 4002 RTP/AVP 97\r\na=rtpmap:97 H264/90000\r\n"
+                                 "a=fmtp:97 profile-level-id=42e01f;packetization-mode=1\r\n");
+  g_assert_true(parse(plain, RC_SIP_SRTP_PREFERRED, &offer, NULL));
+  g_assert_false(offer.audio.secure || offer.video.secure);
+  /* One with SRTP answers with its key: on RTP/AVP (best effort) or RTP/SAVP. */
+  const char *forms[] = {"RTP/AVP", "RTP/SAVP"};
+  for (gsize i = 0; i < G_N_ELEMENTS(forms); i++) {
+    g_autofree char *m = g_strdup_printf("m=audio 4000 %s 8\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+                                         "inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e\r\n",
+                                         forms[i]);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(parse(offer_with(m), RC_SIP_SRTP_PREFERRED, &offer, &error));
+    g_assert_no_error(error);
+    g_assert_true(offer.audio.secure);
+    g_assert_cmpstr(offer.audio.proto, ==, forms[i]);
+    g_assert_cmpmem(offer.audio.remote_key.key, RC_SIP_SRTP_KEY_LEN, OUR_KEY.key, RC_SIP_SRTP_KEY_LEN);
+  }
+  /* A dial-in offer in that form: answered with our key on RTP/AVP, the offer's tag. */
+  const char *be = offer_with("m=audio 4000 RTP/AVP 8\r\na=crypto:7 AES_CM_128_HMAC_SHA1_32 "
+                              "inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e\r\n");
+  g_assert_true(parse(be, RC_SIP_SRTP_PREFERRED, &offer, NULL));
+  g_assert_true(offer.audio.secure);
+  g_autofree char *answer = NULL;
+  g_autoptr(GstSDPMessage) reply = answer_of(&offer, &answer);
+  const GstSDPMedia *audio = gst_sdp_message_get_media(reply, 0);
+  g_assert_cmpstr(gst_sdp_media_get_proto(audio), ==, "RTP/AVP");
+  const char *crypto = gst_sdp_media_get_attribute_val(audio, "crypto");
+  g_assert_true(g_str_has_prefix(crypto, "7 AES_CM_128_HMAC_SHA1_32 inline:"));
+  /* Required keeps to RTP/SAVP; off answers plain, without a key. */
+  g_autoptr(GError) error = NULL;
+  g_assert_false(parse(be, RC_SIP_SRTP_REQUIRED, &offer, &error));
+  g_assert_error(error, RC_SIP_SDP_ERROR, RC_SIP_SDP_ERROR_SECURITY);
+  g_assert_true(parse(be, RC_SIP_SRTP_OFF, &offer, NULL));
+  g_assert_false(offer.audio.secure);
+  g_autofree char *off_answer = NULL;
+  g_autoptr(GstSDPMessage) off_reply = answer_of(&offer, &off_answer);
+  g_assert_null(strstr(off_answer, "a=crypto"));
+  /* A broken key in that form is refused as one in RTP/SAVP is. */
+  g_clear_error(&error);
+  g_assert_false(parse(offer_with("m=audio 4000 RTP/AVP 8\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:c2hvcnQ=\r\n"),
+                       RC_SIP_SRTP_PREFERRED, &offer, &error));
+  g_assert_error(error, RC_SIP_SDP_ERROR, RC_SIP_SDP_ERROR_MALFORMED);
+}
+
+/* Hold: a=sendonly, a=inactive, c=0.0.0.0 on every usable stream; the
+ * answer's direction follows. A stream still sending is no hold. */
+static void
+test_hold(void)
+{
+  rc_sip_sdp_offer offer;
+  const struct {
+    const char *media;
+    gboolean on_hold;
+    const char *answer; /* the audio m-line's direction */
+  } cases[] = {
+      {"m=audio 4000 RTP/AVP 8\r\na=sendonly\r\n", TRUE, "recvonly"},
+      {"m=audio 4000 RTP/AVP 8\r\na=inactive\r\n", TRUE, "inactive"},
+      {"m=audio 4000 RTP/AVP 8\r\nc=IN IP4 0.0.0.0\r\n", TRUE, "recvonly"},
+      {"m=audio 4000 RTP/AVP 8\r\nc=IN IP4 0.0.0.0\r\na=recvonly\r\n", TRUE, "inactive"},
+      {"m=audio 4000 RTP/AVP 8\r\na=sendrecv\r\n", FALSE, "sendrecv"},
+      {"m=audio 4000 RTP/AVP 8\r\na=recvonly\r\n", FALSE, "sendonly"},
+      {"m=audio 4000 RTP/AVP 8\r\na=sendonly\r\nm=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n", FALSE,
+       "recvonly"},
+      {"m=audio 4000 RTP/AVP 8\r\na=sendonly\r\nm=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=inactive\r\n",
+       TRUE, "recvonly"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_assert_true(parse(offer_with(cases[i].media), RC_SIP_SRTP_OFF, &offer, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(rc_sip_sdp_on_hold(&offer), ==, cases[i].on_hold);
+    g_autofree char *answer = NULL;
+    g_autoptr(GstSDPMessage) msg = answer_of(&offer, &answer);
+    g_assert_nonnull(gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg, 0), cases[i].answer));
+  }
+  /* Nothing usable is no hold. */
+  rc_sip_sdp_offer none = {.audio.index = -1, .video.index = -1};
+  g_assert_false(rc_sip_sdp_on_hold(&none));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -327,6 +426,8 @@ main(int argc, char **argv)
   g_test_add_func("/sip-sdp/answer-lines", test_answer_lines);
   g_test_add_func("/sip-sdp/srtp-names", test_srtp_names);
   g_test_add_func("/sip-sdp/own-offer", test_own_offer);
+  g_test_add_func("/sip-sdp/best-effort-srtp", test_best_effort_srtp);
+  g_test_add_func("/sip-sdp/hold", test_hold);
   offers = g_ptr_array_new_with_free_func(g_free);
   int status = g_test_run();
   g_ptr_array_unref(offers);

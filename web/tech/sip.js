@@ -150,7 +150,8 @@ export class SipPanel {
     this.sinceEl.textContent = since ? t('tech.sip.since', { time: formatTime(since, { withSeconds: true }) }) : '';
     const end = call && !callIsLive(call) ? endText(call) : '';
     const dir = call ? t(`tech.sip.direction.${call.direction}`) : '';
-    this.endEl.textContent = [dir, end].filter(Boolean).join(' · ');
+    const hold = call && callIsLive(call) && call.on_hold ? t('tech.sip.on_hold') : '';
+    this.endEl.textContent = [dir, hold, end].filter(Boolean).join(' · ');
     this.endEl.hidden = !this.endEl.textContent;
     const live = this.feed.session?.status === 'live';
     if (!this.busy) {
