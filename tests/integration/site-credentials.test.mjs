@@ -58,7 +58,7 @@ describe('site credentials', () => {
     const imported = await request(base, admin, 'POST', '/api/v1/import/sites?dry_run=1', csv, { contentType: 'text/csv' });
     assert.equal(imported.status, 200, imported.text);
     assert.equal(imported.json.valid, true, `a CSV row of transport webrtc: ${imported.text}`);
-    const wrong = await request(base, admin, 'POST', '/api/v1/import/sites?dry_run=1', csv.replace('webrtc', 'sip'),
+    const wrong = await request(base, admin, 'POST', '/api/v1/import/sites?dry_run=1', csv.replace('webrtc', 'h323'),
       { contentType: 'text/csv' });
     assert.equal(wrong.json.valid, false);
   });
