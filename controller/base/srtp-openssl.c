@@ -206,50 +206,19 @@ static srtp_err_status_t gcm_decrypt(void *state, uint8_t *buf,
   return srtp_err_status_ok;
 }
 
-static const srtp_cipher_type_t icm_128 = {icm_alloc,
-                                           cipher_dealloc,
-                                           icm_init,
-                                           NULL,
-                                           icm_crypt,
-                                           icm_crypt,
-                                           icm_set_iv,
-                                           NULL,
-                                           "AES-128 ICM by OpenSSL (roomctl)",
-                                           &srtp_aes_icm_128_test_case_0,
-                                           SRTP_AES_ICM_128};
-static const srtp_cipher_type_t icm_256 = {icm_alloc,
-                                           cipher_dealloc,
-                                           icm_init,
-                                           NULL,
-                                           icm_crypt,
-                                           icm_crypt,
-                                           icm_set_iv,
-                                           NULL,
-                                           "AES-256 ICM by OpenSSL (roomctl)",
-                                           &srtp_aes_icm_256_test_case_0,
-                                           SRTP_AES_ICM_256};
-static const srtp_cipher_type_t gcm_128 = {gcm_alloc,
-                                           cipher_dealloc,
-                                           gcm_init,
-                                           gcm_set_aad,
-                                           gcm_encrypt,
-                                           gcm_decrypt,
-                                           gcm_set_iv,
-                                           gcm_get_tag,
-                                           "AES-128 GCM by OpenSSL (roomctl)",
-                                           &srtp_aes_gcm_128_test_case_0,
-                                           SRTP_AES_GCM_128};
-static const srtp_cipher_type_t gcm_256 = {gcm_alloc,
-                                           cipher_dealloc,
-                                           gcm_init,
-                                           gcm_set_aad,
-                                           gcm_encrypt,
-                                           gcm_decrypt,
-                                           gcm_set_iv,
-                                           gcm_get_tag,
-                                           "AES-256 GCM by OpenSSL (roomctl)",
-                                           &srtp_aes_gcm_256_test_case_0,
-                                           SRTP_AES_GCM_256};
+/* The four types differ in their functions for ICM or GCM, their name,
+ * libsrtp2's vectors and id; alloc picks the key size from the key length. */
+#define ICM_TYPE(bits)                                                                                                 \
+  {.alloc = icm_alloc, .dealloc = cipher_dealloc, .init = icm_init, .encrypt = icm_crypt, .decrypt = icm_crypt,       \
+   .set_iv = icm_set_iv, .description = "AES-" #bits " ICM by OpenSSL (roomctl)",                                    \
+   .test_data = &srtp_aes_icm_##bits##_test_case_0, .id = SRTP_AES_ICM_##bits}
+#define GCM_TYPE(bits)                                                                                                 \
+  {.alloc = gcm_alloc, .dealloc = cipher_dealloc, .init = gcm_init, .set_aad = gcm_set_aad, .encrypt = gcm_encrypt,   \
+   .decrypt = gcm_decrypt, .set_iv = gcm_set_iv, .get_tag = gcm_get_tag,                                              \
+   .description = "AES-" #bits " GCM by OpenSSL (roomctl)", .test_data = &srtp_aes_gcm_##bits##_test_case_0,          \
+   .id = SRTP_AES_GCM_##bits}
+static const srtp_cipher_type_t icm_128 = ICM_TYPE(128), icm_256 = ICM_TYPE(256), gcm_128 = GCM_TYPE(128),
+                                gcm_256 = GCM_TYPE(256);
 
 /* ---- HMAC-SHA1 ---- */
 
@@ -331,15 +300,10 @@ static srtp_err_status_t hmac_compute(void *state, const uint8_t *data, int len,
   return srtp_err_status_ok;
 }
 
-static const srtp_auth_type_t hmac_sha1 = {hmac_alloc,
-                                           hmac_dealloc,
-                                           hmac_init,
-                                           hmac_compute,
-                                           hmac_update,
-                                           hmac_start,
-                                           "HMAC-SHA1 by OpenSSL (roomctl)",
-                                           &srtp_hmac_test_case_0,
-                                           SRTP_HMAC_SHA1};
+static const srtp_auth_type_t hmac_sha1 = {
+    .alloc = hmac_alloc, .dealloc = hmac_dealloc, .init = hmac_init, .compute = hmac_compute, .update = hmac_update,
+    .start = hmac_start, .description = "HMAC-SHA1 by OpenSSL (roomctl)", .test_data = &srtp_hmac_test_case_0,
+    .id = SRTP_HMAC_SHA1};
 
 static gsize state; /* 0: not yet; 1: libsrtp2 failed; 2: NSS left in places; 3:
                        all OpenSSL */

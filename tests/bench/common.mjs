@@ -25,13 +25,21 @@ export function memory(pid) {
   return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024, threads: kb('Threads') };
 }
 
-/** Measures CPU cores used by @pid while @fn runs. */
+/** Busy and steal CPU seconds of the whole host so far (/proc/stat, USER_HZ 100). */
+export function hostCpu() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3] + f[4];
+  return { busy: (f.reduce((a, b) => a + b, 0) - idle - f[7]) / TICKS, steal: f[7] / TICKS };
+}
+
+/** Measures CPU cores used by @pid (cores) and by the whole host (host)
+ *  while @fn runs, and how long it ran (seconds). */
 export async function cpuDuring(pid, fn) {
-  const c0 = cpuSeconds(pid);
+  const c0 = cpuSeconds(pid), h0 = hostCpu().busy;
   const t0 = performance.now();
   const result = await fn();
-  const cores = (cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000);
-  return { result, cores };
+  const seconds = (performance.now() - t0) / 1000;
+  return { result, seconds, cores: (cpuSeconds(pid) - c0) / seconds, host: (hostCpu().busy - h0) / seconds };
 }
 
 /** Prints rows [[metric, value, target, verdict]] as an aligned table. */

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { api, login, startServer } from '../lib/server.mjs';
 import { freeUdpPorts } from '../lib/media.mjs';
 import { freeSipPort, runSipp, uasScenario } from '../lib/sipp.mjs';
-import { cpuSeconds, fmt, memory, percentile, printTable, sleep, verdict } from './common.mjs';
+import { cpuDuring, fmt, memory, percentile, printTable, sleep, verdict } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -27,21 +27,6 @@ const { values: opt } = parseArgs({
   },
 });
 const N = Number(opt.sites);
-
-/** Busy CPU seconds of the whole host so far (/proc/stat). */
-async function hostBusy() {
-  const f = (await fs.readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return (f.reduce((a, b) => a + b, 0) - f[3] - f[4] - f[7]) / 100;
-}
-
-/** Runs @fn, returning {result, seconds, cores (controller), others (rest of the host)}. */
-async function measured(pid, fn) {
-  const c0 = cpuSeconds(pid), h0 = await hostBusy(), t0 = performance.now();
-  const result = await fn();
-  const seconds = (performance.now() - t0) / 1000;
-  const cores = (cpuSeconds(pid) - c0) / seconds;
-  return { result, seconds, cores, host: ((await hostBusy()) - h0) / seconds };
-}
 
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-bench-sip-'));
 const sipPort = await freeSipPort();
@@ -67,7 +52,7 @@ try {
   const uas = await runSipp(work, 'uas', uasScenario('site', { secure: true }), { port: uasPort, calls: N, timeoutS: 180 });
   await sleep(500);
   const connectedAt = new Map();
-  const dial = await measured(pid, async () => {
+  const dial = await cpuDuring(pid, async () => {
     const t0 = Date.now();
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
     while (Date.now() - t0 < 60000 && connectedAt.size < N) {
@@ -83,7 +68,7 @@ try {
   for (const c of all) byState[c.state] = (byState[c.state] || 0) + 1;
   const ms = [...connectedAt.values()];
   const memDial = memory(pid);
-  const hang = await measured(pid, async () => {
+  const hang = await cpuDuring(pid, async () => {
     const t0 = Date.now();
     const r = await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', {});
     while (Date.now() - t0 < 30000 && (await calls()).some((c) => c.state === 'connected')) await sleep(200);

@@ -24,7 +24,7 @@ import { api, freePort, login, REPO_ROOT, startServer } from '../lib/server.mjs'
 import { freeUdpPorts } from '../lib/media.mjs';
 import { SIM, startSim } from '../lib/sim.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
-import { cpuSeconds, fmt, memory, percentile, printTable, programFigures, sleep, verdict } from './common.mjs';
+import { cpuSeconds, fmt, hostCpu, memory, percentile, printTable, programFigures, sleep, verdict } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -50,13 +50,6 @@ const DECRYPT_EVERY = Number(opt['decrypt-every']);
 function firstCodes(n) {
   const lines = fs.readFileSync(path.join(REPO_ROOT, 'configs', 'demo', 'sites.csv'), 'utf8').trim().split('\n').slice(1);
   return lines.slice(0, n).map((l) => l.split(',')[0]);
-}
-
-/** Busy and steal CPU seconds of the whole host so far (/proc/stat, USER_HZ 100). */
-function hostCpu() {
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = f[3] + f[4];
-  return { busy: (f.reduce((a, b) => a + b, 0) - idle - f[7]) / 100, steal: f[7] / 100 };
 }
 
 /** The kernel's UDP error counters (every socket of the host). */

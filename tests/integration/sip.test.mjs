@@ -27,7 +27,7 @@ import { api, assertAlive, createUser, login, request, startLocalServer, stopCle
 import { freePort, reapOnExit } from '../lib/server.mjs';
 import { freeUdpPorts, sleep, until } from '../lib/media.mjs';
 import { makeCert } from '../lib/tls.mjs';
-import { KEY, SCENARIOS, freeSipPort, offer, runSipp, sdp, uasScenario } from '../lib/sipp.mjs';
+import { KEY, SCENARIOS, freeSipPort, offer, reply, runSipp, sdp, uasScenario } from '../lib/sipp.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
 
@@ -406,29 +406,8 @@ describe('sip dial-out: the controller calls the session\'s SIP sites and calls 
     <ereg regexp=".*" search_in="hdr" header="To:" assign_to="our_to"/>
   </action>
 </recv>
-<send><![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:h16@[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
-]]></send>
-<send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:h16@[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-${sdp(true)}
-]]></send>
+${reply('180 Ringing', { user: 'h16', tag: true })}
+${reply('200 OK', { user: 'h16', tag: true, body: sdp(true), retrans: true })}
 <recv request="ACK" crlf="true"/>
 <pause milliseconds="1500"/>
 <send retrans="500"><![CDATA[
@@ -501,16 +480,7 @@ Content-Length: 0
       { transport: 'sip', address: `127.0.0.1:${port}`, sip_user: 'h17', sip_password: 'h17-secret', srtp: 'off' });
     await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: [h16.id, h17.id] });
     const challenge = `<recv request="INVITE" crlf="true"/>
-<send><![CDATA[
-SIP/2.0 401 Unauthorized
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-WWW-Authenticate: Digest realm="h17-room", nonce="0123456789abcdef", algorithm=MD5
-Content-Length: 0
-]]></send>
+${reply('401 Unauthorized', { tag: true, headers: ['WWW-Authenticate: Digest realm="h17-room", nonce="0123456789abcdef", algorithm=MD5'] })}
 <recv request="ACK" crlf="true"/>
 <recv request="INVITE" rrs="true" crlf="true">
   <action>
@@ -518,41 +488,13 @@ Content-Length: 0
   </action>
 </recv>
 <nop hide="true" test="authvalid" next="good"/>
-<send><![CDATA[
-SIP/2.0 403 Wrong digest
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
+${reply('403 Wrong digest', { tag: true })}
 <recv request="ACK" crlf="true" next="end"/>
 <label id="good"/>
-<send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:h17@[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-${sdp(false)}
-]]></send>
+${reply('200 OK', { user: 'h17', tag: true, body: sdp(false), retrans: true })}
 <recv request="ACK" crlf="true"/>
 <recv request="BYE" timeout="20000"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
+${reply('200 OK')}
 <label id="end"/>`;
     const file = path.join(work, 'challenge.xml');
     await fs.writeFile(file, `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="challenge">\n${challenge}\n</scenario>\n`);
@@ -666,15 +608,7 @@ describe('sip live state: sip.call reaches the technicians\' dashboards; one req
     await api(srv.base, admin, 'PATCH', `/api/v1/sites/${h14.id}`, { transport: 'sip', address: `127.0.0.1:${port}`, srtp: 'off' });
     await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ['H10', 'H12', 'H14'].map((c) => all.find((x) => x.code === c).id) });
     const busy = `<recv request="INVITE" crlf="true"/>
-<send><![CDATA[
-SIP/2.0 486 Busy Here
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
+${reply('486 Busy Here', { tag: true })}
 <recv request="ACK" crlf="true"/>`;
     const uas = await runSipp(work, 'busy', busy, { port, timeoutS: 20 });
     running.push(uas.proc);
@@ -866,33 +800,10 @@ describe('sip within a call: re-INVITE and UPDATE, hold, session timers (RFC 402
     await api(srv.base, admin, 'PATCH', `/api/v1/sites/${h18.id}`, { address: `sip:h18@127.0.0.1:${port}` });
     // Two calls: each answered with a session timer the site itself must refresh, then its BYE answered.
     const xml = `<recv request="INVITE" rrs="true" crlf="true"/>
-<send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:h18@[local_ip]:[local_port];transport=[transport]>
-Supported: timer
-Require: timer
-Session-Expires: ${SE};refresher=uas
-Content-Type: application/sdp
-Content-Length: [len]
-
-${offer({ version: 1 })}
-]]></send>
+${reply('200 OK', { user: 'h18', tag: true, headers: ['Supported: timer', 'Require: timer', `Session-Expires: ${SE};refresher=uas`], body: offer({ version: 1 }), retrans: true })}
 <recv request="ACK" crlf="true"/>
 <recv request="BYE" timeout="30000"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>`;
+${reply('200 OK')}`;
     const uas = await runSipp(work, 'uas-timer', xml, { port, calls: 2, timeoutS: 60 });
     running.push(uas.proc);
     await sleep(300);

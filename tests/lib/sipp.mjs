@@ -64,6 +64,16 @@ export const offer = ({ audio = '8 0', shift = 0, direction = 'sendrecv', nullAd
   `a=${direction}`,
 ].join('\n');
 
+/** A response to the request just received: its Via, From, To, Call-ID and
+ *  CSeq, with our To tag (@tag: the responses to an INVITE), a Contact of
+ *  @user, more @headers, and @body as SDP (else no body). */
+export const reply = (status, { user = null, tag = false, headers = [], body = null, retrans = false } = {}) => [
+  `<send${retrans ? ' retrans="500"' : ''}><![CDATA[`, `SIP/2.0 ${status}`, '[last_Via:]', '[last_From:]',
+  `[last_To:]${tag ? ';tag=[pid]SIPpTag01[call_number]' : ''}`, '[last_Call-ID:]', '[last_CSeq:]',
+  ...(user ? [`Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>`] : []), ...headers,
+  ...(body ? ['Content-Type: application/sdp', 'Content-Length: [len]', '', body] : ['Content-Length: 0']),
+  ']]></send>'].join('\n');
+
 const from = (user) => `From: <sip:${user}@[local_ip]>;tag=[pid]SIPpTag[call_number]`;
 
 function invite(conf, user, cseq, { auth = false, secure = false, headers = '' } = {}) {
@@ -236,20 +246,7 @@ ${ack200(user, 2)}
     <ereg regexp="^ *0" search_in="hdr" header="Content-Length:" check_it="true" assign_to="offerless"/>
   </action>
 </recv>
-<send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
-Supported: timer
-Content-Type: application/sdp
-Content-Length: [len]
-
-${offer({ audio: '0', shift: 4, version: 2353687639 })}
-]]></send>
+${reply('200 OK', { user: user, headers: ['Supported: timer'], body: offer({ audio: '0', shift: 4, version: 2353687639 }), retrans: true })}
 <recv request="ACK" crlf="true">
   <action>
     <ereg regexp="m=audio [0-9]+ RTP/AVP 0" search_in="body" check_it="true" assign_to="answer"/>
@@ -257,15 +254,7 @@ ${offer({ audio: '0', shift: 4, version: 2353687639 })}
 </recv>
 <Reference variables="se,offerless,answer"/>
 <recv request="BYE" timeout="${seconds * 2000}"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>`,
+${reply('200 OK')}`,
   // An SRTP call by digest whose re-offer drops SRTP: 488, and the call goes on until its BYE.
   refusedReoffer: (conf, user, stepMs) => `${challenged(conf, user, { secure: true })}
 ${answered(true)}
@@ -294,15 +283,7 @@ ${Array.from({ length: refreshes }, (_, i) => `<pause milliseconds="${seconds * 
 ${inDialog('UPDATE', user, 3 + i, null, `Supported: timer\nSession-Expires: ${seconds};refresher=uac`)}
 <recv response="200"/>`).join('\n')}
 ${refreshes ? bye(user, 3 + refreshes) : `<recv request="BYE" timeout="${seconds * 3000}"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>`}`,
+${reply('200 OK')}`}`,
   register: (user, expect = 200, expires = 300) => `<send retrans="500"><![CDATA[
 REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -348,15 +329,7 @@ ${bye(user, 2)}`,
 ${answered(secure)}
 ${ack200(user, 2)}
 <recv request="BYE" timeout="20000"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>`,
+${reply('200 OK')}`,
   // Refused after the digest, with @code.
   refusedDigest: (conf, user, code, secure) => `${challenged(conf, user, { secure })}
 <recv response="${code}"/>
@@ -379,40 +352,11 @@ ${checks.map(([where, re], i) => `    <ereg regexp="${re}" search_in="${where ==
   </action>
 </recv>
 ${checks.length ? `<Reference variables="${checks.map((_, i) => `k${i}`).join(',')}"/>` : ''}
-<send><![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
-]]></send>
-<send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-${body}
-]]></send>
+${reply('180 Ringing', { user: user, tag: true })}
+${reply('200 OK', { user: user, tag: true, body: body, retrans: true })}
 <recv request="ACK" crlf="true"/>
 <recv request="BYE" timeout="60000"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>`;
+${reply('200 OK')}`;
 
 /**
  * Runs sipp with the scenario @xml (written to @dir/@name.xml), bounded by
