@@ -112,7 +112,12 @@ export class WsClient {
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, type: msg.type });
       this.sock.send(text, (err) => {
-        if (err) { clearTimeout(timer); this.pending.delete(id); reject(err); }
+        if (!err) return;
+        // The server has started closing (its close frame is in): the
+        // request fails with the close, whose code the caller may check,
+        // when the 'close' event comes, not with ws's "not open" first.
+        if (this.sock.readyState === this.sock.CLOSING && !this.closed) return;
+        clearTimeout(timer); this.pending.delete(id); reject(err);
       });
     });
   }
