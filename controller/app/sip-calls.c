@@ -2,6 +2,7 @@
  * answers from the store and keeps the records. */
 #define G_LOG_DOMAIN "roomctl-sip"
 #include "app/sip-calls.h"
+#include "media/media.h"
 #include "base/rc-error.h"
 #include "devices/sip.h"
 
@@ -38,6 +39,7 @@ struct rc_sip_calls {
   rc_store *store;
   rc_domain *domain;
   rc_meeting *meeting; /* the technicians hear of each call's changes (sip.call) */
+  struct rc_media *media; /* where a call's media go (its site's transport), or NULL */
   rc_sip *sip;
   GHashTable *sessions; /* session id → GPtrArray of call_record */
   GHashTable *audited;  /* "action address caller" → last audit (µs); the stale go past AUDIT_KEEP */
@@ -274,11 +276,15 @@ negotiate(rc_sip_calls *c, call_record *r, const rc_sip_invite *inv, rc_sip_deci
 
 static json_t *record_json(const call_record *r);
 
-/* Tells who follows that @r changed: the domain, and the session's
- * technicians (a transient event: GET …/sip/calls is the snapshot). */
+static void follow_media(rc_sip_calls *c, const call_record *r);
+
+/* Tells who follows that @r changed: the media, the domain, and the
+ * session's technicians (a transient event: GET …/sip/calls is the
+ * snapshot). */
 static void
 announce(rc_sip_calls *c, const call_record *r)
 {
+  follow_media(c, r);
   if (c->domain) {
     rc_domain_event e = {
         .kind = RC_DOMAIN_SIP_CALL, .session_id = r->session_id, .site_id = r->site_id, .call_id = r->id};
@@ -934,6 +940,38 @@ rc_sip_calls_media(rc_sip_calls *c, gint64 session_id, gint64 site_id, rc_sip_sd
     }
   }
   return FALSE;
+}
+
+/* ---- media --------------------------------------------------------------- */
+
+void
+rc_sip_calls_set_media(rc_sip_calls *c, struct rc_media *media)
+{
+  c->media = media;
+}
+
+/* @r's site's media follow its live call: the negotiated streams of the
+ * site's call that is up (a newer call may have replaced @r), else none. */
+static void
+follow_media(rc_sip_calls *c, const call_record *r)
+{
+  if (!c->media || !r->site_id)
+    return;
+  rc_sip_sdp_offer offer;
+  rc_sip_crypto video_key, audio_key;
+  g_autoptr(GError) error = NULL;
+  if (rc_sip_calls_media(c, r->session_id, r->site_id, &offer, &video_key, &audio_key)) {
+    if (!rc_media_sip_call(c->media, r->session_id, r->site_id, &offer, &video_key, &audio_key, NULL, NULL, &error))
+      g_message("sip: site %s, session %" G_GINT64_FORMAT ": no media: %s", r->site_code, r->session_id,
+                error->message);
+    sodium_memzero(&offer, sizeof offer);
+    sodium_memzero(&video_key, sizeof video_key);
+    sodium_memzero(&audio_key, sizeof audio_key);
+  } else {
+    g_autofree char *why = r->cause ? g_strdup_printf("the call ended: %d %s", r->cause, r->cause_phrase ? r->cause_phrase : "")
+                                    : g_strdup("the call ended");
+    rc_media_sip_hangup(c->media, r->session_id, r->site_id, why);
+  }
 }
 
 static void

@@ -125,6 +125,15 @@ host_send(gpointer media, gboolean audio, gboolean rtcp, const guint8 *data, gsi
 }
 
 static void
+host_bind(gpointer media, gboolean audio, rc_site_transport *t, GSocketAddress *rtp_from, GSocketAddress *rtcp_from)
+{
+  rc_media *m = media;
+  rc_ingest *in = audio ? m->audio : m->video;
+  if (in)
+    rc_ingest_bind(in, t, rtp_from, rtcp_from);
+}
+
+static void
 host_link(gpointer media, gint64 site_id, gboolean up, const char *why)
 {
   (void)media;
@@ -160,7 +169,7 @@ rc_media_new(rc_config *config)
   rc_media *m = g_new0(rc_media, 1);
   m->config = config;
   m->confs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-  m->host = (rc_site_transport_host){m, host_feed, host_send, host_link, host_format};
+  m->host = (rc_site_transport_host){m, host_feed, host_send, host_link, host_format, host_bind};
   return m;
 }
 
@@ -558,7 +567,8 @@ const char *
 rc_drop_reason_name(rc_drop_reason reason)
 {
   static const char *const names[RC_DROP_REASONS] = {"unknown_ssrc", "malformed", "wrong_payload_type",
-                                                     "rtcp_malformed", "over_cap"};
+                                                     "rtcp_malformed", "over_cap", "srtp_failed",
+                                                     "unexpected_address"};
   return reason < RC_DROP_REASONS ? names[reason] : "?";
 }
 
