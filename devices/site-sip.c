@@ -182,8 +182,8 @@ sip_request_keyframe(rc_site_transport *t)
 static void
 unset(site_sip *s)
 {
-  s->base.host->bind(s->base.host->media, FALSE, &s->base, NULL, NULL);
-  s->base.host->bind(s->base.host->media, TRUE, &s->base, NULL, NULL);
+  s->base.host->bind(s->base.host->media, FALSE, &s->base, NULL, NULL, FALSE);
+  s->base.host->bind(s->base.host->media, TRUE, &s->base, NULL, NULL, FALSE);
   g_mutex_lock(&s->lock); /* no thread sends or receives with them any more */
   s->live = FALSE;
   for (int k = 0; k < 2; k++) {
@@ -208,8 +208,38 @@ sip_free(rc_site_transport *t)
   g_free(s);
 }
 
+/* Where the ingest took its packets from: a binding that latched (its
+ * SRTP authenticated from another address than signalled: a NAT) moved
+ * there, and the program follows it; its RTCP port keeps its distance. */
+static void
+sip_learned(rc_site_transport *t, gboolean audio, GSocketAddress *from)
+{
+  site_sip *s = (site_sip *)t;
+  if (!G_IS_INET_SOCKET_ADDRESS(from))
+    return;
+  GInetSocketAddress *f = G_INET_SOCKET_ADDRESS(from);
+  g_mutex_lock(&s->lock);
+  GInetSocketAddress *to = s->live && s->to[audio] ? G_INET_SOCKET_ADDRESS(s->to[audio]) : NULL;
+  if (to && (g_inet_socket_address_get_port(to) != g_inet_socket_address_get_port(f) ||
+             !g_inet_address_equal(g_inet_socket_address_get_address(to), g_inet_socket_address_get_address(f)))) {
+    int gap = s->rtcp_to[audio] ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(s->rtcp_to[audio])) -
+                                      g_inet_socket_address_get_port(to)
+                                : 0;
+    g_set_object(&s->to[audio], from);
+    if (s->rtcp_to[audio]) {
+      g_object_unref(s->rtcp_to[audio]);
+      s->rtcp_to[audio] = g_inet_socket_address_new(g_inet_socket_address_get_address(f),
+                                                     (guint16)(g_inet_socket_address_get_port(f) + gap));
+    }
+    g_autofree char *where = g_inet_address_to_string(g_inet_socket_address_get_address(f));
+    g_message("site %s: its %s goes back to %s:%u, where it comes from", t->code, audio ? "audio" : "video", where,
+              g_inet_socket_address_get_port(f));
+  }
+  g_mutex_unlock(&s->lock);
+}
+
 static const rc_site_transport_ops sip_ops = {
-    .kind = "sip", .send = sip_send, .request_keyframe = sip_request_keyframe, .free = sip_free,
+    .kind = "sip", .learned = sip_learned, .send = sip_send, .request_keyframe = sip_request_keyframe, .free = sip_free,
     .receives_program = TRUE, .by_address = TRUE, .receive = sip_receive};
 
 gboolean
@@ -283,7 +313,7 @@ rc_site_sip_start(rc_site_transport *t, const rc_sip_sdp_offer *offer, const rc_
   /* Symmetric RTP: the endpoint sends from where it receives. */
   for (int k = 0; k < 2; k++)
     if (from[k])
-      t->host->bind(t->host->media, k == 1, t, from[k], rtcp_from[k]);
+      t->host->bind(t->host->media, k == 1, t, from[k], rtcp_from[k], m[k]->secure);
   rc_audio_codec codec;
   if (offer->audio.index >= 0 && rc_audio_codec_from_sdp(offer->audio.encoding, offer->audio.pt, &codec)) {
     t->format.audio.out_codec = codec;

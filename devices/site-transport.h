@@ -78,10 +78,13 @@ typedef struct {
   void (*format)(gpointer media, gint64 site_id);
   /* The site's @audio medium comes from @rtp_from and @rtcp_from (its
    * signalled 5-tuple) whatever its SSRC, through @t's receive; both NULL:
-   * from nowhere (the call ended). A by_address transport binds when it
-   * knows, and unbinds before it is freed. Main loop. */
+   * from nowhere (the call ended). With @latch (receive authenticates:
+   * SRTP), until its first packet came, the first packet from elsewhere
+   * that authenticates moves it there (a NAT; learned then, through the
+   * transport's learned). A by_address transport binds when it knows, and
+   * unbinds before it is freed. Main loop. */
   void (*bind)(gpointer media, gboolean audio, rc_site_transport *t, GSocketAddress *rtp_from,
-               GSocketAddress *rtcp_from);
+               GSocketAddress *rtcp_from, gboolean latch);
 } rc_site_transport_host;
 
 /* A site as a transport is made for it (strings borrowed for the call). */

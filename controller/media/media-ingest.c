@@ -75,9 +75,17 @@ typedef struct {
 /* Where a by_address site's packets come from (rc_ingest_bind). */
 typedef struct {
   rc_site_transport *t;
-  guint32 ssrc;  /* the site's SSRC of this medium: what its packets are re-stamped with */
-  gboolean rtcp; /* on the RTCP port */
+  guint32 ssrc;     /* the site's SSRC of this medium: what its packets are re-stamped with */
+  gboolean rtcp;    /* on the RTCP port */
+  gboolean latch;   /* its packets authenticate (SRTP): the first that does from elsewhere moves it there */
+  gboolean settled; /* a packet came through it: it moves no more */
 } binding;
+
+/* A binding still waiting for its first packet may move to where its first
+ * authenticated packet comes from (a NAT, a host that signalled another of
+ * its addresses): at most this many are tried on one packet of an unknown
+ * sender, each an HMAC, so a flood costs a bounded amount. */
+#define LATCH_TRIES 8
 
 struct rc_ingest {
   const rc_config *config;
@@ -91,6 +99,7 @@ struct rc_ingest {
   GHashTable *streams; /* guint32 ssrc -> stream*, every live session's sites */
   GHashTable *routes;  /* gint64* session id -> route* */
   GHashTable *bindings; /* guint64* address key (address_key) -> binding* */
+  guint latching;       /* bindings with latch and not settled */
   guint64 unknown_ssrc, malformed, wrong_pt, rtcp_malformed, over_cap, srtp_failed, unexpected_address;
   rc_unknown_sender unknown[UNKNOWN_SENDERS];
   guint n_unknown;
@@ -175,6 +184,65 @@ static binding *
 binding_of(rc_ingest *in, guint64 key)
 {
   return key && g_hash_table_size(in->bindings) ? g_hash_table_lookup(in->bindings, &key) : NULL;
+}
+
+static guint32
+read_ssrc(const guint8 *p)
+{
+  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
+}
+
+/* A packet came through @b: it stays where it is. */
+static void
+settle(rc_ingest *in, binding *b)
+{
+  if (b->settled)
+    return;
+  b->settled = TRUE;
+  if (b->latch)
+    in->latching--;
+}
+
+/* A packet from @key, where nothing is bound, with an SSRC no site has:
+ * whether it authenticates as the first packet of a call still waiting for
+ * its first (LATCH_TRIES at most, each on a copy). If one does, its binding
+ * moves to @key, settled, and @data holds the packet decrypted. */
+static binding *
+latch(rc_ingest *in, guint64 key, gboolean rtcp, guint8 *data, gsize *len)
+{
+  guint8 copy[SLOT];
+  guint tries = 0;
+  GHashTableIter it;
+  gpointer k, value;
+  if (!key || *len > sizeof copy)
+    return NULL;
+  g_hash_table_iter_init(&it, in->bindings);
+  while (tries < LATCH_TRIES && g_hash_table_iter_next(&it, &k, &value)) {
+    binding *b = value;
+    if (!b->latch || b->settled || b->rtcp != rtcp)
+      continue;
+    tries++;
+    gsize n = *len;
+    memcpy(copy, data, n);
+    if (!b->t->ops->receive(b->t, in->audio, rtcp, copy, &n))
+      continue;
+    binding *moved = g_new(binding, 1);
+    *moved = *b;
+    moved->settled = TRUE;
+    in->latching--;
+    guint64 was = *(guint64 *)k;
+    g_hash_table_iter_remove(&it);
+    g_hash_table_replace(in->bindings, g_memdup2(&key, sizeof key), moved);
+    g_message("site %s: its %s %s comes from %u.%u.%u.%u:%u, not from %u.%u.%u.%u:%u as signalled; it "
+              "authenticates: taken from there", moved->t->code, in->audio ? "audio" : "video", rtcp ? "RTCP" : "RTP",
+              (guint)(key >> 40) & 255, (guint)(key >> 32) & 255, (guint)(key >> 24) & 255, (guint)(key >> 16) & 255,
+              (guint)key & 0xffff, (guint)(was >> 40) & 255, (guint)(was >> 32) & 255, (guint)(was >> 24) & 255,
+              (guint)(was >> 16) & 255, (guint)was & 0xffff);
+    memcpy(data, copy, n);
+    *len = n;
+    return moved;
+  }
+  return NULL;
 }
 
 /* The SSRC of every packet of a compound RTCP packet (its sender's), re-stamped. */
@@ -358,12 +426,17 @@ process_rtp(rc_ingest *in, GArray *out, guint8 *data, gsize len, const struct so
 {
   rc_rtp_packet p;
   stream *s = NULL;
-  binding *b = binding_of(in, address_key(from, from_len));
+  guint64 where = address_key(from, from_len);
+  binding *b = binding_of(in, where);
+  gboolean decrypted = FALSE;
+  if (!b && in->latching && len >= 12 && !g_hash_table_contains(in->streams, GUINT_TO_POINTER(read_ssrc(data + 8))))
+    decrypted = (b = latch(in, where, FALSE, data, &len)) != NULL;
   if (b && !b->rtcp) {
-    if (len < 12 || !b->t->ops->receive(b->t, in->audio, FALSE, data, &len)) {
+    if (!decrypted && (len < 12 || !b->t->ops->receive(b->t, in->audio, FALSE, data, &len))) {
       in->srtp_failed++;
       return;
     }
+    settle(in, b);
     data[8] = (guint8)(b->ssrc >> 24), data[9] = (guint8)(b->ssrc >> 16);
     data[10] = (guint8)(b->ssrc >> 8), data[11] = (guint8)b->ssrc;
   } else {
@@ -492,12 +565,17 @@ on_rtcp(rc_ingest *in, GstBuffer *buf)
     return;
   GSocketAddress *from = sender_of(buf);
   guint8 copy[SLOT];
+  gsize n = MIN(map.size, sizeof copy);
+  memcpy(copy, map.data, n);
   g_mutex_lock(&in->lock);
-  binding *b = binding_of(in, socket_address_key(from));
+  guint64 key = socket_address_key(from);
+  binding *b = binding_of(in, key);
+  gboolean decrypted = FALSE;
+  if (!b && in->latching && n >= 8 && !g_hash_table_contains(in->streams, GUINT_TO_POINTER(read_ssrc(copy + 4))))
+    decrypted = (b = latch(in, key, TRUE, copy, &n)) != NULL;
   if (b && b->rtcp) { /* a bound site's: decrypted, with its SSRC */
-    gsize n = MIN(map.size, sizeof copy);
-    memcpy(copy, map.data, n);
-    if (n >= 8 && b->t->ops->receive(b->t, in->audio, TRUE, copy, &n)) {
+    if (decrypted || (n >= 8 && b->t->ops->receive(b->t, in->audio, TRUE, copy, &n))) {
+      settle(in, b);
       restamp_rtcp(copy, n, b->ssrc);
       rtcp_bytes(in, copy, n, from, TRUE);
     } else {
@@ -816,7 +894,7 @@ rc_ingest_send(rc_ingest *in, gboolean rtcp, const guint8 *data, gsize len, GSoc
 }
 
 static void
-bind_one(rc_ingest *in, rc_site_transport *t, GSocketAddress *from, gboolean rtcp)
+bind_one(rc_ingest *in, rc_site_transport *t, GSocketAddress *from, gboolean rtcp, gboolean latch)
 {
   guint64 key = socket_address_key(from);
   if (!key) {
@@ -825,22 +903,31 @@ bind_one(rc_ingest *in, rc_site_transport *t, GSocketAddress *from, gboolean rtc
     return;
   }
   binding *b = g_new(binding, 1);
-  *b = (binding){t, in->audio ? t->format.audio.ssrc : t->format.video.ssrc, rtcp};
+  *b = (binding){t, in->audio ? t->format.audio.ssrc : t->format.video.ssrc, rtcp, latch, FALSE};
+  binding *before = g_hash_table_lookup(in->bindings, &key);
+  if (before && before->latch && !before->settled)
+    in->latching--;
+  if (latch)
+    in->latching++;
   g_hash_table_replace(in->bindings, g_memdup2(&key, sizeof key), b);
 }
 
 void
-rc_ingest_bind(rc_ingest *in, rc_site_transport *t, GSocketAddress *rtp_from, GSocketAddress *rtcp_from)
+rc_ingest_bind(rc_ingest *in, rc_site_transport *t, GSocketAddress *rtp_from, GSocketAddress *rtcp_from,
+               gboolean latch)
 {
   g_mutex_lock(&in->lock);
   GHashTableIter it;
   gpointer value;
   g_hash_table_iter_init(&it, in->bindings);
   while (g_hash_table_iter_next(&it, NULL, &value))
-    if (((binding *)value)->t == t)
+    if (((binding *)value)->t == t) {
+      if (((binding *)value)->latch && !((binding *)value)->settled)
+        in->latching--;
       g_hash_table_iter_remove(&it);
-  bind_one(in, t, rtp_from, FALSE);
-  bind_one(in, t, rtcp_from, TRUE);
+    }
+  bind_one(in, t, rtp_from, FALSE, latch);
+  bind_one(in, t, rtcp_from, TRUE, latch);
   g_mutex_unlock(&in->lock);
 }
 

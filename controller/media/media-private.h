@@ -117,11 +117,14 @@ GSocket *rc_ingest_socket(rc_ingest *ingest);
  * NULL: none) are @t's, whatever SSRC they carry: @t's receive checks
  * (decrypts) each, and they are re-stamped with @t's SSRC of this medium
  * before the demux. A site whose transport is by_address is heard only
- * through its bindings. @t's earlier bindings of this medium end; both
- * NULL: it has none. Its transport calls it (rc_site_transport_host.bind)
- * and unbinds before it is freed. */
+ * through its bindings. With @latch (its packets authenticate: SRTP),
+ * until a packet came through a binding, the first packet from elsewhere
+ * that authenticates (an unknown sender's) moves the binding there: a NAT,
+ * or a host that signalled another of its addresses. @t's earlier bindings
+ * of this medium end; both NULL: it has none. Its transport calls it
+ * (rc_site_transport_host.bind) and unbinds before it is freed. */
 void rc_ingest_bind(rc_ingest *ingest, struct rc_site_transport *t, GSocketAddress *rtp_from,
-                    GSocketAddress *rtcp_from);
+                    GSocketAddress *rtcp_from, gboolean latch);
 /* Feeds a packet that came another way (RTSP or SRT pull) as if received. */
 void rc_ingest_feed(rc_ingest *ingest, const guint8 *data, gsize len, GSocketAddress *from);
 /* One RTCP packet a site sent another way (WebRTC), its sender SSRC the

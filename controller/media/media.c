@@ -125,12 +125,13 @@ host_send(gpointer media, gboolean audio, gboolean rtcp, const guint8 *data, gsi
 }
 
 static void
-host_bind(gpointer media, gboolean audio, rc_site_transport *t, GSocketAddress *rtp_from, GSocketAddress *rtcp_from)
+host_bind(gpointer media, gboolean audio, rc_site_transport *t, GSocketAddress *rtp_from, GSocketAddress *rtcp_from,
+          gboolean latch)
 {
   rc_media *m = media;
   rc_ingest *in = audio ? m->audio : m->video;
   if (in)
-    rc_ingest_bind(in, t, rtp_from, rtcp_from);
+    rc_ingest_bind(in, t, rtp_from, rtcp_from, latch);
 }
 
 static void

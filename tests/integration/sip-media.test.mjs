@@ -73,21 +73,30 @@ describe('sip media: a baresip endpoint with SRTP is a site like any other', () 
     if (work) await fs.rm(work, { recursive: true, force: true });
   });
 
-  test('baresip calls in: its media are the site\'s, it takes the floor, and it receives the program', async () => {
+  /** baresip as H15, dialling the session; @loopback: its SDP says 127.0.0.1 (else the host's default address). */
+  const startBaresip = async ({ loopback }) => {
     const local = await freeSipPort();
     await fs.writeFile(path.join(work, 'config'), [
       `sip_listen 127.0.0.1:${local}`, 'audio_player aubridge,nil', 'audio_source ausine,440', 'audio_alert aubridge,nil',
       'video_source fakevideo,nil', 'video_display fakevideo,nil', 'video_size 320x240', 'video_fps 25',
-      'video_bitrate 500000', 'rtcp_mux no', 'net_interface 127.0.0.1', 'module_path /usr/lib/baresip/modules',
+      'video_bitrate 500000', 'rtcp_mux no', ...(loopback ? ['net_interface 127.0.0.1'] : []),
+      'module_path /usr/lib/baresip/modules',
       ...['stdio', 'opus', 'g722', 'g711', 'ausine', 'aubridge', 'avcodec', 'fakevideo', 'srtp'].map((m) => `module ${m}.so`),
       'module_app account.so', 'module_app menu.so', ''].join('\n'));
     await fs.writeFile(path.join(work, 'accounts'),
       `<sip:h15@127.0.0.1:${sipPort};transport=udp>;auth_pass=h15-secret;regint=300;mediaenc=srtp-mand;answermode=manual\n`);
+    out = '';
     baresip = reapOnExit(spawn('baresip', ['-f', work, '-e', `/dial sip:phien-1@127.0.0.1:${sipPort}`, '-t', '120'],
       { stdio: ['ignore', 'pipe', 'pipe'] }));
     baresip.stdout.on('data', (d) => { out += d; if (out.length > 50_000) out = out.slice(-20_000); });
     baresip.stderr.on('data', (d) => { out += d; });
-    const call = await until(async () => (await calls()).find((c) => c.state === 'connected'), 15000, 'baresip connected', seen);
+    const known = new Set((await calls()).map((c) => c.id));
+    return until(async () => (await calls()).find((c) => c.state === 'connected' && !known.has(c.id)), 15000,
+      'baresip connected', seen);
+  };
+
+  test('baresip calls in: its media are the site\'s, it takes the floor, and it receives the program', async () => {
+    const call = await startBaresip({ loopback: true });
     assert.equal(call.media.video.srtp, true);
     assert.equal(call.media.audio.srtp, true);
 
@@ -143,10 +152,26 @@ describe('sip media: a baresip endpoint with SRTP is a site like any other', () 
   });
 
   test('when baresip hangs up, the site\'s link goes down', async () => {
-    baresip.stdin?.write?.('/hangup\n');
     baresip.kill('SIGTERM');
     let last = null;
     await until(async () => { const x = last = await siteStats('H15'); return !x.link.up && x; }, 10000, 'H15 link down',
       () => ({ ...seen(), stats: last }));
+  });
+
+  test('an endpoint whose SDP gives another of its addresses: its SRTP, once it authenticates, is taken where it comes from', async (t) => {
+    const call = await startBaresip({ loopback: false });
+    const said = call.media.video.remote.address;
+    if (said.startsWith('127.')) {
+      t.skip(`baresip signalled ${said}: this host has no other address to make it signal a wrong one`);
+      return;
+    }
+    let last = null;
+    await until(async () => { const x = last = await siteStats('H15'); return x.link.up && x.video.packets > 100 && x.audio.packets > 50 && x.video_rr && x; },
+      20000, `H15 heard and answering though its SDP said ${said}`, () => ({ ...seen(), stats: last }));
+    assert.match(srv.stderr, new RegExp(`site H15: its video RTP comes from 127\\.0\\.0\\.1:\\d+, not from ${said.replace(/\./g, '\\.')}:\\d+ as signalled`));
+    assert.match(srv.stderr, /site H15: its video goes back to 127\.0\.0\.1:\d+, where it comes from/);
+    await until(() => /efps=[\d.]+\/(?:[1-9]\d*\.\d|0\.[1-9])/.test(out.slice(-4000)), 15000,
+      'baresip decodes program frames sent where it really is', () => out.slice(-1500));
+    baresip.kill('SIGTERM');
   });
 });
