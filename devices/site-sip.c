@@ -314,6 +314,8 @@ rc_site_sip_start(rc_site_transport *t, const rc_sip_sdp_offer *offer, const rc_
   for (int k = 0; k < 2; k++)
     if (from[k])
       t->host->bind(t->host->media, k == 1, t, from[k], rtcp_from[k], m[k]->secure);
+  /* The program tier its decoder takes (none fits: the smallest); told with its audio. */
+  t->format.video.tier = offer->video.index < 0 ? -1 : offer->video.tier >= 0 ? offer->video.tier : G_MAXINT;
   rc_audio_codec codec;
   if (offer->audio.index >= 0 && rc_audio_codec_from_sdp(offer->audio.encoding, offer->audio.pt, &codec)) {
     t->format.audio.out_codec = codec;

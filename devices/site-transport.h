@@ -47,6 +47,7 @@ typedef struct {
   char *fmtp;       /* audio: its format parameters (SDP a=fmtp, "k=v;k=v"), or NULL; the transport's */
   gboolean sends;   /* audio: the codec is known (a pull learns it from the stream, a call from its SDP) */
   gboolean absent;  /* audio: the source has none (a camera without a microphone): its quiet is no fault */
+  int tier;         /* video: the program tier it decodes (a SIP call's H.264 level), -1 = its level's */
 } rc_site_stream_format;
 
 typedef struct {
