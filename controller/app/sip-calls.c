@@ -492,6 +492,21 @@ our_uri(rc_sip_calls *c)
   return g_strdup_printf("sip:roomctl@%s", strchr(conference, '@') + 1);
 }
 
+/* Who our call to @uri is from: with the site's credentials, that user at
+ * the domain called (a registrar or another controller challenges the
+ * users it knows: the From names the account the digest answers for, as a
+ * phone's does), else our own URI. (transfer full) */
+static char *
+calling_as(rc_sip_calls *c, const char *uri, const char *user)
+{
+  if (!user || !*user)
+    return our_uri(c);
+  const char *at = strchr(uri, '@'), *colon = strchr(uri, ':');
+  const char *domain = at ? at + 1 : colon ? colon + 1 : uri;
+  gsize n = strcspn(domain, ";?>");
+  return g_strdup_printf("%s:%s@%.*s", g_str_has_prefix(uri, "sips:") ? "sips" : "sip", user, (int)n, domain);
+}
+
 /* The answer to a call we made. */
 static void
 host_answered(gpointer data, rc_sip_call *call, gpointer call_data, const char *sdp, gsize len)
@@ -528,15 +543,15 @@ dial(rc_sip_calls *c, gint64 session_id, gint64 site_id)
   g_autofree char *uri = g_str_has_prefix(address, "sip:") || g_str_has_prefix(address, "sips:")
                              ? g_strdup(address)
                              : g_strdup_printf("sip:%s", address);
-  g_autofree char *from = our_uri(c);
+  const char *user = json_string_value(json_object_get(site, "sip_user"));
+  const char *password = json_string_value(json_object_get(site, "sip_password"));
+  g_autofree char *from = calling_as(c, uri, user);
   rc_sip_invite inv = {.call_id = "", .transport = "", .from = from, .source = uri};
   call_record *r = record_new(c, session_id, site, "controller", &inv);
   r->outgoing = TRUE;
   set_text(&r->state, "calling");
   local_media(c, r);
   g_autofree char *offer = local_sdp(r, FALSE);
-  const char *user = json_string_value(json_object_get(site, "sip_user"));
-  const char *password = json_string_value(json_object_get(site, "sip_password"));
   c->dialled++;
   g_message("sip: calling site %s (%s) for session %" G_GINT64_FORMAT, r->site_code, uri, session_id);
   r->call = rc_sip_call_invite(c->sip, uri, from, offer, user, password, r);
