@@ -409,7 +409,7 @@ test_sip_media(void)
   g_assert_cmpint(n, ==, 12);
   g_assert_cmpint(back[0], ==, 0x81);
   g_assert_cmpint(back[1], ==, 206);
-  g_assert_cmpint(back[8] << 24 | back[9] << 16 | back[10] << 8 | back[11], ==, (gint)0xCAFEBABE);
+  g_assert_cmphex((guint32)back[8] << 24 | (guint32)back[9] << 16 | (guint32)back[10] << 8 | back[11], ==, 0xCAFEBABE);
 
   /* A re-offer that changes nothing (a session timer's refresh) keeps everything, ... */
   g_assert_true(rc_site_sip_start(t, &offer, &ours[0], &ours[1], &error));
