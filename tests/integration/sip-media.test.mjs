@@ -57,11 +57,7 @@ describe('sip media: a baresip endpoint with SRTP is a site like any other', () 
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
     chairWs = await WsClient.connect(srv.port, { token: await login(srv.base, 'chutoa', 'chutoa123') });
     techWs = await WsClient.connect(srv.port, { token: await login(srv.base, 'kythuat', 'kythuat123') });
-    await techWs.request('subscribe.health', { session_id: 1 });
-    techWs.sock.on('message', (data) => {
-      const m = JSON.parse(data);
-      if (m.type === 'health.tick') for (const r of m.body.sites) rows.set(r.site_id, { ...r, at: Date.now() });
-    });
+    await techWs.followHealth(1, rows);
     procs.push(gstSite('TINH', ports, { width: 640, height: 360 }));
   });
   after(async () => {

@@ -122,6 +122,16 @@ export class WsClient {
     });
   }
 
+  /** Subscribes to session @sessionId's health ticks and keeps each site's
+   *  latest row in @rows (site id → row, with `at`, when it came). */
+  async followHealth(sessionId, rows) {
+    await this.request('subscribe.health', { session_id: sessionId });
+    this.sock.on('message', (data) => {
+      const m = JSON.parse(data);
+      if (m.type === 'health.tick') for (const r of m.body.sites) rows.set(r.site_id, { ...r, at: Date.now() });
+    });
+  }
+
   /** Sends a text or binary frame as-is (no reply tracking). */
   sendRaw(data, opts = {}) {
     return new Promise((resolve, reject) => this.sock.send(data, { binary: !!opts.binary }, (err) => (err ? reject(err) : resolve())));
