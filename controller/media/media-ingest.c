@@ -100,6 +100,7 @@ struct rc_ingest {
   GHashTable *routes;  /* gint64* session id -> route* */
   GHashTable *bindings; /* guint64* address key (address_key) -> binding* */
   guint latching;       /* bindings with latch and not settled */
+  guint latch_turn;     /* where the next latch's tries begin among them (each gets its turn) */
   guint64 unknown_ssrc, malformed, wrong_pt, rtcp_malformed, over_cap, srtp_failed, unexpected_address;
   rc_unknown_sender unknown[UNKNOWN_SENDERS];
   guint n_unknown;
@@ -205,8 +206,10 @@ settle(rc_ingest *in, binding *b)
 
 /* A packet from @key, where nothing is bound, with an SSRC no site has:
  * whether it authenticates as the first packet of a call still waiting for
- * its first (LATCH_TRIES at most, each on a copy). If one does, its binding
- * moves to @key, settled, and @data holds the packet decrypted. */
+ * its first (LATCH_TRIES at most, each on a copy, beginning where the last
+ * packet's tries left off: with 600 calls dialled at once, each waiting one
+ * gets its turn). If one does, its binding moves to @key, settled, and
+ * @data holds the packet decrypted. */
 static binding *
 latch(rc_ingest *in, guint64 key, gboolean rtcp, guint8 *data, gsize *len)
 {
@@ -216,11 +219,17 @@ latch(rc_ingest *in, guint64 key, gboolean rtcp, guint8 *data, gsize *len)
   gpointer k, value;
   if (!key || *len > sizeof copy)
     return NULL;
+  guint skip = in->latching > LATCH_TRIES ? in->latch_turn % in->latching : 0;
+  in->latch_turn += LATCH_TRIES;
   g_hash_table_iter_init(&it, in->bindings);
   while (tries < LATCH_TRIES && g_hash_table_iter_next(&it, &k, &value)) {
     binding *b = value;
     if (!b->latch || b->settled || b->rtcp != rtcp)
       continue;
+    if (skip) {
+      skip--;
+      continue;
+    }
     tries++;
     gsize n = *len;
     memcpy(copy, data, n);
