@@ -297,7 +297,8 @@ gboolean rc_store_site_call_close(rc_store *store, gint64 session_id, gint64 sit
  * jitter_ms, kbps, freezes, sip}; sip: null, or the SIP call of the site
  * that was up during it (the last one connected before it left, not ended
  * before it was joined): {id (its record, as in …/sip/calls), direction,
- * connected_at, ended_at, ended_by, cause {status, phrase} | null}. */
+ * connected_at, ended_at, ended_by, cause {status, phrase} | null};
+ * sip_cause: that cause as one text ("486 Busy Here"), or null (for CSV). */
 json_t *rc_store_site_calls(rc_store *store, gint64 session_id, GError **error);
 gint64 rc_store_site_check_start(rc_store *store, gint64 session_id, gint64 user_id, GError **error);
 gboolean rc_store_site_check_finish(rc_store *store, gint64 check_id, json_t *result, GError **error);
