@@ -106,7 +106,7 @@ ${reply('486 Busy Here', { user: 'h16', tag: true })}
     // media, during its call (see the file's first comment).
     const [h10] = earlier.filter((c) => c.site_code === 'H10');
     sql(db, `INSERT INTO site_calls (session_id, site_id, joined_at, left_at, left_reason, packets)
-      VALUES (1, ${site.H10.id}, '${h10.connected_at}', '${h10.ended_at}', 'offline', 120)`);
+      VALUES (1, ${site.H10.id}, '${h10.connected_at}', '${h10.ended_at}', 'the site stopped sending', 120)`);
     await start();
     const after = await calls();
     assert.deepEqual(after.map((c) => c.id), earlier.map((c) => c.id), 'the same records, once each, oldest first');
