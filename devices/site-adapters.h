@@ -14,5 +14,5 @@ rc_site_transport *rc_site_rtp_new(const rc_site_transport_desc *desc, const rc_
 rc_site_transport *rc_site_pull_new(const rc_site_transport_desc *desc, const rc_site_transport_host *host);
 /* "webrtc": site-webrtc.c. Its link is down until a WHIP publisher connects. */
 rc_site_transport *rc_site_webrtc_new(const rc_site_transport_desc *desc, const rc_site_transport_host *host);
-/* "sip": site-sip.c. Its link is down: the call's media is not taken in yet. */
+/* "sip": site-sip.c. Its link is down until a call's media are set (site-sip.h). */
 rc_site_transport *rc_site_sip_new(const rc_site_transport_desc *desc, const rc_site_transport_host *host);

@@ -19,6 +19,7 @@ rc_site_transport_init(rc_site_transport *t, const rc_site_transport_ops *ops, c
   t->format.audio.out_pt = d->program_audio_pt;
   t->format.audio.codec = t->format.audio.out_codec = RC_AUDIO_OPUS;
   t->format.audio.sends = TRUE;
+  t->format.video.tier = t->format.audio.tier = -1;
 }
 
 void

@@ -342,7 +342,7 @@ pull_free(rc_site_transport *t)
  * the SRT stream is pulled, and sending the program back would take a
  * second SRT stream the controller pushes) and has no keyframe request
  * path: its own GOP brings the next keyframe. */
-static const rc_site_transport_ops pull_ops = {"pull", NULL, NULL, NULL, NULL, pull_free, NULL, FALSE};
+static const rc_site_transport_ops pull_ops = {.kind = "pull", .free = pull_free, .receives_program = FALSE};
 
 rc_site_transport *
 rc_site_pull_new(const rc_site_transport_desc *d, const rc_site_transport_host *host)

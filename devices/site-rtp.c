@@ -84,7 +84,9 @@ site_rtp_free(rc_site_transport *t)
   g_free(r);
 }
 
-static const rc_site_transport_ops rtp_ops = {"rtp", destination, learned, NULL, request_keyframe, site_rtp_free, NULL, TRUE};
+static const rc_site_transport_ops rtp_ops = {.kind = "rtp", .destination = destination, .learned = learned,
+                                              .request_keyframe = request_keyframe, .free = site_rtp_free,
+                                              .receives_program = TRUE};
 
 rc_site_transport *
 rc_site_rtp_new(const rc_site_transport_desc *d, const rc_site_transport_host *host)

@@ -24,7 +24,8 @@
  * receives at its address or where it sends from), "rtsp" and "srt"
  * (site-pull.c: the controller fetches an IP camera or an SRT stream),
  * "webrtc" (site-webrtc.c: a browser joins by WHIP, webrtc.h), "sip"
- * (site-sip.c: a room system calls in, sip.h; its media is a later step).
+ * (site-sip.c: a room system's call, sip.h: its media on the shared ports
+ * from its signalled addresses, SDES-SRTP both ways).
  * Made, used and freed on the main loop unless a member says otherwise. */
 #pragma once
 #include "devices/audio-codec.h"
@@ -46,6 +47,7 @@ typedef struct {
   char *fmtp;       /* audio: its format parameters (SDP a=fmtp, "k=v;k=v"), or NULL; the transport's */
   gboolean sends;   /* audio: the codec is known (a pull learns it from the stream, a call from its SDP) */
   gboolean absent;  /* audio: the source has none (a camera without a microphone): its quiet is no fault */
+  int tier;         /* video: the program tier it decodes (a SIP call's H.264 level), -1 = its level's */
 } rc_site_stream_format;
 
 typedef struct {
@@ -75,6 +77,15 @@ typedef struct {
    * call renegotiated): its ingest and its mixer input follow. Main loop;
    * may be NULL. */
   void (*format)(gpointer media, gint64 site_id);
+  /* The site's @audio medium comes from @rtp_from and @rtcp_from (its
+   * signalled 5-tuple) whatever its SSRC, through @t's receive; both NULL:
+   * from nowhere (the call ended). With @latch (receive authenticates:
+   * SRTP), until its first packet came, the first packet from elsewhere
+   * that authenticates moves it there (a NAT; learned then, through the
+   * transport's learned). A by_address transport binds when it knows, and
+   * unbinds before it is freed. Main loop. */
+  void (*bind)(gpointer media, gboolean audio, rc_site_transport *t, GSocketAddress *rtp_from,
+               GSocketAddress *rtcp_from, gboolean latch);
 } rc_site_transport_host;
 
 /* A site as a transport is made for it (strings borrowed for the call). */
@@ -115,6 +126,14 @@ typedef struct {
   /* Whether the site can take the program back (a camera or a pulled SRT
    * stream cannot: their transport has no way back). */
   gboolean receives_program;
+  /* Its packets are taken only from the addresses it bound (host->bind),
+   * and go through receive first; its SSRC from elsewhere is a spoof. */
+  gboolean by_address;
+  /* A packet from a bound address, RTP or (@rtcp) RTCP: decrypts and
+   * checks it in place (*@len shrinks by the SRTP tag), and may rewrite
+   * its payload type to the site's; FALSE drops it (it did not
+   * authenticate). On the ingest's thread, under its lock. */
+  gboolean (*receive)(rc_site_transport *t, gboolean audio, gboolean rtcp, guint8 *data, gsize *len);
 } rc_site_transport_ops;
 
 struct rc_site_transport {

@@ -62,9 +62,11 @@ webrtc_flush(rc_site_transport *t)
   rc_webrtc_flush();
 }
 
-static const rc_site_transport_ops webrtc_ops = {"webrtc", NULL, NULL, webrtc_send, webrtc_request_keyframe,
-                                                 webrtc_free, webrtc_flush, TRUE};
-static const rc_site_transport_ops viewer_ops = {"whep", NULL, NULL, webrtc_send, NULL, webrtc_free, webrtc_flush, TRUE};
+static const rc_site_transport_ops webrtc_ops = {.kind = "webrtc", .send = webrtc_send,
+                                                 .request_keyframe = webrtc_request_keyframe, .free = webrtc_free,
+                                                 .flush = webrtc_flush, .receives_program = TRUE};
+static const rc_site_transport_ops viewer_ops = {.kind = "whep", .send = webrtc_send, .free = webrtc_free,
+                                                 .flush = webrtc_flush, .receives_program = TRUE};
 
 gboolean
 rc_site_is_webrtc(const rc_site_transport *t)

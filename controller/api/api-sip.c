@@ -15,8 +15,10 @@ rc_api_set_sip(rc_api *api, rc_sip_calls *sip)
   if (api->sip)
     rc_sip_calls_follow(api->sip, NULL, NULL);
   api->sip = sip;
-  if (sip)
+  if (sip) {
+    rc_sip_calls_set_media(sip, api->media);
     rc_sip_calls_follow(sip, api->domain, api->meeting);
+  }
   rc_metrics_set_sip(api->metrics, sip);
 }
 

@@ -2,6 +2,7 @@
  * answers from the store and keeps the records. */
 #define G_LOG_DOMAIN "roomctl-sip"
 #include "app/sip-calls.h"
+#include "media/media.h"
 #include "base/rc-error.h"
 #include "devices/sip.h"
 
@@ -40,6 +41,7 @@ struct rc_sip_calls {
   rc_store *store;
   rc_domain *domain;
   rc_meeting *meeting; /* the technicians hear of each call's changes (sip.call) */
+  struct rc_media *media; /* where a call's media go (its site's transport), or NULL */
   rc_sip *sip;
   GHashTable *sessions; /* session id → GPtrArray of call_record */
   GHashTable *audited;  /* "action address caller" → last audit (µs); the stale go past AUDIT_KEEP */
@@ -374,12 +376,16 @@ append_stored(rc_sip_calls *c, gint64 session_id, GPtrArray *list, json_t *out)
   }
 }
 
-/* Tells who follows that @r changed: the domain, and the session's
- * technicians (a transient event: GET …/sip/calls is the snapshot). */
+static void follow_media(rc_sip_calls *c, const call_record *r);
+
+/* Writes @r's change to the store, and tells who follows that @r changed:
+ * the media, the domain, and the session's technicians (a transient event:
+ * GET …/sip/calls is the snapshot). */
 static void
 announce(rc_sip_calls *c, call_record *r)
 {
   store_story(c, r);
+  follow_media(c, r);
   if (c->domain) {
     rc_domain_event e = {
         .kind = RC_DOMAIN_SIP_CALL, .session_id = r->session_id, .site_id = r->site_id, .call_id = r->id};
@@ -587,6 +593,21 @@ our_uri(rc_sip_calls *c)
   return g_strdup_printf("sip:roomctl@%s", strchr(conference, '@') + 1);
 }
 
+/* Who our call to @uri is from: with the site's credentials, that user at
+ * the domain called (a registrar or another controller challenges the
+ * users it knows: the From names the account the digest answers for, as a
+ * phone's does), else our own URI. (transfer full) */
+static char *
+calling_as(rc_sip_calls *c, const char *uri, const char *user)
+{
+  if (!user || !*user)
+    return our_uri(c);
+  const char *at = strchr(uri, '@'), *colon = strchr(uri, ':');
+  const char *domain = at ? at + 1 : colon ? colon + 1 : uri;
+  gsize n = strcspn(domain, ";?>");
+  return g_strdup_printf("%s:%s@%.*s", g_str_has_prefix(uri, "sips:") ? "sips" : "sip", user, (int)n, domain);
+}
+
 /* The answer to a call we made. */
 static void
 host_answered(gpointer data, rc_sip_call *call, gpointer call_data, const char *sdp, gsize len)
@@ -623,15 +644,15 @@ dial(rc_sip_calls *c, gint64 session_id, gint64 site_id)
   g_autofree char *uri = g_str_has_prefix(address, "sip:") || g_str_has_prefix(address, "sips:")
                              ? g_strdup(address)
                              : g_strdup_printf("sip:%s", address);
-  g_autofree char *from = our_uri(c);
+  const char *user = json_string_value(json_object_get(site, "sip_user"));
+  const char *password = json_string_value(json_object_get(site, "sip_password"));
+  g_autofree char *from = calling_as(c, uri, user);
   rc_sip_invite inv = {.call_id = "", .transport = "", .from = from, .source = uri};
   call_record *r = record_new(c, session_id, site, "controller", &inv);
   r->outgoing = TRUE;
   set_text(&r->state, "calling");
   local_media(c, r);
   g_autofree char *offer = local_sdp(r, FALSE);
-  const char *user = json_string_value(json_object_get(site, "sip_user"));
-  const char *password = json_string_value(json_object_get(site, "sip_password"));
   c->dialled++;
   g_message("sip: calling site %s (%s) for session %" G_GINT64_FORMAT, r->site_code, uri, session_id);
   r->call = rc_sip_call_invite(c->sip, uri, from, offer, user, password, r);
@@ -1038,6 +1059,38 @@ rc_sip_calls_media(rc_sip_calls *c, gint64 session_id, gint64 site_id, rc_sip_sd
     }
   }
   return FALSE;
+}
+
+/* ---- media --------------------------------------------------------------- */
+
+void
+rc_sip_calls_set_media(rc_sip_calls *c, struct rc_media *media)
+{
+  c->media = media;
+}
+
+/* @r's site's media follow its live call: the negotiated streams of the
+ * site's call that is up (a newer call may have replaced @r), else none. */
+static void
+follow_media(rc_sip_calls *c, const call_record *r)
+{
+  if (!c->media || !r->site_id)
+    return;
+  rc_sip_sdp_offer offer;
+  rc_sip_crypto video_key, audio_key;
+  g_autoptr(GError) error = NULL;
+  if (rc_sip_calls_media(c, r->session_id, r->site_id, &offer, &video_key, &audio_key)) {
+    if (!rc_media_sip_call(c->media, r->session_id, r->site_id, &offer, &video_key, &audio_key, NULL, NULL, &error))
+      g_message("sip: site %s, session %" G_GINT64_FORMAT ": no media: %s", r->site_code, r->session_id,
+                error->message);
+    sodium_memzero(&offer, sizeof offer);
+    sodium_memzero(&video_key, sizeof video_key);
+    sodium_memzero(&audio_key, sizeof audio_key);
+  } else {
+    g_autofree char *why = r->cause ? g_strdup_printf("the call ended: %d %s", r->cause, r->cause_phrase ? r->cause_phrase : "")
+                                    : g_strdup("the call ended");
+    rc_media_sip_hangup(c->media, r->session_id, r->site_id, why);
+  }
 }
 
 static void

@@ -82,5 +82,12 @@ gboolean rc_sip_calls_dial(rc_sip_calls *calls, gint64 session_id, gint64 site_i
 gboolean rc_sip_calls_media(rc_sip_calls *calls, gint64 session_id, gint64 site_id, rc_sip_sdp_offer *offer,
                             rc_sip_crypto *video_key, rc_sip_crypto *audio_key);
 
+/* The session's media (NULL: none): each call's negotiated media go to
+ * its site's transport (media.h rc_media_sip_call) when the call is up or
+ * re-negotiates, and stop when it ends. Borrowed; outlives @calls or is
+ * set to NULL first. */
+struct rc_media;
+void rc_sip_calls_set_media(rc_sip_calls *calls, struct rc_media *media);
+
 /* The SIP families of /metrics, appended to @out. */
 void rc_sip_calls_metrics(rc_sip_calls *calls, GString *out);

@@ -14,13 +14,18 @@
  * (and rewritten to the program's), the site's rate cap is applied (a token
  * bucket: what is above it is counted and goes nowhere), and a packet of an
  * unknown SSRC is remembered in a small table of recent unknown senders (an
- * LRU of UNKNOWN_SENDERS by address and SSRC) for the technicians. */
+ * LRU of UNKNOWN_SENDERS by address and SSRC) for the technicians.
+ * A site whose transport is by_address (a SIP call) is heard only from the
+ * addresses it bound (its signalled 5-tuple): such a packet goes to its
+ * transport's receive first (SRTP), then gets the site's SSRC; its SSRC
+ * from anywhere else is dropped as a spoof. */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media/media-private.h"
 #include "base/rc-error.h"
 #include "devices/site-transport.h"
 
 #include <gst/net/gstnetaddressmeta.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -64,7 +69,23 @@ typedef struct {
   guint8 last_wrong_pt;
   gint64 wrong_pt_us;
   GPtrArray *watchers;    /* rc_site_transport* taking this stream as it comes (a technician's check), or NULL */
+  gboolean by_address;    /* heard only through a binding (its transport's by_address) */
 } stream;
+
+/* Where a by_address site's packets come from (rc_ingest_bind). */
+typedef struct {
+  rc_site_transport *t;
+  guint32 ssrc;     /* the site's SSRC of this medium: what its packets are re-stamped with */
+  gboolean rtcp;    /* on the RTCP port */
+  gboolean latch;   /* its packets authenticate (SRTP): the first that does from elsewhere moves it there */
+  gboolean settled; /* a packet came through it: it moves no more */
+} binding;
+
+/* A binding still waiting for its first packet may move to where its first
+ * authenticated packet comes from (a NAT, a host that signalled another of
+ * its addresses): at most this many are tried on one packet of an unknown
+ * sender, each an HMAC, so a flood costs a bounded amount. */
+#define LATCH_TRIES 8
 
 struct rc_ingest {
   const rc_config *config;
@@ -77,7 +98,9 @@ struct rc_ingest {
   GMutex lock;
   GHashTable *streams; /* guint32 ssrc -> stream*, every live session's sites */
   GHashTable *routes;  /* gint64* session id -> route* */
-  guint64 unknown_ssrc, malformed, wrong_pt, rtcp_malformed, over_cap;
+  GHashTable *bindings; /* guint64* address key (address_key) -> binding* */
+  guint latching;       /* bindings with latch and not settled */
+  guint64 unknown_ssrc, malformed, wrong_pt, rtcp_malformed, over_cap, srtp_failed, unexpected_address;
   rc_unknown_sender unknown[UNKNOWN_SENDERS];
   guint n_unknown;
   guint64 unknown_order;
@@ -136,6 +159,101 @@ learn_address(GSocketAddress **slot, GSocketAddress *from)
                            g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(from))))
     return;
   g_set_object(slot, from);
+}
+
+/* An IPv4 address and port as one key (the ports are IPv4), 0 for anything else. */
+static guint64
+address_key(const struct sockaddr *from, socklen_t len)
+{
+  if (!from || from->sa_family != AF_INET || len < (socklen_t)sizeof(struct sockaddr_in))
+    return 0;
+  const struct sockaddr_in *a = (const struct sockaddr_in *)from;
+  return (guint64)ntohl(a->sin_addr.s_addr) << 16 | ntohs(a->sin_port);
+}
+
+static guint64
+socket_address_key(GSocketAddress *a)
+{
+  struct sockaddr_storage native;
+  if (!a || !g_socket_address_to_native(a, &native, sizeof native, NULL))
+    return 0;
+  return address_key((struct sockaddr *)&native, (socklen_t)g_socket_address_get_native_size(a));
+}
+
+static binding *
+binding_of(rc_ingest *in, guint64 key)
+{
+  return key && g_hash_table_size(in->bindings) ? g_hash_table_lookup(in->bindings, &key) : NULL;
+}
+
+static guint32
+read_ssrc(const guint8 *p)
+{
+  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
+}
+
+/* A packet came through @b: it stays where it is. */
+static void
+settle(rc_ingest *in, binding *b)
+{
+  if (b->settled)
+    return;
+  b->settled = TRUE;
+  if (b->latch)
+    in->latching--;
+}
+
+/* A packet from @key, where nothing is bound, with an SSRC no site has:
+ * whether it authenticates as the first packet of a call still waiting for
+ * its first (LATCH_TRIES at most, each on a copy). If one does, its binding
+ * moves to @key, settled, and @data holds the packet decrypted. */
+static binding *
+latch(rc_ingest *in, guint64 key, gboolean rtcp, guint8 *data, gsize *len)
+{
+  guint8 copy[SLOT];
+  guint tries = 0;
+  GHashTableIter it;
+  gpointer k, value;
+  if (!key || *len > sizeof copy)
+    return NULL;
+  g_hash_table_iter_init(&it, in->bindings);
+  while (tries < LATCH_TRIES && g_hash_table_iter_next(&it, &k, &value)) {
+    binding *b = value;
+    if (!b->latch || b->settled || b->rtcp != rtcp)
+      continue;
+    tries++;
+    gsize n = *len;
+    memcpy(copy, data, n);
+    if (!b->t->ops->receive(b->t, in->audio, rtcp, copy, &n))
+      continue;
+    binding *moved = g_new(binding, 1);
+    *moved = *b;
+    moved->settled = TRUE;
+    in->latching--;
+    guint64 was = *(guint64 *)k;
+    g_hash_table_iter_remove(&it);
+    g_hash_table_replace(in->bindings, g_memdup2(&key, sizeof key), moved);
+    g_message("site %s: its %s %s comes from %u.%u.%u.%u:%u, not from %u.%u.%u.%u:%u as signalled; it "
+              "authenticates: taken from there", moved->t->code, in->audio ? "audio" : "video", rtcp ? "RTCP" : "RTP",
+              (guint)(key >> 40) & 255, (guint)(key >> 32) & 255, (guint)(key >> 24) & 255, (guint)(key >> 16) & 255,
+              (guint)key & 0xffff, (guint)(was >> 40) & 255, (guint)(was >> 32) & 255, (guint)(was >> 24) & 255,
+              (guint)(was >> 16) & 255, (guint)was & 0xffff);
+    memcpy(data, copy, n);
+    *len = n;
+    return moved;
+  }
+  return NULL;
+}
+
+/* The SSRC of every packet of a compound RTCP packet (its sender's), re-stamped. */
+static void
+restamp_rtcp(guint8 *data, gsize len, guint32 ssrc)
+{
+  for (gsize at = 0; at + 8 <= len;) {
+    data[at + 4] = (guint8)(ssrc >> 24), data[at + 5] = (guint8)(ssrc >> 16);
+    data[at + 6] = (guint8)(ssrc >> 8), data[at + 7] = (guint8)ssrc;
+    at += 4 * ((gsize)(data[at + 2] << 8 | data[at + 3]) + 1);
+  }
 }
 
 /* The kernel's wall-clock arrival time of @msg (SO_TIMESTAMPNS), 0 if none. */
@@ -299,19 +417,40 @@ note_unknown(rc_ingest *in, const rc_rtp_packet *p, const struct sockaddr *from,
 }
 
 /* One RTP packet; @in->lock is held. @from: where it came from, or NULL;
- * it is looked at only now and then (a site's address rarely changes).
+ * it is looked at only now and then (a site's address rarely changes),
+ * and for a bound site's every packet (which is then decrypted in place).
  * @msg: the datagram's header with its arrival time, or NULL. */
 static void
-process_rtp(rc_ingest *in, GArray *out, const guint8 *data, gsize len, const struct sockaddr *from, socklen_t from_len,
+process_rtp(rc_ingest *in, GArray *out, guint8 *data, gsize len, const struct sockaddr *from, socklen_t from_len,
             gint64 now, struct msghdr *msg)
 {
   rc_rtp_packet p;
   stream *s = NULL;
+  guint64 where = address_key(from, from_len);
+  binding *b = binding_of(in, where);
+  gboolean decrypted = FALSE;
+  if (!b && in->latching && len >= 12 && !g_hash_table_contains(in->streams, GUINT_TO_POINTER(read_ssrc(data + 8))))
+    decrypted = (b = latch(in, where, FALSE, data, &len)) != NULL;
+  if (b && !b->rtcp) {
+    if (!decrypted && (len < 12 || !b->t->ops->receive(b->t, in->audio, FALSE, data, &len))) {
+      in->srtp_failed++;
+      return;
+    }
+    settle(in, b);
+    data[8] = (guint8)(b->ssrc >> 24), data[9] = (guint8)(b->ssrc >> 16);
+    data[10] = (guint8)(b->ssrc >> 8), data[11] = (guint8)b->ssrc;
+  } else {
+    b = NULL;
+  }
   if (!rc_rtp_parse(data, len, &p)) {
     in->malformed++;
   } else if (!(s = g_hash_table_lookup(in->streams, GUINT_TO_POINTER(p.ssrc)))) {
     in->unknown_ssrc++;
     note_unknown(in, &p, from, from_len, now);
+  } else if (s->by_address && !b) {
+    in->unexpected_address++;
+    note_unknown(in, &p, from, from_len, now);
+    s = NULL;
   } else if (p.payload_type != s->pt) {
     in->wrong_pt++;
     s->wrong_pt_packets++;
@@ -391,15 +530,18 @@ stream_of_sender(rc_ingest *in, guint32 ssrc)
   return g_hash_table_lookup(in->streams, GUINT_TO_POINTER(ssrc));
 }
 
-/* One RTCP packet from @from (NULL: not through our port); @in->lock held. */
+/* One RTCP packet from @from (NULL: not through our port), @bound: through
+ * its site's binding; @in->lock held. */
 static void
-rtcp_bytes(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *from)
+rtcp_bytes(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *from, gboolean bound)
 {
   rc_rtcp_info info;
   stream *s = NULL;
   if (!rc_rtcp_parse(data, len, &info))
     in->rtcp_malformed++;
-  else if ((s = stream_of_sender(in, info.sender_ssrc))) {
+  else if ((s = stream_of_sender(in, info.sender_ssrc)) && s->by_address && !bound)
+    in->unexpected_address++;
+  else if (s) {
     if (from)
       learn_address(&s->rtcp_from, from);
     for (guint i = 0; i < info.n_reports; i++)
@@ -421,8 +563,27 @@ on_rtcp(rc_ingest *in, GstBuffer *buf)
   GstMapInfo map;
   if (!gst_buffer_map(buf, &map, GST_MAP_READ))
     return;
+  GSocketAddress *from = sender_of(buf);
+  guint8 copy[SLOT];
+  gsize n = MIN(map.size, sizeof copy);
+  memcpy(copy, map.data, n);
   g_mutex_lock(&in->lock);
-  rtcp_bytes(in, map.data, map.size, sender_of(buf));
+  guint64 key = socket_address_key(from);
+  binding *b = binding_of(in, key);
+  gboolean decrypted = FALSE;
+  if (!b && in->latching && n >= 8 && !g_hash_table_contains(in->streams, GUINT_TO_POINTER(read_ssrc(copy + 4))))
+    decrypted = (b = latch(in, key, TRUE, copy, &n)) != NULL;
+  if (b && b->rtcp) { /* a bound site's: decrypted, with its SSRC */
+    if (decrypted || (n >= 8 && b->t->ops->receive(b->t, in->audio, TRUE, copy, &n))) {
+      settle(in, b);
+      restamp_rtcp(copy, n, b->ssrc);
+      rtcp_bytes(in, copy, n, from, TRUE);
+    } else {
+      in->srtp_failed++;
+    }
+  } else {
+    rtcp_bytes(in, map.data, map.size, from, FALSE);
+  }
   g_mutex_unlock(&in->lock);
   gst_buffer_unmap(buf, &map);
 }
@@ -487,6 +648,7 @@ rc_ingest_new(const rc_config *config, gboolean audio, GError **error)
   g_mutex_init(&in->lock);
   in->streams = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stream_free);
   in->routes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, route_free);
+  in->bindings = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
   in->pipeline = gst_pipeline_new(audio ? "ingest-audio" : "ingest-video");
   int port = audio ? config->media_audio_port : config->media_video_port;
   in->rtp_socket = rtp_socket_open(config->media_listen, port, error);
@@ -519,6 +681,7 @@ rc_ingest_free(rc_ingest *in)
   rc_media_pipeline_free(in->pipeline);
   g_hash_table_destroy(in->streams);
   g_hash_table_destroy(in->routes);
+  g_hash_table_destroy(in->bindings);
   g_mutex_clear(&in->lock);
   g_free(in);
 }
@@ -563,6 +726,7 @@ rc_ingest_set_streams(rc_ingest *in, gint64 session_id, GHashTable *sites, GErro
     if (in->audio && !s->stats.packets && site->audio_clock_rate > 0)
       s->stats.clock_rate = (guint)site->audio_clock_rate;
     s->cap_kbps = in->audio ? site->audio_cap_kbps : site->video_cap_kbps;
+    s->by_address = site->link && site->link->ops->by_address;
   }
   g_hash_table_iter_init(&it, in->streams);
   while (g_hash_table_iter_next(&it, &key, &value))
@@ -657,6 +821,7 @@ rc_ingest_snapshot_all(rc_ingest *in, gint64 session_id, guint64 counters[RC_ING
   }
   counters[0] = in->unknown_ssrc, counters[1] = in->malformed, counters[2] = in->wrong_pt;
   counters[3] = in->rtcp_malformed, counters[4] = in->over_cap;
+  counters[5] = in->srtp_failed, counters[6] = in->unexpected_address;
   g_mutex_unlock(&in->lock);
   return out;
 }
@@ -728,6 +893,44 @@ rc_ingest_send(rc_ingest *in, gboolean rtcp, const guint8 *data, gsize len, GSoc
     g_debug("%s to a site: %s", rtcp ? "RTCP" : "RTP", error->message);
 }
 
+static void
+bind_one(rc_ingest *in, rc_site_transport *t, GSocketAddress *from, gboolean rtcp, gboolean latch)
+{
+  guint64 key = socket_address_key(from);
+  if (!key) {
+    if (from)
+      g_warning("site %s: %s: not an IPv4 address and port (the media ports are IPv4)", t->code, rtcp ? "RTCP" : "RTP");
+    return;
+  }
+  binding *b = g_new(binding, 1);
+  *b = (binding){t, in->audio ? t->format.audio.ssrc : t->format.video.ssrc, rtcp, latch, FALSE};
+  binding *before = g_hash_table_lookup(in->bindings, &key);
+  if (before && before->latch && !before->settled)
+    in->latching--;
+  if (latch)
+    in->latching++;
+  g_hash_table_replace(in->bindings, g_memdup2(&key, sizeof key), b);
+}
+
+void
+rc_ingest_bind(rc_ingest *in, rc_site_transport *t, GSocketAddress *rtp_from, GSocketAddress *rtcp_from,
+               gboolean latch)
+{
+  g_mutex_lock(&in->lock);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, in->bindings);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    if (((binding *)value)->t == t) {
+      if (((binding *)value)->latch && !((binding *)value)->settled)
+        in->latching--;
+      g_hash_table_iter_remove(&it);
+    }
+  bind_one(in, t, rtp_from, FALSE, latch);
+  bind_one(in, t, rtcp_from, TRUE, latch);
+  g_mutex_unlock(&in->lock);
+}
+
 void
 rc_ingest_feed(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *from)
 {
@@ -735,7 +938,8 @@ rc_ingest_feed(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *fro
   gboolean have = from && g_socket_address_to_native(from, &native, sizeof native, NULL);
   g_autoptr(GArray) out = g_array_sized_new(FALSE, FALSE, sizeof(outgoing), 1);
   g_mutex_lock(&in->lock);
-  process_rtp(in, out, data, len, have ? (struct sockaddr *)&native : NULL,
+  /* Not written: a fed packet has no binding (nothing fed comes from a bound address). */
+  process_rtp(in, out, (guint8 *)data, len, have ? (struct sockaddr *)&native : NULL,
               have ? (socklen_t)g_socket_address_get_native_size(from) : 0, g_get_monotonic_time(), NULL);
   g_mutex_unlock(&in->lock);
   send_out(in, out);
@@ -745,7 +949,7 @@ void
 rc_ingest_feed_rtcp(rc_ingest *in, const guint8 *data, gsize len)
 {
   g_mutex_lock(&in->lock);
-  rtcp_bytes(in, data, len, NULL);
+  rtcp_bytes(in, data, len, NULL, FALSE);
   g_mutex_unlock(&in->lock);
 }
 

@@ -101,8 +101,8 @@ void rc_ingest_forward_delay(rc_ingest *ingest, gint64 session_id, rc_delay_hist
 /* The figures of every stream of @session_id (array of rc_ingest_snapshot,
  * free with rc_ingest_snapshots_free); @counters, the port's (all
  * sessions'): unknown SSRC, malformed, wrong payload type, RTCP malformed,
- * over the cap. */
-#define RC_INGEST_COUNTERS 5
+ * over the cap, SRTP failed, from an unexpected address. */
+#define RC_INGEST_COUNTERS 7
 GArray *rc_ingest_snapshot_all(rc_ingest *ingest, gint64 session_id, guint64 counters[RC_INGEST_COUNTERS]);
 /* The recent unknown senders, the most recent first (array of rc_unknown_sender). (transfer full) */
 GArray *rc_ingest_unknown_senders(rc_ingest *ingest);
@@ -113,6 +113,18 @@ void rc_ingest_send(rc_ingest *ingest, gboolean rtcp, const guint8 *data, gsize 
 gboolean rc_ingest_take_keyframe_request(rc_ingest *ingest, gint64 session_id);
 /* The RTP socket (for sending the program from the same port). (transfer none) */
 GSocket *rc_ingest_socket(rc_ingest *ingest);
+/* Packets from @rtp_from (the RTP port) and @rtcp_from (the RTCP port,
+ * NULL: none) are @t's, whatever SSRC they carry: @t's receive checks
+ * (decrypts) each, and they are re-stamped with @t's SSRC of this medium
+ * before the demux. A site whose transport is by_address is heard only
+ * through its bindings. With @latch (its packets authenticate: SRTP),
+ * until a packet came through a binding, the first packet from elsewhere
+ * that authenticates (an unknown sender's) moves the binding there: a NAT,
+ * or a host that signalled another of its addresses. @t's earlier bindings
+ * of this medium end; both NULL: it has none. Its transport calls it
+ * (rc_site_transport_host.bind) and unbinds before it is freed. */
+void rc_ingest_bind(rc_ingest *ingest, struct rc_site_transport *t, GSocketAddress *rtp_from,
+                    GSocketAddress *rtcp_from, gboolean latch);
 /* Feeds a packet that came another way (RTSP or SRT pull) as if received. */
 void rc_ingest_feed(rc_ingest *ingest, const guint8 *data, gsize len, GSocketAddress *from);
 /* One RTCP packet a site sent another way (WebRTC), its sender SSRC the

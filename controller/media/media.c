@@ -125,6 +125,16 @@ host_send(gpointer media, gboolean audio, gboolean rtcp, const guint8 *data, gsi
 }
 
 static void
+host_bind(gpointer media, gboolean audio, rc_site_transport *t, GSocketAddress *rtp_from, GSocketAddress *rtcp_from,
+          gboolean latch)
+{
+  rc_media *m = media;
+  rc_ingest *in = audio ? m->audio : m->video;
+  if (in)
+    rc_ingest_bind(in, t, rtp_from, rtcp_from, latch);
+}
+
+static void
 host_link(gpointer media, gint64 site_id, gboolean up, const char *why)
 {
   (void)media;
@@ -133,6 +143,8 @@ host_link(gpointer media, gint64 site_id, gboolean up, const char *why)
 
 static void mixer_talkers(conf *c);
 static conf *conf_of(rc_media *m, gint64 session_id);
+static int site_tier(conf *c, rc_media_site *s);
+static void place_site(conf *c, rc_media_site *s);
 static int site_audio_clock(const rc_site_transport *t);
 
 /* A site's audio format changed (a pull learned its codec): the ingest
@@ -148,6 +160,12 @@ host_format(gpointer media, gint64 site_id)
     return;
   s->audio_pt = s->link->format.audio.pt;
   s->audio_clock_rate = site_audio_clock(s->link);
+  int tier = site_tier(c, s);
+  if (tier != s->tier) { /* a call's decoder takes another tier than its level's */
+    s->tier = tier;
+    if (c->fanouts)
+      place_site(c, s);
+  }
   g_autoptr(GError) error = NULL;
   if (!rc_ingest_set_streams(c->audio, c->session_id, c->sites, &error))
     g_warning("session %" G_GINT64_FORMAT ": %s", c->session_id, error->message);
@@ -160,7 +178,7 @@ rc_media_new(rc_config *config)
   rc_media *m = g_new0(rc_media, 1);
   m->config = config;
   m->confs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-  m->host = (rc_site_transport_host){m, host_feed, host_send, host_link, host_format};
+  m->host = (rc_site_transport_host){m, host_feed, host_send, host_link, host_format, host_bind};
   return m;
 }
 
@@ -280,6 +298,14 @@ tier_for(conf *c, const char *level)
 {
   /* Communes are on the weakest links: they get the last (smallest) tier. */
   return g_strcmp0(level, "commune") == 0 ? (int)c->tiers->len - 1 : 0;
+}
+
+/* The site's tier: what its transport negotiated (clamped), else its level's. */
+static int
+site_tier(conf *c, rc_media_site *s)
+{
+  int negotiated = s->link ? s->link->format.video.tier : -1;
+  return negotiated >= 0 ? MIN(negotiated, (int)c->tiers->len - 1) : tier_for(c, s->level);
 }
 
 /* A site's own value, or @fallback when it has none (-1). */
@@ -558,7 +584,8 @@ const char *
 rc_drop_reason_name(rc_drop_reason reason)
 {
   static const char *const names[RC_DROP_REASONS] = {"unknown_ssrc", "malformed", "wrong_payload_type",
-                                                     "rtcp_malformed", "over_cap"};
+                                                     "rtcp_malformed", "over_cap", "srtp_failed",
+                                                     "unexpected_address"};
   return reason < RC_DROP_REASONS ? names[reason] : "?";
 }
 

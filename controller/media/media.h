@@ -9,6 +9,7 @@
  * the main loop. */
 #pragma once
 #include "base/config.h"
+#include "devices/sip-sdp.h"
 #include <glib.h>
 
 typedef struct rc_media rc_media;
@@ -22,6 +23,8 @@ typedef enum {
   RC_DROP_WRONG_PAYLOAD_TYPE,
   RC_DROP_RTCP_MALFORMED,
   RC_DROP_OVER_CAP,
+  RC_DROP_SRTP_FAILED,        /* from a site's signalled address, but it does not decrypt or authenticate */
+  RC_DROP_UNEXPECTED_ADDRESS, /* a site's SSRC from elsewhere than where its call says it is (a spoof) */
   RC_DROP_REASONS
 } rc_drop_reason;
 /* "unknown_ssrc", "malformed", … as the API and /metrics name them. */
@@ -255,3 +258,20 @@ typedef struct {
 } rc_media_webrtc_figures;
 /* FALSE (zeros) when the engine was never started. */
 gboolean rc_media_webrtc_counters(rc_media *media, rc_media_webrtc_figures *out);
+
+/* ---- SIP calls' media (media-sip.c) ---- */
+
+/* Site @site_id's call in session @session_id has (re)negotiated: @offer
+ * (the endpoint's addresses, payload types and keys) with our keys @video_key and @audio_key. Its transport
+ * (which must be "sip", in the session's media) binds the signalled
+ * addresses and brings its link up. @keyframe (may be NULL) asks the
+ * endpoint for a keyframe by its signalling when it has no RTCP feedback
+ * (main loop, with @data and the site id). RC_ERROR_NOT_FOUND when the
+ * site is not in the session's media, RC_ERROR_INVALID_STATE when it is
+ * not a SIP site. */
+gboolean rc_media_sip_call(rc_media *media, gint64 session_id, gint64 site_id, const rc_sip_sdp_offer *offer,
+                           const rc_sip_crypto *video_key, const rc_sip_crypto *audio_key,
+                           void (*keyframe)(gpointer data, gint64 site_id), gpointer data, GError **error);
+/* The call ended (@why): its media stop, the link goes down. Nothing if
+ * the site is not a SIP site of the session's media. */
+void rc_media_sip_hangup(rc_media *media, gint64 session_id, gint64 site_id, const char *why);

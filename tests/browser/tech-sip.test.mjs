@@ -170,7 +170,8 @@ describe('technicians\' dashboard: SIP calls', { timeout: 180_000 }, () => {
 
   it('the site attendance: H16\'s row shows its SIP call (who called, who hung up)', async () => {
     // The row site-health writes when a site's media is first heard, during
-    // the last call (SIP sites' media does not reach site-health yet).
+    // the last call (sipp sends no media here; sip-media.test.mjs has the
+    // row of baresip's real media).
     const [last] = (await calls()).slice(-1);
     execFileSync('sqlite3', [path.join(srv.dataDir, 'roomctl.db'), `INSERT INTO site_calls (session_id, site_id, joined_at,
       left_at, left_reason) VALUES (1, ${h16.id}, '${last.connected_at}', '${last.ended_at}', 'the site stopped sending')`]);

@@ -9,8 +9,8 @@
 // site carries its SIP call (sip) and the CSV its cause (sip_cause).
 //
 // The attendance row itself is written here as site-health writes it
-// (site_calls: joined when the site's media is first heard): SIP sites'
-// media does not reach site-health yet, so no sipp call makes one.
+// (site_calls: joined when the site's media is first heard): sipp sends
+// no media here (sip-media.test.mjs checks the row of baresip's real media).
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';

@@ -54,7 +54,8 @@ export function gst(args, { verbose = false } = {}) {
 export function gstSite(code, ports, { width = 320, height = 240, dropVideo = 0, pattern = 'ball' } = {}) {
   const v = siteSsrc(code), a = siteSsrc(code, true);
   return gst([
-    'videotestsrc', 'is-live=true', `pattern=${pattern}`, '!', `video/x-raw,width=${width},height=${height},framerate=25/1`, '!',
+    // 4:2:0 8-bit, as a room system or a camera sends (unsaid, x264enc takes 4:4:4 10-bit from videotestsrc).
+    'videotestsrc', 'is-live=true', `pattern=${pattern}`, '!', `video/x-raw,format=I420,width=${width},height=${height},framerate=25/1`, '!',
     'x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', 'bitrate=300', 'key-int-max=50', '!',
     'rtph264pay', 'pt=96', `ssrc=${v}`, 'config-interval=-1', 'mtu=1200', '!',
     'identity', `drop-probability=${dropVideo}`, '!',

@@ -382,5 +382,19 @@ export async function runSipp(dir, name, xml, { target = null, port, calls = 1, 
     const err = await fs.readFile(errors, 'utf8').catch(() => '');
     resolve({ code, out: out.slice(-3000), errors: err.slice(-3000) });
   }));
+  // A UAS must listen before it is called: a call to a port nobody has bound
+  // yet ends at once (ICMP unreachable, 503), which a loaded host shows.
+  if (!target) await udpBound(port, proc);
   return { proc, done };
+}
+
+/** Resolves once UDP @port is bound on this host (/proc/net/udp), or @proc exited, or after 10 s. */
+async function udpBound(port, proc) {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  const until = Date.now() + 10_000;
+  while (Date.now() < until && proc.exitCode === null) {
+    const table = await fs.readFile('/proc/net/udp', 'utf8').catch(() => '');
+    if (table.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex.trim()))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -4,10 +4,15 @@
  * without a URL is in the session with its link down saying why; the
  * fan-out gives an egress member a copy re-stamped with its own SSRC and
  * payload type while the shared client gets the program as it is, on a
- * real UDP socket. */
+ * real UDP socket. The SIP adapter: what a call's SDP gives it is bound
+ * in the ingest (recorded), its SRTP is Debian's libsrtp2 both ways (the
+ * endpoint's key in, ours out, checked with contexts of the test's own), a
+ * re-offer that changes nothing keeps its contexts, a hang-up unbinds. */
 #include "media/media-private.h"
+#include "devices/site-sip.h"
 #include "devices/site-transport.h"
 
+#include <srtp2/srtp.h>
 #include <string.h>
 
 typedef struct {
@@ -15,7 +20,21 @@ typedef struct {
   GPtrArray *to;     /* GSocketAddress */
   gboolean rtcp;
   GPtrArray *links;  /* "up" / "down: why" */
+  GPtrArray *binds;  /* "video|audio RTP RTCP latch" */
 } host_log;
+
+static void
+on_bind(gpointer media, gboolean audio, rc_site_transport *t, GSocketAddress *rtp_from, GSocketAddress *rtcp_from,
+        gboolean latch)
+{
+  host_log *h = media;
+  (void)t;
+  g_autofree char *a = rtp_from ? g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(rtp_from))) : NULL;
+  g_ptr_array_add(h->binds, g_strdup_printf("%s %s:%u %u%s", audio ? "audio" : "video", a ? a : "-",
+                                            rtp_from ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(rtp_from)) : 0,
+                                            rtcp_from ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(rtcp_from)) : 0,
+                                            latch ? " latch" : ""));
+}
 
 static void
 on_send(gpointer media, gboolean audio, gboolean rtcp, const guint8 *data, gsize len, GSocketAddress *to)
@@ -55,6 +74,7 @@ host_log_new(void)
   h->sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
   h->to = g_ptr_array_new_with_free_func(g_object_unref);
   h->links = g_ptr_array_new_with_free_func(g_free);
+  h->binds = g_ptr_array_new_with_free_func(g_free);
   return h;
 }
 
@@ -64,6 +84,7 @@ host_log_free(host_log *h)
   g_ptr_array_unref(h->sent);
   g_ptr_array_unref(h->to);
   g_ptr_array_unref(h->links);
+  g_ptr_array_unref(h->binds);
   g_free(h);
 }
 
@@ -88,7 +109,7 @@ static void
 test_rtp_format(void)
 {
   host_log *h = host_log_new();
-  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format};
+  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format, on_bind};
   rc_site_transport_desc d = desc("H01", NULL, "");
   rc_site_transport *t = rc_site_transport_new(&d, &host);
   g_assert_nonnull(t);
@@ -135,7 +156,7 @@ static void
 test_rtp_configured(void)
 {
   host_log *h = host_log_new();
-  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format};
+  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format, on_bind};
   rc_site_transport_desc d = desc("TINH", "rtp", "192.0.2.10:6000");
   rc_site_transport *t = rc_site_transport_new(&d, &host);
   g_autoptr(GSocketAddress) from = g_inet_socket_address_new_from_string("10.1.2.3", 5004);
@@ -156,7 +177,7 @@ static void
 test_pull_without_url(void)
 {
   host_log *h = host_log_new();
-  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format};
+  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format, on_bind};
   rc_site_transport_desc d = desc("CAM", "rtsp", "");
   rc_site_transport *t = rc_site_transport_new(&d, &host); /* logs a warning, and says it in its link */
   g_assert_nonnull(t);
@@ -205,7 +226,7 @@ egress_send(rc_site_transport *t, gboolean audio, guint8 *rtp, gsize len)
   g_ptr_array_add(((egress_site *)t)->got, g_bytes_new(rtp, len));
 }
 
-static const rc_site_transport_ops egress_ops = {"egress-test", NULL, NULL, egress_send, NULL, NULL, NULL, TRUE};
+static const rc_site_transport_ops egress_ops = {.kind = "egress-test", .send = egress_send, .receives_program = TRUE};
 
 static void
 egress_site_init(egress_site *e, guint32 ssrc, int pt)
@@ -275,6 +296,177 @@ test_fanout_egress(void)
   g_ptr_array_unref(b.got);
 }
 
+/* ---- sip ---- */
+
+static srtp_t
+test_srtp(const guint8 *key, gboolean inbound)
+{
+  srtp_policy_t p = {0};
+  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+  p.key = (guint8 *)key;
+  p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
+  p.window_size = 1024;
+  srtp_t s = NULL;
+  g_assert_cmpint(srtp_create(&s, &p), ==, srtp_err_status_ok);
+  return s;
+}
+
+static void
+sip_stream(rc_sip_sdp_stream *m, int index, int pt, const char *encoding, int clock_rate, int port, guint8 key_byte)
+{
+  memset(m, 0, sizeof *m);
+  m->index = index, m->pt = pt, m->clock_rate = clock_rate, m->channels = 1;
+  g_strlcpy(m->encoding, encoding, sizeof m->encoding);
+  g_strlcpy(m->address, "192.0.2.20", sizeof m->address);
+  m->port = port, m->rtcp_port = port + 1;
+  m->secure = TRUE, m->pli = TRUE, m->tier = 1;
+  g_strlcpy(m->remote_key.suite, "AES_CM_128_HMAC_SHA1_80", sizeof m->remote_key.suite);
+  memset(m->remote_key.key, key_byte, sizeof m->remote_key.key);
+}
+
+/* A SIP call's media: bound where its SDP says, SRTP both ways, the program in its payload types. */
+static void
+test_sip_media(void)
+{
+  host_log *h = host_log_new();
+  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format, on_bind};
+  rc_site_transport_desc d = desc("H15", "sip", "");
+  rc_site_transport *t = rc_site_transport_new(&d, &host);
+  g_assert_true(rc_site_is_sip(t));
+  g_assert_true(t->ops->by_address);
+  g_assert_false(t->link.up);
+  rc_sip_sdp_offer offer = {0};
+  sip_stream(&offer.video, 0, 97, "H264", 90000, 40000, 0x11);
+  sip_stream(&offer.audio, 1, 9, "G722", 8000, 40002, 0x22);
+  rc_sip_crypto ours[2];
+  memset(&ours[0], 0x33, sizeof ours[0]), memset(&ours[1], 0x44, sizeof ours[1]);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(rc_site_sip_start(t, &offer, &ours[0], &ours[1], &error));
+  g_assert_no_error(error);
+  g_assert_true(t->link.up);
+  g_assert_cmpuint(h->binds->len, ==, 4); /* the unbinding of both media first, then both bound */
+  g_assert_cmpstr(h->binds->pdata[2], ==, "video 192.0.2.20:40000 40001 latch");
+  g_assert_cmpstr(h->binds->pdata[3], ==, "audio 192.0.2.20:40002 40003 latch");
+  g_assert_cmpint(t->format.video.out_pt, ==, 97);
+  g_assert_cmpint(t->format.audio.codec, ==, RC_AUDIO_G722);
+  g_assert_cmpint(t->format.audio.out_codec, ==, RC_AUDIO_G722);
+  g_assert_cmpint(t->format.audio.pt, ==, 9);
+  g_assert_cmpint(t->format.audio.out_pt, ==, 9);
+  g_assert_cmpint(t->format.video.tier, ==, 1);
+
+  /* What the endpoint sends, protected with its key: decrypted, its payload type the site's. */
+  guint8 key[RC_SIP_SRTP_KEY_LEN];
+  memset(key, 0x11, sizeof key);
+  srtp_t endpoint_out = test_srtp(key, FALSE);
+  guint8 pkt[64] = {0x80, 97, 0x12, 0x34, 0, 0, 0x10, 0, 0xCA, 0xFE, 0xBA, 0xBE};
+  for (int i = 12; i < 40; i++)
+    pkt[i] = (guint8)i;
+  guint8 wire[64];
+  memcpy(wire, pkt, 40);
+  int n = 40;
+  g_assert_cmpint(srtp_protect(endpoint_out, wire, &n), ==, srtp_err_status_ok);
+  g_assert_cmpint(n, ==, 50);
+  guint8 tampered[64];
+  memcpy(tampered, wire, (gsize)n);
+  tampered[20] ^= 1;
+  gsize len = (gsize)n;
+  g_assert_false(t->ops->receive(t, FALSE, FALSE, tampered, &len));
+  len = (gsize)n;
+  g_assert_true(t->ops->receive(t, FALSE, FALSE, wire, &len));
+  g_assert_cmpuint(len, ==, 40);
+  g_assert_cmpint(wire[1] & 0x7f, ==, t->format.video.pt);
+  g_assert_cmpmem(wire + 2, 38, pkt + 2, 38);
+
+  /* The program to it, protected with our key, to where its SDP said. */
+  guint8 program[64] = {0x80, 97, 0, 1, 0, 0, 0, 1, 0x50, 0x52, 0x4F, 0x47};
+  for (int i = 12; i < 40; i++)
+    program[i] = (guint8)(100 + i);
+  t->ops->send(t, FALSE, program, 40);
+  g_assert_cmpuint(h->sent->len, ==, 1);
+  g_autofree char *to = address_text(h->to->pdata[0]);
+  g_assert_cmpstr(to, ==, "192.0.2.20:40000");
+  memset(key, 0x33, sizeof key);
+  srtp_t us_in = test_srtp(key, TRUE);
+  gsize sent_len;
+  const guint8 *sent = g_bytes_get_data(h->sent->pdata[0], &sent_len);
+  guint8 back[64];
+  memcpy(back, sent, sent_len);
+  n = (int)sent_len;
+  g_assert_cmpint(srtp_unprotect(us_in, back, &n), ==, srtp_err_status_ok);
+  g_assert_cmpmem(back, n, program, 40);
+
+  /* A keyframe: an RTCP PLI over SRTCP about the endpoint's SSRC, to its RTCP port. */
+  t->ops->request_keyframe(t);
+  g_assert_cmpuint(h->sent->len, ==, 2);
+  g_assert_true(h->rtcp);
+  g_autofree char *rtcp_to = address_text(h->to->pdata[1]);
+  g_assert_cmpstr(rtcp_to, ==, "192.0.2.20:40001");
+  sent = g_bytes_get_data(h->sent->pdata[1], &sent_len);
+  memcpy(back, sent, sent_len);
+  n = (int)sent_len;
+  g_assert_cmpint(srtp_unprotect_rtcp(us_in, back, &n), ==, srtp_err_status_ok);
+  g_assert_cmpint(n, ==, 12);
+  g_assert_cmpint(back[0], ==, 0x81);
+  g_assert_cmpint(back[1], ==, 206);
+  g_assert_cmpint(back[8] << 24 | back[9] << 16 | back[10] << 8 | back[11], ==, (gint)0xCAFEBABE);
+
+  /* A re-offer that changes nothing (a session timer's refresh) keeps everything, ... */
+  g_assert_true(rc_site_sip_start(t, &offer, &ours[0], &ours[1], &error));
+  g_assert_cmpuint(h->binds->len, ==, 4);
+  memcpy(wire, pkt, 40);
+  wire[3] = 0x35; /* the next packet, same context */
+  n = 40;
+  g_assert_cmpint(srtp_protect(endpoint_out, wire, &n), ==, srtp_err_status_ok);
+  len = (gsize)n;
+  g_assert_true(t->ops->receive(t, FALSE, FALSE, wire, &len));
+  /* ... one that moves the port binds anew. */
+  offer.video.port = 41000, offer.video.rtcp_port = 41001;
+  g_assert_true(rc_site_sip_start(t, &offer, &ours[0], &ours[1], &error));
+  g_assert_cmpuint(h->binds->len, ==, 8);
+  g_assert_cmpstr(h->binds->pdata[6], ==, "video 192.0.2.20:41000 41001 latch");
+
+  /* The call ends: unbound, the link down with its cause, nothing more sent. */
+  rc_site_sip_stop(t, "the call ended: 200 OK");
+  g_assert_cmpuint(h->binds->len, ==, 10);
+  g_assert_cmpstr(h->binds->pdata[8], ==, "video -:0 0");
+  g_assert_false(t->link.up);
+  g_assert_cmpstr(t->link.why, ==, "the call ended: 200 OK");
+  t->ops->send(t, FALSE, program, 40);
+  g_assert_cmpuint(h->sent->len, ==, 2);
+  srtp_dealloc(endpoint_out);
+  srtp_dealloc(us_in);
+  rc_site_transport_free(t);
+  host_log_free(h);
+}
+
+/* A plain-RTP call: bound, never latched, nothing decrypted. */
+static void
+test_sip_plain(void)
+{
+  host_log *h = host_log_new();
+  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format, on_bind};
+  rc_site_transport_desc d = desc("H16", "sip", "");
+  rc_site_transport *t = rc_site_transport_new(&d, &host);
+  rc_sip_sdp_offer offer = {0};
+  sip_stream(&offer.video, 0, 96, "H264", 90000, 42000, 0);
+  sip_stream(&offer.audio, -1, 0, "", 0, 0, 0);
+  offer.video.secure = FALSE;
+  rc_sip_crypto ours = {0};
+  g_autoptr(GError) error = NULL;
+  g_assert_true(rc_site_sip_start(t, &offer, &ours, &ours, &error));
+  g_assert_cmpuint(h->binds->len, ==, 3);
+  g_assert_cmpstr(h->binds->pdata[2], ==, "video 192.0.2.20:42000 42001");
+  g_assert_true(t->format.audio.absent);
+  guint8 pkt[20] = {0x80, 96, 0, 1, 0, 0, 0, 1, 1, 2, 3, 4, 0x65, 1, 2, 3};
+  gsize len = 16;
+  g_assert_true(t->ops->receive(t, FALSE, FALSE, pkt, &len));
+  g_assert_cmpuint(len, ==, 16);
+  rc_site_transport_free(t);
+  g_assert_cmpuint(h->binds->len, ==, 5); /* freed: unbound */
+  host_log_free(h);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -285,5 +477,7 @@ main(int argc, char **argv)
   g_test_add_func("/site-transport/rtp-configured", test_rtp_configured);
   g_test_add_func("/site-transport/pull-without-url", test_pull_without_url);
   g_test_add_func("/site-transport/fanout-egress", test_fanout_egress);
+  g_test_add_func("/site-transport/sip-media", test_sip_media);
+  g_test_add_func("/site-transport/sip-plain", test_sip_plain);
   return g_test_run();
 }

@@ -33,7 +33,7 @@ function hhmm(u, splits, axisIdx, space, incr) {
 /** What a site's transport sends and whether it can take the program back
  *  (README "Site transports"): a camera or a pulled SRT stream has no way
  *  back, which is what it is, not a fault. */
-const RECEIVES = { rtp: true, webrtc: true, rtsp: false, srt: false };
+const RECEIVES = { rtp: true, webrtc: true, sip: true, rtsp: false, srt: false };
 function transportLine(kind) {
   const receives = RECEIVES[kind] ?? true;
   return h('p', { class: 'detail-transport', dataset: { testid: 'site-transport', transport: kind, receives: String(receives) } },
