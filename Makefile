@@ -117,7 +117,7 @@ NET_OBJ     := $(API_OBJ) $(call layer_obj,controller/net)
 
 UNIT_BASE    := config csv media-rtp service srtp-openssl
 UNIT_MODEL   := ballot-box floor health meeting vote
-UNIT_STORE   := audit backup store
+UNIT_STORE   := audit backup store store-sip
 UNIT_RECORDS := ical import records
 UNIT_DEVICES := audio-codec audio-ring room-audio webrtc-sdp webrtc sip-sdp sip-exit
 UNIT_MEDIA   := media-stats mixer site-transport

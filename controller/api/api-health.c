@@ -121,8 +121,9 @@ site_calls(rc_api_call *call, GError **error)
     return FALSE;
   const char *format = call->request->query ? g_hash_table_lookup(call->request->query, "format") : NULL;
   if (g_strcmp0(format, "csv") == 0) {
-    static const char *const cols[] = {"site_id", "code", "name", "level", "joined_at", "left_at", "seconds",
-                                       "left_reason", "packets", "lost", "jitter_ms", "kbps", "freezes", NULL};
+    static const char *const cols[] = {"site_id", "code",    "name", "level",     "joined_at",
+                                       "left_at", "seconds", "left_reason", "packets", "lost",
+                                       "jitter_ms", "kbps",   "freezes", "sip_cause", NULL};
     g_autofree char *name = g_strdup_printf("site-attendance-session-%" G_GINT64_FORMAT ".csv", sid);
     rc_api_reply_csv(call->reply, rows, cols, name, rc_api_zone(call->api));
     return TRUE;

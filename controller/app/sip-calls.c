@@ -32,6 +32,8 @@ typedef struct {
   char *local_sdp;                  /* our last offer or answer: the offer to an offerless re-INVITE */
   gboolean on_hold;                 /* the site's last offer holds the call: it is not sending */
   guint reoffers;                   /* offers taken within the call (re-INVITE, UPDATE) */
+  guint stored;                     /* what of it the store has (STORED_*): store_story() */
+  guint stored_reoffers;            /* the offer whose media the store has */
 } call_record;
 
 struct rc_sip_calls {
@@ -43,7 +45,7 @@ struct rc_sip_calls {
   rc_sip *sip;
   GHashTable *sessions; /* session id → GPtrArray of call_record */
   GHashTable *audited;  /* "action address caller" → last audit (µs); the stale go past AUDIT_KEEP */
-  gint64 next_id;
+  gint64 next_id; /* the last record id: the store's, above every earlier run's */
   guint64 ended_by_site, ended_by_controller, ended_by_timer;
   /* dial-out */
   GQueue *dials; /* dial_job: the sites to call, at [sip] dials_per_second */
@@ -276,14 +278,113 @@ negotiate(rc_sip_calls *c, call_record *r, const rc_sip_invite *inv, rc_sip_deci
 
 static json_t *record_json(const call_record *r);
 
+/* ---- the stored story (store-sip.c): each change written as it happens -- */
+
+enum { STORED_ROW = 1, STORED_RINGING = 2, STORED_CONNECTED = 4, STORED_MEDIA = 8, STORED_ENDED = 16 };
+
+/* Adds @r's row; @r takes its id (ids stay in order across restarts). */
+static gboolean
+store_call(rc_sip_calls *c, call_record *r, GError **error)
+{
+  rc_store_sip_call row = {r->session_id, r->site_id,   r->site_code,  r->outgoing,
+                           r->call_id,    r->state,     r->caller,     r->from,
+                           r->source,     r->transport, rc_sip_srtp_name(r->srtp), r->started_at};
+  gint64 id = rc_store_sip_call_add(c->store, &row, error);
+  if (!id)
+    return FALSE;
+  r->id = id;
+  c->next_id = MAX(c->next_id, id);
+  return TRUE;
+}
+
+/* The codecs @r negotiated, and whether each stream it has is SRTP. */
+static gboolean
+store_media(rc_sip_calls *c, const call_record *r, GError **error)
+{
+  const rc_sip_sdp_stream *v = &r->offer.video, *a = &r->offer.audio;
+  gboolean srtp = (v->index < 0 || v->secure) && (a->index < 0 || a->secure) && (v->index >= 0 || a->index >= 0);
+  return rc_store_sip_call_media(c->store, r->id, v->index >= 0 ? v->encoding : NULL,
+                                 a->index >= 0 ? a->encoding : NULL, srtp, error);
+}
+
+/* Writes what changed in @r since the last time, in one transaction: its
+ * row when new, then ringing, connected, the media and the end. A failed
+ * write is logged; the call goes on (the record in memory is whole). */
+static void
+store_story(rc_sip_calls *c, call_record *r)
+{
+  g_autoptr(GError) error = NULL;
+  guint was = r->stored;
+  gboolean ok = rc_store_begin(c->store, &error);
+  if (ok && !(r->stored & STORED_ROW) && (ok = store_call(c, r, &error)))
+    r->stored |= STORED_ROW;
+  if (ok && r->ringing_at && !(r->stored & STORED_RINGING) &&
+      (ok = rc_store_sip_call_ringing(c->store, r->id, r->state, r->ringing_at, &error)))
+    r->stored |= STORED_RINGING;
+  if (ok && r->connected_at && !(r->stored & STORED_CONNECTED) &&
+      (ok = rc_store_sip_call_connected(c->store, r->id, r->connected_at, &error)))
+    r->stored |= STORED_CONNECTED;
+  if (ok && r->negotiated && (!(r->stored & STORED_MEDIA) || r->stored_reoffers != r->reoffers) &&
+      (ok = store_media(c, r, &error))) {
+    r->stored |= STORED_MEDIA;
+    r->stored_reoffers = r->reoffers;
+  }
+  if (ok && r->ended_at && !(r->stored & STORED_ENDED) &&
+      (ok = rc_store_sip_call_ended(c->store, r->id, r->state, r->ended_at, r->ended_by, r->cause, r->cause_phrase,
+                                    &error)))
+    r->stored |= STORED_ENDED;
+  if (error && !rc_store_end(c->store, FALSE, NULL))
+    r->stored = was; /* rolled back: written again at the next change */
+  else if (!error && !rc_store_end(c->store, TRUE, &error))
+    r->stored = was;
+  if (error)
+    g_warning("sip: site %s, session %" G_GINT64_FORMAT ": the call's record is not stored: %s", r->site_code,
+              r->session_id, error->message);
+}
+
+/* At start: the calls an earlier run left open end ('restart'), and the
+ * new records' ids follow the stored ones. */
+static void
+recover_records(rc_sip_calls *c)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 closed = rc_store_sip_calls_recover(c->store, &c->next_id, &error);
+  if (closed < 0)
+    g_warning("sip: the stored call records: %s", error->message);
+  else if (closed > 0)
+    g_message("sip: %" G_GINT64_FORMAT " call record(s) left open by the last run end as 'restart'", closed);
+}
+
+/* Appends to @out the stored records of @session_id older than those in
+ * memory (@list): an earlier run's, and this run's past KEEP_RECORDS. */
+static void
+append_stored(rc_sip_calls *c, gint64 session_id, GPtrArray *list, json_t *out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) stored = rc_store_sip_calls(c->store, session_id, KEEP_RECORDS, &error);
+  if (!stored) {
+    g_warning("sip: session %" G_GINT64_FORMAT ": the stored call records: %s", session_id, error->message);
+    return;
+  }
+  gint64 first = list && list->len ? ((call_record *)list->pdata[0])->id : G_MAXINT64;
+  size_t i;
+  json_t *row;
+  json_array_foreach(stored, i, row)
+  {
+    if (json_integer_value(json_object_get(row, "id")) < first)
+      json_array_append(out, row);
+  }
+}
+
 static void follow_media(rc_sip_calls *c, const call_record *r);
 
-/* Tells who follows that @r changed: the media, the domain, and the
- * session's technicians (a transient event: GET …/sip/calls is the
- * snapshot). */
+/* Writes @r's change to the store, and tells who follows that @r changed:
+ * the media, the domain, and the session's technicians (a transient event:
+ * GET …/sip/calls is the snapshot). */
 static void
-announce(rc_sip_calls *c, const call_record *r)
+announce(rc_sip_calls *c, call_record *r)
 {
+  store_story(c, r);
   follow_media(c, r);
   if (c->domain) {
     rc_domain_event e = {
@@ -692,6 +793,7 @@ rc_sip_calls_new(rc_config *config, rc_store *store, GError **error)
   rc_sip_calls *c = g_new0(rc_sip_calls, 1);
   c->config = config;
   c->store = store;
+  recover_records(c);
   c->sessions = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   c->audited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   c->dials = g_queue_new();
@@ -849,6 +951,8 @@ rc_sip_calls_list(rc_sip_calls *c, gint64 session_id)
 {
   json_t *out = json_array();
   GPtrArray *list = c ? g_hash_table_lookup(c->sessions, &session_id) : NULL;
+  if (c)
+    append_stored(c, session_id, list, out);
   for (guint i = 0; list && i < list->len; i++)
     json_array_append_new(out, record_json(list->pdata[i]));
   return out;

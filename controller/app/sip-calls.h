@@ -11,7 +11,11 @@
  * Owns the call records of each session (in memory: the ringing,
  * connected and ended times, who hung up and the SIP cause, what was
  * negotiated, the SRTP keys both ways for the media), kept after the call
- * ends (the last 200 a session). Hangs up a session's calls when it ends
+ * ends (the last 200 a session). Each record is also written to the store
+ * (store-sip.c, table sip_calls) when it is made and at each change of its
+ * state, without its keys: the story outlives a restart, kept until the
+ * session is deleted; a call a stopped run left open is ended 'restart'
+ * at the next start. Hangs up a session's calls when it ends
  * and a site's call when it leaves the session (domain events). Each
  * change of a call's state (calling, ringing, connected, ended, refused) is
  * published as RC_DOMAIN_SIP_CALL and, to the session's technicians, as the
@@ -42,15 +46,20 @@ void rc_sip_calls_follow(rc_sip_calls *calls, rc_domain *domain, rc_meeting *mee
 /* The address sites dial for @session_id: "sip:phien-<id>@DOMAIN[:PORT]"
  * ([sip] domain, else the listen address, else the host name). (transfer full) */
 char *rc_sip_calls_conference(rc_sip_calls *calls, gint64 session_id);
-/* Session @session_id's call records, oldest first: {id, session_id,
- * site_id, site_code, direction, state (ringing | connected | ended |
- * refused), caller (digest | registered | address), call_id, from, source,
- * transport, started_at, ringing_at, connected_at, ended_at, ended_by
- * (site | controller | null), cause {status, phrase}, srtp (the policy),
- * media {video, audio}: null or {codec, payload_type, clock_rate, remote
- * {address, rtp_port, rtcp_port}, local {address, rtp_port}, ssrc, srtp,
- * suite, direction, and for video profile_level_id, packetization_mode,
- * max_fs, max_mbps, tier, pli, fir}}. Never a key. (transfer full) */
+/* Session @session_id's call records, oldest first: first the stored ones
+ * older than those in memory (an earlier run's, or past the 200; the last
+ * 200 of them, each with stored: true and media {video, audio}: null or
+ * {codec, srtp} only), then those in memory: {id (the stored record's, so
+ * ids rise across restarts), session_id, site_id, site_code, direction,
+ * state (calling | ringing | connected | ended | refused), caller (digest |
+ * registered | address | controller), call_id, from, source, transport,
+ * started_at, ringing_at, connected_at, ended_at, ended_by (site |
+ * controller | timer | restart | null), cause {status, phrase}, srtp (the
+ * policy), media {video, audio}: null or {codec, payload_type, clock_rate,
+ * remote {address, rtp_port, rtcp_port}, local {address, rtp_port}, ssrc,
+ * srtp, suite, direction, and for video profile_level_id,
+ * packetization_mode, max_fs, max_mbps, tier, pli, fir}}. Never a key.
+ * (transfer full) */
 json_t *rc_sip_calls_list(rc_sip_calls *calls, gint64 session_id);
 /* Every site of transport sip with a sip_user: {site_id, code,
  * organisation_id, sip_user, registered, contact, source, expires_in}.

@@ -8,7 +8,7 @@
 
 static const char *const ATTENDANCE_COLUMNS[] = {
   "session_id", "session_title", "session_date", "kind", "ref", "name", "unit", "status", "first_in", "last_out",
-  "seconds", NULL};
+  "seconds", "sip_cause", NULL};
 static const char *const VOTES_COLUMNS[] = {
   "session_id", "vote_id", "question", "mode", "status", "opened_at", "closed_at", "option_index", "option", "count",
   "cast", "present", "members", "quorum_met", "passed", "voters", NULL};
@@ -117,14 +117,18 @@ attendance_rows(json_t *sessions, GTimeZone *tz)
                                             "status", json_object_get(e, "status"), "first_in",
                                             json_object_get(e, "first_in"), "last_out", json_object_get(e, "last_out")));
     json_array_foreach(json_object_get(f, "sites"), j, e) {
-      gboolean heard = json_array_size(json_object_get(e, "calls")) > 0;
-      json_array_append_new(rows, json_pack("{sO sO ss ss sO sO sO ss sO? sO? sO}", "session_id", json_object_get(s, "id"),
+      json_t *calls = json_object_get(e, "calls");
+      gboolean heard = json_array_size(calls) > 0;
+      /* A SIP site's last call's SIP cause (rc_store_site_calls' sip_cause) */
+      json_t *last = heard ? json_array_get(calls, json_array_size(calls) - 1) : NULL;
+      json_t *cause = last ? json_object_get(last, "sip_cause") : NULL;
+      json_array_append_new(rows, json_pack("{sO sO ss ss sO sO sO ss sO? sO? sO sO?}", "session_id", json_object_get(s, "id"),
                                             "session_title", json_object_get(s, "title"), "session_date", day, "kind",
                                             "site", "ref", json_object_get(e, "code"), "name",
                                             json_object_get(e, "name"), "unit", json_object_get(e, "level"), "status",
                                             heard ? "present" : "absent", "first_in", json_object_get(e, "joined_at"),
                                             "last_out", json_object_get(e, "left_at"), "seconds",
-                                            json_object_get(e, "seconds")));
+                                            json_object_get(e, "seconds"), "sip_cause", cause));
     }
   }
   return rows;

@@ -1,7 +1,8 @@
 /* store-health — what technicians need kept: alarms (raised, cleared,
  * acknowledged by whom), every change of a site's health, each site's calls
- * in a session (the site attendance, with a media summary), and pre-session
- * check results. */
+ * in a session (the site attendance, with a media summary and, for a SIP
+ * site, its SIP call's story from store-sip.c), and pre-session check
+ * results. */
 #define G_LOG_DOMAIN "roomctl-store"
 #include "store/store-private.h"
 
@@ -147,10 +148,21 @@ rc_store_site_calls(rc_store *store, gint64 session_id, GError **error)
       "SELECT c.site_id, s.code, s.name, s.level, c.joined_at, c.left_at, c.left_reason,"
       " CAST(round((julianday(coalesce(c.left_at, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))) - julianday(c.joined_at))"
       " * 86400) AS INTEGER) AS seconds, c.packets, c.lost, round(c.jitter_ms, 2) AS jitter_ms,"
-      " round(c.kbps, 1) AS kbps, c.freezes FROM site_calls c JOIN sites s ON s.id = c.site_id"
+      " round(c.kbps, 1) AS kbps, c.freezes, p.id AS sip_id, p.direction AS sip_direction,"
+      " p.connected_at AS sip_connected_at, p.ended_at AS sip_ended_at, p.ended_by AS sip_ended_by,"
+      " p.cause_status AS sip_cause_status, p.cause_phrase AS sip_cause_phrase,"
+      " CASE WHEN p.cause_status IS NULL THEN NULL ELSE trim(p.cause_status || ' ' || coalesce(p.cause_phrase, ''))"
+      " END AS sip_cause"
+      " FROM site_calls c JOIN sites s ON s.id = c.site_id"
+      " LEFT JOIN sip_calls p ON p.id = (SELECT q.id FROM sip_calls q WHERE q.session_id = c.session_id"
+      "   AND q.site_id = c.site_id AND q.connected_at IS NOT NULL AND q.connected_at <= coalesce(c.left_at, '9')"
+      "   AND (q.ended_at IS NULL OR q.ended_at >= c.joined_at) ORDER BY q.connected_at DESC, q.id DESC LIMIT 1)"
       " WHERE c.session_id = ?1 ORDER BY s.code, c.id",
       error, "i", session_id);
-  return stmt ? rc_store_rows(store, stmt, error) : NULL;
+  json_t *rows = stmt ? rc_store_rows(store, stmt, error) : NULL;
+  if (rows)
+    rc_store_sip_story_nest(rows);
+  return rows;
 }
 
 gint64

@@ -42,3 +42,6 @@ json_t *rc_store_ids(rc_store *store, sqlite3_stmt *stmt, const char *what, GErr
 /* Runs @sql ("DELETE FROM t WHERE id = ?") for @id: RC_ERROR_NOT_FOUND
  * naming @what when no row goes. */
 gboolean rc_store_delete_id(rc_store *store, const char *sql, gint64 id, const char *what, GError **error);
+/* Turns the sip_* columns of rc_store_site_calls()'s rows (store-health.c)
+ * into each row's "sip" (store-sip.c). */
+void rc_store_sip_story_nest(json_t *rows);

@@ -352,6 +352,37 @@ static const char *const migrations[] = {
   "ALTER TABLE sites_v11 RENAME TO sites;"
   "CREATE INDEX sites_parent ON sites(parent_id);"
   "CREATE INDEX sites_organisation ON sites(organisation_id);",
+  /* 12: SIP call records (app/sip-calls.c writes one at each change of a
+   * call's state), kept with their session. A table of their own, not
+   * columns of site_calls: a SIP call is signalling (ringing, refused,
+   * redialled every minute) and site_calls is media heard; one site has
+   * many of each and they need not pair. site_id goes NULL with a deleted
+   * site (site_code keeps who it was); an unknown caller has no row (it is
+   * audited, sip.refused). Never a key or a password. */
+  "CREATE TABLE sip_calls ("
+  "  id INTEGER PRIMARY KEY,"
+  "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+  "  site_id INTEGER REFERENCES sites(id) ON DELETE SET NULL,"
+  "  site_code TEXT NOT NULL,"
+  "  direction TEXT NOT NULL CHECK (direction IN ('in','out')),"
+  "  call_id TEXT NOT NULL DEFAULT '',"
+  "  state TEXT NOT NULL CHECK (state IN ('calling','ringing','connected','ended','refused')),"
+  "  caller TEXT NOT NULL CHECK (caller IN ('digest','registered','address','controller')),"
+  "  from_uri TEXT NOT NULL DEFAULT '',"
+  "  source TEXT NOT NULL DEFAULT '',"
+  "  transport TEXT NOT NULL DEFAULT '',"
+  "  srtp_policy TEXT NOT NULL CHECK (srtp_policy IN ('required','preferred','off')),"
+  "  started_at TEXT NOT NULL,"
+  "  ringing_at TEXT,"
+  "  connected_at TEXT,"
+  "  ended_at TEXT,"
+  "  ended_by TEXT CHECK (ended_by IN ('site','controller','timer','restart')),"
+  "  cause_status INTEGER CHECK (cause_status BETWEEN 100 AND 699),"
+  "  cause_phrase TEXT,"
+  "  video_codec TEXT,"
+  "  audio_codec TEXT,"
+  "  srtp BOOLEAN);"
+  "CREATE INDEX sip_calls_session ON sip_calls(session_id, site_id, id);",
 };
 
 /* SQLITE_FULL is SQLite's word for ENOSPC on the database or the WAL; an

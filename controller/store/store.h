@@ -292,10 +292,60 @@ gboolean rc_store_site_call_open(rc_store *store, gint64 session_id, gint64 site
 gboolean rc_store_site_call_close(rc_store *store, gint64 session_id, gint64 site_id, const char *reason,
                                   gint64 packets, gint64 lost, double jitter_ms, double kbps, gint64 freezes,
                                   GError **error);
+/* Session @session_id's site calls by site code: {site_id, code, name,
+ * level, joined_at, left_at, left_reason, seconds, packets, lost,
+ * jitter_ms, kbps, freezes, sip}; sip: null, or the SIP call of the site
+ * that was up during it (the last one connected before it left, not ended
+ * before it was joined): {id (its record, as in …/sip/calls), direction,
+ * connected_at, ended_at, ended_by, cause {status, phrase} | null};
+ * sip_cause: that cause as one text ("486 Busy Here"), or null (for CSV). */
 json_t *rc_store_site_calls(rc_store *store, gint64 session_id, GError **error);
 gint64 rc_store_site_check_start(rc_store *store, gint64 session_id, gint64 user_id, GError **error);
 gboolean rc_store_site_check_finish(rc_store *store, gint64 check_id, json_t *result, GError **error);
 json_t *rc_store_site_checks(rc_store *store, gint64 session_id, GError **error);
+
+/* ---- SIP call records (store-sip.c) ----
+ * One row per SIP call of a site (app/sip-calls.c), written when the call
+ * is made or comes in and at each change of its state; kept with the
+ * session (deleted with it). Times are "YYYY-MM-DDTHH:MM:SSZ" (UTC). */
+typedef struct {
+  gint64 session_id, site_id;
+  const char *site_code;
+  gboolean outgoing;          /* the controller called (direction 'out') */
+  const char *call_id;        /* the SIP Call-ID; "" when not known */
+  const char *state;          /* calling | ringing | connected | ended | refused */
+  const char *caller;         /* digest | registered | address | controller */
+  const char *from, *source, *transport;
+  const char *srtp_policy;    /* required | preferred | off */
+  const char *started_at;
+} rc_store_sip_call;
+/* Adds a call's record: its id, 0 with @error. */
+gint64 rc_store_sip_call_add(rc_store *store, const rc_store_sip_call *call, GError **error);
+/* Call @id rang at @at; its state becomes @state (an incoming call stays as it was). */
+gboolean rc_store_sip_call_ringing(rc_store *store, gint64 id, const char *state, const char *at, GError **error);
+/* Call @id was answered at @at (state connected). */
+gboolean rc_store_sip_call_connected(rc_store *store, gint64 id, const char *at, GError **error);
+/* What call @id negotiated: the codec names (NULL: no such stream) and
+ * whether every stream it has is SRTP. */
+gboolean rc_store_sip_call_media(rc_store *store, gint64 id, const char *video_codec, const char *audio_codec,
+                                 gboolean srtp, GError **error);
+/* Call @id ended (state ended, or refused before it began) at @at, by
+ * @ended_by (site | controller | timer; NULL for a refusal), with the SIP
+ * cause @status (0: none) and @phrase. */
+gboolean rc_store_sip_call_ended(rc_store *store, gint64 id, const char *state, const char *at,
+                                 const char *ended_by, int status, const char *phrase, GError **error);
+/* At start: the calls a previous run left open (it stopped without ending
+ * them) are ended by 'restart', their end time unknown (NULL). Sets
+ * *@last_id to the highest record id (0: none). How many were closed, -1
+ * with @error. */
+gint64 rc_store_sip_calls_recover(rc_store *store, gint64 *last_id, GError **error);
+/* Session @session_id's last @limit call records, oldest first, shaped as
+ * rc_sip_calls_list()'s with what is stored: {id, session_id, site_id,
+ * site_code, direction, state, caller, call_id, from, source, transport,
+ * started_at, ringing_at, connected_at, ended_at, ended_by, cause {status,
+ * phrase} | null, srtp (the policy), media {video, audio}: null or {codec,
+ * srtp}, stored: true}. (transfer full) */
+json_t *rc_store_sip_calls(rc_store *store, gint64 session_id, int limit, GError **error);
 
 /* Private notes. An empty @text deletes the note. */
 gboolean rc_store_note_put(rc_store *store, gint64 user_id, gint64 document_id, int page, const char *text,

@@ -8,13 +8,15 @@
 // again and it connects; "Ngắt tất cả" asks for confirmation, then ends it.
 // The same page in English. Every state shown comes from the sip.call
 // events, and is checked against the call records (REST).
+// The site attendance shows H16's row with its SIP call.
 // Screenshots: tech-16-sip-connected.png, tech-16b-sip-ended.png,
-// tech-16c-sip-confirm.png, tech-17-sip-ended-en.png
+// tech-16c-sip-confirm.png, tech-17-sip-ended-en.png, tech-18-sip-attendance.png
 //
 // Run: node --test tests/browser/tech-sip.test.mjs   (needs build/roomctl, sipp)
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -163,6 +165,26 @@ describe('technicians\' dashboard: SIP calls', { timeout: 180_000 }, () => {
     assert.equal((await page.locator('[data-testid="sip-dial-all"]').textContent()).trim(), 'Call all');
     assert.equal((await page.locator('[data-testid="sip-hangup-all"]').textContent()).trim(), 'Hang up all');
     await shot('tech-17-sip-ended-en');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('the site attendance: H16\'s row shows its SIP call (who called, who hung up)', async () => {
+    // The row site-health writes when a site's media is first heard, during
+    // the last call (sipp sends no media here; sip-media.test.mjs has the
+    // row of baresip's real media).
+    const [last] = (await calls()).slice(-1);
+    execFileSync('sqlite3', [path.join(srv.dataDir, 'roomctl.db'), `INSERT INTO site_calls (session_id, site_id, joined_at,
+      left_at, left_reason) VALUES (1, ${h16.id}, '${last.connected_at}', '${last.ended_at}', 'the site stopped sending')`]);
+    await page.getByRole('link', { name: 'Site attendance' }).click();
+    const row = page.locator(`.att-table tr[data-site="${h16.id}"]`);
+    await row.waitFor();
+    assert.equal(await row.locator('[data-testid="att-sip"]').textContent(), 'SIP · The controller called · hung up by the controller');
+    await page.evaluate(() => localStorage.setItem('roomctl.lang', 'vi'));
+    await page.reload();
+    await page.locator(`.att-table tr[data-site="${h16.id}"] [data-testid="att-sip"]`).waitFor();
+    assert.equal(await page.locator(`.att-table tr[data-site="${h16.id}"] [data-testid="att-sip"]`).textContent(),
+      'SIP · Trung tâm gọi đi · trung tâm ngắt');
+    await shot('tech-18-sip-attendance');
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -508,7 +508,7 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
     const text = await fs.readFile(await download.path(), 'utf8');
     assert.ok(text.startsWith('\uFEFF'), 'a byte order mark for spreadsheet apps');
     const [head, ...rows] = parseCsv(text.slice(1).trim());
-    assert.deepEqual(head, ['site_id', 'code', 'name', 'level', 'joined_at', 'left_at', 'seconds', 'left_reason', 'packets', 'lost', 'jitter_ms', 'kbps', 'freezes']);
+    assert.deepEqual(head, ['site_id', 'code', 'name', 'level', 'joined_at', 'left_at', 'seconds', 'left_reason', 'packets', 'lost', 'jitter_ms', 'kbps', 'freezes', 'sip_cause']);
     const call = rows.find((r) => r[1] === STOPPED && r[5]);
     assert.ok(call, `the stopped site's call in ${rows.length} rows`);
     assert.equal(call[2], st.site[STOPPED].name, 'Vietnamese names survive');

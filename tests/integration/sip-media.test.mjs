@@ -7,7 +7,8 @@
 // its own RTCP receiver reports about the program's SSRC, which it can only
 // send once it decrypted our SRTP, come back (SRTCP), and it decodes its
 // frames. A spoofer sending the
-// site's SSRC from another address changes nothing and is counted.
+// site's SSRC from another address changes nothing and is counted. When it
+// hangs up, its site attendance row carries its SIP call (who hung up).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -152,6 +153,17 @@ describe('sip media: a baresip endpoint with SRTP is a site like any other', () 
     let last = null;
     await until(async () => { const x = last = await siteStats('H15'); return !x.link.up && x; }, 10000, 'H15 link down',
       () => ({ ...seen(), stats: last }));
+    // Its site attendance row (opened when its media were first heard)
+    // carries its SIP call: it called in, connected, and hung up (BYE).
+    const attendance = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/site-attendance')).calls
+      .filter((c) => c.site_id === site.H15.id).at(-1);
+    const row = await until(async () => { const r = await attendance(); return r?.sip?.ended_at && r; }, 10000,
+      'H15\'s attendance row with its ended SIP call', async () => ({ row: await attendance(), calls: await calls() }));
+    const call = (await calls()).find((c) => c.id === row.sip.id);
+    assert.equal(call.site_code, 'H15');
+    assert.deepEqual(row.sip, { id: call.id, direction: 'in', connected_at: call.connected_at, ended_at: call.ended_at,
+      ended_by: 'site', cause: call.cause });
+    assert.ok(call.connected_at <= row.joined_at, `connected ${call.connected_at}, heard ${row.joined_at}`);
   });
 
   test('an endpoint whose SDP gives another of its addresses: its SRTP, once it authenticates, is taken where it comes from', async (t) => {

@@ -162,3 +162,23 @@ export function assertContiguous(items, path = 'root') {
   assert.deepEqual(items.map((i) => i.position), items.map((_, i) => i), `positions under ${path}`);
   for (const it of items) assertContiguous(it.children || [], `item ${it.id}`);
 }
+
+/** RFC 4180 with the BOM roomctl writes; rows as objects keyed by the header. */
+export function parseCsv(text) {
+  assert.ok(text.startsWith('\uFEFF'), 'CSV starts with a byte order mark');
+  const s = text.slice(1);
+  const rows = [];
+  let row = [], cell = '', quoted = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quoted) {
+      if (c === '"' && s[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; }
+    else if (c === '\r' && s[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; }
+    else cell += c;
+  }
+  if (cell || row.length) { row.push(cell); rows.push(row); }
+  const [head, ...body] = rows;
+  return body.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
+}

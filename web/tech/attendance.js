@@ -1,12 +1,17 @@
 // The sites' attendance of a session: each call of each site (joined, left,
-// how long, why it ended, packets, loss, jitter, bitrate, freezes), which
-// sites never joined, and the CSV the controller makes of it.
+// how long, why it ended, packets, loss, jitter, bitrate, freezes; a SIP
+// site's SIP call under its reason: who called, who hung up, the SIP
+// cause), which sites never joined, and the CSV the controller makes of it.
 
 import { t, formatDateTime, formatTime, formatNumber } from '../common/i18n.js';
 import { api, fetchBlob, saveBlob } from '../common/api.js';
 import { h, button, fill, fold, showError, toast } from '../common/ui.js';
 import { formatDuration } from './format.js';
 import { reasonText } from './alarms.js';
+import { endText } from './sip.js';
+
+/** A row's SIP call, compact: "SIP · Điểm cầu gọi đến · điểm cầu ngắt · 200 BYE". */
+const sipText = (sip) => ['SIP', t(`tech.sip.direction.${sip.direction}`), endText(sip)].filter(Boolean).join(' · ');
 
 const REFRESH_MS = 15_000;
 
@@ -93,7 +98,8 @@ export class AttendanceView {
       h('td', { class: 'nowrap num' }, formatDateTime(c.joined_at, { withSeconds: true })),
       h('td', { class: 'nowrap num' }, c.left_at ? formatTime(c.left_at, { withSeconds: true }) : h('span', { class: 'badge badge-present' }, t('tech.att.still'))),
       h('td', { class: 'right nowrap' }, formatDuration(c.seconds)),
-      h('td', { class: 'small' }, c.left_reason ? reasonText(c.left_reason) : ''),
+      h('td', { class: 'small' }, c.left_reason ? reasonText(c.left_reason) : '',
+        c.sip ? h('div', { class: 'muted', dataset: { testid: 'att-sip' } }, sipText(c.sip)) : null),
       h('td', { class: 'right num' }, c.left_at ? num(c.packets) : '–'),
       h('td', { class: 'right num' }, c.left_at ? num(c.lost) : '–'),
       h('td', { class: 'right num' }, c.left_at ? num(c.jitter_ms, 1) : '–'),

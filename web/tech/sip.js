@@ -23,8 +23,9 @@ function stateSince(call) {
 }
 
 /** Who ended it and the SIP cause: "điểm cầu ngắt · 200 BYE", "486 Busy Here"
- *  (the controller's own hang-up says no more than who). */
-function endText(call) {
+ *  (the controller's own hang-up says no more than who). Also the site
+ *  attendance's (attendance.js: a row's sip). */
+export function endText(call) {
   const parts = [];
   if (call.ended_by) parts.push(t(`tech.sip.ended_by.${call.ended_by}`));
   const own = call.ended_by === 'controller' && call.cause?.status === 200;
