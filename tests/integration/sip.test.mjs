@@ -961,6 +961,23 @@ describe('sip INFO within a call: picture_fast_update (RFC 5168) both ways, keyp
     assert.equal(gone.status, 404);
   });
 
+  test('a flood of INFOs from one site is bounded by [sip] requests_per_second: 503 past it, the call goes on', async () => {
+    const before = await metrics();
+    const N = 200; // at 50 a second, burst 100: sipp sends them within a second or so
+    const r = await run('info-flood', SCENARIOS.infoFlood('phien-1', 'h10', N),
+      { target: `127.0.0.1:${sipPort}`, user: 'h10', password: 'h10-secret', extra: ['-base_cseq', '10'] });
+    ok(await r.done, 'every INFO answered (200 or 503), then BYE 200');
+    const now = await metrics();
+    const grew = (line) => metric(now, line) - metric(before, line);
+    const limited = grew('roomctl_sip_rate_limited_total');
+    const taken = grew('roomctl_sip_info_received_total{kind="fast_update"}');
+    assert.ok(limited > 0, `some INFOs answered 503 (${limited})`);
+    assert.equal(taken + grew('roomctl_sip_info_received_total{kind="other"}'), N, 'each INFO counted once');
+    assert.ok(taken >= 100 && taken < N, `the burst taken (${taken}), the rest refused`);
+    assert.match(srv.stderr, /127\.0\.0\.1 sends more than 50 requests a second: answered 503/);
+    assert.equal((await last('H10')).ended_by, 'site', 'the call went on until its BYE');
+  });
+
   test('the controller stops cleanly after these calls (under ASan: nothing of the INFOs leaks)', async () => {
     await stopClean(srv, 'calls with INFO');
     srv = null;

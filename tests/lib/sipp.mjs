@@ -257,6 +257,26 @@ ${inDialog('INFO', user, 8)}
 ${bye(user, 9)}
 ${infoOutside(conf, user, 10, true)}
 ${infoOutside(conf, user, 11, false)}`,
+  // A call by digest that sends @n INFO picture_fast_update one after
+  // another (a loop: CSeq from sipp's own [cseq], -base_cseq 10), each
+  // answered 200 or (past the source's rate) 503; then BYE.
+  infoFlood: (conf, user, n) => `${challenged(conf, user, {})}
+${answered(false)}
+${ack200(user, 2)}
+<nop hide="true"><action><assign assign_to="left" value="${n}"/></action></nop>
+<label id="flood"/>
+${inDialog('INFO', user, '[cseq]', FAST_UPDATE, '', 'application/media_control+xml')}
+<recv response="200" optional="true" next="answered"/>
+<recv response="503"/>
+<label id="answered"/>
+<nop hide="true">
+  <action>
+    <add assign_to="left" value="-1"/>
+    <test assign_to="more" variable="left" compare="greater_than" value="0"/>
+  </action>
+</nop>
+<nop hide="true" test="more" next="flood"/>
+${bye(user, '[cseq]')}`,
   // A call by digest that changes within: a re-INVITE to PCMU on other
   // ports, hold (a=sendonly) by re-INVITE, resume by UPDATE, an UPDATE that
   // only refreshes, an offerless re-INVITE answered in the ACK, then BYE.
