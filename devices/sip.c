@@ -619,48 +619,54 @@ on_invite_response(rc_sip *sip, rc_sip_call *call, int status, const char *phras
 
 /* ---- INFO (sip-info.h) ---------------------------------------------------- */
 
-/* An INFO: within a call the host took, 200 and the host told what it asks
- * (415 with Accept, or 400, when we do not read it); outside one, 481. */
+static void
+count_info(rc_sip *sip, rc_sip_info_kind kind)
+{
+  if (kind == RC_SIP_INFO_FAST_UPDATE)
+    sip->counters.info_fast_update++;
+  else if (kind == RC_SIP_INFO_DTMF)
+    sip->counters.info_dtmf++;
+  else
+    sip->counters.info_other++;
+}
+
+/* An INFO within a call the host took: 200 and the host told what it asks,
+ * 415 (with Accept) or 400 when we do not read it, 503 past the source's
+ * rate. Outside one: 481 (unless the stack answered it already). */
 static void
 on_info(rc_sip *sip, nua_handle_t *nh, rc_sip_call *call, int status, const sip_t *m)
 {
-  if (status >= 200) { /* the stack answered it (an unknown dialog's: 481) */
-    sip->counters.info_other++;
-  } else if (!call || !call->call_data) {
-    sip->counters.info_other++;
-    nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(sip->nua), TAG_END());
+  if (status >= 200 || !call || !call->call_data) {
+    count_info(sip, RC_SIP_INFO_NOTHING);
+    if (status < 200)
+      nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(sip->nua), TAG_END());
+    if (nh && !call) /* the handle the stack made for it is ours to free */
+      nua_handle_destroy(nh);
+    return;
+  }
+  origin o;
+  read_origin(sip->nua, m, &o);
+  rc_sip_info info;
+  g_autoptr(GError) error = NULL;
+  if (!rate_ok(sip, &o)) {
+    count_info(sip, RC_SIP_INFO_NOTHING);
+    nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(sip->nua), SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
+  } else if (!rc_sip_info_parse(m->sip_content_type ? m->sip_content_type->c_type : NULL,
+                                m->sip_payload ? m->sip_payload->pl_data : NULL,
+                                m->sip_payload ? m->sip_payload->pl_len : 0, &info, &error)) {
+    count_info(sip, RC_SIP_INFO_NOTHING);
+    g_debug("sip: INFO from %s: %s", o.address, error->message);
+    if (error->code == RC_SIP_INFO_ERROR_UNSUPPORTED)
+      nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(sip->nua), SIPTAG_ACCEPT_STR(RC_SIP_INFO_ACCEPT),
+                  TAG_END());
+    else
+      nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(sip->nua), TAG_END());
   } else {
-    origin o;
-    read_origin(sip->nua, m, &o);
-    if (!rate_ok(sip, &o)) {
-      sip->counters.info_other++;
-      nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(sip->nua), SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
-      return;
-    }
-    rc_sip_info info;
-    g_autoptr(GError) error = NULL;
-    if (!rc_sip_info_parse(m->sip_content_type ? m->sip_content_type->c_type : NULL,
-                           m->sip_payload ? m->sip_payload->pl_data : NULL, m->sip_payload ? m->sip_payload->pl_len : 0,
-                           &info, &error)) {
-      sip->counters.info_other++;
-      g_debug("sip: INFO from %s: %s", o.address, error->message);
-      if (error->code == RC_SIP_INFO_ERROR_UNSUPPORTED)
-        nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(sip->nua), SIPTAG_ACCEPT_STR(RC_SIP_INFO_ACCEPT),
-                    TAG_END());
-      else
-        nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(sip->nua), TAG_END());
-      return;
-    }
-    *(info.kind == RC_SIP_INFO_FAST_UPDATE ? &sip->counters.info_fast_update
-      : info.kind == RC_SIP_INFO_DTMF      ? &sip->counters.info_dtmf
-                                           : &sip->counters.info_other) += 1;
+    count_info(sip, info.kind);
     nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(sip->nua), TAG_END());
     if (info.kind != RC_SIP_INFO_NOTHING && sip->host.info)
       sip->host.info(sip->host.data, call, call->call_data, &info);
-    return;
   }
-  if (nh && !call) /* the handle the stack made for it is ours to free */
-    nua_handle_destroy(nh);
 }
 
 /* The site's answer to our INFO: a refusal is logged (it may not take

@@ -684,7 +684,8 @@ static void
 info_metrics(const rc_sip_counters *n, GString *out)
 {
   family(out, "roomctl_sip_info_received_total", "counter",
-         "INFOs received: picture_fast_update (a program keyframe asked), a keypad digit, anything else (415, 400, 481, 503, empty).");
+         "INFOs received: picture_fast_update (a program keyframe asked), a keypad digit, "
+         "anything else (415, 400, 481, 503, empty).");
   g_string_append_printf(out, "roomctl_sip_info_received_total{kind=\"fast_update\"} %" G_GUINT64_FORMAT "\n",
                          n->info_fast_update);
   g_string_append_printf(out, "roomctl_sip_info_received_total{kind=\"dtmf\"} %" G_GUINT64_FORMAT "\n", n->info_dtmf);
