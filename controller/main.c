@@ -247,8 +247,17 @@ open_room_audio(roomctl *rc)
   rc_media_set_room_audio(rc->media, rc->room);
 }
 
+/* A SIP site's INFO picture_fast_update: the program's keyframe. */
+static void
+sip_wants_keyframe(gint64 session_id, gint64 site_id, gpointer data)
+{
+  (void)site_id;
+  rc_media_program_keyframe(data, session_id);
+}
+
 /* SIP ([sip] port 0: off). A port that cannot be bound is logged, not
- * fatal: the meeting goes on without SIP, as without the hall's audio. */
+ * fatal: the meeting goes on without SIP, as without the hall's audio.
+ * After the media (its keyframes), and stopped before them. */
 static void
 start_sip(roomctl *rc)
 {
@@ -256,8 +265,10 @@ start_sip(roomctl *rc)
   rc->sip = rc_sip_calls_new(rc->config, rc->store, &error);
   if (error)
     g_warning("SIP is off: %s", error->message);
-  if (rc->sip)
-    rc_api_set_sip(rc->api, rc->sip);
+  if (!rc->sip)
+    return;
+  rc_sip_calls_on_keyframe(rc->sip, sip_wants_keyframe, rc->media);
+  rc_api_set_sip(rc->api, rc->sip);
 }
 
 static gboolean

@@ -617,6 +617,69 @@ on_invite_response(rc_sip *sip, rc_sip_call *call, int status, const char *phras
   }
 }
 
+/* ---- INFO (sip-info.h) ---------------------------------------------------- */
+
+static void
+count_info(rc_sip *sip, rc_sip_info_kind kind)
+{
+  if (kind == RC_SIP_INFO_FAST_UPDATE)
+    sip->counters.info_fast_update++;
+  else if (kind == RC_SIP_INFO_DTMF)
+    sip->counters.info_dtmf++;
+  else
+    sip->counters.info_other++;
+}
+
+/* An INFO within a call the host took: 200 and the host told what it asks,
+ * 415 (with Accept) or 400 when we do not read it, 503 past the source's
+ * rate. Outside one: 481 (unless the stack answered it already). */
+static void
+on_info(rc_sip *sip, nua_handle_t *nh, rc_sip_call *call, int status, const sip_t *m)
+{
+  if (status >= 200 || !call || !call->call_data) {
+    count_info(sip, RC_SIP_INFO_NOTHING);
+    if (status < 200)
+      nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(sip->nua), TAG_END());
+    if (nh && !call) /* the handle the stack made for it is ours to free */
+      nua_handle_destroy(nh);
+    return;
+  }
+  origin o;
+  read_origin(sip->nua, m, &o);
+  rc_sip_info info;
+  g_autoptr(GError) error = NULL;
+  if (!rate_ok(sip, &o)) {
+    count_info(sip, RC_SIP_INFO_NOTHING);
+    nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(sip->nua), SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
+  } else if (!rc_sip_info_parse(m->sip_content_type ? m->sip_content_type->c_type : NULL,
+                                m->sip_payload ? m->sip_payload->pl_data : NULL,
+                                m->sip_payload ? m->sip_payload->pl_len : 0, &info, &error)) {
+    count_info(sip, RC_SIP_INFO_NOTHING);
+    g_debug("sip: INFO from %s: %s", o.address, error->message);
+    if (error->code == RC_SIP_INFO_ERROR_UNSUPPORTED)
+      nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(sip->nua), SIPTAG_ACCEPT_STR(RC_SIP_INFO_ACCEPT),
+                  TAG_END());
+    else
+      nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(sip->nua), TAG_END());
+  } else {
+    count_info(sip, info.kind);
+    nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(sip->nua), TAG_END());
+    if (info.kind != RC_SIP_INFO_NOTHING && sip->host.info)
+      sip->host.info(sip->host.data, call, call->call_data, &info);
+  }
+}
+
+/* The site's answer to our INFO: a refusal is logged (it may not take
+ * RFC 5168's body; nothing else to do). */
+static void
+on_info_response(int status, const char *phrase, const sip_t *m)
+{
+  if (status < 300)
+    return;
+  g_autofree char *to = url_text(m && m->sip_to ? m->sip_to->a_url : NULL);
+  g_message("sip: our INFO to %s: %d %s", *to ? to : "a site", status, phrase);
+}
+
 static void
 on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, rc_sip *sip, nua_handle_t *nh,
          rc_sip_call *call, sip_t const *m, tagi_t tags[])
@@ -672,8 +735,13 @@ on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, rc_sip *
     if (status >= 200)
       sip->shut_down = TRUE;
     break;
-  case nua_i_options:
   case nua_i_info:
+    on_info(sip, nh, call, status, m);
+    break;
+  case nua_r_info:
+    on_info_response(status, phrase, m);
+    break;
+  case nua_i_options:
   case nua_i_message:
   case nua_i_subscribe:
   case nua_i_notify:
@@ -746,8 +814,8 @@ start_stack(rc_sip *sip, GError **error)
       nua_create(sip->root, on_event, sip, NUTAG_URL(url), TAG_IF(sips, NUTAG_SIPS_URL(sips)),
                  TAG_IF(sip->settings.tls, NUTAG_CERTIFICATE_DIR(sip->tls_dir)), NUTAG_MEDIA_ENABLE(0),
                  NUTAG_AUTOANSWER(0), NUTAG_ENABLEINVITE(1),
-                 NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, UPDATE"),
-                 NUTAG_APPL_METHOD("REGISTER, UPDATE"), /* UPDATE: ours to answer (its SDP) */
+                 NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, UPDATE, INFO"),
+                 NUTAG_APPL_METHOD("REGISTER, UPDATE, INFO"), /* UPDATE: ours to answer (its SDP); INFO: its body */
                  /* session timers: the site refreshes; ours, when we must, by UPDATE where allowed (per call) */
                  NUTAG_SESSION_TIMER((unsigned)MAX(0, sip->settings.session_expires)),
                  NUTAG_MIN_SE((unsigned)MAX(1, sip->settings.min_se)), NUTAG_SESSION_REFRESHER(nua_remote_refresher),
@@ -866,6 +934,16 @@ rc_sip_call_hangup(rc_sip_call *call)
     nua_cancel(call->nh, TAG_END());
   else
     nua_bye(call->nh, TAG_END());
+}
+
+gboolean
+rc_sip_call_info(rc_sip_call *call, const char *content_type, const char *body)
+{
+  if (!call->connected || call->ending)
+    return FALSE;
+  nua_info(call->nh, SIPTAG_CONTENT_TYPE_STR(content_type), SIPTAG_PAYLOAD_STR(body), TAG_END());
+  call->sip->counters.info_sent++;
+  return TRUE;
 }
 
 rc_sip_call *

@@ -3,8 +3,9 @@
  * context: no thread of its own), its registrar, digest authentication of
  * callers (sofia's iptsec auth_module, passwords asked of the host per
  * request), the server side of incoming calls (INVITE, ACK, BYE,
- * CANCEL), offers and answers within a call (re-INVITE, UPDATE) and
- * session timers (RFC 4028, sofia's own). It knows SIP, not sites: who a digest user is, whether a
+ * CANCEL), offers and answers within a call (re-INVITE, UPDATE),
+ * session timers (RFC 4028, sofia's own) and INFO within a call both ways
+ * (RFC 5168 picture_fast_update, keypad digits: sip-info.h). It knows SIP, not sites: who a digest user is, whether a
  * conference exists and what the answer says are the host's (the app's)
  * decisions, asked through rc_sip_host.
  *
@@ -14,6 +15,8 @@
  * Everything runs on the main loop; no callback is called from another
  * thread. */
 #pragma once
+#include "devices/sip-info.h"
+
 #include <glib.h>
 
 typedef struct rc_sip rc_sip;
@@ -27,7 +30,7 @@ typedef struct {
   const char *tls_dir;            /* a directory holding agent.pem (key + certificate) for TLS */
   const char *realm;              /* of the digest challenges */
   int register_min, register_max; /* seconds */
-  int requests_per_second;        /* INVITE + REGISTER from one source address, sustained (burst: twice) */
+  int requests_per_second;        /* INVITE + REGISTER + INFO from one source address, sustained (burst: twice) */
   int session_expires;            /* RFC 4028 Session-Expires we ask for, seconds; 0 = no session timer */
   int min_se;                     /* the shortest session interval we take (shorter: 422) */
 } rc_sip_settings;
@@ -105,6 +108,13 @@ typedef struct {
   /* A request refused before the host was asked (a wrong digest: 403), for
    * the audit: @method, the claimed @user (may be NULL), @source, @why. */
   void (*refused)(gpointer data, const char *method, const char *user, const char *source, int status, const char *why);
+  /* An INFO within a call the host accepted asks for something
+   * (RC_SIP_INFO_FAST_UPDATE, RC_SIP_INFO_DTMF); the stack answered it 200
+   * already. An INFO we do not read got 415 (with Accept) or 400 and is not
+   * told; one outside a call gets 481 (the stack's, or ours when sofia
+   * passes it on). INFOs count against the source's requests_per_second
+   * (503 past it), like INVITE and REGISTER. */
+  void (*info)(gpointer data, rc_sip_call *call, gpointer call_data, const rc_sip_info *info);
 } rc_sip_host;
 
 /* Starts the stack on the default main context. NULL with @error when no
@@ -119,6 +129,13 @@ int rc_sip_port(rc_sip *sip, const char *transport);
 
 /* Sends BYE (or CANCEL while the site's phone rings). call_state ENDED follows. */
 void rc_sip_call_hangup(rc_sip_call *call);
+
+/* Sends an INFO with @body of @content_type (both copied) in @call's
+ * dialog: RC_SIP_INFO_MEDIA_CONTROL and rc_sip_info_fast_update_body ask
+ * the site for a keyframe (gear without RTCP feedback). Its answer is
+ * only logged (a site that does not take it says 415 or 501). FALSE when
+ * the call is not connected (or is ending): nothing sent. */
+gboolean rc_sip_call_info(rc_sip_call *call, const char *content_type, const char *body);
 
 /* Calls @uri ("sip:…") from @from ("sip:roomctl@…") with the SDP @offer;
  * @auth_user and @auth_password (NULL: none) answer a digest challenge
@@ -145,6 +162,8 @@ typedef struct {
   guint64 invites;        /* INVITEs received */
   guint64 calls_answered; /* 200 OK sent */
   guint64 calls_refused;  /* final error responses to INVITE */
+  guint64 info_fast_update, info_dtmf, info_other; /* INFOs received: 200 with a keyframe asked, a digit; the rest */
+  guint64 info_sent;                               /* INFOs sent (rc_sip_call_info) */
   guint registered_now;
   guint calls_now;
 } rc_sip_counters;

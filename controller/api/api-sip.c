@@ -1,6 +1,7 @@
 /* api-sip — the SIP calls and registrations as the technicians read them
  * (app/sip-calls.h), the dial and the hang-up of one site's call or of
- * all the session's (audited). Without SIP
+ * all the session's (audited), and a keyframe asked of one site's call
+ * (INFO picture_fast_update). Without SIP
  * ([sip] port 0) the lists are empty and say so. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api/api-private.h"
@@ -97,12 +98,37 @@ dial(rc_api_call *call, GError **error)
   return TRUE;
 }
 
+static const rc_field fast_update_fields[] = {
+    {"site_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+/* Asks one site's connected call for a keyframe (INFO picture_fast_update,
+ * RFC 5168), for gear that takes no RTCP feedback. Not audited: it changes
+ * nothing but the site's next picture. */
+static gboolean
+fast_update(rc_api_call *call, GError **error)
+{
+  gint64 sid = PARAM(call, 0), site = json_integer_value(json_object_get(call->body, "site_id"));
+  if (!call->api->sip) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "SIP is off ([sip] port=0)");
+    return FALSE;
+  }
+  if (!rc_sip_calls_fast_update(call->api->sip, sid, site, error))
+    return FALSE;
+  rc_api_reply_json(call->reply, 202,
+                    json_pack("{sI sI sb}", "session_id", (json_int_t)sid, "site_id", (json_int_t)site, "sent", TRUE));
+  return TRUE;
+}
+
 const rc_api_route rc_api_routes_sip[] = {
     {"GET", "/api/v1/sessions/{id}/sip/calls", RC_ROLES_STAFF, RC_BODY_NONE, NULL, calls_list, RC_REACH_SCOPE},
     {"POST", "/api/v1/sessions/{id}/sip/hangup", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_JSON, hangup_fields,
      hangup, RC_REACH_SCOPE},
     {"POST", "/api/v1/sessions/{id}/sip/dial", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_JSON, dial_fields, dial,
      RC_REACH_SCOPE},
+    {"POST", "/api/v1/sessions/{id}/sip/fast-update", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_JSON,
+     fast_update_fields, fast_update, RC_REACH_SCOPE},
     {"GET", "/api/v1/sip/registrations", RC_ROLES_STAFF, RC_BODY_NONE, NULL, registrations, RC_REACH_SCOPE},
     {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

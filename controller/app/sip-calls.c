@@ -34,6 +34,7 @@ typedef struct {
   guint reoffers;                   /* offers taken within the call (re-INVITE, UPDATE) */
   guint stored;                     /* what of it the store has (STORED_*): store_story() */
   guint stored_reoffers;            /* the offer whose media the store has */
+  char dtmf[RC_SIP_CALLS_DTMF_KEEP + 1]; /* the last digits it keyed (INFO) */
 } call_record;
 
 struct rc_sip_calls {
@@ -54,6 +55,9 @@ struct rc_sip_calls {
   GHashTable *redials;  /* dial_job* → its timer id */
   guint64 dialled;
   gboolean stopping;
+  /* INFO */
+  rc_sip_calls_keyframe_fn keyframe;
+  gpointer keyframe_data;
 };
 
 typedef struct {
@@ -746,6 +750,73 @@ host_registered(gpointer data, const char *user, const char *contact, const char
   (void)data, (void)user, (void)contact, (void)source, (void)expires; /* rc_sip logs it; the API asks the stack */
 }
 
+/* ---- INFO within a call -------------------------------------------------- */
+
+/* A site's INFO asks for something: a keyframe of the program, or a digit
+ * to keep (the last RC_SIP_CALLS_DTMF_KEEP), published like any change. */
+static void
+host_info(gpointer data, rc_sip_call *call, gpointer call_data, const rc_sip_info *info)
+{
+  rc_sip_calls *c = data;
+  call_record *r = call_data;
+  (void)call;
+  if (info->kind == RC_SIP_INFO_FAST_UPDATE) {
+    g_debug("sip: site %s, session %" G_GINT64_FORMAT ": INFO picture_fast_update", r->site_code, r->session_id);
+    if (c->keyframe)
+      c->keyframe(r->session_id, r->site_id, c->keyframe_data);
+  } else if (info->kind == RC_SIP_INFO_DTMF) {
+    gsize n = strlen(r->dtmf);
+    if (n == RC_SIP_CALLS_DTMF_KEEP) /* the oldest goes */
+      memmove(r->dtmf, r->dtmf + 1, --n);
+    r->dtmf[n] = info->digit;
+    r->dtmf[n + 1] = '\0';
+    g_message("sip: site %s, session %" G_GINT64_FORMAT ": keyed %c (%u ms), its last digits %s", r->site_code,
+              r->session_id, info->digit, info->duration_ms, r->dtmf);
+    announce(c, r);
+  }
+}
+
+void
+rc_sip_calls_on_keyframe(rc_sip_calls *c, rc_sip_calls_keyframe_fn fn, gpointer data)
+{
+  c->keyframe = fn;
+  c->keyframe_data = data;
+}
+
+gboolean
+rc_sip_calls_fast_update(rc_sip_calls *c, gint64 session_id, gint64 site_id, GError **error)
+{
+  GPtrArray *list = c ? g_hash_table_lookup(c->sessions, &session_id) : NULL;
+  for (guint i = 0; list && i < list->len; i++) {
+    call_record *r = list->pdata[i];
+    if (r->site_id == site_id && r->call && g_strcmp0(r->state, "connected") == 0 &&
+        rc_sip_call_info(r->call, RC_SIP_INFO_MEDIA_CONTROL, rc_sip_info_fast_update_body)) {
+      g_message("sip: site %s, session %" G_GINT64_FORMAT ": INFO picture_fast_update sent", r->site_code, session_id);
+      return TRUE;
+    }
+  }
+  g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND,
+              "site %" G_GINT64_FORMAT " has no connected SIP call in session %" G_GINT64_FORMAT, site_id, session_id);
+  return FALSE;
+}
+
+static void family(GString *out, const char *name, const char *type, const char *help);
+
+static void
+info_metrics(const rc_sip_counters *n, GString *out)
+{
+  family(out, "roomctl_sip_info_received_total", "counter",
+         "INFOs received: picture_fast_update (a program keyframe asked), a keypad digit, "
+         "anything else (415, 400, 481, 503, empty).");
+  g_string_append_printf(out, "roomctl_sip_info_received_total{kind=\"fast_update\"} %" G_GUINT64_FORMAT "\n",
+                         n->info_fast_update);
+  g_string_append_printf(out, "roomctl_sip_info_received_total{kind=\"dtmf\"} %" G_GUINT64_FORMAT "\n", n->info_dtmf);
+  g_string_append_printf(out, "roomctl_sip_info_received_total{kind=\"other\"} %" G_GUINT64_FORMAT "\n",
+                         n->info_other);
+  family(out, "roomctl_sip_info_sent_total", "counter", "INFO picture_fast_update sent to sites.");
+  g_string_append_printf(out, "roomctl_sip_info_sent_total %" G_GUINT64_FORMAT "\n", n->info_sent);
+}
+
 /* ---- life --------------------------------------------------------------- */
 
 /* Builds the stack's settings from [sip]; TLS with the HTTPS certificate
@@ -802,7 +873,7 @@ rc_sip_calls_new(rc_config *config, rc_store *store, GError **error)
   rc_sip_settings settings = {0};
   g_autofree char *tls_dir = NULL;
   rc_sip_host host = {c,           host_password,   host_invite, host_answered, host_reoffer, host_call_state,
-                      host_registered, host_refused};
+                      host_registered, host_refused,    host_info};
   if (!settings_of(config, &settings, &tls_dir, error) || !(c->sip = rc_sip_new(&settings, &host, error))) {
     rc_sip_calls_free(c);
     return NULL;
@@ -927,6 +998,7 @@ record_json(const call_record *r)
   json_object_set_new(o, "srtp", json_string(rc_sip_srtp_name(r->srtp)));
   json_object_set_new(o, "on_hold", json_boolean(r->on_hold));
   json_object_set_new(o, "reoffers", json_integer(r->reoffers));
+  json_object_set_new(o, "dtmf", json_string(r->dtmf));
   json_object_set_new(o, "media",
                       json_pack("{so so}", "video", stream_json(r, &r->offer.video, TRUE), "audio",
                                 stream_json(r, &r->offer.audio, FALSE)));
@@ -1069,6 +1141,20 @@ rc_sip_calls_set_media(rc_sip_calls *c, struct rc_media *media)
   c->media = media;
 }
 
+/* The media ask a site without RTCP feedback for a keyframe: an INFO
+ * picture_fast_update in its live call (main loop). */
+static void
+ask_keyframe_by_info(gpointer data, gint64 site_id)
+{
+  rc_sip_calls *c = data;
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, c->sessions);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    if (rc_sip_calls_fast_update(c, *(gint64 *)key, site_id, NULL))
+      return;
+}
+
 /* @r's site's media follow its live call: the negotiated streams of the
  * site's call that is up (a newer call may have replaced @r), else none. */
 static void
@@ -1080,7 +1166,8 @@ follow_media(rc_sip_calls *c, const call_record *r)
   rc_sip_crypto video_key, audio_key;
   g_autoptr(GError) error = NULL;
   if (rc_sip_calls_media(c, r->session_id, r->site_id, &offer, &video_key, &audio_key)) {
-    if (!rc_media_sip_call(c->media, r->session_id, r->site_id, &offer, &video_key, &audio_key, NULL, NULL, &error))
+    if (!rc_media_sip_call(c->media, r->session_id, r->site_id, &offer, &video_key, &audio_key, ask_keyframe_by_info, c,
+                           &error))
       g_message("sip: site %s, session %" G_GINT64_FORMAT ": no media: %s", r->site_code, r->session_id,
                 error->message);
     sodium_memzero(&offer, sizeof offer);
@@ -1129,4 +1216,5 @@ rc_sip_calls_metrics(rc_sip_calls *c, GString *out)
   g_string_append_printf(out, "roomctl_sip_calls_ended_total{by=\"controller\"} %" G_GUINT64_FORMAT "\n",
                          c->ended_by_controller);
   g_string_append_printf(out, "roomctl_sip_calls_ended_total{by=\"timer\"} %" G_GUINT64_FORMAT "\n", c->ended_by_timer);
+  info_metrics(&n, out);
 }

@@ -19,7 +19,19 @@
  * and a site's call when it leaves the session (domain events). Each
  * change of a call's state (calling, ringing, connected, ended, refused) is
  * published as RC_DOMAIN_SIP_CALL and, to the session's technicians, as the
- * transient event sip.call {call: <record>}. Main loop only. */
+ * transient event sip.call {call: <record>}. Main loop only.
+ *
+ * INFO within a call (devices/sip-info.h): a site's picture_fast_update
+ * (RFC 5168) asks the session's program for a keyframe through the
+ * callback of rc_sip_calls_on_keyframe (the media merge every receiver's
+ * requests into at most one per tick, so a flood of them costs the encoder
+ * nothing more; INFOs also count against [sip] requests_per_second); a
+ * keypad digit (application/dtmf-relay or application/dtmf) is kept in the
+ * call record ("dtmf": its last RC_SIP_CALLS_DTMF_KEEP digits) and
+ * published like any change of the call. What digits do is for later:
+ * "*1" is meant to become the site's request to speak (the floor).
+ * rc_sip_calls_fast_update sends the site our own picture_fast_update, for
+ * gear without RTCP feedback. */
 #pragma once
 #include "app/domain.h"
 #include "base/config.h"
@@ -46,6 +58,19 @@ void rc_sip_calls_follow(rc_sip_calls *calls, rc_domain *domain, rc_meeting *mee
 /* The address sites dial for @session_id: "sip:phien-<id>@DOMAIN[:PORT]"
  * ([sip] domain, else the listen address, else the host name). (transfer full) */
 char *rc_sip_calls_conference(rc_sip_calls *calls, gint64 session_id);
+/* What a call record keeps of the digits its site sent (the last ones). */
+#define RC_SIP_CALLS_DTMF_KEEP 16
+
+/* The program of @session_id should send a keyframe: @site_id's call asked
+ * (INFO picture_fast_update). Main loop. */
+typedef void (*rc_sip_calls_keyframe_fn)(gint64 session_id, gint64 site_id, gpointer data);
+/* Sets who is asked for a program keyframe (NULL: nobody); @data borrowed. */
+void rc_sip_calls_on_keyframe(rc_sip_calls *calls, rc_sip_calls_keyframe_fn fn, gpointer data);
+/* Sends @site_id's connected call in @session_id an INFO
+ * picture_fast_update (RFC 5168): the site should send a keyframe.
+ * RC_ERROR_NOT_FOUND when it has no connected call. */
+gboolean rc_sip_calls_fast_update(rc_sip_calls *calls, gint64 session_id, gint64 site_id, GError **error);
+
 /* Session @session_id's call records, oldest first: first the stored ones
  * older than those in memory (an earlier run's, or past the 200; the last
  * 200 of them, each with stored: true and media {video, audio}: null or
@@ -58,8 +83,8 @@ char *rc_sip_calls_conference(rc_sip_calls *calls, gint64 session_id);
  * policy), media {video, audio}: null or {codec, payload_type, clock_rate,
  * remote {address, rtp_port, rtcp_port}, local {address, rtp_port}, ssrc,
  * srtp, suite, direction, and for video profile_level_id,
- * packetization_mode, max_fs, max_mbps, tier, pli, fir}}. Never a key.
- * (transfer full) */
+ * packetization_mode, max_fs, max_mbps, tier, pli, fir}}, dtmf (the last
+ * digits the site keyed, "" when none). Never a key. (transfer full) */
 json_t *rc_sip_calls_list(rc_sip_calls *calls, gint64 session_id);
 /* Every site of transport sip with a sip_user: {site_id, code,
  * organisation_id, sip_user, registered, contact, source, expires_in}.

@@ -1346,6 +1346,16 @@ rc_media_site_transport(rc_media *m, gint64 session_id, gint64 site_id)
   return s ? s->link : NULL;
 }
 
+gboolean
+rc_media_program_keyframe(rc_media *m, gint64 session_id)
+{
+  conf *c = conf_of(m, session_id);
+  if (!c || c->check_only)
+    return FALSE;
+  rc_ingest_ask_keyframe(c->video, c->session_id);
+  return TRUE;
+}
+
 void
 rc_media_site_receiver_changed(rc_media *m, gint64 session_id, gint64 site_id)
 {

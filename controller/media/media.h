@@ -157,6 +157,12 @@ void rc_media_set_sites(rc_media *media, gint64 session_id, const rc_media_site_
  * site). Asks the new source for a keyframe; the program switches when it
  * comes. */
 gboolean rc_media_set_floor(rc_media *media, gint64 session_id, gint64 site_id, GError **error);
+/* A receiver of @session_id's program asks for a keyframe (a SIP site's
+ * INFO picture_fast_update): merged with every receiver's request, the
+ * program's source (the floor holder, or the composed tiles) is asked at
+ * most once a tick (half a second). FALSE when the session has no program
+ * (no media, or a pre-session check). */
+gboolean rc_media_program_keyframe(rc_media *media, gint64 session_id);
 /* @tiles: gint64 site ids shown besides the chair and the floor (up to 8,
  * compose only); NULL keeps the ones set before. (transfer none) */
 gboolean rc_media_set_layout(rc_media *media, gint64 session_id, rc_program_mode mode, const GArray *tiles,

@@ -19,12 +19,12 @@ import { spawn } from 'node:child_process';
 import { api, freePort, login, reapOnExit } from '../lib/server.mjs';
 import { startLocalServer } from '../lib/integration.mjs';
 import { framesOf, freeUdpPorts, gstSite, gstVideoReceiver, rtp, siteSsrc, sleep, until } from '../lib/media.mjs';
-import { freeSipPort } from '../lib/sipp.mjs';
+import { freeSipPort, runSipp, sdp, uasScenario } from '../lib/sipp.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
 describe('sip media: a baresip endpoint with SRTP is a site like any other', () => {
   let srv, admin, sipPort, work, ports, chairWs, techWs, baresip, out = '';
-  const site = {}, recv = {}, rows = new Map(), procs = [];
+  const site = {}, recv = {}, rows = new Map(), procs = [], running = [];
   const stats = async () => api(srv.base, admin, 'GET', '/api/v1/media/stats');
   const siteStats = async (code) => (await stats()).sites.find((s) => s.code === code);
   const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
@@ -49,11 +49,12 @@ describe('sip media: a baresip endpoint with SRTP is a site like any other', () 
     });
     admin = await login(srv.base, 'admin', 'admin123');
     const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
-    for (const code of ['TINH', 'H01', 'H15']) site[code] = all.find((s) => s.code === code);
+    for (const code of ['TINH', 'H01', 'H15', 'H17']) site[code] = all.find((s) => s.code === code);
     recv.H01 = await freeUdpPorts(4);
     await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H01.id}`, { address: `127.0.0.1:${recv.H01}` });
     await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H15.id}`,
       { transport: 'sip', address: '', sip_user: 'h15', sip_password: 'h15-secret', srtp: 'required' });
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H17.id}`, { transport: 'sip', address: '', srtp: 'off' });
     await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: Object.values(site).map((s) => s.id) });
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
     chairWs = await WsClient.connect(srv.port, { token: await login(srv.base, 'chutoa', 'chutoa123') });
@@ -63,6 +64,7 @@ describe('sip media: a baresip endpoint with SRTP is a site like any other', () 
   });
   after(async () => {
     if (baresip && baresip.exitCode === null) baresip.kill('SIGKILL');
+    for (const p of running) if (p.exitCode === null) p.kill('SIGKILL');
     for (const p of procs) await p.stop();
     if (chairWs) chairWs.close();
     if (techWs) techWs.close();
@@ -181,5 +183,28 @@ describe('sip media: a baresip endpoint with SRTP is a site like any other', () 
     await until(() => /efps=[\d.]+\/(?:[1-9]\d*\.\d|0\.[1-9])/.test(out.slice(-4000)), 15000,
       'baresip decodes program frames sent where it really is', () => out.slice(-1500));
     baresip.kill('SIGTERM');
+  });
+
+  test('a site without RTCP feedback (no a=rtcp-fb) is asked for its picture by SIP INFO picture_fast_update when it gets the floor', async () => {
+    const port = await freeUdpPorts(4);
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H17.id}`, { address: `sip:h17@127.0.0.1:${port}` });
+    const body = sdp(false).split('\n').filter((l) => !l.startsWith('a=rtcp-fb')).join('\n');
+    // sipp answers every INFO 200 (-aa): their number depends on when the media ask again (at most once a second).
+    const uas = await runSipp(work, 'uas-no-fb', uasScenario('h17', { body }), { port, extra: ['-aa'] });
+    running.push(uas.proc);
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/dial', { site_id: site.H17.id });
+    const call = await until(async () => (await calls()).find((c) => c.site_code === 'H17' && c.state === 'connected'), 10000,
+      'H17 connected', seen);
+    assert.equal(call.media.video.pli, false);
+    assert.equal(call.media.video.fir, false);
+    const sent = () => srv.stderr.split('site H17, session 1: INFO picture_fast_update sent').length - 1;
+    await until(() => sent() === 1, 5000, 'the media asked H17 for its first picture by INFO', seen);
+    await chairWs.request('floor.site', { session_id: 1, site_id: site.H17.id });
+    await until(() => sent() === 2, 5000, 'the floor asked H17 for a keyframe by INFO', seen);
+    await sleep(500); // its 200 to the INFO before our BYE
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: site.H17.id });
+    const done = await uas.done;
+    assert.equal(done.code, 0, `sipp: INVITE, INFOs, BYE\n${done.errors}\n${done.out}`);
+    assert.doesNotMatch(srv.stderr, /our INFO to .*: [3-6]\d\d/, 'the site answered our INFOs 200');
   });
 });

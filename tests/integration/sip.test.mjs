@@ -858,3 +858,128 @@ ${reply('200 OK')}`;
     srv = null;
   });
 });
+
+describe('sip INFO within a call: picture_fast_update (RFC 5168) both ways, keypad digits', () => {
+  let srv, admin, sipPort, work, technician;
+  const running = [];
+  const STEP = 1500;
+  const site = {};
+
+  async function run(name, xml, opts) {
+    const r = await runSipp(work, name, xml, { port: await freeUdpPorts(4), ...opts });
+    running.push(r.proc);
+    return r;
+  }
+  const ok = (r, what) => assert.equal(r.code, 0, `${what}: sipp failed\n${r.errors}\n${r.out}\n--- roomctl ---\n${srv.stderr.slice(-3000)}`);
+  const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
+  const last = async (code) => (await calls()).filter((c) => c.site_code === code).at(-1);
+  const metrics = async () => (await fetch(`${srv.base}/metrics`)).text();
+  const metric = (text, line) => Number((text.match(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\d+)$`, 'm')) || [])[1]);
+
+  before(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-sip-info-'));
+    sipPort = await freeSipPort();
+    srv = await startLocalServer({
+      args: ['--demo'],
+      config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort, requests_per_second: 50, dial_out: 'false' } },
+    });
+    admin = await login(srv.base, 'admin', 'admin123');
+    const org = (await api(srv.base, admin, 'GET', '/api/v1/sessions/1')).organisation_id;
+    technician = await createUser(srv.base, admin, 'kt-sip-info', 'technician', { fields: { organisation_id: org } });
+    const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
+    for (const [code, body] of Object.entries({
+      H10: { sip_user: 'h10', sip_password: 'h10-secret', srtp: 'off' },
+      H16: { srtp: 'off' },
+      H17: { srtp: 'off' },
+    })) {
+      site[code] = all.find((x) => x.code === code);
+      await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site[code].id}`, { transport: 'sip', ...body });
+    }
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: Object.values(site).map((s) => s.id) });
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
+  });
+  after(async () => {
+    for (const p of running) if (p.exitCode === null) p.kill('SIGKILL');
+    if (srv) await srv.stop();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  test('a site\'s INFO: picture_fast_update 200 (a program keyframe asked), digits * and 1 kept as "*1" and told, text/plain 415 with Accept, an empty INFO 200; outside a call 481', async () => {
+    const ws = await WsClient.connect(srv.port, { token: technician.token });
+    await ws.request('subscribe.health', { session_id: 1 });
+    const before = await metrics();
+    const r = await run('info', SCENARIOS.info('phien-1', 'h10', STEP),
+      { target: `127.0.0.1:${sipPort}`, user: 'h10', password: 'h10-secret' });
+    // Between the digit 1 and the next INFO: the record says "*1".
+    const keyed = await until(async () => { const c = await last('H10'); return c?.state === 'connected' && c.dtmf === '*1' && c; },
+      STEP * 2, 'the call record shows the digits "*1"', async () => [await last('H10'), srv.stderr.slice(-1500)]);
+    assert.equal(keyed.direction, 'in');
+    ok(await r.done, 'INFOs answered 200, 200, 200, 200, 415 (with Accept), 200; BYE; 481 twice outside a call');
+    const ended = await last('H10');
+    assert.equal(ended.state, 'ended');
+    assert.equal(ended.dtmf, '*1#', 'the application/dtmf digit too');
+    const told = ws.log.filter((m) => m.type === 'sip.call' && m.body.call.id === keyed.id).map((m) => m.body.call.dtmf);
+    assert.deepEqual(told.filter((d, i) => d !== told[i - 1]), ['', '*', '*1', '*1#'], 'each digit reached the technician (sip.call)');
+    ws.close();
+    const now = await metrics();
+    const grew = (kind) => metric(now, `roomctl_sip_info_received_total{kind="${kind}"}`) -
+      metric(before, `roomctl_sip_info_received_total{kind="${kind}"}`);
+    assert.equal(grew('fast_update'), 1, 'one picture_fast_update: the program asked for a keyframe');
+    assert.equal(grew('dtmf'), 3);
+    assert.equal(grew('other'), 4, 'text/plain (415), the empty INFO (200), two outside a call (481)');
+    assert.match(srv.stderr, /site H10, session 1: keyed 1 \(160 ms\), its last digits \*1/);
+  });
+
+  test('the technician asks a site the controller called for a keyframe: POST …/sip/fast-update sends it INFO picture_fast_update (404 without a connected call)', async () => {
+    const port = await freeUdpPorts(4);
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H16.id}`, { address: `sip:h16@127.0.0.1:${port}` });
+    const uas = await runSipp(work, 'uas-info', uasScenario('h16', {
+      info: [['Content-Type:', 'application/media_control[+]xml'],
+        ['body', 'media_control.*vc_primitive.*to_encoder.*picture_fast_update/.*/to_encoder.*/vc_primitive.*/media_control']],
+    }), { port });
+    running.push(uas.proc);
+    await sleep(300);
+    // No call yet: 404; no site_id: 400.
+    const none = await request(srv.base, technician.token, 'POST', '/api/v1/sessions/1/sip/fast-update', { site_id: site.H16.id });
+    assert.equal(none.status, 404, JSON.stringify(none.json));
+    const bad = await request(srv.base, technician.token, 'POST', '/api/v1/sessions/1/sip/fast-update', {});
+    assert.equal(bad.status, 400, JSON.stringify(bad.json));
+    const dialled = await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/dial', { site_id: site.H16.id });
+    assert.equal(dialled.dialling, true, JSON.stringify(dialled));
+    await until(async () => (await last('H16'))?.state === 'connected', 10000, 'H16 connected', () => srv.stderr.slice(-2000));
+    const sent = await request(srv.base, technician.token, 'POST', '/api/v1/sessions/1/sip/fast-update', { site_id: site.H16.id });
+    assert.equal(sent.status, 202, JSON.stringify(sent.json));
+    assert.deepEqual(sent.json, { session_id: 1, site_id: site.H16.id, sent: true });
+    await until(async () => metric(await metrics(), 'roomctl_sip_info_sent_total') === 1, 5000, 'roomctl_sip_info_sent_total 1');
+    await until(() => /site H16, session 1: INFO picture_fast_update sent/.test(srv.stderr), 5000, 'logged');
+    await sleep(500); // the site's 200 to the INFO before our BYE
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', { site_id: site.H16.id });
+    ok(await uas.done, 'the site got our INVITE, then INFO picture_fast_update (RFC 5168 XML), then BYE');
+    assert.doesNotMatch(srv.stderr, /our INFO to .*: [3-6]\d\d/, 'the site answered our INFO 200');
+    // The call is over: 404 again.
+    const gone = await request(srv.base, technician.token, 'POST', '/api/v1/sessions/1/sip/fast-update', { site_id: site.H16.id });
+    assert.equal(gone.status, 404);
+  });
+
+  test('a flood of INFOs from one site is bounded by [sip] requests_per_second: 503 past it, the call goes on', async () => {
+    const before = await metrics();
+    const N = 200; // at 50 a second, burst 100: sipp sends them within a second or so
+    const r = await run('info-flood', SCENARIOS.infoFlood('phien-1', 'h10', N),
+      { target: `127.0.0.1:${sipPort}`, user: 'h10', password: 'h10-secret', extra: ['-base_cseq', '10'] });
+    ok(await r.done, 'every INFO answered (200 or 503), then BYE 200');
+    const now = await metrics();
+    const grew = (line) => metric(now, line) - metric(before, line);
+    const limited = grew('roomctl_sip_rate_limited_total');
+    const taken = grew('roomctl_sip_info_received_total{kind="fast_update"}');
+    assert.ok(limited > 0, `some INFOs answered 503 (${limited})`);
+    assert.equal(taken + grew('roomctl_sip_info_received_total{kind="other"}'), N, 'each INFO counted once');
+    assert.ok(taken >= 100 && taken < N, `the burst taken (${taken}), the rest refused`);
+    assert.match(srv.stderr, /127\.0\.0\.1 sends more than 50 requests a second: answered 503/);
+    assert.equal((await last('H10')).ended_by, 'site', 'the call went on until its BYE');
+  });
+
+  test('the controller stops cleanly after these calls (under ASan: nothing of the INFOs leaks)', async () => {
+    await stopClean(srv, 'calls with INFO');
+    srv = null;
+  });
+});

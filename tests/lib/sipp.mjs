@@ -130,8 +130,8 @@ Content-Length: 0
 ]]></send>
 <recv response="200" crlf="true"/>`;
 
-/** A request within the call (re-INVITE, UPDATE) with @body (none: offerless). */
-const inDialog = (method, user, cseq, body = null, headers = '') => `<send retrans="500"><![CDATA[
+/** A request within the call (re-INVITE, UPDATE, INFO) with @body of @type (none: offerless). */
+const inDialog = (method, user, cseq, body = null, headers = '', type = 'application/sdp') => `<send retrans="500"><![CDATA[
 ${method} [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 ${from(user)}
@@ -140,9 +140,19 @@ Call-ID: [call_id]
 CSeq: ${cseq} ${method}
 Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
 Max-Forwards: 70
-${headers ? `${headers}\n` : ''}${body ? 'Content-Type: application/sdp\n' : ''}Content-Length: [len]
+${headers ? `${headers}\n` : ''}${body ? `Content-Type: ${type}\n` : ''}Content-Length: [len]
 ${body ? `\n${body}` : ''}
 ]]></send>`;
+
+/** RFC 5168's picture_fast_update, as a room system writes it. */
+export const FAST_UPDATE = `<?xml version="1.0" encoding="utf-8" ?>
+<media_control>
+  <vc_primitive>
+    <to_encoder>
+      <picture_fast_update/>
+    </to_encoder>
+  </vc_primitive>
+</media_control>`;
 
 /** The ACK of a 200 to a re-INVITE, carrying @body (the answer to the 200's offer). */
 const ackBody = (user, cseq, body) => `<send><![CDATA[
@@ -199,7 +209,74 @@ const answered = (secure) => `<recv response="180" optional="true"/>
 </recv>
 <Reference variables="1,2${secure ? ',3' : ''}"/>`;
 
+/** An INFO outside any dialog (@toTag: as if within one the controller
+ *  does not know; the call's Call-ID, once it ended), answered 481. */
+const infoOutside = (conf, user, cseq, toTag) => `<send retrans="500"><![CDATA[
+INFO sip:${conf}@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+${from(user)}
+To: <sip:${conf}@[remote_ip]:[remote_port]>${toTag ? ';tag=no-such-dialog' : ''}
+Call-ID: [call_id]
+CSeq: ${cseq} INFO
+Max-Forwards: 70
+Content-Type: application/media_control+xml
+Content-Length: [len]
+
+${FAST_UPDATE}
+]]></send>
+<recv response="481"/>`;
+
 export const SCENARIOS = {
+  // A call by digest that sends INFO within it: picture_fast_update (200),
+  // the digits * then 1 as dtmf-relay (200 each), one as application/dtmf
+  // (200), a text/plain body (415 naming what it takes), an empty INFO (a
+  // keep-alive: 200); a pause of @stepMs while the test reads the record;
+  // BYE. Then INFOs outside any call: 481.
+  info: (conf, user, stepMs) => `${challenged(conf, user, {})}
+${answered(false)}
+${ack200(user, 2)}
+${inDialog('INFO', user, 3, FAST_UPDATE, '', 'application/media_control+xml')}
+<recv response="200"/>
+${inDialog('INFO', user, 4, 'Signal=*\nDuration=160', '', 'application/dtmf-relay')}
+<recv response="200"/>
+${inDialog('INFO', user, 5, 'Signal=1\nDuration=160', '', 'application/dtmf-relay')}
+<recv response="200"/>
+<pause milliseconds="${stepMs}"/>
+${inDialog('INFO', user, 6, '#', '', 'application/dtmf')}
+<recv response="200"/>
+${inDialog('INFO', user, 7, 'press one for the floor', '', 'text/plain')}
+<recv response="415">
+  <action>
+    <ereg regexp="application/media_control[+]xml, application/dtmf-relay, application/dtmf" search_in="hdr" header="Accept:" check_it="true" assign_to="accept"/>
+  </action>
+</recv>
+<Reference variables="accept"/>
+${inDialog('INFO', user, 8)}
+<recv response="200"/>
+<pause milliseconds="${stepMs}"/>
+${bye(user, 9)}
+${infoOutside(conf, user, 10, true)}
+${infoOutside(conf, user, 11, false)}`,
+  // A call by digest that sends @n INFO picture_fast_update one after
+  // another (a loop: CSeq from sipp's own [cseq], -base_cseq 10), each
+  // answered 200 or (past the source's rate) 503; then BYE.
+  infoFlood: (conf, user, n) => `${challenged(conf, user, {})}
+${answered(false)}
+${ack200(user, 2)}
+<nop hide="true"><action><assign assign_to="left" value="${n}"/></action></nop>
+<label id="flood"/>
+${inDialog('INFO', user, '[cseq]', FAST_UPDATE, '', 'application/media_control+xml')}
+<recv response="200" optional="true" next="answered"/>
+<recv response="503"/>
+<label id="answered"/>
+<nop hide="true">
+  <action>
+    <add assign_to="left" value="-1"/>
+    <test assign_to="more" variable="left" compare="greater_than" value="0"/>
+  </action>
+</nop>
+<nop hide="true" test="more" next="flood"/>
+${bye(user, '[cseq]')}`,
   // A call by digest that changes within: a re-INVITE to PCMU on other
   // ports, hold (a=sendonly) by re-INVITE, resume by UPDATE, an UPDATE that
   // only refreshes, an offerless re-INVITE answered in the ACK, then BYE.
@@ -344,9 +421,18 @@ ${ackError(conf, user, 1)}`,
 /** A site that answers @calls of the controller's INVITEs (180, 200 with
  *  @secure SDP, or @body) and then waits for the controller's BYE, which it
  *  answers. @checks: [header ("Session-Expires:") or "body", regexp] the
- *  INVITE must match.
+ *  INVITE must match; @info: the same for an INFO that must come before
+ *  the BYE (answered 200).
  *  sipp's own variables: -m @calls, one call after another. */
-export const uasScenario = (user, { secure = false, body = sdp(secure), checks = [] } = {}) => `<recv request="INVITE" rrs="true" crlf="true">
+const expect = (checks, prefix) => `  <action>
+${checks.map(([where, re], i) => `    <ereg regexp="${re}" search_in="${where === 'body' ? 'body' : 'hdr'}"${where === 'body' ? '' : ` header="${where}"`} check_it="true" assign_to="${prefix}${i}"/>`).join('\n')}
+  </action>`;
+const infoExpected = (checks) => `<recv request="INFO" timeout="30000" crlf="true">
+${expect(checks, 'i')}
+</recv>
+<Reference variables="${checks.map((_, i) => `i${i}`).join(',')}"/>
+${reply('200 OK')}`;
+export const uasScenario = (user, { secure = false, body = sdp(secure), checks = [], info = null } = {}) => `<recv request="INVITE" rrs="true" crlf="true">
   <action>
 ${checks.map(([where, re], i) => `    <ereg regexp="${re}" search_in="${where === 'body' ? 'body' : 'hdr'}"${where === 'body' ? '' : ` header="${where}"`} check_it="true" assign_to="k${i}"/>`).join('\n')}
   </action>
@@ -355,6 +441,7 @@ ${checks.length ? `<Reference variables="${checks.map((_, i) => `k${i}`).join(',
 ${reply('180 Ringing', { user: user, tag: true })}
 ${reply('200 OK', { user: user, tag: true, body: body, retrans: true })}
 <recv request="ACK" crlf="true"/>
+${info ? infoExpected(info) : ''}
 <recv request="BYE" timeout="60000"/>
 ${reply('200 OK')}`;
 
