@@ -278,6 +278,8 @@ describe('webrtc', () => {
       assert.ok(after.lost - before.lost <= 50, `lost ${before.lost} -> ${after.lost} across the replacement: ${JSON.stringify({ before, after })}`);
       assert.ok(Math.abs((after.expected - before.expected) - (after.packets - before.packets)) < 50,
         `expected ${before.expected} -> ${after.expected}, packets ${before.packets} -> ${after.packets}`);
+      // The replaced one's end is not the site's: its link stays up throughout.
+      assert.doesNotMatch(srv.stderr, new RegExp(`site ${site.H04.id}: link down: replaced`), 'H04 link down for the replacement');
     });
 
     test('a peer that passes ICE but never does DTLS is dropped after the DTLS timeout', async () => {
