@@ -427,14 +427,18 @@ event_dispatch(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Tells the main loop (from any thread); not once the engine is freed. */
+/* Tells the main loop (from any thread); not once the engine is freed.
+ * Always later, never from inside the call: g_main_context_invoke would run
+ * it at once on the main loop's own thread, so a caller of rc_webrtc_close
+ * would see its peer's CLOSED handled (its owner's data gone) before the
+ * close returned. */
 static void
 post_event(rc_webrtc *w, rc_webrtc_peer *p, rc_webrtc_event event, const char *why)
 {
   event_call *e = g_new0(event_call, 1);
   g_atomic_int_inc(&w->box->ref);
   *e = (event_call){w->box, rc_webrtc_peer_ref(p), event, g_strdup(why)};
-  g_main_context_invoke(NULL, event_dispatch, e);
+  g_idle_add_full(G_PRIORITY_DEFAULT, event_dispatch, e, NULL);
 }
 
 /* Takes @p out of the tables; under w->lock. TRUE if it was in them. */

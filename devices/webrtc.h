@@ -57,7 +57,8 @@ int rc_webrtc_port(rc_webrtc *w);
  * The peer is not yet connected. (transfer full: the caller's ref) */
 rc_webrtc_peer *rc_webrtc_add(rc_webrtc *w, rc_webrtc_role role, const rc_sdp_offer *offer, guint32 video_ssrc,
                               guint32 audio_ssrc, char **answer);
-/* Ends @peer: a CLOSED event follows on the main loop (unless already closed). */
+/* Ends @peer: a CLOSED event follows on the main loop, never before this
+ * returns (unless already closed). */
 void rc_webrtc_close(rc_webrtc *w, rc_webrtc_peer *peer, const char *why);
 
 rc_webrtc_peer *rc_webrtc_peer_ref(rc_webrtc_peer *peer);

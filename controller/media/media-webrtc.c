@@ -66,6 +66,8 @@ renumber(binding *b, gboolean audio, guint8 *rtp)
       gint64 gap_us = MAX(g_get_monotonic_time() - n->last_us, 20000);
       n->seq_offset = (guint16)(n->last_seq + 1 - seq);
       n->ts_offset = n->last_ts + (guint32)(gap_us * (audio ? 48000 : 90000) / G_USEC_PER_SEC) - ts;
+      g_debug("webrtc %s: its %s goes on from the replaced publisher's: sequence %u becomes %u",
+              rc_webrtc_peer_resource(b->peer), audio ? "audio" : "video", seq, (guint16)(n->last_seq + 1));
     }
   }
   n->last_us = g_get_monotonic_time();
@@ -228,8 +230,9 @@ rc_media_rtc_free(rc_media *m)
   g_clear_pointer(slot, g_free);
 }
 
-/* Closes the peers of @session_id (or of @site_id, when not 0) now: no
- * callback reaches the media for them after this returns. */
+/* Closes the peers of @session_id (or of @site_id, when not 0) now: none of
+ * their packets reaches the media after this returns (their CLOSED events
+ * follow on the main loop). */
 static void
 close_where(rc_media *m, gint64 session_id, gint64 site_id, const char *why)
 {
@@ -315,7 +318,8 @@ rc_media_webrtc_publish(rc_media *m, gint64 site_id, const char *text, gsize len
   binding before = {0};
   if (old) {
     out->replaced = TRUE;
-    rc_webrtc_close(r->engine, old, "replaced by a new publisher for the same site"); /* no more packets of it */
+    /* No more packets of it; its binding stays until its CLOSED event, later. */
+    rc_webrtc_close(r->engine, old, "replaced by a new publisher for the same site");
     binding *ob = g_hash_table_lookup(r->bindings, rc_webrtc_peer_resource(old));
     if (ob)
       before = *ob;

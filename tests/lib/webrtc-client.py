@@ -2,9 +2,11 @@
 """A WHIP publisher / WHEP viewer built on GStreamer's webrtcbin, independent of
 roomctl's own code: the interop client of the WebRTC integration tests.
 
-  webrtc-client.py publish URL TOKEN [--seconds N] [--ca FILE]
-  webrtc-client.py view URL TOKEN [--seconds N] [--ca FILE]
+  webrtc-client.py [--seconds N] [--ca FILE] -- publish URL TOKEN
+  webrtc-client.py [--seconds N] [--ca FILE] -- view URL TOKEN
   webrtc-client.py publish|view --print-offer     (prints the offer and exits)
+
+('--' before the positionals: a token may start with '-'.)
 
 It waits for ICE gathering to complete and POSTs the whole offer (the server
 is ICE-lite, no trickle), prints one JSON line of figures a second on stdout

@@ -35,8 +35,10 @@ export const SYSTEM_PYTHON = '/usr/bin/python3';
  * stderr text), exited (promise of {code, signal}), stop(signal)}.
  */
 export function startClient(mode, url, token, opts = {}) {
-  const argv = [CLIENT, mode, url, token, '--seconds', String(opts.seconds ?? 120), ...(opts.ca ? ['--ca', opts.ca] : []),
-    ...(opts.args || [])];
+  // The options first, then '--': a site secret is base64url, and one in 64
+  // starts with '-', which argparse would take for an option.
+  const argv = [CLIENT, '--seconds', String(opts.seconds ?? 120), ...(opts.ca ? ['--ca', opts.ca] : []),
+    ...(opts.args || []), '--', mode, url, token];
   const proc = reapOnExit(spawn(SYSTEM_PYTHON, argv, { stdio: ['ignore', 'pipe', 'pipe'] }));
   const client = { proc, lines: [], latest: null, final: null, httpError: null, output: '' };
   let partial = '';

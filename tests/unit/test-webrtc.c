@@ -5,9 +5,10 @@
  * with a success that carries the client's address; a wrong password, an
  * unknown username or a check for another peer gets nothing; DTLS from an
  * address that made no check is dropped and counted; closing a peer tells
- * the host on the main loop, once. The transport: the SSRCs of the site's
- * code, its link down until a publisher connects, the receiver's payload
- * types as the site's out payload types. */
+ * the host on the main loop, once, and only after the close returned (also
+ * when closed from the main loop itself). The transport: the SSRCs of the
+ * site's code, its link down until a publisher connects, the receiver's
+ * payload types as the site's out payload types. */
 #include "devices/site-adapters.h"
 #include "devices/site-webrtc.h"
 #include "devices/webrtc.h"
@@ -174,12 +175,35 @@ test_ice_check(fixture_t *f, gconstpointer data)
   g_assert_cmpuint(c.stun_ok, ==, 1);
 }
 
+typedef struct {
+  fixture_t *f;
+  GMainLoop *loop;
+  guint during; /* events the host had when the closes returned */
+} closer;
+
+/* Closes the peer from a main loop dispatch, as an API handler does. */
+static gboolean
+close_from_loop(gpointer data)
+{
+  closer *c = data;
+  rc_webrtc_close(c->f->engine, c->f->peer, "ended by the test");
+  rc_webrtc_close(c->f->engine, c->f->peer, "again");
+  c->during = c->f->log.events->len;
+  g_main_loop_quit(c->loop);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 test_close_once(fixture_t *f, gconstpointer data)
 {
   (void)data;
-  rc_webrtc_close(f->engine, f->peer, "ended by the test");
-  rc_webrtc_close(f->engine, f->peer, "again");
+  closer closing = {f, g_main_loop_new(NULL, FALSE), G_MAXUINT};
+  g_idle_add(close_from_loop, &closing);
+  g_main_loop_run(closing.loop);
+  g_main_loop_unref(closing.loop);
+  /* Not from inside the close, even on the main loop's own thread: its
+   * caller still reads its data of the peer (a replaced publisher's numbering). */
+  g_assert_cmpuint(closing.during, ==, 0);
   for (int i = 0; i < 50 && f->log.events->len < 1; i++)
     g_main_context_iteration(NULL, FALSE);
   while (g_main_context_iteration(NULL, FALSE))
