@@ -343,6 +343,9 @@ rc_site_sip_stop(rc_site_transport *t, const char *why)
 {
   g_return_if_fail(rc_site_is_sip(t));
   unset((site_sip *)t);
+  t->format.video.tier = -1; /* its level's again */
+  if (t->host->format)
+    t->host->format(t->host->media, t->site_id);
   rc_site_transport_set_link(t, FALSE, why);
 }
 

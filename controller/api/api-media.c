@@ -209,7 +209,7 @@ room_audio_json(rc_room_audio *room)
                    (json_int_t)st.output_underruns);
 }
 
-/* {"session_id","sites":[{"site_id","code","name","transport","link":{…},"receives_program","audio_codec","audio_absent"?,"video":{…},"video_rr","audio":{…},"audio_rr"}],
+/* {"session_id","sites":[{"site_id","code","name","transport","link":{…},"receives_program","audio_codec","audio_absent"?,"tier","video":{…},"video_rr","audio":{…},"audio_rr"}],
  *  "ingest":{"video":{…},"audio":{…}},"program":{…},"forward_delay":{…},"room_audio":{…}} */
 static json_t *
 figures_json(rc_media *m, gint64 sid)
@@ -227,6 +227,7 @@ figures_json(rc_media *m, gint64 sid)
                              s->audio_codec ? json_string(s->audio_codec) : json_null());
     if (s->audio_absent)
       json_object_set_new(site, "audio_absent", json_true());
+    json_object_set_new(site, "tier", json_integer(s->tier));
     if (s->have_video) {
       json_object_set_new(site, "video", stream_json(&s->video));
       json_object_set_new(site, "video_rr", rr_json(&s->video));

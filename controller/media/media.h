@@ -73,6 +73,7 @@ typedef struct {
   gboolean receives_program;
   const char *audio_codec;       /* static */
   gboolean audio_absent;         /* its source has no audio at all (a camera without a microphone) */
+  int tier;                      /* the program tier it takes in compose mode (its level's, or its call's decoder's) */
 } rc_media_site_figures;
 
 #define RC_MEDIA_DELAY_BUCKETS 19

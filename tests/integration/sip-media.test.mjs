@@ -106,6 +106,7 @@ describe('sip media: a baresip endpoint with SRTP is a site like any other', () 
       return x && x.link.up && x.video.packets > 100 && x.audio.packets > 50 && x;
     }, 20000, 'H15 video and audio counted', () => ({ ...seen(), stats: last }));
     assert.equal(s.transport, 'sip');
+    assert.equal(s.tier, 0, 'baresip\'s level 3.1 (42e01f) decodes the first tier');
     assert.equal(s.audio_codec, 'opus');
     assert.ok(s.video.lost <= 5, JSON.stringify(s.video));
     await until(() => rows.get(site.H15.id) && rows.get(site.H15.id).state === 'online', 15000, 'H15 online in the health ticks',
@@ -197,6 +198,12 @@ describe('sip media: a baresip endpoint with SRTP is a site like any other', () 
       'H17 connected', seen);
     assert.equal(call.media.video.pli, false);
     assert.equal(call.media.video.fir, false);
+    // Its level (3.0, 42e01e: 1,620 macroblocks) decodes the second tier (640x360), not a district's first (1280x720).
+    assert.equal(call.media.video.tier, 1);
+    assert.equal(site.H17.level, 'district');
+    let row = null;
+    await until(async () => (row = (await stats()).sites.find((x) => x.code === 'H17')) && row.tier === 1, 5000,
+      'H17 on the compose tier its decoder takes', () => row);
     const sent = () => srv.stderr.split('site H17, session 1: INFO picture_fast_update sent').length - 1;
     await until(() => sent() === 1, 5000, 'the media asked H17 for its first picture by INFO', seen);
     await chairWs.request('floor.site', { session_id: 1, site_id: site.H17.id });
