@@ -74,7 +74,9 @@ figures(hfx *h, guint64 packets, double idle_s)
   rc_media_stream_figures a = {.packets = packets, .expected = packets, .settled_expected = packets,
                                .bitrate_bps = 64000, .idle_s = idle_s, .payload_type = 111, .wrong_pt = -1,
                                .wrong_pt_age_s = -1};
-  rc_media_site_figures s = {h->site_id, g_strdup("TINH"), g_strdup("Tỉnh"), TRUE, TRUE, v, a, "rtp", TRUE, NULL, 0, TRUE, "opus", FALSE};
+  rc_media_site_figures s = {.site_id = h->site_id, .code = g_strdup("TINH"), .name = g_strdup("Tỉnh"),
+                             .have_video = TRUE, .have_audio = TRUE, .video = v, .audio = a, .transport = "rtp",
+                             .link_up = TRUE, .receives_program = TRUE, .audio_codec = "opus"};
   g_array_append_val(f->sites, s);
   f->dropped[0][RC_DROP_UNKNOWN_SSRC] = 7;
   return f;
