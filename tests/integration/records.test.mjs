@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  ADMIN_PASSWORD, api, assertAlive, assertWireError, createItem, createSession, createUser, login, request, stopClean,
+  ADMIN_PASSWORD, api, assertAlive, assertWireError, createItem, createSession, createUser, login, parseCsv, request, stopClean,
 } from '../lib/integration.mjs';
 import { freeUdpPorts } from '../lib/media.mjs';
 import { makePdf } from '../lib/pdf.mjs';
@@ -40,26 +40,6 @@ const localDay = (iso) => new Date(Date.parse(iso) + TZ_MS).toISOString().slice(
 /** A stored UTC time as a CSV export writes it: the same instant on the province's clock, with its offset. */
 const csvTime = (iso) => (iso ? new Date(Date.parse(iso) + TZ_MS).toISOString().replace(/\.\d{3}Z$/, '+07:00') : '');
 const squash = (s) => s.replace(/\s+/g, ' ');
-
-/** RFC 4180 with the BOM roomctl writes; rows as objects keyed by the header. */
-function parseCsv(text) {
-  assert.ok(text.startsWith('\uFEFF'), 'CSV starts with a byte order mark');
-  const s = text.slice(1);
-  const rows = [];
-  let row = [], cell = '', quoted = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quoted) {
-      if (c === '"' && s[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; }
-    else if (c === '\r' && s[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; }
-    else cell += c;
-  }
-  if (cell || row.length) { row.push(cell); rows.push(row); }
-  const [head, ...body] = rows;
-  return body.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
-}
 
 function pdfText(file) {
   return execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
