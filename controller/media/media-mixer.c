@@ -196,7 +196,15 @@ on_room_sample(GstAppSink *sink, gpointer data)
  * ms: real-time audio never waits for the main loop (a stall there, a
  * big commit or a page of JSON, would be a gap heard at every site). It
  * touches only the ring (rc_room_audio_read) and the appsrc, which is
- * thread-safe. */
+ * thread-safe.
+ *
+ * Each block is stamped with the running time at which its last frame
+ * was read: it spans the @n frames before now. Until the pipeline plays
+ * there is no clock and nothing to stamp with, and what the microphone
+ * gave is dropped. (appsrc's do-timestamp stamped such early blocks with
+ * the clock's absolute time, far ahead of the mix: each mixer
+ * then held that block, waiting for its time, and with it the hall's
+ * voice, for good.) */
 static gpointer
 room_feed(gpointer data)
 {
@@ -205,8 +213,19 @@ room_feed(gpointer data)
   while (!g_atomic_int_get(&x->room_stop)) {
     g_usleep(10 * 1000);
     gsize n = rc_room_audio_read(x->room, frames, G_N_ELEMENTS(frames));
-    if (n)
-      gst_app_src_push_buffer(GST_APP_SRC(x->room_src), gst_buffer_new_memdup(frames, n * 2));
+    if (!n)
+      continue;
+    g_autoptr(GstClock) clock = gst_element_get_clock(x->room_src);
+    if (!clock || GST_STATE(x->room_src) != GST_STATE_PLAYING)
+      continue;
+    GstClockTime now = gst_clock_get_time(clock), base = gst_element_get_base_time(x->room_src);
+    GstClockTime span = gst_util_uint64_scale_int(n, GST_SECOND, RC_ROOM_AUDIO_RATE);
+    if (now < base + span)
+      continue;
+    GstBuffer *buf = gst_buffer_new_memdup(frames, n * 2);
+    GST_BUFFER_PTS(buf) = now - base - span;
+    GST_BUFFER_DURATION(buf) = span;
+    gst_app_src_push_buffer(GST_APP_SRC(x->room_src), buf);
   }
   return NULL;
 }
@@ -217,7 +236,7 @@ room_branch(rc_mixer *x)
   GstBin *bin = GST_BIN(x->pipeline);
   GstElement *src = rc_media_make("appsrc", bin), *tee = rc_media_make("tee", bin);
   g_autoptr(GstCaps) caps = gst_caps_from_string(RAW_CAPS);
-  g_object_set(src, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE, NULL);
+  g_object_set(src, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME, NULL);
   gst_element_link(src, tee);
   x->room_src = src;
   x->room_feed = g_thread_new("room-mic", room_feed, x);
