@@ -27,12 +27,14 @@ describe('sip: 20 sites with their own digest users from one sipp run', () => {
   const password = (i) => `many-secret-${i}`;
   const ok = (r, what) => assert.equal(r.code, 0, `${what}: sipp failed\n${r.errors}\n${r.out}\n--- roomctl ---\n${srv.stderr.slice(-3000)}`);
   const metric = async (re) => re.exec(await (await fetch(`${srv.base}/metrics`)).text())?.[1];
-  /** sipp calling the controller, one call a line of @lines (an injection file of SEQUENTIAL lines). */
+  /** sipp calling the controller, one call a line of @lines (an injection
+   *  file of SEQUENTIAL lines). Six free ports: runSipp's sipp binds its
+   *  media at port+2 (audio and video, RTP and RTCP: up to port+5). */
   async function caller(name, xml, lines, opts = {}) {
     const inf = path.join(work, `${name}.csv`);
     await fs.writeFile(inf, `SEQUENTIAL\n${lines.join('\n')}\n`);
     const run = await runSipp(work, name, xml, {
-      target: `127.0.0.1:${sipPort}`, port: await freeUdpPorts(4), calls: lines.length, timeoutS: 60,
+      target: `127.0.0.1:${sipPort}`, port: await freeUdpPorts(6), calls: lines.length, timeoutS: 60,
       extra: ['-inf', inf, '-r', String(N), '-l', String(N)], ...opts,
     });
     running.push(run.proc);
@@ -87,7 +89,7 @@ describe('sip: 20 sites with their own digest users from one sipp run', () => {
     // From 127.0.0.2: a registered site calling from its registered address
     // is let in without a challenge, and these calls are to show the digest.
     const lines = sites.map((_, i) => `${user(i)};${password(i)}`);
-    const run = await caller('dial-in', SCENARIOS.call('phien-1', '[field0]', true, 8000, FIELD_AUTH), lines, { ip: '127.0.0.2' });
+    const run = await caller('dial-in', SCENARIOS.call('phien-1', '[field0]', true, 8000, { authKeyword: FIELD_AUTH }), lines, { ip: '127.0.0.2' });
     const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
     const live = await until(async () => {
       const c = (await calls()).filter((x) => x.state === 'connected');

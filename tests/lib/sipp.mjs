@@ -84,8 +84,8 @@ export const FIELD_AUTH = '[authentication username="[field0]" password="[field1
 
 const from = (user) => `From: <sip:${user}@[local_ip]>;tag=[pid]SIPpTag[call_number]`;
 
-function invite(conf, user, cseq, { auth = false, secure = false, headers = '', authKeyword = '[authentication]' } = {}) {
-  return `<send retrans="500"><![CDATA[
+function invite(conf, user, cseq, { auth = false, secure = false, headers = '', authKeyword = '[authentication]', rtd = false } = {}) {
+  return `<send retrans="500"${rtd ? ' start_rtd="1"' : ''}><![CDATA[
 INVITE sip:${conf}@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 ${from(user)}
@@ -203,12 +203,12 @@ const challenged = (conf, user, opts) => `${invite(conf, user, 1, opts)}
 <recv response="100" optional="true"/>
 <recv response="401" auth="true"/>
 ${ackError(conf, user, 1)}
-${invite(conf, user, 2, { ...opts, auth: true })}
+${invite(conf, user, 2, { ...opts, auth: true, rtd: false })}
 <recv response="100" optional="true"/>`;
 
 /** The answer's checks on the 200: its m-lines (and a=crypto when secure). */
-const answered = (secure) => `<recv response="180" optional="true"/>
-<recv response="200" rrs="true">
+const answered = (secure, rtd = false) => `<recv response="180" optional="true"/>
+<recv response="200" rrs="true"${rtd ? ' rtd="1"' : ''}>
   <action>
     <ereg regexp="m=audio [0-9]+ RTP/${secure ? 'SAVP' : 'AVP'} 8" search_in="body" check_it="true" assign_to="1"/>
     <ereg regexp="m=video [0-9]+ RTP/${secure ? 'SAVP' : 'AVP'} 97" search_in="body" check_it="true" assign_to="2"/>
@@ -407,9 +407,10 @@ ${expectLine('403')}
 </recv>
 <label id="answered"/>`,
   // A call by digest: 200, ACK, a pause while the test reads the records,
-  // BYE. @authKeyword: FIELD_AUTH for the credentials of an injection file.
-  call: (conf, user, secure, pauseMs, authKeyword) => `${challenged(conf, user, { secure, authKeyword })}
-${answered(secure)}
+  // BYE. @authKeyword: FIELD_AUTH for the credentials of an injection file;
+  // @rtd: sipp's response time 1 is the first INVITE → the 200 (-trace_rtt).
+  call: (conf, user, secure, pauseMs, { authKeyword, rtd = false } = {}) => `${challenged(conf, user, { secure, authKeyword, rtd })}
+${answered(secure, rtd)}
 ${ack200(user, 2)}
 <pause milliseconds="${pauseMs}"/>
 ${bye(user, 3)}`,
