@@ -11,6 +11,8 @@
 //  2. 600 dial-ins: the 600 call the session's conference with digest and an
 //     SDES-SRTP offer; time from the first INVITE to all connected (target
 //     30 s), CPU; each hangs up (BYE) 30 s after its 200.
+//  (oneaddress) the storm again from one sipp on one address: how many
+//     REGISTERs the flood limit answers 503 (no target: it is meant to).
 //  3. dial-out: 600 sites of transport sip in the session, each answering
 //     as one sipp UAS (SDES-SRTP answer); the session starts and the
 //     controller calls them all ([sip] dials_per_second). Time from the
@@ -25,7 +27,7 @@
 // without a digest), under the burst; the tables say whether the limiter
 // answered anything (roomctl_sip_rate_limited_total). Media are not part
 // of this benchmark.
-//   node tests/bench/sip.mjs [--sites 600] [--addresses 10] [--phases storm,dialin,dialout]
+//   node tests/bench/sip.mjs [--sites 600] [--addresses 10] [--phases storm,dialin,oneaddress,dialout]
 
 import fs from 'node:fs/promises';
 import os from 'node:os';
