@@ -9,8 +9,9 @@
 //     (target 10 s), sipp's REGISTER→200 p50/p99 (target p99 1 s: sipp
 //     retransmits at 0.5 s), the controller's CPU.
 //  2. 600 dial-ins: the 600 call the session's conference with digest and an
-//     SDES-SRTP offer; time from the first INVITE to all connected (target
-//     30 s), CPU; each hangs up (BYE) 30 s after its 200.
+//     SDES-SRTP offer; time from starting sipp to all connected in the API
+//     (target 30 s), sipp's INVITE→200 p50/p99 (target p99 1 s), CPU; each
+//     hangs up (BYE) 30 s after its 200.
 //  (oneaddress) the storm again from one sipp on one address: how many
 //     REGISTERs the flood limit answers 503 (no target: it is meant to).
 //  3. dial-out: 600 sites of transport sip in the session, each answering
