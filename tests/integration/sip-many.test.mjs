@@ -29,8 +29,8 @@ describe('sip: 20 sites with their own digest users from one sipp run', () => {
   const ok = (r, what) => assert.equal(r.code, 0, `${what}: sipp failed\n${r.errors}\n${r.out}\n--- roomctl ---\n${srv.stderr.slice(-3000)}`);
   const metric = async (re) => re.exec(await (await fetch(`${srv.base}/metrics`)).text())?.[1];
   /** sipp calling the controller, one call a line of @lines (an injection
-   *  file of SEQUENTIAL lines). Six free ports: runSipp's sipp binds its
-   *  media at port+2 (audio and video, RTP and RTCP: up to port+5). */
+   *  file of SEQUENTIAL lines). Six free ports: runSipp gives sipp -mp
+   *  port+2, where it binds audio, and video at port+4. */
   async function caller(name, xml, lines, opts = {}) {
     const inf = path.join(work, `${name}.csv`);
     await fs.writeFile(inf, `SEQUENTIAL\n${lines.join('\n')}\n`);
