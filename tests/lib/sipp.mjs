@@ -74,10 +74,18 @@ export const reply = (status, { user = null, tag = false, headers = [], body = n
   ...(body ? ['Content-Type: application/sdp', 'Content-Length: [len]', '', body] : ['Content-Length: 0']),
   ']]></send>'].join('\n');
 
+/** The digest keyword with one user's credentials from sipp's injection
+ *  file (-inf: "user;password" a line, one line a call): sipp 3.6.1 takes
+ *  username= and password= as messages of their own, so [field0] is
+ *  replaced in them, but it ends the keyword at its first "]" unless that
+ *  is quoted (src/message.cpp, quoted_strchr): the quotes are what works.
+ *  Unquoted, [authentication username=[field0] ...] is cut at "[field0". */
+export const FIELD_AUTH = '[authentication username="[field0]" password="[field1]"]';
+
 const from = (user) => `From: <sip:${user}@[local_ip]>;tag=[pid]SIPpTag[call_number]`;
 
-function invite(conf, user, cseq, { auth = false, secure = false, headers = '' } = {}) {
-  return `<send retrans="500"><![CDATA[
+function invite(conf, user, cseq, { auth = false, secure = false, headers = '', authKeyword = '[authentication]', rtd = false } = {}) {
+  return `<send retrans="500"${rtd ? ' start_rtd="1"' : ''}><![CDATA[
 INVITE sip:${conf}@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 ${from(user)}
@@ -86,7 +94,7 @@ Call-ID: [call_id]
 CSeq: ${cseq} INVITE
 Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>
 Max-Forwards: 70
-${headers ? `${headers}\n` : ''}${auth ? '[authentication]\n' : ''}Content-Type: application/sdp
+${headers ? `${headers}\n` : ''}${auth ? `${authKeyword}\n` : ''}Content-Type: application/sdp
 Content-Length: [len]
 
 ${sdp(secure)}
@@ -195,12 +203,12 @@ const challenged = (conf, user, opts) => `${invite(conf, user, 1, opts)}
 <recv response="100" optional="true"/>
 <recv response="401" auth="true"/>
 ${ackError(conf, user, 1)}
-${invite(conf, user, 2, { ...opts, auth: true })}
+${invite(conf, user, 2, { ...opts, auth: true, rtd: false })}
 <recv response="100" optional="true"/>`;
 
 /** The answer's checks on the 200: its m-lines (and a=crypto when secure). */
-const answered = (secure) => `<recv response="180" optional="true"/>
-<recv response="200" rrs="true">
+const answered = (secure, rtd = false) => `<recv response="180" optional="true"/>
+<recv response="200" rrs="true"${rtd ? ' rtd="1"' : ''}>
   <action>
     <ereg regexp="m=audio [0-9]+ RTP/${secure ? 'SAVP' : 'AVP'} 8" search_in="body" check_it="true" assign_to="1"/>
     <ereg regexp="m=video [0-9]+ RTP/${secure ? 'SAVP' : 'AVP'} 97" search_in="body" check_it="true" assign_to="2"/>
@@ -225,6 +233,29 @@ Content-Length: [len]
 ${FAST_UPDATE}
 ]]></send>
 <recv response="481"/>`;
+
+/** Actions of a response with @code: the call fails unless the injection
+ *  file's third field is @code (actions of a <nop> cannot fail a call). */
+const expectLine = (code) => `  <action>
+    <assignstr assign_to="got" value="${code}"/>
+    <assignstr assign_to="want" value="[field2]"/>
+    <strcmp variable="got" variable2="want" check_it="true"/>
+  </action>`;
+
+/** A REGISTER of @user, its 401, and the REGISTER again with @authKeyword;
+ *  @rtd: the first REGISTER starts sipp's response time 1. */
+const registerPair = (user, expires, authKeyword, rtd = false) => [1, 2].map((cseq) => `<send retrans="500"${rtd && cseq === 1 ? ' start_rtd="1"' : ''}><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:${user}@[remote_ip]>;tag=[pid]reg[call_number]
+To: <sip:${user}@[remote_ip]>
+Call-ID: [call_id]
+CSeq: ${cseq} REGISTER
+Contact: <sip:${user}@[local_ip]:[local_port]>
+Expires: ${expires}
+${cseq === 2 ? `${authKeyword}\n` : ''}Max-Forwards: 70
+Content-Length: 0
+]]></send>${cseq === 1 ? '\n<recv response="401" auth="true"/>' : ''}`).join('\n');
 
 export const SCENARIOS = {
   // A call by digest that sends INFO within it: picture_fast_update (200),
@@ -361,36 +392,25 @@ ${inDialog('UPDATE', user, 3 + i, null, `Supported: timer\nSession-Expires: ${se
 <recv response="200"/>`).join('\n')}
 ${refreshes ? bye(user, 3 + refreshes) : `<recv request="BYE" timeout="${seconds * 3000}"/>
 ${reply('200 OK')}`}`,
-  register: (user, expect = 200, expires = 300) => `<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:${user}@[remote_ip]>;tag=[pid]reg[call_number]
-To: <sip:${user}@[remote_ip]>
-Call-ID: [call_id]
-CSeq: 1 REGISTER
-Contact: <sip:${user}@[local_ip]:[local_port]>
-Expires: ${expires}
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-<recv response="401" auth="true"/>
-<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:${user}@[remote_ip]>;tag=[pid]reg[call_number]
-To: <sip:${user}@[remote_ip]>
-Call-ID: [call_id]
-CSeq: 2 REGISTER
-Contact: <sip:${user}@[local_ip]:[local_port]>
-Expires: ${expires}
-[authentication]
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
+  register: (user, expect = 200, expires = 300, authKeyword = '[authentication]') => `${registerPair(user, expires, authKeyword)}
 <recv response="${expect}"/>`,
-  // A call by digest: 200, ACK, a pause while the test reads the records, BYE.
-  call: (conf, user, secure, pauseMs) => `${challenged(conf, user, { secure })}
-${answered(secure)}
+  // One site a line of the injection file ("user;password;expected"): a
+  // REGISTER, its 401, the REGISTER again with that line's digest, and the
+  // answer must be the line's expected code (200 or 403), else the call fails.
+  // @rtd: sipp's response time 1 is the first REGISTER → the 200 (-trace_rtt).
+  registerEach: (expires = 300, rtd = false) => `${registerPair('[field0]', expires, FIELD_AUTH, rtd)}
+<recv response="200" optional="true" next="answered"${rtd ? ' rtd="1"' : ''}>
+${expectLine('200')}
+</recv>
+<recv response="403">
+${expectLine('403')}
+</recv>
+<label id="answered"/>`,
+  // A call by digest: 200, ACK, a pause while the test reads the records,
+  // BYE. @authKeyword: FIELD_AUTH for the credentials of an injection file;
+  // @rtd: sipp's response time 1 is the first INVITE → the 200 (-trace_rtt).
+  call: (conf, user, secure, pauseMs, { authKeyword, rtd = false } = {}) => `${challenged(conf, user, { secure, authKeyword, rtd })}
+${answered(secure, rtd)}
 ${ack200(user, 2)}
 <pause milliseconds="${pauseMs}"/>
 ${bye(user, 3)}`,
@@ -460,7 +480,8 @@ export async function runSipp(dir, name, xml, { target = null, port, calls = 1, 
     '-m', String(calls), '-nostdin', '-timeout', `${timeoutS}s`, '-timeout_error', '-trace_err', '-error_file', errors];
   if (user) args.push('-au', user, '-ap', password);
   args.push(...extra);
-  const proc = reapOnExit(spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  // cwd: where sipp writes its -trace_rtt and -trace_stat files.
+  const proc = reapOnExit(spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   const keep = (d) => { out += d; if (out.length > 100_000) out = out.slice(-50_000); };
   proc.stdout.on('data', keep);
