@@ -29,13 +29,12 @@ describe('sip: 20 sites with their own digest users from one sipp run', () => {
   const ok = (r, what) => assert.equal(r.code, 0, `${what}: sipp failed\n${r.errors}\n${r.out}\n--- roomctl ---\n${srv.stderr.slice(-3000)}`);
   const metric = async (re) => re.exec(await (await fetch(`${srv.base}/metrics`)).text())?.[1];
   /** sipp calling the controller, one call a line of @lines (an injection
-   *  file of SEQUENTIAL lines). Six free ports: runSipp gives sipp -mp
-   *  port+2, where it binds audio, and video at port+4. */
+   *  file of SEQUENTIAL lines). runSipp finds its media ports apart. */
   async function caller(name, xml, lines, opts = {}) {
     const inf = path.join(work, `${name}.csv`);
     await fs.writeFile(inf, `SEQUENTIAL\n${lines.join('\n')}\n`);
     const run = await runSipp(work, name, xml, {
-      target: `127.0.0.1:${sipPort}`, port: await freeUdpPorts(6), calls: lines.length, timeoutS: 60,
+      target: `127.0.0.1:${sipPort}`, port: await freeUdpPorts(2), calls: lines.length, timeoutS: 60,
       extra: ['-inf', inf, '-r', String(N), '-l', String(N)], ...opts,
     });
     running.push(run.proc);

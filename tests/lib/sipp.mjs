@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { freePort, reapOnExit } from './server.mjs';
+import { freeUdpPorts } from './media.mjs';
 
 export const KEY = 'AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e'; // 30 bytes, base64: an SDES inline key
 
@@ -476,7 +477,10 @@ export async function runSipp(dir, name, xml, { target = null, port, calls = 1, 
   const file = path.join(dir, `${name}.xml`);
   await fs.writeFile(file, `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="${name}">\n${xml}\n</scenario>\n`);
   const errors = path.join(dir, `${name}.errors.log`);
-  const args = ['-sf', file, ...(target ? [target] : []), '-i', ip, '-p', String(port), '-mp', String(port + 2),
+  // Its media sockets (-mp: audio RTP and RTCP, video at +2 and +3) get free ports of their own: port + 2
+  // upwards need not be free just because port is.
+  const mediaPort = await freeUdpPorts(6);
+  const args = ['-sf', file, ...(target ? [target] : []), '-i', ip, '-p', String(port), '-mp', String(mediaPort),
     '-m', String(calls), '-nostdin', '-timeout', `${timeoutS}s`, '-timeout_error', '-trace_err', '-error_file', errors];
   if (user) args.push('-au', user, '-ap', password);
   args.push(...extra);
