@@ -271,6 +271,7 @@ rc_site_sip_start(rc_site_transport *t, const rc_sip_sdp_offer *offer, const rc_
   g_return_val_if_fail(rc_site_is_sip(t), FALSE);
   const rc_sip_sdp_stream *m[2] = {&offer->video, &offer->audio};
   const rc_sip_crypto *ours[2] = {video_key, audio_key};
+  t->link.held = rc_sip_sdp_on_hold(offer); /* a hold changes no stream: said before the no-change return */
   if (s->live && same_stream(&s->last[0], m[0], &s->last_key[0], ours[0]) &&
       same_stream(&s->last[1], m[1], &s->last_key[1], ours[1]))
     return TRUE;
@@ -343,6 +344,7 @@ rc_site_sip_stop(rc_site_transport *t, const char *why)
 {
   g_return_if_fail(rc_site_is_sip(t));
   unset((site_sip *)t);
+  t->link.held = FALSE;
   t->format.video.tier = -1; /* its level's again */
   if (t->host->format)
     t->host->format(t->host->media, t->site_id);

@@ -60,6 +60,7 @@ typedef struct {
   gboolean up;
   char *why;        /* the last reason it went down, or NULL */
   guint ups, downs;
+  gboolean held;    /* up, but the site said it sends nothing (a SIP call on hold) */
 } rc_site_link;
 
 /* What the media gives a transport (borrowed; outlives it). */

@@ -121,7 +121,7 @@ static const site_metric site_metrics[] = {
 static void
 render_sites(rc_metrics *m, GString *out, const GPtrArray *all)
 {
-  static const char *const states[] = {"unknown", "online", "degraded", "offline"};
+  static const char *const states[RC_HEALTH_STATES] = {"unknown", "online", "degraded", "offline", "held"};
   g_autoptr(GArray) sites = g_array_new(FALSE, FALSE, sizeof(rc_media_site_figures)); /* borrowed rows */
   for (guint k = 0; k < all->len; k++) {
     const rc_media_figures *f = all->pdata[k];
@@ -137,7 +137,7 @@ render_sites(rc_metrics *m, GString *out, const GPtrArray *all)
   for (guint i = 0; i < sites->len; i++) {
     const rc_media_site_figures *s = &g_array_index(sites, rc_media_site_figures, i);
     rc_health_state st = rc_site_health_state(m->health, s->site_id);
-    for (guint k = 0; k < 4; k++) {
+    for (guint k = 0; k < RC_HEALTH_STATES; k++) {
       g_string_append_printf(out, "roomctl_site_state{state=\"%s\",site=\"", states[k]);
       escape_label(out, s->code);
       g_string_append(out, "\",name=\"");

@@ -143,6 +143,7 @@ input_of(const rc_media_site_figures *site)
   in.have_video = site->have_video && v->packets > 0;
   in.have_audio = site->have_audio && a->packets > 0;
   in.audio_absent = site->audio_absent;
+  in.held = site->held;
   /* The settled figures: a late packet is neither lost in one window nor
    * found in the next, so reordering shows no loss. */
   in.video_expected = v->settled_expected;
@@ -269,10 +270,10 @@ publish_alarms(watch *w, GArray *stored)
 static json_t *
 counts_json(watch *w)
 {
-  guint c[4];
+  guint c[RC_HEALTH_STATES];
   rc_health_counts(w->health, c);
-  return json_pack("{si si si si}", "unknown", c[RC_HEALTH_UNKNOWN], "online", c[RC_HEALTH_ONLINE], "degraded",
-                   c[RC_HEALTH_DEGRADED], "offline", c[RC_HEALTH_OFFLINE]);
+  return json_pack("{si si si si si}", "unknown", c[RC_HEALTH_UNKNOWN], "online", c[RC_HEALTH_ONLINE], "degraded",
+                   c[RC_HEALTH_DEGRADED], "offline", c[RC_HEALTH_OFFLINE], "held", c[RC_HEALTH_HELD]);
 }
 
 static json_t *
@@ -415,6 +416,8 @@ verdict_of(gboolean known, const rc_health_view *v)
 {
   if (!known || v->state == RC_HEALTH_UNKNOWN || v->state == RC_HEALTH_OFFLINE)
     return "absent";
+  if (v->state == RC_HEALTH_HELD) /* connected, but sends nothing until it resumes: its state says why */
+    return "degraded";
   if (v->state == RC_HEALTH_DEGRADED || v->video_problem || v->audio_problem)
     return "degraded";
   return "ready";

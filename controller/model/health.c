@@ -24,6 +24,7 @@ typedef struct {
   double loss_percent, jitter_ms;
   double low_video_since, low_audio_since; /* 0 = not low */
   double heard_since;                      /* heard again since (0 = not heard) */
+  double resumed_s;                        /* its hold ended then (0 = never held) */
   /* configuration faults: above the cap (since when), a wrong payload type */
   double over_since;
   gboolean over_cap, bad_video_pt, bad_audio_pt;
@@ -68,7 +69,7 @@ rc_health_reset(rc_health *h)
 const char *
 rc_health_state_name(rc_health_state s)
 {
-  static const char *const names[] = {"unknown", "online", "degraded", "offline"};
+  static const char *const names[] = {"unknown", "online", "degraded", "offline", "held"};
   return names[s];
 }
 
@@ -175,6 +176,24 @@ judge(rc_health *h, site_health *s, const rc_health_input *in, double now, const
   /* A site that sends only packets of a wrong type is heard, and misconfigured. */
   gboolean bad_pt = judge_payload_type(h, s, in);
   s->over_cap = FALSE;
+  /* On hold: sending nothing is what it said it would do. Judged again
+   * once it resumes, its silence until then not counted: offline_seconds
+   * to send again, then the start's grace. */
+  if (in->held || (s->state == RC_HEALTH_HELD && s->resumed_s == 0)) {
+    s->resumed_s = in->held ? 0 : now;
+    if (in->held) {
+      s->heard_since = 0;
+      s->low_video_since = s->low_audio_since = 0;
+      s->video_problem = s->audio_problem = FALSE;
+      *reason = "on hold";
+      return RC_HEALTH_HELD;
+    }
+  }
+  if (s->state == RC_HEALTH_HELD && !bad_pt && (idle < 0 || idle >= now - s->resumed_s) &&
+      now - s->resumed_s < t->offline_seconds) {
+    *reason = "resuming";
+    return RC_HEALTH_HELD;
+  }
   if (!in->have_video && !in->have_audio && !bad_pt) {
     s->heard_since = 0;
     *reason = "never heard";
@@ -293,9 +312,9 @@ rc_health_site(rc_health *h, gint64 site_id, double now, rc_health_view *out)
 }
 
 void
-rc_health_counts(rc_health *h, guint c[4])
+rc_health_counts(rc_health *h, guint c[RC_HEALTH_STATES])
 {
-  memset(c, 0, 4 * sizeof *c);
+  memset(c, 0, RC_HEALTH_STATES * sizeof *c);
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init(&it, h->sites);

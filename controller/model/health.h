@@ -13,7 +13,10 @@
 #pragma once
 #include <glib.h>
 
-typedef enum { RC_HEALTH_UNKNOWN, RC_HEALTH_ONLINE, RC_HEALTH_DEGRADED, RC_HEALTH_OFFLINE } rc_health_state;
+/* HELD: a site that said it sends nothing (a SIP call on hold); no alarm
+ * stands or is raised for it until it resumes. */
+typedef enum { RC_HEALTH_UNKNOWN, RC_HEALTH_ONLINE, RC_HEALTH_DEGRADED, RC_HEALTH_OFFLINE, RC_HEALTH_HELD } rc_health_state;
+#define RC_HEALTH_STATES 5
 
 typedef struct {
   double loss_percent;     /* over the last 2 s, above → degraded */
@@ -43,6 +46,7 @@ typedef struct {
   int video_bad_pt, audio_bad_pt;                 /* this one last, */
   double video_bad_pt_age_s, audio_bad_pt_age_s;  /* this long ago */
   gboolean audio_absent;        /* its source has no audio at all: no silence */
+  gboolean held;                /* it said it sends nothing (a SIP call on hold): not judged, no alarm */
   gboolean have_rr;             /* the site's report about the program */
   double rr_fraction_lost, rr_jitter_ms;
 } rc_health_input;
@@ -86,4 +90,4 @@ typedef struct {
 /* FALSE when @site_id is unknown. */
 gboolean rc_health_site(rc_health *health, gint64 site_id, double now_s, rc_health_view *out);
 /* Sites per state, indexed by rc_health_state. */
-void rc_health_counts(rc_health *health, guint counts[4]);
+void rc_health_counts(rc_health *health, guint counts[RC_HEALTH_STATES]);

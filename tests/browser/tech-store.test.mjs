@@ -61,7 +61,7 @@ describe('tech dashboard store', () => {
     assert.deepEqual(s.history(s.indexOf(2))[2], [1, 3, 5, 7, 9], 'the worst program loss of each second');
     assert.ok(x.every((v, k) => k === 0 || v > x[k - 1]), 'times increase');
     assert.equal(s.points(s.indexOf(3)), 0, 'a silent site has no points');
-    assert.deepEqual([...s.counts], [5, 2, 0, 0]);
+    assert.deepEqual([...s.counts], [5, 2, 0, 0, 0]); // unknown, online, degraded, offline, held
   });
 
   it('keeps five minutes in buffers allocated once, with gaps for missing sites', () => {
@@ -93,6 +93,11 @@ describe('tech dashboard store', () => {
     s.applyTick({ sites: [row(1, 'online', { kbps: 1200 }), row(2, 'degraded', { kbps: 1000, loss: 6 })] }, 3000);
     assert.deepEqual(drained(), ['H01', 'TINH']);
     assert.equal(s.stateName(s.indexOf(2)), 'degraded');
-    assert.deepEqual([...s.counts], [5, 1, 1, 0]);
+    assert.deepEqual([...s.counts], [5, 1, 1, 0, 0]);
+    // A SIP site on hold: its own state, counted apart (model/health.h's order).
+    s.applyTick({ sites: [row(1, 'online', { kbps: 1200 }), row(2, 'held', { kbps: 0 })] }, 4000);
+    assert.deepEqual(drained(), ['H01']);
+    assert.equal(s.stateName(s.indexOf(2)), 'held');
+    assert.deepEqual([...s.counts], [5, 1, 0, 0, 1]);
   });
 });

@@ -23,7 +23,7 @@ import { freeSipPort, runSipp, sdp, uasScenario } from '../lib/sipp.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
 describe('sip media: a baresip endpoint with SRTP is a site like any other', () => {
-  let srv, admin, sipPort, work, ports, chairWs, techWs, baresip, out = '';
+  let srv, admin, sipPort, work, ports, chairWs, techWs, baresip, consPort, out = '';
   const site = {}, recv = {}, rows = new Map(), procs = [], running = [];
   const stats = async () => api(srv.base, admin, 'GET', '/api/v1/media/stats');
   const siteStats = async (code) => (await stats()).sites.find((s) => s.code === code);
@@ -75,12 +75,13 @@ describe('sip media: a baresip endpoint with SRTP is a site like any other', () 
   /** baresip as H15, dialling the session; @loopback: its SDP says 127.0.0.1 (else the host's default address). */
   const startBaresip = async ({ loopback }) => {
     const local = await freeSipPort();
+    consPort = await freeSipPort();
     await fs.writeFile(path.join(work, 'config'), [
-      `sip_listen 127.0.0.1:${local}`, 'audio_player aubridge,nil', 'audio_source ausine,440', 'audio_alert aubridge,nil',
+      `sip_listen 127.0.0.1:${local}`, `cons_listen 127.0.0.1:${consPort}`, 'audio_player aubridge,nil', 'audio_source ausine,440', 'audio_alert aubridge,nil',
       'video_source fakevideo,nil', 'video_display fakevideo,nil', 'video_size 320x240', 'video_fps 25',
       'video_bitrate 500000', 'rtcp_mux no', ...(loopback ? ['net_interface 127.0.0.1'] : []),
       'module_path /usr/lib/baresip/modules',
-      ...['stdio', 'opus', 'g722', 'g711', 'ausine', 'aubridge', 'avcodec', 'fakevideo', 'srtp'].map((m) => `module ${m}.so`),
+      ...['stdio', 'cons', 'opus', 'g722', 'g711', 'ausine', 'aubridge', 'avcodec', 'fakevideo', 'srtp'].map((m) => `module ${m}.so`),
       'module_app account.so', 'module_app menu.so', ''].join('\n'));
     await fs.writeFile(path.join(work, 'accounts'),
       `<sip:h15@127.0.0.1:${sipPort};transport=udp>;auth_pass=h15-secret;regint=300;mediaenc=srtp-mand;answermode=manual\n`);
@@ -149,6 +150,41 @@ describe('sip media: a baresip endpoint with SRTP is a site like any other', () 
     assert.ok(afterSpoof.video.lost - before.video.lost <= 5, JSON.stringify({ before: before.video, after: afterSpoof.video }));
     assert.ok(afterSpoof.video.expected - before.video.expected < afterSpoof.video.packets - before.video.packets + 50,
       JSON.stringify({ before: before.video, after: afterSpoof.video }));
+  });
+
+  /** Types @command into baresip's console (its cons module, UDP). */
+  const console_ = async (command) => {
+    const sock = dgram.createSocket('udp4');
+    await new Promise((resolve, reject) => sock.send(`${command}\n`, consPort, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+    sock.close();
+  };
+
+  test('baresip puts the call on hold: its site is held, not offline, no alarm; resumed, it is online again', async () => {
+    const alarms = [];
+    const onAlarm = (data) => {
+      const m = JSON.parse(data);
+      if (m.type === 'alarm.raised' && m.body.alarm.site_id === site.H15.id) alarms.push(m.body.alarm);
+    };
+    techWs.sock.on('message', onAlarm);
+    try {
+      await console_('/hold');
+      const held = await until(async () => (await calls()).find((c) => c.site_code === 'H15' && c.state === 'connected' && c.on_hold),
+        10000, 'the call on hold (re-INVITE a=sendonly)', seen);
+      assert.equal(held.media.audio.direction, 'sendonly');
+      await until(() => rows.get(site.H15.id)?.state === 'held', 10000, 'H15 held in the health ticks', () => rows.get(site.H15.id));
+      // Longer than offline_seconds: whatever it sends or not, it stays held, with no alarm.
+      await sleep(4000);
+      assert.equal(rows.get(site.H15.id).state, 'held');
+      const metrics = await (await fetch(`${srv.base}/metrics`)).text();
+      assert.match(metrics, /^roomctl_site_state\{state="held",site="H15",[^}]*\} 1$/m);
+      await console_('/resume');
+      await until(async () => (await calls()).find((c) => c.site_code === 'H15' && c.state === 'connected' && !c.on_hold),
+        10000, 'the call resumed (re-INVITE a=sendrecv)', seen);
+      await until(() => rows.get(site.H15.id)?.state === 'online', 15000, 'H15 online again', () => rows.get(site.H15.id));
+      assert.deepEqual(alarms, [], 'no alarm for the held site');
+    } finally {
+      techWs.sock.off('message', onAlarm);
+    }
   });
 
   test('when baresip hangs up, the site\'s link goes down', async () => {

@@ -137,6 +137,61 @@ test_flapping_raises_once(void)
 /* A site that reconnects comes back with a gap in its sequence numbers, an
  * old keyframe and a moment of silence: only the offline alarm is raised.
  * Once that clears, a fault that is still there raises its own alarm. */
+/* A site on hold sends nothing, and said so: held, no alarm; the offline
+ * alarm that stood before the hold clears. Resumed, it has offline_seconds
+ * to send again; one that never does is offline then. */
+static void
+test_held(void)
+{
+  fx f = setup();
+  for (int t = 1; t <= 3; t++)
+    tick(&f, good(9, t), t);
+  g_assert_cmpint(rc_health_state_of(f.h, 9), ==, RC_HEALTH_ONLINE);
+  rc_health_input quiet = good(9, 4);
+  quiet.video_idle_s = quiet.audio_idle_s = 3; /* dropped first: offline, alarmed */
+  tick(&f, quiet, 4);
+  g_assert_cmpint(rc_health_state_of(f.h, 9), ==, RC_HEALTH_OFFLINE);
+  g_assert_cmpuint(count_alarms(&f, "offline", TRUE), ==, 1);
+  for (int t = 5; t <= 20; t++) { /* then put on hold: nothing comes for 16 s */
+    rc_health_input held = good(9, 4);
+    held.video_idle_s = held.audio_idle_s = t - 3;
+    held.video_kbps = held.audio_kbps = 0;
+    held.held = TRUE;
+    tick(&f, held, t);
+    g_assert_cmpint(rc_health_state_of(f.h, 9), ==, RC_HEALTH_HELD);
+  }
+  g_assert_cmpstr(rc_health_state_name(RC_HEALTH_HELD), ==, "held");
+  g_assert_cmpuint(count_alarms(&f, "offline", FALSE), ==, 1); /* cleared after clear_seconds on hold */
+  g_assert_cmpuint(count_alarms(&f, "audio", TRUE) + count_alarms(&f, "video", TRUE), ==, 0);
+  guint counts[RC_HEALTH_STATES];
+  rc_health_counts(f.h, counts);
+  g_assert_cmpuint(counts[RC_HEALTH_HELD], ==, 1);
+  /* Resumed at 21: still silent at 22, within offline_seconds (2): held, "resuming". */
+  rc_health_input back = good(9, 4);
+  back.video_idle_s = back.audio_idle_s = 18;
+  tick(&f, back, 21);
+  back.video_idle_s = back.audio_idle_s = 19;
+  tick(&f, back, 22);
+  g_assert_cmpint(rc_health_state_of(f.h, 9), ==, RC_HEALTH_HELD);
+  /* It sends again at 22.5: online, with the start's grace (no silence yet). */
+  rc_health_input sending = good(9, 23);
+  tick(&f, sending, 23);
+  g_assert_cmpint(rc_health_state_of(f.h, 9), ==, RC_HEALTH_ONLINE);
+  g_assert_cmpuint(count_alarms(&f, "offline", TRUE), ==, 1);
+  /* Held and resumed again, but it never sends: offline once offline_seconds have passed. */
+  rc_health_input held = good(9, 23);
+  held.held = TRUE;
+  tick(&f, held, 24);
+  rc_health_input gone = good(9, 23);
+  for (int t = 25; t <= 28; t++) {
+    gone.video_idle_s = gone.audio_idle_s = t - 23;
+    tick(&f, gone, t);
+  }
+  g_assert_cmpint(rc_health_state_of(f.h, 9), ==, RC_HEALTH_OFFLINE);
+  g_assert_cmpuint(count_alarms(&f, "offline", TRUE), ==, 2);
+  teardown(&f);
+}
+
 static void
 test_reconnect_raises_only_offline(void)
 {
@@ -192,7 +247,7 @@ test_freeze_and_silence(void)
   g_assert_cmpint(rc_health_state_of(f.h, 5), ==, RC_HEALTH_ONLINE); /* reachable, with a problem */
   g_assert_cmpuint(count_alarms(&f, "video", TRUE), ==, 1);
   g_assert_cmpuint(count_alarms(&f, "audio", TRUE), ==, 1);
-  guint counts[4];
+  guint counts[RC_HEALTH_STATES];
   rc_health_counts(f.h, counts);
   g_assert_cmpuint(counts[RC_HEALTH_ONLINE], ==, 1);
   g_assert_cmpuint(counts[RC_HEALTH_OFFLINE] + counts[RC_HEALTH_DEGRADED] + counts[RC_HEALTH_UNKNOWN], ==, 0);
@@ -361,5 +416,6 @@ main(int argc, char **argv)
   g_test_add_func("/health/audio-absent", test_audio_absent);
   g_test_add_func("/health/over-the-cap", test_over_the_cap);
   g_test_add_func("/health/wrong-payload-type", test_wrong_payload_type);
+  g_test_add_func("/health/held", test_held);
   return g_test_run();
 }

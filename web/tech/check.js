@@ -10,7 +10,7 @@ import { h, button, icon, fill, showError } from '../common/ui.js';
 import { formatDuration, fmtMs, formatPercent } from './format.js';
 
 const VERDICTS = ['ready', 'degraded', 'absent'];
-const STATES = ['online', 'degraded', 'offline', 'unknown'];
+const STATES = ['online', 'degraded', 'held', 'offline', 'unknown'];
 
 export class CheckView {
   constructor(ctx, el, sessionId) {
@@ -149,7 +149,7 @@ export class CheckView {
     // the sites' states from this session's ticks (the progress counts can
     // still hold the previous session's sites in the first second)
     const stateOf = (site) => this.rows?.get(site.id)?.state || 'unknown';
-    const c = { online: 0, degraded: 0, offline: 0, unknown: 0 };
+    const c = { online: 0, degraded: 0, held: 0, offline: 0, unknown: 0 };
     for (const site of this.sites) c[stateOf(site)] = (c[stateOf(site)] || 0) + 1;
     fill(this.progressEl, h('section', { class: 'card' }, h('div', { class: 'card-body stack' },
       h('div', { class: 'row' }, h('span', { class: 'spinner' }), h('strong', null, t('tech.check.running'))),
@@ -185,6 +185,7 @@ export class CheckView {
 
   _healthText(hj) {
     const parts = [];
+    if (hj.state === 'held') parts.push(t('tech.state.held'));
     if (hj.loss_percent > 0.05) parts.push(`${t('tech.fig.loss')} ${formatPercent(hj.loss_percent)}`);
     if (hj.jitter_ms) parts.push(`jitter ${fmtMs(hj.jitter_ms)}`);
     if (hj.video_problem) parts.push(t('tech.problem.video'));

@@ -16,7 +16,7 @@ import { formatTileKbps, formatPercent } from './format.js';
 
 const RESORT_MS = 3000;
 const collator = new Intl.Collator('vi', { sensitivity: 'base', numeric: true });
-const SEVERITY = [1, 0, 2, 3];   // by state code: unknown, online, degraded, offline
+const SEVERITY = [1, 0, 2, 3, 1]; // by state code: unknown, online, degraded, offline, held
 const LEVEL_RANK = { province: 0, district: 1, department: 2, commune: 3 };
 
 export class SiteGrid {

@@ -15,7 +15,7 @@ import { SipBar } from './sip.js';
 import { perf } from './feed.js';
 
 const STALE_MS = 4000;
-const STATE_GLYPH = { online: '●', degraded: '▲', offline: '✕', unknown: '?' };
+const STATE_GLYPH = { online: '●', degraded: '▲', held: '⏸', offline: '✕', unknown: '?' };
 const UI_KEY = 'roomctl.tech.monitor';
 
 function loadUi() {
@@ -56,7 +56,7 @@ export class MonitorView {
     this.countBtns = {};
     this.totalEl = h('span', { class: 'count-total' });
     const countBar = h('div', { class: 'counts', role: 'group', 'aria-label': t('tech.filter.states') }, this.totalEl);
-    for (const s of ['online', 'degraded', 'offline', 'unknown']) {
+    for (const s of ['online', 'degraded', 'held', 'offline', 'unknown']) {
       const val = h('span', { class: 'count-val num' }, '0');
       const b = h('button', {
         type: 'button', class: `count-btn s-${s}`, 'aria-pressed': 'false', dataset: { state: s },

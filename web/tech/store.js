@@ -11,8 +11,8 @@
 
 import { fold } from '../common/ui.js';
 
-export const STATES = ['unknown', 'online', 'degraded', 'offline'];
-const STATE_CODE = { unknown: 0, online: 1, degraded: 2, offline: 3 };
+export const STATES = ['unknown', 'online', 'degraded', 'offline', 'held']; /* model/health.h's order */
+const STATE_CODE = { unknown: 0, online: 1, degraded: 2, offline: 3, held: 4 };
 
 /** Seconds of history kept per site (one column per second). */
 export const HISTORY = 300;
@@ -33,7 +33,7 @@ export class SiteGroup {
     this.site = site;        // the district's site (or the province's), or null
     this.label = label;      // used when site is null
     this.members = [];       // site indices, in display order
-    this.counts = new Int32Array(4);
+    this.counts = new Int32Array(STATES.length);
   }
 }
 
@@ -89,7 +89,7 @@ export class SiteStore {
     this.dirty = new Uint8Array(n);
     this.dirtyList = new Int32Array(n);
     this.dirtyCount = 0;
-    this.counts = new Int32Array(4);
+    this.counts = new Int32Array(STATES.length);
     this.counts[0] = n;
     this.ticks = 0;
     this.lastTickAt = 0;
