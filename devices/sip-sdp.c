@@ -467,6 +467,14 @@ rc_sip_sdp_on_hold(const rc_sip_sdp_offer *offer)
   return any;
 }
 
+gboolean
+rc_sip_sdp_takes_program(const rc_sip_sdp_stream *s)
+{
+  if (s->index < 0 || is_null_address(s->address) || s->direction == RC_SDP_SENDONLY || s->direction == RC_SDP_INACTIVE)
+    return FALSE;
+  return strcmp(s->encoding, "H264") != 0 || s->packetization_mode == 1;
+}
+
 static const char *
 answer_direction(rc_sdp_direction offered)
 {
@@ -511,7 +519,10 @@ add_format(GstSDPMedia *m, const rc_sip_sdp_stream *s, const rc_sip_crypto *key)
     gst_sdp_media_add_attribute(m, "crypto", crypto);
   }
   rc_sdp_direction offered = s->direction;
-  if (is_null_address(s->address)) /* old-style hold (RFC 3264 §8.4): nothing to send to */
+  /* Old-style hold (RFC 3264 §8.4): nothing to send to; H.264 in
+   * packetization-mode 0: nothing we may send (the program is in FU-A).
+   * The answer then does not send: as if the endpoint did not receive. */
+  if (is_null_address(s->address) || (strcmp(s->encoding, "H264") == 0 && s->packetization_mode == 0))
     offered = offered == RC_SDP_RECVONLY ? RC_SDP_INACTIVE : offered == RC_SDP_SENDRECV ? RC_SDP_SENDONLY : offered;
   gst_sdp_media_add_attribute(m, answer_direction(offered), NULL);
 }

@@ -118,6 +118,12 @@ char *rc_sip_sdp_offer_text(const rc_sip_sdp_local *local, rc_sip_srtp srtp);
  * usable stream is a=sendonly or a=inactive, or has the c= address
  * 0.0.0.0 (RFC 3264 §8.4's old form). FALSE when no stream is usable. */
 gboolean rc_sip_sdp_on_hold(const rc_sip_sdp_offer *offer);
+/* Whether the endpoint takes our RTP on @s: it receives there (not
+ * a=sendonly or a=inactive, not c=0.0.0.0), and, for H.264, in
+ * packetization-mode 1: the program is sent in FU-A fragments, which
+ * mode 0 does not allow (its video is taken, the program's is not sent;
+ * the answer says a=recvonly). */
+gboolean rc_sip_sdp_takes_program(const rc_sip_sdp_stream *s);
 
 /* Which tier of @tiers (@n, largest first) a decoder of @max_fs macroblocks
  * a frame and @max_mbps a second takes at @fps: the first that fits, -1

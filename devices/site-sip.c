@@ -19,6 +19,7 @@ typedef struct {
   GMutex lock;
   gboolean live;
   GSocketAddress *to[2], *rtcp_to[2]; /* where the endpoint receives, [video, audio] */
+  gboolean takes[2];                  /* it takes the program's RTP on that medium (RTCP goes regardless) */
   srtp_t in[2], out[2];               /* NULL: plain RTP on that medium */
   int video_pt;                       /* what the endpoint sends video with (re-stamped to the site's) */
   gboolean pli, fir;
@@ -111,7 +112,7 @@ static void
 send_locked(site_sip *s, gboolean audio, gboolean rtcp, guint8 *data, gsize len)
 {
   GSocketAddress *to = rtcp ? s->rtcp_to[audio] : s->to[audio];
-  if (!s->live || !to)
+  if (!s->live || !to || (!rtcp && !s->takes[audio]))
     return;
   int n = (int)len;
   if (s->out[audio] &&
@@ -272,6 +273,10 @@ rc_site_sip_start(rc_site_transport *t, const rc_sip_sdp_offer *offer, const rc_
   const rc_sip_sdp_stream *m[2] = {&offer->video, &offer->audio};
   const rc_sip_crypto *ours[2] = {video_key, audio_key};
   t->link.held = rc_sip_sdp_on_hold(offer); /* a hold changes no stream: said before the no-change return */
+  g_mutex_lock(&s->lock);
+  for (int k = 0; k < 2; k++)
+    s->takes[k] = rc_sip_sdp_takes_program(m[k]);
+  g_mutex_unlock(&s->lock);
   if (s->live && same_stream(&s->last[0], m[0], &s->last_key[0], ours[0]) &&
       same_stream(&s->last[1], m[1], &s->last_key[1], ours[1]))
     return TRUE;

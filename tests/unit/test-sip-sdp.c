@@ -277,7 +277,9 @@ test_answer_lines(void)
   g_assert_cmpstr(gst_sdp_media_get_format(app, 0), ==, "*");
   g_assert_cmpuint(gst_sdp_media_get_port(second), ==, 0);
   g_assert_nonnull(gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg, 1), "recvonly"));
-  g_assert_nonnull(gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg, 3), "sendonly"));
+  /* The video only receives, and in packetization-mode 0, which we do not send
+   * (test_takes_program): inactive rather than sendonly. */
+  g_assert_nonnull(gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg, 3), "inactive"));
 }
 
 /* Our own offer (dial-out) reads back, as a site would read it, with the
@@ -413,6 +415,46 @@ test_hold(void)
   g_assert_false(rc_sip_sdp_on_hold(&none));
 }
 
+/* Whether we send the program on a stream: where the endpoint receives,
+ * and for H.264 only in packetization-mode 1 (the program is in FU-A
+ * fragments): a mode-0 site's video is taken, and the answer says
+ * a=recvonly (a=inactive if it only receives). */
+static void
+test_takes_program(void)
+{
+  const struct {
+    const char *media;
+    gboolean audio, video;
+    const char *video_answer;
+  } cases[] = {
+      {"m=audio 4000 RTP/AVP 8\r\nm=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+       "a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n",
+       TRUE, TRUE, "sendrecv"},
+      {"m=audio 4000 RTP/AVP 8\r\nm=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+       "a=fmtp:96 profile-level-id=42e01f;packetization-mode=0\r\n",
+       TRUE, FALSE, "recvonly"},
+      {"m=audio 4000 RTP/AVP 8\r\nm=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+       "a=fmtp:96 profile-level-id=42e01f\r\na=recvonly\r\n", /* no mode said: 0 (RFC 6184) */
+       TRUE, FALSE, "inactive"},
+      {"m=audio 4000 RTP/AVP 8\r\na=sendonly\r\nm=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+       "a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\na=recvonly\r\n",
+       FALSE, TRUE, "sendonly"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    rc_sip_sdp_offer offer;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(parse(offer_with(cases[i].media), RC_SIP_SRTP_OFF, &offer, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(rc_sip_sdp_takes_program(&offer.audio), ==, cases[i].audio);
+    g_assert_cmpint(rc_sip_sdp_takes_program(&offer.video), ==, cases[i].video);
+    g_autofree char *answer = NULL;
+    g_autoptr(GstSDPMessage) msg = answer_of(&offer, &answer);
+    g_assert_nonnull(gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg, 1), cases[i].video_answer));
+  }
+  rc_sip_sdp_stream none = {.index = -1};
+  g_assert_false(rc_sip_sdp_takes_program(&none));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -428,6 +470,7 @@ main(int argc, char **argv)
   g_test_add_func("/sip-sdp/own-offer", test_own_offer);
   g_test_add_func("/sip-sdp/best-effort-srtp", test_best_effort_srtp);
   g_test_add_func("/sip-sdp/hold", test_hold);
+  g_test_add_func("/sip-sdp/takes-program", test_takes_program);
   offers = g_ptr_array_new_with_free_func(g_free);
   int status = g_test_run();
   g_ptr_array_unref(offers);

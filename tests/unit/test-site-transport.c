@@ -321,6 +321,7 @@ sip_stream(rc_sip_sdp_stream *m, int index, int pt, const char *encoding, int cl
   g_strlcpy(m->address, "192.0.2.20", sizeof m->address);
   m->port = port, m->rtcp_port = port + 1;
   m->secure = TRUE, m->pli = TRUE, m->tier = 1;
+  m->direction = RC_SDP_SENDRECV, m->packetization_mode = 1;
   g_strlcpy(m->remote_key.suite, "AES_CM_128_HMAC_SHA1_80", sizeof m->remote_key.suite);
   memset(m->remote_key.key, key_byte, sizeof m->remote_key.key);
 }
@@ -425,6 +426,26 @@ test_sip_media(void)
   g_assert_true(rc_site_sip_start(t, &offer, &ours[0], &ours[1], &error));
   g_assert_cmpuint(h->binds->len, ==, 8);
   g_assert_cmpstr(h->binds->pdata[6], ==, "video 192.0.2.20:41000 41001 latch");
+  /* On hold (a=sendonly), or in H.264 packetization-mode 0: no program
+   * video goes to it (RTCP still does); the link stays up, held. */
+  offer.video.direction = RC_SDP_SENDONLY, offer.audio.direction = RC_SDP_SENDONLY;
+  g_assert_true(rc_site_sip_start(t, &offer, &ours[0], &ours[1], &error));
+  g_assert_true(t->link.up && t->link.held);
+  t->ops->send(t, FALSE, program, 40);
+  g_assert_cmpuint(h->sent->len, ==, 2);
+  offer.video.direction = RC_SDP_SENDRECV, offer.audio.direction = RC_SDP_SENDRECV;
+  offer.video.packetization_mode = 0;
+  g_assert_true(rc_site_sip_start(t, &offer, &ours[0], &ours[1], &error));
+  g_assert_false(t->link.held);
+  t->ops->send(t, FALSE, program, 40);
+  g_assert_cmpuint(h->sent->len, ==, 2);
+  t->ops->request_keyframe(t);
+  g_assert_cmpuint(h->sent->len, ==, 3);
+  offer.video.packetization_mode = 1;
+  g_assert_true(rc_site_sip_start(t, &offer, &ours[0], &ours[1], &error));
+  program[3] = 2;
+  t->ops->send(t, FALSE, program, 40);
+  g_assert_cmpuint(h->sent->len, ==, 4);
 
   /* The call ends: unbound, the link down with its cause, nothing more sent. */
   rc_site_sip_stop(t, "the call ended: 200 OK");
@@ -433,7 +454,7 @@ test_sip_media(void)
   g_assert_false(t->link.up);
   g_assert_cmpstr(t->link.why, ==, "the call ended: 200 OK");
   t->ops->send(t, FALSE, program, 40);
-  g_assert_cmpuint(h->sent->len, ==, 2);
+  g_assert_cmpuint(h->sent->len, ==, 4);
   srtp_dealloc(endpoint_out);
   srtp_dealloc(us_in);
   rc_site_transport_free(t);
