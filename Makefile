@@ -116,7 +116,7 @@ API_OBJ     := $(APP_OBJ) $(call layer_obj,controller/api)
 NET_OBJ     := $(API_OBJ) $(call layer_obj,controller/net)
 
 UNIT_BASE    := config csv media-rtp service srtp-openssl
-UNIT_MODEL   := ballot-box floor health meeting vote
+UNIT_MODEL   := ballot-box floor health keypad meeting vote
 UNIT_STORE   := audit backup store store-sip
 UNIT_RECORDS := ical import records
 UNIT_DEVICES := audio-codec audio-ring room-audio webrtc-sdp webrtc sip-sdp sip-info sip-exit
