@@ -34,7 +34,8 @@ typedef struct {
   guint reoffers;                   /* offers taken within the call (re-INVITE, UPDATE) */
   guint stored;                     /* what of it the store has (STORED_*): store_story() */
   guint stored_reoffers;            /* the offer whose media the store has */
-  char dtmf[RC_SIP_CALLS_DTMF_KEEP + 1]; /* the last digits it keyed (INFO) */
+  char dtmf[RC_SIP_CALLS_DTMF_KEEP + 1]; /* the last digits it keyed (INFO, RFC 4733) */
+  rc_keypad keypad;                      /* what they mean (*1, *0) */
 } call_record;
 
 struct rc_sip_calls {
@@ -58,6 +59,8 @@ struct rc_sip_calls {
   /* INFO */
   rc_sip_calls_keyframe_fn keyframe;
   gpointer keyframe_data;
+  rc_sip_calls_keypad_fn keypad;
+  gpointer keypad_data;
 };
 
 typedef struct {
@@ -752,8 +755,26 @@ host_registered(gpointer data, const char *user, const char *contact, const char
 
 /* ---- INFO within a call -------------------------------------------------- */
 
-/* A site's INFO asks for something: a keyframe of the program, or a digit
- * to keep (the last RC_SIP_CALLS_DTMF_KEEP), published like any change. */
+/* A digit @r's site keyed (@how: "INFO" or "RTP"): kept (the last
+ * RC_SIP_CALLS_DTMF_KEEP), published like any change, and what the
+ * sequence means (keypad.h) goes to the keypad callback. */
+static void
+keyed(rc_sip_calls *c, call_record *r, char digit, guint duration_ms, const char *how)
+{
+  gsize n = strlen(r->dtmf);
+  if (n == RC_SIP_CALLS_DTMF_KEEP) /* the oldest goes */
+    memmove(r->dtmf, r->dtmf + 1, --n);
+  r->dtmf[n] = digit;
+  r->dtmf[n + 1] = '\0';
+  g_message("sip: site %s, session %" G_GINT64_FORMAT ": keyed %c (%s, %u ms), its last digits %s", r->site_code,
+            r->session_id, digit, how, duration_ms, r->dtmf);
+  announce(c, r);
+  rc_keypad_action action = rc_keypad_feed(&r->keypad, digit, g_get_monotonic_time() / 1000);
+  if (action != RC_KEYPAD_NONE && c->keypad)
+    c->keypad(r->session_id, r->site_id, action, c->keypad_data);
+}
+
+/* A site's INFO asks for something: a keyframe of the program, or a digit. */
 static void
 host_info(gpointer data, rc_sip_call *call, gpointer call_data, const rc_sip_info *info)
 {
@@ -765,15 +786,37 @@ host_info(gpointer data, rc_sip_call *call, gpointer call_data, const rc_sip_inf
     if (c->keyframe)
       c->keyframe(r->session_id, r->site_id, c->keyframe_data);
   } else if (info->kind == RC_SIP_INFO_DTMF) {
-    gsize n = strlen(r->dtmf);
-    if (n == RC_SIP_CALLS_DTMF_KEEP) /* the oldest goes */
-      memmove(r->dtmf, r->dtmf + 1, --n);
-    r->dtmf[n] = info->digit;
-    r->dtmf[n + 1] = '\0';
-    g_message("sip: site %s, session %" G_GINT64_FORMAT ": keyed %c (%u ms), its last digits %s", r->site_code,
-              r->session_id, info->digit, info->duration_ms, r->dtmf);
-    announce(c, r);
+    keyed(c, r, info->digit, info->duration_ms, "INFO");
   }
+}
+
+void
+rc_sip_calls_on_keypad(rc_sip_calls *c, rc_sip_calls_keypad_fn fn, gpointer data)
+{
+  c->keypad = fn;
+  c->keypad_data = data;
+}
+
+/* @site_id's connected call in @session_id, or NULL. */
+static call_record *
+connected_call(rc_sip_calls *c, gint64 session_id, gint64 site_id)
+{
+  GPtrArray *list = c ? g_hash_table_lookup(c->sessions, &session_id) : NULL;
+  for (guint i = 0; list && i < list->len; i++) {
+    call_record *r = list->pdata[i];
+    if (r->site_id == site_id && r->call && g_strcmp0(r->state, "connected") == 0)
+      return r;
+  }
+  return NULL;
+}
+
+gboolean
+rc_sip_calls_keyed(rc_sip_calls *c, gint64 session_id, gint64 site_id, char digit, guint duration_ms)
+{
+  call_record *r = connected_call(c, session_id, site_id);
+  if (r)
+    keyed(c, r, digit, duration_ms, "RTP");
+  return r != NULL;
 }
 
 void
