@@ -1019,6 +1019,8 @@ stream_json(const call_record *r, const rc_sip_sdp_stream *s, gboolean video)
                                         "packetization_mode", s->packetization_mode, "max_fs", (json_int_t)s->max_fs,
                                         "max_mbps", (json_int_t)s->max_mbps, "tier", s->tier, "pli", s->pli, "fir",
                                         s->fir));
+  else /* RFC 4733 keypad digits in the audio */
+    json_object_set_new(o, "telephone_event", s->event_pt ? json_integer(s->event_pt) : json_null());
   return o;
 }
 

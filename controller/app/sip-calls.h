@@ -94,7 +94,7 @@ gboolean rc_sip_calls_fast_update(rc_sip_calls *calls, gint64 session_id, gint64
  * controller | timer | restart | null), cause {status, phrase}, srtp (the
  * policy), media {video, audio}: null or {codec, payload_type, clock_rate,
  * remote {address, rtp_port, rtcp_port}, local {address, rtp_port}, ssrc,
- * srtp, suite, direction, and for video profile_level_id,
+ * srtp, suite, direction, for audio telephone_event (its payload type, null: none), and for video profile_level_id,
  * packetization_mode, max_fs, max_mbps, tier, pli, fir}}, dtmf (the last
  * digits the site keyed, "" when none). Never a key. (transfer full) */
 json_t *rc_sip_calls_list(rc_sip_calls *calls, gint64 session_id);
