@@ -1200,6 +1200,19 @@ ask_keyframe_by_info(gpointer data, gint64 site_id)
       return;
 }
 
+/* The media read a key from a site's audio (RFC 4733): as an INFO's (main loop). */
+static void
+keyed_in_audio(gpointer data, gint64 site_id, char digit, guint duration_ms)
+{
+  rc_sip_calls *c = data;
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, c->sessions);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    if (rc_sip_calls_keyed(c, *(gint64 *)key, site_id, digit, duration_ms))
+      return;
+}
+
 /* @r's site's media follow its live call: the negotiated streams of the
  * site's call that is up (a newer call may have replaced @r), else none. */
 static void
@@ -1211,7 +1224,8 @@ follow_media(rc_sip_calls *c, const call_record *r)
   rc_sip_crypto video_key, audio_key;
   g_autoptr(GError) error = NULL;
   if (rc_sip_calls_media(c, r->session_id, r->site_id, &offer, &video_key, &audio_key)) {
-    if (!rc_media_sip_call(c->media, r->session_id, r->site_id, &offer, &video_key, &audio_key, ask_keyframe_by_info, c,
+    if (!rc_media_sip_call(c->media, r->session_id, r->site_id, &offer, &video_key, &audio_key, ask_keyframe_by_info,
+                           keyed_in_audio, c,
                            &error))
       g_message("sip: site %s, session %" G_GINT64_FORMAT ": no media: %s", r->site_code, r->session_id,
                 error->message);
