@@ -1,11 +1,13 @@
 // Program tab: the session's program, live, in the page (WHEP: the switched
-// or composed picture and the full sound mix), while the session is live.
+// or composed picture and the full sound mix), while the session is live,
+// and the sites asking for the floor with "Trao lời" (common/site-floor.js).
 // The call runs only while the tab is open: leaving the tab (or the
 // session) ends it.
 
 import { register, t, getLang } from '../common/i18n.js';
-import { h, fill } from '../common/ui.js';
+import { h, fill, toast, showError } from '../common/ui.js';
 import { RtcPlayer } from '../common/rtc-player.js';
+import { siteFloorCard } from '../common/site-floor.js';
 
 register({
   vi: {
@@ -46,7 +48,23 @@ export class ProgramTab {
       this.make(running);
     }
     if (!this.player) this.make(false);
-    fill(el, h('div', { class: 'program-tab' }, this.player.el, h('p', { class: 'muted small program-hint' }, t('prog.hint'))));
+    this.floorEl = h('div', { class: 'program-floor' });
+    fill(el, h('div', { class: 'program-tab' }, this.player.el, h('p', { class: 'muted small program-hint' }, t('prog.hint')),
+      this.floorEl));
+    this.renderFloor();
+  }
+
+  /** The sites asking for the floor; "Trao lời" for those who run the session. */
+  renderFloor() {
+    if (!this.floorEl) return;
+    fill(this.floorEl, siteFloorCard(this.page.meeting.siteFloor, this.page.canRun ? (s) => this.give(s) : null));
+  }
+
+  async give(site) {
+    try {
+      await this.page.ctx.ws.request('floor.site', { session_id: this.page.id, site_id: site.site_id });
+      toast(t('sitefloor.given', { name: site.name }), { kind: 'success' });
+    } catch (err) { showError(err, t('sitefloor.give_failed')); }
   }
 
   make(autoStart) {
@@ -54,8 +72,10 @@ export class ProgramTab {
     this.player = new RtcPlayer({ url: `/api/v1/sessions/${this.page.id}/whep`, title: t('prog.title'), autoStart, testid: 'program-player' });
   }
 
-  onData() {
-    if (this.page.tab === 'program') this.render(this.page.panelEl);
+  onData(what) {
+    if (this.page.tab !== 'program') return;
+    if (what === 'site_floor' && this.floorEl?.isConnected) this.renderFloor();
+    else this.render(this.page.panelEl);
   }
 
   /** The tab was left: no call in the background. */
