@@ -811,6 +811,27 @@ connected_call(rc_sip_calls *c, gint64 session_id, gint64 site_id)
 }
 
 gboolean
+rc_sip_calls_send_keys(rc_sip_calls *c, gint64 session_id, gint64 site_id, const char *keys, GError **error)
+{
+  call_record *r = connected_call(c, session_id, site_id);
+  if (!r) {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND,
+                "site %" G_GINT64_FORMAT " has no connected SIP call in session %" G_GINT64_FORMAT, site_id, session_id);
+    return FALSE;
+  }
+  for (const char *k = keys; *k; k++) {
+    g_autofree char *body = g_strdup_printf("Signal=%c\r\nDuration=160\r\n", *k);
+    if (!rc_sip_call_info(r->call, "application/dtmf-relay", body)) {
+      g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "site %s's call is ending", r->site_code);
+      return FALSE;
+    }
+  }
+  g_message("sip: site %s, session %" G_GINT64_FORMAT ": keyed %s to it (INFO dtmf-relay)", r->site_code, session_id,
+            keys);
+  return TRUE;
+}
+
+gboolean
 rc_sip_calls_keyed(rc_sip_calls *c, gint64 session_id, gint64 site_id, char digit, guint duration_ms)
 {
   call_record *r = connected_call(c, session_id, site_id);

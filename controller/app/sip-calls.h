@@ -78,6 +78,13 @@ void rc_sip_calls_on_keypad(rc_sip_calls *calls, rc_sip_calls_keypad_fn fn, gpoi
  * as an INFO's. FALSE when it has no connected call. */
 gboolean rc_sip_calls_keyed(rc_sip_calls *calls, gint64 session_id, gint64 site_id, char digit, guint duration_ms);
 
+/* Keys @keys (each 0-9 * # A-D) on @site_id's connected call in
+ * @session_id, one INFO application/dtmf-relay each, in order: the
+ * cascade's uplink asks its province for the floor ("*1") so.
+ * RC_ERROR_NOT_FOUND when it has no connected call. */
+gboolean rc_sip_calls_send_keys(rc_sip_calls *calls, gint64 session_id, gint64 site_id, const char *keys,
+                                GError **error);
+
 /* Sends @site_id's connected call in @session_id an INFO
  * picture_fast_update (RFC 5168): the site should send a keyframe.
  * RC_ERROR_NOT_FOUND when it has no connected call. */

@@ -5,18 +5,23 @@
 // "Đang phát biểu". Then staff ask for another site (H01, WS
 // floor.site.request), the technicians' program page (/tech/) lists it, and
 // its "Trao lời" gives it the floor too. The site asks again and withdraws
-// ("Rút"): the console's list follows. Screenshots:
+// ("Rút"): the console's list follows. Then a district's console whose
+// session's chair site is a SIP call up (sipp plays the province): "Xin
+// phát biểu lên cấp trên" keys "*1" on that call by INFO. Screenshots:
 // tests/browser/screenshots/site-floor-*.png.
 //
 // Run: node --test tests/browser/site-floor.test.mjs   (needs build/roomctl with WebRTC)
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { launchChromium, SHOTS } from '../lib/browser.mjs';
-import { login, api, request } from '../lib/server.mjs';
-import { until } from '../lib/media.mjs';
+import { login, api, request, startServer, freePort } from '../lib/server.mjs';
+import { until, freeUdpPorts } from '../lib/media.mjs';
+import { freeSipPort, runSipp, sdp, uasScenario } from '../lib/sipp.mjs';
 import { startWebrtcDemo } from '../lib/webrtc.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
 
@@ -125,5 +130,69 @@ describe('sites asking for the floor: /site/, the console, /tech/', { timeout: 1
     await consolePage.locator('[data-testid=site-floor-none]').waitFor();
     assert.equal(await asking(), '');
     assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('a district console asks the upper level for the floor', { timeout: 120_000 }, () => {
+  let dsrv, dbrowser, work, uas;
+
+  before(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-uplink-'));
+    // The province (sipp) answers the district's call and every INFO (-aa); it listens (its ports taken)
+    // before the district's ports are chosen and its session starts.
+    const provincePort = await freeUdpPorts(4);
+    uas = await runSipp(work, 'province', uasScenario('tinh', { body: sdp(false) }), { port: provincePort, extra: ['-aa'] });
+    const taken = () => new Promise((resolve) => {
+      const sock = dgram.createSocket('udp4');
+      sock.once('error', () => resolve(true));
+      sock.bind(provincePort, '127.0.0.1', () => sock.close(() => resolve(false)));
+    });
+    await until(taken, 5000, 'sipp listening', async () => (uas.proc.exitCode === null ? 'running' : await uas.done));
+    const sipPort = await freeSipPort(), base = await freeUdpPorts(4);
+    dsrv = await startServer({
+      args: ['--demo', '--listen', '127.0.0.1'],
+      config: {
+        media: { video_port: base, audio_port: base + 2, rtsp_port: await freePort(), record: 'false', webrtc_port: 0 },
+        sip: { port: sipPort },
+      },
+    });
+    const dadmin = await login(dsrv.base, 'admin', 'admin123');
+    const all = (await api(dsrv.base, dadmin, 'GET', '/api/v1/sites')).sites;
+    const tinh = all.find((x) => x.code === 'TINH'), h02 = all.find((x) => x.code === 'H02');
+    await api(dsrv.base, dadmin, 'PATCH', `/api/v1/sites/${tinh.id}`, { transport: 'sip', address: `sip:tinh@127.0.0.1:${provincePort}`, srtp: 'off' });
+    await api(dsrv.base, dadmin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: [tinh.id, h02.id] });
+    await api(dsrv.base, dadmin, 'POST', '/api/v1/sessions/1/start');
+    await until(async () => (await api(dsrv.base, dadmin, 'GET', '/api/v1/sessions/1/sip/calls')).calls
+      .some((c) => c.site_code === 'TINH' && c.state === 'connected'), 15000, 'the call up connected', () => dsrv.stderr.split('\n').filter((l) => /sip/.test(l)).join('\n').slice(-1500));
+    dbrowser = await launchChromium();
+  });
+
+  after(async () => {
+    if (dbrowser) await dbrowser.close();
+    if (dsrv) await dsrv.stop();
+    if (uas && uas.proc.exitCode === null) uas.proc.kill('SIGKILL');
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('"Xin phát biểu lên cấp trên" keys *1 up the call; "Rút lời xin" keys *0', async () => {
+    const ctx = await dbrowser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${dsrv.base}/console/#/sessions/1/program`);
+    await page.locator('input[name="username"]').fill('chutoa');
+    await page.locator('input[name="password"]').fill('chutoa123');
+    await page.locator('input[name="password"]').press('Enter');
+    const card = page.locator('[data-testid=uplink]');
+    await card.waitFor();
+    assert.match(await card.textContent(), /cuộc gọi lên/);
+    await page.locator('[data-testid=uplink-ask]').click();
+    await page.getByText('Đã xin phát biểu lên cấp trên').waitFor();
+    await until(async () => /site TINH, session 1: keyed \*1 to it/.test(dsrv.stderr), 5000, 'the INFOs *1 sent', () => dsrv.stderr.slice(-800));
+    await page.screenshot({ path: path.join(SHOTS, 'site-floor-uplink.png') });
+    await page.locator('[data-testid=uplink-withdraw]').click();
+    await page.getByText('Đã rút lời xin phát biểu với cấp trên').waitFor();
+    await until(async () => /site TINH, session 1: keyed \*0 to it/.test(dsrv.stderr), 5000, 'the INFOs *0 sent', () => dsrv.stderr.slice(-800));
+    assert.doesNotMatch(dsrv.stderr, /our INFO to .*: [3-6]\d\d/, 'the province answered our INFOs 200');
+    await ctx.close();
   });
 });
