@@ -4,7 +4,7 @@
 CC      ?= gcc
 BUILD   := build
 PKGS    := glib-2.0 gio-2.0 gstreamer-1.0 gstreamer-app-1.0 gstreamer-net-1.0 gstreamer-video-1.0 \
-           gstreamer-rtsp-server-1.0 gstreamer-sdp-1.0 nice libsrtp2 portaudio-2.0 \
+           gstreamer-rtsp-server-1.0 gstreamer-sdp-1.0 gstreamer-rtp-1.0 nice libsrtp2 portaudio-2.0 \
            libwebsockets openssl jansson libsodium sqlite3 poppler-glib pangocairo libzip libqpdf libsystemd \
            sofia-sip-ua sofia-sip-ua-glib
 OPT     ?= -O2 -g
@@ -116,12 +116,12 @@ API_OBJ     := $(APP_OBJ) $(call layer_obj,controller/api)
 NET_OBJ     := $(API_OBJ) $(call layer_obj,controller/net)
 
 UNIT_BASE    := config csv media-rtp service srtp-openssl
-UNIT_MODEL   := ballot-box floor health meeting vote
+UNIT_MODEL   := ballot-box floor health keypad meeting vote
 UNIT_STORE   := audit backup store store-sip
 UNIT_RECORDS := ical import records
-UNIT_DEVICES := audio-codec audio-ring room-audio webrtc-sdp webrtc sip-sdp sip-info sip-exit
+UNIT_DEVICES := audio-codec audio-ring room-audio webrtc-sdp webrtc sip-sdp sip-info sip-exit rtp-event
 UNIT_MEDIA   := media-stats mixer site-transport
-UNIT_APP     := access app-audit domain site-health site-credentials
+UNIT_APP     := access app-audit domain site-health site-credentials site-floor
 UNIT_API     := schema
 UNIT_NET     := net-parse
 UNIT_LISTED  := $(UNIT_BASE) $(UNIT_MODEL) $(UNIT_STORE) $(UNIT_RECORDS) $(UNIT_DEVICES) $(UNIT_MEDIA) $(UNIT_APP) $(UNIT_API) $(UNIT_NET)

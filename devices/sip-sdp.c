@@ -191,6 +191,24 @@ choose_audio(const GstSDPMedia *m, rc_sip_sdp_stream *s)
   }
 }
 
+/* The telephone-event format of @m (RFC 4733) that goes with @s's codec:
+ * at its clock rate, else at 8000 (what most gear offers beside Opus too);
+ * a dynamic type only. */
+static void
+choose_events(const GstSDPMedia *m, rc_sip_sdp_stream *s)
+{
+  const char *value, *encoding;
+  for (guint i = 0; (value = gst_sdp_media_get_attribute_val_n(m, "rtpmap", i)); i++) {
+    int pt = rc_sdp_read_pt(value, &encoding);
+    int rate = 0;
+    if (pt < 96 || pt > 127 || !rc_sdp_listed(m, pt) || g_ascii_strncasecmp(encoding, "telephone-event/", 16) != 0)
+      continue;
+    rate = atoi(encoding + 16);
+    if (rate == s->clock_rate || (rate == 8000 && !s->event_pt))
+      s->event_pt = pt, s->event_rate = rate;
+  }
+}
+
 /* The best H.264 format of @m into @s (pt -1 when none). */
 static void
 choose_video(const GstSDPMedia *m, rc_sip_sdp_stream *s)
@@ -335,9 +353,11 @@ read_stream(const GstSDPMessage *msg, guint i, rc_sip_srtp srtp, rc_sip_sdp_stre
   if (gst_sdp_media_get_port(m) == 0 || gst_sdp_media_get_port(m) > 65535 ||
       !is_rtp_proto(gst_sdp_media_get_proto(m), &secure))
     return TRUE;
-  if (audio)
+  if (audio) {
     choose_audio(m, &found);
-  else
+    if (found.pt >= 0)
+      choose_events(m, &found);
+  } else
     choose_video(m, &found);
   if (found.pt < 0)
     return TRUE;
@@ -506,6 +526,12 @@ add_format(GstSDPMedia *m, const rc_sip_sdp_stream *s, const rc_sip_crypto *key)
     fmtp = g_strdup_printf("%d useinbandfec=1", s->pt);
   if (fmtp)
     gst_sdp_media_add_attribute(m, "fmtp", fmtp);
+  if (s->event_pt) { /* RFC 4733: the keypad's digits, 0-9 * # A-D */
+    g_autofree char *events = g_strdup_printf("%d telephone-event/%d", s->event_pt, s->event_rate);
+    g_autofree char *events_fmtp = g_strdup_printf("%d 0-16", s->event_pt);
+    gst_sdp_media_add_attribute(m, "rtpmap", events);
+    gst_sdp_media_add_attribute(m, "fmtp", events_fmtp);
+  }
   const char *fb[] = {s->pli ? "nack pli" : NULL, s->fir ? "ccm fir" : NULL};
   for (gsize i = 0; i < G_N_ELEMENTS(fb); i++) {
     if (!fb[i])
@@ -549,6 +575,10 @@ add_media(GstSDPMessage *msg, const rc_sip_sdp_offer *offer, guint i, const rc_s
     gst_sdp_media_set_port_info(m, (guint)(audio ? local->audio_port : local->video_port), 1);
     gst_sdp_media_set_proto(m, s->proto);
     gst_sdp_media_add_format(m, pt);
+    if (s->event_pt) { /* telephone-event: the formats line; add_format its rtpmap */
+      g_autofree char *events = g_strdup_printf("%d", s->event_pt);
+      gst_sdp_media_add_format(m, events);
+    }
     add_format(m, s, audio ? local->audio_key : local->video_key);
   }
   gst_sdp_message_add_media(msg, m); /* copies */
@@ -577,7 +607,8 @@ rc_sip_sdp_answer(const rc_sip_sdp_offer *offer, const rc_sip_sdp_local *local)
 static void
 add_offer_media(GstSDPMessage *msg, gboolean audio, const rc_sip_sdp_local *local, rc_sip_srtp srtp)
 {
-  static const char *const audio_maps[] = {"111 opus/48000/2", "9 G722/8000", "8 PCMA/8000", "0 PCMU/8000"};
+  static const char *const audio_maps[] = {"111 opus/48000/2", "9 G722/8000", "8 PCMA/8000", "0 PCMU/8000",
+                                           "101 telephone-event/8000"};
   static const char *const video_maps[] = {"97 H264/90000", "96 H264/90000"};
   static const char *const video_fmtp[] = {"97 profile-level-id=42e01f;packetization-mode=1",
                                            "96 profile-level-id=42e01f;packetization-mode=0"};
@@ -596,6 +627,7 @@ add_offer_media(GstSDPMessage *msg, gboolean audio, const rc_sip_sdp_local *loca
     gst_sdp_media_add_attribute(m, "rtpmap", maps[i]);
   if (audio) {
     gst_sdp_media_add_attribute(m, "fmtp", "111 useinbandfec=1");
+    gst_sdp_media_add_attribute(m, "fmtp", "101 0-16");
   } else {
     for (guint i = 0; i < G_N_ELEMENTS(video_fmtp); i++)
       gst_sdp_media_add_attribute(m, "fmtp", video_fmtp[i]);

@@ -2,7 +2,8 @@
  * softphone), read with GStreamer's SDP library (GstSDPMessage), and the
  * controller's answer: H.264 (packetization-mode 1 or 0, any profile the
  * endpoint decodes, its level and max-fs/max-mbps deciding the program tier
- * it gets), audio Opus > G.722 > PCMA > PCMU, and SDES-SRTP (RFC 4568,
+ * it gets), audio Opus > G.722 > PCMA > PCMU with RFC 4733 telephone-event
+ * (the keypad) when offered, and SDES-SRTP (RFC 4568,
  * AES_CM_128_HMAC_SHA1_80 or _32) according to the site's media security:
  * with "preferred", best-effort SRTP too (a=crypto on RTP/AVP, answered
  * with our key).
@@ -47,6 +48,7 @@ typedef struct {
   rc_sdp_direction direction; /* the endpoint's */
   guint32 ssrc;               /* its a=ssrc, 0 = not said (it chooses when it sends) */
   gboolean pli, fir;          /* a=rtcp-fb of the chosen format */
+  int event_pt, event_rate;   /* audio: telephone-event's type (RFC 4733 keypad digits), 96-127, 0 = none; its clock */
   gboolean secure;            /* SRTP with @remote_key */
   rc_sip_crypto remote_key;   /* what the endpoint sends with */
   /* video */
@@ -104,7 +106,7 @@ typedef struct {
 char *rc_sip_sdp_answer(const rc_sip_sdp_offer *offer, const rc_sip_sdp_local *local);
 
 /* The controller's own offer, when it calls a site: audio Opus (111),
- * G.722, PCMA, PCMU; video H.264 constrained baseline level 3.1 (42e01f)
+ * G.722, PCMA, PCMU, telephone-event/8000 (101, events 0-16); video H.264 constrained baseline level 3.1 (42e01f)
  * in packetization-mode 1 (97) and 0 (96), rtcp-fb nack pli and ccm fir.
  * With @srtp off: RTP/AVP; required: RTP/SAVP with a=crypto
  * AES_CM_128_HMAC_SHA1_80 and our keys (tag 1); preferred: best-effort

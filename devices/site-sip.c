@@ -6,6 +6,7 @@
 #define G_LOG_DOMAIN "roomctl-media"
 #include "devices/site-sip.h"
 #include "devices/site-adapters.h"
+#include "devices/rtp-event.h"
 #include "base/rtp.h"
 #include "base/srtp-openssl.h"
 
@@ -27,9 +28,12 @@ typedef struct {
   rc_sip_sdp_stream last[2];           /* what the media were last set from */
   rc_sip_crypto last_key[2];
   rc_site_sip_keyframe_fn signalled_keyframe;
+  rc_site_sip_keyed_fn keyed;
   gpointer signalled_data;
+  int event_pt, event_rate; /* the audio's telephone-event (RFC 4733), 0 = none */
+  rc_rtp_events events;     /* the ingest's thread's (audio), reset while unbound */
   /* atomics */
-  gsize srtp_failed, sent, keyframe_rtcp, keyframe_signalled;
+  gsize srtp_failed, sent, keyframe_rtcp, keyframe_signalled, keys;
   guint32 remote_ssrc[2];
 } site_sip;
 
@@ -82,6 +86,39 @@ address_of(const char *ip, int port)
 
 /* ---- the ingest's thread ---- */
 
+typedef struct {
+  rc_site_sip_keyed_fn fn;
+  gpointer data;
+  gint64 site_id;
+  rc_rtp_key key;
+} keyed_call;
+
+static gboolean
+tell_keyed(gpointer data)
+{
+  keyed_call *k = data;
+  k->fn(k->data, k->site_id, k->key.digit, k->key.duration_ms);
+  return G_SOURCE_REMOVE;
+}
+
+/* A telephone-event packet: the keys it ends go to the main loop. */
+static void
+read_events(site_sip *s, const guint8 *data, gsize len)
+{
+  rc_rtp_key keys[2];
+  guint n = rc_rtp_events_read(&s->events, data, len, s->event_rate, keys);
+  g_mutex_lock(&s->lock);
+  for (guint i = 0; i < n; i++) {
+    g_atomic_pointer_add(&s->keys, 1);
+    if (!s->keyed)
+      continue;
+    keyed_call *k = g_new(keyed_call, 1);
+    *k = (keyed_call){s->keyed, s->signalled_data, s->base.site_id, keys[i]};
+    g_idle_add_full(G_PRIORITY_DEFAULT, tell_keyed, k, g_free); /* always later, on the main loop */
+  }
+  g_mutex_unlock(&s->lock);
+}
+
 static gboolean
 sip_receive(rc_site_transport *t, gboolean audio, gboolean rtcp, guint8 *data, gsize *len)
 {
@@ -101,6 +138,10 @@ sip_receive(rc_site_transport *t, gboolean audio, gboolean rtcp, guint8 *data, g
                    (gint)((guint32)data[8] << 24 | (guint32)data[9] << 16 | (guint32)data[10] << 8 | data[11]));
   if (!audio && (data[1] & 0x7f) == s->video_pt) /* the endpoint's H.264 payload type → the site's */
     data[1] = (guint8)((data[1] & 0x80) | (t->format.video.pt & 0x7f));
+  if (audio && s->event_pt && (data[1] & 0x7f) == s->event_pt) { /* a key, not sound: taken here */
+    read_events(s, data, (gsize)n);
+    *len = 0;
+  }
   return TRUE;
 }
 
@@ -256,7 +297,7 @@ rc_site_is_sip(const rc_site_transport *t)
 static gboolean
 same_stream(const rc_sip_sdp_stream *a, const rc_sip_sdp_stream *b, const rc_sip_crypto *ka, const rc_sip_crypto *kb)
 {
-  return a->index == b->index && a->pt == b->pt && g_str_equal(a->encoding, b->encoding) &&
+  return a->index == b->index && a->pt == b->pt && a->event_pt == b->event_pt && g_str_equal(a->encoding, b->encoding) &&
          g_str_equal(a->address, b->address) && a->port == b->port && a->rtcp_port == b->rtcp_port &&
          a->rtcp_mux == b->rtcp_mux && a->secure == b->secure && a->pli == b->pli && a->fir == b->fir &&
          (!a->secure || (g_str_equal(a->remote_key.suite, b->remote_key.suite) &&
@@ -310,6 +351,9 @@ rc_site_sip_start(rc_site_transport *t, const rc_sip_sdp_offer *offer, const rc_
     s->rtcp_to[k] = rtcp_from[k] ? g_object_ref(rtcp_from[k]) : NULL;
   }
   s->video_pt = offer->video.pt;
+  s->event_pt = offer->audio.index >= 0 ? offer->audio.event_pt : 0;
+  s->event_rate = offer->audio.event_rate;
+  s->events = (rc_rtp_events){0}; /* unbound: the ingest's thread reads none now */
   for (int k = 0; k < 2; k++)
     s->last[k] = *m[k], s->last_key[k] = *ours[k];
   s->pli = offer->video.pli, s->fir = offer->video.fir;
@@ -357,12 +401,13 @@ rc_site_sip_stop(rc_site_transport *t, const char *why)
 }
 
 void
-rc_site_sip_set_signalled_keyframe(rc_site_transport *t, rc_site_sip_keyframe_fn fn, gpointer data)
+rc_site_sip_set_signalling(rc_site_transport *t, rc_site_sip_keyframe_fn keyframe, rc_site_sip_keyed_fn keyed,
+                           gpointer data)
 {
   g_return_if_fail(rc_site_is_sip(t));
   site_sip *s = (site_sip *)t;
   g_mutex_lock(&s->lock);
-  s->signalled_keyframe = fn, s->signalled_data = data;
+  s->signalled_keyframe = keyframe, s->keyed = keyed, s->signalled_data = data;
   g_mutex_unlock(&s->lock);
 }
 
@@ -377,6 +422,7 @@ rc_site_sip_counters_get(rc_site_transport *t, rc_site_sip_counters *out)
   out->sent = (guint64)g_atomic_pointer_get(&s->sent);
   out->keyframe_rtcp = (guint64)g_atomic_pointer_get(&s->keyframe_rtcp);
   out->keyframe_signalled = (guint64)g_atomic_pointer_get(&s->keyframe_signalled);
+  out->keys = (guint64)g_atomic_pointer_get(&s->keys);
   g_mutex_lock(&s->lock);
   for (int k = 0; k < 2; k++) {
     out->remote_ssrc[k] = g_atomic_int_get((gint *)&s->remote_ssrc[k]);

@@ -12,7 +12,11 @@
  * the audio codec the call chose (the mixer encodes each codec once).
  * A keyframe is asked with RTCP PLI or FIR when the call negotiated them,
  * else with the signalling's SIP INFO picture_fast_update (RFC 5168), a
- * callback the owner sets. The link is up while a call's media are set. */
+ * callback the owner sets. Keypad digits sent in the audio as RFC 4733
+ * telephone-events (the call's event payload type) are read on the
+ * ingest's thread (rtp-event.h), kept out of the audio, and handed to the
+ * main loop, each key once, through another of the owner's callbacks.
+ * The link is up while a call's media are set. */
 #pragma once
 #include "devices/sip-sdp.h"
 #include "devices/site-transport.h"
@@ -33,14 +37,21 @@ gboolean rc_site_sip_start(rc_site_transport *t, const rc_sip_sdp_offer *offer, 
 void rc_site_sip_stop(rc_site_transport *t, const char *why);
 
 /* How to ask the endpoint for a keyframe when it negotiated neither PLI
- * nor FIR: @fn(@data, site id) on the main loop (a SIP INFO). NULL: none. */
+ * nor FIR: @keyframe(@data, site id) on the main loop (a SIP INFO); and
+ * who hears a key pressed in the audio (RFC 4733): @keyed(@data, site id,
+ * the digit 0-9 * # A-D, how long it was held) on the main loop. NULL:
+ * nobody. */
 typedef void (*rc_site_sip_keyframe_fn)(gpointer data, gint64 site_id);
-void rc_site_sip_set_signalled_keyframe(rc_site_transport *t, rc_site_sip_keyframe_fn fn, gpointer data);
+typedef void (*rc_site_sip_keyed_fn)(gpointer data, gint64 site_id, char digit, guint duration_ms);
+void rc_site_sip_set_signalling(rc_site_transport *t, rc_site_sip_keyframe_fn keyframe, rc_site_sip_keyed_fn keyed,
+                                gpointer data);
 
 /* The endpoint's figures since the call's media were set: packets in that
- * did not decrypt, packets out, keyframe requests by RTCP and by SIP. */
+ * did not decrypt, packets out, keyframe requests by RTCP and by SIP,
+ * keys pressed in the audio. */
 typedef struct {
   guint64 srtp_failed, sent, keyframe_rtcp, keyframe_signalled;
+  guint64 keys; /* keys read from its telephone-events */
   guint32 remote_ssrc[2]; /* the endpoint's SSRCs as seen, [video, audio]; 0 = none yet */
   gboolean secure[2];
 } rc_site_sip_counters;

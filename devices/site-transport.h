@@ -133,7 +133,8 @@ typedef struct {
   /* A packet from a bound address, RTP or (@rtcp) RTCP: decrypts and
    * checks it in place (*@len shrinks by the SRTP tag), and may rewrite
    * its payload type to the site's; FALSE drops it (it did not
-   * authenticate). On the ingest's thread, under its lock. */
+   * authenticate); TRUE with *@len 0: the transport took it, it is not
+   * media (a keypad's telephone-event). On the ingest's thread, under its lock. */
   gboolean (*receive)(rc_site_transport *t, gboolean audio, gboolean rtcp, guint8 *data, gsize *len);
 } rc_site_transport_ops;
 

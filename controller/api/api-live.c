@@ -10,6 +10,7 @@
 #include "app/presentation.h"
 #include "app/program.h"
 #include "app/sessions.h"
+#include "app/site-floor.h"
 #include "app/speakers.h"
 #include "app/votes.h"
 
@@ -258,9 +259,10 @@ json_t *
 rc_api_live_snapshot(rc_api *api, gint64 session_id, json_t *user)
 {
   g_autoptr(json_t) session = rc_store_session_get(api->store, session_id, NULL);
-  return json_pack("{so so so}", "presentation", session ? rc_presentation_json(session) : json_null(), "speakers",
-                   rc_speakers_json(api->speakers, session_id), "votes",
-                   rc_votes_list_for(api->votes, session_id, RC_USER_ID(user)));
+  return json_pack("{so so so so}", "presentation", session ? rc_presentation_json(session) : json_null(),
+                   "speakers", rc_speakers_json(api->speakers, session_id), "votes",
+                   rc_votes_list_for(api->votes, session_id, RC_USER_ID(user)), "site_floor",
+                   rc_site_floor_json(api->store, session_id));
 }
 
 void

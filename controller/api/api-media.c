@@ -1,6 +1,8 @@
 /* api-media — the program on the wire: floor.site and media.layout (the
- * app's program.c does them), the program's state, the sites' figures as
- * JSON from the media's structs, the unknown senders, the floor log. */
+ * app's program.c does them), the sites asking for the floor (site-floor.c)
+ * and asking up the cascade (floor.uplink.*: keys on the chair site's SIP
+ * call, sip-calls.c), the program's state, the sites' figures as JSON from
+ * the media's structs, the unknown senders, the floor log. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api/api-private.h"
 #include "app/metrics.h"
@@ -8,6 +10,8 @@
 #include "media/media.h"
 #include "devices/room-audio.h"
 #include "app/program.h"
+#include "app/site-floor.h"
+#include "app/sip-calls.h"
 #include "app/site-health.h"
 #include "app/storage-watch.h"
 
@@ -78,6 +82,92 @@ ws_media_layout(rc_api_ws_call *call, GError **error)
   return TRUE;
 }
 
+/* The sites asking for the floor (app/site-floor.c): staff read the list,
+ * and ask or withdraw for a site (a site on the phone to the chair). */
+static gboolean
+ws_site_floor_get(rc_api_ws_call *call, GError **error)
+{
+  gint64 sid = rc_api_ws_int(call, "session_id");
+  if (!rc_access_session_for(call->api->store, call->peer->user, sid, RC_NEED_RUN, "media", error))
+    return FALSE;
+  call->ack = rc_site_floor_json(call->api->store, sid);
+  return TRUE;
+}
+
+static gboolean
+ws_site_floor_change(rc_api_ws_call *call, gboolean ask, GError **error)
+{
+  gint64 sid = rc_api_ws_int(call, "session_id"), site = rc_api_ws_int(call, "site_id");
+  if (!rc_access_session_for(call->api->store, call->peer->user, sid, RC_NEED_RUN, "media", error))
+    return FALSE;
+  gint64 by = RC_USER_ID(call->peer->user);
+  call->ack = ask ? rc_site_floor_ask(call->api->site_floor, sid, site, RC_SITE_FLOOR_VIA_STAFF, by, error)
+                  : rc_site_floor_withdraw(call->api->site_floor, sid, site, RC_SITE_FLOOR_VIA_STAFF, by, error);
+  return call->ack != NULL;
+}
+
+static gboolean
+ws_site_floor_request(rc_api_ws_call *call, GError **error)
+{
+  return ws_site_floor_change(call, TRUE, error);
+}
+
+static gboolean
+ws_site_floor_withdraw(rc_api_ws_call *call, GError **error)
+{
+  return ws_site_floor_change(call, FALSE, error);
+}
+
+/* Up the cascade: the session's chair site is the province's call (SIP),
+ * and the district asks it for the floor as a keypad does, "*1" by INFO
+ * ("*0" withdraws); the province then lists this site as asking. Audited
+ * before it is sent. */
+static gboolean
+ws_floor_uplink(rc_api_ws_call *call, gboolean ask, GError **error)
+{
+  gint64 sid = rc_api_ws_int(call, "session_id");
+  if (!session_with_media(call, sid, error))
+    return FALSE;
+  g_auto(rc_media_program) program = {0};
+  rc_media_program_get(call->api->media, sid, &program);
+  if (!call->api->sip || !program.chair_site_id) {
+    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "the session's chair site is no SIP call up the cascade");
+    return FALSE;
+  }
+  const char *keys = ask ? "*1" : "*0";
+  g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT " site:%" G_GINT64_FORMAT, sid,
+                                            program.chair_site_id);
+  if (!rc_store_audit(call->api->store, RC_USER_ID(call->peer->user), ask ? "floor.uplink.request" : "floor.uplink.withdraw",
+                      target, keys, error) ||
+      !rc_sip_calls_send_keys(call->api->sip, sid, program.chair_site_id, keys, error))
+    return FALSE;
+  call->ack = json_pack("{sI sI ss sb}", "session_id", (json_int_t)sid, "site_id", (json_int_t)program.chair_site_id,
+                        "keys", keys, "asking", ask);
+  return TRUE;
+}
+
+static gboolean
+ws_floor_uplink_request(rc_api_ws_call *call, GError **error)
+{
+  return ws_floor_uplink(call, TRUE, error);
+}
+
+static gboolean
+ws_floor_uplink_withdraw(rc_api_ws_call *call, GError **error)
+{
+  return ws_floor_uplink(call, FALSE, error);
+}
+
+static const rc_field site_floor_fields[] = {
+  {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+  {"site_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_field session_field[] = {
+  {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+
 static const rc_field floor_fields[] = {
   {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
   {"site_id", RC_FIELD_ID_OR_NULL, TRUE, 0, 0, NULL},
@@ -94,6 +184,11 @@ static const rc_field layout_fields[] = {
 const rc_api_ws_type rc_api_ws_media_messages[] = {
   {"floor.site", FLOOR_ROLES, floor_fields, ws_floor_site},
   {"media.layout", FLOOR_ROLES, layout_fields, ws_media_layout},
+  {"floor.site.list", FLOOR_ROLES, session_field, ws_site_floor_get},
+  {"floor.site.request", FLOOR_ROLES, site_floor_fields, ws_site_floor_request},
+  {"floor.site.withdraw", FLOOR_ROLES, site_floor_fields, ws_site_floor_withdraw},
+  {"floor.uplink.request", FLOOR_ROLES, session_field, ws_floor_uplink_request},
+  {"floor.uplink.withdraw", FLOOR_ROLES, session_field, ws_floor_uplink_withdraw},
   {NULL, 0, NULL, NULL},
 };
 
@@ -300,10 +395,19 @@ floor_log(rc_api_call *call, GError **error)
   return TRUE;
 }
 
+static gboolean
+site_floor_list(rc_api_call *call, GError **error)
+{
+  (void)error;
+  rc_api_reply_json(call->reply, 200, rc_site_floor_json(call->api->store, call->match->params[0]));
+  return TRUE;
+}
+
 const rc_api_route rc_api_routes_media[] = {
   {"GET", "/api/v1/media", RC_ROLES_STAFF, RC_BODY_NONE, NULL, media_status, RC_REACH_SCOPE},
   {"GET", "/api/v1/media/stats", RC_ROLES_STAFF, RC_BODY_NONE, NULL, media_stats, RC_REACH_SCOPE},
   {"GET", "/api/v1/media/unknown-senders", RC_ROLES_EDITORS | RC_ROLE_TECHNICIAN, RC_BODY_NONE, NULL, unknown_senders, RC_REACH_SCOPE},
   {"GET", "/api/v1/sessions/{id}/floor", RC_ROLES_STAFF, RC_BODY_NONE, NULL, floor_log, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/site-floor", RC_ROLES_STAFF, RC_BODY_NONE, NULL, site_floor_list, RC_REACH_SCOPE},
   {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -14,6 +14,7 @@ struct rc_api {
   struct rc_votes *votes;  /* app/votes.c */
   struct rc_program *program; /* app/program.c */
   struct rc_speakers *speakers; /* app/speakers.c */
+  struct rc_site_floor *site_floor; /* app/site-floor.c */
   struct rc_sessions *sessions; /* app/sessions.c */
   struct rc_presentation *presentation; /* app/presentation.c */
   struct rc_domain *domain; /* app/domain.c: the meeting's domain events */

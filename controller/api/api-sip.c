@@ -1,14 +1,31 @@
 /* api-sip — the SIP calls and registrations as the technicians read them
  * (app/sip-calls.h), the dial and the hang-up of one site's call or of
  * all the session's (audited), and a keyframe asked of one site's call
- * (INFO picture_fast_update). Without SIP
+ * (INFO picture_fast_update); a site's keypad asking for the floor goes
+ * to app/site-floor.c. Without SIP
  * ([sip] port 0) the lists are empty and say so. */
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api/api-private.h"
 #include "app/metrics.h"
 #include "app/sip-calls.h"
+#include "app/site-floor.h"
 
 #define PARAM(call, i) ((call)->match->params[i])
+
+/* A site's keypad asked for the floor or withdrew (*1, *0). */
+static void
+on_keypad(gint64 session_id, gint64 site_id, rc_keypad_action action, gpointer data)
+{
+  rc_api *api = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) list =
+      action == RC_KEYPAD_ASK
+          ? rc_site_floor_ask(api->site_floor, session_id, site_id, RC_SITE_FLOOR_VIA_KEYPAD, 0, &error)
+          : rc_site_floor_withdraw(api->site_floor, session_id, site_id, RC_SITE_FLOOR_VIA_KEYPAD, 0, &error);
+  if (!list)
+    g_message("session %" G_GINT64_FORMAT ": site %" G_GINT64_FORMAT "'s keypad (%s) changes nothing: %s", session_id,
+              site_id, rc_keypad_action_name(action), error->message);
+}
 
 void
 rc_api_set_sip(rc_api *api, rc_sip_calls *sip)
@@ -19,6 +36,7 @@ rc_api_set_sip(rc_api *api, rc_sip_calls *sip)
   if (sip) {
     rc_sip_calls_set_media(sip, api->media);
     rc_sip_calls_follow(sip, api->domain, api->meeting);
+    rc_sip_calls_on_keypad(sip, on_keypad, api);
   }
   rc_metrics_set_sip(api->metrics, sip);
 }

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api/api-private.h"
 #include "app/site-credentials.h"
+#include "app/site-floor.h"
 
 #define PARAM(call, i) ((call)->match->params[i])
 
@@ -34,10 +35,10 @@ credential_revoke(rc_api_call *call, GError **error)
   return TRUE;
 }
 
-/* The bearer is the site's secret. A user's login is not one: 403, so a
- * console left signed in does not read as a bad secret. */
-static gboolean
-site_me(rc_api_call *call, GError **error)
+/* The site whose secret is the bearer, 0 with @error. A user's login is
+ * not one: 403, so a console left signed in does not read as a bad secret. */
+static gint64
+bearer_site(rc_api_call *call, GError **error)
 {
   const char *secret = call->request->token;
   gint64 site_id = secret && *secret ? rc_site_credential_site(call->api->store, secret) : 0;
@@ -48,14 +49,60 @@ site_me(rc_api_call *call, GError **error)
                   "a user's login is not a site credential: sign in at /site/ with the site's access key");
     else
       g_set_error(error, RC_API_ERROR, RC_WIRE_UNAUTHENTICATED, "unknown or revoked site credential");
-    return FALSE;
   }
+  return site_id;
+}
+
+static gboolean
+site_me(rc_api_call *call, GError **error)
+{
+  gint64 site_id = bearer_site(call, error);
+  if (!site_id)
+    return FALSE;
   json_t *view = rc_site_credential_view(call->api->store, call->api->config, call->api->media,
                                          call->api->meeting, site_id, error);
   if (!view)
     return FALSE;
   rc_api_reply_json(call->reply, 200, view);
   return TRUE;
+}
+
+/* The site asks for the floor in its live session (POST) or withdraws
+ * (DELETE): the reply is the session's list of sites asking. */
+static gboolean
+site_floor(rc_api_call *call, gboolean ask, GError **error)
+{
+  gint64 site_id = bearer_site(call, error);
+  if (!site_id)
+    return FALSE;
+  g_autoptr(json_t) session = rc_store_site_live_session(call->api->store, site_id, error);
+  if (!session) {
+    if (g_error_matches(*error, RC_ERROR, RC_ERROR_NOT_FOUND)) {
+      g_clear_error(error);
+      g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "the site is in no live session");
+    }
+    return FALSE;
+  }
+  gint64 sid = json_integer_value(json_object_get(session, "id"));
+  json_t *list = ask ? rc_site_floor_ask(call->api->site_floor, sid, site_id, RC_SITE_FLOOR_VIA_SITE, 0, error)
+                     : rc_site_floor_withdraw(call->api->site_floor, sid, site_id, RC_SITE_FLOOR_VIA_SITE, 0, error);
+  if (!list)
+    return FALSE;
+  json_object_set_new(list, "asking", json_boolean(ask));
+  rc_api_reply_json(call->reply, 200, list);
+  return TRUE;
+}
+
+static gboolean
+site_floor_ask(rc_api_call *call, GError **error)
+{
+  return site_floor(call, TRUE, error);
+}
+
+static gboolean
+site_floor_withdraw(rc_api_call *call, GError **error)
+{
+  return site_floor(call, FALSE, error);
 }
 
 #define CREDENTIAL_ROLES (RC_ROLE_ADMIN | RC_ROLE_SECRETARIAT | RC_ROLE_TECHNICIAN)
@@ -65,5 +112,7 @@ const rc_api_route rc_api_routes_sites[] = {
   {"DELETE", "/api/v1/sites/{id}/credential", CREDENTIAL_ROLES, RC_BODY_NONE, NULL, credential_revoke,
    RC_REACH_SCOPE},
   {"GET", "/api/v1/site/me", 0, RC_BODY_NONE, NULL, site_me, RC_REACH_SCOPE}, /* checks the site's secret */
+  {"POST", "/api/v1/site/floor", 0, RC_BODY_NONE, NULL, site_floor_ask, RC_REACH_SCOPE}, /* the same */
+  {"DELETE", "/api/v1/site/floor", 0, RC_BODY_NONE, NULL, site_floor_withdraw, RC_REACH_SCOPE},
   {NULL, NULL, 0, 0, NULL, NULL, 0},
 };

@@ -12,6 +12,7 @@
 #include "app/record-jobs.h"
 #include "app/session-plan.h"
 #include "app/sessions.h"
+#include "app/site-floor.h"
 #include "app/site-health.h"
 #include "app/speakers.h"
 #include "app/storage-watch.h"
@@ -44,6 +45,8 @@ rc_api_new(rc_config *config, rc_store *store, rc_auth *auth, rc_meeting *meetin
   rc_site_health_follow(api->health, api->domain);
   rc_storage_watch_follow(api->storage, api->domain);
   rc_program_follow(api->program, api->domain);
+  api->site_floor = rc_site_floor_new(store, meeting);
+  rc_site_floor_follow(api->site_floor, api->domain);
   api->speakers = rc_speakers_new(config, store, meeting, api->domain);
   api->presentation = rc_presentation_new(store, meeting, api->domain);
   api->sessions = rc_sessions_new(store, meeting, api->votes, api->speakers, api->domain);
@@ -67,6 +70,7 @@ rc_api_free(rc_api *api)
   rc_presentation_free(api->presentation);
   rc_speakers_free(api->speakers);
   rc_domain_free(api->domain);
+  rc_site_floor_free(api->site_floor);
   rc_metrics_free(api->metrics);
   rc_storage_watch_free(api->storage);
   rc_votes_free(api->votes);

@@ -3,6 +3,7 @@
 #include "app/program.h"
 #include "app/domain.h"
 #include "app/session-sites.h"
+#include "app/site-floor.h"
 
 struct rc_program {
   rc_store *store;
@@ -150,15 +151,21 @@ rc_program_floor(rc_program *p, gint64 session_id, gint64 site_id, gint64 user_i
     return TRUE; /* a session without media: the floor is only the meeting's */
   if (!rc_media_set_floor(p->media, session_id, site_id, error))
     return FALSE;
-  /* The floor log and its audit row: one commit. */
+  /* The floor log, its audit row and the end of the site's request for
+   * the floor (site-floor.h): one commit. */
   g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT " site:%" G_GINT64_FORMAT, session_id, site_id);
+  int granted = 0;
   if (!rc_store_begin(p->store, error) ||
       !rc_store_end(p->store,
                     rc_store_floor_log(p->store, session_id, site_id, user_id, by, error) &&
-                        rc_store_audit(p->store, by, "floor.site", target, NULL, error),
+                        rc_store_audit(p->store, by, "floor.site", target, NULL, error) &&
+                        (!site_id || (granted = rc_store_site_floor_end(p->store, session_id, site_id, "granted",
+                                                                        error)) >= 0),
                     error))
     return FALSE;
   announce(p, session_id);
+  if (granted > 0)
+    rc_site_floor_announce(p->store, p->meeting, session_id);
   return TRUE;
 }
 

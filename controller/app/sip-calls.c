@@ -34,7 +34,8 @@ typedef struct {
   guint reoffers;                   /* offers taken within the call (re-INVITE, UPDATE) */
   guint stored;                     /* what of it the store has (STORED_*): store_story() */
   guint stored_reoffers;            /* the offer whose media the store has */
-  char dtmf[RC_SIP_CALLS_DTMF_KEEP + 1]; /* the last digits it keyed (INFO) */
+  char dtmf[RC_SIP_CALLS_DTMF_KEEP + 1]; /* the last digits it keyed (INFO, RFC 4733) */
+  rc_keypad keypad;                      /* what they mean (*1, *0) */
 } call_record;
 
 struct rc_sip_calls {
@@ -58,6 +59,8 @@ struct rc_sip_calls {
   /* INFO */
   rc_sip_calls_keyframe_fn keyframe;
   gpointer keyframe_data;
+  rc_sip_calls_keypad_fn keypad;
+  gpointer keypad_data;
 };
 
 typedef struct {
@@ -752,8 +755,26 @@ host_registered(gpointer data, const char *user, const char *contact, const char
 
 /* ---- INFO within a call -------------------------------------------------- */
 
-/* A site's INFO asks for something: a keyframe of the program, or a digit
- * to keep (the last RC_SIP_CALLS_DTMF_KEEP), published like any change. */
+/* A digit @r's site keyed (@how: "INFO" or "RTP"): kept (the last
+ * RC_SIP_CALLS_DTMF_KEEP), published like any change, and what the
+ * sequence means (keypad.h) goes to the keypad callback. */
+static void
+keyed(rc_sip_calls *c, call_record *r, char digit, guint duration_ms, const char *how)
+{
+  gsize n = strlen(r->dtmf);
+  if (n == RC_SIP_CALLS_DTMF_KEEP) /* the oldest goes */
+    memmove(r->dtmf, r->dtmf + 1, --n);
+  r->dtmf[n] = digit;
+  r->dtmf[n + 1] = '\0';
+  g_message("sip: site %s, session %" G_GINT64_FORMAT ": keyed %c (%s, %u ms), its last digits %s", r->site_code,
+            r->session_id, digit, how, duration_ms, r->dtmf);
+  announce(c, r);
+  rc_keypad_action action = rc_keypad_feed(&r->keypad, digit, g_get_monotonic_time() / 1000);
+  if (action != RC_KEYPAD_NONE && c->keypad)
+    c->keypad(r->session_id, r->site_id, action, c->keypad_data);
+}
+
+/* A site's INFO asks for something: a keyframe of the program, or a digit. */
 static void
 host_info(gpointer data, rc_sip_call *call, gpointer call_data, const rc_sip_info *info)
 {
@@ -765,15 +786,58 @@ host_info(gpointer data, rc_sip_call *call, gpointer call_data, const rc_sip_inf
     if (c->keyframe)
       c->keyframe(r->session_id, r->site_id, c->keyframe_data);
   } else if (info->kind == RC_SIP_INFO_DTMF) {
-    gsize n = strlen(r->dtmf);
-    if (n == RC_SIP_CALLS_DTMF_KEEP) /* the oldest goes */
-      memmove(r->dtmf, r->dtmf + 1, --n);
-    r->dtmf[n] = info->digit;
-    r->dtmf[n + 1] = '\0';
-    g_message("sip: site %s, session %" G_GINT64_FORMAT ": keyed %c (%u ms), its last digits %s", r->site_code,
-              r->session_id, info->digit, info->duration_ms, r->dtmf);
-    announce(c, r);
+    keyed(c, r, info->digit, info->duration_ms, "INFO");
   }
+}
+
+void
+rc_sip_calls_on_keypad(rc_sip_calls *c, rc_sip_calls_keypad_fn fn, gpointer data)
+{
+  c->keypad = fn;
+  c->keypad_data = data;
+}
+
+/* @site_id's connected call in @session_id, or NULL. */
+static call_record *
+connected_call(rc_sip_calls *c, gint64 session_id, gint64 site_id)
+{
+  GPtrArray *list = c ? g_hash_table_lookup(c->sessions, &session_id) : NULL;
+  for (guint i = 0; list && i < list->len; i++) {
+    call_record *r = list->pdata[i];
+    if (r->site_id == site_id && r->call && g_strcmp0(r->state, "connected") == 0)
+      return r;
+  }
+  return NULL;
+}
+
+gboolean
+rc_sip_calls_send_keys(rc_sip_calls *c, gint64 session_id, gint64 site_id, const char *keys, GError **error)
+{
+  call_record *r = connected_call(c, session_id, site_id);
+  if (!r) {
+    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND,
+                "site %" G_GINT64_FORMAT " has no connected SIP call in session %" G_GINT64_FORMAT, site_id, session_id);
+    return FALSE;
+  }
+  for (const char *k = keys; *k; k++) {
+    g_autofree char *body = g_strdup_printf("Signal=%c\r\nDuration=160\r\n", *k);
+    if (!rc_sip_call_info(r->call, "application/dtmf-relay", body)) {
+      g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "site %s's call is ending", r->site_code);
+      return FALSE;
+    }
+  }
+  g_message("sip: site %s, session %" G_GINT64_FORMAT ": keyed %s to it (INFO dtmf-relay)", r->site_code, session_id,
+            keys);
+  return TRUE;
+}
+
+gboolean
+rc_sip_calls_keyed(rc_sip_calls *c, gint64 session_id, gint64 site_id, char digit, guint duration_ms)
+{
+  call_record *r = connected_call(c, session_id, site_id);
+  if (r)
+    keyed(c, r, digit, duration_ms, "RTP");
+  return r != NULL;
 }
 
 void
@@ -976,6 +1040,8 @@ stream_json(const call_record *r, const rc_sip_sdp_stream *s, gboolean video)
                                         "packetization_mode", s->packetization_mode, "max_fs", (json_int_t)s->max_fs,
                                         "max_mbps", (json_int_t)s->max_mbps, "tier", s->tier, "pli", s->pli, "fir",
                                         s->fir));
+  else /* RFC 4733 keypad digits in the audio */
+    json_object_set_new(o, "telephone_event", s->event_pt ? json_integer(s->event_pt) : json_null());
   return o;
 }
 
@@ -1155,6 +1221,19 @@ ask_keyframe_by_info(gpointer data, gint64 site_id)
       return;
 }
 
+/* The media read a key from a site's audio (RFC 4733): as an INFO's (main loop). */
+static void
+keyed_in_audio(gpointer data, gint64 site_id, char digit, guint duration_ms)
+{
+  rc_sip_calls *c = data;
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, c->sessions);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    if (rc_sip_calls_keyed(c, *(gint64 *)key, site_id, digit, duration_ms))
+      return;
+}
+
 /* @r's site's media follow its live call: the negotiated streams of the
  * site's call that is up (a newer call may have replaced @r), else none. */
 static void
@@ -1166,7 +1245,8 @@ follow_media(rc_sip_calls *c, const call_record *r)
   rc_sip_crypto video_key, audio_key;
   g_autoptr(GError) error = NULL;
   if (rc_sip_calls_media(c, r->session_id, r->site_id, &offer, &video_key, &audio_key)) {
-    if (!rc_media_sip_call(c->media, r->session_id, r->site_id, &offer, &video_key, &audio_key, ask_keyframe_by_info, c,
+    if (!rc_media_sip_call(c->media, r->session_id, r->site_id, &offer, &video_key, &audio_key, ask_keyframe_by_info,
+                           keyed_in_audio, c,
                            &error))
       g_message("sip: site %s, session %" G_GINT64_FORMAT ": no media: %s", r->site_code, r->session_id,
                 error->message);

@@ -26,16 +26,19 @@
  * callback of rc_sip_calls_on_keyframe (the media merge every receiver's
  * requests into at most one per tick, so a flood of them costs the encoder
  * nothing more; INFOs also count against [sip] requests_per_second); a
- * keypad digit (application/dtmf-relay or application/dtmf) is kept in the
+ * keypad digit (application/dtmf-relay or application/dtmf, or an RFC 4733
+ * telephone-event the media hand over: rc_sip_calls_keyed) is kept in the
  * call record ("dtmf": its last RC_SIP_CALLS_DTMF_KEEP digits) and
- * published like any change of the call. What digits do is for later:
- * "*1" is meant to become the site's request to speak (the floor).
+ * published like any change of the call; the digits are read as a
+ * sequence per call (model/keypad.h: "*1" asks for the floor, "*0" or "#"
+ * withdraws) and what they mean goes to rc_sip_calls_on_keypad's callback.
  * rc_sip_calls_fast_update sends the site our own picture_fast_update, for
  * gear without RTCP feedback. */
 #pragma once
 #include "app/domain.h"
 #include "base/config.h"
 #include "devices/sip-sdp.h"
+#include "model/keypad.h"
 #include "model/meeting.h"
 #include "store/store.h"
 
@@ -66,6 +69,22 @@ char *rc_sip_calls_conference(rc_sip_calls *calls, gint64 session_id);
 typedef void (*rc_sip_calls_keyframe_fn)(gint64 session_id, gint64 site_id, gpointer data);
 /* Sets who is asked for a program keyframe (NULL: nobody); @data borrowed. */
 void rc_sip_calls_on_keyframe(rc_sip_calls *calls, rc_sip_calls_keyframe_fn fn, gpointer data);
+/* What @site_id's keypad in @session_id asked (keypad.h). Main loop. */
+typedef void (*rc_sip_calls_keypad_fn)(gint64 session_id, gint64 site_id, rc_keypad_action action, gpointer data);
+/* Sets who hears the keypads' requests (NULL: nobody); @data borrowed. */
+void rc_sip_calls_on_keypad(rc_sip_calls *calls, rc_sip_calls_keypad_fn fn, gpointer data);
+/* A digit @site_id keyed in its connected call in @session_id that the
+ * media read from its audio (an RFC 4733 telephone-event, once a key):
+ * as an INFO's. FALSE when it has no connected call. */
+gboolean rc_sip_calls_keyed(rc_sip_calls *calls, gint64 session_id, gint64 site_id, char digit, guint duration_ms);
+
+/* Keys @keys (each 0-9 * # A-D) on @site_id's connected call in
+ * @session_id, one INFO application/dtmf-relay each, in order: the
+ * cascade's uplink asks its province for the floor ("*1") so.
+ * RC_ERROR_NOT_FOUND when it has no connected call. */
+gboolean rc_sip_calls_send_keys(rc_sip_calls *calls, gint64 session_id, gint64 site_id, const char *keys,
+                                GError **error);
+
 /* Sends @site_id's connected call in @session_id an INFO
  * picture_fast_update (RFC 5168): the site should send a keyframe.
  * RC_ERROR_NOT_FOUND when it has no connected call. */
@@ -82,7 +101,7 @@ gboolean rc_sip_calls_fast_update(rc_sip_calls *calls, gint64 session_id, gint64
  * controller | timer | restart | null), cause {status, phrase}, srtp (the
  * policy), media {video, audio}: null or {codec, payload_type, clock_rate,
  * remote {address, rtp_port, rtcp_port}, local {address, rtp_port}, ssrc,
- * srtp, suite, direction, and for video profile_level_id,
+ * srtp, suite, direction, for audio telephone_event (its payload type, null: none), and for video profile_level_id,
  * packetization_mode, max_fs, max_mbps, tier, pli, fir}}, dtmf (the last
  * digits the site keyed, "" when none). Never a key. (transfer full) */
 json_t *rc_sip_calls_list(rc_sip_calls *calls, gint64 session_id);

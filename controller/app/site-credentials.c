@@ -88,5 +88,6 @@ rc_site_credential_view(rc_store *store, rc_config *config, rc_media *media, rc_
                                 json_object_get(site, "transport"), "level", json_object_get(site, "level")));
   json_object_set_new(view, "session", session ? session : json_null());
   json_object_set_new(view, "floor", json_boolean(sid && holds_floor(store, media, meeting, sid, site_id)));
+  json_object_set_new(view, "asking", json_boolean(sid && rc_store_site_floor_asking(store, sid, site_id)));
   return view;
 }

@@ -26,7 +26,8 @@ gint64 rc_site_credential_site(rc_store *store, const char *secret);
 /* What site @site_id sees: {"site":{id,code,name,transport,level},
  * "session":{id,title,status}|null (the live session it is in), "floor"
  * (it holds the floor there: the program follows it, or, without media,
- * the speaker is one of its delegates), "organisation":{id,code,name,kind},
+ * the speaker is one of its delegates), "asking" (it asks for the floor
+ * there: site-floor.h), "organisation":{id,code,name,kind},
  * "province"}. @media may be NULL. (transfer full) */
 json_t *rc_site_credential_view(rc_store *store, rc_config *config, rc_media *media, rc_meeting *meeting,
                                 gint64 site_id, GError **error);

@@ -446,6 +446,8 @@ process_rtp(rc_ingest *in, GArray *out, guint8 *data, gsize len, const struct so
       return;
     }
     settle(in, b);
+    if (len == 0) /* the transport took it: not media (a SIP site's keypad, RFC 4733) */
+      return;
     data[8] = (guint8)(b->ssrc >> 24), data[9] = (guint8)(b->ssrc >> 16);
     data[10] = (guint8)(b->ssrc >> 8), data[11] = (guint8)b->ssrc;
   } else {

@@ -24,12 +24,14 @@ sip_transport(rc_media *m, gint64 session_id, gint64 site_id, GError **error)
 gboolean
 rc_media_sip_call(rc_media *m, gint64 session_id, gint64 site_id, const rc_sip_sdp_offer *offer,
                   const rc_sip_crypto *video_key, const rc_sip_crypto *audio_key,
-                  void (*keyframe)(gpointer data, gint64 site_id), gpointer data, GError **error)
+                  void (*keyframe)(gpointer data, gint64 site_id),
+                  void (*keyed)(gpointer data, gint64 site_id, char digit, guint duration_ms), gpointer data,
+                  GError **error)
 {
   rc_site_transport *t = sip_transport(m, session_id, site_id, error);
   if (!t)
     return FALSE;
-  rc_site_sip_set_signalled_keyframe(t, keyframe, data);
+  rc_site_sip_set_signalling(t, keyframe, keyed, data);
   gboolean was_up = t->link.up;
   if (!rc_site_sip_start(t, offer, video_key, audio_key, error))
     return FALSE;
@@ -47,7 +49,7 @@ rc_media_sip_hangup(rc_media *m, gint64 session_id, gint64 site_id, const char *
 {
   rc_site_transport *t = rc_media_site_transport(m, session_id, site_id);
   if (t && rc_site_is_sip(t) && (t->link.up || t->link.why == NULL)) {
-    rc_site_sip_set_signalled_keyframe(t, NULL, NULL);
+    rc_site_sip_set_signalling(t, NULL, NULL, NULL);
     rc_site_sip_stop(t, why);
   }
 }

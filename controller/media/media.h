@@ -274,12 +274,15 @@ gboolean rc_media_webrtc_counters(rc_media *media, rc_media_webrtc_figures *out)
  * (which must be "sip", in the session's media) binds the signalled
  * addresses and brings its link up. @keyframe (may be NULL) asks the
  * endpoint for a keyframe by its signalling when it has no RTCP feedback
- * (main loop, with @data and the site id). RC_ERROR_NOT_FOUND when the
+ * (main loop, with @data and the site id); @keyed (may be NULL) hears the
+ * keys pressed in its audio (RFC 4733), on the main loop. RC_ERROR_NOT_FOUND when the
  * site is not in the session's media, RC_ERROR_INVALID_STATE when it is
  * not a SIP site. */
 gboolean rc_media_sip_call(rc_media *media, gint64 session_id, gint64 site_id, const rc_sip_sdp_offer *offer,
                            const rc_sip_crypto *video_key, const rc_sip_crypto *audio_key,
-                           void (*keyframe)(gpointer data, gint64 site_id), gpointer data, GError **error);
+                           void (*keyframe)(gpointer data, gint64 site_id),
+                           void (*keyed)(gpointer data, gint64 site_id, char digit, guint duration_ms), gpointer data,
+                           GError **error);
 /* The call ended (@why): its media stop, the link goes down. Nothing if
  * the site is not a SIP site of the session's media. */
 void rc_media_sip_hangup(rc_media *media, gint64 session_id, gint64 site_id, const char *why);

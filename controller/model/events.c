@@ -15,6 +15,8 @@ static const rc_event_info table[RC_N_EVENTS] = {
   [RC_EVENT_VOTE_PROGRESS] = {"vote.progress", RC_AUDIENCE_TABLETS, FALSE},
   [RC_EVENT_VOTE_CLOSED] = {"vote.closed", RC_AUDIENCE_TABLETS, TRUE},
   [RC_EVENT_MEDIA_UPDATED] = {"media.updated", RC_AUDIENCE_TABLETS | RC_AUDIENCE_TECH, TRUE},
+  /* The sites asking for the floor: GET /sessions/{id}/site-floor is its snapshot. */
+  [RC_EVENT_SITE_FLOOR_UPDATED] = {"floor.sites.updated", RC_AUDIENCE_TABLETS | RC_AUDIENCE_TECH, TRUE},
   /* Twice a second, every site's figures: the next one replaces it. */
   [RC_EVENT_HEALTH_TICK] = {"health.tick", RC_AUDIENCE_TECH, FALSE},
   [RC_EVENT_ALARM_RAISED] = {"alarm.raised", RC_AUDIENCE_TECH, TRUE},

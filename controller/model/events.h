@@ -26,6 +26,7 @@ typedef enum {
   RC_EVENT_VOTE_CLOSED,
   /* both: the tablets and the technicians */
   RC_EVENT_MEDIA_UPDATED,
+  RC_EVENT_SITE_FLOOR_UPDATED,
   /* the session's technicians */
   RC_EVENT_HEALTH_TICK,
   RC_EVENT_ALARM_RAISED,

@@ -383,6 +383,22 @@ static const char *const migrations[] = {
   "  audio_codec TEXT,"
   "  srtp BOOLEAN);"
   "CREATE INDEX sip_calls_session ON sip_calls(session_id, site_id, id);",
+  /* 13: a site asks for the floor (app/site-floor.c): one row a request,
+   * open while ended_at is NULL (at most one open a site and session),
+   * ended withdrawn (the site or staff), granted (the program went to the
+   * site) or dropped (the session ended, the site left it). via: who
+   * asked: the site's own app (/site/), its keypad (SIP DTMF), or staff
+   * for it. A deleted site's requests go with it. */
+  "CREATE TABLE site_floor_requests ("
+  "  id INTEGER PRIMARY KEY,"
+  "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+  "  site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,"
+  "  via TEXT NOT NULL CHECK (via IN ('site','keypad','staff')),"
+  "  requested_at TEXT NOT NULL,"
+  "  ended_at TEXT,"
+  "  outcome TEXT CHECK (outcome IN ('withdrawn','granted','dropped')),"
+  "  CHECK ((ended_at IS NULL) = (outcome IS NULL)));"
+  "CREATE UNIQUE INDEX site_floor_open ON site_floor_requests(session_id, site_id) WHERE ended_at IS NULL;",
 };
 
 /* SQLITE_FULL is SQLite's word for ENOSPC on the database or the WAL; an

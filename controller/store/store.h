@@ -275,6 +275,23 @@ gboolean rc_store_floor_log(rc_store *store, gint64 session_id, gint64 site_id, 
 gboolean rc_store_floor_switched(rc_store *store, gint64 session_id, gint64 switched_ms, GError **error);
 json_t *rc_store_floor_list(rc_store *store, gint64 session_id, GError **error);
 
+/* ---- sites asking for the floor (store-site-floor.c) ---- */
+/* Opens @site_id's request in @session_id; @via "site", "keypad" or
+ * "staff". RC_ERROR_CONFLICT when it has one open. */
+gboolean rc_store_site_floor_ask(rc_store *store, gint64 session_id, gint64 site_id, const char *via, GError **error);
+/* Ends @site_id's open request (0: every site's) as @outcome ("withdrawn",
+ * "granted", "dropped"); the number ended, -1 with @error. */
+int rc_store_site_floor_end(rc_store *store, gint64 session_id, gint64 site_id, const char *outcome, GError **error);
+/* Drops the open requests of sites no longer in the session; the number, -1 with @error. */
+int rc_store_site_floor_drop_absent(rc_store *store, gint64 session_id, GError **error);
+gboolean rc_store_site_floor_asking(rc_store *store, gint64 session_id, gint64 site_id);
+/* {status (the session's), member (0/1: @site_id is one of its sites),
+ * code (the site's, null: no such site)}; RC_ERROR_NOT_FOUND: no session. (transfer full) */
+json_t *rc_store_site_floor_standing(rc_store *store, gint64 session_id, gint64 site_id, GError **error);
+/* The open requests, first asked first: [{site_id, code, name, transport,
+ * via, requested_at}]. (transfer full) */
+json_t *rc_store_site_floor_list(rc_store *store, gint64 session_id, GError **error);
+
 /* ---- technicians (store-health.c) ---- */
 gint64 rc_store_alarm_raise(rc_store *store, gint64 session_id, gint64 site_id, const char *kind, const char *reason,
                             GError **error);

@@ -220,7 +220,7 @@ describe('access scope (organisations)', () => {
       case 'agenda.current': return { session_id: f.live, item_id: f.item };
       case 'note.save': return { document_id: f.document, page: 1, text: 'ghi chú' };
       case 'notes.list': return { document_id: f.document };
-      case 'floor.site': return { session_id: f.live, site_id: f.site };
+      case 'floor.site': case 'floor.site.request': case 'floor.site.withdraw': return { session_id: f.live, site_id: f.site };
       case 'media.layout': return { session_id: f.live, mode: 'switch' };
       default: return { session_id: f.live };
     }

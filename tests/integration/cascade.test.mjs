@@ -4,9 +4,11 @@
 // On the district the province is a site too (transport sip, its address
 // the province's conference URI); it is the district session's chair site,
 // so the district's program, redistributed to its communes, is the
-// province's program. The district's own program goes up: granted the floor
-// on the province, the district site brings the district's floor holder's
-// picture to the province's sites. The link is one stream each way. Killed
+// province's program. The district's own program goes up: asked for up the
+// link (floor.uplink.request: "*1" by INFO on its call, which the province
+// lists as its site H01 asking) and granted the floor on the province, the
+// district site brings the district's floor holder's picture to the
+// province's sites. The link is one stream each way. Killed
 // by the province, the link leaves the district's session running, and the
 // district calls again.
 import { after, before, describe, test } from 'node:test';
@@ -37,6 +39,7 @@ describe('cascade: a district controller is one SIP site of the province', () =>
     who.site = (code) => all.find((s) => s.code === code);
     who.stats = async (code) => (await api(who.srv.base, who.admin, 'GET', '/api/v1/media/stats')).sites.find((s) => s.code === code);
     who.calls = async () => (await api(who.srv.base, who.admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
+    who.siteFloor = async () => (await api(who.srv.base, who.admin, 'GET', '/api/v1/sessions/1/site-floor')).sites;
     who.chair = await WsClient.connect(who.srv.port, { token: await login(who.srv.base, 'chutoa', 'chutoa123') });
     sockets.push(who.chair);
   };
@@ -102,10 +105,31 @@ describe('cascade: a district controller is one SIP site of the province', () =>
     // The district gives its floor to its own hall H02: the district's program, which goes up, shows H02.
     assert.equal((await district.chair.request('floor.site', { session_id: 1, site_id: district.site('H02').id })).floor_site_id,
       district.site('H02').id);
+    // The district asks the province for the floor up its link ("*1" by INFO on its call): the province lists H01 asking.
+    const up = await district.chair.request('floor.uplink.request', { session_id: 1 });
+    assert.equal(up.site_id, district.site('TINH').id);
+    assert.equal(up.keys, '*1');
+    const asking = await until(async () => (await province.siteFloor()).find((s) => s.code === 'H01'), 10000,
+      'the province lists its site H01 (the district) asking for the floor', seen);
+    assert.equal(asking.via, 'keypad');
     assert.equal((await province.chair.request('floor.site', { session_id: 1, site_id: province.site('H01').id })).floor_site_id,
       province.site('H01').id);
+    assert.deepEqual(await province.siteFloor(), [], 'the floor given ends H01\'s request');
     await until(() => framesOf(atH03).width === 480, 20000, 'H03 decodes the district hall H02 (480 wide) through the link',
       () => ({ frames: framesOf(atH03), ...seen() }));
+  });
+
+  test('the district asks up the link again and withdraws ("*0"); without a SIP chair site it cannot ask', async () => {
+    await district.chair.request('floor.uplink.request', { session_id: 1 });
+    await until(async () => (await province.siteFloor()).some((s) => s.code === 'H01'), 10000, 'H01 asks again', seen);
+    assert.equal((await district.chair.request('floor.uplink.withdraw', { session_id: 1 })).keys, '*0');
+    await until(async () => (await province.siteFloor()).length === 0, 10000, 'H01 withdrew', seen);
+    const { audit } = await api(district.srv.base, district.admin, 'GET', '/api/v1/audit?limit=50');
+    assert.deepEqual(audit.filter((a) => a.action.startsWith('floor.uplink.')).map((a) => a.action),
+      ['floor.uplink.withdraw', 'floor.uplink.request', 'floor.uplink.request']);
+    // The province's own chair site (TINH) is no SIP call: nothing to ask.
+    await assert.rejects(province.chair.request('floor.uplink.request', { session_id: 1 }),
+      (e) => /no connected SIP call|no SIP call/.test(e.message || JSON.stringify(e.body)));
   });
 
   test('the link killed: the district\'s session runs on, the province sees one site\'s link down, and the district calls again', async () => {

@@ -904,7 +904,7 @@ describe('sip INFO within a call: picture_fast_update (RFC 5168) both ways, keyp
     if (work) await fs.rm(work, { recursive: true, force: true });
   });
 
-  test('a site\'s INFO: picture_fast_update 200 (a program keyframe asked), digits * and 1 kept as "*1" and told, text/plain 415 with Accept, an empty INFO 200; outside a call 481', async () => {
+  test('a site\'s INFO: picture_fast_update 200 (a program keyframe asked), digits * and 1 kept as "*1" and told (the site asks for the floor; "#" withdraws), text/plain 415 with Accept, an empty INFO 200; outside a call 481', async () => {
     const ws = await WsClient.connect(srv.port, { token: technician.token });
     await ws.request('subscribe.health', { session_id: 1 });
     const before = await metrics();
@@ -914,6 +914,10 @@ describe('sip INFO within a call: picture_fast_update (RFC 5168) both ways, keyp
     const keyed = await until(async () => { const c = await last('H10'); return c?.state === 'connected' && c.dtmf === '*1' && c; },
       STEP * 2, 'the call record shows the digits "*1"', async () => [await last('H10'), srv.stderr.slice(-1500)]);
     assert.equal(keyed.direction, 'in');
+    // "*1" is the site's request for the floor (keypad.h), "#" withdraws it.
+    const asking = await until(async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/site-floor')).sites
+      .find((s) => s.code === 'H10'), STEP, 'H10 asks for the floor after "*1"', () => srv.stderr.slice(-1500));
+    assert.equal(asking.via, 'keypad');
     ok(await r.done, 'INFOs answered 200, 200, 200, 200, 415 (with Accept), 200; BYE; 481 twice outside a call');
     const ended = await last('H10');
     assert.equal(ended.state, 'ended');
@@ -927,7 +931,11 @@ describe('sip INFO within a call: picture_fast_update (RFC 5168) both ways, keyp
     assert.equal(grew('fast_update'), 1, 'one picture_fast_update: the program asked for a keyframe');
     assert.equal(grew('dtmf'), 3);
     assert.equal(grew('other'), 4, 'text/plain (415), the empty INFO (200), two outside a call (481)');
-    assert.match(srv.stderr, /site H10, session 1: keyed 1 \(160 ms\), its last digits \*1/);
+    assert.match(srv.stderr, /site H10, session 1: keyed 1 \(INFO, 160 ms\), its last digits \*1/);
+    assert.equal((await api(srv.base, admin, 'GET', '/api/v1/sessions/1/site-floor')).sites.length, 0, '"#" withdrew');
+    const { audit } = await api(srv.base, admin, 'GET', '/api/v1/audit?limit=50');
+    const floor = audit.filter((a) => a.action.startsWith('floor.site.') && a.detail === 'via keypad').map((a) => a.action);
+    assert.deepEqual(floor, ['floor.site.withdraw', 'floor.site.request'], 'each audited, newest first');
   });
 
   test('the technician asks a site the controller called for a keyframe: POST …/sip/fast-update sends it INFO picture_fast_update (404 without a connected call)', async () => {

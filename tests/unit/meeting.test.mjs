@@ -145,6 +145,19 @@ describe('Meeting: the console\'s REST reads', () => {
 });
 
 describe('Meeting: events', () => {
+  it('the sites asking for the floor: from the snapshot, replaced by floor.sites.updated', () => {
+    const { m, changes } = meeting();
+    const H01 = { site_id: 2, code: 'H01', name: 'Huyện Đức Hòa', via: 'keypad', requested_at: '2026-11-25T01:05:00Z' };
+    m.applySnapshot({ session: detail({ status: 'live' }), attendance: attendance(), live: { site_floor: { session_id: 7, sites: [H01] } } });
+    assert.deepEqual(m.siteFloor, [H01]);
+    changes.length = 0;
+    assert.equal(m.applyEvent(event('floor.sites.updated', { session_id: 7, sites: [] })), true);
+    assert.deepEqual(m.siteFloor, []);
+    assert.deepEqual(changes, [{ topic: 'site_floor' }]);
+    m.applySnapshot({ session: detail({ status: 'live' }), attendance: attendance() });
+    assert.deepEqual(m.siteFloor, [], 'a snapshot without it: none');
+  });
+
   it('sites.updated replaces the sites, and session.updated keeps them', () => {
     const { m, changes } = meeting(null);
     m.applySession(detail());

@@ -89,7 +89,7 @@ test_baresip_srtp(void)
   g_assert_cmpstr(gst_sdp_media_get_proto(audio), ==, "RTP/SAVP");
   g_assert_cmpuint(gst_sdp_media_get_port(audio), ==, 5006);
   g_assert_cmpstr(gst_sdp_media_get_format(audio, 0), ==, "96");
-  g_assert_cmpuint(gst_sdp_media_formats_len(audio), ==, 1);
+  g_assert_cmpuint(gst_sdp_media_formats_len(audio), ==, 2); /* and 101 telephone-event */
   g_assert_cmpstr(gst_sdp_media_get_attribute_val(audio, "rtpmap"), ==, "96 opus/48000/2");
   g_assert_cmpstr(gst_sdp_media_get_attribute_val(audio, "crypto"), ==,
                   "1 AES_CM_128_HMAC_SHA1_80 inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e");
@@ -304,6 +304,50 @@ test_own_offer(void)
   g_assert_false(offer.audio.secure);
 }
 
+/* RFC 4733 telephone-event (a keypad in the audio): taken from baresip's
+ * offer beside Opus (at 8000), answered with its type, rate and events;
+ * the one at the codec's rate preferred; a static type or an unlisted one
+ * is not taken; our own offer has it and its answer reads back. */
+static void
+test_telephone_event(void)
+{
+  g_autofree char *text = load("baresip-plain.sdp");
+  rc_sip_sdp_offer offer;
+  g_assert_true(parse(text, RC_SIP_SRTP_OFF, &offer, NULL));
+  g_assert_cmpstr(offer.audio.encoding, ==, "opus");
+  g_assert_cmpint(offer.audio.event_pt, ==, 101);
+  g_assert_cmpint(offer.audio.event_rate, ==, 8000);
+  g_assert_cmpint(offer.video.event_pt, ==, 0);
+  g_autofree char *answer = NULL;
+  g_autoptr(GstSDPMessage) msg = answer_of(&offer, &answer);
+  const GstSDPMedia *audio = gst_sdp_message_get_media(msg, 0);
+  g_assert_cmpuint(gst_sdp_media_formats_len(audio), ==, 2);
+  g_assert_cmpstr(gst_sdp_media_get_format(audio, 1), ==, "101");
+  g_assert_nonnull(strstr(answer, "a=rtpmap:101 telephone-event/8000\r\n"));
+  g_assert_nonnull(strstr(answer, "a=fmtp:101 0-16\r\n"));
+  g_assert_null(strstr(answer, "m=video 5004 RTP/AVP 97 101")); /* audio only */
+  /* At the codec's rate over 8000; a static type or one not in the m-line: none. */
+  g_assert_true(parse(offer_with("m=audio 4000 RTP/AVP 111 101 102\r\na=rtpmap:111 opus/48000/2\r\n"
+                                 "a=rtpmap:101 telephone-event/8000\r\na=rtpmap:102 telephone-event/48000\r\n"),
+                      RC_SIP_SRTP_OFF, &offer, NULL));
+  g_assert_cmpint(offer.audio.event_pt, ==, 102);
+  g_assert_cmpint(offer.audio.event_rate, ==, 48000);
+  g_assert_true(parse(offer_with("m=audio 4000 RTP/AVP 8 13 100\r\na=rtpmap:13 telephone-event/8000\r\n"
+                                 "a=rtpmap:101 telephone-event/8000\r\n"),
+                      RC_SIP_SRTP_OFF, &offer, NULL));
+  g_assert_cmpint(offer.audio.event_pt, ==, 0);
+  g_autofree char *plain = NULL;
+  g_autoptr(GstSDPMessage) none = answer_of(&offer, &plain);
+  g_assert_null(strstr(plain, "telephone-event"));
+  /* Ours (dial-out), read back as the site's answer would be. */
+  rc_sip_sdp_local local = {"192.168.1.20", 5004, 5006, &OUR_KEY, &OUR_KEY, 42, 1};
+  g_autofree char *ours = rc_sip_sdp_offer_text(&local, RC_SIP_SRTP_OFF);
+  g_assert_nonnull(strstr(ours, "a=rtpmap:101 telephone-event/8000\r\n"));
+  g_assert_true(parse(ours, RC_SIP_SRTP_OFF, &offer, NULL));
+  g_assert_cmpint(offer.audio.event_pt, ==, 101);
+  g_assert_cmpstr(offer.audio.encoding, ==, "opus");
+}
+
 static void
 test_srtp_names(void)
 {
@@ -468,6 +512,7 @@ main(int argc, char **argv)
   g_test_add_func("/sip-sdp/answer-lines", test_answer_lines);
   g_test_add_func("/sip-sdp/srtp-names", test_srtp_names);
   g_test_add_func("/sip-sdp/own-offer", test_own_offer);
+  g_test_add_func("/sip-sdp/telephone-event", test_telephone_event);
   g_test_add_func("/sip-sdp/best-effort-srtp", test_best_effort_srtp);
   g_test_add_func("/sip-sdp/hold", test_hold);
   g_test_add_func("/sip-sdp/takes-program", test_takes_program);

@@ -488,6 +488,60 @@ test_sip_plain(void)
   host_log_free(h);
 }
 
+static void
+on_keyed(gpointer data, gint64 site_id, char digit, guint duration_ms)
+{
+  g_string_append_printf(data, "%" G_GINT64_FORMAT ":%c:%u ", site_id, digit, duration_ms);
+}
+
+/* Keys in a call's audio (RFC 4733, its telephone-event type): taken out
+ * of the audio (length 0: not media), each key told once on the main loop
+ * with how long it was held; the sound itself goes on. */
+static void
+test_sip_keys(void)
+{
+  host_log *h = host_log_new();
+  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format, on_bind};
+  rc_site_transport_desc d = desc("H17", "sip", "");
+  rc_site_transport *t = rc_site_transport_new(&d, &host);
+  rc_sip_sdp_offer offer = {0};
+  sip_stream(&offer.video, -1, 0, "", 0, 0, 0);
+  sip_stream(&offer.audio, 0, 8, "PCMA", 8000, 42002, 0);
+  offer.audio.secure = FALSE;
+  offer.audio.event_pt = 101, offer.audio.event_rate = 8000;
+  g_autoptr(GString) told = g_string_new(NULL);
+  rc_site_sip_set_signalling(t, NULL, on_keyed, told);
+  rc_sip_crypto ours = {0};
+  g_autoptr(GError) error = NULL;
+  g_assert_true(rc_site_sip_start(t, &offer, &ours, &ours, &error));
+  guint8 sound[16] = {0x80, 8, 0, 1, 0, 0, 0, 1, 1, 2, 3, 4, 0xd5, 0xd5, 0xd5, 0xd5};
+  gsize len = 16;
+  g_assert_true(t->ops->receive(t, TRUE, FALSE, sound, &len));
+  g_assert_cmpuint(len, ==, 16);
+  for (int i = 1; i <= 6; i++) { /* "*": three packets, three ends */
+    guint16 duration = (guint16)(MIN(i, 3) * 160);
+    guint8 key[16] = {0x80, 101, 0, (guint8)(1 + i), 0, 0, 0x1f, 0x40, 1, 2, 3, 4, 10,
+                      (guint8)(i > 3 ? 0x8a : 0x0a), (guint8)(duration >> 8), (guint8)duration};
+    len = 16;
+    g_assert_true(t->ops->receive(t, TRUE, FALSE, key, &len));
+    g_assert_cmpuint(len, ==, 0);
+  }
+  g_assert_cmpstr(told->str, ==, ""); /* not yet: on the main loop */
+  while (g_main_context_iteration(NULL, FALSE))
+    ;
+  g_autofree char *want = g_strdup_printf("%" G_GINT64_FORMAT ":*:60 ", t->site_id);
+  g_assert_cmpstr(told->str, ==, want);
+  /* A call without telephone-event: that type is the audio's concern (a wrong payload type). */
+  offer.audio.event_pt = 0;
+  g_assert_true(rc_site_sip_start(t, &offer, &ours, &ours, &error));
+  guint8 key[16] = {0x80, 101, 0, 9, 0, 0, 0x2f, 0x40, 1, 2, 3, 4, 1, 0x8a, 0, 160};
+  len = 16;
+  g_assert_true(t->ops->receive(t, TRUE, FALSE, key, &len));
+  g_assert_cmpuint(len, ==, 16);
+  rc_site_transport_free(t);
+  host_log_free(h);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -500,5 +554,6 @@ main(int argc, char **argv)
   g_test_add_func("/site-transport/fanout-egress", test_fanout_egress);
   g_test_add_func("/site-transport/sip-media", test_sip_media);
   g_test_add_func("/site-transport/sip-plain", test_sip_plain);
+  g_test_add_func("/site-transport/sip-keys", test_sip_keys);
   return g_test_run();
 }

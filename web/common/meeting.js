@@ -21,6 +21,7 @@ export class Meeting extends EventTarget {
     this.attendanceKnown = false;    // a snapshot or applyAttendance brought the whole list
     this.presentation = { current_item_id: null, document_id: null, page: 1 };
     this.speakers = { queue: [], speaker: null };
+    this.siteFloor = [];             // the sites asking for the floor, first asked first
     this.votes = new Map();          // vote id -> vote (newest last)
     this.progress = new Map();       // vote id -> {cast, present, members}
     this.deleted = false;
@@ -47,6 +48,7 @@ export class Meeting extends EventTarget {
       current_item_id: s.current_item_id ?? null, document_id: s.presented_document_id ?? null, page: s.presented_page || 1,
     };
     this.speakers = live.speakers || { queue: [], speaker: null };
+    this.siteFloor = live.site_floor?.sites || [];
     this.votes = new Map();
     this.progress = new Map();
     for (const v of live.votes || []) {
@@ -142,6 +144,10 @@ export class Meeting extends EventTarget {
       case 'speakers.updated':
         this.speakers = { queue: b.queue || [], speaker: b.speaker || null };
         this._emit('speakers');
+        return true;
+      case 'floor.sites.updated':
+        this.siteFloor = b.sites || [];
+        this._emit('site_floor');
         return true;
       case 'vote.opened':
         if (b.vote) {

@@ -191,6 +191,9 @@ export class SessionPage {
         this.renderCounts();
         this.tabs.sites.onData?.('sites');
         break;
+      case 'site_floor':
+        this.tabs.program.onData?.('site_floor');
+        break;
       case 'attendance':
         if (!d.entry) {   // the whole list
           this.renderCounts();

@@ -1,7 +1,8 @@
 // roomctl site app (/site/): the commune PC that joins a session by WebRTC.
 // Owns the site's sign-in (the site key, kept in sessionStorage, checked by
 // GET /api/v1/site/me, which is polled every 2 s for the live session and
-// the floor), the camera and microphone (pickers, a live preview), the call
+// the floor), its request to speak ("Xin phát biểu" / "Rút": POST and
+// DELETE /api/v1/site/floor), the camera and microphone (pickers, a live preview), the call
 // (WHIP publish of camera + microphone, WHEP view of the program with the
 // same key as bearer; both reconnect by themselves, common/webrtc.js) and
 // the figures of both directions.
@@ -12,7 +13,7 @@
 
 import { register, t, onLangChange, applyI18n, formatNumber } from '../common/i18n.js';
 import { errorFromBody, ApiError } from '../common/api.js';
-import { h, fill, mountHeader, button, icon, field, toast, statusBadge, clearToasts } from '../common/ui.js';
+import { h, fill, mountHeader, button, icon, field, toast, statusBadge, clearToasts, showError } from '../common/ui.js';
 import { applyPrefs } from '../common/prefs.js';
 import { displayButtons } from '../common/display.js';
 import { loadProvince } from '../common/province.js';
@@ -41,6 +42,7 @@ const st = {
   publish: null,       // WebRtcLink (WHIP)
   view: null,          // WebRtcLink (WHEP)
   joinedSession: null,
+  askBusy: false,      // a request to speak (or its withdrawal) on its way
   pollTimer: 0,
   statsTimer: 0,
   figs: { out: null, in: null },
@@ -235,6 +237,8 @@ function build() {
   els.programOverlay = h('div', { class: 'rtc-overlay' }, t('site.program_idle'));
   els.programState = h('span', { class: 'rtc-state', dataset: { state: 'idle' } }, t('rtc.state.idle'));
   els.publishState = h('span', { class: 'rtc-state', dataset: { state: 'idle' } }, t('rtc.state.idle'));
+  els.ask = button(t('site.ask'), { kind: 'primary', ic: 'mic', onClick: () => askFloor(!st.me.asking), attrs: { 'data-testid': 'ask-floor' } });
+  els.asking = h('span', { class: 'site-asking', role: 'status', dataset: { testid: 'asking' } });
   els.join = button(t('site.join'), { kind: 'success', size: 'lg', ic: 'play', onClick: () => (st.publish || st.view ? leave() : join()), attrs: { 'data-testid': 'join' } });
   els.join.classList.add('btn-block');
   els.cam = h('select', { dataset: { testid: 'camera' }, onchange: (e) => chooseDevice('videoinput', e.target.value) });
@@ -249,6 +253,7 @@ function build() {
   fill(main, h('div', { class: 'page site-page', dataset: { testid: 'site-page' } },
     els.status,
     els.floor,
+    h('div', { class: 'site-ask' }, els.ask, els.asking),
     h('div', { class: 'site-grid' },
       h('section', { class: 'card site-program', 'aria-labelledby': 'program-title' },
         h('header', { class: 'card-header' }, h('h2', { id: 'program-title' }, icon('present'), t('site.program')), els.programState),
@@ -288,10 +293,38 @@ function renderStatus() {
     st.pollOk ? null : h('div', { class: 'callout callout-warn small' }, t('site.poll_failed')));
   els.floor.hidden = !(st.me.floor && live);
   document.body.classList.toggle('site-on-floor', !els.floor.hidden);
+  // Asking for the floor: "Xin phát biểu", and "Rút" while the request stands.
+  const asking = !!(live && st.me.asking);
+  els.ask.hidden = !live || (!!st.me.floor && !asking);
+  els.ask.disabled = st.askBusy;
+  els.ask.className = `btn ${asking ? 'btn-ghost' : 'btn-primary'}`;
+  els.ask.replaceChildren(icon(asking ? 'stop' : 'mic'), h('span', null, t(asking ? 'site.withdraw' : 'site.ask')));
+  els.asking.textContent = asking ? t('site.asking') : '';
   const joined = !!(st.publish || st.view);
   els.join.disabled = !joined && (!live || !webrtcSupported());
   els.join.className = `btn btn-lg btn-block ${joined ? 'btn-danger' : 'btn-success'}`;
   els.join.replaceChildren(icon(joined ? 'stop' : 'play'), h('span', null, t(joined ? 'site.leave' : 'site.join')));
+}
+
+/** Asks for the floor (@ask) or withdraws: POST/DELETE /api/v1/site/floor with the site key. */
+async function askFloor(ask) {
+  if (!st.secret || st.askBusy) return;
+  st.askBusy = true;
+  renderStatus();
+  try {
+    const res = await fetch('/api/v1/site/floor', {
+      method: ask ? 'POST' : 'DELETE', headers: { Authorization: `Bearer ${st.secret}`, Accept: 'application/json' },
+    });
+    const text = await res.text().catch(() => '');
+    if (!res.ok && !(res.status === 404 && !ask)) throw errorFromBody(res.status, text);
+    st.me = { ...st.me, asking: ask };
+    toast(t(ask ? 'site.asked' : 'site.withdrawn'), { kind: 'success' });
+  } catch (err) {
+    showError(err, t(ask ? 'site.ask_failed' : 'site.withdraw_failed'));
+  } finally {
+    st.askBusy = false;
+    renderStatus();
+  }
 }
 
 // ---------- camera and microphone ----------

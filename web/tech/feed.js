@@ -4,7 +4,7 @@
 // dashboard looks at that session, whichever page is open. Pages attach
 // with on(event, fn): 'ready', 'snapshot', 'tick', 'alarm', 'media',
 // 'session', 'sites', 'sip' (a SIP call changed: its record, or null when
-// they were all read again).
+// they were all read again), 'site_floor' (the sites asking for the floor).
 //
 // The tick handler only writes numbers into the store; pages draw on the
 // next animation frame. Its duration is measured (performance.measure
@@ -44,6 +44,7 @@ export class SessionFeed {
     this.alarms = new Map();
     this.media = null;
     this.sipCalls = new Map();   // site id → its latest SIP call record
+    this.siteFloor = [];         // the sites asking for the floor, first asked first
     this._snapshots = 0;
     this.lastTickAt = 0;
     this.listeners = new Map();
@@ -73,7 +74,20 @@ export class SessionFeed {
     this._listen();
     this._loadAlarmHistory();
     this._loadSipCalls();
+    this._loadSiteFloor();
     return this;
+  }
+
+  async _loadSiteFloor() {
+    try {
+      const { sites } = await api.get(`/api/v1/sessions/${this.id}/site-floor`);
+      if (this.alive) this._onSiteFloor(sites);
+    } catch (err) { this._emit('error', err); }
+  }
+
+  _onSiteFloor(sites) {
+    this.siteFloor = sites || [];
+    this._emit('site_floor', this.siteFloor);
   }
 
   _listen() {
@@ -88,7 +102,12 @@ export class SessionFeed {
       ws.on('alarm.acked', mine((msg) => this._onAlarm(msg.body.alarm, 'acked'))),
       ws.on('media.updated', session((msg) => this.setMedia(msg.body))),
       ws.on('session.updated', session((msg) => this._onSession(msg.body))),
-      ws.on('snapshot', session((msg) => { if (msg.body?.session) this._onSession(msg.body.session); })),
+      ws.on('snapshot', session((msg) => {
+        if (msg.body?.session) this._onSession(msg.body.session);
+        if (msg.body?.live?.site_floor) this._onSiteFloor(msg.body.live.site_floor.sites);
+      })),
+      // on both topics (the session's and its technicians'): the same list
+      ws.on('floor.sites.updated', (msg) => { if (Math.abs(msg.session_id) === this.id) this._onSiteFloor(msg.body.sites); }),
       ws.on('sites.updated', session(() => this._reloadSites())),
       ws.on('sip.call', mine((msg) => this._onSipCall(msg.body.call, true))),
     );

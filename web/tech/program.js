@@ -7,12 +7,14 @@
 // (both read from /api/v1/media/stats every 2 s while this page is open),
 // and the recent senders of an SSRC no site has (/api/v1/media/unknown-senders,
 // as often, for the roles that may read it), and the program itself, live,
-// in the browser (WHEP, common/rtc-player.js).
+// in the browser (WHEP, common/rtc-player.js), and the sites asking for the
+// floor with "Trao lời" (common/site-floor.js).
 
 import { t, formatTime } from '../common/i18n.js';
 import { api } from '../common/api.js';
 import { h, button, icon, fill, fold, toast } from '../common/ui.js';
 import { RtcPlayer } from '../common/rtc-player.js';
+import { siteFloorCard } from '../common/site-floor.js';
 
 const MAX_TILES = 8;
 const STATS_POLL_MS = 2000;
@@ -82,6 +84,7 @@ export class ProgramView {
       feed.on('media', () => this.renderStatus()),
       feed.on('session', () => this.build()),
       feed.on('sites', () => this.build()),
+      feed.on('site_floor', () => this.renderSiteFloor()),
     );
   }
 
@@ -123,6 +126,7 @@ export class ProgramView {
             h('p', { class: 'text-2' }, t('tech.program.floor_hint')),
             can ? sitePicker(this.store, { id: 'floor-pick', label: t('tech.program.pick_site'), onPick: (id) => this.ctx.giveFloor(this.feed, id) }) : null,
             can ? button(t('tech.program.floor_back'), { ic: 'back', onClick: () => this.ctx.giveFloor(this.feed, null) }) : null)),
+        this.siteFloorEl = h('div', { class: 'program-site-floor' }),
         h('section', { class: 'card program-layout' },
           h('header', { class: 'card-header' }, h('h2', null, icon('grid'), t('tech.program.layout'))),
           h('div', { class: 'card-body stack' },
@@ -137,10 +141,17 @@ export class ProgramView {
           h('div', { class: 'card-body' }, this.audioEl)),
         this.ctx.canAck ? this.unknownCard() : null)));
     this.can = can;
+    this.renderSiteFloor();
     this.renderStatus();
     this.pollStats();
     this.pollUnknown();
     this.statsTimer = setInterval(() => { this.pollStats(); this.pollUnknown(); }, STATS_POLL_MS);
+  }
+
+  /** The sites asking for the floor, each with "Trao lời" (floor.site). */
+  renderSiteFloor() {
+    if (!this.siteFloorEl) return;
+    fill(this.siteFloorEl, siteFloorCard(this.feed.siteFloor, this.can ? (s) => this.ctx.giveFloor(this.feed, s.site_id) : null));
   }
 
   unknownCard() {
