@@ -1,95 +1,257 @@
-// Benchmark `sip`: the controller's SIP signalling (sofia-sip) at 600 sites,
-// against sipp (Debian sip-tester), not against anything written here.
-//  1. dial-out: 600 sites of transport sip in the session, each answering
-//     as one sipp UAS (SDES-SRTP answer); the session starts and the
-//     controller calls them all ([sip] dials_per_second). Time from the
-//     start to each call connected, all connected within 30 s (target), the
-//     controller's CPU while it dials; then hang-up of all (BYEs).
+// Benchmark `sip`: the controller's SIP signalling (sofia-sip) and SIP
+// media at 600 sites.
+//  1. dial-out (signalling): 600 sites of transport sip in the session,
+//     each answering as one sipp UAS (Debian sip-tester, SDES-SRTP answer,
+//     no media); the session starts and the controller calls them all
+//     ([sip] dials_per_second). Time from the start to each call connected,
+//     all connected within 30 s (target), the controller's CPU while it
+//     dials; then hang-up of all (BYEs).
+//  2. media: 600 sites answering as roomctl-sim --sip (devices/sim/sim-sip.c:
+//     its own sofia-sip UAS; SDES-SRTP on every leg; H.264 ~1 Mbps + audio
+//     sent on SSRCs the sim chose, which the controller maps by the address
+//     in the answer), half of them G.722, half Opus; the controller takes
+//     all, mixes the audio (encoded once per codec in use: G.722 and Opus)
+//     and sends each site its program over SRTP. Its CPU against the raw C
+//     relay (tests/bench/relay.c, plain RTP, the sites benchmark's floor:
+//     the same packets in and out, found by SSRC) in the same run; target
+//     <= 1.5 x. Then the same SIP run with every site on Opus: the cost of
+//     the G.722 mix (transcoding) is the difference.
 // Not yet here: the REGISTER storm and 600 dial-ins. They need one digest
 // user per call, and sipp 3.6.1 (Debian 12) does not take the
 // [authentication] keyword's username from an injection file (its
-// "[authentication username=[field0] …]" comes out broken: tried). Media
-// are not part of this benchmark (SIP media are not taken in yet).
-//   node tests/bench/sip.mjs [--sites 600]
+// "[authentication username=[field0] …]" comes out broken: tried).
+//   node tests/bench/sip.mjs [--sites 600] [--parts signalling,media] [--g722 N (sites/2)]
+//                            [--seconds 15] [--sim-nice 10]
 
-import fs from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { api, login, startServer } from '../lib/server.mjs';
-import { freeUdpPorts } from '../lib/media.mjs';
+import { api, freePort, login, REPO_ROOT, startServer } from '../lib/server.mjs';
+import { freeUdpPorts, siteSsrc } from '../lib/media.mjs';
+import { startSim, startSipSim } from '../lib/sim.mjs';
 import { freeSipPort, runSipp, uasScenario } from '../lib/sipp.mjs';
-import { cpuDuring, fmt, memory, percentile, printTable, sleep, verdict } from './common.mjs';
+import { cpuDuring, cpuSeconds, fmt, hostCpu, memory, percentile, printTable, programFigures, sleep, verdict } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
     sites: { type: 'string', default: '600' },
+    parts: { type: 'string', default: 'signalling,media' },
+    g722: { type: 'string' },
+    seconds: { type: 'string', default: '15' },
+    'sim-nice': { type: 'string', default: '10' },
   },
 });
 const N = Number(opt.sites);
+const PARTS = opt.parts.split(',');
+const G722 = opt.g722 === undefined ? Math.floor(N / 2) : Number(opt.g722);
+const SECONDS = Number(opt.seconds);
+// The simulated sites share the two cores with what is measured; at a lower
+// priority they stand in for sites on their own machines (as in `sites`).
+const SIM_NICE = Number(opt['sim-nice']);
+const RELAY = path.join(REPO_ROOT, 'build', 'bench-relay');
+console.log(`sip bench: ${new Date().toISOString()}, ${N} sites, parts ${PARTS.join(',')}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
-const work = await fs.mkdtemp(path.join(os.tmpdir(), 'roomctl-bench-sip-'));
-const sipPort = await freeSipPort();
-const srv = await startServer({
-  args: ['--demo'],
-  config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort } },
-});
-try {
-  const admin = await login(srv.base, 'admin', 'admin123');
-  const sites = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.slice(0, N);
-  const uasPort = await freeUdpPorts(4);
-  console.log(`sip bench: ${new Date().toISOString()}, ${sites.length} sites, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  for (const s of sites) {
-    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${s.id}`, {
-      transport: 'sip', address: `sip:${s.code.toLowerCase()}@127.0.0.1:${uasPort}`, srtp: 'required',
+async function signalling() {
+  const work = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'roomctl-bench-sip-'));
+  const sipPort = await freeSipPort();
+  const srv = await startServer({
+    args: ['--demo'],
+    config: { media: { enabled: 'false', rtsp_port: 0 }, sip: { port: sipPort } },
+  });
+  try {
+    const admin = await login(srv.base, 'admin', 'admin123');
+    const sites = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.slice(0, N);
+    const uasPort = await freeUdpPorts(4);
+    for (const s of sites) {
+      await api(srv.base, admin, 'PATCH', `/api/v1/sites/${s.id}`, {
+        transport: 'sip', address: `sip:${s.code.toLowerCase()}@127.0.0.1:${uasPort}`, srtp: 'required',
+      });
+    }
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: sites.map((s) => s.id) });
+    const pid = srv.proc.pid;
+    const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
+
+    // ---- 1. dial-out
+    const uas = await runSipp(work, 'uas', uasScenario('site', { secure: true }), { port: uasPort, calls: N, timeoutS: 180 });
+    await sleep(500);
+    const connectedAt = new Map();
+    const dial = await cpuDuring(pid, async () => {
+      const t0 = Date.now();
+      await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
+      while (Date.now() - t0 < 60000 && connectedAt.size < N) {
+        for (const c of await calls()) {
+          if (c.state === 'connected' && !connectedAt.has(c.site_id)) connectedAt.set(c.site_id, Date.now() - t0);
+        }
+        await sleep(200);
+      }
+      return connectedAt.size;
     });
+    const all = await calls();
+    const byState = {};
+    for (const c of all) byState[c.state] = (byState[c.state] || 0) + 1;
+    const ms = [...connectedAt.values()];
+    const memDial = memory(pid);
+    const hang = await cpuDuring(pid, async () => {
+      const t0 = Date.now();
+      const r = await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', {});
+      while (Date.now() - t0 < 30000 && (await calls()).some((c) => c.state === 'connected')) await sleep(200);
+      return r.calls;
+    });
+    const uasDone = await Promise.race([uas.done, sleep(20000).then(() => null)]);
+    if (!uasDone) uas.proc.kill('SIGKILL');
+    printTable(`sip dial-out: ${N} sites called at session start (sipp UAS answering with SDES-SRTP; dials_per_second default)`, [
+      ['calls connected', `${connectedAt.size} / ${N}`, `${N}`, verdict(connectedAt.size === N)],
+      ['session start → last call connected (s)', fmt(Math.max(...ms) / 1000), '<= 30', verdict(connectedAt.size === N && Math.max(...ms) <= 30000)],
+      ['session start → call connected p50 / p99 (s, polled every 0.2 s)', `${fmt(percentile(ms, 50) / 1000)} / ${fmt(percentile(ms, 99) / 1000)}`, '', ''],
+      ['call records by state after the window', JSON.stringify(byState), '', ''],
+      ['controller CPU while dialling (cores) / CPU seconds', `${fmt(dial.cores, 2)} / ${fmt(dial.cores * dial.seconds, 1)}`, '', ''],
+      ['  host (all processes, sipp included) while dialling (cores)', fmt(dial.host, 2), '', ''],
+      ['hang-up of all: calls ended / time until none connected (s)', `${hang.result} / ${fmt(hang.seconds)}`, `${N}`, verdict(hang.result === N)],
+      ['controller CPU during the hang-up (cores)', fmt(hang.cores, 2), '', ''],
+      ['sipp UAS exit (0 = every call answered and ended as scripted)', uasDone ? uasDone.code : 'killed', '0', verdict(uasDone?.code === 0)],
+      ['controller threads / RSS MiB', `${memDial.threads} / ${fmt(memDial.rssMiB)}`, '', ''],
+    ]);
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/end').catch(() => null);
+  } finally {
+    await srv.stop();
+    await fs.promises.rm(work, { recursive: true, force: true });
   }
-  await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: sites.map((s) => s.id) });
-  const pid = srv.proc.pid;
-  const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
+}
 
-  // ---- 1. dial-out
-  const uas = await runSipp(work, 'uas', uasScenario('site', { secure: true }), { port: uasPort, calls: N, timeoutS: 180 });
-  await sleep(500);
-  const connectedAt = new Map();
-  const dial = await cpuDuring(pid, async () => {
+/** The first @n site codes of the demo CSV, in file order (what the sim simulates). */
+function firstCodes(n) {
+  const lines = fs.readFileSync(path.join(REPO_ROOT, 'configs', 'demo', 'sites.csv'), 'utf8').trim().split('\n').slice(1);
+  return lines.slice(0, n).map((l) => l.split(',')[0]);
+}
+
+/** The controller's dropped-packet counters by reason (both media summed). */
+async function drops(srv) {
+  const text = await (await fetch(`${srv.base}/metrics`)).text();
+  const out = {};
+  for (const m of text.matchAll(/^roomctl_ingest_dropped_packets_total\{medium="\w+",reason="(\w+)"\} (\d+)/gm)) {
+    out[m[1]] = (out[m[1]] || 0) + Number(m[2]);
+  }
+  return out;
+}
+
+const simCpu = async (sim) => (await sim.cmd({ cmd: 'stats' })).cpu_seconds;
+
+/** One SIP media run: @n sites of transport sip (SRTP required) answered by
+ *  roomctl-sim --sip, the first @g722 of them G.722; the session calls them,
+ *  then a window of SECONDS. */
+async function sipRun(n, g722) {
+  const base = await freeUdpPorts(4);
+  const simPort = await freeSipPort();
+  const srv = await startServer({
+    args: ['--demo', '--listen', '127.0.0.1'],
+    config: { media: { video_port: base, audio_port: base + 2, rtsp_port: await freePort() }, sip: { port: await freeSipPort() } },
+  });
+  let sim;
+  try {
+    const admin = await login(srv.base, 'admin', 'admin123');
+    const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
+    const codes = firstCodes(n);
+    const ids = codes.map((c) => all.find((s) => s.code === c).id);
+    for (const [i, id] of ids.entries()) {
+      await api(srv.base, admin, 'PATCH', `/api/v1/sites/${id}`,
+        { transport: 'sip', address: `sip:${codes[i].toLowerCase()}@127.0.0.1:${simPort}`, srtp: 'required' });
+    }
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ids });
+    sim = await startSipSim(simPort, { count: n }, { g722, nice: SIM_NICE });
     const t0 = Date.now();
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
-    while (Date.now() - t0 < 60000 && connectedAt.size < N) {
-      for (const c of await calls()) {
-        if (c.state === 'connected' && !connectedAt.has(c.site_id)) connectedAt.set(c.site_id, Date.now() - t0);
-      }
-      await sleep(200);
+    let connected = 0, online = 0;
+    while (Date.now() - t0 < 180000) {
+      connected = (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls.filter((c) => c.state === 'connected').length;
+      const st = (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).sites;
+      online = st.filter((s) => s.link?.up && s.video?.packets > 0 && s.audio?.packets > 0).length;
+      if (connected >= n && online >= n) break;
+      await sleep(1000);
     }
-    return connectedAt.size;
-  });
-  const all = await calls();
-  const byState = {};
-  for (const c of all) byState[c.state] = (byState[c.state] || 0) + 1;
-  const ms = [...connectedAt.values()];
-  const memDial = memory(pid);
-  const hang = await cpuDuring(pid, async () => {
-    const t0 = Date.now();
-    const r = await api(srv.base, admin, 'POST', '/api/v1/sessions/1/sip/hangup', {});
-    while (Date.now() - t0 < 30000 && (await calls()).some((c) => c.state === 'connected')) await sleep(200);
-    return r.calls;
-  });
-  const uasDone = await Promise.race([uas.done, sleep(20000).then(() => null)]);
-  if (!uasDone) uas.proc.kill('SIGKILL');
-  printTable(`sip dial-out: ${N} sites called at session start (sipp UAS answering with SDES-SRTP; dials_per_second default)`, [
-    ['calls connected', `${connectedAt.size} / ${N}`, `${N}`, verdict(connectedAt.size === N)],
-    ['session start → last call connected (s)', fmt(Math.max(...ms) / 1000), '<= 30', verdict(connectedAt.size === N && Math.max(...ms) <= 30000)],
-    ['session start → call connected p50 / p99 (s, polled every 0.2 s)', `${fmt(percentile(ms, 50) / 1000)} / ${fmt(percentile(ms, 99) / 1000)}`, '', ''],
-    ['call records by state after the window', JSON.stringify(byState), '', ''],
-    ['controller CPU while dialling (cores) / CPU seconds', `${fmt(dial.cores, 2)} / ${fmt(dial.cores * dial.seconds, 1)}`, '', ''],
-    ['  host (all processes, sipp included) while dialling (cores)', fmt(dial.host, 2), '', ''],
-    ['hang-up of all: calls ended / time until none connected (s)', `${hang.result} / ${fmt(hang.seconds)}`, `${N}`, verdict(hang.result === N)],
-    ['controller CPU during the hang-up (cores)', fmt(hang.cores, 2), '', ''],
-    ['sipp UAS exit (0 = every call answered and ended as scripted)', uasDone ? uasDone.code : 'killed', '0', verdict(uasDone?.code === 0)],
-    ['controller threads / RSS MiB', `${memDial.threads} / ${fmt(memDial.rssMiB)}`, '', ''],
-  ]);
-  await api(srv.base, admin, 'POST', '/api/v1/sessions/1/end').catch(() => null);
-} finally {
-  await srv.stop();
-  await fs.rm(work, { recursive: true, force: true });
+    const allUpS = (Date.now() - t0) / 1000;
+    await sleep(3000);
+    const st = (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).sites;
+    const codecs = {};
+    for (const s of st) codecs[s.audio_codec] = (codecs[s.audio_codec] || 0) + 1;
+    const s0 = await sim.cmd({ cmd: 'stats' }), d0 = await drops(srv);
+    const c0 = cpuSeconds(srv.proc.pid), h0 = hostCpu().busy, w0 = performance.now();
+    await sleep(SECONDS * 1000);
+    const secs = (performance.now() - w0) / 1000;
+    const cores = (cpuSeconds(srv.proc.pid) - c0) / secs, host = (hostCpu().busy - h0) / secs;
+    const s1 = await sim.cmd({ cmd: 'stats' }), d1 = await drops(srv);
+    const mem = memory(srv.proc.pid);
+    const dropped = Object.fromEntries(Object.keys(d1).map((k) => [k, d1[k] - (d0[k] || 0)]).filter(([, v]) => v));
+    const sent = s1.sites.reduce((a, s) => a + s.sent_packets, 0) - s0.sites.reduce((a, s) => a + s.sent_packets, 0);
+    const srtpFailed = s1.sites.reduce((a, s) => a + s.call.srtp_failed, 0);
+    const ownSsrc = s1.sites.filter((s) => s.video_ssrc !== siteSsrc(s.code) && s.audio_ssrc !== siteSsrc(s.code, true)).length;
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/end').catch(() => null);
+    return { n, g722, connected, online, allUpS, codecs, cores, host, simCores: (s1.cpu_seconds - s0.cpu_seconds) / secs, mem,
+      prog: programFigures(s0, s1), dropped, sentRate: sent / secs, srtpFailed, ownSsrc };
+  } finally {
+    if (sim) await sim.stop();
+    await srv.stop();
+  }
 }
+
+/** The raw C relay doing the same packet work with plain RTP: @n plain sim
+ *  sites (the same clips) sending to it, the first site's stream sent back
+ *  to all (as in the sites benchmark). */
+async function relayRun(n) {
+  const base = await freeUdpPorts(4);
+  const ports = { video: base, audio: base + 2 };
+  const chair = firstCodes(1)[0];
+  const relay = spawn(RELAY, [String(ports.video), String(ports.audio), String(siteSsrc(chair)), String(siteSsrc(chair, true)),
+    String(SECONDS + 120)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => relay.stdout.once('data', r));
+  relay.stdout.resume();
+  const sim = await startSim(ports, { count: n }, [], { nice: SIM_NICE });
+  try {
+    await sleep(5000);
+    const s0 = await sim.cmd({ cmd: 'stats' });
+    const c0 = cpuSeconds(relay.pid), w0 = performance.now();
+    await sleep(SECONDS * 1000);
+    const secs = (performance.now() - w0) / 1000;
+    const cores = (cpuSeconds(relay.pid) - c0) / secs;
+    const s1 = await sim.cmd({ cmd: 'stats' });
+    const sent = s1.sites.reduce((a, s) => a + s.sent_packets, 0) - s0.sites.reduce((a, s) => a + s.sent_packets, 0);
+    return { cores, prog: programFigures(s0, s1), sentRate: sent / secs, simCores: (s1.cpu_seconds - s0.cpu_seconds) / secs };
+  } finally {
+    await sim.stop();
+    relay.kill('SIGTERM');
+  }
+}
+
+async function media() {
+  const mix = await sipRun(N, G722);
+  const relay = await relayRun(N);
+  const opus = G722 > 0 ? await sipRun(N, 0) : null;
+  const ratio = mix.cores / relay.cores;
+  const rate = (r) => `${fmt(r.sentRate, 0)} in / ${fmt(r.prog.packets / SECONDS, 0)} out`;
+  printTable(`sip media: ${N} roomctl-sim SIP sites (nice ${SIM_NICE}), SRTP on every leg, ${G722} G.722 + ${N - G722} Opus, switch mode (${SECONDS} s windows)`, [
+    ['calls connected / sites online with video and audio', `${mix.connected} / ${mix.online} of ${N}`, `${N}`, verdict(mix.connected === N && mix.online === N)],
+    ['  session start → all online (s)', fmt(mix.allUpS), '', ''],
+    ['  sites by the audio codec the controller shows', JSON.stringify(mix.codecs), '', ''],
+    ['  sites sending on SSRCs of their own (not the code hash)', `${mix.ownSsrc} / ${N}`, `${N}`, verdict(mix.ownSsrc === N)],
+    ['controller CPU (cores)', fmt(mix.cores, 2), '', ''],
+    ['raw C relay CPU, plain RTP, same sites and clips (cores)', fmt(relay.cores, 2), '', ''],
+    ['controller / relay', fmt(ratio, 2), '<= 1.5', verdict(ratio <= 1.5)],
+    ['packets a second at the controller / the relay (sites → it / it → sites)', `${rate(mix)} / ${rate(relay)}`, '', ''],
+    ['program packets lost at the sites (loopback: inside the hosts)', mix.prog.lost, '0', verdict(mix.prog.lost === 0)],
+    ['program packets that failed SRTP at the sites', mix.srtpFailed, '0', verdict(mix.srtpFailed === 0)],
+    ['packets the controller dropped in the window, by reason', JSON.stringify(mix.dropped), '{}', verdict(Object.keys(mix.dropped).length === 0)],
+    ['latency at the sites, send → kernel arrival, p50 / p99 (ms)', `${fmt(mix.prog.latencyP50)} / ${fmt(mix.prog.latencyP99)}`, '', ''],
+    ['  same through the relay p50 / p99 (ms)', `${fmt(relay.prog.latencyP50)} / ${fmt(relay.prog.latencyP99)}`, '', ''],
+    ['controller threads / RSS MiB', `${mix.mem.threads} / ${fmt(mix.mem.rssMiB)}`, '', ''],
+    ['simulator CPU, SIP + SRTP / plain (cores); host busy in the SIP window (cores)', `${fmt(mix.simCores, 2)} / ${fmt(relay.simCores, 2)}; ${fmt(mix.host, 2)}`, '', ''],
+    ...(opus ? [
+      [`audio transcoding: the same run with all ${N} sites on Opus, controller CPU (cores)`, fmt(opus.cores, 2), '', ''],
+      ['  its calls connected / online; controller / relay', `${opus.connected} / ${opus.online}; ${fmt(opus.cores / relay.cores, 2)}`, '', ''],
+      [`  cost of ${G722} G.722 sites (their decode, the G.722 mix encode, the egress) (cores)`, fmt(mix.cores - opus.cores, 2), '', ''],
+    ] : []),
+  ]);
+}
+
+if (PARTS.includes('signalling')) await signalling();
+if (PARTS.includes('media')) await media();
