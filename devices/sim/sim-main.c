@@ -2,7 +2,8 @@
  * tests and benchmarks of the roomctl controller: each site sends H.264 +
  * Opus RTP with its own SSRCs (web/docs/media.md, "Ports and identity"), answers keyframe requests,
  * receives and measures the program, and takes faults at run time through
- * a local JSON control port. main parses the command line, prepares the
+ * a local JSON control port; with --sip the sites are SIP endpoints that
+ * answer the controller's calls (sim-sip.h). main parses the command line, prepares the
  * clips, starts the engine and the control port, and runs the loop. */
 #include "devices/sim/sim-control.h"
 #include "devices/sim/sim-engine.h"
