@@ -23,7 +23,7 @@
 //   node tests/bench/sip.mjs [--sites 600] [--parts signalling,media] [--g722 N (sites/2)]
 //                            [--seconds 15] [--sim-nice 10]
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -226,10 +226,31 @@ async function relayRun(n) {
   }
 }
 
+/** CPU seconds a second of audio of the mixer's encoder chain for one codec
+ *  (controller/media/media-mixer.c encoder_chain: the same elements and
+ *  settings), from gst-launch over @seconds of a 48 kHz mono tone, less the
+ *  same pipeline without the encoder (start-up, the source). */
+function encodeCost(seconds = 300) {
+  const cpu = (chain) => {
+    const out = execFileSync('bash', ['-c', 'gst-launch-1.0 "$@" >/dev/null; times', 'bash', '-q', 'audiotestsrc',
+      `num-buffers=${seconds * 50}`, 'samplesperbuffer=960', '!', 'audio/x-raw,format=S16LE,rate=48000,channels=1', '!',
+      'audioconvert', '!', ...chain, 'fakesink']).toString().trim().split('\n')[1];
+    return out.split(/\s+/).map((x) => { const m = x.match(/(\d+)m([\d.]+)s/); return Number(m[1]) * 60 + Number(m[2]); })
+      .reduce((a, b) => a + b, 0);
+  };
+  const base = cpu([]);
+  return {
+    opus: (cpu(['opusenc', 'bitrate=64000', 'frame-size=20', '!', 'rtpopuspay', '!']) - base) / seconds,
+    g722: (cpu(['audioresample', '!', 'audio/x-raw,rate=16000,channels=1', '!', 'avenc_g722', '!', 'rtpg722pay',
+      'min-ptime=20000000', 'max-ptime=20000000', '!']) - base) / seconds,
+  };
+}
+
 async function media() {
   const mix = await sipRun(N, G722);
   const relay = await relayRun(N);
   const opus = G722 > 0 ? await sipRun(N, 0) : null;
+  const enc = encodeCost();
   const ratio = mix.cores / relay.cores;
   const rate = (r) => `${fmt(r.sentRate, 0)} in / ${fmt(r.recvRate, 0)} out`;
   // CPU per packet handled (in + out): the comparison at the same packet
@@ -262,8 +283,11 @@ async function media() {
       [`audio transcoding: the same run with all ${N} sites on Opus, controller CPU (cores)`, fmt(opus.cores, 2), '', ''],
       ['  its calls connected / online; controller / relay, per packet', `${opus.connected} / ${opus.online}; ${fmt(perPacket(opus) / perPacket(relay), 2)}`, '', ''],
       ['  its packets a second (sites → controller / controller → sites)', rate(opus), '', ''],
-      [`  cost of ${G722} G.722 sites (their decode, the G.722 mix encode, the egress) (cores)`, fmt(mix.cores - opus.cores, 2), '', ''],
+      [`  difference, mixed run - all Opus: CPU (cores) / CPU per packet (µs)`,
+        `${fmt(mix.cores - opus.cores, 2)} / ${fmt(perPacket(mix) - perPacket(opus), 2)}`, '', ''],
     ] : []),
+    ['the mixer\'s encode of one mix, per codec (its chain in gst-launch, 300 s of audio): Opus 64 kb/s / G.722 (ms CPU per s)',
+      `${fmt(enc.opus * 1000, 2)} / ${fmt(enc.g722 * 1000, 2)}`, '', ''],
   ]);
 }
 
