@@ -164,6 +164,8 @@ sim_engine_new(const sim_engine_options *o, const sim_material *m, GPtrArray *ro
     lo->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     e->env.g722 = o->g722;
   }
+  if (o->sip_port && !(e->sip = sim_sip_new(o->sip_port, e->sites, error))) /* before the sites' sockets */
+    return NULL;
   if ((!o->sip_port && !resolve(e, error)) || !open_sites(e, m, roster, error))
     return NULL;
   if (o->sip_port) {
@@ -174,8 +176,6 @@ sim_engine_new(const sim_engine_options *o, const sim_material *m, GPtrArray *ro
       s->ssrc[SIM_VIDEO] = g_random_int(); /* its own choice: the controller maps a call's media by address */
       s->ssrc[SIM_AUDIO] = g_random_int();
     }
-    if (!(e->sip = sim_sip_new(o->sip_port, e->sites, error)))
-      return NULL;
   }
   e->options.controller = NULL;
   return g_steal_pointer(&e);

@@ -32,7 +32,8 @@ struct sim_sip {
   su_root_t *root;
   GSource *source;
   nua_t *nua;
-  GHashTable *legs; /* lower-case site code → sip_leg */
+  GPtrArray *sites;  /* sim_site, borrowed (the engine fills it after the port is bound) */
+  GHashTable *legs;  /* lower-case site code → sip_leg, made at a site's first call */
   guint16 port;
   gboolean shut_down;
 };
@@ -139,6 +140,22 @@ answer_offer(sip_leg *leg, const char *sdp, gsize len)
   return 200;
 }
 
+/* @code's leg (lower case), made at its first call; NULL: no such site. */
+static sip_leg *
+leg_of(sim_sip *sip, const char *code)
+{
+  sip_leg *leg = g_hash_table_lookup(sip->legs, code);
+  for (guint i = 0; !leg && i < sip->sites->len; i++) {
+    sim_site *site = sip->sites->pdata[i];
+    if (site->call && g_ascii_strcasecmp(site->code, code) == 0) {
+      leg = g_new0(sip_leg, 1);
+      leg->site = site;
+      g_hash_table_replace(sip->legs, g_strdup(code), leg);
+    }
+  }
+  return leg;
+}
+
 static void
 on_invite(sim_sip *sip, nua_handle_t *nh, sip_leg *known, const sip_t *msg)
 {
@@ -149,7 +166,7 @@ on_invite(sim_sip *sip, nua_handle_t *nh, sip_leg *known, const sip_t *msg)
   }
   const char *user = msg && msg->sip_request ? msg->sip_request->rq_url->url_user : NULL;
   g_autofree char *code = user ? g_ascii_strdown(user, -1) : NULL;
-  sip_leg *leg = code ? g_hash_table_lookup(sip->legs, code) : NULL;
+  sip_leg *leg = code ? leg_of(sip, code) : NULL;
   int status = !leg ? 404 : leg->nh ? 486 : !msg->sip_payload ? 488 : 0;
   if (!status)
     status = answer_offer(leg, msg->sip_payload->pl_data, msg->sip_payload->pl_len);
@@ -234,12 +251,8 @@ sim_sip_new(guint16 port, GPtrArray *sites, GError **error)
   su_init();
   su_log_redirect(NULL, sofia_log, NULL);
   su_home_init(sip->home);
+  sip->sites = g_ptr_array_ref(sites);
   sip->legs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)leg_free);
-  for (guint i = 0; i < sites->len; i++) {
-    sip_leg *leg = g_new0(sip_leg, 1);
-    leg->site = sites->pdata[i];
-    g_hash_table_replace(sip->legs, g_ascii_strdown(leg->site->code, -1), leg);
-  }
   if (!(sip->root = su_glib_root_create(sip))) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "sip: cannot make the su_root on the GLib main loop");
     return NULL;
@@ -294,5 +307,7 @@ sim_sip_free(sim_sip *sip)
   su_deinit();
   if (sip->legs)
     g_hash_table_unref(sip->legs);
+  if (sip->sites)
+    g_ptr_array_unref(sip->sites);
   g_free(sip);
 }

@@ -14,9 +14,10 @@
 
 typedef struct sim_sip sim_sip;
 
-/* Listens on udp 127.0.0.1:@port for calls to @sites
- * (sim_site with a call struct each). NULL with an error if sofia-sip
- * cannot bind. (transfer full) */
+/* Listens on udp 127.0.0.1:@port for calls to @sites (sim_site with a
+ * call struct each; the array may be filled later, before the first call:
+ * bind the SIP port before the sites' thousands of RTP sockets can take
+ * it). NULL with an error if sofia-sip cannot bind. (transfer full) */
 sim_sip *sim_sip_new(guint16 port, GPtrArray *sites, GError **error);
 /* Hangs up what is up and stops the stack (runs the loop for at most 2 s). */
 void sim_sip_free(sim_sip *sip);
