@@ -383,9 +383,12 @@ sim_site_receive(sim_site *s, const sim_site_env *env, sim_medium m, const guint
   if (s->call && s->call->srtp_in[m]) { /* decrypted in a copy: @data is the engine's */
     int n = (int)MIN(len, sizeof clear);
     memcpy(clear, data, (gsize)n);
-    if ((rtcp ? srtp_unprotect_rtcp(s->call->srtp_in[m], clear, &n) : srtp_unprotect(s->call->srtp_in[m], clear, &n)) !=
-        srtp_err_status_ok) {
+    srtp_err_status_t e =
+        rtcp ? srtp_unprotect_rtcp(s->call->srtp_in[m], clear, &n) : srtp_unprotect(s->call->srtp_in[m], clear, &n);
+    if (e != srtp_err_status_ok) {
       s->call->srtp_failed++;
+      s->call->srtp_failed_rtcp += rtcp;
+      s->call->srtp_last_error = e;
       return;
     }
     data = clear, len = (gsize)n;
@@ -476,9 +479,10 @@ sim_site_stats(const sim_site *s)
   json_object_set_new(o, "audio_port", json_integer(s->local_port[SIM_AUDIO]));
   json_object_set_new(o, "faults", faults_json(&s->faults));
   if (s->call)
-    json_object_set_new(o, "call", json_pack("{s:b, s:s, s:b, s:I, s:I}", "up", s->call->up, "audio_codec",
+    json_object_set_new(o, "call", json_pack("{s:b, s:s, s:b, s:I, s:I, s:i, s:I}", "up", s->call->up, "audio_codec",
                                              s->call->g722 ? "G722" : "opus", "srtp", s->call->srtp_out[0] != NULL,
-                                             "srtp_failed", (json_int_t)s->call->srtp_failed, "calls",
-                                             (json_int_t)s->call->calls));
+                                             "srtp_failed", (json_int_t)s->call->srtp_failed, "srtp_failed_rtcp",
+                                             (json_int_t)s->call->srtp_failed_rtcp, "srtp_last_error",
+                                             s->call->srtp_last_error, "calls", (json_int_t)s->call->calls));
   return o;
 }

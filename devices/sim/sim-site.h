@@ -70,6 +70,8 @@ typedef struct {
   srtp_t srtp_in[2], srtp_out[2]; /* NULL: plain RTP on that medium */
   guint32 program_ssrc[2];        /* the controller's SSRCs towards this site, as they arrive */
   guint64 srtp_failed;            /* what arrived and did not authenticate */
+  guint64 srtp_failed_rtcp;       /* of which RTCP */
+  int srtp_last_error;            /* libsrtp2's srtp_err_status_t of the last failure */
   guint64 calls;                  /* calls answered */
 } sim_site_call;
 

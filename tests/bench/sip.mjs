@@ -171,6 +171,10 @@ async function sipRun(n, g722) {
       await sleep(1000);
     }
     const allUpS = (Date.now() - t0) / 1000;
+    if (connected < n || online < n) { // what the controller said about it
+      console.log(`sip media run (${g722} G.722): ${connected} connected, ${online} online of ${n} after ${allUpS} s; the controller's last words:\n${
+        srv.stderr.split('\n').filter((l) => /media|warn|error|fail/i.test(l)).slice(-12).join('\n')}`);
+    }
     await sleep(3000);
     const st = (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).sites;
     const codecs = {};
@@ -185,12 +189,15 @@ async function sipRun(n, g722) {
     const dropped = Object.fromEntries(Object.keys(d1).map((k) => [k, d1[k] - (d0[k] || 0)]).filter(([, v]) => v));
     const sent = s1.sites.reduce((a, s) => a + s.sent_packets, 0) - s0.sites.reduce((a, s) => a + s.sent_packets, 0);
     const srtpFailed = s1.sites.reduce((a, s) => a + s.call.srtp_failed, 0);
+    const answered = s1.sites.reduce((a, s) => a + s.call.calls, 0);
+    const srtpFailedRtcp = s1.sites.reduce((a, s) => a + s.call.srtp_failed_rtcp, 0);
+    const srtpErrors = [...new Set(s1.sites.filter((s) => s.call.srtp_failed).map((s) => s.call.srtp_last_error))];
     const plis = s1.sites.reduce((a, s) => a + s.plis_received, 0) - s0.sites.reduce((a, s) => a + s.plis_received, 0);
     const ownSsrc = s1.sites.filter((s) => s.video_ssrc !== siteSsrc(s.code) && s.audio_ssrc !== siteSsrc(s.code, true)).length;
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/end').catch(() => null);
     return { n, g722, connected, online, allUpS, codecs, cores, host, simCores: (s1.cpu_seconds - s0.cpu_seconds) / secs, mem,
       prog: programFigures(s0, s1), dropped, sentRate: sent / secs, recvRate: programFigures(s0, s1).packets / secs, srtpFailed,
-      ownSsrc, plis, stall: [s1.tick_gap_max_ms, s1.tick_gaps_over_100ms] };
+      srtpFailedRtcp, srtpErrors, ownSsrc, answered, plis, stall: [s1.tick_gap_max_ms, s1.tick_gaps_over_100ms] };
   } finally {
     if (sim) await sim.stop();
     await srv.stop();
@@ -260,6 +267,7 @@ async function media() {
   const perRatio = perPacket(mix) / perPacket(relay);
   printTable(`sip media: ${N} roomctl-sim SIP sites (nice ${SIM_NICE}), SRTP on every leg, ${G722} G.722 + ${N - G722} Opus, switch mode (${SECONDS} s windows)`, [
     ['calls connected / sites online with video and audio', `${mix.connected} / ${mix.online} of ${N}`, `${N}`, verdict(mix.connected === N && mix.online === N)],
+    ['  calls the sites answered (a redial answers again)', mix.answered, `${N}`, verdict(mix.answered === N)],
     ['  session start → all online (s)', fmt(mix.allUpS), '', ''],
     ['  sites by the audio codec the controller shows', JSON.stringify(mix.codecs), '', ''],
     ['  sites sending on SSRCs of their own (not the code hash)', `${mix.ownSsrc} / ${N}`, `${N}`, verdict(mix.ownSsrc === N)],
@@ -271,7 +279,8 @@ async function media() {
     ['controller / relay at the same packet work (per packet)', fmt(perRatio, 2), '<= 1.5', verdict(perRatio <= 1.5)],
     ['  keyframe requests the sites received from the controller in the window', mix.plis, '', ''],
     ['program packets lost at the sites (loopback: inside the hosts)', mix.prog.lost, '0', verdict(mix.prog.lost === 0)],
-    ['program packets that failed SRTP at the sites', mix.srtpFailed, '0', verdict(mix.srtpFailed === 0)],
+    ['program packets that failed SRTP at the sites (of which RTCP; libsrtp2 errors)',
+      `${mix.srtpFailed} (${mix.srtpFailedRtcp}; ${JSON.stringify(mix.srtpErrors)})`, '0', verdict(mix.srtpFailed === 0)],
     ['packets the controller dropped in the window, by reason', JSON.stringify(mix.dropped), '{}', verdict(Object.keys(mix.dropped).length === 0)],
     ['latency at the sites, send → kernel arrival, p50 / p99 (ms)', `${fmt(mix.prog.latencyP50)} / ${fmt(mix.prog.latencyP99)}`, '', ''],
     ['  same through the relay p50 / p99 (ms)', `${fmt(relay.prog.latencyP50)} / ${fmt(relay.prog.latencyP99)}`, '', ''],
