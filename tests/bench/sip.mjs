@@ -146,7 +146,9 @@ async function sipRun(n, g722) {
   const simPort = await freeSipPort();
   const srv = await startServer({
     args: ['--demo', '--listen', '127.0.0.1'],
-    config: { media: { video_port: base, audio_port: base + 2, rtsp_port: await freePort() }, sip: { port: await freeSipPort() } },
+    // webrtc_port 0: the default 5008 may be another controller's on a shared host (then no media start here)
+    config: { media: { video_port: base, audio_port: base + 2, rtsp_port: await freePort(), webrtc_port: 0 },
+      sip: { port: await freeSipPort() } },
   });
   let sim;
   try {
@@ -173,7 +175,7 @@ async function sipRun(n, g722) {
     const allUpS = (Date.now() - t0) / 1000;
     if (connected < n || online < n) { // what the controller said about it
       console.log(`sip media run (${g722} G.722): ${connected} connected, ${online} online of ${n} after ${allUpS} s; the controller's last words:\n${
-        srv.stderr.split('\n').filter((l) => /media|warn|error|fail/i.test(l)).slice(-12).join('\n')}`);
+        srv.stderr.split('\n').filter((l) => /WARNING|CRITICAL|cannot|fail/.test(l)).slice(0, 12).join('\n')}`);
     }
     await sleep(3000);
     const st = (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).sites;
