@@ -258,7 +258,8 @@ function encodeCost(seconds = 300) {
 async function media() {
   const mix = await sipRun(N, G722);
   const relay = await relayRun(N);
-  const opus = G722 > 0 ? await sipRun(N, 0) : null;
+  let opus = G722 > 0 ? await sipRun(N, 0) : null;
+  if (opus && opus.online < N) opus = null; // its media did not come up (said above): no comparison
   const enc = encodeCost();
   const ratio = mix.cores / relay.cores;
   const rate = (r) => `${fmt(r.sentRate, 0)} in / ${fmt(r.recvRate, 0)} out`;
