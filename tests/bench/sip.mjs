@@ -173,7 +173,11 @@ async function sipRun(n, g722) {
       await sleep(1000);
     }
     const allUpS = (Date.now() - t0) / 1000;
-    if (connected < n || online < n) { // what the controller said about it
+    if (connected < n || online < n) { // what the controller said about it, and the sites short of online
+      const st = (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).sites;
+      const short = st.filter((s) => !(s.link?.up && s.video?.packets > 0 && s.audio?.packets > 0)).slice(0, 5)
+        .map((s) => ({ code: s.code, link: s.link, video: s.video?.packets, audio: s.audio?.packets, codec: s.audio_codec }));
+      console.log(`sites not online: ${JSON.stringify(short)}`);
       console.log(`sip media run (${g722} G.722): ${connected} connected, ${online} online of ${n} after ${allUpS} s; the controller's last words:\n${
         srv.stderr.split('\n').filter((l) => /WARNING|CRITICAL|cannot|fail/.test(l)).slice(0, 12).join('\n')}`);
     }
