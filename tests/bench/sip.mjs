@@ -142,7 +142,8 @@ const simCpu = async (sim) => (await sim.cmd({ cmd: 'stats' })).cpu_seconds;
  *  roomctl-sim --sip, the first @g722 of them G.722; the session calls them,
  *  then a window of SECONDS. */
 async function sipRun(n, g722) {
-  const base = await freeUdpPorts(4);
+  // the controller binds its media ports at the session start, after the sim opened 2,400 sockets on port 0
+  const base = await freeUdpPorts(4, { belowEphemeral: true });
   const simPort = await freeSipPort();
   const srv = await startServer({
     args: ['--demo', '--listen', '127.0.0.1'],
