@@ -22,7 +22,7 @@ describe('sip media from roomctl-sim: 5 SIP sites with SRTP, 2 of them G.722', (
   const seen = () => ({ roomctl: srv.stderr.slice(-2000), sim: sim ? sim.output().slice(-1000) : '' });
 
   before(async () => {
-    const base = await freeUdpPorts(4);
+    const base = await freeUdpPorts(4, { belowEphemeral: true }); /* bound at the start, after the sim's sockets */
     const simPort = await freeSipPort();
     srv = await startLocalServer({
       args: ['--demo'],
