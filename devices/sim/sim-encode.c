@@ -152,6 +152,36 @@ sim_encode_audio(gboolean silence, guint frames, GError **error)
   return run_to_end(pipeline, sink, error);
 }
 
+GPtrArray *
+sim_encode_g722(guint frames, GError **error)
+{
+  g_autoptr(GstElement) pipeline = gst_pipeline_new(NULL);
+  GstElement *src = make(pipeline, "audiotestsrc", error), *caps, *enc, *sink;
+  if (!src || !(caps = make_caps(pipeline, "audio/x-raw,format=S16LE,rate=16000,channels=1", error)) ||
+      !(enc = make(pipeline, "avenc_g722", error)) || !(sink = make(pipeline, "appsink", error)))
+    return NULL;
+  g_object_set(src, "freq", 440.0, "volume", 0.3, "samplesperbuffer", 320, "num-buffers", (int)frames, NULL);
+  g_object_set(sink, "sync", FALSE, NULL);
+  if (!gst_element_link_many(src, caps, enc, sink, NULL)) {
+    g_set_error(error, SIM_ENCODE_ERROR, 0, "cannot link the G.722 encoding pipeline");
+    return NULL;
+  }
+  g_autoptr(GPtrArray) out = run_to_end(pipeline, sink, error);
+  if (!out)
+    return NULL;
+  /* G.722 is 8,000 bytes a second whatever the encoder's buffers: cut 20 ms frames of 160 bytes. */
+  g_autoptr(GByteArray) all = g_byte_array_new();
+  for (guint i = 0; i < out->len; i++) {
+    gsize n;
+    const guint8 *d = g_bytes_get_data(out->pdata[i], &n);
+    g_byte_array_append(all, d, (guint)n);
+  }
+  GPtrArray *frames_out = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+  for (guint off = 0; off + 160 <= all->len; off += 160)
+    g_ptr_array_add(frames_out, g_bytes_new(all->data + off, 160));
+  return frames_out;
+}
+
 char *
 sim_encode_video_key(const sim_video_format *f, const char *title, gboolean frozen)
 {

@@ -16,6 +16,9 @@ typedef struct {
 GPtrArray *sim_encode_video(const sim_video_format *format, const char *title, gboolean frozen,
                             GError **error);
 
+/* About @frames G.722 frames of 20 ms (160 bytes, 16 kHz mono): a 440 Hz
+ * tone, for the SIP sites that answer G.722. (transfer full) */
+GPtrArray *sim_encode_g722(guint frames, GError **error);
 /* @frames Opus packets of 20 ms, 48 kHz mono: a 440 Hz tone, or digital
  * silence if @silence. (transfer full) */
 GPtrArray *sim_encode_audio(gboolean silence, guint frames, GError **error);

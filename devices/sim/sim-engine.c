@@ -2,6 +2,7 @@
 #include "devices/sim/sim-engine.h"
 
 #include "devices/sim/sim-roster.h"
+#include "devices/sim/sim-sip.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -24,6 +25,7 @@
 struct sim_engine {
   sim_engine_options options;
   GPtrArray *sites; /* sim_site */
+  sim_sip *sip;     /* SIP mode's UAS, NULL otherwise */
   sim_site_env env;
   sim_latency_window all_latency;
   guint8 filler[SIM_FILLER_LEN];
@@ -125,9 +127,12 @@ open_sites(sim_engine *e, const sim_material *m, GPtrArray *roster, GError **err
     if (!s)
       return FALSE;
     g_ptr_array_add(e->sites, s);
-    for (int medium = 0; medium < 2; medium++) {
-      struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (guint64)i << 1 | (guint64)medium};
-      if (epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, s->fd[medium], &ev) < 0) {
+    if (e->options.sip_port && !sim_site_open_rtcp(s, (struct sockaddr *)&bind_addr, bind_len, error))
+      return FALSE;
+    for (int k = 0; k < 4; k++) { /* data: site index, RTCP socket, medium */
+      int fd = k < 2 ? s->fd[k] : s->rtcp_fd[k - 2];
+      struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (guint64)i << 2 | (guint64)k};
+      if (fd >= 0 && epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
         g_set_error(error, SIM_ENGINE_ERROR, 0, "epoll_ctl: %s", g_strerror(errno));
         return FALSE;
       }
@@ -153,8 +158,25 @@ sim_engine_new(const sim_engine_options *o, const sim_material *m, GPtrArray *ro
     g_set_error(error, SIM_ENGINE_ERROR, 0, "epoll_create1: %s", g_strerror(errno));
     return NULL;
   }
-  if (!resolve(e, error) || !open_sites(e, m, roster, error))
+  if (o->sip_port) { /* the sites bind to loopback, where the controller calls them */
+    struct sockaddr_in *lo = (struct sockaddr_in *)&e->env.rtp_dest[SIM_VIDEO];
+    lo->sin_family = AF_INET;
+    lo->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    e->env.g722 = o->g722;
+  }
+  if (o->sip_port && !(e->sip = sim_sip_new(o->sip_port, e->sites, error))) /* before the sites' sockets */
     return NULL;
+  if ((!o->sip_port && !resolve(e, error)) || !open_sites(e, m, roster, error))
+    return NULL;
+  if (o->sip_port) {
+    for (guint i = 0; i < e->sites->len; i++) {
+      sim_site *s = e->sites->pdata[i];
+      s->call = g_new0(sim_site_call, 1);
+      s->call->g722 = i < o->sip_g722;
+      s->ssrc[SIM_VIDEO] = g_random_int(); /* its own choice: the controller maps a call's media by address */
+      s->ssrc[SIM_AUDIO] = g_random_int();
+    }
+  }
   e->options.controller = NULL;
   return g_steal_pointer(&e);
 }
@@ -167,6 +189,7 @@ sim_engine_free(sim_engine *e)
   g_clear_handle_id(&e->tick_id, g_source_remove);
   g_clear_handle_id(&e->epoll_id, g_source_remove);
   g_clear_handle_id(&e->summary_id, g_source_remove);
+  g_clear_pointer(&e->sip, sim_sip_free); /* before the sites it borrows */
   g_ptr_array_unref(e->sites);
   if (e->epoll_fd >= 0)
     close(e->epoll_fd);
@@ -215,14 +238,14 @@ on_tick(gpointer data)
 
 /* Reads what is queued on one socket, a few batches at most. */
 static void
-drain(sim_engine *e, sim_site *s, sim_medium m)
+drain(sim_engine *e, sim_site *s, sim_medium m, int fd)
 {
   for (int round = 0; round < RECV_ROUNDS; round++) {
     for (int i = 0; i < RECV_BATCH; i++) {
       e->recv_msgs[i].msg_hdr.msg_control = e->recv_control[i].buf;
       e->recv_msgs[i].msg_hdr.msg_controllen = sizeof e->recv_control[i].buf;
     }
-    int n = recvmmsg(s->fd[m], e->recv_msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
+    int n = recvmmsg(fd, e->recv_msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
     if (n <= 0)
       return; /* EAGAIN, or an error the next wakeup will see again */
     gint64 now_real = g_get_real_time();
@@ -241,8 +264,9 @@ on_readable(gint fd G_GNUC_UNUSED, GIOCondition condition G_GNUC_UNUSED, gpointe
   struct epoll_event events[64];
   int n = epoll_wait(e->epoll_fd, events, G_N_ELEMENTS(events), 0);
   for (int i = 0; i < n; i++) {
-    guint index = (guint)(events[i].data.u64 >> 1);
-    drain(e, e->sites->pdata[index], (sim_medium)(events[i].data.u64 & 1));
+    sim_site *s = e->sites->pdata[events[i].data.u64 >> 2];
+    sim_medium m = (sim_medium)(events[i].data.u64 & 1);
+    drain(e, s, m, events[i].data.u64 & 2 ? s->rtcp_fd[m] : s->fd[m]);
   }
   return G_SOURCE_CONTINUE;
 }

@@ -15,6 +15,12 @@ typedef struct {
   guint fps;
   gboolean program_pli;
   gboolean quiet; /* no summary lines */
+  /* SIP mode (sim-sip.h) when @sip_port is set: the sites answer calls on
+   * it instead of sending to @controller's ports, on random SSRCs; the
+   * first @sip_g722 of them answer G.722 (@g722, borrowed) instead of Opus. */
+  guint16 sip_port;
+  guint sip_g722;
+  const sim_clip *g722;
 } sim_engine_options;
 
 /* Which fields of a sim_faults change: a fault request names only some. */

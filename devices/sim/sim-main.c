@@ -2,7 +2,8 @@
  * tests and benchmarks of the roomctl controller: each site sends H.264 +
  * Opus RTP with its own SSRCs (web/docs/media.md, "Ports and identity"), answers keyframe requests,
  * receives and measures the program, and takes faults at run time through
- * a local JSON control port. main parses the command line, prepares the
+ * a local JSON control port; with --sip the sites are SIP endpoints that
+ * answer the controller's calls (sim-sip.h). main parses the command line, prepares the
  * clips, starts the engine and the control port, and runs the loop. */
 #include "devices/sim/sim-control.h"
 #include "devices/sim/sim-engine.h"
@@ -22,6 +23,7 @@ typedef struct {
   int video_port, audio_port, rtcp_video_port, rtcp_audio_port;
   int count, bitrate_kbps, fps, duration, clip_seconds;
   int viewers, publishers, seconds, decrypt_every;
+  int sip_port, sip_g722;
   double join_within;
   gboolean no_cache, no_program_pli, quiet;
 } options;
@@ -70,6 +72,9 @@ parse_options(int *argc, char ***argv, options *o, GError **error)
       {"duration", 0, 0, G_OPTION_ARG_INT, &o->duration, "Stop after this many seconds", "S"},
       {"no-program-pli", 0, 0, G_OPTION_ARG_NONE, &o->no_program_pli, "Never ask for a program keyframe", NULL},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress or summary lines", NULL},
+      {"sip", 0, 0, G_OPTION_ARG_INT, &o->sip_port,
+       "SIP load: the sites answer the controller's calls (sip:CODE@127.0.0.1:PORT) on this UDP port", "PORT"},
+      {"sip-g722", 0, 0, G_OPTION_ARG_INT, &o->sip_g722, "SIP load: the first N sites answer G.722, not Opus", "N"},
       {"whep", 0, 0, G_OPTION_ARG_STRING, &o->whep, "WebRTC load: WHEP viewers of this session endpoint", "URL"},
       {"token", 0, 0, G_OPTION_ARG_STRING, &o->token, "The viewers' login token", "T"},
       {"viewers", 0, 0, G_OPTION_ARG_INT, &o->viewers, "How many WHEP viewers", "N"},
@@ -96,7 +101,12 @@ parse_options(int *argc, char ***argv, options *o, GError **error)
                 "--whep needs --token and --viewers N >= 1, --whip --tokens and --publishers N >= 1");
     return FALSE;
   }
-  if (!o->controller && !o->whep && !o->whip) {
+  if (o->sip_port < 0 || o->sip_port > 65535 || o->sip_g722 < 0 || (o->sip_g722 && !o->sip_port) ||
+      (o->sip_port && (o->whep || o->whip))) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--sip PORT (1..65535) alone; --sip-g722 N with it");
+    return FALSE;
+  }
+  if (!o->controller && !o->whep && !o->whip && !o->sip_port) {
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--controller HOST is required");
     return FALSE;
   }
@@ -243,8 +253,16 @@ main(int argc, char **argv)
   sim_material_options mo = {o.no_cache ? NULL : o.cache ? o.cache : "build/sim-cache", format, 1200, o.quiet};
   g_autoptr(sim_material) material =
       roster ? sim_material_prepare(&mo, (char **)titles->pdata, titles->len, &error) : NULL;
-  sim_engine_options eo = {o.controller, (guint16)o.video_port, (guint16)o.audio_port, (guint16)o.rtcp_video_port,
-                           (guint16)o.rtcp_audio_port, (guint)o.fps, !o.no_program_pli, o.quiet};
+  g_autoptr(GPtrArray) g722_frames = NULL;
+  g_autoptr(sim_clip) g722 = NULL;
+  if (material && o.sip_g722 > 0 &&
+      (!(g722_frames = sim_encode_g722(50, &error)) || !(g722 = sim_clip_new_opus(g722_frames, &error))))
+    g_clear_pointer(&material, sim_material_free); /* the error says why */
+  sim_engine_options eo = {.controller = o.controller, .video_port = (guint16)o.video_port,
+                           .audio_port = (guint16)o.audio_port, .rtcp_video_port = (guint16)o.rtcp_video_port,
+                           .rtcp_audio_port = (guint16)o.rtcp_audio_port, .fps = (guint)o.fps,
+                           .program_pli = !o.no_program_pli, .quiet = o.quiet, .sip_port = (guint16)o.sip_port,
+                           .sip_g722 = (guint)o.sip_g722, .g722 = g722};
   g_autoptr(sim_engine) engine = material ? sim_engine_new(&eo, material, roster, &error) : NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
   g_autoptr(sim_control) control =

@@ -25,6 +25,7 @@ struct sim_sender {
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH][2];
   guint8 headers[BATCH][SIM_SENDER_HEADER_MAX];
+  guint8 whole[BATCH][SIM_SENDER_PACKET_MAX]; /* sim_sender_reserve's packets */
   GArray *held; /* held_packet, a binary min-heap on due_us */
   sim_sender_counters counters;
 };
@@ -85,6 +86,29 @@ sim_sender_add(sim_sender *s, int fd, const struct sockaddr *dest, socklen_t des
   s->iov[i][1] = (struct iovec){(void *)payload, payload_len};
   s->msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_name = (void *)dest, .msg_namelen = dest_len,
                                             .msg_iov = s->iov[i], .msg_iovlen = payload_len ? 2 : 1}};
+}
+
+guint8 *
+sim_sender_reserve(sim_sender *s, int fd, const struct sockaddr *dest, socklen_t dest_len)
+{
+  if (s->count == BATCH || (s->count > 0 && s->fd != fd))
+    sim_sender_flush(s);
+  guint i = s->count;
+  s->fd = fd;
+  s->iov[i][0] = (struct iovec){s->whole[i], 0};
+  s->msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_name = (void *)dest, .msg_namelen = dest_len,
+                                            .msg_iov = s->iov[i], .msg_iovlen = 1}};
+  return s->whole[i];
+}
+
+void
+sim_sender_commit(sim_sender *s, guint len)
+{
+  g_return_if_fail(len <= SIM_SENDER_PACKET_MAX && s->count < BATCH);
+  if (!len)
+    return;
+  s->iov[s->count][0].iov_len = len;
+  s->count++;
 }
 
 static gboolean

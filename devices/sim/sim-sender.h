@@ -29,6 +29,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sim_sender, sim_sender_free)
 void sim_sender_add(sim_sender *sender, int fd, const struct sockaddr *dest, socklen_t dest_len,
                     const guint8 *header, guint header_len, const guint8 *payload, guint payload_len);
 
+#define SIM_SENDER_PACKET_MAX 1600
+/* Queues a packet the caller writes into the returned buffer (room for
+ * SIM_SENDER_PACKET_MAX bytes, valid until the next call into the sender)
+ * and then sizes with sim_sender_commit: for packets that must be whole in
+ * memory (SRTP protects header and payload in place). Not for the jitter
+ * fault. */
+guint8 *sim_sender_reserve(sim_sender *sender, int fd, const struct sockaddr *dest, socklen_t dest_len);
+/* The reserved packet's length; 0 takes it back. */
+void sim_sender_commit(sim_sender *sender, guint len);
 /* Sends everything queued. */
 void sim_sender_flush(sim_sender *sender);
 

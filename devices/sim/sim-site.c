@@ -67,7 +67,7 @@ sim_site_new(const char *code, const char *title, const sim_clip *live, const si
   s->title = g_strdup(title);
   s->live = live;
   s->frozen = frozen;
-  s->fd[0] = s->fd[1] = -1;
+  s->fd[0] = s->fd[1] = s->rtcp_fd[0] = s->rtcp_fd[1] = -1;
   s->ssrc[SIM_VIDEO] = rc_rtp_site_ssrc(code, FALSE);
   s->ssrc[SIM_AUDIO] = rc_rtp_site_ssrc(code, TRUE);
   s->rng = ((guint64)s->ssrc[SIM_VIDEO] << 32 | s->ssrc[SIM_AUDIO]) ^ (guint64)g_get_real_time();
@@ -90,12 +90,50 @@ sim_site_free(sim_site *s)
 {
   if (!s)
     return;
-  for (int m = 0; m < 2; m++)
+  for (int m = 0; m < 2; m++) {
     if (s->fd[m] >= 0)
       close(s->fd[m]);
+    if (s->rtcp_fd[m] >= 0)
+      close(s->rtcp_fd[m]);
+  }
+  if (s->call)
+    for (int m = 0; m < 2; m++) {
+      if (s->call->srtp_in[m])
+        srtp_dealloc(s->call->srtp_in[m]);
+      if (s->call->srtp_out[m])
+        srtp_dealloc(s->call->srtp_out[m]);
+    }
+  g_free(s->call);
   g_free(s->code);
   g_free(s->title);
   g_free(s);
+}
+
+gboolean
+sim_site_open_rtcp(sim_site *s, const struct sockaddr *bind_addr, socklen_t bind_len, GError **error)
+{
+  for (int m = 0; m < 2; m++) {
+    for (int tries = 0; s->rtcp_fd[m] < 0; tries++) {
+      struct sockaddr_storage at;
+      memcpy(&at, bind_addr, bind_len);
+      guint16 port = s->local_port[m] + 1, got;
+      if (at.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&at)->sin6_port = htons(port);
+      else
+        ((struct sockaddr_in *)&at)->sin_port = htons(port);
+      g_autoptr(GError) taken = NULL;
+      if (port != 0 && (s->rtcp_fd[m] = open_socket((struct sockaddr *)&at, bind_len, &got, &taken)) >= 0)
+        break;
+      if (tries == 50) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE, "site %s: no free RTP/RTCP port pair", s->code);
+        return FALSE;
+      }
+      close(s->fd[m]); /* the next port is taken: another RTP port */
+      if ((s->fd[m] = open_socket(bind_addr, bind_len, &s->local_port[m], error)) < 0)
+        return FALSE;
+    }
+  }
+  return TRUE;
 }
 
 /* Puts one packet on its way, through the loss and jitter faults. */
@@ -119,6 +157,51 @@ emit(sim_site *s, const sim_site_env *env, int fd, const struct sockaddr_storage
   }
 }
 
+/* Whether the site sends nothing and ignores what arrives. */
+static gboolean
+silent(const sim_site *s)
+{
+  return s->faults.disconnect || (s->call && !s->call->up);
+}
+
+/* A SIP site's packet: whole in the sender's slot, SRTP-protected there
+ * when the call is secure (the loss fault applies, the jitter fault not). */
+static void
+emit_call(sim_site *s, const sim_site_env *env, sim_medium m, const guint8 *header, guint header_len,
+          const guint8 *payload, guint payload_len)
+{
+  sim_site_call *c = s->call;
+  if (header_len + payload_len + SRTP_MAX_TRAILER_LEN > SIM_SENDER_PACKET_MAX)
+    return;
+  if (s->faults.loss_percent > 0 && random_unit(s) * 100.0 < s->faults.loss_percent) {
+    s->counters.dropped_packets++;
+    return;
+  }
+  guint8 *buf = sim_sender_reserve(env->sender, s->fd[m], (const struct sockaddr *)&c->rtp_dest[m], c->dest_len);
+  memcpy(buf, header, header_len);
+  memcpy(buf + header_len, payload, payload_len);
+  int n = (int)(header_len + payload_len);
+  if (c->srtp_out[m] && srtp_protect(c->srtp_out[m], buf, &n) != srtp_err_status_ok)
+    n = 0;
+  sim_sender_commit(env->sender, (guint)n);
+  s->counters.sent_packets++;
+  s->counters.sent_bytes += (guint)n;
+}
+
+/* Sends one RTCP packet of @len bytes in @buf (room for the SRTCP trailer after it). */
+static gboolean
+send_rtcp_packet(sim_site *s, const sim_site_env *env, sim_medium m, guint8 *buf, gsize len)
+{
+  if (!s->call || s->rtcp_fd[m] < 0)
+    return sim_sender_send_now(env->sender, s->fd[m], (const struct sockaddr *)&env->rtcp_dest[m], env->dest_len,
+                               buf, len);
+  int n = (int)len;
+  if (s->call->srtp_out[m] && srtp_protect_rtcp(s->call->srtp_out[m], buf, &n) != srtp_err_status_ok)
+    return FALSE;
+  return sim_sender_send_now(env->sender, s->rtcp_fd[m], (const struct sockaddr *)&s->call->rtcp_dest[m],
+                             s->call->dest_len, buf, (gsize)n);
+}
+
 /* Sends frame @index of @clip as RTP on @medium with the current timestamp. */
 static void
 send_frame(sim_site *s, const sim_site_env *env, sim_medium m, const sim_clip *clip, guint index,
@@ -128,9 +211,12 @@ send_frame(sim_site *s, const sim_site_env *env, sim_medium m, const sim_clip *c
   guint8 header[SIM_RTP_HEADER_LEN];
   for (guint i = 0; i < f->n_packets; i++) {
     const sim_clip_packet *p = &clip->packets[f->first_packet + i];
-    sim_rtp_write_header(header, m == SIM_VIDEO ? SIM_PT_H264 : SIM_PT_OPUS, p->marker, s->seq[m]++,
-                         s->timestamp[m], s->ssrc[m], (guint64)now_real_us);
-    emit(s, env, s->fd[m], &env->rtp_dest[m], now_us, header, sizeof header, clip->data + p->offset, p->len);
+    guint8 pt = s->call ? s->call->pt[m] : m == SIM_VIDEO ? SIM_PT_H264 : SIM_PT_OPUS;
+    sim_rtp_write_header(header, pt, p->marker, s->seq[m]++, s->timestamp[m], s->ssrc[m], (guint64)now_real_us);
+    if (s->call)
+      emit_call(s, env, m, header, sizeof header, clip->data + p->offset, p->len);
+    else
+      emit(s, env, s->fd[m], &env->rtp_dest[m], now_us, header, sizeof header, clip->data + p->offset, p->len);
     s->sr_packets[m]++;
     s->sr_octets[m] += p->len;
   }
@@ -144,7 +230,7 @@ sim_site_send_video(sim_site *s, const sim_site_env *env, gint64 now_us, gint64 
     s->on_frozen = s->faults.freeze;
     s->keyframe_wanted = TRUE;
   }
-  if (!s->faults.disconnect) {
+  if (!silent(s)) {
     if (s->keyframe_wanted) {
       s->video_frame = 0; /* every clip starts with SPS, PPS and an IDR */
       s->keyframe_wanted = FALSE;
@@ -163,12 +249,13 @@ sim_site_send_video(sim_site *s, const sim_site_env *env, gint64 now_us, gint64 
 void
 sim_site_send_audio(sim_site *s, const sim_site_env *env, gint64 now_us, gint64 now_real_us)
 {
-  const sim_clip *clip = s->faults.silence ? env->silence : env->tone;
+  gboolean g722 = s->call && s->call->g722 && env->g722;
+  const sim_clip *clip = g722 ? env->g722 : s->faults.silence ? env->silence : env->tone;
   guint index = s->audio_frame % clip->n_frames;
-  if (!s->faults.disconnect)
+  if (!silent(s))
     send_frame(s, env, SIM_AUDIO, clip, index, now_us, now_real_us);
   s->audio_frame = index + 1;
-  s->timestamp[SIM_AUDIO] += 960; /* 20 ms at 48 kHz */
+  s->timestamp[SIM_AUDIO] += g722 ? 160 : 960; /* 20 ms at 8 kHz (G.722's RTP clock) or 48 kHz */
 }
 
 /* Flood: valid RTP in the site's own video sequence carrying H.264 filler
@@ -208,7 +295,7 @@ send_garbage(sim_site *s, const sim_site_env *env, gint64 now_us, gint64 elapsed
 void
 sim_site_send_extra(sim_site *s, const sim_site_env *env, gint64 now_us, gint64 now_real_us, gint64 elapsed_us)
 {
-  if (s->faults.disconnect)
+  if (silent(s) || s->call) /* flood and garbage: plain RTP sites only */
     return;
   if (s->faults.flood_mbps > 0)
     send_flood(s, env, now_us, now_real_us, elapsed_us);
@@ -219,20 +306,20 @@ sim_site_send_extra(sim_site *s, const sim_site_env *env, gint64 now_us, gint64 
 void
 sim_site_send_rtcp(sim_site *s, const sim_site_env *env, gint64 now_real_us)
 {
-  if (s->faults.disconnect)
+  if (silent(s))
     return;
   for (int m = 0; m < 2; m++) {
     sim_rtcp_sender sender = {s->ssrc[m], (guint64)now_real_us, s->timestamp[m], s->sr_packets[m],
                               s->sr_octets[m]};
     sim_seq_tracker *t = &s->program[m];
     sim_rtcp_report_block block = {
-        m == SIM_VIDEO ? SIM_PROGRAM_VIDEO_SSRC : SIM_PROGRAM_AUDIO_SSRC, sim_seq_take_fraction_lost(t),
+        s->call ? s->call->program_ssrc[m] : m == SIM_VIDEO ? SIM_PROGRAM_VIDEO_SSRC : SIM_PROGRAM_AUDIO_SSRC,
+        sim_seq_take_fraction_lost(t),
         (gint32)MIN(sim_seq_lost(t), (guint64)G_MAXINT32), sim_seq_extended_max(t), sim_seq_jitter(t)};
-    guint8 buf[512];
-    gsize len = sim_rtcp_write_report(buf, sizeof buf, &sender, t->started ? &block : NULL, s->code);
+    guint8 buf[512 + SRTP_MAX_TRAILER_LEN];
+    gsize len = sim_rtcp_write_report(buf, 512, &sender, t->started ? &block : NULL, s->code);
     if (len)
-      sim_sender_send_now(env->sender, s->fd[m], (const struct sockaddr *)&env->rtcp_dest[m], env->dest_len,
-                          buf, len);
+      send_rtcp_packet(s, env, m, buf, len);
   }
 }
 
@@ -245,10 +332,9 @@ maybe_request_keyframe(sim_site *s, const sim_site_env *env, gint64 now_real_us)
   if (!env->program_pli || (s->seen_keyframe && lost == s->lost_at_last_pli) ||
       now_real_us - s->last_pli_us < PLI_INTERVAL_US)
     return;
-  guint8 pli[12];
-  rc_rtcp_build_pli(pli, s->ssrc[SIM_VIDEO], SIM_PROGRAM_VIDEO_SSRC);
-  if (sim_sender_send_now(env->sender, s->fd[SIM_VIDEO], (const struct sockaddr *)&env->rtcp_dest[SIM_VIDEO],
-                          env->dest_len, pli, sizeof pli))
+  guint8 pli[12 + SRTP_MAX_TRAILER_LEN];
+  gsize len = rc_rtcp_build_pli(pli, s->ssrc[SIM_VIDEO], s->call ? s->call->program_ssrc[SIM_VIDEO] : SIM_PROGRAM_VIDEO_SSRC);
+  if (send_rtcp_packet(s, env, SIM_VIDEO, pli, len))
     s->counters.plis_sent++;
   s->last_pli_us = now_real_us;
   s->lost_at_last_pli = lost;
@@ -290,21 +376,39 @@ void
 sim_site_receive(sim_site *s, const sim_site_env *env, sim_medium m, const guint8 *data, gsize len,
                  gint64 now_real_us)
 {
-  if (s->faults.disconnect)
+  if (silent(s))
     return;
-  if (rc_rtp_is_rtcp(data, len)) {
+  guint8 clear[2048];
+  gboolean rtcp = rc_rtp_is_rtcp(data, len);
+  if (s->call && s->call->srtp_in[m]) { /* decrypted in a copy: @data is the engine's */
+    int n = (int)MIN(len, sizeof clear);
+    memcpy(clear, data, (gsize)n);
+    srtp_err_status_t e =
+        rtcp ? srtp_unprotect_rtcp(s->call->srtp_in[m], clear, &n) : srtp_unprotect(s->call->srtp_in[m], clear, &n);
+    if (e != srtp_err_status_ok) {
+      s->call->srtp_failed++;
+      s->call->srtp_failed_rtcp += rtcp;
+      s->call->srtp_last_error = e;
+      return;
+    }
+    data = clear, len = (gsize)n;
+  }
+  if (rtcp) {
     receive_rtcp(s, data, len, now_real_us);
     return;
   }
   sim_rtp_info rtp;
   guint32 program = m == SIM_VIDEO ? SIM_PROGRAM_VIDEO_SSRC : SIM_PROGRAM_AUDIO_SSRC;
+  if (s->call && sim_rtp_parse(data, len, &rtp))
+    program = s->call->program_ssrc[m] = rtp.ssrc; /* the controller's SSRC for this site: its choice */
   if (!sim_rtp_parse(data, len, &rtp) || rtp.ssrc != program) {
     s->counters.recv_ignored++;
     return;
   }
   s->counters.recv_packets++;
   s->counters.recv_bytes += len;
-  sim_seq_update(&s->program[m], rtp.seq, rtp.timestamp, now_real_us, m == SIM_VIDEO ? 90000 : 48000);
+  guint clock = m == SIM_VIDEO ? 90000 : s->call && s->call->g722 ? 8000 : 48000;
+  sim_seq_update(&s->program[m], rtp.seq, rtp.timestamp, now_real_us, clock);
   if (rtp.has_send_time) {
     gint64 latency = now_real_us - (gint64)rtp.send_time_us;
     sim_latency_add(&s->latency, latency);
@@ -374,5 +478,11 @@ sim_site_stats(const sim_site *s)
   json_object_set_new(o, "video_port", json_integer(s->local_port[SIM_VIDEO]));
   json_object_set_new(o, "audio_port", json_integer(s->local_port[SIM_AUDIO]));
   json_object_set_new(o, "faults", faults_json(&s->faults));
+  if (s->call)
+    json_object_set_new(o, "call", json_pack("{s:b, s:s, s:b, s:I, s:I, s:i, s:I}", "up", s->call->up, "audio_codec",
+                                             s->call->g722 ? "G722" : "opus", "srtp", s->call->srtp_out[0] != NULL,
+                                             "srtp_failed", (json_int_t)s->call->srtp_failed, "srtp_failed_rtcp",
+                                             (json_int_t)s->call->srtp_failed_rtcp, "srtp_last_error",
+                                             s->call->srtp_last_error, "calls", (json_int_t)s->call->calls));
   return o;
 }

@@ -10,6 +10,7 @@
 #include "devices/sim/sim-stats.h"
 
 #include <jansson.h>
+#include <srtp2/srtp.h>
 #include <sys/socket.h>
 
 typedef enum { SIM_VIDEO = 0, SIM_AUDIO = 1 } sim_medium;
@@ -30,6 +31,7 @@ typedef struct {
   struct sockaddr_storage rtp_dest[2], rtcp_dest[2]; /* by sim_medium */
   socklen_t dest_len;
   const sim_clip *tone, *silence;
+  const sim_clip *g722;   /* the G.722 tone (SIP sites that answer G.722), NULL if none */
   guint fps;
   gboolean program_pli;   /* ask the controller for a program keyframe on loss */
   const guint8 *filler;   /* SIM_FILLER_LEN bytes: an H.264 filler NAL unit */
@@ -55,13 +57,33 @@ typedef struct {
   guint64 plis_received, plis_sent, rtcp_received, recv_ignored;
 } sim_site_counters;
 
+/* A SIP site's call (roomctl-sim --sip, sim-sip.c): where its media go,
+ * with which payload types and SRTP contexts. While @up is FALSE the site
+ * sends nothing and ignores what arrives. Its RTCP has sockets of its own,
+ * on the RTP port + 1 (sim_site_open_rtcp), as its answer implies. */
+typedef struct {
+  gboolean up;
+  struct sockaddr_storage rtp_dest[2], rtcp_dest[2]; /* the controller's, from its offer */
+  socklen_t dest_len;
+  guint8 pt[2];
+  gboolean g722;                  /* answers G.722 (RTP clock 8 kHz) instead of Opus */
+  srtp_t srtp_in[2], srtp_out[2]; /* NULL: plain RTP on that medium */
+  guint32 program_ssrc[2];        /* the controller's SSRCs towards this site, as they arrive */
+  guint64 srtp_failed;            /* what arrived and did not authenticate */
+  guint64 srtp_failed_rtcp;       /* of which RTCP */
+  int srtp_last_error;            /* libsrtp2's srtp_err_status_t of the last failure */
+  guint64 calls;                  /* calls answered */
+} sim_site_call;
+
 typedef struct sim_site {
   char *code, *title;
   guint32 ssrc[2]; /* by sim_medium */
   int fd[2];
+  int rtcp_fd[2]; /* a SIP site's RTCP sockets (RTP port + 1), -1: RTCP on fd */
   guint16 local_port[2];
   const sim_clip *live, *frozen; /* borrowed from the material */
   sim_faults faults;
+  sim_site_call *call; /* a SIP site's call (owned), NULL: a plain RTP site */
   /* sending */
   gboolean on_frozen, keyframe_wanted;
   guint video_frame, audio_frame;
@@ -86,6 +108,9 @@ typedef struct sim_site {
 sim_site *sim_site_new(const char *code, const char *title, const sim_clip *live, const sim_clip *frozen,
                        const struct sockaddr *bind_addr, socklen_t bind_len, GError **error);
 void sim_site_free(sim_site *site);
+/* Opens RTCP sockets on the RTP ports + 1 (moving an RTP socket to another
+ * port when the next one is taken). FALSE with an error if it cannot. */
+gboolean sim_site_open_rtcp(sim_site *site, const struct sockaddr *bind_addr, socklen_t bind_len, GError **error);
 
 /* Sends the next video frame (one loop frame, or the IDR if one was asked
  * for) stamped @now_real_us; when disconnected only time advances. */

@@ -26,9 +26,11 @@
 // send 60 sites from their own loopback address (127.0.1.x registers,
 // 127.0.2.x calls: a site calling from its registered address is let in
 // without a digest), under the burst; the tables say whether the limiter
-// answered anything (roomctl_sip_rate_limited_total). Media are not part
-// of this benchmark.
-//   node tests/bench/sip.mjs [--sites 600] [--addresses 10] [--phases storm,dialin,oneaddress,dialout]
+// answered anything (roomctl_sip_rate_limited_total).
+//  4. media: 600 roomctl-sim SIP sites with SRTP, half G.722, against the raw
+//     C relay, and the transcoding cost (tests/bench/sip-media.mjs says how).
+//   node tests/bench/sip.mjs [--sites 600] [--addresses 10] [--phases storm,dialin,oneaddress,dialout,media]
+//                            [--g722 N (sites/2)] [--seconds 15] [--sim-nice 10]
 
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -38,12 +40,16 @@ import { api, login, startServer } from '../lib/server.mjs';
 import { freeUdpPorts } from '../lib/media.mjs';
 import { FIELD_AUTH, SCENARIOS, freeSipPort, runSipp, uasScenario } from '../lib/sipp.mjs';
 import { cpuDuring, fmt, memory, percentile, printTable, sleep, verdict } from './common.mjs';
+import { sipMedia } from './sip-media.mjs';
 
 const { values: opt } = parseArgs({
   options: {
     sites: { type: 'string', default: '600' },
     addresses: { type: 'string', default: '10' },
-    phases: { type: 'string', default: 'storm,dialin,oneaddress,dialout' },
+    phases: { type: 'string', default: 'storm,dialin,oneaddress,dialout,media' },
+    g722: { type: 'string' },
+    seconds: { type: 'string', default: '15' },
+    'sim-nice': { type: 'string', default: '10' },
   },
 });
 const N = Number(opt.sites);
@@ -293,6 +299,7 @@ async function dialOut() {
 try {
   if (['storm', 'dialin', 'oneaddress'].some((x) => phases.has(x))) await stormAndDialIn();
   if (phases.has('dialout')) await dialOut();
+  if (phases.has('media')) await sipMedia({ sites: opt.sites, g722: opt.g722, seconds: opt.seconds, simNice: opt['sim-nice'] });
 } finally {
   await fs.rm(work, { recursive: true, force: true });
 }

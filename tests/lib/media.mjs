@@ -23,10 +23,13 @@ function udpFree(port) {
   });
 }
 
-/** An even port P with P, P+1 (and P+2, P+3 when @count is 4) free on UDP. */
-export async function freeUdpPorts(count = 2) {
+/** An even port P with P, P+1 (and P+2, P+3 when @count is 4) free on UDP.
+ *  @belowEphemeral: under 32768, where the kernel never hands out a port to
+ *  a socket bound to port 0 (a load generator opening thousands of them
+ *  cannot take it before the controller binds it). */
+export async function freeUdpPorts(count = 2, { belowEphemeral = false } = {}) {
   for (let tries = 0; tries < 200; tries++) {
-    const p = 20000 + 2 * Math.floor(Math.random() * 20000);
+    const p = 20000 + 2 * Math.floor(Math.random() * (belowEphemeral ? 6000 : 20000));
     let ok = true;
     for (let i = 0; i < count && ok; i++) ok = await udpFree(p + i);
     if (ok) return p;

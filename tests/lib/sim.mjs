@@ -13,13 +13,23 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  *  {codes: [..]}. Resolves once the simulator sends; the first start of many
  *  sites encodes their clips (about 70 s for 600), later ones load them. */
 export async function startSim(ports, sites, extra = [], { nice = 0 } = {}) {
+  return spawnSim(['--controller', '127.0.0.1', '--video-port', String(ports.video), '--audio-port',
+    String(ports.audio), '--rtcp-video-port', String(ports.video + 1), '--rtcp-audio-port', String(ports.audio + 1)],
+  sites, extra, nice);
+}
+
+/** roomctl-sim in SIP mode: @sites answer the controller's calls to
+ *  sip:<code>@127.0.0.1:@sipPort; the first @g722 of them answer G.722. */
+export async function startSipSim(sipPort, sites, { g722 = 0, extra = [], nice = 0 } = {}) {
+  return spawnSim(['--sip', String(sipPort), '--sip-g722', String(g722)], sites, extra, nice);
+}
+
+async function spawnSim(mode, sites, extra, nice) {
   const which = sites.codes ? ['--codes', sites.codes.join(',')] : ['--count', String(sites.count)];
   // @nice: a lower CPU priority, so that a benchmark's load generator does
   // not take the cores from the process it measures.
   const [cmd0, ...pre] = nice ? ['nice', '-n', String(nice), SIM] : [SIM];
-  const proc = spawn(cmd0, [...pre, '--controller', '127.0.0.1', '--video-port', String(ports.video), '--audio-port',
-    String(ports.audio), '--rtcp-video-port', String(ports.video + 1), '--rtcp-audio-port', String(ports.audio + 1),
-    ...which, '-q', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(cmd0, [...pre, ...mode, ...which, '-q', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { out += d; });
