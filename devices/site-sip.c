@@ -159,7 +159,11 @@ send_locked(site_sip *s, gboolean audio, gboolean rtcp, guint8 *data, gsize len)
   if (s->out[audio] &&
       (rtcp ? srtp_protect_rtcp(s->out[audio], data, &n) : srtp_protect(s->out[audio], data, &n)) != srtp_err_status_ok)
     return;
-  s->base.host->send(s->base.host->media, audio, rtcp, data, (gsize)n, to);
+  const rc_site_transport_host *host = s->base.host;
+  if (!rtcp && host->queue) /* the program's RTP: sent with the other sites' by sip_flush */
+    host->queue(host->media, audio, data, (gsize)n, to);
+  else
+    host->send(host->media, audio, rtcp, data, (gsize)n, to);
   g_atomic_pointer_add(&s->sent, 1);
 }
 
@@ -280,9 +284,17 @@ sip_learned(rc_site_transport *t, gboolean audio, GSocketAddress *from)
   g_mutex_unlock(&s->lock);
 }
 
+/* The program's RTP this thread queued for every SIP site goes out. */
+static void
+sip_flush(rc_site_transport *t)
+{
+  if (t->host->flush)
+    t->host->flush(t->host->media);
+}
+
 static const rc_site_transport_ops sip_ops = {
     .kind = "sip", .learned = sip_learned, .send = sip_send, .request_keyframe = sip_request_keyframe, .free = sip_free,
-    .receives_program = TRUE, .by_address = TRUE, .receive = sip_receive};
+    .flush = sip_flush, .receives_program = TRUE, .by_address = TRUE, .receive = sip_receive};
 
 gboolean
 rc_site_is_sip(const rc_site_transport *t)

@@ -87,6 +87,10 @@ typedef struct {
    * unbinds before it is freed. Main loop. */
   void (*bind)(gpointer media, gboolean audio, rc_site_transport *t, GSocketAddress *rtp_from,
                GSocketAddress *rtcp_from, gboolean latch);
+  /* RTP like send's, queued on the calling thread and sent by flush (a
+   * program packet to many sites in one system call). May be NULL: send. */
+  void (*queue)(gpointer media, gboolean audio, const guint8 *data, gsize len, GSocketAddress *to);
+  void (*flush)(gpointer media);
 } rc_site_transport_host;
 
 /* A site as a transport is made for it (strings borrowed for the call). */

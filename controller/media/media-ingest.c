@@ -904,6 +904,69 @@ rc_ingest_send(rc_ingest *in, gboolean rtcp, const guint8 *data, gsize len, GSoc
     g_debug("%s to a site: %s", rtcp ? "RTCP" : "RTP", error->message);
 }
 
+/* The RTP a program thread queued for sites that protect their packets
+ * themselves (SIP), not yet sent: one sendmmsg for up to QUEUE_BATCH of
+ * them instead of a sendto each (the socket's send path was a third of
+ * the controller's CPU at 600 SIP sites). Per thread. */
+#define QUEUE_BATCH 64
+#define QUEUE_SLOT 1600 /* an MTU's packet and its SRTP tag */
+typedef struct {
+  int fd; /* of the packets queued, -1 = none */
+  guint n;
+  struct mmsghdr msgs[QUEUE_BATCH];
+  struct iovec iov[QUEUE_BATCH];
+  struct sockaddr_storage to[QUEUE_BATCH];
+  socklen_t to_len[QUEUE_BATCH];
+  guint8 buf[QUEUE_BATCH][QUEUE_SLOT];
+} send_queue;
+
+static GPrivate send_queues = G_PRIVATE_INIT(g_free);
+
+void
+rc_ingest_flush(void)
+{
+  send_queue *q = g_private_get(&send_queues);
+  if (!q || !q->n)
+    return;
+  for (guint i = 0; i < q->n; i++)
+    q->msgs[i].msg_hdr = (struct msghdr){.msg_name = &q->to[i], .msg_namelen = q->to_len[i], .msg_iov = &q->iov[i],
+                                         .msg_iovlen = 1};
+  guint sent = 0;
+  while (sent < q->n) {
+    int r = sendmmsg(q->fd, q->msgs + sent, q->n - sent, MSG_DONTWAIT);
+    if (r <= 0) { /* the socket's buffer is full: the rest is lost, as a sendto's would be */
+      g_debug("RTP to sites: %u of %u packets not sent", q->n - sent, q->n);
+      break;
+    }
+    sent += (guint)r;
+  }
+  q->n = 0;
+}
+
+void
+rc_ingest_queue(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *to)
+{
+  send_queue *q = g_private_get(&send_queues);
+  if (!q) {
+    q = g_new0(send_queue, 1);
+    q->fd = -1;
+    g_private_set(&send_queues, q);
+  }
+  int fd = in->rtp_socket ? g_socket_get_fd(in->rtp_socket) : -1;
+  gssize to_len = to ? g_socket_address_get_native_size(to) : -1;
+  if (fd < 0 || len > QUEUE_SLOT || to_len <= 0 || (gsize)to_len > sizeof q->to[0])
+    return;
+  if (q->n && (q->fd != fd || q->n == QUEUE_BATCH))
+    rc_ingest_flush();
+  if (!g_socket_address_to_native(to, &q->to[q->n], (gsize)to_len, NULL))
+    return;
+  memcpy(q->buf[q->n], data, len);
+  q->iov[q->n] = (struct iovec){q->buf[q->n], len};
+  q->to_len[q->n] = (socklen_t)to_len;
+  q->fd = fd;
+  q->n++;
+}
+
 static void
 bind_one(rc_ingest *in, rc_site_transport *t, GSocketAddress *from, gboolean rtcp, gboolean latch)
 {

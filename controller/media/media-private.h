@@ -109,6 +109,11 @@ GArray *rc_ingest_unknown_senders(rc_ingest *ingest);
 void rc_ingest_snapshots_free(GArray *snaps);
 /* Sends @len bytes to @to from the RTP port, or the RTCP port (@rtcp). Any thread. */
 void rc_ingest_send(rc_ingest *ingest, gboolean rtcp, const guint8 *data, gsize len, GSocketAddress *to);
+/* Like rc_ingest_send (RTP), but queued on the calling thread's batch, sent
+ * by rc_ingest_flush on that thread (one sendmmsg for a packet to many
+ * sites); a full batch, or one for another socket, is sent first. */
+void rc_ingest_queue(rc_ingest *ingest, const guint8 *data, gsize len, GSocketAddress *to);
+void rc_ingest_flush(void);
 /* Whether a site of @session_id asked for a program keyframe since the last call. */
 gboolean rc_ingest_take_keyframe_request(rc_ingest *ingest, gint64 session_id);
 /* The RTP socket (for sending the program from the same port). (transfer none) */

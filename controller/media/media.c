@@ -125,6 +125,22 @@ host_send(gpointer media, gboolean audio, gboolean rtcp, const guint8 *data, gsi
 }
 
 static void
+host_queue(gpointer media, gboolean audio, const guint8 *data, gsize len, GSocketAddress *to)
+{
+  rc_media *m = media;
+  rc_ingest *in = audio ? m->audio : m->video;
+  if (in)
+    rc_ingest_queue(in, data, len, to);
+}
+
+static void
+host_flush(gpointer media)
+{
+  (void)media;
+  rc_ingest_flush();
+}
+
+static void
 host_bind(gpointer media, gboolean audio, rc_site_transport *t, GSocketAddress *rtp_from, GSocketAddress *rtcp_from,
           gboolean latch)
 {
@@ -178,7 +194,9 @@ rc_media_new(rc_config *config)
   rc_media *m = g_new0(rc_media, 1);
   m->config = config;
   m->confs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-  m->host = (rc_site_transport_host){m, host_feed, host_send, host_link, host_format, host_bind};
+  m->host = (rc_site_transport_host){.media = m, .feed = host_feed, .send = host_send, .link = host_link,
+                                     .format = host_format, .bind = host_bind, .queue = host_queue,
+                                     .flush = host_flush};
   return m;
 }
 

@@ -109,7 +109,7 @@ static void
 test_rtp_format(void)
 {
   host_log *h = host_log_new();
-  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format, on_bind};
+  rc_site_transport_host host = {.media = h, .feed = on_feed, .send = on_send, .link = on_link, .format = on_format, .bind = on_bind};
   rc_site_transport_desc d = desc("H01", NULL, "");
   rc_site_transport *t = rc_site_transport_new(&d, &host);
   g_assert_nonnull(t);
@@ -156,7 +156,7 @@ static void
 test_rtp_configured(void)
 {
   host_log *h = host_log_new();
-  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format, on_bind};
+  rc_site_transport_host host = {.media = h, .feed = on_feed, .send = on_send, .link = on_link, .format = on_format, .bind = on_bind};
   rc_site_transport_desc d = desc("TINH", "rtp", "192.0.2.10:6000");
   rc_site_transport *t = rc_site_transport_new(&d, &host);
   g_autoptr(GSocketAddress) from = g_inet_socket_address_new_from_string("10.1.2.3", 5004);
@@ -177,7 +177,7 @@ static void
 test_pull_without_url(void)
 {
   host_log *h = host_log_new();
-  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format, on_bind};
+  rc_site_transport_host host = {.media = h, .feed = on_feed, .send = on_send, .link = on_link, .format = on_format, .bind = on_bind};
   rc_site_transport_desc d = desc("CAM", "rtsp", "");
   rc_site_transport *t = rc_site_transport_new(&d, &host); /* logs a warning, and says it in its link */
   g_assert_nonnull(t);
@@ -331,7 +331,7 @@ static void
 test_sip_media(void)
 {
   host_log *h = host_log_new();
-  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format, on_bind};
+  rc_site_transport_host host = {.media = h, .feed = on_feed, .send = on_send, .link = on_link, .format = on_format, .bind = on_bind};
   rc_site_transport_desc d = desc("H15", "sip", "");
   rc_site_transport *t = rc_site_transport_new(&d, &host);
   g_assert_true(rc_site_is_sip(t));
@@ -466,7 +466,7 @@ static void
 test_sip_plain(void)
 {
   host_log *h = host_log_new();
-  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format, on_bind};
+  rc_site_transport_host host = {.media = h, .feed = on_feed, .send = on_send, .link = on_link, .format = on_format, .bind = on_bind};
   rc_site_transport_desc d = desc("H16", "sip", "");
   rc_site_transport *t = rc_site_transport_new(&d, &host);
   rc_sip_sdp_offer offer = {0};
@@ -501,7 +501,7 @@ static void
 test_sip_keys(void)
 {
   host_log *h = host_log_new();
-  rc_site_transport_host host = {h, on_feed, on_send, on_link, on_format, on_bind};
+  rc_site_transport_host host = {.media = h, .feed = on_feed, .send = on_send, .link = on_link, .format = on_format, .bind = on_bind};
   rc_site_transport_desc d = desc("H17", "sip", "");
   rc_site_transport *t = rc_site_transport_new(&d, &host);
   rc_sip_sdp_offer offer = {0};
