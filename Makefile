@@ -32,7 +32,8 @@ APT_PKGS := build-essential pkg-config libglib2.0-dev libgstreamer1.0-dev \
   chromium curl perl ffmpeg prometheus clang libclang-rt-14-dev valgrind python3-icalendar \
   gstreamer1.0-x libxml2-utils libqpdf-dev tzdata libsystemd-dev systemd \
   libsrtp2-dev libnice-dev gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0 \
-  gir1.2-gst-rtsp-server-1.0 libsofia-sip-ua-dev libsofia-sip-ua-glib-dev sip-tester baresip-core baresip-ffmpeg
+  gir1.2-gst-rtsp-server-1.0 libsofia-sip-ua-dev libsofia-sip-ua-glib-dev sip-tester baresip-core baresip-ffmpeg \
+  linphone-cli
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CORE_SRC := $(filter-out controller/main.c controller/tools/%,$(wildcard controller/*.c controller/*/*.c devices/*.c))
