@@ -1,7 +1,8 @@
 /* sip-calls — see sip-calls.h. The stack asks (rc_sip_host); this file
- * answers from the store and keeps the records. */
+ * answers from the store and keeps the records; sip-dial.c makes the
+ * controller's own calls, sip-calls-view.c shows them (sip-calls-private.h). */
 #define G_LOG_DOMAIN "roomctl-sip"
-#include "app/sip-calls.h"
+#include "app/sip-calls-private.h"
 #include "media/media.h"
 #include "base/rc-error.h"
 #include "devices/sip.h"
@@ -9,64 +10,6 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
-
-#define KEEP_RECORDS 200
-#define AUDIT_QUIET_US (60 * G_USEC_PER_SEC) /* one audit row a minute per refused source and caller */
-#define AUDIT_KEEP 4096                      /* remembered refusals before the stale ones go */
-
-typedef struct {
-  gint64 id, session_id, site_id;
-  char *site_code, *state, *caller, *call_id, *from, *source, *transport;
-  gboolean outgoing; /* the controller called */
-  char *started_at, *ringing_at, *connected_at, *ended_at, *ended_by;
-  int cause;
-  char *cause_phrase;
-  rc_sip_srtp srtp;
-  rc_sip_call *call; /* the live dialog; NULL once ended */
-  gboolean negotiated;
-  rc_sip_sdp_offer offer;
-  rc_sip_crypto video_key, audio_key; /* ours */
-  char *local_address;
-  int video_port, audio_port;
-  guint64 sdp_session, sdp_version; /* our o= line's */
-  char *local_sdp;                  /* our last offer or answer: the offer to an offerless re-INVITE */
-  gboolean on_hold;                 /* the site's last offer holds the call: it is not sending */
-  guint reoffers;                   /* offers taken within the call (re-INVITE, UPDATE) */
-  guint stored;                     /* what of it the store has (STORED_*): store_story() */
-  guint stored_reoffers;            /* the offer whose media the store has */
-  char dtmf[RC_SIP_CALLS_DTMF_KEEP + 1]; /* the last digits it keyed (INFO, RFC 4733) */
-  rc_keypad keypad;                      /* what they mean (*1, *0) */
-} call_record;
-
-struct rc_sip_calls {
-  rc_config *config;
-  rc_store *store;
-  rc_domain *domain;
-  rc_meeting *meeting; /* the technicians hear of each call's changes (sip.call) */
-  struct rc_media *media; /* where a call's media go (its site's transport), or NULL */
-  rc_sip *sip;
-  GHashTable *sessions; /* session id → GPtrArray of call_record */
-  GHashTable *audited;  /* "action address caller" → last audit (µs); the stale go past AUDIT_KEEP */
-  gint64 next_id; /* the last record id: the store's, above every earlier run's */
-  guint64 ended_by_site, ended_by_controller, ended_by_timer;
-  /* dial-out */
-  GQueue *dials; /* dial_job: the sites to call, at [sip] dials_per_second */
-  guint dial_timer;
-  GHashTable *attempts; /* "session:site" → failed calls in a row (for the backoff) */
-  GHashTable *redials;  /* dial_job* → its timer id */
-  guint64 dialled;
-  gboolean stopping;
-  /* INFO */
-  rc_sip_calls_keyframe_fn keyframe;
-  gpointer keyframe_data;
-  rc_sip_calls_keypad_fn keypad;
-  gpointer keypad_data;
-};
-
-typedef struct {
-  rc_sip_calls *calls;
-  gint64 session_id, site_id;
-} dial_job;
 
 static char *
 now_text(void)
@@ -93,8 +36,8 @@ record_free(gpointer p)
   g_free(r);
 }
 
-static void
-set_text(char **slot, const char *value)
+void
+sipc_set_text(char **slot, const char *value)
 {
   g_free(*slot);
   *slot = g_strdup(value);
@@ -221,8 +164,8 @@ media_address(rc_sip_calls *c)
 }
 
 /* Reads @sdp (an offer, or the answer to ours) into @out under @r's media security. */
-static gboolean
-read_sdp(rc_sip_calls *c, const call_record *r, const char *sdp, gsize len, rc_sip_sdp_offer *out, GError **error)
+gboolean
+sipc_read_sdp(rc_sip_calls *c, const call_record *r, const char *sdp, gsize len, rc_sip_sdp_offer *out, GError **error)
 {
   rc_sip_sdp_tier tiers[8];
   guint n = MIN(c->config->tiers->len, G_N_ELEMENTS(tiers));
@@ -234,8 +177,8 @@ read_sdp(rc_sip_calls *c, const call_record *r, const char *sdp, gsize len, rc_s
 
 /* Our SDP for @r: the answer to @r->offer (@answer) or our offer, with
  * the next o= version; kept as @r->local_sdp. (transfer full) */
-static char *
-local_sdp(call_record *r, gboolean answer)
+char *
+sipc_local_sdp(call_record *r, gboolean answer)
 {
   rc_sip_sdp_local local = {
       r->local_address, r->video_port, r->audio_port, &r->video_key, &r->audio_key, r->sdp_session, ++r->sdp_version};
@@ -248,8 +191,8 @@ local_sdp(call_record *r, gboolean answer)
 }
 
 /* Our keys, media address and ports for a new call. */
-static void
-local_media(rc_sip_calls *c, call_record *r)
+void
+sipc_local_media(rc_sip_calls *c, call_record *r)
 {
   randombytes_buf(r->video_key.key, sizeof r->video_key.key);
   randombytes_buf(r->audio_key.key, sizeof r->audio_key.key);
@@ -269,13 +212,13 @@ negotiate(rc_sip_calls *c, call_record *r, const rc_sip_invite *inv, rc_sip_deci
     d->phrase = g_strdup("Not Acceptable Here (the INVITE must carry an SDP offer)");
     return;
   }
-  if (!read_sdp(c, r, inv->sdp, inv->sdp_len, &r->offer, &error)) {
+  if (!sipc_read_sdp(c, r, inv->sdp, inv->sdp_len, &r->offer, &error)) {
     d->status = error->code == RC_SIP_SDP_ERROR_MALFORMED ? 400 : 488;
     d->phrase = g_strdup_printf("%s (%s)", d->status == 400 ? "Bad Request" : "Not Acceptable Here", error->message);
     return;
   }
-  local_media(c, r);
-  d->answer = local_sdp(r, TRUE);
+  sipc_local_media(c, r);
+  d->answer = sipc_local_sdp(r, TRUE);
   d->status = 200;
   r->negotiated = TRUE;
   r->on_hold = rc_sip_sdp_on_hold(&r->offer);
@@ -283,7 +226,6 @@ negotiate(rc_sip_calls *c, call_record *r, const rc_sip_invite *inv, rc_sip_deci
 
 /* ---- records ------------------------------------------------------------ */
 
-static json_t *record_json(const call_record *r);
 
 /* ---- the stored story (store-sip.c): each change written as it happens -- */
 
@@ -364,8 +306,8 @@ recover_records(rc_sip_calls *c)
 
 /* Appends to @out the stored records of @session_id older than those in
  * memory (@list): an earlier run's, and this run's past KEEP_RECORDS. */
-static void
-append_stored(rc_sip_calls *c, gint64 session_id, GPtrArray *list, json_t *out)
+void
+sipc_append_stored(rc_sip_calls *c, gint64 session_id, GPtrArray *list, json_t *out)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(json_t) stored = rc_store_sip_calls(c->store, session_id, KEEP_RECORDS, &error);
@@ -388,8 +330,8 @@ static void follow_media(rc_sip_calls *c, const call_record *r);
 /* Writes @r's change to the store, and tells who follows that @r changed:
  * the media, the domain, and the session's technicians (a transient event:
  * GET …/sip/calls is the snapshot). */
-static void
-announce(rc_sip_calls *c, call_record *r)
+void
+sipc_announce(rc_sip_calls *c, call_record *r)
 {
   store_story(c, r);
   follow_media(c, r);
@@ -399,7 +341,7 @@ announce(rc_sip_calls *c, call_record *r)
     rc_domain_publish(c->domain, &e);
   }
   if (c->meeting)
-    rc_meeting_send(c->meeting, r->session_id, RC_EVENT_SIP_CALL, json_pack("{so}", "call", record_json(r)));
+    rc_meeting_send(c->meeting, r->session_id, RC_EVENT_SIP_CALL, json_pack("{so}", "call", sipc_record_json(r)));
 }
 
 static GPtrArray *
@@ -416,8 +358,8 @@ session_records(rc_sip_calls *c, gint64 session_id)
 }
 
 /* A new record in @session_id's list; the oldest ended ones go past KEEP_RECORDS. */
-static call_record *
-record_new(rc_sip_calls *c, gint64 session_id, json_t *site, const char *how, const rc_sip_invite *inv)
+call_record *
+sipc_record_new(rc_sip_calls *c, gint64 session_id, json_t *site, const char *how, const rc_sip_invite *inv)
 {
   GPtrArray *list = session_records(c, session_id);
   for (guint i = 0; list->len >= KEEP_RECORDS && i < list->len;)
@@ -470,20 +412,20 @@ host_invite(gpointer data, rc_sip_call *call, const rc_sip_invite *inv, rc_sip_d
     d->phrase = g_strdup("Not Found (no such live session with this site)");
     return;
   }
-  call_record *r = record_new(c, live_id, site, how, inv);
+  call_record *r = sipc_record_new(c, live_id, site, how, inv);
   negotiate(c, r, inv, d);
   if (d->status != 200) {
     g_message("sip: site %s in session %" G_GINT64_FORMAT ": %d %s", code, live_id, d->status, d->phrase);
-    set_text(&r->state, "refused");
+    sipc_set_text(&r->state, "refused");
     r->cause = d->status;
     r->cause_phrase = g_strdup(d->phrase);
     r->ended_at = now_text();
-    announce(c, r);
+    sipc_announce(c, r);
     return;
   }
   r->call = call;
   d->call_data = r;
-  announce(c, r);
+  sipc_announce(c, r);
   g_message("sip: site %s joins session %" G_GINT64_FORMAT " (%s, %s): video %s, audio %s, %s", code, live_id, how,
             inv->transport, r->offer.video.index >= 0 ? r->offer.video.encoding : "none",
             r->offer.audio.index >= 0 ? r->offer.audio.encoding : "none",
@@ -509,7 +451,7 @@ host_reoffer(gpointer data, rc_sip_call *call, gpointer call_data, const char *s
   }
   g_autoptr(GError) error = NULL;
   rc_sip_sdp_offer offer;
-  if (!read_sdp(c, r, sdp, len, &offer, &error)) {
+  if (!sipc_read_sdp(c, r, sdp, len, &offer, &error)) {
     d->status = error->code == RC_SIP_SDP_ERROR_MALFORMED ? 400 : 488;
     d->phrase = g_strdup_printf("%s (%s)", d->status == 400 ? "Bad Request" : "Not Acceptable Here", error->message);
     g_message("sip: site %s, session %" G_GINT64_FORMAT ": a new offer refused, the call goes on as it was: %d %s",
@@ -522,19 +464,18 @@ host_reoffer(gpointer data, rc_sip_call *call, gpointer call_data, const char *s
   r->negotiated = TRUE;
   r->on_hold = rc_sip_sdp_on_hold(&r->offer);
   r->reoffers++;
-  d->answer = local_sdp(r, TRUE);
+  d->answer = sipc_local_sdp(r, TRUE);
   d->status = 200;
   g_message("sip: site %s, session %" G_GINT64_FORMAT ": new offer taken: video %s, audio %s%s", r->site_code,
             r->session_id, r->offer.video.index >= 0 ? r->offer.video.encoding : "none",
             r->offer.audio.index >= 0 ? r->offer.audio.encoding : "none",
             r->on_hold != was_on_hold ? (r->on_hold ? ", on hold (not sending)" : ", resumed") : "");
-  announce(c, r);
+  sipc_announce(c, r);
 }
 
-static void redial_later(rc_sip_calls *c, gint64 session_id, gint64 site_id);
 
-static char *
-attempts_key(gint64 session_id, gint64 site_id)
+char *
+sipc_attempts_key(gint64 session_id, gint64 site_id)
 {
   return g_strdup_printf("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, session_id, site_id);
 }
@@ -549,15 +490,15 @@ host_call_state(gpointer data, rc_sip_call *call, gpointer call_data, rc_sip_cal
   if (state == RC_SIP_CALL_RINGING) {
     r->ringing_at = now_text();
     if (r->outgoing)
-      set_text(&r->state, "ringing");
+      sipc_set_text(&r->state, "ringing");
   } else if (state == RC_SIP_CALL_CONNECTED) {
-    set_text(&r->state, "connected");
+    sipc_set_text(&r->state, "connected");
     r->connected_at = now_text();
-    g_autofree char *key = attempts_key(r->session_id, r->site_id);
+    g_autofree char *key = sipc_attempts_key(r->session_id, r->site_id);
     if (r->outgoing) /* a call that got through: the backoff starts again */
       g_hash_table_remove(c->attempts, key);
   } else {
-    set_text(&r->state, "ended");
+    sipc_set_text(&r->state, "ended");
     r->ended_at = now_text();
     r->ended_by = g_strdup(end == RC_SIP_END_SITE ? "site" : end == RC_SIP_END_TIMER ? "timer" : "controller");
     r->cause = status;
@@ -574,177 +515,9 @@ host_call_state(gpointer data, rc_sip_call *call, gpointer call_data, rc_sip_cal
     /* A call we made that failed or dropped (its session timer too) is
      * made again, later and later; one the controller ended is not. */
     if (r->outgoing && end != RC_SIP_END_CONTROLLER && !c->stopping)
-      redial_later(c, r->session_id, r->site_id);
+      sipc_redial_later(c, r->session_id, r->site_id);
   }
-  announce(c, r);
-}
-
-/* ---- dial-out ----------------------------------------------------------- */
-
-/* Whether @site_id has a call up (or being made) in @session_id. */
-static gboolean
-has_call(rc_sip_calls *c, gint64 session_id, gint64 site_id)
-{
-  GPtrArray *list = g_hash_table_lookup(c->sessions, &session_id);
-  for (guint i = 0; list && i < list->len; i++)
-    if (((call_record *)list->pdata[i])->site_id == site_id && ((call_record *)list->pdata[i])->call)
-      return TRUE;
-  return FALSE;
-}
-
-/* "sip:roomctl@HOST[:PORT]", the From of our calls. (transfer full) */
-static char *
-our_uri(rc_sip_calls *c)
-{
-  g_autofree char *conference = rc_sip_calls_conference(c, 0);
-  return g_strdup_printf("sip:roomctl@%s", strchr(conference, '@') + 1);
-}
-
-/* Who our call to @uri is from: with the site's credentials, that user at
- * the domain called (a registrar or another controller challenges the
- * users it knows: the From names the account the digest answers for, as a
- * phone's does), else our own URI. (transfer full) */
-static char *
-calling_as(rc_sip_calls *c, const char *uri, const char *user)
-{
-  if (!user || !*user)
-    return our_uri(c);
-  const char *at = strchr(uri, '@'), *colon = strchr(uri, ':');
-  const char *domain = at ? at + 1 : colon ? colon + 1 : uri;
-  gsize n = strcspn(domain, ";?>");
-  return g_strdup_printf("%s:%s@%.*s", g_str_has_prefix(uri, "sips:") ? "sips" : "sip", user, (int)n, domain);
-}
-
-/* The answer to a call we made. */
-static void
-host_answered(gpointer data, rc_sip_call *call, gpointer call_data, const char *sdp, gsize len)
-{
-  rc_sip_calls *c = data;
-  call_record *r = call_data;
-  g_autoptr(GError) error = NULL;
-  rc_sip_sdp_offer answer;
-  if (sdp && read_sdp(c, r, sdp, len, &answer, &error)) {
-    r->offer = answer;
-    sodium_memzero(&answer, sizeof answer);
-    r->negotiated = TRUE;
-    r->on_hold = rc_sip_sdp_on_hold(&r->offer);
-    if (g_strcmp0(r->state, "connected") == 0) /* the ACK's answer to our offer in a call */
-      announce(c, r);
-    return;
-  }
-  g_autofree char *why = g_strdup_printf("the answer is not acceptable: %s", error ? error->message : "it has no SDP");
-  g_message("sip: site %s, session %" G_GINT64_FORMAT ": %s", r->site_code, r->session_id, why);
-  rc_sip_call_hangup(call);
-}
-
-/* Calls @site_id for @session_id when it is still in that live session
- * and has no call up. */
-static void
-dial(rc_sip_calls *c, gint64 session_id, gint64 site_id)
-{
-  g_autoptr(json_t) live = rc_store_site_live_session(c->store, site_id, NULL);
-  g_autoptr(json_t) site = rc_store_sip_site(c->store, site_id, NULL);
-  const char *address = site ? json_string_value(json_object_get(site, "address")) : NULL;
-  if (!live || json_integer_value(json_object_get(live, "id")) != session_id || !address || !*address ||
-      has_call(c, session_id, site_id))
-    return;
-  g_autofree char *uri = g_str_has_prefix(address, "sip:") || g_str_has_prefix(address, "sips:")
-                             ? g_strdup(address)
-                             : g_strdup_printf("sip:%s", address);
-  const char *user = json_string_value(json_object_get(site, "sip_user"));
-  const char *password = json_string_value(json_object_get(site, "sip_password"));
-  g_autofree char *from = calling_as(c, uri, user);
-  rc_sip_invite inv = {.call_id = "", .transport = "", .from = from, .source = uri};
-  call_record *r = record_new(c, session_id, site, "controller", &inv);
-  r->outgoing = TRUE;
-  set_text(&r->state, "calling");
-  local_media(c, r);
-  g_autofree char *offer = local_sdp(r, FALSE);
-  c->dialled++;
-  g_message("sip: calling site %s (%s) for session %" G_GINT64_FORMAT, r->site_code, uri, session_id);
-  r->call = rc_sip_call_invite(c->sip, uri, from, offer, user, password, r);
-  announce(c, r);
-}
-
-static gboolean
-dial_next(gpointer data)
-{
-  rc_sip_calls *c = data;
-  dial_job *job = g_queue_pop_head(c->dials);
-  if (job) {
-    dial(c, job->session_id, job->site_id);
-    g_free(job);
-  }
-  if (!g_queue_is_empty(c->dials))
-    return G_SOURCE_CONTINUE;
-  c->dial_timer = 0;
-  return G_SOURCE_REMOVE;
-}
-
-/* Queues a call to @site_id (0: every SIP site of the session with an address). */
-static void
-queue_dials(rc_sip_calls *c, gint64 session_id, gint64 site_id)
-{
-  g_autoptr(json_t) sites = rc_store_session_sites(c->store, session_id, NULL);
-  size_t i;
-  json_t *site;
-  json_array_foreach(sites, i, site)
-  {
-    gint64 id = json_integer_value(json_object_get(site, "id"));
-    const char *address = json_string_value(json_object_get(site, "address"));
-    if ((site_id && id != site_id) || g_strcmp0(json_string_value(json_object_get(site, "transport")), "sip") ||
-        !address || !*address)
-      continue;
-    dial_job *job = g_new0(dial_job, 1);
-    job->session_id = session_id;
-    job->site_id = id;
-    g_queue_push_tail(c->dials, job);
-  }
-  if (!c->dial_timer && !g_queue_is_empty(c->dials))
-    c->dial_timer = g_timeout_add(MAX(1, 1000 / c->config->sip_dials_per_second), dial_next, c);
-}
-
-static gboolean
-redial_now(gpointer data)
-{
-  dial_job *job = data;
-  rc_sip_calls *c = job->calls;
-  g_hash_table_remove(c->redials, job);
-  dial(c, job->session_id, job->site_id);
-  g_free(job);
-  return G_SOURCE_REMOVE;
-}
-
-/* The next try after 5, 10, 20, 40, then every 60 seconds. */
-static void
-redial_later(rc_sip_calls *c, gint64 session_id, gint64 site_id)
-{
-  g_autofree char *key = attempts_key(session_id, site_id);
-  guint failed = GPOINTER_TO_UINT(g_hash_table_lookup(c->attempts, key));
-  g_hash_table_replace(c->attempts, g_strdup(key), GUINT_TO_POINTER(failed + 1));
-  guint delay = MIN(60u, 5u << MIN(failed, 4u));
-  dial_job *job = g_new0(dial_job, 1);
-  job->calls = c;
-  job->session_id = session_id;
-  job->site_id = site_id;
-  g_hash_table_insert(c->redials, job, GUINT_TO_POINTER(g_timeout_add_seconds(delay, redial_now, job)));
-  g_message("sip: site %" G_GINT64_FORMAT " of session %" G_GINT64_FORMAT ": called again in %u s", site_id, session_id,
-            delay);
-}
-
-gboolean
-rc_sip_calls_dial(rc_sip_calls *c, gint64 session_id, gint64 site_id, GError **error)
-{
-  g_autoptr(json_t) session = rc_store_session_get(c->store, session_id, NULL);
-  if (!session || g_strcmp0(json_string_value(json_object_get(session, "status")), "live")) {
-    g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "session %" G_GINT64_FORMAT " is not live", session_id);
-    return FALSE;
-  }
-  g_autofree char *key = attempts_key(session_id, site_id);
-  if (site_id)
-    g_hash_table_remove(c->attempts, key);
-  queue_dials(c, session_id, site_id);
-  return TRUE;
+  sipc_announce(c, r);
 }
 
 static void
@@ -768,7 +541,7 @@ keyed(rc_sip_calls *c, call_record *r, char digit, guint duration_ms, const char
   r->dtmf[n + 1] = '\0';
   g_message("sip: site %s, session %" G_GINT64_FORMAT ": keyed %c (%s, %u ms), its last digits %s", r->site_code,
             r->session_id, digit, how, duration_ms, r->dtmf);
-  announce(c, r);
+  sipc_announce(c, r);
   rc_keypad_action action = rc_keypad_feed(&r->keypad, digit, g_get_monotonic_time() / 1000);
   if (action != RC_KEYPAD_NONE && c->keypad)
     c->keypad(r->session_id, r->site_id, action, c->keypad_data);
@@ -864,22 +637,7 @@ rc_sip_calls_fast_update(rc_sip_calls *c, gint64 session_id, gint64 site_id, GEr
   return FALSE;
 }
 
-static void family(GString *out, const char *name, const char *type, const char *help);
 
-static void
-info_metrics(const rc_sip_counters *n, GString *out)
-{
-  family(out, "roomctl_sip_info_received_total", "counter",
-         "INFOs received: picture_fast_update (a program keyframe asked), a keypad digit, "
-         "anything else (415, 400, 481, 503, empty).");
-  g_string_append_printf(out, "roomctl_sip_info_received_total{kind=\"fast_update\"} %" G_GUINT64_FORMAT "\n",
-                         n->info_fast_update);
-  g_string_append_printf(out, "roomctl_sip_info_received_total{kind=\"dtmf\"} %" G_GUINT64_FORMAT "\n", n->info_dtmf);
-  g_string_append_printf(out, "roomctl_sip_info_received_total{kind=\"other\"} %" G_GUINT64_FORMAT "\n",
-                         n->info_other);
-  family(out, "roomctl_sip_info_sent_total", "counter", "INFO picture_fast_update sent to sites.");
-  g_string_append_printf(out, "roomctl_sip_info_sent_total %" G_GUINT64_FORMAT "\n", n->info_sent);
-}
 
 /* ---- life --------------------------------------------------------------- */
 
@@ -936,7 +694,7 @@ rc_sip_calls_new(rc_config *config, rc_store *store, GError **error)
   c->redials = g_hash_table_new(NULL, NULL);
   rc_sip_settings settings = {0};
   g_autofree char *tls_dir = NULL;
-  rc_sip_host host = {c,           host_password,   host_invite, host_answered, host_reoffer, host_call_state,
+  rc_sip_host host = {c,           host_password,   host_invite, sipc_host_answered, host_reoffer, host_call_state,
                       host_registered, host_refused,    host_info};
   if (!settings_of(config, &settings, &tls_dir, error) || !(c->sip = rc_sip_new(&settings, &host, error))) {
     rc_sip_calls_free(c);
@@ -945,18 +703,6 @@ rc_sip_calls_new(rc_config *config, rc_store *store, GError **error)
   return c;
 }
 
-static void
-cancel_redials(rc_sip_calls *c)
-{
-  GHashTableIter it;
-  gpointer job, timer;
-  g_hash_table_iter_init(&it, c->redials);
-  while (g_hash_table_iter_next(&it, &job, &timer)) {
-    g_source_remove(GPOINTER_TO_UINT(timer));
-    g_free(job);
-    g_hash_table_iter_remove(&it);
-  }
-}
 
 void
 rc_sip_calls_free(rc_sip_calls *c)
@@ -965,7 +711,7 @@ rc_sip_calls_free(rc_sip_calls *c)
     return;
   rc_sip_calls_follow(c, NULL, NULL);
   g_clear_handle_id(&c->dial_timer, g_source_remove);
-  cancel_redials(c);
+  sipc_cancel_redials(c);
   c->stopping = TRUE;                    /* the calls that end below redial nothing */
   g_clear_pointer(&c->sip, rc_sip_free); /* its calls end first: the records are still here */
   g_hash_table_unref(c->sessions);
@@ -997,7 +743,7 @@ on_domain(const rc_domain_event *e, gpointer data)
 {
   rc_sip_calls *c = data;
   if (e->kind == RC_DOMAIN_SESSION_LIVE && c->config->sip_dial_out)
-    queue_dials(c, e->session_id, 0);
+    sipc_queue_dials(c, e->session_id, 0);
   else if (e->kind == RC_DOMAIN_SESSION_ENDED)
     hang_up_outside(data, e->session_id, TRUE);
   else if (e->kind == RC_DOMAIN_SITES_CHANGED)
@@ -1015,172 +761,6 @@ rc_sip_calls_follow(rc_sip_calls *c, rc_domain *domain, rc_meeting *meeting)
     rc_domain_subscribe(domain, on_domain, c);
 }
 
-/* ---- views -------------------------------------------------------------- */
-
-static json_t *
-text_or_null(const char *s)
-{
-  return s ? json_string(s) : json_null();
-}
-
-static json_t *
-stream_json(const call_record *r, const rc_sip_sdp_stream *s, gboolean video)
-{
-  if (!r->negotiated || s->index < 0)
-    return json_null();
-  static const char *const directions[] = {"inactive", "sendonly", "recvonly", "sendrecv"};
-  json_t *o =
-      json_pack("{ss si si s{ss si si} s{ss si} sI sb so ss}", "codec", s->encoding, "payload_type", s->pt,
-                "clock_rate", s->clock_rate, "remote", "address", s->address, "rtp_port", s->port, "rtcp_port",
-                s->rtcp_port, "local", "address", r->local_address, "rtp_port", video ? r->video_port : r->audio_port,
-                "ssrc", (json_int_t)s->ssrc, "srtp", s->secure, "suite",
-                s->secure ? json_string(s->remote_key.suite) : json_null(), "direction", directions[s->direction]);
-  if (video)
-    json_object_update_new(o, json_pack("{ss si sI sI si sb sb}", "profile_level_id", s->profile_level_id,
-                                        "packetization_mode", s->packetization_mode, "max_fs", (json_int_t)s->max_fs,
-                                        "max_mbps", (json_int_t)s->max_mbps, "tier", s->tier, "pli", s->pli, "fir",
-                                        s->fir));
-  else /* RFC 4733 keypad digits in the audio */
-    json_object_set_new(o, "telephone_event", s->event_pt ? json_integer(s->event_pt) : json_null());
-  return o;
-}
-
-static json_t *
-record_json(const call_record *r)
-{
-  json_t *o =
-      json_pack("{sI sI sI ss ss ss ss ss ss ss ss ss}", "id", (json_int_t)r->id, "session_id",
-                (json_int_t)r->session_id, "site_id", (json_int_t)r->site_id, "site_code", r->site_code, "direction",
-                r->outgoing ? "out" : "in", "state", r->state, "caller", r->caller, "call_id", r->call_id, "from",
-                r->from, "source", r->source, "transport", r->transport, "started_at", r->started_at);
-  json_object_set_new(o, "ringing_at", text_or_null(r->ringing_at));
-  json_object_set_new(o, "connected_at", text_or_null(r->connected_at));
-  json_object_set_new(o, "ended_at", text_or_null(r->ended_at));
-  json_object_set_new(o, "ended_by", text_or_null(r->ended_by));
-  json_object_set_new(o, "cause",
-                      r->cause
-                          ? json_pack("{si ss}", "status", r->cause, "phrase", r->cause_phrase ? r->cause_phrase : "")
-                          : json_null());
-  json_object_set_new(o, "srtp", json_string(rc_sip_srtp_name(r->srtp)));
-  json_object_set_new(o, "on_hold", json_boolean(r->on_hold));
-  json_object_set_new(o, "reoffers", json_integer(r->reoffers));
-  json_object_set_new(o, "dtmf", json_string(r->dtmf));
-  json_object_set_new(o, "media",
-                      json_pack("{so so}", "video", stream_json(r, &r->offer.video, TRUE), "audio",
-                                stream_json(r, &r->offer.audio, FALSE)));
-  return o;
-}
-
-char *
-rc_sip_calls_conference(rc_sip_calls *c, gint64 session_id)
-{
-  rc_config *cfg = c->config;
-  const char *listen = *cfg->sip_listen ? cfg->sip_listen : cfg->listen;
-  gboolean any = g_str_equal(listen, "0.0.0.0") || g_str_equal(listen, "::") || !*listen;
-  const char *host = *cfg->sip_domain ? cfg->sip_domain : any ? g_get_host_name() : listen;
-  g_autofree char *port = cfg->sip_port == 5060 ? g_strdup("") : g_strdup_printf(":%d", cfg->sip_port);
-  gboolean v6 = strchr(host, ':') && host[0] != '[';
-  return g_strdup_printf("sip:phien-%" G_GINT64_FORMAT "@%s%s%s%s", session_id, v6 ? "[" : "", host, v6 ? "]" : "",
-                         port);
-}
-
-json_t *
-rc_sip_calls_list(rc_sip_calls *c, gint64 session_id)
-{
-  json_t *out = json_array();
-  GPtrArray *list = c ? g_hash_table_lookup(c->sessions, &session_id) : NULL;
-  if (c)
-    append_stored(c, session_id, list, out);
-  for (guint i = 0; list && i < list->len; i++)
-    json_array_append_new(out, record_json(list->pdata[i]));
-  return out;
-}
-
-json_t *
-rc_sip_calls_registrations(rc_sip_calls *c, GError **error)
-{
-  g_autoptr(json_t) sites = rc_store_sip_sites(c->store, error);
-  if (!sites)
-    return NULL;
-  json_t *out = json_array();
-  size_t i;
-  json_t *site;
-  json_array_foreach(sites, i, site)
-  {
-    const char *user = json_string_value(json_object_get(site, "sip_user"));
-    if (!user)
-      continue;
-    g_autofree char *contact = NULL, *source = NULL;
-    int left = 0;
-    gboolean registered = rc_sip_registration(c->sip, user, &contact, &source, &left);
-    json_t *row = json_pack("{sO sO sO ss sb}", "site_id", json_object_get(site, "id"), "code",
-                            json_object_get(site, "code"), "organisation_id", json_object_get(site, "organisation_id"),
-                            "sip_user", user, "registered", registered);
-    json_object_set_new(row, "contact", text_or_null(contact));
-    json_object_set_new(row, "source", text_or_null(source));
-    json_object_set_new(row, "expires_in", registered ? json_integer(left) : json_null());
-    json_array_append_new(out, row);
-  }
-  return out;
-}
-
-/* Drops the calls still to make to @site_id (0: any site) for
- * @session_id: queued ones and pending redials. How many went. */
-static guint
-drop_dials(rc_sip_calls *c, gint64 session_id, gint64 site_id)
-{
-  guint dropped = 0;
-  for (GList *l = c->dials->head; l;) {
-    GList *next = l->next;
-    dial_job *job = l->data;
-    if (job->session_id == session_id && (!site_id || job->site_id == site_id)) {
-      g_free(job);
-      g_queue_delete_link(c->dials, l);
-      dropped++;
-    }
-    l = next;
-  }
-  GHashTableIter it;
-  gpointer key, timer;
-  g_hash_table_iter_init(&it, c->redials);
-  while (g_hash_table_iter_next(&it, &key, &timer)) {
-    dial_job *job = key;
-    if (job->session_id != session_id || (site_id && job->site_id != site_id))
-      continue;
-    g_autofree char *attempts = attempts_key(job->session_id, job->site_id);
-    g_hash_table_remove(c->attempts, attempts); /* a later dial starts the backoff again */
-    g_source_remove(GPOINTER_TO_UINT(timer));
-    g_free(job);
-    g_hash_table_iter_remove(&it);
-    dropped++;
-  }
-  return dropped;
-}
-
-gboolean
-rc_sip_calls_hangup(rc_sip_calls *c, gint64 session_id, gint64 site_id, guint *ended, GError **error)
-{
-  guint n = 0, dropped = c ? drop_dials(c, session_id, site_id) : 0;
-  GPtrArray *list = c ? g_hash_table_lookup(c->sessions, &session_id) : NULL;
-  for (guint i = 0; list && i < list->len; i++) {
-    call_record *r = list->pdata[i];
-    if ((!site_id || r->site_id == site_id) && r->call) {
-      rc_sip_call_hangup(r->call); /* the end comes later (call_state ENDED) */
-      n++;
-    }
-  }
-  if (ended)
-    *ended = n;
-  if (site_id && !n && !dropped) {
-    g_set_error(error, RC_ERROR, RC_ERROR_NOT_FOUND,
-                "site %" G_GINT64_FORMAT " has no SIP call in session %" G_GINT64_FORMAT, site_id, session_id);
-    return FALSE;
-  }
-  if (dropped)
-    g_message("sip: session %" G_GINT64_FORMAT ": %u call(s) still to make dropped by a hang-up", session_id,
-              dropped);
-  return TRUE;
-}
 
 gboolean
 rc_sip_calls_media(rc_sip_calls *c, gint64 session_id, gint64 site_id, rc_sip_sdp_offer *offer,
@@ -1258,43 +838,4 @@ follow_media(rc_sip_calls *c, const call_record *r)
                                     : g_strdup("the call ended");
     rc_media_sip_hangup(c->media, r->session_id, r->site_id, why);
   }
-}
-
-static void
-family(GString *out, const char *name, const char *type, const char *help)
-{
-  g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-void
-rc_sip_calls_metrics(rc_sip_calls *c, GString *out)
-{
-  rc_sip_counters n;
-  rc_sip_counters_get(c->sip, &n);
-  family(out, "roomctl_sip_requests_total", "counter", "SIP requests received.");
-  g_string_append_printf(out, "roomctl_sip_requests_total %" G_GUINT64_FORMAT "\n", n.requests);
-  family(out, "roomctl_sip_rate_limited_total", "counter",
-         "INVITEs and REGISTERs answered 503 by the per-source limit.");
-  g_string_append_printf(out, "roomctl_sip_rate_limited_total %" G_GUINT64_FORMAT "\n", n.rate_limited);
-  family(out, "roomctl_sip_auth_total", "counter", "Digest challenges sent and wrong digests refused (403).");
-  g_string_append_printf(out, "roomctl_sip_auth_total{result=\"challenge\"} %" G_GUINT64_FORMAT "\n", n.challenges);
-  g_string_append_printf(out, "roomctl_sip_auth_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n", n.auth_failures);
-  family(out, "roomctl_sip_registrations_total", "counter", "Successful REGISTERs (new and refreshed).");
-  g_string_append_printf(out, "roomctl_sip_registrations_total %" G_GUINT64_FORMAT "\n", n.registrations);
-  family(out, "roomctl_sip_registered", "gauge", "SIP users registered now.");
-  g_string_append_printf(out, "roomctl_sip_registered %u\n", n.registered_now);
-  family(out, "roomctl_sip_invites_total", "counter", "INVITEs received, by outcome.");
-  g_string_append_printf(out, "roomctl_sip_invites_total{result=\"answered\"} %" G_GUINT64_FORMAT "\n",
-                         n.calls_answered);
-  g_string_append_printf(out, "roomctl_sip_invites_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n", n.calls_refused);
-  family(out, "roomctl_sip_dials_total", "counter", "Calls the controller made to SIP sites (dial-out, redials).");
-  g_string_append_printf(out, "roomctl_sip_dials_total %" G_GUINT64_FORMAT "\n", c->dialled);
-  family(out, "roomctl_sip_calls", "gauge", "SIP calls up now (answered, not yet ended).");
-  g_string_append_printf(out, "roomctl_sip_calls %u\n", n.calls_now);
-  family(out, "roomctl_sip_calls_ended_total", "counter", "SIP calls that ended, by who hung up.");
-  g_string_append_printf(out, "roomctl_sip_calls_ended_total{by=\"site\"} %" G_GUINT64_FORMAT "\n", c->ended_by_site);
-  g_string_append_printf(out, "roomctl_sip_calls_ended_total{by=\"controller\"} %" G_GUINT64_FORMAT "\n",
-                         c->ended_by_controller);
-  g_string_append_printf(out, "roomctl_sip_calls_ended_total{by=\"timer\"} %" G_GUINT64_FORMAT "\n", c->ended_by_timer);
-  info_metrics(&n, out);
 }
