@@ -1,29 +1,11 @@
 /* sip — see sip.h. The nua callback dispatches each event to a short
- * handler; the registrar's bindings and the rate limit's buckets are hash
- * tables pruned by one timer. sofia-sip's own parser reads every message
- * before it reaches us: a malformed request is answered (400) or dropped by
- * the stack, never by this file. */
+ * handler; digest and the registrar are in sip-registrar.c (the state both
+ * share in sip-private.h). The registrar's bindings and the rate limit's
+ * buckets are hash tables pruned by one timer. sofia-sip's own parser reads
+ * every message before it reaches us: a malformed request is answered (400)
+ * or dropped by the stack, never by this file. */
 #define G_LOG_DOMAIN "roomctl-sip"
-#define NUA_MAGIC_T struct rc_sip
-#define NUA_HMAGIC_T struct rc_sip_call
-#define SU_ROOT_MAGIC_T struct rc_sip
-#include "devices/sip.h"
-
-#include <gio/gio.h>
-#include <sofia-sip/auth_digest.h>
-#include <sofia-sip/auth_module.h>
-#include <sofia-sip/auth_plugin.h>
-#include <sofia-sip/msg_addr.h>
-#include <sofia-sip/nua.h>
-#include <sofia-sip/sip_header.h>
-#include <sofia-sip/sip_status.h>
-#include <sofia-sip/sip_util.h>
-#include <sofia-sip/su_glib.h>
-#include <sofia-sip/su_log.h>
-#include <sofia-sip/su_uniqueid.h>
-#include <sofia-sip/tport_tag.h>
-#include <sodium.h>
-#include <string.h>
+#include "devices/sip-private.h"
 
 /* sofia-sip 1.12.11's su_uniqueid destructor deletes its thread key at
  * exit even when it never made one: then it deletes key 0, GLib's first
@@ -38,64 +20,6 @@ sofia_makes_its_key(void)
   (void)su_random64();
 }
 
-#define PRUNE_SECONDS 5
-#define SHUTDOWN_US (2 * G_USEC_PER_SEC)
-
-typedef struct {
-  char *contact, *source, *source_ip;
-  gint64 expires_at; /* monotonic µs */
-} binding;
-
-typedef struct {
-  double tokens;
-  gint64 last, logged; /* monotonic µs */
-} bucket;
-
-struct rc_sip {
-  rc_sip_settings settings;
-  char *realm, *listen, *tls_dir;
-  rc_sip_host host;
-  su_home_t home[1];
-  su_root_t *root;
-  GSource *source;
-  nua_t *nua;
-  auth_mod_t *auth;
-  GHashTable *bindings; /* user → binding */
-  GHashTable *buckets;  /* source address → bucket */
-  GHashTable *calls;    /* rc_sip_call set */
-  guint prune;
-  gboolean shut_down;
-  rc_sip_counters counters;
-};
-
-struct rc_sip_call {
-  rc_sip *sip;
-  nua_handle_t *nh;
-  gpointer call_data; /* the host's, once it accepted */
-  gboolean connected, ending;
-  rc_sip_end end;
-  gboolean awaiting_answer; /* our 200 to an offerless re-INVITE carried an offer: the ACK answers */
-  gboolean own_ack;         /* we ACK the 200s of sofia's refresh re-INVITEs (their offer is ours to answer) */
-  int cause;
-  char *phrase;
-  GPtrArray *response_phrases; /* nua_respond keeps the pointer until it sends: ours until the call is freed */
-  /* a call the controller makes */
-  gboolean outgoing, ringing, answered;
-  char *auth_user, *auth_password;
-  int auth_tries;
-};
-
-/* Where a request came from. */
-typedef struct {
-  char ip[64];
-  char address[80]; /* "ip:port" */
-  char transport[4];
-} origin;
-
-static auth_challenger_t const challenger[] = {
-    {SIP_401_UNAUTHORIZED, sip_www_authenticate_class, sip_authentication_info_class},
-};
-
 /* ---- small helpers ------------------------------------------------------ */
 
 static void
@@ -108,8 +32,8 @@ binding_free(gpointer p)
   g_free(b);
 }
 
-static void
-read_origin(nua_t *nua, const sip_t *m, origin *out)
+void
+sipd_read_origin(nua_t *nua, const sip_t *m, origin *out)
 {
   memset(out, 0, sizeof *out);
   g_strlcpy(out->ip, "?", sizeof out->ip);
@@ -138,8 +62,8 @@ read_origin(nua_t *nua, const sip_t *m, origin *out)
 /* Whether @source may send one more INVITE/REGISTER now (a token bucket of
  * requests_per_second, burst twice that). A refusal is logged once a minute
  * per source. */
-static gboolean
-rate_ok(rc_sip *sip, const origin *o)
+gboolean
+sipd_rate_ok(rc_sip *sip, const origin *o)
 {
   int rate = sip->settings.requests_per_second;
   if (rate <= 0)
@@ -167,180 +91,14 @@ rate_ok(rc_sip *sip, const origin *o)
 }
 
 /* The URI @url as text. (transfer full) */
-static char *
-url_text(const url_t *url)
+char *
+sipd_url_text(const url_t *url)
 {
   su_home_t home[1] = {SU_HOME_INIT(home)};
   char *s = url ? url_as_string(home, url) : NULL;
   char *copy = g_strdup(s ? s : "");
   su_home_deinit(home);
   return copy;
-}
-
-/* ---- digest ------------------------------------------------------------- */
-
-/* The auth module's entry for @user takes the host's password of now, so
- * that a changed or removed password counts at once. */
-static void
-refresh_password(rc_sip *sip, const char *user)
-{
-  char *password = sip->host.password ? sip->host.password(sip->host.data, user) : NULL;
-  auth_passwd_t *apw = auth_mod_getpass(sip->auth, user, sip->realm);
-  if (password && !apw)
-    apw = auth_mod_addpass(sip->auth, user, sip->realm);
-  if (apw && g_strcmp0(apw->apw_pass, password))
-    apw->apw_pass = password ? su_strdup(sip->auth->am_home, password) : NULL;
-  if (password) {
-    sodium_memzero(password, strlen(password));
-    g_free(password);
-  }
-}
-
-/* Checks the request's Authorization against our realm: as->as_status 0
- * (as->as_user set), or 401 with as->as_response the challenge, 403, 400. */
-static auth_status_t *
-authenticate(rc_sip *sip, su_home_t *home, const sip_t *m)
-{
-  auth_status_t *as = auth_status_new(home);
-  as->as_method = m->sip_request->rq_method_name;
-  as->as_realm = sip->realm;
-  msg_auth_t *au = m->sip_authorization ? auth_digest_credentials(m->sip_authorization, sip->realm, NULL) : NULL;
-  if (au) {
-    auth_response_t ar[1] = {{.ar_size = sizeof ar}};
-    if (auth_digest_response_get(home, ar, au->au_params) >= 0 && ar->ar_username && *ar->ar_username)
-      refresh_password(sip, ar->ar_username);
-  }
-  auth_mod_verify(sip->auth, as, m->sip_authorization, challenger);
-  return as;
-}
-
-/* A 401 with a fresh challenge. */
-static void
-respond_challenge(rc_sip *sip, nua_handle_t *nh, su_home_t *home, const sip_t *m)
-{
-  auth_status_t *as = auth_status_new(home);
-  as->as_method = m->sip_request->rq_method_name;
-  as->as_realm = sip->realm;
-  auth_mod_challenge(sip->auth, as, challenger);
-  sip->counters.challenges++;
-  nua_respond(nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS(sip->nua), SIPTAG_HEADER((sip_header_t *)as->as_response),
-              TAG_END());
-}
-
-/* Answers a failed authentication (challenge, 403, 400…). */
-static void
-respond_auth_failure(rc_sip *sip, nua_handle_t *nh, auth_status_t *as, const sip_t *m, const origin *o)
-{
-  const char *method = m->sip_request->rq_method_name;
-  if (as->as_status == 401) {
-    sip->counters.challenges++;
-    nua_respond(nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS(sip->nua), SIPTAG_HEADER((sip_header_t *)as->as_response),
-                TAG_END());
-    return;
-  }
-  if (as->as_status == 403) {
-    sip->counters.auth_failures++;
-    auth_response_t ar[1] = {{.ar_size = sizeof ar}};
-    su_home_t home[1] = {SU_HOME_INIT(home)};
-    msg_auth_t *au = auth_digest_credentials(m->sip_authorization, sip->realm, NULL);
-    if (au)
-      auth_digest_response_get(home, ar, au->au_params);
-    g_message("sip: %s from %s: wrong digest for user '%s': 403", method, o->address,
-              ar->ar_username ? ar->ar_username : "");
-    if (sip->host.refused)
-      sip->host.refused(sip->host.data, method, ar->ar_username, o->address, 403, "wrong digest credentials");
-    su_home_deinit(home);
-  }
-  nua_respond(nh, as->as_status, as->as_phrase ? as->as_phrase : sip_status_phrase(as->as_status),
-              NUTAG_WITH_THIS(sip->nua), TAG_END());
-}
-
-/* ---- registrar ---------------------------------------------------------- */
-
-/* The expiry a REGISTER asks for: the Contact's, else Expires, else 3600. */
-static gint64
-asked_expires(const sip_t *m)
-{
-  if (m->sip_contact && m->sip_contact->m_expires)
-    return g_ascii_strtoll(m->sip_contact->m_expires, NULL, 10);
-  if (m->sip_expires)
-    return m->sip_expires->ex_delta;
-  return 3600;
-}
-
-static void
-unbind(rc_sip *sip, const char *user)
-{
-  if (g_hash_table_remove(sip->bindings, user)) {
-    g_message("sip: %s unregistered", user);
-    if (sip->host.registered)
-      sip->host.registered(sip->host.data, user, NULL, NULL, 0);
-  }
-}
-
-/* A REGISTER that authenticated as @user: binds, refreshes or removes. */
-static void
-register_user(rc_sip *sip, nua_handle_t *nh, const sip_t *m, const char *user, const origin *o)
-{
-  const char *to_user = m->sip_to ? m->sip_to->a_url->url_user : NULL;
-  if (g_strcmp0(to_user, user)) {
-    nua_respond(nh, 403, "Forbidden (the To user is not the authenticated one)", NUTAG_WITH_THIS(sip->nua), TAG_END());
-    return;
-  }
-  gint64 expires = asked_expires(m);
-  gboolean wildcard = m->sip_contact && m->sip_contact->m_url->url_type == url_any;
-  if (m->sip_contact && (expires == 0 || wildcard)) {
-    unbind(sip, user);
-    nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(sip->nua), TAG_END());
-    return;
-  }
-  if (m->sip_contact && expires < sip->settings.register_min) {
-    g_autofree char *min = g_strdup_printf("%d", sip->settings.register_min);
-    nua_respond(nh, SIP_423_INTERVAL_TOO_BRIEF, NUTAG_WITH_THIS(sip->nua), SIPTAG_MIN_EXPIRES_STR(min), TAG_END());
-    return;
-  }
-  expires = MIN(expires, sip->settings.register_max);
-  if (m->sip_contact) {
-    binding *b = g_new0(binding, 1);
-    b->contact = url_text(m->sip_contact->m_url);
-    b->source = g_strdup(o->address);
-    b->source_ip = g_strdup(o->ip);
-    b->expires_at = g_get_monotonic_time() + expires * G_USEC_PER_SEC;
-    gboolean fresh = !g_hash_table_contains(sip->bindings, user);
-    g_hash_table_replace(sip->bindings, g_strdup(user), b);
-    sip->counters.registrations++;
-    if (fresh)
-      g_message("sip: %s registered at %s from %s for %" G_GINT64_FORMAT " s", user, b->contact, o->address, expires);
-    if (sip->host.registered)
-      sip->host.registered(sip->host.data, user, b->contact, b->source, (int)expires);
-  }
-  binding *b = g_hash_table_lookup(sip->bindings, user);
-  if (!b) {
-    nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(sip->nua), TAG_END());
-    return;
-  }
-  gint64 left = MAX(0, (b->expires_at - g_get_monotonic_time()) / G_USEC_PER_SEC);
-  g_autofree char *contact = g_strdup_printf("<%s>;expires=%" G_GINT64_FORMAT, b->contact, left);
-  nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(sip->nua), SIPTAG_CONTACT_STR(contact), TAG_END());
-}
-
-static void
-on_register(rc_sip *sip, nua_handle_t *nh, const sip_t *m)
-{
-  origin o;
-  read_origin(sip->nua, m, &o);
-  if (!rate_ok(sip, &o)) {
-    nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(sip->nua), SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
-  } else {
-    su_home_t home[1] = {SU_HOME_INIT(home)};
-    auth_status_t *as = authenticate(sip, home, m);
-    if (as->as_status == 0 && as->as_user)
-      register_user(sip, nh, m, as->as_user, &o);
-    else
-      respond_auth_failure(sip, nh, as, m, &o);
-    su_home_deinit(home);
-  }
-  nua_handle_destroy(nh);
 }
 
 /* ---- calls -------------------------------------------------------------- */
@@ -386,12 +144,12 @@ identify_caller(rc_sip *sip, rc_sip_call *call, const sip_t *m, const origin *o,
   gboolean known = TRUE;
   const char *from_user = m->sip_from ? m->sip_from->a_url->url_user : NULL;
   if (m->sip_authorization) {
-    auth_status_t *as = authenticate(sip, home, m);
+    auth_status_t *as = sipd_authenticate(sip, home, m);
     if (as->as_status == 0 && as->as_user) {
       inv->caller = RC_SIP_CALLER_DIGEST;
       *user = g_strdup(as->as_user);
     } else {
-      respond_auth_failure(sip, call->nh, as, m, o);
+      sipd_respond_auth_failure(sip, call->nh, as, m, o);
       known = FALSE;
     }
   } else if (from_user && rc_sip_registered_from(sip, from_user, o->ip)) {
@@ -402,7 +160,7 @@ identify_caller(rc_sip *sip, rc_sip_call *call, const sip_t *m, const origin *o,
     if (password) { /* a user we know of, without credentials yet */
       sodium_memzero(password, strlen(password));
       g_free(password);
-      respond_challenge(sip, call->nh, home, m);
+      sipd_respond_challenge(sip, call->nh, home, m);
       known = FALSE;
     }
   }
@@ -468,8 +226,8 @@ on_invite(rc_sip *sip, nua_handle_t *nh, const sip_t *m)
   g_hash_table_add(sip->calls, call);
   sip->counters.invites++;
   origin o;
-  read_origin(sip->nua, m, &o);
-  if (!rate_ok(sip, &o)) {
+  sipd_read_origin(sip->nua, m, &o);
+  if (!sipd_rate_ok(sip, &o)) {
     sip->counters.calls_refused++;
     nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
     return;
@@ -480,7 +238,7 @@ on_invite(rc_sip *sip, nua_handle_t *nh, const sip_t *m)
     sip->counters.calls_refused++;
     return;
   }
-  g_autofree char *from = url_text(m->sip_from ? m->sip_from->a_url : NULL);
+  g_autofree char *from = sipd_url_text(m->sip_from ? m->sip_from->a_url : NULL);
   const char *conference = m->sip_request->rq_url->url_user;
   inv.conference = conference ? conference : "";
   inv.from = from;
@@ -645,10 +403,10 @@ on_info(rc_sip *sip, nua_handle_t *nh, rc_sip_call *call, int status, const sip_
     return;
   }
   origin o;
-  read_origin(sip->nua, m, &o);
+  sipd_read_origin(sip->nua, m, &o);
   rc_sip_info info;
   g_autoptr(GError) error = NULL;
-  if (!rate_ok(sip, &o)) {
+  if (!sipd_rate_ok(sip, &o)) {
     count_info(sip, RC_SIP_INFO_NOTHING);
     nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(sip->nua), SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
   } else if (!rc_sip_info_parse(m->sip_content_type ? m->sip_content_type->c_type : NULL,
@@ -676,7 +434,7 @@ on_info_response(int status, const char *phrase, const sip_t *m)
 {
   if (status < 300)
     return;
-  g_autofree char *to = url_text(m && m->sip_to ? m->sip_to->a_url : NULL);
+  g_autofree char *to = sipd_url_text(m && m->sip_to ? m->sip_to->a_url : NULL);
   g_message("sip: our INFO to %s: %d %s", *to ? to : "a site", status, phrase);
 }
 
@@ -689,7 +447,7 @@ on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, rc_sip *
     sip->counters.requests++;
   switch (event) {
   case nua_i_register:
-    on_register(sip, nh, m);
+    sipd_on_register(sip, nh, m);
     break;
   case nua_i_invite:
   case nua_i_update:
@@ -771,7 +529,7 @@ prune(gpointer data)
     if (((binding *)value)->expires_at <= now)
       g_ptr_array_add(gone, g_strdup(key));
   for (guint i = 0; i < gone->len; i++)
-    unbind(sip, gone->pdata[i]);
+    sipd_unbind(sip, gone->pdata[i]);
   g_hash_table_iter_init(&it, sip->buckets);
   while (g_hash_table_iter_next(&it, &key, &value))
     if (now - ((bucket *)value)->last > 60 * G_USEC_PER_SEC)
@@ -960,29 +718,6 @@ rc_sip_call_invite(rc_sip *sip, const char *uri, const char *from, const char *o
   g_hash_table_add(sip->calls, call);
   nua_invite(call->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer), TAG_END());
   return call;
-}
-
-gboolean
-rc_sip_registration(rc_sip *sip, const char *user, char **contact, char **source, int *expires_in)
-{
-  binding *b = g_hash_table_lookup(sip->bindings, user);
-  gint64 now = g_get_monotonic_time();
-  if (!b || b->expires_at <= now)
-    return FALSE;
-  if (contact)
-    *contact = g_strdup(b->contact);
-  if (source)
-    *source = g_strdup(b->source);
-  if (expires_in)
-    *expires_in = (int)((b->expires_at - now) / G_USEC_PER_SEC);
-  return TRUE;
-}
-
-gboolean
-rc_sip_registered_from(rc_sip *sip, const char *user, const char *source_ip)
-{
-  binding *b = g_hash_table_lookup(sip->bindings, user);
-  return b && b->expires_at > g_get_monotonic_time() && g_strcmp0(b->source_ip, source_ip) == 0;
 }
 
 void
