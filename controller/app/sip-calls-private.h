@@ -10,6 +10,7 @@
 #include "model/keypad.h"
 
 #define KEEP_RECORDS 200
+#define STORE_BATCH_MS 50 /* a record's changes are written within this, several records in one commit */
 #define AUDIT_QUIET_US (60 * G_USEC_PER_SEC) /* one audit row a minute per refused source and caller */
 #define AUDIT_KEEP 4096                      /* remembered refusals before the stale ones go */
 
@@ -33,6 +34,7 @@ typedef struct {
   guint reoffers;                   /* offers taken within the call (re-INVITE, UPDATE) */
   guint stored;                     /* what of it the store has (STORED_*): store_story() */
   guint stored_reoffers;            /* the offer whose media the store has */
+  gboolean unstored;                /* in calls->unstored: changed since written */
   char dtmf[RC_SIP_CALLS_DTMF_KEEP + 1]; /* the last digits it keyed (INFO, RFC 4733) */
   rc_keypad keypad;                      /* what they mean (*1, *0) */
 } call_record;
@@ -47,6 +49,8 @@ struct rc_sip_calls {
   GHashTable *sessions; /* session id → GPtrArray of call_record */
   GHashTable *audited;  /* "action address caller" → last audit (µs); the stale go past AUDIT_KEEP */
   gint64 next_id; /* the last record id: the store's, above every earlier run's */
+  GPtrArray *unstored; /* call_record*: announced, not yet written (store_unstored) */
+  guint store_timer;
   guint64 ended_by_site, ended_by_controller, ended_by_timer;
   /* dial-out */
   GQueue *dials; /* dial_job: the sites to call, at [sip] dials_per_second */
@@ -96,3 +100,6 @@ void sipc_cancel_redials(rc_sip_calls *c);
 void sipc_queue_dials(rc_sip_calls *c, gint64 session_id, gint64 site_id);
 /* The next try after 5, 10, 20, 40, then every 60 seconds. */
 void sipc_redial_later(rc_sip_calls *c, gint64 session_id, gint64 site_id);
+/* Writes the records announced since the last write now (before a record
+ * is freed, and at the end). */
+void sipc_store_now(rc_sip_calls *c);

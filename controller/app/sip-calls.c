@@ -235,9 +235,19 @@ enum { STORED_ROW = 1, STORED_RINGING = 2, STORED_CONNECTED = 4, STORED_MEDIA = 
 static gboolean
 store_call(rc_sip_calls *c, call_record *r, GError **error)
 {
-  rc_store_sip_call row = {r->session_id, r->site_id,   r->site_code,  r->outgoing,
-                           r->call_id,    r->state,     r->caller,     r->from,
-                           r->source,     r->transport, rc_sip_srtp_name(r->srtp), r->started_at};
+  rc_store_sip_call row = {.session_id = r->session_id,
+                           .site_id = r->site_id,
+                           .site_code = r->site_code,
+                           .outgoing = r->outgoing,
+                           .call_id = r->call_id,
+                           .state = r->state,
+                           .caller = r->caller,
+                           .from = r->from,
+                           .source = r->source,
+                           .transport = r->transport,
+                           .srtp_policy = rc_sip_srtp_name(r->srtp),
+                           .started_at = r->started_at,
+                           .id = r->id};
   gint64 id = rc_store_sip_call_add(c->store, &row, error);
   if (!id)
     return FALSE;
@@ -256,39 +266,74 @@ store_media(rc_sip_calls *c, const call_record *r, GError **error)
                                  a->index >= 0 ? a->encoding : NULL, srtp, error);
 }
 
-/* Writes what changed in @r since the last time, in one transaction: its
- * row when new, then ringing, connected, the media and the end. A failed
- * write is logged; the call goes on (the record in memory is whole). */
-static void
-store_story(rc_sip_calls *c, call_record *r)
+/* Writes what changed in @r since the last time, within the caller's
+ * transaction: its row when new, then ringing, connected, the media and
+ * the end. */
+static gboolean
+store_story(rc_sip_calls *c, call_record *r, GError **error)
 {
-  g_autoptr(GError) error = NULL;
-  guint was = r->stored;
-  gboolean ok = rc_store_begin(c->store, &error);
-  if (ok && !(r->stored & STORED_ROW) && (ok = store_call(c, r, &error)))
+  gboolean ok = TRUE;
+  if (ok && !(r->stored & STORED_ROW) && (ok = store_call(c, r, error)))
     r->stored |= STORED_ROW;
   if (ok && r->ringing_at && !(r->stored & STORED_RINGING) &&
-      (ok = rc_store_sip_call_ringing(c->store, r->id, r->state, r->ringing_at, &error)))
+      (ok = rc_store_sip_call_ringing(c->store, r->id, r->state, r->ringing_at, error)))
     r->stored |= STORED_RINGING;
   if (ok && r->connected_at && !(r->stored & STORED_CONNECTED) &&
-      (ok = rc_store_sip_call_connected(c->store, r->id, r->connected_at, &error)))
+      (ok = rc_store_sip_call_connected(c->store, r->id, r->connected_at, error)))
     r->stored |= STORED_CONNECTED;
   if (ok && r->negotiated && (!(r->stored & STORED_MEDIA) || r->stored_reoffers != r->reoffers) &&
-      (ok = store_media(c, r, &error))) {
+      (ok = store_media(c, r, error))) {
     r->stored |= STORED_MEDIA;
     r->stored_reoffers = r->reoffers;
   }
   if (ok && r->ended_at && !(r->stored & STORED_ENDED) &&
       (ok = rc_store_sip_call_ended(c->store, r->id, r->state, r->ended_at, r->ended_by, r->cause, r->cause_phrase,
-                                    &error)))
+                                    error)))
     r->stored |= STORED_ENDED;
-  if (error && !rc_store_end(c->store, FALSE, NULL))
-    r->stored = was; /* rolled back: written again at the next change */
-  else if (!error && !rc_store_end(c->store, TRUE, &error))
-    r->stored = was;
-  if (error)
-    g_warning("sip: site %s, session %" G_GINT64_FORMAT ": the call's record is not stored: %s", r->site_code,
-              r->session_id, error->message);
+  return ok;
+}
+
+/* Writes the changes of every record announced since the last time, in one
+ * transaction (a burst of calls: one commit, not two a call). A failure is
+ * logged and rolled back; those records are written again at their next
+ * change. */
+static gboolean
+store_unstored(gpointer data)
+{
+  rc_sip_calls *c = data;
+  c->store_timer = 0;
+  if (!c->unstored->len)
+    return G_SOURCE_REMOVE;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint *was = g_new(guint, c->unstored->len);
+  gboolean began = rc_store_begin(c->store, &error), ok = began;
+  for (guint i = 0; i < c->unstored->len; i++) {
+    call_record *r = c->unstored->pdata[i];
+    was[i] = r->stored;
+    if (ok && !store_story(c, r, &error))
+      ok = FALSE;
+  }
+  if (ok)
+    ok = rc_store_end(c->store, TRUE, &error);
+  else if (began)
+    rc_store_end(c->store, FALSE, NULL);
+  for (guint i = 0; i < c->unstored->len; i++) {
+    call_record *r = c->unstored->pdata[i];
+    r->unstored = FALSE;
+    if (!ok)
+      r->stored = was[i];
+  }
+  if (!ok)
+    g_warning("sip: %u call record(s) not stored: %s", c->unstored->len, error ? error->message : "?");
+  g_ptr_array_set_size(c->unstored, 0);
+  return G_SOURCE_REMOVE;
+}
+
+void
+sipc_store_now(rc_sip_calls *c)
+{
+  g_clear_handle_id(&c->store_timer, g_source_remove);
+  store_unstored(c);
 }
 
 /* At start: the calls an earlier run left open end ('restart'), and the
@@ -333,7 +378,12 @@ static void follow_media(rc_sip_calls *c, const call_record *r);
 void
 sipc_announce(rc_sip_calls *c, call_record *r)
 {
-  store_story(c, r);
+  if (!r->unstored) {
+    r->unstored = TRUE;
+    g_ptr_array_add(c->unstored, r);
+  }
+  if (!c->store_timer)
+    c->store_timer = g_timeout_add(STORE_BATCH_MS, store_unstored, c);
   follow_media(c, r);
   if (c->domain) {
     rc_domain_event e = {
@@ -362,6 +412,8 @@ call_record *
 sipc_record_new(rc_sip_calls *c, gint64 session_id, json_t *site, const char *how, const rc_sip_invite *inv)
 {
   GPtrArray *list = session_records(c, session_id);
+  if (list->len >= KEEP_RECORDS)
+    sipc_store_now(c); /* the ended records that go below are written first */
   for (guint i = 0; list->len >= KEEP_RECORDS && i < list->len;)
     if (!((call_record *)list->pdata[i])->call)
       g_ptr_array_remove_index(list, i);
@@ -688,6 +740,7 @@ rc_sip_calls_new(rc_config *config, rc_store *store, GError **error)
   c->store = store;
   recover_records(c);
   c->sessions = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+  c->unstored = g_ptr_array_new();
   c->audited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   c->dials = g_queue_new();
   c->attempts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -714,6 +767,8 @@ rc_sip_calls_free(rc_sip_calls *c)
   sipc_cancel_redials(c);
   c->stopping = TRUE;                    /* the calls that end below redial nothing */
   g_clear_pointer(&c->sip, rc_sip_free); /* its calls end first: the records are still here */
+  sipc_store_now(c);                     /* and are written before they go */
+  g_ptr_array_unref(c->unstored);
   g_hash_table_unref(c->sessions);
   g_hash_table_unref(c->audited);
   g_queue_free_full(c->dials, g_free);

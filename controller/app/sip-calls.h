@@ -13,7 +13,8 @@
  * negotiated, the SRTP keys both ways for the media), kept after the call
  * ends (the last 200 a session). Each record is also written to the store
  * (store-sip.c, table sip_calls) when it is made and at each change of its
- * state, without its keys: the story outlives a restart, kept until the
+ * state, without its keys, within STORE_BATCH_MS (50 ms: a burst of calls
+ * is one commit, not two a call): the story outlives a restart, kept until the
  * session is deleted; a call a stopped run left open is ended 'restart'
  * at the next start. Hangs up a session's calls when it ends
  * and a site's call when it leaves the session (domain events). Each

@@ -16,9 +16,9 @@ rc_store_sip_call_add(rc_store *store, const rc_store_sip_call *c, GError **erro
 {
   sqlite3_stmt *stmt = rc_store_stmt(store,
                                      "INSERT INTO sip_calls (session_id, site_id, site_code, direction, call_id, state,"
-                                     " caller, from_uri, source, transport, srtp_policy, started_at)"
+                                     " caller, from_uri, source, transport, srtp_policy, started_at, id)"
                                      " VALUES (?1, nullif(?2, 0), ?3, ?4, coalesce(?5, ''), ?6, ?7, coalesce(?8, ''),"
-                                     " coalesce(?9, ''), coalesce(?10, ''), ?11, ?12)",
+                                     " coalesce(?9, ''), coalesce(?10, ''), ?11, ?12, nullif(?13, 0))",
                                      error);
   if (!stmt)
     return 0;
@@ -31,6 +31,7 @@ rc_store_sip_call_add(rc_store *store, const rc_store_sip_call *c, GError **erro
                          c->srtp_policy, c->started_at};
   for (int i = 0; i < (int)G_N_ELEMENTS(texts); i++)
     bind_text(stmt, i + 3, texts[i]);
+  sqlite3_bind_int64(stmt, 13, c->id);
   return rc_store_exec_stmt(store, stmt, error) ? sqlite3_last_insert_rowid(store->db) : 0;
 }
 

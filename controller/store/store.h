@@ -335,6 +335,7 @@ typedef struct {
   const char *from, *source, *transport;
   const char *srtp_policy;    /* required | preferred | off */
   const char *started_at;
+  gint64 id;                  /* the record's id when the caller chose it (above every stored one), else 0 */
 } rc_store_sip_call;
 /* Adds a call's record: its id, 0 with @error. */
 gint64 rc_store_sip_call_add(rc_store *store, const rc_store_sip_call *call, GError **error);

@@ -35,18 +35,18 @@ static gint64
 add_call(sfx *s, const char *at)
 {
   g_autoptr(GError) error = NULL;
-  rc_store_sip_call call = {s->session_id,
-                            s->site_id,
-                            "XA01",
-                            TRUE,
-                            "",
-                            "calling",
-                            "controller",
-                            "sip:roomctl@127.0.0.1:5062",
-                            "sip:xa01@127.0.0.1:5070",
-                            "",
-                            "required",
-                            at};
+  rc_store_sip_call call = {.session_id = s->session_id,
+                            .site_id = s->site_id,
+                            .site_code = "XA01",
+                            .outgoing = TRUE,
+                            .call_id = "",
+                            .state = "calling",
+                            .caller = "controller",
+                            .from = "sip:roomctl@127.0.0.1:5062",
+                            .source = "sip:xa01@127.0.0.1:5070",
+                            .transport = "",
+                            .srtp_policy = "required",
+                            .started_at = at};
   gint64 id = rc_store_sip_call_add(s->f.store, &call, &error);
   g_assert_no_error(error);
   g_assert_cmpint(id, >, 0);
