@@ -109,6 +109,9 @@ on_domain(const rc_domain_event *e, gpointer data)
   rc_site_floor *sf = data;
   g_autoptr(GError) error = NULL;
   int dropped = 0;
+  if ((e->kind == RC_DOMAIN_SESSION_ENDED || e->kind == RC_DOMAIN_SITES_CHANGED) &&
+      !rc_store_site_floor_any(sf->store, e->session_id))
+    return; /* nobody asks: nothing to write (a write that changes nothing is still a commit) */
   if (e->kind == RC_DOMAIN_SESSION_ENDED)
     dropped = rc_store_site_floor_end(sf->store, e->session_id, 0, "dropped", &error);
   else if (e->kind == RC_DOMAIN_SITES_CHANGED)

@@ -55,6 +55,19 @@ rc_store_site_floor_drop_absent(rc_store *store, gint64 session_id, GError **err
 }
 
 gboolean
+rc_store_site_floor_any(rc_store *store, gint64 session_id)
+{
+  sqlite3_stmt *stmt = rc_store_stmt(store,
+                                     "SELECT EXISTS (SELECT 1 FROM site_floor_requests"
+                                     " WHERE session_id = ? AND ended_at IS NULL)",
+                                     NULL);
+  if (!stmt)
+    return TRUE; /* not known: the caller writes, which finds out */
+  sqlite3_bind_int64(stmt, 1, session_id);
+  return rc_store_scalar(store, stmt, 1) > 0;
+}
+
+gboolean
 rc_store_site_floor_asking(rc_store *store, gint64 session_id, gint64 site_id)
 {
   sqlite3_stmt *stmt = rc_store_stmt(store,

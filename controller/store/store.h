@@ -284,6 +284,8 @@ gboolean rc_store_site_floor_ask(rc_store *store, gint64 session_id, gint64 site
 int rc_store_site_floor_end(rc_store *store, gint64 session_id, gint64 site_id, const char *outcome, GError **error);
 /* Drops the open requests of sites no longer in the session; the number, -1 with @error. */
 int rc_store_site_floor_drop_absent(rc_store *store, gint64 session_id, GError **error);
+/* Whether a site of @session_id asks for the floor now (a read: no write, no commit). */
+gboolean rc_store_site_floor_any(rc_store *store, gint64 session_id);
 gboolean rc_store_site_floor_asking(rc_store *store, gint64 session_id, gint64 site_id);
 /* {status (the session's), member (0/1: @site_id is one of its sites),
  * code (the site's, null: no such site)}; RC_ERROR_NOT_FOUND: no session. (transfer full) */
