@@ -45,36 +45,6 @@ srtp_free(srtp_t *s)
   *s = NULL;
 }
 
-/* An SRTP context with @suite's policy and @key (30 bytes), for what comes in or goes out. */
-static srtp_t
-srtp_for(const char *suite, const guint8 *key, gboolean inbound, GError **error)
-{
-  srtp_policy_t p = {0};
-  if (g_str_equal(suite, "AES_CM_128_HMAC_SHA1_80"))
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-  else if (g_str_equal(suite, "AES_CM_128_HMAC_SHA1_32"))
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
-  else {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "SRTP suite %s is not one we take", suite);
-    return NULL;
-  }
-  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp); /* RFC 4568: SRTCP's tag is 80 bits for both */
-  guint8 k[RC_SIP_SRTP_KEY_LEN];
-  memcpy(k, key, sizeof k);
-  p.key = k;
-  p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
-  p.window_size = 1024;
-  p.allow_repeat_tx = !inbound;
-  srtp_t s = NULL;
-  srtp_err_status_t e = srtp_create(&s, &p);
-  memset(k, 0, sizeof k);
-  if (e != srtp_err_status_ok) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "SRTP context (%s): libsrtp2 error %d", suite, e);
-    return NULL;
-  }
-  return s;
-}
-
 static GSocketAddress *
 address_of(const char *ip, int port)
 {
@@ -347,8 +317,8 @@ rc_site_sip_start(rc_site_transport *t, const rc_sip_sdp_offer *offer, const rc_
     any = TRUE;
     from[k] = address_of(m[k]->address, m[k]->port);
     rtcp_from[k] = m[k]->rtcp_mux ? NULL : address_of(m[k]->address, m[k]->rtcp_port);
-    if (m[k]->secure && (!(in[k] = srtp_for(m[k]->remote_key.suite, m[k]->remote_key.key, TRUE, error)) ||
-                         !(out[k] = srtp_for(m[k]->remote_key.suite, ours[k]->key, FALSE, error))))
+    if (m[k]->secure && (!(in[k] = rc_srtp_sdes_new(m[k]->remote_key.suite, m[k]->remote_key.key, TRUE, error)) ||
+                         !(out[k] = rc_srtp_sdes_new(m[k]->remote_key.suite, ours[k]->key, FALSE, error))))
       goto fail;
   }
   if (!any) {

@@ -10,6 +10,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <gio/gio.h>
 #include <srtp2/auth.h>
 #include <srtp2/cipher.h>
 #include <srtp2/srtp.h>
@@ -338,4 +339,33 @@ gboolean rc_srtp_init(gboolean *openssl) {
   if (openssl)
     *openssl = state == 3;
   return state >= 2;
+}
+
+srtp_t
+rc_srtp_sdes_new(const char *suite, const guint8 *key, gboolean inbound, GError **error)
+{
+  srtp_policy_t p = {0};
+  if (g_str_equal(suite, "AES_CM_128_HMAC_SHA1_80"))
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+  else if (g_str_equal(suite, "AES_CM_128_HMAC_SHA1_32"))
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
+  else {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "SRTP suite %s is not one we take", suite);
+    return NULL;
+  }
+  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp); /* RFC 4568: SRTCP's tag is 80 bits for both */
+  guint8 k[SRTP_AES_ICM_128_KEY_LEN_WSALT];
+  memcpy(k, key, sizeof k);
+  p.key = k;
+  p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
+  p.window_size = 1024;
+  p.allow_repeat_tx = !inbound;
+  srtp_t s = NULL;
+  srtp_err_status_t e = srtp_create(&s, &p);
+  memset(k, 0, sizeof k);
+  if (e != srtp_err_status_ok) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "SRTP context (%s): libsrtp2 error %d", suite, e);
+    return NULL;
+  }
+  return s;
 }

@@ -23,3 +23,11 @@
  * number of times. Returns whether libsrtp2 works at all; *@openssl (may be
  * NULL) says whether every replacement was taken. */
 gboolean rc_srtp_init(gboolean *openssl);
+
+/* An SRTP context for an SDES key (RFC 4568): @suite AES_CM_128_HMAC_SHA1_80
+ * or _32 (SRTCP's tag is 80 bits for both), @key its 30 bytes of key and
+ * salt, for packets that come in (@inbound) or go out (any SSRC; replay
+ * window 1024). NULL with @error for another suite or a libsrtp2 error.
+ * The SIP transport and roomctl-sim's SIP sites share it. */
+struct srtp_ctx_t_;
+struct srtp_ctx_t_ *rc_srtp_sdes_new(const char *suite, const guint8 *key, gboolean inbound, GError **error);

@@ -45,29 +45,6 @@ leg_free(sip_leg *leg)
   g_free(leg);
 }
 
-/* An SRTP context with @suite and @key (30 bytes), inbound or outbound. */
-static srtp_t
-srtp_for(const char *suite, const guint8 *key, gboolean inbound)
-{
-  srtp_policy_t p = {0};
-  if (g_str_equal(suite, "AES_CM_128_HMAC_SHA1_32"))
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
-  else
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
-  guint8 k[RC_SIP_SRTP_KEY_LEN];
-  memcpy(k, key, sizeof k);
-  p.key = k;
-  p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
-  p.window_size = 1024;
-  p.allow_repeat_tx = !inbound;
-  srtp_t s = NULL;
-  if (srtp_create(&s, &p) != srtp_err_status_ok)
-    s = NULL;
-  memset(k, 0, sizeof k);
-  return s;
-}
-
 static void
 call_clear(sim_site_call *c)
 {
@@ -123,8 +100,8 @@ answer_offer(sip_leg *leg, const char *sdp, gsize len)
     if (s[m]->index < 0 || !set_dest(c, m, s[m]))
       return 488;
     c->pt[m] = (guint8)s[m]->pt;
-    if (s[m]->secure && (!(c->srtp_in[m] = srtp_for(s[m]->remote_key.suite, s[m]->remote_key.key, TRUE)) ||
-                         !(c->srtp_out[m] = srtp_for(s[m]->remote_key.suite, keys[m].key, FALSE)))) {
+    if (s[m]->secure && (!(c->srtp_in[m] = rc_srtp_sdes_new(s[m]->remote_key.suite, s[m]->remote_key.key, TRUE, NULL)) ||
+                         !(c->srtp_out[m] = rc_srtp_sdes_new(s[m]->remote_key.suite, keys[m].key, FALSE, NULL)))) {
       call_clear(c);
       return 500;
     }
