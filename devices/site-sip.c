@@ -32,6 +32,7 @@ typedef struct {
   gpointer signalled_data;
   int event_pt, event_rate; /* the audio's telephone-event (RFC 4733), 0 = none */
   rc_rtp_events events;     /* the ingest's thread's (audio), reset while unbound */
+  rc_rtp_seq_map seq[2];    /* what the program's RTP goes out numbered as */
   /* atomics */
   gsize srtp_failed, sent, keyframe_rtcp, keyframe_signalled, keys;
   guint32 remote_ssrc[2];
@@ -125,6 +126,8 @@ send_locked(site_sip *s, gboolean audio, gboolean rtcp, guint8 *data, gsize len)
   GSocketAddress *to = rtcp ? s->rtcp_to[audio] : s->to[audio];
   if (!s->live || !to || (!rtcp && !s->takes[audio]))
     return;
+  if (!rtcp)
+    rc_rtp_seq_map_apply(&s->seq[audio], data);
   int n = (int)len;
   if (s->out[audio] &&
       (rtcp ? srtp_protect_rtcp(s->out[audio], data, &n) : srtp_protect(s->out[audio], data, &n)) != srtp_err_status_ok)

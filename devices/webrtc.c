@@ -95,6 +95,7 @@ struct rc_webrtc_peer {
   address to;
   gboolean can_send;
   rtx_slot *rtx;          /* RTX_SLOTS of the video sent, for its NACKs (when it negotiated them) */
+  rc_rtp_seq_map seq_out[2]; /* [video, audio]: what the program goes out numbered as (under send_lock) */
 };
 
 struct rc_webrtc {
@@ -532,8 +533,9 @@ rc_webrtc_flush(void)
   b->n = 0;
 }
 
-void
-rc_webrtc_peer_send(rc_webrtc_peer *p, const guint8 *rtp, gsize len)
+/* @fresh: a packet of the program (renumbered, kept for NACKs), not one sent again. */
+static void
+send_rtp(rc_webrtc_peer *p, const guint8 *rtp, gsize len, gboolean fresh)
 {
   if (len > SLOT)
     return;
@@ -546,9 +548,12 @@ rc_webrtc_peer_send(rc_webrtc_peer *p, const guint8 *rtp, gsize len)
     rc_webrtc_flush();
   g_mutex_lock(&p->send_lock);
   if (p->can_send) {
-    keep_for_rtx(p, rtp, len);
     guint8 *buf = b->buf[b->n];
     memcpy(buf, rtp, len);
+    if (fresh && len >= 12) {
+      rc_rtp_seq_map_apply(&p->seq_out[rc_webrtc_peer_pt(p, FALSE) != (buf[1] & 0x7f)], buf);
+      keep_for_rtx(p, buf, len);
+    }
     int n = (int)len;
     if (srtp_protect(p->srtp_out, buf, &n) == srtp_err_status_ok) {
       b->w = p->w;
@@ -559,6 +564,12 @@ rc_webrtc_peer_send(rc_webrtc_peer *p, const guint8 *rtp, gsize len)
   g_mutex_unlock(&p->send_lock);
   if (b->n == OUT_BATCH)
     rc_webrtc_flush();
+}
+
+void
+rc_webrtc_peer_send(rc_webrtc_peer *p, const guint8 *rtp, gsize len)
+{
+  send_rtp(p, rtp, len, TRUE);
 }
 
 void
@@ -789,7 +800,7 @@ resend(rc_webrtc_peer *p, const guint8 *nack, gsize len)
       g_mutex_unlock(&p->send_lock);
       if (n) {
         g_atomic_int_inc(&p->w->retransmitted);
-        rc_webrtc_peer_send(p, copy, n);
+        send_rtp(p, copy, n, FALSE);
         rc_webrtc_flush();
       }
     }

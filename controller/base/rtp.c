@@ -193,6 +193,25 @@ rc_rtp_restamp_source(guint8 *data, guint32 ssrc, guint8 payload_type)
   wr32(data + 8, ssrc);
 }
 
+/* Larger forward steps are taken as another source's numbers. */
+#define SEQ_MAP_MAX_GAP 100
+
+guint16
+rc_rtp_seq_map_next(rc_rtp_seq_map *m, guint16 in)
+{
+  guint16 step = (guint16)(in - m->last_in);
+  guint16 out = !m->started ? in : (guint16)(m->last_out + (step >= 1 && step <= SEQ_MAP_MAX_GAP ? step : 1));
+  *m = (rc_rtp_seq_map){.started = TRUE, .last_in = in, .last_out = out};
+  return out;
+}
+
+void
+rc_rtp_seq_map_apply(rc_rtp_seq_map *m, guint8 *data)
+{
+  guint16 out = rc_rtp_seq_map_next(m, (guint16)(data[2] << 8 | data[3]));
+  data[2] = (guint8)(out >> 8), data[3] = (guint8)out;
+}
+
 guint32
 rc_rtp_site_ssrc(const char *code, gboolean audio)
 {

@@ -66,5 +66,22 @@ void rc_rtp_restamp(guint8 *data, guint32 ssrc, guint16 seq, guint32 timestamp);
 /* Rewrites SSRC and payload type in place (the marker bit kept). @len >= 12. */
 void rc_rtp_restamp_source(guint8 *data, guint32 ssrc, guint8 payload_type);
 
+/* One SSRC's outgoing sequence numbers, kept by the transport that sends
+ * it: what it is given may come from several sources in turn (the
+ * program's tiers, mixes, codecs), each numbered on its own. A gap of a
+ * source is kept; a repeated, older or far number (a new source) follows
+ * the last one sent: no number goes out twice, which SRTP's replay check
+ * at the receiver would drop. Zeroed: not started (the first number is
+ * kept). */
+typedef struct {
+  gboolean started;
+  guint16 last_in, last_out;
+} rc_rtp_seq_map;
+
+/* The number to send @in as, and it becomes the last one. */
+guint16 rc_rtp_seq_map_next(rc_rtp_seq_map *m, guint16 in);
+/* Renumbers the RTP packet @data (>= 12 bytes) in place. */
+void rc_rtp_seq_map_apply(rc_rtp_seq_map *m, guint8 *data);
+
 /* FNV-1a 32-bit: a site's SSRCs come from its code (video even, audio odd). */
 guint32 rc_rtp_site_ssrc(const char *code, gboolean audio);

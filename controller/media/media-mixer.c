@@ -60,7 +60,8 @@ typedef struct {
 } mix_output;
 
 /* A client added to or removed from an output's sink from packet @at_seq
- * on (@at_first: from the output's first packet, its codec having sent none). */
+ * on (@at_first: from the output's next packet: its codec has sent none, or
+ * a receiver leaves the codec, whose numbers another codec's do not follow). */
 typedef struct {
   char *host;
   int port;
@@ -576,13 +577,13 @@ next_packet(rc_mixer *x, const mix_output *o, guint16 *at)
   return any;
 }
 
-/* Under route_lock. */
+/* Under route_lock. @now: at @o's next packet, whatever its number. */
 static void
-queue_change(rc_mixer *x, mix_output *o, const char *hostport, rc_site_transport *egress, gboolean add)
+queue_change(rc_mixer *x, mix_output *o, const char *hostport, rc_site_transport *egress, gboolean add, gboolean now)
 {
   route_change *c = g_new0(route_change, 1);
   guint16 at_seq = 0;
-  c->at_first = !next_packet(x, o, &at_seq);
+  c->at_first = !next_packet(x, o, &at_seq) || now;
   if (egress) {
     c->egress = egress;
   } else {
@@ -611,11 +612,15 @@ route(rc_mixer *x, mix_output *from, const char *from_dest, rc_site_transport *f
     b = NULL;
   if (!a && !b)
     return;
+  /* Between codecs no packet number is shared: the old one stops at once
+   * (a transport renumbers what it sends, rc_rtp_seq_map, so its stream
+   * goes on without a repeated number). */
+  gboolean new_stream = a && b && a->codec != b->codec;
   g_mutex_lock(&x->route_lock);
   if (a)
-    queue_change(x, a, from_dest, from_egress, FALSE);
+    queue_change(x, a, from_dest, from_egress, FALSE, new_stream);
   if (b)
-    queue_change(x, b, to_dest, to_egress, TRUE);
+    queue_change(x, b, to_dest, to_egress, TRUE, FALSE);
   g_mutex_unlock(&x->route_lock);
 }
 

@@ -148,6 +148,40 @@ test_restamp_and_ssrc(void)
   g_assert_cmphex(rc_rtp_site_ssrc("TINH", TRUE), ==, 0x35b6ca49u);
 }
 
+/* Two sources numbered alike (two codecs' mixes from one base) reach one
+ * SSRC in turn, overlapping: nothing goes out twice, a source's own gap
+ * stays a gap, and a steady source is not renumbered. */
+static void
+test_seq_map(void)
+{
+  rc_rtp_seq_map m = {0};
+  g_assert_cmpuint(rc_rtp_seq_map_next(&m, 65534), ==, 65534); /* the first is kept */
+  g_assert_cmpuint(rc_rtp_seq_map_next(&m, 65535), ==, 65535);
+  g_assert_cmpuint(rc_rtp_seq_map_next(&m, 0), ==, 0);         /* wraps like its source */
+  g_assert_cmpuint(rc_rtp_seq_map_next(&m, 3), ==, 3);         /* two lost: a gap of 2 */
+  /* Source B takes over at its own numbers, then A sends once more. */
+  guint16 in[] = {2, 3, 4, 5, 4, 6, 7, 40000, 40001};
+  GHashTable *sent = g_hash_table_new(NULL, NULL);
+  g_hash_table_add(sent, GUINT_TO_POINTER(3));
+  guint16 last = 3;
+  for (guint i = 0; i < G_N_ELEMENTS(in); i++) {
+    guint16 out = rc_rtp_seq_map_next(&m, in[i]);
+    g_assert_false(g_hash_table_contains(sent, GUINT_TO_POINTER(out)));
+    g_assert_cmpint((gint16)(guint16)(out - last), >=, 1);
+    g_hash_table_add(sent, GUINT_TO_POINTER(out));
+    last = out;
+  }
+  /* 4, 5, 6, 7, 8 (repeats: one on), 10 (6 after 4: a gap of one), 11, 12 (a jump: one on), 13 */
+  g_assert_cmpuint(last, ==, 13);
+  g_hash_table_destroy(sent);
+  guint8 pkt[12] = {0x80, 96, 0x12, 0x34};
+  rc_rtp_seq_map n = {0};
+  rc_rtp_seq_map_apply(&n, pkt);
+  pkt[2] = 0x12, pkt[3] = 0x34; /* the same number again */
+  rc_rtp_seq_map_apply(&n, pkt);
+  g_assert_cmpuint(pkt[2] << 8 | pkt[3], ==, 0x1235);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -158,5 +192,6 @@ main(int argc, char **argv)
   g_test_add_func("/media-rtp/h264-keyframes", test_h264_keyframes);
   g_test_add_func("/media-rtp/rtcp", test_rtcp);
   g_test_add_func("/media-rtp/restamp-and-ssrc", test_restamp_and_ssrc);
+  g_test_add_func("/media-rtp/seq-map", test_seq_map);
   return g_test_run();
 }
