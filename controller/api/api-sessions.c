@@ -23,6 +23,7 @@ static const rc_field session_create_fields[] = {
   {"ends_at", RC_FIELD_TIME, TRUE, 0, 0, NULL},
   {"organisation_id", RC_FIELD_ID, FALSE, 0, 0, NULL},
   {"room_id", RC_FIELD_ID_OR_NULL, FALSE, 0, 0, NULL},
+  {"closed", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const rc_field session_update_fields[] = {
@@ -33,6 +34,7 @@ static const rc_field session_update_fields[] = {
   {"ends_at", RC_FIELD_TIME, FALSE, 0, 0, NULL},
   {"organisation_id", RC_FIELD_ID, FALSE, 0, 0, NULL},
   {"room_id", RC_FIELD_ID_OR_NULL, FALSE, 0, 0, NULL},
+  {"closed", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const rc_field item_create_fields[] = {

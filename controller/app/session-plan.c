@@ -96,11 +96,20 @@ rc_session_plan_update(rc_session_plan *p, gint64 id, json_t *fields, gint64 by,
   g_autoptr(json_t) merged = editable(p->store, id, error);
   if (!merged)
     return FALSE;
+  json_t *closed = json_object_get(fields, "closed");
+  if (closed && !rc_meeting_session_closed_change(json_string_value(json_object_get(merged, "status")),
+                                                  json_is_true(json_object_get(merged, "closed")), json_is_true(closed),
+                                                  error))
+    return FALSE;
+  gboolean closing = closed && json_is_true(closed) != json_is_true(json_object_get(merged, "closed"));
   json_object_update(merged, fields);
+  g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT, id);
   if (!check_times(merged, error) || !rc_store_begin(p->store, error) ||
       !rc_store_end(p->store,
                     rc_store_session_update(p->store, id, fields, error) &&
-                        audit(p->store, by, "session.update", id, error),
+                        audit(p->store, by, "session.update", id, error) &&
+                        (!closing || rc_store_audit(p->store, by, "session.closed", target,
+                                                    json_is_true(closed) ? "open -> closed" : "closed -> open", error)),
                     error))
     return FALSE;
   announce(p, id, RC_EVENT_SESSION_UPDATED);

@@ -267,6 +267,15 @@ rc_meeting_session_editable(const char *status, GError **error)
 }
 
 gboolean
+rc_meeting_session_closed_change(const char *status, gboolean was_closed, gboolean closed, GError **error)
+{
+  if (closed || !was_closed || g_strcmp0(status, "live") != 0)
+    return TRUE;
+  g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "a live closed session stays closed until it ends");
+  return FALSE;
+}
+
+gboolean
 rc_meeting_session_deletable(const char *status, GError **error)
 {
   if (g_strcmp0(status, "live") != 0)

@@ -71,6 +71,10 @@ gboolean rc_meeting_session_transition(const char *status, const char *action, c
 /* Whether a session in @status may have its details, agenda or documents
  * edited (not once ended). */
 gboolean rc_meeting_session_editable(const char *status, GError **error);
+/* A session may be made closed at any time before its end, and opened again
+ * only before it goes live: a live closed session stays closed
+ * (RC_ERROR_INVALID_STATE). */
+gboolean rc_meeting_session_closed_change(const char *status, gboolean was_closed, gboolean closed, GError **error);
 /* Whether a session in @status may be deleted (not while live). */
 gboolean rc_meeting_session_deletable(const char *status, GError **error);
 /* Whether delegates may check in or out (not once ended). */

@@ -399,6 +399,10 @@ static const char *const migrations[] = {
   "  outcome TEXT CHECK (outcome IN ('withdrawn','granted','dropped')),"
   "  CHECK ((ended_at IS NULL) = (outcome IS NULL)));"
   "CREATE UNIQUE INDEX site_floor_open ON site_floor_requests(session_id, site_id) WHERE ended_at IS NULL;",
+  /* 14: a closed session (phiên họp kín: state secrets): only encrypted
+   * media, no recording nor RTSP output, its documents recovered from the
+   * tablets at its end (sessions.h). */
+  "ALTER TABLE sessions ADD COLUMN closed BOOLEAN NOT NULL DEFAULT 0;",
 };
 
 /* SQLITE_FULL is SQLite's word for ENOSPC on the database or the WAL; an

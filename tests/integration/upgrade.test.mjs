@@ -16,6 +16,9 @@ import { request, stopClean } from '../lib/integration.mjs';
 import { roomctl } from '../lib/meeting.mjs';
 import { ADMIN_PASSWORD, login, startServer, testConfig } from '../lib/server.mjs';
 
+// The schema this roomctl migrates to (controller/store/store.c: migrations).
+const LATEST = 14;
+
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'schema-7');
 const config = { media: { enabled: 'false' } };
 const sql = (db, q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
@@ -52,9 +55,9 @@ describe('upgrade from schema 7', () => {
     const srv = await startServer({ dataDir: dir, config });
     let backups;
     try {
-      assert.equal((await request(srv.base, null, 'GET', '/healthz')).json.schema, 13);
-      assert.match(srv.stderr, /backup before migrating schema 7 to 13: .*backups\/pre-migration-v7-\d{8}T\d{6}Z/);
-      assert.match(srv.stderr, /database migrated from schema 7 to 13/);
+      assert.equal((await request(srv.base, null, 'GET', '/healthz')).json.schema, LATEST);
+      assert.match(srv.stderr, new RegExp(`backup before migrating schema 7 to ${LATEST}: .*backups/pre-migration-v7-\\d{8}T\\d{6}Z`));
+      assert.match(srv.stderr, new RegExp(`database migrated from schema 7 to ${LATEST}`));
       const admin = await login(srv.base, 'admin', ADMIN_PASSWORD);
       const sessions = (await request(srv.base, admin, 'GET', '/api/v1/sessions')).json;
       assert.equal(String((sessions.sessions || sessions).length), old.sessions);
@@ -63,6 +66,7 @@ describe('upgrade from schema 7', () => {
       assert.equal(sites.json.h264_payload_type, 97, 'a schema-8 column');
       assert.equal(sql(db, 'SELECT count(*) FROM sip_calls'), '0', 'schema 12: the SIP call records, none yet');
       assert.equal(sql(db, 'SELECT count(*) FROM site_floor_requests'), '0', 'schema 13: the sites asking for the floor, none yet');
+      assert.equal(sql(db, 'SELECT count(*) FROM sessions WHERE closed'), '0', 'schema 14: no session is closed');
       // Schema 9: everything is the province's, and the staff who saw every session still do.
       const orgs = (await request(srv.base, admin, 'GET', '/api/v1/organisations')).json.organisations;
       assert.deepEqual(orgs.map((o) => [o.id, o.kind]), [[1, 'province']]);
@@ -113,12 +117,12 @@ describe('upgrade from schema 7', () => {
   test('a database of a newer schema is refused, naming both versions, and not written to', async () => {
     const dir = oldDataDir(work, 'newer');
     const db = path.join(dir, 'roomctl.db');
-    sql(db, 'PRAGMA journal_mode=WAL; PRAGMA user_version = 14;');
+    sql(db, `PRAGMA journal_mode=WAL; PRAGMA user_version = ${LATEST + 1};`);
     const hash = sha(db);
     const res = await roomctl(['--config', conf, '--data-dir', dir, '--port', '0', '--listen', '127.0.0.1'], { timeoutMs: 20_000 });
     assert.equal(res.code, 1);
     assert.equal(sha(db), hash);
-    assert.match(res.stderr, /database schema version 14 is newer than this roomctl \S+ \(13\); use a newer roomctl or restore a backup/);
+    assert.match(res.stderr, new RegExp(`database schema version ${LATEST + 1} is newer than this roomctl \\S+ \\(${LATEST}\\); use a newer roomctl or restore a backup`));
     assert.ok(!fs.existsSync(path.join(dir, 'backups')), 'no backup either');
 
     // The same for a backup of it.
@@ -127,7 +131,7 @@ describe('upgrade from schema 7', () => {
     const backup = /^backup made: (.+)$/m.exec(made.stdout)[1];
     const r = await roomctl(['--config', conf, '--data-dir', path.join(work, 'newer-restored'), '--restore', backup]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /the backup's database schema version 14 is newer than this roomctl \S+ \(13\)/);
+    assert.match(r.stderr, new RegExp(`the backup's database schema version ${LATEST + 1} is newer than this roomctl \\S+ \\(${LATEST}\\)`));
     assert.ok(!fs.existsSync(path.join(work, 'newer-restored')));
   });
 });

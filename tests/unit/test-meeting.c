@@ -193,6 +193,19 @@ test_live_state(void)
   rc_meeting_free(m); /* frees the remaining vote and floors */
 }
 
+static void
+test_closed_change(void)
+{
+  GError *error = NULL;
+  g_assert_true(rc_meeting_session_closed_change("scheduled", FALSE, TRUE, NULL));
+  g_assert_true(rc_meeting_session_closed_change("scheduled", TRUE, FALSE, NULL)); /* before it goes live */
+  g_assert_true(rc_meeting_session_closed_change("live", FALSE, TRUE, NULL));      /* closed while live */
+  g_assert_true(rc_meeting_session_closed_change("live", TRUE, TRUE, NULL));
+  g_assert_false(rc_meeting_session_closed_change("live", TRUE, FALSE, &error));   /* not opened while live */
+  g_assert_error(error, RC_ERROR, RC_ERROR_INVALID_STATE);
+  g_clear_error(&error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -202,6 +215,7 @@ main(int argc, char **argv)
   g_test_add_func("/meeting/event-table", test_event_table);
   g_test_add_func("/meeting/event-user-refused", test_event_user_refused);
   g_test_add_func("/meeting/epoch", test_epoch_changes);
+  g_test_add_func("/meeting/closed-change", test_closed_change);
   g_test_add_func("/meeting/session-life", test_session_life);
   g_test_add_func("/meeting/live-state", test_live_state);
   return g_test_run();

@@ -41,12 +41,12 @@ static void
 test_schema_and_reopen(fixture *f, gconstpointer data)
 {
   (void)data;
-  g_assert_cmpint(rc_store_schema_version(f->store), ==, 13);
+  g_assert_cmpint(rc_store_schema_version(f->store), ==, rc_store_latest_schema());
   add_user(f->store, "db01", "delegate");
   rc_store_close(f->store);
   f->store = rc_store_open(f->dir, NULL);
   g_assert_nonnull(f->store);
-  g_assert_cmpint(rc_store_schema_version(f->store), ==, 13);
+  g_assert_cmpint(rc_store_schema_version(f->store), ==, rc_store_latest_schema());
   g_assert_cmpint(rc_store_user_count(f->store), ==, 1);
 }
 
@@ -74,7 +74,7 @@ test_organisations_migration(fixture *f, gconstpointer data)
   gint64 staff = add_user(f->store, "thuky", "secretariat");
   gint64 del = add_user(f->store, "db01", "delegate");
   gint64 s = add_session(f->store);
-  exec_closed(f, "DROP TABLE site_floor_requests; DROP TABLE sip_calls; DROP TABLE site_credentials; DROP TRIGGER rooms_gone; DROP INDEX users_organisation; DROP INDEX sites_organisation;"
+  exec_closed(f, "ALTER TABLE sessions DROP COLUMN closed; DROP TABLE site_floor_requests; DROP TABLE sip_calls; DROP TABLE site_credentials; DROP TRIGGER rooms_gone; DROP INDEX users_organisation; DROP INDEX sites_organisation;"
                  "DROP INDEX sessions_organisation; ALTER TABLE users DROP COLUMN organisation_id;"
                  "ALTER TABLE users DROP COLUMN include_children; ALTER TABLE sites DROP COLUMN organisation_id;"
                  "ALTER TABLE sessions DROP COLUMN organisation_id; ALTER TABLE sessions DROP COLUMN room_id;"
@@ -83,7 +83,7 @@ test_organisations_migration(fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   f->store = rc_store_open(f->dir, &error);
   g_assert_no_error(error);
-  g_assert_cmpint(rc_store_schema_version(f->store), ==, 13);
+  g_assert_cmpint(rc_store_schema_version(f->store), ==, rc_store_latest_schema());
   g_autoptr(json_t) province = rc_store_organisation_get(f->store, 1, &error);
   g_assert_no_error(error);
   g_assert_cmpstr(json_string_value(json_object_get(province, "kind")), ==, "province");
