@@ -403,6 +403,31 @@ static const char *const migrations[] = {
    * media, no recording nor RTSP output, its documents recovered from the
    * tablets at its end (sessions.h). */
   "ALTER TABLE sessions ADD COLUMN closed BOOLEAN NOT NULL DEFAULT 0;",
+  /* 15: where a plain-RTP site's media may come from, and its SRTP master
+   * key; the tablets that held a closed session's documents, and when each
+   * confirmed it purged them (thu hồi tài liệu).
+   * - sites.media_from: an IPv4 address or CIDR subnet ('' = the host of
+   *   its address).
+   * - site_srtp_keys.sealed: the master key and salt sealed with the
+   *   daemon's own key (never the key in clear).
+   * - document_recoveries: one row a delegate's tablet (its own random id)
+   *   that opened the session; recovered_at NULL = not recovered yet. */
+  "ALTER TABLE sites ADD COLUMN media_from TEXT NOT NULL DEFAULT '';"
+  "CREATE TABLE site_srtp_keys ("
+  "  site_id INTEGER PRIMARY KEY REFERENCES sites(id) ON DELETE CASCADE,"
+  "  sealed TEXT NOT NULL,"
+  "  created_at TEXT NOT NULL,"
+  "  created_by INTEGER REFERENCES users(id) ON DELETE SET NULL);"
+  "CREATE TABLE document_recoveries ("
+  "  id INTEGER PRIMARY KEY,"
+  "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+  "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+  "  device TEXT NOT NULL,"
+  "  first_seen_at TEXT NOT NULL,"
+  "  recovered_at TEXT,"
+  "  documents INTEGER,"
+  "  notes INTEGER,"
+  "  UNIQUE (session_id, user_id, device));",
 };
 
 /* SQLITE_FULL is SQLite's word for ENOSPC on the database or the WAL; an

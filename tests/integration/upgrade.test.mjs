@@ -17,7 +17,7 @@ import { roomctl } from '../lib/meeting.mjs';
 import { ADMIN_PASSWORD, login, startServer, testConfig } from '../lib/server.mjs';
 
 // The schema this roomctl migrates to (controller/store/store.c: migrations).
-const LATEST = 14;
+const LATEST = 15;
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'schema-7');
 const config = { media: { enabled: 'false' } };
@@ -67,6 +67,7 @@ describe('upgrade from schema 7', () => {
       assert.equal(sql(db, 'SELECT count(*) FROM sip_calls'), '0', 'schema 12: the SIP call records, none yet');
       assert.equal(sql(db, 'SELECT count(*) FROM site_floor_requests'), '0', 'schema 13: the sites asking for the floor, none yet');
       assert.equal(sql(db, 'SELECT count(*) FROM sessions WHERE closed'), '0', 'schema 14: no session is closed');
+      assert.equal(sql(db, 'SELECT count(*) FROM document_recoveries') + sql(db, 'SELECT count(*) FROM site_srtp_keys'), '00', 'schema 15: none yet');
       // Schema 9: everything is the province's, and the staff who saw every session still do.
       const orgs = (await request(srv.base, admin, 'GET', '/api/v1/organisations')).json.organisations;
       assert.deepEqual(orgs.map((o) => [o.id, o.kind]), [[1, 'province']]);
