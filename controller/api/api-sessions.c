@@ -490,6 +490,20 @@ sites_put(rc_api_call *call, GError **error)
          sites_get(call, error);
 }
 
+/* ---- closed sessions: the tablets' receipts (recoveries.h) ---- */
+
+static gboolean
+recoveries_get(rc_api_call *call, GError **error)
+{
+  gint64 id = PARAM(call, 0);
+  g_autoptr(json_t) session = rc_store_session_get(call->api->store, id, error);
+  json_t *list = session ? rc_store_recoveries(call->api->store, id, error) : NULL;
+  return list && reply_object(call, 200, json_pack("{sI sO ss so}", "session_id", (json_int_t)id, "closed",
+                                                   json_object_get(session, "closed"), "status",
+                                                   json_string_value(json_object_get(session, "status")),
+                                                   "delegates", list));
+}
+
 /* ---- attendance ---- */
 
 static gboolean
@@ -571,6 +585,7 @@ const rc_api_route rc_api_routes_sessions[] = {
   {"PUT", "/api/v1/sessions/{id}/sites", EDITORS, RC_BODY_JSON, sites_fields, sites_put, RC_REACH_SCOPE},
   {"GET", "/api/v1/sessions/{id}/organisations", STAFF, RC_BODY_NONE, NULL, invited_get, RC_REACH_INVITED},
   {"PUT", "/api/v1/sessions/{id}/organisations", EDITORS, RC_BODY_JSON, invited_fields, invited_put, RC_REACH_SCOPE},
+  {"GET", "/api/v1/sessions/{id}/recoveries", STAFF, RC_BODY_NONE, NULL, recoveries_get, RC_REACH_SCOPE},
   {"GET", "/api/v1/sessions/{id}/attendance", STAFF, RC_BODY_NONE, NULL, attendance_get, RC_REACH_INVITED},
   {"POST", "/api/v1/sessions/{id}/attendance", EDITORS, RC_BODY_JSON, attendance_fields, attendance_post, RC_REACH_SCOPE},
   {NULL, NULL, 0, 0, NULL, NULL, 0},

@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "roomctl-api"
 #include "api/api-private.h"
 #include "app/organisations.h"
+#include "app/recoveries.h"
 
 #include <string.h>
 
@@ -22,6 +23,15 @@ static const rc_field subscribe_fields[] = {
   {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
   {"last_seq", RC_FIELD_INT, FALSE, 0, G_MAXINT64, NULL},
   {"epoch", RC_FIELD_STRING, FALSE, 0, 64, NULL},
+  /* the tablet's own random id: its opening a closed session is noted */
+  {"device", RC_FIELD_STRING, FALSE, 8, 64, NULL},
+  {NULL, 0, 0, 0, 0, NULL},
+};
+static const rc_field recovered_fields[] = {
+  {"session_id", RC_FIELD_ID, TRUE, 0, 0, NULL},
+  {"device", RC_FIELD_STRING, TRUE, 8, 64, NULL},
+  {"documents", RC_FIELD_INT, TRUE, 0, 100000, NULL},
+  {"notes", RC_FIELD_INT, TRUE, 0, 100000, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const rc_field session_fields[] = {
@@ -93,6 +103,7 @@ ws_subscribe(rc_api_ws_call *call, GError **error)
   json_t *attendance = detail ? rc_store_attendance(api->store, id, error) : NULL;
   if (!attendance)
     return FALSE;
+  rc_recoveries_seen(api->store, call->peer->user, detail, json_string_value(json_object_get(call->body, "device")));
   api->io.subscribe(call->peer->conn, id, TRUE);
   const char *epoch = rc_meeting_epoch(api->meeting);
   gint64 seq = rc_meeting_seq(api->meeting, id);
@@ -157,6 +168,19 @@ ws_checkout(rc_api_ws_call *call, GError **error)
 }
 
 static gboolean
+ws_documents_recovered(rc_api_ws_call *call, GError **error)
+{
+  json_t *row = rc_recoveries_receipt(call->api->store, call->api->meeting, call->peer->user,
+                                      rc_api_ws_int(call, "session_id"),
+                                      json_string_value(json_object_get(call->body, "device")),
+                                      rc_api_ws_int(call, "documents"), rc_api_ws_int(call, "notes"), error);
+  if (!row)
+    return FALSE;
+  call->ack = json_pack("{so}", "recovery", row);
+  return TRUE;
+}
+
+static gboolean
 ws_ping(rc_api_ws_call *call, GError **error)
 {
   (void)error;
@@ -172,6 +196,8 @@ static const rc_api_ws_type messages[] = {
   {"checkin", RC_ROLE_DELEGATE | RC_ROLE_CHAIR | RC_ROLES_EDITORS, attendance_fields, ws_checkin},
   {"checkout", RC_ROLE_DELEGATE | RC_ROLE_CHAIR | RC_ROLES_EDITORS, attendance_fields, ws_checkout},
   {"ping", RC_ROLES_ANY, no_fields, ws_ping},
+  /* a tablet purged a closed session's documents and notes (recoveries.h) */
+  {"documents.recovered", RC_ROLE_DELEGATE | RC_ROLE_CHAIR, recovered_fields, ws_documents_recovered},
 };
 
 static const rc_api_ws_type *

@@ -14,6 +14,9 @@ static const rc_event_info table[RC_N_EVENTS] = {
   /* A count that the next one (at most 200 ms later) or vote.closed replaces. */
   [RC_EVENT_VOTE_PROGRESS] = {"vote.progress", RC_AUDIENCE_TABLETS, FALSE},
   [RC_EVENT_VOTE_CLOSED] = {"vote.closed", RC_AUDIENCE_TABLETS, TRUE},
+  /* A tablet's receipt for a closed session's documents: the console's
+   * list (GET /sessions/{id}/recoveries) is its snapshot. */
+  [RC_EVENT_DOCUMENTS_RECOVERED] = {"documents.recovered", RC_AUDIENCE_TABLETS, FALSE},
   [RC_EVENT_MEDIA_UPDATED] = {"media.updated", RC_AUDIENCE_TABLETS | RC_AUDIENCE_TECH, TRUE},
   /* The sites asking for the floor: GET /sessions/{id}/site-floor is its snapshot. */
   [RC_EVENT_SITE_FLOOR_UPDATED] = {"floor.sites.updated", RC_AUDIENCE_TABLETS | RC_AUDIENCE_TECH, TRUE},

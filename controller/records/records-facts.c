@@ -9,7 +9,9 @@
  *    "speakers": speakers log, "votes": [vote oldest first + "named":
  *               [{"full_name","option"}] for open votes only],
  *    "sites": [{"site_id","code","name","level","assigned","calls":[...],
- *               "joined_at","left_at","seconds"}]} */
+ *               "joined_at","left_at","seconds"}]}
+ * and, for a closed session, "recoveries": the tablets' receipts
+ * (rc_store_recoveries). */
 #define G_LOG_DOMAIN "roomctl-records"
 #include "records/records.h"
 #include "base/rc-error.h"
@@ -185,8 +187,17 @@ rc_records_session_facts(rc_store *store, gint64 session_id, GError **error)
   g_autoptr(json_t) sites = votes ? sites_facts(store, session_id, error) : NULL;
   if (!sites)
     return NULL;
-  return json_pack("{sO sO sO sO sO sO}", "session", session, "attendance", attendance, "agenda", agenda, "speakers",
-                   speakers, "votes", votes, "sites", sites);
+  json_t *facts = json_pack("{sO sO sO sO sO sO}", "session", session, "attendance", attendance, "agenda", agenda,
+                            "speakers", speakers, "votes", votes, "sites", sites);
+  if (json_is_true(json_object_get(session, "closed"))) {
+    json_t *recoveries = rc_store_recoveries(store, session_id, error);
+    if (!recoveries) {
+      json_decref(facts);
+      return NULL;
+    }
+    json_object_set_new(facts, "recoveries", recoveries);
+  }
+  return facts;
 }
 
 static gboolean

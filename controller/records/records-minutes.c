@@ -1,7 +1,8 @@
 /* records-minutes — lays out one session's facts (records-facts.c) as the
  * draft of its minutes, in Vietnamese: who attended (delegates and sites,
  * with their times), each agenda item with its times, documents (title,
- * pages, SHA-256), speakers and votes, and the signature block. Open votes
+ * pages, SHA-256), speakers and votes, for a closed session the tablets
+ * that gave its documents back, and the signature block. Open votes
  * list who chose what; secret votes never name anyone. Pure. */
 #define G_LOG_DOMAIN "roomctl-records"
 #include "records/records-private.h"
@@ -14,6 +15,7 @@ static const double W_SPEAKERS[] = {0.07, 0.43, 0.20, 0.30};
 static const double W_COUNTS[] = {0.60, 0.20, 0.20};
 static const double W_NAMED[] = {0.07, 0.53, 0.40};
 static const double W_SIGN[] = {0.5, 0.5};
+static const double W_RECOVERED[] = {0.07, 0.33, 0.18, 0.24, 0.18};
 
 const char *
 rc_records_vote_outcome(json_t *result)
@@ -266,6 +268,36 @@ header_part(rc_doc *doc, json_t *s, GTimeZone *tz)
     rc_doc_paragraph(doc, "%s", desc);
 }
 
+/* A closed session: each delegate's tablets, recovered or not. */
+static void
+recoveries_part(rc_doc *doc, json_t *recoveries, GTimeZone *tz)
+{
+  rc_doc_heading(doc, 1, "IV. THU HỒI TÀI LIỆU (PHIÊN HỌP KÍN)");
+  rc_doc_paragraph(doc, "Tài liệu và ghi chú của phiên họp kín được xóa khỏi máy tính bảng khi phiên họp kết thúc; "
+                        "mỗi máy gửi xác nhận đã thu hồi.");
+  rc_doc_table(doc, W_RECOVERED, 0, "STT", "Đại biểu", "Máy tính bảng", "Thu hồi", "Tài liệu / ghi chú", NULL);
+  gint64 n = 0;
+  size_t i, j;
+  json_t *d, *tab;
+  json_array_foreach(recoveries, i, d) {
+    g_autofree char *no = rec_num(++n);
+    json_t *tablets = json_object_get(d, "tablets");
+    if (json_array_size(tablets) == 0)
+      rc_doc_row(doc, no, REC_STR(d, "full_name"), "—", "Không mở phiên họp trên máy tính bảng", "—");
+    json_array_foreach(tablets, j, tab) {
+      g_autofree char *device = g_strndup(REC_STR(tab, "device"), 8);
+      g_autofree char *at = rc_records_datetime(REC_STR(tab, "recovered_at"), tz);
+      g_autofree char *when = REC_TRUE(tab, "recovered") ? g_strdup_printf("Đã thu hồi, %s", at)
+                                                          : g_strdup("CHƯA THU HỒI");
+      g_autofree char *counts = REC_TRUE(tab, "recovered")
+                                    ? g_strdup_printf("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT,
+                                                      REC_INT(tab, "documents"), REC_INT(tab, "notes"))
+                                    : g_strdup("—");
+      rc_doc_row(doc, j ? "" : no, j ? "" : REC_STR(d, "full_name"), device, when, counts);
+    }
+  }
+}
+
 rc_doc *
 rc_records_minutes(json_t *facts, GTimeZone *tz)
 {
@@ -289,6 +321,8 @@ rc_records_minutes(json_t *facts, GTimeZone *tz)
   other += votes_part(doc, json_object_get(facts, "votes"), 0, agenda, tz);
   if (other == 0)
     rc_doc_paragraph(doc, "Không có.");
+  if (json_object_get(facts, "recoveries"))
+    recoveries_part(doc, json_object_get(facts, "recoveries"), tz);
   g_autoptr(GDateTime) now = g_date_time_new_now(tz);
   g_autofree char *made = g_date_time_format(now, "%H:%M %d/%m/%Y");
   rc_doc_note(doc, "Bản dự thảo do roomctl lập lúc %s từ dữ liệu ghi nhận trong phiên họp; thư ký kiểm tra, "

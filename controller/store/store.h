@@ -180,6 +180,23 @@ gint64 rc_store_document_session(rc_store *store, gint64 document_id);
 GStrv rc_store_document_hashes(rc_store *store, gint64 session_id, gint64 item_id);
 gboolean rc_store_document_hash_used(rc_store *store, const char *sha256);
 
+/* ---- closed sessions: tablets that purged them (store-recoveries.c) ---- */
+/* Notes that @device (a tablet's own random id) of @user_id opened closed
+ * @session_id (first_seen_at; kept when already there). Over 8 tablets of
+ * one delegate in one session: RC_ERROR_INVALID naming "device". */
+gboolean rc_store_recovery_seen(rc_store *store, gint64 session_id, gint64 user_id, const char *device,
+                                GError **error);
+/* Records that @device purged @documents documents and @notes notes of
+ * @session_id now (the row made if the tablet was never seen). A tablet
+ * already recorded as recovered keeps its first receipt: *@already TRUE.
+ * Inside the caller's transaction. The row. (transfer full) */
+json_t *rc_store_recovery_record(rc_store *store, gint64 session_id, gint64 user_id, const char *device,
+                                 gint64 documents, gint64 notes, gboolean *already, GError **error);
+/* The session's delegates (and anyone else whose tablet opened it), each
+ * {user_id, username, full_name, tablets: [{device, first_seen_at,
+ * recovered_at, documents, notes, recovered}]}, by name. (transfer full) */
+json_t *rc_store_recoveries(rc_store *store, gint64 session_id, GError **error);
+
 /* ---- confidential documents and signatures (store-confidential.c) ---- */
 /* The user ids listed as readers of a confidential document. (transfer full) */
 json_t *rc_store_document_readers(rc_store *store, gint64 document_id, GError **error);
