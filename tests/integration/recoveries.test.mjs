@@ -154,7 +154,7 @@ describe('closed session: recovery receipts', () => {
     assert.equal(await code(t1.request('documents.recovered', body({ notes: 'x' }))), 1001, 'not a number');
     assert.equal(await code(t1.request('documents.recovered', { session_id: closed.id, device: DEVICE_A })), 1001, 'counts missing');
     const t4 = await connect(d4.token);
-    assert.equal(await code(t4.request('documents.recovered', body())), 1101, 'not a delegate of the session');
+    assert.equal(await code(t4.request('documents.recovered', body())), 1200, 'not a delegate: the session is not theirs to see');
     const tt = await connect(tech.token);
     assert.equal(await code(tt.request('documents.recovered', body())), 1101, 'wrong role');
     const ta = await connect(admin);
