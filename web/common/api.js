@@ -215,9 +215,10 @@ const WS_SUBPROTOCOL = 'roomctl.v1';
  */
 export class RoomSocket {
   constructor({ url, getToken = () => auth.token, onStatus, onAuthFailed,
-    requestTimeoutMs = 10_000, pingIntervalMs = 25_000 } = {}) {
+    requestTimeoutMs = 10_000, pingIntervalMs = 25_000, subscribeExtra = {} } = {}) {
     this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     this.getToken = getToken;
+    this.subscribeExtra = subscribeExtra;   // fields added to every subscribe (a tablet's device id)
     this.onStatus = onStatus || (() => {});
     this.onAuthFailed = onAuthFailed || (() => {});
     this.requestTimeoutMs = requestTimeoutMs;
@@ -396,7 +397,7 @@ export class RoomSocket {
 
   _sendSubscribe(sid) {
     const sub = this._subs.get(sid);
-    const body = { session_id: sid };
+    const body = { session_id: sid, ...this.subscribeExtra };
     if (sub && sub.seq != null && sub.epoch) { body.last_seq = sub.seq; body.epoch = sub.epoch; }
     return this._send('subscribe', body).then((ack) => {
       const cur = this._subs.get(sid);

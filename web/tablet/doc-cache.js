@@ -10,6 +10,13 @@
 // If-None-Match: "<sha256>" — the server answers 304 (no body) and the copy
 // is used, or 403/404 when the delegate may no longer read it (the copy is
 // then dropped). Offline, the stored copy is used as is.
+//
+// Each copy lists the sessions it was read in (`sessions`), so the copies of
+// a closed session can be purged at its end (recovery.js): a document shared
+// with another session goes too (it is fetched again there). A document of a
+// closed session that has ended (doc.keep === false) or that this tablet
+// withholds (withholdSession: it is waiting to be purged) is never served
+// from, nor put into, the store.
 
 import { authHeaders, errorFromBody, ApiError } from '../common/api.js';
 import { t } from '../common/i18n.js';
@@ -21,6 +28,12 @@ const KEEP_MS = 60 * 24 * 3600 * 1000;   // a copy unused for 60 days is dropped
 
 let dbPromise = null;
 const checked = new Set();   // sha256 revalidated since the app started
+const withheld = new Set();  // session ids whose copies must not be used (to be purged)
+
+/** Copies read in session @sid are no longer used (until purged). */
+export function withholdSession(sid) { withheld.add(Number(sid)); }
+
+const isWithheld = (entry) => (entry.sessions || []).some((sid) => withheld.has(sid));
 
 function openDb() {
   if (dbPromise) return dbPromise;
@@ -72,10 +85,51 @@ export async function clearDocuments() {
   try { await tx(db, 'readwrite', (s) => s.clear()); } catch { /* gone anyway */ }
 }
 
-async function touch(entry) {
+const withSession = (list, sid) => (sid == null || (list || []).includes(sid) ? (list || []) : [...(list || []), sid]);
+
+async function touch(entry, sessionId) {
   const db = await openDb();
   if (!db) return;
-  try { await tx(db, 'readwrite', (s) => s.put({ ...entry, used_at: Date.now() })); } catch { /* best effort */ }
+  const sessions = withSession(entry.sessions, sessionId);
+  try { await tx(db, 'readwrite', (s) => s.put({ ...entry, sessions, used_at: Date.now() })); } catch { /* best effort */ }
+}
+
+/** Every stored copy: [{sha256, document_id, sessions}] (no bytes). */
+export async function storedCopies() {
+  const db = await openDb();
+  if (!db) return [];
+  const out = [];
+  try {
+    await tx(db, 'readonly', (s) => {
+      s.openCursor().onsuccess = (e) => {
+        const cur = e.target.result;
+        if (!cur) return;
+        out.push({ sha256: cur.value.sha256, document_id: cur.value.document_id, sessions: cur.value.sessions || [] });
+        cur.continue();
+      };
+    });
+  } catch { /* nothing readable: nothing held */ }
+  return out;
+}
+
+/** Deletes every copy read in session @sid; resolves with how many went. */
+export async function purgeSessionDocuments(sid) {
+  const db = await openDb();
+  if (!db) return 0;
+  let count = 0;
+  await tx(db, 'readwrite', (s) => {
+    s.openCursor().onsuccess = (e) => {
+      const cur = e.target.result;
+      if (!cur) return;
+      if ((cur.value.sessions || []).includes(sid)) {
+        checked.delete(cur.value.sha256);
+        cur.delete();
+        count += 1;
+      }
+      cur.continue();
+    };
+  });
+  return count;
 }
 
 export async function cachedDocument(sha256) {
@@ -129,8 +183,16 @@ export async function loadDocumentBytes(doc, { onProgress } = {}) {
   // A confidential document comes stamped for this reader and this moment:
   // fetched each time, never kept on the tablet.
   if (doc.confidential) return loadStamped(doc, url, onProgress);
-  const cached = await cachedDocument(doc.sha256);
-  if (cached && checked.has(doc.sha256)) return new Uint8Array(cached.bytes.slice(0));
+  const sessionId = doc.session_id == null ? null : Number(doc.session_id);
+  // An ended closed session's documents were given back: read from the
+  // server each time, kept nowhere.
+  if (doc.keep === false || withheld.has(sessionId)) return loadStamped(doc, url, onProgress);
+  let cached = await cachedDocument(doc.sha256);
+  if (cached && isWithheld(cached)) cached = null;
+  if (cached && checked.has(doc.sha256)) {
+    if (sessionId != null && !(cached.sessions || []).includes(sessionId)) touch(cached, sessionId);
+    return new Uint8Array(cached.bytes.slice(0));
+  }
 
   const headers = authHeaders();
   if (cached) headers['If-None-Match'] = `"${doc.sha256}"`;
@@ -147,7 +209,7 @@ export async function loadDocumentBytes(doc, { onProgress } = {}) {
   clearTimeout(timer);
   if (res.status === 304 && cached) {
     checked.add(doc.sha256);
-    touch(cached);
+    touch(cached, sessionId);
     return new Uint8Array(cached.bytes.slice(0));
   }
   if (!res.ok) {
@@ -160,7 +222,10 @@ export async function loadDocumentBytes(doc, { onProgress } = {}) {
   const etag = (res.headers.get('ETag') || '').replace(/"/g, '');
   const key = etag || doc.sha256;
   checked.add(key);
-  await storeDocument(key, bytes.slice(0).buffer, { document_id: doc.id, title: doc.title || '' });
+  const before = await cachedDocument(key);
+  await storeDocument(key, bytes.slice(0).buffer, {
+    document_id: doc.id, title: doc.title || '', sessions: withSession(((before && before.sessions) || []).filter((x) => !withheld.has(x)), sessionId),
+  });
   return bytes;
 }
 

@@ -36,6 +36,11 @@ export const TABLET_MESSAGES = {
     'tb.session.gone': 'Không mở được phiên họp này.',
     'tb.session.deleted': 'Phiên họp đã bị xóa.',
     'tb.session.subscribe_failed': 'Không nhận được dữ liệu phiên họp',
+    'tb.closed.banner': 'Phiên họp kín',
+    'tb.closed.hint': 'Tài liệu và ghi chú của phiên họp này sẽ được thu hồi khỏi máy tính bảng khi phiên họp kết thúc.',
+    'tb.closed.purging': 'Phiên họp kín đã kết thúc — đang thu hồi tài liệu khỏi máy…',
+    'tb.closed.purged': 'Phiên họp kín “{title}” đã kết thúc: tài liệu và ghi chú của phiên họp đã được xóa khỏi máy tính bảng này.',
+    'tb.closed.badge': 'Họp kín',
     'tb.conn.offline_banner': 'Mất kết nối với máy chủ — đang tự kết nối lại. Phiếu biểu quyết và ghi chú chưa gửi sẽ được gửi khi có kết nối.',
 
     'tb.checkin.prompt_title': 'Bạn chưa điểm danh',
@@ -257,6 +262,11 @@ export const TABLET_MESSAGES = {
     'tb.session.gone': 'This session cannot be opened.',
     'tb.session.deleted': 'The session was deleted.',
     'tb.session.subscribe_failed': 'Could not receive the session',
+    'tb.closed.banner': 'Closed session',
+    'tb.closed.hint': 'The documents and notes of this session will be removed from the tablet when the session ends.',
+    'tb.closed.purging': 'The closed session has ended — removing its documents from this tablet…',
+    'tb.closed.purged': 'The closed session “{title}” has ended: its documents and notes were removed from this tablet.',
+    'tb.closed.badge': 'Closed',
     'tb.conn.offline_banner': 'Connection to the server lost — reconnecting. Ballots and notes not yet sent will go out once connected.',
 
     'tb.checkin.prompt_title': 'You have not checked in',

@@ -10,6 +10,13 @@
 // Layout: on a wide screen (landscape tablet, laptop) the panes sit left of
 // the document; on a narrow one (portrait) one thing shows at a time, chosen
 // by the tab bar, and the document comes forward when the chair presents.
+//
+// A closed session (phiên họp kín) shows a banner the whole time. When it
+// ends while this view shows it (the end event, or the snapshot after a
+// reconnect), the view hands over to onClosedEnded at once, before it
+// renders anything more: the tablet purges the session's documents and
+// notes (recovery.js). An ended closed session opened later is shown with
+// its documents read from the server each time, never kept.
 
 import { h, clear, button, icon, showError, toast, confirmDialog, statusBadge } from '../common/ui.js';
 import { t, formatRange, formatTime, formatNumber } from '../common/i18n.js';
@@ -26,14 +33,27 @@ const WIDE = '(min-width: 1000px)';
 const CHAIR_ROLES = ['chair', 'admin', 'secretariat'];
 const PROGRAM_KEY = 'roomctl.tablet.program';
 
+function lockIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('class', 'ico');
+  svg.setAttribute('aria-hidden', 'true');
+  const p = document.createElementNS(ns, 'path');
+  p.setAttribute('d', 'M12 2a5 5 0 0 1 5 5v3h2v12H5V10h2V7a5 5 0 0 1 5-5zm0 2a3 3 0 0 0-3 3v3h6V7a3 3 0 0 0-3-3zm0 9a2 2 0 0 0-1 3.7V19h2v-2.3A2 2 0 0 0 12 13z');
+  svg.append(p);
+  return svg;
+}
+
 export class SessionView {
-  constructor(main, { me, ws, sessionId, serverClock, onLeave }) {
+  constructor(main, { me, ws, sessionId, serverClock, onLeave, onClosedEnded }) {
     this.main = main;
     this.me = me;
     this.ws = ws;
     this.id = sessionId;
     this.serverClock = serverClock;
     this.onLeave = onLeave;
+    this.onClosedEnded = onClosedEnded || (() => {});
     this.chairMode = CHAIR_ROLES.includes(me.role);
     this.meeting = new Meeting(sessionId, me);
     this.clock = new FloorClock();
@@ -64,15 +84,15 @@ export class SessionView {
     const ownAgenda = ownAgendaRefresher(sessionId, (agenda) => {
       if (this.alive) this.meeting.applyEvent({ type: 'agenda.updated', session_id: sessionId, body: { agenda } });
     });
+    this.ownAgenda = ownAgenda;
+    this.replayed = [];
     this.offWs = [
-      ws.on('subscribed', mine((msg) => { this.replayUntil = msg.body.replay ? msg.body.seq : 0; })),
+      ws.on('subscribed', mine((msg) => { this.replayUntil = msg.body.replay ? msg.body.seq : 0; this.replayed = []; })),
       ws.on('snapshot', mine((msg) => this.meeting.applySnapshot(msg.body || {}))),
       ws.on('*', mine((msg) => {
         if (msg.type === 'snapshot' || msg.type === 'subscribed') return;
-        this.meeting.replaying = typeof msg.seq === 'number' && msg.seq <= this.replayUntil;
-        this.meeting.applyEvent(msg);
-        this.meeting.replaying = false;
-        if (msg.type === 'agenda.updated') ownAgenda(msg.body && msg.body.agenda);
+        if (this.heldBack(msg)) return;
+        this.applyEvent(msg, ownAgenda);
       })),
     ];
     this.showLoading();
@@ -81,6 +101,36 @@ export class SessionView {
       if (err.code === 1200 || err.code === 1101) { toast(t('tb.session.gone'), { kind: 'error' }); this.onLeave(); return; }
       showError(err, t('tb.session.subscribe_failed'));
     });
+  }
+
+  applyEvent(msg, ownAgenda) {
+    this.meeting.replaying = typeof msg.seq === 'number' && msg.seq <= this.replayUntil;
+    this.meeting.applyEvent(msg);
+    this.meeting.replaying = false;
+    if (msg.type === 'agenda.updated') ownAgenda(msg.body && msg.body.agenda);
+  }
+
+  /**
+   * What a closed session missed while this tablet was away is held back
+   * until the last replayed event: if the session ended meanwhile, none of
+   * it is drawn (a presented page would open a document) and the tablet
+   * purges instead. TRUE when @msg was held back or dropped.
+   */
+  heldBack(msg) {
+    if (!this.replayUntil || typeof msg.seq !== 'number' || msg.seq > this.replayUntil) return false;
+    if (!(this.meeting.session && this.meeting.session.closed)) return false;
+    this.replayed.push(msg);
+    if (msg.seq < this.replayUntil) return true;
+    const held = this.replayed;
+    this.replayed = [];
+    if (held.some((e) => e.type === 'session.updated' && e.body && e.body.status === 'ended')) {
+      this.meeting.session = { ...this.meeting.session, status: 'ended' };
+      this.alive = false;
+      this.onClosedEnded(this);
+      return true;
+    }
+    for (const e of held) this.applyEvent(e, this.ownAgenda);
+    return true;
   }
 
   destroy() {
@@ -123,6 +173,13 @@ export class SessionView {
 
   onMeeting(d) {
     const m = this.meeting;
+    // Ended while shown here (or while this tablet was away): nothing more of
+    // it is drawn; the tablet purges it.
+    if (this.built && m.session && m.session.closed && m.isEnded) {
+      this.alive = false;
+      this.onClosedEnded(this);
+      return;
+    }
     if (d.topic === 'reset') {
       this.clock.update(m.speakers.speaker, { fresh: true });
       if (!this.built) this.build();
@@ -184,6 +241,9 @@ export class SessionView {
     this.offlineBanner = h('div', { class: 'tb-offline', role: 'alert', hidden: this.ws.status === 'online' },
       icon('warn'), h('span', null, t('tb.conn.offline_banner')));
     this.checkinBanner = h('div', { class: 'tb-checkin' });
+    this.closedBanner = h('div', { class: 'tb-closed', role: 'note', dataset: { testid: 'closed-banner' }, hidden: true },
+      lockIcon(), h('div', { class: 'tb-closed-text' },
+        h('strong', null, t('tb.closed.banner')), h('span', null, t('tb.closed.hint'))));
     this.tabsEl = h('div', { class: 'tb-tabs', role: 'tablist', 'aria-label': t('tb.tabs') });
     this.panes = {
       agenda: h('section', { class: 'pane', id: 'pane-agenda', role: 'tabpanel', 'aria-labelledby': 'tab-agenda' }),
@@ -194,7 +254,7 @@ export class SessionView {
     this.side = h('div', { class: 'tb-side' }, this.programHost, Object.values(this.panes));
     this.docHost = h('div', { class: 'tb-doc', id: 'pane-doc', role: 'tabpanel', 'aria-labelledby': 'tab-doc' });
     this.shell = h('div', { class: `tb${this.chairMode ? ' chair-mode' : ''}` },
-      this.barEl, this.offlineBanner, this.checkinBanner,
+      this.barEl, this.closedBanner, this.offlineBanner, this.checkinBanner,
       h('div', { class: 'tb-body' }, this.tabsEl, this.side, this.docHost));
     clear(this.main).append(this.shell);
 
@@ -207,7 +267,7 @@ export class SessionView {
     this.votesPane = new VotesPane(this.panes.votes, { meeting: m, ws: this.ws, votes: this.votes, chairMode: this.chairMode });
 
     const lastDoc = this.viewer ? { id: this.viewer.docId, page: this.viewer.page, zoom: this.viewer.zoom } : null;
-    this.viewer = new DocViewer(this.docHost, { resolve: (id) => m.document(id) });
+    this.viewer = new DocViewer(this.docHost, { resolve: (id) => this.documentFor(id) });
     this.notes = new NotesPanel(this.viewer.sideSlot, {
       ws: this.ws, me: this.me,
       onGoToPage: (p) => this.viewer.goTo(p, { user: true }),
@@ -226,6 +286,22 @@ export class SessionView {
       this.viewer.zoom = lastDoc.zoom;
       this.viewer.open(lastDoc.id, lastDoc.page);
     }
+  }
+
+  /** A document with what doc-cache.js needs: its session, and whether a copy may be kept. */
+  documentFor(id) {
+    const m = this.meeting;
+    const found = m.document(id);
+    if (!found) return null;
+    const keep = !(m.session && m.session.closed && m.isEnded);
+    return { ...found, doc: { ...found.doc, session_id: this.id, keep } };
+  }
+
+  /** The ids of the session's documents (for the purge of their notes). */
+  documentIds() {
+    const ids = [];
+    for (const e of this.meeting.flatItems()) for (const d of e.item.documents || []) ids.push(d.id);
+    return ids;
   }
 
   /** Rebuilds every label (language change), keeping the open document and page. */
@@ -336,6 +412,7 @@ export class SessionView {
     }) : null;
     const side = h('div', { class: 'tb-bar-side' }, this.strip, this.votePill, programBtn, this.attendanceBlock(me));
     this.barEl.append(title, side);
+    this.closedBanner.hidden = !s.closed;
     this.renderVoteBits();
     this.renderCheckinBanner(me);
   }

@@ -4,6 +4,11 @@
 //
 // The login lasts for the browser tab (sessionStorage), so a reload keeps it;
 // display preferences and the language are remembered on the device.
+//
+// Closed sessions (recovery.js): the documents of a closed session that has
+// ended are purged before anything is shown — at the start (a purge left
+// half done, then the session list: an ended closed session of which this
+// tablet holds copies) and when the open session ends.
 
 import { register, t, onLangChange, formatRange, sameDay } from '../common/i18n.js';
 import { api, auth, RoomSocket } from '../common/api.js';
@@ -16,6 +21,7 @@ import { TABLET_MESSAGES } from './messages.js';
 import { SessionView } from './session-view.js';
 import { forgetDocuments } from './viewer.js';
 import { onDocumentUnauthorized, clearDocuments } from './doc-cache.js';
+import { deviceId, heldSessions, owedSessions, purgeSession, finishDuePurges, sendReceipts } from './recovery.js';
 
 register(TABLET_MESSAGES);
 applyPrefs();
@@ -123,6 +129,7 @@ function startApp(user) {
   state.me = user;
   header.setUser(user);
   state.ws = new RoomSocket({
+    subscribeExtra: { device: deviceId() },
     onStatus: (s) => {
       header.setConn(s);
       if (s === 'online' && state.ws) serverClock.measure(state.ws);
@@ -133,6 +140,42 @@ function startApp(user) {
   state.ws.on('error', (msg) => showError({ errorName: msg.body?.name, reason: msg.body?.reason }, t('tb.ws_error')));
   state.ws.start();
   chooseSession();
+}
+
+/** Purges the closed sessions in @sessions that have ended and of which this
+ *  tablet still holds something; resolves with their ids. */
+async function recoverEnded(sessions) {
+  const userId = state.me.id;
+  await finishDuePurges(userId);
+  const held = await heldSessions();
+  for (const sid of owedSessions()) held.add(sid);
+  const purged = [];
+  for (const s of sessions) {
+    if (!s.closed || s.status !== 'ended' || !held.has(s.id)) continue;
+    await purgeSession(s.id, { userId, ws: state.ws });
+    purged.push(s.id);
+  }
+  sendReceipts(state.ws);
+  return purged;
+}
+
+/** The open closed session ended: nothing more of it on the screen, its
+ *  documents and notes purged, the server told. */
+async function recoverSession(view) {
+  const sid = view.id;
+  const docIds = view.documentIds();
+  const notesHeld = view.notes ? view.notes.notes.size : 0;
+  const title = view.meeting.session?.title || '';
+  leaveSession();
+  sessionStorage.removeItem(SESSION_KEY);
+  clear(main).append(h('div', { class: 'loading', dataset: { testid: 'recovering' } }, h('span', { class: 'spinner' }), ' ', t('tb.closed.purging')));
+  try {
+    await purgeSession(sid, { userId: state.me.id, docIds, notesHeld, ws: state.ws });
+  } catch (err) {
+    console.warn('roomctl: purging the closed session failed; it is finished at the next start', err);
+  }
+  sendReceipts(state.ws);
+  chooseSession({ pick: true, notice: t('tb.closed.purged', { title }) });
 }
 
 // ---------- choosing the session ----------
@@ -147,7 +190,7 @@ function isToday(iso) {
   return sameDay(iso, Date.now());
 }
 
-async function chooseSession({ pick = false } = {}) {
+async function chooseSession({ pick = false, notice = null } = {}) {
   leaveSession();
   document.title = `roomctl · ${t('tb.section')}`;
   clear(main).append(h('div', { class: 'loading' }, h('span', { class: 'spinner' }), ' ', t('app.loading')));
@@ -161,8 +204,16 @@ async function chooseSession({ pick = false } = {}) {
       button(t('app.retry'), { kind: 'primary', size: 'lg', onClick: () => chooseSession({ pick }) })))));
     return;
   }
-  const active = sessions.filter((s) => s.status !== 'ended');
+  // Purged now: say so, and do not go into it on our own.
+  const purged = await recoverEnded(sessions);
   const saved = Number(sessionStorage.getItem(SESSION_KEY));
+  if (purged.length) {
+    if (purged.includes(saved)) sessionStorage.removeItem(SESSION_KEY);
+    const titles = sessions.filter((x) => purged.includes(x.id)).map((x) => x.title).join('”, “');
+    showPicker(sessions, t('tb.closed.purged', { title: titles }));
+    return;
+  }
+  const active = sessions.filter((s) => s.status !== 'ended');
   if (!pick) {
     const again = sessions.find((s) => s.id === saved);
     if (again) { openSession(again.id); return; }
@@ -172,17 +223,18 @@ async function chooseSession({ pick = false } = {}) {
     const today = active.filter((s) => isToday(s.starts_at));
     if (!live.length && today.length === 1) { openSession(today[0].id); return; }
   }
-  showPicker(sessions);
+  showPicker(sessions, notice);
 }
 
-function showPicker(sessions) {
+function showPicker(sessions, notice = null) {
   const rank = (s) => (s.status === 'live' ? 0 : isToday(s.starts_at) ? 1 : s.status === 'scheduled' ? 2 : 3);
   const list = [...sessions].sort((a, b) => rank(a) - rank(b) || (rank(a) === 3 ? b.starts_at.localeCompare(a.starts_at) : a.starts_at.localeCompare(b.starts_at)));
   const body = list.length
     ? h('ul', { class: 'pick-list' }, list.map((s) => h('li', null, h('button', {
       type: 'button', class: `pick-card card status-${s.status}`, onclick: () => openSession(s.id),
     },
-    h('div', { class: 'pick-top' }, statusBadge(s.status), isToday(s.starts_at) ? h('span', { class: 'badge badge-today' }, t('tb.pick.today')) : null),
+    h('div', { class: 'pick-top' }, statusBadge(s.status), isToday(s.starts_at) ? h('span', { class: 'badge badge-today' }, t('tb.pick.today')) : null,
+      s.closed ? h('span', { class: 'badge badge-closed' }, t('tb.closed.badge')) : null),
     h('span', { class: 'pick-title' }, s.title),
     h('span', { class: 'pick-meta' }, icon('clock'), formatRange(s.starts_at, s.ends_at)),
     s.room ? h('span', { class: 'pick-meta' }, icon('room'), s.room) : null,
@@ -192,6 +244,7 @@ function showPicker(sessions) {
   clear(main).append(h('div', { class: 'page pick' },
     h('h1', null, t('tb.pick.title')),
     h('p', { class: 'text-2' }, t('tb.pick.subtitle')),
+    notice ? h('div', { class: 'callout tb-recovered', role: 'status', dataset: { testid: 'recovered-notice' } }, notice) : null,
     body));
 }
 
@@ -201,6 +254,7 @@ function openSession(id) {
   state.view = new SessionView(main, {
     me: state.me, ws: state.ws, sessionId: id, serverClock,
     onLeave: () => { sessionStorage.removeItem(SESSION_KEY); chooseSession({ pick: true }); },
+    onClosedEnded: (view) => { if (view === state.view) recoverSession(view); },
   });
   state.view.onConnection(state.ws.status);
 }
