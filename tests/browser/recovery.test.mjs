@@ -19,6 +19,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import { startServer, login, api } from '../lib/server.mjs';
+import { WsClient } from '../lib/ws-client.mjs';
 
 const WAIT = 15_000;
 const SESSION = 1;
@@ -153,8 +154,22 @@ describe('closed session: tablets give the documents back', { timeout: 180_000 }
   });
 
   it('at the end, the online tablet purges at once: nothing of the session in IndexedDB or the Cache API, the receipt listed', async () => {
-    await api(srv.base, admin, 'POST', `/api/v1/sessions/${SESSION}/end`);
+    // While db02 is away the chair presents document 2: replayed to a tablet
+    // that follows the chair, that would open and draw it.
+    const { agenda } = await api(srv.base, admin, 'GET', `/api/v1/sessions/${SESSION}/agenda`);
+    const flat = [];
+    const walk = (items) => items.forEach((it) => { flat.push(it); walk(it.children || []); });
+    walk(agenda);
+    const item = flat.find((it) => it.documents.some((d) => d.id === 2));
+    const chair = await WsClient.connect(srv.port, { token: admin });
+    await chair.request('agenda.current', { session_id: SESSION, item_id: item.id });
+    await chair.request('present', { session_id: SESSION, document_id: 2, page: 1 });
+    await chair.close();
     const p = tabs.db01.page;
+    await p.locator('[data-testid=page-canvas][data-doc-id="2"][data-rendered-page="1"]').waitFor();
+    const held = documentsOf(await storage(p)).map((d) => d.document_id).sort();
+    assert.deepEqual(held, [1, 2], 'db01 follows the chair: it keeps document 2 too');
+    await api(srv.base, admin, 'POST', `/api/v1/sessions/${SESSION}/end`);
     await p.locator('[data-testid=recovered-notice]').waitFor();
     assert.equal(await p.locator('[data-testid=page-canvas]').count(), 0, 'the viewer is gone');
     const st = await storage(p);
@@ -164,7 +179,7 @@ describe('closed session: tablets give the documents back', { timeout: 180_000 }
     assert.deepEqual(st.caches, [], 'the Cache API holds nothing');
     assert.ok(!st.local.some((k) => k.startsWith('roomctl.notes.pending')), `no notes kept: ${st.local}`);
     const t = await until(async () => { const x = tabletOf(await recoveries(), 'db01').tablets[0]; return x.recovered && x; }, 'db01 receipt');
-    assert.equal(t.documents, 1, 'one document purged (the confidential one was never kept)');
+    assert.equal(t.documents, 2, 'two documents purged (the confidential one was never kept)');
     await p.screenshot({ path: path.join(SHOTS, 'tablet-closed-recovered.png') });
     assert.deepEqual(tabs.db01.errors, []);
   });
