@@ -235,4 +235,41 @@ describe('closed session: tablets give the documents back', { timeout: 180_000 }
     assert.equal(t.documents, 1);
     assert.deepEqual(tabs.db03.errors, []);
   });
+
+  it('the console lists each delegate\'s tablets: recovered with the local time, or never opened', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+    const p = await context.newPage();
+    p.setDefaultTimeout(WAIT);
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    try {
+      await p.goto(`${srv.base}/console/#/sessions/${SESSION}/attendance`);
+      await p.getByLabel('Tên đăng nhập').fill('thuky');
+      await p.getByLabel('Mật khẩu').fill('thuky123');
+      await p.locator('form button[type=submit]').first().click();
+      const card = p.locator('[data-testid=recoveries]');
+      await card.locator('tbody tr').first().waitFor();
+      assert.match(await card.locator('h2').innerText(), /Thu hồi tài liệu/);
+      assert.match(await card.locator('[data-testid=recovery-summary]').innerText(), /Đã thu hồi 3\/3 máy/);
+      const list = await recoveries();
+      for (const u of ['db01', 'db02', 'db03']) {
+        const row = card.locator(`tr[data-user-id="${ids[u]}"]`);
+        assert.equal(await row.getAttribute('data-state'), 'recovered', u);
+        const at = new Date(tabletOf(list, u).tablets[0].recovered_at);
+        const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(at);
+        const text = await row.innerText();
+        assert.ok(text.includes('Đã thu hồi') && text.includes(local), `${u}: recovered at ${local} (local time) in ${JSON.stringify(text)}`);
+      }
+      const never = card.locator(`tr[data-user-id="${ids.db04}"]`);
+      assert.equal(await never.getAttribute('data-state'), 'never');
+      assert.match(await never.innerText(), /Không mở phiên trên máy tính bảng/);
+      const firstRows = await card.locator('tbody tr').evaluateAll((trs) => trs.slice(0, 4).map((tr) => tr.dataset.state));
+      assert.deepEqual(firstRows, ['recovered', 'recovered', 'recovered', 'never'], 'the tablets first, then those never opened');
+      await card.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 80));
+      await p.screenshot({ path: path.join(SHOTS, 'console-recoveries.png') });
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -2,12 +2,14 @@
 // rows (status, first in, last out, method), manual check-in/out for
 // admin/secretariat, CSV export. Drawn from the page's Meeting; rows change
 // in place when an entry changes (an attendance.updated event, or our own
-// check-in's reply).
+// check-in's reply). A closed session adds the tablets' recovery list
+// below (recoveries.js).
 
 import { t, formatTime, formatDateTime, formatNumber } from '../common/i18n.js';
 import { api, fetchBlob, saveBlob } from '../common/api.js';
 import { zoned } from '../common/province.js';
 import { h, fill, button, statusBadge, toast, showError, fold, compareNames } from '../common/ui.js';
+import { RecoveryCard } from './recoveries.js';
 
 export class AttendanceTab {
   constructor(page) {
@@ -17,7 +19,10 @@ export class AttendanceTab {
     this.show = 'all';   // all | present | absent
     this.rows = new Map();   // user_id -> tr
     this.busy = new Set();
+    this.recovery = null;
   }
+
+  destroy() { if (this.recovery) this.recovery.destroy(); }
 
   get active() { return this.page.tab === 'attendance'; }
   /** The meeting's attendance ({present, expected, byUser}), or null until the list is known. */
@@ -85,6 +90,12 @@ export class AttendanceTab {
               this.canCheck ? h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, t('attendance.col.action'))) : null)),
             this.tbody),
           this.emptyEl)));
+    if (this.page.meeting.session && this.page.meeting.session.closed) {
+      if (!this.recovery) this.recovery = new RecoveryCard(this.page);
+      const host = h('div', { style: { marginTop: '1rem' } });
+      container.append(host);
+      this.recovery.render(host);
+    }
     this.updateStats();
     this.applyFilter();
   }
