@@ -34,7 +34,7 @@ rc_recoveries_seen(rc_store *store, json_t *user, json_t *session, const char *d
   g_autoptr(GError) error = NULL;
   if (!rc_recoveries_device_valid(device) ||
       !rc_store_recovery_seen(store, session_id, RC_USER_ID(user), device, &error))
-    rc_log_about(G_LOG_LEVEL_WARNING, session_id, NULL, RC_USER_ID(user),
+    rc_log_about(G_LOG_LEVEL_MESSAGE, session_id, NULL, RC_USER_ID(user),
                  "session %" G_GINT64_FORMAT ": tablet of user %" G_GINT64_FORMAT " not noted: %s", session_id,
                  RC_USER_ID(user), error ? error->message : "bad device id");
 }
