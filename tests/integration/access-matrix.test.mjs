@@ -50,6 +50,12 @@ describe('access matrix', () => {
       assertOk(await request(base, tokens.admin, 'PUT', `/api/v1/sessions/${s.id}/delegates`, { user_ids: members }));
       assertOk(await request(base, tokens.admin, 'POST', `/api/v1/sessions/${s.id}/start`));
       fx[which] = { session: s.id, item: item.id, document: doc.id };
+      // A closed session that has ended, for the tablets' receipts.
+      const closed = await createSession(base, tokens.admin, { title: `Phiên kín ${which}`, closed: true });
+      assertOk(await request(base, tokens.admin, 'PUT', `/api/v1/sessions/${closed.id}/delegates`, { user_ids: members }));
+      assertOk(await request(base, tokens.admin, 'POST', `/api/v1/sessions/${closed.id}/start`));
+      assertOk(await request(base, tokens.admin, 'POST', `/api/v1/sessions/${closed.id}/end`));
+      fx[which].closedEnded = closed.id;
     }
     const site = assertOk(await request(base, tokens.admin, 'POST', '/api/v1/sites',
       { code: 'MTX', name: 'Điểm cầu ma trận', level: 'province', parent_id: null, transport: 'rtp', address: '' }), 201);
@@ -143,6 +149,8 @@ describe('access matrix', () => {
       case 'vote.cast': return { vote_id: ids.vote, option: 0, ballot_key: `key-${which}-${Date.now()}` };
       case 'note.save': return { document_id: ids.document, page: 1, text: 'ghi chú' };
       case 'notes.list': return { document_id: ids.document };
+      case 'documents.recovered':
+        return { session_id: ids.closedEnded, device: `matrix-${which}-${Date.now()}`, documents: 0, notes: 0 };
       default: return {};
     }
   }
