@@ -24,6 +24,7 @@ import { WsClient } from '../lib/ws-client.mjs';
 const WAIT = 15_000;
 const SESSION = 1;
 const CONFIDENTIAL = 3;
+const NOTE = 'Ghi chú riêng của phiên họp kín — gõ khi mất kết nối.';
 
 let srv;
 let browser;
@@ -73,6 +74,7 @@ async function openTablet(username, { context } = {}) {
   await page.locator('form.tb-login button[type=submit].btn').click();
   await page.locator('h1.tb-title').waitFor();
   await page.locator('.conn[data-state=online]').waitFor();
+  t.token = await page.evaluate(() => sessionStorage.getItem('roomctl.token'));
   return t;
 }
 
@@ -151,6 +153,11 @@ describe('closed session: tablets give the documents back', { timeout: 180_000 }
     // The socket itself may outlive the emulated network: close it, the reconnects then fail.
     await p.evaluate(async () => { (await import('/tablet/tablet.js')).state.ws._ws?.close(); });
     await p.locator('.conn:not([data-state=online])').waitFor();
+    // A note typed while offline is kept on the tablet until it can be sent.
+    await p.getByTestId('notes-toggle').click();
+    await p.getByTestId('note-text').fill(NOTE);
+    await p.getByTestId('note-text').blur();
+    await until(() => p.evaluate(() => Object.keys(localStorage).some((k) => k.startsWith('roomctl.notes.pending'))), 'the note kept on the tablet');
   });
 
   it('at the end, the online tablet purges at once: nothing of the session in IndexedDB or the Cache API, the receipt listed', async () => {
@@ -205,8 +212,13 @@ describe('closed session: tablets give the documents back', { timeout: 180_000 }
     const st = await storage(p);
     assert.deepEqual(documentsOf(st), [], `no document left: ${JSON.stringify(st)}`);
     assert.deepEqual(st.caches, []);
+    assert.ok(!st.local.some((k) => k.startsWith('roomctl.notes.pending')), `no notes kept on the tablet: ${st.local}`);
     const t = await until(async () => { const x = tabletOf(await recoveries(), 'db02').tablets[0]; return x && x.recovered && x; }, 'db02 receipt');
     assert.equal(t.documents, 1);
+    assert.equal(t.notes, 1, 'the note kept on the tablet was purged');
+    // ... after it was saved: the delegate's notes on the server stay theirs.
+    const { notes } = await api(srv.base, tabs.db02.token, 'GET', '/api/v1/notes');
+    assert.ok(notes.some((n) => n.text === NOTE), `the note is on the server: ${JSON.stringify(notes)}`);
     assert.deepEqual(tabs.db02.errors, []);
   });
 

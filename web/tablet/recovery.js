@@ -7,7 +7,7 @@
 //
 // What survives a reload or a lost connection, in localStorage:
 //   roomctl.tablet.device   this tablet's id (made once, random)
-//   roomctl.tablet.purges   {session_id: {documents, notes} | {pending: true}}
+//   roomctl.tablet.purges   {session_id: {documents, notes, user} | {pending: true}}
 //                            a purge that is due ({pending}) or done and not
 //                            yet acknowledged by the server
 // A session listed there is withheld at once (doc-cache.js never serves its
@@ -105,7 +105,9 @@ export async function purgeSession(sid, { userId, docIds = [], notesHeld = 0, ws
   const notes = notesHeld + await purgeNotes(userId, ids, ws);
   const all = purges();
   const before = all[sid] && !all[sid].pending ? all[sid] : { documents: 0, notes: 0 };
-  all[sid] = { documents: before.documents + documents, notes: before.notes + notes };
+  // The receipt is the delegate's who was logged in: another one on the same
+  // tablet later does not send it (the server would refuse it as not theirs).
+  all[sid] = { documents: before.documents + documents, notes: before.notes + notes, user: userId };
   write(PURGES_KEY, all);
   return all[sid];
 }
@@ -120,14 +122,14 @@ export async function finishDuePurges(userId) {
  * up); a receipt the server acknowledges, or refuses for good (the session
  * gone, not closed), is forgotten, so a tablet does not repeat it forever.
  */
-export async function sendReceipts(ws) {
+export async function sendReceipts(ws, userId) {
   const device = deviceId();
   for (const [sid, p] of Object.entries(purges())) {
-    if (p.pending) continue;
+    if (p.pending || (p.user != null && p.user !== userId)) continue;
     try {
       await ws.request('documents.recovered', { session_id: Number(sid), device, documents: p.documents, notes: p.notes });
     } catch (err) {
-      if (!err || !err.code || err.code === 1400 || err.code >= 1500) continue;   // try again later
+      if (!err || !err.code || err.isAuth || err.code === 1400 || err.code >= 1500) continue;   // try again later
     }
     const all = purges();
     delete all[sid];

@@ -155,7 +155,7 @@ async function recoverEnded(sessions) {
     await purgeSession(s.id, { userId, ws: state.ws });
     purged.push(s.id);
   }
-  sendReceipts(state.ws);
+  sendReceipts(state.ws, state.me.id);
   return purged;
 }
 
@@ -174,7 +174,8 @@ async function recoverSession(view) {
   } catch (err) {
     console.warn('roomctl: purging the closed session failed; it is finished at the next start', err);
   }
-  sendReceipts(state.ws);
+  if (!state.me) return;   // logged out meanwhile: the receipt goes at the next login
+  sendReceipts(state.ws, state.me.id);
   chooseSession({ pick: true, notice: t('tb.closed.purged', { title }) });
 }
 
