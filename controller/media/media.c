@@ -608,8 +608,10 @@ apply_source(conf *c)
   rc_media_site *s = rc_media_site_get(c, wanted_source(c));
   c->grant_us = g_get_monotonic_time();
   rc_ingest_forward(c->video, c->session_id, s ? s->ssrc_video : 0, rc_fanout_input(c->fanouts[0]));
-  if (!s)
+  if (!s) { /* nothing forwarded from now on (a closed session's chair site refused) */
+    c->source_site_id = 0;
     return;
+  }
   rc_media_ask_keyframe(c, s);
   c->pending_polls = 0;
   if (!c->pending_source)
