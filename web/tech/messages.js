@@ -15,6 +15,7 @@ export const TECH_MESSAGES = {
 
     'tech.nav.label': 'Các trang kỹ thuật',
     'tech.view.monitor': 'Giám sát',
+    'tech.closed.rules': 'Chỉ nhận điểm cầu mã hóa (SRTP, WebRTC): điểm cầu gửi RTP thường, SIP không SRTP, RTSP hay SRT bị từ chối · không ghi hình, không phát RTSP',
     'tech.view.program': 'Chương trình',
     'tech.view.check': 'Kiểm tra trước phiên',
     'tech.view.attendance': 'Điểm danh điểm cầu',
@@ -250,6 +251,7 @@ export const TECH_MESSAGES = {
     'tech.check.degraded': 'Chất lượng kém',
     'tech.check.absent': 'Vắng',
     'tech.check.busy': 'Đang bận',
+    'tech.check.refused': 'Bị từ chối (phiên họp kín)',
     'tech.check.busy_in': 'đang ở hội nghị «{title}»',
     'tech.check.empty_list': 'Không có',
     'tech.check.history': 'Các lần kiểm tra',
@@ -297,6 +299,7 @@ export const TECH_MESSAGES = {
 
     'tech.nav.label': 'Technicians\' pages',
     'tech.view.monitor': 'Monitor',
+    'tech.closed.rules': 'Encrypted sites only (SRTP, WebRTC): plain RTP, SIP without SRTP, RTSP and SRT sites are refused · no recording, no RTSP output',
     'tech.view.program': 'Program',
     'tech.view.check': 'Pre-session check',
     'tech.view.attendance': 'Site attendance',
@@ -532,6 +535,7 @@ export const TECH_MESSAGES = {
     'tech.check.degraded': 'Degraded',
     'tech.check.absent': 'Absent',
     'tech.check.busy': 'Busy',
+    'tech.check.refused': 'Refused (closed session)',
     'tech.check.busy_in': 'in the conference “{title}”',
     'tech.check.empty_list': 'None',
     'tech.check.history': 'Earlier checks',
