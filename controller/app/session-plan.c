@@ -78,14 +78,14 @@ editable(rc_store *store, gint64 id, GError **error)
 }
 
 /* A closed session's recording and RTSP output are off (stored so): turning
- * either on is refused. @fields gets them when @closed. */
+ * either on is refused. @fields gets them off when @closing (made closed). */
 static gboolean
-closed_outputs(json_t *fields, gboolean closed, GError **error)
+closed_outputs(json_t *fields, gboolean closed, gboolean closing, GError **error)
 {
   if (!rc_meeting_session_outputs_allowed(closed, json_is_true(json_object_get(fields, "record")),
                                           json_is_true(json_object_get(fields, "rtsp_out")), error))
     return FALSE;
-  if (closed) {
+  if (closed && closing) {
     json_object_set_new(fields, "record", json_false());
     json_object_set_new(fields, "rtsp_out", json_false());
   }
@@ -106,7 +106,8 @@ gint64
 rc_session_plan_create(rc_session_plan *p, json_t *fields, gint64 by, GError **error)
 {
   gint64 id = 0;
-  if (!closed_outputs(fields, json_is_true(json_object_get(fields, "closed")), error))
+  gboolean closed = json_is_true(json_object_get(fields, "closed"));
+  if (!closed_outputs(fields, closed, closed, error))
     return 0;
   if (!check_times(fields, error) || !rc_store_begin(p->store, error) ||
       !rc_store_end(p->store,
@@ -130,7 +131,7 @@ rc_session_plan_update(rc_session_plan *p, gint64 id, json_t *fields, gint64 by,
     return FALSE;
   gboolean closing = closed && json_is_true(closed) != json_is_true(json_object_get(merged, "closed"));
   gboolean now_closed = closed ? json_is_true(closed) : json_is_true(json_object_get(merged, "closed"));
-  if (!closed_outputs(fields, now_closed, error))
+  if (!closed_outputs(fields, now_closed, closing, error))
     return FALSE;
   json_object_update(merged, fields);
   g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT, id);

@@ -1563,7 +1563,7 @@ rc_media_viewer_connected(rc_media *m, gint64 session_id, gint64 viewer_id)
   v->placed = TRUE;
   if (v->watch_site) {
     rc_media_site *s = rc_media_site_get(c, v->watch_site);
-    if (s) {
+    if (s && !s->refused) { /* a closed session's site in clear: its media go nowhere */
       v->watch_ssrc[0] = s->ssrc_video, v->watch_ssrc[1] = s->ssrc_audio;
       rc_ingest_watch(c->video, s->ssrc_video, v->t, TRUE);
       rc_ingest_watch(c->audio, s->ssrc_audio, v->t, TRUE);
