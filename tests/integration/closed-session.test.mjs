@@ -4,7 +4,7 @@
 // it goes live.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
@@ -17,7 +17,7 @@ import {
 } from '../lib/integration.mjs';
 import { freeUdpPorts, framesOf, gstSite, gstVideoReceiver, sleep, until } from '../lib/media.mjs';
 import { freePort, startServer } from '../lib/server.mjs';
-import { freeSipPort } from '../lib/sipp.mjs';
+import { freeSipPort, SCENARIOS } from '../lib/sipp.mjs';
 import { startSipSim } from '../lib/sim.mjs';
 import { makeCert } from '../lib/tls.mjs';
 
@@ -65,7 +65,7 @@ describe('closed session: the flag', () => {
 // (the API refuses them, none is made, the RTSP paths do not play), and
 // closing a live session applies all of it at once.
 describe('closed session: only encrypted media, no recording nor RTSP', () => {
-  let srv, admin, sim, ports, rtspPort, recordDir, work;
+  let srv, admin, sim, ports, rtspPort, recordDir, work, sipPort;
   const site = {};
   const procs = [];
   const stats = async (sid) => (await api(srv.base, admin, 'GET', `/api/v1/media/stats?session_id=${sid}`)).sites;
@@ -89,7 +89,7 @@ describe('closed session: only encrypted media, no recording nor RTSP', () => {
       config: {
         media: { video_port: ports.video, audio_port: ports.audio, rtsp_port: rtspPort, rtsp_host: '127.0.0.1',
           record: 'true', record_dir: recordDir, webrtc_port: 0 },
-        sip: { port: await freeSipPort() },
+        sip: { port: (sipPort = await freeSipPort()) },
         health: { check_seconds: 3 },
       },
     });
@@ -97,6 +97,7 @@ describe('closed session: only encrypted media, no recording nor RTSP', () => {
     const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
     site.TINH = all.find((s) => s.code === 'TINH');
     site.H01 = all.find((s) => s.code === 'H01');
+    site.H14 = all.find((s) => s.code === 'H14');
     const back = await freeUdpPorts(4);
     site.TINH.back = back;
     await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.TINH.id}`, { address: `127.0.0.1:${back}` });
@@ -190,6 +191,26 @@ describe('closed session: only encrypted media, no recording nor RTSP', () => {
       const r = probe(path_);
       assert.notEqual(r.status, 0, `RTSP ${path_} does not play: ${r.stdout}`);
     }
+  });
+
+  test('a SIP dial-in without SRTP is answered 488 and audited, though the site itself allows plain RTP', async () => {
+    // H14 calls in from its own address (127.0.0.7), offering plain RTP only.
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H14.id}`, { transport: 'sip', address: '127.0.0.7', srtp: 'off' });
+    await api(srv.base, admin, 'PUT', `/api/v1/sessions/${S.id}/sites`, { site_ids: [site.TINH.id, site.H01.id, site.H14.id] });
+    const file = path.join(work, 'plain.xml');
+    fs.writeFileSync(file, `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="plain">\n${SCENARIOS.refused(`phien-${S.id}`, 'h14', 488)}\n</scenario>\n`);
+    const local = await freeUdpPorts(4);
+    const proc = spawn('sipp', ['-sf', file, `127.0.0.1:${sipPort}`, '-i', '127.0.0.7', '-p', String(local),
+      '-mp', String(local + 2), '-m', '1', '-nostdin', '-timeout', '20s', '-timeout_error'], { stdio: 'ignore' });
+    const code = await new Promise((resolve) => proc.on('exit', resolve));
+    assert.equal(code, 0, `sipp: 488 expected\n${srv.stderr.slice(-2000)}`);
+    const calls = (await api(srv.base, admin, 'GET', `/api/v1/sessions/${S.id}/sip/calls`)).calls
+      .filter((c) => c.site_id === site.H14.id);
+    assert.equal(calls.at(-1).srtp, 'required', 'the closed session requires SRTP');
+    assert.equal(calls.at(-1).cause.status, 488);
+    const { audit } = await api(srv.base, admin, 'GET', '/api/v1/audit?limit=200');
+    assert.ok(audit.some((r) => r.action === 'sip.refused' && /site H14, session \d+\): 488/.test(r.detail || '')),
+      'the refusal is audited');
     await api(srv.base, admin, 'POST', `/api/v1/sessions/${S.id}/end`);
   });
 
