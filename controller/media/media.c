@@ -652,7 +652,7 @@ refuse_in_clear(conf *c)
     if (g_strcmp0(why, s->refused) == 0)
       continue;
     if (why)
-      g_warning("session %" G_GINT64_FORMAT ": site %s refused: %s", c->session_id, s->code, why);
+      g_message("session %" G_GINT64_FORMAT ": site %s refused: %s", c->session_id, s->code, why);
     else
       g_message("session %" G_GINT64_FORMAT ": site %s taken again", c->session_id, s->code);
     g_free(s->refused);
@@ -1274,7 +1274,7 @@ rc_media_set_sites(rc_media *m, gint64 session_id, const rc_media_site_desc *sit
       continue;
     }
     if ((s->refused = refusal(c, s)))
-      g_warning("session %" G_GINT64_FORMAT ": site %s refused: %s", c->session_id, s->code, s->refused);
+      g_message("session %" G_GINT64_FORMAT ": site %s refused: %s", c->session_id, s->code, s->refused);
     g_hash_table_add(wanted, g_memdup2(&id, sizeof id));
     g_hash_table_insert(c->sites, g_memdup2(&id, sizeof id), s);
     s->client_tier = 0;
