@@ -56,6 +56,12 @@ rc_site_transport_clear(rc_site_transport *t)
 }
 
 gboolean
+rc_site_transport_encrypted(rc_site_transport *t)
+{
+  return t && t->ops->encrypted && t->ops->encrypted(t);
+}
+
+gboolean
 rc_site_transport_shared(const rc_site_transport *t, gboolean audio, guint32 program_ssrc, int program_pt)
 {
   const rc_site_stream_format *f = audio ? &t->format.audio : &t->format.video;

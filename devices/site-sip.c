@@ -265,9 +265,23 @@ sip_flush(rc_site_transport *t)
     t->host->flush(t->host->media);
 }
 
+/* SRTP on every medium the call has (a call not set up has none in clear). */
+static gboolean
+sip_encrypted(rc_site_transport *t)
+{
+  site_sip *s = (site_sip *)t;
+  gboolean all = TRUE;
+  g_mutex_lock(&s->lock);
+  for (int k = 0; k < 2; k++)
+    all &= !s->live || s->last[k].index < 0 || s->in[k] != NULL;
+  g_mutex_unlock(&s->lock);
+  return all;
+}
+
 static const rc_site_transport_ops sip_ops = {
     .kind = "sip", .learned = sip_learned, .send = sip_send, .request_keyframe = sip_request_keyframe, .free = sip_free,
-    .flush = sip_flush, .receives_program = TRUE, .by_address = TRUE, .receive = sip_receive};
+    .flush = sip_flush, .receives_program = TRUE, .by_address = TRUE, .receive = sip_receive,
+    .encrypted = sip_encrypted};
 
 gboolean
 rc_site_is_sip(const rc_site_transport *t)

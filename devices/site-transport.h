@@ -140,6 +140,10 @@ typedef struct {
    * authenticate); TRUE with *@len 0: the transport took it, it is not
    * media (a keypad's telephone-event). On the ingest's thread, under its lock. */
   gboolean (*receive)(rc_site_transport *t, gboolean audio, gboolean rtcp, guint8 *data, gsize *len);
+  /* Whether every medium the site has now is encrypted (SRTP, DTLS-SRTP):
+   * a closed session (phiên họp kín) refuses a site whose media would be
+   * in clear. NULL: never (plain RTP, a pull). Main loop. */
+  gboolean (*encrypted)(rc_site_transport *t);
 } rc_site_transport_ops;
 
 struct rc_site_transport {
@@ -177,6 +181,9 @@ void rc_site_transport_set_audio(rc_site_transport *t, rc_audio_codec codec, int
  * known and none is audio); the host is told (main loop), and its health
  * alarms no silence. rc_site_transport_set_audio undoes it. */
 void rc_site_transport_set_audio_absent(rc_site_transport *t);
+
+/* Whether @t's media are encrypted now (its ops' encrypted; FALSE without one). */
+gboolean rc_site_transport_encrypted(rc_site_transport *t);
 
 /* For the adapters: sets the link's state and tells the host (main loop). */
 void rc_site_transport_set_link(rc_site_transport *t, gboolean up, const char *why);

@@ -62,9 +62,18 @@ webrtc_flush(rc_site_transport *t)
   rc_webrtc_flush();
 }
 
+/* DTLS-SRTP: nothing of a browser's is ever in clear. */
+static gboolean
+webrtc_encrypted(rc_site_transport *t)
+{
+  (void)t;
+  return TRUE;
+}
+
 static const rc_site_transport_ops webrtc_ops = {.kind = "webrtc", .send = webrtc_send,
                                                  .request_keyframe = webrtc_request_keyframe, .free = webrtc_free,
-                                                 .flush = webrtc_flush, .receives_program = TRUE};
+                                                 .flush = webrtc_flush, .receives_program = TRUE,
+                                                 .encrypted = webrtc_encrypted};
 static const rc_site_transport_ops viewer_ops = {.kind = "whep", .send = webrtc_send, .free = webrtc_free,
                                                  .flush = webrtc_flush, .receives_program = TRUE};
 

@@ -304,7 +304,7 @@ room_audio_json(rc_room_audio *room)
                    (json_int_t)st.output_underruns);
 }
 
-/* {"session_id","sites":[{"site_id","code","name","transport","link":{…},"receives_program","audio_codec","audio_absent"?,"tier","video":{…},"video_rr","audio":{…},"audio_rr"}],
+/* {"session_id","sites":[{"site_id","code","name","transport","link":{…},"receives_program","audio_codec","audio_absent"?,"refused"?,"tier","video":{…},"video_rr","audio":{…},"audio_rr"}],
  *  "ingest":{"video":{…},"audio":{…}},"program":{…},"forward_delay":{…},"room_audio":{…}} */
 static json_t *
 figures_json(rc_media *m, gint64 sid)
@@ -322,6 +322,8 @@ figures_json(rc_media *m, gint64 sid)
                              s->audio_codec ? json_string(s->audio_codec) : json_null());
     if (s->audio_absent)
       json_object_set_new(site, "audio_absent", json_true());
+    if (s->refused) /* its closed session refuses its media in clear: counted, not taken */
+      json_object_set_new(site, "refused", json_string(s->refused));
     json_object_set_new(site, "tier", json_integer(s->tier));
     if (s->have_video) {
       json_object_set_new(site, "video", stream_json(&s->video));

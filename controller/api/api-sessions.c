@@ -24,6 +24,8 @@ static const rc_field session_create_fields[] = {
   {"organisation_id", RC_FIELD_ID, FALSE, 0, 0, NULL},
   {"room_id", RC_FIELD_ID_OR_NULL, FALSE, 0, 0, NULL},
   {"closed", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
+  {"record", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
+  {"rtsp_out", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const rc_field session_update_fields[] = {
@@ -35,6 +37,8 @@ static const rc_field session_update_fields[] = {
   {"organisation_id", RC_FIELD_ID, FALSE, 0, 0, NULL},
   {"room_id", RC_FIELD_ID_OR_NULL, FALSE, 0, 0, NULL},
   {"closed", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
+  {"record", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
+  {"rtsp_out", RC_FIELD_BOOL, FALSE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 static const rc_field item_create_fields[] = {

@@ -15,6 +15,7 @@ typedef enum {
   RC_DOMAIN_FLOOR_ENDED,    /* the turn ended, by */
   RC_DOMAIN_SITES_CHANGED,  /* session_id's sites were changed (or one of them) */
   RC_DOMAIN_SIP_CALL,       /* call_id, site_id's SIP call in session_id, changed state (sip-calls.h) */
+  RC_DOMAIN_SESSION_POLICY, /* session_id was closed, or its recording or RTSP output switched */
 } rc_domain_kind;
 
 typedef struct {

@@ -243,6 +243,15 @@ render_metrics(rc_metrics *m, GString *out, guint ws_clients)
   if (last) {
     render_forward_delay(out, all);
     render_sites(m, out, all);
+    guint refused = 0;
+    for (guint i = 0; i < all->len; i++) {
+      const rc_media_figures *f = all->pdata[i];
+      for (guint k = 0; k < f->sites->len; k++)
+        refused += g_array_index(f->sites, rc_media_site_figures, k).refused != NULL;
+    }
+    family(out, "roomctl_media_refused_sites", "gauge",
+           "Sites whose closed session refuses their media now: they send in clear (RTP without SRTP, a pull).");
+    g_string_append_printf(out, "roomctl_media_refused_sites %u\n", refused);
   }
   render_webrtc(m, out);
   if (m->sip)

@@ -38,6 +38,36 @@ rc_program_running(rc_program *p, gint64 session_id)
   return p->media && rc_media_has(p->media, session_id);
 }
 
+static void announce(rc_program *p, gint64 session_id);
+
+/* A stored switch: 1, 0, or -1 (NULL: the config's). */
+static int
+tristate(json_t *v)
+{
+  return json_is_boolean(v) ? json_is_true(v) : -1;
+}
+
+rc_media_policy
+rc_program_policy(rc_store *store, gint64 session_id)
+{
+  g_autoptr(json_t) s = rc_store_session_get(store, session_id, NULL);
+  if (!s)
+    return RC_MEDIA_POLICY_DEFAULT;
+  return (rc_media_policy){.closed = json_is_true(json_object_get(s, "closed")),
+                           .record = tristate(json_object_get(s, "record")),
+                           .rtsp = tristate(json_object_get(s, "rtsp_out"))};
+}
+
+void
+rc_program_policy_changed(rc_program *p, gint64 session_id)
+{
+  if (!rc_program_running(p, session_id))
+    return;
+  rc_media_policy policy = rc_program_policy(p->store, session_id);
+  rc_media_set_policy(p->media, session_id, &policy);
+  announce(p, session_id); /* the recording and the RTSP URL as they are now */
+}
+
 static json_t *
 ids_json(const GArray *ids)
 {
@@ -127,8 +157,9 @@ rc_program_session_live(rc_program *p, gint64 session_id, gboolean live)
   rc_media_program_get(p->media, session_id, &now);
   if (now.check_only) /* its own pre-session check, still running: the session's media replace it */
     rc_media_stop(p->media, session_id);
+  rc_media_policy policy = rc_program_policy(p->store, session_id);
   if (!rc_session_sites_load(p->store, session_id, &sites, &error) ||
-      !rc_media_start(p->media, session_id, sites.sites, sites.n, &error)) {
+      !rc_media_start(p->media, session_id, &policy, sites.sites, sites.n, &error)) {
     g_autofree char *why = g_strdup_printf("no video or audio for this session: %s", error ? error->message : "?");
     no_media(p, session_id, why);
   }
@@ -215,6 +246,9 @@ on_domain(const rc_domain_event *e, gpointer data)
     rc_program_sites_changed(p, e->session_id);
     break;
   case RC_DOMAIN_SIP_CALL: /* the media of SIP calls is a later step */
+    break;
+  case RC_DOMAIN_SESSION_POLICY:
+    rc_program_policy_changed(p, e->session_id);
     break;
   }
 }

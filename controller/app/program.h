@@ -17,6 +17,12 @@ void rc_program_free(rc_program *program);
 /* The conference media, or NULL (none configured, or shutting down). */
 void rc_program_set_media(rc_program *program, rc_media *media);
 
+/* What session @session_id's media may do (closed, recorded, at RTSP), as
+ * stored; the defaults when it cannot be read. */
+rc_media_policy rc_program_policy(rc_store *store, gint64 session_id);
+/* The session was closed or its outputs switched: its media follow at once. */
+void rc_program_policy_changed(rc_program *program, gint64 session_id);
+
 /* Whether @session_id has the media now. */
 gboolean rc_program_running(rc_program *program, gint64 session_id);
 /* The session went live (media up for its sites) or ended (down). */

@@ -77,10 +77,38 @@ editable(rc_store *store, gint64 id, GError **error)
              ? g_steal_pointer(&s) : NULL;
 }
 
+/* A closed session's recording and RTSP output are off (stored so): turning
+ * either on is refused. @fields gets them off when @closing (made closed). */
+static gboolean
+closed_outputs(json_t *fields, gboolean closed, gboolean closing, GError **error)
+{
+  if (!rc_meeting_session_outputs_allowed(closed, json_is_true(json_object_get(fields, "record")),
+                                          json_is_true(json_object_get(fields, "rtsp_out")), error))
+    return FALSE;
+  if (closed && closing) {
+    json_object_set_new(fields, "record", json_false());
+    json_object_set_new(fields, "rtsp_out", json_false());
+  }
+  return TRUE;
+}
+
+/* What the media of a live session follow changed: they apply it at once. */
+static void
+publish_policy(rc_session_plan *p, gint64 id, json_t *fields, gint64 by)
+{
+  if (!json_object_get(fields, "closed") && !json_object_get(fields, "record") && !json_object_get(fields, "rtsp_out"))
+    return;
+  rc_domain_event e = {.kind = RC_DOMAIN_SESSION_POLICY, .session_id = id, .by = by};
+  rc_domain_publish(p->domain, &e);
+}
+
 gint64
 rc_session_plan_create(rc_session_plan *p, json_t *fields, gint64 by, GError **error)
 {
   gint64 id = 0;
+  gboolean closed = json_is_true(json_object_get(fields, "closed"));
+  if (!closed_outputs(fields, closed, closed, error))
+    return 0;
   if (!check_times(fields, error) || !rc_store_begin(p->store, error) ||
       !rc_store_end(p->store,
                     (id = rc_store_session_create(p->store, fields, error)) &&
@@ -102,6 +130,9 @@ rc_session_plan_update(rc_session_plan *p, gint64 id, json_t *fields, gint64 by,
                                                   error))
     return FALSE;
   gboolean closing = closed && json_is_true(closed) != json_is_true(json_object_get(merged, "closed"));
+  gboolean now_closed = closed ? json_is_true(closed) : json_is_true(json_object_get(merged, "closed"));
+  if (!closed_outputs(fields, now_closed, closing, error))
+    return FALSE;
   json_object_update(merged, fields);
   g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT, id);
   if (!check_times(merged, error) || !rc_store_begin(p->store, error) ||
@@ -113,6 +144,7 @@ rc_session_plan_update(rc_session_plan *p, gint64 id, json_t *fields, gint64 by,
                     error))
     return FALSE;
   announce(p, id, RC_EVENT_SESSION_UPDATED);
+  publish_policy(p, id, fields, by);
   return TRUE;
 }
 

@@ -434,6 +434,9 @@ sipc_record_new(rc_sip_calls *c, gint64 session_id, json_t *site, const char *ho
   const char *srtp = json_string_value(json_object_get(site, "srtp"));
   if (!rc_sip_srtp_parse(srtp, &r->srtp))
     rc_sip_srtp_parse(rc_config_sip_srtp(c->config), &r->srtp);
+  g_autoptr(json_t) session = rc_store_session_get(c->store, session_id, NULL);
+  if (json_is_true(json_object_get(session, "closed"))) /* phiên họp kín: nothing in clear, both ways */
+    r->srtp = RC_SIP_SRTP_REQUIRED;
   g_ptr_array_add(list, r);
   return r;
 }
@@ -468,6 +471,11 @@ host_invite(gpointer data, rc_sip_call *call, const rc_sip_invite *inv, rc_sip_d
   negotiate(c, r, inv, d);
   if (d->status != 200) {
     g_message("sip: site %s in session %" G_GINT64_FORMAT ": %d %s", code, live_id, d->status, d->phrase);
+    if (r->srtp == RC_SIP_SRTP_REQUIRED && d->status == 488) { /* audited: a closed session's refusal, say */
+      g_autofree char *detail = g_strdup_printf("INVITE from %s (site %s, session %" G_GINT64_FORMAT "): %d %s",
+                                                inv->source, code, live_id, d->status, d->phrase);
+      audit_refusal(c, "sip.refused", inv->from, inv->source, detail);
+    }
     sipc_set_text(&r->state, "refused");
     r->cause = d->status;
     r->cause_phrase = g_strdup(d->phrase);

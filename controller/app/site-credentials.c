@@ -86,6 +86,8 @@ rc_site_credential_view(rc_store *store, rc_config *config, rc_media *media, rc_
                       json_pack("{sO sO sO sO sO}", "id", json_object_get(site, "id"), "code",
                                 json_object_get(site, "code"), "name", json_object_get(site, "name"), "transport",
                                 json_object_get(site, "transport"), "level", json_object_get(site, "level")));
+  /* Its live session is closed (phiên họp kín): the site's page says so. */
+  json_object_set_new(view, "closed", json_boolean(session && json_is_true(json_object_get(session, "closed"))));
   json_object_set_new(view, "session", session ? session : json_null());
   json_object_set_new(view, "floor", json_boolean(sid && holds_floor(store, media, meeting, sid, site_id)));
   json_object_set_new(view, "asking", json_boolean(sid && rc_store_site_floor_asking(store, sid, site_id)));

@@ -24,7 +24,8 @@ gboolean rc_site_credential_revoke(rc_store *store, gint64 site_id, gint64 by, G
 gint64 rc_site_credential_site(rc_store *store, const char *secret);
 
 /* What site @site_id sees: {"site":{id,code,name,transport,level},
- * "session":{id,title,status}|null (the live session it is in), "floor"
+ * "session":{id,title,status,closed}|null (the live session it is in),
+ * "closed" (that session is closed: phiên họp kín), "floor"
  * (it holds the floor there: the program follows it, or, without media,
  * the speaker is one of its delegates), "asking" (it asks for the floor
  * there: site-floor.h), "organisation":{id,code,name,kind},

@@ -36,6 +36,7 @@ typedef struct {
   gint64 check_id;     /* a pre-session check, 0 = a live session */
   guint check_source;
   gint64 check_started_us;
+  GHashTable *refused; /* gint64* site id -> char* why its closed session refuses it */
 } watch;
 
 struct rc_site_health {
@@ -54,6 +55,7 @@ watch_free(gpointer data)
   g_clear_handle_id(&w->check_source, g_source_remove);
   rc_health_free(w->health);
   g_hash_table_destroy(w->calls);
+  g_hash_table_destroy(w->refused);
   g_clear_pointer(&w->last, rc_media_figures_unref);
   g_free(w);
 }
@@ -69,6 +71,7 @@ watch_of(rc_site_health *sh, gint64 session_id)
     w->session_id = session_id;
     w->health = rc_health_new(&sh->thresholds);
     w->calls = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    w->refused = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
     g_hash_table_insert(sh->watches, g_memdup2(&session_id, sizeof session_id), w);
   }
   return w;
@@ -252,6 +255,44 @@ store_changes(watch *w, GArray *changes, GArray *alarms, GArray *stored)
   }
 }
 
+/* Keeps @stored's row of an alarm raised or cleared now. */
+static void
+keep_alarm(watch *w, GArray *stored, gint64 id, gboolean raised, const char *kind, const char *reason)
+{
+  json_t *alarm = id ? rc_store_alarm_get(w->sh->store, id, NULL) : NULL;
+  if (alarm) {
+    stored_alarm s = {alarm, raised, kind, g_strdup(reason)};
+    g_array_append_val(stored, s);
+  }
+}
+
+/* A closed session refuses a site whose media are in clear (the media say
+ * so in its figures): one standing alarm and one audit row when it is
+ * refused, the alarm cleared when it is taken again (encrypted now). */
+static void
+store_refusals(watch *w, const rc_media_figures *f, GArray *stored)
+{
+  rc_store *store = w->sh->store;
+  gint64 sid = w->session_id;
+  for (guint i = 0; i < f->sites->len; i++) {
+    const rc_media_site_figures *s = &g_array_index(f->sites, rc_media_site_figures, i);
+    const char *was = g_hash_table_lookup(w->refused, &s->site_id);
+    if (g_strcmp0(was, s->refused) == 0)
+      continue;
+    gint64 cleared = rc_store_alarm_clear(store, sid, s->site_id, "closed_media", NULL); /* one standing alarm a site */
+    if (!s->refused) {
+      keep_alarm(w, stored, cleared, FALSE, "closed_media", NULL);
+      g_hash_table_remove(w->refused, &s->site_id);
+      continue;
+    }
+    g_hash_table_insert(w->refused, g_memdup2(&s->site_id, sizeof s->site_id), g_strdup(s->refused));
+    g_autofree char *target = g_strdup_printf("session:%" G_GINT64_FORMAT " site:%" G_GINT64_FORMAT, sid, s->site_id);
+    rc_store_audit(store, 0, "media.refused", target, s->refused, NULL);
+    keep_alarm(w, stored, rc_store_alarm_raise(store, sid, s->site_id, "closed_media", s->refused, NULL), TRUE,
+               "closed_media", s->refused);
+  }
+}
+
 /* After the commit: the technicians hear of the tick's alarms. */
 static void
 publish_alarms(watch *w, GArray *stored)
@@ -355,6 +396,7 @@ rc_site_health_tick(rc_site_health *sh, rc_media_figures *f)
       for (guint i = 0; i < n; i++)
         account_call(w, &g_array_index(f->sites, rc_media_site_figures, i), &in[i]);
     store_changes(w, changes, alarms, stored);
+    store_refusals(w, f, stored);
     if (rc_store_commit(sh->store, &error))
       publish_alarms(w, stored);
   }
@@ -441,7 +483,7 @@ check_result(watch *w)
 {
   g_autoptr(json_t) sites = rc_store_session_sites(w->sh->store, w->session_id, NULL);
   json_t *rows = json_array();
-  guint ready = 0, degraded = 0, absent = 0, busy = 0;
+  guint ready = 0, degraded = 0, absent = 0, busy = 0, refused = 0;
   size_t i;
   json_t *s;
   json_array_foreach(sites, i, s) {
@@ -450,7 +492,9 @@ check_result(watch *w)
     g_autofree char *title = NULL;
     gint64 other = busy_in(w, id, &title);
     gboolean known = !other && rc_health_site(w->health, id, now_s(), &view);
-    const char *v = other ? "busy" : verdict_of(known, &view);
+    const char *why = g_hash_table_lookup(w->refused, &id); /* a closed session's, in clear */
+    const char *v = other ? "busy" : why ? "refused" : verdict_of(known, &view);
+    refused += why && !other;
     ready += g_str_equal(v, "ready"), degraded += g_str_equal(v, "degraded"), absent += g_str_equal(v, "absent");
     busy += other != 0;
     json_t *row = json_pack("{sO sO sO ss so}", "site_id", json_object_get(s, "id"), "code", json_object_get(s, "code"),
@@ -458,10 +502,12 @@ check_result(watch *w)
                             known ? view_json(id, &view) : json_null());
     if (other) /* in another live conference: it cannot be in this one too */
       json_object_set_new(row, "busy", json_pack("{sI ss}", "session_id", (json_int_t)other, "title", title));
+    else if (why)
+      json_object_set_new(row, "reason", json_string(why));
     json_array_append_new(rows, row);
   }
-  return json_pack("{si si si si so}", "ready", ready, "degraded", degraded, "absent", absent, "busy", busy, "sites",
-                   rows);
+  return json_pack("{si si si si si so}", "ready", ready, "degraded", degraded, "absent", absent, "busy", busy,
+                   "refused", refused, "sites", rows);
 }
 
 /* The check's verdicts, stored and published; its media stop. */
@@ -535,7 +581,9 @@ rc_site_health_check_start(rc_site_health *sh, gint64 sid, gint64 user_id, GErro
   }
   g_auto(rc_session_sites) sites = {0};
   if (!rc_session_sites_load(sh->store, sid, &sites, error) ||
-      !rc_media_start_check(sh->media, sid, sites.sites, sites.n, error))
+      !rc_media_start_check(sh->media, sid,
+                            &(rc_media_policy){.closed = json_is_true(json_object_get(session, "closed"))},
+                            sites.sites, sites.n, error))
     return 0;
   gint64 check_id = check_row(sh->store, sid, user_id, error);
   if (!check_id) {

@@ -46,6 +46,7 @@ typedef struct {
   gint64 keyframe_asked_us;         /* when its transport was last asked for a keyframe to refresh it */
   char *video_client, *audio_client; /* "host:port" as added */
   struct rc_site_transport *link;   /* its transport (devices/site-transport.h) */
+  char *refused;                    /* why its closed session refuses it (media in clear), or NULL */
 } rc_media_site;
 
 

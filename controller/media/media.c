@@ -32,6 +32,7 @@ typedef struct {
   gint64 chair_site_id, floor_site_id, source_site_id;
   gint64 grant_us;           /* when the floor was last asked to change */
   gboolean check_only;       /* a pre-session check: figures, no program */
+  rc_media_policy policy;    /* closed, recording, RTSP */
   gboolean has_room;         /* the hall's microphone and speakers are this session's */
   rc_program_mode mode;
   GArray *tiles;             /* gint64 site ids (compose) */
@@ -100,6 +101,7 @@ site_free(gpointer data)
   g_free(s->transport);
   g_free(s->video_client);
   g_free(s->audio_client);
+  g_free(s->refused);
   g_free(s);
 }
 
@@ -438,6 +440,11 @@ place_egress(conf *c, rc_media_site *s, int tier)
 static void
 place_site(conf *c, rc_media_site *s)
 {
+  if (s->refused) { /* a closed session's site in clear: no program */
+    unplace_site(c, s);
+    g_clear_pointer(&s->video_client, g_free);
+    return;
+  }
   if (place_egress(c, s, fanout_tier(c, s))) {
     g_autofree char *host = NULL;
     int port = 0;
@@ -504,6 +511,8 @@ mixer_listeners(conf *c)
   g_hash_table_iter_init(&it, c->sites);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     rc_media_site *s = value;
+    if (s->refused)
+      continue;
     char *dest = rc_media_site_destination(s, TRUE);
     g_ptr_array_add(dests, dest);
     l[i++] = (rc_mixer_listener){s->id, dest, s->link && s->link->ops->send ? s->link : NULL,
@@ -541,10 +550,21 @@ mixer_talkers(conf *c)
 
 /* ---- the program source ---- */
 
+/* Whether the program may show or mix @id (a refused site's media are not taken). */
+static gboolean
+usable(conf *c, gint64 id)
+{
+  rc_media_site *s = rc_media_site_get(c, id);
+  return s && !s->refused;
+}
+
 static gint64
 wanted_source(conf *c)
 {
-  return c->floor_site_id ? c->floor_site_id : c->chair_site_id;
+  gint64 id = c->floor_site_id ? c->floor_site_id : c->chair_site_id;
+  if (!usable(c, id))
+    id = usable(c, c->chair_site_id) ? c->chair_site_id : 0;
+  return id;
 }
 
 static void
@@ -588,12 +608,68 @@ apply_source(conf *c)
   rc_media_site *s = rc_media_site_get(c, wanted_source(c));
   c->grant_us = g_get_monotonic_time();
   rc_ingest_forward(c->video, c->session_id, s ? s->ssrc_video : 0, rc_fanout_input(c->fanouts[0]));
-  if (!s)
+  if (!s) { /* nothing forwarded from now on (a closed session's chair site refused) */
+    c->source_site_id = 0;
     return;
+  }
   rc_media_ask_keyframe(c, s);
   c->pending_polls = 0;
   if (!c->pending_source)
     c->pending_source = g_timeout_add(PENDING_POLL_MS, on_pending, c);
+}
+
+/* ---- a closed session: only encrypted media ---- */
+
+/* What a closed session says of @s, a site whose media are in clear, or
+ * NULL: it takes it. (transfer full) */
+static char *
+refusal(conf *c, rc_media_site *s)
+{
+  if (!c->policy.closed || !s->link || rc_site_transport_encrypted(s->link))
+    return NULL;
+  static const char *const what[][2] = {{"rtp", "RTP without SRTP"}, {"sip", "SIP without SRTP"},
+                                        {"rtsp", "RTSP pull, unencrypted"}, {"srt", "SRT pull, unencrypted"}};
+  const char *how = s->transport;
+  for (guint i = 0; i < G_N_ELEMENTS(what); i++)
+    if (g_strcmp0(s->transport, what[i][0]) == 0)
+      how = what[i][1];
+  return g_strdup_printf("phiên họp kín: site %s gửi media không mã hóa (%s)", s->code, how);
+}
+
+/* Each site's refusal follows the policy and its transport (a call set up
+ * without SRTP); a site that changed leaves (or rejoins) the program, the
+ * mix, the grid and its fan-out at once. */
+static void
+refuse_in_clear(conf *c)
+{
+  gboolean changed = FALSE, tile = FALSE;
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, c->sites);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    rc_media_site *s = value;
+    g_autofree char *why = refusal(c, s);
+    if (g_strcmp0(why, s->refused) == 0)
+      continue;
+    if (why)
+      g_message("session %" G_GINT64_FORMAT ": site %s refused: %s", c->session_id, s->code, why);
+    else
+      g_message("session %" G_GINT64_FORMAT ": site %s taken again", c->session_id, s->code);
+    g_free(s->refused);
+    s->refused = g_steal_pointer(&why);
+    changed = TRUE;
+    for (guint i = 0; i < c->tiles->len; i++)
+      tile |= g_array_index(c->tiles, gint64, i) == s->id;
+    tile |= s->id == c->chair_site_id || s->id == c->floor_site_id;
+  }
+  if (!changed || c->check_only)
+    return;
+  place_all_sites(c);
+  if (c->mode == RC_PROGRAM_COMPOSE && tile)
+    rc_media_set_layout(c->media, c->session_id, RC_PROGRAM_COMPOSE, NULL, NULL);
+  else
+    apply_source(c);
+  mixer_talkers(c);
 }
 
 /* ---- once a second ---- */
@@ -614,6 +690,7 @@ site_figures_clear(gpointer data)
   g_free(f->code);
   g_free(f->name);
   g_free(f->link_why);
+  g_free(f->refused);
 }
 
 static void
@@ -697,8 +774,14 @@ collect(conf *c, GArray *snaps, gboolean audio, rc_media_figures *f, GHashTable 
                                   .receives_program = s->link->ops->receives_program,
                                   .audio_absent = s->link->format.audio.absent, .tier = s->tier,
                                   .held = s->link->link.up && s->link->link.held,
+                                  .refused = g_strdup(s->refused),
                                   .audio_codec = s->link->format.audio.sends
                                                      ? rc_audio_codec_name(s->link->format.audio.codec) : NULL};
+      if (s->refused) { /* its link is down for the session: it is refused */
+        sf.link_up = FALSE;
+        g_free(sf.link_why);
+        sf.link_why = g_strdup(s->refused);
+      }
       g_array_append_val(f->sites, sf);
       row = f->sites->len;
       g_hash_table_insert(rows, &s->id, GUINT_TO_POINTER(row));
@@ -763,6 +846,7 @@ static gboolean
 on_tick(gpointer data)
 {
   conf *c = data;
+  refuse_in_clear(c); /* a call set up since the last tick: is it encrypted? */
   rc_media_figures *f = figures_new(c->session_id);
   G_STATIC_ASSERT(RC_INGEST_COUNTERS == RC_DROP_REASONS);
   GArray *v = rc_ingest_snapshot_all(c->video, c->session_id, f->dropped[0]);
@@ -863,6 +947,70 @@ start_rtsp(conf *c, const rc_media_outlet *out, GError **error)
   return TRUE;
 }
 
+/* Whether the session is recorded and served at RTSP now (never while closed). */
+static gboolean
+records(conf *c)
+{
+  return !c->check_only && !c->policy.closed &&
+         (c->policy.record < 0 ? c->config->media_record : c->policy.record > 0);
+}
+
+static gboolean
+serves_rtsp(conf *c)
+{
+  return !c->check_only && !c->policy.closed && c->media->rtsp && c->policy.rtsp != 0;
+}
+
+static void alias_to_next(rc_media *m);
+
+/* The session's RTSP paths go: their viewers are dropped; /program goes
+ * on with another session's program, if any. */
+static void
+stop_rtsp(conf *c)
+{
+  g_clear_pointer(&c->rtsp_alias, rc_rtsp_out_free);
+  g_clear_pointer(&c->rtsp, rc_rtsp_out_free);
+  if (c->media->rtsp_alias == c->session_id) {
+    c->media->rtsp_alias = 0;
+    alias_to_next(c->media);
+  }
+}
+
+/* The recorder and the RTSP output follow the policy. */
+static gboolean
+apply_outputs(conf *c, GError **error)
+{
+  rc_media_outlet out = {c->config, c->session_id, tap, c};
+  if (!records(c) && c->recorder) {
+    g_message("session %" G_GINT64_FORMAT ": recording stops (%s)", c->session_id,
+              c->policy.closed ? "closed session" : "switched off");
+    g_clear_pointer(&c->recorder, rc_recorder_free);
+  }
+  if (!serves_rtsp(c) && c->rtsp) {
+    g_message("session %" G_GINT64_FORMAT ": RTSP output stops (%s)", c->session_id,
+              c->policy.closed ? "closed session" : "switched off");
+    stop_rtsp(c);
+  }
+  if (records(c) && !c->recorder && !(c->recorder = rc_recorder_new(&out, error)))
+    return FALSE;
+  if (serves_rtsp(c) && !c->rtsp && !start_rtsp(c, &out, error))
+    return FALSE;
+  return TRUE;
+}
+
+void
+rc_media_set_policy(rc_media *m, gint64 session_id, const rc_media_policy *policy)
+{
+  conf *c = conf_of(m, session_id);
+  if (!c)
+    return;
+  c->policy = *policy;
+  g_autoptr(GError) error = NULL;
+  if (!apply_outputs(c, &error))
+    g_warning("session %" G_GINT64_FORMAT ": %s", session_id, error->message);
+  refuse_in_clear(c);
+}
+
 static gboolean
 start_outputs(conf *c, GError **error)
 {
@@ -879,12 +1027,7 @@ start_outputs(conf *c, GError **error)
   if (!(c->mixer = rc_mixer_new(&mix, error)))
     return FALSE;
   mixer_talkers(c);
-  rc_media_outlet out = {c->config, c->session_id, tap, c};
-  if (c->config->media_record && !(c->recorder = rc_recorder_new(&out, error)))
-    return FALSE;
-  if (c->media->rtsp && !start_rtsp(c, &out, error))
-    return FALSE;
-  return TRUE;
+  return apply_outputs(c, error);
 }
 
 /* The ports and the RTSP server, for the first session with media. */
@@ -926,7 +1069,8 @@ takes_room(rc_media *m, const rc_media_site_desc *sites, guint n)
 }
 
 static gboolean
-start(rc_media *m, gint64 session_id, gboolean check_only, const rc_media_site_desc *sites, guint n, GError **error)
+start(rc_media *m, gint64 session_id, gboolean check_only, const rc_media_policy *policy,
+      const rc_media_site_desc *sites, guint n, GError **error)
 {
   if (!m->config->media_enabled)
     return TRUE;
@@ -940,7 +1084,7 @@ start(rc_media *m, gint64 session_id, gboolean check_only, const rc_media_site_d
   conf *c = g_new0(conf, 1);
   *c = (conf){.media = m, .config = m->config, .session_id = session_id, .tiers = m->config->tiers,
               .check_only = check_only, .mode = m->config->program_mode, .video = m->video, .audio = m->audio,
-              .room = m->room};
+              .room = m->room, .policy = policy ? *policy : RC_MEDIA_POLICY_DEFAULT};
   c->sites = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, site_free);
   c->viewers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, viewer_free);
   c->tiles = g_array_new(FALSE, FALSE, sizeof(gint64));
@@ -963,15 +1107,17 @@ start(rc_media *m, gint64 session_id, gboolean check_only, const rc_media_site_d
 }
 
 gboolean
-rc_media_start(rc_media *m, gint64 session_id, const rc_media_site_desc *sites, guint n, GError **error)
+rc_media_start(rc_media *m, gint64 session_id, const rc_media_policy *policy, const rc_media_site_desc *sites,
+               guint n, GError **error)
 {
-  return start(m, session_id, FALSE, sites, n, error);
+  return start(m, session_id, FALSE, policy, sites, n, error);
 }
 
 gboolean
-rc_media_start_check(rc_media *m, gint64 session_id, const rc_media_site_desc *sites, guint n, GError **error)
+rc_media_start_check(rc_media *m, gint64 session_id, const rc_media_policy *policy,
+                     const rc_media_site_desc *sites, guint n, GError **error)
 {
-  if (!start(m, session_id, TRUE, sites, n, error))
+  if (!start(m, session_id, TRUE, policy, sites, n, error))
     return FALSE;
   conf *c = conf_of(m, session_id);
   /* Wake every site up: a keyframe request to each that has an address. */
@@ -1127,6 +1273,8 @@ rc_media_set_sites(rc_media *m, gint64 session_id, const rc_media_site_desc *sit
       site_free(s);
       continue;
     }
+    if ((s->refused = refusal(c, s)))
+      g_message("session %" G_GINT64_FORMAT ": site %s refused: %s", c->session_id, s->code, s->refused);
     g_hash_table_add(wanted, g_memdup2(&id, sizeof id));
     g_hash_table_insert(c->sites, g_memdup2(&id, sizeof id), s);
     s->client_tier = 0;
@@ -1171,14 +1319,14 @@ grid_sites(conf *c)
   GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
   gint64 first[] = {c->chair_site_id, c->floor_site_id};
   for (guint i = 0; i < 2; i++)
-    if (first[i] && (i == 0 || first[i] != first[0]))
+    if (first[i] && (i == 0 || first[i] != first[0]) && usable(c, first[i]))
       g_array_append_val(ids, first[i]);
   for (guint i = 0; i < c->tiles->len && ids->len < 10; i++) {
     gint64 id = g_array_index(c->tiles, gint64, i);
     gboolean dup = FALSE;
     for (guint k = 0; k < ids->len; k++)
       dup |= g_array_index(ids, gint64, k) == id;
-    if (!dup && rc_media_site_get(c, id))
+    if (!dup && usable(c, id))
       g_array_append_val(ids, id);
   }
   return ids;
@@ -1234,9 +1382,9 @@ rc_media_talkers(conf *c)
    * session has the hall (its chair's site is then the hall's); a remote
    * chair site and the floor holder are talkers. */
   gboolean hall_mic = *c->config->audio_input_device != '\0' && c->has_room;
-  if (c->chair_site_id && !hall_mic)
+  if (c->chair_site_id && !hall_mic && usable(c, c->chair_site_id))
     g_array_append_val(ids, c->chair_site_id);
-  if (c->floor_site_id && c->floor_site_id != c->chair_site_id)
+  if (c->floor_site_id && c->floor_site_id != c->chair_site_id && usable(c, c->floor_site_id))
     g_array_append_val(ids, c->floor_site_id);
   return ids;
 }
@@ -1415,7 +1563,7 @@ rc_media_viewer_connected(rc_media *m, gint64 session_id, gint64 viewer_id)
   v->placed = TRUE;
   if (v->watch_site) {
     rc_media_site *s = rc_media_site_get(c, v->watch_site);
-    if (s) {
+    if (s && !s->refused) { /* a closed session's site in clear: its media go nowhere */
       v->watch_ssrc[0] = s->ssrc_video, v->watch_ssrc[1] = s->ssrc_audio;
       rc_ingest_watch(c->video, s->ssrc_video, v->t, TRUE);
       rc_ingest_watch(c->audio, s->ssrc_audio, v->t, TRUE);

@@ -75,6 +75,7 @@ typedef struct {
   gboolean audio_absent;         /* its source has no audio at all (a camera without a microphone) */
   int tier;                      /* the program tier it takes in compose mode (its level's, or its call's decoder's) */
   gboolean held;                 /* its call is on hold: it said it sends nothing */
+  char *refused;                 /* why its closed session refuses it (media in clear), or NULL */
 } rc_media_site_figures;
 
 #define RC_MEDIA_DELAY_BUCKETS 19
@@ -129,6 +130,19 @@ typedef struct {
   int video_cap_kbps, audio_cap_kbps;       /* its rate caps; -1 = [media]'s, 0 = none */
 } rc_media_site_desc;
 
+/* What a session's media may do. A closed session (phiên họp kín: state
+ * secrets) takes media only from sites whose transport encrypts every
+ * medium (rc_site_transport_encrypted): another site is refused, its media
+ * neither shown, mixed nor recorded, and it gets no program (its figures
+ * say why, its link shows down); and it is neither recorded nor served at
+ * RTSP, whatever @record and @rtsp say. */
+typedef struct {
+  gboolean closed;
+  int record; /* 1, 0, or -1: as [media] record */
+  int rtsp;   /* 1, 0, or -1: while [media] rtsp_port is set */
+} rc_media_policy;
+#define RC_MEDIA_POLICY_DEFAULT ((rc_media_policy){.closed = FALSE, .record = -1, .rtsp = -1})
+
 /* Brings up media for live session @session_id with @sites (@n of them),
  * beside the other sessions'. RC_ERROR_INVALID_STATE if it has them
  * already. A site in another session's media is left out (logged: the app
@@ -136,12 +150,18 @@ typedef struct {
  * session takes it from. The first session to start has the hall's room
  * audio if the hall's site is among its sites, and its program at RTSP
  * /program besides /session/ID. */
-gboolean rc_media_start(rc_media *media, gint64 session_id, const rc_media_site_desc *sites, guint n, GError **error);
+gboolean rc_media_start(rc_media *media, gint64 session_id, const rc_media_policy *policy,
+                        const rc_media_site_desc *sites, guint n, GError **error);
 /* Like rc_media_start, for a pre-session check: the sites' figures only,
  * no program, recording or RTSP; sites in another session's media are
  * left out. */
-gboolean rc_media_start_check(rc_media *media, gint64 session_id, const rc_media_site_desc *sites, guint n,
-                              GError **error);
+gboolean rc_media_start_check(rc_media *media, gint64 session_id, const rc_media_policy *policy,
+                              const rc_media_site_desc *sites, guint n, GError **error);
+/* The session's policy changed (closed while live, recording or RTSP
+ * switched): applied at once: a recording stops (or starts), the RTSP
+ * paths stop serving it (or start), sites in clear are refused from now on.
+ * Nothing when it has no media. */
+void rc_media_set_policy(rc_media *media, gint64 session_id, const rc_media_policy *policy);
 /* Tears down the session's media (recording finished and closed). */
 void rc_media_stop(rc_media *media, gint64 session_id);
 /* Whether @session_id has media now. */

@@ -276,6 +276,17 @@ rc_meeting_session_closed_change(const char *status, gboolean was_closed, gboole
 }
 
 gboolean
+rc_meeting_session_outputs_allowed(gboolean closed, gboolean record, gboolean rtsp_out, GError **error)
+{
+  if (!closed || (!record && !rtsp_out))
+    return TRUE;
+  g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE,
+              "%s: a closed session (phiên họp kín) is neither recorded nor served at RTSP",
+              record ? "record" : "rtsp_out");
+  return FALSE;
+}
+
+gboolean
 rc_meeting_session_deletable(const char *status, GError **error)
 {
   if (g_strcmp0(status, "live") != 0)

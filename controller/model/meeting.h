@@ -75,6 +75,9 @@ gboolean rc_meeting_session_editable(const char *status, GError **error);
  * only before it goes live: a live closed session stays closed
  * (RC_ERROR_INVALID_STATE). */
 gboolean rc_meeting_session_closed_change(const char *status, gboolean was_closed, gboolean closed, GError **error);
+/* A closed session is neither recorded nor served at RTSP: turning either
+ * on (@record, @rtsp_out TRUE) for it is refused (RC_ERROR_INVALID_STATE). */
+gboolean rc_meeting_session_outputs_allowed(gboolean closed, gboolean record, gboolean rtsp_out, GError **error);
 /* Whether a session in @status may be deleted (not while live). */
 gboolean rc_meeting_session_deletable(const char *status, GError **error);
 /* Whether delegates may check in or out (not once ended). */

@@ -5,7 +5,7 @@
 
 #define SESSION_COLUMNS \
   "id, title, room, description, starts_at, ends_at, status, started_at, ended_at, created_at, updated_at," \
-  " current_item_id, presented_document_id, presented_page, organisation_id, room_id, closed"
+  " current_item_id, presented_document_id, presented_page, organisation_id, room_id, closed, record, rtsp_out"
 #define ITEM_COLUMNS "id, session_id, parent_id, position, title, presenter, planned_minutes, speaking_seconds"
 #define DOC_COLUMNS \
   "d.id, d.agenda_item_id, d.title, d.filename, d.sha256, d.size, d.pages, d.confidential, d.uploaded_at," \
@@ -95,17 +95,19 @@ rc_store_session_create(rc_store *store, json_t *f, GError **error)
 {
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
-      "INSERT INTO sessions (title, room, description, starts_at, ends_at, organisation_id, room_id, closed, created_at,"
-      " updated_at) VALUES (?, coalesce(?, ''), coalesce(?, ''), ?, ?, coalesce(?, 1), ?, coalesce(?, 0), ?, ?)",
+      "INSERT INTO sessions (title, room, description, starts_at, ends_at, organisation_id, room_id, closed, record,"
+      " rtsp_out, created_at, updated_at)"
+      " VALUES (?, coalesce(?, ''), coalesce(?, ''), ?, ?, coalesce(?, 1), ?, coalesce(?, 0), ?, ?, ?, ?)",
       error);
   if (!stmt)
     return 0;
-  const char *cols[] = {"title", "room", "description", "starts_at", "ends_at", "organisation_id", "room_id", "closed"};
+  const char *cols[] = {"title",           "room",    "description", "starts_at", "ends_at",
+                        "organisation_id", "room_id", "closed",      "record",    "rtsp_out"};
   for (int i = 0; i < (int)G_N_ELEMENTS(cols); i++)
     rc_store_bind_json(stmt, i + 1, json_object_get(f, cols[i]));
   g_autofree char *now = rc_store_now();
-  sqlite3_bind_text(stmt, 9, now, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(stmt, 10, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt, 11, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt, 12, now, -1, SQLITE_TRANSIENT);
   if (!rc_store_exec_stmt(store, stmt, error))
     return 0;
   return sqlite3_last_insert_rowid(store->db);
@@ -115,7 +117,8 @@ gboolean
 rc_store_session_update(rc_store *store, gint64 id, json_t *fields, GError **error)
 {
   static const char *const allowed[] = {"title",      "room",    "description", "starts_at", "ends_at",
-                                        "updated_at", "room_id", "organisation_id", "closed", NULL};
+                                        "updated_at", "room_id", "organisation_id", "closed",
+                                        "record",     "rtsp_out", NULL};
   g_autoptr(json_t) set = json_deep_copy(fields);
   g_autofree char *now = rc_store_now();
   json_object_set_new(set, "updated_at", json_string(now));

@@ -102,7 +102,7 @@ rc_store_site_live_session(rc_store *store, gint64 site_id, GError **error)
 {
   /* A site is in one live session at a time (rc_store_session_sites_free). */
   sqlite3_stmt *stmt = rc_store_stmt(store,
-                                     "SELECT s.id, s.title, s.status FROM sessions s"
+                                     "SELECT s.id, s.title, s.status, s.closed FROM sessions s"
                                      " JOIN session_sites ss ON ss.session_id = s.id"
                                      " WHERE ss.site_id = ? AND s.status = 'live' ORDER BY s.id LIMIT 1",
                                      error);

@@ -427,7 +427,12 @@ static const char *const migrations[] = {
   "  recovered_at TEXT,"
   "  documents INTEGER,"
   "  notes INTEGER,"
-  "  UNIQUE (session_id, user_id, device));",
+  "  UNIQUE (session_id, user_id, device));"
+  /* - sessions.record, sessions.rtsp_out: whether the session is recorded
+   *   and its program served at RTSP; NULL = as [media] says. A closed
+   *   session has both off (session-plan.c). */
+  "ALTER TABLE sessions ADD COLUMN record BOOLEAN;"
+  "ALTER TABLE sessions ADD COLUMN rtsp_out BOOLEAN;",
 };
 
 /* SQLITE_FULL is SQLite's word for ENOSPC on the database or the WAL; an

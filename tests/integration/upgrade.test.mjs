@@ -68,6 +68,8 @@ describe('upgrade from schema 7', () => {
       assert.equal(sql(db, 'SELECT count(*) FROM site_floor_requests'), '0', 'schema 13: the sites asking for the floor, none yet');
       assert.equal(sql(db, 'SELECT count(*) FROM sessions WHERE closed'), '0', 'schema 14: no session is closed');
       assert.equal(sql(db, 'SELECT count(*) FROM document_recoveries') + sql(db, 'SELECT count(*) FROM site_srtp_keys'), '00', 'schema 15: none yet');
+      assert.equal(sql(db, 'SELECT count(*) FROM sessions WHERE record IS NOT NULL OR rtsp_out IS NOT NULL'), '0',
+        'schema 15: every session records and serves RTSP as [media] says');
       // Schema 9: everything is the province's, and the staff who saw every session still do.
       const orgs = (await request(srv.base, admin, 'GET', '/api/v1/organisations')).json.organisations;
       assert.deepEqual(orgs.map((o) => [o.id, o.kind]), [[1, 'province']]);

@@ -218,7 +218,7 @@ test_store_migration_chains_old_rows(fixture *f, gconstpointer data)
   f->store = NULL;
   /* Back to schema 4: no hash column, no chain trigger, none of the tables
    * or columns of schema 5 and later. */
-  tamper(f, "DROP TABLE document_recoveries; DROP TABLE site_srtp_keys; ALTER TABLE sites DROP COLUMN media_from; ALTER TABLE sessions DROP COLUMN closed; DROP TABLE site_floor_requests; DROP TABLE sip_calls; DROP TRIGGER audit_log_chained; ALTER TABLE audit_log DROP COLUMN hash;"
+  tamper(f, "ALTER TABLE sessions DROP COLUMN rtsp_out; ALTER TABLE sessions DROP COLUMN record; DROP TABLE document_recoveries; DROP TABLE site_srtp_keys; ALTER TABLE sites DROP COLUMN media_from; ALTER TABLE sessions DROP COLUMN closed; DROP TABLE site_floor_requests; DROP TABLE sip_calls; DROP TRIGGER audit_log_chained; ALTER TABLE audit_log DROP COLUMN hash;"
             "DROP TABLE document_readers; ALTER TABLE documents DROP COLUMN signatures;"
             "DROP TABLE agenda_log; DROP TABLE calendar_tokens; DROP TABLE site_credentials;"
             "ALTER TABLE sites DROP COLUMN h264_payload_type; ALTER TABLE sites DROP COLUMN opus_payload_type;"

@@ -204,6 +204,15 @@ test_closed_change(void)
   g_assert_false(rc_meeting_session_closed_change("live", TRUE, FALSE, &error));   /* not opened while live */
   g_assert_error(error, RC_ERROR, RC_ERROR_INVALID_STATE);
   g_clear_error(&error);
+  g_assert_true(rc_meeting_session_outputs_allowed(FALSE, TRUE, TRUE, NULL)); /* an open session: as asked */
+  g_assert_true(rc_meeting_session_outputs_allowed(TRUE, FALSE, FALSE, NULL));
+  g_assert_false(rc_meeting_session_outputs_allowed(TRUE, FALSE, TRUE, &error)); /* closed: no RTSP */
+  g_assert_error(error, RC_ERROR, RC_ERROR_INVALID_STATE);
+  g_assert_nonnull(strstr(error->message, "rtsp_out: "));
+  g_clear_error(&error);
+  g_assert_false(rc_meeting_session_outputs_allowed(TRUE, TRUE, FALSE, &error)); /* nor recording */
+  g_assert_nonnull(strstr(error->message, "record: "));
+  g_clear_error(&error);
 }
 
 int

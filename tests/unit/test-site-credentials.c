@@ -181,7 +181,7 @@ test_migration_keeps_what_points_to_sites(fixture *f, gconstpointer data)
   rc_store_close(f->store);
   f->store = NULL;
   /* Schema 9's sites: no 'webrtc', no credentials. */
-  tamper(f, "PRAGMA foreign_keys=OFF; DROP TABLE document_recoveries; DROP TABLE site_srtp_keys; ALTER TABLE sites DROP COLUMN media_from; ALTER TABLE sessions DROP COLUMN closed; DROP TABLE site_floor_requests; DROP TABLE sip_calls; DROP TABLE site_credentials; PRAGMA writable_schema=ON;"
+  tamper(f, "PRAGMA foreign_keys=OFF; ALTER TABLE sessions DROP COLUMN rtsp_out; ALTER TABLE sessions DROP COLUMN record; DROP TABLE document_recoveries; DROP TABLE site_srtp_keys; ALTER TABLE sites DROP COLUMN media_from; ALTER TABLE sessions DROP COLUMN closed; DROP TABLE site_floor_requests; DROP TABLE sip_calls; DROP TABLE site_credentials; PRAGMA writable_schema=ON;"
             "UPDATE sqlite_master SET sql = replace(sql, ',''webrtc''', '') WHERE name = 'sites';"
             "PRAGMA writable_schema=OFF; PRAGMA user_version = 9;");
   g_autofree char *as_nine = db_text(f, "SELECT sql FROM sqlite_master WHERE name = 'sites'");

@@ -114,6 +114,7 @@ test_rtp_format(void)
   rc_site_transport *t = rc_site_transport_new(&d, &host);
   g_assert_nonnull(t);
   g_assert_cmpstr(t->ops->kind, ==, "rtp");
+  g_assert_false(rc_site_transport_encrypted(t)); /* plain RTP: a closed session refuses it */
   g_assert_cmpuint(t->format.video.ssrc, ==, rc_rtp_site_ssrc("H01", FALSE));
   g_assert_cmpuint(t->format.audio.ssrc, ==, rc_rtp_site_ssrc("H01", TRUE));
   g_assert_cmpint(t->format.video.pt, ==, 97);
@@ -185,6 +186,7 @@ test_pull_without_url(void)
   g_assert_false(t->link.up);
   g_assert_nonnull(strstr(t->link.why, "needs an address"));
   g_assert_null(t->ops->destination);
+  g_assert_false(rc_site_transport_encrypted(t)); /* a pull is in clear */
   g_assert_cmpint(t->format.video.pt, ==, RC_PT_H264); /* our payloader's */
   rc_site_transport_set_link(t, TRUE, NULL);
   rc_site_transport_set_link(t, FALSE, "connection refused");
@@ -337,6 +339,7 @@ test_sip_media(void)
   g_assert_true(rc_site_is_sip(t));
   g_assert_true(t->ops->by_address);
   g_assert_false(t->link.up);
+  g_assert_true(rc_site_transport_encrypted(t)); /* no call: nothing in clear */
   rc_sip_sdp_offer offer = {0};
   sip_stream(&offer.video, 0, 97, "H264", 90000, 40000, 0x11);
   sip_stream(&offer.audio, 1, 9, "G722", 8000, 40002, 0x22);
@@ -346,6 +349,7 @@ test_sip_media(void)
   g_assert_true(rc_site_sip_start(t, &offer, &ours[0], &ours[1], &error));
   g_assert_no_error(error);
   g_assert_true(t->link.up);
+  g_assert_true(rc_site_transport_encrypted(t)); /* SRTP on both media */
   g_assert_cmpuint(h->binds->len, ==, 4); /* the unbinding of both media first, then both bound */
   g_assert_cmpstr(h->binds->pdata[2], ==, "video 192.0.2.20:40000 40001 latch");
   g_assert_cmpstr(h->binds->pdata[3], ==, "audio 192.0.2.20:40002 40003 latch");
@@ -476,6 +480,7 @@ test_sip_plain(void)
   rc_sip_crypto ours = {0};
   g_autoptr(GError) error = NULL;
   g_assert_true(rc_site_sip_start(t, &offer, &ours, &ours, &error));
+  g_assert_false(rc_site_transport_encrypted(t)); /* its video in clear */
   g_assert_cmpuint(h->binds->len, ==, 3);
   g_assert_cmpstr(h->binds->pdata[2], ==, "video 192.0.2.20:42000 42001");
   g_assert_true(t->format.audio.absent);

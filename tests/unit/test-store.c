@@ -74,7 +74,7 @@ test_organisations_migration(fixture *f, gconstpointer data)
   gint64 staff = add_user(f->store, "thuky", "secretariat");
   gint64 del = add_user(f->store, "db01", "delegate");
   gint64 s = add_session(f->store);
-  exec_closed(f, "DROP TABLE document_recoveries; DROP TABLE site_srtp_keys; ALTER TABLE sites DROP COLUMN media_from; ALTER TABLE sessions DROP COLUMN closed; DROP TABLE site_floor_requests; DROP TABLE sip_calls; DROP TABLE site_credentials; DROP TRIGGER rooms_gone; DROP INDEX users_organisation; DROP INDEX sites_organisation;"
+  exec_closed(f, "ALTER TABLE sessions DROP COLUMN rtsp_out; ALTER TABLE sessions DROP COLUMN record; DROP TABLE document_recoveries; DROP TABLE site_srtp_keys; ALTER TABLE sites DROP COLUMN media_from; ALTER TABLE sessions DROP COLUMN closed; DROP TABLE site_floor_requests; DROP TABLE sip_calls; DROP TABLE site_credentials; DROP TRIGGER rooms_gone; DROP INDEX users_organisation; DROP INDEX sites_organisation;"
                  "DROP INDEX sessions_organisation; ALTER TABLE users DROP COLUMN organisation_id;"
                  "ALTER TABLE users DROP COLUMN include_children; ALTER TABLE sites DROP COLUMN organisation_id;"
                  "ALTER TABLE sessions DROP COLUMN organisation_id; ALTER TABLE sessions DROP COLUMN room_id;"

@@ -223,6 +223,7 @@ test_site_transport(fixture_t *f, gconstpointer data)
                               .program_audio_ssrc = 0x2001, .program_video_pt = 96, .program_audio_pt = 111};
   rc_site_transport *t = rc_site_transport_new(&d, NULL);
   g_assert_true(rc_site_is_webrtc(t));
+  g_assert_true(rc_site_transport_encrypted(t)); /* DTLS-SRTP: a closed session takes it */
   g_assert_cmpstr(t->ops->kind, ==, "webrtc");
   g_assert_cmpuint(t->format.video.ssrc, ==, rc_rtp_site_ssrc("H03-X04", FALSE));
   g_assert_cmpuint(t->format.audio.ssrc, ==, rc_rtp_site_ssrc("H03-X04", TRUE));

@@ -9,7 +9,9 @@
 import { t, formatRange, formatDateTime } from '../common/i18n.js';
 import { api } from '../common/api.js';
 import { h, clear, fill, button, icon, statusBadge, toast, showError, confirmDialog } from '../common/ui.js';
-import { openSessionForm, deleteSession } from './sessions.js';
+import { openSessionForm, deleteSession, closedBadge } from './sessions.js';
+import { closedBanner } from '../common/closed-banner.js';
+import { getLang } from '../common/i18n.js';
 import { AgendaTab, countAgenda } from './agenda.js';
 import { DelegatesTab } from './delegates.js';
 import { SitesTab } from './sites.js';
@@ -314,11 +316,13 @@ export class SessionPage {
     const readonly = this.access && this.access !== 'scope'
       ? t('org.readonly', { organisation: d.organisation || '' })
       : !ctx.canEdit ? t('console.readonly') : null;
-    fill(this.headEl, h('div', { class: `card session-card status-${d.status}` },
+    fill(this.headEl, closedBanner(d.closed, { lang: getLang(), detail: t('session.closed.banner') }),
+      h('div', { class: `card session-card status-${d.status}` },
       h('div', { class: 'card-body' },
         h('div', { class: 'session-title-row' },
           h('div', { class: 'session-title-block' },
-            h('div', { class: 'row' }, statusBadge(d.status), this.access === 'invited' ? invitedBadge() : null,
+            h('div', { class: 'row' }, statusBadge(d.status), d.closed ? closedBadge() : null,
+              this.access === 'invited' ? invitedBadge() : null,
               h('span', { class: 'muted small' }, t('session.number', { id: d.id }))),
             h('h1', { class: 'session-title' }, d.title),
             h('div', { class: 'session-meta' },

@@ -5,7 +5,7 @@ import { t, formatRange } from '../common/i18n.js';
 import { api } from '../common/api.js';
 import { zoned, fromZoned, timeZone, zoneOffsetLabel } from '../common/province.js';
 import {
-  h, clear, fill, button, statusBadge, toast, showError, openModal, confirmDialog, field,
+  h, clear, fill, button, icon, statusBadge, toast, showError, openModal, confirmDialog, field,
   fold, isoToLocalInput, localInputToIso,
 } from '../common/ui.js';
 import { openCalendarDialog } from './calendar.js';
@@ -100,6 +100,7 @@ export function renderSessionList(ctx, main) {
       h('td', null,
         h('div', { class: 'cell-title-row' },
           h('a', { href, class: 'cell-title' }, s.title),
+          s.closed ? closedBadge() : null,
           s.access === 'invited' ? invitedBadge() : null),
         s.description ? h('div', { class: 'cell-sub' }, s.description.length > 110 ? `${s.description.slice(0, 110)}…` : s.description) : null),
       h('td', { class: 'nowrap' }, formatRange(s.starts_at, s.ends_at)),
@@ -166,6 +167,7 @@ export async function openSessionForm(ctx, s, onSaved) {
   const wasInvited = invited ? invited.map((o) => o.id) : null;
   const guests = editing && wasInvited && orgs.length > 1 ? invitedChecklist(orgs, s.organisation_id, wasInvited) : null;
   if (guests) place.onOrganisation((id) => guests.setOwn(id));
+  const outputs = closedFields(s);
 
   openModal({
     title: editing ? t('session.form.edit_title') : t('session.form.new_title'),
@@ -178,6 +180,7 @@ export async function openSessionForm(ctx, s, onSaved) {
         field(t('session.field.starts_at'), starts, { required: true, hint: t('session.form.tz', { tz }) }),
         field(t('session.field.ends_at'), ends, { required: true })),
       field(t('session.field.description'), desc),
+      outputs.node,
       guests ? guests.node : null),
     onSubmit: async () => {
       const body = {
@@ -186,11 +189,14 @@ export async function openSessionForm(ctx, s, onSaved) {
         starts_at: localInputToIso(starts.value),
         ends_at: localInputToIso(ends.value),
         description: desc.value.trim(),
+        ...outputs.values(),
       };
       let saved;
       if (editing) {
         const patch = {};
         for (const [k, v] of Object.entries(body)) if (v !== (s[k] ?? (k === 'room_id' ? null : ''))) patch[k] = v;
+        // Closing turns recording and RTSP off (the server's rule); opening again leaves them as they were.
+        if (patch.closed) { delete patch.record; delete patch.rtsp_out; }
         // Another organisation: the room is chosen again (none is a choice too).
         if ('organisation_id' in patch) patch.room_id = body.room_id;
         if (patch.room_id != null) delete patch.room;
@@ -208,6 +214,47 @@ export async function openSessionForm(ctx, s, onSaved) {
       if (onSaved) onSaved(saved);
     },
   });
+}
+
+/** The small "Kín" badge of a closed session in lists. */
+export function closedBadge() {
+  return h('span', { class: 'closed-badge', title: t('session.closed.title'), dataset: { testid: 'closed-badge' } },
+    icon('lock'), t('session.closed.badge'));
+}
+
+/** The switches "Phiên họp kín", "Ghi hình" and "Phát RTSP" of the session
+ *  form: a closed session is neither recorded nor served at RTSP, so those
+ *  two are off and locked while it is ticked. values(): what to send
+ *  (recording and RTSP only when changed: unset, they follow the config). */
+function closedFields(s) {
+  const closed = h('input', { type: 'checkbox', name: 'closed', checked: !!(s && s.closed) });
+  const was = { record: !(s && s.record === false), rtsp_out: !(s && s.rtsp_out === false) };
+  const record = h('input', { type: 'checkbox', name: 'record', checked: was.record });
+  const rtsp = h('input', { type: 'checkbox', name: 'rtsp_out', checked: was.rtsp_out });
+  const note = h('p', { class: 'closed-note small', dataset: { testid: 'closed-note' } }, icon('lock'), ' ', t('session.closed.outputs'));
+  const sync = () => {
+    for (const b of [record, rtsp]) {
+      b.disabled = closed.checked;
+      if (closed.checked) b.checked = false;
+    }
+    note.hidden = !closed.checked;
+  };
+  closed.addEventListener('change', sync);
+  sync();
+  const node = h('fieldset', { class: 'closed-fields' },
+    h('label', { class: 'check-line closed-switch' }, closed, h('strong', null, ` ${t('session.field.closed')}`)),
+    h('p', { class: 'muted small closed-hint' }, t('session.closed.hint')),
+    h('div', { class: 'row closed-outputs' },
+      h('label', { class: 'check-line' }, record, ` ${t('session.field.record')}`),
+      h('label', { class: 'check-line' }, rtsp, ` ${t('session.field.rtsp_out')}`)),
+    note);
+  const values = () => {
+    const v = { closed: closed.checked };
+    if (!closed.checked && record.checked !== was.record) v.record = record.checked;
+    if (!closed.checked && rtsp.checked !== was.rtsp_out) v.rtsp_out = rtsp.checked;
+    return v;
+  };
+  return { node, values };
 }
 
 function sameIds(a, b) {

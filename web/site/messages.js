@@ -26,6 +26,7 @@ export const SITE_MESSAGES = {
     'site.no_session': 'Chưa có phiên họp nào đang diễn ra cho điểm cầu này',
     'site.no_session_hint': 'Khi phiên họp bắt đầu, nút “Tham gia” sẽ bật. Trang tự kiểm tra mỗi 2 giây.',
     'site.session': 'Phiên họp',
+    'site.closed': 'Hình và tiếng của điểm cầu được mã hóa (WebRTC) · không ghi hình, không phát RTSP · không ghi lại, không chụp màn hình nội dung phiên họp',
     'site.floor': 'Đang phát biểu',
     'site.floor_hint': 'Điểm cầu của bạn đang được phát lên chương trình: mọi điểm cầu đều nghe và thấy bạn.',
 
@@ -93,6 +94,7 @@ export const SITE_MESSAGES = {
     'site.no_session': 'No session is live for this site',
     'site.no_session_hint': 'When the session starts, “Join” becomes available. The page checks every 2 seconds.',
     'site.session': 'Session',
+    'site.closed': 'This site\'s picture and sound are encrypted (WebRTC) · no recording, no RTSP output · do not record or capture the meeting',
     'site.floor': 'On the floor',
     'site.floor_hint': 'Your site is on the program: every site hears and sees you.',
 

@@ -11,7 +11,8 @@
 // http://localhost): opened over plain http from another machine, the page
 // explains that and where to go instead of failing.
 
-import { register, t, onLangChange, applyI18n, formatNumber } from '../common/i18n.js';
+import { register, t, onLangChange, applyI18n, formatNumber, getLang } from '../common/i18n.js';
+import { closedBanner } from '../common/closed-banner.js';
 import { errorFromBody, ApiError } from '../common/api.js';
 import { h, fill, mountHeader, button, icon, field, toast, statusBadge, clearToasts, showError } from '../common/ui.js';
 import { applyPrefs } from '../common/prefs.js';
@@ -284,6 +285,7 @@ function renderStatus() {
   const s = st.me.session;
   const live = s && s.status === 'live';
   fill(els.status,
+    closedBanner(!!st.me.closed, { lang: getLang(), detail: t('site.closed') }),
     s ? h('div', { class: 'site-session' },
       h('span', { class: 'site-session-label' }, t('site.session')),
       statusBadge(s.status),

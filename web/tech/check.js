@@ -165,17 +165,19 @@ export class CheckView {
 
   renderResult(result, check) {
     if (!result) { this.resultEl.replaceChildren(); return; }
-    const bySite = { ready: [], degraded: [], absent: [], busy: [] };
+    const bySite = { ready: [], degraded: [], absent: [], busy: [], refused: [] };
     for (const s of result.sites || []) (bySite[s.verdict] || bySite.absent).push(s);
     // A site in another live conference is not checked: a fourth column, only when there are such sites.
-    const verdicts = bySite.busy.length ? [...VERDICTS, 'busy'] : VERDICTS;
+    // A closed session refuses a site in clear: a column first, saying why for each.
+    const verdicts = [...(bySite.refused.length ? ['refused'] : []), ...VERDICTS, ...(bySite.busy.length ? ['busy'] : [])];
     const col = (v) => h('section', { class: `card verdict verdict-${v}`, dataset: { verdict: v } },
       h('header', { class: 'card-header' },
         h('h3', null, t(`tech.check.${v}`)), h('span', { class: 'count num' }, String(result[v] ?? bySite[v].length))),
       h('ul', { class: 'verdict-list' }, bySite[v].length
         ? bySite[v].map((s) => h('li', null, h('span', { class: 'vl-name' }, s.name), h('span', { class: 'vl-code' }, s.code),
           s.health && s.verdict !== 'absent' ? h('span', { class: 'vl-fig muted small' }, this._healthText(s.health)) : null,
-          s.busy ? h('span', { class: 'vl-fig muted small' }, t('tech.check.busy_in', { title: s.busy.title })) : null))
+          s.busy ? h('span', { class: 'vl-fig muted small' }, t('tech.check.busy_in', { title: s.busy.title })) : null,
+          s.reason ? h('span', { class: 'vl-fig vl-reason small', dataset: { testid: 'refused-reason' } }, s.reason) : null))
         : h('li', { class: 'muted' }, t('tech.check.empty_list'))));
     fill(this.resultEl,
       h('h2', { class: 'result-title' }, t('tech.check.result'),

@@ -8,7 +8,8 @@
 //          #/check[/13]      the pre-session check of a scheduled session
 //          #/attendance/12   the sites' call records, CSV
 
-import { register, t, onLangChange, formatDateTime } from '../common/i18n.js';
+import { register, t, onLangChange, formatDateTime, getLang } from '../common/i18n.js';
+import { closedBanner } from '../common/closed-banner.js';
 import { api, auth, RoomSocket } from '../common/api.js';
 import { h, fill, mountHeader, showError, clearToasts, button, icon, toast } from '../common/ui.js';
 import { showLoginForm } from '../common/login.js';
@@ -172,11 +173,11 @@ function startApp(user) {
 async function refreshSessions() {
   try {
     const { sessions } = await api.get('/api/v1/sessions');
-    const before = JSON.stringify(ctx.sessions.map((s) => [s.id, s.status, s.title]));
+    const before = JSON.stringify(ctx.sessions.map((s) => [s.id, s.status, s.title, s.closed]));
     ctx.sessions = sessions;
     const sel = document.getElementById('session-select');
     // not while the list is open in front of the user
-    if (before !== JSON.stringify(sessions.map((s) => [s.id, s.status, s.title])) && document.activeElement !== sel) renderSessionSelect();
+    if (before !== JSON.stringify(sessions.map((s) => [s.id, s.status, s.title, s.closed])) && document.activeElement !== sel) renderSessionSelect();
   } catch (err) { if (!err.isAuth) showError(err); }
   return ctx.sessions;
 }
@@ -214,6 +215,15 @@ function renderSessionSelect() {
   const none = currentSessionId() == null ? h('option', { value: '', selected: true, disabled: true }, t('tech.sessions.choose')) : null;
   sel.replaceChildren(...[none, ...groups].filter(Boolean));
   renderLiveStrip(list.filter((s) => s.status === 'live'));
+  renderClosed();
+}
+
+/** The closed-session banner above every page of a closed session. */
+function renderClosed() {
+  const slot = document.getElementById('closed-slot');
+  if (!slot) return;
+  const s = ctx.sessions.find((x) => x.id === currentSessionId());
+  slot.replaceChildren(...[closedBanner(s && s.closed, { lang: getLang(), detail: t('tech.closed.rules') })].filter(Boolean));
 }
 
 /** Every live conference at a glance when there are several: one link each to its monitor. */
@@ -224,7 +234,7 @@ function renderLiveStrip(live) {
   const view = ['monitor', 'program', 'alarms'].includes(parseHash().view) ? parseHash().view : 'monitor';
   strip.replaceChildren(h('span', { class: 'live-strip-label' }, t('tech.sessions.live_count', { n: live.length })),
     ...live.map((s) => h('a', { class: 'live-chip', href: `#/${view}/${s.id}`,
-      'aria-current': s.id === currentSessionId() ? 'page' : null }, h('span', { class: 'dot' }), s.title)));
+      'aria-current': s.id === currentSessionId() ? 'page' : null }, h('span', { class: 'dot' }), s.closed ? icon('lock') : null, s.title)));
 }
 
 function parseHash() {
@@ -268,7 +278,7 @@ function renderNav(view, id) {
     sel);
   viewEl = h('div', { class: 'tech-view', id: 'tech-view' });
   const strip = h('nav', { class: 'live-strip', id: 'live-strip', hidden: true, 'aria-label': t('tech.sessions.live') });
-  fill(main, navEl, strip, viewEl);
+  fill(main, navEl, strip, h('div', { class: 'closed-slot', id: 'closed-slot' }), viewEl);
   renderSessionSelect();
   ctx.setAlarmBadge();
 }
