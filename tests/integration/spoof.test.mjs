@@ -9,8 +9,9 @@
 // packet back. Then the same spoofer against media_from 0.0.0.0/0 (anywhere,
 // said explicitly) with H01 silent: its blue picture reaches H02 and the
 // program goes back to it — what the checks above would have caught.
-// Also: media_from in the site's JSON, its validation (1001) and a plain
-// site configured nowhere, whose media are refused.
+// Also: a WebRTC and a SIP site's SSRC on the shared ports (they come
+// another way) is spoofed too; media_from in the site's JSON, its
+// validation (1001); a plain site configured nowhere has its media refused.
 
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -114,6 +115,8 @@ describe('media only from where the site is', () => {
     admin = await login(srv.base, 'admin', 'admin123');
     for (const s of (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites) site[s.code] = s;
     chair = await WsClient.connect(srv.port, { token: await login(srv.base, 'chutoa', 'chutoa123') });
+    // H04 is a SIP room system (no call yet): its media come only from its call's addresses.
+    await api(srv.base, admin, 'PATCH', `/api/v1/sites/${site.H04.id}`, { transport: 'sip', sip_user: 'h04' });
   });
   after(async () => {
     if (spoofer) await spoofer.stop();
@@ -181,10 +184,31 @@ describe('media only from where the site is', () => {
     assert.equal(spoofedFor.received, 0, 'the spoofer got no program packet (nor a keyframe request)');
     const after = await siteStats('H01');
     assert.equal(after.video.lost, 0, 'H01\'s own stream: nothing lost, no foreign sequence numbers');
-    assert.equal((await alarms()).length, 1, 'one alarm for the episode');
+    assert.equal((await alarms()).filter((a) => a.site_id === site.H01.id).length, 1, 'one alarm for the episode');
     // Cleared after [health] clear_seconds (3 s here) without a spoofed packet.
     await until(async () => (await alarms()).every((a) => a.cleared_at), 10000, 'the alarm cleared');
     await h01.stop();
+  });
+
+  test('a WebRTC site\'s and a SIP site\'s SSRC on the shared ports: spoofed, counted and alarmed the same way', async () => {
+    const out = dgram.createSocket('udp4');
+    await new Promise((r) => out.bind(0, '127.0.0.1', r));
+    const before = await metric('video');
+    for (const code of ['H03-X04', 'H04'])
+      for (let i = 0; i < 60; i++) {
+        out.send(rtp({ ssrc: siteSsrc(code), seq: i, ts: i * 3600, payload: Buffer.from([0x65, 0x88, 0x84]) }), ports.video, '127.0.0.1');
+        await sleep(5);
+      }
+    for (const code of ['H03-X04', 'H04']) {
+      const s = await until(async () => { const x = await siteStats(code); return x && x.video && x.video.spoofed_packets >= 60 && x; },
+        5000, `${code} spoofed`);
+      assert.equal(s.video.packets, 0, `${code}: none taken`);
+      assert.equal(s.video.spoofed_from, `127.0.0.1:${out.address().port}`);
+      const a = await until(async () => (await alarms()).find((x) => x.site_id === site[code].id), 5000, `${code}'s alarm`);
+      assert.equal(a.reason, `media from an unexpected address for site ${code}: 127.0.0.1:${out.address().port} (video)`);
+    }
+    assert.ok((await metric('video')) >= before + 120);
+    out.close();
   });
 
   test('the same spoofer where the site may send from anywhere (0.0.0.0/0): its picture and the program are its', async () => {
