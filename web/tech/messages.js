@@ -86,6 +86,8 @@ export const TECH_MESSAGES = {
     'tech.transport.sends.other': 'gửi H.264 + âm thanh theo thỏa thuận',
     'tech.transport.receives': 'nhận chương trình (tiếng không có chính mình khi phát biểu)',
     'tech.transport.receives_not': 'không nhận chương trình: đường truyền này không có chiều về (không phải lỗi)',
+    'tech.transport.media_from': 'chỉ nhận hình, tiếng từ {from}',
+    'tech.transport.media_nowhere': 'chưa đặt media_from hay địa chỉ: mọi gói hình, tiếng của điểm cầu này bị loại',
 
     'tech.sip.title': 'Cuộc gọi SIP',
     'tech.sip.call': 'Cuộc gọi SIP',
@@ -369,6 +371,8 @@ export const TECH_MESSAGES = {
     'tech.transport.sends.other': 'sends H.264 + the negotiated audio',
     'tech.transport.receives': 'receives the program (without its own voice while it talks)',
     'tech.transport.receives_not': 'does not receive the program: this transport has no way back (not a fault)',
+    'tech.transport.media_from': 'media taken only from {from}',
+    'tech.transport.media_nowhere': 'no media_from nor address configured: its media are refused',
 
     'tech.sip.title': 'SIP calls',
     'tech.sip.call': 'SIP call',
