@@ -32,7 +32,7 @@ import WebSocket from 'ws';
 import { api, DEFAULT_BINARY, freePort, login, REPO_ROOT, startServer } from '../lib/server.mjs';
 import { freeUdpPorts } from '../lib/media.mjs';
 import { startSim } from '../lib/sim.mjs';
-import { cpuSeconds, fmt, memory, percentile, printTable, sleep, verdict } from './common.mjs';
+import { cpuSeconds, fmt, memory, percentile, printTable, sleep, verdict, plainCodes } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -233,7 +233,7 @@ try {
   await tech.request('subscribe.health', { session_id: SESSION });
   const heard = () => (counts.online || 0) + (counts.degraded || 0);
   const setup0 = now();
-  sim = await startSim(ports, { count: SITES }, [], { nice: Number(opt['sim-nice']) });
+  sim = await startSim(ports, { codes: plainCodes(SITES) }, [], { nice: Number(opt['sim-nice']) });
   if (!await until(() => heard() >= SITES, 120000)) throw new Error(`only ${heard()} of ${SITES} sites heard after 120 s`);
   console.log(`soak: ${SITES} sites heard after ${fmt((now() - setup0) / 1000)} s`);
 
