@@ -2,7 +2,13 @@
  * ports with the SSRCs of its code (base/rtp.h: the hash) and the payload
  * types configured for it, and takes the program as it is made, at the
  * address configured for it ("HOST:PORT", audio at PORT+2) or else where
- * its packets come from. Its keyframe requests are RTCP PLIs from the
+ * its packets come from. Its packets are taken only from where it is
+ * (heard_from: its media_from subnet, else its address's host; neither:
+ * from nowhere), so "where they come from" is an address inside that
+ * place: a packet from elsewhere never reaches learned. Without SRTP a
+ * packet authenticates nothing more than its source address, so the
+ * configured address, when there is one, is where the program goes,
+ * whatever sends. Its keyframe requests are RTCP PLIs from the
  * shared RTCP port to its RTCP port (PORT+1) or its RTP source. The link
  * is connectionless: always up (the health service judges what it sends). */
 #define G_LOG_DOMAIN "roomctl-media"
@@ -46,6 +52,7 @@ same_address(GSocketAddress *a, GSocketAddress *b)
          g_inet_address_equal(g_inet_socket_address_get_address(x), g_inet_socket_address_get_address(y));
 }
 
+/* @from is inside heard_from (the ingest drops the rest first). */
 static void
 learned(rc_site_transport *t, gboolean audio, GSocketAddress *from)
 {
@@ -100,6 +107,8 @@ rc_site_rtp_new(const rc_site_transport_desc *d, const rc_site_transport_host *h
   t->format.audio.pt = d->audio_pt;
   r->configured[0] = configured_address(d->address, FALSE);
   r->configured[1] = configured_address(d->address, TRUE);
+  if (!rc_ipv4_net_for_site(d->media_from, d->address, &t->heard_from))
+    g_warning("site %s: no media_from nor address configured: its media are refused", t->code);
   t->link.up = TRUE;
   return t;
 }

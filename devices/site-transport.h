@@ -28,6 +28,7 @@
  * from its signalled addresses, SDES-SRTP both ways).
  * Made, used and freed on the main loop unless a member says otherwise. */
 #pragma once
+#include "base/ipv4-net.h"
 #include "devices/audio-codec.h"
 
 #include <gio/gio.h>
@@ -100,6 +101,7 @@ typedef struct {
   const char *transport; /* "rtp" (NULL too), "rtsp", "srt", "webrtc", "sip" */
   const char *address;   /* rtp: "HOST:PORT" where it receives video (audio at PORT+2), NULL/"" =
                           * where it sends from; rtsp/srt: what is pulled */
+  const char *media_from; /* rtp: the IPv4 subnet it may send from, ""/NULL = its address's host (ipv4-net.h) */
   int video_pt, audio_pt; /* the payload types it sends (rtp; a pull's are the program's) */
   gboolean tcp_only;      /* rtsp: RTP interleaved in the TCP connection */
   /* The program as the controller makes it: what a site takes unless its
@@ -114,7 +116,11 @@ typedef struct {
    * not known yet, no such path (a camera), or the transport sends it
    * itself (send). (transfer full) */
   GSocketAddress *(*destination)(rc_site_transport *t, gboolean audio);
-  /* The ingest saw the site's @audio packets come from @from (main loop, each tick). */
+  /* The ingest saw the site's @audio packets come from @from (main loop,
+   * each tick): from an address it accepted them from (inside heard_from,
+   * or a binding), never from a spoof. Whether that becomes where the
+   * program goes is the transport's: a return address is never learned
+   * from an unauthenticated packet of outside its configured place. */
   void (*learned)(rc_site_transport *t, gboolean audio, GSocketAddress *from);
   /* A program packet for this site alone: a writable copy carrying its
    * out_ssrc and out_pt. The transport protects and sends it. On the
@@ -132,7 +138,10 @@ typedef struct {
    * stream cannot: their transport has no way back). */
   gboolean receives_program;
   /* Its packets are taken only from the addresses it bound (host->bind),
-   * and go through receive first; its SSRC from elsewhere is a spoof. */
+   * and go through receive first; its SSRC from elsewhere is a spoof.
+   * Otherwise its SSRC on the shared ports is taken only from inside its
+   * heard_from (rc_site_transport), and what its transport feeds (a pull,
+   * a WebRTC peer) needs no address. */
   gboolean by_address;
   /* A packet from a bound address, RTP or (@rtcp) RTCP: decrypts and
    * checks it in place (*@len shrinks by the SRTP tag), and may rewrite
@@ -153,6 +162,12 @@ struct rc_site_transport {
   rc_site_format format;
   rc_site_link link;
   const rc_site_transport_host *host;
+  /* Where its packets may come from on the shared ports when they are
+   * found by SSRC (not by_address): an IPv4 subnet. Plain RTP: its
+   * media_from, else its address's host. Unset (every other kind, and a
+   * plain site with neither): nowhere, every packet with its SSRC there is
+   * a spoof. Main loop; the ingest takes a copy (rc_ingest_set_streams). */
+  rc_ipv4_net heard_from;
 };
 
 /* The adapter for @desc->transport, or NULL (logged) when it cannot be

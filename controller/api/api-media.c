@@ -246,7 +246,7 @@ media_status(rc_api_call *call, GError **error)
 static json_t *
 stream_json(const rc_media_stream_figures *f)
 {
-  return json_pack("{sI sI sI sI sf sI sI sf sI sI sf sf sI sf si si sI sI sI so sf}", "packets", (json_int_t)f->packets,
+  json_t *o = json_pack("{sI sI sI sI sf sI sI sf sI sI sf sf sI sf si si sI sI sI so sf}", "packets", (json_int_t)f->packets,
                    "bytes", (json_int_t)f->bytes, "expected", (json_int_t)f->expected, "lost", (json_int_t)f->lost,
                    "loss_ratio", f->loss_ratio, "settled_expected", (json_int_t)f->settled_expected, "settled_lost",
                    (json_int_t)f->settled_lost, "jitter_ms", f->jitter_ms, "bitrate_bps", (json_int_t)f->bitrate_bps,
@@ -257,6 +257,11 @@ stream_json(const rc_media_stream_figures *f)
                    (json_int_t)f->over_cap_bytes, "wrong_payload_type_packets", (json_int_t)f->wrong_pt_packets,
                    "wrong_payload_type", f->wrong_pt >= 0 ? json_integer(f->wrong_pt) : json_null(),
                    "wrong_payload_type_age_s", f->wrong_pt_age_s);
+  /* its SSRC from elsewhere than where the site is: dropped (the alarm "spoofed") */
+  json_object_set_new(o, "spoofed_packets", json_integer((json_int_t)f->spoofed_packets));
+  json_object_set_new(o, "spoofed_from", *f->spoofed_from ? json_string(f->spoofed_from) : json_null());
+  json_object_set_new(o, "spoofed_age_s", json_real(f->spoofed_age_s));
+  return o;
 }
 
 static json_t *
@@ -322,8 +327,8 @@ figures_json(rc_media *m, gint64 sid)
                              s->audio_codec ? json_string(s->audio_codec) : json_null());
     if (s->audio_absent)
       json_object_set_new(site, "audio_absent", json_true());
-    if (s->refused) /* its closed session refuses its media in clear: counted, not taken */
-      json_object_set_new(site, "refused", json_string(s->refused));
+    if (s->refused || s->nowhere) /* a closed session's site in clear, a plain site configured nowhere: counted, not taken */
+      json_object_set_new(site, "refused", json_string(s->refused ? s->refused : s->nowhere));
     json_object_set_new(site, "tier", json_integer(s->tier));
     if (s->have_video) {
       json_object_set_new(site, "video", stream_json(&s->video));

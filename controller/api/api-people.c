@@ -53,6 +53,7 @@ static const rc_field user_update_fields[] = {
   {"sip_user", RC_FIELD_STRING, FALSE, 0, 64, NULL},           \
   {"sip_password", RC_FIELD_STRING, FALSE, 0, 128, NULL},      \
   {"srtp", RC_FIELD_ENUM, FALSE, 0, 0, srtp_choices},          \
+  {"media_from", RC_FIELD_IPV4_NET, FALSE, 0, 0, NULL},        \
   {NULL, 0, 0, 0, 0, NULL}
 static const rc_field site_create_fields[] = {SITE_FIELDS(TRUE)};
 static const rc_field site_update_fields[] = {SITE_FIELDS(FALSE)};

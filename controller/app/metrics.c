@@ -98,6 +98,7 @@ STREAM_VALUE(bitrate_bps)
 STREAM_VALUE(idle_s)
 STREAM_VALUE(over_cap_packets)
 STREAM_VALUE(wrong_pt_packets)
+STREAM_VALUE(spoofed_packets)
 #undef STREAM_VALUE
 
 typedef struct {
@@ -116,6 +117,7 @@ static const site_metric site_metrics[] = {
   {"roomctl_site_idle_seconds", "gauge", "Seconds since the site's last packet.", value_idle_s, 1},
   {"roomctl_site_over_cap_packets_total", "counter", "RTP packets of the site dropped above its rate cap.", value_over_cap_packets, 1},
   {"roomctl_site_wrong_payload_type_packets_total", "counter", "RTP packets of the site with a payload type it should not send (dropped).", value_wrong_pt_packets, 1},
+  {"roomctl_site_spoofed_packets_total", "counter", "RTP and RTCP packets with the site's SSRC from elsewhere than where the site is (dropped).", value_spoofed_packets, 1},
 };
 
 static void
@@ -152,7 +154,7 @@ render_sites(rc_metrics *m, GString *out, const GPtrArray *all)
       for (guint k = 0; k < 2; k++) {
         const rc_media_site_figures *s = &g_array_index(sites, rc_media_site_figures, i);
         const rc_media_stream_figures *v = k ? &s->audio : &s->video;
-        if ((k ? s->have_audio : s->have_video) && (v->packets > 0 || v->wrong_pt_packets > 0))
+        if ((k ? s->have_audio : s->have_video) && (v->packets > 0 || v->wrong_pt_packets > 0 || v->spoofed_packets > 0))
           site_sample(out, sm->name, s, k ? "audio" : "video", MAX(sm->value(v), 0) * sm->scale);
       }
   }

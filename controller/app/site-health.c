@@ -8,6 +8,8 @@
 
 #include <math.h>
 
+#define SPOOF_TEXT 160 /* a spoofed alarm's reason, at most */
+
 /* What a site's call summary needs, accumulated tick by tick. */
 typedef struct {
   gboolean in_call;
@@ -138,8 +140,21 @@ rc_site_health_state(rc_site_health *sh, gint64 site_id)
   return RC_HEALTH_UNKNOWN;
 }
 
+/* The reason of a site's "spoofed" alarm: where the last spoof came from. */
+static void
+spoof_text(const rc_media_site_figures *site, char *out, gsize size)
+{
+  const rc_media_stream_figures *v = &site->video, *a = &site->audio;
+  gboolean video = site->have_video && v->spoofed_packets &&
+                   (!site->have_audio || !a->spoofed_packets || v->spoofed_age_s <= a->spoofed_age_s);
+  const rc_media_stream_figures *last = video ? v : a;
+  g_snprintf(out, size, "media from an unexpected address for site %s: %s (%s)", site->code,
+             *last->spoofed_from ? last->spoofed_from : "?", video ? "video" : "audio");
+}
+
+/* @text: room for the spoofed alarm's reason, which the input points to. */
 static rc_health_input
-input_of(const rc_media_site_figures *site)
+input_of(const rc_media_site_figures *site, char *text, gsize size)
 {
   const rc_media_stream_figures *v = &site->video, *a = &site->audio;
   rc_health_input in = {.site_id = site->site_id};
@@ -172,6 +187,11 @@ input_of(const rc_media_site_figures *site)
   in.have_rr = site->have_video && v->have_rr;
   in.rr_fraction_lost = in.have_rr ? v->rr_fraction_lost : 0;
   in.rr_jitter_ms = in.have_rr ? v->rr_jitter / 90.0 : 0;
+  in.spoofed_packets = (site->have_video ? v->spoofed_packets : 0) + (site->have_audio ? a->spoofed_packets : 0);
+  if (in.spoofed_packets) {
+    spoof_text(site, text, size);
+    in.spoofed_text = text;
+  }
   return in;
 }
 
@@ -381,8 +401,9 @@ rc_site_health_tick(rc_site_health *sh, rc_media_figures *f)
   watch *w = watch_of(sh, sid);
   guint n = f->sites->len;
   g_autofree rc_health_input *in = g_new0(rc_health_input, MAX(n, 1));
+  g_autofree char *texts = g_malloc0((gsize)MAX(n, 1) * SPOOF_TEXT);
   for (guint i = 0; i < n; i++)
-    in[i] = input_of(&g_array_index(f->sites, rc_media_site_figures, i));
+    in[i] = input_of(&g_array_index(f->sites, rc_media_site_figures, i), texts + (gsize)i * SPOOF_TEXT, SPOOF_TEXT);
   g_autoptr(GArray) changes = g_array_new(FALSE, FALSE, sizeof(rc_health_change));
   g_autoptr(GArray) alarms = g_array_new(FALSE, FALSE, sizeof(rc_health_alarm));
   g_autoptr(GArray) stored = g_array_new(FALSE, FALSE, sizeof(stored_alarm));
@@ -478,6 +499,18 @@ busy_in(watch *w, gint64 site_id, char **title)
   return other;
 }
 
+/* Why the media refuse all of site @site_id's packets, configured nowhere (its last figures), or NULL. */
+static const char *
+nowhere(watch *w, gint64 site_id)
+{
+  for (guint i = 0; w->last && i < w->last->sites->len; i++) {
+    const rc_media_site_figures *s = &g_array_index(w->last->sites, rc_media_site_figures, i);
+    if (s->site_id == site_id)
+      return s->nowhere;
+  }
+  return NULL;
+}
+
 static json_t *
 check_result(watch *w)
 {
@@ -504,6 +537,8 @@ check_result(watch *w)
       json_object_set_new(row, "busy", json_pack("{sI ss}", "session_id", (json_int_t)other, "title", title));
     else if (why)
       json_object_set_new(row, "reason", json_string(why));
+    else if (nowhere(w, id)) /* a plain site configured nowhere: whatever it sends is dropped */
+      json_object_set_new(row, "why", json_string(nowhere(w, id)));
     json_array_append_new(rows, row);
   }
   return json_pack("{si si si si si so}", "ready", ready, "degraded", degraded, "absent", absent, "busy", busy,

@@ -1,5 +1,6 @@
 /* schema — one validation path for every request body. */
 #include "base/schema.h"
+#include "base/ipv4-net.h"
 #include "base/rc-error.h"
 
 #include <string.h>
@@ -132,6 +133,15 @@ check_value(json_t *v, const rc_field *f, GError **error)
     return check_id_list(v, f, error);
   case RC_FIELD_STRING_LIST:
     return check_string_list(v, f, error);
+  case RC_FIELD_IPV4_NET: {
+    rc_ipv4_net net;
+    g_autoptr(GError) why = NULL;
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+      return fail(error, f->name, "must be a string");
+    if (!*json_string_value(v) || rc_ipv4_net_parse(json_string_value(v), &net, &why))
+      return TRUE;
+    return fail(error, f->name, "%s", why->message);
+  }
   case RC_FIELD_TIME: {
     g_autofree char *utc = json_is_string(v) ? rc_schema_normalize_time(json_string_value(v)) : NULL;
     return utc ? TRUE : fail(error, f->name, "must be an ISO 8601 time with a zone, e.g. 2026-11-25T08:00:00+07:00");

@@ -21,6 +21,7 @@ typedef enum {
   RC_FIELD_USERNAME, /* 3..32 of [a-z0-9._-] */
   RC_FIELD_CODE,     /* 1..32 of [A-Z0-9_-] */
   RC_FIELD_STRING_LIST, /* min..max strings of 1..100 characters each */
+  RC_FIELD_IPV4_NET, /* "" or an IPv4 address or CIDR subnet (ipv4-net.h) */
 } rc_field_type;
 
 typedef struct {

@@ -18,7 +18,14 @@
  * A site whose transport is by_address (a SIP call) is heard only from the
  * addresses it bound (its signalled 5-tuple): such a packet goes to its
  * transport's receive first (SRTP), then gets the site's SSRC; its SSRC
- * from anywhere else is dropped as a spoof. */
+ * from anywhere else is dropped as a spoof. Any other site's SSRC is taken
+ * on the shared ports only from inside its transport's heard_from (a plain
+ * RTP site's media_from: a network and mask compared per packet, copied
+ * here by rc_ingest_set_streams); from anywhere else (and for a WebRTC
+ * or pulled site, whose media are fed, from anywhere at all) it is dropped
+ * as a spoof before the figures, the program, the mix, the recording or
+ * the address learned see it, counted, and the last spoof's address kept
+ * for the site's alarm. */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media/media-private.h"
 #include "base/rc-error.h"
@@ -70,6 +77,10 @@ typedef struct {
   gint64 wrong_pt_us;
   GPtrArray *watchers;    /* rc_site_transport* taking this stream as it comes (a technician's check), or NULL */
   gboolean by_address;    /* heard only through a binding (its transport's by_address) */
+  rc_ipv4_net heard_from; /* else: from where on the shared ports (unset: nowhere; fed only) */
+  guint64 spoofed_packets; /* its SSRC from elsewhere, dropped */
+  guint64 spoofed_key;    /* the last of those's address (address_key), 0 = fed */
+  gint64 spoofed_us;
 } stream;
 
 /* Where a by_address site's packets come from (rc_ingest_bind). */
@@ -101,7 +112,7 @@ struct rc_ingest {
   GHashTable *bindings; /* guint64* address key (address_key) -> binding* */
   guint latching;       /* bindings with latch and not settled */
   guint latch_turn;     /* where the next latch's tries begin among them (each gets its turn) */
-  guint64 unknown_ssrc, malformed, wrong_pt, rtcp_malformed, over_cap, srtp_failed, unexpected_address;
+  guint64 unknown_ssrc, malformed, wrong_pt, rtcp_malformed, over_cap, srtp_failed, spoofed;
   rc_unknown_sender unknown[UNKNOWN_SENDERS];
   guint n_unknown;
   guint64 unknown_order;
@@ -425,6 +436,26 @@ note_unknown(rc_ingest *in, const rc_rtp_packet *p, const struct sockaddr *from,
   u->order = ++in->unknown_order; /* a batch shares one @now */
 }
 
+/* Whether a packet with @s's SSRC from @where (address_key; 0 with @fed:
+ * its transport fed it), @bound: through a binding, may be the site's. */
+static gboolean
+admitted(const stream *s, guint64 where, gboolean fed, gboolean bound)
+{
+  if (s->by_address)
+    return bound;
+  return fed || (where && rc_ipv4_net_contains(&s->heard_from, (guint32)(where >> 16)));
+}
+
+/* A spoof of @s's SSRC from @where: counted, and the site's alarm told where from. */
+static void
+spoofed(rc_ingest *in, stream *s, guint64 where, gint64 now)
+{
+  in->spoofed++;
+  s->spoofed_packets++;
+  s->spoofed_key = where;
+  s->spoofed_us = now;
+}
+
 /* One RTP packet; @in->lock is held. @from: where it came from, or NULL;
  * it is looked at only now and then (a site's address rarely changes),
  * and for a bound site's every packet (which is then decrypted in place).
@@ -458,8 +489,8 @@ process_rtp(rc_ingest *in, GArray *out, guint8 *data, gsize len, const struct so
   } else if (!(s = g_hash_table_lookup(in->streams, GUINT_TO_POINTER(p.ssrc)))) {
     in->unknown_ssrc++;
     note_unknown(in, &p, from, from_len, now);
-  } else if (s->by_address && !b) {
-    in->unexpected_address++;
+  } else if (!admitted(s, where, from == NULL, b != NULL)) {
+    spoofed(in, s, where, now);
     note_unknown(in, &p, from, from_len, now);
     s = NULL;
   } else if (p.payload_type != s->pt) {
@@ -541,17 +572,18 @@ stream_of_sender(rc_ingest *in, guint32 ssrc)
   return g_hash_table_lookup(in->streams, GUINT_TO_POINTER(ssrc));
 }
 
-/* One RTCP packet from @from (NULL: not through our port), @bound: through
- * its site's binding; @in->lock held. */
+/* One RTCP packet from @from (@where: its address_key), or @fed (not
+ * through our port), @bound: through its site's binding; @in->lock held. */
 static void
-rtcp_bytes(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *from, gboolean bound)
+rtcp_bytes(rc_ingest *in, const guint8 *data, gsize len, GSocketAddress *from, guint64 where, gboolean fed,
+           gboolean bound)
 {
   rc_rtcp_info info;
   stream *s = NULL;
   if (!rc_rtcp_parse(data, len, &info))
     in->rtcp_malformed++;
-  else if ((s = stream_of_sender(in, info.sender_ssrc)) && s->by_address && !bound)
-    in->unexpected_address++;
+  else if ((s = stream_of_sender(in, info.sender_ssrc)) && !admitted(s, where, fed, bound))
+    spoofed(in, s, where, g_get_monotonic_time());
   else if (s) {
     if (from)
       learn_address(&s->rtcp_from, from);
@@ -588,12 +620,12 @@ on_rtcp(rc_ingest *in, GstBuffer *buf)
     if (decrypted || (n >= 8 && b->t->ops->receive(b->t, in->audio, TRUE, copy, &n))) {
       settle(in, b);
       restamp_rtcp(copy, n, b->ssrc);
-      rtcp_bytes(in, copy, n, from, TRUE);
+      rtcp_bytes(in, copy, n, from, key, FALSE, TRUE);
     } else {
       in->srtp_failed++;
     }
   } else {
-    rtcp_bytes(in, map.data, map.size, from, FALSE);
+    rtcp_bytes(in, map.data, map.size, from, key, FALSE, FALSE);
   }
   g_mutex_unlock(&in->lock);
   gst_buffer_unmap(buf, &map);
@@ -738,6 +770,7 @@ rc_ingest_set_streams(rc_ingest *in, gint64 session_id, GHashTable *sites, GErro
       s->stats.clock_rate = (guint)site->audio_clock_rate;
     s->cap_kbps = in->audio ? site->audio_cap_kbps : site->video_cap_kbps;
     s->by_address = site->link && site->link->ops->by_address;
+    s->heard_from = site->link ? site->link->heard_from : (rc_ipv4_net){0};
   }
   g_hash_table_iter_init(&it, in->streams);
   while (g_hash_table_iter_next(&it, &key, &value))
@@ -824,7 +857,8 @@ rc_ingest_snapshot_all(rc_ingest *in, gint64 session_id, guint64 counters[RC_ING
                                .payload_type = s->pt, .cap_kbps = s->cap_kbps,
                                .over_cap_packets = s->over_cap_packets, .over_cap_bytes = s->over_cap_bytes,
                                .wrong_pt_packets = s->wrong_pt_packets, .last_wrong_pt = s->last_wrong_pt,
-                               .wrong_pt_us = s->wrong_pt_us};
+                               .wrong_pt_us = s->wrong_pt_us, .spoofed_packets = s->spoofed_packets,
+                               .spoofed_key = s->spoofed_key, .spoofed_us = s->spoofed_us};
     rc_stream_stats_report(&s->stats, &snap.report);
     snap.source = s->source ? g_object_ref(s->source) : NULL;
     snap.rtcp_from = s->rtcp_from ? g_object_ref(s->rtcp_from) : NULL;
@@ -832,7 +866,7 @@ rc_ingest_snapshot_all(rc_ingest *in, gint64 session_id, guint64 counters[RC_ING
   }
   counters[0] = in->unknown_ssrc, counters[1] = in->malformed, counters[2] = in->wrong_pt;
   counters[3] = in->rtcp_malformed, counters[4] = in->over_cap;
-  counters[5] = in->srtp_failed, counters[6] = in->unexpected_address;
+  counters[5] = in->srtp_failed, counters[6] = in->spoofed;
   g_mutex_unlock(&in->lock);
   return out;
 }
@@ -1023,7 +1057,7 @@ void
 rc_ingest_feed_rtcp(rc_ingest *in, const guint8 *data, gsize len)
 {
   g_mutex_lock(&in->lock);
-  rtcp_bytes(in, data, len, NULL, FALSE);
+  rtcp_bytes(in, data, len, NULL, 0, TRUE, FALSE);
   g_mutex_unlock(&in->lock);
 }
 

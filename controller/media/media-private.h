@@ -64,6 +64,9 @@ typedef struct {
   guint64 wrong_pt_packets;
   int last_wrong_pt;           /* the last unexpected payload type */
   gint64 wrong_pt_us;          /* when it came (monotonic), 0 = never */
+  guint64 spoofed_packets;     /* its SSRC from elsewhere than where it is (dropped) */
+  guint64 spoofed_key;         /* the last of those's IPv4 address << 16 | port, 0 = fed */
+  gint64 spoofed_us;           /* when (monotonic), 0 = never */
 } rc_ingest_snapshot;
 
 /* A sender whose SSRC no site of the session has (the most recent ones,
@@ -102,7 +105,7 @@ void rc_ingest_forward_delay(rc_ingest *ingest, gint64 session_id, rc_delay_hist
 /* The figures of every stream of @session_id (array of rc_ingest_snapshot,
  * free with rc_ingest_snapshots_free); @counters, the port's (all
  * sessions'): unknown SSRC, malformed, wrong payload type, RTCP malformed,
- * over the cap, SRTP failed, from an unexpected address. */
+ * over the cap, SRTP failed, spoofed (a site's SSRC from elsewhere than where it is). */
 #define RC_INGEST_COUNTERS 7
 GArray *rc_ingest_snapshot_all(rc_ingest *ingest, gint64 session_id, guint64 counters[RC_INGEST_COUNTERS]);
 /* The recent unknown senders, the most recent first (array of rc_unknown_sender). (transfer full) */

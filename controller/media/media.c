@@ -352,6 +352,8 @@ site_media_settings(conf *c, rc_media_site *s, const rc_media_site_desc *d)
     s->link->format.video.pt = s->video_pt;
     s->link->format.audio.pt = s->audio_pt;
   }
+  if (s->link && g_strcmp0(s->link->ops->kind, "rtp") == 0) /* where it may send from, too (rc_ingest_set_streams) */
+    rc_ipv4_net_for_site(d->media_from, d->address, &s->link->heard_from);
 }
 
 static rc_media_site *
@@ -384,6 +386,7 @@ static gboolean
 start_transport(conf *c, rc_media_site *s, const rc_media_site_desc *d)
 {
   rc_site_transport_desc td = {.id = s->id, .code = s->code, .transport = s->transport, .address = d->address,
+                               .media_from = d->media_from,
                                .video_pt = s->video_pt, .audio_pt = s->audio_pt,
                                .tcp_only = !listens_everywhere(c->config->media_listen),
                                .program_video_ssrc = RC_PROGRAM_VIDEO_SSRC, .program_audio_ssrc = RC_PROGRAM_AUDIO_SSRC,
@@ -679,7 +682,7 @@ rc_drop_reason_name(rc_drop_reason reason)
 {
   static const char *const names[RC_DROP_REASONS] = {"unknown_ssrc", "malformed", "wrong_payload_type",
                                                      "rtcp_malformed", "over_cap", "srtp_failed",
-                                                     "unexpected_address"};
+                                                     "spoofed"};
   return reason < RC_DROP_REASONS ? names[reason] : "?";
 }
 
@@ -743,8 +746,15 @@ stream_figures(rc_media_stream_figures *f, const rc_ingest_snapshot *snap, gint6
     .payload_type = snap->payload_type, .cap_kbps = snap->cap_kbps, .over_cap_packets = snap->over_cap_packets,
     .over_cap_bytes = snap->over_cap_bytes, .wrong_pt_packets = snap->wrong_pt_packets,
     .wrong_pt = snap->wrong_pt_us ? snap->last_wrong_pt : -1, .wrong_pt_age_s = age_s(now, snap->wrong_pt_us),
-    .have_rr = snap->have_rr,
+    .have_rr = snap->have_rr, .spoofed_packets = snap->spoofed_packets,
+    .spoofed_age_s = age_s(now, snap->spoofed_us),
   };
+  if (snap->spoofed_key)
+    g_snprintf(f->spoofed_from, sizeof f->spoofed_from, "%u.%u.%u.%u:%u", (guint)(snap->spoofed_key >> 40) & 255,
+               (guint)(snap->spoofed_key >> 32) & 255, (guint)(snap->spoofed_key >> 24) & 255,
+               (guint)(snap->spoofed_key >> 16) & 255, (guint)snap->spoofed_key & 0xffff);
+  else if (snap->spoofed_us)
+    g_strlcpy(f->spoofed_from, "fed", sizeof f->spoofed_from);
   if (snap->have_rr) {
     f->rr_fraction_lost = snap->rr.fraction_lost / 256.0;
     f->rr_cumulative_lost = snap->rr.cumulative_lost;
@@ -782,6 +792,8 @@ collect(conf *c, GArray *snaps, gboolean audio, rc_media_figures *f, GHashTable 
         g_free(sf.link_why);
         sf.link_why = g_strdup(s->refused);
       }
+      if (g_strcmp0(s->link->ops->kind, "rtp") == 0 && !s->link->heard_from.set)
+        sf.nowhere = "no media_from nor address configured: its media are refused";
       g_array_append_val(f->sites, sf);
       row = f->sites->len;
       g_hash_table_insert(rows, &s->id, GUINT_TO_POINTER(row));

@@ -24,7 +24,8 @@ typedef enum {
   RC_DROP_RTCP_MALFORMED,
   RC_DROP_OVER_CAP,
   RC_DROP_SRTP_FAILED,        /* from a site's signalled address, but it does not decrypt or authenticate */
-  RC_DROP_UNEXPECTED_ADDRESS, /* a site's SSRC from elsewhere than where its call says it is (a spoof) */
+  RC_DROP_SPOOFED,            /* a site's SSRC from elsewhere than where it is: its media_from (plain RTP),
+                               * its call's signalled or authenticated address (SIP), fed only (WebRTC, pulls) */
   RC_DROP_REASONS
 } rc_drop_reason;
 /* "unknown_ssrc", "malformed", … as the API and /metrics name them. */
@@ -48,6 +49,9 @@ typedef struct {
   guint64 wrong_pt_packets;      /* dropped: a payload type it should not send */
   int wrong_pt;                  /* the last of those; -1 = none yet */
   double wrong_pt_age_s;         /* -1 = none yet */
+  guint64 spoofed_packets;       /* dropped: its SSRC from elsewhere than where the site is */
+  char spoofed_from[24];         /* the last of those's "IP:PORT" ("" = none yet) */
+  double spoofed_age_s;          /* -1 = none yet */
   /* The site's RTCP receiver report about the program it receives. */
   gboolean have_rr;
   double rr_fraction_lost;       /* 0..1 */
@@ -76,6 +80,7 @@ typedef struct {
   int tier;                      /* the program tier it takes in compose mode (its level's, or its call's decoder's) */
   gboolean held;                 /* its call is on hold: it said it sends nothing */
   char *refused;                 /* why its closed session refuses it (media in clear), or NULL */
+  const char *nowhere;           /* static: why all its media are refused (a plain site configured nowhere), or NULL */
 } rc_media_site_figures;
 
 #define RC_MEDIA_DELAY_BUCKETS 19
@@ -126,6 +131,7 @@ typedef struct {
   const char *transport; /* "rtp" (it sends to our ports), "rtsp" or "srt" (pulled); NULL = "rtp" */
   const char *address;   /* where it receives ("HOST:PORT", video; audio on PORT+2) or what is
                           * pulled (rtsp://, srt://); NULL = learned from what it sends */
+  const char *media_from; /* rtp: where its media may come from (an IPv4 subnet); ""/NULL = its address's host */
   int h264_payload_type, opus_payload_type; /* what it sends; -1 = [media]'s */
   int video_cap_kbps, audio_cap_kbps;       /* its rate caps; -1 = [media]'s, 0 = none */
 } rc_media_site_desc;

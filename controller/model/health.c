@@ -5,13 +5,13 @@
 #include <string.h>
 
 #define WINDOW 5 /* ticks of loss history: loss over the last 2 s at two ticks a second */
-#define KINDS 6
+#define KINDS 7
 #define CAP_HOLD_S 1.0 /* above the cap this long (not one keyframe's window) */
 /* A site just heard is not judged frozen or silent yet: its media's rates are
  * known half a second after their first packets (media-stats' windows), and
  * a browser's or a phone's audio may start a moment after its video. */
 #define START_GRACE_S 2.0
-enum { OFFLINE, DEGRADED, VIDEO, AUDIO, BITRATE, PAYLOAD };
+enum { OFFLINE, DEGRADED, VIDEO, AUDIO, BITRATE, PAYLOAD, SPOOFED };
 
 typedef struct {
   gint64 site_id;
@@ -29,6 +29,8 @@ typedef struct {
   double over_since;
   gboolean over_cap, bad_video_pt, bad_audio_pt;
   char cap_text[128], pt_text[160]; /* the reasons named in their alarms */
+  guint64 spoofed_seen;              /* the spoofed packets counted at the last tick */
+  char spoof_text[160];
   const char *video_reason;          /* static */
   /* alarms: raised flag per kind, and since when the site has been well */
   gboolean alarm[KINDS];
@@ -40,7 +42,7 @@ struct rc_health {
   GHashTable *sites; /* gint64* -> site_health* */
 };
 
-static const char *const kinds[KINDS] = {"offline", "degraded", "video", "audio", "bitrate", "payload"};
+static const char *const kinds[KINDS] = {"offline", "degraded", "video", "audio", "bitrate", "payload", "spoofed"};
 
 rc_health *
 rc_health_new(const rc_health_thresholds *t)
@@ -290,6 +292,15 @@ rc_health_tick(rc_health *h, const rc_health_input *inputs, guint n, double now,
     alarm_step(h, s, AUDIO, reachable && s->audio_problem && !s->bad_audio_pt, "silence", now, alarms);
     alarm_step(h, s, BITRATE, reachable && s->over_cap, s->cap_text, now, alarms);
     alarm_step(h, s, PAYLOAD, reachable && (s->bad_video_pt || s->bad_audio_pt), s->pt_text, now, alarms);
+    /* Spoofed packets since the last tick: one alarm an episode, which
+     * names where the first came from; it clears after clear_seconds
+     * without any. */
+    gboolean spoofed = in->spoofed_packets != s->spoofed_seen;
+    s->spoofed_seen = in->spoofed_packets;
+    if (spoofed && !s->alarm[SPOOFED])
+      g_strlcpy(s->spoof_text, in->spoofed_text ? in->spoofed_text : "media from an unexpected address",
+                sizeof s->spoof_text);
+    alarm_step(h, s, SPOOFED, spoofed, s->spoof_text, now, alarms);
   }
 }
 

@@ -5,7 +5,9 @@
  * site's configuration have their own alarms and make it degraded: a rate
  * above its cap ("bitrate") and packets of a payload type it should not
  * send ("payload"; the silence or missing picture that follows is not
- * alarmed again). Alarms are raised
+ * alarmed again). Packets with the site's SSRC from elsewhere than where
+ * it is ("spoofed": dropped before anything saw them) raise their own
+ * alarm, whatever the site's state, and change nothing else. Alarms are raised
  * quickly and cleared only after the site has been well for a while, so a
  * flapping site does not flood; while a site's offline alarm stands, its
  * other alarms wait (one alarm for the root cause). Pure state: the caller stores and announces
@@ -49,6 +51,9 @@ typedef struct {
   gboolean held;                /* it said it sends nothing (a SIP call on hold): not judged, no alarm */
   gboolean have_rr;             /* the site's report about the program */
   double rr_fraction_lost, rr_jitter_ms;
+  guint64 spoofed_packets;      /* its SSRC from elsewhere, so far (cumulative) */
+  const char *spoofed_text;     /* the alarm's reason for the last of them ("media from an unexpected
+                                 * address for site X: IP:PORT"), or NULL; copied */
 } rc_health_input;
 
 /* What changed in one tick; the caller stores and announces it. */
@@ -61,7 +66,7 @@ typedef struct {
 
 typedef struct {
   gint64 site_id;
-  const char *kind;   /* "offline", "degraded", "video", "audio", "bitrate", "payload" (static) */
+  const char *kind;   /* "offline", "degraded", "video", "audio", "bitrate", "payload", "spoofed" (static) */
   gboolean raised;    /* FALSE = cleared */
   const char *reason; /* static, or the site's text ("video 21.3 Mbit/s over the cap of 8.0 Mbit/s",
                        * "payload type 97 not expected (audio Opus is 111)"): valid until the next tick */

@@ -70,6 +70,8 @@ static const column site_columns[] = {
   COL("sip_user", RC_FIELD_STRING, FALSE, 0, 64, NULL, FALSE),
   COL("sip_password", RC_FIELD_STRING, FALSE, 0, 128, NULL, FALSE),
   COL("srtp", RC_FIELD_ENUM, FALSE, 0, 0, srtp_choices, FALSE),
+  /* transport rtp: where its media may come from (empty: its address's host) */
+  COL("media_from", RC_FIELD_IPV4_NET, FALSE, 0, 0, NULL, FALSE),
   {{NULL, 0, 0, 0, 0, NULL}, FALSE},
 };
 static const column organisation_columns[] = {
@@ -642,7 +644,7 @@ write_site(rc_store *store, json_t *values, const char *sip_password, const rc_i
                                   "transport", str(values, "transport") ? str(values, "transport") : "rtp",
                                   "address", str(values, "address") ? str(values, "address") : "");
   static const char *const media[] = {"h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps",
-                                      "sip_user",          "srtp"};
+                                      "sip_user",          "srtp",              "media_from"};
   for (guint i = 0; i < G_N_ELEMENTS(media); i++)
     if (json_object_get(values, media[i]))
       json_object_set(f, media[i], json_object_get(values, media[i]));

@@ -6,7 +6,7 @@
 #define USER_COLUMNS "id, username, full_name, role, title, unit, active, site_id, organisation_id, include_children"
 #define SITE_COLUMNS                                                                                    \
   "id, code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type, video_cap_kbps, " \
-  "audio_cap_kbps, organisation_id, sip_user, srtp,"                                                   \
+  "audio_cap_kbps, organisation_id, sip_user, srtp, media_from,"                                                   \
   " (coalesce(sip_password, '') <> '') AS sip_password_set,"                                          \
   " (SELECT created_at FROM site_credentials c WHERE c.site_id = sites.id) AS credential_created_at"
 
@@ -251,15 +251,15 @@ rc_store_site_create(rc_store *store, json_t *f, GError **error)
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
       "INSERT INTO sites (code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type,"
-      " video_cap_kbps, audio_cap_kbps, organisation_id, sip_user, sip_password, srtp)"
+      " video_cap_kbps, audio_cap_kbps, organisation_id, sip_user, sip_password, srtp, media_from)"
       " VALUES (?, ?, ?, ?, coalesce(?, 'rtp'), coalesce(?, ''), ?, ?, ?, ?, coalesce(?, 1), nullif(?, ''),"
-      " nullif(?, ''), ?)",
+      " nullif(?, ''), ?, coalesce(?, ''))",
       error);
   if (!stmt)
     return 0;
   const char *cols[] = {"code",      "name",    "level",          "parent_id",      "transport",
                         "address",   "h264_payload_type", "opus_payload_type", "video_cap_kbps", "audio_cap_kbps",
-                        "organisation_id", "sip_user", "sip_password", "srtp"};
+                        "organisation_id", "sip_user", "sip_password", "srtp", "media_from"};
   for (int i = 0; i < (int)G_N_ELEMENTS(cols); i++)
     rc_store_bind_json(stmt, i + 1, json_object_get(f, cols[i]));
   if (!rc_store_exec_stmt(store, stmt, error)) {
@@ -276,7 +276,8 @@ rc_store_site_update(rc_store *store, gint64 id, json_t *fields, GError **error)
                                         "parent_id",      "transport",     "address",
                                         "h264_payload_type", "opus_payload_type", "video_cap_kbps",
                                         "audio_cap_kbps", "organisation_id", "sip_user",
-                                        "sip_password",   "srtp",          NULL};
+                                        "sip_password",   "srtp",          "media_from",
+                                        NULL};
   g_autoptr(json_t) old = rc_store_site_get(store, id, error);
   if (!old)
     return FALSE;

@@ -527,7 +527,8 @@ rc_store_session_sites(rc_store *store, gint64 session_id, GError **error)
   sqlite3_stmt *stmt = rc_store_stmt(
       store,
       "SELECT s.id, s.code, s.name, s.level, s.parent_id, s.transport, s.address, s.h264_payload_type,"
-      " s.opus_payload_type, s.video_cap_kbps, s.audio_cap_kbps, s.organisation_id, s.sip_user, s.srtp FROM session_sites ss JOIN sites s ON s.id = ss.site_id WHERE ss.session_id = ? ORDER BY s.code",
+      " s.opus_payload_type, s.video_cap_kbps, s.audio_cap_kbps, s.organisation_id, s.sip_user, s.srtp, s.media_from"
+      " FROM session_sites ss JOIN sites s ON s.id = ss.site_id WHERE ss.session_id = ? ORDER BY s.code",
       error);
   if (!stmt)
     return NULL;

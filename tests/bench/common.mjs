@@ -3,6 +3,15 @@
 
 import fs from 'node:fs';
 
+/** The first @n plain-RTP sites of the demo CSV, in file order: what a
+ *  benchmark gives roomctl-sim (--codes) and puts in its session. The demo's
+ *  WebRTC site is left out: its SSRC sent as plain RTP is a spoof, dropped
+ *  (web/docs/media.md, "Ports and identity"). */
+export function plainCodes(n) {
+  const lines = fs.readFileSync(new URL('../../configs/demo/sites.csv', import.meta.url), 'utf8').trim().split('\n').slice(1);
+  return lines.filter((l) => !l.includes(',webrtc,')).slice(0, n).map((l) => l.split(',')[0]);
+}
+
 export function percentile(values, p) {
   if (!values.length) return NaN;
   const sorted = Float64Array.from(values).sort();

@@ -17,7 +17,7 @@ import { api, freePort, login, REPO_ROOT, startServer } from '../lib/server.mjs'
 import { freeUdpPorts } from '../lib/media.mjs';
 import { startSim } from '../lib/sim.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
-import { cpuSeconds, fmt, memory, printTable, sleep, verdict } from './common.mjs';
+import { cpuSeconds, fmt, memory, printTable, sleep, verdict, plainCodes } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: { seconds: { type: 'string', default: '20' }, 'sim-nice': { type: 'string', default: '10' },
@@ -30,8 +30,7 @@ const N = Number(opt.sites);
 const FLOOR_EVERY_S = 3;
 
 function firstCodes(n) {
-  const lines = fs.readFileSync(path.join(REPO_ROOT, 'configs', 'demo', 'sites.csv'), 'utf8').trim().split('\n').slice(1);
-  return lines.slice(0, n).map((l) => l.split(',')[0]);
+  return plainCodes(n);
 }
 
 /** Sums of what the sites received between two simulator stats. */
@@ -73,7 +72,7 @@ async function run(groups) {
     for (const c of confs) await api(srv.base, admin, 'POST', `/api/v1/sessions/${c.sid}/start`);
     const withMedia = (await api(srv.base, admin, 'GET', '/api/v1/media')).sessions.length;
     if (withMedia !== groups) throw new Error(`${withMedia} sessions have media, not ${groups}`);
-    sim = await startSim(ports, { count: N }, [], { nice: SIM_NICE });
+    sim = await startSim(ports, { codes }, [], { nice: SIM_NICE });
     const deadline = Date.now() + 90_000;
     for (;;) {
       let sending = 0;

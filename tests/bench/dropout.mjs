@@ -15,7 +15,7 @@ import { api, DEFAULT_BINARY, freePort, login, startServer } from '../lib/server
 import { freeUdpPorts } from '../lib/media.mjs';
 import { startSim } from '../lib/sim.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
-import { fmt, percentile, printTable, sleep, verdict } from './common.mjs';
+import { fmt, percentile, printTable, sleep, verdict, plainCodes } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -117,15 +117,14 @@ let sim, tablet, tech;
 try {
   const admin = await login(srv.base, 'admin', 'admin123');
   const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
-  const codes = fs.readFileSync(new URL('../../configs/demo/sites.csv', import.meta.url), 'utf8').trim().split('\n')
-    .slice(1, N + 1).map((l) => l.split(',')[0]);
+  const codes = plainCodes(N);
   await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: codes.map((c) => all.find((s) => s.code === c).id) });
   await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
   tech = await WsClient.connect(srv.port, { token: await login(srv.base, 'kythuat', 'kythuat123') });
   await tech.request('subscribe.health', { session_id: 1 });
   tablet = await WsClient.connect(srv.port, { token: await login(srv.base, 'db02', '123456') });
   await tablet.request('subscribe', { session_id: 1 });
-  sim = await startSim(ports, { count: N }, [], { nice: Number(opt['sim-nice']) });
+  sim = await startSim(ports, { codes }, [], { nice: Number(opt['sim-nice']) });
   const heard = await untilCount(tech, HEARD, N, 120000);
   await sleep(3000);
   tech.drain();

@@ -14,7 +14,7 @@ import { api, freePort, login, REPO_ROOT, startServer } from '../lib/server.mjs'
 import { freeUdpPorts, siteSsrc } from '../lib/media.mjs';
 import { startSim } from '../lib/sim.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
-import { cpuSeconds, fmt, memory, percentile, printTable, programFigures, sleep, verdict } from './common.mjs';
+import { cpuSeconds, fmt, memory, percentile, printTable, programFigures, sleep, verdict, plainCodes } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: { sites: { type: 'string', default: '60,300,600' }, seconds: { type: 'string', default: '15' }, 'sim-nice': { type: 'string', default: '10' } },
@@ -29,8 +29,7 @@ const RELAY = path.join(REPO_ROOT, 'build', 'bench-relay');
 
 /** The first @n site codes of the demo CSV, in file order (what the sim simulates). */
 function firstCodes(n) {
-  const lines = fs.readFileSync(path.join(REPO_ROOT, 'configs', 'demo', 'sites.csv'), 'utf8').trim().split('\n').slice(1);
-  return lines.slice(0, n).map((l) => l.split(',')[0]);
+  return plainCodes(n);
 }
 
 /** CPU time (ms, both cores) the hypervisor gave to others so far: steal. */
@@ -115,7 +114,7 @@ async function runRoomctl(n) {
     const ids = codes.map((c) => all.find((s) => s.code === c).id);
     await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ids });
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
-    sim = await startSim(ports, { count: n }, [], { nice: SIM_NICE });
+    sim = await startSim(ports, { codes }, [], { nice: SIM_NICE });
     const deadline = Date.now() + 60000;
     for (;;) {
       const st = await api(srv.base, admin, 'GET', '/api/v1/media/stats');
@@ -168,7 +167,7 @@ async function runRelay(n, bounds) {
     text = lines.pop();
     for (const l of lines) if (l.startsWith('delay ')) last = l.split(' ').slice(1).map(Number);
   });
-  const sim = await startSim(ports, { count: n }, [], { nice: SIM_NICE });
+  const sim = await startSim(ports, { codes: firstCodes(n) }, [], { nice: SIM_NICE });
   try {
     await sleep(5000);
     const s0 = await sim.cmd({ cmd: 'stats' });

@@ -32,7 +32,7 @@ import WebSocket from 'ws';
 import { api, DEFAULT_BINARY, freePort, login, REPO_ROOT, startServer } from '../lib/server.mjs';
 import { freeUdpPorts } from '../lib/media.mjs';
 import { startSim } from '../lib/sim.mjs';
-import { cpuSeconds, fmt, memory, percentile, printTable, sleep, verdict } from './common.mjs';
+import { cpuSeconds, fmt, memory, percentile, printTable, sleep, verdict, plainCodes } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -212,8 +212,7 @@ try {
   const url = `ws://127.0.0.1:${srv.port}/ws`;
   const admin = await login(srv.base, 'admin', 'admin123');
   const allSites = (await rest(srv.base, admin, 'GET', '/api/v1/sites')).sites;
-  const codes = fs.readFileSync(path.join(REPO_ROOT, 'configs', 'demo', 'sites.csv'), 'utf8').trim().split('\n')
-    .slice(1, SITES + 1).map((l) => l.split(',')[0]);
+  const codes = plainCodes(SITES);
   const sites = codes.map((code) => ({ code, id: allSites.find((s) => s.code === code).id }));
   const names = Array.from({ length: N }, (_, i) => `soak${String(i).padStart(4, '0')}`);
   const ids = await inBatches(names, 20, (u) => rest(srv.base, admin, 'POST', '/api/v1/users',
@@ -233,7 +232,7 @@ try {
   await tech.request('subscribe.health', { session_id: SESSION });
   const heard = () => (counts.online || 0) + (counts.degraded || 0);
   const setup0 = now();
-  sim = await startSim(ports, { count: SITES }, [], { nice: Number(opt['sim-nice']) });
+  sim = await startSim(ports, { codes }, [], { nice: Number(opt['sim-nice']) });
   if (!await until(() => heard() >= SITES, 120000)) throw new Error(`only ${heard()} of ${SITES} sites heard after 120 s`);
   console.log(`soak: ${SITES} sites heard after ${fmt((now() - setup0) / 1000)} s`);
 

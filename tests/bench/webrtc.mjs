@@ -24,7 +24,7 @@ import { api, freePort, login, REPO_ROOT, startServer } from '../lib/server.mjs'
 import { freeUdpPorts } from '../lib/media.mjs';
 import { SIM, startSim } from '../lib/sim.mjs';
 import { WsClient } from '../lib/ws-client.mjs';
-import { cpuSeconds, fmt, hostCpu, memory, percentile, printTable, programFigures, sleep, verdict } from './common.mjs';
+import { cpuSeconds, fmt, hostCpu, memory, percentile, printTable, programFigures, sleep, verdict, plainCodes } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -48,8 +48,7 @@ const DECRYPT_EVERY = Number(opt['decrypt-every']);
 
 /** The first @n site codes of the demo CSV, in file order (what the sim simulates). */
 function firstCodes(n) {
-  const lines = fs.readFileSync(path.join(REPO_ROOT, 'configs', 'demo', 'sites.csv'), 'utf8').trim().split('\n').slice(1);
-  return lines.slice(0, n).map((l) => l.split(',')[0]);
+  return plainCodes(n);
 }
 
 /** The kernel's UDP error counters (every socket of the host). */
@@ -163,7 +162,7 @@ async function runPlain(n) {
     const codes = firstCodes(n);
     await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: codes.map((c) => byCode.get(c).id) });
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
-    sim = await startSim(ports, { count: n }, [], { nice: SIM_NICE });
+    sim = await startSim(ports, { codes }, [], { nice: SIM_NICE });
     await untilMedia(srv, admin, n);
     await sleep(3000);
     const s0 = await sim.cmd({ cmd: 'stats' });

@@ -229,6 +229,7 @@ describe('technicians\' dashboard', { timeout: 420_000 }, () => {
     const line = detail.locator('[data-testid=site-transport]');
     assert.deepEqual([await line.getAttribute('data-transport'), await line.getAttribute('data-receives')], ['rtp', 'true']);
     assert.match(await line.textContent(), /RTP.*H\.264 \+ Opus.*nhận chương trình/);
+    assert.match(await line.textContent(), /chỉ nhận hình, tiếng từ 127\.0\.0\.1/, 'where its media are taken from (media_from)');
     await shot('03-detail');
     // A camera: no program back, said as what it is, not a fault.
     await tile(CAMERA).click();

@@ -153,25 +153,28 @@ describe('bulk import', () => {
 
   test('sites: parents may come later in the file; wrong levels and unknown parents named; then committed', async () => {
     const before = await siteCodes();
-    const bad = csv(['code,name,level,parent_code,transport,address',
-      'X01,Xã Tân Hòa,commune,HX1,,',
-      'HX1,Huyện Xanh,district,TX,rtp,',
-      'TX,Tỉnh Xanh,province,,,',
-      'X02,Xã Lạc,commune,TX,,',
-      'X03,Xã Mới,commune,NOPE,,']);
+    const bad = csv(['code,name,level,parent_code,transport,address,media_from',
+      'X01,Xã Tân Hòa,commune,HX1,,,10.12.3.0/24',
+      'HX1,Huyện Xanh,district,TX,rtp,,',
+      'TX,Tỉnh Xanh,province,,,,',
+      'X02,Xã Lạc,commune,TX,,,',
+      'X03,Xã Mới,commune,NOPE,,,10.12.3.7/24']);
     const plan = assertOk(await post('sites', bad, { dry: true }), 200);
-    assert.deepEqual(plan.errors.map((e) => `${e.row}:${e.column}`), ['5:parent_code', '6:parent_code']);
+    assert.deepEqual(plan.errors.map((e) => `${e.row}:${e.column}`), ['5:parent_code', '6:media_from', '6:parent_code']);
     assert.match(plan.errors[0].reason, /must be a district/);
-    assert.match(plan.errors[1].reason, /no site 'NOPE'/);
+    assert.match(plan.errors[1].reason, /host bits under its \/24: the subnet is 10\.12\.3\.0\/24/);
+    assert.match(plan.errors[2].reason, /no site 'NOPE'/);
     assertWireError(await post('sites', bad), 1001, undefined, 'sites with errors');
     assert.deepEqual(await siteCodes(), before);
-    const good = csv(['code,name,level,parent_code', 'X01,Xã Tân Hòa,commune,HX1', 'HX1,Huyện Xanh,district,TX', 'TX,Tỉnh Xanh,province,']);
+    const good = csv(['code,name,level,parent_code,media_from', 'X01,Xã Tân Hòa,commune,HX1,10.12.3.0/24', 'HX1,Huyện Xanh,district,TX,',
+      'TX,Tỉnh Xanh,province,,']);
     assert.equal(assertOk(await post('sites', good), 201).imported, 3);
     const sites = assertOk(await request(base, admin, 'GET', '/api/v1/sites')).sites;
     const byCode = Object.fromEntries(sites.map((s) => [s.code, s]));
     assert.equal(byCode.X01.parent_id, byCode.HX1.id);
     assert.equal(byCode.HX1.parent_id, byCode.TX.id);
     assert.equal(byCode.X01.name, 'Xã Tân Hòa');
+    assert.deepEqual([byCode.X01.media_from, byCode.HX1.media_from], ['10.12.3.0/24', '']);
   });
 
   test('delegates: role defaults to delegate, home site by code; only the admin may import users', async () => {

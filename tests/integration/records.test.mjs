@@ -88,10 +88,10 @@ describe('session records: minutes and reports', () => {
     for (const [username, role, full_name, unit] of people)
       users[username] = await createUser(srv.base, admin, username, role, { full_name, unit });
     users.kythuat = await createUser(srv.base, admin, 'kythuat', 'technician');
-    const tinh = await api(srv.base, admin, 'POST', '/api/v1/sites', { code: 'TINH', name: SITES.TINH, level: 'province', parent_id: null, transport: 'rtp', address: '' });
+    const tinh = await api(srv.base, admin, 'POST', '/api/v1/sites', { code: 'TINH', name: SITES.TINH, level: 'province', parent_id: null, transport: 'rtp', address: '', media_from: '127.0.0.1' });
     siteIds.TINH = tinh.id;
     for (const code of ['H01', 'H02'])
-      siteIds[code] = (await api(srv.base, admin, 'POST', '/api/v1/sites', { code, name: SITES[code], level: 'district', parent_id: tinh.id, transport: 'rtp', address: '' })).id;
+      siteIds[code] = (await api(srv.base, admin, 'POST', '/api/v1/sites', { code, name: SITES[code], level: 'district', parent_id: tinh.id, transport: 'rtp', address: '', media_from: '127.0.0.1' })).id;
 
     session = await createSession(srv.base, secretariat, { title: 'Kỳ họp thứ 12 HĐND tỉnh — Nghị quyết ngân sách', room: 'Hội trường A' });
     items = [

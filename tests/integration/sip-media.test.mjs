@@ -30,7 +30,7 @@ describe('sip media: a baresip endpoint with SRTP is a site like any other', () 
   const calls = async () => (await api(srv.base, admin, 'GET', '/api/v1/sessions/1/sip/calls')).calls;
   const dropped = async () => {
     const text = await (await fetch(`${srv.base}/metrics`)).text();
-    const m = text.match(/^roomctl_ingest_dropped_packets_total\{medium="video",reason="unexpected_address"\} (\d+)/m);
+    const m = text.match(/^roomctl_ingest_dropped_packets_total\{medium="video",reason="spoofed"\} (\d+)/m);
     return m ? Number(m[1]) : -1;
   };
   const seen = () => ({ baresip: out.slice(-2000), roomctl: srv.stderr.slice(-2000) });

@@ -402,6 +402,44 @@ test_wrong_payload_type(void)
   teardown(&f);
 }
 
+/* Packets with the site's SSRC from elsewhere: one alarm an episode, whatever
+ * the site's state (here: offline, and later online), naming the first
+ * address; cleared after clear_seconds without one; nothing else changes. */
+static void
+test_spoofed(void)
+{
+  fx f = setup();
+  rc_health_input in = good(1, 1);
+  tick(&f, in, 1);
+  in.spoofed_packets = 10, in.spoofed_text = "media from an unexpected address for site H01: 127.0.0.2:4000 (video)";
+  tick(&f, in, 1.5);
+  const rc_health_alarm *a = find_alarm(&f, "spoofed", TRUE);
+  g_assert_nonnull(a);
+  g_assert_cmpstr(a->reason, ==, "media from an unexpected address for site H01: 127.0.0.2:4000 (video)");
+  g_assert_cmpint(rc_health_state_of(f.h, 1), ==, RC_HEALTH_ONLINE); /* the site itself is well */
+  /* More from another address in the same episode: no second alarm. */
+  in.spoofed_text = "media from an unexpected address for site H01: 127.0.0.3:4000 (video)";
+  for (double t = 2; t <= 6; t += 0.5) {
+    in.spoofed_packets += 10;
+    tick(&f, in, t);
+  }
+  g_assert_cmpuint(count_alarms(&f, "spoofed", TRUE), ==, 1);
+  /* Well from the tick at 6.5 on: still raised 4.5 s later, cleared 5 s later. */
+  for (double t = 6.5; t <= 11; t += 0.5)
+    tick(&f, in, t);
+  g_assert_cmpuint(count_alarms(&f, "spoofed", FALSE), ==, 0);
+  tick(&f, in, 11.5);
+  g_assert_cmpuint(count_alarms(&f, "spoofed", FALSE), ==, 1);
+  /* A site that never sent, spoofed: raised all the same, beside offline. */
+  rc_health_input silent = {.site_id = 2, .video_idle_s = -1, .audio_idle_s = -1};
+  tick(&f, silent, 20);
+  silent.spoofed_packets = 1, silent.spoofed_text = "media from an unexpected address for site H02: 10.0.0.9:5 (audio)";
+  tick(&f, silent, 20.5);
+  g_assert_cmpuint(count_alarms(&f, "spoofed", TRUE), ==, 2);
+  g_assert_cmpint(rc_health_state_of(f.h, 2), !=, RC_HEALTH_ONLINE);
+  teardown(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -417,5 +455,6 @@ main(int argc, char **argv)
   g_test_add_func("/health/over-the-cap", test_over_the_cap);
   g_test_add_func("/health/wrong-payload-type", test_wrong_payload_type);
   g_test_add_func("/health/held", test_held);
+  g_test_add_func("/health/spoofed", test_spoofed);
   return g_test_run();
 }

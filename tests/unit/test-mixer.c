@@ -163,8 +163,12 @@ test_codecs(void)
   config->media_listen = g_strdup("127.0.0.1");
   rc_ingest *in = ingest_on_free_port(config);
   /* PHONE talks G.711 µ-law (its SSRC and payload type 0). */
-  rc_media_site phone = {
-      .id = 2, .code = "PHONE", .ssrc_audio = rc_rtp_site_ssrc("PHONE", TRUE), .audio_pt = 0, .audio_clock_rate = 8000};
+  /* A plain site heard from loopback (its media_from): the ingest takes its packets from there only. */
+  static const rc_site_transport_ops plain = {.kind = "rtp"};
+  rc_site_transport link = {.ops = &plain};
+  g_assert_true(rc_ipv4_net_parse("127.0.0.1", &link.heard_from, NULL));
+  rc_media_site phone = {.id = 2, .code = "PHONE", .ssrc_audio = rc_rtp_site_ssrc("PHONE", TRUE), .audio_pt = 0,
+                         .audio_clock_rate = 8000, .link = &link};
   g_autoptr(GHashTable) sites = g_hash_table_new(g_int64_hash, g_int64_equal);
   g_hash_table_insert(sites, &phone.id, &phone);
   g_assert_true(rc_ingest_set_streams(in, 1, sites, NULL));

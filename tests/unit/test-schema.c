@@ -17,6 +17,7 @@ static const rc_field fields[] = {
   {"colour", RC_FIELD_ENUM, FALSE, 0, 0, colours},
   {"user", RC_FIELD_USERNAME, FALSE, 0, 0, NULL},
   {"code", RC_FIELD_CODE, FALSE, 0, 0, NULL},
+  {"from", RC_FIELD_IPV4_NET, FALSE, 0, 0, NULL},
   {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -80,6 +81,11 @@ test_types_and_ranges(void)
   check("{\"title\":\"a\",\"code\":\"h01\"}", "code");
   check("{\"title\":\"a\",\"at\":\"tomorrow\"}", "at");
   check("{\"title\":\"a\",\"at\":\"2026-11-25T08:00:00\"}", "at"); /* no zone */
+  check("{\"title\":\"a\",\"from\":\"10.12.3.0/24\"}", "");
+  check("{\"title\":\"a\",\"from\":\"\"}", ""); /* none: the site's address's host */
+  check("{\"title\":\"a\",\"from\":\"10.12.3.0/33\"}", "from");
+  check("{\"title\":\"a\",\"from\":\"127.0.0.1\\u0000x\"}", "from");
+  check("{\"title\":\"a\",\"from\":24}", "from");
 }
 
 static void

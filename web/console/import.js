@@ -62,7 +62,7 @@ register({
 const KINDS = {
   delegates: ['username*', 'full_name*', 'password*', 'role', 'title', 'unit', 'site_code'],
   users: ['username*', 'full_name*', 'role*', 'password*', 'title', 'unit', 'site_code'],
-  sites: ['code*', 'name*', 'level*', 'parent_code', 'transport', 'address', 'h264_payload_type', 'opus_payload_type', 'video_cap_kbps', 'audio_cap_kbps'],
+  sites: ['code*', 'name*', 'level*', 'parent_code', 'transport', 'address', 'media_from', 'h264_payload_type', 'opus_payload_type', 'video_cap_kbps', 'audio_cap_kbps'],
 };
 
 export function renderImportPage(ctx, main) {

@@ -177,7 +177,8 @@ export class CheckView {
         ? bySite[v].map((s) => h('li', null, h('span', { class: 'vl-name' }, s.name), h('span', { class: 'vl-code' }, s.code),
           s.health && s.verdict !== 'absent' ? h('span', { class: 'vl-fig muted small' }, this._healthText(s.health)) : null,
           s.busy ? h('span', { class: 'vl-fig muted small' }, t('tech.check.busy_in', { title: s.busy.title })) : null,
-          s.reason ? h('span', { class: 'vl-fig vl-reason small', dataset: { testid: 'refused-reason' } }, s.reason) : null))
+          s.reason ? h('span', { class: 'vl-fig vl-reason small', dataset: { testid: 'refused-reason' } }, s.reason) : null,
+          s.why ? h('span', { class: 'vl-fig muted small', dataset: { why: '' } }, s.why) : null))
         : h('li', { class: 'muted' }, t('tech.check.empty_list'))));
     fill(this.resultEl,
       h('h2', { class: 'result-title' }, t('tech.check.result'),

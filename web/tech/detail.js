@@ -34,12 +34,16 @@ function hhmm(u, splits, axisIdx, space, incr) {
  *  (README "Site transports"): a camera or a pulled SRT stream has no way
  *  back, which is what it is, not a fault. */
 const RECEIVES = { rtp: true, webrtc: true, sip: true, rtsp: false, srt: false };
-function transportLine(kind) {
+function transportLine(kind, site = {}) {
   const receives = RECEIVES[kind] ?? true;
+  // A plain site's media are taken only from its media_from, else its address's host (media.md "Ports and identity").
+  const from = kind === 'rtp' ? (site.media_from || (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(site.address || '') ? site.address.split(':')[0] : '')) : null;
   return h('p', { class: 'detail-transport', dataset: { testid: 'site-transport', transport: kind, receives: String(receives) } },
     h('strong', null, t('tech.detail.transport', { kind: kind.toUpperCase() })), ' ',
     t(`tech.transport.sends.${RECEIVES[kind] === undefined ? 'other' : kind}`), ' · ',
-    t(receives ? 'tech.transport.receives' : 'tech.transport.receives_not'));
+    t(receives ? 'tech.transport.receives' : 'tech.transport.receives_not'),
+    from === null ? null : from ? ` · ${t('tech.transport.media_from', { from })}`
+      : h('span', { class: 'media-nowhere', dataset: { testid: 'media-nowhere' } }, ` · ${t('tech.transport.media_nowhere')}`));
 }
 
 export class SiteDetail {
@@ -106,7 +110,7 @@ export class SiteDetail {
           h('div', { class: 'detail-where' }, where)),
         h('button', { type: 'button', class: 'modal-close', 'aria-label': t('app.close'), title: t('app.close'), onclick: () => this.opts.onClose?.() }, '×')),
       h('div', { class: 'detail-state' }, this.stateEl, this.sinceEl, this.flagsEl),
-      transportLine(s.transport),
+      transportLine(s.transport, s),
       ...(this.sipPanel ? [this.sipPanel.el] : []),
       this.figs,
       actions,

@@ -87,6 +87,8 @@ export const TECH_MESSAGES = {
     'tech.transport.sends.other': 'gửi H.264 + âm thanh theo thỏa thuận',
     'tech.transport.receives': 'nhận chương trình (tiếng không có chính mình khi phát biểu)',
     'tech.transport.receives_not': 'không nhận chương trình: đường truyền này không có chiều về (không phải lỗi)',
+    'tech.transport.media_from': 'chỉ nhận hình, tiếng từ {from}',
+    'tech.transport.media_nowhere': 'chưa đặt media_from hay địa chỉ: mọi gói hình, tiếng của điểm cầu này bị loại',
 
     'tech.sip.title': 'Cuộc gọi SIP',
     'tech.sip.call': 'Cuộc gọi SIP',
@@ -155,6 +157,7 @@ export const TECH_MESSAGES = {
     'tech.alarm.kind.audio': 'Lỗi tiếng',
     'tech.alarm.kind.bitrate': 'Vượt tốc độ bit',
     'tech.alarm.kind.payload': 'Sai loại tải RTP',
+    'tech.alarm.kind.spoofed': 'Địa chỉ gửi lạ (giả mạo)',
     'tech.alarm.kind.disk_low': 'Sắp đầy đĩa',
     'tech.alarm.kind.disk_full': 'Đầy đĩa',
     'tech.alarm.kind.recording': 'Ngừng ghi hình',
@@ -372,6 +375,8 @@ export const TECH_MESSAGES = {
     'tech.transport.sends.other': 'sends H.264 + the negotiated audio',
     'tech.transport.receives': 'receives the program (without its own voice while it talks)',
     'tech.transport.receives_not': 'does not receive the program: this transport has no way back (not a fault)',
+    'tech.transport.media_from': 'media taken only from {from}',
+    'tech.transport.media_nowhere': 'no media_from nor address configured: its media are refused',
 
     'tech.sip.title': 'SIP calls',
     'tech.sip.call': 'SIP call',
@@ -440,6 +445,7 @@ export const TECH_MESSAGES = {
     'tech.alarm.kind.audio': 'Audio problem',
     'tech.alarm.kind.bitrate': 'Over the bitrate cap',
     'tech.alarm.kind.payload': 'Wrong payload type',
+    'tech.alarm.kind.spoofed': 'Media from an unexpected address',
     'tech.alarm.kind.disk_low': 'Disk almost full',
     'tech.alarm.kind.disk_full': 'Disk full',
     'tech.alarm.kind.recording': 'Recording stopped',

@@ -59,6 +59,7 @@ export class SiteStore {
       return {
         idx, id: s.id, code: s.code, name: s.name, level: s.level, parent_id: s.parent_id,
         transport: s.transport || 'rtp',            // what it can send and receive (detail.js)
+        media_from: s.media_from || '', address: s.address || '', // where a plain site's media are taken from
         district,                                    // the district site object, or null
         folded: fold(`${s.name} ${s.code}`),
       };
