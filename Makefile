@@ -116,7 +116,7 @@ APP_OBJ     := $(sort $(RECORDS_OBJ) $(MEDIA_OBJ) $(call layer_obj,controller/ap
 API_OBJ     := $(APP_OBJ) $(call layer_obj,controller/api)
 NET_OBJ     := $(API_OBJ) $(call layer_obj,controller/net)
 
-UNIT_BASE    := config csv media-rtp service srtp-openssl
+UNIT_BASE    := config csv media-rtp service srtp-openssl seal
 UNIT_MODEL   := ballot-box floor health keypad meeting vote
 UNIT_STORE   := audit backup store store-sip
 UNIT_RECORDS := ical import records

@@ -18,7 +18,10 @@
  * A site whose transport is by_address (a SIP call) is heard only from the
  * addresses it bound (its signalled 5-tuple): such a packet goes to its
  * transport's receive first (SRTP), then gets the site's SSRC; its SSRC
- * from anywhere else is dropped as a spoof. */
+ * from anywhere else is dropped as a spoof. A site whose transport is not
+ * by_address but has a receive (a plain-RTP site with an SRTP key) has
+ * each packet found by its SSRC decrypted there first; what does not
+ * authenticate is dropped (srtp_failed) before its figures or address. */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media/media-private.h"
 #include "base/rc-error.h"
@@ -70,6 +73,7 @@ typedef struct {
   gint64 wrong_pt_us;
   GPtrArray *watchers;    /* rc_site_transport* taking this stream as it comes (a technician's check), or NULL */
   gboolean by_address;    /* heard only through a binding (its transport's by_address) */
+  rc_site_transport *decrypts; /* found by SSRC, then through its receive (not by_address), or NULL */
 } stream;
 
 /* Where a by_address site's packets come from (rc_ingest_bind). */
@@ -425,6 +429,20 @@ note_unknown(rc_ingest *in, const rc_rtp_packet *p, const struct sockaddr *from,
   u->order = ++in->unknown_order; /* a batch shares one @now */
 }
 
+/* A packet (@rtcp: RTCP) of a site whose transport decrypts what its SSRC
+ * brings (stream.decrypts): through its receive, or FALSE (counted). TRUE
+ * for anybody else's. Lock held. */
+static gboolean
+decrypts(rc_ingest *in, guint8 *data, gsize *len, gboolean rtcp)
+{
+  gsize at = rtcp ? 4 : 8;
+  stream *s = *len >= at + 4 ? g_hash_table_lookup(in->streams, GUINT_TO_POINTER(read_ssrc(data + at))) : NULL;
+  if (!s || !s->decrypts || s->decrypts->ops->receive(s->decrypts, in->audio, rtcp, data, len))
+    return TRUE;
+  in->srtp_failed++;
+  return FALSE;
+}
+
 /* One RTP packet; @in->lock is held. @from: where it came from, or NULL;
  * it is looked at only now and then (a site's address rarely changes),
  * and for a bound site's every packet (which is then decrypted in place).
@@ -452,6 +470,8 @@ process_rtp(rc_ingest *in, GArray *out, guint8 *data, gsize len, const struct so
     data[10] = (guint8)(b->ssrc >> 8), data[11] = (guint8)b->ssrc;
   } else {
     b = NULL;
+    if (!decrypts(in, data, &len, FALSE))
+      return;
   }
   if (!rc_rtp_parse(data, len, &p)) {
     in->malformed++;
@@ -592,8 +612,8 @@ on_rtcp(rc_ingest *in, GstBuffer *buf)
     } else {
       in->srtp_failed++;
     }
-  } else {
-    rtcp_bytes(in, map.data, map.size, from, FALSE);
+  } else if (decrypts(in, copy, &n, TRUE)) {
+    rtcp_bytes(in, copy, n, from, FALSE);
   }
   g_mutex_unlock(&in->lock);
   gst_buffer_unmap(buf, &map);
@@ -738,6 +758,7 @@ rc_ingest_set_streams(rc_ingest *in, gint64 session_id, GHashTable *sites, GErro
       s->stats.clock_rate = (guint)site->audio_clock_rate;
     s->cap_kbps = in->audio ? site->audio_cap_kbps : site->video_cap_kbps;
     s->by_address = site->link && site->link->ops->by_address;
+    s->decrypts = site->link && !site->link->ops->by_address && site->link->ops->receive ? site->link : NULL;
   }
   g_hash_table_iter_init(&it, in->streams);
   while (g_hash_table_iter_next(&it, &key, &value))
@@ -1000,6 +1021,10 @@ rc_ingest_bind(rc_ingest *in, rc_site_transport *t, GSocketAddress *rtp_from, GS
         in->latching--;
       g_hash_table_iter_remove(&it);
     }
+  g_hash_table_iter_init(&it, in->streams); /* a transport going away: nothing reaches it after this */
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    if (((stream *)value)->decrypts == t && !rtp_from && !rtcp_from)
+      ((stream *)value)->decrypts = NULL;
   bind_one(in, t, rtp_from, FALSE, latch);
   bind_one(in, t, rtcp_from, TRUE, latch);
   g_mutex_unlock(&in->lock);

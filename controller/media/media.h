@@ -127,6 +127,8 @@ typedef struct {
                           * pulled (rtsp://, srt://); NULL = learned from what it sends */
   int h264_payload_type, opus_payload_type; /* what it sends; -1 = [media]'s */
   int video_cap_kbps, audio_cap_kbps;       /* its rate caps; -1 = [media]'s, 0 = none */
+  const guint8 *srtp_key; /* a plain-RTP site's SRTP key (30 bytes), NULL = plain */
+  gboolean srtp_refused;  /* it has a key that does not open: nothing of it is taken */
 } rc_media_site_desc;
 
 /* Brings up media for live session @session_id with @sites (@n of them),
