@@ -34,6 +34,8 @@ typedef struct {
   gboolean keyed;                /* only SRTP is taken, the program goes out protected */
   guint8 key[KEY_LEN];           /* the key the contexts were made with */
   srtp_t in[2], out[2];          /* NULL while keyed: the key did not open, all is refused */
+  srtp_t spare[2];               /* a fresh inbound context for a sender that restarted, or NULL */
+  gint64 last_in_us[2];          /* when in[medium] last took a packet (monotonic) */
   rc_rtp_seq_map seq[2];         /* what the program's RTP goes out numbered as */
 } site_rtp;
 
@@ -89,6 +91,38 @@ srtp_free(srtp_t *s)
   *s = NULL;
 }
 
+/* A stock tool that is started again sends with the same key and SSRC
+ * from a new random sequence number, which the context that took the old
+ * run may see as a replay (libsrtp checks that before it authenticates).
+ * Once the old run has been silent for RESTART_QUIET_US, such a packet is
+ * tried with a fresh context; if it authenticates, the fresh context takes
+ * the medium over. While the old run goes on, a replay stays a replay.
+ * libsrtp keeps a stream in a context only for a packet that
+ * authenticated, so a spare that refused stays fresh: a flood costs one
+ * HMAC a packet. Lock held. */
+#define RESTART_QUIET_US (G_USEC_PER_SEC)
+static gboolean
+restarted(site_rtp *r, gboolean audio, guint8 *data, gsize *len, gint64 now)
+{
+  guint8 copy[2048];
+  if (now - r->last_in_us[audio] < RESTART_QUIET_US || *len > sizeof copy)
+    return FALSE;
+  if (!r->spare[audio] && !(r->spare[audio] = rc_srtp_sdes_new("AES_CM_128_HMAC_SHA1_80", r->key, TRUE, NULL)))
+    return FALSE;
+  int n = (int)*len;
+  memcpy(copy, data, *len);
+  if (srtp_unprotect(r->spare[audio], copy, &n) != srtp_err_status_ok)
+    return FALSE;
+  srtp_free(&r->in[audio]);
+  r->in[audio] = r->spare[audio];
+  r->spare[audio] = NULL;
+  memcpy(data, copy, (gsize)n);
+  *len = (gsize)n;
+  g_message("site %s: its %s SRTP starts anew (a sender started again): taken", r->base.code,
+            audio ? "audio" : "video");
+  return TRUE;
+}
+
 /* The ingest's thread, under its lock: a keyed site's packet decrypted in
  * place, or FALSE (counted by the ingest as srtp_failed). */
 static gboolean
@@ -99,10 +133,14 @@ rtp_receive(rc_site_transport *t, gboolean audio, gboolean rtcp, guint8 *data, g
   gboolean ok = !r->keyed;
   if (r->keyed && r->in[audio]) {
     int n = (int)*len;
-    ok = (rtcp ? srtp_unprotect_rtcp(r->in[audio], data, &n) : srtp_unprotect(r->in[audio], data, &n)) ==
-         srtp_err_status_ok;
-    if (ok)
+    srtp_err_status_t e = rtcp ? srtp_unprotect_rtcp(r->in[audio], data, &n) : srtp_unprotect(r->in[audio], data, &n);
+    gint64 now = rtcp ? 0 : g_get_monotonic_time();
+    if ((ok = e == srtp_err_status_ok))
       *len = (gsize)n;
+    else if (!rtcp && (e == srtp_err_status_replay_old || e == srtp_err_status_replay_fail))
+      ok = restarted(r, audio, data, len, now);
+    if (ok && !rtcp)
+      r->last_in_us[audio] = now;
   }
   g_mutex_unlock(&r->lock);
   return ok;
@@ -196,6 +234,7 @@ site_rtp_free(rc_site_transport *t)
     g_clear_object(&r->learned[i]);
     srtp_free(&r->in[i]);
     srtp_free(&r->out[i]);
+    srtp_free(&r->spare[i]);
   }
   memset(r->key, 0, sizeof r->key);
   g_mutex_clear(&r->lock);
@@ -229,7 +268,9 @@ rc_site_rtp_set_key(rc_site_transport *t, const guint8 *key, gboolean refused)
   for (int k = 0; k < 2; k++) {
     srtp_free(&r->in[k]);
     srtp_free(&r->out[k]);
+    srtp_free(&r->spare[k]);
     r->in[k] = in[k], r->out[k] = out[k];
+    r->last_in_us[k] = 0;
     r->seq[k] = (rc_rtp_seq_map){0};
   }
   r->keyed = keyed;

@@ -74,6 +74,7 @@ typedef struct {
   GPtrArray *watchers;    /* rc_site_transport* taking this stream as it comes (a technician's check), or NULL */
   gboolean by_address;    /* heard only through a binding (its transport's by_address) */
   rc_site_transport *decrypts; /* found by SSRC, then through its receive (not by_address), or NULL */
+  gboolean encrypted;     /* its transport's, when the streams were set: a change forgets its addresses */
 } stream;
 
 /* Where a by_address site's packets come from (rc_ingest_bind). */
@@ -759,6 +760,12 @@ rc_ingest_set_streams(rc_ingest *in, gint64 session_id, GHashTable *sites, GErro
     s->cap_kbps = in->audio ? site->audio_cap_kbps : site->video_cap_kbps;
     s->by_address = site->link && site->link->ops->by_address;
     s->decrypts = site->link && !site->link->ops->by_address && site->link->ops->receive ? site->link : NULL;
+    gboolean encrypted = site->link && rc_site_transport_encrypted(site->link);
+    if (encrypted != s->encrypted) { /* keyed or not: where it is is learned again, from what it sends now */
+      g_clear_object(&s->source);
+      g_clear_object(&s->rtcp_from);
+      s->encrypted = encrypted;
+    }
   }
   g_hash_table_iter_init(&it, in->streams);
   while (g_hash_table_iter_next(&it, &key, &value))
