@@ -265,9 +265,26 @@ sip_flush(rc_site_transport *t)
     t->host->flush(t->host->media);
 }
 
+/* A call whose every medium is SRTP both ways (no call: FALSE). */
+static gboolean
+sip_encrypted(rc_site_transport *t)
+{
+  site_sip *s = (site_sip *)t;
+  g_mutex_lock(&s->lock);
+  gboolean any = FALSE, all = s->live;
+  for (int k = 0; k < 2; k++)
+    if (s->last[k].index >= 0) {
+      any = TRUE;
+      all = all && s->in[k] && s->out[k];
+    }
+  g_mutex_unlock(&s->lock);
+  return any && all;
+}
+
 static const rc_site_transport_ops sip_ops = {
     .kind = "sip", .learned = sip_learned, .send = sip_send, .request_keyframe = sip_request_keyframe, .free = sip_free,
-    .flush = sip_flush, .receives_program = TRUE, .by_address = TRUE, .receive = sip_receive};
+    .flush = sip_flush, .receives_program = TRUE, .by_address = TRUE, .receive = sip_receive,
+    .encrypted = sip_encrypted};
 
 gboolean
 rc_site_is_sip(const rc_site_transport *t)

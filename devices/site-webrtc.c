@@ -62,11 +62,21 @@ webrtc_flush(rc_site_transport *t)
   rc_webrtc_flush();
 }
 
+/* WebRTC media are DTLS-SRTP, always. */
+static gboolean
+webrtc_encrypted(rc_site_transport *t)
+{
+  (void)t;
+  return TRUE;
+}
+
 static const rc_site_transport_ops webrtc_ops = {.kind = "webrtc", .send = webrtc_send,
                                                  .request_keyframe = webrtc_request_keyframe, .free = webrtc_free,
-                                                 .flush = webrtc_flush, .receives_program = TRUE};
+                                                 .flush = webrtc_flush, .receives_program = TRUE,
+                                                 .encrypted = webrtc_encrypted};
 static const rc_site_transport_ops viewer_ops = {.kind = "whep", .send = webrtc_send, .free = webrtc_free,
-                                                 .flush = webrtc_flush, .receives_program = TRUE};
+                                                 .flush = webrtc_flush, .receives_program = TRUE,
+                                                 .encrypted = webrtc_encrypted};
 
 gboolean
 rc_site_is_webrtc(const rc_site_transport *t)

@@ -344,6 +344,7 @@ test_sip_media(void)
   memset(&ours[0], 0x33, sizeof ours[0]), memset(&ours[1], 0x44, sizeof ours[1]);
   g_autoptr(GError) error = NULL;
   g_assert_true(rc_site_sip_start(t, &offer, &ours[0], &ours[1], &error));
+  g_assert_true(rc_site_transport_encrypted(t)); /* SRTP on every medium */
   g_assert_no_error(error);
   g_assert_true(t->link.up);
   g_assert_cmpuint(h->binds->len, ==, 4); /* the unbinding of both media first, then both bound */
@@ -449,6 +450,7 @@ test_sip_media(void)
 
   /* The call ends: unbound, the link down with its cause, nothing more sent. */
   rc_site_sip_stop(t, "the call ended: 200 OK");
+  g_assert_false(rc_site_transport_encrypted(t)); /* no call */
   g_assert_cmpuint(h->binds->len, ==, 10);
   g_assert_cmpstr(h->binds->pdata[8], ==, "video -:0 0");
   g_assert_false(t->link.up);
@@ -476,6 +478,7 @@ test_sip_plain(void)
   rc_sip_crypto ours = {0};
   g_autoptr(GError) error = NULL;
   g_assert_true(rc_site_sip_start(t, &offer, &ours, &ours, &error));
+  g_assert_false(rc_site_transport_encrypted(t)); /* a plain call */
   g_assert_cmpuint(h->binds->len, ==, 3);
   g_assert_cmpstr(h->binds->pdata[2], ==, "video 192.0.2.20:42000 42001");
   g_assert_true(t->format.audio.absent);
