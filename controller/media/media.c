@@ -698,6 +698,7 @@ collect(conf *c, GArray *snaps, gboolean audio, rc_media_figures *f, GHashTable 
                                   .receives_program = s->link->ops->receives_program,
                                   .audio_absent = s->link->format.audio.absent, .tier = s->tier,
                                   .held = s->link->link.up && s->link->link.held,
+                                  .encrypted = rc_site_transport_encrypted(s->link),
                                   .audio_codec = s->link->format.audio.sends
                                                      ? rc_audio_codec_name(s->link->format.audio.codec) : NULL};
       g_array_append_val(f->sites, sf);

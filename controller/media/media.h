@@ -75,6 +75,7 @@ typedef struct {
   gboolean audio_absent;         /* its source has no audio at all (a camera without a microphone) */
   int tier;                      /* the program tier it takes in compose mode (its level's, or its call's decoder's) */
   gboolean held;                 /* its call is on hold: it said it sends nothing */
+  gboolean encrypted;            /* its media are encrypted both ways (rc_site_transport_encrypted) */
 } rc_media_site_figures;
 
 #define RC_MEDIA_DELAY_BUCKETS 19

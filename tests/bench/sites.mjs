@@ -191,6 +191,8 @@ async function runRelay(n, bounds) {
 
 const pq = (xs) => (xs.length ? `${fmt(percentile(xs, 50), 0)} / ${fmt(percentile(xs, 99), 0)}` : '-');
 
+const b0 = (st, code) => st.sites.find((x) => x.code === code);
+
 /** Controller CPU per packet with @n sites, plain or (@keyed) every site
  *  with an SRTP key: µs of CPU for each packet it took from the sites or
  *  sent them, over one window; the sim's SRTP failures too (0 expected). */
@@ -232,13 +234,21 @@ async function runCost(n, keyed) {
     const sum = (st, k) => st.sites.reduce((a, s) => a + (s[k] || 0), 0);
     const s0 = await sim.cmd({ cmd: 'stats' });
     const c0 = cpuSeconds(srv.proc.pid), t0 = Date.now();
+    // SITES_PERF=DIR: where the controller's time goes, one perf profile per run (perf report -i DIR/…).
+    const perf = process.env.SITES_PERF ? spawn('perf', ['record', '-F', '499', '-g', '-o',
+      path.join(process.env.SITES_PERF, `sites-${keyed ? 'srtp' : 'plain'}.perf`), '-p', String(srv.proc.pid), '--', 'sleep', String(SECONDS)],
+    { stdio: 'ignore' }) : null;
     await sleep(SECONDS * 1000);
+    if (perf) await new Promise((r) => (perf.exitCode !== null ? r() : perf.once('exit', r)));
     const cpu = cpuSeconds(srv.proc.pid) - c0, wall = (Date.now() - t0) / 1000;
     const s1 = await sim.cmd({ cmd: 'stats' });
     const ingest = (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).ingest;
     const sent = sum(s1, 'sent_packets') - sum(s0, 'sent_packets');
     const prog = programFigures(s0, s1);
     const simFailed = s1.sites.reduce((a, s) => a + (s.srtp ? s.srtp.failed : 0), 0);
+    const ignored = sum(s1, 'recv_ignored') - sum(s0, 'recv_ignored');
+    const quiet = s1.sites.filter((s) => !b0(s0, s.code) || s.recv_packets === b0(s0, s.code).recv_packets).length;
+    console.error(`${keyed ? 'SRTP' : 'plain'}: recv_ignored ${ignored}, sites that took nothing ${quiet}, sim cpu ${s1.cpu_seconds - s0.cpu_seconds}`);
     return { cores: cpu / wall, usPerPacket: (cpu * 1e6) / (sent + prog.packets), sent, received: prog.packets, lost: prog.lost,
       failed: ingest.video.srtp_failed + ingest.audio.srtp_failed, simFailed, keyed: s1.sites.filter((s) => s.srtp).length,
       withKeys: lines.length };

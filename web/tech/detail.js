@@ -34,12 +34,14 @@ function hhmm(u, splits, axisIdx, space, incr) {
  *  (README "Site transports"): a camera or a pulled SRT stream has no way
  *  back, which is what it is, not a fault. */
 const RECEIVES = { rtp: true, webrtc: true, sip: true, rtsp: false, srt: false };
-function transportLine(kind) {
+function transportLine(kind, encrypted) {
   const receives = RECEIVES[kind] ?? true;
-  return h('p', { class: 'detail-transport', dataset: { testid: 'site-transport', transport: kind, receives: String(receives) } },
+  return h('p', { class: 'detail-transport', dataset: { testid: 'site-transport', transport: kind, receives: String(receives), encrypted: String(!!encrypted) } },
     h('strong', null, t('tech.detail.transport', { kind: kind.toUpperCase() })), ' ',
     t(`tech.transport.sends.${RECEIVES[kind] === undefined ? 'other' : kind}`), ' · ',
-    t(receives ? 'tech.transport.receives' : 'tech.transport.receives_not'));
+    t(receives ? 'tech.transport.receives' : 'tech.transport.receives_not'),
+    // A keyed plain-RTP site: what comes with its SSRC unencrypted is refused (srtp_failed), and why.
+    ...(encrypted && kind === 'rtp' ? [' · ', t('tech.transport.srtp_keyed')] : []));
 }
 
 export class SiteDetail {
@@ -106,7 +108,7 @@ export class SiteDetail {
           h('div', { class: 'detail-where' }, where)),
         h('button', { type: 'button', class: 'modal-close', 'aria-label': t('app.close'), title: t('app.close'), onclick: () => this.opts.onClose?.() }, '×')),
       h('div', { class: 'detail-state' }, this.stateEl, this.sinceEl, this.flagsEl),
-      transportLine(s.transport),
+      transportLine(s.transport, s.encrypted),
       ...(this.sipPanel ? [this.sipPanel.el] : []),
       this.figs,
       actions,

@@ -85,6 +85,7 @@ export const TECH_MESSAGES = {
     'tech.transport.sends.sip': 'thiết bị phòng họp (SIP): gửi H.264 + âm thanh của cuộc gọi (Opus, G.722 hoặc G.711), mã hóa SRTP khi cuộc gọi có',
     'tech.transport.sends.other': 'gửi H.264 + âm thanh theo thỏa thuận',
     'tech.transport.receives': 'nhận chương trình (tiếng không có chính mình khi phát biểu)',
+    'tech.transport.srtp_keyed': 'SRTP (có khóa): gói RTP không mã hóa hoặc sai khóa mang SSRC của điểm cầu bị từ chối và đếm vào srtp_failed',
     'tech.transport.receives_not': 'không nhận chương trình: đường truyền này không có chiều về (không phải lỗi)',
 
     'tech.sip.title': 'Cuộc gọi SIP',
@@ -367,6 +368,7 @@ export const TECH_MESSAGES = {
     'tech.transport.sends.sip': 'a room system (SIP): sends H.264 + its call\'s audio (Opus, G.722 or G.711), SRTP-encrypted when the call has it',
     'tech.transport.sends.other': 'sends H.264 + the negotiated audio',
     'tech.transport.receives': 'receives the program (without its own voice while it talks)',
+    'tech.transport.srtp_keyed': 'SRTP (keyed): plain RTP or another key with its SSRC is refused and counted as srtp_failed',
     'tech.transport.receives_not': 'does not receive the program: this transport has no way back (not a fault)',
 
     'tech.sip.title': 'SIP calls',
