@@ -43,26 +43,26 @@ lines(rc_config *config, const char *code, const char *b64, const char *hex)
       "srtp-key=(buffer)%s,srtp-cipher=aes-128-icm,srtp-auth=hmac-sha1-80,srtcp-cipher=aes-128-icm,"
       "srtcp-auth=hmac-sha1-80",
       PROGRAM_AUDIO_SSRC, hex);
-  char *gst_send = g_strdup_printf(
+  g_autofree char *gst_send = g_strdup_printf(
       "gst-launch-1.0 videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=25/1"
       " ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=800 key-int-max=50"
       " ! rtph264pay pt=96 ssrc=%u config-interval=-1 mtu=1200 ! srtpenc key=%s ! udpsink host=$C port=%d"
       " audiotestsrc is-live=true ! audioconvert ! opusenc ! rtpopuspay pt=111 ssrc=%u"
       " ! srtpenc key=%s ! udpsink host=$C port=%d",
       v, hex, vp, a, hex, ap);
-  char *gst_receive = g_strdup_printf(
+  g_autofree char *gst_receive = g_strdup_printf(
       "gst-launch-1.0 udpsrc port=7000 caps=\"%s\" ! srtpdec ! rtpjitterbuffer ! rtph264depay ! h264parse"
       " ! avdec_h264 ! autovideosink udpsrc port=7002 caps=\"%s\" ! srtpdec ! rtpjitterbuffer ! rtpopusdepay"
       " ! opusdec ! autoaudiosink",
       caps_v, caps_a);
-  char *ffmpeg_send = g_strdup_printf(
+  g_autofree char *ffmpeg_send = g_strdup_printf(
       "ffmpeg -re -f lavfi -i testsrc2=size=640x360:rate=25 -f lavfi -i sine=frequency=440:sample_rate=48000"
       " -map 0:v -c:v libx264 -preset ultrafast -tune zerolatency -g 50 -b:v 800k"
       " -f rtp -payload_type 96 -ssrc %d -srtp_out_suite " RC_SITE_SRTP_SUITE " -srtp_out_params %s srtp://$C:%d"
       " -map 1:a -c:a libopus -b:a 64k"
       " -f rtp -payload_type 111 -ssrc %d -srtp_out_suite " RC_SITE_SRTP_SUITE " -srtp_out_params %s srtp://$C:%d",
       (gint32)v, b64, vp, (gint32)a, b64, ap);
-  char *ffmpeg_receive = g_strdup_printf(
+  g_autofree char *ffmpeg_receive = g_strdup_printf(
       "printf 'v=0\\no=- 0 0 IN IP4 127.0.0.1\\ns=roomctl program\\nc=IN IP4 0.0.0.0\\nt=0 0\\n"
       "m=video 7000 RTP/SAVP 96\\na=rtpmap:96 H264/90000\\na=crypto:1 " RC_SITE_SRTP_SUITE " inline:%s\\n"
       "m=audio 7002 RTP/SAVP 111\\na=rtpmap:111 opus/48000/2\\na=crypto:1 " RC_SITE_SRTP_SUITE " inline:%s\\n'"
