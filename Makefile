@@ -116,13 +116,13 @@ APP_OBJ     := $(sort $(RECORDS_OBJ) $(MEDIA_OBJ) $(call layer_obj,controller/ap
 API_OBJ     := $(APP_OBJ) $(call layer_obj,controller/api)
 NET_OBJ     := $(API_OBJ) $(call layer_obj,controller/net)
 
-UNIT_BASE    := config csv ipv4-net media-rtp service srtp-openssl
+UNIT_BASE    := config csv ipv4-net media-rtp service srtp-openssl seal
 UNIT_MODEL   := ballot-box floor health keypad meeting vote
 UNIT_STORE   := audit backup store store-sip
 UNIT_RECORDS := ical import records
 UNIT_DEVICES := audio-codec audio-ring room-audio webrtc-sdp webrtc sip-sdp sip-info sip-exit rtp-event
 UNIT_MEDIA   := media-stats mixer site-transport
-UNIT_APP     := access app-audit domain site-health site-credentials site-floor
+UNIT_APP     := access app-audit domain site-health site-credentials site-floor site-srtp-keys
 UNIT_API     := schema
 UNIT_NET     := net-parse
 UNIT_LISTED  := $(UNIT_BASE) $(UNIT_MODEL) $(UNIT_STORE) $(UNIT_RECORDS) $(UNIT_DEVICES) $(UNIT_MEDIA) $(UNIT_APP) $(UNIT_API) $(UNIT_NET)

@@ -65,7 +65,14 @@ gboolean
 rc_site_transport_shared(const rc_site_transport *t, gboolean audio, guint32 program_ssrc, int program_pt)
 {
   const rc_site_stream_format *f = audio ? &t->format.audio : &t->format.video;
-  return !t->ops->send && f->out_ssrc == program_ssrc && f->out_pt == program_pt;
+  return !rc_site_transport_sends_itself((rc_site_transport *)t) && f->out_ssrc == program_ssrc &&
+         f->out_pt == program_pt;
+}
+
+gboolean
+rc_site_transport_sends_itself(rc_site_transport *t)
+{
+  return t->ops->send && (!t->ops->own_send || t->ops->own_send(t));
 }
 
 void

@@ -273,7 +273,7 @@ sip_encrypted(rc_site_transport *t)
   gboolean all = TRUE;
   g_mutex_lock(&s->lock);
   for (int k = 0; k < 2; k++)
-    all &= !s->live || s->last[k].index < 0 || s->in[k] != NULL;
+    all &= !s->live || s->last[k].index < 0 || (s->in[k] != NULL && s->out[k] != NULL);
   g_mutex_unlock(&s->lock);
   return all;
 }

@@ -104,6 +104,8 @@ typedef struct {
   const char *media_from; /* rtp: the IPv4 subnet it may send from, ""/NULL = its address's host (ipv4-net.h) */
   int video_pt, audio_pt; /* the payload types it sends (rtp; a pull's are the program's) */
   gboolean tcp_only;      /* rtsp: RTP interleaved in the TCP connection */
+  const guint8 *srtp_key; /* rtp: its SRTP key (30 bytes) or NULL; rc_site_rtp_set_key */
+  gboolean srtp_refused;  /* rtp: it has a key that does not open */
   /* The program as the controller makes it: what a site takes unless its
    * transport negotiated otherwise. */
   guint32 program_video_ssrc, program_audio_ssrc;
@@ -149,10 +151,16 @@ typedef struct {
    * authenticate); TRUE with *@len 0: the transport took it, it is not
    * media (a keypad's telephone-event). On the ingest's thread, under its lock. */
   gboolean (*receive)(rc_site_transport *t, gboolean audio, gboolean rtcp, guint8 *data, gsize *len);
-  /* Whether every medium the site has now is encrypted (SRTP, DTLS-SRTP):
-   * a closed session (phiên họp kín) refuses a site whose media would be
-   * in clear. NULL: never (plain RTP, a pull). Main loop. */
+  /* Whether send is used now (a plain-RTP site sends its own only while
+   * it has an SRTP key); NULL: whenever there is a send. Main loop. */
+  gboolean (*own_send)(rc_site_transport *t);
+  /* Whether the site's media are encrypted both ways now (plain RTP: it
+   * has an SRTP key; SIP: SRTP on every medium; WebRTC: always; a pull:
+   * never). NULL: never. Main loop. */
   gboolean (*encrypted)(rc_site_transport *t);
+  /* A transport not by_address with a receive: each packet found by its
+   * SSRC (RTP and RTCP) goes through receive before anything else (a
+   * plain-RTP site with an SRTP key decrypts it there); FALSE drops it. */
 } rc_site_transport_ops;
 
 struct rc_site_transport {
@@ -179,6 +187,20 @@ void rc_site_transport_free(rc_site_transport *t);
  * (the program's SSRC and payload type, no send of its own). */
 gboolean rc_site_transport_shared(const rc_site_transport *t, gboolean audio, guint32 program_ssrc, int program_pt);
 
+/* Whether the program reaches the site through its transport's send
+ * (ops->send, and ops->own_send says so now). */
+gboolean rc_site_transport_sends_itself(rc_site_transport *t);
+
+/* Whether @t's media are encrypted both ways now (its ops' encrypted; FALSE without one). */
+gboolean rc_site_transport_encrypted(rc_site_transport *t);
+
+/* For plain RTP ("rtp"; anything else is left alone): its SRTP master key
+ * (30 bytes, AES_CM_128_HMAC_SHA1_80, one key both ways) or NULL: plain
+ * again. With @refused (a key it has that does not open) nothing it sends
+ * is taken and nothing goes to it. A new key replaces the contexts at
+ * once; an unchanged one keeps them (their rollover counters). Main loop. */
+void rc_site_rtp_set_key(rc_site_transport *t, const guint8 *key, gboolean refused);
+
 /* After a packet was handed to the sends of @members (rc_site_transport*):
  * each kind's queued packets go out. */
 void rc_site_transports_flush(GPtrArray *members);
@@ -196,9 +218,6 @@ void rc_site_transport_set_audio(rc_site_transport *t, rc_audio_codec codec, int
  * known and none is audio); the host is told (main loop), and its health
  * alarms no silence. rc_site_transport_set_audio undoes it. */
 void rc_site_transport_set_audio_absent(rc_site_transport *t);
-
-/* Whether @t's media are encrypted now (its ops' encrypted; FALSE without one). */
-gboolean rc_site_transport_encrypted(rc_site_transport *t);
 
 /* For the adapters: sets the link's state and tells the host (main loop). */
 void rc_site_transport_set_link(rc_site_transport *t, gboolean up, const char *why);

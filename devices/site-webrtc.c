@@ -75,7 +75,8 @@ static const rc_site_transport_ops webrtc_ops = {.kind = "webrtc", .send = webrt
                                                  .flush = webrtc_flush, .receives_program = TRUE,
                                                  .encrypted = webrtc_encrypted};
 static const rc_site_transport_ops viewer_ops = {.kind = "whep", .send = webrtc_send, .free = webrtc_free,
-                                                 .flush = webrtc_flush, .receives_program = TRUE};
+                                                 .flush = webrtc_flush, .receives_program = TRUE,
+                                                 .encrypted = webrtc_encrypted};
 
 gboolean
 rc_site_is_webrtc(const rc_site_transport *t)

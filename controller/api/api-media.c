@@ -309,7 +309,7 @@ room_audio_json(rc_room_audio *room)
                    (json_int_t)st.output_underruns);
 }
 
-/* {"session_id","sites":[{"site_id","code","name","transport","link":{…},"receives_program","audio_codec","audio_absent"?,"refused"?,"tier","video":{…},"video_rr","audio":{…},"audio_rr"}],
+/* {"session_id","sites":[{"site_id","code","name","transport","link":{…},"receives_program","encrypted","audio_codec","audio_absent"?,"refused"?,"tier","video":{…},"video_rr","audio":{…},"audio_rr"}],
  *  "ingest":{"video":{…},"audio":{…}},"program":{…},"forward_delay":{…},"room_audio":{…}} */
 static json_t *
 figures_json(rc_media *m, gint64 sid)
@@ -325,6 +325,7 @@ figures_json(rc_media *m, gint64 sid)
                              s->link_why ? json_string(s->link_why) : json_null(), "downs", (json_int_t)s->link_downs,
                              "receives_program", s->receives_program, "audio_codec",
                              s->audio_codec ? json_string(s->audio_codec) : json_null());
+    json_object_set_new(site, "encrypted", json_boolean(s->encrypted));
     if (s->audio_absent)
       json_object_set_new(site, "audio_absent", json_true());
     if (s->refused || s->nowhere) /* a closed session's site in clear, a plain site configured nowhere: counted, not taken */

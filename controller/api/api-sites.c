@@ -5,6 +5,8 @@
 #include "api/api-private.h"
 #include "app/site-credentials.h"
 #include "app/site-floor.h"
+#include "app/site-srtp-keys.h"
+#include "app/program.h"
 
 #define PARAM(call, i) ((call)->match->params[i])
 
@@ -31,6 +33,39 @@ credential_revoke(rc_api_call *call, GError **error)
     return FALSE;
   if (call->api->media) /* a call that the old secret opened ends now */
     rc_media_webrtc_drop_site(call->api->media, site_id, "the site credential was revoked");
+  rc_api_reply_json(call->reply, 200, json_pack("{sI sb}", "site_id", (json_int_t)site_id, "revoked", TRUE));
+  return TRUE;
+}
+
+/* A plain-RTP site's SRTP key (app/site-srtp-keys.h): the reply is the
+ * only place the key is ever shown; a live site's media take it at once. */
+static void
+srtp_tell_media(rc_api_call *call, gint64 site_id)
+{
+  gint64 sid = call->api->media ? rc_media_site_session(call->api->media, site_id, NULL) : 0;
+  if (sid && call->api->program) /* its session's media reload its sites, this one's key with them */
+    rc_program_sites_changed(call->api->program, sid);
+}
+
+static gboolean
+srtp_key_new(rc_api_call *call, GError **error)
+{
+  gint64 site_id = PARAM(call, 0);
+  json_t *reply = rc_site_srtp_key_new(call->api->store, call->api->config, site_id, call->user_id, error);
+  if (!reply)
+    return FALSE;
+  srtp_tell_media(call, site_id);
+  rc_api_reply_json(call->reply, 201, reply);
+  return TRUE;
+}
+
+static gboolean
+srtp_key_revoke(rc_api_call *call, GError **error)
+{
+  gint64 site_id = PARAM(call, 0);
+  if (!rc_site_srtp_key_revoke(call->api->store, site_id, call->user_id, error))
+    return FALSE;
+  srtp_tell_media(call, site_id);
   rc_api_reply_json(call->reply, 200, json_pack("{sI sb}", "site_id", (json_int_t)site_id, "revoked", TRUE));
   return TRUE;
 }
@@ -111,6 +146,8 @@ const rc_api_route rc_api_routes_sites[] = {
   {"POST", "/api/v1/sites/{id}/credential", CREDENTIAL_ROLES, RC_BODY_NONE, NULL, credential_new, RC_REACH_SCOPE},
   {"DELETE", "/api/v1/sites/{id}/credential", CREDENTIAL_ROLES, RC_BODY_NONE, NULL, credential_revoke,
    RC_REACH_SCOPE},
+  {"POST", "/api/v1/sites/{id}/srtp-key", CREDENTIAL_ROLES, RC_BODY_NONE, NULL, srtp_key_new, RC_REACH_SCOPE},
+  {"DELETE", "/api/v1/sites/{id}/srtp-key", CREDENTIAL_ROLES, RC_BODY_NONE, NULL, srtp_key_revoke, RC_REACH_SCOPE},
   {"GET", "/api/v1/site/me", 0, RC_BODY_NONE, NULL, site_me, RC_REACH_SCOPE}, /* checks the site's secret */
   {"POST", "/api/v1/site/floor", 0, RC_BODY_NONE, NULL, site_floor_ask, RC_REACH_SCOPE}, /* the same */
   {"DELETE", "/api/v1/site/floor", 0, RC_BODY_NONE, NULL, site_floor_withdraw, RC_REACH_SCOPE},

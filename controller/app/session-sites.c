@@ -1,5 +1,8 @@
 /* session-sites — see session-sites.h. */
 #include "app/session-sites.h"
+#include "app/site-srtp-keys.h"
+
+#include <openssl/crypto.h>
 
 /* A site's own setting, -1 when it has none (null: the config's). */
 static int
@@ -34,6 +37,17 @@ rc_session_sites_load(rc_store *store, gint64 session_id, rc_session_sites *out,
       .video_cap_kbps = own(row, "video_cap_kbps"),
       .audio_cap_kbps = own(row, "audio_cap_kbps"),
     };
+    const char *transport = out->sites[i].transport;
+    if (transport && *transport && !g_str_equal(transport, "rtp"))
+      continue;
+    if (!out->keys)
+      out->keys = g_malloc0((gsize)MAX(out->n, 1) * RC_SITE_SRTP_KEY_LEN);
+    g_autoptr(GError) unusable = NULL;
+    guint8 *key = out->keys + i * RC_SITE_SRTP_KEY_LEN;
+    if (rc_site_srtp_key_get(store, out->sites[i].id, key, &unusable))
+      out->sites[i].srtp_key = key;
+    else if ((out->sites[i].srtp_refused = unusable != NULL))
+      g_warning("%s", unusable->message);
   }
   return TRUE;
 }
@@ -41,6 +55,9 @@ rc_session_sites_load(rc_store *store, gint64 session_id, rc_session_sites *out,
 void
 rc_session_sites_clear(rc_session_sites *s)
 {
+  if (s->keys)
+    OPENSSL_cleanse(s->keys, (gsize)MAX(s->n, 1) * RC_SITE_SRTP_KEY_LEN);
+  g_clear_pointer(&s->keys, g_free);
   g_clear_pointer(&s->sites, g_free);
   g_clear_pointer(&s->rows, json_decref);
   s->n = 0;

@@ -8,9 +8,12 @@ typedef struct {
   rc_media_site_desc *sites; /* n of them; their strings are the store rows' */
   guint n;
   json_t *rows;              /* the store's rows, kept while @sites is used */
+  guint8 *keys;              /* n × 30 bytes: the plain-RTP sites' SRTP keys that srtp_key points into */
 } rc_session_sites;
 
-/* Loads @session_id's sites into @out; FALSE with @error if the store fails. */
+/* Loads @session_id's sites into @out, with the plain-RTP sites' SRTP keys
+ * unsealed (app/site-srtp-keys.h; one that does not open: srtp_refused,
+ * logged); FALSE with @error if the store fails. */
 gboolean rc_session_sites_load(rc_store *store, gint64 session_id, rc_session_sites *out, GError **error);
 void rc_session_sites_clear(rc_session_sites *sites);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(rc_session_sites, rc_session_sites_clear)

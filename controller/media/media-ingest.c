@@ -25,7 +25,11 @@
  * or pulled site, whose media are fed, from anywhere at all) it is dropped
  * as a spoof before the figures, the program, the mix, the recording or
  * the address learned see it, counted, and the last spoof's address kept
- * for the site's alarm. */
+ * for the site's alarm. A site whose
+ * transport is not by_address but has a receive (a plain-RTP site with an
+ * SRTP key) has each packet found by its SSRC, once admitted, decrypted
+ * there; what does not authenticate is dropped (srtp_failed) before its
+ * figures or address. */
 #define G_LOG_DOMAIN "roomctl-media"
 #include "media/media-private.h"
 #include "base/rc-error.h"
@@ -81,6 +85,8 @@ typedef struct {
   guint64 spoofed_packets; /* its SSRC from elsewhere, dropped */
   guint64 spoofed_key;    /* the last of those's address (address_key), 0 = fed */
   gint64 spoofed_us;
+  rc_site_transport *decrypts; /* found by SSRC, then through its receive (not by_address), or NULL */
+  gboolean encrypted;     /* its transport's, when the streams were set: a change forgets its addresses */
 } stream;
 
 /* Where a by_address site's packets come from (rc_ingest_bind). */
@@ -456,6 +462,18 @@ spoofed(rc_ingest *in, stream *s, guint64 where, gint64 now)
   s->spoofed_us = now;
 }
 
+/* A packet (@rtcp: RTCP) of @s (found by its SSRC, or NULL), when its
+ * transport decrypts what its SSRC brings (stream.decrypts): through its
+ * receive, or FALSE (counted). TRUE for anybody else's. Lock held. */
+static gboolean
+decrypts(rc_ingest *in, stream *s, guint8 *data, gsize *len, gboolean rtcp)
+{
+  if (!s || !s->decrypts || s->decrypts->ops->receive(s->decrypts, in->audio, rtcp, data, len))
+    return TRUE;
+  in->srtp_failed++;
+  return FALSE;
+}
+
 /* One RTP packet; @in->lock is held. @from: where it came from, or NULL;
  * it is looked at only now and then (a site's address rarely changes),
  * and for a bound site's every packet (which is then decrypted in place).
@@ -483,6 +501,15 @@ process_rtp(rc_ingest *in, GArray *out, guint8 *data, gsize len, const struct so
     data[10] = (guint8)(b->ssrc >> 8), data[11] = (guint8)b->ssrc;
   } else {
     b = NULL;
+    stream *claimed = len >= 12 ? g_hash_table_lookup(in->streams, GUINT_TO_POINTER(read_ssrc(data + 8))) : NULL;
+    if (claimed && !admitted(claimed, where, from == NULL, FALSE)) { /* a spoof is not worth decrypting */
+      spoofed(in, claimed, where, now);
+      if (rc_rtp_parse(data, len, &p))
+        note_unknown(in, &p, from, from_len, now);
+      return;
+    }
+    if (!decrypts(in, claimed, data, &len, FALSE))
+      return;
   }
   if (!rc_rtp_parse(data, len, &p)) {
     in->malformed++;
@@ -625,7 +652,11 @@ on_rtcp(rc_ingest *in, GstBuffer *buf)
       in->srtp_failed++;
     }
   } else {
-    rtcp_bytes(in, map.data, map.size, from, key, FALSE, FALSE);
+    stream *s = n >= 8 ? stream_of_sender(in, read_ssrc(copy + 4)) : NULL;
+    if (s && !admitted(s, key, FALSE, FALSE)) /* a spoof is not worth decrypting */
+      spoofed(in, s, key, g_get_monotonic_time());
+    else if (decrypts(in, s, copy, &n, TRUE))
+      rtcp_bytes(in, copy, n, from, key, FALSE, FALSE);
   }
   g_mutex_unlock(&in->lock);
   gst_buffer_unmap(buf, &map);
@@ -771,6 +802,13 @@ rc_ingest_set_streams(rc_ingest *in, gint64 session_id, GHashTable *sites, GErro
     s->cap_kbps = in->audio ? site->audio_cap_kbps : site->video_cap_kbps;
     s->by_address = site->link && site->link->ops->by_address;
     s->heard_from = site->link ? site->link->heard_from : (rc_ipv4_net){0};
+    s->decrypts = site->link && !site->link->ops->by_address && site->link->ops->receive ? site->link : NULL;
+    gboolean encrypted = site->link && rc_site_transport_encrypted(site->link);
+    if (encrypted != s->encrypted) { /* keyed or not: where it is is learned again, from what it sends now */
+      g_clear_object(&s->source);
+      g_clear_object(&s->rtcp_from);
+      s->encrypted = encrypted;
+    }
   }
   g_hash_table_iter_init(&it, in->streams);
   while (g_hash_table_iter_next(&it, &key, &value))
@@ -1034,6 +1072,10 @@ rc_ingest_bind(rc_ingest *in, rc_site_transport *t, GSocketAddress *rtp_from, GS
         in->latching--;
       g_hash_table_iter_remove(&it);
     }
+  g_hash_table_iter_init(&it, in->streams); /* a transport going away: nothing reaches it after this */
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    if (((stream *)value)->decrypts == t && !rtp_from && !rtcp_from)
+      ((stream *)value)->decrypts = NULL;
   bind_one(in, t, rtp_from, FALSE, latch);
   bind_one(in, t, rtcp_from, TRUE, latch);
   g_mutex_unlock(&in->lock);

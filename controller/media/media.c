@@ -389,6 +389,7 @@ start_transport(conf *c, rc_media_site *s, const rc_media_site_desc *d)
                                .media_from = d->media_from,
                                .video_pt = s->video_pt, .audio_pt = s->audio_pt,
                                .tcp_only = !listens_everywhere(c->config->media_listen),
+                               .srtp_key = d->srtp_key, .srtp_refused = d->srtp_refused,
                                .program_video_ssrc = RC_PROGRAM_VIDEO_SSRC, .program_audio_ssrc = RC_PROGRAM_AUDIO_SSRC,
                                .program_video_pt = RC_PT_H264, .program_audio_pt = RC_PT_OPUS};
   if (!(s->link = rc_site_transport_new(&td, &c->media->host)))
@@ -426,7 +427,7 @@ fanout_tier(conf *c, rc_media_site *s)
 static gboolean
 place_egress(conf *c, rc_media_site *s, int tier)
 {
-  gboolean own = s->link && s->link->ops->send &&
+  gboolean own = s->link && rc_site_transport_sends_itself(s->link) &&
                  !rc_site_transport_shared(s->link, FALSE, RC_PROGRAM_VIDEO_SSRC, RC_PT_H264);
   if (s->egress_tier >= 0 && (!own || s->egress_tier != tier)) {
     rc_fanout_remove_egress(c->fanouts[s->egress_tier], s->link);
@@ -518,7 +519,7 @@ mixer_listeners(conf *c)
       continue;
     char *dest = rc_media_site_destination(s, TRUE);
     g_ptr_array_add(dests, dest);
-    l[i++] = (rc_mixer_listener){s->id, dest, s->link && s->link->ops->send ? s->link : NULL,
+    l[i++] = (rc_mixer_listener){s->id, dest, s->link && rc_site_transport_sends_itself(s->link) ? s->link : NULL,
                                  s->link ? s->link->format.audio.out_codec : RC_AUDIO_OPUS};
   }
   /* WHEP viewers of the program take the full mix (ids of their own, below zero). */
@@ -785,6 +786,7 @@ collect(conf *c, GArray *snaps, gboolean audio, rc_media_figures *f, GHashTable 
                                   .audio_absent = s->link->format.audio.absent, .tier = s->tier,
                                   .held = s->link->link.up && s->link->link.held,
                                   .refused = g_strdup(s->refused),
+                                  .encrypted = rc_site_transport_encrypted(s->link),
                                   .audio_codec = s->link->format.audio.sends
                                                      ? rc_audio_codec_name(s->link->format.audio.codec) : NULL};
       if (s->refused) { /* its link is down for the session: it is refused */
@@ -1276,6 +1278,8 @@ rc_media_set_sites(rc_media *m, gint64 session_id, const rc_media_site_desc *sit
     if (rc_media_site_get(c, id)) {
       g_hash_table_add(wanted, g_memdup2(&id, sizeof id));
       site_media_settings(c, rc_media_site_get(c, id), &sites[i]);
+      if (rc_media_site_get(c, id)->link) /* a key made or revoked while it is in */
+        rc_site_rtp_set_key(rc_media_site_get(c, id)->link, sites[i].srtp_key, sites[i].srtp_refused);
       continue;
     }
     if (!site_free_for(c, id, sites[i].code))

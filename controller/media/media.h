@@ -81,6 +81,7 @@ typedef struct {
   gboolean held;                 /* its call is on hold: it said it sends nothing */
   char *refused;                 /* why its closed session refuses it (media in clear), or NULL */
   const char *nowhere;           /* static: why all its media are refused (a plain site configured nowhere), or NULL */
+  gboolean encrypted;            /* its media are encrypted both ways (rc_site_transport_encrypted) */
 } rc_media_site_figures;
 
 #define RC_MEDIA_DELAY_BUCKETS 19
@@ -134,6 +135,8 @@ typedef struct {
   const char *media_from; /* rtp: where its media may come from (an IPv4 subnet); ""/NULL = its address's host */
   int h264_payload_type, opus_payload_type; /* what it sends; -1 = [media]'s */
   int video_cap_kbps, audio_cap_kbps;       /* its rate caps; -1 = [media]'s, 0 = none */
+  const guint8 *srtp_key; /* a plain-RTP site's SRTP key (30 bytes), NULL = plain */
+  gboolean srtp_refused;  /* it has a key that does not open: nothing of it is taken */
 } rc_media_site_desc;
 
 /* What a session's media may do. A closed session (phiên họp kín: state

@@ -8,7 +8,8 @@
   "id, code, name, level, parent_id, transport, address, h264_payload_type, opus_payload_type, video_cap_kbps, " \
   "audio_cap_kbps, organisation_id, sip_user, srtp, media_from,"                                                   \
   " (coalesce(sip_password, '') <> '') AS sip_password_set,"                                          \
-  " (SELECT created_at FROM site_credentials c WHERE c.site_id = sites.id) AS credential_created_at"
+  " (SELECT created_at FROM site_credentials c WHERE c.site_id = sites.id) AS credential_created_at,"        \
+  " (SELECT created_at FROM site_srtp_keys k WHERE k.site_id = sites.id) AS srtp_key_created_at"
 
 json_t *
 rc_store_user_get(rc_store *store, gint64 id, GError **error)
@@ -167,13 +168,22 @@ rc_store_token_delete(rc_store *store, const char *token_hash, GError **error)
   return rc_store_exec_stmt(store, stmt, error);
 }
 
-/* The credential's column as the site's "credential": {created_at} | null. */
+/* @column as the site's @key: {created_at} | null. */
+static void
+nest_created(json_t *site, const char *column, const char *key)
+{
+  json_t *at = json_object_get(site, column);
+  json_object_set_new(site, key, json_is_string(at) ? json_pack("{sO}", "created_at", at) : json_null());
+  json_object_del(site, column);
+}
+
+/* The credential's and the SRTP key's columns as the site's "credential"
+ * and "srtp_key": {created_at} | null (never the secrets). */
 static json_t *
 nest_credential(json_t *site)
 {
-  json_t *at = json_object_get(site, "credential_created_at");
-  json_object_set_new(site, "credential", json_is_string(at) ? json_pack("{sO}", "created_at", at) : json_null());
-  json_object_del(site, "credential_created_at");
+  nest_created(site, "credential_created_at", "credential");
+  nest_created(site, "srtp_key_created_at", "srtp_key");
   return site;
 }
 

@@ -21,6 +21,8 @@ typedef struct {
   guint16 sip_port;
   guint sip_g722;
   const sim_clip *g722;
+  /* Plain RTP sites with an SRTP key: code -> 30 bytes (borrowed), or NULL. */
+  GHashTable *srtp_keys;
 } sim_engine_options;
 
 /* Which fields of a sim_faults change: a fault request names only some. */

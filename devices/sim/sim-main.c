@@ -19,7 +19,7 @@
 
 typedef struct {
   char *controller, *sites_path, *codes, *level, *size, *control, *cache;
-  char *whep, *whip, *token, *tokens, *report;
+  char *whep, *whip, *token, *tokens, *report, *srtp_keys;
   int video_port, audio_port, rtcp_video_port, rtcp_audio_port;
   int count, bitrate_kbps, fps, duration, clip_seconds;
   int viewers, publishers, seconds, decrypt_every;
@@ -75,6 +75,8 @@ parse_options(int *argc, char ***argv, options *o, GError **error)
       {"sip", 0, 0, G_OPTION_ARG_INT, &o->sip_port,
        "SIP load: the sites answer the controller's calls (sip:CODE@127.0.0.1:PORT) on this UDP port", "PORT"},
       {"sip-g722", 0, 0, G_OPTION_ARG_INT, &o->sip_g722, "SIP load: the first N sites answer G.722, not Opus", "N"},
+      {"srtp-keys", 0, 0, G_OPTION_ARG_FILENAME, &o->srtp_keys,
+       "Plain RTP sites with SRTP: lines \"CODE KEY\" (KEY: the API's base64 key)", "FILE"},
       {"whep", 0, 0, G_OPTION_ARG_STRING, &o->whep, "WebRTC load: WHEP viewers of this session endpoint", "URL"},
       {"token", 0, 0, G_OPTION_ARG_STRING, &o->token, "The viewers' login token", "T"},
       {"viewers", 0, 0, G_OPTION_ARG_INT, &o->viewers, "How many WHEP viewers", "N"},
@@ -198,6 +200,32 @@ run(sim_engine *engine, sim_control *control, GMainLoop *loop, const options *o,
 }
 
 /* The WebRTC load modes (sim-webrtc.h) instead of RTP sites. */
+
+/* --srtp-keys: "CODE KEY" a line (KEY the base64 of 30 bytes) -> code -> key. */
+static GHashTable *
+load_keys(const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents(path, &text, NULL, error))
+    return NULL;
+  g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    g_auto(GStrv) f = g_strsplit(g_strstrip(lines[i]), " ", 2);
+    if (!f[0] || !*f[0])
+      continue;
+    gsize len = 0;
+    guchar *key = f[1] ? g_base64_decode(f[1], &len) : NULL;
+    if (len != 30) {
+      g_free(key);
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s:%u: not CODE and a 30-byte base64 key", path,
+                  i + 1);
+      return NULL;
+    }
+    g_hash_table_replace(keys, g_strdup(f[0]), key);
+  }
+  return g_steal_pointer(&keys);
+}
 static int
 run_webrtc(const options *o, const sim_video_format *format)
 {
@@ -258,11 +286,16 @@ main(int argc, char **argv)
   if (material && o.sip_g722 > 0 &&
       (!(g722_frames = sim_encode_g722(50, &error)) || !(g722 = sim_clip_new_opus(g722_frames, &error))))
     g_clear_pointer(&material, sim_material_free); /* the error says why */
+  g_autoptr(GHashTable) srtp_keys = o.srtp_keys ? load_keys(o.srtp_keys, &error) : NULL;
+  if (o.srtp_keys && !srtp_keys) {
+    g_printerr("roomctl-sim: %s\n", error->message);
+    return 1;
+  }
   sim_engine_options eo = {.controller = o.controller, .video_port = (guint16)o.video_port,
                            .audio_port = (guint16)o.audio_port, .rtcp_video_port = (guint16)o.rtcp_video_port,
                            .rtcp_audio_port = (guint16)o.rtcp_audio_port, .fps = (guint)o.fps,
                            .program_pli = !o.no_program_pli, .quiet = o.quiet, .sip_port = (guint16)o.sip_port,
-                           .sip_g722 = (guint)o.sip_g722, .g722 = g722};
+                           .sip_g722 = (guint)o.sip_g722, .g722 = g722, .srtp_keys = srtp_keys};
   g_autoptr(sim_engine) engine = material ? sim_engine_new(&eo, material, roster, &error) : NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
   g_autoptr(sim_control) control =

@@ -2,6 +2,7 @@
 #include "devices/sim/sim-site.h"
 
 #include "devices/sim/sim-rtp.h"
+#include "base/srtp-openssl.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -104,6 +105,12 @@ sim_site_free(sim_site *s)
         srtp_dealloc(s->call->srtp_out[m]);
     }
   g_free(s->call);
+  for (int m = 0; m < 2; m++) {
+    if (s->key_in[m])
+      srtp_dealloc(s->key_in[m]);
+    if (s->key_out[m])
+      srtp_dealloc(s->key_out[m]);
+  }
   g_free(s->code);
   g_free(s->title);
   g_free(s);
@@ -188,10 +195,51 @@ emit_call(sim_site *s, const sim_site_env *env, sim_medium m, const guint8 *head
   s->counters.sent_bytes += (guint)n;
 }
 
+gboolean
+sim_site_set_key(sim_site *s, const guint8 *key, GError **error)
+{
+  if (!rc_srtp_init(NULL)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "libsrtp2 does not start");
+    return FALSE;
+  }
+  for (int m = 0; m < 2; m++)
+    if (!(s->key_in[m] = rc_srtp_sdes_new("AES_CM_128_HMAC_SHA1_80", key, TRUE, error)) ||
+        !(s->key_out[m] = rc_srtp_sdes_new("AES_CM_128_HMAC_SHA1_80", key, FALSE, error)))
+      return FALSE;
+  return TRUE;
+}
+
+/* A keyed plain site's packet: whole in the sender's slot, protected there
+ * (the loss fault applies, the jitter fault not: as a SIP site's). */
+static void
+emit_keyed(sim_site *s, const sim_site_env *env, sim_medium m, const guint8 *header, guint header_len,
+           const guint8 *payload, guint payload_len)
+{
+  if (header_len + payload_len + SRTP_MAX_TRAILER_LEN > SIM_SENDER_PACKET_MAX)
+    return;
+  if (s->faults.loss_percent > 0 && random_unit(s) * 100.0 < s->faults.loss_percent) {
+    s->counters.dropped_packets++;
+    return;
+  }
+  guint8 *buf = sim_sender_reserve(env->sender, s->fd[m], (const struct sockaddr *)&env->rtp_dest[m], env->dest_len);
+  memcpy(buf, header, header_len);
+  memcpy(buf + header_len, payload, payload_len);
+  int n = (int)(header_len + payload_len);
+  if (srtp_protect(s->key_out[m], buf, &n) != srtp_err_status_ok)
+    n = 0;
+  sim_sender_commit(env->sender, (guint)n);
+  s->counters.sent_packets++;
+  s->counters.sent_bytes += (guint)n;
+}
+
 /* Sends one RTCP packet of @len bytes in @buf (room for the SRTCP trailer after it). */
 static gboolean
 send_rtcp_packet(sim_site *s, const sim_site_env *env, sim_medium m, guint8 *buf, gsize len)
 {
+  int keyed = (int)len;
+  if (!s->call && s->key_out[m] && srtp_protect_rtcp(s->key_out[m], buf, &keyed) != srtp_err_status_ok)
+    return FALSE;
+  len = (gsize)keyed;
   if (!s->call || s->rtcp_fd[m] < 0)
     return sim_sender_send_now(env->sender, s->fd[m], (const struct sockaddr *)&env->rtcp_dest[m], env->dest_len,
                                buf, len);
@@ -215,6 +263,8 @@ send_frame(sim_site *s, const sim_site_env *env, sim_medium m, const sim_clip *c
     sim_rtp_write_header(header, pt, p->marker, s->seq[m]++, s->timestamp[m], s->ssrc[m], (guint64)now_real_us);
     if (s->call)
       emit_call(s, env, m, header, sizeof header, clip->data + p->offset, p->len);
+    else if (s->key_out[m])
+      emit_keyed(s, env, m, header, sizeof header, clip->data + p->offset, p->len);
     else
       emit(s, env, s->fd[m], &env->rtp_dest[m], now_us, header, sizeof header, clip->data + p->offset, p->len);
     s->sr_packets[m]++;
@@ -392,6 +442,15 @@ sim_site_receive(sim_site *s, const sim_site_env *env, sim_medium m, const guint
       return;
     }
     data = clear, len = (gsize)n;
+  } else if (!s->call && s->key_in[m]) {
+    int n = (int)MIN(len, sizeof clear);
+    memcpy(clear, data, (gsize)n);
+    if ((rtcp ? srtp_unprotect_rtcp(s->key_in[m], clear, &n) : srtp_unprotect(s->key_in[m], clear, &n)) !=
+        srtp_err_status_ok) {
+      s->key_failed++;
+      return;
+    }
+    data = clear, len = (gsize)n;
   }
   if (rtcp) {
     receive_rtcp(s, data, len, now_real_us);
@@ -484,5 +543,7 @@ sim_site_stats(const sim_site *s)
                                              "srtp_failed", (json_int_t)s->call->srtp_failed, "srtp_failed_rtcp",
                                              (json_int_t)s->call->srtp_failed_rtcp, "srtp_last_error",
                                              s->call->srtp_last_error, "calls", (json_int_t)s->call->calls));
+  else if (s->key_out[0])
+    json_object_set_new(o, "srtp", json_pack("{s:I}", "failed", (json_int_t)s->key_failed));
   return o;
 }

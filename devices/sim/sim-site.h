@@ -84,6 +84,10 @@ typedef struct sim_site {
   const sim_clip *live, *frozen; /* borrowed from the material */
   sim_faults faults;
   sim_site_call *call; /* a SIP site's call (owned), NULL: a plain RTP site */
+  /* A plain RTP site with an SRTP key (--srtp-keys, sim_site_set_key):
+   * what it sends is protected, the program it takes decrypted. */
+  srtp_t key_in[2], key_out[2];
+  guint64 key_failed;  /* program packets that did not authenticate */
   /* sending */
   gboolean on_frozen, keyframe_wanted;
   guint video_frame, audio_frame;
@@ -132,3 +136,8 @@ void sim_site_set_faults(sim_site *site, const sim_faults *faults);
 
 /* {"code", "sent_packets", …, "faults": {…}} (transfer full). */
 json_t *sim_site_stats(const sim_site *site);
+
+/* Gives plain RTP site @s its SRTP key (30 bytes: AES_CM_128_HMAC_SHA1_80,
+ * one key both ways, as the controller's POST /api/v1/sites/{id}/srtp-key
+ * makes it). FALSE with @error when libsrtp2 refuses. */
+gboolean sim_site_set_key(sim_site *s, const guint8 *key, GError **error);

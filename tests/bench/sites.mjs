@@ -4,7 +4,11 @@
 // program packets lost, latency at the sites, floor-switch time; then the
 // same packet work done by tests/bench/relay.c (recvmmsg/sendmmsg) as the
 // floor, and the ratio. At the largest N also compose mode (4 tiles).
-//   node tests/bench/sites.mjs [--sites 60,300,600] [--seconds 15] [--sim-nice 10]
+// Then the cost of SRTP (issue 18 §4): the largest N once plain and once
+// with every site keyed (POST /api/v1/sites/{id}/srtp-key; the sim sends
+// and takes SRTP with the keys, --srtp-keys), controller CPU per packet
+// (what the sites sent plus what the program brought them), target <= 1.3x.
+//   node tests/bench/sites.mjs [--sites 60,300,600] [--seconds 15] [--sim-nice 10] [--srtp-only]
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,7 +21,8 @@ import { WsClient } from '../lib/ws-client.mjs';
 import { cpuSeconds, fmt, memory, percentile, printTable, programFigures, sleep, verdict, plainCodes } from './common.mjs';
 
 const { values: opt } = parseArgs({
-  options: { sites: { type: 'string', default: '60,300,600' }, seconds: { type: 'string', default: '15' }, 'sim-nice': { type: 'string', default: '10' } },
+  options: { sites: { type: 'string', default: '60,300,600' }, seconds: { type: 'string', default: '15' }, 'sim-nice': { type: 'string', default: '10' },
+    'srtp-only': { type: 'boolean', default: false } },
 });
 // The simulated sites share the two cores with what is measured; at a lower
 // priority they stand in for sites on their own machines instead of taking
@@ -185,8 +190,73 @@ async function runRelay(n, bounds) {
 
 const pq = (xs) => (xs.length ? `${fmt(percentile(xs, 50), 0)} / ${fmt(percentile(xs, 99), 0)}` : '-');
 
+const b0 = (st, code) => st.sites.find((x) => x.code === code);
+
+/** Controller CPU per packet with @n sites, plain or (@keyed) every site
+ *  with an SRTP key: µs of CPU for each packet it took from the sites or
+ *  sent them, over one window; the sim's SRTP failures too (0 expected). */
+async function runCost(n, keyed) {
+  const base = await freeUdpPorts(4);
+  const ports = { video: base, audio: base + 2 };
+  const srv = await startServer({
+    args: ['--demo', '--listen', '127.0.0.1'],
+    config: { media: { video_port: ports.video, audio_port: ports.audio, rtsp_port: await freePort() } },
+  });
+  let sim;
+  const keysFile = path.join(srv.dataDir, 'sim-keys.txt');
+  try {
+    const admin = await login(srv.base, 'admin', 'admin123');
+    const all = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites;
+    const codes = firstCodes(n);
+    const ids = codes.map((c) => all.find((s) => s.code === c).id);
+    const lines = [];
+    for (let i = 0; keyed && i < n; i++) {
+      if ((all.find((s) => s.id === ids[i]).transport || 'rtp') !== 'rtp') continue; // the demo's few WebRTC sites
+      const k = await api(srv.base, admin, 'POST', `/api/v1/sites/${ids[i]}/srtp-key`);
+      lines.push(`${codes[i]} ${k.key}`);
+    }
+    fs.writeFileSync(keysFile, lines.join('\n') + '\n', { mode: 0o600 });
+    await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ids });
+    await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
+    sim = await startSim(ports, { count: n }, keyed ? ['--srtp-keys', keysFile] : [], { nice: SIM_NICE });
+    const deadline = Date.now() + 60000;
+    for (;;) {
+      const st = await api(srv.base, admin, 'GET', '/api/v1/media/stats');
+      const heard = st.sites.filter((s) => s.video && s.video.packets > 0).length;
+      if (heard >= n) break;
+      if (Date.now() > deadline) {
+        throw new Error(`${heard} of ${n} sites reached the controller (${keyed ? 'SRTP' : 'plain'}): ${JSON.stringify(st.ingest)}`);
+      }
+      await sleep(500);
+    }
+    await sleep(3000);
+    const sum = (st, k) => st.sites.reduce((a, s) => a + (s[k] || 0), 0);
+    const s0 = await sim.cmd({ cmd: 'stats' });
+    const c0 = cpuSeconds(srv.proc.pid), t0 = Date.now();
+    // SITES_PERF=DIR: where the controller's time goes, one perf profile per run (perf report -i DIR/…).
+    const perf = process.env.SITES_PERF ? spawn('perf', ['record', '-F', '499', '-g', '-o',
+      path.join(process.env.SITES_PERF, `sites-${keyed ? 'srtp' : 'plain'}.perf`), '-p', String(srv.proc.pid), '--', 'sleep', String(SECONDS)],
+    { stdio: 'ignore' }) : null;
+    await sleep(SECONDS * 1000);
+    if (perf) await new Promise((r) => (perf.exitCode !== null ? r() : perf.once('exit', r)));
+    const cpu = cpuSeconds(srv.proc.pid) - c0, wall = (Date.now() - t0) / 1000;
+    const s1 = await sim.cmd({ cmd: 'stats' });
+    const ingest = (await api(srv.base, admin, 'GET', '/api/v1/media/stats')).ingest;
+    const sent = sum(s1, 'sent_packets') - sum(s0, 'sent_packets');
+    const prog = programFigures(s0, s1);
+    const simFailed = s1.sites.reduce((a, s) => a + (s.srtp ? s.srtp.failed : 0), 0);
+    const quiet = s1.sites.filter((s) => !b0(s0, s.code) || s.recv_packets === b0(s0, s.code).recv_packets).length;
+    return { cores: cpu / wall, usPerPacket: (cpu * 1e6) / (sent + prog.packets), sent, received: prog.packets, lost: prog.lost,
+      failed: ingest.video.srtp_failed + ingest.audio.srtp_failed, simFailed, keyed: s1.sites.filter((s) => s.srtp).length,
+      withKeys: lines.length, quiet, simCpu: (s1.cpu_seconds - s0.cpu_seconds) / wall, simStall: s1.tick_gap_max_ms };
+  } finally {
+    if (sim) sim.stop();
+    await srv.stop();
+  }
+}
+
 const rows = [];
-for (const n of COUNTS) {
+for (const n of opt['srtp-only'] ? [] : COUNTS) {
   const r = await runRoomctl(n);
   const f = await runRelay(n, r.bounds);
   const ratio = r.cores / f.cores;
@@ -218,4 +288,26 @@ for (const n of COUNTS) {
     ...(r.compose !== null ? [['compose mode, 4 tiles (cores)', fmt(r.compose, 2), '<= 1.2', verdict(r.compose <= 1.2)]] : []),
   ]);
   rows.push(r);
+}
+
+{
+  const n = Math.max(...COUNTS);
+  const plain = await runCost(n, false);
+  const srtp = await runCost(n, true);
+  const ratio = srtp.usPerPacket / plain.usPerPacket;
+  printTable(`sites: the cost of SRTP, ${n} plain-RTP sites plain then all keyed (nice ${SIM_NICE}, ${SECONDS} s windows)`, [
+    ['controller CPU, plain (cores)', fmt(plain.cores, 2), '', ''],
+    ['controller CPU, SRTP (cores)', fmt(srtp.cores, 2), '', ''],
+    ['controller CPU per packet in or out, plain (µs)', fmt(plain.usPerPacket, 2), '', ''],
+    ['controller CPU per packet in or out, SRTP (µs)', fmt(srtp.usPerPacket, 2), '', ''],
+    ['SRTP / plain, per packet', fmt(ratio, 2), '<= 1.3', verdict(ratio <= 1.3)],
+    ['packets from the sites, plain / SRTP', `${plain.sent} / ${srtp.sent}`, 'alike', verdict(Math.abs(srtp.sent / plain.sent - 1) < 0.05)],
+    ['  the sim: CPU (cores) / longest send-timer stall (ms), plain', `${fmt(plain.simCpu, 2)} / ${fmt(plain.simStall, 0)}`, '', ''],
+    ['  the same, SRTP (its own SRTP both ways)', `${fmt(srtp.simCpu, 2)} / ${fmt(srtp.simStall, 0)}`, '', ''],
+    ['program packets at the sites, plain / SRTP', `${plain.received} / ${srtp.received}`, '', ''],
+    ['program packets lost, plain / SRTP', `${plain.lost} / ${srtp.lost}`, '0', verdict(plain.lost === 0 && srtp.lost === 0)],
+    ['sites that took no program, plain / SRTP', `${plain.quiet} / ${srtp.quiet}`, '', ''],
+    ['sites keyed (the plain-RTP ones of the first N) / of them in the sim', `${srtp.withKeys} / ${srtp.keyed}`, '', verdict(srtp.keyed === srtp.withKeys)],
+    ['SRTP failures at the controller / at the sites', `${srtp.failed} / ${srtp.simFailed}`, '0 / 0', verdict(srtp.failed === 0 && srtp.simFailed === 0)],
+  ]);
 }

@@ -4,7 +4,8 @@
 // how to use it), and the row then says "có mã từ <day>" — the day on the
 // province's clock, not the browser's; the key signs the site in on
 // /api/v1/site/me; a second key (confirmed) replaces it; "Thu hồi"
-// (confirmed) revokes it.
+// (confirmed) revokes it. A plain-RTP site's row has "Tạo khóa SRTP": its
+// key and the stock tools' lines shown once, "Bỏ SRTP" (confirmed) drops it.
 //
 // Run: node --test tests/browser/site-credentials.test.mjs   (needs build/roomctl: make)
 // Screenshots: tests/browser/screenshots/site-credentials-*.png
@@ -147,6 +148,32 @@ describe('access keys of WebRTC sites in the console', { timeout: 180_000 }, () 
     assert.deepEqual(audit.filter((a) => a.startsWith('site.credential')),
       ['site.credential.revoke', 'site.credential', 'site.credential']);
     await shot('5-revoked');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('a plain-RTP site: "Tạo khóa SRTP" shows its key and lines once; "Bỏ SRTP" drops it', async () => {
+    assert.match(await row(st.rtp.id).locator('.site-srtp').innerText(), /RTP\s+RTP không mã hóa/);
+    await row(st.rtp.id).getByRole('button', { name: 'Tạo khóa SRTP' }).click();
+    const dialog = page.locator('dialog.modal');
+    await dialog.locator('[data-srtp-key]').waitFor();
+    const values = await dialog.locator('input, textarea').evaluateAll((els) => els.map((e) => e.value));
+    const [key, hex] = values;
+    assert.equal(Buffer.from(key, 'base64').length, 30);
+    assert.equal(hex, Buffer.from(key, 'base64').toString('hex'));
+    assert.ok(values.some((v) => v.includes(`srtpenc key=${hex}`)), 'the gst-launch line');
+    assert.ok(values.some((v) => v.includes(`-srtp_out_params ${key}`)), 'the ffmpeg line');
+    await shot('6-srtp-dialog');
+    await dialog.locator('.modal-footer').getByRole('button', { name: 'Đóng' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await row(st.rtp.id).locator('.site-srtp-state.has-key').waitFor();
+    assert.ok(!(await page.locator('body').innerText()).includes(key), 'the key is gone from the page');
+    const got = await api(srv.base, admin, 'GET', `/api/v1/sites/${st.rtp.id}`);
+    assert.ok(got.srtp_key && got.srtp_key.created_at);
+    await row(st.rtp.id).getByRole('button', { name: 'Bỏ SRTP' }).click();
+    await page.locator('dialog.modal').getByText('RTP không mã hóa').waitFor();
+    await page.locator('dialog.modal .modal-footer').getByRole('button', { name: 'Bỏ SRTP' }).click();
+    await row(st.rtp.id).locator('.site-srtp-state:not(.has-key)').waitFor();
+    assert.equal((await api(srv.base, admin, 'GET', `/api/v1/sites/${st.rtp.id}`)).srtp_key, null);
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -139,6 +139,7 @@ describe('access scope (organisations)', () => {
     if (route.startsWith('/api/v1/sites/')) {
       const id = (await site(THING_ORG[scope])).id;
       if (route.endsWith('/credential')) await ok('POST', `/api/v1/sites/${id}/credential`, undefined, 201); // one to revoke
+      if (route.endsWith('/srtp-key')) await ok('POST', `/api/v1/sites/${id}/srtp-key`, undefined, 201); // the same
       return id;
     }
     if (route.startsWith('/api/v1/users/')) return (await delegate(THING_ORG[scope])).id;

@@ -347,6 +347,7 @@ test_sip_media(void)
   memset(&ours[0], 0x33, sizeof ours[0]), memset(&ours[1], 0x44, sizeof ours[1]);
   g_autoptr(GError) error = NULL;
   g_assert_true(rc_site_sip_start(t, &offer, &ours[0], &ours[1], &error));
+  g_assert_true(rc_site_transport_encrypted(t)); /* SRTP on every medium */
   g_assert_no_error(error);
   g_assert_true(t->link.up);
   g_assert_true(rc_site_transport_encrypted(t)); /* SRTP on both media */
@@ -453,6 +454,7 @@ test_sip_media(void)
 
   /* The call ends: unbound, the link down with its cause, nothing more sent. */
   rc_site_sip_stop(t, "the call ended: 200 OK");
+  g_assert_true(rc_site_transport_encrypted(t)); /* no call: nothing of it goes in clear (a closed session keeps it) */
   g_assert_cmpuint(h->binds->len, ==, 10);
   g_assert_cmpstr(h->binds->pdata[8], ==, "video -:0 0");
   g_assert_false(t->link.up);
@@ -547,6 +549,92 @@ test_sip_keys(void)
   host_log_free(h);
 }
 
+/* ---- plain RTP with an SRTP key ---- */
+
+/* A keyed plain site: only SRTP with its key is taken (plain RTP and
+ * another key are refused), the program and its PLI go out protected
+ * through its own send, not the shared fan-out; revoked, it is plain again;
+ * a key that does not open refuses everything. */
+static void
+test_rtp_srtp(void)
+{
+  host_log *h = host_log_new();
+  rc_site_transport_host host = {.media = h, .feed = on_feed, .send = on_send, .link = on_link, .format = on_format, .bind = on_bind};
+  guint8 key[30], other[30];
+  memset(key, 0x5a, sizeof key);
+  memset(other, 0x33, sizeof other);
+  rc_site_transport_desc d = desc("H05", "rtp", "192.0.2.10:6000");
+  d.srtp_key = key;
+  rc_site_transport *t = rc_site_transport_new(&d, &host);
+  g_assert_true(rc_site_transport_encrypted(t));
+  g_assert_true(rc_site_transport_sends_itself(t));
+  g_assert_false(rc_site_transport_shared(t, FALSE, RC_PROGRAM_VIDEO_SSRC, RC_PT_H264));
+  guint32 ssrc = rc_rtp_site_ssrc("H05", FALSE);
+  guint8 plain[40] = {0x80, 97, 0, 7, 0, 0, 0, 9, (guint8)(ssrc >> 24), (guint8)(ssrc >> 16), (guint8)(ssrc >> 8),
+                      (guint8)ssrc};
+  memset(plain + 12, 0x65, 28);
+  guint8 pkt[64];
+  gsize len = 40;
+  memcpy(pkt, plain, 40);
+  g_assert_false(t->ops->receive(t, FALSE, FALSE, pkt, &len)); /* plain RTP: refused */
+  int n = 40;
+  srtp_t site_out = test_srtp(key, FALSE), wrong = test_srtp(other, FALSE), site_in = test_srtp(key, TRUE);
+  memcpy(pkt, plain, 40);
+  g_assert_cmpint(srtp_protect(wrong, pkt, &n), ==, srtp_err_status_ok);
+  len = (gsize)n;
+  g_assert_false(t->ops->receive(t, FALSE, FALSE, pkt, &len)); /* another key: refused */
+  n = 40;
+  memcpy(pkt, plain, 40);
+  g_assert_cmpint(srtp_protect(site_out, pkt, &n), ==, srtp_err_status_ok);
+  len = (gsize)n;
+  g_assert_true(t->ops->receive(t, FALSE, FALSE, pkt, &len));
+  g_assert_cmpmem(pkt, len, plain, 40);
+  /* The program to it: protected with its key, to its address. */
+  guint8 program[40];
+  memcpy(program, plain, 40);
+  rc_rtp_restamp_source(program, RC_PROGRAM_VIDEO_SSRC, RC_PT_H264);
+  t->ops->send(t, FALSE, program, 40);
+  g_assert_cmpuint(h->sent->len, ==, 1);
+  g_assert_false(h->rtcp);
+  g_autofree char *to = address_text(h->to->pdata[0]);
+  g_assert_cmpstr(to, ==, "192.0.2.10:6000");
+  gsize got;
+  const guint8 *bytes = g_bytes_get_data(h->sent->pdata[0], &got);
+  memcpy(pkt, bytes, got);
+  g_assert_cmpuint(got, ==, 50);
+  n = (int)got;
+  g_assert_cmpint(srtp_unprotect(site_in, pkt, &n), ==, srtp_err_status_ok);
+  g_assert_cmpmem(pkt + 12, 28, plain + 12, 28);
+  /* Its PLI is SRTCP. */
+  t->ops->request_keyframe(t);
+  g_assert_cmpuint(h->sent->len, ==, 2);
+  g_assert_true(h->rtcp);
+  bytes = g_bytes_get_data(h->sent->pdata[1], &got);
+  memcpy(pkt, bytes, got);
+  n = (int)got;
+  g_assert_cmpint(srtp_unprotect_rtcp(site_in, pkt, &n), ==, srtp_err_status_ok);
+  g_assert_cmpint(n, ==, 12);
+  /* Revoked: plain again, through the shared fan-out. */
+  rc_site_rtp_set_key(t, NULL, FALSE);
+  g_assert_false(rc_site_transport_encrypted(t));
+  g_assert_true(rc_site_transport_shared(t, FALSE, RC_PROGRAM_VIDEO_SSRC, RC_PT_H264));
+  memcpy(pkt, plain, 40);
+  len = 40;
+  g_assert_true(t->ops->receive(t, FALSE, FALSE, pkt, &len));
+  /* A key that does not open: nothing taken, nothing sent. */
+  rc_site_rtp_set_key(t, NULL, TRUE);
+  memcpy(pkt, plain, 40);
+  len = 40;
+  g_assert_false(t->ops->receive(t, FALSE, FALSE, pkt, &len));
+  t->ops->send(t, FALSE, program, 40);
+  g_assert_cmpuint(h->sent->len, ==, 2);
+  srtp_dealloc(site_out);
+  srtp_dealloc(wrong);
+  srtp_dealloc(site_in);
+  rc_site_transport_free(t);
+  host_log_free(h);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -560,5 +648,6 @@ main(int argc, char **argv)
   g_test_add_func("/site-transport/sip-media", test_sip_media);
   g_test_add_func("/site-transport/sip-plain", test_sip_plain);
   g_test_add_func("/site-transport/sip-keys", test_sip_keys);
+  g_test_add_func("/site-transport/rtp-srtp", test_rtp_srtp);
   return g_test_run();
 }

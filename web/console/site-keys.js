@@ -2,6 +2,8 @@
 // console makes (POST /api/v1/sites/{id}/credential), shown once in a
 // dialog to copy and send; only the day it was made is shown again. A new
 // key replaces the old one; revoking (DELETE) also ends the site's call.
+// Plain-RTP sites get an SRTP key the same way (POST /api/v1/sites/{id}/srtp-key),
+// shown once with the stock tools' lines for the site.
 
 import { t, formatDate, formatDateTime } from '../common/i18n.js';
 import { api } from '../common/api.js';
@@ -18,6 +20,7 @@ export function canManageKeys(ctx) { return !!ctx.me && KEY_ROLES.includes(ctx.m
  * | null) runs after a key is made or revoked.
  */
 export function siteKeyLine(s, { manage, changed }) {
+  if (!s.transport || s.transport === 'rtp') return srtpKeyLine(s, { manage, changed });
   if (s.transport !== 'webrtc') return null;
   const cred = s.credential;
   const line = h('div', { class: 'site-key', dataset: { siteKey: s.id } },
@@ -103,4 +106,90 @@ async function revokeKey(s, changed) {
   }
   toast(t('sites.key.revoked', { name: s.name }), { kind: 'success' });
   changed(null);
+}
+
+/** A plain-RTP site's SRTP line: "SRTP từ <day>" / "RTP không mã hóa" and, when @manage, the buttons. */
+function srtpKeyLine(s, { manage, changed }) {
+  const key = s.srtp_key;
+  const line = h('div', { class: 'site-srtp', dataset: { siteSrtp: s.id } },
+    h('span', { class: 'site-key-kind' }, 'RTP'),
+    h('span', {
+      class: `site-srtp-state${key ? ' has-key' : ''}`,
+      title: key ? t('sites.srtp.has_title', { time: formatDateTime(key.created_at) }) : null,
+    }, key ? t('sites.srtp.has', { date: formatDate(key.created_at) }) : t('sites.srtp.none')));
+  if (manage) {
+    line.append(button(t('sites.srtp.create'), { size: 'sm', attrs: { 'data-srtp-create': '' }, onClick: () => createSrtp(s, changed) }));
+    if (key) {
+      line.append(button(t('sites.srtp.revoke'), {
+        size: 'sm', kind: 'danger-outline', attrs: { 'data-srtp-revoke': '' }, onClick: () => revokeSrtp(s, changed),
+      }));
+    }
+  }
+  return line;
+}
+
+async function createSrtp(s, changed) {
+  if (s.srtp_key) {
+    const ok = await confirmDialog({
+      title: t('sites.srtp.replace_title'),
+      message: t('sites.srtp.replace_message', { name: s.name, time: formatDateTime(s.srtp_key.created_at) }),
+      confirmLabel: t('sites.key.replace_confirm'),
+      danger: true,
+    });
+    if (!ok) return;
+  }
+  let made;
+  try {
+    made = await api.post(`/api/v1/sites/${s.id}/srtp-key`);
+  } catch (err) {
+    showError(err, t('sites.key.failed'));
+    return;
+  }
+  showSrtp(s, made);
+  changed({ srtp_key: { created_at: made.created_at } });
+}
+
+/** The one time the key and its lines are shown. */
+function showSrtp(s, made) {
+  const field = (label, value, rows = 1) => {
+    const id = uid('site-srtp');
+    const input = rows > 1
+      ? h('textarea', { id, readonly: true, rows, class: 'mono site-key-secret', spellcheck: false, onfocus: (e) => e.target.select() }, value)
+      : h('input', { type: 'text', id, readonly: true, value, class: 'site-key-secret', spellcheck: false, onfocus: (e) => e.target.select() });
+    const copy = button(t('sites.key.copy'), { ic: 'check', onClick: async () => {
+      try { await navigator.clipboard.writeText(value); toast(t('sites.key.copied'), { kind: 'success' }); } catch { input.focus(); input.select(); }
+    } });
+    return [h('label', { class: 'field-label', for: id }, label), h('div', { class: 'row-nowrap' }, input, copy)];
+  };
+  openModal({
+    title: t('sites.srtp.dialog_title', { name: s.name }),
+    wide: true,
+    body: h('div', { class: 'site-key-dialog', dataset: { srtpKey: '' } },
+      h('div', { class: 'callout callout-warn' }, t('sites.srtp.once')),
+      ...field(t('sites.srtp.key'), made.key),
+      ...field(t('sites.srtp.key_hex'), made.key_hex),
+      h('p', { class: 'muted small' }, `${made.suite} · ${t('sites.srtp.lines')}`),
+      ...field('gst-launch (gửi / send)', made.lines.gst_send, 4),
+      ...field('gst-launch (nhận / receive)', made.lines.gst_receive, 4),
+      ...field('ffmpeg (gửi / send)', made.lines.ffmpeg_send, 4),
+      ...field('ffmpeg (nhận / receive)', made.lines.ffmpeg_receive, 4)),
+  });
+}
+
+async function revokeSrtp(s, changed) {
+  const ok = await confirmDialog({
+    title: t('sites.srtp.revoke_title'),
+    message: t('sites.srtp.revoke_message', { name: s.name }),
+    confirmLabel: t('sites.srtp.revoke'),
+    danger: true,
+  });
+  if (!ok) return;
+  try {
+    await api.del(`/api/v1/sites/${s.id}/srtp-key`);
+  } catch (err) {
+    showError(err, t('sites.key.failed'));
+    return;
+  }
+  toast(t('sites.srtp.revoked', { name: s.name }), { kind: 'success' });
+  changed({ srtp_key: null });
 }

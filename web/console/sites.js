@@ -161,7 +161,8 @@ export class SitesTab {
   keyLine(s) {
     const full = (this.sites && this.sites.find((x) => x.id === s.id)) || s;
     return siteKeyLine(full, { manage: this.manageKeys, changed: (credential) => {
-      full.credential = credential;
+      if (credential && 'srtp_key' in credential) full.srtp_key = credential.srtp_key; // a plain-RTP site's SRTP key
+      else full.credential = credential;
       if (this.active && this.container) this.render(this.container);
     } });
   }

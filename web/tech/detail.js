@@ -36,12 +36,15 @@ function hhmm(u, splits, axisIdx, space, incr) {
 const RECEIVES = { rtp: true, webrtc: true, sip: true, rtsp: false, srt: false };
 function transportLine(kind, site = {}) {
   const receives = RECEIVES[kind] ?? true;
+  const encrypted = !!site.encrypted;
   // A plain site's media are taken only from its media_from, else its address's host (media.md "Ports and identity").
   const from = kind === 'rtp' ? (site.media_from || (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(site.address || '') ? site.address.split(':')[0] : '')) : null;
-  return h('p', { class: 'detail-transport', dataset: { testid: 'site-transport', transport: kind, receives: String(receives) } },
+  return h('p', { class: 'detail-transport', dataset: { testid: 'site-transport', transport: kind, receives: String(receives), encrypted: String(encrypted) } },
     h('strong', null, t('tech.detail.transport', { kind: kind.toUpperCase() })), ' ',
     t(`tech.transport.sends.${RECEIVES[kind] === undefined ? 'other' : kind}`), ' · ',
     t(receives ? 'tech.transport.receives' : 'tech.transport.receives_not'),
+    // A keyed plain-RTP site: what comes with its SSRC unencrypted is refused (srtp_failed), and why.
+    ...(encrypted && kind === 'rtp' ? [' · ', t('tech.transport.srtp_keyed')] : []),
     from === null ? null : from ? ` · ${t('tech.transport.media_from', { from })}`
       : h('span', { class: 'media-nowhere', dataset: { testid: 'media-nowhere' } }, ` · ${t('tech.transport.media_nowhere')}`));
 }
