@@ -218,7 +218,7 @@ async function runCost(n, keyed) {
     fs.writeFileSync(keysFile, lines.join('\n') + '\n', { mode: 0o600 });
     await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ids });
     await api(srv.base, admin, 'POST', '/api/v1/sessions/1/start');
-    sim = await startSim(ports, { count: n }, keyed ? ['--srtp-keys', keysFile] : [], { nice: SIM_NICE });
+    sim = await startSim(ports, { codes }, keyed ? ['--srtp-keys', keysFile] : [], { nice: SIM_NICE });
     const deadline = Date.now() + 60000;
     for (;;) {
       const st = await api(srv.base, admin, 'GET', '/api/v1/media/stats');
