@@ -19,6 +19,7 @@ import { freeUdpPorts, framesOf, gstSite, gstVideoReceiver, sleep, until } from 
 import { freePort, startServer } from '../lib/server.mjs';
 import { freeSipPort, SCENARIOS } from '../lib/sipp.mjs';
 import { startSipSim } from '../lib/sim.mjs';
+import { WsClient } from '../lib/ws-client.mjs';
 import { makeCert } from '../lib/tls.mjs';
 
 describe('closed session: the flag', () => {
@@ -237,6 +238,48 @@ describe('closed session: only encrypted media, no recording nor RTSP', () => {
     assert.equal(files(recordDir).length, made, 'nothing more is recorded');
     assert.equal((await program(O.id)).source_site_id, 0, 'nothing of the plain site on the program');
     await api(srv.base, admin, 'POST', `/api/v1/sessions/${O.id}/end`);
+  });
+
+  // The issue's own test: a closed session takes an SRTP site sent by stock
+  // gst-launch — the line the key's reply prints (srtpenc), run as printed
+  // but for $C — beside the plain one it refuses, and the floor brings its
+  // picture to the program.
+  test('stock gst-launch with SRTP, as the key\'s reply prints it, is taken in a closed session and can hold the floor', async () => {
+    const H02 = (await api(srv.base, admin, 'GET', '/api/v1/sites')).sites.find((s) => s.code === 'H02');
+    const key = await api(srv.base, admin, 'POST', `/api/v1/sites/${H02.id}/srtp-key`);
+    const K = assertOk(await request(srv.base, admin, 'POST', '/api/v1/sessions',
+      sessionBody({ title: 'Phiên họp kín, SRTP', closed: true })), 201);
+    await api(srv.base, admin, 'PUT', `/api/v1/sessions/${K.id}/sites`, { site_ids: [site.TINH.id, H02.id] });
+    await api(srv.base, admin, 'POST', `/api/v1/sessions/${K.id}/start`);
+    const line = key.lines.gst_send.replaceAll('$C', '127.0.0.1');
+    assert.match(line, /srtpenc key=[0-9a-f]{60} ! udpsink/, 'the printed line sends SRTP');
+    const sender = spawn('sh', ['-c', `exec ${line}`], { stdio: 'ignore' });
+    procs.push({ stop: () => new Promise((resolve) => {
+      if (sender.exitCode !== null || sender.signalCode) return resolve();
+      sender.once('exit', resolve);
+      sender.kill('SIGINT');
+      setTimeout(() => sender.kill('SIGKILL'), 3000).unref();
+    }) });
+    const h = await until(async () => {
+      const x = (await stats(K.id)).find((y) => y.code === 'H02');
+      return x?.video?.packets > 100 && x.audio?.packets > 20 && x;
+    }, 20000, 'H02 heard over SRTP in the closed session', seen);
+    assert.equal(h.refused, undefined, 'SRTP: taken');
+    assert.equal(h.encrypted, true);
+    assert.equal(h.link.up, true);
+    const t = (await stats(K.id)).find((x) => x.code === 'TINH');
+    assert.equal(t.refused, 'phiên họp kín: site TINH gửi media không mã hóa (RTP without SRTP)', 'the plain one beside it is not');
+    const ws = await WsClient.connect(srv.port, { token: admin });
+    try {
+      await ws.request('floor.site', { session_id: K.id, site_id: H02.id });
+    } finally {
+      ws.close();
+    }
+    await until(async () => (await program(K.id)).source_site_id === H02.id, 15000, 'H02 on the program', seen);
+    const alarms = (await api(srv.base, admin, 'GET', `/api/v1/alarms?session_id=${K.id}&active=1`)).alarms
+      .filter((a) => a.kind === 'closed_media' && !a.cleared_at);
+    assert.deepEqual(alarms.map((a) => a.site_id), [site.TINH.id], 'an alarm for the plain site only');
+    await api(srv.base, admin, 'POST', `/api/v1/sessions/${K.id}/end`);
   });
 });
 
