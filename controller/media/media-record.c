@@ -18,6 +18,11 @@
 
 #include <gst/rtsp-server/rtsp-server.h>
 #include <glib/gstdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define VIDEO_RTP "application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000"
 #define AUDIO_RTP "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000"
@@ -127,6 +132,52 @@ static gboolean open_part(rc_recorder *r, GError **error);
 static void close_part(rc_recorder *r);
 static void drop_part(rc_recorder *r);
 
+/* Cuts the fragmented MP4 @path after its last whole fragment: a write
+ * the disk refused leaves a box cut short (a moof, or the mdat its samples
+ * point into), and players (ffprobe among them) then refuse the whole
+ * file. The top-level boxes are walked by their sizes; what follows the
+ * last complete box that is not a moof waiting for its mdat is cut. */
+static void
+trim_to_fragments(const char *path)
+{
+  int fd = g_open(path, O_RDWR | O_CLOEXEC, 0);
+  if (fd < 0)
+    return;
+  struct stat st;
+  guint64 at = 0, good = 0;
+  if (fstat(fd, &st) == 0) {
+    guint64 size = (guint64)st.st_size;
+    guint8 head[16];
+    while (at + 8 <= size && pread(fd, head, sizeof head, (off_t)at) >= 8) {
+      guint64 n = (guint64)head[0] << 24 | (guint64)head[1] << 16 | (guint64)head[2] << 8 | head[3];
+      if (n == 1 && at + 16 <= size) /* a 64-bit size follows the type */
+        for (int i = 8; i < 16; i++)
+          n = (i == 8 ? 0 : n << 8) | head[i];
+      if (n < 8 || at + n > size) /* 0 (to the end), broken, or cut short */
+        break;
+      at += n;
+      if (memcmp(head + 4, "moof", 4) != 0)
+        good = at;
+    }
+    if (good && good < size) {
+      g_message("recording %s: cut after its last whole fragment (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes)",
+                path, good, size);
+      if (ftruncate(fd, (off_t)good) != 0)
+        g_warning("recording %s: cannot cut it after its last whole fragment: %s", path, g_strerror(errno));
+    }
+  }
+  close(fd);
+}
+
+/* The file the current part writes into (the index's last segment), or NULL. (transfer full) */
+static char *
+current_file(rc_recorder *r)
+{
+  json_t *segments = json_object_get(r->index, "segments");
+  const char *base = json_string_value(json_object_get(json_array_get(segments, json_array_size(segments) - 1), "file"));
+  return base ? g_build_filename(r->dir, base, NULL) : NULL;
+}
+
 static void
 stop_recording(rc_recorder *r, const char *why, gboolean finish)
 {
@@ -134,6 +185,9 @@ stop_recording(rc_recorder *r, const char *why, gboolean finish)
     close_part(r);
   else
     drop_part(r);
+  g_autofree char *file = current_file(r); /* the disk refused a write: whole fragments only */
+  if (file)
+    trim_to_fragments(file);
   g_free(r->stopped);
   r->stopped = g_strdup(why);
   r->stopped_us = g_get_monotonic_time();

@@ -99,7 +99,7 @@ describe('site credentials', () => {
     assert.equal(assertOk(await me(key.secret)).session, null, 'scheduled is not live');
     assertOk(await api(admin, 'POST', `/api/v1/sessions/${s.id}/start`));
     let view = assertOk(await me(key.secret));
-    assert.deepEqual(view.session, { id: s.id, title: 'Phiên có điểm cầu WebRTC', status: 'live' });
+    assert.deepEqual(view.session, { id: s.id, title: 'Phiên có điểm cầu WebRTC', status: 'live', closed: false });
     assert.equal(view.floor, false);
     const chair = await WsClient.connect(srv.port, { token: admin });
     const d = await WsClient.connect(srv.port, { token: delegate.token });
