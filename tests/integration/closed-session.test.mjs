@@ -15,7 +15,7 @@ import {
   ADMIN_PASSWORD, api, assertAlive, assertOk, assertWireError, login, rawExchange, request, sessionBody, startLocalServer,
   stopClean, walkAgenda,
 } from '../lib/integration.mjs';
-import { freeUdpPorts, framesOf, gstSite, gstVideoReceiver, sleep, until } from '../lib/media.mjs';
+import { freeUdpPorts, framesOf, gstSite, gstVideoReceiver, sleep, until, watched } from '../lib/media.mjs';
 import { freePort, startServer } from '../lib/server.mjs';
 import { freeSipPort, SCENARIOS } from '../lib/sipp.mjs';
 import { startSipSim } from '../lib/sim.mjs';
@@ -253,13 +253,7 @@ describe('closed session: only encrypted media, no recording nor RTSP', () => {
     await api(srv.base, admin, 'POST', `/api/v1/sessions/${K.id}/start`);
     const line = key.lines.gst_send.replaceAll('$C', '127.0.0.1');
     assert.match(line, /srtpenc key=[0-9a-f]{60} ! udpsink/, 'the printed line sends SRTP');
-    const sender = spawn('sh', ['-c', `exec ${line}`], { stdio: 'ignore' });
-    procs.push({ stop: () => new Promise((resolve) => {
-      if (sender.exitCode !== null || sender.signalCode) return resolve();
-      sender.once('exit', resolve);
-      sender.kill('SIGINT');
-      setTimeout(() => sender.kill('SIGKILL'), 3000).unref();
-    }) });
+    procs.push(watched(spawn('sh', ['-c', `exec ${line}`], { stdio: ['ignore', 'pipe', 'pipe'] })));
     const h = await until(async () => {
       const x = (await stats(K.id)).find((y) => y.code === 'H02');
       return x?.video?.packets > 100 && x.audio?.packets > 20 && x;

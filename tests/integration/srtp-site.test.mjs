@@ -15,22 +15,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { api, login, startLocalServer } from '../lib/integration.mjs';
-import { blast, framesOf, freeUdpPorts, gstSite, rtp, siteSsrc, sleep, until } from '../lib/media.mjs';
+import { blast, framesOf, freeUdpPorts, gstSite, rtp, siteSsrc, sleep, until, watched } from '../lib/media.mjs';
 
 /** Runs a printed line in sh, with what it printed kept. */
 function shell(line, cwd) {
   // One command: exec'd, so that stop() reaches it; a list (&&) runs as it is.
-  const proc = spawn('sh', ['-c', line.includes('&&') ? line : `exec ${line}`], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = { text: '', proc };
-  proc.stdout.on('data', (d) => { out.text += d; if (out.text.length > 4e6) out.text = out.text.slice(-2e6); });
-  proc.stderr.on('data', (d) => { out.text += d; });
-  out.stop = () => new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode) return resolve();
-    proc.once('exit', resolve);
-    proc.kill('SIGINT');
-    setTimeout(() => proc.kill('SIGKILL'), 3000).unref();
-  });
-  return out;
+  return watched(spawn('sh', ['-c', line.includes('&&') ? line : `exec ${line}`], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 describe('a plain-RTP site with an SRTP key', () => {

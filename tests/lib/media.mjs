@@ -39,7 +39,12 @@ export async function freeUdpPorts(count = 2, { belowEphemeral = false } = {}) {
 
 /** Spawns gst-launch-1.0 with @args (an array, no shell); collects output. */
 export function gst(args, { verbose = false } = {}) {
-  const proc = spawn('gst-launch-1.0', [...(verbose ? ['-v'] : ['-q']), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return watched(spawn('gst-launch-1.0', [...(verbose ? ['-v'] : ['-q']), ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** A child whose output is collected (the last 2-4 MB) in .text; .stop()
+ *  ends it (SIGINT, then SIGKILL after 3 s) and resolves once it is gone. */
+export function watched(proc) {
   const out = { text: '', proc };
   proc.stdout.on('data', (d) => { out.text += d; if (out.text.length > 4e6) out.text = out.text.slice(-2e6); });
   proc.stderr.on('data', (d) => { out.text += d; });
