@@ -11,8 +11,8 @@
  * whatever sends. Its keyframe requests are RTCP PLIs from the
  * shared RTCP port to its RTCP port (PORT+1) or its RTP source. The link
  * is connectionless: always up (the health service judges what it sends).
- * With an SRTP key (app/site-srtp-keys.h: AES_CM_128_HMAC_SHA1_80, one key
- * both ways) it sends and takes SRTP: the ingest's thread decrypts each of
+ * With an SRTP key (app/site-srtp-keys.h: AES_CM_128_HMAC_SHA1_80 or
+ * AEAD_AES_128_GCM, one key both ways) it sends and takes SRTP: the ingest's thread decrypts each of
  * its packets found by SSRC in receive (one that does not authenticate,
  * plain RTP too, is dropped and counted: srtp_failed), so its return
  * address is learned from authenticated packets only; and the program
@@ -26,11 +26,11 @@
 #include "base/rtp.h"
 #include "base/srtp-openssl.h"
 
+#include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 #include <string.h>
 
-#define SRTP_MAX_TRAILER 16
-#define KEY_LEN 30
+#define SRTP_MAX_TRAILER 16 /* an HMAC-SHA1-80 or a GCM tag; SRTCP adds its index */
 
 typedef struct {
   rc_site_transport base;
@@ -38,7 +38,7 @@ typedef struct {
   GSocketAddress *learned[2];    /* where its RTP comes from */
   GMutex lock;
   gboolean keyed;                /* only SRTP is taken, the program goes out protected */
-  guint8 key[KEY_LEN];           /* the key the contexts were made with */
+  rc_srtp_key key;               /* the key the contexts were made with */
   srtp_t in[2], out[2];          /* NULL while keyed: the key did not open, all is refused */
   srtp_t spare[2];               /* a fresh inbound context for a sender that restarted, or NULL */
   gint64 last_in_us[2];          /* when in[medium] last took a packet (monotonic) */
@@ -114,7 +114,7 @@ restarted(site_rtp *r, gboolean audio, guint8 *data, gsize *len, gint64 now)
   guint8 copy[2048];
   if (now - r->last_in_us[audio] < RESTART_QUIET_US || *len > sizeof copy)
     return FALSE;
-  if (!r->spare[audio] && !(r->spare[audio] = rc_srtp_sdes_new("AES_CM_128_HMAC_SHA1_80", r->key, TRUE, NULL)))
+  if (!r->spare[audio] && !(r->spare[audio] = rc_srtp_sdes_new(r->key.suite, r->key.bytes, TRUE, NULL)))
     return FALSE;
   int n = (int)*len;
   memcpy(copy, data, *len);
@@ -243,7 +243,7 @@ site_rtp_free(rc_site_transport *t)
     srtp_free(&r->out[i]);
     srtp_free(&r->spare[i]);
   }
-  memset(r->key, 0, sizeof r->key);
+  OPENSSL_cleanse(&r->key, sizeof r->key);
   g_mutex_clear(&r->lock);
   rc_site_transport_clear(t);
   g_free(r);
@@ -255,19 +255,21 @@ static const rc_site_transport_ops rtp_ops = {
     .receive = rtp_receive, .own_send = own_send, .encrypted = encrypted};
 
 void
-rc_site_rtp_set_key(rc_site_transport *t, const guint8 *key, gboolean refused)
+rc_site_rtp_set_key(rc_site_transport *t, const rc_srtp_key *key, gboolean refused)
 {
   if (!t || t->ops != &rtp_ops)
     return;
   site_rtp *r = (site_rtp *)t;
   gboolean keyed = key || refused;
-  if (keyed == r->keyed && (!key ? !r->in[0] : r->in[0] && memcmp(key, r->key, KEY_LEN) == 0))
+  if (keyed == r->keyed &&
+      (!key ? !r->in[0]
+            : r->in[0] && g_strcmp0(key->suite, r->key.suite) == 0 && memcmp(key->bytes, r->key.bytes, sizeof key->bytes) == 0))
     return; /* unchanged: the contexts keep their rollover counters */
   srtp_t in[2] = {NULL, NULL}, out[2] = {NULL, NULL};
   g_autoptr(GError) error = NULL;
   for (int k = 0; k < 2 && key; k++)
-    if (!rc_srtp_init(NULL) || !(in[k] = rc_srtp_sdes_new("AES_CM_128_HMAC_SHA1_80", key, TRUE, &error)) ||
-        !(out[k] = rc_srtp_sdes_new("AES_CM_128_HMAC_SHA1_80", key, FALSE, &error))) {
+    if (!rc_srtp_init(NULL) || !(in[k] = rc_srtp_sdes_new(key->suite, key->bytes, TRUE, &error)) ||
+        !(out[k] = rc_srtp_sdes_new(key->suite, key->bytes, FALSE, &error))) {
       g_warning("site %s: no SRTP context: %s; nothing of it is taken", t->code, error ? error->message : "?");
       break;
     }
@@ -282,9 +284,9 @@ rc_site_rtp_set_key(rc_site_transport *t, const guint8 *key, gboolean refused)
   }
   r->keyed = keyed;
   if (key)
-    memcpy(r->key, key, KEY_LEN);
+    r->key = *key;
   else
-    memset(r->key, 0, KEY_LEN);
+    OPENSSL_cleanse(&r->key, sizeof r->key);
   /* Where the program went is not where it goes: learned again from authenticated packets only. */
   g_clear_object(&r->learned[0]);
   g_clear_object(&r->learned[1]);
@@ -293,7 +295,7 @@ rc_site_rtp_set_key(rc_site_transport *t, const guint8 *key, gboolean refused)
     g_warning("site %s: it has an SRTP key that does not open (the sealing key file lost or replaced?): nothing it "
               "sends is taken until it is keyed anew", t->code);
   else
-    g_message("site %s: %s", t->code, key ? "SRTP both ways (its key)" : "plain RTP (no key)");
+    g_message("site %s: %s%s", t->code, key ? "SRTP both ways, its key: " : "plain RTP (no key)", key ? key->suite : "");
 }
 
 rc_site_transport *

@@ -29,6 +29,7 @@
  * Made, used and freed on the main loop unless a member says otherwise. */
 #pragma once
 #include "base/ipv4-net.h"
+#include "base/srtp-openssl.h"
 #include "devices/audio-codec.h"
 
 #include <gio/gio.h>
@@ -104,7 +105,7 @@ typedef struct {
   const char *media_from; /* rtp: the IPv4 subnet it may send from, ""/NULL = its address's host (ipv4-net.h) */
   int video_pt, audio_pt; /* the payload types it sends (rtp; a pull's are the program's) */
   gboolean tcp_only;      /* rtsp: RTP interleaved in the TCP connection */
-  const guint8 *srtp_key; /* rtp: its SRTP key (30 bytes) or NULL; rc_site_rtp_set_key */
+  const rc_srtp_key *srtp_key; /* rtp: its SRTP key or NULL; rc_site_rtp_set_key */
   gboolean srtp_refused;  /* rtp: it has a key that does not open */
   /* The program as the controller makes it: what a site takes unless its
    * transport negotiated otherwise. */
@@ -195,11 +196,11 @@ gboolean rc_site_transport_sends_itself(rc_site_transport *t);
 gboolean rc_site_transport_encrypted(rc_site_transport *t);
 
 /* For plain RTP ("rtp"; anything else is left alone): its SRTP master key
- * (30 bytes, AES_CM_128_HMAC_SHA1_80, one key both ways) or NULL: plain
+ * (AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM, one key both ways) or NULL: plain
  * again. With @refused (a key it has that does not open) nothing it sends
  * is taken and nothing goes to it. A new key replaces the contexts at
  * once; an unchanged one keeps them (their rollover counters). Main loop. */
-void rc_site_rtp_set_key(rc_site_transport *t, const guint8 *key, gboolean refused);
+void rc_site_rtp_set_key(rc_site_transport *t, const rc_srtp_key *key, gboolean refused);
 
 /* After a packet was handed to the sends of @members (rc_site_transport*):
  * each kind's queued packets go out. */

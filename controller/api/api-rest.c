@@ -146,10 +146,12 @@ rc_api_rest_authorize(rc_api *api, const rc_api_match *match, const char *token,
 }
 
 static json_t *
-parse_body(const rc_api_request *req, const rc_field *fields, GError **error)
+parse_body(const rc_api_request *req, const rc_field *fields, gboolean optional, GError **error)
 {
   gsize len = 0;
   const char *data = req->body ? g_bytes_get_data(req->body, &len) : NULL;
+  if (len == 0 && optional)
+    return json_object();
   if (len == 0) {
     g_set_error(error, RC_API_ERROR, RC_WIRE_BAD_JSON, "a JSON object body is required");
     return NULL;
@@ -174,7 +176,9 @@ rc_api_rest_handle(rc_api *api, const rc_api_match *match, json_t *user, const r
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(json_t) body = NULL;
-  if (match->route->body == RC_BODY_JSON && !(body = parse_body(req, match->route->fields, &error))) {
+  rc_api_body_kind kind = match->route->body;
+  if ((kind == RC_BODY_JSON || kind == RC_BODY_JSON_OPTIONAL) &&
+      !(body = parse_body(req, match->route->fields, kind == RC_BODY_JSON_OPTIONAL, &error))) {
     rc_api_reply_error(reply, error);
     return TRUE;
   }

@@ -47,11 +47,17 @@ srtp_tell_media(rc_api_call *call, gint64 site_id)
     rc_program_sites_changed(call->api->program, sid);
 }
 
+static const rc_field srtp_key_fields[] = {
+  {"suite", RC_FIELD_ENUM, FALSE, 0, 0, rc_site_srtp_suites},
+  {NULL},
+};
+
 static gboolean
 srtp_key_new(rc_api_call *call, GError **error)
 {
   gint64 site_id = PARAM(call, 0);
-  json_t *reply = rc_site_srtp_key_new(call->api->store, call->api->config, site_id, call->user_id, error);
+  const char *suite = json_string_value(json_object_get(call->body, "suite"));
+  json_t *reply = rc_site_srtp_key_new(call->api->store, call->api->config, site_id, suite, call->user_id, error);
   if (!reply)
     return FALSE;
   srtp_tell_media(call, site_id);
@@ -146,7 +152,8 @@ const rc_api_route rc_api_routes_sites[] = {
   {"POST", "/api/v1/sites/{id}/credential", CREDENTIAL_ROLES, RC_BODY_NONE, NULL, credential_new, RC_REACH_SCOPE},
   {"DELETE", "/api/v1/sites/{id}/credential", CREDENTIAL_ROLES, RC_BODY_NONE, NULL, credential_revoke,
    RC_REACH_SCOPE},
-  {"POST", "/api/v1/sites/{id}/srtp-key", CREDENTIAL_ROLES, RC_BODY_NONE, NULL, srtp_key_new, RC_REACH_SCOPE},
+  {"POST", "/api/v1/sites/{id}/srtp-key", CREDENTIAL_ROLES, RC_BODY_JSON_OPTIONAL, srtp_key_fields, srtp_key_new,
+   RC_REACH_SCOPE},
   {"DELETE", "/api/v1/sites/{id}/srtp-key", CREDENTIAL_ROLES, RC_BODY_NONE, NULL, srtp_key_revoke, RC_REACH_SCOPE},
   {"GET", "/api/v1/site/me", 0, RC_BODY_NONE, NULL, site_me, RC_REACH_SCOPE}, /* checks the site's secret */
   {"POST", "/api/v1/site/floor", 0, RC_BODY_NONE, NULL, site_floor_ask, RC_REACH_SCOPE}, /* the same */

@@ -59,8 +59,17 @@ void rc_api_health_on_stats(struct rc_media_figures *figures, gpointer api);
 /* ---- REST ---- */
 
 /* RC_BODY_CSV: raw bytes in memory (request->body), up to [http] max_import_kb.
- * RC_BODY_SDP: raw bytes in memory, up to [http] max_body_kb (a WHIP/WHEP offer). */
-typedef enum { RC_BODY_NONE, RC_BODY_JSON, RC_BODY_PDF, RC_BODY_CSV, RC_BODY_SDP } rc_api_body_kind;
+ * RC_BODY_SDP: raw bytes in memory, up to [http] max_body_kb (a WHIP/WHEP offer).
+ * RC_BODY_JSON_OPTIONAL: as RC_BODY_JSON, and no body at all is {} (every
+ * field optional: a request that had no body before it had fields). */
+typedef enum {
+  RC_BODY_NONE,
+  RC_BODY_JSON,
+  RC_BODY_PDF,
+  RC_BODY_CSV,
+  RC_BODY_SDP,
+  RC_BODY_JSON_OPTIONAL
+} rc_api_body_kind;
 
 typedef struct rc_api_route rc_api_route;
 

@@ -41,9 +41,9 @@ rc_session_sites_load(rc_store *store, gint64 session_id, rc_session_sites *out,
     if (transport && *transport && !g_str_equal(transport, "rtp"))
       continue;
     if (!out->keys)
-      out->keys = g_malloc0((gsize)MAX(out->n, 1) * RC_SITE_SRTP_KEY_LEN);
+      out->keys = g_new0(rc_srtp_key, MAX(out->n, 1));
     g_autoptr(GError) unusable = NULL;
-    guint8 *key = out->keys + i * RC_SITE_SRTP_KEY_LEN;
+    rc_srtp_key *key = &out->keys[i];
     if (rc_site_srtp_key_get(store, out->sites[i].id, key, &unusable))
       out->sites[i].srtp_key = key;
     else if ((out->sites[i].srtp_refused = unusable != NULL))
@@ -56,7 +56,7 @@ void
 rc_session_sites_clear(rc_session_sites *s)
 {
   if (s->keys)
-    OPENSSL_cleanse(s->keys, (gsize)MAX(s->n, 1) * RC_SITE_SRTP_KEY_LEN);
+    OPENSSL_cleanse(s->keys, (gsize)MAX(s->n, 1) * sizeof *s->keys);
   g_clear_pointer(&s->keys, g_free);
   g_clear_pointer(&s->sites, g_free);
   g_clear_pointer(&s->rows, json_decref);

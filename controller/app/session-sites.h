@@ -8,7 +8,7 @@ typedef struct {
   rc_media_site_desc *sites; /* n of them; their strings are the store rows' */
   guint n;
   json_t *rows;              /* the store's rows, kept while @sites is used */
-  guint8 *keys;              /* n × 30 bytes: the plain-RTP sites' SRTP keys that srtp_key points into */
+  rc_srtp_key *keys;         /* n of them: the plain-RTP sites' SRTP keys that srtp_key points into */
 } rc_session_sites;
 
 /* Loads @session_id's sites into @out, with the plain-RTP sites' SRTP keys

@@ -341,28 +341,44 @@ gboolean rc_srtp_init(gboolean *openssl) {
   return state >= 2;
 }
 
+gsize
+rc_srtp_key_len(const char *suite)
+{
+  if (g_strcmp0(suite, RC_SRTP_AES_CM_80) == 0 || g_strcmp0(suite, RC_SRTP_AES_CM_32) == 0)
+    return SRTP_AES_ICM_128_KEY_LEN_WSALT;
+  if (g_strcmp0(suite, RC_SRTP_AEAD_GCM) == 0)
+    return SRTP_AES_GCM_128_KEY_LEN_WSALT;
+  return 0;
+}
+
 srtp_t
 rc_srtp_sdes_new(const char *suite, const guint8 *key, gboolean inbound, GError **error)
 {
   srtp_policy_t p = {0};
-  if (g_str_equal(suite, "AES_CM_128_HMAC_SHA1_80"))
+  gsize len = rc_srtp_key_len(suite);
+  if (g_strcmp0(suite, RC_SRTP_AES_CM_80) == 0)
     srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-  else if (g_str_equal(suite, "AES_CM_128_HMAC_SHA1_32"))
+  else if (g_strcmp0(suite, RC_SRTP_AES_CM_32) == 0)
     srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
+  else if (g_strcmp0(suite, RC_SRTP_AEAD_GCM) == 0)
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
   else {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "SRTP suite %s is not one we take", suite);
     return NULL;
   }
-  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp); /* RFC 4568: SRTCP's tag is 80 bits for both */
-  guint8 k[SRTP_AES_ICM_128_KEY_LEN_WSALT];
-  memcpy(k, key, sizeof k);
+  if (g_strcmp0(suite, RC_SRTP_AEAD_GCM) == 0)
+    p.rtcp = p.rtp; /* RFC 7714: SRTCP by the same AEAD */
+  else
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp); /* RFC 4568: SRTCP's tag is 80 bits for both */
+  guint8 k[RC_SRTP_KEY_MAX];
+  memcpy(k, key, len);
   p.key = k;
   p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
   p.window_size = 1024;
   p.allow_repeat_tx = !inbound;
   srtp_t s = NULL;
   srtp_err_status_t e = srtp_create(&s, &p);
-  memset(k, 0, sizeof k);
+  OPENSSL_cleanse(k, sizeof k);
   if (e != srtp_err_status_ok) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "SRTP context (%s): libsrtp2 error %d", suite, e);
     return NULL;

@@ -24,10 +24,28 @@
  * NULL) says whether every replacement was taken. */
 gboolean rc_srtp_init(gboolean *openssl);
 
-/* An SRTP context for an SDES key (RFC 4568): @suite AES_CM_128_HMAC_SHA1_80
- * or _32 (SRTCP's tag is 80 bits for both), @key its 30 bytes of key and
- * salt, for packets that come in (@inbound) or go out (any SSRC; replay
- * window 1024). NULL with @error for another suite or a libsrtp2 error.
- * The SIP transport and roomctl-sim's SIP sites share it. */
+/* The SDES suites (RFC 4568, RFC 7714 section 14.2) rc_srtp_sdes_new takes. */
+#define RC_SRTP_AES_CM_80 "AES_CM_128_HMAC_SHA1_80"
+#define RC_SRTP_AES_CM_32 "AES_CM_128_HMAC_SHA1_32"
+#define RC_SRTP_AEAD_GCM "AEAD_AES_128_GCM"
+#define RC_SRTP_KEY_MAX 30 /* the longest key and salt of them */
+
+/* A key in clear with its suite. */
+typedef struct {
+  const char *suite;             /* one of the RC_SRTP_ suites above (static) */
+  guint8 bytes[RC_SRTP_KEY_MAX]; /* rc_srtp_key_len(suite) of key and salt */
+} rc_srtp_key;
+
+/* The bytes of key and salt @suite takes: 30 for AES-CM (16 + 14), 28 for
+ * AEAD_AES_128_GCM (16 + 12); 0 for a suite not taken here. */
+gsize rc_srtp_key_len(const char *suite);
+
+/* An SRTP context for an SDES key: @suite AES_CM_128_HMAC_SHA1_80 or _32
+ * (SRTCP's tag is 80 bits for both), or AEAD_AES_128_GCM (RFC 7714: AES-GCM
+ * with a 16-byte tag for SRTP and SRTCP, no HMAC), @key its
+ * rc_srtp_key_len(@suite) bytes of key and salt, for packets that come in
+ * (@inbound) or go out (any SSRC; replay window 1024). NULL with @error for
+ * another suite or a libsrtp2 error. The SIP and plain-RTP transports and
+ * roomctl-sim share it. */
 struct srtp_ctx_t_;
 struct srtp_ctx_t_ *rc_srtp_sdes_new(const char *suite, const guint8 *key, gboolean inbound, GError **error);

@@ -9,6 +9,7 @@
  * the main loop. */
 #pragma once
 #include "base/config.h"
+#include "base/srtp-openssl.h"
 #include "devices/sip-sdp.h"
 #include <glib.h>
 
@@ -135,7 +136,7 @@ typedef struct {
   const char *media_from; /* rtp: where its media may come from (an IPv4 subnet); ""/NULL = its address's host */
   int h264_payload_type, opus_payload_type; /* what it sends; -1 = [media]'s */
   int video_cap_kbps, audio_cap_kbps;       /* its rate caps; -1 = [media]'s, 0 = none */
-  const guint8 *srtp_key; /* a plain-RTP site's SRTP key (30 bytes), NULL = plain */
+  const rc_srtp_key *srtp_key; /* a plain-RTP site's SRTP key, NULL = plain */
   gboolean srtp_refused;  /* it has a key that does not open: nothing of it is taken */
 } rc_media_site_desc;
 

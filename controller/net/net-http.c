@@ -476,7 +476,8 @@ begin_body(struct lws *wsi, http_req *req)
   }
   if (req->body_kind == RC_BODY_PDF && !open_upload(net, req))
     return reply_wire(wsi, req, RC_WIRE_INTERNAL, "cannot store the upload");
-  if (req->body_kind == RC_BODY_JSON || req->body_kind == RC_BODY_CSV || req->body_kind == RC_BODY_SDP)
+  if (req->body_kind == RC_BODY_JSON || req->body_kind == RC_BODY_JSON_OPTIONAL || req->body_kind == RC_BODY_CSV ||
+      req->body_kind == RC_BODY_SDP)
     req->body = g_byte_array_sized_new((guint)length);
   req->state = REQ_BODY;
   return 0;

@@ -9,7 +9,8 @@
   "audio_cap_kbps, organisation_id, sip_user, srtp, media_from,"                                                   \
   " (coalesce(sip_password, '') <> '') AS sip_password_set,"                                          \
   " (SELECT created_at FROM site_credentials c WHERE c.site_id = sites.id) AS credential_created_at,"        \
-  " (SELECT created_at FROM site_srtp_keys k WHERE k.site_id = sites.id) AS srtp_key_created_at"
+  " (SELECT created_at FROM site_srtp_keys k WHERE k.site_id = sites.id) AS srtp_key_created_at,"            \
+  " (SELECT suite FROM site_srtp_keys k WHERE k.site_id = sites.id) AS srtp_key_suite"
 
 json_t *
 rc_store_user_get(rc_store *store, gint64 id, GError **error)
@@ -168,22 +169,29 @@ rc_store_token_delete(rc_store *store, const char *token_hash, GError **error)
   return rc_store_exec_stmt(store, stmt, error);
 }
 
-/* @column as the site's @key: {created_at} | null. */
+/* @column as the site's @key: {created_at} | null; with @also (a column
+ * or NULL) in it under @also_key. */
 static void
-nest_created(json_t *site, const char *column, const char *key)
+nest_created(json_t *site, const char *column, const char *key, const char *also, const char *also_key)
 {
   json_t *at = json_object_get(site, column);
-  json_object_set_new(site, key, json_is_string(at) ? json_pack("{sO}", "created_at", at) : json_null());
+  json_t *nested = json_is_string(at) ? json_pack("{sO}", "created_at", at) : json_null();
+  if (also && json_is_object(nested))
+    json_object_set(nested, also_key, json_object_get(site, also));
+  json_object_set_new(site, key, nested);
   json_object_del(site, column);
+  if (also)
+    json_object_del(site, also);
 }
 
 /* The credential's and the SRTP key's columns as the site's "credential"
- * and "srtp_key": {created_at} | null (never the secrets). */
+ * {created_at} and "srtp_key" {created_at, suite}, or null (never the
+ * secrets). */
 static json_t *
 nest_credential(json_t *site)
 {
-  nest_created(site, "credential_created_at", "credential");
-  nest_created(site, "srtp_key_created_at", "srtp_key");
+  nest_created(site, "credential_created_at", "credential", NULL, NULL);
+  nest_created(site, "srtp_key_created_at", "srtp_key", "srtp_key_suite", "suite");
   return site;
 }
 

@@ -5,15 +5,16 @@
 #include "store/store-private.h"
 
 gboolean
-rc_store_site_srtp_key_set(rc_store *store, gint64 site_id, const char *sealed, gint64 created_by, GError **error)
+rc_store_site_srtp_key_set(rc_store *store, gint64 site_id, const char *suite, const char *sealed, gint64 created_by,
+                           GError **error)
 {
   g_autoptr(json_t) site = rc_store_site_get(store, site_id, error);
   if (!site)
     return FALSE;
   g_autofree char *now = rc_store_now();
   sqlite3_stmt *stmt = rc_store_stmt(store,
-                                     "INSERT OR REPLACE INTO site_srtp_keys (site_id, sealed, created_at, created_by)"
-                                     " VALUES (?, ?, ?, nullif(?, 0))",
+                                     "INSERT OR REPLACE INTO site_srtp_keys (site_id, sealed, created_at, created_by, suite)"
+                                     " VALUES (?, ?, ?, nullif(?, 0), ?)",
                                      error);
   if (!stmt)
     return FALSE;
@@ -21,6 +22,7 @@ rc_store_site_srtp_key_set(rc_store *store, gint64 site_id, const char *sealed, 
   sqlite3_bind_text(stmt, 2, sealed, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(stmt, 3, now, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(stmt, 4, created_by);
+  sqlite3_bind_text(stmt, 5, suite, -1, SQLITE_TRANSIENT);
   return rc_store_exec_stmt(store, stmt, error);
 }
 
@@ -41,11 +43,14 @@ rc_store_site_srtp_key_delete(rc_store *store, gint64 site_id, GError **error)
 }
 
 char *
-rc_store_site_srtp_key_get(rc_store *store, gint64 site_id, char **created_at)
+rc_store_site_srtp_key_get(rc_store *store, gint64 site_id, char **suite, char **created_at)
 {
-  sqlite3_stmt *stmt = rc_store_stmt(store, "SELECT sealed, created_at FROM site_srtp_keys WHERE site_id = ?", NULL);
+  sqlite3_stmt *stmt =
+      rc_store_stmt(store, "SELECT sealed, created_at, suite FROM site_srtp_keys WHERE site_id = ?", NULL);
   if (created_at)
     *created_at = NULL;
+  if (suite)
+    *suite = NULL;
   if (!stmt)
     return NULL;
   sqlite3_bind_int64(stmt, 1, site_id);
@@ -54,6 +59,8 @@ rc_store_site_srtp_key_get(rc_store *store, gint64 site_id, char **created_at)
     sealed = g_strdup((const char *)sqlite3_column_text(stmt, 0));
     if (created_at)
       *created_at = g_strdup((const char *)sqlite3_column_text(stmt, 1));
+    if (suite)
+      *suite = g_strdup((const char *)sqlite3_column_text(stmt, 2));
   }
   sqlite3_reset(stmt);
   return sealed;

@@ -112,15 +112,15 @@ char *rc_store_site_credential_created(rc_store *store, gint64 site_id);
 void rc_store_secret_free(char *secret);
 /* ---- plain-RTP sites' SRTP keys (store-site-srtp.c) ---- */
 /* Stores @sealed (the key sealed by app/site-srtp-keys.h, never the key)
- * as @site_id's, replacing the one it had; RC_ERROR_NOT_FOUND: no such
- * site. The caller audits, in its own transaction. */
-gboolean rc_store_site_srtp_key_set(rc_store *store, gint64 site_id, const char *sealed, gint64 created_by,
-                                    GError **error);
+ * of @suite as @site_id's, replacing the one it had; RC_ERROR_NOT_FOUND:
+ * no such site. The caller audits, in its own transaction. */
+gboolean rc_store_site_srtp_key_set(rc_store *store, gint64 site_id, const char *suite, const char *sealed,
+                                    gint64 created_by, GError **error);
 /* RC_ERROR_NOT_FOUND when @site_id has no key. */
 gboolean rc_store_site_srtp_key_delete(rc_store *store, gint64 site_id, GError **error);
-/* @site_id's sealed key and (@created_at, may be NULL) when it was made;
- * NULL when it has none. (transfer full) */
-char *rc_store_site_srtp_key_get(rc_store *store, gint64 site_id, char **created_at);
+/* @site_id's sealed key, (@suite, may be NULL) its suite and (@created_at,
+ * may be NULL) when it was made; NULL when it has none. (transfer full) */
+char *rc_store_site_srtp_key_get(rc_store *store, gint64 site_id, char **suite, char **created_at);
 /* The directory of the database (the daemon's data_dir). (transfer none) */
 const char *rc_store_dir(rc_store *store);
 

@@ -179,7 +179,7 @@ sim_engine_new(const sim_engine_options *o, const sim_material *m, GPtrArray *ro
   }
   for (guint i = 0; !o->sip_port && o->srtp_keys && i < e->sites->len; i++) {
     sim_site *s = e->sites->pdata[i];
-    const guint8 *key = g_hash_table_lookup(o->srtp_keys, s->code);
+    const rc_srtp_key *key = g_hash_table_lookup(o->srtp_keys, s->code);
     if (key && !sim_site_set_key(s, key, error))
       return NULL;
   }

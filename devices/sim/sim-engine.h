@@ -21,7 +21,7 @@ typedef struct {
   guint16 sip_port;
   guint sip_g722;
   const sim_clip *g722;
-  /* Plain RTP sites with an SRTP key: code -> 30 bytes (borrowed), or NULL. */
+  /* Plain RTP sites with an SRTP key: code -> rc_srtp_key (borrowed), or NULL. */
   GHashTable *srtp_keys;
 } sim_engine_options;
 

@@ -76,7 +76,9 @@ parse_options(int *argc, char ***argv, options *o, GError **error)
        "SIP load: the sites answer the controller's calls (sip:CODE@127.0.0.1:PORT) on this UDP port", "PORT"},
       {"sip-g722", 0, 0, G_OPTION_ARG_INT, &o->sip_g722, "SIP load: the first N sites answer G.722, not Opus", "N"},
       {"srtp-keys", 0, 0, G_OPTION_ARG_FILENAME, &o->srtp_keys,
-       "Plain RTP sites with SRTP: lines \"CODE KEY\" (KEY: the API's base64 key)", "FILE"},
+       "Plain RTP sites with SRTP: lines \"CODE KEY [SUITE]\" (KEY: the API's base64 key; SUITE: its suite, "
+       "AES_CM_128_HMAC_SHA1_80 when left out)",
+       "FILE"},
       {"whep", 0, 0, G_OPTION_ARG_STRING, &o->whep, "WebRTC load: WHEP viewers of this session endpoint", "URL"},
       {"token", 0, 0, G_OPTION_ARG_STRING, &o->token, "The viewers' login token", "T"},
       {"viewers", 0, 0, G_OPTION_ARG_INT, &o->viewers, "How many WHEP viewers", "N"},
@@ -201,7 +203,9 @@ run(sim_engine *engine, sim_control *control, GMainLoop *loop, const options *o,
 
 /* The WebRTC load modes (sim-webrtc.h) instead of RTP sites. */
 
-/* --srtp-keys: "CODE KEY" a line (KEY the base64 of 30 bytes) -> code -> key. */
+/* --srtp-keys: "CODE KEY [SUITE]" a line (KEY in base64; SUITE
+ * AES_CM_128_HMAC_SHA1_80, the default, or AEAD_AES_128_GCM, as the
+ * controller's key reply says) -> code -> rc_srtp_key. */
 static GHashTable *
 load_keys(const char *path, GError **error)
 {
@@ -211,17 +215,25 @@ load_keys(const char *path, GError **error)
   g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
   for (guint i = 0; lines[i]; i++) {
-    g_auto(GStrv) f = g_strsplit(g_strstrip(lines[i]), " ", 2);
+    g_auto(GStrv) f = g_strsplit(g_strstrip(lines[i]), " ", 3);
     if (!f[0] || !*f[0])
       continue;
+    const char *suite = f[1] && f[2] ? f[2] : RC_SRTP_AES_CM_80;
+    static const char *const suites[] = {RC_SRTP_AES_CM_80, RC_SRTP_AEAD_GCM};
+    rc_srtp_key *key = g_new0(rc_srtp_key, 1);
+    for (guint k = 0; k < G_N_ELEMENTS(suites); k++)
+      if (g_str_equal(suite, suites[k]))
+        key->suite = suites[k];
     gsize len = 0;
-    guchar *key = f[1] ? g_base64_decode(f[1], &len) : NULL;
-    if (len != 30) {
+    g_autofree guchar *raw = f[1] ? g_base64_decode(f[1], &len) : NULL;
+    if (!key->suite || len != rc_srtp_key_len(key->suite)) {
       g_free(key);
-      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s:%u: not CODE and a 30-byte base64 key", path,
-                  i + 1);
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                  "%s:%u: not CODE, a base64 key and its suite (%s: 30 bytes, %s: 28 bytes)", path, i + 1,
+                  RC_SRTP_AES_CM_80, RC_SRTP_AEAD_GCM);
       return NULL;
     }
+    memcpy(key->bytes, raw, len);
     g_hash_table_replace(keys, g_strdup(f[0]), key);
   }
   return g_steal_pointer(&keys);

@@ -196,15 +196,15 @@ emit_call(sim_site *s, const sim_site_env *env, sim_medium m, const guint8 *head
 }
 
 gboolean
-sim_site_set_key(sim_site *s, const guint8 *key, GError **error)
+sim_site_set_key(sim_site *s, const rc_srtp_key *key, GError **error)
 {
   if (!rc_srtp_init(NULL)) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "libsrtp2 does not start");
     return FALSE;
   }
   for (int m = 0; m < 2; m++)
-    if (!(s->key_in[m] = rc_srtp_sdes_new("AES_CM_128_HMAC_SHA1_80", key, TRUE, error)) ||
-        !(s->key_out[m] = rc_srtp_sdes_new("AES_CM_128_HMAC_SHA1_80", key, FALSE, error)))
+    if (!(s->key_in[m] = rc_srtp_sdes_new(key->suite, key->bytes, TRUE, error)) ||
+        !(s->key_out[m] = rc_srtp_sdes_new(key->suite, key->bytes, FALSE, error)))
       return FALSE;
   return TRUE;
 }

@@ -8,6 +8,7 @@
 #include "devices/sim/sim-clip.h"
 #include "devices/sim/sim-sender.h"
 #include "devices/sim/sim-stats.h"
+#include "base/srtp-openssl.h"
 
 #include <jansson.h>
 #include <srtp2/srtp.h>
@@ -137,7 +138,8 @@ void sim_site_set_faults(sim_site *site, const sim_faults *faults);
 /* {"code", "sent_packets", …, "faults": {…}} (transfer full). */
 json_t *sim_site_stats(const sim_site *site);
 
-/* Gives plain RTP site @s its SRTP key (30 bytes: AES_CM_128_HMAC_SHA1_80,
- * one key both ways, as the controller's POST /api/v1/sites/{id}/srtp-key
- * makes it). FALSE with @error when libsrtp2 refuses. */
-gboolean sim_site_set_key(sim_site *s, const guint8 *key, GError **error);
+/* Gives plain RTP site @s its SRTP key (AES_CM_128_HMAC_SHA1_80 or
+ * AEAD_AES_128_GCM, one key both ways, as the controller's POST
+ * /api/v1/sites/{id}/srtp-key makes it). FALSE with @error when libsrtp2
+ * refuses. */
+gboolean sim_site_set_key(sim_site *s, const rc_srtp_key *key, GError **error);

@@ -4,10 +4,12 @@
 // program packets lost, latency at the sites, floor-switch time; then the
 // same packet work done by tests/bench/relay.c (recvmmsg/sendmmsg) as the
 // floor, and the ratio. At the largest N also compose mode (4 tiles).
-// Then the cost of SRTP (issue 18 §4): the largest N once plain and once
-// with every site keyed (POST /api/v1/sites/{id}/srtp-key; the sim sends
-// and takes SRTP with the keys, --srtp-keys), controller CPU per packet
-// (what the sites sent plus what the program brought them), target <= 1.3x.
+// Then the cost of SRTP (issue 18 §4): the largest N once plain, then with
+// every site keyed AES_CM_128_HMAC_SHA1_80 (the default, stock ffmpeg's),
+// then keyed AEAD_AES_128_GCM (GStreamer's srtpenc; no HMAC) (POST
+// /api/v1/sites/{id}/srtp-key; the sim sends and takes SRTP with the keys,
+// --srtp-keys), controller CPU per packet (what the sites sent plus what
+// the program brought them), target <= 1.3x plain.
 //   node tests/bench/sites.mjs [--sites 60,300,600] [--seconds 15] [--sim-nice 10] [--srtp-only]
 
 import { spawn } from 'node:child_process';
@@ -192,10 +194,12 @@ const pq = (xs) => (xs.length ? `${fmt(percentile(xs, 50), 0)} / ${fmt(percentil
 
 const b0 = (st, code) => st.sites.find((x) => x.code === code);
 
-/** Controller CPU per packet with @n sites, plain or (@keyed) every site
- *  with an SRTP key: µs of CPU for each packet it took from the sites or
- *  sent them, over one window; the sim's SRTP failures too (0 expected). */
-async function runCost(n, keyed) {
+/** Controller CPU per packet with @n sites, plain (@suite null) or every
+ *  site with an SRTP key of @suite: µs of CPU for each packet it took from
+ *  the sites or sent them, over one window; the sim's SRTP failures too (0
+ *  expected). */
+async function runCost(n, suite) {
+  const keyed = !!suite;
   const base = await freeUdpPorts(4);
   const ports = { video: base, audio: base + 2 };
   const srv = await startServer({
@@ -212,8 +216,8 @@ async function runCost(n, keyed) {
     const lines = [];
     for (let i = 0; keyed && i < n; i++) {
       if ((all.find((s) => s.id === ids[i]).transport || 'rtp') !== 'rtp') continue; // the demo's few WebRTC sites
-      const k = await api(srv.base, admin, 'POST', `/api/v1/sites/${ids[i]}/srtp-key`);
-      lines.push(`${codes[i]} ${k.key}`);
+      const k = await api(srv.base, admin, 'POST', `/api/v1/sites/${ids[i]}/srtp-key`, { suite });
+      lines.push(`${codes[i]} ${k.key} ${k.suite}`);
     }
     fs.writeFileSync(keysFile, lines.join('\n') + '\n', { mode: 0o600 });
     await api(srv.base, admin, 'PUT', '/api/v1/sessions/1/sites', { site_ids: ids });
@@ -235,7 +239,7 @@ async function runCost(n, keyed) {
     const c0 = cpuSeconds(srv.proc.pid), t0 = Date.now();
     // SITES_PERF=DIR: where the controller's time goes, one perf profile per run (perf report -i DIR/…).
     const perf = process.env.SITES_PERF ? spawn('perf', ['record', '-F', '499', '-g', '-o',
-      path.join(process.env.SITES_PERF, `sites-${keyed ? 'srtp' : 'plain'}.perf`), '-p', String(srv.proc.pid), '--', 'sleep', String(SECONDS)],
+      path.join(process.env.SITES_PERF, `sites-${keyed ? suite : 'plain'}.perf`), '-p', String(srv.proc.pid), '--', 'sleep', String(SECONDS)],
     { stdio: 'ignore' }) : null;
     await sleep(SECONDS * 1000);
     if (perf) await new Promise((r) => (perf.exitCode !== null ? r() : perf.once('exit', r)));
@@ -292,22 +296,29 @@ for (const n of opt['srtp-only'] ? [] : COUNTS) {
 
 {
   const n = Math.max(...COUNTS);
-  const plain = await runCost(n, false);
-  const srtp = await runCost(n, true);
-  const ratio = srtp.usPerPacket / plain.usPerPacket;
-  printTable(`sites: the cost of SRTP, ${n} plain-RTP sites plain then all keyed (nice ${SIM_NICE}, ${SECONDS} s windows)`, [
+  const plain = await runCost(n, null);
+  const cm = await runCost(n, 'AES_CM_128_HMAC_SHA1_80');
+  const gcm = await runCost(n, 'AEAD_AES_128_GCM');
+  const rows = [
     ['controller CPU, plain (cores)', fmt(plain.cores, 2), '', ''],
-    ['controller CPU, SRTP (cores)', fmt(srtp.cores, 2), '', ''],
     ['controller CPU per packet in or out, plain (µs)', fmt(plain.usPerPacket, 2), '', ''],
-    ['controller CPU per packet in or out, SRTP (µs)', fmt(srtp.usPerPacket, 2), '', ''],
-    ['SRTP / plain, per packet', fmt(ratio, 2), '<= 1.3', verdict(ratio <= 1.3)],
-    ['packets from the sites, plain / SRTP', `${plain.sent} / ${srtp.sent}`, 'alike', verdict(Math.abs(srtp.sent / plain.sent - 1) < 0.05)],
     ['  the sim: CPU (cores) / longest send-timer stall (ms), plain', `${fmt(plain.simCpu, 2)} / ${fmt(plain.simStall, 0)}`, '', ''],
-    ['  the same, SRTP (its own SRTP both ways)', `${fmt(srtp.simCpu, 2)} / ${fmt(srtp.simStall, 0)}`, '', ''],
-    ['program packets at the sites, plain / SRTP', `${plain.received} / ${srtp.received}`, '', ''],
-    ['program packets lost, plain / SRTP', `${plain.lost} / ${srtp.lost}`, '0', verdict(plain.lost === 0 && srtp.lost === 0)],
-    ['sites that took no program, plain / SRTP', `${plain.quiet} / ${srtp.quiet}`, '', ''],
-    ['sites keyed (the plain-RTP ones of the first N) / of them in the sim', `${srtp.withKeys} / ${srtp.keyed}`, '', verdict(srtp.keyed === srtp.withKeys)],
-    ['SRTP failures at the controller / at the sites', `${srtp.failed} / ${srtp.simFailed}`, '0 / 0', verdict(srtp.failed === 0 && srtp.simFailed === 0)],
-  ]);
+    ['program packets at the sites / lost, plain', `${plain.received} / ${plain.lost}`, 'lost 0', verdict(plain.lost === 0)],
+  ];
+  for (const [name, srtp] of [['AES_CM_128_HMAC_SHA1_80 (default; ffmpeg and GStreamer)', cm], ['AEAD_AES_128_GCM (GStreamer, no HMAC)', gcm]]) {
+    const ratio = srtp.usPerPacket / plain.usPerPacket;
+    rows.push(
+      [`every site keyed ${name}:`, '', '', ''],
+      ['  controller CPU (cores)', fmt(srtp.cores, 2), '', ''],
+      ['  controller CPU per packet in or out (µs)', fmt(srtp.usPerPacket, 2), '', ''],
+      ['  SRTP / plain, per packet', fmt(ratio, 2), '<= 1.3', verdict(ratio <= 1.3)],
+      ['  packets from the sites, plain / SRTP', `${plain.sent} / ${srtp.sent}`, 'alike', verdict(Math.abs(srtp.sent / plain.sent - 1) < 0.05)],
+      ['  the sim: CPU (cores) / longest send-timer stall (ms)', `${fmt(srtp.simCpu, 2)} / ${fmt(srtp.simStall, 0)}`, '', ''],
+      ['  program packets at the sites / lost', `${srtp.received} / ${srtp.lost}`, 'lost 0', verdict(srtp.lost === 0)],
+      ['  sites that took no program, plain / SRTP', `${plain.quiet} / ${srtp.quiet}`, '', ''],
+      ['  sites keyed (the plain-RTP ones of the first N) / of them in the sim', `${srtp.withKeys} / ${srtp.keyed}`, '', verdict(srtp.keyed === srtp.withKeys)],
+      ['  SRTP failures at the controller / at the sites', `${srtp.failed} / ${srtp.simFailed}`, '0 / 0', verdict(srtp.failed === 0 && srtp.simFailed === 0)],
+    );
+  }
+  printTable(`sites: the cost of SRTP, ${n} plain-RTP sites plain, then all keyed by each suite (nice ${SIM_NICE}, ${SECONDS} s windows)`, rows);
 }

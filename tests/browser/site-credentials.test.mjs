@@ -154,7 +154,12 @@ describe('access keys of WebRTC sites in the console', { timeout: 180_000 }, () 
   it('a plain-RTP site: "Tạo khóa SRTP" shows its key and lines once; "Bỏ SRTP" drops it', async () => {
     assert.match(await row(st.rtp.id).locator('.site-srtp').innerText(), /RTP\s+RTP không mã hóa/);
     await row(st.rtp.id).getByRole('button', { name: 'Tạo khóa SRTP' }).click();
-    const dialog = page.locator('dialog.modal');
+    const ask = page.locator('dialog.modal');
+    await ask.locator('[data-srtp-create]').waitFor();
+    assert.equal(await ask.locator('select[data-srtp-suite]').inputValue(), 'AES_CM_128_HMAC_SHA1_80', 'the default suite');
+    await ask.getByText('ffmpeg, GStreamer và hầu hết thiết bị đều dùng được.').waitFor();
+    await ask.locator('.modal-footer').getByRole('button', { name: 'Tạo khóa SRTP' }).click();
+    const dialog = page.locator('dialog.modal:has([data-srtp-key])');
     await dialog.locator('[data-srtp-key]').waitFor();
     const values = await dialog.locator('input, textarea').evaluateAll((els) => els.map((e) => e.value));
     const [key, hex] = values;
@@ -169,6 +174,25 @@ describe('access keys of WebRTC sites in the console', { timeout: 180_000 }, () 
     assert.ok(!(await page.locator('body').innerText()).includes(key), 'the key is gone from the page');
     const got = await api(srv.base, admin, 'GET', `/api/v1/sites/${st.rtp.id}`);
     assert.ok(got.srtp_key && got.srtp_key.created_at);
+    assert.equal(got.srtp_key.suite, 'AES_CM_128_HMAC_SHA1_80');
+    // Again with AES-GCM: the dialog says the key is replaced, and the new one has GStreamer's lines only.
+    await row(st.rtp.id).getByRole('button', { name: 'Tạo khóa SRTP' }).click();
+    const again = page.locator('dialog.modal');
+    await again.locator('.callout-danger').getByText('Khóa mới thay thế khóa cũ ngay').waitFor();
+    await again.locator('select[data-srtp-suite]').selectOption('AEAD_AES_128_GCM');
+    await again.getByText('ffmpeg thì không').waitFor();
+    await shot('6b-srtp-suite');
+    await again.locator('.modal-footer').getByRole('button', { name: 'Tạo mã mới' }).click();
+    const gcm = page.locator('dialog.modal:has([data-srtp-key])');
+    await gcm.locator('[data-no-ffmpeg]').waitFor();
+    const gcmValues = await gcm.locator('input, textarea').evaluateAll((els) => els.map((e) => e.value));
+    assert.equal(Buffer.from(gcmValues[0], 'base64').length, 28, 'an AES-GCM key and salt');
+    assert.equal(gcmValues.length, 4, 'the key twice and the two gst-launch lines, no ffmpeg line');
+    assert.ok(gcmValues.some((v) => v.includes('rtp-cipher=aes-128-gcm rtp-auth=null')));
+    await shot('6c-srtp-gcm');
+    await gcm.locator('.modal-footer').getByRole('button', { name: 'Đóng' }).click();
+    await gcm.waitFor({ state: 'detached' });
+    assert.equal((await api(srv.base, admin, 'GET', `/api/v1/sites/${st.rtp.id}`)).srtp_key.suite, 'AEAD_AES_128_GCM');
     await row(st.rtp.id).getByRole('button', { name: 'Bỏ SRTP' }).click();
     await page.locator('dialog.modal').getByText('RTP không mã hóa').waitFor();
     await page.locator('dialog.modal .modal-footer').getByRole('button', { name: 'Bỏ SRTP' }).click();

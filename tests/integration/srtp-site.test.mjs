@@ -6,15 +6,16 @@
 // H.264 and Opus. The site is heard and counted; it receives and decrypts
 // the program (decoded frames counted); plain RTP with its SSRC is refused
 // and counted (srtp_failed), and so is SRTP with another key; the key is
-// audited, never shown again nor stored in clear; revoking it makes the
-// site plain again.
+// audited, never shown again nor stored in clear; an AEAD_AES_128_GCM key
+// gets GStreamer's lines only (stock ffmpeg has no GCM), which run as
+// printed too; revoking it makes the site plain again.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, login, startLocalServer } from '../lib/integration.mjs';
+import { api, assertWireError, login, request, startLocalServer } from '../lib/integration.mjs';
 import { blast, framesOf, freeUdpPorts, gstSite, rtp, siteSsrc, sleep, until, watched } from '../lib/media.mjs';
 
 /** Runs a printed line in sh, with what it printed kept. */
@@ -67,7 +68,7 @@ describe('a plain-RTP site with an SRTP key', () => {
     assert.ok(key.lines.ffmpeg_send.includes(`-srtp_out_params ${key.key}`));
     assert.ok(key.lines.gst_send.includes(`srtpenc key=${key.key_hex}`));
     const again = await api(srv.base, admin, 'GET', `/api/v1/sites/${site.id}`);
-    assert.deepEqual(Object.keys(again.srtp_key || again.site.srtp_key), ['created_at']);
+    assert.deepEqual(again.srtp_key, { created_at: key.created_at, suite: 'AES_CM_128_HMAC_SHA1_80' });
     assert.ok(!JSON.stringify(again).includes(key.key) && !JSON.stringify(again).includes(key.key_hex));
     const audit = (await api(srv.base, admin, 'GET', '/api/v1/audit?limit=1000')).audit;
     assert.ok(audit.some((r) => r.action === 'site.srtp_key' && r.target === `site:${site.id}`));
@@ -128,6 +129,37 @@ describe('a plain-RTP site with an SRTP key', () => {
     const frames = Number(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries',
       'stream=nb_read_frames', '-of', 'csv=p=0', out], { encoding: 'utf8' }).trim());
     assert.ok(frames > 25, `${frames} program frames decrypted by ffmpeg; ${receiver.text.slice(-1000)}`);
+  });
+
+  test('an AEAD_AES_128_GCM key: GStreamer\'s lines as printed, no ffmpeg line; the AES-CM key no longer taken', async () => {
+    assertWireError(await request(srv.base, admin, 'POST', `/api/v1/sites/${site.id}/srtp-key`, { suite: 'AES_256_CM' }),
+      1001, 'suite', 'a suite we do not take');
+    const gcm = await api(srv.base, admin, 'POST', `/api/v1/sites/${site.id}/srtp-key`, { suite: 'AEAD_AES_128_GCM' });
+    assert.equal(gcm.suite, 'AEAD_AES_128_GCM');
+    assert.equal(Buffer.from(gcm.key, 'base64').length, 28);
+    assert.deepEqual(Object.keys(gcm.lines).sort(), ['gst_receive', 'gst_send'], 'stock ffmpeg has no GCM: no line for it');
+    assert.ok(gcm.lines.gst_send.includes(`srtpenc key=${gcm.key_hex} rtp-cipher=aes-128-gcm rtp-auth=null`));
+    assert.equal((await api(srv.base, admin, 'GET', `/api/v1/sites/${site.id}`)).srtp_key.suite, 'AEAD_AES_128_GCM');
+    // The AES-CM key's sender is refused now.
+    const before = await failed();
+    const old = shell(local(key.lines.gst_send));
+    procs.push(old);
+    await until(async () => (await failed()) >= before + 50, 15000, 'the AES-CM key\'s packets counted as srtp_failed',
+      () => old.text.slice(-1000));
+    await old.stop();
+    const packets = (await siteStats('H01'))?.video?.packets ?? 0;
+    const sender = shell(local(gcm.lines.gst_send));
+    procs.push(sender);
+    await until(async () => { const x = await siteStats('H01'); return x?.video?.packets > packets + 100 && x.audio?.packets > 20 && x; },
+      15000, 'H01 video and audio over SRTP with AES-GCM', () => [sender.text.slice(-500), lastStats?.ingest]);
+    const line = local(gcm.lines.gst_receive).replace('gst-launch-1.0 ', 'gst-launch-1.0 -v ')
+      .replace('autovideosink', 'fakesink silent=false').replace('autoaudiosink', 'fakesink');
+    const receiver = shell(line);
+    procs.push(receiver);
+    await until(() => framesOf(receiver).frames > 25, 15000, 'program frames decrypted (AES-GCM) and decoded at H01',
+      () => receiver.text.slice(-2000));
+    await receiver.stop();
+    await sender.stop();
   });
 
   test('revoked: the site is plain again', async () => {

@@ -17,7 +17,7 @@ import { roomctl } from '../lib/meeting.mjs';
 import { ADMIN_PASSWORD, login, startServer, testConfig } from '../lib/server.mjs';
 
 // The schema this roomctl migrates to (controller/store/store.c: migrations).
-const LATEST = 15;
+const LATEST = 16;
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'schema-7');
 const config = { media: { enabled: 'false' } };

@@ -300,18 +300,31 @@ test_fanout_egress(void)
 
 /* ---- sip ---- */
 
+/* A context made here with libsrtp2's own policies (not the transports'
+ * rc_srtp_sdes_new): AES_CM_128_HMAC_SHA1_80, or with @gcm AEAD_AES_128_GCM. */
 static srtp_t
-test_srtp(const guint8 *key, gboolean inbound)
+test_srtp_suite(const guint8 *key, gboolean inbound, gboolean gcm)
 {
   srtp_policy_t p = {0};
-  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+  if (gcm) {
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
+  } else {
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+  }
   p.key = (guint8 *)key;
   p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
   p.window_size = 1024;
   srtp_t s = NULL;
   g_assert_cmpint(srtp_create(&s, &p), ==, srtp_err_status_ok);
   return s;
+}
+
+static srtp_t
+test_srtp(const guint8 *key, gboolean inbound)
+{
+  return test_srtp_suite(key, inbound, FALSE);
 }
 
 static void
@@ -556,15 +569,17 @@ test_sip_keys(void)
  * through its own send, not the shared fan-out; revoked, it is plain again;
  * a key that does not open refuses everything. */
 static void
-test_rtp_srtp(void)
+test_rtp_srtp(gconstpointer data)
 {
+  gboolean gcm = GPOINTER_TO_INT(data);
   host_log *h = host_log_new();
   rc_site_transport_host host = {.media = h, .feed = on_feed, .send = on_send, .link = on_link, .format = on_format, .bind = on_bind};
-  guint8 key[30], other[30];
-  memset(key, 0x5a, sizeof key);
+  rc_srtp_key site_key = {.suite = gcm ? RC_SRTP_AEAD_GCM : RC_SRTP_AES_CM_80};
+  guint8 *key = site_key.bytes, other[30];
+  memset(key, 0x5a, sizeof site_key.bytes);
   memset(other, 0x33, sizeof other);
   rc_site_transport_desc d = desc("H05", "rtp", "192.0.2.10:6000");
-  d.srtp_key = key;
+  d.srtp_key = &site_key;
   rc_site_transport *t = rc_site_transport_new(&d, &host);
   g_assert_true(rc_site_transport_encrypted(t));
   g_assert_true(rc_site_transport_sends_itself(t));
@@ -578,7 +593,8 @@ test_rtp_srtp(void)
   memcpy(pkt, plain, 40);
   g_assert_false(t->ops->receive(t, FALSE, FALSE, pkt, &len)); /* plain RTP: refused */
   int n = 40;
-  srtp_t site_out = test_srtp(key, FALSE), wrong = test_srtp(other, FALSE), site_in = test_srtp(key, TRUE);
+  srtp_t site_out = test_srtp_suite(key, FALSE, gcm), wrong = test_srtp_suite(other, FALSE, gcm),
+         site_in = test_srtp_suite(key, TRUE, gcm);
   memcpy(pkt, plain, 40);
   g_assert_cmpint(srtp_protect(wrong, pkt, &n), ==, srtp_err_status_ok);
   len = (gsize)n;
@@ -601,7 +617,7 @@ test_rtp_srtp(void)
   gsize got;
   const guint8 *bytes = g_bytes_get_data(h->sent->pdata[0], &got);
   memcpy(pkt, bytes, got);
-  g_assert_cmpuint(got, ==, 50);
+  g_assert_cmpuint(got, ==, gcm ? 56 : 50); /* its tag: GCM's 16 bytes, HMAC-SHA1-80's 10 */
   n = (int)got;
   g_assert_cmpint(srtp_unprotect(site_in, pkt, &n), ==, srtp_err_status_ok);
   g_assert_cmpmem(pkt + 12, 28, plain + 12, 28);
@@ -648,6 +664,7 @@ main(int argc, char **argv)
   g_test_add_func("/site-transport/sip-media", test_sip_media);
   g_test_add_func("/site-transport/sip-plain", test_sip_plain);
   g_test_add_func("/site-transport/sip-keys", test_sip_keys);
-  g_test_add_func("/site-transport/rtp-srtp", test_rtp_srtp);
+  g_test_add_data_func("/site-transport/rtp-srtp", GINT_TO_POINTER(FALSE), test_rtp_srtp);
+  g_test_add_data_func("/site-transport/rtp-srtp-gcm", GINT_TO_POINTER(TRUE), test_rtp_srtp);
   return g_test_run();
 }

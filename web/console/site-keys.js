@@ -3,11 +3,13 @@
 // dialog to copy and send; only the day it was made is shown again. A new
 // key replaces the old one; revoking (DELETE) also ends the site's call.
 // Plain-RTP sites get an SRTP key the same way (POST /api/v1/sites/{id}/srtp-key),
+// of the suite chosen in the dialog (AES-CM + HMAC-SHA1, which ffmpeg and
+// GStreamer take, or AES-GCM, GStreamer's and lighter for the server),
 // shown once with the stock tools' lines for the site.
 
 import { t, formatDate, formatDateTime } from '../common/i18n.js';
 import { api } from '../common/api.js';
-import { h, button, openModal, confirmDialog, showError, toast, uid } from '../common/ui.js';
+import { h, button, openModal, confirmDialog, showError, toast, uid, field } from '../common/ui.js';
 
 const KEY_ROLES = ['admin', 'secretariat', 'technician'];
 
@@ -115,7 +117,7 @@ function srtpKeyLine(s, { manage, changed }) {
     h('span', { class: 'site-key-kind' }, 'RTP'),
     h('span', {
       class: `site-srtp-state${key ? ' has-key' : ''}`,
-      title: key ? t('sites.srtp.has_title', { time: formatDateTime(key.created_at) }) : null,
+      title: key ? t('sites.srtp.has_title', { time: formatDateTime(key.created_at), suite: key.suite || '' }) : null,
     }, key ? t('sites.srtp.has', { date: formatDate(key.created_at) }) : t('sites.srtp.none')));
   if (manage) {
     line.append(button(t('sites.srtp.create'), { size: 'sm', attrs: { 'data-srtp-create': '' }, onClick: () => createSrtp(s, changed) }));
@@ -128,25 +130,41 @@ function srtpKeyLine(s, { manage, changed }) {
   return line;
 }
 
-async function createSrtp(s, changed) {
-  if (s.srtp_key) {
-    const ok = await confirmDialog({
-      title: t('sites.srtp.replace_title'),
-      message: t('sites.srtp.replace_message', { name: s.name, time: formatDateTime(s.srtp_key.created_at) }),
-      confirmLabel: t('sites.key.replace_confirm'),
-      danger: true,
-    });
-    if (!ok) return;
-  }
-  let made;
-  try {
-    made = await api.post(`/api/v1/sites/${s.id}/srtp-key`);
-  } catch (err) {
-    showError(err, t('sites.key.failed'));
-    return;
-  }
-  showSrtp(s, made);
-  changed({ srtp_key: { created_at: made.created_at } });
+/** The suites a key may have (the server's list), the default first. */
+const SUITES = ['AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_128_GCM'];
+
+/** Asks which suite (and, when the site has a key, says it is replaced), then makes the key. */
+function createSrtp(s, changed) {
+  const select = h('select', { dataset: { srtpSuite: '' } },
+    ...SUITES.map((suite) => h('option', { value: suite }, t(`sites.srtp.suite.${suite}`))));
+  const hint = h('span');
+  const explain = () => { hint.textContent = t(`sites.srtp.suite_hint.${select.value}`); };
+  select.addEventListener('change', explain);
+  explain();
+  const suiteField = field(t('sites.srtp.suite'), select);
+  suiteField.querySelector('select').after(h('div', { class: 'hint' }, hint));
+  openModal({
+    title: s.srtp_key ? t('sites.srtp.replace_title') : t('sites.srtp.create_title', { name: s.name }),
+    body: h('div', { dataset: { srtpCreate: '' } },
+      s.srtp_key ? h('div', { class: 'callout callout-danger' },
+        t('sites.srtp.replace_message', { name: s.name, time: formatDateTime(s.srtp_key.created_at) })) : null,
+      suiteField),
+    submitLabel: s.srtp_key ? t('sites.key.replace_confirm') : t('sites.srtp.create'),
+    submitKind: s.srtp_key ? 'danger' : 'primary',
+    onSubmit: async () => {
+      let made;
+      try {
+        made = await api.post(`/api/v1/sites/${s.id}/srtp-key`, { suite: select.value });
+      } catch (err) {
+        showError(err, t('sites.key.failed'));
+        return false;
+      }
+      // After this dialog has gone: the key's own dialog.
+      setTimeout(() => showSrtp(s, made), 0);
+      changed({ srtp_key: { created_at: made.created_at, suite: made.suite } });
+      return true;
+    },
+  });
 }
 
 /** The one time the key and its lines are shown. */
@@ -166,13 +184,14 @@ function showSrtp(s, made) {
     wide: true,
     body: h('div', { class: 'site-key-dialog', dataset: { srtpKey: '' } },
       h('div', { class: 'callout callout-warn' }, t('sites.srtp.once')),
-      ...field(t('sites.srtp.key'), made.key),
+      ...field(made.lines.ffmpeg_send ? t('sites.srtp.key') : t('sites.srtp.key_sdp'), made.key),
       ...field(t('sites.srtp.key_hex'), made.key_hex),
       h('p', { class: 'muted small' }, `${made.suite} · ${t('sites.srtp.lines')}`),
       ...field('gst-launch (gửi / send)', made.lines.gst_send, 4),
       ...field('gst-launch (nhận / receive)', made.lines.gst_receive, 4),
-      ...field('ffmpeg (gửi / send)', made.lines.ffmpeg_send, 4),
-      ...field('ffmpeg (nhận / receive)', made.lines.ffmpeg_receive, 4)),
+      ...(made.lines.ffmpeg_send
+        ? [...field('ffmpeg (gửi / send)', made.lines.ffmpeg_send, 4), ...field('ffmpeg (nhận / receive)', made.lines.ffmpeg_receive, 4)]
+        : [h('p', { class: 'muted small', dataset: { noFfmpeg: '' } }, t('sites.srtp.no_ffmpeg'))])),
   });
 }
 
