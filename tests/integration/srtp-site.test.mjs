@@ -134,6 +134,12 @@ describe('a plain-RTP site with an SRTP key', () => {
   test('an AEAD_AES_128_GCM key: GStreamer\'s lines as printed, no ffmpeg line; the AES-CM key no longer taken', async () => {
     assertWireError(await request(srv.base, admin, 'POST', `/api/v1/sites/${site.id}/srtp-key`, { suite: 'AES_256_CM' }),
       1001, 'suite', 'a suite we do not take');
+    assertWireError(await request(srv.base, admin, 'POST', `/api/v1/sites/${site.id}/srtp-key`, '{"suite":', { contentType: 'application/json' }),
+      1000, undefined, 'a body that is not JSON (the body is optional, not ignored)');
+    assertWireError(await request(srv.base, admin, 'POST', `/api/v1/sites/${site.id}/srtp-key`, { suite: 'AEAD_AES_128_GCM', extra: 1 }),
+      1001, 'extra', 'a field the request has not');
+    assert.equal((await api(srv.base, admin, 'GET', `/api/v1/sites/${site.id}`)).srtp_key.suite, 'AES_CM_128_HMAC_SHA1_80',
+      'the refused requests changed nothing');
     const gcm = await api(srv.base, admin, 'POST', `/api/v1/sites/${site.id}/srtp-key`, { suite: 'AEAD_AES_128_GCM' });
     assert.equal(gcm.suite, 'AEAD_AES_128_GCM');
     assert.equal(Buffer.from(gcm.key, 'base64').length, 28);
