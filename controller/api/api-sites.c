@@ -49,7 +49,7 @@ srtp_tell_media(rc_api_call *call, gint64 site_id)
 
 static const rc_field srtp_key_fields[] = {
   {"suite", RC_FIELD_ENUM, FALSE, 0, 0, rc_site_srtp_suites},
-  {NULL},
+  {NULL, 0, 0, 0, 0, NULL},
 };
 
 static gboolean

@@ -437,8 +437,7 @@ static const char *const migrations[] = {
    * ffmpeg's and GStreamer's) or AEAD_AES_128_GCM (GStreamer's srtpenc,
    * no HMAC: cheaper; app/site-srtp-keys.h). The sealed key's associated
    * data names a GCM key's suite, so the column cannot be changed alone. */
-  "ALTER TABLE site_srtp_keys ADD COLUMN suite TEXT NOT NULL DEFAULT 'AES_CM_128_HMAC_SHA1_80'"
-  "  CHECK (suite IN ('AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_128_GCM'));",
+  "ALTER TABLE site_srtp_keys ADD COLUMN suite TEXT NOT NULL DEFAULT 'AES_CM_128_HMAC_SHA1_80' CHECK (suite IN ('AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_128_GCM'));",
 };
 
 /* SQLITE_FULL is SQLite's word for ENOSPC on the database or the WAL; an
