@@ -207,9 +207,9 @@ describe('media only from where the site is', () => {
       const a = await until(async () => (await alarms()).find((x) => x.site_id === site[code].id), 5000, `${code}'s alarm`);
       assert.equal(a.reason, `media from an unexpected address for site ${code}: 127.0.0.1:${out.address().port} (video)`);
     }
-    // /metrics says the port's counter from the once-a-second figures of one
-    // live session, whose last tick may come before the one the per-site
-    // counts above were read from: it catches up within a second.
+    // /metrics says the port's counter as of the health service's last copy
+    // of the media's figures, which can lag the per-site counts read above
+    // (measured: about 100 ms): it is waited for, not read once.
     let now;
     await until(async () => (now = await metric('video')) >= before + 120, 5000, 'the port\'s spoofed counter',
       () => ({ before, now }));
