@@ -208,7 +208,7 @@ rc_site_srtp_key_get(rc_store *store, gint64 site_id, rc_srtp_key *key, GError *
   OPENSSL_cleanse(seal, sizeof seal);
   gboolean ok = plain && len == want;
   if (ok) {
-    key->suite = suite;
+    *key = (rc_srtp_key){.suite = suite}; /* the bytes past the suite's length zero: a key compares whole */
     memcpy(key->bytes, plain, len);
   } else if (plain) {
     g_set_error(error, RC_ERROR, RC_ERROR_INVALID_STATE, "%zu bytes for %s", len, suite);

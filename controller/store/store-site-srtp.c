@@ -12,10 +12,11 @@ rc_store_site_srtp_key_set(rc_store *store, gint64 site_id, const char *suite, c
   if (!site)
     return FALSE;
   g_autofree char *now = rc_store_now();
-  sqlite3_stmt *stmt = rc_store_stmt(store,
-                                     "INSERT OR REPLACE INTO site_srtp_keys (site_id, sealed, created_at, created_by, suite)"
-                                     " VALUES (?, ?, ?, nullif(?, 0), ?)",
-                                     error);
+  sqlite3_stmt *stmt =
+      rc_store_stmt(store,
+                    "INSERT OR REPLACE INTO site_srtp_keys (site_id, sealed, created_at, created_by, suite)"
+                    " VALUES (?, ?, ?, nullif(?, 0), ?)",
+                    error);
   if (!stmt)
     return FALSE;
   sqlite3_bind_int64(stmt, 1, site_id);
